@@ -1,0 +1,31 @@
+// Builds the Fastify app from its parts. No side effects at import: nothing listens until
+// the caller says so (serve, demo, tests with app.inject).
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { AppContext } from './context.ts';
+import { installErrorHandler } from './web/errors.ts';
+import { healthRoutes } from './web/health.ts';
+
+const REQUEST_ID_HEADER = 'x-request-id';
+
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    trustProxy: ctx.config.http.trustProxy,
+    bodyLimit: ctx.config.http.bodyLimitBytes,
+    requestIdHeader: REQUEST_ID_HEADER,
+    // A caller's id is kept only when it looks like an id, so logs cannot be polluted.
+    genReqId: (req) => {
+      const given = req.headers[REQUEST_ID_HEADER];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
+    },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  installErrorHandler(app);
+  await app.register(formbody);
+  await app.register(healthRoutes, { ctx });
+  return app;
+}

@@ -1,0 +1,65 @@
+// The docsync commands. Each loads its module only when run, so `docsync --help` and
+// `docsync match` stay quick and do not open a database.
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const notYet = (name: string, issue: string): Command['run'] => async () => {
+  process.stderr.write(`docsync ${name}: not available yet (${issue})\n`);
+  return 2;
+};
+
+export const commands: Record<string, Command> = {
+  serve: {
+    summary: 'serve the web UI and JSON API',
+    usage: 'docsync serve [--host HOST] [--port PORT]',
+    run: async (argv) => (await import('./serve.ts')).serve(argv),
+  },
+  worker: {
+    summary: 'process queued and scheduled syncs',
+    usage: 'docsync worker',
+    run: notYet('worker', 'the sync engine'),
+  },
+  migrate: {
+    summary: 'bring the database schema up to date',
+    usage: 'docsync migrate [--status]',
+    run: async (argv) => (await import('./migrate.ts')).migrate(argv),
+  },
+  sync: {
+    summary: 'run one sync in the foreground',
+    usage: 'docsync sync [--integration ID] [--tenant ID]',
+    run: notYet('sync', 'the sync engine'),
+  },
+  match: {
+    summary: 'run the matching engine on a JSON file and print its decisions',
+    usage: 'docsync match --input FILE|-',
+    run: notYet('match', 'the matching engine'),
+  },
+  emulator: {
+    summary: "serve the Microsoft cloud emulator (identity platform + Graph)",
+    usage: 'docsync emulator [--host 127.0.0.1] [--port 0] [--seed 1] [--customers 3] [--users-per-tenant 50]',
+    run: notYet('emulator', 'the emulator'),
+  },
+  demo: {
+    summary: 'embedded database + emulator + server: try docsync end to end',
+    usage: 'docsync demo [--port N] [--data-dir DIR]',
+    run: notYet('demo', 'the sync engine'),
+  },
+};
+
+export function usageText(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'usage: docsync <command> [flags]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'docsync <command> --help shows the flags of one command.',
+    'Settings come from config/*.json and DOCSYNC_* environment variables (see README).',
+    '',
+  ].join('\n');
+}

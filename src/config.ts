@@ -1,0 +1,306 @@
+// Configuration: config/default.json, then config/<env>.json, then DOCSYNC_* environment
+// variables, then explicit overrides (CLI flags, tests). Parsed once, validated, frozen.
+// This is the only module that reads process.env.
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { validate as isValidCron } from 'node-cron';
+
+const Environment = Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')]);
+const LogLevel = Type.Union(
+  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+);
+const HttpUrl = Type.String({ pattern: '^https?://[^\\s/]+(/.*)?$' });
+
+export const ConfigSchema = Type.Object(
+  {
+    env: Environment,
+    database: Type.Object(
+      {
+        url: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()]),
+        dataDir: Type.String({ minLength: 1 }),
+        poolSize: Type.Integer({ minimum: 1, maximum: 200 }),
+      },
+      { additionalProperties: false },
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ minLength: 1 }),
+        port: Type.Integer({ minimum: 0, maximum: 65535 }),
+        publicBaseUrl: Type.Union([HttpUrl, Type.Null()]),
+        trustProxy: Type.Boolean(),
+        bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 104857600 }),
+      },
+      { additionalProperties: false },
+    ),
+    secrets: Type.Object(
+      {
+        // 32 bytes, base64 (44 characters). Null: the embedded database generates one.
+        encryptionKey: Type.Union([Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' }), Type.Null()]),
+        keyId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+        previousKeys: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }), Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
+      },
+      { additionalProperties: false },
+    ),
+    microsoft: Type.Object(
+      {
+        authorityHost: HttpUrl,
+        graphBaseUrl: HttpUrl,
+      },
+      { additionalProperties: false },
+    ),
+    sync: Type.Object(
+      {
+        schedule: Type.String({ minLength: 9 }),
+        concurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+        tenantTimeBudgetSeconds: Type.Integer({ minimum: 10, maximum: 86400 }),
+        fullResyncIntervalHours: Type.Integer({ minimum: 1, maximum: 720 }),
+        runRetentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+        inactiveDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+      },
+      { additionalProperties: false },
+    ),
+    log: Type.Object(
+      {
+        level: LogLevel,
+        pretty: Type.Union([Type.Literal('auto'), Type.Literal('always'), Type.Literal('never')]),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+
+type Parse = 'string' | 'integer' | 'boolean' | 'nullableString' | 'json';
+
+/** Every environment variable docsync reads, and the setting it fills. */
+export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: string; parse: Parse }> = [
+  { name: 'DOCSYNC_ENV', path: 'env', parse: 'string' },
+  { name: 'DOCSYNC_DATABASE_URL', path: 'database.url', parse: 'nullableString' },
+  { name: 'DOCSYNC_DATA_DIR', path: 'database.dataDir', parse: 'string' },
+  { name: 'DOCSYNC_DATABASE_POOL_SIZE', path: 'database.poolSize', parse: 'integer' },
+  { name: 'DOCSYNC_HTTP_HOST', path: 'http.host', parse: 'string' },
+  { name: 'DOCSYNC_HTTP_PORT', path: 'http.port', parse: 'integer' },
+  { name: 'DOCSYNC_PUBLIC_BASE_URL', path: 'http.publicBaseUrl', parse: 'nullableString' },
+  { name: 'DOCSYNC_HTTP_TRUST_PROXY', path: 'http.trustProxy', parse: 'boolean' },
+  { name: 'DOCSYNC_HTTP_BODY_LIMIT_BYTES', path: 'http.bodyLimitBytes', parse: 'integer' },
+  { name: 'DOCSYNC_ENCRYPTION_KEY', path: 'secrets.encryptionKey', parse: 'nullableString' },
+  { name: 'DOCSYNC_ENCRYPTION_KEY_ID', path: 'secrets.keyId', parse: 'string' },
+  { name: 'DOCSYNC_PREVIOUS_ENCRYPTION_KEYS', path: 'secrets.previousKeys', parse: 'json' },
+  { name: 'DOCSYNC_MICROSOFT_AUTHORITY_HOST', path: 'microsoft.authorityHost', parse: 'string' },
+  { name: 'DOCSYNC_MICROSOFT_GRAPH_BASE_URL', path: 'microsoft.graphBaseUrl', parse: 'string' },
+  { name: 'DOCSYNC_SYNC_SCHEDULE', path: 'sync.schedule', parse: 'string' },
+  { name: 'DOCSYNC_SYNC_CONCURRENCY', path: 'sync.concurrency', parse: 'integer' },
+  { name: 'DOCSYNC_SYNC_TENANT_TIME_BUDGET_SECONDS', path: 'sync.tenantTimeBudgetSeconds', parse: 'integer' },
+  { name: 'DOCSYNC_SYNC_FULL_RESYNC_INTERVAL_HOURS', path: 'sync.fullResyncIntervalHours', parse: 'integer' },
+  { name: 'DOCSYNC_SYNC_RUN_RETENTION_DAYS', path: 'sync.runRetentionDays', parse: 'integer' },
+  { name: 'DOCSYNC_SYNC_INACTIVE_DAYS', path: 'sync.inactiveDays', parse: 'integer' },
+  { name: 'DOCSYNC_LOG_LEVEL', path: 'log.level', parse: 'string' },
+  { name: 'DOCSYNC_LOG_PRETTY', path: 'log.pretty', parse: 'string' },
+];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    readonly problem: string,
+    readonly source?: string,
+  ) {
+    super(`invalid configuration: ${setting}${source ? ` (from ${source})` : ''}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | null : T[K] };
+
+export interface LoadConfigOptions {
+  env?: Record<string, string | undefined>;
+  configDir?: string;
+  overrides?: DeepPartial<Static<typeof ConfigSchema>>;
+}
+
+const defaultConfigDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'config');
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const configDir = options.configDir ?? defaultConfigDir;
+  const sources = new Map<string, string>();
+
+  const base = readJsonFile(path.join(configDir, 'default.json'));
+  recordSources(base, '', 'config/default.json', sources);
+  const environment = env.DOCSYNC_ENV ?? (env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : undefined) ?? (base.env as string);
+  const merged = deepMerge(base, { env: environment });
+  const envFile = path.join(configDir, `${environment}.json`);
+  if (existsSync(envFile)) {
+    const perEnvironment = readJsonFile(envFile);
+    recordSources(perEnvironment, '', `config/${environment}.json`, sources);
+    deepMergeInto(merged, perEnvironment);
+  }
+  for (const variable of ENVIRONMENT_VARIABLES) {
+    const raw = env[variable.name];
+    if (raw === undefined || raw === '') continue;
+    setPath(merged, variable.path, parseVariable(variable.name, variable.path, raw, variable.parse));
+    sources.set(variable.path, variable.name);
+  }
+  if (options.overrides) {
+    recordSources(options.overrides, '', 'overrides', sources);
+    deepMergeInto(merged, options.overrides as Record<string, unknown>);
+  }
+
+  const firstError = Value.Errors(ConfigSchema, merged).First();
+  if (firstError) {
+    const setting = firstError.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    throw new ConfigError(setting, describeProblem(firstError.schema, firstError.value, firstError.message), sources.get(setting));
+  }
+  const config = merged as unknown as Static<typeof ConfigSchema>;
+  checkRules(config, sources);
+  return deepFreeze(config);
+}
+
+function checkRules(config: Static<typeof ConfigSchema>, sources: Map<string, string>): void {
+  if (!isValidCron(config.sync.schedule)) {
+    throw new ConfigError('sync.schedule', `"${config.sync.schedule}" is not a cron expression; expected five or six fields, e.g. "0 * * * *" (hourly)`, sources.get('sync.schedule'));
+  }
+  if (config.env === 'production' && config.secrets.encryptionKey === null) {
+    throw new ConfigError(
+      'secrets.encryptionKey',
+      'production requires an encryption key: set DOCSYNC_ENCRYPTION_KEY to 32 random bytes in base64 (openssl rand -base64 32)',
+    );
+  }
+  for (const field of ['authorityHost', 'graphBaseUrl'] as const) {
+    if (config.microsoft[field].endsWith('/')) {
+      throw new ConfigError(`microsoft.${field}`, 'must not end with "/"', sources.get(`microsoft.${field}`));
+    }
+  }
+}
+
+function describeProblem(schema: TSchema, value: unknown, message: string): string {
+  const shown = value === undefined ? 'missing' : `got ${JSON.stringify(value)}`;
+  const literals = collectLiterals(schema);
+  if (literals.length > 0) return `${shown}; accepted values: ${literals.join(', ')}`;
+  if (schema.pattern === '^[A-Za-z0-9+/]{43}=$') return `${shown}; expected 32 bytes in base64 (openssl rand -base64 32)`;
+  if (schema.type === 'integer') {
+    return `${shown}; expected a whole number${schema.minimum !== undefined ? ` from ${schema.minimum}` : ''}${schema.maximum !== undefined ? ` to ${schema.maximum}` : ''}`;
+  }
+  if (schema.pattern === '^postgres(ql)?://') return `${shown}; expected a postgres:// URL or null for the embedded database`;
+  if (typeof schema.pattern === 'string' && schema.pattern.startsWith('^https?://')) return `${shown}; expected an http(s) URL`;
+  if (schema.anyOf) {
+    const kinds = (schema.anyOf as TSchema[]).map((s) => (s.type === 'null' ? 'null' : describeType(s)));
+    return `${shown}; expected ${kinds.join(' or ')}`;
+  }
+  return `${shown}; ${message.toLowerCase()}`;
+}
+
+function describeType(schema: TSchema): string {
+  if (typeof schema.pattern === 'string' && schema.pattern.startsWith('^https?://')) return 'an http(s) URL';
+  if (schema.pattern === '^postgres(ql)?://') return 'a postgres:// URL';
+  if (schema.pattern === '^[A-Za-z0-9+/]{43}=$') return '32 bytes in base64';
+  return String(schema.type ?? 'a value');
+}
+
+function collectLiterals(schema: TSchema): string[] {
+  if (schema.const !== undefined) return [String(schema.const)];
+  if (Array.isArray(schema.anyOf)) {
+    const all = (schema.anyOf as TSchema[]).map((s) => s.const);
+    if (all.every((c) => c !== undefined)) return all.map(String);
+  }
+  return [];
+}
+
+function parseVariable(name: string, settingPath: string, raw: string, parse: Parse): unknown {
+  switch (parse) {
+    case 'string':
+      return raw;
+    case 'nullableString':
+      return raw === 'null' ? null : raw;
+    case 'integer': {
+      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(settingPath, `got "${raw}"; expected a whole number`, name);
+      return Number(raw.trim());
+    }
+    case 'boolean': {
+      const lowered = raw.trim().toLowerCase();
+      if (['true', '1', 'yes'].includes(lowered)) return true;
+      if (['false', '0', 'no'].includes(lowered)) return false;
+      throw new ConfigError(settingPath, `got "${raw}"; accepted values: true, false`, name);
+    }
+    case 'json':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        throw new ConfigError(settingPath, 'expected a JSON object', name);
+      }
+  }
+}
+
+function readJsonFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('(file)', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!isPlainObject(parsed)) throw new Error('not an object');
+    return parsed;
+  } catch (error) {
+    throw new ConfigError('(file)', `${file} is not a JSON object: ${(error as Error).message}`);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(a);
+  deepMergeInto(copy, b);
+  return copy;
+}
+
+function deepMergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined) continue;
+    const existing = target[key];
+    // Records (like previousKeys) are replaced as a whole; settings objects merge.
+    if (isPlainObject(value) && isPlainObject(existing) && key !== 'previousKeys') deepMergeInto(existing, value);
+    else target[key] = structuredClone(value);
+  }
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (!isPlainObject(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+function recordSources(value: unknown, prefix: string, source: string, sources: Map<string, string>): void {
+  if (!isPlainObject(value)) return;
+  for (const [key, child] of Object.entries(value)) {
+    const full = prefix ? `${prefix}.${key}` : key;
+    sources.set(full, source);
+    if (key !== 'previousKeys') recordSources(child, full, source, sources);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The URL people reach docsync at: configured, or derived from host and port. */
+export function publicBaseUrl(config: Config, listeningPort?: number): string {
+  if (config.http.publicBaseUrl) return config.http.publicBaseUrl.replace(/\/$/, '');
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+  return `http://${host}:${listeningPort ?? config.http.port}`;
+}

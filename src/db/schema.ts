@@ -1,0 +1,256 @@
+// Table types for kysely. Keep in step with migrations/ (the migrations are the truth).
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+/** jsonb: pg parses it on read; on write pass JSON.stringify'd text or a value kysely serializes. */
+type Json<T> = ColumnType<T, string | T, string | T>;
+
+export type IntegrationKind = 'gdap' | 'direct_delegated' | 'direct_app';
+export type IntegrationStatus = 'not_connected' | 'connected' | 'needs_reconnect' | 'disabled';
+export type TenantHealth = 'unknown' | 'ok' | 'warning' | 'failing';
+export type OrganizationMatchState = 'matched' | 'suggested' | 'unmatched' | 'ignored';
+export type ItemDecision = 'match' | 'create' | 'review' | 'skip' | 'pending' | 'excluded';
+export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
+export type SyncTrigger = 'schedule' | 'manual' | 'cli' | 'demo';
+export type LogLevel = 'info' | 'warning' | 'error';
+export type TechnicianRole = 'administrator' | 'technician' | 'read_only';
+
+export interface IntegrationsTable {
+  id: Generated<string>;
+  kind: IntegrationKind;
+  name: string;
+  partner_tenant_id: string;
+  client_id: string;
+  client_secret_encrypted: string | null;
+  client_secret_expires_at: Timestamp | null;
+  refresh_token_encrypted: string | null;
+  refresh_token_updated_at: Timestamp | null;
+  status: Generated<IntegrationStatus>;
+  status_reason: string | null;
+  settings: Generated<Json<Record<string, unknown>>>;
+  connected_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface TenantsTable {
+  id: Generated<string>;
+  integration_id: string;
+  tenant_id: string;
+  display_name: string;
+  default_domain: string | null;
+  domains: Generated<Json<unknown[]>>;
+  access_kind: Generated<'gdap' | 'dap' | 'direct'>;
+  relationship_id: string | null;
+  relationship_status: string | null;
+  relationship_end_at: Timestamp | null;
+  auto_extend: Generated<boolean>;
+  roles: Generated<Json<unknown[]>>;
+  permissions: Generated<Json<Record<string, unknown>>>;
+  active: Generated<boolean>;
+  inactive_reason: string | null;
+  health: Generated<TenantHealth>;
+  health_reason: string | null;
+  delta_link: string | null;
+  last_full_sync_at: Timestamp | null;
+  last_sync_at: Timestamp | null;
+  last_discovered_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  domains: Generated<string[]>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ContactsTable {
+  id: Generated<string>;
+  organization_id: string;
+  first_name: string | null;
+  last_name: string | null;
+  title: string | null;
+  phone: string | null;
+  microsoft_user_id: string | null;
+  tenant_id: string | null;
+  microsoft_overlay: Json<Record<string, unknown>> | null;
+  in_microsoft: Generated<boolean>;
+  removed_from_microsoft_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ContactEmailsTable {
+  id: Generated<string>;
+  contact_id: string;
+  email: string;
+  is_primary: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface ConfigurationsTable {
+  id: Generated<string>;
+  organization_id: string;
+  name: string;
+  serial_number: string | null;
+  intune_device_id: string | null;
+  tenant_id: string | null;
+  contact_id: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  operating_system: string | null;
+  os_version: string | null;
+  compliance_state: string | null;
+  owner_type: string | null;
+  enrolled_at: Timestamp | null;
+  last_check_in_at: Timestamp | null;
+  in_microsoft: Generated<boolean>;
+  removed_from_microsoft_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+interface StagedRecord {
+  tenant_id: string;
+  data: Json<Record<string, unknown>>;
+  content_hash: string;
+  first_seen_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+  removed_at: Timestamp | null;
+}
+export interface MsUsersTable extends StagedRecord {
+  user_id: string;
+}
+export interface MsManagedDevicesTable extends StagedRecord {
+  device_id: string;
+}
+export interface MsMailboxesTable extends StagedRecord {
+  user_principal_name: string;
+}
+export interface MsSubscribedSkusTable extends StagedRecord {
+  sku_id: string;
+}
+
+export interface MatchDecisionsTable {
+  id: Generated<string>;
+  kind: 'organization' | 'contact' | 'configuration';
+  tenant_id: string;
+  source_id: string;
+  state: OrganizationMatchState | ItemDecision;
+  target_id: string | null;
+  rule: string | null;
+  suggestions: Generated<Json<Array<{ organizationId: string; score: number }>>>;
+  candidates: Generated<Json<string[]>>;
+  reason: string | null;
+  decided_by: Generated<string>;
+  decided_by_technician: Generated<boolean>;
+  decided_at: UpdatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SyncRunsTable {
+  id: Generated<string>;
+  integration_id: string;
+  tenant_id: string | null;
+  parent_run_id: string | null;
+  trigger: SyncTrigger;
+  requested_by: string | null;
+  status: Generated<SyncRunStatus>;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  created: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  flagged: Generated<number>;
+  failed: Generated<number>;
+  graph_requests: Generated<number>;
+  throttled: Generated<number>;
+  progress_done: Generated<number>;
+  progress_total: Generated<number>;
+  summary: string | null;
+  created_at: CreatedAt;
+}
+
+export interface SyncLogTable {
+  id: Generated<string>;
+  run_id: string;
+  tenant_id: string | null;
+  level: LogLevel;
+  code: string;
+  message: string;
+  action: string | null;
+  created_at: CreatedAt;
+}
+
+export interface TechniciansTable {
+  id: Generated<string>;
+  username: string;
+  email: string | null;
+  display_name: string | null;
+  password_hash: string;
+  role: TechnicianRole;
+  disabled: Generated<boolean>;
+  failed_logins: Generated<number>;
+  locked_until: Timestamp | null;
+  last_login_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  technician_id: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+  expires_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  actor_id: string | null;
+  actor_label: string;
+  action: string;
+  subject_type: string;
+  subject_id: string | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+  request_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  integrations: IntegrationsTable;
+  tenants: TenantsTable;
+  organizations: OrganizationsTable;
+  contacts: ContactsTable;
+  contact_emails: ContactEmailsTable;
+  configurations: ConfigurationsTable;
+  ms_users: MsUsersTable;
+  ms_managed_devices: MsManagedDevicesTable;
+  ms_mailboxes: MsMailboxesTable;
+  ms_subscribed_skus: MsSubscribedSkusTable;
+  match_decisions: MatchDecisionsTable;
+  sync_runs: SyncRunsTable;
+  sync_log: SyncLogTable;
+  technicians: TechniciansTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+}
+
+export type Integration = Selectable<IntegrationsTable>;
+export type NewIntegration = Insertable<IntegrationsTable>;
+export type IntegrationUpdate = Updateable<IntegrationsTable>;
+export type Tenant = Selectable<TenantsTable>;
+export type Organization = Selectable<OrganizationsTable>;
+export type Contact = Selectable<ContactsTable>;
+export type Configuration = Selectable<ConfigurationsTable>;
+export type MatchDecision = Selectable<MatchDecisionsTable>;
+export type SyncRun = Selectable<SyncRunsTable>;
+export type SyncLogLine = Selectable<SyncLogTable>;
+export type Technician = Selectable<TechniciansTable>;
