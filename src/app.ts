@@ -14,7 +14,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     loggerInstance: ctx.log as FastifyBaseLogger,
     trustProxy: ctx.config.http.trustProxy,
     bodyLimit: ctx.config.http.bodyLimitBytes,
-    requestIdHeader: REQUEST_ID_HEADER,
+    requestIdHeader: false,
     // A caller's id is kept only when it looks like an id, so logs cannot be polluted.
     genReqId: (req) => {
       const given = req.headers[REQUEST_ID_HEADER];
