@@ -171,10 +171,19 @@ function checkRules(config: Static<typeof ConfigSchema>, sources: Map<string, st
     );
   }
   for (const field of ['authorityHost', 'graphBaseUrl'] as const) {
-    if (config.microsoft[field].endsWith('/')) {
+    const value = config.microsoft[field];
+    if (value.endsWith('/')) {
       throw new ConfigError(`microsoft.${field}`, 'must not end with "/"', sources.get(`microsoft.${field}`));
     }
+    // Plain http would send tokens in clear: only the local emulator may use it.
+    if (value.startsWith('http://') && !isLoopbackHost(new URL(value).hostname)) {
+      throw new ConfigError(`microsoft.${field}`, `got "${value}"; http:// is accepted only for a local emulator (127.0.0.1, localhost, [::1]); use https://`, sources.get(`microsoft.${field}`));
+    }
   }
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 function describeProblem(schema: TSchema, value: unknown, message: string): string {

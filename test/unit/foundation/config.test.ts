@@ -74,4 +74,9 @@ describe('configuration', () => {
       /microsoft\.authorityHost/,
     );
   });
+
+  it('accepts plain http for Microsoft endpoints only on a loopback host (the emulator)', () => {
+    expect(loadConfig({ env: { DOCSYNC_MICROSOFT_AUTHORITY_HOST: 'http://127.0.0.1:41001' } }).microsoft.authorityHost).toBe('http://127.0.0.1:41001');
+    expect(() => loadConfig({ env: { DOCSYNC_MICROSOFT_GRAPH_BASE_URL: 'http://graph.example.com' } })).toThrow(/http:\/\/ is accepted only for a local emulator/);
+  });
 });
