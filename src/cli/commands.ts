@@ -35,7 +35,7 @@ export const commands: Record<string, Command> = {
   match: {
     summary: 'run the matching engine on a JSON file and print its decisions',
     usage: 'docsync match --input FILE|-',
-    run: notYet('match', 'the matching engine'),
+    run: async (argv) => (await import('./match.ts')).match(argv),
   },
   emulator: {
     summary: "serve the Microsoft cloud emulator (identity platform + Graph)",
