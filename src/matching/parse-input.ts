@@ -45,7 +45,7 @@ function readablePath(pointer: string): string {
 
 function describe(error: ValueError): string {
   const expected = expectedOf(error.schema);
-  if (error.type === ValueErrorType.ObjectRequiredProperty) return `expected ${expected}, but it is missing`;
+  if (error.type === ValueErrorType.ObjectRequiredProperty || error.value === undefined) return `expected ${expected}, but it is missing`;
   return `expected ${expected}, got ${kindOf(error.value)}`;
 }
 
