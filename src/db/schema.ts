@@ -31,6 +31,8 @@ export interface IntegrationsTable {
   status_reason: string | null;
   settings: Generated<Json<Record<string, unknown>>>;
   connected_at: Timestamp | null;
+  /** Last secret-expiry reminder given (30 or 7 days ahead); null after a new secret (migration T0200). */
+  client_secret_reminded_days: Generated<number | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
