@@ -94,7 +94,8 @@ export interface TokenService {
   /** Revokes every refresh token of the user (or of everyone): like "revoke sessions" or a password reset. */
   revokeRefreshTokens(userId?: string): void;
   issueAuthorizationCode(input: Omit<AuthorizationCodeRecord, 'issuedAt' | 'redeemed'>): string;
-  redeemAuthorizationCode(code: string, input: { clientId: string; redirectUri: string; codeVerifier: string | undefined }): AuthorizationCodeRecord;
+  /** `tenantId`: the tenant of the token endpoint (undefined for common/organizations). */
+  redeemAuthorizationCode(code: string, input: { clientId: string; redirectUri: string; codeVerifier: string | undefined; tenantId?: string | undefined }): AuthorizationCodeRecord;
   verifyAccessToken(authorizationHeader: string | undefined): VerifiedToken;
 }
 
@@ -265,6 +266,7 @@ export function createTokenService(options: { clock: EmulatorClock; world: Ident
       if (record.redeemed) throw sts.codeRedeemed();
       if (nowMs() - record.issuedAt > CODE_LIFETIME_MS) throw sts.codeExpired();
       if (record.clientId !== input.clientId) throw sts.codeOtherClient();
+      if (input.tenantId !== undefined && input.tenantId !== record.tenantId) throw sts.codeOtherTenant();
       if (record.redirectUri !== input.redirectUri) throw sts.redirectUriMismatch(input.redirectUri, record.redirectUri);
       if (input.codeVerifier === undefined) throw sts.missingParameter('code_verifier');
       const challenge = createHash('sha256').update(input.codeVerifier).digest('base64url');
