@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { loadConfig, publicBaseUrl } from '../config.ts';
 import { createContext } from '../context.ts';
 import { buildApp } from '../app.ts';
+import { firstRunSetupLink } from '../auth/accounts.ts';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.ts';
 import { integerFlag, parseCommandArgs } from './args.ts';
 
@@ -24,6 +25,8 @@ export async function serve(argv: string[]): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   ctx.log.info({ url: publicBaseUrl(config, port), database: ctx.database.description }, 'docsync is serving');
+  const setupLink = await firstRunSetupLink(ctx, publicBaseUrl(config, port));
+  if (setupLink) process.stdout.write(`No technician account exists yet. Create the first administrator (one-time link, valid 24 hours):\n  ${setupLink}\n`);
 
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

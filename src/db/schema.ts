@@ -176,6 +176,20 @@ export interface SyncRunsTable {
   progress_total: Generated<number>;
   summary: string | null;
   created_at: CreatedAt;
+  // Queue columns (migration T0300): the worker holding the run and until when.
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  attempts: Generated<number>;
+  not_before: Timestamp | null;
+  /** What the run is doing now, for the live view: "users", "mailboxes", "writing"… */
+  phase: string | null;
+  error_code: string | null;
+}
+
+export interface SyncScheduleSlotsTable {
+  slot_at: Timestamp;
+  claimed_by: string;
+  claimed_at: CreatedAt;
 }
 
 export interface SyncLogTable {
@@ -226,6 +240,24 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+export interface ApiTokensTable {
+  id: Generated<string>;
+  technician_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface SetupLinksTable {
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface Database {
   integrations: IntegrationsTable;
   tenants: TenantsTable;
@@ -240,9 +272,12 @@ export interface Database {
   match_decisions: MatchDecisionsTable;
   sync_runs: SyncRunsTable;
   sync_log: SyncLogTable;
+  sync_schedule_slots: SyncScheduleSlotsTable;
   technicians: TechniciansTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
+  api_tokens: ApiTokensTable;
+  setup_links: SetupLinksTable;
 }
 
 export type Integration = Selectable<IntegrationsTable>;

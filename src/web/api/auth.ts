@@ -1,0 +1,195 @@
+// Accounts over the API: sign in / out, who am I, personal API tokens, first-run setup,
+// technician administration and the audit log.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { authenticate, completeSetup, createTechnician, listTechnicians, summarizeTechnician, updateTechnician } from '../../auth/accounts.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens.ts';
+import { ABSOLUTE_LIFETIME_MS, createSession, destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
+import { ROLES } from '../../auth/roles.ts';
+import { recordAudit } from '../../auth/audit.ts';
+import { MAX_PASSWORD_LENGTH } from '../../auth/passwords.ts';
+import { publicBaseUrl } from '../../config.ts';
+import { requirePrincipal } from '../guards.ts';
+import { IdParams, Nullable, PageQuery, Paged, Timestamp } from '../schemas.ts';
+
+const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+const TechnicianSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  email: Nullable(Type.String()),
+  displayName: Nullable(Type.String()),
+  role: Role,
+  disabled: Type.Boolean(),
+  lockedUntil: Nullable(Timestamp),
+  lastLoginAt: Nullable(Timestamp),
+  createdAt: Timestamp,
+});
+const ApiTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String(), createdAt: Timestamp, lastUsedAt: Nullable(Timestamp), revokedAt: Nullable(Timestamp) });
+const Credentials = Type.Object({ username: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }) });
+const Me = Type.Object({ id: Type.String(), username: Type.String(), displayName: Nullable(Type.String()), role: Role, via: Type.String(), csrfToken: Nullable(Type.String()) });
+
+/** Sign-in attempts per client address per minute, on top of the per-account lockout. */
+export const SIGN_IN_RATE_LIMIT = { max: 20, timeWindow: 60_000 };
+
+export function sessionCookieOptions(ctx: Pick<AppContext, 'config'>) {
+  return { httpOnly: true, sameSite: 'lax' as const, secure: publicBaseUrl(ctx.config).startsWith('https:'), path: '/', maxAge: ABSOLUTE_LIFETIME_MS / 1000 };
+}
+
+export async function startSession(ctx: Pick<AppContext, 'database' | 'clock' | 'config'>, reply: FastifyReply, technicianId: string, previousToken: string | undefined): Promise<string> {
+  // A fresh token at every sign-in: a session id planted before sign-in is worth nothing after.
+  if (previousToken) await destroySession({ db: ctx.database.db }, previousToken);
+  const { token, csrfToken } = await createSession({ db: ctx.database.db, clock: ctx.clock }, technicianId);
+  reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(ctx));
+  return csrfToken;
+}
+
+export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const deps = { db: ctx.database.db, clock: ctx.clock };
+
+  app.post(
+    '/api/session',
+    {
+      config: { access: 'public', rateLimit: SIGN_IN_RATE_LIMIT },
+      schema: { tags: ['accounts'], summary: 'Sign in (sets the session cookie)', body: Credentials, response: { 200: Type.Object({ technician: TechnicianSchema, csrfToken: Type.String() }) } },
+    },
+    async (request, reply) => {
+      const technician = await authenticate(deps, request.body.username, request.body.password);
+      const csrfToken = await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
+      return { technician: summarizeTechnician(technician), csrfToken };
+    },
+  );
+
+  app.delete('/api/session', { config: { access: 'signedIn' }, schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null() } } }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await destroySession(deps, token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send(null);
+  });
+
+  app.get('/api/me', { config: { access: 'signedIn' }, schema: { tags: ['accounts'], summary: 'The signed-in technician', response: { 200: Me } } }, async (request) => {
+    const p = requirePrincipal(request);
+    return { id: p.technicianId, username: p.username, displayName: p.displayName, role: p.role, via: p.via, csrfToken: p.csrfToken };
+  });
+
+  app.get('/api/me/tokens', { config: { access: 'signedIn' }, schema: { tags: ['accounts'], summary: 'Your personal API tokens', response: { 200: Type.Object({ items: Type.Array(ApiTokenSchema) }) } } }, async (request) => ({
+    items: await listApiTokens(deps.db, requirePrincipal(request).technicianId),
+  }));
+
+  app.post(
+    '/api/me/tokens',
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create a personal API token (shown once)',
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
+        response: { 201: Type.Object({ token: Type.String({ description: 'Send as "Authorization: Bearer <token>". Not shown again.' }), apiToken: ApiTokenSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const { token, summary } = await createApiToken(deps.db, ctx.clock, principal.technicianId, request.body.name);
+      await recordTokenAudit(ctx, principal, 'api_token.create', summary.id, null, { name: summary.name, prefix: summary.prefix }, request.id);
+      return reply.status(201).send({ token, apiToken: summary });
+    },
+  );
+
+  app.delete('/api/me/tokens/:id', { config: { access: 'signedIn' }, schema: { tags: ['accounts'], summary: 'Revoke a personal API token', params: IdParams, response: { 200: ApiTokenSchema } } }, async (request) => {
+    const principal = requirePrincipal(request);
+    const summary = await revokeApiToken(deps.db, ctx.clock, principal.technicianId, request.params.id);
+    await recordTokenAudit(ctx, principal, 'api_token.revoke', summary.id, { revokedAt: null }, { revokedAt: summary.revokedAt }, request.id);
+    return summary;
+  });
+
+  app.post(
+    '/api/setup',
+    {
+      config: { access: 'public', rateLimit: SIGN_IN_RATE_LIMIT },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create the first administrator with the one-time setup link',
+        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }), email: Type.Optional(Type.String({ maxLength: 320 })) }),
+        response: { 201: Type.Object({ technician: TechnicianSchema, csrfToken: Type.String() }) },
+      },
+    },
+    async (request, reply) => {
+      const technician = await completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email ?? null }, request.id);
+      const csrfToken = await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
+      return reply.status(201).send({ technician, csrfToken });
+    },
+  );
+
+  app.get('/api/technicians', { config: { access: 'administrator' }, schema: { tags: ['accounts'], summary: 'Technician accounts', response: { 200: Type.Object({ items: Type.Array(TechnicianSchema) }) } } }, async () => ({
+    items: await listTechnicians(deps.db),
+  }));
+
+  app.post(
+    '/api/technicians',
+    {
+      config: { access: 'administrator' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create a technician account',
+        body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }), role: Role, email: Type.Optional(Nullable(Type.String({ maxLength: 320 }))), displayName: Type.Optional(Nullable(Type.String({ maxLength: 200 }))) }),
+        response: { 201: TechnicianSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const created = await createTechnician(deps, request.body, { id: principal.technicianId, label: principal.username }, request.id);
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.patch(
+    '/api/technicians/:id',
+    {
+      config: { access: 'administrator' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change a technician: role, disabled, name, email or a new password',
+        params: IdParams,
+        body: Type.Object({ role: Type.Optional(Role), disabled: Type.Optional(Type.Boolean()), displayName: Type.Optional(Nullable(Type.String({ maxLength: 200 }))), email: Type.Optional(Nullable(Type.String({ maxLength: 320 }))), password: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH })) }, { minProperties: 1 }),
+        response: { 200: TechnicianSchema },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      return updateTechnician(deps, request.params.id, request.body, { id: principal.technicianId, label: principal.username }, request.id);
+    },
+  );
+
+  app.get(
+    '/api/audit',
+    {
+      config: { access: 'administrator' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'The audit log, newest first',
+        querystring: Type.Object({ ...PageQuery, subjectType: Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: {
+          200: Paged(Type.Object({ id: Type.String(), actor: Type.String(), action: Type.String(), subjectType: Type.String(), subjectId: Nullable(Type.String()), before: Type.Unknown(), after: Type.Unknown(), requestId: Nullable(Type.String()), at: Timestamp })),
+        },
+      },
+    },
+    async (request) => {
+      const { page, pageSize, subjectType } = request.query;
+      let query = deps.db.selectFrom('audit_log');
+      if (subjectType) query = query.where('subject_type', '=', subjectType);
+      const rows = await query.selectAll().orderBy('id', 'desc').limit(pageSize).offset((page - 1) * pageSize).execute();
+      const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+      return {
+        items: rows.map((r) => ({ id: String(r.id), actor: r.actor_label, action: r.action, subjectType: r.subject_type, subjectId: r.subject_id, before: r.before, after: r.after, requestId: r.request_id, at: new Date(r.created_at).toISOString() })),
+        total: Number(total),
+        page,
+        pageSize,
+      };
+    },
+  );
+};
+
+async function recordTokenAudit(ctx: AppContext, principal: { technicianId: string; username: string }, action: string, tokenId: string, before: unknown, after: unknown, requestId: string) {
+  await recordAudit(ctx.database.db, { actor: { id: principal.technicianId, label: principal.username }, action, subjectType: 'api_token', subjectId: tokenId, before, after, requestId, at: ctx.clock.now() });
+}

@@ -1,0 +1,32 @@
+// TypeBox pieces shared by the API routes: they validate input, serialize output and feed
+// the OpenAPI document.
+import { Type, type TSchema } from '@sinclair/typebox';
+
+export const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'UUID' });
+export const IdParams = Type.Object({ id: Uuid });
+export const Timestamp = Type.String({ description: 'ISO 8601 date-time' });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const PageQuery = {
+  page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
+  pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+};
+
+export const ErrorResponse = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String(), action: Type.Optional(Type.String()), requestId: Type.String() }) },
+  { $id: 'ErrorResponse', description: 'Every error: a code for programs, a sentence for people, the request id for support.' },
+);
+
+export const Paged = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() });
+
+export const DecisionSnapshotSchema = Type.Object({
+  state: Type.String(),
+  targetId: Nullable(Type.String()),
+  rule: Nullable(Type.String()),
+  suggestions: Type.Array(Type.Object({ organizationId: Type.String(), score: Type.Number() })),
+  candidates: Type.Array(Type.String()),
+  reason: Nullable(Type.String()),
+  decidedBy: Type.String(),
+  decidedByTechnician: Type.Boolean(),
+});

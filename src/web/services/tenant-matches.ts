@@ -1,0 +1,245 @@
+// Organizations ↔ tenants: every customer tenant with its match state, rule and score, and
+// the technician's actions on it (accept, choose, create from tenant, ignore, undo, bulk accept).
+import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../../context.ts';
+import type { Database } from '../../db/schema.ts';
+import { BadInput, NotFound } from '../../errors.ts';
+import type { Actor } from '../../auth/accounts.ts';
+import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
+
+export interface Deps {
+  db: Kysely<Database>;
+  clock: Clock;
+}
+
+export type TenantMatchState = 'matched' | 'suggested' | 'unmatched' | 'ignored';
+
+export interface TenantMatchRow {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  defaultDomain: string | null;
+  integrationId: string;
+  integrationName: string;
+  health: string;
+  healthReason: string | null;
+  state: TenantMatchState;
+  rule: string | null;
+  score: number | null;
+  organizationId: string | null;
+  organizationName: string | null;
+  suggestions: Array<{ organizationId: string; name: string; score: number }>;
+  decidedByTechnician: boolean;
+  decidedAt: string | null;
+  lastSyncAt: string | null;
+}
+
+export interface TenantMatchFilter {
+  state?: TenantMatchState;
+  integrationId?: string;
+  search?: string;
+  page: number;
+  pageSize: number;
+}
+
+export function likePattern(search: string): string {
+  return `%${search.trim().toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+function baseQuery(db: Kysely<Database>, filter: Omit<TenantMatchFilter, 'page' | 'pageSize'>) {
+  let query = db
+    .selectFrom('tenants as t')
+    .innerJoin('integrations as i', 'i.id', 't.integration_id')
+    .leftJoin('match_decisions as d', (join) => join.onRef('d.tenant_id', '=', 't.id').on('d.kind', '=', 'organization'))
+    .leftJoin('organizations as o', 'o.id', 'd.target_id');
+  if (filter.state) {
+    query = filter.state === 'unmatched' ? query.where((eb) => eb.or([eb('d.state', '=', 'unmatched'), eb('d.state', 'is', null)])) : query.where('d.state', '=', filter.state);
+  }
+  if (filter.integrationId) query = query.where('t.integration_id', '=', filter.integrationId);
+  if (filter.search?.trim()) {
+    const pattern = likePattern(filter.search);
+    query = query.where((eb) => eb.or([eb(sql`lower(t.display_name)`, 'like', pattern), eb(sql`lower(coalesce(t.default_domain, ''))`, 'like', pattern), eb(sql`lower(coalesce(o.name, ''))`, 'like', pattern)]));
+  }
+  return query;
+}
+
+export async function listTenantMatches({ db }: Pick<Deps, 'db'>, filter: TenantMatchFilter): Promise<{ items: TenantMatchRow[]; total: number; counts: Record<TenantMatchState, number> }> {
+  const rows = await baseQuery(db, filter)
+    .select([
+      't.id',
+      't.tenant_id',
+      't.display_name',
+      't.default_domain',
+      't.integration_id',
+      'i.name as integration_name',
+      't.health',
+      't.health_reason',
+      't.last_sync_at',
+      'd.state',
+      'd.rule',
+      'd.target_id',
+      'd.suggestions',
+      'd.decided_by_technician',
+      'd.decided_at',
+      'o.name as organization_name',
+    ])
+    .orderBy(sql`lower(t.display_name)`)
+    .orderBy('t.id')
+    .limit(filter.pageSize)
+    .offset((filter.page - 1) * filter.pageSize)
+    .execute();
+  const { total } = await baseQuery(db, filter).select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+  const countRows = await baseQuery(db, { integrationId: filter.integrationId, search: filter.search })
+    .select([sql<string>`coalesce(d.state, 'unmatched')`.as('state'), (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy(sql`coalesce(d.state, 'unmatched')`)
+    .execute();
+  const counts: Record<TenantMatchState, number> = { matched: 0, suggested: 0, unmatched: 0, ignored: 0 };
+  for (const r of countRows) if (r.state in counts) counts[r.state as TenantMatchState] += Number(r.n);
+
+  const suggestionIds = new Set<string>();
+  for (const row of rows) for (const s of asSuggestions(row.suggestions)) suggestionIds.add(s.organizationId);
+  const names = await organizationNames(db, [...suggestionIds]);
+  const items = rows.map((row): TenantMatchRow => {
+    const suggestions = asSuggestions(row.suggestions).map((s) => ({ organizationId: s.organizationId, name: names.get(s.organizationId) ?? '(organization removed)', score: s.score }));
+    const state = (row.state ?? 'unmatched') as TenantMatchState;
+    const score = state === 'matched' ? (suggestions.find((s) => s.organizationId === row.target_id)?.score ?? (row.rule && row.rule !== 'technician' ? 1 : null)) : (suggestions[0]?.score ?? null);
+    return {
+      id: row.id,
+      tenantId: row.tenant_id,
+      displayName: row.display_name,
+      defaultDomain: row.default_domain,
+      integrationId: row.integration_id,
+      integrationName: row.integration_name,
+      health: row.health,
+      healthReason: row.health_reason,
+      state,
+      rule: row.rule ?? null,
+      score,
+      organizationId: state === 'matched' ? (row.target_id ?? null) : null,
+      organizationName: state === 'matched' ? (row.organization_name ?? null) : null,
+      suggestions,
+      decidedByTechnician: row.decided_by_technician ?? false,
+      decidedAt: row.decided_at ? new Date(row.decided_at).toISOString() : null,
+      lastSyncAt: row.last_sync_at ? new Date(row.last_sync_at).toISOString() : null,
+    };
+  });
+  return { items, total: Number(total), counts };
+}
+
+function asSuggestions(value: unknown): Array<{ organizationId: string; score: number }> {
+  if (!Array.isArray(value)) return [];
+  return value.filter((s): s is { organizationId: string; score: number } => typeof s?.organizationId === 'string' && typeof s?.score === 'number');
+}
+
+async function organizationNames(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {
+  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (valid.length === 0) return new Map();
+  const rows = await db.selectFrom('organizations').select(['id', 'name']).where('id', 'in', valid).execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+export async function getTenant(db: Kysely<Database>, tenantRowId: string) {
+  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantRowId).executeTakeFirst();
+  if (!tenant) throw new NotFound('No such tenant.');
+  return tenant;
+}
+
+async function requireOrganization(db: Kysely<Database>, organizationId: string): Promise<{ id: string; name: string }> {
+  const org = await db.selectFrom('organizations').select(['id', 'name']).where('id', '=', organizationId).executeTakeFirst();
+  if (!org) throw new NotFound('No such organization.');
+  return org;
+}
+
+export interface ActionContext {
+  actor: Actor;
+  requestId?: string;
+}
+
+/** Accepts a suggestion (the best one when none is named). */
+export async function acceptSuggestion(deps: Deps, tenantRowId: string, organizationId: string | undefined, context: ActionContext): Promise<DecisionSnapshot> {
+  const tenant = await getTenant(deps.db, tenantRowId);
+  return deps.db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('match_decisions').select('suggestions').where('kind', '=', 'organization').where('tenant_id', '=', tenant.id).executeTakeFirst();
+    const suggestions = asSuggestions(current?.suggestions);
+    const chosen = organizationId ? suggestions.find((s) => s.organizationId === organizationId) : suggestions[0];
+    if (!chosen) throw new BadInput(organizationId ? 'That organization is not among this tenant\'s suggestions; use "choose organization" instead.' : 'This tenant has no suggestion to accept.');
+    const org = await requireOrganization(trx, chosen.organizationId);
+    return decide(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { state: 'matched', targetId: org.id, reason: `Suggestion accepted (score ${chosen.score.toFixed(2)}).` }, { ...context, action: 'organization_match.accept', at: deps.clock.now() });
+  });
+}
+
+export async function chooseOrganization(deps: Deps, tenantRowId: string, organizationId: string, context: ActionContext): Promise<DecisionSnapshot> {
+  const tenant = await getTenant(deps.db, tenantRowId);
+  return deps.db.transaction().execute(async (trx) => {
+    const org = await requireOrganization(trx, organizationId);
+    return decide(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { state: 'matched', targetId: org.id, reason: 'Organization chosen by a technician.' }, { ...context, action: 'organization_match.choose', at: deps.clock.now() });
+  });
+}
+
+/** Verified domain names of a tenant (Graph domain objects in tenants.domains). */
+export function verifiedDomains(domains: unknown): string[] {
+  if (!Array.isArray(domains)) return [];
+  return domains
+    .filter((d) => d && typeof d === 'object' && typeof d.id === 'string' && d.isVerified !== false)
+    .map((d) => String(d.id).toLowerCase())
+    .filter((d) => !d.endsWith('.onmicrosoft.com'));
+}
+
+export async function createOrganizationFromTenant(deps: Deps, tenantRowId: string, context: ActionContext): Promise<{ organization: { id: string; name: string }; decision: DecisionSnapshot }> {
+  const tenant = await getTenant(deps.db, tenantRowId);
+  const at = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const organization = await trx
+      .insertInto('organizations')
+      .values({ name: tenant.display_name, domains: verifiedDomains(tenant.domains), created_at: at, updated_at: at })
+      .returning(['id', 'name'])
+      .executeTakeFirstOrThrow();
+    const decision = await decide(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { state: 'matched', targetId: organization.id, reason: 'Organization created from the tenant by a technician.' }, { ...context, action: 'organization_match.create_organization', at });
+    return { organization, decision };
+  });
+}
+
+export async function ignoreTenant(deps: Deps, tenantRowId: string, context: ActionContext): Promise<DecisionSnapshot> {
+  const tenant = await getTenant(deps.db, tenantRowId);
+  return deps.db.transaction().execute((trx) =>
+    decide(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { state: 'ignored', targetId: null, reason: 'Ignored by a technician.' }, { ...context, action: 'organization_match.ignore', at: deps.clock.now() }),
+  );
+}
+
+export async function undoTenantDecision(deps: Deps, tenantRowId: string, context: ActionContext): Promise<DecisionSnapshot | null> {
+  const tenant = await getTenant(deps.db, tenantRowId);
+  return deps.db.transaction().execute((trx) => undoLatest(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { ...context, at: deps.clock.now() }));
+}
+
+/** Accepts the top suggestion of every suggested tenant whose best score is at least minScore. */
+export async function bulkAcceptSuggestions(deps: Deps, minScore: number, integrationId: string | undefined, context: ActionContext): Promise<{ accepted: number }> {
+  const at = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    let query = trx
+      .selectFrom('match_decisions as d')
+      .innerJoin('tenants as t', 't.id', 'd.tenant_id')
+      .select(['t.id', 't.tenant_id', 'd.suggestions'])
+      .where('d.kind', '=', 'organization')
+      .where('d.state', '=', 'suggested')
+      .where(sql<number>`(d.suggestions->0->>'score')::float8`, '>=', minScore);
+    if (integrationId) query = query.where('t.integration_id', '=', integrationId);
+    const rows = await query.execute();
+    let accepted = 0;
+    for (const row of rows) {
+      const top = asSuggestions(row.suggestions)[0];
+      if (!top) continue;
+      const org = await trx.selectFrom('organizations').select('id').where('id', '=', top.organizationId).executeTakeFirst();
+      if (!org) continue;
+      await decide(trx, { kind: 'organization', tenantRowId: row.id, sourceId: row.tenant_id }, { state: 'matched', targetId: org.id, reason: `Top suggestion accepted in bulk (score ${top.score.toFixed(2)} ≥ ${minScore}).` }, { ...context, action: 'organization_match.bulk_accept', at });
+      accepted++;
+    }
+    return { accepted };
+  });
+}
+
+export async function searchOrganizations(db: Kysely<Database>, search: string, limit: number): Promise<Array<{ id: string; name: string; domains: string[] }>> {
+  let query = db.selectFrom('organizations').select(['id', 'name', 'domains']).orderBy(sql`lower(name)`).orderBy('id').limit(limit);
+  if (search.trim()) query = query.where(sql`lower(name)`, 'like', likePattern(search));
+  const rows = await query.execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, domains: r.domains ?? [] }));
+}

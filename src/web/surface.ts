@@ -1,0 +1,63 @@
+// The technician surface: security headers, cookies, login rate limits, the OpenAPI document,
+// the guards, and every JSON API route and HTML page. buildApp registers it once.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../context.ts';
+import { publicBaseUrl } from '../config.ts';
+import { installGuards } from './guards.ts';
+import { authApiRoutes } from './api/auth.ts';
+import { tenantMatchApiRoutes } from './api/tenant-matches.ts';
+
+async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+  const https = publicBaseUrl(ctx.config).startsWith('https:');
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    hsts: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`Too many attempts from your address. Try again in ${context.after}.`), { statusCode: 429, code: 'RATE_LIMITED' }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'docsync API', version: '1', description: 'Everything the technician UI does. Authenticate with the session cookie (send the X-CSRF-Token header on writes) or a personal API token: Authorization: Bearer dsk_….' },
+      components: { securitySchemes: { apiToken: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'docsync_session' } } },
+      security: [{ apiToken: [] }, { session: [] }],
+    },
+    hideUntagged: true,
+  });
+
+  await app.register(async (scoped) => {
+    installGuards(scoped, ctx);
+    const typed = scoped.withTypeProvider<TypeBoxTypeProvider>();
+    typed.get('/api/openapi.json', { config: { access: 'signedIn' }, schema: { hide: true } }, async () => app.swagger());
+    await typed.register(authApiRoutes, { ctx });
+    await typed.register(tenantMatchApiRoutes, { ctx });
+  });
+}
+
+export const technicianSurface = fp(surface, { name: 'docsync-technician-surface', fastify: '5.x' });

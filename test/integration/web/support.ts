@@ -1,0 +1,143 @@
+// Helpers for the web tests: a movable clock, accounts of each role signed in, and a seeded
+// world of integrations, tenants, organizations and decisions (inserted directly).
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../../src/app.ts';
+import { createTechnician } from '../../../src/auth/accounts.ts';
+import type { TechnicianRole } from '../../../src/db/schema.ts';
+import type { DatabaseKind } from '../../../src/db/database.ts';
+import { createTestContext, type TestContext } from '../../support/context.ts';
+
+export class TestClock {
+  constructor(private current = new Date('2026-11-23T09:00:00Z')) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface SignedIn {
+  cookie: string;
+  csrf: string;
+  id: string;
+}
+
+export interface WebWorld {
+  ctx: TestContext;
+  app: FastifyInstance;
+  clock: TestClock;
+  as: Record<TechnicianRole, SignedIn>;
+  close(): Promise<void>;
+}
+
+export async function startWebWorld(kind: DatabaseKind): Promise<WebWorld> {
+  const clock = new TestClock();
+  const ctx = await createTestContext(kind, { overrides: { clock } });
+  const app = await buildApp(ctx);
+  await app.ready();
+  const as = {} as Record<TechnicianRole, SignedIn>;
+  for (const role of ['administrator', 'technician', 'read_only'] as const) {
+    const created = await createTechnician({ db: ctx.database.db, clock }, { username: `${role}-user`, password: PASSWORD, role }, { id: null, label: 'test' });
+    const signedIn = await signIn(app, `${role}-user`, PASSWORD);
+    as[role] = { ...signedIn, id: created.id };
+  }
+  return {
+    ctx,
+    app,
+    clock,
+    as,
+    async close() {
+      await app.close();
+      await ctx.close();
+    },
+  };
+}
+
+export async function refreshSessions(world: WebWorld): Promise<void> {
+  for (const role of ['administrator', 'technician', 'read_only'] as const) {
+    world.as[role] = { ...(await signIn(world.app, `${role}-user`, PASSWORD)), id: world.as[role].id };
+  }
+}
+
+let signIns = 0;
+/** Signs in from a fresh documentation address (RFC 5737) each time, so the per-address sign-in limit is not what a test measures. */
+export async function signIn(app: FastifyInstance, username: string, password: string): Promise<{ cookie: string; csrf: string }> {
+  signIns++;
+  const remoteAddress = `198.51.${Math.floor(signIns / 250) % 250}.${(signIns % 250) + 1}`;
+  const response = await app.inject({ method: 'POST', url: '/api/session', remoteAddress, payload: { username, password } });
+  if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`);
+  return { cookie: sessionCookie(response), csrf: response.json().csrfToken };
+}
+
+export function sessionCookie(response: LightMyRequestResponse): string {
+  const cookie = response.cookies.find((c) => c.name === 'docsync_session');
+  if (!cookie) throw new Error('no session cookie');
+  return `docsync_session=${cookie.value}`;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** A request as a signed-in technician of the role, with the CSRF header on writes. */
+export function call(world: WebWorld, role: TechnicianRole | null, method: Method, url: string, payload?: unknown, options: { csrf?: boolean } = {}) {
+  const headers: Record<string, string> = {};
+  if (role) {
+    headers.cookie = world.as[role].cookie;
+    if (method !== 'GET' && options.csrf !== false) headers['x-csrf-token'] = world.as[role].csrf;
+  }
+  return world.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+}
+
+export interface Seeded {
+  integrationId: string;
+  tenants: Record<string, { id: string; tenantId: string }>;
+  organizations: Record<string, string>;
+}
+
+export const HOSTILE_NAMES = {
+  script: '<script>alert(1)</script>',
+  quotes: `"Quote's" \`back\` & <b>bold</b>`,
+  rtl: 'Contoso\u202Egnp.exe\u202C Ltd',
+  huge: 'A'.repeat(10_240),
+};
+
+/** One integration, four tenants (one per organization match state) and three organizations. */
+export async function seedTenants(ctx: TestContext): Promise<Seeded> {
+  const db = ctx.database.db;
+  const integration = await db.insertInto('integrations').values({ kind: 'gdap', name: 'Fabrikam Partners GDAP', partner_tenant_id: 'partner-tenant', client_id: 'client-id' }).returning('id').executeTakeFirstOrThrow();
+  const organizations: Record<string, string> = {};
+  for (const [key, orgName] of [['northwind', 'Northwind Traders'], ['contoso', 'Contoso Ltd'], ['hostile', HOSTILE_NAMES.script]] as const) {
+    organizations[key] = (await db.insertInto('organizations').values({ name: orgName, domains: [] }).returning('id').executeTakeFirstOrThrow()).id;
+  }
+  const tenants: Seeded['tenants'] = {};
+  const specs = [
+    { key: 'northwind', name: 'Northwind Traders Inc.', state: 'suggested', suggestions: [{ organizationId: organizations.northwind!, score: 0.92 }, { organizationId: organizations.contoso!, score: 0.31 }] },
+    { key: 'contoso', name: 'Contoso, Ltd.', state: 'matched', target: organizations.contoso, rule: 'name', suggestions: [] },
+    { key: 'tailspin', name: 'Tailspin Toys', state: 'suggested', suggestions: [{ organizationId: organizations.northwind!, score: 0.4 }] },
+    { key: 'fresh', name: 'Fresh Tenant', state: null, suggestions: [] },
+    { key: 'script', name: HOSTILE_NAMES.script, state: 'unmatched', suggestions: [] },
+    { key: 'quotes', name: HOSTILE_NAMES.quotes, state: 'unmatched', suggestions: [] },
+    { key: 'rtl', name: HOSTILE_NAMES.rtl, state: 'unmatched', suggestions: [] },
+    { key: 'huge', name: HOSTILE_NAMES.huge, state: 'unmatched', suggestions: [] },
+  ] as const;
+  let n = 0;
+  for (const spec of specs) {
+    n++;
+    const tenantId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const row = await db
+      .insertInto('tenants')
+      .values({ integration_id: integration.id, tenant_id: tenantId, display_name: spec.name, default_domain: `${spec.key}.onmicrosoft.com`, domains: JSON.stringify([{ id: `${spec.key}.example`, isVerified: true }, { id: `${spec.key}.onmicrosoft.com`, isVerified: true }]) as never })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    tenants[spec.key] = { id: row.id, tenantId };
+    if (spec.state) {
+      await db
+        .insertInto('match_decisions')
+        .values({ kind: 'organization', tenant_id: row.id, source_id: tenantId, state: spec.state, target_id: 'target' in spec ? spec.target! : null, rule: 'rule' in spec ? spec.rule : null, suggestions: JSON.stringify(spec.suggestions) as never })
+        .execute();
+    }
+  }
+  return { integrationId: integration.id, tenants, organizations };
+}
