@@ -1,0 +1,87 @@
+// match_decisions as the sync keeps them: one row per (kind, tenant, Microsoft id). Compare
+// before writing; a row a technician decided (decided_by_technician) is never overwritten, also
+// not when the technician saves it while a sync is running (the upsert's WHERE guards it).
+import { sql, type Kysely } from 'kysely';
+import type { Database, MatchDecision } from '../db/schema.ts';
+import { stableStringify } from './staging.ts';
+
+type Db = Kysely<Database>;
+
+export interface DecisionInput {
+  kind: 'organization' | 'contact' | 'configuration';
+  sourceId: string;
+  state: MatchDecision['state'];
+  targetId: string | null;
+  rule: string | null;
+  suggestions?: Array<{ organizationId: string; score: number }>;
+  candidates?: string[];
+  reason?: string | null;
+}
+
+/** A jsonb parameter: pg would send a JS array as a Postgres array, so send JSON text, cast. */
+export const jsonb = (value: unknown) => sql<any>`cast(${JSON.stringify(value)} as jsonb)`;
+
+const keyOf = (kind: string, sourceId: string) => `${kind}:${sourceId}`;
+
+export async function loadDecisions(db: Db, tenantRowId: string): Promise<Map<string, MatchDecision>> {
+  const rows = await db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenantRowId).execute();
+  return new Map(rows.map((r) => [keyOf(r.kind, r.source_id), r]));
+}
+
+export function decisionOf(decisions: Map<string, MatchDecision>, kind: DecisionInput['kind'], sourceId: string): MatchDecision | undefined {
+  return decisions.get(keyOf(kind, sourceId));
+}
+
+const json = (v: unknown) => stableStringify(typeof v === 'string' ? JSON.parse(v) : v);
+
+function unchanged(before: MatchDecision, next: DecisionInput): boolean {
+  if (before.state !== next.state || (before.target_id ?? null) !== next.targetId) return false;
+  // "linked" only says an earlier sync made this link: keep the rule that made it.
+  if (before.rule !== next.rule && next.rule !== 'linked') return false;
+  return json(before.suggestions) === stableStringify(next.suggestions ?? []) && json(before.candidates) === stableStringify(next.candidates ?? []);
+}
+
+/** Writes the decisions that differ from what is stored; returns how many rows were written. */
+export async function saveDecisions(db: Db, input: { tenantRowId: string; existing: Map<string, MatchDecision>; decisions: DecisionInput[]; now: Date }): Promise<number> {
+  const writes = input.decisions.filter((d) => {
+    const before = input.existing.get(keyOf(d.kind, d.sourceId));
+    return !before || (!before.decided_by_technician && !unchanged(before, d));
+  });
+  for (let i = 0; i < writes.length; i += 500) {
+    await db
+      .insertInto('match_decisions')
+      .values(
+        writes.slice(i, i + 500).map((d) => ({
+          kind: d.kind,
+          tenant_id: input.tenantRowId,
+          source_id: d.sourceId,
+          state: d.state,
+          target_id: d.targetId,
+          rule: d.rule,
+          suggestions: jsonb(d.suggestions ?? []),
+          candidates: jsonb(d.candidates ?? []),
+          reason: d.reason ?? null,
+          decided_by: 'sync',
+          decided_at: input.now,
+          updated_at: input.now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc
+          .constraint('match_decisions_unique')
+          .doUpdateSet((eb) => ({
+            state: eb.ref('excluded.state'),
+            target_id: eb.ref('excluded.target_id'),
+            rule: eb.ref('excluded.rule'),
+            suggestions: eb.ref('excluded.suggestions'),
+            candidates: eb.ref('excluded.candidates'),
+            reason: eb.ref('excluded.reason'),
+            decided_at: eb.ref('excluded.decided_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          }))
+          .where(sql<boolean>`match_decisions.decided_by_technician = false`),
+      )
+      .execute();
+  }
+  return writes.length;
+}

@@ -1,0 +1,52 @@
+// What an integration syncs (integrations.settings, edited on the Integrations page). Unknown or
+// malformed values fall back to the defaults, so a bad setting never stops a sync.
+export interface SyncSettings {
+  /** Guests (userType Guest / #EXT#) are excluded unless this is on. */
+  includeGuests: boolean;
+  /** Accounts with accountEnabled false are still documented (shown disabled) unless this is off. */
+  includeDisabled: boolean;
+  /** Members of these groups (object ids in the customer tenant) are excluded. */
+  excludeGroupIds: string[];
+  /** Domains whose users are synced; ["*"] = all. Matches the UPN's or mail's domain. */
+  domains: string[];
+  /** "create" decisions create contacts and configurations. */
+  autoCreate: boolean;
+  /** An unmatched tenant gets an organization created from its name and verified domains. */
+  createOrganizations: boolean;
+}
+
+export const DEFAULT_SYNC_SETTINGS: SyncSettings = Object.freeze({
+  includeGuests: false,
+  includeDisabled: true,
+  excludeGroupIds: [],
+  domains: ['*'],
+  autoCreate: true,
+  createOrganizations: false,
+}) as SyncSettings;
+
+export function syncSettingsOf(raw: unknown): SyncSettings {
+  const source = (typeof raw === 'string' ? safeParse(raw) : raw) as Record<string, unknown> | null;
+  const s = source && typeof source === 'object' ? ((source.sync as Record<string, unknown>) ?? source) : {};
+  const bool = (key: keyof SyncSettings) => (typeof s[key] === 'boolean' ? (s[key] as boolean) : (DEFAULT_SYNC_SETTINGS[key] as boolean));
+  const strings = (key: 'excludeGroupIds' | 'domains') =>
+    Array.isArray(s[key]) && (s[key] as unknown[]).every((v) => typeof v === 'string')
+      ? (s[key] as string[]).map((v) => v.trim()).filter(Boolean)
+      : DEFAULT_SYNC_SETTINGS[key];
+  const domains = strings('domains');
+  return {
+    includeGuests: bool('includeGuests'),
+    includeDisabled: bool('includeDisabled'),
+    excludeGroupIds: strings('excludeGroupIds'),
+    domains: domains.length === 0 ? ['*'] : domains.map((d) => d.toLowerCase()),
+    autoCreate: bool('autoCreate'),
+    createOrganizations: bool('createOrganizations'),
+  };
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

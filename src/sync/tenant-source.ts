@@ -1,0 +1,115 @@
+// What a tenant sync needs from Microsoft, as one narrow interface. The production
+// implementation (graph-source.ts) sits on the Microsoft client's TenantGraph (paging, retries,
+// Retry-After, pacing, token renewal all live there); tests can hand records in directly.
+// Every method either returns a complete answer or throws (a MicrosoftError): a partial listing
+// is never returned as if it were whole.
+
+/** Graph `user`, the properties docsync $selects. */
+export interface MsUser {
+  id: string;
+  userPrincipalName: string;
+  displayName?: string | null;
+  givenName?: string | null;
+  surname?: string | null;
+  jobTitle?: string | null;
+  mail?: string | null;
+  businessPhones?: string[] | null;
+  mobilePhone?: string | null;
+  proxyAddresses?: string[] | null;
+  otherMails?: string[] | null;
+  userType?: string | null;
+  accountEnabled?: boolean | null;
+  createdDateTime?: string | null;
+  lastPasswordChangeDateTime?: string | null;
+  signInActivity?: {
+    lastSignInDateTime?: string | null;
+    lastNonInteractiveSignInDateTime?: string | null;
+    lastSuccessfulSignInDateTime?: string | null;
+  } | null;
+  assignedLicenses?: Array<{ skuId: string; disabledPlans?: string[] }> | null;
+}
+
+/** Graph `managedDevice` (Intune). */
+export interface MsManagedDevice {
+  id: string;
+  deviceName?: string | null;
+  serialNumber?: string | null;
+  manufacturer?: string | null;
+  model?: string | null;
+  operatingSystem?: string | null;
+  osVersion?: string | null;
+  complianceState?: string | null;
+  managedDeviceOwnerType?: string | null;
+  userId?: string | null;
+  userPrincipalName?: string | null;
+  enrolledDateTime?: string | null;
+  lastSyncDateTime?: string | null;
+}
+
+/** Graph `subscribedSku`. */
+export interface MsSubscribedSku {
+  skuId: string;
+  skuPartNumber?: string | null;
+  capabilityStatus?: string | null;
+  appliesTo?: string | null;
+  consumedUnits?: number | null;
+  prepaidUnits?: { enabled?: number | null; suspended?: number | null; warning?: number | null; lockedOut?: number | null } | null;
+}
+
+/** One row of reports/getMailboxUsageDetail (CSV), typed. */
+export interface MsMailboxUsage {
+  userPrincipalName: string;
+  displayName?: string | null;
+  isDeleted?: boolean | null;
+  lastActivityDate?: string | null;
+  itemCount?: number | null;
+  storageUsedBytes?: number | null;
+  issueWarningQuotaBytes?: number | null;
+  prohibitSendQuotaBytes?: number | null;
+  prohibitSendReceiveQuotaBytes?: number | null;
+  hasArchive?: boolean | null;
+  reportRefreshDate?: string | null;
+}
+
+/** Graph `domain`: `id` is the domain name. */
+export interface MsDomain {
+  id: string;
+  isVerified?: boolean | null;
+  isInitial?: boolean | null;
+  isDefault?: boolean | null;
+}
+
+export interface FullUserListing {
+  users: MsUser[];
+  /** The change feed's link to ask "what changed since this listing" next time. */
+  deltaLink: string | null;
+  /** signInActivity needs AuditLog.Read.All and Entra ID P1/P2; false: the dates are absent, not old. */
+  signInActivityAvailable: boolean;
+}
+
+export interface UserChanges {
+  changed: MsUser[];
+  removedIds: string[];
+  deltaLink: string;
+}
+
+export interface GraphCounters {
+  graphRequests: number;
+  throttled: number;
+}
+
+export interface TenantSource {
+  readonly counters: GraphCounters;
+  organization(): Promise<{ displayName: string | null; domains: MsDomain[] }>;
+  /** Every user (paged to the end), with signInActivity when the tenant allows it. */
+  listUsers(): Promise<FullUserListing>;
+  /** Changes since `deltaLink`; throws ResyncRequired (410) when the link expired. */
+  userChanges(deltaLink: string): Promise<UserChanges>;
+  /** admin/reportSettings: true = report user names are concealed (hashed). */
+  reportNamesConcealed(): Promise<boolean>;
+  mailboxUsage(): Promise<MsMailboxUsage[]>;
+  managedDevices(): Promise<MsManagedDevice[]>;
+  subscribedSkus(): Promise<MsSubscribedSku[]>;
+  /** Object ids of a group's members (transitive), for exclusions. */
+  groupMemberIds(groupId: string): Promise<string[]>;
+}

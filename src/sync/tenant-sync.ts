@@ -1,0 +1,546 @@
+// One tenant's sync: fetch → stage → match (pure engine) → write documentation → log.
+//
+// Each Microsoft resource is fetched and staged on its own: a resource whose fetch fails
+// (permission missing, throttled out, Graph down) keeps its previous staged records and changes
+// nothing downstream; the run ends "partial" and the log says which resource and why. The
+// documentation is derived from the staged records every run, so an interrupted run is repaired
+// by the next one, and compare-before-write makes a no-change run write zero rows.
+import type { Kysely } from 'kysely';
+import type { Database, Integration, MatchDecision, Tenant } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { Clock } from '../context.ts';
+import { isMicrosoftError } from '../microsoft/errors.ts';
+import {
+  indexOrganizations,
+  matchOrganization,
+  matchContacts,
+  matchConfigurations,
+  type ContactDecision,
+  type ConfigurationDecision,
+  type OrganizationDecision,
+  type GraphUser,
+} from '../matching/index.ts';
+import { licenseDisplayName } from '../licensing/skus.ts';
+import { organizationsForMatching, createOrganization } from '../docs/organizations.ts';
+import { contactsOfOrganization, createContacts, markContactsGone, updateLinkedContacts, zeroWrites, type ContactFromMicrosoft, type WriteCounts } from '../docs/contacts.ts';
+import {
+  configurationsOfOrganization,
+  createConfigurations,
+  markConfigurationsGone,
+  updateLinkedConfigurations,
+  type ConfigurationFromMicrosoft,
+} from '../docs/configurations.ts';
+import { loadStaged, stageRecords, type StagedInput } from './staging.ts';
+import { decisionOf, loadDecisions, saveDecisions, type DecisionInput } from './decisions.ts';
+import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
+import { reportProgress } from './runs.ts';
+import { syncSettingsOf, type SyncSettings } from './settings.ts';
+import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, TenantSource } from './tenant-source.ts';
+
+export interface TenantSyncDeps {
+  db: Kysely<Database>;
+  log: Logger;
+  clock: Clock;
+  config: { sync: { inactiveDays: number; fullResyncIntervalHours: number } };
+}
+
+export interface TenantSyncInput {
+  runId: string;
+  tenant: Tenant;
+  integration: Integration;
+  source: TenantSource;
+  signal?: AbortSignal;
+  /** Force a full user listing (the demo's --once, a technician's "full sync"). */
+  fullListing?: boolean;
+}
+
+export type DecisionCounts = Record<'match' | 'create' | 'review' | 'pending' | 'skip', number>;
+
+export interface TenantSyncResult {
+  status: 'succeeded' | 'partial';
+  writes: WriteCounts;
+  flagged: number;
+  failedResources: string[];
+  decisions: DecisionCounts;
+  users: number;
+  devices: number;
+  mailboxes: number;
+  licenses: number;
+}
+
+const PHASES = ['organization', 'users', 'mailboxes', 'devices', 'licenses', 'matching', 'writing'] as const;
+
+export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): Promise<TenantSyncResult> {
+  const { db, clock } = deps;
+  const { tenant, source, signal } = input;
+  const settings = syncSettingsOf(input.integration.settings);
+  const logLines: SyncLogEntry[] = [];
+  const failedResources: string[] = [];
+  const writes = zeroWrites();
+  const progress = async (phase: (typeof PHASES)[number]) => {
+    signal?.throwIfAborted();
+    await reportProgress(db, input.runId, {
+      phase,
+      done: PHASES.indexOf(phase),
+      total: PHASES.length,
+      counts: { ...writes, graphRequests: source.counters.graphRequests, throttled: source.counters.throttled },
+    });
+  };
+  const name = tenant.display_name;
+
+  /** Runs one resource's fetch; a tenant-scope failure is logged and the resource left as it was. */
+  async function resource<T>(label: string, fetch: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fetch();
+    } catch (error) {
+      if (!isMicrosoftError(error) || error.scope === 'partner' || signal?.aborted) throw error;
+      failedResources.push(label);
+      logLines.push({
+        tenantId: tenant.id,
+        level: 'warning',
+        code: `${label}_not_synced`,
+        message: `${label} of ${name} were not synced: ${error.message}; the previous data is kept`,
+        action: error.action ?? null,
+      });
+      return undefined;
+    }
+  }
+
+  // Organization and domains first: if even this fails the tenant is unreachable, and the
+  // error goes up to the runner (the tenant run fails, nothing was changed).
+  await progress('organization');
+  const organization = await source.organization();
+
+  // Users: the change feed when we have a link and the daily full listing is not due.
+  await progress('users');
+  const now = () => clock.now();
+  const fullDue =
+    input.fullListing === true ||
+    !tenant.delta_link ||
+    !tenant.last_full_sync_at ||
+    now().getTime() - new Date(tenant.last_full_sync_at).getTime() >= deps.config.sync.fullResyncIntervalHours * 3_600_000;
+  const previousUsers = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true });
+  let usersListed = false;
+  const fullListing = async () => {
+    const listing = await resource('users', () => source.listUsers());
+    if (!listing) return;
+    const staged = await stageRecords(db, 'ms_users', tenant.id, listing.users.map(userRecord), { complete: true, now: now() });
+    await db
+      .updateTable('tenants')
+      .set({ delta_link: listing.deltaLink, last_full_sync_at: now() })
+      .where('id', '=', tenant.id)
+      .execute();
+    usersListed = true;
+    if (!listing.signInActivityAvailable) {
+      logLines.push({
+        tenantId: tenant.id,
+        level: 'info',
+        code: 'sign_in_activity_unavailable',
+        message: `last sign-in dates are not available for ${name} (needs Entra ID P1 or P2 and AuditLog.Read.All); inactive users cannot be flagged`,
+        action: 'grant AuditLog.Read.All to the docsync app, or ignore this if the tenant has no Entra ID P1 licence',
+      });
+    }
+    return staged;
+  };
+  if (fullDue) {
+    await fullListing();
+  } else {
+    try {
+      const changes = await source.userChanges(tenant.delta_link!);
+      // Delta does not carry signInActivity: keep what the last full listing said.
+      const previous = new Map(previousUsers.map((u) => [u.key, u.data]));
+      const merged = changes.changed.map((u) => {
+        const before = previous.get(u.id);
+        return userRecord({ ...(before ?? {}), ...u, ...(before && 'signInActivity' in before && !('signInActivity' in u) ? { signInActivity: before.signInActivity } : {}) } as MsUser);
+      });
+      await stageRecords(db, 'ms_users', tenant.id, merged, { complete: false, removedKeys: changes.removedIds, now: now() });
+      await db.updateTable('tenants').set({ delta_link: changes.deltaLink }).where('id', '=', tenant.id).execute();
+      usersListed = true;
+    } catch (error) {
+      if (isMicrosoftError(error) && error.code === 'resync_required') {
+        logLines.push({ tenantId: tenant.id, level: 'info', code: 'users_full_resync', message: `the change feed of ${name} expired; users were listed in full`, action: null });
+        await fullListing();
+      } else {
+        await resource('users', () => Promise.reject(error));
+      }
+    }
+  }
+
+  await progress('mailboxes');
+  const concealed = await resource('mailboxes', () => source.reportNamesConcealed());
+  if (concealed === true) {
+    failedResources.push('mailboxes');
+    logLines.push({
+      tenantId: tenant.id,
+      level: 'warning',
+      code: 'reports_concealed',
+      message: `reports are anonymised in tenant ${name}: mailbox sizes cannot be matched to users; the previous mailbox data is kept`,
+      action: "turn off 'Display concealed user, group and site names' in the Microsoft 365 admin center (Settings › Org settings › Reports)",
+    });
+  } else if (concealed === false) {
+    const rows = await resource('mailboxes', () => source.mailboxUsage());
+    if (rows) await stageRecords(db, 'ms_mailboxes', tenant.id, rows.filter((r) => r.userPrincipalName).map(mailboxRecord), { complete: true, now: now() });
+  }
+
+  await progress('devices');
+  const devices = await resource('devices', () => source.managedDevices());
+  if (devices) await stageRecords(db, 'ms_managed_devices', tenant.id, devices.map((d) => ({ key: d.id, data: { ...d } })), { complete: true, now: now() });
+
+  await progress('licenses');
+  const skus = await resource('licenses', () => source.subscribedSkus());
+  if (skus) await stageRecords(db, 'ms_subscribed_skus', tenant.id, skus.map(skuRecord), { complete: true, now: now() });
+
+  // Exclusions by group need this run's membership; without it we cannot tell who is excluded,
+  // so no contact is written this run (decisions and documentation stay as they were).
+  await progress('matching');
+  const excludedByGroup = new Set<string>();
+  let exclusionsKnown = true;
+  for (const groupId of settings.excludeGroupIds) {
+    const members = await resource('group_members', () => source.groupMemberIds(groupId));
+    if (!members) exclusionsKnown = false;
+    else for (const id of members) excludedByGroup.add(id);
+  }
+
+  const users = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true });
+  const presentUsers = users.filter((u) => u.removedAt === null).map((u) => u.data);
+  const goneUserIds = users.filter((u) => u.removedAt !== null).map((u) => u.key);
+  const stagedDevices = await loadStaged<MsManagedDevice>(db, 'ms_managed_devices', tenant.id, { includeRemoved: true });
+  const presentDevices = stagedDevices.filter((d) => d.removedAt === null).map((d) => d.data);
+  const goneDeviceIds = stagedDevices.filter((d) => d.removedAt !== null).map((d) => d.key);
+  const mailboxes = new Map((await loadStaged<MsMailboxUsage>(db, 'ms_mailboxes', tenant.id)).map((m) => [m.key, m.data]));
+  const licenseCount = (await loadStaged<MsSubscribedSku>(db, 'ms_subscribed_skus', tenant.id)).length;
+
+  const existing = await loadDecisions(db, tenant.id);
+  const domains: MsDomain[] = organization.domains;
+  const organizationDecision = await decideOrganization(deps, { tenant, organization: { displayName: organization.displayName ?? name, domains }, existing, settings });
+  const organizationId = organizationDecision.state === 'matched' ? organizationDecision.organizationId : null;
+  const ignored = decisionOf(existing, 'organization', tenant.tenant_id)?.state === 'ignored';
+
+  const included: MsUser[] = [];
+  const exclusionDecisions: DecisionInput[] = [];
+  for (const user of presentUsers) {
+    const why = exclusionReason(user, settings, excludedByGroup);
+    if (why) exclusionDecisions.push({ kind: 'contact', sourceId: user.id, state: 'excluded', targetId: null, rule: null, reason: why });
+    else included.push(user);
+  }
+  const contacts = organizationId ? await contactsOfOrganization(db, organizationId) : [];
+  const configurations = organizationId ? await configurationsOfOrganization(db, organizationId) : [];
+  const matchingTenant = { id: tenant.id, domains: domains.map(toGraphDomain), users: included.map(toGraphUser), managedDevices: presentDevices.map(toGraphDevice) };
+  const contactDecisions = matchContacts(matchingTenant, organizationId, contacts, { includeGuests: settings.includeGuests });
+  const configurationDecisions = matchConfigurations(matchingTenant, organizationId, configurations, contactDecisions);
+
+  await progress('writing');
+  const decisionCounts: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: exclusionDecisions.length };
+  for (const d of [...contactDecisions, ...configurationDecisions]) decisionCounts[d.decision]++;
+  let flagged = 0;
+
+  if (!ignored && exclusionsKnown) {
+    const signInAvailable = presentUsers.some((u) => 'signInActivity' in u);
+    const usersById = new Map(presentUsers.map((u) => [u.id, u]));
+    const skuNames = new Map((await loadStaged<MsSubscribedSku>(db, 'ms_subscribed_skus', tenant.id)).map((s) => [s.key, (s.data as { displayName?: string }).displayName]));
+    const toContact = (user: MsUser) => contactFromUser(user, { mailboxes, skuNames, signInAvailable, now: now(), inactiveDays: deps.config.sync.inactiveDays });
+
+    await db.transaction().execute(async (trx) => {
+      const decisionRows: DecisionInput[] = [organizationDecisionRow(tenant, organizationDecision), ...exclusionDecisions];
+      const userContact = new Map<string, string>();
+      const links = new Map<string, ContactFromMicrosoft>();
+      const toCreate: MsUser[] = [];
+      for (const decision of contactDecisions) {
+        const user = usersById.get(decision.userId);
+        if (!user) continue;
+        const technician = decisionOf(existing, 'contact', user.id);
+        const chosen = technician?.decided_by_technician ? technicianChoice(technician) : { decision: decision.decision, targetId: decision.contactId };
+        if (chosen.decision === 'review') flagged++;
+        if (chosen.decision === 'match' && chosen.targetId) {
+          links.set(chosen.targetId, toContact(user));
+          userContact.set(user.id, chosen.targetId);
+        } else if (chosen.decision === 'create' && organizationId && settings.autoCreate) {
+          toCreate.push(user);
+        }
+        if (!technician?.decided_by_technician) decisionRows.push(contactDecisionRow(decision));
+      }
+      const rowOf = new Map(decisionRows.map((r) => [`${r.kind}:${r.sourceId}`, r]));
+      const updated = await updateLinkedContacts(trx, { tenantRowId: tenant.id, links });
+      add(writes, updated);
+      if (toCreate.length > 0 && organizationId) {
+        const { created, counts } = await createContacts(trx, { organizationId, tenantRowId: tenant.id, users: toCreate.map(toContact), now: now() });
+        add(writes, counts);
+        for (const [userId, contactId] of created) {
+          userContact.set(userId, contactId);
+          const row = rowOf.get(`contact:${userId}`);
+          if (row) Object.assign(row, { state: 'match', targetId: contactId, rule: 'created', candidates: [], reason: 'Created from this Microsoft user by the sync.' });
+        }
+      }
+      await markContactsGone(trx, { tenantRowId: tenant.id, microsoftUserIds: goneUserIds, now: now() });
+
+      const devicesById = new Map(presentDevices.map((d) => [d.id, d]));
+      const deviceLinks = new Map<string, ConfigurationFromMicrosoft>();
+      const devicesToCreate: ConfigurationFromMicrosoft[] = [];
+      for (const decision of configurationDecisions) {
+        const device = devicesById.get(decision.deviceId);
+        if (!device) continue;
+        const technician = decisionOf(existing, 'configuration', device.id);
+        const chosen = technician?.decided_by_technician ? technicianChoice(technician) : { decision: decision.decision, targetId: decision.configurationId };
+        if (chosen.decision === 'review') flagged++;
+        const primaryUser = device.userId && device.userId !== '' ? device.userId : null;
+        const record = configurationFromDevice(device, (primaryUser ? userContact.get(primaryUser) : undefined) ?? decision.contactId);
+        if (chosen.decision === 'match' && chosen.targetId) deviceLinks.set(chosen.targetId, record);
+        else if (chosen.decision === 'create' && organizationId && settings.autoCreate) devicesToCreate.push(record);
+        if (!technician?.decided_by_technician) decisionRows.push(configurationDecisionRow(decision));
+      }
+      for (const r of decisionRows) rowOf.set(`${r.kind}:${r.sourceId}`, r);
+      add(writes, await updateLinkedConfigurations(trx, { tenantRowId: tenant.id, links: deviceLinks, now: now() }));
+      if (devicesToCreate.length > 0 && organizationId) {
+        const { created, counts } = await createConfigurations(trx, { organizationId, tenantRowId: tenant.id, devices: devicesToCreate, now: now() });
+        add(writes, counts);
+        for (const [deviceId, configurationId] of created) {
+          const row = rowOf.get(`configuration:${deviceId}`);
+          if (row) Object.assign(row, { state: 'match', targetId: configurationId, rule: 'created', candidates: [] });
+        }
+      }
+      await markConfigurationsGone(trx, { tenantRowId: tenant.id, intuneDeviceIds: goneDeviceIds, now: now() });
+      await saveDecisions(trx, { tenantRowId: tenant.id, existing, decisions: decisionRows, now: now() });
+    });
+  } else if (!exclusionsKnown) {
+    logLines.push({
+      tenantId: tenant.id,
+      level: 'warning',
+      code: 'exclusions_unknown',
+      message: `contacts of ${name} were not updated: the members of an excluded group could not be read`,
+      action: 'check that the excluded groups still exist in the tenant, then sync again',
+    });
+  }
+
+  if (organizationDecision.state !== 'matched' && !ignored) {
+    logLines.push({
+      tenantId: tenant.id,
+      level: 'info',
+      code: organizationDecision.state === 'suggested' ? 'organization_suggested' : 'organization_unmatched',
+      message:
+        organizationDecision.state === 'suggested'
+          ? `${name} is not matched to an organization yet; ${organizationDecision.suggestions.length} suggestion(s) wait for review`
+          : `${name} matches no organization; its users wait until it is matched`,
+      action: 'open Organizations and accept a suggestion, choose an organization or create one from the tenant',
+    });
+  }
+  const reviews = decisionCounts.review;
+  if (reviews > 0) {
+    logLines.push({ tenantId: tenant.id, level: 'info', code: 'reviews_waiting', message: `${reviews} match(es) in ${name} need a technician's review`, action: 'open the tenant\'s contacts and configurations and resolve the reviews' });
+  }
+
+  await db
+    .updateTable('tenants')
+    .set({
+      last_sync_at: now(),
+      health: failedResources.length > 0 ? 'warning' : 'ok',
+      health_reason: failedResources.length > 0 ? `not synced last time: ${[...new Set(failedResources)].join(', ')}` : null,
+    })
+    .where('id', '=', tenant.id)
+    .execute();
+  logLines.push({
+    tenantId: tenant.id,
+    level: 'info',
+    code: 'tenant_synced',
+    message: `${name}: ${writes.created} created, ${writes.updated} updated, ${writes.unchanged} unchanged${usersListed ? '' : ' (users not refreshed)'}`,
+    action: null,
+  });
+  await writeSyncLog(db, input.runId, logLines);
+
+  return {
+    status: failedResources.length > 0 ? 'partial' : 'succeeded',
+    writes,
+    flagged,
+    failedResources: [...new Set(failedResources)],
+    decisions: decisionCounts,
+    users: presentUsers.length,
+    devices: presentDevices.length,
+    mailboxes: mailboxes.size,
+    licenses: licenseCount,
+  };
+}
+
+function add(target: WriteCounts, more: WriteCounts): void {
+  target.created += more.created;
+  target.updated += more.updated;
+  target.unchanged += more.unchanged;
+}
+
+async function decideOrganization(
+  deps: TenantSyncDeps,
+  input: { tenant: Tenant; organization: { displayName: string; domains: MsDomain[] }; existing: Map<string, MatchDecision>; settings: SyncSettings },
+): Promise<OrganizationDecision> {
+  const { tenant, existing } = input;
+  const stored = decisionOf(existing, 'organization', tenant.tenant_id);
+  // Linked by a technician or an earlier sync: the engine's `linked` rule.
+  const linkedTo = stored?.state === 'matched' && stored.target_id ? stored.target_id : null;
+  const organizations = await organizationsForMatching(deps.db);
+  const decision = matchOrganization(
+    { id: tenant.tenant_id, displayName: input.organization.displayName, organizationId: linkedTo, domains: input.organization.domains.map(toGraphDomain) },
+    indexOrganizations(organizations),
+  );
+  if (decision.state === 'matched' || !input.settings.createOrganizations || stored?.decided_by_technician) return decision;
+  const verified = input.organization.domains.filter((d) => d.isVerified).map((d) => d.id.toLowerCase());
+  const id = await createOrganization(deps.db, { name: input.organization.displayName, domains: verified, now: deps.clock.now() });
+  return { tenantId: tenant.tenant_id, state: 'matched', organizationId: id, rule: 'created' as OrganizationDecision['rule'], suggestions: [] };
+}
+
+function technicianChoice(d: MatchDecision): { decision: string; targetId: string | null } {
+  return { decision: d.state === 'match' || d.state === 'create' ? (d.target_id ? 'match' : d.state) : d.state, targetId: d.target_id };
+}
+
+function organizationDecisionRow(tenant: Tenant, d: OrganizationDecision): DecisionInput {
+  return {
+    kind: 'organization',
+    sourceId: tenant.tenant_id,
+    state: d.state,
+    targetId: d.organizationId,
+    rule: d.rule,
+    suggestions: d.suggestions,
+    candidates: [],
+    reason: d.state === 'matched' ? `Matched by ${d.rule}.` : d.state === 'suggested' ? 'Suggestions wait for a technician.' : 'No organization resembles this tenant.',
+  };
+}
+
+function contactDecisionRow(d: ContactDecision): DecisionInput {
+  return { kind: 'contact', sourceId: d.userId, state: d.decision, targetId: d.contactId, rule: d.rule, candidates: d.candidates, reason: d.reason };
+}
+
+function configurationDecisionRow(d: ConfigurationDecision): DecisionInput {
+  return { kind: 'configuration', sourceId: d.deviceId, state: d.decision, targetId: d.configurationId, rule: d.rule, candidates: d.candidates, reason: null };
+}
+
+function exclusionReason(user: MsUser, settings: SyncSettings, excludedByGroup: Set<string>): string | null {
+  if (excludedByGroup.has(user.id)) return 'Member of a group this integration excludes.';
+  if (!settings.includeDisabled && user.accountEnabled === false) return 'Disabled account; this integration does not sync disabled accounts.';
+  if (!settings.domains.includes('*')) {
+    const domainsOf = [user.userPrincipalName, user.mail].filter((v): v is string => !!v).map((v) => v.split('@')[1]?.toLowerCase());
+    if (!domainsOf.some((d) => d && settings.domains.includes(d))) return 'Outside the domains this integration syncs.';
+  }
+  // Guests are the engine's to skip (its rule also catches #EXT# UPNs without userType).
+  return null;
+}
+
+// ---- records: staging shape and documentation shape -----------------------------------
+
+function userRecord(user: MsUser): StagedInput {
+  return { key: user.id, data: { ...user } };
+}
+
+function mailboxRecord(row: MsMailboxUsage): StagedInput {
+  return { key: row.userPrincipalName.trim().toLowerCase(), data: { ...row } };
+}
+
+function skuRecord(sku: MsSubscribedSku): StagedInput {
+  const enabled = sku.prepaidUnits?.enabled ?? 0;
+  const consumed = sku.consumedUnits ?? 0;
+  return {
+    key: sku.skuId.toLowerCase(),
+    data: { ...sku, displayName: licenseDisplayName(sku.skuId, sku.skuPartNumber), available: Math.max(0, enabled - consumed) },
+  };
+}
+
+const toGraphDomain = (d: MsDomain) => ({ id: d.id, isVerified: d.isVerified ?? null, isInitial: d.isInitial ?? null, isDefault: d.isDefault ?? null });
+const toGraphUser = (u: MsUser): GraphUser => ({
+  id: u.id,
+  userPrincipalName: u.userPrincipalName,
+  displayName: u.displayName ?? null,
+  givenName: u.givenName ?? null,
+  surname: u.surname ?? null,
+  mail: u.mail ?? null,
+  proxyAddresses: u.proxyAddresses ?? null,
+  otherMails: u.otherMails ?? null,
+  userType: u.userType ?? null,
+  accountEnabled: u.accountEnabled ?? null,
+});
+const toGraphDevice = (d: MsManagedDevice) => ({
+  id: d.id,
+  deviceName: d.deviceName ?? null,
+  serialNumber: d.serialNumber ?? null,
+  userId: d.userId ?? null,
+  userPrincipalName: d.userPrincipalName ?? null,
+});
+
+function splitDisplayName(user: MsUser): { first: string | null; last: string | null } {
+  if (user.givenName || user.surname) return { first: user.givenName ?? null, last: user.surname ?? null };
+  const parts = (user.displayName ?? '').trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0) return { first: null, last: null };
+  if (parts.length === 1) return { first: parts[0]!, last: null };
+  return { first: parts.slice(0, -1).join(' '), last: parts.at(-1)! };
+}
+
+const dateOnly = (value: string | null | undefined) => (value && !value.startsWith('0001-01-01') ? value : null);
+
+export function contactFromUser(
+  user: MsUser,
+  context: { mailboxes: Map<string, MsMailboxUsage>; skuNames: Map<string, string | undefined>; signInAvailable: boolean; now: Date; inactiveDays: number },
+): ContactFromMicrosoft {
+  const { first, last } = splitDisplayName(user);
+  const primary = user.mail?.trim() || user.userPrincipalName;
+  const aliases = (user.proxyAddresses ?? []).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5));
+  const mailbox = context.mailboxes.get(user.userPrincipalName.trim().toLowerCase());
+  const activity = user.signInActivity ?? null;
+  // Prefer the last *successful* sign-in (interactive attempts include failures).
+  const lastSignInAt = dateOnly(activity?.lastSuccessfulSignInDateTime) ?? dateOnly(activity?.lastSignInDateTime) ?? dateOnly(activity?.lastNonInteractiveSignInDateTime);
+  let inactive: boolean | null = null;
+  if (context.signInAvailable && user.accountEnabled !== false) {
+    const threshold = context.now.getTime() - context.inactiveDays * 86_400_000;
+    const reference = lastSignInAt ?? dateOnly(user.createdDateTime);
+    inactive = reference ? new Date(reference).getTime() < threshold : lastSignInAt === null;
+  }
+  const licenses = (user.assignedLicenses ?? []).map((l) => ({ skuId: l.skuId, name: context.skuNames.get(l.skuId.toLowerCase()) ?? licenseDisplayName(l.skuId) }));
+  return {
+    microsoftUserId: user.id,
+    firstName: first,
+    lastName: last,
+    title: user.jobTitle ?? null,
+    phone: user.businessPhones?.[0] ?? user.mobilePhone ?? null,
+    emails: [primary, ...aliases, ...(user.otherMails ?? [])],
+    overlay: {
+      userPrincipalName: user.userPrincipalName,
+      displayName: user.displayName ?? null,
+      userType: user.userType ?? null,
+      accountEnabled: user.accountEnabled ?? null,
+      createdAt: dateOnly(user.createdDateTime),
+      lastPasswordChangeAt: dateOnly(user.lastPasswordChangeDateTime),
+      signInActivityAvailable: context.signInAvailable,
+      lastSignInAt,
+      inactive,
+      licenses,
+      mailbox: mailbox
+        ? {
+            storageUsedBytes: mailbox.storageUsedBytes ?? null,
+            itemCount: mailbox.itemCount ?? null,
+            quotaBytes: mailbox.prohibitSendReceiveQuotaBytes ?? null,
+            lastActivityDate: mailbox.lastActivityDate ?? null,
+            hasArchive: mailbox.hasArchive ?? null,
+            reportRefreshDate: mailbox.reportRefreshDate ?? null,
+          }
+        : null,
+    },
+  };
+}
+
+const dateOrNull = (value: string | null | undefined) => {
+  const v = dateOnly(value);
+  if (!v) return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+};
+
+export function configurationFromDevice(device: MsManagedDevice, contactId: string | null): ConfigurationFromMicrosoft {
+  return {
+    intuneDeviceId: device.id,
+    name: device.deviceName?.trim() || device.serialNumber?.trim() || `Intune device ${device.id}`,
+    serialNumber: device.serialNumber?.trim() || null,
+    manufacturer: device.manufacturer ?? null,
+    model: device.model ?? null,
+    operatingSystem: device.operatingSystem ?? null,
+    osVersion: device.osVersion ?? null,
+    complianceState: device.complianceState ?? null,
+    ownerType: device.managedDeviceOwnerType ?? null,
+    enrolledAt: dateOrNull(device.enrolledDateTime),
+    lastCheckInAt: dateOrNull(device.lastSyncDateTime),
+    contactId,
+  };
+}
+
