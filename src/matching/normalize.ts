@@ -52,10 +52,16 @@ export function organizationNameStem(name: string): string {
   return words.slice(start, end).join(' ');
 }
 
-/** "Contoso.COM." → "contoso.com"; '' for blanks. */
+/** "Contoso.COM." → "contoso.com"; documentation often holds a web address instead ("https://www.contoso.com/"): same domain. '' for blanks. */
 export function normalizeDomain(value: string | null | undefined): string {
   if (!value) return '';
-  return value.trim().toLowerCase().replace(/\.+$/, '');
+  return value
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+    .replace(/[/?#].*$/, '')
+    .replace(/^www\./, '')
+    .replace(/\.+$/, '');
 }
 
 /** The part of a domain that names the company: "mail.contoso.co.uk" → "contoso", "contoso.onmicrosoft.com" → "contoso". */

@@ -144,6 +144,23 @@ function oneBigTenant(size: number): number {
 }
 const growth = [1_000, 10_000, 100_000].map((size) => [size, oneBigTenant(size)] as const);
 
+// --- the suggestion path: 1,000 tenants no rule matches, fuzzy search over 1,000 organizations
+const unmatchedTenants = Array.from({ length: TENANTS }, (_, t) => ({
+  id: `s-${t}`,
+  displayName: `${LAST[t % LAST.length]} Customer ${t} Svcs Inc.`,
+  organizationId: null,
+  domains: [{ id: `cust${t}.onmicrosoft.com`, isVerified: true, isInitial: true }],
+}));
+start = performance.now();
+let suggestedTenants = 0;
+let rightFirst = 0;
+unmatchedTenants.forEach((tenant, t) => {
+  const decision = matchOrganization(tenant, organizationIndex);
+  if (decision.state === 'suggested') suggestedTenants++;
+  if (decision.suggestions[0]?.organizationId === `org-${t}`) rightFirst++;
+});
+const suggestionTime = performance.now() - start;
+
 // --- naive baseline on a sample --------------------------------------------------------------
 function naiveTenant(t: number): number {
   const { tenant, contacts } = generateTenant(t);
@@ -174,6 +191,7 @@ console.log(`tenants ${TENANTS}, users ${counts.users}, contacts ${counts.contac
 console.log(`matched users ${counts.matchedUsers}, matched devices ${counts.matchedDevices}`);
 console.log(`engine time (index + match, all tenants): ${ms(engineTime)}   data generation (not timed as engine): ${ms(generateTime)}`);
 console.log(`growth by tenants: ${checkpoints.map(([n, time]) => `${n} → ${ms(time)}`).join(', ')}`);
+console.log(`suggestions: ${TENANTS} unmatched tenants against ${organizations.length} organizations in ${ms(suggestionTime)} (${suggestedTenants} got suggestions, ${rightFirst} with the right organization first)`);
 console.log(`growth inside one organization (users = contacts): ${growth.map(([n, time]) => `${n} → ${ms(time)}`).join(', ')}`);
 console.log(`peak RSS ${mb(peakRss)} after the 1,000-tenant streaming run; ${mb(process.resourceUsage().maxRSS * 1024)} after the 100k-user single organization`);
 console.log(`naive scan: ${ms(naiveSample)} for ${NAIVE_SAMPLE_TENANTS} tenants, extrapolated to ${TENANTS} tenants: ${ms(naiveExtrapolated)} (sampled, not run at full size)`);

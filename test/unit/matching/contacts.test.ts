@@ -13,6 +13,21 @@ describe('matching users to contacts', () => {
     expect(only(user('u1', 'adele.vance@contoso.com', { mail: 'adele.vance@contoso.com' }), [adele, linked])).toMatchObject({ decision: 'match', contactId: 'c-linked', rule: 'linked' });
   });
 
+  it('keeps a guest on the contact a technician linked it to', () => {
+    const linked = contact('c-linked', 'A', 'V', [], { microsoftUserId: 'g1' });
+    expect(only(user('g1', 'a_x.com#EXT#@contoso.onmicrosoft.com', { userType: 'Guest' }), [linked])).toMatchObject({ decision: 'match', rule: 'linked' });
+  });
+
+  it('ignores a link held by a contact of another organization', () => {
+    const elsewhere = contact('c-old-org', 'A', 'V', [], { microsoftUserId: 'u1', organizationId: 'previous-org' });
+    expect(only(user('u1', 'new@contoso.com'), [elsewhere])).toMatchObject({ decision: 'create' });
+  });
+
+  it('asks for review when two contacts are linked to the same user', () => {
+    const twice = [contact('c-1', 'A', 'V', [], { microsoftUserId: 'u1' }), contact('c-2', 'A', 'V', [], { microsoftUserId: 'U1' })];
+    expect(only(user('u1', 'a@contoso.com'), twice)).toMatchObject({ decision: 'review', rule: 'linked', candidates: ['c-1', 'c-2'] });
+  });
+
   it('matches by the primary mail, case-insensitively and trimmed', () => {
     expect(only(user('u1', 'av@contoso.onmicrosoft.com', { mail: '  Adele.Vance@CONTOSO.com ' }), [adele])).toMatchObject({ decision: 'match', contactId: 'c-adele', rule: 'alias', candidates: [] });
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   domainStem,
+  normalizeDomain,
   normalizeEmail,
   normalizeOrganizationName,
   normalizeSerial,
@@ -55,6 +56,11 @@ describe('normalization', () => {
       expect(normalizeSerial(placeholder), placeholder).toBe('');
     }
     expect(normalizeSerial(' 5cg1234xyz ')).toBe('5CG1234XYZ');
+  });
+
+  it('reads a web address listed as an organization domain as its domain', () => {
+    expect(normalizeDomain('https://www.Contoso.com/about')).toBe('contoso.com');
+    expect(normalizeDomain(' contoso.com. ')).toBe('contoso.com');
   });
 
   it('finds the company part of a domain', () => {

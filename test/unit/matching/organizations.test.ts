@@ -25,6 +25,11 @@ describe('matching tenants to organizations', () => {
     expect(one(tenant('t', 'Contoso Holding EMEA', { domains: [verified('Contoso.com')] }))).toMatchObject({ state: 'matched', organizationId: 'contoso', rule: 'domain' });
   });
 
+  it('matches a verified domain to an organization that lists it as a web address', () => {
+    const web = [organization('woodgrove', 'Woodgrove Bank', ['https://www.woodgrovebank.com/'])];
+    expect(one(tenant('t', 'WGB', { domains: [verified('woodgrovebank.com')] }), web)).toMatchObject({ state: 'matched', organizationId: 'woodgrove', rule: 'domain' });
+  });
+
   it('does not match by an unverified domain, but suggests its organization', () => {
     const decision = one(tenant('t', 'Something Else', { domains: [unverified('contoso.com')] }));
     expect(decision).toMatchObject({ state: 'suggested', organizationId: null, rule: null });
