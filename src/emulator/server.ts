@@ -76,9 +76,9 @@ function offsetClock(): EmulatorClock & { advance(ms: number): void } {
 
 function createServerShell(name: EmulatorServerName, random: SeededRandom, logger: Logger | undefined): FastifyInstance {
   const app = Fastify({
-    ...(logger ? { loggerInstance: logger.child({ emulator: name }) } : { logger: false }),
+    // warn and above only: per-request lines would be noise (and URLs carry codes and state).
+    ...(logger ? { loggerInstance: logger.child({ emulator: name }, { level: 'warn' }) } : { logger: false }),
     genReqId: () => random.uuid(),
-    disableRequestLogging: true,
     bodyLimit: 4 * 1024 * 1024,
   });
   return app as unknown as FastifyInstance;
