@@ -136,6 +136,8 @@ export async function rollUpParent(db: Db, parentRunId: string, now: Date): Prom
       sql<string>`count(*) filter (where status in ('succeeded', 'partial', 'failed', 'cancelled'))`.as('done'),
       sql<string>`count(*) filter (where status = 'failed')`.as('failed_children'),
       sql<string>`count(*) filter (where status = 'partial')`.as('partial_children'),
+      sql<string>`count(*) filter (where status = 'succeeded')`.as('succeeded_children'),
+      sql<string>`count(*) filter (where status = 'cancelled')`.as('cancelled_children'),
       sql<string>`coalesce(sum(created), 0)`.as('created'),
       sql<string>`coalesce(sum(updated), 0)`.as('updated'),
       sql<string>`coalesce(sum(unchanged), 0)`.as('unchanged'),
@@ -148,13 +150,10 @@ export async function rollUpParent(db: Db, parentRunId: string, now: Date): Prom
   const done = Number(totals.done);
   const failedChildren = Number(totals.failed_children);
   const finished = children > 0 && done === children;
-  const status: SyncRunStatus | undefined = finished
-    ? failedChildren === children
-      ? 'failed'
-      : failedChildren > 0 || Number(totals.partial_children) > 0
-        ? 'partial'
-        : 'succeeded'
-    : undefined;
+  const succeeded = Number(totals.succeeded_children);
+  const synced = succeeded + Number(totals.partial_children);
+  const cancelled = Number(totals.cancelled_children);
+  const status: SyncRunStatus | undefined = finished ? (synced === 0 ? 'failed' : succeeded === children ? 'succeeded' : 'partial') : undefined;
   await db
     .updateTable('sync_runs')
     .set({
@@ -175,7 +174,7 @@ export async function rollUpParent(db: Db, parentRunId: string, now: Date): Prom
             phase: null,
             lease_owner: null,
             lease_expires_at: null,
-            summary: `${children - failedChildren} of ${children} tenants synced${failedChildren > 0 ? `, ${failedChildren} failed` : ''}`,
+            summary: `${synced} of ${children} tenants synced${failedChildren > 0 ? `, ${failedChildren} failed` : ''}${cancelled > 0 ? `, ${cancelled} cancelled` : ''}`,
           }
         : {}),
     })

@@ -1,0 +1,204 @@
+// The job queue is sync_runs itself, claimed with Postgres row locks.
+//
+// Why not pg-boss: the web UI's "sync now" is already a queued sync_runs row (the run row the UI
+// shows is the job), so a second queue would need a bridge and two sources of truth for "is this
+// tenant being synced". pg-boss on the embedded PGlite also needs its multi-statement SQL pushed
+// through the single kysely connection and runs its own maintenance timers. Row locks give the
+// same guarantees on both databases in one table:
+//  - claim:      UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1): two workers never
+//                claim the same row;
+//  - exclusive:  a unique index on tenant_id WHERE status = 'running': a tenant is never synced by
+//                two workers at once, whatever raced (schedule, manual trigger, CLI);
+//  - leases:     a claimed row carries lease_owner + lease_expires_at, renewed by heartbeat; a
+//                worker killed with -9 stops renewing, and the row goes back to the queue;
+//  - retries:    a transient failure re-queues with not_before = now + backoff.
+import { sql, type Kysely } from 'kysely';
+import type { Database, SyncRun } from '../db/schema.ts';
+import { writeSyncLog } from './sync-log.ts';
+import { finishRun, rollUpParent } from './runs.ts';
+
+type Db = Kysely<Database>;
+
+export const LEASE_SECONDS = 60;
+export const MAX_ATTEMPTS = 3;
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Backoff before attempt n+1: 30 s, 2 min, 8 min … capped at 30 min. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(30 * 60_000, 30_000 * 4 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Puts runs whose worker stopped renewing its lease back in the queue (or fails them after
+ * MAX_ATTEMPTS), with a log line saying so. Safe to call from every worker.
+ */
+export async function reclaimExpiredLeases(db: Db, now: Date): Promise<number> {
+  const expired = await db
+    .selectFrom('sync_runs')
+    .select(['id', 'tenant_id', 'attempts', 'lease_owner', 'parent_run_id'])
+    .where('status', '=', 'running')
+    .where('lease_expires_at', '<', now)
+    .execute();
+  let reclaimed = 0;
+  for (const run of expired) {
+    if (run.tenant_id === null) {
+      // An integration run is finished by its children; one that died before expanding is
+      // simply claimed again.
+      const children = await db.selectFrom('sync_runs').select((eb) => eb.fn.countAll<string>().as('n')).where('parent_run_id', '=', run.id).executeTakeFirstOrThrow();
+      if (Number(children.n) === 0) {
+        await db.updateTable('sync_runs').set({ status: 'queued', lease_owner: null, lease_expires_at: null }).where('id', '=', run.id).where('status', '=', 'running').execute();
+      } else {
+        await db.updateTable('sync_runs').set({ lease_owner: null, lease_expires_at: null }).where('id', '=', run.id).execute();
+        await rollUpParent(db, run.id, now);
+      }
+      reclaimed++;
+      continue;
+    }
+    const retry = run.attempts < MAX_ATTEMPTS;
+    const updated = await db
+      .updateTable('sync_runs')
+      .set(retry ? { status: 'queued', lease_owner: null, lease_expires_at: null, phase: null, not_before: now } : { lease_owner: null, lease_expires_at: null })
+      .where('id', '=', run.id)
+      .where('status', '=', 'running')
+      .where('lease_expires_at', '<', now)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) continue;
+    reclaimed++;
+    await writeSyncLog(db, run.id, {
+      tenantId: run.tenant_id,
+      level: 'warning',
+      code: 'worker_lost',
+      message: retry
+        ? `the worker syncing this tenant (${run.lease_owner ?? 'unknown'}) stopped responding; the tenant was queued again`
+        : `the worker syncing this tenant stopped responding ${run.attempts} times; the tenant was given up for this run`,
+      action: retry ? null : 'check the worker processes (memory, crashes), then press "sync now"',
+    });
+    if (!retry) await finishRun(db, run.id, { status: 'failed', now, errorCode: 'worker_lost', summary: 'worker stopped responding' });
+  }
+  return reclaimed;
+}
+
+/** Claims the oldest queued integration run and marks it running. */
+export async function claimIntegrationRun(db: Db, input: { workerId: string; now: Date }): Promise<SyncRun | undefined> {
+  const result = await sql<SyncRun>`
+    update sync_runs set status = 'running', started_at = coalesce(started_at, ${input.now}), lease_owner = ${input.workerId},
+      lease_expires_at = ${new Date(input.now.getTime() + LEASE_SECONDS * 1000)}, attempts = attempts + 1
+    where id = (
+      select id from sync_runs
+      where status = 'queued' and tenant_id is null and (not_before is null or not_before <= ${input.now})
+      order by created_at, id
+      for update skip locked
+      limit 1)
+    returning *`.execute(db);
+  return result.rows[0];
+}
+
+/**
+ * Claims the oldest queued tenant run whose tenant no one is syncing, marks it running and
+ * leases it. Returns undefined when nothing is claimable now.
+ */
+export async function claimTenantRun(db: Db, input: { workerId: string; now: Date }): Promise<SyncRun | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const result = await sql<SyncRun>`
+        update sync_runs set status = 'running', started_at = coalesce(started_at, ${input.now}), lease_owner = ${input.workerId},
+          lease_expires_at = ${new Date(input.now.getTime() + LEASE_SECONDS * 1000)}, attempts = attempts + 1, phase = 'starting'
+        where id = (
+          select r.id from sync_runs r
+          where r.status = 'queued' and r.tenant_id is not null and (r.not_before is null or r.not_before <= ${input.now})
+            and not exists (select 1 from sync_runs x where x.tenant_id = r.tenant_id and x.status = 'running')
+          order by r.created_at, r.id
+          for update skip locked
+          limit 1)
+        returning *`.execute(db);
+      return result.rows[0];
+    } catch (error) {
+      // Another worker started the same tenant between our check and our update: the unique
+      // index said no. Try the next candidate.
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) continue;
+      throw error;
+    }
+  }
+  return undefined;
+}
+
+/** Renews a lease; false when the run is no longer ours (reclaimed, cancelled): stop working on it. */
+export async function renewLease(db: Db, input: { runId: string; workerId: string; now: Date }): Promise<boolean> {
+  const result = await db
+    .updateTable('sync_runs')
+    .set({ lease_expires_at: new Date(input.now.getTime() + LEASE_SECONDS * 1000) })
+    .where('id', '=', input.runId)
+    .where('lease_owner', '=', input.workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Puts a run back in the queue after a transient failure, to start no sooner than the backoff. */
+export async function requeueLater(db: Db, input: { runId: string; workerId: string; attempts: number; now: Date }): Promise<Date> {
+  const notBefore = new Date(input.now.getTime() + retryDelayMs(input.attempts));
+  await db
+    .updateTable('sync_runs')
+    .set({ status: 'queued', lease_owner: null, lease_expires_at: null, phase: null, not_before: notBefore })
+    .where('id', '=', input.runId)
+    .where('lease_owner', '=', input.workerId)
+    .execute();
+  return notBefore;
+}
+
+/** Expands a claimed integration run into one queued run per active tenant. */
+export async function expandIntegrationRun(db: Db, run: SyncRun, now: Date): Promise<number> {
+  const tenants = await db
+    .selectFrom('tenants')
+    .select(['id'])
+    .where('integration_id', '=', run.integration_id)
+    .where('active', '=', true)
+    .orderBy('display_name')
+    .orderBy('id')
+    .execute();
+  if (tenants.length === 0) {
+    await writeSyncLog(db, run.id, {
+      level: 'warning',
+      code: 'no_tenants',
+      message: 'this integration has no active customer tenants to sync',
+      action: 'run discovery from the Integrations page, or check the GDAP relationships in Partner Center',
+    });
+    await finishRun(db, run.id, { status: 'succeeded', now, summary: 'no tenants to sync' });
+    return 0;
+  }
+  for (let i = 0; i < tenants.length; i += 500) {
+    await db
+      .insertInto('sync_runs')
+      .values(
+        tenants.slice(i, i + 500).map((t) => ({
+          integration_id: run.integration_id,
+          tenant_id: t.id,
+          parent_run_id: run.id,
+          trigger: run.trigger,
+          requested_by: run.requested_by,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+  // The integration run's lease is not needed any more: its children carry their own.
+  await db
+    .updateTable('sync_runs')
+    .set({ progress_total: tenants.length, progress_done: 0, lease_owner: null, lease_expires_at: null, phase: 'tenants' })
+    .where('id', '=', run.id)
+    .execute();
+  return tenants.length;
+}
+
+/** Cancels the queued tenant runs of an integration run (the partner connection broke). */
+export async function cancelQueuedSiblings(db: Db, input: { parentRunId: string; now: Date; reason: string }): Promise<number> {
+  const result = await db
+    .updateTable('sync_runs')
+    .set({ status: 'cancelled', finished_at: input.now, summary: input.reason })
+    .where('parent_run_id', '=', input.parentRunId)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  await rollUpParent(db, input.parentRunId, input.now);
+  return Number(result.numUpdatedRows);
+}

@@ -1,0 +1,164 @@
+// Runs one claimed tenant run to its end: builds the tenant's Microsoft source, syncs within the
+// time budget while renewing the lease, and turns every failure into a run status and a log line
+// a technician can act on. Partner-scope failures (the connection itself broke) stop the rest of
+// the integration run and mark the integration "needs reconnect"; tenant-scope failures affect
+// only this tenant; transient ones are retried with backoff.
+import type { Kysely } from 'kysely';
+import type { Database, Integration, SyncRun, Tenant } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { Clock } from '../context.ts';
+import { isMicrosoftError, type MicrosoftError } from '../microsoft/errors.ts';
+import { syncTenant, type TenantSyncResult } from './tenant-sync.ts';
+import type { GraphCounters, TenantSource } from './tenant-source.ts';
+import { finishRun, zeroCounts } from './runs.ts';
+import { writeSyncLog } from './sync-log.ts';
+import { cancelQueuedSiblings, MAX_ATTEMPTS, renewLease, requeueLater, LEASE_SECONDS } from './queue.ts';
+
+export type TenantSourceFactory = (input: { integration: Integration; tenant: Tenant; counters: GraphCounters }) => TenantSource;
+
+export interface RunnerDeps {
+  db: Kysely<Database>;
+  log: Logger;
+  clock: Clock;
+  config: { sync: { inactiveDays: number; fullResyncIntervalHours: number; tenantTimeBudgetSeconds: number } };
+  sources: TenantSourceFactory;
+  /** Called once when Microsoft says the partner connection is broken (D: integrations.markNeedsReconnect). */
+  onPartnerFailure?: (integrationId: string, error: MicrosoftError) => Promise<void>;
+}
+
+const TRANSIENT = new Set(['throttled_out', 'graph_unavailable', 'graph_request_failed', 'token_request_failed']);
+
+export interface TenantRunOutcome {
+  status: 'succeeded' | 'partial' | 'failed' | 'retrying' | 'lost';
+  result?: TenantSyncResult;
+}
+
+export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: string, options: { fullListing?: boolean } = {}): Promise<TenantRunOutcome> {
+  const { db, clock } = deps;
+  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', run.tenant_id!).executeTakeFirst();
+  const integration = await db.selectFrom('integrations').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
+  if (!tenant || !integration) {
+    await finishRun(db, run.id, { status: 'failed', now: clock.now(), errorCode: 'tenant_not_found', summary: 'tenant or integration no longer exists' });
+    return { status: 'failed' };
+  }
+  if (integration.status !== 'connected') {
+    await writeSyncLog(db, run.id, {
+      tenantId: tenant.id,
+      level: 'error',
+      code: 'integration_not_connected',
+      message: `integration ${integration.name} is ${integration.status.replace('_', ' ')}${integration.status_reason ? `: ${integration.status_reason}` : ''}`,
+      action: 'open Integrations and reconnect the partner account',
+    });
+    await finishRun(db, run.id, { status: 'failed', now: clock.now(), errorCode: 'integration_not_connected', summary: 'integration not connected' });
+    return { status: 'failed' };
+  }
+
+  const counters: GraphCounters = { graphRequests: 0, throttled: 0 };
+  const budget = new AbortController();
+  const budgetTimer = setTimeout(() => budget.abort(new TimeBudgetExceeded(deps.config.sync.tenantTimeBudgetSeconds)), deps.config.sync.tenantTimeBudgetSeconds * 1000);
+  budgetTimer.unref();
+  // The lease is renewed at a third of its length; losing it (reclaimed after a long stall,
+  // cancelled) stops this sync before it writes anything more.
+  const heartbeat = setInterval(() => {
+    renewLease(db, { runId: run.id, workerId, now: clock.now() })
+      .then((ours) => {
+        if (!ours) budget.abort(new LeaseLost());
+      })
+      .catch((error) => deps.log.warn({ err: error, runId: run.id }, 'lease renewal failed'));
+  }, (LEASE_SECONDS * 1000) / 3);
+  heartbeat.unref();
+
+  try {
+    const source = deps.sources({ integration, tenant, counters });
+    const result = await syncTenant(deps, { runId: run.id, tenant, integration, source, signal: budget.signal, fullListing: options.fullListing });
+    await finishRun(db, run.id, {
+      status: result.status,
+      now: clock.now(),
+      counts: { ...result.writes, flagged: result.flagged, failed: result.failedResources.length, graphRequests: counters.graphRequests, throttled: counters.throttled },
+      summary: `${result.users} users, ${result.devices} devices, ${result.mailboxes} mailboxes, ${result.licenses} licenses`,
+    });
+    return { status: result.status, result };
+  } catch (raw) {
+    const error = budget.signal.aborted && !isMicrosoftError(raw) ? budget.signal.reason : raw;
+    const counts = { ...zeroCounts(), failed: 1, graphRequests: counters.graphRequests, throttled: counters.throttled };
+    const now = clock.now();
+    if (error instanceof LeaseLost) {
+      deps.log.warn({ runId: run.id }, 'lease lost; another worker owns this tenant run now');
+      return { status: 'lost' };
+    }
+    if (isMicrosoftError(error)) {
+      if (error.scope === 'partner') {
+        await writeSyncLog(db, run.id, { tenantId: tenant.id, level: 'error', code: error.code, message: error.message, action: error.action ?? null });
+        await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: error.code, summary: error.message });
+        if (run.parent_run_id) {
+          const cancelled = await cancelQueuedSiblings(db, { parentRunId: run.parent_run_id, now, reason: `stopped: ${error.message}` });
+          await writeSyncLog(db, run.parent_run_id, {
+            level: 'error',
+            code: 'run_stopped',
+            message: `the partner connection failed (${error.message}); ${cancelled} tenant(s) not synced in this run`,
+            action: error.action ?? 'open Integrations and reconnect the partner account',
+          });
+        }
+        await deps.onPartnerFailure?.(integration.id, error);
+        return { status: 'failed' };
+      }
+      if (TRANSIENT.has(error.code) && run.attempts < MAX_ATTEMPTS) {
+        const at = await requeueLater(db, { runId: run.id, workerId, attempts: run.attempts, now });
+        await writeSyncLog(db, run.id, {
+          tenantId: tenant.id,
+          level: 'warning',
+          code: 'retrying',
+          message: `${tenant.display_name}: ${error.message}; trying again at ${at.toISOString()} (attempt ${run.attempts + 1} of ${MAX_ATTEMPTS})`,
+          action: null,
+        });
+        return { status: 'retrying' };
+      }
+      await markTenantFailing(db, tenant.id, error.message);
+      await writeSyncLog(db, run.id, { tenantId: tenant.id, level: 'error', code: error.code, message: `${tenant.display_name}: ${error.message}`, action: error.action ?? null });
+      await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: error.code, summary: error.message });
+      return { status: 'failed' };
+    }
+    if (error instanceof TimeBudgetExceeded) {
+      await writeSyncLog(db, run.id, {
+        tenantId: tenant.id,
+        level: 'error',
+        code: 'time_budget_exceeded',
+        message: `${tenant.display_name} took longer than ${error.seconds} s and was stopped; what was staged is kept and the next run continues`,
+        action: 'if this repeats, raise sync.tenantTimeBudgetSeconds',
+      });
+      await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: 'time_budget_exceeded', summary: 'time budget exceeded' });
+      return { status: 'failed' };
+    }
+    deps.log.error({ err: error, runId: run.id, tenantId: tenant.id }, 'tenant sync failed');
+    await writeSyncLog(db, run.id, {
+      tenantId: tenant.id,
+      level: 'error',
+      code: 'internal_error',
+      message: `${tenant.display_name} could not be synced because of an error inside docsync; nothing was deleted`,
+      action: 'check the worker log for the error, then press "sync now"',
+    });
+    await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: 'internal_error', summary: 'internal error' });
+    return { status: 'failed' };
+  } finally {
+    clearTimeout(budgetTimer);
+    clearInterval(heartbeat);
+  }
+}
+
+async function markTenantFailing(db: Kysely<Database>, tenantRowId: string, reason: string): Promise<void> {
+  await db.updateTable('tenants').set({ health: 'failing', health_reason: reason }).where('id', '=', tenantRowId).execute();
+}
+
+export class TimeBudgetExceeded extends Error {
+  constructor(readonly seconds: number) {
+    super(`time budget of ${seconds} s exceeded`);
+    this.name = 'TimeBudgetExceeded';
+  }
+}
+
+class LeaseLost extends Error {
+  constructor() {
+    super('lease lost');
+    this.name = 'LeaseLost';
+  }
+}

@@ -1,0 +1,113 @@
+// A sync worker: claims queued runs from sync_runs and runs up to `concurrency` tenants at a
+// time. Any number of workers (processes, machines) share one queue; see queue.ts for why two
+// of them can never sync the same tenant at once.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { claimIntegrationRun, claimTenantRun, expandIntegrationRun, reclaimExpiredLeases } from './queue.ts';
+import { runTenantRun, type RunnerDeps, type TenantRunOutcome } from './runner.ts';
+import { getRun } from './runs.ts';
+
+export interface SyncWorkerOptions {
+  /** Shown in logs and in lease_owner; unique per process. */
+  workerId?: string;
+  concurrency: number;
+  /** How often an idle worker looks for work (ms). */
+  pollIntervalMs?: number;
+  /** Force a full user listing on every tenant this worker syncs (demo --once). */
+  fullListing?: boolean;
+  onTenantFinished?: (outcome: TenantRunOutcome) => void;
+}
+
+export interface SyncWorker {
+  readonly workerId: string;
+  /** Claims what it can now and starts it; resolves once started (not finished). */
+  fillSlots(): Promise<number>;
+  /** Works until nothing is running and nothing is claimable (or `runId` has finished). */
+  drain(options?: { runId?: string }): Promise<void>;
+  /** Polls for work until stop(). */
+  start(): void;
+  /** Stops claiming, waits for the running tenants to finish. */
+  stop(): Promise<void>;
+}
+
+export function defaultWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): SyncWorker {
+  const workerId = options.workerId ?? defaultWorkerId();
+  const running = new Set<Promise<void>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let filling: Promise<number> | undefined;
+
+  async function fill(): Promise<number> {
+    const now = deps.clock.now();
+    await reclaimExpiredLeases(deps.db, now);
+    for (;;) {
+      const parent = await claimIntegrationRun(deps.db, { workerId, now: deps.clock.now() });
+      if (!parent) break;
+      await expandIntegrationRun(deps.db, parent, deps.clock.now());
+    }
+    let started = 0;
+    while (!stopped && running.size < options.concurrency) {
+      const run = await claimTenantRun(deps.db, { workerId, now: deps.clock.now() });
+      if (!run) break;
+      started++;
+      const job: Promise<void> = runTenantRun(deps, run, workerId, { fullListing: options.fullListing })
+        .then((outcome) => options.onTenantFinished?.(outcome))
+        .catch((error) => deps.log.error({ err: error, runId: run.id }, 'tenant run crashed'))
+        .finally(() => {
+          running.delete(job);
+          // A finished slot is filled at once, not at the next poll.
+          if (!stopped && timer !== undefined) void fillSlots();
+        });
+      running.add(job);
+    }
+    return started;
+  }
+
+  // One fill at a time per process: claims are cheap, but overlapping ones would race for slots.
+  function fillSlots(): Promise<number> {
+    if (!filling) filling = fill().finally(() => (filling = undefined));
+    return filling;
+  }
+
+  return {
+    workerId,
+    fillSlots,
+    async drain(drainOptions = {}) {
+      for (;;) {
+        await fillSlots();
+        if (running.size > 0) {
+          await Promise.race(running);
+          continue;
+        }
+        if (!drainOptions.runId) return;
+        const run = await getRun(deps.db, drainOptions.runId);
+        if (!run || !['queued', 'running'].includes(run.status)) return;
+        // Retries wait for their backoff; look again shortly.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    },
+    start() {
+      stopped = false;
+      const poll = async () => {
+        try {
+          await fillSlots();
+        } catch (error) {
+          deps.log.warn({ err: error }, 'could not read the sync queue; retrying');
+        }
+        if (!stopped) timer = setTimeout(poll, options.pollIntervalMs ?? 2000);
+      };
+      timer = setTimeout(poll, 0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await filling?.catch(() => {});
+      await Promise.allSettled([...running]);
+    },
+  };
+}
