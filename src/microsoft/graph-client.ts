@@ -1,0 +1,444 @@
+// docsync's one Graph client, on @microsoft/microsoft-graph-client. Everything that reads
+// Graph goes through here: paging (@odata.nextLink / deltaLink, replayed whole), pacing per
+// tenant and per app (ENDPOINTS.md §2 limits), Retry-After on 429 (fractional seconds), retries
+// with backoff for 5xx and dropped connections, counters, and one translation of Graph errors
+// into MicrosoftError. The sleep function and clock are injected: tests never wait.
+//
+// Middleware chain (outermost first): retry → bearer token → redirect (report downloads) →
+// pacing + counting → fetch. The SDK's AuthenticationHandler only attaches tokens to https
+// Graph hosts (its host check ignores http), so the bearer step is ours: it attaches the token
+// to the configured Graph origin only — never to the pre-authenticated report download host.
+import {
+  Client,
+  GraphError,
+  HTTPMessageHandler,
+  RedirectHandler,
+  ResponseType,
+  type Context,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
+import type { Clock } from '../context.ts';
+import type { Logger } from '../logger.ts';
+import { MicrosoftError, ResyncRequired } from './errors.ts';
+import type { GraphResource, Parsed, ThrottleFamily } from './resources.ts';
+
+export interface GraphCounters {
+  graphRequests: number;
+  throttled: number;
+}
+
+export type Sleep = (ms: number) => Promise<void>;
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface DeltaPage<T> {
+  items: T[];
+  removedIds: string[];
+  /** Present on the last page: store it for the next incremental sync. */
+  deltaLink?: string;
+}
+
+export interface BatchRequest {
+  id: string;
+  method?: 'GET';
+  /** Relative to the version ("/users/{id}/memberOf"). */
+  url: string;
+  headers?: Record<string, string>;
+}
+export interface BatchResponse {
+  id: string;
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export interface TenantGraph {
+  readonly tenantId: string;
+  /** Every page of a resource, parsed; bad records are skipped (see `skipped`). */
+  listAll<T>(resource: GraphResource<T>): AsyncIterable<T[]>;
+  /** A delta feed from the start (null) or from a stored deltaLink. 410 → ResyncRequired. */
+  delta<T>(resource: GraphResource<T>, deltaLink: string | null): AsyncIterable<DeltaPage<T>>;
+  get<T>(path: string, parse: (raw: unknown) => Parsed<T>, options?: { family?: ThrottleFamily; version?: 'v1.0' | 'beta' }): Promise<T>;
+  /** A usage report as CSV text (Graph answers 302 to a pre-authenticated download). */
+  report(name: string, period: 'D7' | 'D30' | 'D90' | 'D180'): Promise<string>;
+  /** Up to 20 GET requests in one $batch call; inner 429s are retried after their Retry-After. */
+  batch(requests: BatchRequest[]): Promise<BatchResponse[]>;
+  /** Records Microsoft sent that did not parse, with the reason. */
+  readonly skipped: string[];
+}
+
+export interface GraphClientFactory {
+  forTenant(integrationId: string, tenantId: string, counters: GraphCounters): TenantGraph;
+}
+
+export interface RetryPolicy {
+  /** Retries of a 429 (each after Retry-After). */
+  maxThrottleRetries: number;
+  /** Retries of 5xx / dropped connections (exponential backoff). */
+  maxServerRetries: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** Give up on one request once this much time was spent waiting for Microsoft. */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxThrottleRetries: 6, maxServerRetries: 4, baseBackoffMs: 1000, maxBackoffMs: 30_000, maxWaitMs: 5 * 60_000 };
+
+/** Per-app-per-tenant limits with ~10 % headroom (ENDPOINTS.md §2). */
+export const TENANT_LIMITS: Record<ThrottleFamily, { requests: number; windowMs: number }> = {
+  // Identity: S tenants 3,500 RU / 10 s; a $select'ed users page costs 1–2 RU.
+  identity: { requests: 1_500, windowMs: 10_000 },
+  // Intune devices: 2,000 / 20 s per app per tenant.
+  intune: { requests: 1_800, windowMs: 20_000 },
+  // Usage reports (CSV): 14 / 10 min per app per tenant, per report API.
+  reports: { requests: 12, windowMs: 600_000 },
+  // Multi-tenant management (tenantRelationships): 1,000 / 20 s per app per tenant.
+  partner: { requests: 900, windowMs: 20_000 },
+};
+/** Any Graph request, per app across all tenants: 2,000 / s. */
+export const GLOBAL_LIMIT = { requests: 1_800, windowMs: 1_000 };
+
+export interface GraphClientDeps {
+  graphBaseUrl: string;
+  tokens: { accessToken(integrationId: string, tenantId: string): Promise<string> };
+  clock: Clock;
+  sleep?: Sleep;
+  log: Logger;
+  retry?: Partial<RetryPolicy>;
+  /** Override limits (tests). */
+  tenantLimits?: Partial<Record<ThrottleFamily, { requests: number; windowMs: number }>>;
+  globalLimit?: { requests: number; windowMs: number };
+}
+
+/**
+ * A token bucket that never lets more than `requests` through in any `windowMs`: it refills at
+ * 90 % of the limit and holds at most 10 % as burst. O(1) memory per tenant.
+ */
+export class Pacer {
+  private tokens: number;
+  private last: number;
+  private readonly capacity: number;
+  private readonly ratePerMs: number;
+  constructor(
+    limit: { requests: number; windowMs: number },
+    private readonly clock: Clock,
+    private readonly sleep: Sleep,
+  ) {
+    this.capacity = Math.max(1, Math.floor(limit.requests * 0.1));
+    this.ratePerMs = (limit.requests * 0.9) / limit.windowMs;
+    this.tokens = this.capacity;
+    this.last = clock.now().getTime();
+  }
+  /** Waits (through the injected sleep) until one request may go. Returns the ms waited. */
+  async take(): Promise<number> {
+    let waited = 0;
+    for (;;) {
+      const now = this.clock.now().getTime();
+      this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.ratePerMs);
+      this.last = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return waited;
+      }
+      const wait = Math.ceil((1 - this.tokens) / this.ratePerMs);
+      waited += wait;
+      await this.sleep(wait);
+    }
+  }
+}
+
+/** Retry-After: seconds (fractional allowed, e.g. "2.128") or an HTTP date. */
+export function retryAfterMs(value: string | null, now: Date): number | null {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
+}
+
+/** The throttling family of a Graph path. */
+export function familyOf(path: string): ThrottleFamily {
+  if (/^\/?(v1\.0|beta)?\/?deviceManagement\//i.test(path)) return 'intune';
+  if (/^\/?(v1\.0|beta)?\/?reports\//i.test(path)) return 'reports';
+  if (/^\/?(v1\.0|beta)?\/?tenantRelationships\//i.test(path)) return 'partner';
+  return 'identity';
+}
+
+export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFactory {
+  const sleep = deps.sleep ?? realSleep;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
+  const graphOrigin = new URL(deps.graphBaseUrl).origin;
+  const basePath = new URL(deps.graphBaseUrl).pathname.replace(/\/$/, '');
+  const limits = { ...TENANT_LIMITS, ...deps.tenantLimits };
+  const globalPacer = new Pacer(deps.globalLimit ?? GLOBAL_LIMIT, deps.clock, sleep);
+  const tenantPacers = new Map<string, Pacer>();
+  const pacerFor = (tenantId: string, family: ThrottleFamily, reportName?: string) => {
+    // Report limits count per report API.
+    const key = `${tenantId}|${family}|${reportName ?? ''}`;
+    let pacer = tenantPacers.get(key);
+    if (!pacer) {
+      pacer = new Pacer(limits[family], deps.clock, sleep);
+      tenantPacers.set(key, pacer);
+    }
+    return pacer;
+  };
+
+  return {
+    forTenant(integrationId, tenantId, counters) {
+      const skipped: string[] = [];
+
+      const retryMiddleware: Middleware & { next?: Middleware } = {
+        async execute(context: Context) {
+          const started = deps.clock.now().getTime();
+          let throttleRetries = 0;
+          let serverRetries = 0;
+          const originalRequest = context.request;
+          for (;;) {
+            context.request = originalRequest;
+            let failure: unknown = null;
+            try {
+              await this.next!.execute(context);
+            } catch (error) {
+              failure = error;
+            }
+            const response = context.response;
+            const waitedSoFar = deps.clock.now().getTime() - started;
+            if (failure) {
+              // Dropped connection / reset / timeout: fetch threw before any response.
+              if (serverRetries >= policy.maxServerRetries || waitedSoFar >= policy.maxWaitMs) throw failure;
+              await sleep(backoff(serverRetries++));
+              continue;
+            }
+            if (!response) return;
+            const discard = () => response.body?.cancel().catch(() => {});
+            if (response.status === 429) {
+              counters.throttled += 1;
+              const wait = retryAfterMs(response.headers.get('retry-after'), deps.clock.now()) ?? backoff(throttleRetries);
+              if (throttleRetries >= policy.maxThrottleRetries || waitedSoFar + wait > policy.maxWaitMs) return;
+              throttleRetries++;
+              await discard();
+              await sleep(wait);
+              continue;
+            }
+            if (response.status >= 500 && response.status !== 501) {
+              if (serverRetries >= policy.maxServerRetries || waitedSoFar >= policy.maxWaitMs) return;
+              const wait = retryAfterMs(response.headers.get('retry-after'), deps.clock.now()) ?? backoff(serverRetries);
+              serverRetries++;
+              await discard();
+              await sleep(wait);
+              continue;
+            }
+            return;
+          }
+        },
+        setNext(next: Middleware) {
+          this.next = next;
+        },
+      };
+
+      const bearerMiddleware: Middleware & { next?: Middleware } = {
+        async execute(context: Context) {
+          const url = requestUrl(context);
+          const headers = (context.options!.headers ??= {}) as Record<string, string>;
+          if (new URL(url).origin === graphOrigin) headers.Authorization = `Bearer ${await deps.tokens.accessToken(integrationId, tenantId)}`;
+          else delete headers.Authorization;
+          await this.next!.execute(context);
+        },
+        setNext(next: Middleware) {
+          this.next = next;
+        },
+      };
+
+      const pacingMiddleware: Middleware & { next?: Middleware } = {
+        async execute(context: Context) {
+          const url = new URL(requestUrl(context));
+          if (url.origin === graphOrigin) {
+            const path = url.pathname.slice(basePath.length);
+            const family = familyOf(path);
+            const reportName = family === 'reports' ? /reports\/([A-Za-z0-9]+)/.exec(path)?.[1] : undefined;
+            await pacerFor(tenantId.toLowerCase(), family, reportName).take();
+            await globalPacer.take();
+          }
+          counters.graphRequests += 1;
+          await this.next!.execute(context);
+        },
+        setNext(next: Middleware) {
+          this.next = next;
+        },
+      };
+
+      const client = Client.initWithMiddleware({
+        baseUrl: deps.graphBaseUrl,
+        defaultVersion: 'v1.0',
+        middleware: [retryMiddleware, bearerMiddleware, new RedirectHandler(), pacingMiddleware, new HTTPMessageHandler()],
+      });
+
+      function backoff(attempt: number): number {
+        return Math.min(policy.maxBackoffMs, policy.baseBackoffMs * 2 ** attempt);
+      }
+
+      /** nextLink/deltaLink are absolute: turn one back into version + path for client.api(). */
+      function apiFor(link: string) {
+        if (!link.toLowerCase().startsWith(deps.graphBaseUrl.toLowerCase())) {
+          throw new MicrosoftError('graph_request_failed', 'tenant', `Graph sent a next page link outside ${deps.graphBaseUrl}`, 'report this to the docsync maintainers', { tenantId });
+        }
+        const rest = link.slice(deps.graphBaseUrl.length).replace(/^\/+/, '');
+        const slash = rest.indexOf('/');
+        return client.api(`/${rest.slice(slash + 1)}`).version(rest.slice(0, slash));
+      }
+
+      function firstRequest(resource: GraphResource<unknown>, path = resource.path) {
+        const query: string[] = [];
+        if (resource.select?.length) query.push(`$select=${resource.select.join(',')}`);
+        if (resource.filter) query.push(`$filter=${encodeURIComponent(resource.filter)}`);
+        if (resource.pageSize) query.push(`$top=${resource.pageSize}`);
+        return client.api(query.length ? `${path}?${query.join('&')}` : path).version(resource.version ?? 'v1.0');
+      }
+
+      async function send<T>(request: ReturnType<typeof client.api>, resource: { name: string; headers?: Record<string, string> }, what: 'get' | 'post' = 'get', body?: unknown): Promise<T> {
+        if (resource.headers) request.headers(resource.headers);
+        try {
+          return (what === 'get' ? await request.get() : await request.post(body)) as T;
+        } catch (error) {
+          throw translateGraphError(error, tenantId, resource.name);
+        }
+      }
+
+      function parsePage<T>(resource: GraphResource<T>, values: unknown): T[] {
+        if (!Array.isArray(values)) {
+          skipped.push(`${resource.name}: a page without a value list`);
+          return [];
+        }
+        const items: T[] = [];
+        for (const raw of values) {
+          const parsed = resource.parse(raw);
+          if (parsed.ok) items.push(parsed.value);
+          else skipped.push(parsed.reason);
+        }
+        return items;
+      }
+
+      return {
+        tenantId,
+        skipped,
+        async *listAll<T>(resource: GraphResource<T>) {
+          let request = firstRequest(resource);
+          for (;;) {
+            const page = await send<{ value?: unknown; '@odata.nextLink'?: string }>(request, resource);
+            yield parsePage(resource, page.value);
+            const next = page['@odata.nextLink'];
+            if (!next) return;
+            request = apiFor(next);
+          }
+        },
+        async *delta<T>(resource: GraphResource<T>, deltaLink: string | null) {
+          let request = deltaLink ? apiFor(deltaLink) : firstRequest({ ...resource, pageSize: undefined } as GraphResource<unknown>);
+          for (;;) {
+            const page = await send<{ value?: unknown; '@odata.nextLink'?: string; '@odata.deltaLink'?: string }>(request, resource);
+            const values = Array.isArray(page.value) ? page.value : [];
+            const removedIds: string[] = [];
+            const present: unknown[] = [];
+            for (const raw of values) {
+              // Deleted or soft-deleted objects come as { id, "@removed": { reason } } (G:delta).
+              if (raw && typeof raw === 'object' && '@removed' in raw) {
+                const id = (raw as { id?: unknown }).id;
+                if (typeof id === 'string') removedIds.push(id);
+              } else present.push(raw);
+            }
+            const items = parsePage(resource, present);
+            const next = page['@odata.nextLink'];
+            const finalLink = page['@odata.deltaLink'];
+            yield finalLink ? { items, removedIds, deltaLink: finalLink } : { items, removedIds };
+            if (!next) return;
+            request = apiFor(next);
+          }
+        },
+        async get<T>(path: string, parse: (raw: unknown) => Parsed<T>, options: { version?: 'v1.0' | 'beta' } = {}) {
+          const raw = await send<unknown>(client.api(path).version(options.version ?? 'v1.0'), { name: path });
+          const parsed = parse(raw);
+          if (!parsed.ok) throw new MicrosoftError('graph_request_failed', 'tenant', `Graph answered ${path} in tenant ${tenantId} with an unexpected shape (${parsed.reason})`, 'try again later; report it if it persists', { tenantId });
+          return parsed.value;
+        },
+        async report(name, period) {
+          if (!/^[A-Za-z0-9]+$/.test(name)) throw new MicrosoftError('graph_request_failed', 'tenant', `unknown report ${name}`, 'use a getXxx report name');
+          const request = client.api(`/reports/${name}(period='${period}')`).version('v1.0').responseType(ResponseType.TEXT);
+          const csv = await send<string>(request, { name: `report ${name}` });
+          return typeof csv === 'string' ? csv.replace(/^\uFEFF/, '') : '';
+        },
+        async batch(requests) {
+          if (requests.length > 20) throw new MicrosoftError('graph_request_failed', 'tenant', 'a $batch holds at most 20 requests', 'split the batch');
+          const results = new Map<string, BatchResponse>();
+          let pending = requests;
+          let throttleRounds = 0;
+          while (pending.length > 0) {
+            const answer = await send<{ responses?: Array<{ id: string; status: number; body?: unknown; headers?: Record<string, string> }> }>(
+              client.api('/$batch').version('v1.0'),
+              { name: '$batch' },
+              'post',
+              { requests: pending.map((r) => ({ id: r.id, method: r.method ?? 'GET', url: r.url, ...(r.headers ? { headers: r.headers } : {}) })) },
+            );
+            const throttled: BatchRequest[] = [];
+            let wait = 0;
+            for (const inner of answer.responses ?? []) {
+              const original = pending.find((r) => r.id === inner.id);
+              if (!original) continue;
+              // Inner requests are throttled one by one, each with its own Retry-After (G:batch).
+              if (inner.status === 429 && throttleRounds < policy.maxThrottleRetries) {
+                counters.throttled += 1;
+                throttled.push(original);
+                const headers = lowerKeys(inner.headers ?? {});
+                wait = Math.max(wait, retryAfterMs(headers['retry-after'] ?? null, deps.clock.now()) ?? backoff(throttleRounds));
+                continue;
+              }
+              results.set(inner.id, { id: inner.id, status: inner.status, body: inner.body ?? null, headers: inner.headers ?? {} });
+            }
+            pending = throttled;
+            if (pending.length > 0) {
+              throttleRounds++;
+              await sleep(wait);
+            }
+          }
+          return requests.map((r) => results.get(r.id) ?? { id: r.id, status: 0, body: null, headers: {} });
+        },
+      };
+    },
+  };
+}
+
+function requestUrl(context: Context): string {
+  return typeof context.request === 'string' ? context.request : (context.request as Request).url;
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** One translation of Graph failures into MicrosoftError (tenant scope: other tenants carry on). */
+export function translateGraphError(error: unknown, tenantId: string, what: string): MicrosoftError {
+  if (error instanceof MicrosoftError) return error;
+  if (!(error instanceof GraphError)) {
+    return new MicrosoftError('graph_unavailable', 'tenant', `Graph could not be reached while reading ${what} in tenant ${tenantId}`, 'nothing was changed; the next run tries again', { tenantId });
+  }
+  const requestId = error.requestId ?? error.headers?.get('request-id') ?? undefined;
+  const details = { tenantId, httpStatus: error.statusCode, ...(error.code ? { upstreamCode: error.code } : {}), ...(requestId ? { requestId } : {}) };
+  const status = error.statusCode;
+  if (status === 410 || error.code === 'syncStateNotFound' || error.code === 'resyncRequired') return new ResyncRequired(tenantId, requestId);
+  if (status === 403) {
+    return new MicrosoftError(
+      'permission_missing',
+      'tenant',
+      `docsync may not read ${what} in tenant ${tenantId} (${error.code ?? 'Forbidden'})`,
+      "give the GDAP service account's security group the role this needs in that customer's relationship (see the README: Directory Readers + Global Reader), or consent the missing scope",
+      details,
+    );
+  }
+  if (status === 401) {
+    return new MicrosoftError('permission_missing', 'tenant', `Graph refused docsync's token for tenant ${tenantId} (${error.code ?? 'Unauthorized'})`, 'run discovery again; if it persists, reconnect the integration', details);
+  }
+  if (status === 429) {
+    return new MicrosoftError('throttled_out', 'tenant', `Microsoft kept throttling ${what} in tenant ${tenantId}`, 'nothing was changed; the next run continues (lower sync.concurrency if it happens often)', details);
+  }
+  if (status <= 0 || status >= 500) {
+    return new MicrosoftError('graph_unavailable', 'tenant', `Graph was unavailable for ${what} in tenant ${tenantId}${status > 0 ? ` (HTTP ${status})` : ' (connection dropped)'}`, 'nothing was changed; the next run tries again', details);
+  }
+  return new MicrosoftError('graph_request_failed', 'tenant', `Graph refused ${what} in tenant ${tenantId} (HTTP ${status}${error.code ? ` ${error.code}` : ''})`, 'report this to the docsync maintainers with the request id', details);
+}
