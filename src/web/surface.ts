@@ -12,6 +12,8 @@ import { publicBaseUrl } from '../config.ts';
 import { installGuards } from './guards.ts';
 import { authApiRoutes } from './api/auth.ts';
 import { tenantMatchApiRoutes } from './api/tenant-matches.ts';
+import { tenantContentApiRoutes } from './api/tenant-contents.ts';
+import { operationsApiRoutes } from './api/operations.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -57,6 +59,8 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     typed.get('/api/openapi.json', { config: { access: 'signedIn' }, schema: { hide: true } }, async () => app.swagger());
     await typed.register(authApiRoutes, { ctx });
     await typed.register(tenantMatchApiRoutes, { ctx });
+    await typed.register(tenantContentApiRoutes, { ctx });
+    await typed.register(operationsApiRoutes, { ctx });
   });
 }
 

@@ -141,3 +141,57 @@ export async function seedTenants(ctx: TestContext): Promise<Seeded> {
   }
   return { integrationId: integration.id, tenants, organizations };
 }
+
+export interface SeededContents {
+  users: { adele: string; alex: string; hostile: string };
+  contacts: { adele: string; alexOne: string; alexTwo: string; other: string };
+  deviceId: string;
+  runId: string;
+}
+
+const E5 = '06ebc4ee-1bb5-47dd-8120-11324bc54e06';
+const BUSINESS_PREMIUM = 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46';
+
+/** Users, contacts, decisions, a mailbox, a device, licenses and a sync run for the matched Contoso tenant. */
+export async function seedContents(ctx: TestContext, seeded: Seeded, now: Date): Promise<SeededContents> {
+  const db = ctx.database.db;
+  const tenant = seeded.tenants.contoso!.id;
+  const org = seeded.organizations.contoso!;
+  const contact = async (first: string, last: string, email: string, organizationId = org) => {
+    const row = await db.insertInto('contacts').values({ organization_id: organizationId, first_name: first, last_name: last }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('contact_emails').values({ contact_id: row.id, email, is_primary: true }).execute();
+    return row.id;
+  };
+  const contacts = {
+    adele: await contact('Adele', 'Vance', 'adelev@contoso.example'),
+    alexOne: await contact('Alex', 'Wilber', 'alex.w@contoso.example'),
+    alexTwo: await contact('Alex', 'Wilber', 'awilber@contoso.example'),
+    other: await contact('Someone', 'Elsewhere', 'someone@northwind.example', seeded.organizations.northwind!),
+  };
+  const days = (n: number) => new Date(now.getTime() - n * 86_400_000).toISOString();
+  const user = async (id: string, data: Record<string, unknown>) => {
+    await db.insertInto('ms_users').values({ tenant_id: tenant, user_id: id, data: JSON.stringify({ id, ...data }) as never, content_hash: id }).execute();
+    return id;
+  };
+  const users = {
+    adele: await user('u-adele', { displayName: 'Adele Vance', userPrincipalName: 'AdeleV@contoso.example', mail: 'AdeleV@contoso.example', accountEnabled: true, lastPasswordChangeDateTime: days(40), signInActivity: { lastSuccessfulSignInDateTime: days(2) }, assignedLicenses: [{ skuId: E5 }] }),
+    alex: await user('u-alex', { displayName: 'Alex Wilber', userPrincipalName: 'AlexW@contoso.example', accountEnabled: false, signInActivity: { lastSuccessfulSignInDateTime: days(90) }, assignedLicenses: [{ skuId: BUSINESS_PREMIUM }] }),
+    hostile: await user('u-hostile', { displayName: HOSTILE_NAMES.script, userPrincipalName: 'evil@contoso.example', accountEnabled: true, signInActivity: { lastSuccessfulSignInDateTime: '' }, assignedLicenses: [] }),
+  };
+  const decision = (source: string, state: string, target: string | null, rule: string | null, candidates: string[] = []) =>
+    db.insertInto('match_decisions').values({ kind: 'contact', tenant_id: tenant, source_id: source, state: state as never, target_id: target, rule, candidates: JSON.stringify(candidates) as never, reason: `seeded ${state}` }).execute();
+  await decision(users.adele, 'match', contacts.adele, 'alias');
+  await decision(users.alex, 'review', null, null, [contacts.alexOne, contacts.alexTwo]);
+  await db.insertInto('ms_mailboxes').values({ tenant_id: tenant, user_principal_name: 'adelev@contoso.example', data: JSON.stringify({ userPrincipalName: 'AdeleV@contoso.example', storageUsedInBytes: 5 * 1024 ** 3, itemCount: 1234, lastActivityDate: days(1).slice(0, 10), prohibitSendReceiveQuotaInBytes: 50 * 1024 ** 3, hasArchive: true }) as never, content_hash: 'm' }).execute();
+  const deviceId = 'dev-1';
+  await db.insertInto('ms_managed_devices').values({ tenant_id: tenant, device_id: deviceId, data: JSON.stringify({ id: deviceId, deviceName: 'ADELE-LAPTOP', serialNumber: 'SN123', operatingSystem: 'Windows', osVersion: '10.0.22631', complianceState: 'compliant', userId: users.adele, userPrincipalName: 'AdeleV@contoso.example', lastSyncDateTime: days(1) }) as never, content_hash: 'd' }).execute();
+  const configuration = await db.insertInto('configurations').values({ organization_id: org, name: 'ADELE-LAPTOP', serial_number: 'SN123', intune_device_id: deviceId, tenant_id: tenant, contact_id: contacts.adele }).returning('id').executeTakeFirstOrThrow();
+  await db.insertInto('match_decisions').values({ kind: 'configuration', tenant_id: tenant, source_id: deviceId, state: 'match', target_id: configuration.id, rule: 'serial' }).execute();
+  for (const [skuId, part, enabled, consumed] of [[E5, 'SPE_E5', 25, 14], [BUSINESS_PREMIUM, 'SPB', 10, 10], ['11111111-2222-4333-8444-555555555555', null, 3, 1]] as const) {
+    await db.insertInto('ms_subscribed_skus').values({ tenant_id: tenant, sku_id: skuId, data: JSON.stringify({ skuId, skuPartNumber: part, consumedUnits: consumed, prepaidUnits: { enabled, suspended: 0, warning: 0 }, capabilityStatus: 'Enabled' }) as never, content_hash: skuId }).execute();
+  }
+  const run = await db.insertInto('sync_runs').values({ integration_id: seeded.integrationId, trigger: 'schedule', status: 'running', started_at: now, progress_done: 3, progress_total: 8 }).returning('id').executeTakeFirstOrThrow();
+  const child = await db.insertInto('sync_runs').values({ integration_id: seeded.integrationId, tenant_id: tenant, parent_run_id: run.id, trigger: 'schedule', status: 'failed', created: 2, failed: 1, summary: 'consent missing' }).returning('id').executeTakeFirstOrThrow();
+  await db.insertInto('sync_log').values({ run_id: child.id, tenant_id: tenant, level: 'error', code: 'consent_missing', message: `consent missing for tenant ${HOSTILE_NAMES.script}`, action: 're-run admin consent' }).execute();
+  return { users, contacts, deviceId, runId: run.id };
+}

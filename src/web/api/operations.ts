@@ -1,0 +1,163 @@
+// Integrations (administrators) and sync runs ("sync now" for technicians) over the API.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../../context.ts';
+import { createIntegration, getIntegration, integrationTenants, listIntegrations, updateIntegration } from '../services/integrations.ts';
+import { listRuns, requestSync, runDetail } from '../services/sync-requests.ts';
+import { actionContext } from './tenant-matches.ts';
+import { IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
+
+const Kind = Type.Union([Type.Literal('gdap'), Type.Literal('direct_delegated'), Type.Literal('direct_app')]);
+const Settings = Type.Object({
+  includeGuests: Type.Boolean(),
+  includeDisabled: Type.Boolean(),
+  excludeGroupIds: Type.Array(Type.String()),
+  domains: Type.Array(Type.String()),
+  autoCreate: Type.Boolean(),
+  createOrganizations: Type.Boolean(),
+  schedule: Nullable(Type.String()),
+});
+const SettingsInput = Type.Partial(
+  Type.Object({
+    includeGuests: Type.Boolean(),
+    includeDisabled: Type.Boolean(),
+    excludeGroupIds: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 200 }),
+    domains: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 200 }),
+    autoCreate: Type.Boolean(),
+    createOrganizations: Type.Boolean(),
+    schedule: Nullable(Type.String({ maxLength: 100 })),
+  }),
+);
+export const IntegrationSchema = Type.Object({
+  id: Type.String(),
+  kind: Kind,
+  name: Type.String(),
+  tenantId: Type.String(),
+  clientId: Type.String(),
+  hasClientSecret: Type.Boolean({ description: 'Secrets are write-only: never returned.' }),
+  clientSecretExpiresAt: Nullable(Timestamp),
+  status: Type.String(),
+  statusReason: Nullable(Type.String()),
+  connectedAt: Nullable(Timestamp),
+  settings: Settings,
+  tenantCount: Type.Integer(),
+  failingTenants: Type.Integer(),
+  lastRun: Nullable(Type.Object({ id: Type.String(), status: Type.String(), createdAt: Timestamp })),
+});
+const Counts = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), flagged: Type.Integer(), failed: Type.Integer(), graphRequests: Type.Integer(), throttled: Type.Integer() });
+export const RunSchema = Type.Object({
+  id: Type.String(),
+  integrationId: Type.String(),
+  integrationName: Nullable(Type.String()),
+  tenantId: Nullable(Type.String()),
+  tenantName: Nullable(Type.String()),
+  parentRunId: Nullable(Type.String()),
+  trigger: Type.String(),
+  requestedBy: Nullable(Type.String()),
+  status: Type.String(),
+  phase: Nullable(Type.String()),
+  createdAt: Timestamp,
+  startedAt: Nullable(Timestamp),
+  finishedAt: Nullable(Timestamp),
+  counts: Counts,
+  progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
+  summary: Nullable(Type.String()),
+});
+const RunStatus = Type.Union(['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled'].map((s) => Type.Literal(s)));
+const SyncRequested = Type.Object({ runId: Type.String(), alreadyQueued: Type.Boolean() });
+
+export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const deps = { db: ctx.database.db, secrets: ctx.secrets, clock: ctx.clock };
+
+  app.get('/api/integrations', { config: { access: 'signedIn' }, schema: { tags: ['integrations'], summary: 'Integrations', response: { 200: Type.Object({ items: Type.Array(IntegrationSchema) }) } } }, async () => ({
+    items: await listIntegrations(deps),
+  }));
+
+  app.get('/api/integrations/:id', { config: { access: 'signedIn' }, schema: { tags: ['integrations'], summary: 'One integration', params: IdParams, response: { 200: IntegrationSchema } } }, async (request) =>
+    getIntegration(deps, request.params.id),
+  );
+
+  app.post(
+    '/api/integrations',
+    {
+      config: { access: 'administrator' },
+      schema: {
+        tags: ['integrations'],
+        summary: 'Create an integration (the client secret is stored encrypted and never returned)',
+        body: Type.Object({ kind: Kind, name: Type.String({ minLength: 1, maxLength: 200 }), tenantId: Type.String({ minLength: 1, maxLength: 253 }), clientId: Type.String({ minLength: 1, maxLength: 64 }), clientSecret: Type.String({ minLength: 1, maxLength: 1024, writeOnly: true }), clientSecretExpiresAt: Type.Optional(Nullable(Type.String({ maxLength: 40 }))), settings: Type.Optional(SettingsInput) }),
+        response: { 201: IntegrationSchema },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createIntegration(deps, request.body, actionContext(request))),
+  );
+
+  app.patch(
+    '/api/integrations/:id',
+    {
+      config: { access: 'administrator' },
+      schema: {
+        tags: ['integrations'],
+        summary: 'Edit an integration: name, settings (exclusions, schedule, auto-create), a new client secret',
+        params: IdParams,
+        body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), clientSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, writeOnly: true })), clientSecretExpiresAt: Type.Optional(Nullable(Type.String({ maxLength: 40 }))), settings: Type.Optional(SettingsInput) }, { minProperties: 1 }),
+        response: { 200: IntegrationSchema },
+      },
+    },
+    async (request) => updateIntegration(deps, request.params.id, request.body, actionContext(request)),
+  );
+
+  app.get(
+    '/api/integrations/:id/tenants',
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags: ['integrations'],
+        summary: "An integration's tenants with health and the action to take (paged, failing first)",
+        params: IdParams,
+        querystring: Type.Object(PageQuery),
+        response: {
+          200: Paged(Type.Object({ id: Type.String(), tenantId: Type.String(), displayName: Type.String(), health: Type.String(), healthReason: Nullable(Type.String()), active: Type.Boolean(), inactiveReason: Nullable(Type.String()), relationshipStatus: Nullable(Type.String()), relationshipEndAt: Nullable(Timestamp), lastSyncAt: Nullable(Timestamp), action: Nullable(Type.String()) })),
+        },
+      },
+    },
+    async (request) => ({ ...(await integrationTenants(deps.db, request.params.id, request.query.page, request.query.pageSize)), page: request.query.page, pageSize: request.query.pageSize }),
+  );
+
+  app.post('/api/integrations/:id/sync', { config: { access: 'technician' }, schema: { tags: ['sync runs'], summary: 'Sync now: every tenant of the integration', params: IdParams, response: { 202: SyncRequested } } }, async (request, reply) =>
+    reply.status(202).send(await requestSync(deps, { integrationId: request.params.id }, actionContext(request))),
+  );
+
+  app.post('/api/tenants/:id/sync', { config: { access: 'technician' }, schema: { tags: ['sync runs'], summary: 'Sync now: one tenant', params: IdParams, response: { 202: SyncRequested } } }, async (request, reply) =>
+    reply.status(202).send(await requestSync(deps, { tenantRowId: request.params.id }, actionContext(request))),
+  );
+
+  app.get(
+    '/api/sync-runs',
+    {
+      config: { access: 'signedIn' },
+      schema: { tags: ['sync runs'], summary: 'Sync runs, newest first (paged)', querystring: Type.Object({ ...PageQuery, integrationId: Type.Optional(Uuid), tenantId: Type.Optional(Uuid), status: Type.Optional(RunStatus) }), response: { 200: Paged(RunSchema) } },
+    },
+    async (request) => ({ ...(await listRuns(deps.db, { ...request.query, status: request.query.status as never })), page: request.query.page, pageSize: request.query.pageSize }),
+  );
+
+  app.get(
+    '/api/sync-runs/:id',
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags: ['sync runs'],
+        summary: 'One run: its per-tenant runs and log lines (poll with logAfter for new lines)',
+        params: IdParams,
+        querystring: Type.Object({ logAfter: Type.Optional(Type.Integer({ minimum: 0 })), logLimit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }) }),
+        response: {
+          200: Type.Object({
+            run: RunSchema,
+            tenants: Type.Array(RunSchema),
+            log: Type.Array(Type.Object({ id: Type.String(), tenantId: Nullable(Type.String()), tenantName: Nullable(Type.String()), level: Type.String(), code: Type.String(), message: Type.String(), action: Nullable(Type.String()), at: Timestamp })),
+          }),
+        },
+      },
+    },
+    async (request) => runDetail(deps.db, request.params.id, request.query.logAfter ?? null, request.query.logLimit),
+  );
+};

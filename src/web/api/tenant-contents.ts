@@ -1,0 +1,147 @@
+// One tenant's users (contact decisions + Microsoft overlay), devices and licenses over the API.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../../context.ts';
+import { decideContact, listTenantDevices, listTenantUsers, organizationContacts, tenantLicenses, tenantUserDetail } from '../services/tenant-contents.ts';
+import { actionContext } from './tenant-matches.ts';
+import { DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
+
+const Decision = Type.Union(['match', 'create', 'review', 'skip', 'pending', 'excluded'].map((d) => Type.Literal(d)));
+const Candidate = Type.Object({ id: Type.String(), name: Type.String(), emails: Type.Array(Type.String()) });
+const UserSchema = Type.Object({
+  userId: Type.String(),
+  displayName: Type.String(),
+  userPrincipalName: Nullable(Type.String()),
+  mail: Nullable(Type.String()),
+  accountEnabled: Nullable(Type.Boolean()),
+  decision: Type.String(),
+  rule: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  decidedByTechnician: Type.Boolean(),
+  contact: Nullable(Candidate),
+  candidates: Type.Array(Candidate),
+  removedFromMicrosoft: Type.Boolean(),
+});
+const OverlaySchema = Type.Object({
+  userPrincipalName: Nullable(Type.String()),
+  displayName: Nullable(Type.String()),
+  userType: Nullable(Type.String()),
+  accountEnabled: Nullable(Type.Boolean()),
+  lastPasswordChangeAt: Nullable(Type.String()),
+  signInActivityAvailable: Type.Boolean({ description: 'false: the tenant has no Entra ID P1 or docsync lacks AuditLog.Read.All; lastSignInAt is then unknown, not "never"' }),
+  lastSignInAt: Nullable(Type.String()),
+  inactive: Nullable(Type.Boolean()),
+  licenses: Type.Array(Type.Object({ skuId: Type.String(), name: Type.String() })),
+  mailbox: Nullable(Type.Object({ storageUsedBytes: Nullable(Type.Number()), itemCount: Nullable(Type.Number()), quotaBytes: Nullable(Type.Number()), lastActivityDate: Nullable(Type.String()), hasArchive: Nullable(Type.Boolean()) })),
+  devices: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), operatingSystem: Nullable(Type.String()), complianceState: Nullable(Type.String()), lastCheckInAt: Nullable(Type.String()) })),
+});
+const UserParams = Type.Object({ id: Uuid, userId: Type.String({ minLength: 1, maxLength: 200 }) });
+
+export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const db = ctx.database.db;
+  const inactiveDays = ctx.config.sync.inactiveDays;
+  const tags = ['contacts'];
+
+  app.get(
+    '/api/tenants/:id/users',
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags,
+        summary: "A tenant's users with their contact decision (paged)",
+        params: IdParams,
+        querystring: Type.Object({ ...PageQuery, decision: Type.Optional(Decision), search: Type.Optional(Type.String({ maxLength: 200 })) }),
+        response: { 200: Type.Intersect([Paged(UserSchema), Type.Object({ counts: Type.Record(Type.String(), Type.Integer()) })]) },
+      },
+    },
+    async (request) => ({ ...(await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never })), page: request.query.page, pageSize: request.query.pageSize }),
+  );
+
+  app.get(
+    '/api/tenants/:id/users/:userId',
+    { config: { access: 'signedIn' }, schema: { tags, summary: 'One user with the Microsoft overlay', params: UserParams, response: { 200: Type.Intersect([UserSchema, Type.Object({ overlay: OverlaySchema })]) } } },
+    async (request) => tenantUserDetail(db, ctx.clock, inactiveDays, request.params.id, request.params.userId),
+  );
+
+  app.post(
+    '/api/tenants/:id/users/:userId/decision',
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags,
+        summary: 'Resolve a review or change a match (match a contact), ask for a new contact, exclude the user, or undo',
+        params: UserParams,
+        body: Type.Union([
+          Type.Object({ action: Type.Literal('match'), contactId: Uuid }),
+          Type.Object({ action: Type.Literal('create') }),
+          Type.Object({ action: Type.Literal('exclude') }),
+          Type.Object({ action: Type.Literal('undo') }),
+        ]),
+        response: { 200: Type.Object({ decision: Nullable(DecisionSnapshotSchema) }) },
+      },
+    },
+    async (request) => ({ decision: await decideContact({ db, clock: ctx.clock }, request.params.id, request.params.userId, request.body, actionContext(request)) }),
+  );
+
+  app.get(
+    '/api/tenants/:id/contacts',
+    {
+      config: { access: 'signedIn' },
+      schema: { tags, summary: "Contacts of the tenant's organization (type-ahead)", params: IdParams, querystring: Type.Object({ search: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Integer({ minimum: 1, maximum: 50, default: 20 }) }), response: { 200: Type.Object({ items: Type.Array(Candidate) }) } },
+    },
+    async (request) => ({ items: await organizationContacts(db, request.params.id, request.query.search ?? '', request.query.limit) }),
+  );
+
+  app.get(
+    '/api/tenants/:id/devices',
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags: ['configurations'],
+        summary: "A tenant's Intune devices with their configuration and related contact (paged)",
+        params: IdParams,
+        querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) }),
+        response: {
+          200: Paged(
+            Type.Object({
+              deviceId: Type.String(),
+              name: Type.String(),
+              serialNumber: Nullable(Type.String()),
+              operatingSystem: Nullable(Type.String()),
+              complianceState: Nullable(Type.String()),
+              lastCheckInAt: Nullable(Type.String()),
+              decision: Type.String(),
+              rule: Nullable(Type.String()),
+              configuration: Nullable(Type.Object({ id: Type.String(), name: Type.String() })),
+              relatedContact: Nullable(Type.Object({ id: Type.String(), name: Type.String() })),
+              primaryUser: Nullable(Type.String()),
+            }),
+          ),
+        },
+      },
+    },
+    async (request) => ({ ...(await listTenantDevices(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize }),
+  );
+
+  app.get(
+    '/api/tenants/:id/licenses',
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags: ['licenses'],
+        summary: 'Licenses: per SKU total, assigned and unused; licensed users without a recent sign-in',
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            skus: Type.Array(Type.Object({ skuId: Type.String(), partNumber: Nullable(Type.String()), name: Type.String(), capabilityStatus: Nullable(Type.String()), total: Type.Integer(), assigned: Type.Integer(), available: Type.Integer(), suspended: Type.Integer(), warning: Type.Integer() })),
+            totals: Type.Object({ total: Type.Integer(), assigned: Type.Integer(), available: Type.Integer() }),
+            inactiveLicensedUsers: Type.Array(Type.Object({ userId: Type.String(), displayName: Type.String(), userPrincipalName: Nullable(Type.String()), lastSignInAt: Nullable(Timestamp), licenses: Type.Array(Type.String()) })),
+            signInActivityAvailable: Type.Boolean(),
+            inactiveDays: Type.Integer(),
+          }),
+        },
+      },
+    },
+    async (request) => tenantLicenses(db, ctx.clock, inactiveDays, request.params.id),
+  );
+};

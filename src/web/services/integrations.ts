@@ -1,0 +1,180 @@
+// Integrations for administrators: list, create, edit name/settings/secret. Secrets go in
+// through the integration store (sealed) and never come back out: views carry hasClientSecret.
+import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../../context.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
+import type { Database, IntegrationKind } from '../../db/schema.ts';
+import { recordAudit } from '../../auth/audit.ts';
+import { createIntegrationStore, type IntegrationView } from '../../microsoft/integrations.ts';
+import { syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
+import { NotFound } from '../../errors.ts';
+import type { ActionContext } from './tenant-matches.ts';
+
+type Deps = { db: Kysely<Database>; secrets: SecretBox; clock: Clock };
+
+export interface IntegrationSummary {
+  id: string;
+  kind: IntegrationKind;
+  name: string;
+  tenantId: string;
+  clientId: string;
+  hasClientSecret: boolean;
+  clientSecretExpiresAt: string | null;
+  status: string;
+  statusReason: string | null;
+  connectedAt: string | null;
+  settings: SyncSettings & { schedule: string | null };
+  tenantCount: number;
+  failingTenants: number;
+  lastRun: { id: string; status: string; createdAt: string } | null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function summarize(view: IntegrationView, stats: { tenants: number; failing: number; lastRun: IntegrationSummary['lastRun'] }): IntegrationSummary {
+  const schedule = typeof view.settings.schedule === 'string' ? view.settings.schedule : null;
+  return {
+    id: view.id,
+    kind: view.kind,
+    name: view.name,
+    tenantId: view.tenantId,
+    clientId: view.clientId,
+    hasClientSecret: view.hasClientSecret,
+    clientSecretExpiresAt: iso(view.clientSecretExpiresAt),
+    status: view.status,
+    statusReason: view.statusReason,
+    connectedAt: iso(view.connectedAt),
+    settings: { ...syncSettingsOf(view.settings), schedule },
+    tenantCount: stats.tenants,
+    failingTenants: stats.failing,
+    lastRun: stats.lastRun,
+  };
+}
+
+async function statsFor(db: Kysely<Database>, id: string) {
+  const t = await db
+    .selectFrom('tenants')
+    .select([(eb) => eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where health = 'failing')`.as('failing')])
+    .where('integration_id', '=', id)
+    .executeTakeFirstOrThrow();
+  const run = await db.selectFrom('sync_runs').select(['id', 'status', 'created_at']).where('integration_id', '=', id).where('parent_run_id', 'is', null).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  return { tenants: Number(t.n), failing: Number(t.failing), lastRun: run ? { id: run.id, status: run.status, createdAt: new Date(run.created_at).toISOString() } : null };
+}
+
+export async function listIntegrations(deps: Deps): Promise<IntegrationSummary[]> {
+  const views = await createIntegrationStore(deps).list();
+  return Promise.all(views.map(async (v) => summarize(v, await statsFor(deps.db, v.id))));
+}
+
+export async function getIntegration(deps: Deps, id: string): Promise<IntegrationSummary> {
+  const view = await createIntegrationStore(deps).get(id);
+  return summarize(view, await statsFor(deps.db, id));
+}
+
+export interface IntegrationInput {
+  kind: IntegrationKind;
+  name: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  clientSecretExpiresAt?: string | null;
+  settings?: Partial<SyncSettings> & { schedule?: string | null };
+}
+
+function auditView(s: IntegrationSummary) {
+  return { name: s.name, kind: s.kind, tenantId: s.tenantId, clientId: s.clientId, hasClientSecret: s.hasClientSecret, clientSecretExpiresAt: s.clientSecretExpiresAt, settings: s.settings };
+}
+
+export async function createIntegration(deps: Deps, input: IntegrationInput, context: ActionContext): Promise<IntegrationSummary> {
+  const view = await createIntegrationStore(deps).create({ ...input, settings: input.settings ? { ...syncSettingsOf(input.settings), ...(input.settings.schedule ? { schedule: input.settings.schedule } : {}) } : undefined });
+  const summary = summarize(view, { tenants: 0, failing: 0, lastRun: null });
+  await recordAudit(deps.db, { actor: context.actor, action: 'integration.create', subjectType: 'integration', subjectId: view.id, before: null, after: auditView(summary), requestId: context.requestId, at: deps.clock.now() });
+  return summary;
+}
+
+export interface IntegrationChanges {
+  name?: string;
+  clientSecret?: string;
+  clientSecretExpiresAt?: string | null;
+  settings?: Partial<SyncSettings> & { schedule?: string | null };
+}
+
+export async function updateIntegration(deps: Deps, id: string, changes: IntegrationChanges, context: ActionContext): Promise<IntegrationSummary> {
+  const store = createIntegrationStore(deps);
+  const before = await getIntegration(deps, id);
+  if (changes.clientSecret !== undefined) await store.updateClientSecret(id, changes.clientSecret, changes.clientSecretExpiresAt ?? null);
+  if (changes.name !== undefined || changes.settings !== undefined) {
+    const current = await deps.db.selectFrom('integrations').select('settings').where('id', '=', id).executeTakeFirst();
+    if (!current) throw new NotFound('No such integration.');
+    const merged: Record<string, unknown> = { ...((current.settings ?? {}) as Record<string, unknown>) };
+    if (changes.settings) {
+      const { schedule, ...rest } = changes.settings;
+      Object.assign(merged, syncSettingsOf({ ...syncSettingsOf(merged), ...rest }));
+      if (schedule !== undefined) {
+        if (schedule === null || schedule === '') delete merged.schedule;
+        else merged.schedule = schedule;
+      }
+    }
+    await deps.db
+      .updateTable('integrations')
+      .set({ ...(changes.name !== undefined ? { name: changes.name.trim() } : {}), settings: JSON.stringify(merged) as never, updated_at: deps.clock.now() })
+      .where('id', '=', id)
+      .execute();
+  }
+  const after = await getIntegration(deps, id);
+  await recordAudit(deps.db, {
+    actor: context.actor,
+    action: 'integration.update',
+    subjectType: 'integration',
+    subjectId: id,
+    before: auditView(before),
+    after: { ...auditView(after), ...(changes.clientSecret !== undefined ? { clientSecret: 'replaced' } : {}) },
+    requestId: context.requestId,
+    at: deps.clock.now(),
+  });
+  return after;
+}
+
+export interface TenantHealthRow {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  health: string;
+  healthReason: string | null;
+  active: boolean;
+  inactiveReason: string | null;
+  relationshipStatus: string | null;
+  relationshipEndAt: string | null;
+  lastSyncAt: string | null;
+  action: string | null;
+}
+
+/** Tenants of an integration with their health and the action a technician can take. */
+export async function integrationTenants(db: Kysely<Database>, integrationId: string, page: number, pageSize: number): Promise<{ items: TenantHealthRow[]; total: number }> {
+  const rows = await db
+    .selectFrom('tenants')
+    .selectAll()
+    .where('integration_id', '=', integrationId)
+    .orderBy(sql`case health when 'failing' then 0 when 'warning' then 1 when 'unknown' then 2 else 3 end`)
+    .orderBy(sql`lower(display_name)`)
+    .limit(pageSize)
+    .offset((page - 1) * pageSize)
+    .execute();
+  const { total } = await db.selectFrom('tenants').select((eb) => eb.fn.countAll<string>().as('total')).where('integration_id', '=', integrationId).executeTakeFirstOrThrow();
+  return {
+    total: Number(total),
+    items: rows.map((t) => ({
+      id: t.id,
+      tenantId: t.tenant_id,
+      displayName: t.display_name,
+      health: t.health,
+      healthReason: t.health_reason,
+      active: t.active,
+      inactiveReason: t.inactive_reason,
+      relationshipStatus: t.relationship_status,
+      relationshipEndAt: t.relationship_end_at ? new Date(t.relationship_end_at).toISOString() : null,
+      lastSyncAt: t.last_sync_at ? new Date(t.last_sync_at).toISOString() : null,
+      action: !t.active ? t.inactive_reason : t.health === 'failing' || t.health === 'warning' ? t.health_reason : t.health === 'unknown' ? 'Not synced yet: use "sync now".' : null,
+    })),
+  };
+}
