@@ -4,6 +4,7 @@
 //   GET  /{tenant}/discovery/v2.0/keys                     JWKS
 //   GET|POST /{tenant}/oauth2/v2.0/authorize               sign-in + consent page, PKCE S256
 //   POST /{tenant}/oauth2/v2.0/token                       authorization_code, refresh_token, client_credentials
+//   GET|POST /{tenant}/adminconsent                        admin consent for the partner's app in a tenant
 // Shapes and headers follow shared/reference/microsoft/examples (openid-configuration.*, token-*).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -331,6 +332,60 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     if (target) return reply.status(302).header('location', target).send();
     return reply.type('text/html; charset=utf-8').send('<!doctype html><title>Signed out</title><p>You signed out of your account.</p>');
   });
+
+  // --- admin consent (v2 /adminconsent: docsync links technicians here when consent is missing) ---
+
+  const handleAdminConsent = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply, params: AuthorizeParams, submitted: boolean) => {
+    const html = (status: number, body: string) => reply.status(status).type('text/html; charset=utf-8').header('x-ms-request-id', request.id).send(body);
+    let tenantId: string;
+    try {
+      const resolved = resolveTenant(request.params.tenant);
+      if (!resolved) throw sts.invalidTenant(request.params.tenant);
+      tenantId = resolved;
+      if (!params.client_id) throw sts.missingParameter('client_id');
+      if (params.client_id !== partner.app.clientId) throw sts.unknownClient(params.client_id, request.params.tenant);
+      if (params.redirect_uri && !/^https?:\/\//i.test(params.redirect_uri)) throw sts.malformed();
+    } catch (err) {
+      if (!(err instanceof StsError)) throw err;
+      return html(400, errorPage(`AADSTS${err.code}: ${err.description}`));
+    }
+    const grantable = world as unknown as { restoreConsent?: (tenantId: string, clientId?: string) => void };
+    const done = () => {
+      if (typeof grantable.restoreConsent !== 'function') return html(501, errorPage('This emulated world cannot record admin consent.'));
+      grantable.restoreConsent(tenantId, params.client_id);
+      // Microsoft's documented success redirect: ?admin_consent=True&tenant=…&state=… (E:clientcreds).
+      if (params.redirect_uri) return redirectWith(reply, params.redirect_uri, { admin_consent: 'True', tenant: tenantId, state: params.state });
+      return html(200, '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Permissions granted</title></head><body><main><h1>Permissions granted</h1><p>You can close this window.</p></main></body></html>\n');
+    };
+    if (!submitted && options.autoConsent()) return done();
+    const page = (error: string | undefined) =>
+      html(
+        200,
+        signInPage({
+          appDisplayName: partner.app.displayName,
+          tenantName: tenantId,
+          permissions: ['Consent on behalf of your organization to every permission the app requests'],
+          params,
+          loginHint: params.login,
+          error,
+        }),
+      );
+    if (!submitted) return page(undefined);
+    if (params.decision === 'cancel') {
+      if (params.redirect_uri) return redirectWith(reply, params.redirect_uri, { error: 'access_denied', error_description: 'The admin canceled the request', state: params.state });
+      return html(200, errorPage('The admin canceled the request.'));
+    }
+    const login = (params.login ?? '').trim().toLowerCase();
+    if (login !== partner.adminUser.userPrincipalName.toLowerCase() || !sameSecret(params.passwd ?? '', partner.adminUser.password)) {
+      return page('AADSTS50126: Error validating credentials due to invalid username or password.');
+    }
+    return done();
+  };
+
+  app.get<{ Params: { tenant: string } }>('/:tenant/adminconsent', (request, reply) => handleAdminConsent(request, reply, stringRecord(request.query), false));
+  app.post<{ Params: { tenant: string } }>('/:tenant/adminconsent', (request, reply) =>
+    handleAdminConsent(request, reply, { ...stringRecord(request.query), ...stringRecord(request.body) }, true),
+  );
 
   // --- token ----------------------------------------------------------------------------
 

@@ -41,11 +41,24 @@ describe('startEmulator on the generated world', () => {
     }
   });
 
-  it('consent removed through control → 65001 at that tenant', async () => {
+  it('consent removed through control → 65001 at that tenant; the admin consent page restores it', async () => {
     const customer = emu.world.customers().find((c) => c.traits.gdap === 'active' && emu.world.appConsented(c.tenantId, emu.credentials.clientId))!;
     emu.control.removeConsent(customer.tenantId);
     const result = await refreshAt(emu, customer.tenantId, emu.credentials, `${emu.urls.graphBaseUrl}/.default offline_access`);
     expect(result.body).toMatchObject({ error: 'invalid_grant', error_codes: [65001], suberror: 'consent_required' });
+
+    // The technician follows docsync's admin consent link and accepts as the partner admin.
+    const consentUrl = `${emu.urls.authorityHost}/${customer.tenantId}/adminconsent?client_id=${emu.credentials.clientId}&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/consented')}&state=s1`;
+    const page = await fetch(consentUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Consent on behalf of your organization');
+    const { adminUser } = emu.world.partner;
+    const accepted = await postForm(consentUrl, { login: adminUser.userPrincipalName, passwd: adminUser.password, decision: 'accept' });
+    expect(accepted.status).toBe(302);
+    const location = new URL(accepted.headers.get('location')!);
+    expect(Object.fromEntries(location.searchParams)).toEqual({ admin_consent: 'True', tenant: customer.tenantId, state: 's1' });
+    const again = await refreshAt(emu, customer.tenantId, emu.credentials, `${emu.urls.graphBaseUrl}/.default offline_access`);
+    expect(again.status).toBe(200);
   });
 
   it('access tokens expire when the injected clock moves past their lifetime', async () => {
