@@ -1,0 +1,75 @@
+// What every Graph handler receives: the parsed request, the verified caller and the world.
+// Handlers return a GraphResponse; the same objects serve direct HTTP calls and $batch items.
+
+import type { World } from '../world.ts';
+import type { EmulatorClock } from '../world-types.ts';
+
+/** The caller as verified from the bearer token (structurally A1's VerifiedToken). */
+export interface GraphCaller {
+  tenantId: string;
+  clientId: string;
+  kind: 'delegated' | 'app';
+  userId: string | null;
+  scopes: string[];
+  roles: string[];
+}
+
+export interface GraphTokenVerifier {
+  verifyAccessToken(authorizationHeader: string | undefined): GraphCaller;
+}
+
+export interface GraphDeps {
+  world: World;
+  tokens: GraphTokenVerifier;
+  clock: EmulatorClock;
+  /** e.g. http://127.0.0.1:41002, known only once the server listens */
+  graphBaseUrl: () => string;
+}
+
+export interface GraphRequest {
+  method: string;
+  version: 'v1.0' | 'beta';
+  /** path after the version, without leading slash, percent-decoded: "users/delta" */
+  path: string;
+  query: URLSearchParams;
+  /** lower-case header names */
+  headers: Record<string, string | undefined>;
+  body: unknown;
+  caller: GraphCaller;
+  /** the tenant the token is for (resolved GUID) */
+  tenantId: string;
+}
+
+export interface GraphResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** JSON value, or a string for text/plain and CSV bodies */
+  body?: unknown;
+}
+
+/** Services shared by all handlers of one Graph server. */
+export interface GraphServices extends GraphDeps {
+  /** scope for opaque tokens ($skiptoken, $deltatoken): tokens of another server instance are unknown */
+  instanceId: string;
+}
+
+export type GraphHandler = (request: GraphRequest, match: RegExpExecArray, services: GraphServices) => GraphResponse | Promise<GraphResponse>;
+
+export interface GraphRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  pattern: RegExp;
+  handler: GraphHandler;
+  /** beta-only or v1.0-only routes */
+  versions?: Array<'v1.0' | 'beta'>;
+}
+
+/** Graph's JSON content type on directory reads (examples/batch.txt). */
+export const ODATA_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+
+export function contextUrl(services: GraphServices, request: GraphRequest, fragment: string): string {
+  return `${services.graphBaseUrl()}/${request.version}/$metadata#${fragment}`;
+}
+
+export function ok(body: unknown, headers: Record<string, string> = {}): GraphResponse {
+  return { status: 200, headers, body };
+}
