@@ -20,7 +20,7 @@ export const commands: Record<string, Command> = {
   worker: {
     summary: 'process queued and scheduled syncs',
     usage: 'docsync worker',
-    run: notYet('worker', 'the sync engine'),
+    run: async (argv) => (await import('./worker.ts')).worker(argv),
   },
   migrate: {
     summary: 'bring the database schema up to date',
@@ -30,7 +30,7 @@ export const commands: Record<string, Command> = {
   sync: {
     summary: 'run one sync in the foreground',
     usage: 'docsync sync [--integration ID] [--tenant ID]',
-    run: notYet('sync', 'the sync engine'),
+    run: async (argv) => (await import('./sync.ts')).sync(argv),
   },
   match: {
     summary: 'run the matching engine on a JSON file and print its decisions',
@@ -48,8 +48,8 @@ export const commands: Record<string, Command> = {
   },
   demo: {
     summary: 'embedded database + emulator + server: try docsync end to end',
-    usage: 'docsync demo [--port N] [--data-dir DIR]',
-    run: notYet('demo', 'the sync engine'),
+    usage: 'docsync demo [--port N] [--data-dir DIR] | docsync demo --once --data-dir DIR [--seed S] [--customers N] [--users-per-tenant M] --json',
+    run: async (argv) => (await import('./demo.ts')).demo(argv),
   },
 };
 

@@ -1,0 +1,203 @@
+// `docsync demo`: docsync end to end on one machine — the embedded database, the Microsoft cloud
+// emulator in this process, a GDAP integration connected with the emulator's partner sign-in,
+// the web UI, a worker and the schedule.
+//
+//   docsync demo [--port N] [--data-dir DIR]      first stdout line: {"url","username","password"}
+//   docsync demo --once --data-dir DIR [--seed S] [--customers N] [--users-per-tenant M] --json
+//                                                 discovery + one full sync, one JSON line
+import { performance } from 'node:perf_hooks';
+import closeWithGrace from 'close-with-grace';
+import type { Kysely } from 'kysely';
+import { loadConfig, publicBaseUrl } from '../config.ts';
+import { createContext, type AppContext } from '../context.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import type { Database } from '../db/schema.ts';
+import { integerFlag, parseCommandArgs } from './args.ts';
+import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
+import { createSyncMicrosoft, type SyncMicrosoft } from '../sync/microsoft-wiring.ts';
+import { createSyncWorker } from '../sync/worker.ts';
+import { startSchedule } from '../sync/schedule.ts';
+import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
+import type { DecisionCounts } from '../sync/tenant-sync.ts';
+import { discoverTenants } from '../sync/discovery-fallback.ts';
+
+const DEFAULT_DATA_DIR = './.docsync/data';
+
+export async function demo(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    once: { type: 'boolean' },
+    json: { type: 'boolean' },
+    seed: { type: 'string' },
+    customers: { type: 'string' },
+    'users-per-tenant': { type: 'string' },
+  });
+  const seed = integerFlag('seed', values.seed, 1, 0, 2 ** 31 - 1);
+  const customers = integerFlag('customers', values.customers, values.once ? 10 : 12, 1, 100_000);
+  const usersPerTenant = integerFlag('users-per-tenant', values['users-per-tenant'], 25, 1, 100_000);
+  const port = integerFlag('port', values.port, 8080, 0, 65535);
+  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+
+  const started = performance.now();
+  const emulator = await startEmulator({ seed, customers, usersPerTenant, autoConsent: true });
+  const config = loadConfig({
+    overrides: {
+      database: { url: null, dataDir },
+      microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl },
+      http: { port },
+      ...(values.once ? { log: { level: 'warn' } } : {}),
+    },
+  });
+  const ctx = await createContext(config);
+  try {
+    await migrateToLatest(ctx.database.db);
+    const microsoft = createSyncMicrosoft(ctx);
+    const integrationId = await connectDemoIntegration(ctx, microsoft, emulator, seed);
+    const discovered = await discoverTenants(ctx, microsoft, integrationId);
+    await seedDocumentation(ctx.database.db, emulator);
+
+    if (values.once) {
+      const line = await syncOnce(ctx, microsoft, integrationId, discovered, started);
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+      return line.tenants.failed > 0 && line.tenants.synced === 0 ? 1 : 0;
+    }
+    return await serveDemo(ctx, microsoft, integrationId);
+  } finally {
+    await ctx.close();
+    await emulator.close();
+  }
+}
+
+/** The GDAP integration, connected with the emulator partner admin's refresh token. */
+async function connectDemoIntegration(ctx: AppContext, microsoft: SyncMicrosoft, emulator: RunningEmulator, seed: number): Promise<string> {
+  const { partnerTenantId, clientId, clientSecret, refreshToken } = emulator.credentials;
+  const name = `Demo partner (emulator, seed ${seed})`;
+  const existing = await ctx.database.db.selectFrom('integrations').select('id').where('name', '=', name).executeTakeFirst();
+  const id = existing ? existing.id : (await microsoft.integrations.create({ kind: 'gdap', name, tenantId: partnerTenantId, clientId, clientSecret })).id;
+  // The emulator is new on every start: its secret and refresh tokens are this process's.
+  if (existing) await microsoft.integrations.updateClientSecret(id, clientSecret, null);
+  await microsoft.integrations.storeRefreshToken(id, refreshToken);
+  microsoft.tokens.forget(id);
+  return id;
+}
+
+interface OnceLine {
+  tenants: { discovered: number; synced: number; failed: number };
+  users: number;
+  devices: number;
+  mailboxes: number;
+  licenses: number;
+  writes: { created: number; updated: number; unchanged: number };
+  decisions: DecisionCounts;
+  graphRequests: number;
+  throttled: number;
+  seconds: number;
+}
+
+async function syncOnce(ctx: AppContext, microsoft: SyncMicrosoft, integrationId: string, discovered: number, started: number): Promise<OnceLine> {
+  const db = ctx.database.db;
+  const decisions: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: 0 };
+  const runId = await enqueueIntegrationRun(db, { integrationId, trigger: 'demo', now: ctx.clock.now() });
+  const worker = createSyncWorker(microsoft.runner, {
+    concurrency: ctx.config.sync.concurrency,
+    fullListing: true,
+    onTenantFinished: (outcome) => {
+      if (!outcome.result) return;
+      for (const key of Object.keys(decisions) as Array<keyof DecisionCounts>) decisions[key] += outcome.result.decisions[key];
+    },
+  });
+  await worker.drain({ runId });
+  const run = (await getRun(db, runId))!;
+  const children = await childRuns(db, runId);
+  const synced = children.filter((c) => c.status === 'succeeded' || c.status === 'partial').length;
+  const count = async (table: 'ms_users' | 'ms_managed_devices' | 'ms_mailboxes' | 'ms_subscribed_skus') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .innerJoin('tenants', 'tenants.id', `${table}.tenant_id`)
+          .where('tenants.integration_id', '=', integrationId)
+          .where(`${table}.removed_at`, 'is', null)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    tenants: { discovered, synced, failed: children.length - synced },
+    users: await count('ms_users'),
+    devices: await count('ms_managed_devices'),
+    mailboxes: await count('ms_mailboxes'),
+    licenses: await count('ms_subscribed_skus'),
+    writes: { created: run.created, updated: run.updated, unchanged: run.unchanged },
+    decisions,
+    graphRequests: run.graph_requests,
+    throttled: run.throttled,
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+  };
+}
+
+async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationId: string): Promise<number> {
+  const { buildApp } = await import('../app.ts');
+  const { ensureDemoTechnician } = await import('../auth/accounts.ts');
+  const login = await ensureDemoTechnician(ctx);
+  const app = await buildApp(ctx);
+  await app.listen({ host: ctx.config.http.host, port: ctx.config.http.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : ctx.config.http.port;
+  process.stdout.write(`${JSON.stringify({ url: publicBaseUrl(ctx.config, port), username: login.username, password: login.password })}\n`);
+
+  const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.concurrency });
+  const schedule = startSchedule({
+    db: ctx.database.db,
+    log: ctx.log,
+    clock: ctx.clock,
+    retentionDays: ctx.config.sync.runRetentionDays,
+    owner: worker.workerId,
+    expression: ctx.config.sync.schedule,
+    onQueued: () => void worker.fillSlots(),
+  });
+  // A first sync right away, so the UI has something to show.
+  await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'demo', now: ctx.clock.now() });
+  worker.start();
+  await new Promise<void>((resolve) => {
+    closeWithGrace({ delay: 15_000 }, async ({ err }) => {
+      if (err) ctx.log.error({ err }, 'demo stopping after an error');
+      await schedule.stop();
+      await worker.stop();
+      await app.close();
+      resolve();
+    });
+  });
+  return 0;
+}
+
+/**
+ * A documentation base to reconcile against, as an MSP would have it before docsync: some
+ * customers documented under the same name, some under a variant (a suggestion for the
+ * technician), some found by domain, some not at all; a few contacts already typed in.
+ * Seeded once per data directory, deterministically from the emulator's world.
+ */
+async function seedDocumentation(db: Kysely<Database>, emulator: RunningEmulator): Promise<void> {
+  const already = await db.selectFrom('organizations').select('id').limit(1).execute();
+  if (already.length > 0) return;
+  for (const customer of emulator.world.customers()) {
+    const kind = customer.index % 4;
+    if (kind === 0) continue; // undocumented: the technician decides
+    const name = kind === 1 ? customer.displayName : kind === 2 ? `${customer.displayName} Group` : `${customer.displayName.split(' ')[0]} (legacy name)`;
+    const domains = kind === 3 ? [customer.defaultDomain.toLowerCase()] : [];
+    const org = await db.insertInto('organizations').values({ name, domains }).returning('id').executeTakeFirstOrThrow();
+    if (kind !== 1) continue;
+    for (let slot = 0; slot < 3; slot++) {
+      const user = emulator.world.userAt(customer.tenantId, slot)?.record;
+      if (!user) continue;
+      const contact = await db
+        .insertInto('contacts')
+        .values({ organization_id: org.id, first_name: user.givenName ?? null, last_name: user.surname ?? null })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const email = user.mail ?? user.userPrincipalName;
+      if (slot < 2 && email) await db.insertInto('contact_emails').values({ contact_id: contact.id, email, is_primary: true }).execute();
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// `docsync sync [--integration ID] [--tenant ID]`: one sync in the foreground, through the same
+// queue the workers use (so it never overlaps a worker syncing the same tenant), with a progress
+// bar on a TTY and one summary line at the end.
+import { loadConfig } from '../config.ts';
+import { createContext, type AppContext } from '../context.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
+import { createSyncMicrosoft } from '../sync/microsoft-wiring.ts';
+import { createSyncWorker } from '../sync/worker.ts';
+import { enqueueIntegrationRun, enqueueTenantRun, getRun } from '../sync/runs.ts';
+import type { SyncRun } from '../db/schema.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function sync(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { integration: { type: 'string' }, tenant: { type: 'string' } });
+  const config = loadConfig();
+  const ctx = await createContext(config);
+  try {
+    if (ctx.database.kind === 'pglite') await migrateToLatest(ctx.database.db);
+    const runIds = await enqueue(ctx, { integration: values.integration, tenant: values.tenant });
+    const microsoft = createSyncMicrosoft(ctx);
+    const worker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency });
+    const bar = process.stderr.isTTY ? startProgressBar(ctx, runIds) : undefined;
+    for (const runId of runIds) await worker.drain({ runId });
+    bar?.stop();
+    let worst = 0;
+    for (const runId of runIds) {
+      const run = (await getRun(ctx.database.db, runId))!;
+      process.stdout.write(`${describe(run)}\n`);
+      if (run.status === 'failed') worst = 1;
+    }
+    return worst;
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function enqueue(ctx: AppContext, options: { integration?: string; tenant?: string }): Promise<string[]> {
+  const db = ctx.database.db;
+  const now = ctx.clock.now();
+  if (options.tenant) {
+    let query = db.selectFrom('tenants').selectAll();
+    query = UUID.test(options.tenant) ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('tenant_id', '=', options.tenant!)])) : query.where('tenant_id', '=', options.tenant);
+    if (options.integration) query = query.where('integration_id', '=', options.integration);
+    const tenants = await query.execute();
+    if (tenants.length === 0) throw new UsageError(`no tenant ${options.tenant}${options.integration ? ` in integration ${options.integration}` : ''}`);
+    if (tenants.length > 1) throw new UsageError(`tenant ${options.tenant} is in several integrations: add --integration`);
+    return [await enqueueTenantRun(db, { integrationId: tenants[0]!.integration_id, tenantId: tenants[0]!.id, trigger: 'cli', now })];
+  }
+  let query = db.selectFrom('integrations').select(['id', 'status', 'name']);
+  if (options.integration) {
+    if (!UUID.test(options.integration)) throw new UsageError(`--integration expects an integration id, got "${options.integration}"`);
+    query = query.where('id', '=', options.integration);
+  } else query = query.where('status', '=', 'connected');
+  const integrations = await query.execute();
+  if (integrations.length === 0) throw new UsageError(options.integration ? `no integration ${options.integration}` : 'no connected integration: connect one in the web UI first');
+  const ids: string[] = [];
+  for (const integration of integrations) ids.push(await enqueueIntegrationRun(db, { integrationId: integration.id, trigger: 'cli', now }));
+  return ids;
+}
+
+export function describe(run: SyncRun): string {
+  const scope = run.tenant_id ? 'tenant' : `${run.progress_total} tenants`;
+  return `sync ${run.status} (${scope}): ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.flagged} flagged, ${run.failed} failed; ${run.graph_requests} Graph requests, ${run.throttled} throttled${run.summary ? ` — ${run.summary}` : ''}`;
+}
+
+function startProgressBar(ctx: AppContext, runIds: string[]): { stop(): void } {
+  const width = 30;
+  const timer = setInterval(() => {
+    void Promise.all(runIds.map((id) => getRun(ctx.database.db, id))).then((runs) => {
+      const total = runs.reduce((s, r) => s + (r?.progress_total ?? 0), 0);
+      const done = runs.reduce((s, r) => s + (r?.progress_done ?? 0), 0);
+      const created = runs.reduce((s, r) => s + (r?.created ?? 0), 0);
+      const filled = total > 0 ? Math.round((done / total) * width) : 0;
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${runIds.length === 1 && runs[0]?.tenant_id ? 'steps' : 'tenants'}, ${created} created `);
+    });
+  }, 500);
+  return {
+    stop() {
+      clearInterval(timer);
+      process.stderr.write('\n');
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// `docsync worker`: processes queued syncs (schedule, "sync now", CLI) until stopped, and runs the
+// schedule (one slot per tick across all processes). Start as many as you like, anywhere.
+import closeWithGrace from 'close-with-grace';
+import { loadConfig } from '../config.ts';
+import { createContext } from '../context.ts';
+import { migrateToLatest, pendingMigrations } from '../db/migrate.ts';
+import { parseCommandArgs } from './args.ts';
+import { createSyncMicrosoft } from '../sync/microsoft-wiring.ts';
+import { createSyncWorker } from '../sync/worker.ts';
+import { startSchedule } from '../sync/schedule.ts';
+
+export async function worker(argv: string[]): Promise<number> {
+  parseCommandArgs(argv, {});
+  const config = loadConfig();
+  const ctx = await createContext(config);
+  if (ctx.database.kind === 'pglite') await migrateToLatest(ctx.database.db);
+  else {
+    const pending = await pendingMigrations(ctx.database.db);
+    if (pending.length > 0) {
+      process.stderr.write(`docsync worker: the database schema is behind (${pending.join(', ')}): run \`docsync migrate\` first\n`);
+      await ctx.close();
+      return 1;
+    }
+  }
+  const microsoft = createSyncMicrosoft(ctx);
+  const syncWorker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency });
+  const schedule = startSchedule({
+    db: ctx.database.db,
+    log: ctx.log,
+    clock: ctx.clock,
+    retentionDays: config.sync.runRetentionDays,
+    owner: syncWorker.workerId,
+    expression: config.sync.schedule,
+    onQueued: () => void syncWorker.fillSlots(),
+  });
+  syncWorker.start();
+  ctx.log.info({ worker: syncWorker.workerId, concurrency: config.sync.concurrency, schedule: config.sync.schedule, database: ctx.database.description }, 'docsync worker started');
+  await new Promise<void>((resolve) => {
+    closeWithGrace({ delay: 60_000 }, async ({ signal, err }) => {
+      if (err) ctx.log.error({ err }, 'worker stopping after an error');
+      else ctx.log.info({ signal }, 'worker stopping: finishing the tenants in progress');
+      await schedule.stop();
+      await syncWorker.stop();
+      await ctx.close();
+      resolve();
+    });
+  });
+  return 0;
+}
