@@ -67,6 +67,7 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
   const inFlight = new Map<string, Promise<string>>();
   const clients = new Map<string, { cca: ConfidentialClientApplication; secret: string }>();
   const captured = new Map<string, CapturedTokenResponse>();
+  const discoveryFailures = new Map<string, unknown>();
   const perTenant: Record<string, number> = {};
   let tokenRequests = 0;
 
@@ -74,8 +75,18 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
   // it. This wrapper keeps it (and expires_in) by the request's correlation id, so concurrent
   // redemptions for different tenants never mix up their tokens.
   const networkClient: INetworkModule = {
-    sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) =>
-      deps.msal.networkClient.sendGetRequestAsync<T>(url, options, timeout),
+    async sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+      const response = await deps.msal.networkClient.sendGetRequestAsync<T>(url, options, timeout);
+      // MSAL reports a failed OpenID discovery as "endpoints_resolution_error" and drops the
+      // body; keep it per tenant so an unknown tenant (AADSTS90002) gets its real explanation.
+      const discovery = /\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(new URL(url).pathname);
+      if (discovery) {
+        const tenant = decodeURIComponent(discovery[1]!).toLowerCase();
+        if (response.status >= 400) discoveryFailures.set(tenant, response.body);
+        else discoveryFailures.delete(tenant);
+      }
+      return response;
+    },
     async sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
       const tokenEndpoint = /\/([^/]+)\/oauth2\/v2\.0\/token(\?|$)/.exec(new URL(url).pathname + (new URL(url).search ? '?' : ''));
       if (tokenEndpoint) {
@@ -197,7 +208,8 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
 
   async function translateFailure(error: unknown, integrationId: string, context: Parameters<typeof tokenFailureToError>[1]): Promise<MicrosoftError> {
     if (error instanceof MicrosoftError) return error;
-    const failure = tokenFailureFrom(error);
+    const discoveryBody = (error as { errorCode?: string }).errorCode === 'endpoints_resolution_error' ? discoveryFailures.get(context.tenantId.toLowerCase()) : undefined;
+    const failure = tokenFailureFrom(discoveryBody ?? error);
     const translated = failure
       ? tokenFailureToError(failure, context)
       : new MicrosoftError(
