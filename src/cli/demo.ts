@@ -19,7 +19,6 @@ import { createSyncWorker } from '../sync/worker.ts';
 import { startSchedule } from '../sync/schedule.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
 import type { DecisionCounts } from '../sync/tenant-sync.ts';
-import { discoverTenants } from '../sync/discovery-fallback.ts';
 
 const DEFAULT_DATA_DIR = './.docsync/data';
 
@@ -54,7 +53,7 @@ export async function demo(argv: string[]): Promise<number> {
     await migrateToLatest(ctx.database.db);
     const microsoft = createSyncMicrosoft(ctx);
     const integrationId = await connectDemoIntegration(ctx, microsoft, emulator, seed);
-    const discovered = await discoverTenants(ctx, microsoft, integrationId);
+    const discovered = (await microsoft.discovery.discover(integrationId)).counts.discovered;
     await seedDocumentation(ctx.database.db, emulator);
 
     if (values.once) {

@@ -1,49 +1,28 @@
-// Builds what the sync needs from the Microsoft side (integrations store, token broker, Graph
-// client) out of one AppContext, and turns it into the runner's dependencies.
+// What the sync needs from the Microsoft side (createMicrosoft: integrations, token broker, Graph
+// client, discovery), turned into the runner's dependencies.
 import type { AppContext } from '../context.ts';
-import { createIntegrationStore, type IntegrationStore } from '../microsoft/integrations.ts';
-import { createTokenBroker, type TokenBroker } from '../microsoft/token-broker.ts';
-import { createGraphClientFactory, type GraphClientFactory } from '../microsoft/graph-client.ts';
-import { createMsalNetworkClient, msalAuthorityFor, msalKnownAuthorities } from '../microsoft/network-client.ts';
+import { createMicrosoft, type Microsoft, type MicrosoftDeps } from '../microsoft/index.ts';
 import { createGraphTenantSource } from './graph-source.ts';
 import type { RunnerDeps } from './runner.ts';
 
-export interface SyncMicrosoft {
-  integrations: IntegrationStore;
-  tokens: TokenBroker;
-  graph: GraphClientFactory;
+export interface SyncMicrosoft extends Microsoft {
   runner: RunnerDeps;
 }
 
-export function createSyncMicrosoft(ctx: AppContext): SyncMicrosoft {
-  const db = ctx.database.db;
-  const { authorityHost, graphBaseUrl } = ctx.config.microsoft;
-  const integrations = createIntegrationStore({ db, secrets: ctx.secrets, clock: ctx.clock });
-  const tokens = createTokenBroker({
-    microsoft: ctx.config.microsoft,
-    integrations,
-    clock: ctx.clock,
-    log: ctx.log,
-    msal: {
-      authorityFor: (tenantId) => msalAuthorityFor(authorityHost, tenantId),
-      knownAuthorities: msalKnownAuthorities(authorityHost),
-      networkClient: createMsalNetworkClient({ authorityHost }),
-    },
-  });
-  const graph = createGraphClientFactory({ graphBaseUrl, tokens, clock: ctx.clock, log: ctx.log });
+export function createSyncMicrosoft(ctx: AppContext, options: Pick<MicrosoftDeps, 'sleep' | 'retry' | 'msal'> = {}): SyncMicrosoft {
+  const microsoft = createMicrosoft({ config: ctx.config, db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock, ...options });
+  const { graphBaseUrl } = ctx.config.microsoft;
   return {
-    integrations,
-    tokens,
-    graph,
+    ...microsoft,
     runner: {
-      db,
+      db: ctx.database.db,
       log: ctx.log,
       clock: ctx.clock,
       config: ctx.config,
-      sources: ({ integration, tenant, counters }) => createGraphTenantSource(graph.forTenant(integration.id, tenant.tenant_id, counters), { counters, graphBaseUrl }),
+      sources: ({ integration, tenant, counters }) => createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters), { counters, graphBaseUrl }),
       onPartnerFailure: async (integrationId, error) => {
-        await integrations.markNeedsReconnect(integrationId, error.message);
-        tokens.forget(integrationId);
+        await microsoft.integrations.markNeedsReconnect(integrationId, error.message);
+        microsoft.tokens.forget(integrationId);
       },
     },
   };
