@@ -70,6 +70,7 @@ export async function runBatch(
       response = await dispatcher.dispatch(innerRequest(item, outer), ids);
     }
     const headers: Record<string, string> = { 'Cache-Control': 'no-cache', ...response.headers };
+    if (response.status < 400 && typeof response.body === 'object' && response.body !== null) headers['OData-Version'] = '4.0';
     results.set(item.id.toLowerCase(), { id: item.id, status: response.status, headers, ...(response.body !== undefined && response.body !== '' ? { body: response.body } : {}) });
   }
   return { status: 200, headers: { 'Content-Type': 'application/json' }, body: { responses: items.map((i) => results.get(i.id.toLowerCase())) } };

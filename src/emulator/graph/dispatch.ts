@@ -3,7 +3,7 @@
 
 import { WorldError } from '../world.ts';
 import type { GraphRequest, GraphResponse, GraphRoute, GraphServices } from './context.ts';
-import { errorBody, GraphError, resourceNotFound } from './errors.ts';
+import { errorBody, GraphError, insufficientPrivileges, resourceNotFound } from './errors.ts';
 
 export interface Dispatcher {
   dispatch(request: GraphRequest, ids: { requestId: string; clientRequestId: string }): Promise<GraphResponse>;
@@ -21,6 +21,12 @@ export function createDispatcher(routes: readonly GraphRoute[], services: GraphS
           if (route.versions && !route.versions.includes(request.version)) continue;
           if (route.method !== request.method) { methodMismatch = true; continue; }
           return await route.handler({ ...request, path }, match, services);
+        }
+        if (methodMismatch) {
+          // Writes are not emulated. A caller without any write permission gets what Graph
+          // would tell it first (examples/batch.json, DELETE /groups/{id}: 403).
+          const held = request.caller.kind === 'app' ? request.caller.roles : request.caller.scopes;
+          if (request.method !== 'GET' && !held.some((p) => p.includes('ReadWrite'))) throw insufficientPrivileges();
         }
         if (methodMismatch) throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
         throw resourceNotFound(path.split('/')[0] || path);
