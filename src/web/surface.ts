@@ -14,6 +14,9 @@ import { authApiRoutes } from './api/auth.ts';
 import { tenantMatchApiRoutes } from './api/tenant-matches.ts';
 import { tenantContentApiRoutes } from './api/tenant-contents.ts';
 import { operationsApiRoutes } from './api/operations.ts';
+import { accountPageRoutes } from './pages/account-pages.ts';
+import { reviewPageRoutes } from './pages/review-pages.ts';
+import { operationsPageRoutes } from './pages/operations-pages.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -61,6 +64,9 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(tenantMatchApiRoutes, { ctx });
     await typed.register(tenantContentApiRoutes, { ctx });
     await typed.register(operationsApiRoutes, { ctx });
+    await typed.register(accountPageRoutes, { ctx });
+    await typed.register(reviewPageRoutes, { ctx });
+    await typed.register(operationsPageRoutes, { ctx });
   });
 }
 

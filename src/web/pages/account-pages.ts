@@ -1,0 +1,192 @@
+// Sign in, sign out, first-run setup, the account page (API tokens; technicians for
+// administrators), the page script and stylesheet, and the API docs page.
+import { readFileSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { authenticate, completeSetup, listTechnicians, setupLinkUsable } from '../../auth/accounts.ts';
+import { listApiTokens } from '../../auth/api-tokens.ts';
+import { DocsyncError } from '../../errors.ts';
+import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
+import { SIGN_IN_RATE_LIMIT, startSession } from '../api/auth.ts';
+import { requirePrincipal } from '../guards.ts';
+import { html, name, when, type SafeHtml } from '../html.ts';
+import { badge, can, emptyState, layout } from './layout.ts';
+
+const asset = (file: string) => readFileSync(new URL(`../static/${file}`, import.meta.url), 'utf8');
+
+export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
+  return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
+}
+
+/** Only a path on this site: never "//evil.example" or a backslash trick. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) && next.length < 2000 ? next : '/organizations';
+}
+
+export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const deps = { db: ctx.database.db, clock: ctx.clock };
+  const script = asset('app.js');
+  const styles = asset('app.css');
+
+  app.get('/static/app.js', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script));
+  app.get('/static/app.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(styles));
+  app.get('/', { config: { access: 'public' } }, async (request, reply) => reply.redirect(request.principal ? '/organizations' : '/sign-in', 303));
+
+  const signInForm = (next: string, message: string | null, username = '') =>
+    layout({
+      title: 'Sign in',
+      principal: null,
+      section: 'none',
+      body: html`<div class="signin"><h1>Sign in to docsync</h1>
+      ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
+      <form method="post" action="/sign-in" class="stack">
+        <input type="hidden" name="next" value="${next}">
+        <div><label for="username">Username or email</label><input id="username" name="username" autocomplete="username" required maxlength="320" value="${username}" autofocus></div>
+        <div><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
+        <div><button type="submit">Sign in</button></div>
+      </form>
+      <p class="muted">No account yet? An administrator creates one on the Account page. On a new installation, open the setup link that <code>docsync serve</code> printed.</p></div>`,
+    });
+
+  app.get('/sign-in', { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) }) } }, async (request, reply) => {
+    if (request.principal) return reply.redirect(safeNext(request.query.next), 303);
+    return sendPage(reply, 200, signInForm(safeNext(request.query.next), null));
+  });
+
+  app.post(
+    '/sign-in',
+    {
+      config: { access: 'public', page: true, rateLimit: SIGN_IN_RATE_LIMIT },
+      schema: { body: Type.Object({ username: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 256 }), next: Type.Optional(Type.String({ maxLength: 2000 })) }) },
+    },
+    async (request, reply) => {
+      const next = safeNext(request.body.next);
+      try {
+        const technician = await authenticate(deps, request.body.username, request.body.password);
+        await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
+        return reply.redirect(next, 303);
+      } catch (error) {
+        if (error instanceof DocsyncError && error.status < 500) return sendPage(reply, error.status, signInForm(next, error.message, request.body.username));
+        throw error;
+      }
+    },
+  );
+
+  app.post('/sign-out', { config: { access: 'signedIn', page: true } }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await destroySession(deps, token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/sign-in', 303);
+  });
+
+  const setupForm = (token: string, message: string | null) =>
+    layout({
+      title: 'Create the first administrator',
+      principal: null,
+      section: 'none',
+      body: html`<div class="signin"><h1>Create the first administrator</h1>
+      ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
+      <form method="post" action="/setup" class="stack">
+        <input type="hidden" name="token" value="${token}">
+        <div><label for="username">Username</label><input id="username" name="username" autocomplete="username" required maxlength="64" pattern="[A-Za-z0-9._@\\-]{2,64}"></div>
+        <div><label for="email">Email (optional)</label><input id="email" name="email" type="email" autocomplete="email" maxlength="320"></div>
+        <div><label for="password">Password (at least 12 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="256"></div>
+        <div><button type="submit">Create administrator and sign in</button></div>
+      </form></div>`,
+    });
+
+  app.get('/setup', { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ token: Type.String({ maxLength: 200 }) }) } }, async (request, reply) => {
+    if (!(await setupLinkUsable(deps, request.query.token))) {
+      return sendPage(reply, 404, layout({ title: 'Setup link', principal: null, section: 'none', body: emptyState('This setup link was used already or has expired.', 'Restart docsync serve for a new link, or sign in with the account that was created.', html`<a href="/sign-in">Sign in</a>`) }));
+    }
+    return sendPage(reply, 200, setupForm(request.query.token, null));
+  });
+
+  app.post(
+    '/setup',
+    {
+      config: { access: 'public', page: true, rateLimit: SIGN_IN_RATE_LIMIT },
+      schema: { body: Type.Object({ token: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 256 }), email: Type.Optional(Type.String({ maxLength: 320 })) }) },
+    },
+    async (request, reply) => {
+      try {
+        const technician = await completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email || null }, request.id);
+        await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
+        return reply.redirect('/integrations', 303);
+      } catch (error) {
+        if (error instanceof DocsyncError && error.status < 500) return sendPage(reply, error.status, setupForm(request.body.token, error.message));
+        throw error;
+      }
+    },
+  );
+
+  app.get('/account', { config: { access: 'signedIn', page: true } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const tokens = await listApiTokens(deps.db, principal.technicianId);
+    let admin: SafeHtml | string = '';
+    if (can(principal, 'administrator')) {
+      const technicians = await listTechnicians(deps.db);
+      admin = html`<h2 id="technicians">Technician accounts</h2>
+      <table><caption class="visually-hidden">Technician accounts</caption><thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Last sign-in</th><th scope="col">Change role</th></tr></thead><tbody>
+      ${technicians.map(
+        (t) => html`<tr><td>${name(t.username)}</td><td>${t.role.replace('_', '-')}</td><td>${t.disabled ? badge('state', 'disabled') : t.lockedUntil && new Date(t.lockedUntil) > ctx.clock.now() ? badge('state', 'locked') : 'active'}</td><td>${when(t.lastLoginAt)}</td>
+        <td class="actions">${(['administrator', 'technician', 'read_only'] as const).filter((r) => r !== t.role).map((r) => html`<button class="secondary" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ role: r })}" data-done="Role changed.">Make ${r.replace('_', '-')}<span class="visually-hidden"> (${t.username})</span></button>`)}
+        <button class="danger" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ disabled: !t.disabled })}" data-done="Saved.">${t.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${t.username}</span></button></td></tr>`,
+      )}</tbody></table>
+      <h3>New technician</h3>
+      <form data-api="POST /api/technicians" data-done="Account created." class="filters">
+        <div><label for="new-username">Username</label><input id="new-username" name="username" required maxlength="64"></div>
+        <div><label for="new-password">Initial password (12+ characters)</label><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="12"></div>
+        <div><label for="new-role">Role</label><select id="new-role" name="role"><option value="technician">technician</option><option value="read_only">read-only</option><option value="administrator">administrator</option></select></div>
+        <div><button type="submit">Create account</button></div>
+      </form>
+      <p><a href="/api/audit">Audit log (JSON)</a></p>`;
+    }
+    return sendPage(
+      reply,
+      200,
+      layout({
+        title: 'Account',
+        principal,
+        section: 'account',
+        body: html`<h1>Account</h1><p>You are <strong><bdi>${principal.username}</bdi></strong>, role <strong>${principal.role.replace('_', '-')}</strong>.</p>
+        <h2>Personal API tokens</h2>
+        <p>Scripts call the <a href="/api/docs">JSON API</a> with <code>Authorization: Bearer &lt;token&gt;</code>. A token acts with your role; revoke it when the script is retired.</p>
+        <form data-api="POST /api/me/tokens" data-show-token="new-token" class="filters">
+          <div><label for="token-name">Token name</label><input id="token-name" name="name" required maxlength="100" placeholder="nightly report"></div>
+          <div><button type="submit">Create token</button></div>
+        </form>
+        <div id="new-token" class="token" hidden><p>Your new token (shown once):</p><code></code></div>
+        ${
+          tokens.length === 0
+            ? emptyState('No API tokens yet.', 'Create one above when a script needs to read or act through the API.')
+            : html`<table><caption class="visually-hidden">API tokens</caption><thead><tr><th scope="col">Name</th><th scope="col">Starts with</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th></tr></thead><tbody>
+          ${tokens.map((t) => html`<tr><td>${name(t.name)}</td><td><code>${t.prefix}…</code></td><td>${when(t.createdAt)}</td><td>${when(t.lastUsedAt)}</td><td>${t.revokedAt ? html`revoked ${when(t.revokedAt)}` : html`<button class="danger" data-api="DELETE /api/me/tokens/${t.id}" data-done="Token revoked.">Revoke<span class="visually-hidden"> ${t.name}</span></button>`}</td></tr>`)}
+          </tbody></table>`
+        }
+        ${admin}`,
+      }),
+    );
+  });
+
+  app.get('/api/docs', { config: { access: 'signedIn', page: true } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const doc = (app as unknown as { swagger(): { paths: Record<string, Record<string, { summary?: string; tags?: string[] }>> } }).swagger();
+    const rows = Object.entries(doc.paths ?? {}).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), summary: op.summary ?? '', tag: op.tags?.[0] ?? '' })));
+    const tags = [...new Set(rows.map((r) => r.tag))];
+    return sendPage(
+      reply,
+      200,
+      layout({
+        title: 'API',
+        principal,
+        section: 'api-docs',
+        body: html`<h1>docsync JSON API</h1>
+        <p>The OpenAPI document is at <a href="/api/openapi.json">/api/openapi.json</a>. Authenticate with a personal API token (<a href="/account">Account</a>) as <code>Authorization: Bearer dsk_…</code>, or with the browser session plus the <code>X-CSRF-Token</code> header on writes. Errors are <code>{"error":{"code","message","requestId"}}</code>.</p>
+        ${tags.map((tag) => html`<h2>${tag}</h2><table><thead><tr><th scope="col">Method</th><th scope="col">Path</th><th scope="col">What it does</th></tr></thead><tbody>${rows.filter((r) => r.tag === tag).map((r) => html`<tr><td><code>${r.method}</code></td><td><code>${r.path}</code></td><td>${r.summary}</td></tr>`)}</tbody></table>`)}`,
+      }),
+    );
+  });
+};

@@ -1,0 +1,131 @@
+// Integrations (settings, tenants' health, sync now) and sync runs (list, detail, live view).
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../../context.ts';
+import { getIntegration, integrationTenants, listIntegrations, type IntegrationSummary } from '../services/integrations.ts';
+import { listRuns, runDetail, type RunView } from '../services/sync-requests.ts';
+import { requirePrincipal } from '../guards.ts';
+import { html, name, when, type SafeHtml } from '../html.ts';
+import { badge, can, emptyState, layout, pager } from './layout.ts';
+import { sendPage } from './account-pages.ts';
+import { IdParams } from '../schemas.ts';
+
+const PageQuery = { page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }), pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) };
+const KIND_LABEL: Record<string, string> = { gdap: 'GDAP (partner)', direct_delegated: 'Direct (delegated)', direct_app: 'Direct (application)' };
+
+function secretExpiry(i: IntegrationSummary, now: Date): SafeHtml {
+  if (!i.hasClientSecret) return html`${badge('state', 'failed')} no client secret`;
+  if (!i.clientSecretExpiresAt) return html`<span class="muted">expiry not recorded</span>`;
+  const days = Math.floor((new Date(i.clientSecretExpiresAt).getTime() - now.getTime()) / 86_400_000);
+  if (days < 0) return html`${badge('state', 'failed')} expired ${when(i.clientSecretExpiresAt)}: create a new secret in Entra and paste it here`;
+  if (days <= 30) return html`${badge('state', 'partial')} expires in ${days} days (${when(i.clientSecretExpiresAt)})`;
+  return html`expires ${when(i.clientSecretExpiresAt)}`;
+}
+
+function runRow(r: RunView): SafeHtml {
+  const pct = r.progress.total > 0 ? Math.round((100 * r.progress.done) / r.progress.total) : 0;
+  return html`<tr><td><a href="/sync-runs/${r.id}">${when(r.createdAt)}</a></td><td>${r.tenantName ? html`${name(r.tenantName)}` : name(r.integrationName ?? r.integrationId)}<br><span class="muted">${r.tenantName ? 'one tenant' : 'whole integration'}</span></td><td>${r.trigger}${r.requestedBy ? html` <span class="muted">by <bdi>${r.requestedBy}</bdi></span>` : ''}</td>
+  <td>${badge('state', r.status)}${r.status === 'running' ? html`<br><progress max="100" value="${pct}" aria-label="Progress">${pct}%</progress>` : ''}</td>
+  <td class="num">${r.counts.created}</td><td class="num">${r.counts.updated}</td><td class="num">${r.counts.unchanged}</td><td class="num">${r.counts.flagged}</td><td class="num">${r.counts.failed}</td><td>${r.summary ?? ''}</td></tr>`;
+}
+
+const RUN_HEAD = html`<thead><tr><th scope="col">Requested</th><th scope="col">What</th><th scope="col">Trigger</th><th scope="col">Status</th><th scope="col" class="num">Created</th><th scope="col" class="num">Updated</th><th scope="col" class="num">Unchanged</th><th scope="col" class="num">Flagged</th><th scope="col" class="num">Failed</th><th scope="col">Summary</th></tr></thead>`;
+
+export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const deps = { db: ctx.database.db, secrets: ctx.secrets, clock: ctx.clock };
+
+  app.get('/integrations', { config: { access: 'signedIn', page: true } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const integrations = await listIntegrations(deps);
+    const now = ctx.clock.now();
+    const admin = can(principal, 'administrator');
+    const body = html`<h1>Integrations</h1>
+    ${
+      integrations.length === 0
+        ? emptyState('No integration yet.', admin ? 'Register docsync in Entra (a multi-tenant app with a client secret), then add the connection below: GDAP for every customer at once, or a direct connection to one tenant.' : 'Ask an administrator to add a GDAP or direct connection.')
+        : html`<table><caption class="visually-hidden">Integrations</caption><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Client secret</th><th scope="col" class="num">Tenants</th><th scope="col">Last run</th><th scope="col">Actions</th></tr></thead><tbody>
+      ${integrations.map(
+        (i) => html`<tr><td><a href="/integrations/${i.id}">${name(i.name)}</a></td><td>${KIND_LABEL[i.kind] ?? i.kind}</td><td>${badge('state', i.status === 'connected' ? 'matched' : i.status === 'needs_reconnect' ? 'failed' : 'pending')} ${i.status.replace('_', ' ')}${i.statusReason ? html`<br><span class="muted">${i.statusReason}</span>` : ''}</td>
+        <td>${secretExpiry(i, now)}</td><td class="num">${i.tenantCount}${i.failingTenants ? html`<br>${badge('health', 'failing')} ${i.failingTenants}` : ''}</td><td>${i.lastRun ? html`<a href="/sync-runs/${i.lastRun.id}">${badge('state', i.lastRun.status)}</a> ${when(i.lastRun.createdAt)}` : html`<span class="muted">never</span>`}</td>
+        <td>${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${i.name}</span></button>` : ''}</td></tr>`,
+      )}</tbody></table>`
+    }
+    ${
+      admin
+        ? html`<h2>Add an integration</h2><form class="stack" data-api="POST /api/integrations" data-done="Integration added.">
+      <div><label for="i-kind">Kind</label><select id="i-kind" name="kind"><option value="gdap">GDAP (partner: every customer tenant)</option><option value="direct_delegated">Direct, delegated (one tenant)</option><option value="direct_app">Direct, application permissions (one tenant)</option></select></div>
+      <div><label for="i-name">Name</label><input id="i-name" name="name" required maxlength="200"></div>
+      <div><label for="i-tenant">Tenant ID or domain (partner tenant for GDAP)</label><input id="i-tenant" name="tenantId" required maxlength="253"></div>
+      <div><label for="i-client">Application (client) ID</label><input id="i-client" name="clientId" required maxlength="64"></div>
+      <div><label for="i-secret">Client secret value</label><input id="i-secret" name="clientSecret" type="password" autocomplete="off" required maxlength="1024"></div>
+      <div><label for="i-expiry">Secret expires on (optional)</label><input id="i-expiry" name="clientSecretExpiresAt" type="date" data-optional></div>
+      <div><button type="submit">Add integration</button></div></form>`
+        : ''
+    }`;
+    return sendPage(reply, 200, layout({ title: 'Integrations', principal, section: 'integrations', body }));
+  });
+
+  app.get('/integrations/:id', { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object(PageQuery) } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const i = await getIntegration(deps, request.params.id);
+    const tenants = await integrationTenants(deps.db, i.id, request.query.page, request.query.pageSize);
+    const admin = can(principal, 'administrator');
+    const s = i.settings;
+    const check = (field: string, label: string, on: boolean) => html`<div><label><input type="checkbox" name="${field}" data-group="settings"${on ? html` checked` : ''}${admin ? '' : html` disabled`}> ${label}</label></div>`;
+    const body = html`<p><a href="/integrations">← Integrations</a></p><h1>${name(i.name)}</h1>
+    <p>${KIND_LABEL[i.kind] ?? i.kind} · tenant <code>${i.tenantId}</code> · client <code>${i.clientId}</code> · status <strong>${i.status.replace('_', ' ')}</strong>${i.statusReason ? html` — ${i.statusReason}` : ''}</p>
+    <p>Client secret: ${secretExpiry(i, ctx.clock.now())}</p>
+    ${can(principal, 'technician') ? html`<p><button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync every tenant now</button></p>` : ''}
+    <h2>What to sync</h2>
+    <form class="stack" data-api="PATCH /api/integrations/${i.id}" data-done="Settings saved.">
+      <fieldset><legend>Exclusions and options</legend>
+      ${check('includeGuests', 'Include guest users', s.includeGuests)}
+      ${check('includeDisabled', 'Include disabled accounts (shown as disabled)', s.includeDisabled)}
+      ${check('autoCreate', 'Create contacts and configurations for new users and devices', s.autoCreate)}
+      ${check('createOrganizations', 'Create an organization for an unmatched tenant', s.createOrganizations)}
+      <div><label for="s-domains">Domains to sync (* = all; separate with spaces or commas)</label><input id="s-domains" name="domains" data-type="list" data-group="settings" value="${s.domains.join(', ')}"${admin ? '' : html` disabled`}></div>
+      <div><label for="s-groups">Exclude members of these groups (object ids)</label><input id="s-groups" name="excludeGroupIds" data-type="list" data-group="settings" value="${s.excludeGroupIds.join(', ')}"${admin ? '' : html` disabled`}></div>
+      <div><label for="s-schedule">Schedule (cron; empty = the default ${ctx.config.sync.schedule})</label><input id="s-schedule" name="schedule" data-group="settings" value="${s.schedule ?? ''}" maxlength="100"${admin ? '' : html` disabled`}></div>
+      </fieldset>
+      ${admin ? html`<fieldset><legend>Replace the client secret</legend><div><label for="s-secret">New client secret value (leave empty to keep the current one)</label><input id="s-secret" name="clientSecret" type="password" autocomplete="off" data-optional maxlength="1024"></div><div><label for="s-expiry">New secret expires on</label><input id="s-expiry" name="clientSecretExpiresAt" type="date" data-optional></div></fieldset><div><button type="submit">Save settings</button></div>` : html`<p class="muted">Only administrators change these settings.</p>`}
+    </form>
+    <h2>Tenants</h2>
+    ${
+      tenants.total === 0
+        ? emptyState('No tenants discovered yet.', 'Connect the integration and run a sync: docsync then lists every customer tenant it may read.')
+        : html`<table><caption class="visually-hidden">Tenants of this integration</caption><thead><tr><th scope="col">Tenant</th><th scope="col">Health</th><th scope="col">Relationship</th><th scope="col">Last sync</th><th scope="col">What to do</th><th scope="col">Actions</th></tr></thead><tbody>
+      ${tenants.items.map((t) => html`<tr><td><a href="/tenants/${t.id}/contacts">${name(t.displayName)}</a></td><td>${badge('health', t.health)}</td><td>${t.relationshipStatus ?? '—'}${t.relationshipEndAt ? html`<br><span class="muted">ends ${when(t.relationshipEndAt)}</span>` : ''}</td><td>${when(t.lastSyncAt)}</td><td>${t.action ?? ''}</td>
+      <td>${can(principal, 'technician') ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span></button>` : ''}</td></tr>`)}
+      </tbody></table>${pager(`/integrations/${i.id}`, {}, request.query.page, request.query.pageSize, tenants.total)}`
+    }`;
+    return sendPage(reply, 200, layout({ title: i.name.slice(0, 80), principal, section: 'integrations', body }));
+  });
+
+  app.get('/sync-runs', { config: { access: 'signedIn', page: true }, schema: { querystring: Type.Object(PageQuery) } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const runs = await listRuns(deps.db, request.query);
+    const body = html`<h1>Sync runs</h1>
+    ${runs.total === 0 ? emptyState('No sync has run yet.', html`Start one with "Sync now" on the <a href="/integrations">Integrations</a> page; scheduled syncs run every hour.`) : html`<table><caption class="visually-hidden">Sync runs, newest first</caption>${RUN_HEAD}<tbody>${runs.items.map(runRow)}</tbody></table>${pager('/sync-runs', {}, request.query.page, request.query.pageSize, runs.total)}`}`;
+    return sendPage(reply, 200, layout({ title: 'Sync runs', principal, section: 'sync-runs', body }));
+  });
+
+  app.get('/sync-runs/:id', { config: { access: 'signedIn', page: true }, schema: { params: IdParams } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const { run, tenants, log } = await runDetail(deps.db, request.params.id, null, 1000);
+    const live = run.status === 'queued' || run.status === 'running';
+    const body = html`<p><a href="/sync-runs">← Sync runs</a></p><h1>Sync of ${name(run.tenantName ?? run.integrationName ?? run.integrationId)}</h1>
+    <section ${live ? html`data-live-run="/api/sync-runs/${run.id}" data-log-after="${log.at(-1)?.id ?? ''}"` : ''} aria-label="Run status">
+      <p>Status: <strong data-field="status">${run.status}</strong> <span class="muted" data-field="phase">${run.phase ?? ''}</span> · requested ${when(run.createdAt)} by ${run.requestedBy ?? run.trigger} · started ${when(run.startedAt, 'not yet')} · finished ${when(run.finishedAt, 'not yet')}</p>
+      ${live ? html`<p><label for="run-progress">Progress</label> <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">${run.progress.done} of ${run.progress.total}</progress> <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span></p>` : ''}
+      ${run.status === 'queued' ? html`<p class="muted">Waiting for a worker to pick this run up (<code>docsync worker</code>).</p>` : ''}
+      <ul class="counts"><li><span>created <strong data-field="created">${run.counts.created}</strong></span></li><li><span>updated <strong data-field="updated">${run.counts.updated}</strong></span></li><li><span>unchanged <strong data-field="unchanged">${run.counts.unchanged}</strong></span></li><li><span>flagged <strong data-field="flagged">${run.counts.flagged}</strong></span></li><li><span>failed <strong data-field="failed">${run.counts.failed}</strong></span></li><li><span>Graph requests <strong data-field="graphRequests">${run.counts.graphRequests}</strong></span></li><li><span>throttled <strong data-field="throttled">${run.counts.throttled}</strong></span></li></ul>
+      ${run.summary ? html`<p>${run.summary}</p>` : ''}
+    </section>
+    ${tenants.length ? html`<h2>Tenants</h2><table><caption class="visually-hidden">Per-tenant runs</caption>${RUN_HEAD}<tbody>${tenants.map(runRow)}</tbody></table>` : ''}
+    <h2>Log</h2>
+    <table><caption class="visually-hidden">Log lines</caption><thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Tenant</th><th scope="col">Code</th><th scope="col">Message</th><th scope="col">What to do</th></tr></thead>
+    <tbody data-log>${log.map((l) => html`<tr class="level-${l.level}"><td>${l.at.slice(11, 19)}</td><td>${l.level}</td><td>${l.tenantName ? name(l.tenantName) : ''}</td><td><code>${l.code}</code></td><td>${l.message}</td><td>${l.action ?? ''}</td></tr>`)}</tbody></table>
+    ${log.length === 0 && !live ? html`<p class="muted">No log lines.</p>` : ''}`;
+    return sendPage(reply, 200, layout({ title: 'Sync run', principal, section: 'sync-runs', body }));
+  });
+};

@@ -1,0 +1,192 @@
+// docsync's page script: served as a file (the CSP forbids inline scripts). It sends the
+// technicians' actions to the JSON API with the page's CSRF token, fills type-ahead lists,
+// and follows a running sync. Everything it writes into the page goes through textContent.
+'use strict';
+(() => {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+  const flash = document.getElementById('flash');
+
+  function say(message, kind) {
+    if (!flash) return;
+    flash.textContent = message;
+    flash.className = `flash ${kind}`;
+    flash.hidden = false;
+    flash.focus();
+  }
+
+  const remembered = sessionStorage.getItem('docsync-flash');
+  if (remembered) {
+    sessionStorage.removeItem('docsync-flash');
+    say(remembered, 'ok');
+  }
+
+  async function api(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: { accept: 'application/json', 'x-csrf-token': csrf, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    if (!response.ok) {
+      const error = data && data.error;
+      throw new Error(error ? `${error.message}${error.action ? ` ${error.action}` : ''}` : `The request failed (HTTP ${response.status}).`);
+    }
+    return data;
+  }
+
+  function done(message, data, element) {
+    if (data && data.token) {
+      // A new API token is shown once, in place, not stored.
+      const out = document.getElementById(element.dataset.showToken || 'new-token');
+      if (out) {
+        out.hidden = false;
+        out.querySelector('code').textContent = data.token;
+        say('Token created. Copy it now: it is not shown again.', 'ok');
+        return;
+      }
+    }
+    if (data && data.runId && element.dataset.follow !== undefined) {
+      location.href = `/sync-runs/${encodeURIComponent(data.runId)}`;
+      return;
+    }
+    sessionStorage.setItem('docsync-flash', message);
+    location.reload();
+  }
+
+  // The id of the option picked in a type-ahead input (its datalist maps labels to ids).
+  function pickedId(input) {
+    const list = input.list;
+    if (!list) return null;
+    for (const option of list.options) if (option.value === input.value) return option.dataset.id;
+    return null;
+  }
+
+  document.addEventListener('click', async (event) => {
+    const button = event.target.closest('button[data-api]');
+    if (!button) return;
+    event.preventDefault();
+    const [method, url] = button.dataset.api.split(' ');
+    let body = button.dataset.body ? JSON.parse(button.dataset.body) : undefined;
+    if (button.dataset.pick) {
+      const input = document.getElementById(button.dataset.pick);
+      const id = input && pickedId(input);
+      if (!id) {
+        say('Pick an entry from the list first (type a few letters, then choose).', 'error');
+        input?.focus();
+        return;
+      }
+      body = { ...(body || {}), [button.dataset.pickKey || 'organizationId']: id };
+    }
+    button.disabled = true;
+    try {
+      done(button.dataset.done || 'Done.', await api(method, url, body), button);
+    } catch (error) {
+      say(error.message, 'error');
+      button.disabled = false;
+    }
+  });
+
+  document.addEventListener('submit', async (event) => {
+    const form = event.target.closest('form[data-api]');
+    if (!form) return;
+    event.preventDefault();
+    const [method, url] = form.dataset.api.split(' ');
+    const body = {};
+    for (const field of form.querySelectorAll('[name]')) {
+      if (field.disabled || field.name === '_csrf') continue;
+      const kind = field.dataset.type;
+      if (field.type === 'checkbox') body[field.name] = field.checked;
+      else if (field.value === '' && field.dataset.optional !== undefined) continue;
+      else if (kind === 'number') body[field.name] = Number(field.value);
+      else if (kind === 'list') body[field.name] = field.value.split(/[\s,]+/).filter(Boolean);
+      else body[field.name] = field.value;
+      if (field.dataset.group) {
+        body[field.dataset.group] = { ...(body[field.dataset.group] || {}), [field.name]: body[field.name] };
+        delete body[field.name];
+      }
+    }
+    const submit = form.querySelector('button[type="submit"]');
+    if (submit) submit.disabled = true;
+    try {
+      done(form.dataset.done || 'Saved.', await api(method, url, body), form);
+    } catch (error) {
+      say(error.message, 'error');
+    } finally {
+      if (submit) submit.disabled = false;
+    }
+  });
+
+  // Type-ahead: fills the input's datalist from the API as the technician types.
+  for (const input of document.querySelectorAll('input[data-typeahead]')) {
+    let timer = null;
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        if (pickedId(input)) return;
+        try {
+          const data = await api('GET', `${input.dataset.typeahead}${input.dataset.typeahead.includes('?') ? '&' : '?'}search=${encodeURIComponent(input.value)}`);
+          const list = input.list;
+          list.replaceChildren();
+          for (const item of data.items) {
+            const option = document.createElement('option');
+            const extra = item.emails?.[0] || item.domains?.[0] || item.id.slice(0, 8);
+            option.value = `${item.name} (${extra})`;
+            option.dataset.id = item.id;
+            list.append(option);
+          }
+        } catch (error) {
+          say(error.message, 'error');
+        }
+      }, 150);
+    });
+  }
+
+  // A running sync: poll its run until it finishes, updating progress, counts and log lines.
+  const live = document.querySelector('[data-live-run]');
+  if (live) {
+    const url = live.dataset.liveRun;
+    const log = document.querySelector('[data-log]');
+    let after = live.dataset.logAfter || '';
+    const tick = async () => {
+      try {
+        const data = await api('GET', after ? `${url}?logAfter=${encodeURIComponent(after)}` : url);
+        const run = data.run;
+        const bar = live.querySelector('progress');
+        if (bar) {
+          bar.max = Math.max(1, run.progress.total);
+          bar.value = run.progress.done;
+          bar.textContent = `${run.progress.done} of ${run.progress.total}`;
+        }
+        for (const el of live.querySelectorAll('[data-field]')) {
+          const key = el.dataset.field;
+          el.textContent = key === 'status' ? run.status : key === 'phase' ? run.phase || '' : key === 'progress' ? `${run.progress.done} of ${run.progress.total} tenants` : String(run.counts[key] ?? '');
+        }
+        if (log) {
+          for (const line of data.log) {
+            const row = document.createElement('tr');
+            for (const value of [line.at.slice(11, 19), line.level, line.tenantName || '', line.code, line.message, line.action || '']) {
+              const cell = document.createElement('td');
+              cell.textContent = value;
+              row.append(cell);
+            }
+            row.className = `level-${line.level}`;
+            log.append(row);
+            after = line.id;
+          }
+        }
+        if (run.status === 'queued' || run.status === 'running') setTimeout(tick, 1500);
+        else location.reload();
+      } catch (error) {
+        say(error.message, 'error');
+        setTimeout(tick, 5000);
+      }
+    };
+    setTimeout(tick, 1000);
+  }
+})();
