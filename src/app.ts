@@ -29,5 +29,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(formbody);
   await app.register(healthRoutes, { ctx });
   await app.register(technicianSurface, { ctx });
+  await app.register((await import('./microsoft/connect.ts')).microsoftConnectRoutes, { ctx });
   return app;
 }
