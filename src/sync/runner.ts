@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Integration, SyncRun, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../context.ts';
-import { isMicrosoftError, type MicrosoftError } from '../microsoft/errors.ts';
+import { isMicrosoftError, MicrosoftError } from '../microsoft/errors.ts';
 import { syncTenant, type TenantSyncResult } from './tenant-sync.ts';
 import type { GraphCounters, TenantSource } from './tenant-source.ts';
 import { finishRun, zeroCounts } from './runs.ts';
@@ -50,6 +50,7 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
       action: 'open Integrations and reconnect the partner account',
     });
     await finishRun(db, run.id, { status: 'failed', now: clock.now(), errorCode: 'integration_not_connected', summary: 'integration not connected' });
+    if (run.parent_run_id) await cancelQueuedSiblings(db, { parentRunId: run.parent_run_id, now: clock.now(), reason: 'stopped: the integration is not connected' });
     return { status: 'failed' };
   }
 
@@ -79,7 +80,7 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
     });
     return { status: result.status, result };
   } catch (raw) {
-    const error = budget.signal.aborted && !isMicrosoftError(raw) ? budget.signal.reason : raw;
+    let error = budget.signal.aborted && !isMicrosoftError(raw) ? budget.signal.reason : raw;
     const counts = { ...zeroCounts(), failed: 1, graphRequests: counters.graphRequests, throttled: counters.throttled };
     const now = clock.now();
     if (error instanceof LeaseLost) {
@@ -87,7 +88,14 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
       return { status: 'lost' };
     }
     if (isMicrosoftError(error)) {
-      if (error.scope === 'partner') {
+      // A token failure can surface through the Graph client as a generic one; the broker has
+      // then already marked the integration: treat it as the partner failure it is.
+      const current = error.scope === 'partner' ? undefined : await integrationState(db, integration.id);
+      const partnerBroken = error.scope === 'partner' || (current !== undefined && current.status !== 'connected');
+      if (partnerBroken && error.scope !== 'partner' && current?.status_reason) {
+        error = new MicrosoftError('partner_connection_expired', 'partner', current.status_reason, 'open Integrations and reconnect the partner account');
+      }
+      if (partnerBroken) {
         await writeSyncLog(db, run.id, { tenantId: tenant.id, level: 'error', code: error.code, message: error.message, action: error.action ?? null });
         await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: error.code, summary: error.message });
         if (run.parent_run_id) {
@@ -143,6 +151,10 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
     clearTimeout(budgetTimer);
     clearInterval(heartbeat);
   }
+}
+
+async function integrationState(db: Kysely<Database>, integrationId: string) {
+  return db.selectFrom('integrations').select(['status', 'status_reason']).where('id', '=', integrationId).executeTakeFirst();
 }
 
 async function markTenantFailing(db: Kysely<Database>, tenantRowId: string, reason: string): Promise<void> {
