@@ -86,7 +86,7 @@ export interface DiscoveryReport {
 export interface Discovery {
   discover(integrationId: string): Promise<DiscoveryReport>;
   /** The permission check for one tenant (also used before each sync). */
-  checkTenant(integrationId: string, tenantId: string, counters?: GraphCounters): Promise<{ permissions: TenantPermissions; organization: GraphOrganization | null; warnings: DiscoveryWarning[] }>;
+  checkTenant(integrationId: string, tenantId: string, counters?: GraphCounters, tenantName?: string): Promise<{ permissions: TenantPermissions; organization: GraphOrganization | null; warnings: DiscoveryWarning[] }>;
 }
 
 export interface DiscoveryDeps {
@@ -105,9 +105,9 @@ const PENDING = new Set(['created', 'approvalpending', 'approved', 'activating']
 export function createDiscovery(deps: DiscoveryDeps): Discovery {
   const { db, clock, log } = deps;
 
-  async function checkTenant(integrationId: string, tenantId: string, counters: GraphCounters = { graphRequests: 0, throttled: 0 }) {
+  async function checkTenant(integrationId: string, tenantId: string, counters: GraphCounters = { graphRequests: 0, throttled: 0 }, tenantName?: string) {
     const graph = deps.graph.forTenant(integrationId, tenantId, counters);
-    return probePermissions(graph, tenantId, clock.now());
+    return probePermissions(graph, tenantId, tenantName ?? tenantId, clock.now());
   }
 
   return {
@@ -127,7 +127,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
         async (tenant) => {
           try {
             await deps.tokens.accessToken(integrationId, tenant.tenantId);
-            const result = await checkTenant(integrationId, tenant.tenantId, counters);
+            const result = await checkTenant(integrationId, tenant.tenantId, counters, tenant.displayName);
             tenant.permissions = result.permissions;
             warnings.push(...result.warnings);
             if (result.organization) applyOrganization(tenant, result.organization);
@@ -136,6 +136,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
               const missing = (['signInActivity', 'devices', 'reports'] as const).filter((c) => !result.permissions[c].ok);
               if (missing.length > 0) degrade(tenant, 'warning', `cannot read ${missing.map(describeCapability).join(', ')}`);
             }
+            if (result.permissions.reportsConcealed) degrade(tenant, 'warning', 'usage reports show concealed (hashed) user names');
           } catch (error) {
             if (!(error instanceof MicrosoftError) || error.scope === 'partner') throw error;
             degrade(tenant, 'failing', `${error.message}: ${error.action}`);
@@ -405,7 +406,7 @@ async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => P
  * What docsync can read in one tenant: one $batch with users, users+signInActivity, devices,
  * reportSettings and organization. A 403 on one probe is a warning, not a failure of the tenant.
  */
-async function probePermissions(graph: TenantGraph, tenantId: string, now: Date) {
+async function probePermissions(graph: TenantGraph, tenantId: string, tenantName: string, now: Date) {
   const answers = await graph.batch([
     { id: 'users', url: '/users?$select=id&$top=1' },
     { id: 'signInActivity', url: '/users?$select=id,signInActivity&$top=1' },
@@ -437,7 +438,7 @@ async function probePermissions(graph: TenantGraph, tenantId: string, now: Date)
         warnings.push({
           tenantId,
           code: 'reports_concealed',
-          message: `reports are anonymised in tenant ${tenantId}`,
+          message: `reports are anonymised in tenant ${tenantName}`,
           action: "turn off 'Display concealed user, group and site names' in the Microsoft 365 admin center (Settings → Org settings → Reports)",
         });
       }
@@ -445,7 +446,7 @@ async function probePermissions(graph: TenantGraph, tenantId: string, now: Date)
   }
   for (const capability of ['users', 'signInActivity', 'devices', 'reports'] as const) {
     const p = permissions[capability];
-    if (!p.ok) warnings.push({ tenantId, code: 'permission_missing', message: `tenant ${tenantId}: ${p.reason}`, action: 'the sync continues with what it can read; add the role or scope to read it too' });
+    if (!p.ok) warnings.push({ tenantId, code: 'permission_missing', message: `tenant ${tenantName}: ${p.reason}`, action: 'the sync continues with what it can read; add the role or scope to read it too' });
   }
   let organization: GraphOrganization | null = null;
   const org = byId.get('organization');
