@@ -29,10 +29,20 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
   return new SafeHtml(out);
 }
 
-/** A name from outside (tenant, user, organization): escaped and direction-isolated. */
+/**
+ * Bidi embedding, override and isolate controls (U+202A–202E, U+2066–2069). Inside a name they
+ * can make "gnp.exe" read as "exe.png"; shown as visible markers instead, so the trick is seen.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/** A name from outside (tenant, user, organization): escaped, direction-isolated, bidi controls made visible. */
 export function name(value: string | null | undefined, fallback = '—'): SafeHtml {
   if (value === null || value === undefined || value === '') return html`<span class="muted">${fallback}</span>`;
-  return html`<bdi class="name">${value}</bdi>`;
+  const shown = escapeHtml(value).replace(BIDI_CONTROLS, (ch) => {
+    const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase()}`;
+    return `<abbr class="bidi" title="hidden direction control ${code}">[${code}]</abbr>`;
+  });
+  return new SafeHtml(`<bdi class="name">${shown}</bdi>`);
 }
 
 export function when(value: string | Date | null | undefined, fallback = 'never'): SafeHtml {

@@ -153,7 +153,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         <dt>Last password change</dt><dd>${when(o.lastPasswordChangeAt, 'unknown')}</dd>
         <dt>Licenses</dt><dd>${o.licenses.length ? html`<ul>${o.licenses.map((l) => html`<li>${l.name}</li>`)}</ul>` : 'none'}</dd>
         <dt>Mailbox</dt><dd>${o.mailbox ? html`${bytes(o.mailbox.storageUsedBytes)} used${o.mailbox.quotaBytes ? html` of ${bytes(o.mailbox.quotaBytes)}` : ''}, ${o.mailbox.itemCount ?? '—'} items, last activity ${o.mailbox.lastActivityDate ?? 'unknown'}${o.mailbox.hasArchive ? ', archive on' : ''}` : html`<span class="muted">no mailbox report</span>`}</dd>
-        <dt>Devices</dt><dd>${o.devices.length ? html`<ul>${o.devices.map((d) => html`<li>${name(d.name)} — ${d.operatingSystem ?? ''} ${d.complianceState ? badge('state', d.complianceState === 'compliant' ? 'matched' : 'review') : ''} ${d.complianceState ?? ''}, last check-in ${when(d.lastCheckInAt)}</li>`)}</ul>` : 'none'}</dd>
+        <dt>Devices</dt><dd>${o.devices.length ? html`<ul>${o.devices.map((d) => html`<li>${name(d.name)} — ${d.operatingSystem ?? ''}, ${d.complianceState ?? 'compliance unknown'}, last check-in ${when(d.lastCheckInAt)}</li>`)}</ul>` : 'none'}</dd>
       </dl></section>
       <section aria-labelledby="decision-title"><h2 id="decision-title">Contact decision</h2><p>${badge('state', u.decision)} ${u.rule ? html`rule <strong>${u.rule}</strong>` : ''} ${u.reason ? html`<span class="muted">— ${u.reason}</span>` : ''}</p>
       <p>${u.contact ? html`Contact: ${name(u.contact.name)} <span class="muted">${u.contact.emails.join(', ')}</span>` : u.candidates.length ? 'Candidates:' : 'No contact yet.'}</p>

@@ -165,8 +165,10 @@
         }
         for (const el of live.querySelectorAll('[data-field]')) {
           const key = el.dataset.field;
-          el.textContent = key === 'status' ? run.status : key === 'phase' ? run.phase || '' : key === 'progress' ? `${run.progress.done} of ${run.progress.total} tenants` : String(run.counts[key] ?? '');
+          if (key === 'startedAt' || key === 'finishedAt') el.textContent = run[key] ? `${run[key].slice(0, 16).replace('T', ' ')} UTC` : 'not yet';
+          else el.textContent = key === 'status' ? run.status : key === 'phase' ? run.phase || '' : key === 'progress' ? `${run.progress.done} of ${run.progress.total} tenants` : String(run.counts[key] ?? '');
         }
+        for (const el of live.querySelectorAll('[data-when-queued]')) el.hidden = run.status !== 'queued';
         if (log) {
           for (const line of data.log) {
             const row = document.createElement('tr');
