@@ -34,8 +34,8 @@ describe('discovery', () => {
     expect(row.active).toBe(true);
     expect(row.display_name).toBe('Contoso, Ltd.');
     expect(row.default_domain).toBe('contoso.com');
-    expect((row.domains as string[]).length).toBeGreaterThan(1);
-    expect((row.roles as Array<{ name: string }>).map((r) => r.name).sort()).toEqual(['Directory Readers', 'Global Reader']);
+    expect((row.domains as unknown as string[]).length).toBeGreaterThan(1);
+    expect((row.roles as unknown as Array<{ name: string }>).map((r) => r.name).sort()).toEqual(['Directory Readers', 'Global Reader']);
     expect(row.permissions).toMatchObject({ users: { ok: true }, signInActivity: { ok: true }, devices: { ok: true }, reports: { ok: true } });
   });
 
