@@ -29,7 +29,7 @@ export interface WorldOptions {
   customers: number;
   usersPerTenant: number;
   clock: EmulatorClock;
-  /** how many customer tenants keep their generated users/devices in memory (default 64) */
+  /** how many customer tenants keep their generated users/devices in memory (default 16) */
   cachedTenants?: number;
 }
 
@@ -222,7 +222,7 @@ export function createWorld(options: WorldOptions): World {
   const ctx: GenerationContext = {
     seed, anchorMs, usersPerTenant: options.usersPerTenant, tenantMask: rngFrom(seed, 'tenant-mask').uint32(),
   };
-  const cacheCapacity = Math.max(1, options.cachedTenants ?? 64);
+  const cacheCapacity = Math.max(1, options.cachedTenants ?? 16);
   let customerTotal = options.customers;
   let sequence = 0;
 

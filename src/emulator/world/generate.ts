@@ -25,7 +25,18 @@ export function isoDate(ms: number): string {
 }
 
 /** ASCII-only, lower-case, no spaces: for domain labels and mail local parts. */
+const folded = new Map<string, string>();
 export function asciiFold(text: string): string {
+  // Names repeat endlessly across tenants: fold each distinct one once.
+  let result = folded.get(text);
+  if (result === undefined) {
+    result = foldUncached(text);
+    if (folded.size < 50_000) folded.set(text, result);
+  }
+  return result;
+}
+
+function foldUncached(text: string): string {
   return text
     .replace(/[øØ]/g, 'o').replace(/[æÆ]/g, 'ae').replace(/ß/g, 'ss').replace(/[łŁ]/g, 'l').replace(/đ/g, 'd')
     .normalize('NFD').replace(/[\u0300-\u036f]/g, '')
