@@ -59,6 +59,8 @@ export interface TenantsTable {
   last_full_sync_at: Timestamp | null;
   last_sync_at: Timestamp | null;
   last_discovered_at: Timestamp | null;
+  /** When the sync last read the usage reports (migration T0301). */
+  reports_fetched_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

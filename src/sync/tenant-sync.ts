@@ -68,6 +68,9 @@ export interface TenantSyncResult {
   licenses: number;
 }
 
+/** Usage reports are daily data; reading them hourly only spends the report rate limit. */
+export const REPORT_INTERVAL_HOURS = 6;
+
 const PHASES = ['organization', 'users', 'mailboxes', 'devices', 'licenses', 'matching', 'writing'] as const;
 
 export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): Promise<TenantSyncResult> {
@@ -167,7 +170,10 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   }
 
   await progress('mailboxes');
-  const concealed = await resource('mailboxes', () => source.reportNamesConcealed());
+  // Microsoft refreshes usage reports once a day and allows 14 report requests per 10 minutes:
+  // read them at most every REPORT_INTERVAL_HOURS; the staged rows stay in between.
+  const reportsDue = !tenant.reports_fetched_at || now().getTime() - new Date(tenant.reports_fetched_at).getTime() >= REPORT_INTERVAL_HOURS * 3_600_000;
+  const concealed = reportsDue ? await resource('mailboxes', () => source.reportNamesConcealed()) : undefined;
   if (concealed === true) {
     failedResources.push('mailboxes');
     logLines.push({
@@ -179,7 +185,10 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     });
   } else if (concealed === false) {
     const rows = await resource('mailboxes', () => source.mailboxUsage());
-    if (rows) await stageRecords(db, 'ms_mailboxes', tenant.id, rows.filter((r) => r.userPrincipalName).map(mailboxRecord), { complete: true, now: now() });
+    if (rows) {
+      await stageRecords(db, 'ms_mailboxes', tenant.id, rows.filter((r) => r.userPrincipalName).map(mailboxRecord), { complete: true, now: now() });
+      await db.updateTable('tenants').set({ reports_fetched_at: now() }).where('id', '=', tenant.id).execute();
+    }
   }
 
   await progress('devices');

@@ -127,6 +127,15 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     expect(device.in_microsoft).toBe(false);
   });
 
+  it('reads the usage reports at most every few hours', async () => {
+    const first = await sync();
+    expect(first.source.calls).toContain('mailboxes');
+    const again = await sync();
+    expect(again.source.calls).not.toContain('mailboxes');
+    now = new Date(NOW.getTime() + 7 * 3_600_000);
+    expect((await sync()).source.calls).toContain('mailboxes');
+  });
+
   it('changes nothing for a resource whose fetch failed, and says so', async () => {
     await sync();
     data.devices = [];
@@ -148,6 +157,7 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     await sync();
     data.concealed = true;
     data.mailboxes = [];
+    now = new Date(NOW.getTime() + 7 * 3_600_000); // reports are read at most every 6 hours
     const { runId } = await sync();
     const adele = (await contactsOf()).find((c) => c.first_name === 'Adele')!;
     expect((adele.microsoft_overlay as Record<string, any>).mailbox.storageUsedBytes).toBe(1_234_567);
