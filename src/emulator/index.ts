@@ -3,9 +3,10 @@
 // is deterministic from the seed.
 import type { Logger } from 'pino';
 import type { FaultRuleInput } from './faults.ts';
-import { startEmulatorServers, type EmulatorControl, type EmulatorCredentials, type EmulatorUrls, type GraphRoutesRegistrar } from './server.ts';
+import { startEmulatorServers, type EmulatorControl, type EmulatorCredentials, type EmulatorUrls } from './server.ts';
 import type { TokenService } from './identity/tokens.ts';
 import { createWorld, type World } from './world.ts';
+import { registerGraphRoutes } from './graph/index.ts';
 import type { EmulatorClock } from './world-types.ts';
 
 export type { EmulatorControl, EmulatorCredentials, EmulatorUrls } from './server.ts';
@@ -49,7 +50,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const world = createWorld({ seed, customers: options.customers ?? 3, usersPerTenant: options.usersPerTenant ?? 50, clock });
   const running = await startEmulatorServers<World>({
     world,
-    registerGraphRoutes: await loadGraphRoutes(),
+    registerGraphRoutes,
     host: options.host,
     port: options.port,
     seed,
@@ -62,17 +63,4 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     running.control.advanceClock = (ms) => clock.advance!(ms);
   }
   return running;
-}
-
-// Graph's routes come from src/emulator/graph/index.ts (the Graph half of the emulator).
-// Loaded by name so the identity half runs while the Graph half is still being written.
-async function loadGraphRoutes(): Promise<GraphRoutesRegistrar<World> | undefined> {
-  const modulePath = './graph/index.ts';
-  try {
-    const graph = (await import(modulePath)) as { registerGraphRoutes?: GraphRoutesRegistrar<World> };
-    return graph.registerGraphRoutes;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('graph/index.ts')) return undefined;
-    throw err;
-  }
 }
