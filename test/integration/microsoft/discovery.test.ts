@@ -84,3 +84,16 @@ describe('discovery', () => {
     expect(count).toBe(7);
   });
 });
+
+describe('direct app-only integration (client credentials in one tenant)', () => {
+  it('discovers its one tenant with the permission check, and refuses other tenants', async () => {
+    const own = customerByIndex(h, 2);
+    const c = h.emulator.credentials;
+    const direct = await h.microsoft.integrations.create({ kind: 'direct_app', name: 'Fabrikam own tenant', tenantId: own.tenantId, clientId: c.clientId, clientSecret: c.clientSecret });
+    const result = await h.microsoft.discovery.discover(direct.id);
+    expect(result.tenants).toHaveLength(1);
+    expect(result.tenants[0]).toMatchObject({ tenantId: own.tenantId, accessKind: 'direct', active: true, displayName: own.displayName });
+    expect(result.tenants[0]!.permissions?.users.ok).toBe(true);
+    await expect(h.microsoft.tokens.accessToken(direct.id, customerByIndex(h, 0).tenantId)).rejects.toMatchObject({ code: 'tenant_not_found', scope: 'tenant' });
+  });
+});
