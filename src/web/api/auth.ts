@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { authenticate, completeSetup, createTechnician, listTechnicians, summarizeTechnician, updateTechnician } from '../../auth/accounts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens.ts';
-import { ABSOLUTE_LIFETIME_MS, createSession, destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
+import { ABSOLUTE_LIFETIME_MS, createSession, destroySession, pruneSessions, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { ROLES } from '../../auth/roles.ts';
 import { recordAudit } from '../../auth/audit.ts';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords.ts';
@@ -40,6 +40,8 @@ export function sessionCookieOptions(ctx: Pick<AppContext, 'config'>) {
 export async function startSession(ctx: Pick<AppContext, 'database' | 'clock' | 'config'>, reply: FastifyReply, technicianId: string, previousToken: string | undefined): Promise<string> {
   // A fresh token at every sign-in: a session id planted before sign-in is worth nothing after.
   if (previousToken) await destroySession({ db: ctx.database.db }, previousToken);
+  // Sessions nobody comes back to are swept here, at sign-in, rather than by a timer.
+  await pruneSessions({ db: ctx.database.db, clock: ctx.clock });
   const { token, csrfToken } = await createSession({ db: ctx.database.db, clock: ctx.clock }, technicianId);
   reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(ctx));
   return csrfToken;
