@@ -38,7 +38,9 @@ function unchanged(before: MatchDecision, next: DecisionInput): boolean {
   if (before.state !== next.state || (before.target_id ?? null) !== next.targetId) return false;
   // "linked" only says an earlier sync made this link: keep the rule that made it.
   if (before.rule !== next.rule && next.rule !== 'linked') return false;
-  return json(before.suggestions) === stableStringify(next.suggestions ?? []) && json(before.candidates) === stableStringify(next.candidates ?? []);
+  // Candidates are a set: the database may hand contacts back in another order next run.
+  const sorted = (v: unknown) => stableStringify([...((typeof v === 'string' ? JSON.parse(v) : v) as string[])].sort());
+  return json(before.suggestions) === stableStringify(next.suggestions ?? []) && sorted(before.candidates) === sorted(next.candidates ?? []);
 }
 
 /** Writes the decisions that differ from what is stored; returns how many rows were written. */

@@ -78,7 +78,7 @@ async function once(tenants: number): Promise<void> {
   const sync = async () => {
     const start = performance.now();
     const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'cli', now: new Date() });
-    await createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency, fullListing: true }).drain({ runId });
+    await createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency }).drain({ runId });
     return { seconds: (performance.now() - start) / 1000, run: (await getRun(ctx.database.db, runId))! };
   };
   const first = await sync();
@@ -89,6 +89,14 @@ async function once(tenants: number): Promise<void> {
       + (select count(*) from match_decisions where updated_at >= ${resyncStart}) + (select count(*) from ms_users where last_seen_at >= ${resyncStart})
       + (select count(*) from ms_managed_devices where last_seen_at >= ${resyncStart}) + (select count(*) from contact_emails where created_at >= ${resyncStart}) as n`.execute(ctx.database.db);
 
+  if (process.env.SYNC_BENCH_DEBUG) {
+    for (const [table, column] of [['contacts', 'updated_at'], ['configurations', 'updated_at'], ['match_decisions', 'updated_at'], ['ms_users', 'last_seen_at'], ['ms_managed_devices', 'last_seen_at'], ['contact_emails', 'created_at']] as const) {
+      const r = await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(column)} >= ${resyncStart}`.execute(ctx.database.db);
+      console.log(table, r.rows[0]!.n);
+    }
+    const d = await sql`select kind, state, rule, target_id is null as no_target, count(*) from match_decisions where updated_at >= ${resyncStart} group by 1,2,3,4`.execute(ctx.database.db);
+    console.log(JSON.stringify(d.rows));
+  }
   const figures = {
     database: ctx.database.kind,
     tenants: { discovered: discovery.counts.discovered, synced: first.run.progress_total - first.run.failed, failed: first.run.failed },
