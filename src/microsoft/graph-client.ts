@@ -99,7 +99,7 @@ export const GLOBAL_LIMIT = { requests: 1_800, windowMs: 1_000 };
 
 export interface GraphClientDeps {
   graphBaseUrl: string;
-  tokens: { accessToken(integrationId: string, tenantId: string): Promise<string> };
+  tokens: { accessToken(integrationId: string, tenantId: string): Promise<string>; invalidate?(integrationId: string, tenantId: string): void };
   clock: Clock;
   sleep?: Sleep;
   log: Logger;
@@ -191,6 +191,7 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           const started = deps.clock.now().getTime();
           let throttleRetries = 0;
           let serverRetries = 0;
+          let renewedToken = false;
           const originalRequest = context.request;
           for (;;) {
             context.request = originalRequest;
@@ -209,6 +210,14 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
               continue;
             }
             if (!response) return;
+            // A token Graph refuses (revoked, continuous access evaluation, clock skew): drop it
+            // from the cache and try once with a fresh one.
+            if (response.status === 401 && !renewedToken && deps.tokens.invalidate) {
+              renewedToken = true;
+              deps.tokens.invalidate(integrationId, tenantId);
+              await response.body?.cancel().catch(() => {});
+              continue;
+            }
             const discard = () => response.body?.cancel().catch(() => {});
             if (response.status === 429) {
               counters.throttled += 1;

@@ -40,6 +40,8 @@ export interface TokenBroker {
   accessToken(integrationId: string, tenantId: string, options?: { scopes?: string[] }): Promise<string>;
   /** Forget cached tokens and MSAL clients of an integration (after reconnect or a new secret). */
   forget(integrationId: string): void;
+  /** Drop the cached access token of one tenant (Graph refused it: revoked, CAE, clock skew). */
+  invalidate(integrationId: string, tenantId: string): void;
   /** Token requests sent to the identity platform, per tenant (for the closing figures and tests). */
   stats(): { tokenRequests: number; perTenant: Record<string, number> };
   /** MSAL pieces for the connect flow (authorization-code redemption). */
@@ -250,6 +252,10 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
       return request;
     },
     forget,
+    invalidate(integrationId, tenantId) {
+      const prefix = `${integrationId}|${tenantId.toLowerCase()}|`;
+      for (const key of cache.keys()) if (key.startsWith(prefix)) cache.delete(key);
+    },
     stats: () => ({ tokenRequests, perTenant: { ...perTenant } }),
     clientFor,
     takeCaptured(correlationId) {

@@ -43,7 +43,7 @@ function setup() {
   let tokenCalls = 0;
   const factory = createGraphClientFactory({
     graphBaseUrl: base,
-    tokens: { accessToken: async () => `token-${++tokenCalls}` },
+    tokens: { accessToken: async () => `token-${tokenCalls}`, invalidate: () => void ++tokenCalls },
     clock,
     sleep,
     log: pino({ level: 'silent' }),
@@ -181,6 +181,24 @@ describe('Graph client', () => {
     const answers = await graph.batch([{ id: '1', url: '/users/a' }, { id: '2', url: '/users/b' }]);
     expect(answers.map((a) => [a.id, a.status])).toEqual([['1', 200], ['2', 200]]);
     expect(waits).toContain(500);
+  });
+});
+
+describe('refused tokens', () => {
+  it('a 401 drops the cached token and retries once with a fresh one', async () => {
+    seen.length = 0;
+    handler = (req, res) => (req.headers.authorization === 'Bearer token-0' ? json(res, 401, graphError('InvalidAuthenticationToken')) : json(res, 200, { value: [user('a')] }));
+    const { graph } = setup();
+    const ids: string[] = [];
+    for await (const page of graph.listAll(usersResource)) ids.push(...page.map((u) => u.id));
+    expect(ids).toEqual(['a']);
+    expect(seen.map((s) => s.auth)).toEqual(['Bearer token-0', 'Bearer token-1']);
+  });
+
+  it('a second 401 is a typed error, not a loop', async () => {
+    handler = (_req, res) => json(res, 401, graphError('InvalidAuthenticationToken'));
+    const { graph } = setup();
+    await expect(graph.get('/organization', (raw) => ({ ok: true, value: raw }))).rejects.toMatchObject({ code: 'permission_missing', details: { httpStatus: 401 } });
   });
 });
 
