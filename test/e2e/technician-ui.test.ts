@@ -85,9 +85,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     expect(page.url()).toContain('/sign-in?next=%2Forganizations');
     expect(await axe('sign-in')).toEqual([]);
     await shot('01-sign-in');
-    await page.getByLabel('Username or email').fill('tess');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Keyboard only: the username field has focus on load; Tab to the password; Enter submits.
+    await page.keyboard.type('tess');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/organizations`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Organizations ↔ tenants');
     // The hostile tenant name is text on the page, not a script that ran (no alert dialog opened).
@@ -97,7 +99,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     await shot('02-organizations');
 
     const northwind = page.locator(`tr[data-tenant="${seeded.tenants.northwind!.id}"]`);
-    await northwind.getByRole('button', { name: /^Accept/ }).click();
+    await northwind.getByRole('button', { name: /^Accept/ }).focus();
+    await page.keyboard.press('Enter');
     await page.getByText('Suggestion accepted.').waitFor();
     await expect(northwind.locator('.badge').first().textContent()).resolves.toBe('matched');
     const decision = await ctx.database.db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', seeded.tenants.northwind!.id).where('kind', '=', 'organization').executeTakeFirstOrThrow();

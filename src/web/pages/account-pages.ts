@@ -12,7 +12,7 @@ import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { SIGN_IN_RATE_LIMIT, startSession } from '../api/auth.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
-import { badge, can, emptyState, layout } from './layout.ts';
+import { badge, can, emptyState, layout, pager } from './layout.ts';
 
 const asset = (file: string) => readFileSync(new URL(`../static/${file}`, import.meta.url), 'utf8');
 
@@ -142,7 +142,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
         <div><label for="new-role">Role</label><select id="new-role" name="role"><option value="technician">technician</option><option value="read_only">read-only</option><option value="administrator">administrator</option></select></div>
         <div><button type="submit">Create account</button></div>
       </form>
-      <p><a href="/api/audit">Audit log (JSON)</a></p>`;
+      <p><a href="/audit">Audit log</a>: every decision and setting change, with who, before and after.</p>`;
     }
     return sendPage(
       reply,
@@ -167,6 +167,32 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
           </tbody></table>`
         }
         ${admin}`,
+      }),
+    );
+  });
+
+  app.get('/audit', { config: { access: 'administrator', page: true }, schema: { querystring: Type.Object({ page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }) }) } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const pageSize = 100;
+    const page = request.query.page;
+    const rows = await deps.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(pageSize).offset((page - 1) * pageSize).execute();
+    const { total } = await deps.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+    const json = (value: unknown) => (value === null || value === undefined ? '—' : JSON.stringify(value, null, 1).slice(0, 2000));
+    return sendPage(
+      reply,
+      200,
+      layout({
+        title: 'Audit log',
+        principal,
+        section: 'account',
+        body: html`<h1>Audit log</h1>
+        ${
+          rows.length === 0
+            ? emptyState('Nothing audited yet.', 'Decisions, integration settings and account changes appear here as they happen.')
+            : html`<table><caption class="visually-hidden">Audit log, newest first</caption><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Subject</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>
+          ${rows.map((r) => html`<tr><td>${when(r.created_at)}</td><td>${name(r.actor_label)}</td><td><code>${r.action}</code></td><td>${r.subject_type} <span class="muted">${r.subject_id ?? ''}</span></td><td><pre>${json(r.before)}</pre></td><td><pre>${json(r.after)}</pre></td></tr>`)}
+          </tbody></table>${pager('/audit', {}, page, pageSize, Number(total))}`
+        }`,
       }),
     );
   });

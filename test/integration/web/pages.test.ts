@@ -108,6 +108,17 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     expect((await call(world, 'administrator', 'GET', '/account')).body).toContain('Technician accounts');
   });
 
+  it('shows administrators the audit log with before and after, and nobody else', async () => {
+    await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.tailspin!.id}/ignore`);
+    const audit = await call(world, 'administrator', 'GET', '/audit');
+    expect(audit.statusCode).toBe(200);
+    expect(audit.body).toContain('organization_match.ignore');
+    expect(audit.body).toContain('&quot;state&quot;: &quot;ignored&quot;');
+    const forbidden = await call(world, 'technician', 'GET', '/audit');
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.body).toContain('<h1>Not allowed</h1>');
+  });
+
   it('marks a running sync for the live view, with a progress bar', async () => {
     const body = (await call(world, 'read_only', 'GET', `/sync-runs/${contents.runId}`)).body;
     expect(body).toContain(`data-live-run="/api/sync-runs/${contents.runId}"`);
