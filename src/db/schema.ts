@@ -6,6 +6,8 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 /** jsonb: pg parses it on read; on write pass JSON.stringify'd text or a value kysely serializes. */
 type Json<T> = ColumnType<T, string | T, string | T>;
+/** jsonb with a database default: optional on insert. (Generated<Json<T>> would hide the insert type.) */
+type JsonWithDefault<T> = ColumnType<T, string | T | undefined, string | T>;
 
 export type IntegrationKind = 'gdap' | 'direct_delegated' | 'direct_app';
 export type IntegrationStatus = 'not_connected' | 'connected' | 'needs_reconnect' | 'disabled';
@@ -29,7 +31,7 @@ export interface IntegrationsTable {
   refresh_token_updated_at: Timestamp | null;
   status: Generated<IntegrationStatus>;
   status_reason: string | null;
-  settings: Generated<Json<Record<string, unknown>>>;
+  settings: JsonWithDefault<Record<string, unknown>>;
   connected_at: Timestamp | null;
   /** Last secret-expiry reminder given (30 or 7 days ahead); null after a new secret (migration T0200). */
   client_secret_reminded_days: Generated<number | null>;
@@ -43,14 +45,14 @@ export interface TenantsTable {
   tenant_id: string;
   display_name: string;
   default_domain: string | null;
-  domains: Generated<Json<unknown[]>>;
+  domains: JsonWithDefault<unknown[]>;
   access_kind: Generated<'gdap' | 'dap' | 'direct'>;
   relationship_id: string | null;
   relationship_status: string | null;
   relationship_end_at: Timestamp | null;
   auto_extend: Generated<boolean>;
-  roles: Generated<Json<unknown[]>>;
-  permissions: Generated<Json<Record<string, unknown>>>;
+  roles: JsonWithDefault<unknown[]>;
+  permissions: JsonWithDefault<Record<string, unknown>>;
   active: Generated<boolean>;
   inactive_reason: string | null;
   health: Generated<TenantHealth>;
@@ -148,8 +150,8 @@ export interface MatchDecisionsTable {
   state: OrganizationMatchState | ItemDecision;
   target_id: string | null;
   rule: string | null;
-  suggestions: Generated<Json<Array<{ organizationId: string; score: number }>>>;
-  candidates: Generated<Json<string[]>>;
+  suggestions: JsonWithDefault<Array<{ organizationId: string; score: number }>>;
+  candidates: JsonWithDefault<string[]>;
   reason: string | null;
   decided_by: Generated<string>;
   decided_by_technician: Generated<boolean>;
