@@ -106,6 +106,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     const decision = await ctx.database.db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', seeded.tenants.northwind!.id).where('kind', '=', 'organization').executeTakeFirstOrThrow();
     expect(decision).toMatchObject({ state: 'matched', target_id: seeded.organizations.northwind, decided_by_technician: true });
 
+    // Choose another organization through the type-ahead list.
+    const tailspin = page.locator(`tr[data-tenant="${seeded.tenants.tailspin!.id}"]`);
+    const picker = tailspin.getByRole('combobox', { name: /Choose an organization/ });
+    await picker.fill('Conto');
+    const option = tailspin.locator('datalist option').first();
+    await option.waitFor({ state: 'attached' });
+    await picker.fill((await option.getAttribute('value'))!);
+    await tailspin.getByRole('button', { name: /^Choose/ }).click();
+    await page.getByText('Organization chosen.').waitFor();
+    await expect(tailspin.locator('td').nth(4).innerText()).resolves.toContain('Contoso Ltd');
+
     await page.goto(`${base}/tenants/${seeded.tenants.contoso!.id}/contacts?decision=review`);
     expect(await axe('contacts')).toEqual([]);
     await shot('03-contacts-review');
@@ -151,6 +162,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     await db.updateTable('sync_runs').set({ status: 'succeeded', finished_at: new Date(), progress_done: 4 }).where('id', '=', runId).execute();
     await page.locator('[data-field="status"]', { hasText: 'succeeded' }).waitFor();
     await shot('10-sync-run-finished');
+
+    // A personal API token is shown once, and works.
+    await page.goto(`${base}/account`);
+    await page.getByLabel('Token name').fill('e2e script');
+    await page.keyboard.press('Enter');
+    await page.locator('#new-token').waitFor({ state: 'visible' });
+    const token = (await page.locator('#new-token code').textContent())!;
+    expect(token).toMatch(/^dsk_/);
+    const me = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me.json()).username).toBe('tess');
+    expect(await axe('account')).toEqual([]);
+    await shot('11-account');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${base}/sign-in`);
