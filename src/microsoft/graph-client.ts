@@ -185,6 +185,11 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
   return {
     forTenant(integrationId, tenantId, counters) {
       const skipped: string[] = [];
+      // The Graph SDK wraps anything a middleware throws into a bare GraphError, losing the
+      // broker's typed error (partner connection expired, consent missing…). Keep it here so
+      // the caller gets that error and its action, and the retry step does not mistake it for
+      // a dropped connection.
+      let tokenFailure: unknown = null;
 
       const retryMiddleware: Middleware & { next?: Middleware } = {
         async execute(context: Context) {
@@ -203,6 +208,7 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
             }
             const response = context.response;
             const waitedSoFar = deps.clock.now().getTime() - started;
+            if (failure && failure === tokenFailure) throw failure;
             if (failure) {
               // Dropped connection / reset / timeout: fetch threw before any response.
               if (serverRetries >= policy.maxServerRetries || waitedSoFar >= policy.maxWaitMs) throw failure;
@@ -248,8 +254,15 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
         async execute(context: Context) {
           const url = requestUrl(context);
           const headers = (context.options!.headers ??= {}) as Record<string, string>;
-          if (new URL(url).origin === graphOrigin) headers.Authorization = `Bearer ${await deps.tokens.accessToken(integrationId, tenantId)}`;
-          else delete headers.Authorization;
+          if (new URL(url).origin === graphOrigin) {
+            try {
+              headers.Authorization = `Bearer ${await deps.tokens.accessToken(integrationId, tenantId)}`;
+              tokenFailure = null;
+            } catch (error) {
+              tokenFailure = error;
+              throw error;
+            }
+          } else delete headers.Authorization;
           await this.next!.execute(context);
         },
         setNext(next: Middleware) {
@@ -308,7 +321,7 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
         try {
           return (what === 'get' ? await request.get() : await request.post(body)) as T;
         } catch (error) {
-          throw translateGraphError(error, tenantId, resource.name);
+          throw translateGraphError(tokenFailure ?? error, tenantId, resource.name);
         }
       }
 

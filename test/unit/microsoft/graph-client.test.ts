@@ -202,6 +202,36 @@ describe('refused tokens', () => {
   });
 });
 
+describe('a token the broker cannot get', () => {
+  it('reaches the caller as the broker\'s own partner-scope error, without retrying as a dropped connection', async () => {
+    seen.length = 0;
+    handler = (_req, res) => json(res, 200, { value: [user('a')] });
+    let tokenCalls = 0;
+    const waits: number[] = [];
+    const expired = new MicrosoftError('partner_connection_expired', 'partner', 'the partner connection expired', 'reconnect the integration');
+    const factory = createGraphClientFactory({
+      graphBaseUrl: base,
+      tokens: {
+        accessToken: async () => {
+          tokenCalls++;
+          throw expired;
+        },
+      },
+      clock: { now: () => new Date(1_700_000_000_000) },
+      sleep: async (ms: number) => void waits.push(ms),
+      log: pino({ level: 'silent' }),
+    });
+    const graph = factory.forTenant('integration-1', 'tenant-1', { graphRequests: 0, throttled: 0 });
+    const pages = (async () => {
+      for await (const _page of graph.listAll(usersResource)) void _page;
+    })();
+    await expect(pages).rejects.toBe(expired);
+    expect(tokenCalls).toBe(1);
+    expect(waits).toEqual([]);
+    expect(seen).toEqual([]);
+  });
+});
+
 describe('pacing', () => {
   it('never lets more than the limit through in one window', async () => {
     let now = 0;
