@@ -171,7 +171,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     const token = (await page.locator('#new-token code').textContent())!;
     expect(token).toMatch(/^dsk_/);
     const me = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await me.json()).username).toBe('tess');
+    expect(((await me.json()) as { username: string }).username).toBe('tess');
     expect(await axe('account')).toEqual([]);
     await shot('11-account');
 

@@ -22,6 +22,13 @@ function secretExpiry(i: IntegrationSummary, now: Date): SafeHtml {
   return html`expires ${when(i.clientSecretExpiresAt)}`;
 }
 
+/** Delegated kinds sign in through Microsoft (src/microsoft/connect.ts); app-only ones connect with their secret. */
+function connectLink(i: IntegrationSummary, principal: Parameters<typeof can>[0]): SafeHtml | string {
+  if (!can(principal, 'administrator') || i.kind === 'direct_app') return '';
+  const label = i.status === 'connected' ? 'Reconnect' : 'Connect';
+  return html`<a class="button secondary" href="/integrations/${i.id}/connect">${label}<span class="visually-hidden"> ${i.name}</span></a>`;
+}
+
 function runRow(r: RunView): SafeHtml {
   const pct = r.progress.total > 0 ? Math.round((100 * r.progress.done) / r.progress.total) : 0;
   return html`<tr><td><a href="/sync-runs/${r.id}">${when(r.createdAt)}</a></td><td>${r.tenantName ? html`${name(r.tenantName)}` : name(r.integrationName ?? r.integrationId)}<br><span class="muted">${r.tenantName ? 'one tenant' : 'whole integration'}</span></td><td>${r.trigger}${r.requestedBy ? html` <span class="muted">by <bdi>${r.requestedBy}</bdi></span>` : ''}</td>
@@ -47,7 +54,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
       ${integrations.map(
         (i) => html`<tr><td><a href="/integrations/${i.id}">${name(i.name)}</a></td><td>${KIND_LABEL[i.kind] ?? i.kind}</td><td>${badge('state', i.status === 'connected' ? 'matched' : i.status === 'needs_reconnect' ? 'failed' : 'pending')} ${i.status.replace('_', ' ')}${i.statusReason ? html`<br><span class="muted">${i.statusReason}</span>` : ''}</td>
         <td>${secretExpiry(i, now)}</td><td class="num">${i.tenantCount}${i.failingTenants ? html`<br>${badge('health', 'failing')} ${i.failingTenants}` : ''}</td><td>${i.lastRun ? html`<a href="/sync-runs/${i.lastRun.id}">${badge('state', i.lastRun.status)}</a> ${when(i.lastRun.createdAt)}` : html`<span class="muted">never</span>`}</td>
-        <td>${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${i.name}</span></button>` : ''}</td></tr>`,
+        <td class="actions">${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${i.name}</span></button>` : ''} ${connectLink(i, principal)}</td></tr>`,
       )}</tbody></table>`
     }
     ${
@@ -75,7 +82,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     const body = html`<p><a href="/integrations">← Integrations</a></p><h1>${name(i.name)}</h1>
     <p>${KIND_LABEL[i.kind] ?? i.kind} · tenant <code>${i.tenantId}</code> · client <code>${i.clientId}</code> · status <strong>${i.status.replace('_', ' ')}</strong>${i.statusReason ? html` — ${i.statusReason}` : ''}</p>
     <p>Client secret: ${secretExpiry(i, ctx.clock.now())}</p>
-    ${can(principal, 'technician') ? html`<p><button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync every tenant now</button></p>` : ''}
+    <p class="actions">${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync every tenant now</button>` : ''} ${connectLink(i, principal)}</p>
     <h2>What to sync</h2>
     <form class="stack" data-api="PATCH /api/integrations/${i.id}" data-done="Settings saved.">
       <fieldset><legend>Exclusions and options</legend>

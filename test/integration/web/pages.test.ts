@@ -105,6 +105,8 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     const review = (await call(world, 'technician', 'GET', `/tenants/${seeded.tenants.contoso!.id}/contacts?decision=review`)).body;
     expect(review).toContain(`"contactId":"${contents.contacts.alexOne}"`.replace(/"/g, '&quot;'));
     expect((await call(world, 'technician', 'GET', '/account')).body).not.toContain('Technician accounts');
+    expect((await call(world, 'administrator', 'GET', '/integrations')).body).toContain(`href="/integrations/${seeded.integrationId}/connect"`);
+    expect((await call(world, 'technician', 'GET', '/integrations')).body).not.toContain('/connect"');
     expect((await call(world, 'administrator', 'GET', '/account')).body).toContain('Technician accounts');
   });
 
