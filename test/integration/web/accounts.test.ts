@@ -149,6 +149,25 @@ describe.each(DATABASE_KINDS)('accounts and sessions on %s', (kind) => {
   });
 });
 
+describe('behind HTTPS', () => {
+  it('marks the session cookie Secure and sends HSTS when the public URL is https', async () => {
+    const ctx = await createTestContext('pglite', { config: { http: { publicBaseUrl: 'https://docsync.example' } } });
+    const app = await buildApp(ctx);
+    try {
+      const { createTechnician } = await import('../../../src/auth/accounts.ts');
+      await createTechnician({ db: ctx.database.db, clock: ctx.clock }, { username: 'secure-user', password: PASSWORD, role: 'read_only' }, { id: null, label: 'test' });
+      const response = await app.inject({ method: 'POST', url: '/api/session', payload: { username: 'secure-user', password: PASSWORD } });
+      const cookie = response.cookies.find((c) => c.name === 'docsync_session')!;
+      expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax' });
+      expect(response.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+      expect(String(response.headers['content-security-policy'])).toContain('upgrade-insecure-requests');
+    } finally {
+      await app.close();
+      await ctx.close();
+    }
+  });
+});
+
 describe('first run and the demo login', () => {
   it('prints a one-time setup link only while no account exists, and the link creates an administrator once', async () => {
     const clock = new TestClock();
