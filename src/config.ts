@@ -59,6 +59,9 @@ export const ConfigSchema = Type.Object(
         fullResyncIntervalHours: Type.Integer({ minimum: 1, maximum: 720 }),
         runRetentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
         inactiveDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+        // How long a worker's claim on a tenant run lasts without a heartbeat: after a worker
+        // dies (kill -9, lost machine) its tenant is picked up again this many seconds later.
+        leaseSeconds: Type.Integer({ minimum: 3, maximum: 3600 }),
       },
       { additionalProperties: false },
     ),
@@ -99,6 +102,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: string; 
   { name: 'DOCSYNC_SYNC_FULL_RESYNC_INTERVAL_HOURS', path: 'sync.fullResyncIntervalHours', parse: 'integer' },
   { name: 'DOCSYNC_SYNC_RUN_RETENTION_DAYS', path: 'sync.runRetentionDays', parse: 'integer' },
   { name: 'DOCSYNC_SYNC_INACTIVE_DAYS', path: 'sync.inactiveDays', parse: 'integer' },
+  { name: 'DOCSYNC_SYNC_LEASE_SECONDS', path: 'sync.leaseSeconds', parse: 'integer' },
   { name: 'DOCSYNC_LOG_LEVEL', path: 'log.level', parse: 'string' },
   { name: 'DOCSYNC_LOG_PRETTY', path: 'log.pretty', parse: 'string' },
 ];

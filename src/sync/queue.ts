@@ -19,10 +19,15 @@ import { finishRun, rollUpParent } from './runs.ts';
 
 type Db = Kysely<Database>;
 
+/** The default lease (config sync.leaseSeconds overrides it). */
 export const LEASE_SECONDS = 60;
 export const MAX_ATTEMPTS = 3;
 
 const UNIQUE_VIOLATION = '23505';
+
+function leaseEnd(input: { now: Date; leaseSeconds?: number }): Date {
+  return new Date(input.now.getTime() + (input.leaseSeconds ?? LEASE_SECONDS) * 1000);
+}
 
 /** Backoff before attempt n+1: 30 s, 2 min, 8 min … capped at 30 min. */
 export function retryDelayMs(attempts: number): number {
@@ -80,10 +85,10 @@ export async function reclaimExpiredLeases(db: Db, now: Date): Promise<number> {
 }
 
 /** Claims the oldest queued integration run and marks it running. */
-export async function claimIntegrationRun(db: Db, input: { workerId: string; now: Date }): Promise<SyncRun | undefined> {
+export async function claimIntegrationRun(db: Db, input: { workerId: string; now: Date; leaseSeconds?: number }): Promise<SyncRun | undefined> {
   const result = await sql<SyncRun>`
     update sync_runs set status = 'running', started_at = coalesce(started_at, ${input.now}), lease_owner = ${input.workerId},
-      lease_expires_at = ${new Date(input.now.getTime() + LEASE_SECONDS * 1000)}, attempts = attempts + 1
+      lease_expires_at = ${leaseEnd(input)}, attempts = attempts + 1
     where id = (
       select id from sync_runs
       where status = 'queued' and tenant_id is null and (not_before is null or not_before <= ${input.now})
@@ -98,12 +103,12 @@ export async function claimIntegrationRun(db: Db, input: { workerId: string; now
  * Claims the oldest queued tenant run whose tenant no one is syncing, marks it running and
  * leases it. Returns undefined when nothing is claimable now.
  */
-export async function claimTenantRun(db: Db, input: { workerId: string; now: Date }): Promise<SyncRun | undefined> {
+export async function claimTenantRun(db: Db, input: { workerId: string; now: Date; leaseSeconds?: number }): Promise<SyncRun | undefined> {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const result = await sql<SyncRun>`
         update sync_runs set status = 'running', started_at = coalesce(started_at, ${input.now}), lease_owner = ${input.workerId},
-          lease_expires_at = ${new Date(input.now.getTime() + LEASE_SECONDS * 1000)}, attempts = attempts + 1, phase = 'starting'
+          lease_expires_at = ${leaseEnd(input)}, attempts = attempts + 1, phase = 'starting'
         where id = (
           select r.id from sync_runs r
           where r.status = 'queued' and r.tenant_id is not null and (r.not_before is null or r.not_before <= ${input.now})
@@ -124,10 +129,10 @@ export async function claimTenantRun(db: Db, input: { workerId: string; now: Dat
 }
 
 /** Renews a lease; false when the run is no longer ours (reclaimed, cancelled): stop working on it. */
-export async function renewLease(db: Db, input: { runId: string; workerId: string; now: Date }): Promise<boolean> {
+export async function renewLease(db: Db, input: { runId: string; workerId: string; now: Date; leaseSeconds?: number }): Promise<boolean> {
   const result = await db
     .updateTable('sync_runs')
-    .set({ lease_expires_at: new Date(input.now.getTime() + LEASE_SECONDS * 1000) })
+    .set({ lease_expires_at: leaseEnd(input) })
     .where('id', '=', input.runId)
     .where('lease_owner', '=', input.workerId)
     .where('status', '=', 'running')

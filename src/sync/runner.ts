@@ -20,7 +20,7 @@ export interface RunnerDeps {
   db: Kysely<Database>;
   log: Logger;
   clock: Clock;
-  config: { sync: { inactiveDays: number; fullResyncIntervalHours: number; tenantTimeBudgetSeconds: number } };
+  config: { sync: { inactiveDays: number; fullResyncIntervalHours: number; tenantTimeBudgetSeconds: number; leaseSeconds?: number } };
   sources: TenantSourceFactory;
   /** Called once when Microsoft says the partner connection is broken (D: integrations.markNeedsReconnect). */
   onPartnerFailure?: (integrationId: string, error: MicrosoftError) => Promise<void>;
@@ -60,13 +60,14 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
   budgetTimer.unref();
   // The lease is renewed at a third of its length; losing it (reclaimed after a long stall,
   // cancelled) stops this sync before it writes anything more.
+  const leaseSeconds = deps.config.sync.leaseSeconds ?? LEASE_SECONDS;
   const heartbeat = setInterval(() => {
-    renewLease(db, { runId: run.id, workerId, now: clock.now() })
+    renewLease(db, { runId: run.id, workerId, now: clock.now(), leaseSeconds })
       .then((ours) => {
         if (!ours) budget.abort(new LeaseLost());
       })
       .catch((error) => deps.log.warn({ err: error, runId: run.id }, 'lease renewal failed'));
-  }, (LEASE_SECONDS * 1000) / 3);
+  }, (leaseSeconds * 1000) / 3);
   heartbeat.unref();
 
   try {

@@ -36,6 +36,7 @@ export function defaultWorkerId(): string {
 
 export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): SyncWorker {
   const workerId = options.workerId ?? defaultWorkerId();
+  const leaseSeconds = deps.config.sync.leaseSeconds;
   const running = new Set<Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -45,13 +46,13 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
     const now = deps.clock.now();
     await reclaimExpiredLeases(deps.db, now);
     for (;;) {
-      const parent = await claimIntegrationRun(deps.db, { workerId, now: deps.clock.now() });
+      const parent = await claimIntegrationRun(deps.db, { workerId, now: deps.clock.now(), leaseSeconds });
       if (!parent) break;
       await expandIntegrationRun(deps.db, parent, deps.clock.now());
     }
     let started = 0;
     while (!stopped && running.size < options.concurrency) {
-      const run = await claimTenantRun(deps.db, { workerId, now: deps.clock.now() });
+      const run = await claimTenantRun(deps.db, { workerId, now: deps.clock.now(), leaseSeconds });
       if (!run) break;
       started++;
       const job: Promise<void> = runTenantRun(deps, run, workerId, { fullListing: options.fullListing })
