@@ -3,7 +3,7 @@
 // a technician can act on. Partner-scope failures (the connection itself broke) stop the rest of
 // the integration run and mark the integration "needs reconnect"; tenant-scope failures affect
 // only this tenant; transient ones are retried with backoff.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, Integration, SyncRun, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../context.ts';
@@ -88,6 +88,14 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
       deps.log.warn({ runId: run.id }, 'lease lost; another worker owns this tenant run now');
       return { status: 'lost' };
     }
+    if (isDatabaseUnavailable(raw)) {
+      // Postgres restarted or failed over mid-sync: the open transaction rolled back, so nothing
+      // half-written stays. Wait (bounded by the lease) for it to answer again, then put the
+      // tenant back in the queue; if it does not come back, the lease expiry does the same.
+      deps.log.warn({ runId: run.id, tenantId: tenant.id, err: raw }, 'the database went away during a tenant sync; waiting for it');
+      if (!(await waitForDatabase(db, leaseSeconds * 1000))) return { status: 'lost' };
+      return retryAfterDatabaseLoss(deps, run, workerId, tenant, counts);
+    }
     if (isMicrosoftError(error)) {
       // A token failure can surface through the Graph client as a generic one; the broker has
       // then already marked the integration: treat it as the partner failure it is.
@@ -151,6 +159,68 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
   } finally {
     clearTimeout(budgetTimer);
     clearInterval(heartbeat);
+  }
+}
+
+async function retryAfterDatabaseLoss(deps: RunnerDeps, run: SyncRun, workerId: string, tenant: Tenant, counts: ReturnType<typeof zeroCounts>): Promise<TenantRunOutcome> {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const lost = `${tenant.display_name}: the connection to the database was lost during the sync (database restart or failover); nothing was deleted`;
+  try {
+    if (run.attempts < MAX_ATTEMPTS) {
+      const at = await requeueLater(db, { runId: run.id, workerId, attempts: run.attempts, now });
+      await writeSyncLog(db, run.id, {
+        tenantId: tenant.id,
+        level: 'warning',
+        code: 'database_unavailable',
+        message: `${lost}; trying again at ${at.toISOString()} (attempt ${run.attempts + 1} of ${MAX_ATTEMPTS})`,
+        action: null,
+      });
+      return { status: 'retrying' };
+    }
+    await writeSyncLog(db, run.id, {
+      tenantId: tenant.id,
+      level: 'error',
+      code: 'database_unavailable',
+      message: `${lost}; given up after ${run.attempts} attempts`,
+      action: 'check the database server (restarts, failovers, connection limits), then press "sync now"',
+    });
+    await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: 'database_unavailable', summary: 'database connection lost' });
+    return { status: 'failed' };
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    // Gone again: the lease expiry puts the tenant back in the queue.
+    return { status: 'lost' };
+  }
+}
+
+// Connection-level failures (not SQL errors): refused/reset sockets, a server shutting down
+// (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now) and SQLSTATE class 08
+// (connection exception). https://www.postgresql.org/docs/current/errcodes-appendix.html
+const DATABASE_GONE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (DATABASE_GONE_CODES.has(code) || code.startsWith('08')) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (/Connection terminated|Client has encountered a connection error|connection timeout|timeout exceeded when trying to connect/i.test(message)) return true;
+  // Node reports a refused dual-stack connect as an AggregateError of per-address errors.
+  return Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner));
+}
+
+/** Polls the database until it answers (true) or the deadline passes (false). */
+export async function waitForDatabase(db: Kysely<Database>, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await sql`select 1`.execute(db);
+      return true;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 

@@ -3,8 +3,8 @@
 // of them can never sync the same tenant at once.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { claimIntegrationRun, claimTenantRun, expandIntegrationRun, reclaimExpiredLeases } from './queue.ts';
-import { runTenantRun, type RunnerDeps, type TenantRunOutcome } from './runner.ts';
+import { claimIntegrationRun, claimTenantRun, expandIntegrationRun, LEASE_SECONDS, reclaimExpiredLeases } from './queue.ts';
+import { isDatabaseUnavailable, runTenantRun, waitForDatabase, type RunnerDeps, type TenantRunOutcome } from './runner.ts';
 import { getRun } from './runs.ts';
 
 export interface SyncWorkerOptions {
@@ -79,7 +79,15 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
     fillSlots,
     async drain(drainOptions = {}) {
       for (;;) {
-        await fillSlots();
+        try {
+          await fillSlots();
+        } catch (error) {
+          // The database restarting is no reason to abandon the tenants in hand (they wait for
+          // it themselves) nor, within a lease's length, the drain.
+          if (!isDatabaseUnavailable(error)) throw error;
+          if (running.size === 0 && !(await waitForDatabase(deps.db, (leaseSeconds ?? LEASE_SECONDS) * 1000))) throw error;
+          if (running.size === 0) continue;
+        }
         if (running.size > 0) {
           await Promise.race(running);
           continue;
