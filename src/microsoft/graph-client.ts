@@ -462,5 +462,15 @@ export function translateGraphError(error: unknown, tenantId: string, what: stri
   if (status <= 0 || status >= 500) {
     return new MicrosoftError('graph_unavailable', 'tenant', `Graph was unavailable for ${what} in tenant ${tenantId}${status > 0 ? ` (HTTP ${status})` : ' (connection dropped)'}`, 'nothing was changed; the next run tries again', details);
   }
+  // Intune answers a tenant without an Intune subscription with a plain 400 (not a 403).
+  if (status === 400 && /not applicable to target tenant/i.test(error.message ?? '')) {
+    return new MicrosoftError(
+      'service_not_enabled',
+      'tenant',
+      `tenant ${tenantId} has no Intune subscription, so there are no managed devices to read`,
+      'nothing to do if the customer does not use Intune; otherwise check its Intune licence',
+      details,
+    );
+  }
   return new MicrosoftError('graph_request_failed', 'tenant', `Graph refused ${what} in tenant ${tenantId} (HTTP ${status}${error.code ? ` ${error.code}` : ''})`, 'report this to the docsync maintainers with the request id', details);
 }

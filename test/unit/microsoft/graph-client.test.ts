@@ -202,6 +202,18 @@ describe('refused tokens', () => {
   });
 });
 
+describe('a tenant without Intune', () => {
+  it('is told apart from a docsync bug: service_not_enabled with an action, not "report this to the maintainers"', async () => {
+    handler = (_req, res) => json(res, 400, { error: { code: 'BadRequest', message: 'Request not applicable to target tenant.', innerError: { date: '2024-01-01T00:00:00', 'request-id': 'r', 'client-request-id': 'r' } } });
+    const { graph } = setup();
+    await expect(graph.get('/deviceManagement/managedDevices', (raw) => ({ ok: true, value: raw }))).rejects.toMatchObject({
+      code: 'service_not_enabled',
+      scope: 'tenant',
+      action: expect.stringContaining('does not use Intune'),
+    });
+  });
+});
+
 describe('a token the broker cannot get', () => {
   it('reaches the caller as the broker\'s own partner-scope error, without retrying as a dropped connection', async () => {
     seen.length = 0;
