@@ -3,10 +3,10 @@
 // Graph's TooManyRequests error. (Same loopback-over-http middleware as graph-client.test.ts.)
 import {
   AuthenticationHandler, Client, CustomAuthenticationProvider, GraphError, HTTPMessageHandler, RetryHandler,
-  RetryHandlerOptions, type Context, type Middleware,
+  RetryHandlerOptions,
 } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.ts';
+import { loopbackOverHttp, startHarness, type Harness } from './harness.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -17,24 +17,13 @@ afterAll(() => harness?.close());
 function sdkClient(tenantId: string, maxRetries: number): Client {
   const { port } = new URL(harness.graph);
   const token = harness.appToken(tenantId);
-  const loopbackOverHttp: Middleware & { next?: Middleware } = {
-    async execute(context: Context) {
-      const url = typeof context.request === 'string' ? context.request : context.request.url;
-      const plain = url.replace(`https://127.0.0.1:${port}/`, `http://127.0.0.1:${port}/`);
-      context.request = typeof context.request === 'string' ? plain : new Request(plain, context.request);
-      await this.next!.execute(context);
-    },
-    setNext(next: Middleware) {
-      this.next = next;
-    },
-  };
   return Client.initWithMiddleware({
     baseUrl: `https://127.0.0.1:${port}/`,
     customHosts: new Set(['127.0.0.1']),
     middleware: [
       new AuthenticationHandler(new CustomAuthenticationProvider((done) => done(null, token))),
       new RetryHandler(new RetryHandlerOptions(0, maxRetries)),
-      loopbackOverHttp,
+      loopbackOverHttp(port),
       new HTTPMessageHandler(),
     ],
   });

@@ -10,13 +10,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   AuthenticationHandler, Client, CustomAuthenticationProvider, GraphError, HTTPMessageHandler, PageIterator, RedirectHandler, RetryHandler,
-  ResponseType, RetryHandlerOptions, type Context, type Middleware,
+  ResponseType, RetryHandlerOptions,
 } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerGraphRoutes } from '../../../src/emulator/graph/index.ts';
 import { createTokenService, type TokenService } from '../../../src/emulator/identity/tokens.ts';
 import { createWorld, type World } from '../../../src/emulator/world.ts';
-import { ALL_PERMISSIONS, testClock } from './harness.ts';
+import { ALL_PERMISSIONS, loopbackOverHttp, testClock } from './harness.ts';
 
 let app: FastifyInstance;
 let world: World;
@@ -38,15 +38,6 @@ function clientFor(tenantId: string, roles: string[] = [...ALL_PERMISSIONS]): Cl
   const token = tokens.issueAccessToken({
     issuer: `https://login.example/${tenantId}/v2.0`, tenantId, clientId: world.partner.app.clientId, appDisplayName: 'docsync', kind: 'app', roles,
   }).accessToken;
-  const loopbackOverHttp: Middleware & { next?: Middleware } = {
-    async execute(context: Context) {
-      const url = typeof context.request === 'string' ? context.request : context.request.url;
-      const plain = url.replace(`https://127.0.0.1:${port}/`, `http://127.0.0.1:${port}/`);
-      context.request = typeof context.request === 'string' ? plain : new Request(plain, context.request);
-      await this.next!.execute(context);
-    },
-    setNext(next: Middleware) { this.next = next; },
-  };
   return Client.initWithMiddleware({
     baseUrl: `https://127.0.0.1:${port}/`,
     customHosts: new Set(['127.0.0.1']),
@@ -54,7 +45,7 @@ function clientFor(tenantId: string, roles: string[] = [...ALL_PERMISSIONS]): Cl
       new AuthenticationHandler(new CustomAuthenticationProvider((done) => done(null, token))),
       new RetryHandler(new RetryHandlerOptions(0, 2)),
       new RedirectHandler(),
-      loopbackOverHttp,
+      loopbackOverHttp(port),
       new HTTPMessageHandler(),
     ],
   });

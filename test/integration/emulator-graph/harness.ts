@@ -1,6 +1,7 @@
 // Starts the real emulator servers (A1's shell + token service) with this world and the Graph
 // routes, on 127.0.0.1:0, with a clock the test moves. Tokens are minted by the real token
 // service, so Graph verifies genuine RS256 JWTs.
+import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { startEmulatorServers, type RunningEmulatorCore } from '../../../src/emulator/server.ts';
 import { registerGraphRoutes } from '../../../src/emulator/graph/index.ts';
 import { createWorld, type World } from '../../../src/emulator/world.ts';
@@ -55,4 +56,24 @@ export async function startHarness(options: { seed?: number; customers?: number;
     },
     close: () => emulator.close(),
   };
+}
+
+/**
+ * The Graph SDK (v3) only knows https:// URLs (AuthenticationHandler, GraphRequest.parsePath),
+ * so SDK tests give it an https base URL and this step, placed just before HTTPMessageHandler,
+ * sends loopback https requests over http to the same host:port.
+ */
+export function loopbackOverHttp(port: string | number): Middleware {
+  const step: Middleware & { next?: Middleware } = {
+    async execute(context: Context) {
+      const url = typeof context.request === 'string' ? context.request : context.request.url;
+      const plain = url.replace(`https://127.0.0.1:${port}/`, `http://127.0.0.1:${port}/`);
+      context.request = typeof context.request === 'string' ? plain : new Request(plain, context.request);
+      await step.next!.execute(context);
+    },
+    setNext(next: Middleware) {
+      step.next = next;
+    },
+  };
+  return step;
 }

@@ -1,26 +1,20 @@
-// A docsync context for src/microsoft tests on a fresh, fully migrated database.
-import { randomBytes } from 'node:crypto';
-import pino from 'pino';
-import { loadConfig } from '../../../../src/config.ts';
-import { createContext, type AppContext, type Clock } from '../../../../src/context.ts';
-import { createTestDatabase } from '../../../support/databases.ts';
+// A docsync context for src/microsoft tests: the shared test context, pointed at the given
+// Microsoft endpoints (the emulator) and clock.
+import type { AppContext, Clock } from '../../../../src/context.ts';
 import type { DatabaseKind } from '../../../../src/db/database.ts';
+import { createTestContext } from '../../../support/context.ts';
 
 export async function createMicrosoftTestContext(
   kind: DatabaseKind,
   options: { authorityHost?: string; graphBaseUrl?: string; clock?: Clock; log?: AppContext['log'] } = {},
 ): Promise<AppContext> {
-  const database = await createTestDatabase(kind);
-  const config = loadConfig({
-    env: { DOCSYNC_ENV: 'test' },
-    overrides: {
-      database: { url: database.url, dataDir: 'memory://' },
-      secrets: { encryptionKey: randomBytes(32).toString('base64') },
+  return createTestContext(kind, {
+    config: {
       microsoft: {
         authorityHost: options.authorityHost ?? 'https://login.microsoftonline.com',
         graphBaseUrl: options.graphBaseUrl ?? 'https://graph.microsoft.com',
       },
     },
+    overrides: { ...(options.log ? { log: options.log } : {}), ...(options.clock ? { clock: options.clock } : {}) },
   });
-  return createContext(config, { log: options.log ?? pino({ level: 'silent' }), database, ...(options.clock ? { clock: options.clock } : {}) });
 }
