@@ -3,7 +3,7 @@
 // bar on a TTY and one summary line at the end.
 import { loadConfig } from '../config.ts';
 import { createContext, type AppContext } from '../context.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { migrateToLatest, pendingMigrations } from '../db/migrate.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 import { createSyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
@@ -14,16 +14,30 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function sync(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { integration: { type: 'string' }, tenant: { type: 'string' } });
+  // A malformed id is a usage error before any database is opened (or created).
+  if (values.integration !== undefined && !UUID.test(values.integration)) throw new UsageError(`--integration expects an integration id, got "${values.integration}"`);
+  if (values.tenant !== undefined && values.tenant.trim() === '') throw new UsageError('--tenant expects a tenant id');
   const config = loadConfig();
   const ctx = await createContext(config);
   try {
     if (ctx.database.kind === 'pglite') await migrateToLatest(ctx.database.db);
+    else {
+      const pending = await pendingMigrations(ctx.database.db);
+      if (pending.length > 0) {
+        process.stderr.write(`docsync sync: the database schema is behind (${pending.join(', ')}): run \`docsync migrate\` first\n`);
+        return 1;
+      }
+    }
     const runIds = await enqueue(ctx, { integration: values.integration, tenant: values.tenant });
     const microsoft = createSyncMicrosoft(ctx);
     const worker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency });
+    // Only a person at a terminal gets the bar; pipes and logs get the summary lines alone.
     const bar = process.stderr.isTTY ? startProgressBar(ctx, runIds) : undefined;
-    for (const runId of runIds) await worker.drain({ runId });
-    bar?.stop();
+    try {
+      for (const runId of runIds) await worker.drain({ runId });
+    } finally {
+      await bar?.stop();
+    }
     let worst = 0;
     for (const runId of runIds) {
       const run = (await getRun(ctx.database.db, runId))!;
@@ -65,20 +79,26 @@ export function describe(run: SyncRun): string {
   return `sync ${run.status} (${scope}): ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.flagged} flagged, ${run.failed} failed; ${run.graph_requests} Graph requests, ${run.throttled} throttled${run.summary ? ` — ${run.summary}` : ''}`;
 }
 
-function startProgressBar(ctx: AppContext, runIds: string[]): { stop(): void } {
+function startProgressBar(ctx: AppContext, runIds: string[]): { stop(): Promise<void> } {
   const width = 30;
+  const draw = async () => {
+    const runs = await Promise.all(runIds.map((id) => getRun(ctx.database.db, id)));
+    const total = runs.reduce((s, r) => s + (r?.progress_total ?? 0), 0);
+    const done = runs.reduce((s, r) => s + (r?.progress_done ?? 0), 0);
+    const created = runs.reduce((s, r) => s + (r?.created ?? 0), 0);
+    const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${runIds.length === 1 && runs[0]?.tenant_id ? 'steps' : 'tenants'}, ${created} created `);
+  };
+  // One draw at a time; a failed read only skips a frame.
+  let drawing: Promise<void> = draw().catch(() => {});
   const timer = setInterval(() => {
-    void Promise.all(runIds.map((id) => getRun(ctx.database.db, id))).then((runs) => {
-      const total = runs.reduce((s, r) => s + (r?.progress_total ?? 0), 0);
-      const done = runs.reduce((s, r) => s + (r?.progress_done ?? 0), 0);
-      const created = runs.reduce((s, r) => s + (r?.created ?? 0), 0);
-      const filled = total > 0 ? Math.round((done / total) * width) : 0;
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${runIds.length === 1 && runs[0]?.tenant_id ? 'steps' : 'tenants'}, ${created} created `);
-    });
+    drawing = drawing.then(draw).catch(() => {});
   }, 500);
   return {
-    stop() {
+    async stop() {
       clearInterval(timer);
+      // The last frame shows where the run ended.
+      await drawing.then(draw).catch(() => {});
       process.stderr.write('\n');
     },
   };
