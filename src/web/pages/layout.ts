@@ -1,5 +1,5 @@
 // The page frame: navigation, the CSRF token for the page script, a live region for messages.
-import { html, SafeHtml } from '../html.ts';
+import { html, name, SafeHtml } from '../html.ts';
 import type { Principal } from '../../auth/roles.ts';
 import { roleAllows, type Access } from '../../auth/roles.ts';
 
@@ -50,4 +50,39 @@ export function pager(basePath: string, query: Record<string, string | number | 
     return `${basePath}?${params.toString()}`;
   };
   return html`<nav class="pager" aria-label="Pages">${page > 1 ? html`<a href="${link(page - 1)}" rel="prev">← Previous</a>` : ''}<span>Page ${page} of ${pages} · ${total} in all</span>${page < pages ? html`<a href="${link(page + 1)}" rel="next">Next →</a>` : ''}</nav>`;
+}
+
+/** A date (no time) in words, e.g. "10 December 2026": used where a day is what matters (expiries). */
+export function day(value: string | Date): SafeHtml {
+  const date = new Date(value);
+  const words = date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return html`<time datetime="${date.toISOString().slice(0, 10)}">${words}</time>`;
+}
+
+export interface SecretNotice {
+  integrationId: string;
+  integrationName: string;
+  expiresAt: string;
+  daysLeft: number;
+  expired: boolean;
+}
+
+/**
+ * The client-secret banner (issue 5: reminders 30 and 7 days ahead, and once expired). Administrators
+ * get the link to where the new secret goes; others are told whom to ask.
+ */
+export function secretExpiryBanner(notices: SecretNotice[], principal: Principal | null): SafeHtml | string {
+  if (notices.length === 0) return '';
+  const admin = can(principal, 'administrator');
+  const line = (n: SecretNotice) => {
+    const what = n.expired
+      ? html`The client secret of <a href="/integrations/${n.integrationId}">${name(n.integrationName)}</a> expired on ${day(n.expiresAt)}, so its syncs fail:`
+      : html`The client secret of <a href="/integrations/${n.integrationId}">${name(n.integrationName)}</a> expires on ${day(n.expiresAt)} (in ${n.daysLeft} day${n.daysLeft === 1 ? '' : 's'}):`;
+    const todo = admin
+      ? html`create a new secret in Entra ID and <a href="/integrations/${n.integrationId}#s-secret">paste its value here</a>.`
+      : html`ask an administrator to create a new secret in Entra ID and paste its value into the integration.`;
+    return html`<li class="${n.expired ? 'expired' : n.daysLeft <= 7 ? 'soon' : 'due'}">${what} ${todo}</li>`;
+  };
+  const worst = notices.some((n) => n.expired) ? 'bad' : 'warn';
+  return html`<section class="banner ${worst}" aria-labelledby="secret-banner-title"><h2 id="secret-banner-title">${notices.length === 1 ? 'A client secret needs' : 'Client secrets need'} replacing</h2><ul>${notices.map(line)}</ul></section>`;
 }

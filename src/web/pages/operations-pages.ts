@@ -2,11 +2,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
-import { getIntegration, integrationTenants, listIntegrations, type IntegrationSummary } from '../services/integrations.ts';
+import { getIntegration, integrationTenants, listIntegrations, secretExpiryNotices, type IntegrationSummary } from '../services/integrations.ts';
 import { listRuns, runDetail, type RunView } from '../services/sync-requests.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
-import { badge, can, emptyState, layout, pager } from './layout.ts';
+import { badge, can, day, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams } from '../schemas.ts';
 
@@ -16,10 +16,11 @@ const KIND_LABEL: Record<string, string> = { gdap: 'GDAP (partner)', direct_dele
 function secretExpiry(i: IntegrationSummary, now: Date): SafeHtml {
   if (!i.hasClientSecret) return html`${badge('state', 'failed')} no client secret`;
   if (!i.clientSecretExpiresAt) return html`<span class="muted">expiry not recorded</span>`;
-  const days = Math.floor((new Date(i.clientSecretExpiresAt).getTime() - now.getTime()) / 86_400_000);
-  if (days < 0) return html`${badge('state', 'failed')} expired ${when(i.clientSecretExpiresAt)}: create a new secret in Entra and paste it here`;
-  if (days <= 30) return html`${badge('state', 'partial')} expires in ${days} days (${when(i.clientSecretExpiresAt)})`;
-  return html`expires ${when(i.clientSecretExpiresAt)}`;
+  const left = new Date(i.clientSecretExpiresAt).getTime() - now.getTime();
+  const days = Math.ceil(left / 86_400_000);
+  if (left <= 0) return html`${badge('state', 'failed')} expired on ${day(i.clientSecretExpiresAt)}`;
+  if (days <= 30) return html`${badge('state', 'partial')} expires on ${day(i.clientSecretExpiresAt)} (in ${days} day${days === 1 ? '' : 's'})`;
+  return html`expires on ${day(i.clientSecretExpiresAt)}`;
 }
 
 /** Delegated kinds sign in through Microsoft (src/microsoft/connect.ts); app-only ones connect with their secret. */
@@ -43,10 +44,10 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
 
   app.get('/integrations', { config: { access: 'signedIn', page: true } }, async (request, reply) => {
     const principal = requirePrincipal(request);
-    const integrations = await listIntegrations(deps);
+    const [integrations, notices] = await Promise.all([listIntegrations(deps), secretExpiryNotices(deps)]);
     const now = ctx.clock.now();
     const admin = can(principal, 'administrator');
-    const body = html`<h1>Integrations</h1>
+    const body = html`<h1>Integrations</h1>${secretExpiryBanner(notices, principal)}
     ${
       integrations.length === 0
         ? emptyState('No integration yet.', admin ? 'Register docsync in Entra (a multi-tenant app with a client secret), then add the connection below: GDAP for every customer at once, or a direct connection to one tenant.' : 'Ask an administrator to add a GDAP or direct connection.')
@@ -79,7 +80,8 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     const admin = can(principal, 'administrator');
     const s = i.settings;
     const check = (field: string, label: string, on: boolean) => html`<div><label><input type="checkbox" name="${field}" data-group="settings"${on ? html` checked` : ''}${admin ? '' : html` disabled`}> ${label}</label></div>`;
-    const body = html`<p><a href="/integrations">← Integrations</a></p><h1>${name(i.name)}</h1>
+    const notices = (await secretExpiryNotices(deps)).filter((n) => n.integrationId === i.id);
+    const body = html`<p><a href="/integrations">← Integrations</a></p><h1>${name(i.name)}</h1>${secretExpiryBanner(notices, principal)}
     <p>${KIND_LABEL[i.kind] ?? i.kind} · tenant <code>${i.tenantId}</code> · client <code>${i.clientId}</code> · status <strong>${i.status.replace('_', ' ')}</strong>${i.statusReason ? html` — ${i.statusReason}` : ''}</p>
     <p>Client secret: ${secretExpiry(i, ctx.clock.now())}</p>
     <p class="actions">${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync every tenant now</button>` : ''} ${connectLink(i, principal)}</p>

@@ -7,10 +7,10 @@ import type { AppContext } from '../../context.ts';
 import type { Principal } from '../../auth/roles.ts';
 import { listTenantMatches, getTenant, type TenantMatchRow } from '../services/tenant-matches.ts';
 import { listTenantDevices, listTenantUsers, tenantLicenses, tenantUserDetail, type UserRow } from '../services/tenant-contents.ts';
-import { listIntegrations } from '../services/integrations.ts';
+import { listIntegrations, secretExpiryNotices } from '../services/integrations.ts';
 import { requirePrincipal } from '../guards.ts';
 import { bytes, html, name, when, type SafeHtml } from '../html.ts';
-import { badge, can, emptyState, layout, pager } from './layout.ts';
+import { badge, can, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams, Uuid } from '../schemas.ts';
 
@@ -74,9 +74,11 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const principal = requirePrincipal(request);
       const q = request.query;
       const filter = { state: (q.state || undefined) as (typeof TENANT_STATES)[number] | undefined, integrationId: (q.integrationId || undefined) as string | undefined, search: q.search || undefined, page: q.page, pageSize: q.pageSize };
-      const [result, integrations] = await Promise.all([listTenantMatches({ db }, filter), listIntegrations({ db, secrets: ctx.secrets, clock: ctx.clock })]);
+      const deps = { db, secrets: ctx.secrets, clock: ctx.clock };
+      const admin = can(principal, 'administrator');
+      const [result, integrations, notices] = await Promise.all([listTenantMatches({ db }, filter), listIntegrations(deps), admin ? secretExpiryNotices(deps) : []]);
       const noTenants = result.total === 0 && !filter.state && !filter.search && !filter.integrationId;
-      const body = html`<h1>Organizations ↔ tenants</h1>
+      const body = html`<h1>Organizations ↔ tenants</h1>${secretExpiryBanner(notices, principal)}
       <ul class="counts" aria-label="Tenants by state">${TENANT_STATES.map((s) => html`<li><a href="/organizations?state=${s}">${badge('state', s)} ${result.counts[s]}</a></li>`)}<li><a href="/organizations">all</a></li></ul>
       <form class="filters" method="get" action="/organizations" role="search">
         <div><label for="f-search">Search</label><input id="f-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="tenant, domain or organization"></div>

@@ -5,7 +5,7 @@ import type { Clock } from '../../context.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Database, IntegrationKind } from '../../db/schema.ts';
 import { recordAudit } from '../../auth/audit.ts';
-import { createIntegrationStore, type IntegrationView } from '../../microsoft/integrations.ts';
+import { createIntegrationStore, SECRET_REMINDER_DAYS, type IntegrationView } from '../../microsoft/integrations.ts';
 import { syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
 import { NotFound } from '../../errors.ts';
 import type { ActionContext } from './tenant-matches.ts';
@@ -69,6 +69,34 @@ export async function listIntegrations(deps: Deps): Promise<IntegrationSummary[]
 export async function getIntegration(deps: Deps, id: string): Promise<IntegrationSummary> {
   const view = await createIntegrationStore(deps).get(id);
   return summarize(view, await statsFor(deps.db, id));
+}
+
+export interface SecretExpiryNotice {
+  integrationId: string;
+  integrationName: string;
+  expiresAt: string;
+  /** Whole days until expiry, rounded up; 0 once it has expired. */
+  daysLeft: number;
+  expired: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Integrations whose client secret expires within the first reminder window (30 days) or has
+ * expired. Unlike the store's dueSecretReminders(), which hands out each reminder once (for
+ * notifications), a banner stays for as long as the secret is not replaced.
+ */
+export async function secretExpiryNotices(deps: Deps): Promise<SecretExpiryNotice[]> {
+  const now = deps.clock.now().getTime();
+  const notices: SecretExpiryNotice[] = [];
+  for (const view of await createIntegrationStore(deps).list()) {
+    if (view.status === 'disabled' || !view.hasClientSecret || !view.clientSecretExpiresAt) continue;
+    const left = view.clientSecretExpiresAt.getTime() - now;
+    if (left > SECRET_REMINDER_DAYS[0] * DAY_MS) continue;
+    notices.push({ integrationId: view.id, integrationName: view.name, expiresAt: view.clientSecretExpiresAt.toISOString(), daysLeft: Math.max(0, Math.ceil(left / DAY_MS)), expired: left <= 0 });
+  }
+  return notices.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }
 
 export interface IntegrationInput {
