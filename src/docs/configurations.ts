@@ -1,7 +1,7 @@
 // Configurations as the sync writes them: one per Intune managed device, inside the matched
 // organization, related to the contact of the device's primary user. Compare before writing;
 // a device gone from a complete listing is marked "no longer in Microsoft", never deleted.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { WriteCounts } from './contacts.ts';
 import { zeroWrites } from './contacts.ts';
@@ -43,48 +43,103 @@ function columns(device: ConfigurationFromMicrosoft, tenantRowId: string) {
   };
 }
 
-/** Brings existing configurations (id → device) in line with Intune; writes only what differs. */
+/** A configuration of an organization as stored: what matching reads and what the update compares. */
+export interface OrganizationConfiguration {
+  id: string;
+  organizationId: string;
+  name: string | null;
+  serialNumber: string | null;
+  intuneDeviceId: string | null;
+  row: Omit<ReturnType<typeof columns>, 'intune_device_id'> & { intune_device_id: string | null; in_microsoft: boolean };
+}
+
+/** Every configuration of one organization, in one query, ordered by id (stable matching input). */
+export async function configurationsOfOrganization(db: Db, organizationId: string): Promise<OrganizationConfiguration[]> {
+  const rows = await db.selectFrom('configurations').selectAll().where('organization_id', '=', organizationId).orderBy('id').execute();
+  return rows.map((r) => ({
+    id: r.id,
+    organizationId: r.organization_id,
+    name: r.name,
+    serialNumber: r.serial_number,
+    intuneDeviceId: r.intune_device_id,
+    row: {
+      name: r.name,
+      serial_number: r.serial_number,
+      intune_device_id: r.intune_device_id,
+      tenant_id: r.tenant_id ?? '',
+      contact_id: r.contact_id,
+      manufacturer: r.manufacturer,
+      model: r.model,
+      operating_system: r.operating_system,
+      os_version: r.os_version,
+      compliance_state: r.compliance_state,
+      owner_type: r.owner_type,
+      enrolled_at: r.enrolled_at === null ? null : new Date(r.enrolled_at),
+      last_check_in_at: r.last_check_in_at === null ? null : new Date(r.last_check_in_at),
+      in_microsoft: r.in_microsoft,
+    },
+  }));
+}
+
+export interface ConfigurationUpdateOutcome {
+  counts: WriteCounts;
+  /** A name, serial number or Intune link changed: what matching reads is different now. */
+  matchingInputsChanged: boolean;
+}
+
+/**
+ * Brings existing configurations (id → device) in line with Intune; writes only what differs,
+ * in one statement per 500. `configurations` are the organization's, as read for matching.
+ */
 export async function updateLinkedConfigurations(
   db: Db,
-  input: { tenantRowId: string; links: Map<string, ConfigurationFromMicrosoft>; now: Date },
-): Promise<WriteCounts> {
+  input: { tenantRowId: string; links: Map<string, ConfigurationFromMicrosoft>; configurations: ReadonlyMap<string, OrganizationConfiguration>; now: Date },
+): Promise<ConfigurationUpdateOutcome> {
   const counts = zeroWrites();
-  const ids = [...input.links.keys()];
-  for (let i = 0; i < ids.length; i += 1000) {
-    const rows = await db.selectFrom('configurations').selectAll().where('id', 'in', ids.slice(i, i + 1000)).execute();
-    for (const row of rows) {
-      const device = input.links.get(row.id)!;
-      const next = columns(device, input.tenantRowId);
-      // A technician's related contact stays when Intune has no primary user.
-      if (next.contact_id === null) next.contact_id = row.contact_id;
-      const same =
-        row.name === next.name &&
-        row.serial_number === next.serial_number &&
-        row.intune_device_id === next.intune_device_id &&
-        row.tenant_id === next.tenant_id &&
-        row.contact_id === next.contact_id &&
-        row.manufacturer === next.manufacturer &&
-        row.model === next.model &&
-        row.operating_system === next.operating_system &&
-        row.os_version === next.os_version &&
-        row.compliance_state === next.compliance_state &&
-        row.owner_type === next.owner_type &&
-        time(row.enrolled_at) === time(next.enrolled_at) &&
-        time(row.last_check_in_at) === time(next.last_check_in_at) &&
-        row.in_microsoft;
-      if (same) {
-        counts.unchanged++;
-        continue;
-      }
-      await db
-        .updateTable('configurations')
-        .set({ ...next, in_microsoft: true, removed_from_microsoft_at: null, updated_at: input.now })
-        .where('id', '=', row.id)
-        .execute();
-      counts.updated++;
+  let matchingInputsChanged = false;
+  const changed: Array<ReturnType<typeof columns> & { id: string }> = [];
+  for (const [id, device] of input.links) {
+    const existing = input.configurations.get(id);
+    if (!existing) continue;
+    const row = existing.row;
+    const next = columns(device, input.tenantRowId);
+    // A technician's related contact stays when Intune has no primary user.
+    if (next.contact_id === null) next.contact_id = row.contact_id;
+    const reshaped = row.name !== next.name || row.serial_number !== next.serial_number || row.intune_device_id !== next.intune_device_id;
+    const same =
+      !reshaped &&
+      row.tenant_id === next.tenant_id &&
+      row.contact_id === next.contact_id &&
+      row.manufacturer === next.manufacturer &&
+      row.model === next.model &&
+      row.operating_system === next.operating_system &&
+      row.os_version === next.os_version &&
+      row.compliance_state === next.compliance_state &&
+      row.owner_type === next.owner_type &&
+      time(row.enrolled_at) === time(next.enrolled_at) &&
+      time(row.last_check_in_at) === time(next.last_check_in_at) &&
+      row.in_microsoft;
+    if (same) {
+      counts.unchanged++;
+      continue;
     }
+    if (reshaped) matchingInputsChanged = true;
+    changed.push({ id, ...next });
+    counts.updated++;
   }
-  return counts;
+  for (let i = 0; i < changed.length; i += 500) {
+    await sql`
+      update configurations set name = v.name, serial_number = v.serial_number, intune_device_id = v.intune_device_id,
+        tenant_id = v.tenant_id, contact_id = v.contact_id, manufacturer = v.manufacturer, model = v.model,
+        operating_system = v.operating_system, os_version = v.os_version, compliance_state = v.compliance_state,
+        owner_type = v.owner_type, enrolled_at = v.enrolled_at, last_check_in_at = v.last_check_in_at,
+        in_microsoft = true, removed_from_microsoft_at = null, updated_at = ${input.now}
+      from jsonb_to_recordset(cast(${JSON.stringify(changed.slice(i, i + 500))} as jsonb))
+        as v(id uuid, name text, serial_number text, intune_device_id text, tenant_id uuid, contact_id uuid, manufacturer text, model text,
+             operating_system text, os_version text, compliance_state text, owner_type text, enrolled_at timestamptz, last_check_in_at timestamptz)
+      where configurations.id = v.id`.execute(db);
+  }
+  return { counts, matchingInputsChanged };
 }
 
 export async function createConfigurations(
@@ -121,21 +176,4 @@ export async function markConfigurationsGone(db: Db, input: { tenantRowId: strin
     marked += Number(result.numUpdatedRows);
   }
   return marked;
-}
-
-export interface ConfigurationForMatching {
-  id: string;
-  organizationId: string;
-  name: string | null;
-  serialNumber: string | null;
-  intuneDeviceId: string | null;
-}
-
-export async function configurationsOfOrganization(db: Db, organizationId: string): Promise<ConfigurationForMatching[]> {
-  const rows = await db
-    .selectFrom('configurations')
-    .select(['id', 'organization_id', 'name', 'serial_number', 'intune_device_id'])
-    .where('organization_id', '=', organizationId)
-    .execute();
-  return rows.map((r) => ({ id: r.id, organizationId: r.organization_id, name: r.name, serialNumber: r.serial_number, intuneDeviceId: r.intune_device_id }));
 }

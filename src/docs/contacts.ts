@@ -4,7 +4,7 @@
 // names, title and phone are filled from Microsoft when it has a value (a technician's entry is
 // not blanked by an empty Graph field), emails are added, never removed; a user gone from
 // Microsoft marks its contact "no longer in Microsoft" with the date, it is never deleted.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { stableStringify } from '../sync/staging.ts';
 
@@ -29,89 +29,128 @@ export interface WriteCounts {
 
 export const zeroWrites = (): WriteCounts => ({ created: 0, updated: 0, unchanged: 0 });
 
-interface ExistingContact {
+/** A contact of an organization as stored: what matching reads and what the update compares. */
+export interface OrganizationContact {
   id: string;
-  first_name: string | null;
-  last_name: string | null;
+  organizationId: string;
+  firstName: string | null;
+  lastName: string | null;
   title: string | null;
   phone: string | null;
-  microsoft_user_id: string | null;
-  tenant_id: string | null;
-  microsoft_overlay: unknown;
-  in_microsoft: boolean;
-  removed_from_microsoft_at: Date | null;
+  microsoftUserId: string | null;
+  tenantRowId: string | null;
+  microsoftOverlay: unknown;
+  inMicrosoft: boolean;
+  /** Primary first, then by address: a stable order, so decisions that quote one are stable too. */
   emails: string[];
 }
 
-async function loadContacts(db: Db, ids: string[]): Promise<Map<string, ExistingContact>> {
-  const result = new Map<string, ExistingContact>();
-  for (let i = 0; i < ids.length; i += 1000) {
-    const chunk = ids.slice(i, i + 1000);
-    const rows = await db
-      .selectFrom('contacts')
-      .select(['id', 'first_name', 'last_name', 'title', 'phone', 'microsoft_user_id', 'tenant_id', 'microsoft_overlay', 'in_microsoft', 'removed_from_microsoft_at'])
-      .where('id', 'in', chunk)
-      .execute();
-    for (const row of rows) result.set(row.id, { ...row, emails: [] });
-    const emails = await db.selectFrom('contact_emails').select(['contact_id', 'email']).where('contact_id', 'in', chunk).execute();
-    for (const e of emails) result.get(e.contact_id)?.emails.push(e.email);
+/**
+ * Every contact of one organization with its addresses, in two queries. Ordered by id so the
+ * matching engine sees the same input every run (its reasons quote the first hit).
+ */
+export async function contactsOfOrganization(db: Db, organizationId: string): Promise<OrganizationContact[]> {
+  const rows = await db
+    .selectFrom('contacts')
+    .select(['id', 'organization_id', 'first_name', 'last_name', 'title', 'phone', 'microsoft_user_id', 'tenant_id', 'microsoft_overlay', 'in_microsoft'])
+    .where('organization_id', '=', organizationId)
+    .orderBy('id')
+    .execute();
+  const byId = new Map<string, OrganizationContact>();
+  for (const r of rows) {
+    byId.set(r.id, {
+      id: r.id,
+      organizationId: r.organization_id,
+      firstName: r.first_name,
+      lastName: r.last_name,
+      title: r.title,
+      phone: r.phone,
+      microsoftUserId: r.microsoft_user_id,
+      tenantRowId: r.tenant_id,
+      microsoftOverlay: r.microsoft_overlay,
+      inMicrosoft: r.in_microsoft,
+      emails: [],
+    });
   }
-  return result;
+  const emails = await db
+    .selectFrom('contact_emails')
+    .innerJoin('contacts', 'contacts.id', 'contact_emails.contact_id')
+    .select(['contact_emails.contact_id', 'contact_emails.email'])
+    .where('contacts.organization_id', '=', organizationId)
+    .orderBy('contact_emails.contact_id')
+    .orderBy('contact_emails.is_primary', 'desc')
+    .orderBy(sql`lower(contact_emails.email)`)
+    .orderBy('contact_emails.email')
+    .execute();
+  for (const e of emails) byId.get(e.contact_id)?.emails.push(e.email);
+  return [...byId.values()];
 }
 
 const overlayText = (value: unknown) => stableStringify(typeof value === 'string' ? JSON.parse(value) : (value ?? null));
 const fillFrom = (microsoft: string | null, current: string | null) => (microsoft !== null && microsoft.trim() !== '' ? microsoft : current);
 
+export interface ContactUpdateOutcome {
+  counts: WriteCounts;
+  /** A name, address or Microsoft link changed: what matching reads is different now. */
+  matchingInputsChanged: boolean;
+}
+
 /**
  * Brings existing contacts in line with their Microsoft users. `links` maps contact id → the
- * user's data. Returns the counts and writes only the contacts that differ.
+ * user's data; `contacts` are the organization's contacts as read for matching (no second read).
+ * Writes only the contacts that differ, in one statement per 500.
  */
-export async function updateLinkedContacts(db: Db, input: { tenantRowId: string; links: Map<string, ContactFromMicrosoft> }): Promise<WriteCounts> {
+export async function updateLinkedContacts(
+  db: Db,
+  input: { tenantRowId: string; links: Map<string, ContactFromMicrosoft>; contacts: ReadonlyMap<string, OrganizationContact>; now: Date },
+): Promise<ContactUpdateOutcome> {
   const counts = zeroWrites();
-  const existing = await loadContacts(db, [...input.links.keys()]);
+  let matchingInputsChanged = false;
+  const rows: Array<Record<string, unknown>> = [];
+  const emailRows: Array<{ contact_id: string; email: string; is_primary: boolean }> = [];
   for (const [contactId, user] of input.links) {
-    const contact = existing.get(contactId);
+    const contact = input.contacts.get(contactId);
     if (!contact) continue;
     const next = {
-      first_name: fillFrom(user.firstName, contact.first_name),
-      last_name: fillFrom(user.lastName, contact.last_name),
+      first_name: fillFrom(user.firstName, contact.firstName),
+      last_name: fillFrom(user.lastName, contact.lastName),
       title: fillFrom(user.title, contact.title),
       phone: fillFrom(user.phone, contact.phone),
       microsoft_user_id: user.microsoftUserId,
       tenant_id: input.tenantRowId,
     };
+    const reshaped = next.first_name !== contact.firstName || next.last_name !== contact.lastName || next.microsoft_user_id !== contact.microsoftUserId;
     const fieldsChanged =
-      next.first_name !== contact.first_name ||
-      next.last_name !== contact.last_name ||
+      reshaped ||
       next.title !== contact.title ||
       next.phone !== contact.phone ||
-      next.microsoft_user_id !== contact.microsoft_user_id ||
-      next.tenant_id !== contact.tenant_id ||
-      !contact.in_microsoft ||
-      overlayText(contact.microsoft_overlay) !== stableStringify(user.overlay);
+      next.tenant_id !== contact.tenantRowId ||
+      !contact.inMicrosoft ||
+      overlayText(contact.microsoftOverlay) !== stableStringify(user.overlay);
     const known = new Set(contact.emails.map((e) => e.trim().toLowerCase()));
     const missingEmails = uniqueEmails(user.emails).filter((e) => !known.has(e.toLowerCase()));
     if (!fieldsChanged && missingEmails.length === 0) {
       counts.unchanged++;
       continue;
     }
-    if (fieldsChanged) {
-      await db
-        .updateTable('contacts')
-        .set({ ...next, microsoft_overlay: JSON.stringify(user.overlay), in_microsoft: true, removed_from_microsoft_at: null, updated_at: new Date() })
-        .where('id', '=', contactId)
-        .execute();
-    }
-    if (missingEmails.length > 0) {
-      await db
-        .insertInto('contact_emails')
-        .values(missingEmails.map((email) => ({ contact_id: contactId, email, is_primary: contact.emails.length === 0 && email === missingEmails[0] })))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    if (reshaped || missingEmails.length > 0) matchingInputsChanged = true;
+    if (fieldsChanged) rows.push({ id: contactId, ...next, microsoft_overlay: user.overlay });
+    for (const email of missingEmails) emailRows.push({ contact_id: contactId, email, is_primary: contact.emails.length === 0 && email === missingEmails[0] });
     counts.updated++;
   }
-  return counts;
+  for (let i = 0; i < rows.length; i += 500) {
+    await sql`
+      update contacts set first_name = v.first_name, last_name = v.last_name, title = v.title, phone = v.phone,
+        microsoft_user_id = v.microsoft_user_id, tenant_id = v.tenant_id, microsoft_overlay = v.microsoft_overlay,
+        in_microsoft = true, removed_from_microsoft_at = null, updated_at = ${input.now}
+      from jsonb_to_recordset(cast(${JSON.stringify(rows.slice(i, i + 500))} as jsonb))
+        as v(id uuid, first_name text, last_name text, title text, phone text, microsoft_user_id text, tenant_id uuid, microsoft_overlay jsonb)
+      where contacts.id = v.id`.execute(db);
+  }
+  for (let i = 0; i < emailRows.length; i += 1000) {
+    await db.insertInto('contact_emails').values(emailRows.slice(i, i + 1000)).onConflict((oc) => oc.doNothing()).execute();
+  }
+  return { counts, matchingInputsChanged };
 }
 
 /**
@@ -188,34 +227,6 @@ export async function markContactsGone(db: Db, input: { tenantRowId: string; mic
     marked += Number(result.numUpdatedRows);
   }
   return marked;
-}
-
-export interface ContactForMatching {
-  id: string;
-  organizationId: string;
-  firstName: string | null;
-  lastName: string | null;
-  emails: string[];
-  microsoftUserId: string | null;
-}
-
-export async function contactsOfOrganization(db: Db, organizationId: string): Promise<ContactForMatching[]> {
-  const rows = await db
-    .selectFrom('contacts')
-    .select(['id', 'organization_id', 'first_name', 'last_name', 'microsoft_user_id'])
-    .where('organization_id', '=', organizationId)
-    .execute();
-  const byId = new Map<string, ContactForMatching>(
-    rows.map((r) => [r.id, { id: r.id, organizationId: r.organization_id, firstName: r.first_name, lastName: r.last_name, emails: [], microsoftUserId: r.microsoft_user_id }]),
-  );
-  const emails = await db
-    .selectFrom('contact_emails')
-    .innerJoin('contacts', 'contacts.id', 'contact_emails.contact_id')
-    .select(['contact_emails.contact_id', 'contact_emails.email'])
-    .where('contacts.organization_id', '=', organizationId)
-    .execute();
-  for (const e of emails) byId.get(e.contact_id)?.emails.push(e.email);
-  return [...byId.values()];
 }
 
 function uniqueEmails(emails: string[]): string[] {

@@ -12,7 +12,7 @@ export interface OrganizationForMatching {
 }
 
 export async function organizationsForMatching(db: Db): Promise<OrganizationForMatching[]> {
-  const rows = await db.selectFrom('organizations').select(['id', 'name', 'domains']).orderBy('name').execute();
+  const rows = await db.selectFrom('organizations').select(['id', 'name', 'domains']).orderBy('name').orderBy('id').execute();
   return rows.map((r) => ({ id: r.id, name: r.name, domains: r.domains ?? [] }));
 }
 

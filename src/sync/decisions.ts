@@ -28,19 +28,30 @@ export async function loadDecisions(db: Db, tenantRowId: string): Promise<Map<st
   return new Map(rows.map((r) => [keyOf(r.kind, r.source_id), r]));
 }
 
+/** One stored decision (the organization's, before anything else is read). */
+export async function loadDecision(db: Db, tenantRowId: string, kind: DecisionInput['kind'], sourceId: string): Promise<MatchDecision | undefined> {
+  return db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenantRowId).where('kind', '=', kind).where('source_id', '=', sourceId).executeTakeFirst();
+}
+
 export function decisionOf(decisions: Map<string, MatchDecision>, kind: DecisionInput['kind'], sourceId: string): MatchDecision | undefined {
   return decisions.get(keyOf(kind, sourceId));
 }
 
-const json = (v: unknown) => stableStringify(typeof v === 'string' ? JSON.parse(v) : v);
+const parsed = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+/** Candidates are a set (the order says nothing); suggestions are ranked (the order is the answer). */
+const candidateSet = (v: unknown) => stableStringify([...((parsed(v) ?? []) as string[])].sort());
 
 function unchanged(before: MatchDecision, next: DecisionInput): boolean {
   if (before.state !== next.state || (before.target_id ?? null) !== next.targetId) return false;
-  // "linked" only says an earlier sync made this link: keep the rule that made it.
-  if (before.rule !== next.rule && next.rule !== 'linked') return false;
-  // Candidates are a set: the database may hand contacts back in another order next run.
-  const sorted = (v: unknown) => stableStringify([...((typeof v === 'string' ? JSON.parse(v) : v) as string[])].sort());
-  return json(before.suggestions) === stableStringify(next.suggestions ?? []) && sorted(before.candidates) === sorted(next.candidates ?? []);
+  // "linked" only says an earlier sync (or a technician) made this link: the stored rule and
+  // reason say how it was made, and stay.
+  if (next.rule === 'linked' && before.target_id !== null) return true;
+  return (
+    before.rule === next.rule &&
+    (before.reason ?? null) === (next.reason ?? null) &&
+    stableStringify(parsed(before.suggestions) ?? []) === stableStringify(next.suggestions ?? []) &&
+    candidateSet(before.candidates) === candidateSet(next.candidates ?? [])
+  );
 }
 
 /** Writes the decisions that differ from what is stored; returns how many rows were written. */

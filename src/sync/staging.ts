@@ -128,13 +128,22 @@ export async function loadStaged<T = Record<string, unknown>>(
   database: Kysely<Database>,
   table: StagingTable,
   tenantRowId: string,
-  options: { includeRemoved?: boolean } = {},
+  options: { includeRemoved?: boolean; keys?: string[] } = {},
 ): Promise<Array<StagedRecord<T>>> {
   const db = database as unknown as Kysely<any>;
   const key = KEY_COLUMN[table];
-  let query = db.selectFrom(table).select([`${key} as key`, 'data', 'removed_at']).where('tenant_id', '=', tenantRowId).orderBy(key);
-  if (!options.includeRemoved) query = query.where('removed_at', 'is', null);
-  const rows = await query.execute();
+  const read = async (keys?: string[]) => {
+    let query = db.selectFrom(table).select([`${key} as key`, 'data', 'removed_at']).where('tenant_id', '=', tenantRowId).orderBy(key);
+    if (!options.includeRemoved) query = query.where('removed_at', 'is', null);
+    if (keys) query = query.where(key, 'in', keys);
+    return query.execute();
+  };
+  let rows: Array<Record<string, unknown>>;
+  if (!options.keys) rows = await read();
+  else {
+    rows = [];
+    for (let i = 0; i < options.keys.length; i += CHUNK) rows.push(...(await read(options.keys.slice(i, i + CHUNK))));
+  }
   return rows.map((r) => ({ key: r.key as string, data: parseJson(r.data) as T, removedAt: r.removed_at ? new Date(r.removed_at as string) : null }));
 }
 

@@ -5,7 +5,7 @@
 // nothing downstream; the run ends "partial" and the log says which resource and why. The
 // documentation is derived from the staged records every run, so an interrupted run is repaired
 // by the next one, and compare-before-write makes a no-change run write zero rows.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, Integration, MatchDecision, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../context.ts';
@@ -22,16 +22,27 @@ import {
 } from '../matching/index.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import { organizationsForMatching, createOrganization } from '../docs/organizations.ts';
-import { contactsOfOrganization, createContacts, markContactsGone, updateLinkedContacts, zeroWrites, type ContactFromMicrosoft, type WriteCounts } from '../docs/contacts.ts';
+import {
+  contactsOfOrganization,
+  createContacts,
+  markContactsGone,
+  updateLinkedContacts,
+  zeroWrites,
+  type ContactFromMicrosoft,
+  type OrganizationContact,
+  type WriteCounts,
+} from '../docs/contacts.ts';
 import {
   configurationsOfOrganization,
   createConfigurations,
   markConfigurationsGone,
   updateLinkedConfigurations,
   type ConfigurationFromMicrosoft,
+  type OrganizationConfiguration,
 } from '../docs/configurations.ts';
 import { loadStaged, stageRecords, type StagedInput } from './staging.ts';
-import { decisionOf, loadDecisions, saveDecisions, type DecisionInput } from './decisions.ts';
+import { decisionOf, loadDecision, loadDecisions, saveDecisions, type DecisionInput } from './decisions.ts';
+import { documentationFingerprint, loadDocumentationState, saveDocumentationState, type DecisionCounts, type DocumentationSummary } from './fingerprint.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
 import { syncSettingsOf, type SyncSettings } from './settings.ts';
@@ -52,9 +63,11 @@ export interface TenantSyncInput {
   signal?: AbortSignal;
   /** Force a full user listing (the demo's --once, a technician's "full sync"). */
   fullListing?: boolean;
+  /** Match and compare everything even when nothing it reads changed since the last run. */
+  rederive?: boolean;
 }
 
-export type DecisionCounts = Record<'match' | 'create' | 'review' | 'pending' | 'skip', number>;
+export type { DecisionCounts } from './fingerprint.ts';
 
 export interface TenantSyncResult {
   status: 'succeeded' | 'partial';
@@ -62,6 +75,8 @@ export interface TenantSyncResult {
   flagged: number;
   failedResources: string[];
   decisions: DecisionCounts;
+  /** False: nothing the documentation is derived from changed, matching and writing were skipped. */
+  derived: boolean;
   users: number;
   devices: number;
   mailboxes: number;
@@ -122,7 +137,6 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     !tenant.delta_link ||
     !tenant.last_full_sync_at ||
     now().getTime() - new Date(tenant.last_full_sync_at).getTime() >= deps.config.sync.fullResyncIntervalHours * 3_600_000;
-  const previousUsers = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true });
   let usersListed = false;
   const fullListing = async () => {
     const listing = await resource('users', () => source.listUsers());
@@ -151,6 +165,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     try {
       const changes = await source.userChanges(tenant.delta_link!);
       // Delta does not carry signInActivity: keep what the last full listing said.
+      const previousUsers = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true, keys: changes.changed.map((u) => u.id) });
       const previous = new Map(previousUsers.map((u) => [u.key, u.data]));
       const merged = changes.changed.map((u) => {
         const before = previous.get(u.id);
@@ -210,115 +225,98 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     else for (const id of members) excludedByGroup.add(id);
   }
 
-  const users = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true });
-  const presentUsers = users.filter((u) => u.removedAt === null).map((u) => u.data);
-  const goneUserIds = users.filter((u) => u.removedAt !== null).map((u) => u.key);
-  const stagedDevices = await loadStaged<MsManagedDevice>(db, 'ms_managed_devices', tenant.id, { includeRemoved: true });
-  const presentDevices = stagedDevices.filter((d) => d.removedAt === null).map((d) => d.data);
-  const goneDeviceIds = stagedDevices.filter((d) => d.removedAt !== null).map((d) => d.key);
-  const mailboxes = new Map((await loadStaged<MsMailboxUsage>(db, 'ms_mailboxes', tenant.id)).map((m) => [m.key, m.data]));
-  const licenseCount = (await loadStaged<MsSubscribedSku>(db, 'ms_subscribed_skus', tenant.id)).length;
-
-  const existing = await loadDecisions(db, tenant.id);
   const domains: MsDomain[] = organization.domains;
-  const organizationDecision = await decideOrganization(deps, { tenant, organization: { displayName: organization.displayName ?? name, domains }, existing, settings });
+  const storedOrganization = await loadDecision(db, tenant.id, 'organization', tenant.tenant_id);
+  const organizationDecision = await decideOrganization(deps, { tenant, organization: { displayName: organization.displayName ?? name, domains }, stored: storedOrganization, settings });
   const organizationId = organizationDecision.state === 'matched' ? organizationDecision.organizationId : null;
-  const ignored = decisionOf(existing, 'organization', tenant.tenant_id)?.state === 'ignored';
+  const ignored = storedOrganization?.state === 'ignored';
+  const writing = !ignored && exclusionsKnown;
 
-  const included: MsUser[] = [];
-  const exclusionDecisions: DecisionInput[] = [];
-  for (const user of presentUsers) {
-    const why = exclusionReason(user, settings, excludedByGroup);
-    if (why) exclusionDecisions.push({ kind: 'contact', sourceId: user.id, state: 'excluded', targetId: null, rule: null, reason: why });
-    else included.push(user);
-  }
-  const contacts = organizationId ? await contactsOfOrganization(db, organizationId) : [];
-  const configurations = organizationId ? await configurationsOfOrganization(db, organizationId) : [];
-  const matchingTenant = { id: tenant.id, domains: domains.map(toGraphDomain), users: included.map(toGraphUser), managedDevices: presentDevices.map(toGraphDevice) };
-  const contactDecisions = matchContacts(matchingTenant, organizationId, contacts, { includeGuests: settings.includeGuests });
-  const configurationDecisions = matchConfigurations(matchingTenant, organizationId, configurations, contactDecisions);
+  // Skip matching and writing when nothing they read changed since the last full pass.
+  const computed = {
+    settings,
+    inactiveDays: deps.config.sync.inactiveDays,
+    // Not the rule: a match by domain is "linked" from the next run on, and means the same.
+    organization: { state: organizationDecision.state, organizationId: organizationDecision.organizationId, suggestions: organizationDecision.suggestions },
+    domains: domains.map(toGraphDomain),
+    excludedByGroup: [...excludedByGroup].sort(),
+  };
+  const previousState = writing && !input.rederive ? await loadDocumentationState(db, tenant.id) : null;
+  const fingerprint = previousState ? await documentationFingerprint(db, { tenantRowId: tenant.id, organizationId, computed }) : null;
+  const upToDate = previousState !== null && previousState.fingerprint === fingerprint && (previousState.validUntil === null || previousState.validUntil.getTime() > now().getTime());
 
   await progress('writing');
-  const decisionCounts: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: exclusionDecisions.length };
-  for (const d of [...contactDecisions, ...configurationDecisions]) decisionCounts[d.decision]++;
-  let flagged = 0;
+  let summary: DocumentationSummary;
+  let decisionCounts: DecisionCounts;
+  if (upToDate) {
+    summary = previousState.summary;
+    decisionCounts = { ...summary.decisions };
+    writes.unchanged += summary.unchanged;
+  } else {
+    const users = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true });
+    const presentUsers = users.filter((u) => u.removedAt === null).map((u) => u.data);
+    const goneUserIds = users.filter((u) => u.removedAt !== null).map((u) => u.key);
+    const stagedDevices = await loadStaged<MsManagedDevice>(db, 'ms_managed_devices', tenant.id, { includeRemoved: true });
+    const presentDevices = stagedDevices.filter((d) => d.removedAt === null).map((d) => d.data);
+    const goneDeviceIds = stagedDevices.filter((d) => d.removedAt !== null).map((d) => d.key);
+    const mailboxes = new Map((await loadStaged<MsMailboxUsage>(db, 'ms_mailboxes', tenant.id)).map((m) => [m.key, m.data]));
+    const skus = await loadStaged<MsSubscribedSku>(db, 'ms_subscribed_skus', tenant.id);
+    const skuNames = new Map(skus.map((s) => [s.key, (s.data as { displayName?: string }).displayName]));
 
-  if (!ignored && exclusionsKnown) {
+    const included: MsUser[] = [];
+    const exclusionRows: DecisionInput[] = [];
+    for (const user of presentUsers) {
+      const why = exclusionReason(user, settings, excludedByGroup);
+      if (why) exclusionRows.push({ kind: 'contact', sourceId: user.id, state: 'excluded', targetId: null, rule: null, reason: why });
+      else included.push(user);
+    }
     const signInAvailable = presentUsers.some((u) => 'signInActivity' in u);
-    const usersById = new Map(presentUsers.map((u) => [u.id, u]));
-    const skuNames = new Map((await loadStaged<MsSubscribedSku>(db, 'ms_subscribed_skus', tenant.id)).map((s) => [s.key, (s.data as { displayName?: string }).displayName]));
-    const toContact = (user: MsUser) => contactFromUser(user, { mailboxes, skuNames, signInAvailable, now: now(), inactiveDays: deps.config.sync.inactiveDays });
-
-    await db.transaction().execute(async (trx) => {
-      const decisionRows: DecisionInput[] = [organizationDecisionRow(tenant, organizationDecision), ...exclusionDecisions];
-      const userContact = new Map<string, string>();
-      const links = new Map<string, ContactFromMicrosoft>();
-      const toCreate: MsUser[] = [];
-      for (const decision of contactDecisions) {
-        const user = usersById.get(decision.userId);
-        if (!user) continue;
-        const technician = decisionOf(existing, 'contact', user.id);
-        const chosen = technician?.decided_by_technician ? technicianChoice(technician) : { decision: decision.decision, targetId: decision.contactId };
-        if (chosen.decision === 'review') flagged++;
-        if (chosen.decision === 'match' && chosen.targetId) {
-          links.set(chosen.targetId, toContact(user));
-          userContact.set(user.id, chosen.targetId);
-        } else if (chosen.decision === 'create' && organizationId && settings.autoCreate) {
-          toCreate.push(user);
-        }
-        if (!technician?.decided_by_technician) decisionRows.push(contactDecisionRow(decision));
+    const timing = { signInAvailable, now: now(), inactiveDays: deps.config.sync.inactiveDays };
+    const derivation: DerivationInput = {
+      tenant,
+      organizationId,
+      organizationRow: organizationDecisionRow(tenant, organizationDecision),
+      exclusionRows,
+      included,
+      presentDevices,
+      goneUserIds,
+      goneDeviceIds,
+      domains,
+      settings,
+      toContact: (user) => contactFromUser(user, { mailboxes, skuNames, ...timing }),
+      now: now(),
+    };
+    const counts = { users: presentUsers.length, devices: presentDevices.length, mailboxes: mailboxes.size, licenses: skus.length };
+    if (writing) {
+      const derived = await db.transaction().execute(async (trx) => {
+        const result = await deriveDocumentation(trx, derivation);
+        const steady: DocumentationSummary = { decisions: result.steady, flagged: result.flagged, unchanged: result.writes.unchanged + result.writes.updated + result.writes.created, ...counts };
+        // Taken inside the transaction, under the organization's lock: what the next run compares with.
+        const after = await documentationFingerprint(trx, { tenantRowId: tenant.id, organizationId, computed });
+        const previous = previousState ?? (await loadDocumentationState(trx, tenant.id));
+        await saveDocumentationState(trx, tenant.id, { fingerprint: after, validUntil: inactivityChangesAt(included, timing), summary: steady }, previous, now());
+        return { ...result, summary: steady };
+      });
+      add(writes, derived.writes);
+      decisionCounts = derived.effective;
+      summary = derived.summary;
+    } else {
+      // Nothing is written: the decisions are computed for the run's figures only.
+      const { steady } = decideOnce(derivation, organizationId ? await contactsOfOrganization(db, organizationId) : [], organizationId ? await configurationsOfOrganization(db, organizationId) : []);
+      decisionCounts = steady;
+      summary = { decisions: steady, flagged: 0, unchanged: 0, ...counts };
+      if (!exclusionsKnown) {
+        logLines.push({
+          tenantId: tenant.id,
+          level: 'warning',
+          code: 'exclusions_unknown',
+          message: `contacts of ${name} were not updated: the members of an excluded group could not be read`,
+          action: 'check that the excluded groups still exist in the tenant, then sync again',
+        });
       }
-      const rowOf = new Map(decisionRows.map((r) => [`${r.kind}:${r.sourceId}`, r]));
-      const updated = await updateLinkedContacts(trx, { tenantRowId: tenant.id, links });
-      add(writes, updated);
-      if (toCreate.length > 0 && organizationId) {
-        const { created, counts } = await createContacts(trx, { organizationId, tenantRowId: tenant.id, users: toCreate.map(toContact), now: now() });
-        add(writes, counts);
-        for (const [userId, contactId] of created) {
-          userContact.set(userId, contactId);
-          const row = rowOf.get(`contact:${userId}`);
-          if (row) Object.assign(row, { state: 'match', targetId: contactId, rule: 'created', candidates: [], reason: 'Created from this Microsoft user by the sync.' });
-        }
-      }
-      await markContactsGone(trx, { tenantRowId: tenant.id, microsoftUserIds: goneUserIds, now: now() });
-
-      const devicesById = new Map(presentDevices.map((d) => [d.id, d]));
-      const deviceLinks = new Map<string, ConfigurationFromMicrosoft>();
-      const devicesToCreate: ConfigurationFromMicrosoft[] = [];
-      for (const decision of configurationDecisions) {
-        const device = devicesById.get(decision.deviceId);
-        if (!device) continue;
-        const technician = decisionOf(existing, 'configuration', device.id);
-        const chosen = technician?.decided_by_technician ? technicianChoice(technician) : { decision: decision.decision, targetId: decision.configurationId };
-        if (chosen.decision === 'review') flagged++;
-        const primaryUser = device.userId && device.userId !== '' ? device.userId : null;
-        const record = configurationFromDevice(device, (primaryUser ? userContact.get(primaryUser) : undefined) ?? decision.contactId);
-        if (chosen.decision === 'match' && chosen.targetId) deviceLinks.set(chosen.targetId, record);
-        else if (chosen.decision === 'create' && organizationId && settings.autoCreate) devicesToCreate.push(record);
-        if (!technician?.decided_by_technician) decisionRows.push(configurationDecisionRow(decision));
-      }
-      for (const r of decisionRows) rowOf.set(`${r.kind}:${r.sourceId}`, r);
-      add(writes, await updateLinkedConfigurations(trx, { tenantRowId: tenant.id, links: deviceLinks, now: now() }));
-      if (devicesToCreate.length > 0 && organizationId) {
-        const { created, counts } = await createConfigurations(trx, { organizationId, tenantRowId: tenant.id, devices: devicesToCreate, now: now() });
-        add(writes, counts);
-        for (const [deviceId, configurationId] of created) {
-          const row = rowOf.get(`configuration:${deviceId}`);
-          if (row) Object.assign(row, { state: 'match', targetId: configurationId, rule: 'created', candidates: [] });
-        }
-      }
-      await markConfigurationsGone(trx, { tenantRowId: tenant.id, intuneDeviceIds: goneDeviceIds, now: now() });
-      await saveDecisions(trx, { tenantRowId: tenant.id, existing, decisions: decisionRows, now: now() });
-    });
-  } else if (!exclusionsKnown) {
-    logLines.push({
-      tenantId: tenant.id,
-      level: 'warning',
-      code: 'exclusions_unknown',
-      message: `contacts of ${name} were not updated: the members of an excluded group could not be read`,
-      action: 'check that the excluded groups still exist in the tenant, then sync again',
-    });
+    }
   }
+  const flagged = writing ? summary.flagged : 0;
 
   if (organizationDecision.state !== 'matched' && !ignored) {
     logLines.push({
@@ -350,7 +348,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     tenantId: tenant.id,
     level: 'info',
     code: 'tenant_synced',
-    message: `${name}: ${writes.created} created, ${writes.updated} updated, ${writes.unchanged} unchanged${usersListed ? '' : ' (users not refreshed)'}`,
+    message: `${name}: ${writes.created} created, ${writes.updated} updated, ${writes.unchanged} unchanged${usersListed ? '' : ' (users not refreshed)'}${upToDate ? ' (nothing changed since the last sync)' : ''}`,
     action: null,
   });
   await writeSyncLog(db, input.runId, logLines);
@@ -361,10 +359,11 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     flagged,
     failedResources: [...new Set(failedResources)],
     decisions: decisionCounts,
-    users: presentUsers.length,
-    devices: presentDevices.length,
-    mailboxes: mailboxes.size,
-    licenses: licenseCount,
+    derived: !upToDate,
+    users: summary.users,
+    devices: summary.devices,
+    mailboxes: summary.mailboxes,
+    licenses: summary.licenses,
   };
 }
 
@@ -376,10 +375,9 @@ function add(target: WriteCounts, more: WriteCounts): void {
 
 async function decideOrganization(
   deps: TenantSyncDeps,
-  input: { tenant: Tenant; organization: { displayName: string; domains: MsDomain[] }; existing: Map<string, MatchDecision>; settings: SyncSettings },
+  input: { tenant: Tenant; organization: { displayName: string; domains: MsDomain[] }; stored: MatchDecision | undefined; settings: SyncSettings },
 ): Promise<OrganizationDecision> {
-  const { tenant, existing } = input;
-  const stored = decisionOf(existing, 'organization', tenant.tenant_id);
+  const { tenant, stored } = input;
   // Linked by a technician or an earlier sync: the engine's `linked` rule.
   const linkedTo = stored?.state === 'matched' && stored.target_id ? stored.target_id : null;
   const organizations = await organizationsForMatching(deps.db);
@@ -387,14 +385,170 @@ async function decideOrganization(
     { id: tenant.tenant_id, displayName: input.organization.displayName, organizationId: linkedTo, domains: input.organization.domains.map(toGraphDomain) },
     indexOrganizations(organizations),
   );
-  if (decision.state === 'matched' || !input.settings.createOrganizations || stored?.decided_by_technician) return decision;
+  // Only a tenant that resembles no organization at all gets one created: a suggestion means an
+  // organization may already be this customer's, and that is a technician's call.
+  if (decision.state !== 'unmatched' || !input.settings.createOrganizations || stored?.decided_by_technician || stored?.state === 'ignored') return decision;
   const verified = input.organization.domains.filter((d) => d.isVerified).map((d) => d.id.toLowerCase());
   const id = await createOrganization(deps.db, { name: input.organization.displayName, domains: verified, now: deps.clock.now() });
   return { tenantId: tenant.tenant_id, state: 'matched', organizationId: id, rule: 'created' as OrganizationDecision['rule'], suggestions: [] };
 }
 
-function technicianChoice(d: MatchDecision): { decision: string; targetId: string | null } {
+/** What the sync acts on: a technician's decision wins over the engine's. */
+function chosenFor(existing: Map<string, MatchDecision>, kind: 'contact' | 'configuration', sourceId: string, decision: string, targetId: string | null): { decision: string; targetId: string | null } {
+  const technician = decisionOf(existing, kind, sourceId);
+  if (!technician?.decided_by_technician) return { decision, targetId };
+  const d = technician;
   return { decision: d.state === 'match' || d.state === 'create' ? (d.target_id ? 'match' : d.state) : d.state, targetId: d.target_id };
+}
+
+// ---- matching and writing the documentation ----------------------------------------------
+
+interface DerivationInput {
+  tenant: Tenant;
+  organizationId: string | null;
+  organizationRow: DecisionInput;
+  exclusionRows: DecisionInput[];
+  included: MsUser[];
+  presentDevices: MsManagedDevice[];
+  goneUserIds: string[];
+  goneDeviceIds: string[];
+  domains: MsDomain[];
+  settings: SyncSettings;
+  toContact: (user: MsUser) => ContactFromMicrosoft;
+  now: Date;
+}
+
+interface Derivation {
+  writes: WriteCounts;
+  /** What this run did: users it created contacts for count as "create". */
+  effective: DecisionCounts;
+  /** What the next run will decide if nothing changes (created contacts are matches then). */
+  steady: DecisionCounts;
+  flagged: number;
+}
+
+/** Rounds of match → write within one run; see deriveDocumentation. */
+const MAX_ROUNDS = 3;
+const CREATED_REASON = 'Created from this Microsoft user by the sync.';
+
+const matchingTenantOf = (input: DerivationInput) => ({
+  id: input.tenant.id,
+  domains: input.domains.map(toGraphDomain),
+  users: input.included.map(toGraphUser),
+  managedDevices: input.presentDevices.map(toGraphDevice),
+});
+
+function decideOnce(input: DerivationInput, contacts: OrganizationContact[], configurations: OrganizationConfiguration[]) {
+  const tenant = matchingTenantOf(input);
+  const contactDecisions = matchContacts(tenant, input.organizationId, contacts, { includeGuests: input.settings.includeGuests });
+  const configurationDecisions = matchConfigurations(tenant, input.organizationId, configurations, contactDecisions);
+  const steady: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: input.exclusionRows.length };
+  for (const d of [...contactDecisions, ...configurationDecisions]) steady[d.decision]++;
+  return { contactDecisions, configurationDecisions, steady };
+}
+
+/**
+ * Matches the tenant's users and devices against its organization's documentation and writes
+ * what follows, then stores the decisions. Contacts this run creates or links are documentation
+ * the next run matches against: a user decided before they existed ("review: the contact with
+ * this name is linked to another user") would be decided differently next time (another user's
+ * new contact now has the same alias), so a second, unchanged run would rewrite its decision.
+ * Hence rounds: match, write, and match again against what was written, until a round writes
+ * nothing that matching reads (names, addresses, links). Users and devices acted on in an
+ * earlier round keep that round's decision (they are "linked" from then on). The stored
+ * decisions are then exactly what the next run computes, and a no-change re-sync writes nothing.
+ * Runs under a transaction-scoped lock on the organization: two tenants of one organization
+ * (a customer with two tenants) match and write one after the other, each seeing the other's.
+ */
+async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput): Promise<Derivation> {
+  const { tenant, organizationId, settings, now } = input;
+  const writes = zeroWrites();
+  if (organizationId) await sql`select pg_advisory_xact_lock(hashtext(${`docsync.organization:${organizationId}`}))`.execute(trx);
+  const existing = await loadDecisions(trx, tenant.id);
+  const usersById = new Map(input.included.map((u) => [u.id, u]));
+  const devicesById = new Map(input.presentDevices.map((d) => [d.id, d]));
+  // The decision row that explains what this run did, per `kind:id`.
+  const actedOn = new Map<string, DecisionInput>();
+  const userContact = new Map<string, string>();
+  let decided = decideOnce(input, [], []);
+
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const contacts = organizationId ? await contactsOfOrganization(trx, organizationId) : [];
+    const configurations = organizationId ? await configurationsOfOrganization(trx, organizationId) : [];
+    decided = decideOnce(input, contacts, configurations);
+    let reshaped = false;
+
+    const links = new Map<string, ContactFromMicrosoft>();
+    const toCreate: MsUser[] = [];
+    for (const decision of decided.contactDecisions) {
+      const user = usersById.get(decision.userId);
+      if (!user || actedOn.has(`contact:${user.id}`)) continue;
+      const chosen = chosenFor(existing, 'contact', user.id, decision.decision, decision.contactId);
+      if (chosen.decision === 'match' && chosen.targetId) {
+        links.set(chosen.targetId, input.toContact(user));
+        userContact.set(user.id, chosen.targetId);
+        actedOn.set(`contact:${user.id}`, contactDecisionRow(decision));
+      } else if (chosen.decision === 'create' && organizationId && settings.autoCreate) {
+        toCreate.push(user);
+      }
+    }
+    const contactUpdate = await updateLinkedContacts(trx, { tenantRowId: tenant.id, links, contacts: new Map(contacts.map((c) => [c.id, c])), now });
+    add(writes, contactUpdate.counts);
+    reshaped ||= contactUpdate.matchingInputsChanged;
+    if (toCreate.length > 0 && organizationId) {
+      const { created, counts } = await createContacts(trx, { organizationId, tenantRowId: tenant.id, users: toCreate.map(input.toContact), now });
+      add(writes, counts);
+      for (const [userId, contactId] of created) {
+        userContact.set(userId, contactId);
+        actedOn.set(`contact:${userId}`, { kind: 'contact', sourceId: userId, state: 'match', targetId: contactId, rule: 'created', candidates: [], reason: CREATED_REASON });
+      }
+      reshaped ||= counts.created > 0;
+    }
+
+    const deviceLinks = new Map<string, ConfigurationFromMicrosoft>();
+    const devicesToCreate: ConfigurationFromMicrosoft[] = [];
+    for (const decision of decided.configurationDecisions) {
+      const device = devicesById.get(decision.deviceId);
+      if (!device || actedOn.has(`configuration:${device.id}`)) continue;
+      const chosen = chosenFor(existing, 'configuration', device.id, decision.decision, decision.configurationId);
+      const primaryUser = device.userId && device.userId !== '' ? device.userId : null;
+      const record = configurationFromDevice(device, (primaryUser ? userContact.get(primaryUser) : undefined) ?? decision.contactId);
+      if (chosen.decision === 'match' && chosen.targetId) {
+        deviceLinks.set(chosen.targetId, record);
+        actedOn.set(`configuration:${device.id}`, configurationDecisionRow(decision));
+      } else if (chosen.decision === 'create' && organizationId && settings.autoCreate) {
+        devicesToCreate.push(record);
+      }
+    }
+    const configurationUpdate = await updateLinkedConfigurations(trx, { tenantRowId: tenant.id, links: deviceLinks, configurations: new Map(configurations.map((c) => [c.id, c])), now });
+    add(writes, configurationUpdate.counts);
+    reshaped ||= configurationUpdate.matchingInputsChanged;
+    if (devicesToCreate.length > 0 && organizationId) {
+      const { created, counts } = await createConfigurations(trx, { organizationId, tenantRowId: tenant.id, devices: devicesToCreate, now });
+      add(writes, counts);
+      for (const [deviceId, configurationId] of created) {
+        actedOn.set(`configuration:${deviceId}`, { kind: 'configuration', sourceId: deviceId, state: 'match', targetId: configurationId, rule: 'created', candidates: [] });
+      }
+      reshaped ||= counts.created > 0;
+    }
+    if (!reshaped) break;
+  }
+  await markContactsGone(trx, { tenantRowId: tenant.id, microsoftUserIds: input.goneUserIds, now });
+  await markConfigurationsGone(trx, { tenantRowId: tenant.id, intuneDeviceIds: input.goneDeviceIds, now });
+
+  const rows: DecisionInput[] = [input.organizationRow, ...input.exclusionRows];
+  const effective: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: input.exclusionRows.length };
+  let flagged = 0;
+  const settle = (kind: 'contact' | 'configuration', sourceId: string, decision: ContactDecision['decision'], targetId: string | null, row: () => DecisionInput) => {
+    const acted = actedOn.get(`${kind}:${sourceId}`);
+    effective[acted?.rule === 'created' ? 'create' : decision]++;
+    if (chosenFor(existing, kind, sourceId, decision, targetId).decision === 'review') flagged++;
+    if (!decisionOf(existing, kind, sourceId)?.decided_by_technician) rows.push(acted ?? row());
+  };
+  for (const d of decided.contactDecisions) settle('contact', d.userId, d.decision, d.contactId, () => contactDecisionRow(d));
+  for (const d of decided.configurationDecisions) settle('configuration', d.deviceId, d.decision, d.configurationId, () => configurationDecisionRow(d));
+  await saveDecisions(trx, { tenantRowId: tenant.id, existing, decisions: rows, now });
+  return { writes, effective, steady: decided.steady, flagged };
 }
 
 function organizationDecisionRow(tenant: Tenant, d: OrganizationDecision): DecisionInput {
@@ -478,6 +632,38 @@ function splitDisplayName(user: MsUser): { first: string | null; last: string | 
 }
 
 const dateOnly = (value: string | null | undefined) => (value && !value.startsWith('0001-01-01') ? value : null);
+const DAY_MS = 86_400_000;
+
+/** Prefer the last *successful* sign-in (interactive attempts include failures). */
+const lastSignInOf = (user: MsUser) => {
+  const activity = user.signInActivity ?? null;
+  return dateOnly(activity?.lastSuccessfulSignInDateTime) ?? dateOnly(activity?.lastSignInDateTime) ?? dateOnly(activity?.lastNonInteractiveSignInDateTime);
+};
+
+/** Inactive: no sign-in (or, never signed in, created) within inactiveDays. Null: cannot tell. */
+function isInactive(user: MsUser, context: { signInAvailable: boolean; now: Date; inactiveDays: number }): boolean | null {
+  if (!context.signInAvailable || user.accountEnabled === false) return null;
+  const lastSignInAt = lastSignInOf(user);
+  const reference = lastSignInAt ?? dateOnly(user.createdDateTime);
+  return reference ? new Date(reference).getTime() < context.now.getTime() - context.inactiveDays * DAY_MS : lastSignInAt === null;
+}
+
+/**
+ * The first moment a user's "inactive" flag flips by time alone (no sign-in for inactiveDays):
+ * the documentation derived now is valid until then. Null: no flag changes with time.
+ */
+export function inactivityChangesAt(users: MsUser[], context: { signInAvailable: boolean; now: Date; inactiveDays: number }): Date | null {
+  if (!context.signInAvailable) return null;
+  let earliest: number | null = null;
+  for (const user of users) {
+    if (user.accountEnabled === false) continue;
+    const reference = lastSignInOf(user) ?? dateOnly(user.createdDateTime);
+    if (!reference) continue;
+    const at = new Date(reference).getTime() + context.inactiveDays * DAY_MS;
+    if (Number.isFinite(at) && at > context.now.getTime() && (earliest === null || at < earliest)) earliest = at;
+  }
+  return earliest === null ? null : new Date(earliest);
+}
 
 export function contactFromUser(
   user: MsUser,
@@ -487,15 +673,8 @@ export function contactFromUser(
   const primary = user.mail?.trim() || user.userPrincipalName;
   const aliases = (user.proxyAddresses ?? []).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5));
   const mailbox = context.mailboxes.get(user.userPrincipalName.trim().toLowerCase());
-  const activity = user.signInActivity ?? null;
-  // Prefer the last *successful* sign-in (interactive attempts include failures).
-  const lastSignInAt = dateOnly(activity?.lastSuccessfulSignInDateTime) ?? dateOnly(activity?.lastSignInDateTime) ?? dateOnly(activity?.lastNonInteractiveSignInDateTime);
-  let inactive: boolean | null = null;
-  if (context.signInAvailable && user.accountEnabled !== false) {
-    const threshold = context.now.getTime() - context.inactiveDays * 86_400_000;
-    const reference = lastSignInAt ?? dateOnly(user.createdDateTime);
-    inactive = reference ? new Date(reference).getTime() < threshold : lastSignInAt === null;
-  }
+  const lastSignInAt = lastSignInOf(user);
+  const inactive = isInactive(user, context);
   const licenses = (user.assignedLicenses ?? []).map((l) => ({ skuId: l.skuId, name: context.skuNames.get(l.skuId.toLowerCase()) ?? licenseDisplayName(l.skuId) }));
   return {
     microsoftUserId: user.id,

@@ -190,6 +190,47 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     expect(await contactsOf()).toEqual([]);
   });
 
+  async function createOrganizationsSetting(on: boolean) {
+    await ctx.database.db.updateTable('integrations').set({ settings: jsonb({ createOrganizations: on }) }).where('id', '=', integration.id).execute();
+    integration = await ctx.database.db.selectFrom('integrations').selectAll().where('id', '=', integration.id).executeTakeFirstOrThrow();
+  }
+  const organizationCount = async () => Number((await ctx.database.db.selectFrom('organizations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const organizationDecision = () =>
+    ctx.database.db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenant.id).where('kind', '=', 'organization').executeTakeFirstOrThrow();
+
+  it('waits for a technician instead of creating an organization when the tenant only resembles one', async () => {
+    await createOrganizationsSetting(true);
+    // Two organizations with the tenant's name: a suggestion each, no match.
+    await ctx.database.db.updateTable('organizations').set({ name: 'Contoso', domains: [] }).where('id', '=', organizationId).execute();
+    await ctx.database.db.insertInto('organizations').values({ name: 'Contoso', domains: [] }).execute();
+    const before = await organizationCount();
+    const { result, runId } = await sync();
+    expect(await organizationCount()).toBe(before);
+    expect(await organizationDecision()).toMatchObject({ state: 'suggested', target_id: null });
+    expect(result.writes.created).toBe(0);
+    expect(result.decisions.pending).toBe(4);
+    expect((await readSyncLog(ctx.database.db, runId)).map((l) => l.code)).toContain('organization_suggested');
+    await sync();
+    expect(await organizationCount()).toBe(before);
+  });
+
+  it('creates an organization for a tenant that resembles none, only when the integration says so', async () => {
+    await ctx.database.db.updateTable('organizations').set({ name: 'Someone Else', domains: [] }).where('id', '=', organizationId).execute();
+    const before = await organizationCount();
+    await sync();
+    expect(await organizationCount()).toBe(before);
+    expect(await organizationDecision()).toMatchObject({ state: 'unmatched' });
+
+    await createOrganizationsSetting(true);
+    const { result } = await sync();
+    expect(await organizationCount()).toBe(before + 1);
+    const decision = await organizationDecision();
+    expect(decision).toMatchObject({ state: 'matched', rule: 'created' });
+    const created = await ctx.database.db.selectFrom('organizations').selectAll().where('id', '=', decision.target_id!).executeTakeFirstOrThrow();
+    expect(created).toMatchObject({ name: 'Contoso', domains: ['contoso.com', 'contoso.onmicrosoft.com'] });
+    expect(result.writes.created).toBe(3);
+  });
+
   it('excludes members of excluded groups and users outside the synced domains', async () => {
     await ctx.database.db
       .updateTable('integrations')
