@@ -1,0 +1,269 @@
+// The real `docsync demo` (embedded database, Microsoft emulator, web UI, worker and schedule in
+// one child process) driven in Debian's Chromium the way a technician would use it: nothing is
+// seeded and nothing plays the worker here — what the page shows is what the demo did.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOTS = path.resolve('test-results/screenshots');
+/** Deadlines on what the page shows; the demo's whole first sync takes a second or two. */
+const START_DEADLINE_MS = 60_000;
+const SYNC_DEADLINE_MS = 45_000;
+const STOP_DEADLINE_MS = 20_000;
+
+interface DemoLogin {
+  url: string;
+  username: string;
+  password: string;
+}
+
+interface TenantRow {
+  id: string;
+  displayName: string;
+  state: string;
+  health: string;
+}
+
+interface UserRow {
+  userId: string;
+  displayName: string;
+  decision: string;
+  accountEnabled: boolean | null;
+  contact: { id: string; name: string } | null;
+}
+
+interface Overlay {
+  accountEnabled: boolean | null;
+  lastSignInAt: string | null;
+  licenses: Array<{ name: string }>;
+  mailbox: { storageUsedBytes: number | null } | null;
+}
+
+/** Starts the demo and resolves with its first stdout line (the login), or rejects with what it printed. */
+function startDemo(dataDir: string, stderr: string[]): Promise<{ child: ChildProcessWithoutNullStreams; login: DemoLogin }> {
+  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir], { cwd: path.resolve('.'), stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stderr.setEncoding('utf8');
+  // Kept for the failure message only; the demo logs JSON lines.
+  child.stderr.on('data', (chunk: string) => {
+    stderr.push(chunk);
+    if (stderr.length > 400) stderr.splice(0, stderr.length - 400);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo printed no login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)), START_DEADLINE_MS);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited (${code ?? signal}) before printing its login:\n${stderr.join('').slice(-4000)}`));
+    });
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        resolve({ child, login: JSON.parse(line) as DemoLogin });
+      } catch {
+        reject(new Error(`the demo's first stdout line is not JSON: ${line.slice(0, 300)}`));
+      }
+    });
+  });
+}
+
+async function stopDemo(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
+  let dataRoot: string;
+  let userDataDir: string;
+  let demo: ChildProcessWithoutNullStreams;
+  let login: DemoLogin;
+  let browser: BrowserContext;
+  let page: Page;
+  const demoStderr: string[] = [];
+  const cspViolations: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    dataRoot = mkdtempSync(path.join(tmpdir(), 'docsync-demo-e2e-'));
+    ({ child: demo, login } = await startDemo(path.join(dataRoot, 'data'), demoStderr));
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
+    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1366, height: 900 } });
+    browser.setDefaultTimeout(15_000);
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, START_DEADLINE_MS + 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (demo) expect(await stopDemo(demo)).toBe(0);
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+  }, STOP_DEADLINE_MS + 10_000);
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `demo-${name}.png`), fullPage: true });
+  const api = async <T>(url: string): Promise<T> => {
+    const response = await page.request.get(`${login.url}${url}`);
+    expect(response.status(), url).toBe(200);
+    return (await response.json()) as T;
+  };
+  /** Waits until the run page shows a finished run (the live view reloads the page when it ends). */
+  async function waitForRunToFinish(): Promise<string> {
+    await page.locator('section[aria-label="Run status"]:not([data-live-run])').waitFor({ timeout: SYNC_DEADLINE_MS });
+    return (await page.locator('[data-field="status"]').textContent())!.trim();
+  }
+
+  it('a technician signs in, decides matches, reads the overlay, syncs, reads the log and signs out', async () => {
+    // Sign in with the login the demo printed.
+    await page.goto(`${login.url}/organizations`);
+    expect(page.url()).toContain('/sign-in');
+    await page.getByLabel('Username or email').fill(login.username);
+    await page.getByLabel('Password').fill(login.password);
+    await shot('01-sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${login.url}/organizations`);
+
+    // The demo queues a first sync at start: watch it finish (its real worker runs it).
+    await page.getByRole('link', { name: 'Sync runs' }).click();
+    await page.locator('table tbody tr a').first().click();
+    await page.waitForURL(/\/sync-runs\/[0-9a-f-]{36}$/);
+    expect(['succeeded', 'partial']).toContain(await waitForRunToFinish());
+
+    // Organizations: accept a suggestion.
+    await page.getByRole('link', { name: 'Organizations ↔ tenants' }).click();
+    await shot('02-organizations');
+    const suggested = page.locator('tr[data-tenant]', { has: page.getByRole('button', { name: /^Accept/ }) }).first();
+    const suggestedTenantId = (await suggested.getAttribute('data-tenant'))!;
+    const suggestion = (await suggested.locator('td').nth(4).locator('li bdi').first().textContent())!;
+    await suggested.getByRole('button', { name: /^Accept/ }).click();
+    await page.getByText('Suggestion accepted.').waitFor();
+    const accepted = page.locator(`tr[data-tenant="${suggestedTenantId}"]`);
+    await expect(accepted.locator('.badge').first().textContent()).resolves.toBe('matched');
+    await expect(accepted.locator('td').nth(4).innerText()).resolves.toContain(suggestion);
+
+    // Contacts of a healthy matched tenant: resolve a review if the demo made one, else change a match.
+    const tenants = (await api<{ items: TenantRow[] }>('/api/tenants?state=matched&pageSize=200')).items;
+    const healthy = tenants.find((t) => t.health === 'ok' && t.id !== suggestedTenantId);
+    expect(healthy, 'a matched tenant whose last sync read everything').toBeDefined();
+    await page.locator(`tr[data-tenant="${healthy!.id}"]`).getByRole('link', { name: 'Contacts' }).click();
+    await page.getByRole('heading', { level: 1, name: `Contacts of ${healthy!.displayName}` }).waitFor();
+    await shot('03-contacts');
+    const users = (await api<{ items: UserRow[]; counts: Record<string, number> }>(`/api/tenants/${healthy!.id}/users?pageSize=200`));
+    if ((users.counts.review ?? 0) > 0) {
+      const review = users.items.find((u) => u.decision === 'review')!;
+      const row = page.locator(`tr[data-user="${review.userId}"]`);
+      await row.getByRole('button', { name: /^Match / }).first().click();
+      await page.getByText('Review resolved.').waitFor();
+      await expect(page.locator(`tr[data-user="${review.userId}"] .badge`).first().textContent()).resolves.toBe('match');
+    } else {
+      // The demo's documentation has no two contacts of one name, so no review: change a match.
+      const matched = users.items.filter((u) => u.decision === 'match' && u.contact);
+      const [user, other] = [matched[0]!, matched[1]!];
+      const row = page.locator(`tr[data-user="${user.userId}"]`);
+      const picker = row.getByRole('combobox', { name: /Choose a contact/ });
+      await picker.fill(other.contact!.name.slice(0, 4));
+      const option = row.locator(`datalist option[value^=${JSON.stringify(other.contact!.name)}]`).first();
+      await option.waitFor({ state: 'attached' });
+      await picker.fill((await option.getAttribute('value'))!);
+      await row.getByRole('button', { name: 'Change match' }).click();
+      await page.getByText('Contact chosen.').waitFor();
+      const changed = page.locator(`tr[data-user="${user.userId}"]`);
+      await expect(changed.locator('td').nth(4).innerText()).resolves.toContain(other.contact!.name);
+      await expect(changed.locator('td').nth(2).innerText()).resolves.toContain('match');
+    }
+
+    // The Microsoft overlay of an enabled, licensed user with a mailbox.
+    let overlayUser: UserRow | undefined;
+    for (const u of users.items.filter((x) => x.accountEnabled)) {
+      const detail = await api<{ overlay: Overlay }>(`/api/tenants/${healthy!.id}/users/${encodeURIComponent(u.userId)}`);
+      if (detail.overlay.licenses.length && detail.overlay.mailbox && detail.overlay.lastSignInAt) {
+        overlayUser = u;
+        break;
+      }
+    }
+    expect(overlayUser, 'an enabled user with licenses, a mailbox and a sign-in').toBeDefined();
+    await page.goto(`${login.url}/tenants/${healthy!.id}/contacts?search=${encodeURIComponent(overlayUser!.displayName)}`);
+    await page.locator(`tr[data-user="${overlayUser!.userId}"] td a`).first().click();
+    await page.getByRole('heading', { name: 'Microsoft overlay' }).waitFor();
+    const overlay = page.locator('dl.overlay');
+    const field = (label: string) => overlay.locator(`dt:text-is("${label}") + dd`);
+    await expect(field('Account').innerText()).resolves.toBe('enabled');
+    await expect(field('Last sign-in').locator('time').count()).resolves.toBe(1);
+    const licenses = await field('Licenses').locator('li').allInnerTexts();
+    expect(licenses.length).toBeGreaterThan(0);
+    // Friendly names ("Microsoft 365 Business Premium"), not SKU ids or part numbers.
+    for (const license of licenses) expect(license).toMatch(/^[A-Z][A-Za-z0-9 .()+-]* [A-Za-z0-9 .()+-]+$/);
+    await expect(field('Mailbox').innerText()).resolves.toMatch(/^\d+(\.\d)? (B|KB|MB|GB|TB) used/);
+    await shot('04-contact-overlay');
+
+    for (const [name, url] of [
+      ['05-configurations', `/tenants/${healthy!.id}/configurations`],
+      ['06-licenses', `/tenants/${healthy!.id}/licenses`],
+    ] as const) {
+      await page.goto(`${login.url}${url}`);
+      await shot(name);
+    }
+
+    // Sync now on the integration: the demo's worker picks it up; the live view follows it to the end.
+    await page.getByRole('link', { name: 'Integrations' }).click();
+    await shot('07-integrations');
+    const integrationRow = page.locator('table tbody tr').first();
+    await integrationRow.getByRole('button', { name: /^Sync now/ }).click();
+    await page.waitForURL(/\/sync-runs\/[0-9a-f-]{36}$/);
+    const runUrl = page.url();
+    await shot('08-sync-run-live');
+    const status = await waitForRunToFinish();
+    expect(['succeeded', 'partial']).toContain(status);
+    expect(page.url()).toBe(runUrl);
+    await expect(page.locator('[data-field="startedAt"] time').count()).resolves.toBe(1);
+    await expect(page.locator('[data-field="finishedAt"] time').count()).resolves.toBe(1);
+    const perTenant = page.locator('table', { has: page.locator('caption', { hasText: 'Per-tenant runs' }) });
+    expect(await perTenant.locator('tbody tr').count()).toBeGreaterThan(0);
+    await shot('09-sync-run-finished');
+
+    // The log of a tenant whose sync was partial (or failed) says what to do.
+    const troubled = perTenant.locator('tbody tr', { has: page.locator('.badge.state-partial, .badge.state-failed') }).first();
+    expect(await troubled.count(), `a partial or failed tenant in ${status} run`).toBe(1);
+    await troubled.locator('a').first().click();
+    await page.getByRole('heading', { level: 1, name: /^Sync of / }).waitFor();
+    const log = page.locator('tbody[data-log] tr');
+    const withAction = log.filter({ has: page.locator('td:nth-child(6):not(:empty)') });
+    expect(await withAction.count()).toBeGreaterThan(0);
+    const action = (await withAction.first().locator('td').nth(5).innerText()).trim();
+    expect(action.length).toBeGreaterThan(10);
+    await shot('10-tenant-sync-log');
+
+    // The integration's tenants with their health and what to do, and a tenant docsync cannot read.
+    await page.getByRole('link', { name: 'Integrations' }).click();
+    await page.locator('table tbody tr a').first().click();
+    await shot('11-integration');
+    const inactive = (await api<{ items: TenantRow[] }>('/api/tenants?pageSize=200')).items.find((t) => t.health === 'failing');
+    if (inactive) {
+      await page.goto(`${login.url}/tenants/${inactive.id}/contacts`);
+      await shot('12-failing-tenant');
+    }
+
+    await page.goto(`${login.url}/sync-runs`);
+    await shot('13-sync-runs');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in$/);
+    await page.goto(`${login.url}/organizations`);
+    expect(page.url()).toContain('/sign-in');
+
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
