@@ -78,8 +78,20 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
     workerId,
     fillSlots,
     async drain(drainOptions = {}) {
+      const { runId } = drainOptions;
+      // With a run to wait for (`docsync sync`, demo --once), stop taking work once it has
+      // ended: the command exits, and the rest of the queue is the workers' to do.
+      const targetEnded = async () => {
+        if (!runId) return false;
+        const run = await getRun(deps.db, runId);
+        return !run || !['queued', 'running'].includes(run.status);
+      };
       for (;;) {
         try {
+          if (await targetEnded()) {
+            await Promise.allSettled([...running]);
+            return;
+          }
           await fillSlots();
         } catch (error) {
           // The database restarting is no reason to abandon the tenants in hand (they wait for
@@ -92,9 +104,8 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
           await Promise.race(running);
           continue;
         }
-        if (!drainOptions.runId) return;
-        const run = await getRun(deps.db, drainOptions.runId);
-        if (!run || !['queued', 'running'].includes(run.status)) return;
+        if (!runId) return;
+        if (await targetEnded()) return;
         // Retries wait for their backoff; look again shortly.
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }

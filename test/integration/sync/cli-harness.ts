@@ -118,6 +118,16 @@ export async function until<T>(what: string, condition: () => Promise<T | undefi
   }
 }
 
+/** Adds what the given processes printed to a failure, so a stuck child explains itself. */
+export async function explained<T>(work: Promise<T>, ...processes: DocsyncProcess[]): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    const output = processes.map((p) => `--- docsync pid ${p.pid}\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`).join('\n');
+    throw new Error(`${(error as Error).message}\n${output}`);
+  }
+}
+
 /** A GDAP integration connected to the emulator's partner, its tenants discovered. */
 export async function connectEmulatedPartner(ctx: AppContext, emulator: RunningEmulator): Promise<string> {
   const microsoft = createSyncMicrosoft(ctx);
