@@ -2,7 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
-import { getIntegration, integrationTenants, listIntegrations, secretExpiryNotices, type IntegrationSummary } from '../services/integrations.ts';
+import { getIntegration, integrationTenants, listIntegrations, secretExpiryNotices, type IntegrationSummary, type TenantHealthRow } from '../services/integrations.ts';
+import { tenantStatuses } from '../services/tenant-status.ts';
 import { listRuns, runDetail, type RunView } from '../services/sync-requests.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
@@ -32,10 +33,17 @@ function connectLink(i: IntegrationSummary, principal: Parameters<typeof can>[0]
 
 function runRow(r: RunView): SafeHtml {
   const pct = r.progress.total > 0 ? Math.round((100 * r.progress.done) / r.progress.total) : 0;
-  return html`<tr><td><a href="/sync-runs/${r.id}">${when(r.createdAt)}</a></td><td>${r.tenantName ? html`${name(r.tenantName)}` : name(r.integrationName ?? r.integrationId)}<br><span class="muted">${r.tenantName ? 'one tenant' : 'whole integration'}</span></td><td>${r.trigger}${r.requestedBy ? html` <span class="muted">by <bdi>${r.requestedBy}</bdi></span>` : ''}</td>
+  return html`<tr><td><a href="/sync-runs/${r.id}">${when(r.createdAt)}</a></td><td>${r.tenantName ? html`<a href="/sync-runs/${r.id}">${name(r.tenantName)}</a>` : name(r.integrationName ?? r.integrationId)}<br><span class="muted">${r.tenantName ? 'one tenant' : 'whole integration'}</span></td><td>${r.trigger}${r.requestedBy ? html` <span class="muted">by <bdi>${r.requestedBy}</bdi></span>` : ''}</td>
   <td>${badge('state', r.status)}${r.status === 'running' ? html`<br><progress max="100" value="${pct}" aria-label="Progress">${pct}%</progress>` : ''}</td>
   <td class="num">${r.counts.created}</td><td class="num">${r.counts.updated}</td><td class="num">${r.counts.unchanged}</td><td class="num">${r.counts.flagged}</td><td class="num">${r.counts.failed}</td><td>${r.summary ?? ''}</td></tr>`;
 }
+
+/** What a finished status means for the technician (the log below says what exactly). */
+const STATUS_MEANING: Partial<Record<string, string>> = {
+  partial: 'Partial: what docsync could read was synced, but some data could not be read. The warnings in the log below say what was left out and what to do; the data read before is kept.',
+  failed: 'Failed: nothing was changed where the sync failed. The errors in the log below say why and what to do.',
+  cancelled: 'Cancelled: the run was stopped before it finished; nothing it had not reached was changed.',
+};
 
 const RUN_HEAD = html`<thead><tr><th scope="col">Requested</th><th scope="col">What</th><th scope="col">Trigger</th><th scope="col">Status</th><th scope="col" class="num">Created</th><th scope="col" class="num">Updated</th><th scope="col" class="num">Unchanged</th><th scope="col" class="num">Flagged</th><th scope="col" class="num">Failed</th><th scope="col">Summary</th></tr></thead>`;
 
@@ -77,6 +85,13 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     const principal = requirePrincipal(request);
     const i = await getIntegration(deps, request.params.id);
     const tenants = await integrationTenants(deps.db, i.id, request.query.page, request.query.pageSize);
+    const rows = tenants.items.length ? await deps.db.selectFrom('tenants').selectAll().where('id', 'in', tenants.items.map((t) => t.id)).execute() : [];
+    const statuses = await tenantStatuses(deps.db, rows, ctx.clock.now());
+    const whatToDo = (t: TenantHealthRow) => {
+      const problems = statuses.get(t.id)?.problems ?? [];
+      if (problems.length === 0) return t.health === 'unknown' ? html`<span class="muted">Not synced yet: use "Sync now".</span>` : '';
+      return html`<ul class="todo">${problems.slice(0, 3).map((p) => html`<li>${p.message}${p.action ? html`<br><strong>→ ${p.action}</strong>` : ''}</li>`)}</ul>${problems.length > 3 ? html`<a href="/tenants/${t.id}/contacts">${problems.length - 3} more</a>` : ''}`;
+    };
     const admin = can(principal, 'administrator');
     const s = i.settings;
     const check = (field: string, label: string, on: boolean) => html`<div><label><input type="checkbox" name="${field}" data-group="settings"${on ? html` checked` : ''}${admin ? '' : html` disabled`}> ${label}</label></div>`;
@@ -103,7 +118,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
       tenants.total === 0
         ? emptyState('No tenants discovered yet.', 'Connect the integration and run a sync: docsync then lists every customer tenant it may read.')
         : html`<table><caption class="visually-hidden">Tenants of this integration</caption><thead><tr><th scope="col">Tenant</th><th scope="col">Health</th><th scope="col">Relationship</th><th scope="col">Last sync</th><th scope="col">What to do</th><th scope="col">Actions</th></tr></thead><tbody>
-      ${tenants.items.map((t) => html`<tr><td><a href="/tenants/${t.id}/contacts">${name(t.displayName)}</a></td><td>${badge('health', t.health)}</td><td>${t.relationshipStatus ?? '—'}${t.relationshipEndAt ? html`<br><span class="muted">ends ${when(t.relationshipEndAt)}</span>` : ''}</td><td>${when(t.lastSyncAt)}</td><td>${t.action ?? ''}</td>
+      ${tenants.items.map((t) => html`<tr><td><a href="/tenants/${t.id}/contacts">${name(t.displayName)}</a></td><td>${badge('health', t.health)}</td><td>${t.relationshipStatus ?? '—'}${t.relationshipEndAt ? html`<br><span class="muted">ends ${when(t.relationshipEndAt)}</span>` : ''}</td><td>${when(t.lastSyncAt)}</td><td>${whatToDo(t)}</td>
       <td>${can(principal, 'technician') ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span></button>` : ''}</td></tr>`)}
       </tbody></table>${pager(`/integrations/${i.id}`, {}, request.query.page, request.query.pageSize, tenants.total)}`
     }`;
@@ -122,11 +137,12 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     const principal = requirePrincipal(request);
     const { run, tenants, log } = await runDetail(deps.db, request.params.id, null, 1000);
     const live = run.status === 'queued' || run.status === 'running';
-    const body = html`<p><a href="/sync-runs">← Sync runs</a></p><h1>Sync of ${name(run.tenantName ?? run.integrationName ?? run.integrationId)}</h1>
+    const body = html`<p><a href="/sync-runs">← Sync runs</a>${run.parentRunId ? html` · <a href="/sync-runs/${run.parentRunId}">← the whole sync of ${name(run.integrationName ?? run.integrationId)}</a>` : ''}</p><h1>Sync of ${name(run.tenantName ?? run.integrationName ?? run.integrationId)}</h1>
     <section ${live ? html`data-live-run="/api/sync-runs/${run.id}" data-log-after="${log.at(-1)?.id ?? ''}"` : ''} aria-label="Run status">
       <p>Status: <strong data-field="status">${run.status}</strong> <span class="muted" data-field="phase">${run.phase ?? ''}</span> · requested ${when(run.createdAt)} by ${run.requestedBy ?? run.trigger} · started <span data-field="startedAt">${when(run.startedAt, 'not yet')}</span> · finished <span data-field="finishedAt">${when(run.finishedAt, 'not yet')}</span></p>
       ${live ? html`<p><label for="run-progress">Progress</label> <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">${run.progress.done} of ${run.progress.total}</progress> <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span></p>` : ''}
-      ${run.status === 'queued' ? html`<p class="muted" data-when-queued>Waiting for a worker to pick this run up (<code>docsync worker</code>).</p>` : ''}
+      ${run.status === 'queued' ? html`<p class="muted" data-when-queued>Waiting for a worker to pick this run up: workers look for new runs every few seconds. If it stays queued, check that a worker is running (<code>docsync worker</code>, or <code>docsync serve</code>/<code>demo</code> with its built-in worker).</p>` : ''}
+      ${STATUS_MEANING[run.status] ? html`<p>${STATUS_MEANING[run.status]}</p>` : ''}
       <ul class="counts"><li><span>created <strong data-field="created">${run.counts.created}</strong></span></li><li><span>updated <strong data-field="updated">${run.counts.updated}</strong></span></li><li><span>unchanged <strong data-field="unchanged">${run.counts.unchanged}</strong></span></li><li><span>flagged <strong data-field="flagged">${run.counts.flagged}</strong></span></li><li><span>failed <strong data-field="failed">${run.counts.failed}</strong></span></li><li><span>Graph requests <strong data-field="graphRequests">${run.counts.graphRequests}</strong></span></li><li><span>throttled <strong data-field="throttled">${run.counts.throttled}</strong></span></li></ul>
       ${run.summary ? html`<p>${run.summary}</p>` : ''}
     </section>

@@ -13,6 +13,8 @@ import { bytes, html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams, Uuid } from '../schemas.ts';
+import { tenantStatus, type TenantStatus } from '../services/tenant-status.ts';
+import { tenantEmptyState, tenantStatusBanner } from './tenant-status-view.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -37,9 +39,10 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
   </div>`;
 }
 
-function tenantTabs(tenantRowId: string, current: 'contacts' | 'configurations' | 'licenses', principal: Principal): SafeHtml {
+function tenantTabs(tenantRowId: string, current: 'contacts' | 'configurations' | 'licenses', principal: Principal, status: TenantStatus): SafeHtml {
   const tab = (key: typeof current, label: string) => html`<li><a href="/tenants/${tenantRowId}/${key}"${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
   return html`<nav aria-label="Tenant"><ul class="tabs">${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}</ul></nav>
+  ${tenantStatusBanner(status)}
   ${can(principal, 'technician') ? html`<p><button class="secondary" data-api="POST /api/tenants/${tenantRowId}/sync" data-follow data-done="Sync queued.">Sync this tenant now</button></p>` : ''}`;
 }
 
@@ -99,7 +102,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             : html`<table><caption class="visually-hidden">Tenants and their organizations</caption><thead><tr><th scope="col">Tenant</th><th scope="col">State</th><th scope="col">Rule</th><th scope="col" class="num">Score</th><th scope="col">Organization / suggestions</th><th scope="col">Actions</th></tr></thead><tbody>
         ${result.items.map(
           (t) => html`<tr data-tenant="${t.id}"><td>${name(t.displayName)}<br><span class="muted">${t.defaultDomain ?? ''}</span><br><a href="/tenants/${t.id}/contacts">Contacts</a> · <a href="/tenants/${t.id}/configurations">Devices</a> · <a href="/tenants/${t.id}/licenses">Licenses</a></td>
-          <td>${badge('state', t.state)}${t.decidedByTechnician ? html`<br><span class="muted">by a technician</span>` : ''}</td><td>${t.rule ?? '—'}</td><td class="num">${score(t.score)}</td>
+          <td>${badge('state', t.state)}${t.decidedByTechnician ? html`<br><span class="muted">by a technician</span>` : ''}${t.health === 'failing' || t.health === 'warning' ? html`<br>${badge('health', t.health)}${t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''}` : ''}</td><td>${t.rule ?? '—'}</td><td class="num">${score(t.score)}</td>
           <td>${t.organizationName ? name(t.organizationName) : t.suggestions.length ? html`<ol>${t.suggestions.map((s) => html`<li>${name(s.name)} <span class="muted">${s.score.toFixed(2)}</span></li>`)}</ol>` : html`<span class="muted">no suggestion</span>`}</td>
           <td>${tenantActions(t, principal)}</td></tr>`,
         )}</tbody></table>${pager('/organizations', { ...filter }, filter.page, filter.pageSize, result.total)}`
@@ -116,14 +119,16 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const tenant = await getTenant(db, request.params.id);
       const q = request.query;
       const filter = { decision: (q.decision || undefined) as (typeof DECISIONS)[number] | undefined, search: q.search || undefined, page: q.page, pageSize: q.pageSize };
-      const result = await listTenantUsers(db, tenant.id, filter);
-      const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'contacts', principal)}
+      const [result, status] = await Promise.all([listTenantUsers(db, tenant.id, filter), tenantStatus(db, tenant, ctx.clock.now())]);
+      const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'contacts', principal, status)}
       <ul class="counts" aria-label="Users by decision">${DECISIONS.filter((d) => result.counts[d]).map((d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`)}</ul>
       <form class="filters" method="get" role="search"><div><label for="c-search">Search</label><input id="c-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="name, UPN or mail"></div>
       <div><label for="c-decision">Decision</label><select id="c-decision" name="decision"><option value="">any</option>${DECISIONS.map((d) => html`<option value="${d}"${filter.decision === d ? html` selected` : ''}>${d}</option>`)}</select></div><div><button type="submit">Filter</button></div></form>
       ${
         result.total === 0
-          ? emptyState(filter.decision || filter.search ? 'No user fits these filters.' : 'No users synced from this tenant yet.', filter.decision || filter.search ? html`<a href="/tenants/${tenant.id}/contacts">Clear the filters</a>.` : 'Match the tenant to an organization, then sync it: its users and their contact decisions appear here.')
+          ? filter.decision || filter.search
+            ? emptyState('No user fits these filters.', html`<a href="/tenants/${tenant.id}/contacts">Clear the filters</a>.`)
+            : tenantEmptyState(status, 'users', 'users', { title: 'The last sync found no users to document.', next: html`Check what the integration syncs (guests, disabled accounts, domains, excluded groups) on the <a href="/integrations/${tenant.integration_id}">integration's page</a>.` })
           : html`<table><caption class="visually-hidden">Users and their contacts</caption><thead><tr><th scope="col">User</th><th scope="col">Account</th><th scope="col">Decision</th><th scope="col">Rule</th><th scope="col">Contact / candidates</th><th scope="col">Actions</th></tr></thead><tbody>
         ${result.items.map(
           (u) => html`<tr data-user="${u.userId}"><td><a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br><span class="muted">${u.userPrincipalName ?? ''}</span></td>
@@ -143,7 +148,12 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
-      const u = await tenantUserDetail(db, ctx.clock, inactiveDays, tenant.id, request.params.userId);
+      const [u, status] = await Promise.all([tenantUserDetail(db, ctx.clock, inactiveDays, tenant.id, request.params.userId), tenantStatus(db, tenant, ctx.clock.now())]);
+      // Why a part of the overlay is missing, when the last sync says so (concealed reports, no Intune…).
+      const unread = (resource: string, extra: string[] = []) => {
+        const p = status.problems.find((x) => x.code.startsWith(`${resource}_`) || extra.includes(x.code));
+        return p ? html`<span class="muted">not read in the last sync: ${p.message}${p.action ? html`. What to do: ${p.action}` : ''}</span>` : null;
+      };
       const o = u.overlay;
       const body = html`<p><a href="/tenants/${tenant.id}/contacts">← Contacts of ${name(tenant.display_name)}</a></p>
       <h1>${name(u.displayName)}</h1>
@@ -154,8 +164,8 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         <dt>Inactive</dt><dd>${o.inactive === null ? html`<span class="muted">unknown</span>` : o.inactive ? html`${badge('state', 'review')} no sign-in for ${inactiveDays} days` : 'no'}</dd>
         <dt>Last password change</dt><dd>${when(o.lastPasswordChangeAt, 'unknown')}</dd>
         <dt>Licenses</dt><dd>${o.licenses.length ? html`<ul>${o.licenses.map((l) => html`<li>${l.name}</li>`)}</ul>` : 'none'}</dd>
-        <dt>Mailbox</dt><dd>${o.mailbox ? html`${bytes(o.mailbox.storageUsedBytes)} used${o.mailbox.quotaBytes ? html` of ${bytes(o.mailbox.quotaBytes)}` : ''}, ${o.mailbox.itemCount ?? '—'} items, last activity ${o.mailbox.lastActivityDate ?? 'unknown'}${o.mailbox.hasArchive ? ', archive on' : ''}` : html`<span class="muted">no mailbox report</span>`}</dd>
-        <dt>Devices</dt><dd>${o.devices.length ? html`<ul>${o.devices.map((d) => html`<li>${name(d.name)} — ${d.operatingSystem ?? ''}, ${d.complianceState ?? 'compliance unknown'}, last check-in ${when(d.lastCheckInAt)}</li>`)}</ul>` : 'none'}</dd>
+        <dt>Mailbox</dt><dd>${o.mailbox ? html`${bytes(o.mailbox.storageUsedBytes)} used${o.mailbox.quotaBytes ? html` of ${bytes(o.mailbox.quotaBytes)}` : ''}, ${o.mailbox.itemCount ?? '—'} items, last activity ${o.mailbox.lastActivityDate ?? 'unknown'}${o.mailbox.hasArchive ? ', archive on' : ''}` : (unread('mailboxes', ['reports_concealed']) ?? html`<span class="muted">no mailbox in the usage report</span>`)}</dd>
+        <dt>Devices</dt><dd>${o.devices.length ? html`<ul>${o.devices.map((d) => html`<li>${name(d.name)} — ${d.operatingSystem ?? ''}, ${d.complianceState ?? 'compliance unknown'}, last check-in ${when(d.lastCheckInAt)}</li>`)}</ul>` : (unread('devices') ?? 'none')}</dd>
       </dl></section>
       <section aria-labelledby="decision-title"><h2 id="decision-title">Contact decision</h2><p>${badge('state', u.decision)} ${u.rule ? html`rule <strong>${u.rule}</strong>` : ''} ${u.reason ? html`<span class="muted">— ${u.reason}</span>` : ''}</p>
       <p>${u.contact ? html`Contact: ${name(u.contact.name)} <span class="muted">${u.contact.emails.join(', ')}</span>` : u.candidates.length ? 'Candidates:' : 'No contact yet.'}</p>
@@ -171,12 +181,14 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
-      const result = await listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page: request.query.page, pageSize: request.query.pageSize });
-      const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'configurations', principal)}
+      const [result, status] = await Promise.all([listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page: request.query.page, pageSize: request.query.pageSize }), tenantStatus(db, tenant, ctx.clock.now())]);
+      const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'configurations', principal, status)}
       <form class="filters" method="get" role="search"><div><label for="d-search">Search</label><input id="d-search" name="search" type="search" value="${request.query.search ?? ''}" maxlength="200" placeholder="device name or serial"></div><div><button type="submit">Filter</button></div></form>
       ${
         result.total === 0
-          ? emptyState('No Intune devices synced from this tenant yet.', 'Devices appear after a sync, once the tenant is matched to an organization and docsync may read Intune (DeviceManagementManagedDevices.Read.All).')
+          ? request.query.search
+            ? emptyState('No device fits this search.', html`<a href="/tenants/${tenant.id}/configurations">Clear the search</a>.`)
+            : tenantEmptyState(status, 'devices', 'Intune devices', { title: 'This tenant has no Intune-managed devices.', next: 'Devices enrolled in Intune appear here after the next sync, each with its configuration and the contact of its primary user.' })
           : html`<table><caption class="visually-hidden">Intune devices</caption><thead><tr><th scope="col">Device</th><th scope="col">Serial</th><th scope="col">OS</th><th scope="col">Compliance</th><th scope="col">Last check-in</th><th scope="col">Decision</th><th scope="col">Configuration</th><th scope="col">Related contact</th></tr></thead><tbody>
         ${result.items.map((d) => html`<tr><td>${name(d.name)}<br><span class="muted">${d.primaryUser ?? ''}</span></td><td>${d.serialNumber ?? '—'}</td><td>${d.operatingSystem ?? '—'}</td><td>${d.complianceState ?? '—'}</td><td>${when(d.lastCheckInAt)}</td><td>${badge('state', d.decision)} ${d.rule ?? ''}</td><td>${d.configuration ? name(d.configuration.name) : '—'}</td><td>${d.relatedContact ? name(d.relatedContact.name) : '—'}</td></tr>`)}
         </tbody></table>${pager(`/tenants/${tenant.id}/configurations`, { search: request.query.search }, request.query.page, request.query.pageSize, result.total)}`
@@ -188,23 +200,24 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
   app.get('/tenants/:id/licenses', { config: { access: 'signedIn', page: true }, schema: { params: IdParams } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await getTenant(db, request.params.id);
-    const l = await tenantLicenses(db, ctx.clock, inactiveDays, tenant.id);
-    const body = html`<h1>Licenses of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'licenses', principal)}
+    const [l, status] = await Promise.all([tenantLicenses(db, ctx.clock, inactiveDays, tenant.id), tenantStatus(db, tenant, ctx.clock.now())]);
+    const anyFree = l.skus.some((s) => s.free);
+    const body = html`<h1>Licenses of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'licenses', principal, status)}
     ${
       l.skus.length === 0
-        ? emptyState('No licenses synced from this tenant yet.', 'Licenses (subscribed SKUs) appear after the next sync of this tenant.')
+        ? tenantEmptyState(status, 'licenses', 'licenses', { title: 'This tenant has no subscriptions.', next: 'Its subscribed licenses (SKUs) appear here after the next sync once it buys any.' })
         : html`<table><caption>Subscribed licenses</caption><thead><tr><th scope="col">License</th><th scope="col">Status</th><th scope="col" class="num">Bought</th><th scope="col" class="num">Assigned</th><th scope="col" class="num">Unused</th></tr></thead><tbody>
-      ${l.skus.map((s) => html`<tr><td>${s.name}${s.partNumber ? html` <span class="muted">${s.partNumber}</span>` : ''}</td><td>${s.capabilityStatus ?? '—'}</td><td class="num">${s.total}</td><td class="num">${s.assigned}</td><td class="num">${s.available > 0 ? html`<strong>${s.available}</strong>` : '0'}</td></tr>`)}
-      </tbody><tfoot><tr><th scope="row">All licenses</th><td></td><td class="num">${l.totals.total}</td><td class="num">${l.totals.assigned}</td><td class="num">${l.totals.available}</td></tr></tfoot></table>`
+      ${l.skus.map((s) => html`<tr${s.free ? html` class="free"` : ''}><td>${s.name}${s.partNumber ? html` <span class="muted">${s.partNumber}</span>` : ''}${s.free ? html` <span class="badge state-skip">free or trial</span>` : ''}</td><td>${s.capabilityStatus ?? '—'}</td><td class="num">${s.total}</td><td class="num">${s.assigned}</td><td class="num">${s.available > 0 && !s.free ? html`<strong>${s.available}</strong>` : s.available}</td></tr>`)}
+      </tbody><tfoot><tr><th scope="row">Paid licenses${anyFree ? html` <span class="muted">(free and trial ones left out)</span>` : ''}</th><td></td><td class="num">${l.totals.total}</td><td class="num">${l.totals.assigned}</td><td class="num">${l.totals.available}</td></tr></tfoot></table>`
     }
-    <h2>Licensed users without a sign-in for ${l.inactiveDays} days</h2>
+    ${!status.active || status.neverSynced ? '' : html`<h2>Licensed users without a sign-in for ${l.inactiveDays} days</h2>
     ${
       !l.signInActivityAvailable
         ? emptyState('Sign-in activity is not available for this tenant.', 'It needs Entra ID P1 in the tenant and the AuditLog.Read.All permission for docsync.')
         : l.inactiveLicensedUsers.length === 0
           ? html`<p>None: every licensed user signed in within ${l.inactiveDays} days.</p>`
           : html`<table><thead><tr><th scope="col">User</th><th scope="col">Last sign-in</th><th scope="col">Licenses</th></tr></thead><tbody>${l.inactiveLicensedUsers.map((u) => html`<tr><td><a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br><span class="muted">${u.userPrincipalName ?? ''}</span></td><td>${when(u.lastSignInAt, 'never')}</td><td>${u.licenses.join(', ')}</td></tr>`)}</tbody></table>`
-    }`;
+    }`}`;
     return sendPage(reply, 200, layout({ title: `Licenses of ${tenant.display_name.slice(0, 80)}`, principal, section: 'organizations', body }));
   });
 };

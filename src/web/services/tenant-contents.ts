@@ -285,7 +285,8 @@ export async function listTenantDevices(db: Db, tenantRowId: string, filter: { s
 }
 
 export interface LicenseSummary {
-  skus: Array<{ skuId: string; partNumber: string | null; name: string; capabilityStatus: string | null; total: number; assigned: number; available: number; suspended: number; warning: number }>;
+  skus: Array<{ skuId: string; partNumber: string | null; name: string; capabilityStatus: string | null; total: number; assigned: number; available: number; suspended: number; warning: number; free: boolean }>;
+  /** Paid licenses only: free and trial SKUs (thousands of "bought" units of Power Automate Free) are no cost. */
   totals: { total: number; assigned: number; available: number };
   inactiveLicensedUsers: Array<{ userId: string; displayName: string; userPrincipalName: string | null; lastSignInAt: string | null; licenses: string[] }>;
   signInActivityAvailable: boolean;
@@ -296,6 +297,11 @@ export interface LicenseSummary {
  * Licenses per tenant: subscribedSku prepaidUnits.enabled = bought (total), consumedUnits =
  * assigned, the difference = unused (https://learn.microsoft.com/graph/api/resources/subscribedsku).
  */
+/** Free, trial and self-service SKUs, by Microsoft's own naming (e.g. FLOW_FREE "Microsoft Power Automate Free", POWERAPPS_VIRAL "… Trial"). */
+export function isFreeLicense(name: string, partNumber: string | null): boolean {
+  return /\b(free|trial|exploratory|for developer)\b/i.test(name) || /(FREE|VIRAL|TRIAL|EXPLORATORY)/i.test(partNumber ?? '');
+}
+
 export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantRowId: string): Promise<LicenseSummary> {
   await getTenant(db, tenantRowId);
   const rows = await db.selectFrom('ms_subscribed_skus').select(['sku_id', 'data']).where('tenant_id', '=', tenantRowId).where('removed_at', 'is', null).execute();
@@ -306,10 +312,11 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
       const total = num(prepaid.enabled) ?? 0;
       const assigned = num(data.consumedUnits) ?? 0;
       const partNumber = str(data.skuPartNumber);
-      return { skuId: r.sku_id, partNumber, name: licenseDisplayName(r.sku_id, partNumber), capabilityStatus: str(data.capabilityStatus), total, assigned, available: Math.max(0, total - assigned), suspended: num(prepaid.suspended) ?? 0, warning: num(prepaid.warning) ?? 0 };
+      const name = licenseDisplayName(r.sku_id, partNumber);
+      return { skuId: r.sku_id, partNumber, name, capabilityStatus: str(data.capabilityStatus), total, assigned, available: Math.max(0, total - assigned), suspended: num(prepaid.suspended) ?? 0, warning: num(prepaid.warning) ?? 0, free: isFreeLicense(name, partNumber) };
     })
-    .sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
-  const totals = skus.reduce((t, s) => ({ total: t.total + s.total, assigned: t.assigned + s.assigned, available: t.available + s.available }), { total: 0, assigned: 0, available: 0 });
+    .sort((a, b) => Number(a.free) - Number(b.free) || b.total - a.total || a.name.localeCompare(b.name));
+  const totals = skus.filter((s) => !s.free).reduce((t, s) => ({ total: t.total + s.total, assigned: t.assigned + s.assigned, available: t.available + s.available }), { total: 0, assigned: 0, available: 0 });
 
   const now = clock.now();
   const threshold = new Date(now.getTime() - inactiveDays * DAY_MS).toISOString();
