@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningEmulator } from '../../../src/emulator/index.ts';
 import type { AppContext } from '../../../src/context.ts';
-import { createSyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
+import { createSyncMicrosoft, type SyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = path.join(PROJECT_ROOT, 'bin', 'docsync.js');
@@ -128,9 +128,13 @@ export async function explained<T>(work: Promise<T>, ...processes: DocsyncProces
   }
 }
 
-/** A GDAP integration connected to the emulator's partner, its tenants discovered. */
-export async function connectEmulatedPartner(ctx: AppContext, emulator: RunningEmulator): Promise<string> {
-  const microsoft = createSyncMicrosoft(ctx);
+/**
+ * A GDAP integration connected to the emulator's partner, its tenants discovered, and each
+ * tenant already documented as an organization of the same name and domain (as an MSP that
+ * used IT Glue before docsync would have it), so every tenant's users become contacts.
+ */
+export async function connectEmulatedPartner(ctx: AppContext, emulator: RunningEmulator, options: { microsoft?: SyncMicrosoft } = {}): Promise<string> {
+  const microsoft = options.microsoft ?? createSyncMicrosoft(ctx);
   const c = emulator.credentials;
   const { id } = await microsoft.integrations.create({
     kind: 'gdap',
@@ -138,9 +142,13 @@ export async function connectEmulatedPartner(ctx: AppContext, emulator: RunningE
     tenantId: c.partnerTenantId,
     clientId: c.clientId,
     clientSecret: c.clientSecret,
-    settings: { createOrganizations: true },
   });
   await microsoft.integrations.storeRefreshToken(id, c.refreshToken);
   await microsoft.discovery.discover(id);
+  const db = ctx.database.db;
+  const tenants = await db.selectFrom('tenants').select(['display_name', 'default_domain']).where('integration_id', '=', id).execute();
+  for (const t of tenants) {
+    await db.insertInto('organizations').values({ name: t.display_name, domains: t.default_domain ? [t.default_domain.toLowerCase()] : [] }).execute();
+  }
   return id;
 }

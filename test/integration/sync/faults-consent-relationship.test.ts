@@ -9,6 +9,7 @@ import { createSyncMicrosoft, type SyncMicrosoft } from '../../../src/sync/micro
 import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
+import { connectEmulatedPartner } from './cli-harness.ts';
 
 describe('a customer tenant loses docsync access between runs', () => {
   let emulator: RunningEmulator;
@@ -24,12 +25,7 @@ describe('a customer tenant loses docsync access between runs', () => {
       overrides: { clock },
     });
     const microsoft = newProcess();
-    const c = emulator.credentials;
-    integrationId = (
-      await microsoft.integrations.create({ kind: 'gdap', name: 'Emulated partner', tenantId: c.partnerTenantId, clientId: c.clientId, clientSecret: c.clientSecret, settings: { createOrganizations: true } })
-    ).id;
-    await microsoft.integrations.storeRefreshToken(integrationId, c.refreshToken);
-    await microsoft.discovery.discover(integrationId);
+    integrationId = await connectEmulatedPartner(ctx, emulator, { microsoft });
     // Some emulated customers are partial by nature (no Intune, concealed reports): none fails.
     const first = await syncAll();
     expect(first.children.map((c) => c.status).filter((s) => s !== 'succeeded' && s !== 'partial')).toEqual([]);

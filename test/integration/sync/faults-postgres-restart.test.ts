@@ -18,6 +18,7 @@ import { createSyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
+import { connectEmulatedPartner } from './cli-harness.ts';
 
 const DEVICES = '/v1.0/deviceManagement/managedDevices*';
 
@@ -50,12 +51,7 @@ describe('Postgres restarts in the middle of a sync run', () => {
     const log = pino({ level: 'warn' }, { write: (line: string) => void workerLog.push(line) });
     ctx = await createContext(config, { database, log, clock });
     const microsoft = createSyncMicrosoft(ctx, { sleep: async (ms) => void (now += ms) });
-    const c = emulator.credentials;
-    integrationId = (
-      await microsoft.integrations.create({ kind: 'gdap', name: 'Emulated partner', tenantId: c.partnerTenantId, clientId: c.clientId, clientSecret: c.clientSecret, settings: { createOrganizations: true } })
-    ).id;
-    await microsoft.integrations.storeRefreshToken(integrationId, c.refreshToken);
-    await microsoft.discovery.discover(integrationId);
+    integrationId = await connectEmulatedPartner(ctx, emulator, { microsoft });
   });
   afterAll(async () => {
     await ctx?.close();

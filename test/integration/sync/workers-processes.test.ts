@@ -133,13 +133,17 @@ describe('docsync worker processes', () => {
     // The emulator holds every Graph call for this tenant HOLD_MS before answering it. One sync
     // after another: a process's first call is held HOLD_MS after the previous sync's last call
     // was answered. Two syncs at once: calls of two processes are held at the same moment.
-    const HOLD_MS = 600;
+    const HOLD_MS = 800;
     emulator.control.faults.add({ server: 'graph', tenant: tenant.tenant_id, action: { kind: 'delay', ms: HOLD_MS } });
     const earlier = (await db().selectFrom('sync_runs').select('id').where('tenant_id', '=', tenant.id).execute()).map((r) => r.id);
     const watchedFrom = graphCalls.length;
 
-    // An operator's `docsync sync --tenant` gets there first; while it syncs, the schedule and the
-    // UI's "sync now" queue the same tenant and both workers go for it.
+    // The workers stop on SIGTERM (finishing what they hold), so that an operator's
+    // `docsync sync --tenant` surely gets there first; while it syncs, two fresh workers start,
+    // and the schedule and the UI's "sync now" queue the same tenant.
+    const running = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    for (const w of running) w.child.kill('SIGTERM');
+    expect(await explained(Promise.all(running.map((w) => w.exited)), ...running)).toEqual(running.map(() => 0));
     const cli = startDocsync(['sync', '--tenant', tenant.tenant_id], env);
     workers.push(cli);
     await explained(
@@ -149,6 +153,8 @@ describe('docsync worker processes', () => {
       }),
       cli,
     );
+    startWorker();
+    startWorker();
     await enqueueIntegrationRun(db(), { integrationId, trigger: 'schedule', now: new Date() });
     await enqueueTenantRun(db(), { integrationId, tenantId: tenant.id, trigger: 'manual', now: new Date() });
     expect(await explained(cli.exited, cli)).toBe(0);
