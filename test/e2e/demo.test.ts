@@ -89,6 +89,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
   let browser: BrowserContext;
   let page: Page;
   const demoStderr: string[] = [];
+  let changedMatch: { tenantId: string; userId: string; contactId: string } | undefined;
+  let syncNowRunId: string | undefined;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
 
@@ -167,8 +169,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
       await row.getByRole('button', { name: /^Match / }).first().click();
       await page.getByText('Review resolved.').waitFor();
       await expect(page.locator(`tr[data-user="${review.userId}"] .badge`).first().textContent()).resolves.toBe('match');
-    } else {
-      // The demo's documentation has no two contacts of one name, so no review: change a match.
+    }
+    {
+      // The demo's documentation has no two contacts of one name, so no review case: change a match too.
       const matched = users.items.filter((u) => u.decision === 'match' && u.contact);
       const [user, other] = [matched[0]!, matched[1]!];
       const row = page.locator(`tr[data-user="${user.userId}"]`);
@@ -182,6 +185,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
       const changed = page.locator(`tr[data-user="${user.userId}"]`);
       await expect(changed.locator('td').nth(4).innerText()).resolves.toContain(other.contact!.name);
       await expect(changed.locator('td').nth(2).innerText()).resolves.toContain('match');
+      changedMatch = { tenantId: healthy!.id, userId: user.userId, contactId: other.contact!.id };
     }
 
     // The Microsoft overlay of an enabled, licensed user with a mailbox.
@@ -223,6 +227,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     await integrationRow.getByRole('button', { name: /^Sync now/ }).click();
     await page.waitForURL(/\/sync-runs\/[0-9a-f-]{36}$/);
     const runUrl = page.url();
+    syncNowRunId = runUrl.split('/').at(-1)!;
     await shot('08-sync-run-live');
     const status = await waitForRunToFinish();
     expect(['succeeded', 'partial']).toContain(status);
@@ -266,4 +271,22 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  // KNOWN BUG (src/docs/contacts.ts, E2): the sync writes the new contact's microsoft_user_id
+  // without clearing it on the contact the user was linked to before, so the next sync of that
+  // tenant fails on contacts_microsoft_user_unique ("an error inside docsync") and the change is
+  // never applied. `it.fails` keeps the suite green while the bug stands: when this turns red, the
+  // bug is fixed — make it a plain `it`.
+  it.fails("applies a technician's changed match at the next sync of the tenant", async () => {
+    expect(changedMatch && syncNowRunId).toBeTruthy();
+    // The first test signed out: sign in again through the API (same browser context, same cookie jar).
+    const signedIn = await page.request.post(`${login.url}/api/session`, { data: { username: login.username, password: login.password } });
+    expect(signedIn.status()).toBe(200);
+    const detail = await api<{ tenants: Array<{ id: string; tenantId: string | null; status: string }>; log: Array<{ tenantId: string | null; code: string; message: string }> }>(`/api/sync-runs/${syncNowRunId}`);
+    const tenantRun = detail.tenants.find((t) => t.tenantId === changedMatch!.tenantId);
+    expect(tenantRun?.status).not.toBe('failed');
+    expect(detail.log.filter((l) => l.tenantId === changedMatch!.tenantId && l.code === 'internal_error')).toEqual([]);
+    const user = await api<{ decision: string; contact: { id: string } | null }>(`/api/tenants/${changedMatch!.tenantId}/users/${encodeURIComponent(changedMatch!.userId)}`);
+    expect(user).toMatchObject({ decision: 'match', contact: { id: changedMatch!.contactId } });
+  });
 });
