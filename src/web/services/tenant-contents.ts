@@ -126,7 +126,11 @@ export async function tenantUserDetail(db: Db, clock: Clock, inactiveDays: numbe
   const data = (user.data ?? {}) as Record<string, unknown>;
   const ids = [decision?.target_id, ...(Array.isArray(decision?.candidates) ? decision!.candidates : [])].filter((x): x is string => typeof x === 'string');
   const contacts = await contactsById(db, ids);
-  const contactRow = decision?.target_id ? await db.selectFrom('contacts').select(['microsoft_overlay']).where('id', '=', decision.target_id).executeTakeFirst() : undefined;
+  // The contact's stored overlay describes the user the sync last linked it to: after a technician
+  // changes the match, that is another user until the next sync, so it is only used when it is this one's.
+  const contactRow = decision?.target_id
+    ? await db.selectFrom('contacts').select(['microsoft_overlay']).where('id', '=', decision.target_id).where('microsoft_user_id', '=', userId).executeTakeFirst()
+    : undefined;
   const upn = str(data.userPrincipalName);
   const mailbox = upn ? await db.selectFrom('ms_mailboxes').select('data').where('tenant_id', '=', tenantRowId).where(sql`lower(user_principal_name)`, '=', upn.toLowerCase()).executeTakeFirst() : undefined;
   const devices = await db.selectFrom('ms_managed_devices').select(['device_id', 'data']).where('tenant_id', '=', tenantRowId).where(sql`data->>'userId'`, '=', userId).where('removed_at', 'is', null).orderBy('device_id').limit(100).execute();
