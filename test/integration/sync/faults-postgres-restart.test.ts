@@ -1,7 +1,7 @@
 // Postgres restarting in the middle of a sync run (pg_ctl -m fast: sessions terminated, open
 // transactions rolled back), on a Postgres server of this file's own so the restart touches no
-// other suite. The emulator holds one tenant's device listing open (a delay fault) so the
-// restart lands mid-tenant, not between tenants. Either the tenant completes, or it fails with
+// other suite. The emulator holds one tenant's first Graph call (a delay fault) so the restart
+// lands mid-tenant, not between tenants. Either the tenant completes, or it fails with
 // a log line that says so and the next attempt repairs it; never a duplicate or a deletion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -19,8 +19,6 @@ import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
 import { connectEmulatedPartner } from './cli-harness.ts';
-
-const DEVICES = '/v1.0/deviceManagement/managedDevices*';
 
 describe('Postgres restarts in the middle of a sync run', () => {
   let server: PostgresServer;
@@ -78,24 +76,31 @@ describe('Postgres restarts in the middle of a sync run', () => {
     }
   }
 
-  /** Resolves once the tenant's run is fetching devices (the held Graph call is in flight). */
-  const fetchingDevices = (runId: string, tenantRowId: string) =>
-    until('the tenant to reach its device listing', async () => {
-      const child = (await childRuns(db(), runId)).find((c) => c.tenant_id === tenantRowId);
-      return child?.status === 'running' && child.phase === 'devices' ? child : undefined;
-    });
+  /** Holds the tenant's next Graph call for `ms`; resolves (with its run) once the call is held. */
+  async function holdNextGraphCall(runId: string, tenant: { id: string; tenant_id: string }, ms: number) {
+    const rule = emulator.control.faults.add({ server: 'graph', tenant: tenant.tenant_id, count: 1, action: { kind: 'delay', ms } });
+    return {
+      held: () =>
+        until('the tenant\'s Graph call to be held', async () => {
+          if (emulator.control.faults.list().some((r) => r.id === rule.id)) return undefined;
+          const child = (await childRuns(db(), runId)).find((c) => c.tenant_id === tenant.id);
+          return child?.status === 'running' ? child : undefined;
+        }),
+    };
+  }
 
   const noDuplicates = (rows: Array<{ tenant_id: string | null; microsoft_user_id: string | null }>) => {
     const keys = rows.filter((r) => r.microsoft_user_id).map((r) => `${r.tenant_id}:${r.microsoft_user_id}`);
     expect(new Set(keys).size).toBe(keys.length);
   };
 
-  it('completes the run when Postgres is back before the tenant next writes', async () => {
+  it('completes the run when Postgres is back before the tenant next touches it', async () => {
     const victim = await tenantNamed('Contoso, Ltd.');
-    emulator.control.faults.add({ server: 'graph', tenant: victim.tenant_id, endpoint: DEVICES, count: 1, action: { kind: 'delay', ms: 4000 } });
     const runId = await enqueueIntegrationRun(db(), { integrationId, trigger: 'manual', now: clock.now() });
+    // Held long enough for the restart (usually about a second) to be over before it answers.
+    const hold = await holdNextGraphCall(runId, victim, 6000);
     const draining = worker().drain({ runId });
-    await fetchingDevices(runId, victim.id);
+    await hold.held();
     await server.restart();
     await draining;
 
@@ -115,13 +120,13 @@ describe('Postgres restarts in the middle of a sync run', () => {
     // A user added in Microsoft since the last run: the retry must document her exactly once.
     const victim = await tenantNamed('Contoso Health');
     emulator.world.addUser(victim.tenant_id, { displayName: 'Rita Restart', givenName: 'Rita', surname: 'Restart' });
-    emulator.control.faults.add({ server: 'graph', tenant: victim.tenant_id, endpoint: DEVICES, count: 1, action: { kind: 'delay', ms: 2500 } });
     now += 2 * 3_600_000;
     const runId = await enqueueIntegrationRun(db(), { integrationId, trigger: 'manual', now: clock.now() });
+    const hold = await holdNextGraphCall(runId, victim, 2500);
     const draining = worker().drain();
-    const inFlight = await fetchingDevices(runId, victim.id);
+    const inFlight = await hold.held();
     await server.stopFast();
-    // The held device listing returns into a database that is gone; the runner says it waits.
+    // The held call returns into a database that is gone; the runner says it waits for it.
     await until('the worker to notice the database is gone', () => workerLog.some((l) => l.includes('the database went away')));
     await server.start();
     await draining;

@@ -1,5 +1,5 @@
 // `docsync worker` as real processes sharing one Postgres queue, against the emulator:
-//  - a worker killed with SIGKILL in the middle of a tenant: once its lease has run out another
+//  - a worker killed with SIGKILL while it syncs a tenant: once its lease has run out another
 //    worker picks the tenant up and finishes it, with no duplicate contacts;
 //  - two workers and manual triggers (the UI's queued row and `docsync sync --tenant`) racing for
 //    one tenant: Microsoft never sees two processes syncing that tenant at the same time.
@@ -45,7 +45,7 @@ describe('docsync worker processes', () => {
       ...childSettings(ctx, emulator, ctx.database.url!),
       DOCSYNC_SYNC_LEASE_SECONDS: LEASE_SECONDS,
       DOCSYNC_SYNC_CONCURRENCY: 2,
-      DOCSYNC_LOG_LEVEL: 'warn',
+      DOCSYNC_LOG_LEVEL: 'info',
     });
   });
   afterAll(async () => {
@@ -55,9 +55,11 @@ describe('docsync worker processes', () => {
     await emulator?.close();
   });
 
-  function startWorker(): DocsyncProcess {
+  /** Starts `docsync worker` and resolves once it says it is taking work. */
+  async function startWorker(): Promise<DocsyncProcess> {
     const worker = startDocsync(['worker'], env);
     workers.push(worker);
+    await worker.waitForOutput(/docsync worker started/);
     return worker;
   }
 
@@ -72,27 +74,27 @@ describe('docsync worker processes', () => {
 
   it('picks a tenant up again after its worker is killed with SIGKILL mid-sync, without duplicate contacts', async () => {
     const victim = await tenantNamed('Contoso, Ltd.');
-    // The emulator holds the device listing open, so the kill lands mid-tenant (users staged,
-    // documentation not yet written).
-    const hold = emulator.control.faults.add({ server: 'graph', tenant: victim.tenant_id, endpoint: '/v1.0/deviceManagement/managedDevices*', count: 1, action: { kind: 'delay', ms: 60_000 } });
+    // The emulator holds the tenant's first Graph call, so the kill lands while the tenant is
+    // being synced (claimed, leased, Microsoft being read).
+    const hold = emulator.control.faults.add({ server: 'graph', tenant: victim.tenant_id, count: 1, action: { kind: 'delay', ms: 60_000 } });
     const runId = await enqueueTenantRun(db(), { integrationId, tenantId: victim.id, trigger: 'manual', now: new Date() });
-    const doomed = startWorker();
+    const doomed = await startWorker();
     await explained(
-      until('the first worker to be fetching devices', async () => {
+      until('the first worker to be syncing the tenant', async () => {
+        const held = !emulator.control.faults.list().some((rule) => rule.id === hold.id);
         const run = await runRow(runId);
-        return run.status === 'running' && run.phase === 'devices' && run.lease_owner?.includes(`:${doomed.pid}:`);
+        return held && run.status === 'running' && run.lease_owner?.includes(`:${doomed.pid}:`);
       }),
       doomed,
     );
 
     doomed.child.kill('SIGKILL');
     expect(await doomed.exited).toBe('SIGKILL');
-    emulator.control.faults.remove(hold.id);
     const orphaned = await runRow(runId);
     expect(orphaned.status).toBe('running');
     const leaseEnd = orphaned.lease_expires_at!;
 
-    const survivor = startWorker();
+    const survivor = await startWorker();
     const finished = await explained(
       until('the tenant to be synced by the second worker', async () => {
         const run = await runRow(runId);
@@ -119,7 +121,7 @@ describe('docsync worker processes', () => {
 
   it('never lets two workers and a manual trigger sync one tenant at once', async () => {
     const tenant = await tenantNamed('Fabrikam, Inc.');
-    while (workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length < 2) startWorker();
+    while (workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length < 2) await startWorker();
     // Documented once before the race, so what the race adds is plain to see.
     const first = await enqueueTenantRun(db(), { integrationId, tenantId: tenant.id, trigger: 'manual', now: new Date() });
     await explained(
@@ -153,8 +155,7 @@ describe('docsync worker processes', () => {
       }),
       cli,
     );
-    startWorker();
-    startWorker();
+    await Promise.all([startWorker(), startWorker()]);
     await enqueueIntegrationRun(db(), { integrationId, trigger: 'schedule', now: new Date() });
     await enqueueTenantRun(db(), { integrationId, tenantId: tenant.id, trigger: 'manual', now: new Date() });
     expect(await explained(cli.exited, cli)).toBe(0);
