@@ -24,3 +24,7 @@ export async function createOrganization(db: Db, input: { name: string; domains:
     .executeTakeFirstOrThrow();
   return row.id;
 }
+
+export async function organizationExists(db: Db, id: string): Promise<boolean> {
+  return (await db.selectFrom('organizations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}

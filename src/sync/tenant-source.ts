@@ -98,8 +98,23 @@ export interface GraphCounters {
   throttled: number;
 }
 
+/** What one tenant run will read, known before it starts (see TenantSource.prepare). */
+export interface TenantReadPlan {
+  /** 'full': a full listing (starts a new change feed); otherwise the stored deltaLink. */
+  users: 'full' | { deltaLink: string };
+  /** The usage reports are due (admin/reportSettings is read first). */
+  reports: boolean;
+}
+
 export interface TenantSource {
   readonly counters: GraphCounters;
+  /**
+   * Optional: fetch the small reads of this run ahead, together (Graph: one $batch for
+   * organization, domains, subscribedSkus, reportSettings, the change feed's first page and the
+   * signInActivity probe). The methods below then answer from it; anything the batch could not
+   * answer cleanly is read on its own when asked, with that path's retries and errors.
+   */
+  prepare?(plan: TenantReadPlan): Promise<void>;
   organization(): Promise<{ displayName: string | null; domains: MsDomain[] }>;
   /** Every user (paged to the end), with signInActivity when the tenant allows it. */
   listUsers(): Promise<FullUserListing>;

@@ -21,7 +21,7 @@ import {
   type GraphUser,
 } from '../matching/index.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
-import { organizationsForMatching, createOrganization } from '../docs/organizations.ts';
+import { organizationsForMatching, createOrganization, organizationExists } from '../docs/organizations.ts';
 import {
   contactsOfOrganization,
   createContacts,
@@ -127,16 +127,20 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   // Organization and domains first: if even this fails the tenant is unreachable, and the
   // error goes up to the runner (the tenant run fails, nothing was changed).
   await progress('organization');
-  const organization = await source.organization();
-
-  // Users: the change feed when we have a link and the daily full listing is not due.
-  await progress('users');
   const now = () => clock.now();
+  // Users: the change feed when we have a link and the daily full listing is not due.
   const fullDue =
     input.fullListing === true ||
     !tenant.delta_link ||
     !tenant.last_full_sync_at ||
     now().getTime() - new Date(tenant.last_full_sync_at).getTime() >= deps.config.sync.fullResyncIntervalHours * 3_600_000;
+  // Microsoft refreshes usage reports once a day and allows 14 report requests per 10 minutes:
+  // read them at most every REPORT_INTERVAL_HOURS; the staged rows stay in between.
+  const reportsDue = !tenant.reports_fetched_at || now().getTime() - new Date(tenant.reports_fetched_at).getTime() >= REPORT_INTERVAL_HOURS * 3_600_000;
+  await source.prepare?.({ users: fullDue ? 'full' : { deltaLink: tenant.delta_link! }, reports: reportsDue });
+  const organization = await source.organization();
+
+  await progress('users');
   let usersListed = false;
   const fullListing = async () => {
     const listing = await resource('users', () => source.listUsers());
@@ -185,9 +189,6 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   }
 
   await progress('mailboxes');
-  // Microsoft refreshes usage reports once a day and allows 14 report requests per 10 minutes:
-  // read them at most every REPORT_INTERVAL_HOURS; the staged rows stay in between.
-  const reportsDue = !tenant.reports_fetched_at || now().getTime() - new Date(tenant.reports_fetched_at).getTime() >= REPORT_INTERVAL_HOURS * 3_600_000;
   const concealed = reportsDue ? await resource('mailboxes', () => source.reportNamesConcealed()) : undefined;
   if (concealed === true) {
     failedResources.push('mailboxes');
@@ -380,9 +381,13 @@ async function decideOrganization(
   const { tenant, stored } = input;
   // Linked by a technician or an earlier sync: the engine's `linked` rule.
   const linkedTo = stored?.state === 'matched' && stored.target_id ? stored.target_id : null;
+  // A linked tenant needs no index of every organization (nor its fuzzy suggester): only proof
+  // that its organization still exists.
+  if (linkedTo && (await organizationExists(deps.db, linkedTo))) return { tenantId: tenant.tenant_id, state: 'matched', organizationId: linkedTo, rule: 'linked', suggestions: [] };
   const organizations = await organizationsForMatching(deps.db);
   const decision = matchOrganization(
-    { id: tenant.tenant_id, displayName: input.organization.displayName, organizationId: linkedTo, domains: input.organization.domains.map(toGraphDomain) },
+    // (linked to an organization that is gone: match again)
+    { id: tenant.tenant_id, displayName: input.organization.displayName, organizationId: null, domains: input.organization.domains.map(toGraphDomain) },
     indexOrganizations(organizations),
   );
   // Only a tenant that resembles no organization at all gets one created: a suggestion means an
