@@ -32,7 +32,7 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
     ${t.state === 'suggested' && top ? html`<button data-api="POST /api/tenants/${t.id}/accept" data-body="${JSON.stringify({ organizationId: top.organizationId })}" data-done="Suggestion accepted.">Accept<span class="visually-hidden"> ${top.name} for ${t.displayName.slice(0, 200)}</span></button>` : ''}
     <label class="visually-hidden" for="${pickId}">Choose an organization for ${t.displayName.slice(0, 200)}</label>
     <input id="${pickId}" list="${pickId}-list" data-typeahead="/api/organizations" placeholder="Choose organization…" size="18" autocomplete="off"><datalist id="${pickId}-list"></datalist>
-    <button class="secondary" data-api="POST /api/tenants/${t.id}/choose" data-pick="${pickId}" data-done="Organization chosen.">Choose<span class="visually-hidden"> organization</span></button>
+    <button class="secondary" data-api="POST /api/tenants/${t.id}/choose" data-pick="${pickId}" data-done="Organization chosen.">${t.state === 'matched' ? 'Change' : 'Choose'}<span class="visually-hidden"> organization</span></button>
     ${t.state !== 'matched' ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/create-organization" data-done="Organization created.">Create organization</button>` : ''}
     ${t.state !== 'ignored' ? html`<button class="danger" data-api="POST /api/tenants/${t.id}/ignore" data-done="Tenant ignored.">Ignore</button>` : ''}
     ${t.decidedByTechnician ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/undo" data-done="Undone.">Undo</button>` : ''}
