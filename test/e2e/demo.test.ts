@@ -2,7 +2,8 @@
 // one child process) driven in Debian's Chromium the way a technician would use it: nothing is
 // seeded and nothing plays the worker here — what the page shows is what the demo did.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +17,7 @@ const SCREENSHOTS = path.resolve('test-results/screenshots');
 const START_DEADLINE_MS = 60_000;
 const SYNC_DEADLINE_MS = 45_000;
 const STOP_DEADLINE_MS = 20_000;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface DemoLogin {
   url: string;
@@ -115,6 +117,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
   }, STOP_DEADLINE_MS + 10_000);
 
+  /** Serious or critical axe-core violations on the current page (ids and first targets). */
+  async function axe(): Promise<string[]> {
+    await page.evaluate(axeSource);
+    return (await page.evaluate(
+      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
+    )) as string[];
+  }
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `demo-${name}.png`), fullPage: true });
   const api = async <T>(url: string): Promise<T> => {
     const response = await page.request.get(`${login.url}${url}`);
@@ -146,6 +155,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     // Organizations: accept a suggestion.
     await page.getByRole('link', { name: 'Organizations ↔ tenants' }).click();
     await shot('02-organizations');
+    expect(await axe()).toEqual([]);
     const suggested = page.locator('tr[data-tenant]', { has: page.getByRole('button', { name: /^Accept/ }) }).first();
     const suggestedTenantId = (await suggested.getAttribute('data-tenant'))!;
     const suggestion = (await suggested.locator('td').nth(4).locator('li bdi').first().textContent())!;
@@ -237,6 +247,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     const perTenant = page.locator('table', { has: page.locator('caption', { hasText: 'Per-tenant runs' }) });
     expect(await perTenant.locator('tbody tr').count()).toBeGreaterThan(0);
     await shot('09-sync-run-finished');
+    expect(await axe()).toEqual([]);
 
     // The log of a tenant whose sync was partial (or failed) says what to do.
     const troubled = perTenant.locator('tbody tr', { has: page.locator('.badge.state-partial, .badge.state-failed') }).first();
@@ -270,10 +281,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     await page.getByRole('link', { name: 'Integrations' }).click();
     await page.locator('table tbody tr a').first().click();
     await shot('12-integration');
+    expect(await axe()).toEqual([]);
     const inactive = (await api<{ items: TenantRow[] }>('/api/tenants?pageSize=200')).items.find((t) => t.health === 'failing');
     if (inactive) {
       await page.goto(`${login.url}/tenants/${inactive.id}/contacts`);
       await shot('13-failing-tenant');
+      expect(await axe()).toEqual([]);
     }
 
     await page.goto(`${login.url}/sync-runs`);
