@@ -163,8 +163,9 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
       return make(
         'gdap_role_missing',
         tenantScope,
-        `the GDAP service account cannot sign in to tenant ${tenant}`,
-        `the GDAP service account is not in a security group with a role in tenant ${tenant}'s relationship: add the group to an active GDAP relationship's access assignments in Partner Center (or renew the relationship)`,
+        // Microsoft documents no separate code for an expired relationship: it is the same 50020.
+        `the GDAP service account has no access to tenant ${tenant}: its GDAP relationship is no longer active, or gives the account's security group no role`,
+        `the GDAP service account is not in a security group with a role in tenant ${tenant}'s relationship: renew the relationship in Partner Center if it expired, otherwise add the group to the active relationship's access assignments`,
       );
     case 50173:
     case 70043:
