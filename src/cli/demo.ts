@@ -149,6 +149,7 @@ async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationI
   const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.concurrency });
   const schedule = startSchedule({
     db: ctx.database.db,
+    secrets: ctx.secrets,
     log: ctx.log,
     clock: ctx.clock,
     retentionDays: ctx.config.sync.runRetentionDays,

@@ -26,6 +26,7 @@ export async function worker(argv: string[]): Promise<number> {
   const syncWorker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency });
   const schedule = startSchedule({
     db: ctx.database.db,
+    secrets: ctx.secrets,
     log: ctx.log,
     clock: ctx.clock,
     retentionDays: config.sync.runRetentionDays,

@@ -61,6 +61,7 @@ export interface SecretReminder {
   thresholdDays: number;
   daysLeft: number;
   message: string;
+  action: string;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -213,8 +214,9 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
           daysLeft,
           message:
             daysLeft === 0
-              ? `the client secret of integration "${view.name}" has expired: create a new secret in the Entra admin center and paste its Value into the integration`
-              : `the client secret of integration "${view.name}" expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${expiresAt.toISOString().slice(0, 10)}): create a new secret in the Entra admin center and paste its Value into the integration`,
+              ? `the client secret of integration "${view.name}" has expired`
+              : `the client secret of integration "${view.name}" expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${expiresAt.toISOString().slice(0, 10)})`,
+          action: "create a new secret in the Entra admin center and paste its Value (not its Secret ID) into the integration's settings",
         });
       }
       return reminders;

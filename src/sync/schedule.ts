@@ -6,7 +6,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../context.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import { createIntegrationStore } from '../microsoft/integrations.ts';
 import { enqueueIntegrationRun, pruneRuns } from './runs.ts';
+import { writeSyncLog } from './sync-log.ts';
 
 type Db = Kysely<Database>;
 
@@ -53,20 +56,54 @@ export async function enqueueScheduledRuns(db: Db, now: Date): Promise<string[]>
   return ids;
 }
 
-export async function onScheduleTick(deps: { db: Db; log: Logger; clock: Clock; retentionDays: number; owner: string }): Promise<string[]> {
+type TickDeps = { db: Db; secrets: SecretBox; log: Logger; clock: Clock; retentionDays: number; owner: string };
+
+export async function onScheduleTick(deps: TickDeps): Promise<string[]> {
   const now = deps.clock.now();
   if (!(await claimScheduleSlot(deps.db, { slotAt: slotOf(now), owner: deps.owner }))) return [];
   const ids = await enqueueScheduledRuns(deps.db, now);
   const pruned = await pruneRuns(deps.db, { now, retentionDays: deps.retentionDays });
+  await remindExpiringSecrets(deps);
   deps.log.info({ runs: ids.length, pruned }, 'scheduled sync queued');
   return ids;
+}
+
+/**
+ * Client secrets expire (at most two years in Entra): 30 and 7 days ahead, and once expired,
+ * the integration's newest sync run carries a warning with what to do (issue 5). Each
+ * threshold is said once; pasting a new secret starts the count again.
+ */
+async function remindExpiringSecrets(deps: TickDeps): Promise<void> {
+  const store = createIntegrationStore(deps);
+  for (const reminder of await store.dueSecretReminders()) {
+    const expired = reminder.thresholdDays === 0;
+    deps.log.warn({ integrationId: reminder.integration.id, daysLeft: reminder.daysLeft }, reminder.message);
+    const run = await deps.db
+      .selectFrom('sync_runs')
+      .select('id')
+      .where('integration_id', '=', reminder.integration.id)
+      .where('tenant_id', 'is', null)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (run) {
+      await writeSyncLog(deps.db, run.id, {
+        tenantId: null,
+        level: expired ? 'error' : 'warning',
+        code: expired ? 'client_secret_expired' : 'client_secret_expiring',
+        message: reminder.message,
+        action: reminder.action,
+      });
+    }
+    await store.markSecretReminderSent(reminder.integration.id, reminder.thresholdDays);
+  }
 }
 
 export interface ScheduleHandle {
   stop(): Promise<void>;
 }
 
-export function startSchedule(deps: { db: Db; log: Logger; clock: Clock; retentionDays: number; owner: string; expression: string; onQueued?: () => void }): ScheduleHandle {
+export function startSchedule(deps: TickDeps & { expression: string; onQueued?: () => void }): ScheduleHandle {
   const task = cron.schedule(deps.expression, async () => {
     try {
       const ids = await onScheduleTick(deps);
