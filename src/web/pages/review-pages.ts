@@ -161,7 +161,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         <dt>User principal name</dt><dd>${o.userPrincipalName ?? '—'}</dd>
         <dt>Account</dt><dd>${o.accountEnabled === false ? badge('state', 'disabled') : o.accountEnabled ? 'enabled' : '—'}${o.userType === 'Guest' ? ' (guest)' : ''}</dd>
         <dt>Last sign-in</dt><dd>${o.signInActivityAvailable ? when(o.lastSignInAt, 'never signed in') : html`<span class="muted">not available: needs Entra ID P1 in the tenant and the AuditLog.Read.All permission</span>`}</dd>
-        <dt>Inactive</dt><dd>${o.inactive === null ? html`<span class="muted">unknown</span>` : o.inactive ? html`${badge('state', 'review')} no sign-in for ${inactiveDays} days` : 'no'}</dd>
+        <dt>Inactive</dt><dd>${o.inactive === null ? html`<span class="muted">unknown</span>` : o.inactive ? html`<strong class="warn-text">yes</strong>: no sign-in for ${inactiveDays} days` : 'no'}</dd>
         <dt>Last password change</dt><dd>${when(o.lastPasswordChangeAt, 'unknown')}</dd>
         <dt>Licenses</dt><dd>${o.licenses.length ? html`<ul>${o.licenses.map((l) => html`<li>${l.name}</li>`)}</ul>` : 'none'}</dd>
         <dt>Mailbox</dt><dd>${o.mailbox ? html`${bytes(o.mailbox.storageUsedBytes)} used${o.mailbox.quotaBytes ? html` of ${bytes(o.mailbox.quotaBytes)}` : ''}, ${o.mailbox.itemCount ?? '—'} items, last activity ${o.mailbox.lastActivityDate ?? 'unknown'}${o.mailbox.hasArchive ? ', archive on' : ''}` : (unread('mailboxes', ['reports_concealed']) ?? html`<span class="muted">no mailbox in the usage report</span>`)}</dd>
