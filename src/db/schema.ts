@@ -262,6 +262,15 @@ export interface SetupLinksTable {
   used_at: Timestamp | null;
 }
 
+/** Per tenant: the fingerprint of everything its documentation was last derived from (T0310). */
+export interface TenantDocumentationStateTable {
+  tenant_id: string;
+  fingerprint: string;
+  valid_until: Timestamp | null;
+  summary: Json<unknown>;
+  updated_at: UpdatedAt;
+}
+
 export interface Database {
   integrations: IntegrationsTable;
   tenants: TenantsTable;
@@ -280,6 +289,7 @@ export interface Database {
   technicians: TechniciansTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
+  tenant_documentation_state: TenantDocumentationStateTable;
   api_tokens: ApiTokensTable;
   setup_links: SetupLinksTable;
 }

@@ -15,16 +15,6 @@ import { stableStringify } from './staging.ts';
 /** Bump when what the sync derives from the same inputs changes (new overlay field, rule…). */
 export const DOCUMENTATION_VERSION = 1;
 
-/** The table of migration T0310; typed here until it joins src/db/schema.ts. */
-interface DocumentationStateTable {
-  tenant_id: string;
-  fingerprint: string;
-  valid_until: Date | string | null;
-  summary: unknown;
-  updated_at: Date | string;
-}
-type Db = Kysely<Database & { tenant_documentation_state: DocumentationStateTable }>;
-
 export type DecisionCounts = Record<'match' | 'create' | 'review' | 'pending' | 'skip', number>;
 
 /** What a run that skips reports: the figures of the last full pass. */
@@ -73,8 +63,7 @@ export async function documentationFingerprint(
 }
 
 export async function loadDocumentationState(database: Kysely<Database>, tenantRowId: string): Promise<DocumentationState | null> {
-  const db = database as unknown as Db;
-  const row = await db.selectFrom('tenant_documentation_state').selectAll().where('tenant_id', '=', tenantRowId).executeTakeFirst();
+  const row = await database.selectFrom('tenant_documentation_state').selectAll().where('tenant_id', '=', tenantRowId).executeTakeFirst();
   if (!row) return null;
   const summary = (typeof row.summary === 'string' ? JSON.parse(row.summary) : row.summary) as DocumentationSummary;
   return { fingerprint: row.fingerprint, validUntil: row.valid_until === null ? null : new Date(row.valid_until), summary };
@@ -96,8 +85,7 @@ export async function saveDocumentationState(
   ) {
     return;
   }
-  const db = database as unknown as Db;
-  await db
+  await database
     .insertInto('tenant_documentation_state')
     .values({ tenant_id: tenantRowId, fingerprint: state.fingerprint, valid_until: state.validUntil, summary: jsonb(state.summary), updated_at: now })
     .onConflict((oc) =>
@@ -113,5 +101,5 @@ export async function saveDocumentationState(
 
 /** Forget the state (a technician asked for a full sync): the next run derives everything again. */
 export async function forgetDocumentationState(database: Kysely<Database>, tenantRowId: string): Promise<void> {
-  await (database as unknown as Db).deleteFrom('tenant_documentation_state').where('tenant_id', '=', tenantRowId).execute();
+  await database.deleteFrom('tenant_documentation_state').where('tenant_id', '=', tenantRowId).execute();
 }
