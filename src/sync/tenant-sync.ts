@@ -112,6 +112,11 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       return await fetch();
     } catch (error) {
       if (!isMicrosoftError(error) || error.scope === 'partner' || signal?.aborted) throw error;
+      // The customer does not have the service (no Intune): nothing is missing, nothing to fix.
+      if (error.code === 'service_not_enabled') {
+        logLines.push({ tenantId: tenant.id, level: 'info', code: `${label}_not_available`, message: `${label} of ${name}: ${error.message}`, action: error.action ?? null });
+        return undefined;
+      }
       failedResources.push(label);
       logLines.push({
         tenantId: tenant.id,

@@ -77,11 +77,15 @@ describe('sync against the emulator: requests and re-sync', () => {
     firstLog = log;
     expect(children.length).toBeGreaterThanOrEqual(3);
     for (const run of children) {
-      // A tenant without Intune is "partial": its devices could not be read.
-      // Some emulated customers deny docsync a resource (no Intune, a GDAP role missing): those
-      // tenants are "partial", and a denied read costs nothing beyond its place in the batch.
+      // Some emulated customers deny docsync a resource (a GDAP role missing): those tenants are
+      // "partial", and a denied read costs nothing beyond its place in the batch. A customer
+      // without Intune is not partial: there is nothing to read, and the log says so.
       const tenantId = await tenantIdOf(run.tenant_id!);
       const said = (code: string) => log.some((l) => l.tenant_id === run.tenant_id && l.code === code);
+      if (!emulator.world.hasIntune(tenantId)) {
+        expect(said('devices_not_synced')).toBe(false);
+        expect(log.find((l) => l.tenant_id === run.tenant_id && l.code === 'devices_not_available')).toMatchObject({ level: 'info', action: expect.stringContaining('Intune') });
+      }
       expect(run.status).toBe(said('devices_not_synced') || said('mailboxes_not_synced') || said('licenses_not_synced') || said('reports_concealed') ? 'partial' : 'succeeded');
       const signIn = !said('sign_in_activity_unavailable');
       expect(run.graph_requests, `tenant ${tenantId}`).toBe(pagesNeeded(tenantId, signIn, !said('mailboxes_not_synced') && !said('reports_concealed'), !said('devices_not_synced')));
