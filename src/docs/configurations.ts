@@ -97,6 +97,16 @@ export async function updateLinkedConfigurations(
 ): Promise<ConfigurationUpdateOutcome> {
   const counts = zeroWrites();
   let matchingInputsChanged = false;
+  // A technician moved a device to another configuration: the one that held it lets go first.
+  const linkedConfigurationOf = new Map([...input.links].map(([id, device]) => [device.intuneDeviceId, id]));
+  const released = [...input.configurations.values()]
+    .filter((c) => c.intuneDeviceId !== null && linkedConfigurationOf.has(c.intuneDeviceId) && linkedConfigurationOf.get(c.intuneDeviceId) !== c.id)
+    .map((c) => c.id);
+  if (released.length > 0) {
+    await db.updateTable('configurations').set({ intune_device_id: null, tenant_id: null, updated_at: input.now }).where('id', 'in', released).execute();
+    counts.updated += released.length;
+    matchingInputsChanged = true;
+  }
   const changed: Array<ReturnType<typeof columns> & { id: string }> = [];
   for (const [id, device] of input.links) {
     const existing = input.configurations.get(id);

@@ -106,6 +106,21 @@ export async function updateLinkedContacts(
 ): Promise<ContactUpdateOutcome> {
   const counts = zeroWrites();
   let matchingInputsChanged = false;
+  // A technician moved a user to another contact: the contact that held the user lets go
+  // first (one Microsoft user, one contact per organization), keeping everything else.
+  const linkedContactOf = new Map([...input.links].map(([contactId, user]) => [user.microsoftUserId, contactId]));
+  const released = [...input.contacts.values()]
+    .filter((c) => c.microsoftUserId !== null && linkedContactOf.has(c.microsoftUserId) && linkedContactOf.get(c.microsoftUserId) !== c.id)
+    .map((c) => c.id);
+  if (released.length > 0) {
+    await db
+      .updateTable('contacts')
+      .set({ microsoft_user_id: null, microsoft_overlay: null, tenant_id: null, updated_at: input.now })
+      .where('id', 'in', released)
+      .execute();
+    counts.updated += released.length;
+    matchingInputsChanged = true;
+  }
   const rows: Array<Record<string, unknown>> = [];
   const emailRows: Array<{ contact_id: string; email: string; is_primary: boolean }> = [];
   for (const [contactId, user] of input.links) {

@@ -301,12 +301,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
-  // KNOWN BUG (src/docs/contacts.ts, E2): the sync writes the new contact's microsoft_user_id
-  // without clearing it on the contact the user was linked to before, so the next sync of that
-  // tenant fails on contacts_microsoft_user_unique ("an error inside docsync") and the change is
-  // never applied. `it.fails` keeps the suite green while the bug stands: when this turns red, the
-  // bug is fixed — make it a plain `it`.
-  it.fails("applies a technician's changed match at the next sync of the tenant", async () => {
+  it("applies a technician's changed match at the next sync of the tenant", async () => {
     expect(changedMatch && syncNowRunId).toBeTruthy();
     // The first test signed out: sign in again through the API (same browser context, same cookie jar).
     const signedIn = await page.request.post(`${login.url}/api/session`, { data: { username: login.username, password: login.password } });

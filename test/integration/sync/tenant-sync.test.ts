@@ -182,6 +182,55 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     expect((await contactsOf()).find((c) => c.first_name === 'MOD')!.title).toBeNull();
   });
 
+  it("moves the Microsoft link when a technician changes a contact's match, keeping both contacts", async () => {
+    await sync();
+    const db = ctx.database.db;
+    const adele = data.users.find((u) => u.givenName === 'Adele')!;
+    const before = (await contactsOf()).find((c) => c.microsoft_user_id === adele.id)!;
+    const chosen = await db
+      .insertInto('contacts')
+      .values({ organization_id: organizationId, first_name: 'Adele', last_name: 'Vance-Smith' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('match_decisions')
+      .set({ state: 'match', target_id: chosen.id, rule: 'technician', decided_by: 'tech-1', decided_by_technician: true })
+      .where('tenant_id', '=', tenant.id)
+      .where('source_id', '=', adele.id)
+      .execute();
+
+    const { result } = await sync();
+    expect(result.status).not.toBe('failed');
+    const linked = await db.selectFrom('contacts').selectAll().where('organization_id', '=', organizationId).where('microsoft_user_id', '=', adele.id).execute();
+    expect(linked.map((c) => c.id)).toEqual([chosen.id]);
+    expect((linked[0]!.microsoft_overlay as Record<string, unknown>).userPrincipalName).toBeDefined();
+    const released = await db.selectFrom('contacts').selectAll().where('id', '=', before.id).executeTakeFirstOrThrow();
+    expect(released).toMatchObject({ microsoft_user_id: null, microsoft_overlay: null, first_name: 'Adele' });
+    const { result: again } = await sync();
+    expect(again.writes.created + again.writes.updated).toBe(0);
+  });
+
+  it("moves the Intune link when a technician changes a configuration's match", async () => {
+    await sync();
+    const db = ctx.database.db;
+    const device = data.devices[0]!;
+    const before = await db.selectFrom('configurations').selectAll().where('intune_device_id', '=', device.id).where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+    const chosen = await db.insertInto('configurations').values({ organization_id: organizationId, name: 'SPARE-LAPTOP' }).returning('id').executeTakeFirstOrThrow();
+    await db
+      .updateTable('match_decisions')
+      .set({ state: 'match', target_id: chosen.id, rule: 'technician', decided_by: 'tech-1', decided_by_technician: true })
+      .where('tenant_id', '=', tenant.id)
+      .where('kind', '=', 'configuration')
+      .where('source_id', '=', device.id)
+      .execute();
+
+    const { result } = await sync();
+    expect(result.status).not.toBe('failed');
+    const linked = await db.selectFrom('configurations').select('id').where('organization_id', '=', organizationId).where('intune_device_id', '=', device.id).execute();
+    expect(linked.map((c) => c.id)).toEqual([chosen.id]);
+    expect(await db.selectFrom('configurations').select('intune_device_id').where('id', '=', before.id).executeTakeFirstOrThrow()).toEqual({ intune_device_id: null });
+  });
+
   it('leaves users pending while the tenant matches no organization', async () => {
     await ctx.database.db.updateTable('organizations').set({ name: 'Someone Else', domains: [] }).where('id', '=', organizationId).execute();
     const { result } = await sync();
