@@ -20,6 +20,7 @@ export function createSyncMicrosoft(ctx: AppContext, options: Pick<MicrosoftDeps
       clock: ctx.clock,
       config: ctx.config,
       sources: ({ integration, tenant, counters }) => createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters), { counters, graphBaseUrl }),
+      discover: (integrationId) => microsoft.discovery.discover(integrationId),
       onPartnerFailure: async (integrationId, error) => {
         await microsoft.integrations.markNeedsReconnect(integrationId, error.message);
         microsoft.tokens.forget(integrationId);

@@ -167,7 +167,7 @@ export async function expandIntegrationRun(db: Db, run: SyncRun, now: Date): Pro
       level: 'warning',
       code: 'no_tenants',
       message: 'this integration has no active customer tenants to sync',
-      action: 'run discovery from the Integrations page, or check the GDAP relationships in Partner Center',
+      action: 'press "Sync now" on the integration (it discovers customer tenants first), or check the GDAP relationships in Partner Center',
     });
     await finishRun(db, run.id, { status: 'succeeded', now, summary: 'no tenants to sync' });
     return 0;

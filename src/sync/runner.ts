@@ -12,6 +12,7 @@ import { syncTenant, type TenantSyncResult } from './tenant-sync.ts';
 import type { GraphCounters, TenantSource } from './tenant-source.ts';
 import { finishRun, zeroCounts } from './runs.ts';
 import { writeSyncLog } from './sync-log.ts';
+import type { DiscoveryForRuns } from './discovery-step.ts';
 import { cancelQueuedSiblings, MAX_ATTEMPTS, renewLease, requeueLater, LEASE_SECONDS } from './queue.ts';
 
 export type TenantSourceFactory = (input: { integration: Integration; tenant: Tenant; counters: GraphCounters }) => TenantSource;
@@ -24,6 +25,8 @@ export interface RunnerDeps {
   sources: TenantSourceFactory;
   /** Called once when Microsoft says the partner connection is broken (D: integrations.markNeedsReconnect). */
   onPartnerFailure?: (integrationId: string, error: MicrosoftError) => Promise<void>;
+  /** Tenant discovery before an integration run fans out (discovery-step.ts); none: known tenants only. */
+  discover?: DiscoveryForRuns;
 }
 
 const TRANSIENT = new Set(['throttled_out', 'graph_unavailable', 'graph_request_failed', 'token_request_failed']);

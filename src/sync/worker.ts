@@ -3,6 +3,7 @@
 // of them can never sync the same tenant at once.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { discoverBeforeExpanding } from './discovery-step.ts';
 import { claimIntegrationRun, claimTenantRun, expandIntegrationRun, LEASE_SECONDS, reclaimExpiredLeases } from './queue.ts';
 import { isDatabaseUnavailable, runTenantRun, waitForDatabase, type RunnerDeps, type TenantRunOutcome } from './runner.ts';
 import { getRun } from './runs.ts';
@@ -48,6 +49,7 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
     for (;;) {
       const parent = await claimIntegrationRun(deps.db, { workerId, now: deps.clock.now(), leaseSeconds });
       if (!parent) break;
+      await discoverBeforeExpanding(deps, parent, workerId);
       await expandIntegrationRun(deps.db, parent, deps.clock.now());
     }
     let started = 0;
