@@ -3,6 +3,11 @@
 // a technician can act on. Partner-scope failures (the connection itself broke) stop the rest of
 // the integration run and mark the integration "needs reconnect"; tenant-scope failures affect
 // only this tenant; transient ones are retried with backoff.
+//
+// Tenant health follows one rule: a run that ends "failed" for a reason of this tenant (Microsoft
+// refused it, it ran out of time, the database stayed away, a bug inside docsync) marks the tenant
+// "failing" with that reason; the next run that gets through (syncTenant) sets it back to "ok" or
+// "warning". Partner-scope failures mark the integration instead: the tenant itself is not at fault.
 import { sql, type Kysely } from 'kysely';
 import type { Database, Integration, SyncRun, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -139,6 +144,7 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
       return { status: 'failed' };
     }
     if (error instanceof TimeBudgetExceeded) {
+      await markTenantFailing(db, tenant.id, `the last sync took longer than ${error.seconds} s and was stopped; what was staged is kept and the next run continues`);
       await writeSyncLog(db, run.id, {
         tenantId: tenant.id,
         level: 'error',
@@ -149,13 +155,16 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
       await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: 'time_budget_exceeded', summary: 'time budget exceeded' });
       return { status: 'failed' };
     }
+    // A bug or a constraint violation: the details (stack, SQL) belong in the server log, found by
+    // the run id; the technician sees that the failure is ours, not the tenant's.
     deps.log.error({ err: error, runId: run.id, tenantId: tenant.id }, 'tenant sync failed');
+    await markTenantFailing(db, tenant.id, `the last sync failed inside docsync; the error is in the server log with run id ${run.id}`);
     await writeSyncLog(db, run.id, {
       tenantId: tenant.id,
       level: 'error',
       code: 'internal_error',
       message: `${tenant.display_name} could not be synced because of an error inside docsync; nothing was deleted`,
-      action: 'check the worker log for the error, then press "sync now"',
+      action: `find run id ${run.id} in the worker log for the error, then press "sync now"`,
     });
     await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: 'internal_error', summary: 'internal error' });
     return { status: 'failed' };
@@ -181,6 +190,7 @@ async function retryAfterDatabaseLoss(deps: RunnerDeps, run: SyncRun, workerId: 
       });
       return { status: 'retrying' };
     }
+    await markTenantFailing(db, tenant.id, `the last sync lost its connection to the database ${run.attempts} times and gave up; nothing was deleted`);
     await writeSyncLog(db, run.id, {
       tenantId: tenant.id,
       level: 'error',
