@@ -16,11 +16,14 @@ import { integerFlag, parseCommandArgs } from './args.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { createSyncMicrosoft, type SyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
-import { startSchedule } from '../sync/schedule.ts';
+import { onScheduleTick, startSchedule } from '../sync/schedule.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
 import type { DecisionCounts } from '../sync/tenant-sync.ts';
 
 const DEFAULT_DATA_DIR = './.docsync/data';
+/** Inside the 30-day reminder window, outside the 7-day one: the demo shows the banner and a reminder. */
+const DEMO_SECRET_DAYS_LEFT = 20;
+const DAY_MS = 86_400_000;
 
 export async function demo(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
@@ -72,10 +75,12 @@ export async function demo(argv: string[]): Promise<number> {
 async function connectDemoIntegration(ctx: AppContext, microsoft: SyncMicrosoft, emulator: RunningEmulator, seed: number): Promise<string> {
   const { partnerTenantId, clientId, clientSecret, refreshToken } = emulator.credentials;
   const name = `Demo partner (emulator, seed ${seed})`;
+  // Counted from the demo's clock on every start, so the expiry banner always has something to say.
+  const clientSecretExpiresAt = new Date(ctx.clock.now().getTime() + DEMO_SECRET_DAYS_LEFT * DAY_MS);
   const existing = await ctx.database.db.selectFrom('integrations').select('id').where('name', '=', name).executeTakeFirst();
-  const id = existing ? existing.id : (await microsoft.integrations.create({ kind: 'gdap', name, tenantId: partnerTenantId, clientId, clientSecret })).id;
+  const id = existing ? existing.id : (await microsoft.integrations.create({ kind: 'gdap', name, tenantId: partnerTenantId, clientId, clientSecret, clientSecretExpiresAt })).id;
   // The emulator is new on every start: its secret and refresh tokens are this process's.
-  if (existing) await microsoft.integrations.updateClientSecret(id, clientSecret, null);
+  if (existing) await microsoft.integrations.updateClientSecret(id, clientSecret, clientSecretExpiresAt);
   await microsoft.integrations.storeRefreshToken(id, refreshToken);
   microsoft.tokens.forget(id);
   return id;
@@ -159,6 +164,9 @@ async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationI
   });
   // A first sync right away, so the UI has something to show.
   await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'demo', now: ctx.clock.now() });
+  // And the schedule's work once now rather than at the next hour: it stacks no second run on the
+  // queued one, and writes the client secret reminder into that run's log.
+  await onScheduleTick({ db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock, retentionDays: ctx.config.sync.runRetentionDays, owner: worker.workerId });
   worker.start();
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 15_000 }, async ({ err }) => {
@@ -175,12 +183,14 @@ async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationI
 /**
  * A documentation base to reconcile against, as an MSP would have it before docsync: some
  * customers documented under the same name, some under a variant (a suggestion for the
- * technician), some found by domain, some not at all; a few contacts already typed in.
+ * technician), some found by domain, some not at all; a few contacts already typed in — one of
+ * them twice, so the first sync has a review for the technician to resolve.
  * Seeded once per data directory, deterministically from the emulator's world.
  */
 async function seedDocumentation(db: Kysely<Database>, emulator: RunningEmulator): Promise<void> {
   const already = await db.selectFrom('organizations').select('id').limit(1).execute();
   if (already.length > 0) return;
+  let duplicateSeeded = false;
   for (const customer of emulator.world.customers()) {
     const kind = customer.index % 4;
     if (kind === 0) continue; // undocumented: the technician decides
@@ -199,5 +209,31 @@ async function seedDocumentation(db: Kysely<Database>, emulator: RunningEmulator
       const email = user.mail ?? user.userPrincipalName;
       if (slot < 2 && email) await db.insertInto('contact_emails').values({ contact_id: contact.id, email, is_primary: true }).execute();
     }
+    if (!duplicateSeeded) duplicateSeeded = await seedDuplicateContact(db, emulator, customer.tenantId, org.id);
   }
+}
+
+/**
+ * The same person typed in twice (no email on either), named like one of the tenant's synced
+ * users: the name rule finds two candidates and, rather than guess, asks for a review.
+ */
+async function seedDuplicateContact(db: Kysely<Database>, emulator: RunningEmulator, tenantId: string, organizationId: string): Promise<boolean> {
+  const users = Array.from({ length: Math.min(emulator.world.userCount(tenantId), 60) }, (_, slot) => emulator.world.userAt(tenantId, slot));
+  const nameOf = (u: (typeof users)[number]) => `${u?.record.givenName ?? ''}|${u?.record.surname ?? ''}`;
+  // A user the sync keeps (not a guest, shared mailbox, room or disabled account), not one of the
+  // contacts seeded above (slots 0–2), whose name no other user of the tenant has.
+  const chosen = users.find(
+    (u) =>
+      u !== undefined &&
+      u.slot > 2 &&
+      (u.kind === 'member' || u.kind === 'unlicensed') &&
+      u.record.accountEnabled &&
+      u.record.givenName &&
+      u.record.surname &&
+      users.filter((other) => nameOf(other) === nameOf(u)).length === 1,
+  );
+  if (!chosen) return false;
+  const person = { organization_id: organizationId, first_name: chosen.record.givenName, last_name: chosen.record.surname };
+  await db.insertInto('contacts').values([person, person]).execute();
+  return true;
 }

@@ -1,9 +1,10 @@
 // `docsync demo` as a person tries it: a real process with its embedded database in a data
 // directory and the emulator inside it.
 //  - `--once --json`: discovery + one full sync, exactly one JSON line with the issue's fields;
+//    the first sync already leaves a review for a technician (a contact typed in twice);
 //    a second run on the same data directory creates and updates nothing.
 //  - the server: first stdout line is {"url","username","password"}, the URL answers /healthz,
-//    SIGTERM stops it cleanly.
+//    the demo login sees the client secret expiry banner and reminder, SIGTERM stops it cleanly.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,7 @@ describe('docsync demo (process)', () => {
     expect(line.users).toBeGreaterThan(0);
     expect(line.writes.created).toBeGreaterThan(0);
     expect(line.graphRequests).toBeGreaterThan(0);
+    expect(line.decisions.review, 'a review waiting for a technician after the first sync').toBeGreaterThanOrEqual(1);
 
     const second = await runDocsync(args, docsyncEnv({}));
     expect(second.code, second.stderr).toBe(0);
@@ -58,6 +60,7 @@ describe('docsync demo (process)', () => {
     expect(again.writes).toMatchObject({ created: 0, updated: 0 });
     expect(again.writes.unchanged).toBeGreaterThan(0);
     expect(again.tenants).toEqual(line.tenants);
+    expect(again.decisions.review, 'the review still waits: a sync never guesses for the technician').toBe(line.decisions.review);
     expect({ users: again.users, devices: again.devices, mailboxes: again.mailboxes, licenses: again.licenses }).toEqual({
       users: line.users,
       devices: line.devices,
@@ -66,7 +69,7 @@ describe('docsync demo (process)', () => {
     });
   });
 
-  it('serves the UI on the port it prints with the demo login, and stops cleanly on SIGTERM', async () => {
+  it('serves the UI on the port it prints with the demo login, shows the client secret expiring, and stops cleanly on SIGTERM', async () => {
     const demo = startDocsync(['demo', '--port', '0', '--data-dir', dataDir(), '--customers', '2', '--users-per-tenant', '5'], docsyncEnv({}));
     try {
       const [firstLine] = await explained(demo.waitForOutput(/^[^\n]*\n/, 45_000), demo);
@@ -80,6 +83,24 @@ describe('docsync demo (process)', () => {
       const health = await fetch(`${login.url}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok' });
+
+      const signIn = await fetch(`${login.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: login.username, password: login.password }) });
+      expect(signIn.status, await signIn.clone().text()).toBe(200);
+      const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const get = async (url: string) => {
+        const response = await fetch(`${login.url}${url}`, { headers: { cookie } });
+        expect(response.status, url).toBe(200);
+        return response;
+      };
+      const page = await (await get('/integrations')).text();
+      const banner = /<section class="banner[^"]*"[^>]*>(.*?)<\/section>/s.exec(page)?.[1]?.replace(/<[^>]+>/g, '');
+      expect(banner).toMatch(/The client secret of Demo partner \(emulator, seed \d+\) expires on .+ \(in 20 days\)/);
+      const runs = (await (await get('/api/sync-runs?pageSize=50')).json()) as { items: Array<{ id: string; tenantId: string | null }> };
+      const integrationRun = runs.items.find((r) => r.tenantId === null)!;
+      const detail = (await (await get(`/api/sync-runs/${integrationRun.id}`)).json()) as { log: Array<{ code: string; message: string; action: string | null }> };
+      const reminder = detail.log.find((l) => l.code === 'client_secret_expiring');
+      expect(reminder?.message).toMatch(/expires in 20 days/);
+      expect(reminder?.action).toContain('Entra');
     } finally {
       demo.child.kill('SIGTERM');
     }
