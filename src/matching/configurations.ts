@@ -3,6 +3,7 @@
 import type { Configuration, GraphManagedDevice, Tenant } from './input-schema.ts';
 import type { ConfigurationDecision, ConfigurationRule, ContactDecision } from './decisions.ts';
 import { normalizeDeviceName, normalizeEmail, normalizeSerial } from './normalize.ts';
+import { addTo } from './multimap.ts';
 
 /** What configuration matching needs of a tenant. */
 export type TenantForConfigurationMatching = Pick<Tenant, 'id' | 'users' | 'managedDevices'>;
@@ -13,13 +14,6 @@ export interface ConfigurationIndex {
   readonly byIntuneDeviceId: ReadonlyMap<string, readonly string[]>;
   readonly bySerial: ReadonlyMap<string, readonly string[]>;
   readonly byName: ReadonlyMap<string, readonly string[]>;
-}
-
-function addTo(map: Map<string, string[]>, key: string, id: string): void {
-  if (!key) return;
-  const ids = map.get(key);
-  if (!ids) map.set(key, [id]);
-  else if (!ids.includes(id)) ids.push(id);
 }
 
 const deviceIdKey = (id: string | null | undefined) => (id ? id.trim().toLowerCase() : '');

@@ -4,6 +4,7 @@
 import type { Contact, GraphUser, MatchingOptions, Tenant } from './input-schema.ts';
 import type { ContactDecision, ContactRule } from './decisions.ts';
 import { emailDomain, normalizeDomain, normalizeEmail, normalizeText, personNameKey, smtpProxyAddress } from './normalize.ts';
+import { addTo } from './multimap.ts';
 
 /** What contact matching needs of a tenant (devices are not read here). */
 export type TenantForContactMatching = Pick<Tenant, 'id' | 'domains' | 'users'>;
@@ -15,13 +16,6 @@ export interface ContactIndex {
   readonly byMicrosoftUserId: ReadonlyMap<string, readonly string[]>;
   readonly byEmail: ReadonlyMap<string, readonly string[]>;
   readonly byName: ReadonlyMap<string, readonly string[]>;
-}
-
-function addTo(map: Map<string, string[]>, key: string, id: string): void {
-  if (!key) return;
-  const ids = map.get(key);
-  if (!ids) map.set(key, [id]);
-  else if (!ids.includes(id)) ids.push(id);
 }
 
 /** Contacts of other organizations are left out: they are never candidates. */
