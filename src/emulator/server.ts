@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createFaultInjector, installFaults, type EmulatorServerName, type FaultInjector, type FaultRuleInput } from './faults.ts';
 import { seededRandom, type SeededRandom } from './identity/random.ts';
 import { registerIdentityRoutes } from './identity/routes.ts';
-import { createTokenService, type SignedInUser, type TokenService } from './identity/tokens.ts';
+import { createTokenService, partnerAdminUser, type TokenService } from './identity/tokens.ts';
 import type { EmulatorClock, IdentityWorld } from './world-types.ts';
 
 export interface EmulatorUrls {
@@ -111,12 +111,7 @@ export async function startEmulatorServers<W extends IdentityWorld>(options: Emu
   installFaults(graph, { server: 'graph', faults, clock, resolveTenantId });
 
   const partner = world.partner;
-  const partnerAdmin: SignedInUser = {
-    id: partner.adminUser.id,
-    userPrincipalName: partner.adminUser.userPrincipalName,
-    displayName: partner.adminUser.displayName,
-    homeTenantId: partner.tenantId,
-  };
+  const partnerAdmin = partnerAdminUser(partner);
   const control: EmulatorControl = {
     faults: { add: (r) => faults.add(r), remove: (id) => faults.remove(id), clear: () => faults.clear(), list: () => faults.list() },
     revokeRefreshTokens: (userId) => tokens.revokeRefreshTokens(userId),

@@ -3,16 +3,10 @@
 
 import type { World } from '../world.ts';
 import type { EmulatorClock } from '../world-types.ts';
+import type { VerifiedToken } from '../identity/tokens.ts';
 
-/** The caller as verified from the bearer token (structurally A1's VerifiedToken). */
-export interface GraphCaller {
-  tenantId: string;
-  clientId: string;
-  kind: 'delegated' | 'app';
-  userId: string | null;
-  scopes: string[];
-  roles: string[];
-}
+/** The caller as verified from the bearer token (GDAP roles are checked live against the world, not from wids). */
+export type GraphCaller = Omit<VerifiedToken, 'wids'>;
 
 export interface GraphTokenVerifier {
   verifyAccessToken(authorizationHeader: string | undefined): GraphCaller;

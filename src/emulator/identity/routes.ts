@@ -12,7 +12,7 @@ import type { EmulatorClock, IdentityWorld } from '../world-types.ts';
 import { errorPage, signInPage } from './authorize-page.ts';
 import { StsError, sts, stsErrorBody } from './errors.ts';
 import { grantedDelegatedScopes, parseScopes, responseScope, type ParsedScopes } from './scopes.ts';
-import type { SignedInUser, TokenService } from './tokens.ts';
+import { partnerAdminUser, type SignedInUser, type TokenService } from './tokens.ts';
 
 export interface IdentityRoutesOptions {
   world: IdentityWorld;
@@ -80,12 +80,7 @@ function sameSecret(given: string, expected: string): boolean {
 export async function registerIdentityRoutes(app: FastifyInstance, options: IdentityRoutesOptions): Promise<void> {
   const { world, tokens, clock } = options;
   const partner = world.partner;
-  const partnerAdmin: SignedInUser = {
-    id: partner.adminUser.id,
-    userPrincipalName: partner.adminUser.userPrincipalName,
-    displayName: partner.adminUser.displayName,
-    homeTenantId: partner.tenantId,
-  };
+  const partnerAdmin = partnerAdminUser(partner);
   /** Consent given on the sign-in page, on top of what the world says is consented. */
   const userConsents = new Map<string, Set<string>>();
 

@@ -8,7 +8,7 @@
 //    90 days without use = AADSTS700082;
 //  - authorization codes live 10 min and are redeemable once (AADSTS54005).
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import type { EmulatorClock, IdentityWorld } from '../world-types.ts';
+import type { EmulatorClock, IdentityWorld, PartnerInfo } from '../world-types.ts';
 import { sts } from './errors.ts';
 import { seededRandom, type SeededRandom } from './random.ts';
 
@@ -46,6 +46,11 @@ export interface SignedInUser {
   userPrincipalName: string;
   displayName: string;
   homeTenantId: string;
+}
+
+/** The partner's GDAP admin (the account docsync connects with) as a signed-in user. */
+export function partnerAdminUser(partner: PartnerInfo): SignedInUser {
+  return { id: partner.adminUser.id, userPrincipalName: partner.adminUser.userPrincipalName, displayName: partner.adminUser.displayName, homeTenantId: partner.tenantId };
 }
 
 export interface RefreshTokenRecord {
