@@ -1,0 +1,64 @@
+// What one scale of the sync bench measures (support/sync-bench-scale.ts) and reports to
+// test/bench/sync.bench.ts, which prints the table and the verdicts.
+import type { SyncTrigger } from '../../../src/db/schema.ts';
+import type { TableWrites } from './sync-bench-postgres.ts';
+
+export interface ScaleInput {
+  adminUrl: string;
+  tenants: number;
+  usersPerTenant: number;
+  seed: number;
+  concurrency: number;
+  trigger: SyncTrigger;
+  /** Write a heap snapshot into heapSnapshotDir the first time RSS passes this many MB. */
+  heapSnapshotMb: number | null;
+  heapSnapshotDir: string;
+  /** At most this many rows for the raw INSERT yardstick. */
+  rawRowsCap: number;
+}
+
+/** Staged Microsoft records and documentation: a no-change re-sync must write none of these. */
+export const DOCUMENTATION_TABLES = [
+  'organizations', 'contacts', 'contact_emails', 'configurations', 'match_decisions', 'tenant_documentation_state',
+  'ms_users', 'ms_managed_devices', 'ms_mailboxes', 'ms_subscribed_skus',
+] as const;
+
+export interface SyncFigures {
+  seconds: number;
+  usersPerSecond: number;
+  created: number;
+  updated: number;
+  graphRequests: number;
+  throttled: number;
+  failedTenants: number;
+  /** Sum of the tenant runs' own durations ÷ wall time: how many tenants ran at once on average. */
+  parallelism: number;
+  slowestTenantSeconds: number;
+  rowsWritten: number;
+  documentationRowsWritten: number;
+  writesByTable: TableWrites;
+}
+
+export interface ScaleResult {
+  tenants: { requested: number; discovered: number; active: number; synced: number; failed: number };
+  usersPerTenant: number;
+  users: number;
+  stagedUsers: number;
+  intuneTenants: number;
+  devices: number;
+  stagedDevices: number;
+  trigger: SyncTrigger;
+  concurrency: number;
+  setupSeconds: { emulatorAndWorld: number; discovery: number };
+  /** Sync log lines of the first sync, per code (resources a tenant did not allow, etc.). */
+  first: SyncFigures & { logCodes: Record<string, number>; minimumRequests: number; requestsOverMinimum: number };
+  resync: SyncFigures & { ofFirst: number };
+  database: { rowsPerSecond: number; raw: { rows: number; rowWidthBytes: number; seconds: number; rowsPerSecond: number }; ofRaw: number };
+  memory: { docsyncPeakRssMb: number; docsyncSampledPeakRssMb: number; docsyncRssBeforeSyncMb: number; docsyncPeakHeapUsedMb: number; emulatorPeakRssMb: number | null };
+  loadAverage: { start: number; end: number };
+}
+
+export const MINIMUM_IS =
+  'per tenant: 1 $batch (organization, domains, subscribedSkus, reportSettings, the change feed start, a signInActivity probe, the first Intune page) ' +
+  '+ users ÷ 500 pages (Graph caps pages with signInActivity at 500; ÷ 999 without it) + Intune pages beyond the first (1,000 each) ' +
+  '+ 2 for the mailbox report when it was read (a 302, then the download); resources a tenant denied need none';

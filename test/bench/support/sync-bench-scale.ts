@@ -1,0 +1,249 @@
+// One scale of the sync bench, in its own process (started by test/bench/sync.bench.ts), so its
+// peak memory is this scale's alone. This process is docsync: the worker runs here, in process;
+// the emulator runs as another process and the world's facts are computed in a third.
+// Input: SYNC_BENCH_SCALE (JSON, ScaleInput). Output: JSON lines on stdout ({"event":…});
+// progress on stderr.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
+import pino from 'pino';
+import pg from 'pg';
+import { loadConfig } from '../../../src/config.ts';
+import { createContext } from '../../../src/context.ts';
+import { migrateToLatest } from '../../../src/db/migrate.ts';
+import { createSyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
+import { createSyncWorker } from '../../../src/sync/worker.ts';
+import { enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
+import { readSyncLog } from '../../../src/sync/sync-log.ts';
+import { spawnEmulator, type EmulatorProcess } from './sync-bench-emulator.ts';
+import { averageRowWidth, createScratchDatabase, rawInsertRate, settledTableWrites, totalRows, writesBetween, type TableWrites } from './sync-bench-postgres.ts';
+import type { WorldFacts } from './sync-bench-world.ts';
+import { DOCUMENTATION_TABLES, type ScaleInput, type ScaleResult, type SyncFigures } from './sync-bench-figures.ts';
+
+const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+const say = (message: string) => process.stderr.write(`  [${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const mb = (bytes: number) => Math.round(bytes / 1_048_576);
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
+async function worldFacts(input: ScaleInput): Promise<WorldFacts> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sync-bench-world.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(input.seed), String(input.tenants), String(input.usersPerTenant)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  process.off('exit', killOnExit);
+  if (code !== 0) throw new Error(`sync-bench-world.ts exited with ${code}`);
+  return JSON.parse(out) as WorldFacts;
+}
+
+async function main(): Promise<void> {
+  const input = JSON.parse(process.env.SYNC_BENCH_SCALE ?? 'null') as ScaleInput | null;
+  if (!input) throw new Error('SYNC_BENCH_SCALE (JSON) is required; run test/bench/sync.bench.ts');
+  const load0 = loadavg()[0]!;
+
+  // Memory: sampled every 50 ms (what the brief asks) and the kernel's high-water mark
+  // (getrusage ru_maxrss: cannot miss a spike between samples).
+  let sampledPeak = 0;
+  let peakHeapUsed = 0;
+  let snapshotWritten = input.heapSnapshotMb === null;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    sampledPeak = Math.max(sampledPeak, m.rss);
+    peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+    if (!snapshotWritten && m.rss > input.heapSnapshotMb! * 1_048_576) {
+      snapshotWritten = true;
+      mkdirSync(input.heapSnapshotDir, { recursive: true });
+      say(`heap snapshot at ${mb(m.rss)} MB RSS: ${writeHeapSnapshot(path.join(input.heapSnapshotDir, `sync-bench-${input.tenants}-${Date.now()}.heapsnapshot`))}`);
+    }
+  }, 50);
+
+  let emulator: EmulatorProcess | undefined;
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
+  let stats: pg.Client | undefined;
+  let closeContext: (() => Promise<void>) | undefined;
+  const cleanUp = async () => {
+    clearInterval(sampler);
+    await closeContext?.().catch(() => {});
+    await stats?.end().catch(() => {});
+    await emulator?.stop().catch(() => {});
+    await scratch?.drop().catch(() => {});
+  };
+  // The parent stops a scale that outlives its deadline with SIGTERM.
+  process.once('SIGTERM', () => {
+    say('stopped (deadline or interrupt): cleaning up');
+    void cleanUp().finally(() => process.exit(3));
+  });
+
+  try {
+    const setupStart = performance.now();
+    say(`${input.tenants} tenants × ${input.usersPerTenant} users: starting the emulator process and computing the world's facts`);
+    const [facts, started] = await Promise.all([worldFacts(input), spawnEmulator({ seed: input.seed, customers: input.tenants, usersPerTenant: input.usersPerTenant })]);
+    emulator = started;
+    emit({ event: 'emulator', pid: emulator.pid });
+    scratch = await createScratchDatabase(input.adminUrl);
+    stats = new pg.Client({ connectionString: scratch.url });
+    await stats.connect();
+    const emulatorAndWorld = (performance.now() - setupStart) / 1000;
+
+    const config = loadConfig({
+      env: { DOCSYNC_ENV: 'test' },
+      overrides: {
+        database: { url: scratch.url, dataDir: 'memory://' },
+        secrets: { encryptionKey: randomBytes(32).toString('base64') },
+        microsoft: { authorityHost: emulator.info.authorityHost, graphBaseUrl: emulator.info.graphBaseUrl },
+        sync: { concurrency: input.concurrency },
+      },
+    });
+    const ctx = await createContext(config, { log: pino({ level: 'silent' }) });
+    closeContext = () => ctx.close();
+    const db = ctx.database.db;
+    await migrateToLatest(db);
+    const microsoft = createSyncMicrosoft(ctx);
+    const c = emulator.info;
+    const integrationId = (
+      await microsoft.integrations.create({ kind: 'gdap', name: 'Bench', tenantId: c.partnerTenantId, clientId: c.clientId, clientSecret: c.clientSecret, settings: {} })
+    ).id;
+    await microsoft.integrations.storeRefreshToken(integrationId, c.refreshToken);
+    const discoveryStart = performance.now();
+    const discovery = await microsoft.discovery.discover(integrationId);
+    const discoverySeconds = (performance.now() - discoveryStart) / 1000;
+    say(`discovered ${discovery.counts.discovered} customers in ${discoverySeconds.toFixed(1)} s`);
+
+    // The MSP already documents every customer (one organization per tenant, matched by verified
+    // domain), so every tenant's users are documented on the first sync.
+    const active = await db.selectFrom('tenants').select(['id', 'tenant_id', 'domains']).where('active', '=', true).orderBy('tenant_id').execute();
+    for (const [i, t] of active.entries()) {
+      await db.insertInto('organizations').values({ name: `Customer ${i + 1}`, domains: t.domains as string[] }).execute();
+    }
+    const factsOf = (tenantId: string) => facts.tenants[tenantId.toLowerCase()] ?? { users: 0, intune: false, devices: 0 };
+    const users = active.reduce((n, t) => n + factsOf(t.tenant_id).users, 0);
+    const intuneTenants = active.filter((t) => factsOf(t.tenant_id).intune).length;
+    const devices = active.reduce((n, t) => n + factsOf(t.tenant_id).devices, 0);
+
+    const sync = async (label: string, before: TableWrites) => {
+      const start = performance.now();
+      const runId = await enqueueIntegrationRun(db, { integrationId, trigger: input.trigger, now: new Date() });
+      const progress = setInterval(() => {
+        void stats!
+          .query<{ done: string; total: string }>(`select count(*) filter (where status not in ('queued', 'running')) as done, count(*) as total from sync_runs where parent_run_id = $1`, [runId])
+          .then(({ rows }) => say(`${label}: ${rows[0]!.done}/${rows[0]!.total} tenants after ${((performance.now() - start) / 1000).toFixed(0)} s, RSS ${mb(process.memoryUsage().rss)} MB`))
+          .catch(() => {});
+      }, 15_000);
+      try {
+        await createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency }).drain({ runId });
+      } finally {
+        clearInterval(progress);
+      }
+      const seconds = (performance.now() - start) / 1000;
+      const ended = performance.now();
+      const run = (await getRun(db, runId))!;
+      const { rows: timing } = await stats!.query<{ sum: number | null; max: number | null }>(
+        `select sum(extract(epoch from finished_at - started_at))::float8 as sum, max(extract(epoch from finished_at - started_at))::float8 as max from sync_runs where parent_run_id = $1`,
+        [runId],
+      );
+      const writesAfter = await settledTableWrites(stats!, ended);
+      const writes = writesBetween(before, writesAfter);
+      say(`${label}: ${seconds.toFixed(1)} s, ${run.graph_requests} Graph requests, ${totalRows(writes)} rows written`);
+      const figures: SyncFigures = {
+        seconds: round(seconds),
+        usersPerSecond: Math.round(users / seconds),
+        created: run.created,
+        updated: run.updated,
+        graphRequests: run.graph_requests,
+        throttled: run.throttled,
+        failedTenants: run.failed,
+        parallelism: round((timing[0]?.sum ?? 0) / seconds),
+        slowestTenantSeconds: round(timing[0]?.max ?? 0),
+        rowsWritten: totalRows(writes),
+        documentationRowsWritten: totalRows(writes, DOCUMENTATION_TABLES),
+        writesByTable: writes,
+      };
+      return { runId, run, figures, after: writesAfter };
+    };
+
+    // The fewest requests any client could read the same data with — the pages it needs (MINIMUM_IS).
+    async function minimumRequests(runId: string): Promise<number> {
+      const log = await readSyncLog(db, runId);
+      for (const line of log) logCodes[line.code] = (logCodes[line.code] ?? 0) + 1;
+      let total = 0;
+      for (const t of active) {
+        const said = (code: string) => log.some((l) => l.tenant_id === t.id && l.code === code);
+        if (said('internal_error')) continue;
+        const f = factsOf(t.tenant_id);
+        const signIn = !said('sign_in_activity_unavailable');
+        const userPages = Math.max(1, Math.ceil(f.users / (signIn ? 500 : 999)));
+        const devicePages = f.intune && !said('devices_not_synced') ? Math.max(0, Math.ceil(f.devices / 1000) - 1) : 0;
+        const report = said('mailboxes_not_synced') || said('reports_concealed') ? 0 : 2;
+        total += 1 + userPages + devicePages + report;
+      }
+      return total;
+    }
+
+    const logCodes: Record<string, number> = {};
+    const setupWrites = await settledTableWrites(stats, performance.now());
+    const rssBeforeSync = process.memoryUsage().rss;
+    const first = await sync('first sync', setupWrites);
+    const minimum = await minimumRequests(first.runId);
+    const again = await sync('no-change re-sync', first.after);
+    // Memory figures end here: what follows is the bench's own yardstick, not docsync.
+    clearInterval(sampler);
+    const peakRss = Math.max(sampledPeak, process.resourceUsage().maxRSS * 1024);
+    const emulatorPeakRssMb = emulator.peakRssMb();
+
+    const { rows: staged } = await stats.query<{ users: string; devices: string }>(
+      `select (select count(*) from ms_users where removed_at is null) as users, (select count(*) from ms_managed_devices where removed_at is null) as devices`,
+    );
+    const rowWidth = await averageRowWidth(stats, first.figures.writesByTable);
+    await closeContext();
+    closeContext = undefined;
+    await emulator.stop();
+    say(`raw batched INSERT yardstick: ${Math.min(first.figures.rowsWritten, input.rawRowsCap)} rows of ${rowWidth} bytes`);
+    const raw = await rawInsertRate(scratch.url, { rows: Math.max(10_000, Math.min(first.figures.rowsWritten, input.rawRowsCap)), rowWidth });
+    const rowsPerSecond = first.figures.rowsWritten / first.figures.seconds;
+
+    const result: ScaleResult = {
+      tenants: { requested: input.tenants, discovered: discovery.counts.discovered, active: active.length, synced: first.run.progress_total - first.run.failed, failed: first.run.failed },
+      usersPerTenant: input.usersPerTenant,
+      users,
+      stagedUsers: Number(staged[0]!.users),
+      intuneTenants,
+      devices,
+      stagedDevices: Number(staged[0]!.devices),
+      trigger: input.trigger,
+      concurrency: input.concurrency,
+      setupSeconds: { emulatorAndWorld: round(emulatorAndWorld, 1), discovery: round(discoverySeconds, 1) },
+      first: { ...first.figures, logCodes, minimumRequests: minimum, requestsOverMinimum: round(first.figures.graphRequests / minimum, 3) },
+      resync: { ...again.figures, ofFirst: round(again.figures.seconds / first.figures.seconds, 3) },
+      database: {
+        rowsPerSecond: Math.round(rowsPerSecond),
+        raw: { rows: raw.rows, rowWidthBytes: rowWidth, seconds: round(raw.seconds), rowsPerSecond: Math.round(raw.rowsPerSecond) },
+        ofRaw: round(rowsPerSecond / raw.rowsPerSecond, 3),
+      },
+      memory: {
+        docsyncPeakRssMb: mb(peakRss),
+        docsyncSampledPeakRssMb: mb(sampledPeak),
+        docsyncRssBeforeSyncMb: mb(rssBeforeSync),
+        docsyncPeakHeapUsedMb: mb(peakHeapUsed),
+        emulatorPeakRssMb,
+      },
+      loadAverage: { start: round(load0), end: round(loadavg()[0]!) },
+    };
+    emit({ event: 'result', result });
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
