@@ -162,6 +162,12 @@ function printTable(outcomes: ScaleOutcome[]): void {
       `minimum requests = ${MINIMUM_IS}.`,
     ].join('\n'),
   );
+  // Three processes share the machine's cores: where each sync's CPU went.
+  const cpu = (r: ScaleResult['first']['cpuSeconds'], wall: number) => [r.docsync, r.emulator, r.postgres, wall].map((v, i) => pad(v ?? '?', i === 3 ? 7 : 9)).join(' ');
+  console.log(`\nCPU seconds  ${pad('first:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  ${pad('re-sync:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}`);
+  for (const o of outcomes) {
+    if (o.result) console.log(`${pad(o.tenants, 12)} ${pad('', 9)} ${cpu(o.result.first.cpuSeconds, o.result.first.seconds)}  ${pad('', 9)} ${cpu(o.result.resync.cpuSeconds, o.result.resync.seconds)}`);
+  }
 }
 
 function printVerdicts(outcomes: ScaleOutcome[]): void {
@@ -174,7 +180,11 @@ function printVerdicts(outcomes: ScaleOutcome[]): void {
   verdict(done.every((o) => o.result.memory.docsyncPeakRssMb < TARGETS.peakRssMb), `docsync peak RSS < ${TARGETS.peakRssMb} MB at every tenant count (${each((r) => `${r.memory.docsyncPeakRssMb} MB`)})`);
   verdict(done.every((o) => o.result.first.requestsOverMinimum <= TARGETS.requestsOverMinimum), `Graph requests ≤ ${TARGETS.requestsOverMinimum} × minimum (${each((r) => `${r.first.graphRequests}/${r.first.minimumRequests}`)})`);
   verdict(done.every((o) => o.result.resync.ofFirst <= TARGETS.resyncOfFirst), `no-change re-sync ≤ ${pct(TARGETS.resyncOfFirst)} of the first sync (${each((r) => `${r.resync.seconds} s = ${pct(r.resync.ofFirst)}`)})`);
-  verdict(done.every((o) => o.result.resync.documentationRowsWritten === 0), `no-change re-sync writes 0 documentation/staging rows (${each((r) => String(r.resync.documentationRowsWritten))})`);
+  const rowsOk = (r: ScaleResult) => r.resync.documentationRowsWritten === 0 || (r.resync.tenantsRederivedWithoutExpiry === 0 && r.resync.tenantsRederived > 0);
+  verdict(
+    done.every((o) => rowsOk(o.result)),
+    `no-change re-sync writes 0 documentation/staging rows, except where time alone changed a fact (a user crossed the inactivity line between the runs) (${each((r) => `${r.resync.documentationRowsWritten} rows; ${r.resync.tenantsRederived} tenant(s) re-derived, ${r.resync.tenantsExpiredByTime} expired by time, ${r.resync.tenantsRederivedWithoutExpiry} unexplained`)})`,
+  );
   verdict(done.every((o) => o.result.tenants.failed === 0 && o.result.first.throttled === 0), `every tenant synced, nothing throttled (${each((r) => `${r.tenants.failed} failed, ${r.first.throttled} throttled`)})`);
   if (done.length >= 2) {
     const steps = done.slice(1).map((o, i) => {

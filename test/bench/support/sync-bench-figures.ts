@@ -37,6 +37,8 @@ export interface SyncFigures {
   rowsWritten: number;
   documentationRowsWritten: number;
   writesByTable: TableWrites;
+  /** CPU seconds spent during the sync, per process (the machine has 2 cores for all three). */
+  cpuSeconds: { docsync: number | null; emulator: number | null; postgres: number | null };
 }
 
 export interface ScaleResult {
@@ -52,7 +54,14 @@ export interface ScaleResult {
   setupSeconds: { emulatorAndWorld: number; discovery: number };
   /** Sync log lines of the first sync, per code (resources a tenant did not allow, etc.). */
   first: SyncFigures & { logCodes: Record<string, number>; minimumRequests: number; requestsOverMinimum: number };
-  resync: SyncFigures & { ofFirst: number };
+  resync: SyncFigures & {
+    ofFirst: number;
+    /** Tenants whose derived documentation expired by time alone before the re-sync ended (a user crossed the inactivity line). */
+    tenantsExpiredByTime: number;
+    /** Tenants whose documentation state the re-sync rewrote; WithoutExpiry: of those, not explained by time. */
+    tenantsRederived: number;
+    tenantsRederivedWithoutExpiry: number;
+  };
   database: { rowsPerSecond: number; raw: { rows: number; rowWidthBytes: number; seconds: number; rowsPerSecond: number }; ofRaw: number };
   memory: { docsyncPeakRssMb: number; docsyncSampledPeakRssMb: number; docsyncRssBeforeSyncMb: number; docsyncPeakHeapUsedMb: number; emulatorPeakRssMb: number | null };
   loadAverage: { start: number; end: number };

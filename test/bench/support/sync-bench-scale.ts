@@ -19,6 +19,7 @@ import { createSyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
+import { ownCpuSeconds, postgresServerCpuSeconds, postmasterOf, processCpuSeconds } from './sync-bench-cpu.ts';
 import { spawnEmulator, type EmulatorProcess } from './sync-bench-emulator.ts';
 import { averageRowWidth, createScratchDatabase, rawInsertRate, settledTableWrites, totalRows, writesBetween, type TableWrites } from './sync-bench-postgres.ts';
 import type { WorldFacts } from './sync-bench-world.ts';
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
     scratch = await createScratchDatabase(input.adminUrl);
     stats = new pg.Client({ connectionString: scratch.url });
     await stats.connect();
+    const { rows: backend } = await stats.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const postmasterPid = postmasterOf(backend[0]!.pid);
     const emulatorAndWorld = (performance.now() - setupStart) / 1000;
 
     const config = loadConfig({
@@ -126,7 +129,10 @@ async function main(): Promise<void> {
     const intuneTenants = active.filter((t) => factsOf(t.tenant_id).intune).length;
     const devices = active.reduce((n, t) => n + factsOf(t.tenant_id).devices, 0);
 
+    const cpuNow = () => ({ docsync: ownCpuSeconds(), emulator: processCpuSeconds(emulator!.pid), postgres: postmasterPid ? postgresServerCpuSeconds(postmasterPid) : null });
     const sync = async (label: string, before: TableWrites) => {
+      const cpuBefore = cpuNow();
+      const startedAt = new Date();
       const start = performance.now();
       const runId = await enqueueIntegrationRun(db, { integrationId, trigger: input.trigger, now: new Date() });
       const progress = setInterval(() => {
@@ -142,6 +148,9 @@ async function main(): Promise<void> {
       }
       const seconds = (performance.now() - start) / 1000;
       const ended = performance.now();
+      const endedAt = new Date();
+      const cpuAfter = cpuNow();
+      const spent = (a: number | null, b: number | null) => (a === null || b === null ? null : round(b - a, 1));
       const run = (await getRun(db, runId))!;
       const { rows: timing } = await stats!.query<{ sum: number | null; max: number | null }>(
         `select sum(extract(epoch from finished_at - started_at))::float8 as sum, max(extract(epoch from finished_at - started_at))::float8 as max from sync_runs where parent_run_id = $1`,
@@ -163,8 +172,9 @@ async function main(): Promise<void> {
         rowsWritten: totalRows(writes),
         documentationRowsWritten: totalRows(writes, DOCUMENTATION_TABLES),
         writesByTable: writes,
+        cpuSeconds: { docsync: spent(cpuBefore.docsync, cpuAfter.docsync), emulator: spent(cpuBefore.emulator, cpuAfter.emulator), postgres: spent(cpuBefore.postgres, cpuAfter.postgres) },
       };
-      return { runId, run, figures, after: writesAfter };
+      return { runId, run, figures, after: writesAfter, startedAt, endedAt };
     };
 
     // The fewest requests any client could read the same data with — the pages it needs (MINIMUM_IS).
@@ -187,14 +197,73 @@ async function main(): Promise<void> {
 
     const logCodes: Record<string, number> = {};
     const setupWrites = await settledTableWrites(stats, performance.now());
+    // SYNC_BENCH_DIAGNOSE: what one no-change tenant costs, piece by piece (sequential, after the runs).
+    async function diagnose(): Promise<void> {
+      const { documentationFingerprint } = await import('../../../src/sync/fingerprint.ts');
+      // At most 100 tenants: enough for a per-tenant mean, bounded at any scale.
+      const tenantsWithOrg = await db.selectFrom('match_decisions').select(['tenant_id', 'target_id']).where('kind', '=', 'organization').limit(100).execute();
+      const timeIt = async (label: string, each: (t: { tenant_id: string; target_id: string | null }) => Promise<unknown>) => {
+        const cpu0 = cpuNow();
+        const t0 = performance.now();
+        for (const t of tenantsWithOrg) await each(t);
+        const ms = (performance.now() - t0) / tenantsWithOrg.length;
+        const cpu1 = cpuNow();
+        say(`diagnose ${label}: ${ms.toFixed(1)} ms per tenant; CPU s docsync ${(cpu1.docsync - cpu0.docsync).toFixed(2)}, postgres ${((cpu1.postgres ?? 0) - (cpu0.postgres ?? 0)).toFixed(2)}`);
+      };
+      await timeIt('documentationFingerprint', (t) => documentationFingerprint(db, { tenantRowId: t.tenant_id, organizationId: t.target_id, computed: {} }));
+      // The fingerprint's parts: the staged records' hashes, and the organization's rows as text
+      // (whole rows, jsonb overlay included) versus only their ids and row versions (xmin).
+      const staged = (table: string, key: string, tenant: string) =>
+        stats!.query(`select md5(coalesce(string_agg(${key} || ':' || content_hash || ':' || coalesce(removed_at::text, ''), ',' order by ${key}), '')) from ${table} where tenant_id = $1`, [tenant]);
+      await timeIt('fingerprint part: staged hashes', async (t) => {
+        await staged('ms_users', 'user_id', t.tenant_id);
+        await staged('ms_managed_devices', 'device_id', t.tenant_id);
+        await staged('ms_mailboxes', 'user_principal_name', t.tenant_id);
+      });
+      await timeIt('fingerprint part: organization rows as text', (t) =>
+        stats!.query(
+          `select (select md5(coalesce(string_agg(c::text, ',' order by c.id), '')) from contacts c where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id = e.contact_id where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(g::text, ',' order by g.id), '')) from configurations g where g.organization_id = $1)`,
+          [t.target_id],
+        ),
+      );
+      await timeIt('alternative: organization rows as id:xmin', (t) =>
+        stats!.query(
+          `select (select md5(coalesce(string_agg(c.id::text || ':' || c.xmin::text, ',' order by c.id), '')) from contacts c where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(e.id::text || ':' || e.xmin::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id = e.contact_id where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(g.id::text || ':' || g.xmin::text, ',' order by g.id), '')) from configurations g where g.organization_id = $1)`,
+          [t.target_id],
+        ),
+      );
+      const sample = tenantsWithOrg.find((t) => t.target_id);
+      if (sample) {
+        const { rows: plan } = await stats!.query(
+          `explain (analyze, buffers) select (select md5(coalesce(string_agg(c::text, ',' order by c.id), '')) from contacts c where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id = e.contact_id where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(g::text, ',' order by g.id), '')) from configurations g where g.organization_id = $1)`,
+          [sample.target_id],
+        );
+        say(`diagnose plan of the organization part:\n${plan.map((r: Record<string, string>) => `      ${r['QUERY PLAN']}`).join('\n')}`);
+      }
+      await timeIt('staged devices keys+hashes', (t) => db.selectFrom('ms_managed_devices').select(['device_id', 'content_hash', 'removed_at']).where('tenant_id', '=', t.tenant_id).execute());
+      await timeIt('staged users keys+hashes', (t) => db.selectFrom('ms_users').select(['user_id', 'content_hash', 'removed_at']).where('tenant_id', '=', t.tenant_id).execute());
+    }
     const rssBeforeSync = process.memoryUsage().rss;
     const first = await sync('first sync', setupWrites);
     const minimum = await minimumRequests(first.runId);
+    // A tenant's derived documentation is valid until a user crosses the inactivity line by time
+    // alone (tenant_documentation_state.valid_until): such a tenant is re-derived and may rightly
+    // write (a contact turns "inactive"). Which tenants could, and which did:
+    const { rows: validity } = await stats.query<{ tenant_id: string; valid_until: Date | null }>('select tenant_id, valid_until from tenant_documentation_state');
     const again = await sync('no-change re-sync', first.after);
+    const expiredByTime = new Set(validity.filter((v) => v.valid_until !== null && v.valid_until.getTime() <= again.endedAt.getTime()).map((v) => v.tenant_id));
+    const { rows: rederived } = await stats.query<{ tenant_id: string }>('select tenant_id from tenant_documentation_state where updated_at >= $1', [again.startedAt]);
     // Memory figures end here: what follows is the bench's own yardstick, not docsync.
     clearInterval(sampler);
     const peakRss = Math.max(sampledPeak, process.resourceUsage().maxRSS * 1024);
     const emulatorPeakRssMb = emulator.peakRssMb();
+    if (process.env.SYNC_BENCH_DIAGNOSE) await diagnose();
 
     const { rows: staged } = await stats.query<{ users: string; devices: string }>(
       `select (select count(*) from ms_users where removed_at is null) as users, (select count(*) from ms_managed_devices where removed_at is null) as devices`,
@@ -219,7 +288,12 @@ async function main(): Promise<void> {
       concurrency: input.concurrency,
       setupSeconds: { emulatorAndWorld: round(emulatorAndWorld, 1), discovery: round(discoverySeconds, 1) },
       first: { ...first.figures, logCodes, minimumRequests: minimum, requestsOverMinimum: round(first.figures.graphRequests / minimum, 3) },
-      resync: { ...again.figures, ofFirst: round(again.figures.seconds / first.figures.seconds, 3) },
+      resync: {
+        ...again.figures,
+        tenantsExpiredByTime: expiredByTime.size,
+        tenantsRederived: rederived.length,
+        tenantsRederivedWithoutExpiry: rederived.filter((r) => !expiredByTime.has(r.tenant_id)).length,
+        ofFirst: round(again.figures.seconds / first.figures.seconds, 3) },
       database: {
         rowsPerSecond: Math.round(rowsPerSecond),
         raw: { rows: raw.rows, rowWidthBytes: rowWidth, seconds: round(raw.seconds), rowsPerSecond: Math.round(raw.rowsPerSecond) },
