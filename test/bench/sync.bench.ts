@@ -163,10 +163,17 @@ function printTable(outcomes: ScaleOutcome[]): void {
     ].join('\n'),
   );
   // Three processes share the machine's cores: where each sync's CPU went.
+  // Without the emulator (Microsoft's side, not ours in production): docsync + Postgres CPU of
+  // the re-sync as a share of the first sync's — informational, the verdict uses wall time.
   const cpu = (r: ScaleResult['first']['cpuSeconds'], wall: number) => [r.docsync, r.emulator, r.postgres, wall].map((v, i) => pad(v ?? '?', i === 3 ? 7 : 9)).join(' ');
-  console.log(`\nCPU seconds  ${pad('first:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  ${pad('re-sync:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}`);
+  const ours = (r: ScaleResult['first']['cpuSeconds']) => (r.docsync ?? 0) + (r.postgres ?? 0);
+  console.log(
+    `\nCPU seconds  ${pad('first:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  ${pad('re-sync:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  re-sync ÷ first, docsync+postgres CPU`,
+  );
   for (const o of outcomes) {
-    if (o.result) console.log(`${pad(o.tenants, 12)} ${pad('', 9)} ${cpu(o.result.first.cpuSeconds, o.result.first.seconds)}  ${pad('', 9)} ${cpu(o.result.resync.cpuSeconds, o.result.resync.seconds)}`);
+    if (!o.result) continue;
+    const { first, resync } = o.result;
+    console.log(`${pad(o.tenants, 12)} ${pad('', 9)} ${cpu(first.cpuSeconds, first.seconds)}  ${pad('', 9)} ${cpu(resync.cpuSeconds, resync.seconds)}  ${pad(pct(ours(resync.cpuSeconds) / Math.max(0.001, ours(first.cpuSeconds))), 8)}`);
   }
 }
 
@@ -178,7 +185,11 @@ function printVerdicts(outcomes: ScaleOutcome[]): void {
   if (done.length === 0) return;
   const each = (f: (r: ScaleResult) => string) => done.map((o) => `${o.tenants}: ${f(o.result)}`).join(', ');
   verdict(done.every((o) => o.result.memory.docsyncPeakRssMb < TARGETS.peakRssMb), `docsync peak RSS < ${TARGETS.peakRssMb} MB at every tenant count (${each((r) => `${r.memory.docsyncPeakRssMb} MB`)})`);
-  verdict(done.every((o) => o.result.first.requestsOverMinimum <= TARGETS.requestsOverMinimum), `Graph requests ≤ ${TARGETS.requestsOverMinimum} × minimum (${each((r) => `${r.first.graphRequests}/${r.first.minimumRequests}`)})`);
+  // Fewer requests than the minimum means the minimum is wrong or data was not read: a miss too.
+  verdict(
+    done.every((o) => o.result.first.requestsOverMinimum <= TARGETS.requestsOverMinimum && o.result.first.requestsOverMinimum >= 1),
+    `Graph requests ≤ ${TARGETS.requestsOverMinimum} × minimum, and not below it (${each((r) => `${r.first.graphRequests}/${r.first.minimumRequests}`)})`,
+  );
   verdict(done.every((o) => o.result.resync.ofFirst <= TARGETS.resyncOfFirst), `no-change re-sync ≤ ${pct(TARGETS.resyncOfFirst)} of the first sync (${each((r) => `${r.resync.seconds} s = ${pct(r.resync.ofFirst)}`)})`);
   const rowsOk = (r: ScaleResult) => r.resync.documentationRowsWritten === 0 || (r.resync.tenantsRederivedWithoutExpiry === 0 && r.resync.tenantsRederived > 0);
   verdict(

@@ -18,7 +18,6 @@ import { migrateToLatest } from '../../../src/db/migrate.ts';
 import { createSyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
-import { readSyncLog } from '../../../src/sync/sync-log.ts';
 import { ownCpuSeconds, postgresServerCpuSeconds, postmasterOf, processCpuSeconds } from './sync-bench-cpu.ts';
 import { spawnEmulator, type EmulatorProcess } from './sync-bench-emulator.ts';
 import { averageRowWidth, createScratchDatabase, rawInsertRate, settledTableWrites, totalRows, writesBetween, type TableWrites } from './sync-bench-postgres.ts';
@@ -179,7 +178,11 @@ async function main(): Promise<void> {
 
     // The fewest requests any client could read the same data with — the pages it needs (MINIMUM_IS).
     async function minimumRequests(runId: string): Promise<number> {
-      const log = await readSyncLog(db, runId);
+      // Every line of the run and its tenant runs (readSyncLog pages at 1,000 lines: too few here).
+      const { rows: log } = await stats!.query<{ tenant_id: string | null; code: string }>(
+        'select tenant_id, code from sync_log where run_id = $1 or run_id in (select id from sync_runs where parent_run_id = $1)',
+        [runId],
+      );
       for (const line of log) logCodes[line.code] = (logCodes[line.code] ?? 0) + 1;
       let total = 0;
       for (const t of active) {
