@@ -37,6 +37,8 @@ export interface SyncFigures {
   rowsWritten: number;
   documentationRowsWritten: number;
   writesByTable: TableWrites;
+  /** The sync's start and end on the clock of --cpu-prof profiles (µs). */
+  profileWindowMicroseconds: [number, number];
   /** CPU seconds spent during the sync, per process (the machine has 2 cores for all three). */
   cpuSeconds: { docsync: number | null; emulator: number | null; postgres: number | null };
 }

@@ -132,6 +132,9 @@ async function main(): Promise<void> {
     const sync = async (label: string, before: TableWrites) => {
       const cpuBefore = cpuNow();
       const startedAt = new Date();
+      // V8's CPU profile timestamps are CLOCK_MONOTONIC microseconds, like hrtime: marks to cut a
+      // --cpu-prof profile into the two syncs.
+      const profileFrom = Number(process.hrtime.bigint() / 1000n);
       const start = performance.now();
       const runId = await enqueueIntegrationRun(db, { integrationId, trigger: input.trigger, now: new Date() });
       const progress = setInterval(() => {
@@ -148,6 +151,7 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - start) / 1000;
       const ended = performance.now();
       const endedAt = new Date();
+      const profileTo = Number(process.hrtime.bigint() / 1000n);
       const cpuAfter = cpuNow();
       const spent = (a: number | null, b: number | null) => (a === null || b === null ? null : round(b - a, 1));
       const run = (await getRun(db, runId))!;
@@ -171,6 +175,7 @@ async function main(): Promise<void> {
         rowsWritten: totalRows(writes),
         documentationRowsWritten: totalRows(writes, DOCUMENTATION_TABLES),
         writesByTable: writes,
+        profileWindowMicroseconds: [profileFrom, profileTo],
         cpuSeconds: { docsync: spent(cpuBefore.docsync, cpuAfter.docsync), emulator: spent(cpuBefore.emulator, cpuAfter.emulator), postgres: spent(cpuBefore.postgres, cpuAfter.postgres) },
       };
       return { runId, run, figures, after: writesAfter, startedAt, endedAt };
