@@ -36,7 +36,8 @@ async function worldFacts(input: ScaleInput): Promise<WorldFacts> {
   process.on('exit', killOnExit);
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': stdout may still hold data when the process has exited.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   process.off('exit', killOnExit);
   if (code !== 0) throw new Error(`sync-bench-world.ts exited with ${code}`);
   return JSON.parse(out) as WorldFacts;
