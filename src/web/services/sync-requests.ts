@@ -42,7 +42,7 @@ function runView(r: SyncRun & { integration_name?: string | null; tenant_name?: 
     trigger: r.trigger,
     requestedBy: r.requested_by,
     status: r.status,
-    phase: (r as { phase?: string | null }).phase ?? null,
+    phase: r.phase,
     createdAt: iso(r.created_at)!,
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
