@@ -361,6 +361,20 @@ export function createWorld(options: WorldOptions): World {
     return cache;
   }
 
+  // Counting consumed licences means generating every user; an untouched tenant's count depends
+  // on its definition alone, so it is kept (a few numbers per tenant) and only a tenant changed
+  // through the control API is counted again on each request.
+  const untouchedConsumption = new Map<string, Map<string, number>>();
+  function consumedUnits(def: TenantDefinition): Map<string, number> {
+    const untouched = !states.has(def.tenantId);
+    const known = untouched ? untouchedConsumption.get(def.tenantId) : undefined;
+    if (known) return known;
+    const consumed = new Map<string, number>();
+    for (const user of liveUsers(def)) for (const l of user.record.assignedLicenses) consumed.set(l.skuId, (consumed.get(l.skuId) ?? 0) + 1);
+    if (untouched) untouchedConsumption.set(def.tenantId, consumed);
+    return consumed;
+  }
+
   function stateOf(def: TenantDefinition): TenantState {
     let state = states.get(def.tenantId);
     if (!state) {
@@ -678,8 +692,7 @@ export function createWorld(options: WorldOptions): World {
     domains: (t) => need(t).domains,
     subscribedSkus(tenantId) {
       const def = need(tenantId);
-      const consumed = new Map<string, number>();
-      for (const user of liveUsers(def)) for (const l of user.record.assignedLicenses) consumed.set(l.skuId, (consumed.get(l.skuId) ?? 0) + 1);
+      const consumed = consumedUnits(def);
       const rng = rngFrom(seed, 'subscriptions', def.tenantId);
       return def.naming.skuPlan.skus.map((s) => {
         const sku = SKUS[s.key];

@@ -82,6 +82,18 @@ describe('world generation', () => {
     expect(primary.prepaidUnits.enabled).toBeGreaterThanOrEqual(licensed);
   });
 
+  it('counts consumed units again after users are added or deleted', () => {
+    const world = small();
+    const tenant = world.customers()[0]!.tenantId;
+    const before = world.subscribedSkus(tenant)[0]!;
+    const licensedUser = allUsers(world, tenant).find((u) => u.record.assignedLicenses.some((l) => l.skuId === before.skuId))!;
+    world.deleteUser(tenant, licensedUser.record.id);
+    expect(world.subscribedSkus(tenant)[0]!.consumedUnits).toBe(before.consumedUnits - 1);
+    world.addUser(tenant, { displayName: 'New Starter', skuIds: [before.skuId] });
+    world.addUser(tenant, { displayName: 'Second Starter', skuIds: [before.skuId] });
+    expect(world.subscribedSkus(tenant)[0]!.consumedUnits).toBe(before.consumedUnits + 1);
+  });
+
   it('gives devices primary users and placeholder serial numbers', () => {
     const world = small(1, 3, 200);
     const tenant = world.customers()[0]!.tenantId;
