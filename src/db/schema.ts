@@ -271,6 +271,14 @@ export interface TenantDocumentationStateTable {
   updated_at: UpdatedAt;
 }
 
+/** Per scope (tenant row or organization) and writer: how often it was written (T0500). */
+export interface DocumentationRevisionsTable {
+  scope_id: string;
+  writer: string;
+  /** bigint: drivers return it as a string. */
+  revision: string;
+}
+
 export interface Database {
   integrations: IntegrationsTable;
   tenants: TenantsTable;
@@ -290,6 +298,7 @@ export interface Database {
   sessions: SessionsTable;
   audit_log: AuditLogTable;
   tenant_documentation_state: TenantDocumentationStateTable;
+  documentation_revisions: DocumentationRevisionsTable;
   api_tokens: ApiTokensTable;
   setup_links: SetupLinksTable;
 }

@@ -6,6 +6,11 @@
 // with time (a user crossing the inactivity threshold) — matching and writing would change
 // nothing, and the run skips them. Any doubt (no stored state, another docsync version) means a
 // full pass: the skip only ever saves work, it never decides anything.
+//
+// The database part is not hashed: triggers count every write to those tables per scope and
+// writer (migration T0500). The counters of every writer but the tenant's own sync are read
+// before the run reads its inputs; a write by anybody else after that moves a counter, and the
+// next run looks changed. The sync's own writes are what it derived, so they are left out.
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
@@ -13,7 +18,7 @@ import { jsonb } from './decisions.ts';
 import { stableStringify } from './staging.ts';
 
 /** Bump when what the sync derives from the same inputs changes (new overlay field, rule…). */
-export const DOCUMENTATION_VERSION = 1;
+export const DOCUMENTATION_VERSION = 2;
 
 export type DecisionCounts = Record<'match' | 'create' | 'review' | 'pending' | 'skip', number>;
 
@@ -35,35 +40,36 @@ export interface DocumentationState {
 }
 
 /**
- * The fingerprint of everything the documentation of one tenant is derived from. The database
- * part is hashed inside the database (one round trip; nothing but a few digests comes back).
+ * The fingerprint of everything the documentation of one tenant is derived from. Take it before
+ * reading the inputs: a change made while the run reads them then shows in the next run.
  */
 export async function documentationFingerprint(
   database: Kysely<Database>,
   input: { tenantRowId: string; organizationId: string | null; computed: unknown },
 ): Promise<string> {
   const { tenantRowId, organizationId } = input;
-  const staged = (table: string, key: string) =>
-    sql<string>`(select md5(coalesce(string_agg(${sql.ref(key)} || ':' || content_hash || ':' || coalesce(removed_at::text, ''), ',' order by ${sql.ref(key)}), ''))
-      from ${sql.table(table)} where tenant_id = ${tenantRowId})`;
-  // Whole rows as text: any column anybody changes (names, emails, links, overlay, gone flags).
-  // (Row versions — xmin — would be cheaper, but no-op updates change them.) Emails are found
-  // through the organization's contact ids, which keeps the planner on the (contact_id, email)
-  // index instead of scanning every email of every organization (npm run bench -- sync).
-  const organizationPart = organizationId
-    ? sql<string>`(select md5(coalesce(string_agg(c::text, ',' order by c.id), '')) from contacts c where c.organization_id = ${organizationId})
-        || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e
-            where e.contact_id = any(array(select id from contacts where organization_id = ${organizationId})))
-        || (select md5(coalesce(string_agg(g::text, ',' order by g.id), '')) from configurations g where g.organization_id = ${organizationId})`
-    : sql<string>`''`;
-  const result = await sql<{ digest: string }>`select
-      ${staged('ms_users', 'user_id')} || ${staged('ms_managed_devices', 'device_id')} || ${staged('ms_mailboxes', 'user_principal_name')}
-      || ${staged('ms_subscribed_skus', 'sku_id')}
-      || (select md5(coalesce(string_agg(d::text, ',' order by d.kind, d.source_id), '')) from match_decisions d where d.tenant_id = ${tenantRowId} and d.decided_by_technician)
-      || ${organizationPart} as digest`.execute(database);
+  const scopes = organizationId ? [tenantRowId, organizationId] : [tenantRowId];
+  const revisions = await database
+    .selectFrom('documentation_revisions')
+    .select(['scope_id', 'writer', 'revision'])
+    .where('scope_id', 'in', scopes)
+    .where('writer', '<>', tenantRowId)
+    .execute();
+  const counted = revisions
+    .map((r) => `${r.scope_id === tenantRowId ? 'tenant' : 'organization'}/${r.writer}=${r.revision}`)
+    .sort()
+    .join(',');
   return createHash('sha256')
-    .update(`${DOCUMENTATION_VERSION}|${result.rows[0]?.digest ?? ''}|${stableStringify(input.computed)}`)
+    .update(`${DOCUMENTATION_VERSION}|${organizationId ?? ''}|${counted}|${stableStringify(input.computed)}`)
     .digest('base64url');
+}
+
+/**
+ * Marks the writes of the rest of this transaction as the tenant's own sync's (see above).
+ * Only for the transaction that writes what the tenant's run derived.
+ */
+export async function writeAsTenantSync(trx: Kysely<Database>, tenantRowId: string): Promise<void> {
+  await sql`select set_config('docsync.writer', ${tenantRowId}, true)`.execute(trx);
 }
 
 export async function loadDocumentationState(database: Kysely<Database>, tenantRowId: string): Promise<DocumentationState | null> {

@@ -42,7 +42,7 @@ import {
 } from '../docs/configurations.ts';
 import { loadStaged, stageRecords, type StagedInput } from './staging.ts';
 import { decisionOf, loadDecision, loadDecisions, saveDecisions, type DecisionInput } from './decisions.ts';
-import { documentationFingerprint, loadDocumentationState, saveDocumentationState, type DecisionCounts, type DocumentationSummary } from './fingerprint.ts';
+import { documentationFingerprint, loadDocumentationState, saveDocumentationState, writeAsTenantSync, type DecisionCounts, type DocumentationSummary } from './fingerprint.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
 import { syncSettingsOf, type SyncSettings } from './settings.ts';
@@ -248,7 +248,8 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     excludedByGroup: [...excludedByGroup].sort(),
   };
   const previousState = writing && !input.rederive ? await loadDocumentationState(db, tenant.id) : null;
-  const fingerprint = previousState ? await documentationFingerprint(db, { tenantRowId: tenant.id, organizationId, computed }) : null;
+  // Before any input is read: what changes while this run reads them shows in the next one.
+  const fingerprint = writing ? await documentationFingerprint(db, { tenantRowId: tenant.id, organizationId, computed }) : null;
   const upToDate = previousState !== null && previousState.fingerprint === fingerprint && (previousState.validUntil === null || previousState.validUntil.getTime() > now().getTime());
 
   await progress('writing');
@@ -297,10 +298,8 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       const derived = await db.transaction().execute(async (trx) => {
         const result = await deriveDocumentation(trx, derivation);
         const steady: DocumentationSummary = { decisions: result.steady, flagged: result.flagged, unchanged: result.writes.unchanged + result.writes.updated + result.writes.created, ...counts };
-        // Taken inside the transaction, under the organization's lock: what the next run compares with.
-        const after = await documentationFingerprint(trx, { tenantRowId: tenant.id, organizationId, computed });
         const previous = previousState ?? (await loadDocumentationState(trx, tenant.id));
-        await saveDocumentationState(trx, tenant.id, { fingerprint: after, validUntil: inactivityChangesAt(included, timing), summary: steady }, previous, now());
+        await saveDocumentationState(trx, tenant.id, { fingerprint: fingerprint!, validUntil: inactivityChangesAt(included, timing), summary: steady }, previous, now());
         return { ...result, summary: steady };
       });
       add(writes, derived.writes);
@@ -474,6 +473,7 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
   const { tenant, organizationId, settings, now } = input;
   const writes = zeroWrites();
   if (organizationId) await sql`select pg_advisory_xact_lock(hashtext(${`docsync.organization:${organizationId}`}))`.execute(trx);
+  await writeAsTenantSync(trx, tenant.id);
   const existing = await loadDecisions(trx, tenant.id);
   const usersById = new Map(input.included.map((u) => [u.id, u]));
   const devicesById = new Map(input.presentDevices.map((d) => [d.id, d]));

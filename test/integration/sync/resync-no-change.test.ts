@@ -8,6 +8,7 @@ import { DATABASE_KINDS } from '../../support/databases.ts';
 import { syncTenant, type TenantSyncResult } from '../../../src/sync/tenant-sync.ts';
 import { enqueueTenantRun, finishRun } from '../../../src/sync/runs.ts';
 import { jsonb } from '../../../src/sync/decisions.ts';
+import { writeAsTenantSync } from '../../../src/sync/fingerprint.ts';
 import type { Database, Integration, Tenant } from '../../../src/db/schema.ts';
 import type { MsUser } from '../../../src/sync/tenant-source.ts';
 import { contosoData, fakeSource, type FakeTenantData } from './records.ts';
@@ -186,6 +187,23 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
       expect(writes.updated).toBe(1);
       expect(await decisionOf(isaiah)).toMatchObject({ state: 'match', rule: 'alias' });
       expect((await contactOf(isaiah))?.first_name).toBe('Isaiah');
+    });
+
+    it("another tenant's sync writes a contact of the same organization", async () => {
+      await sync();
+      expect((await sync()).derived).toBe(false);
+      // What a second tenant of this customer writes (its own sync's writes count as changes here).
+      const otherTenant = await ctx.database.db
+        .insertInto('tenants')
+        .values({ integration_id: integration.id, tenant_id: crypto.randomUUID(), display_name: 'Contoso Europe' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await ctx.database.db.transaction().execute(async (trx) => {
+        await writeAsTenantSync(trx, otherTenant.id);
+        await trx.insertInto('contacts').values({ organization_id: organizationId, first_name: 'Isaiah', last_name: 'Langer', microsoft_user_id: 'a-user-of-contoso-europe' }).execute();
+      });
+      expect((await sync()).derived).toBe(true);
+      expect((await sync()).derived).toBe(false);
     });
 
     it('a technician decides a review', async () => {
