@@ -31,14 +31,24 @@ export async function writeSyncLog(db: Kysely<Database>, runId: string, entries:
     .execute();
 }
 
-/** Log lines of a run and of its per-tenant runs, oldest first; `afterId` pages a live view. */
-export async function readSyncLog(db: Kysely<Database>, runId: string, options: { afterId?: string; limit?: number } = {}): Promise<SyncLogLine[]> {
+/** One page of the log lines of a run and of its per-tenant runs, oldest first; `afterId` continues. */
+export async function readSyncLogPage(db: Kysely<Database>, runId: string, page: { afterId?: string; limit: number }): Promise<SyncLogLine[]> {
   let query = db
     .selectFrom('sync_log')
     .selectAll()
     .where((eb) => eb.or([eb('run_id', '=', runId), eb('run_id', 'in', eb.selectFrom('sync_runs').select('id').where('parent_run_id', '=', runId))]))
     .orderBy('id')
-    .limit(options.limit ?? 1000);
-  if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
+    .limit(page.limit);
+  if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
   return query.execute();
+}
+
+/** Every log line of a run and of its per-tenant runs, oldest first (read a page at a time). */
+export async function readSyncLog(db: Kysely<Database>, runId: string): Promise<SyncLogLine[]> {
+  const lines: SyncLogLine[] = [];
+  for (;;) {
+    const page = await readSyncLogPage(db, runId, { afterId: lines.at(-1)?.id, limit: 1000 });
+    lines.push(...page);
+    if (page.length < 1000) return lines;
+  }
 }
