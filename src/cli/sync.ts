@@ -1,6 +1,11 @@
 // `docsync sync [--integration ID] [--tenant ID]`: one sync in the foreground, through the same
 // queue the workers use (so it never overlaps a worker syncing the same tenant), with a progress
 // bar on a TTY and one summary line at the end.
+//
+// Ctrl-C (SIGINT) or SIGTERM cancels the run: no tenant is started any more, the tenants in flight
+// stop at their next step and end "cancelled", the queued ones are cancelled, the summary lines
+// are printed and the exit code is 130. A second Ctrl-C quits at once; the tenants in flight then
+// stay "running" until their lease runs out and a worker queues them again.
 import { loadConfig } from '../config.ts';
 import { createContext, type AppContext } from '../context.ts';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.ts';
@@ -8,7 +13,12 @@ import { parseCommandArgs, UsageError } from './args.ts';
 import { createSyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { enqueueIntegrationRun, enqueueTenantRun, getRun } from '../sync/runs.ts';
+import { cancelRun } from '../sync/queue.ts';
+import { RunCancelled } from '../sync/runner.ts';
 import type { SyncRun } from '../db/schema.ts';
+
+/** 128 + SIGINT, what shells report for a command stopped with Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,23 +38,45 @@ export async function sync(argv: string[]): Promise<number> {
         return 1;
       }
     }
-    const runIds = await enqueue(ctx, { integration: values.integration, tenant: values.tenant });
-    const microsoft = createSyncMicrosoft(ctx);
-    const worker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency });
-    // Only a person at a terminal gets the bar; pipes and logs get the summary lines alone.
-    const bar = process.stderr.isTTY ? startProgressBar(ctx, runIds) : undefined;
+    const cancel = new AbortController();
+    let bar: { stop(): Promise<void> } | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (cancel.signal.aborted) {
+        process.stderr.write(`${bar ? '\n' : ''}docsync sync: quitting; the tenants in progress are queued again when their lease runs out\n`);
+        process.exit(EXIT_INTERRUPTED);
+      }
+      process.stderr.write(`${bar ? '\n' : ''}docsync sync: stopping — cancelling the run (press Ctrl-C again to quit at once)\n`);
+      cancel.abort(new RunCancelled(`stopped from the command line (${signal})`, 'run `docsync sync` again or wait for the next scheduled sync'));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
-      for (const runId of runIds) await worker.drain({ runId });
+      const runIds = await enqueue(ctx, { integration: values.integration, tenant: values.tenant });
+      const microsoft = createSyncMicrosoft(ctx);
+      const worker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency, signal: cancel.signal });
+      // Only a person at a terminal gets the bar; pipes and logs get the summary lines alone.
+      bar = process.stderr.isTTY ? startProgressBar(ctx, runIds) : undefined;
+      try {
+        for (const runId of runIds) await worker.drain({ runId });
+        if (cancel.signal.aborted) {
+          // The tenants in flight have ended "cancelled"; what never started is cancelled here.
+          const reason = cancel.signal.reason as RunCancelled;
+          for (const runId of runIds) await cancelRun(ctx.database.db, { runId, now: ctx.clock.now(), reason: reason.message, action: reason.action });
+        }
+      } finally {
+        await bar?.stop();
+      }
+      let worst = 0;
+      for (const runId of runIds) {
+        const run = (await getRun(ctx.database.db, runId))!;
+        process.stdout.write(`${describe(run)}\n`);
+        if (run.status === 'failed') worst = 1;
+      }
+      return cancel.signal.aborted ? EXIT_INTERRUPTED : worst;
     } finally {
-      await bar?.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
-    let worst = 0;
-    for (const runId of runIds) {
-      const run = (await getRun(ctx.database.db, runId))!;
-      process.stdout.write(`${describe(run)}\n`);
-      if (run.status === 'failed') worst = 1;
-    }
-    return worst;
   } finally {
     await ctx.close();
   }

@@ -196,14 +196,64 @@ export async function expandIntegrationRun(db: Db, run: SyncRun, now: Date): Pro
   return tenants.length;
 }
 
-/** Cancels the queued tenant runs of an integration run (the partner connection broke). */
-export async function cancelQueuedSiblings(db: Db, input: { parentRunId: string; now: Date; reason: string }): Promise<number> {
+/**
+ * Cancels the queued tenant runs of an integration run (the partner connection broke, or a person
+ * stopped the run: errorCode 'cancelled', which makes the integration run end "cancelled").
+ */
+export async function cancelQueuedSiblings(db: Db, input: { parentRunId: string; now: Date; reason: string; errorCode?: string }): Promise<number> {
   const result = await db
     .updateTable('sync_runs')
-    .set({ status: 'cancelled', finished_at: input.now, summary: input.reason })
+    .set({ status: 'cancelled', finished_at: input.now, summary: input.reason, ...(input.errorCode ? { error_code: input.errorCode } : {}) })
     .where('parent_run_id', '=', input.parentRunId)
     .where('status', '=', 'queued')
     .executeTakeFirst();
   await rollUpParent(db, input.parentRunId, input.now);
   return Number(result.numUpdatedRows);
+}
+
+/**
+ * A person stopped a run (Ctrl-C on `docsync sync`): cancels what of it has not started — the run
+ * itself while queued, or an integration run's queued tenant runs — and says so in its log. Tenant
+ * runs in flight are not touched here: their worker stops them (runner.ts, RunCancelled), and they
+ * end "cancelled" themselves. The integration run ends "cancelled" once its last child has ended
+ * (rollUpParent). Returns how many runs this cancelled.
+ */
+export async function cancelRun(db: Db, input: { runId: string; now: Date; reason: string; action: string | null }): Promise<number> {
+  const run = await db.selectFrom('sync_runs').select(['id', 'tenant_id', 'status']).where('id', '=', input.runId).executeTakeFirst();
+  if (!run || (run.status !== 'queued' && run.status !== 'running')) return 0;
+  if (run.tenant_id !== null) {
+    const updated = await db
+      .updateTable('sync_runs')
+      .set({ status: 'cancelled', finished_at: input.now, phase: null, lease_owner: null, lease_expires_at: null, summary: input.reason, error_code: 'cancelled' })
+      .where('id', '=', run.id)
+      .where('status', '=', 'queued')
+      .returning(['parent_run_id'])
+      .executeTakeFirst();
+    if (!updated) return 0;
+    await writeSyncLog(db, run.id, { tenantId: run.tenant_id, level: 'warning', code: 'cancelled', message: `${input.reason} before the tenant was synced`, action: input.action });
+    if (updated.parent_run_id) await rollUpParent(db, updated.parent_run_id, input.now);
+    return 1;
+  }
+  const children = await db.selectFrom('sync_runs').select((eb) => eb.fn.countAll<string>().as('n')).where('parent_run_id', '=', run.id).executeTakeFirstOrThrow();
+  if (Number(children.n) === 0) {
+    // Not expanded into tenant runs yet: nothing was synced.
+    await writeSyncLog(db, run.id, { level: 'warning', code: 'cancelled', message: `${input.reason} before any tenant was synced`, action: input.action });
+    await finishRun(db, run.id, { status: 'cancelled', now: input.now, summary: input.reason, errorCode: 'cancelled' });
+    return 1;
+  }
+  const cancelled = await cancelQueuedSiblings(db, { parentRunId: run.id, now: input.now, reason: input.reason, errorCode: 'cancelled' });
+  const stopped = await db
+    .selectFrom('sync_runs')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('parent_run_id', '=', run.id)
+    .where('status', '=', 'cancelled')
+    .where('error_code', '=', 'cancelled')
+    .executeTakeFirstOrThrow();
+  await writeSyncLog(db, run.id, {
+    level: 'warning',
+    code: 'cancelled',
+    message: `${input.reason}; ${Number(stopped.n)} of ${Number(children.n)} tenant(s) not synced in this run`,
+    action: input.action,
+  });
+  return cancelled;
 }

@@ -8,6 +8,8 @@
 // refused it, it ran out of time, the database stayed away, a bug inside docsync) marks the tenant
 // "failing" with that reason; the next run that gets through (syncTenant) sets it back to "ok" or
 // "warning". Partner-scope failures mark the integration instead: the tenant itself is not at fault.
+// A run cancelled by a person (RunCancelled through the caller's signal) ends "cancelled" and
+// leaves the tenant's health alone.
 import { sql, type Kysely } from 'kysely';
 import type { Database, Integration, SyncRun, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -37,11 +39,17 @@ export interface RunnerDeps {
 const TRANSIENT = new Set(['throttled_out', 'graph_unavailable', 'graph_request_failed', 'token_request_failed']);
 
 export interface TenantRunOutcome {
-  status: 'succeeded' | 'partial' | 'failed' | 'retrying' | 'lost';
+  status: 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'retrying' | 'lost';
   result?: TenantSyncResult;
 }
 
-export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: string, options: { fullListing?: boolean } = {}): Promise<TenantRunOutcome> {
+export interface TenantRunOptions {
+  fullListing?: boolean;
+  /** Aborted (with a RunCancelled as its reason): stop this tenant run and end it "cancelled". */
+  signal?: AbortSignal;
+}
+
+export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: string, options: TenantRunOptions = {}): Promise<TenantRunOutcome> {
   const { db, clock } = deps;
   const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', run.tenant_id!).executeTakeFirst();
   const integration = await db.selectFrom('integrations').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
@@ -77,6 +85,11 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
       .catch((error) => deps.log.warn({ err: error, runId: run.id }, 'lease renewal failed'));
   }, (leaseSeconds * 1000) / 3);
   heartbeat.unref();
+  // A cancel takes the budget's path: syncTenant checks the signal between its steps (a Graph call
+  // in flight is answered first), so its documentation transaction is not begun or commits whole.
+  const cancel = () => budget.abort(options.signal?.reason instanceof RunCancelled ? options.signal.reason : new RunCancelled());
+  if (options.signal?.aborted) cancel();
+  else options.signal?.addEventListener('abort', cancel, { once: true });
 
   try {
     const source = deps.sources({ integration, tenant, counters });
@@ -95,6 +108,17 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
     if (error instanceof LeaseLost) {
       deps.log.warn({ runId: run.id }, 'lease lost; another worker owns this tenant run now');
       return { status: 'lost' };
+    }
+    if (error instanceof RunCancelled) {
+      await writeSyncLog(db, run.id, {
+        tenantId: tenant.id,
+        level: 'warning',
+        code: 'cancelled',
+        message: `${tenant.display_name}: ${error.message} before the sync finished; what was read so far is kept and the next sync continues`,
+        action: error.action,
+      });
+      await finishRun(db, run.id, { status: 'cancelled', now, counts: { ...counts, failed: 0 }, errorCode: 'cancelled', summary: error.message });
+      return { status: 'cancelled' };
     }
     if (isDatabaseUnavailable(raw)) {
       // Postgres restarted or failed over mid-sync: the open transaction rolled back, so nothing
@@ -171,6 +195,7 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
   } finally {
     clearTimeout(budgetTimer);
     clearInterval(heartbeat);
+    options.signal?.removeEventListener('abort', cancel);
   }
 }
 
@@ -249,6 +274,17 @@ export class TimeBudgetExceeded extends Error {
   constructor(readonly seconds: number) {
     super(`time budget of ${seconds} s exceeded`);
     this.name = 'TimeBudgetExceeded';
+  }
+}
+
+/** A person stopped the run (Ctrl-C on `docsync sync`); message and action go into the sync log. */
+export class RunCancelled extends Error {
+  constructor(
+    reason = 'stopped',
+    readonly action: string | null = null,
+  ) {
+    super(reason);
+    this.name = 'RunCancelled';
   }
 }
 

@@ -124,7 +124,9 @@ export async function finishRun(
 
 /**
  * Recomputes a parent run from its children: sums, tenants done of total, and — once no child is
- * queued or running — its final status. Recomputing (not incrementing) keeps it right when two
+ * queued or running — its final status: "cancelled" when a person stopped it (a child cancelled
+ * with error code 'cancelled'; children cancelled because the partner connection broke are not),
+ * else by how many tenants were synced. Recomputing (not incrementing) keeps it right when two
  * workers finish children at the same moment or a child is retried.
  */
 export async function rollUpParent(db: Db, parentRunId: string, now: Date): Promise<void> {
@@ -138,6 +140,7 @@ export async function rollUpParent(db: Db, parentRunId: string, now: Date): Prom
       sql<string>`count(*) filter (where status = 'partial')`.as('partial_children'),
       sql<string>`count(*) filter (where status = 'succeeded')`.as('succeeded_children'),
       sql<string>`count(*) filter (where status = 'cancelled')`.as('cancelled_children'),
+      sql<string>`count(*) filter (where status = 'cancelled' and error_code = 'cancelled')`.as('stopped_children'),
       sql<string>`coalesce(sum(created), 0)`.as('created'),
       sql<string>`coalesce(sum(updated), 0)`.as('updated'),
       sql<string>`coalesce(sum(unchanged), 0)`.as('unchanged'),
@@ -153,7 +156,8 @@ export async function rollUpParent(db: Db, parentRunId: string, now: Date): Prom
   const succeeded = Number(totals.succeeded_children);
   const synced = succeeded + Number(totals.partial_children);
   const cancelled = Number(totals.cancelled_children);
-  const status: SyncRunStatus | undefined = finished ? (synced === 0 ? 'failed' : succeeded === children ? 'succeeded' : 'partial') : undefined;
+  const stopped = Number(totals.stopped_children) > 0;
+  const status: SyncRunStatus | undefined = finished ? (stopped ? 'cancelled' : synced === 0 ? 'failed' : succeeded === children ? 'succeeded' : 'partial') : undefined;
   await db
     .updateTable('sync_runs')
     .set({

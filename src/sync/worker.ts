@@ -17,13 +17,19 @@ export interface SyncWorkerOptions {
   /** Force a full user listing on every tenant this worker syncs (demo --once). */
   fullListing?: boolean;
   onTenantFinished?: (outcome: TenantRunOutcome) => void;
+  /**
+   * Cancels this worker's work (Ctrl-C on `docsync sync`): once aborted, with a RunCancelled as
+   * its reason, it claims nothing more and its tenant runs in flight stop and end "cancelled".
+   * What is still queued is the caller's to cancel (queue.ts cancelRun).
+   */
+  signal?: AbortSignal;
 }
 
 export interface SyncWorker {
   readonly workerId: string;
   /** Claims what it can now and starts it; resolves once started (not finished). */
   fillSlots(): Promise<number>;
-  /** Works until nothing is running and nothing is claimable (or `runId` has finished). */
+  /** Works until nothing is running and nothing is claimable (or `runId` has finished, or the signal aborted). */
   drain(options?: { runId?: string }): Promise<void>;
   /** Polls for work until stop(). */
   start(): void;
@@ -42,28 +48,31 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let filling: Promise<number> | undefined;
+  const cancelled = () => options.signal?.aborted === true;
 
   async function fill(): Promise<number> {
     const now = deps.clock.now();
     await reclaimExpiredLeases(deps.db, now);
-    for (;;) {
+    while (!cancelled()) {
       const parent = await claimIntegrationRun(deps.db, { workerId, now: deps.clock.now(), leaseSeconds });
       if (!parent) break;
       await discoverBeforeExpanding(deps, parent, workerId);
+      // Cancelled during discovery (queue.ts cancelRun): there is nothing to fan out any more.
+      if ((await getRun(deps.db, parent.id))?.status !== 'running') continue;
       await expandIntegrationRun(deps.db, parent, deps.clock.now());
     }
     let started = 0;
-    while (!stopped && running.size < options.concurrency) {
+    while (!stopped && !cancelled() && running.size < options.concurrency) {
       const run = await claimTenantRun(deps.db, { workerId, now: deps.clock.now(), leaseSeconds });
       if (!run) break;
       started++;
-      const job: Promise<void> = runTenantRun(deps, run, workerId, { fullListing: options.fullListing })
+      const job: Promise<void> = runTenantRun(deps, run, workerId, { fullListing: options.fullListing, signal: options.signal })
         .then((outcome) => options.onTenantFinished?.(outcome))
         .catch((error) => deps.log.error({ err: error, runId: run.id }, 'tenant run crashed'))
         .finally(() => {
           running.delete(job);
           // A finished slot is filled at once, not at the next poll.
-          if (!stopped && timer !== undefined) void fillSlots();
+          if (!stopped && !cancelled() && timer !== undefined) void fillSlots();
         });
       running.add(job);
     }
@@ -89,6 +98,12 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
         return !run || !['queued', 'running'].includes(run.status);
       };
       for (;;) {
+        if (cancelled()) {
+          // The runs in hand stop at their next step; a claim under way starts one that does too.
+          await filling?.catch(() => {});
+          await Promise.allSettled([...running]);
+          return;
+        }
         try {
           if (await targetEnded()) {
             await Promise.allSettled([...running]);
@@ -108,8 +123,8 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
         }
         if (!runId) return;
         if (await targetEnded()) return;
-        // Retries wait for their backoff; look again shortly.
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        // Retries wait for their backoff; look again shortly (or at once when cancelled).
+        await pause(1000, options.signal);
       }
     },
     start() {
@@ -132,4 +147,17 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
       await Promise.allSettled([...running]);
     },
   };
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
