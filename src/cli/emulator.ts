@@ -16,6 +16,7 @@ export async function emulator(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     customers: { type: 'string' },
     'users-per-tenant': { type: 'string' },
+    'cached-tenants': { type: 'string' },
     'auto-consent': { type: 'boolean' },
     fault: { type: 'string', multiple: true },
   });
@@ -35,6 +36,7 @@ export async function emulator(argv: string[]): Promise<number> {
     seed: integerFlag('seed', values.seed, 1, 0, 2 ** 31 - 1),
     customers: integerFlag('customers', values.customers, 3, 0, 100_000),
     usersPerTenant: integerFlag('users-per-tenant', values['users-per-tenant'], 50, 0, 1_000_000),
+    cachedTenants: integerFlag('cached-tenants', values['cached-tenants'], 16, 1, 100_000),
     autoConsent: values['auto-consent'] ?? false,
     faults,
     logger: log,

@@ -20,6 +20,8 @@ export interface StartEmulatorOptions {
   seed?: number;
   customers?: number;
   usersPerTenant?: number;
+  /** Tenants whose generated users and devices stay in memory (default 16; least recently used go). */
+  cachedTenants?: number;
   /** Injected clock (tests move it); default: wall time that control.advanceClock can move. */
   clock?: EmulatorClock;
   /** /authorize redirects at once with a code for the partner admin (scripted runs). */
@@ -47,7 +49,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     now: () => new Date(Date.now() + offset),
     advance: (ms: number) => void (offset += ms),
   };
-  const world = createWorld({ seed, customers: options.customers ?? 3, usersPerTenant: options.usersPerTenant ?? 50, clock });
+  const world = createWorld({ seed, customers: options.customers ?? 3, usersPerTenant: options.usersPerTenant ?? 50, cachedTenants: options.cachedTenants, clock });
   const running = await startEmulatorServers<World>({
     world,
     registerGraphRoutes,

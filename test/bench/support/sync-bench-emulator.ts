@@ -38,12 +38,16 @@ export function peakRssOfProcessMb(pid: number): number | null {
   }
 }
 
-export async function spawnEmulator(options: { seed: number; customers: number; usersPerTenant: number; startTimeoutMs?: number }): Promise<EmulatorProcess> {
+export async function spawnEmulator(options: { seed: number; customers: number; usersPerTenant: number; cachedTenants?: number; startTimeoutMs?: number }): Promise<EmulatorProcess> {
   const logFile = path.join(tmpdir(), `docsync-bench-emulator-${process.pid}-${Date.now()}.log`);
   const logFd = openSync(logFile, 'w');
+  // Generated tenants take ~3.4 MB each (users + devices): a heap to hold the ones it keeps.
+  const heapMb = Math.max(2048, 1024 + 4 * (options.cachedTenants ?? 0));
   const args = [
+    `--max-old-space-size=${heapMb}`,
     path.join(root, 'bin', 'docsync.js'), 'emulator', '--port', '0', '--seed', String(options.seed),
     '--customers', String(options.customers), '--users-per-tenant', String(options.usersPerTenant), '--auto-consent',
+    ...(options.cachedTenants ? ['--cached-tenants', String(options.cachedTenants)] : []),
   ];
   // Logs go to a file: an undrained stderr pipe would block the emulator once it fills.
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', logFd] });

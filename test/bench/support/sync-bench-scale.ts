@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   try {
     const setupStart = performance.now();
     say(`${input.tenants} tenants × ${input.usersPerTenant} users: starting the emulator process and computing the world's facts`);
-    const [facts, started] = await Promise.all([worldFacts(input), spawnEmulator({ seed: input.seed, customers: input.tenants, usersPerTenant: input.usersPerTenant })]);
+    const [facts, started] = await Promise.all([worldFacts(input), spawnEmulator({ seed: input.seed, customers: input.tenants, usersPerTenant: input.usersPerTenant, cachedTenants: Number(process.env.SYNC_BENCH_EMULATOR_CACHE ?? 0) || input.tenants + 1 })]);
     emulator = started;
     emit({ event: 'emulator', pid: emulator.pid });
     scratch = await createScratchDatabase(input.adminUrl);
