@@ -9,6 +9,7 @@ import { createSyncMicrosoft, type SyncMicrosoft } from '../../../src/sync/micro
 import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { childRuns, enqueueIntegrationRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
+import { connectIntegrationToEmulator, emulatorAsMicrosoft } from './fixtures.ts';
 import type { SyncTrigger } from '../../../src/db/schema.ts';
 
 describe('discovery inside integration runs', () => {
@@ -21,17 +22,9 @@ describe('discovery inside integration runs', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed: 9, customers: 3, usersPerTenant: 10, autoConsent: true, clock });
-    ctx = await createTestContext('pglite', {
-      config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } },
-      overrides: { clock },
-    });
+    ctx = await createTestContext('pglite', { config: emulatorAsMicrosoft(emulator), overrides: { clock } });
     microsoft = createSyncMicrosoft(ctx, { sleep: async (ms) => void (now += ms) });
-    const c = emulator.credentials;
-    integrationId = (
-      await microsoft.integrations.create({ kind: 'gdap', name: 'Emulated partner', tenantId: c.partnerTenantId, clientId: c.clientId, clientSecret: c.clientSecret, settings: {} })
-    ).id;
-    await microsoft.integrations.storeRefreshToken(integrationId, c.refreshToken);
-    await microsoft.discovery.discover(integrationId);
+    integrationId = await connectIntegrationToEmulator(microsoft, emulator);
   });
   afterAll(async () => {
     await ctx?.close();

@@ -9,6 +9,7 @@ import { createSyncMicrosoft, type SyncMicrosoft } from '../../../src/sync/micro
 import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
+import { connectIntegrationToEmulator, emulatorAsMicrosoft } from './fixtures.ts';
 
 describe('sync against the emulator, with faults', () => {
   let emulator: RunningEmulator;
@@ -21,17 +22,9 @@ describe('sync against the emulator, with faults', () => {
 
   beforeEach(async () => {
     emulator = await startEmulator({ seed: 11, customers: 4, usersPerTenant: 30, autoConsent: true });
-    ctx = await createTestContext('pglite', {
-      config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } },
-      overrides: { clock },
-    });
+    ctx = await createTestContext('pglite', { config: emulatorAsMicrosoft(emulator), overrides: { clock } });
     microsoft = newProcess();
-    const c = emulator.credentials;
-    integrationId = (
-      await microsoft.integrations.create({ kind: 'gdap', name: 'Emulated partner', tenantId: c.partnerTenantId, clientId: c.clientId, clientSecret: c.clientSecret, settings: { createOrganizations: true } })
-    ).id;
-    await microsoft.integrations.storeRefreshToken(integrationId, c.refreshToken);
-    await microsoft.discovery.discover(integrationId);
+    integrationId = await connectIntegrationToEmulator(microsoft, emulator, { createOrganizations: true });
   });
   afterEach(async () => {
     await ctx?.close();

@@ -10,6 +10,7 @@ import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
 import { connectEmulatedPartner } from './cli-harness.ts';
+import { emulatorAsMicrosoft } from './fixtures.ts';
 
 describe('a customer tenant loses docsync access between runs', () => {
   let emulator: RunningEmulator;
@@ -20,10 +21,7 @@ describe('a customer tenant loses docsync access between runs', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed: 23, customers: 4, usersPerTenant: 12, autoConsent: true });
-    ctx = await createTestContext('pglite', {
-      config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } },
-      overrides: { clock },
-    });
+    ctx = await createTestContext('pglite', { config: emulatorAsMicrosoft(emulator), overrides: { clock } });
     const microsoft = newProcess();
     integrationId = await connectEmulatedPartner(ctx, emulator, { microsoft });
     // Some emulated customers are partial by nature (no Intune, concealed reports): none fails.

@@ -9,7 +9,8 @@ import { readSyncLog } from '../../../src/sync/sync-log.ts';
 import { claimScheduleSlot, enqueueScheduledRuns, slotOf } from '../../../src/sync/schedule.ts';
 import type { RunnerDeps } from '../../../src/sync/runner.ts';
 import type { Integration } from '../../../src/db/schema.ts';
-import { contosoData, fakeSource, type FakeTenantData } from './records.ts';
+import { contosoDataAs, fakeSource, type FakeTenantData } from './records.ts';
+import { insertIntegration, insertTenant, retireOrganizations, runnerWithFakeSources } from './fixtures.ts';
 
 describe.each(DATABASE_KINDS)('sync queue on %s', (kind) => {
   let ctx: TestContext;
@@ -31,42 +32,19 @@ describe.each(DATABASE_KINDS)('sync queue on %s', (kind) => {
     const db = ctx.database.db;
     now = new Date(now.getTime() + 86_400_000);
     data.clear();
-    integration = await db
-      .insertInto('integrations')
-      .values({ kind: 'gdap', name: 'Partner', partner_tenant_id: 'p', client_id: 'c', status: 'connected' })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await db.updateTable('organizations').set({ name: 'Retired', domains: [] }).execute();
+    integration = await insertIntegration(db);
+    await retireOrganizations(db);
     tenants = [];
     for (const name of ['Alpha', 'Bravo', 'Charlie']) {
-      const tenant = await db
-        .insertInto('tenants')
-        .values({ integration_id: integration.id, tenant_id: crypto.randomUUID(), display_name: name })
-        .returning(['id', 'display_name'])
-        .executeTakeFirstOrThrow();
+      const tenant = await insertTenant(db, integration.id, { display_name: name });
       await db.insertInto('organizations').values({ name, domains: [] }).execute();
-      const tenantData = contosoData();
-      tenantData.displayName = name;
-      tenantData.domains = [{ id: `${name.toLowerCase()}.example`, isVerified: true }];
-      // Each tenant its own users and devices (Microsoft ids are unique across tenants).
-      for (const u of tenantData.users) u.id = `${name}-${u.id}`;
-      for (const d of tenantData.devices) d.id = `${name}-${d.id}`;
-      data.set(tenant.id, tenantData);
+      data.set(tenant.id, contosoDataAs(name, { domain: `${name.toLowerCase()}.example`, idPrefix: name }));
       tenants.push({ id: tenant.id, name });
     }
   });
 
-  const deps = (): RunnerDeps => ({
-    db: ctx.database.db,
-    log: ctx.log,
-    clock,
-    config: ctx.config,
-    sources: ({ tenant, counters }) => {
-      const source = fakeSource(data.get(tenant.id)!);
-      return Object.assign(source, { counters: Object.assign(counters, source.counters) });
-    },
-    onPartnerFailure: async (id) => void partnerFailures.push(id),
-  });
+  const deps = (): RunnerDeps =>
+    runnerWithFakeSources(ctx, (tenant) => fakeSource(data.get(tenant.id)!), { onPartnerFailure: async (id) => void partnerFailures.push(id) });
 
   const contactCount = async () =>
     Number(

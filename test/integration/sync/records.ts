@@ -100,6 +100,17 @@ export function contosoData(): FakeTenantData {
   };
 }
 
+/** contosoData() as another customer's: its name, one verified domain, and Microsoft ids of its own
+ *  (`${idPrefix}-…`: Microsoft ids are unique across tenants). */
+export function contosoDataAs(displayName: string, options: { domain: string; idPrefix: string }): FakeTenantData {
+  const data = contosoData();
+  data.displayName = displayName;
+  data.domains = [{ id: options.domain, isVerified: true }];
+  for (const u of data.users) u.id = `${options.idPrefix}-${u.id}`;
+  for (const d of data.devices) d.id = `${options.idPrefix}-${d.id}`;
+  return data;
+}
+
 export function fakeSource(data: FakeTenantData): TenantSource & { calls: string[] } {
   const calls: string[] = [];
   const counters = { graphRequests: 0, throttled: 0 };

@@ -9,6 +9,7 @@ import { createSyncMicrosoft, type SyncMicrosoft } from '../../../src/sync/micro
 import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { childRuns, enqueueIntegrationRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
+import { connectIntegrationToEmulator, emulatorAsMicrosoft } from './fixtures.ts';
 
 describe('sync against the emulator: requests and re-sync', () => {
   let emulator: RunningEmulator;
@@ -23,17 +24,9 @@ describe('sync against the emulator: requests and re-sync', () => {
     // One clock for docsync and the emulator: sign-in dates (and so who turns inactive when) are
     // the same every run of this test.
     emulator = await startEmulator({ seed: 5, customers: 4, usersPerTenant: 620, autoConsent: true, clock });
-    ctx = await createTestContext('pglite', {
-      config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } },
-      overrides: { clock },
-    });
+    ctx = await createTestContext('pglite', { config: emulatorAsMicrosoft(emulator), overrides: { clock } });
     microsoft = createSyncMicrosoft(ctx, { sleep: async (ms) => void (now += ms) });
-    const c = emulator.credentials;
-    integrationId = (
-      await microsoft.integrations.create({ kind: 'gdap', name: 'Emulated partner', tenantId: c.partnerTenantId, clientId: c.clientId, clientSecret: c.clientSecret, settings: {} })
-    ).id;
-    await microsoft.integrations.storeRefreshToken(integrationId, c.refreshToken);
-    await microsoft.discovery.discover(integrationId);
+    integrationId = await connectIntegrationToEmulator(microsoft, emulator);
     await documentOrganizations();
   });
 

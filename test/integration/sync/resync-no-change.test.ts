@@ -12,6 +12,7 @@ import { writeAsTenantSync } from '../../../src/sync/fingerprint.ts';
 import type { Database, Integration, Tenant } from '../../../src/db/schema.ts';
 import type { MsUser } from '../../../src/sync/tenant-source.ts';
 import { contosoData, fakeSource, type FakeTenantData } from './records.ts';
+import { insertContosoTenantWithOrganization, insertTenant } from './fixtures.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 
@@ -71,18 +72,7 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
   beforeEach(async () => {
     now = NOW;
     const db = ctx.database.db;
-    integration = await db
-      .insertInto('integrations')
-      .values({ kind: 'gdap', name: 'Partner', partner_tenant_id: 'p', client_id: 'c', status: 'connected' })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    tenant = await db
-      .insertInto('tenants')
-      .values({ integration_id: integration.id, tenant_id: crypto.randomUUID(), display_name: 'Contoso' })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await db.updateTable('organizations').set({ name: 'Retired', domains: [] }).execute();
-    organizationId = (await db.insertInto('organizations').values({ name: `Contoso ${tenant.id}`, domains: ['contoso.com'] }).returning('id').executeTakeFirstOrThrow()).id;
+    ({ integration, tenant, organizationId } = await insertContosoTenantWithOrganization(db));
 
     // Contacts a technician documented before the integration existed.
     const contact = async (first: string, last: string, emails: string[], microsoftUserId: string | null = null) => {
@@ -193,11 +183,7 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
       await sync();
       expect((await sync()).derived).toBe(false);
       // What a second tenant of this customer writes (its own sync's writes count as changes here).
-      const otherTenant = await ctx.database.db
-        .insertInto('tenants')
-        .values({ integration_id: integration.id, tenant_id: crypto.randomUUID(), display_name: 'Contoso Europe' })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const otherTenant = await insertTenant(ctx.database.db, integration.id, { display_name: 'Contoso Europe' });
       await ctx.database.db.transaction().execute(async (trx) => {
         await writeAsTenantSync(trx, otherTenant.id);
         await trx.insertInto('contacts').values({ organization_id: organizationId, first_name: 'Isaiah', last_name: 'Langer', microsoft_user_id: 'a-user-of-contoso-europe' }).execute();

@@ -9,7 +9,8 @@ import { enqueueTenantRun, getRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
 import type { RunnerDeps } from '../../../src/sync/runner.ts';
 import type { TenantSource } from '../../../src/sync/tenant-source.ts';
-import { contosoData, fakeSource, type FakeTenantData } from './records.ts';
+import { contosoDataAs, fakeSource, type FakeTenantData } from './records.ts';
+import { insertIntegration, insertTenant, runnerWithFakeSources } from './fixtures.ts';
 
 describe.each(DATABASE_KINDS)('tenant health after a sync on %s', (kind) => {
   let ctx: TestContext;
@@ -32,44 +33,24 @@ describe.each(DATABASE_KINDS)('tenant health after a sync on %s', (kind) => {
     const db = ctx.database.db;
     now = new Date(now.getTime() + 86_400_000);
     internalFailure = null;
-    const integration = await db
-      .insertInto('integrations')
-      .values({ kind: 'gdap', name: `Partner ${now.toISOString()}`, partner_tenant_id: 'p', client_id: 'c', status: 'connected' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    integrationId = integration.id;
+    integrationId = (await insertIntegration(db, { name: `Partner ${now.toISOString()}` })).id;
     const name = `Fabrikam ${now.getTime()}`;
-    const tenant = await db
-      .insertInto('tenants')
-      .values({ integration_id: integrationId, tenant_id: crypto.randomUUID(), display_name: name })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    tenantId = tenant.id;
+    tenantId = (await insertTenant(db, integrationId, { display_name: name })).id;
     await db.insertInto('organizations').values({ name, domains: [] }).execute();
-    data = contosoData();
-    data.displayName = name;
-    data.domains = [{ id: `fabrikam${now.getTime()}.example`, isVerified: true }];
     // Microsoft ids are unique across tenants: each test its own users and devices.
-    for (const u of data.users) u.id = `${now.getTime()}-${u.id}`;
-    for (const d of data.devices) d.id = `${now.getTime()}-${d.id}`;
+    data = contosoDataAs(name, { domain: `fabrikam${now.getTime()}.example`, idPrefix: String(now.getTime()) });
   });
 
-  const deps = (): RunnerDeps => ({
-    db: ctx.database.db,
-    log: ctx.log,
-    clock,
-    config: ctx.config,
-    sources: ({ counters }) => {
-      const fake = fakeSource(data);
-      const source: TenantSource = Object.assign(fake, { counters: Object.assign(counters, fake.counters) });
+  const deps = (): RunnerDeps =>
+    runnerWithFakeSources(ctx, () => {
+      const source: TenantSource = fakeSource(data);
       const organization = source.organization.bind(source);
       source.organization = async () => {
         if (internalFailure) throw internalFailure;
         return organization();
       };
       return source;
-    },
-  });
+    });
 
   const syncOnce = async () => {
     const runId = await enqueueTenantRun(ctx.database.db, { integrationId, tenantId, trigger: 'manual', now });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../support/context.ts';
 import { enqueueIntegrationRun } from '../../../src/sync/runs.ts';
 import { readSyncLog, readSyncLogPage, writeSyncLog } from '../../../src/sync/sync-log.ts';
+import { insertIntegration } from './fixtures.ts';
 
 describe('sync log', () => {
   let ctx: TestContext;
@@ -17,11 +18,7 @@ describe('sync log', () => {
 
   it('reads every line of a run longer than one page, oldest first', async () => {
     const db = ctx.database.db;
-    const integration = await db
-      .insertInto('integrations')
-      .values({ kind: 'gdap', name: 'Partner', partner_tenant_id: 'p', client_id: 'c', status: 'connected' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const integration = await insertIntegration(db);
     const runId = await enqueueIntegrationRun(db, { integrationId: integration.id, trigger: 'cli', now: new Date('2026-11-23T12:00:00Z') });
     const lines = Array.from({ length: 2_345 }, (_, i) => ({ level: 'info' as const, code: 'line', message: `line ${i}` }));
     for (let i = 0; i < lines.length; i += 500) await writeSyncLog(db, runId, lines.slice(i, i + 500));

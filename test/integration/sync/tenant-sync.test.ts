@@ -8,6 +8,7 @@ import { readSyncLog } from '../../../src/sync/sync-log.ts';
 import { jsonb } from '../../../src/sync/decisions.ts';
 import type { Integration, Tenant } from '../../../src/db/schema.ts';
 import { contosoData, fakeSource, permissionMissing, type FakeTenantData } from './records.ts';
+import { insertContosoTenantWithOrganization } from './fixtures.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 
@@ -30,20 +31,7 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
 
   beforeEach(async () => {
     now = NOW;
-    const db = ctx.database.db;
-    integration = await db
-      .insertInto('integrations')
-      .values({ kind: 'gdap', name: 'Partner', partner_tenant_id: 'p', client_id: 'c', status: 'connected' })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    tenant = await db
-      .insertInto('tenants')
-      .values({ integration_id: integration.id, tenant_id: crypto.randomUUID(), display_name: 'Contoso' })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    // Earlier tests' organizations would tie on the same domain: retire them.
-    await db.updateTable('organizations').set({ name: 'Retired', domains: [] }).execute();
-    organizationId = (await db.insertInto('organizations').values({ name: `Contoso ${tenant.id}`, domains: ['contoso.com'] }).returning('id').executeTakeFirstOrThrow()).id;
+    ({ integration, tenant, organizationId } = await insertContosoTenantWithOrganization(ctx.database.db));
     data = contosoData();
   });
 
