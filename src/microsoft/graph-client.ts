@@ -4,6 +4,11 @@
 // with backoff for 5xx and dropped connections, counters, and one translation of Graph errors
 // into MicrosoftError. The sleep function and clock are injected: tests never wait.
 //
+// A tenant's AbortSignal (its time budget, a lost lease, Ctrl-C) reaches the fetch itself and
+// every wait (pacing, Retry-After, backoff, the token): on abort the call throws the signal's
+// reason at once — never a MicrosoftError, which the runner would take for Microsoft's answer
+// (a "transient" failure retried later) instead of the run being stopped.
+//
 // Middleware chain (outermost first): retry → bearer token → redirect (report downloads) →
 // pacing + counting → fetch. The SDK's AuthenticationHandler only attaches tokens to https
 // Graph hosts (its host check ignores http), so the bearer step is ours: it attaches the token
@@ -27,8 +32,55 @@ export interface GraphCounters {
   throttled: number;
 }
 
-export type Sleep = (ms: number) => Promise<void>;
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`; may end early (rejecting with the signal's reason) when `signal` aborts. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    // The timer goes with the abort: a cancelled 10-minute Retry-After must not keep the process alive.
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+ * `promise`'s outcome, or the signal's reason as soon as it aborts. The promise itself runs on:
+ * this only stops *waiting* for it (a shared token request must not die with one tenant's run).
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** An injected sleep that ends at once on abort, even one that does not look at the signal (tests). */
+function abortableSleep(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return untilAborted(sleep(ms, signal), signal);
+}
 
 export interface DeltaPage<T> {
   items: T[];
@@ -66,8 +118,13 @@ export interface TenantGraph {
   readonly skipped: string[];
 }
 
+export interface TenantGraphOptions {
+  /** Aborting stops this tenant's requests in flight and its waits; they throw the signal's reason. */
+  signal?: AbortSignal;
+}
+
 export interface GraphClientFactory {
-  forTenant(integrationId: string, tenantId: string, counters: GraphCounters): TenantGraph;
+  forTenant(integrationId: string, tenantId: string, counters: GraphCounters, options?: TenantGraphOptions): TenantGraph;
 }
 
 export interface RetryPolicy {
@@ -128,8 +185,11 @@ export class Pacer {
     this.tokens = this.capacity;
     this.last = clock.now().getTime();
   }
-  /** Waits (through the injected sleep) until one request may go. Returns the ms waited. */
-  async take(): Promise<number> {
+  /**
+   * Waits (through the injected sleep) until one request may go. Returns the ms waited. An abort
+   * ends the wait with the signal's reason and takes no token.
+   */
+  async take(signal?: AbortSignal): Promise<number> {
     let waited = 0;
     for (;;) {
       const now = this.clock.now().getTime();
@@ -141,7 +201,7 @@ export class Pacer {
       }
       const wait = Math.ceil((1 - this.tokens) / this.ratePerMs);
       waited += wait;
-      await this.sleep(wait);
+      await abortableSleep(this.sleep, wait, signal);
     }
   }
 }
@@ -183,7 +243,9 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
   };
 
   return {
-    forTenant(integrationId, tenantId, counters) {
+    forTenant(integrationId, tenantId, counters, options = {}) {
+      const { signal } = options;
+      const wait = (ms: number) => abortableSleep(sleep, ms, signal);
       const skipped: string[] = [];
       // The Graph SDK wraps anything a middleware throws into a bare GraphError, losing the
       // broker's typed error (partner connection expired, consent missing…). Keep it here so
@@ -199,6 +261,7 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           let renewedToken = false;
           const originalRequest = context.request;
           for (;;) {
+            signal?.throwIfAborted();
             context.request = originalRequest;
             let failure: unknown = null;
             try {
@@ -208,11 +271,13 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
             }
             const response = context.response;
             const waitedSoFar = deps.clock.now().getTime() - started;
+            // The fetch was aborted (or a wait before it): not a dropped connection to retry.
+            if (failure && signal?.aborted) throw signal.reason;
             if (failure && failure === tokenFailure) throw failure;
             if (failure) {
               // Dropped connection / reset / timeout: fetch threw before any response.
               if (serverRetries >= policy.maxServerRetries || waitedSoFar >= policy.maxWaitMs) throw failure;
-              await sleep(backoff(serverRetries++));
+              await wait(backoff(serverRetries++));
               continue;
             }
             if (!response) return;
@@ -227,19 +292,19 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
             const discard = () => response.body?.cancel().catch(() => {});
             if (response.status === 429) {
               counters.throttled += 1;
-              const wait = retryAfterMs(response.headers.get('retry-after'), deps.clock.now()) ?? backoff(throttleRetries);
-              if (throttleRetries >= policy.maxThrottleRetries || waitedSoFar + wait > policy.maxWaitMs) return;
+              const retryAfter = retryAfterMs(response.headers.get('retry-after'), deps.clock.now()) ?? backoff(throttleRetries);
+              if (throttleRetries >= policy.maxThrottleRetries || waitedSoFar + retryAfter > policy.maxWaitMs) return;
               throttleRetries++;
               await discard();
-              await sleep(wait);
+              await wait(retryAfter);
               continue;
             }
             if (response.status >= 500 && response.status !== 501) {
               if (serverRetries >= policy.maxServerRetries || waitedSoFar >= policy.maxWaitMs) return;
-              const wait = retryAfterMs(response.headers.get('retry-after'), deps.clock.now()) ?? backoff(serverRetries);
+              const retryAfter = retryAfterMs(response.headers.get('retry-after'), deps.clock.now()) ?? backoff(serverRetries);
               serverRetries++;
               await discard();
-              await sleep(wait);
+              await wait(retryAfter);
               continue;
             }
             return;
@@ -256,9 +321,12 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           const headers = (context.options!.headers ??= {}) as Record<string, string>;
           if (new URL(url).origin === graphOrigin) {
             try {
-              headers.Authorization = `Bearer ${await deps.tokens.accessToken(integrationId, tenantId)}`;
+              // The broker's request is shared by every caller of that tenant's token (single-flight):
+              // an abort here only stops this run waiting for it.
+              headers.Authorization = `Bearer ${await untilAborted(deps.tokens.accessToken(integrationId, tenantId), signal)}`;
               tokenFailure = null;
             } catch (error) {
+              if (signal?.aborted) throw signal.reason;
               tokenFailure = error;
               throw error;
             }
@@ -277,8 +345,8 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
             const path = url.pathname.slice(basePath.length);
             const family = familyOf(path);
             const reportName = family === 'reports' ? /reports\/([A-Za-z0-9]+)/.exec(path)?.[1] : undefined;
-            await pacerFor(tenantId.toLowerCase(), family, reportName).take();
-            await globalPacer.take();
+            await pacerFor(tenantId.toLowerCase(), family, reportName).take(signal);
+            await globalPacer.take(signal);
           }
           counters.graphRequests += 1;
           await this.next!.execute(context);
@@ -318,10 +386,26 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
 
       async function send<T>(request: ReturnType<typeof client.api>, resource: { name: string; headers?: Record<string, string> }, what: 'get' | 'post' = 'get', body?: unknown): Promise<T> {
         if (resource.headers) request.headers(resource.headers);
+        // fetch's own signal: a request hanging in Graph (or its body, or the report download
+        // behind the redirect) ends at the abort. One signal per call, unlinked when it is done:
+        // fetch lets go of its listener only when garbage-collected, and a tenant's hundreds of
+        // requests on the run's signal itself would pile them up there.
+        const linked = signal ? new AbortController() : undefined;
+        const forward = () => linked!.abort(signal!.reason);
+        if (signal && linked) {
+          signal.addEventListener('abort', forward, { once: true });
+          request.option('signal', linked.signal);
+        }
         try {
+          signal?.throwIfAborted();
           return (what === 'get' ? await request.get() : await request.post(body)) as T;
         } catch (error) {
+          // The SDK wraps an aborted fetch into a GraphError with no status, which would read as
+          // "Graph unavailable": the abort's own reason is what stopped this request.
+          if (signal?.aborted) throw signal.reason;
           throw translateGraphError(tokenFailure ?? error, tenantId, resource.name);
+        } finally {
+          signal?.removeEventListener('abort', forward);
         }
       }
 
@@ -399,7 +483,7 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
               { requests: pending.map((r) => ({ id: r.id, method: r.method ?? 'GET', url: r.url, ...(r.headers ? { headers: r.headers } : {}) })) },
             );
             const throttled: BatchRequest[] = [];
-            let wait = 0;
+            let retryAfter = 0;
             for (const inner of answer.responses ?? []) {
               const original = pending.find((r) => r.id === inner.id);
               if (!original) continue;
@@ -408,7 +492,7 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
                 counters.throttled += 1;
                 throttled.push(original);
                 const headers = lowerKeys(inner.headers ?? {});
-                wait = Math.max(wait, retryAfterMs(headers['retry-after'] ?? null, deps.clock.now()) ?? backoff(throttleRounds));
+                retryAfter = Math.max(retryAfter, retryAfterMs(headers['retry-after'] ?? null, deps.clock.now()) ?? backoff(throttleRounds));
                 continue;
               }
               results.set(inner.id, { id: inner.id, status: inner.status, body: inner.body ?? null, headers: inner.headers ?? {} });
@@ -416,7 +500,7 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
             pending = throttled;
             if (pending.length > 0) {
               throttleRounds++;
-              await sleep(wait);
+              await wait(retryAfter);
             }
           }
           return requests.map((r) => results.get(r.id) ?? { id: r.id, status: 0, body: null, headers: {} });

@@ -8,6 +8,9 @@
 // page) is taken from the batch; any other inner answer — 403, 410, 429 after the batch's own
 // retries, 5xx, a second page — is read again on its own path, which owns retries and the
 // translation into a MicrosoftError. So the batch only ever saves requests, it changes no outcome.
+//
+// The run's signal stops the TenantGraph's requests and waits (they throw the signal's reason);
+// a read cut short by it throws, so nothing half-read is ever taken for a complete listing.
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { translateGraphError, type BatchResponse, type TenantGraph } from '../microsoft/graph-client.ts';
 import {
@@ -67,7 +70,7 @@ function finalError(response: BatchResponse | undefined, tenantId: string, what:
   return translateGraphError(error, tenantId, what);
 }
 
-export function createGraphTenantSource(graph: TenantGraph, input: { counters: GraphCounters; graphBaseUrl: string }): TenantSource & { skipped: readonly string[] } {
+export function createGraphTenantSource(graph: TenantGraph, input: { counters: GraphCounters; graphBaseUrl: string; signal?: AbortSignal }): TenantSource & { skipped: readonly string[] } {
   // "$deltatoken=latest" answers with no users and a fresh deltaLink (G:delta): the cheap way to
   // start a change feed after a full listing. Taken *before* the listing, so a change made while
   // we list shows up again in the next delta (harmless) instead of being lost.
@@ -148,6 +151,8 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
       try {
         responses = await graph.batch(requests);
       } catch (error) {
+        // Stopped (time budget, lease, Ctrl-C): nothing more is read.
+        input.signal?.throwIfAborted();
         // The batch itself failed: every read takes its own path (and reports its own error).
         if (isMicrosoftError(error) && error.scope === 'partner') throw error;
         return;

@@ -19,7 +19,8 @@ export function createSyncMicrosoft(ctx: AppContext, options: Pick<MicrosoftDeps
       log: ctx.log,
       clock: ctx.clock,
       config: ctx.config,
-      sources: ({ integration, tenant, counters }) => createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters), { counters, graphBaseUrl }),
+      sources: ({ integration, tenant, counters, signal }) =>
+        createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), { counters, graphBaseUrl, signal }),
       discover: (integrationId) => microsoft.discovery.discover(integrationId),
       onPartnerFailure: async (integrationId, error) => {
         await microsoft.integrations.markNeedsReconnect(integrationId, error.message);

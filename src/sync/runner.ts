@@ -22,7 +22,8 @@ import { writeSyncLog } from './sync-log.ts';
 import type { DiscoveryForRuns } from './discovery-step.ts';
 import { cancelQueuedSiblings, MAX_ATTEMPTS, renewLease, requeueLater, LEASE_SECONDS } from './queue.ts';
 
-export type TenantSourceFactory = (input: { integration: Integration; tenant: Tenant; counters: GraphCounters }) => TenantSource;
+/** `signal` aborts with the run's stop reason (time budget, lost lease, cancel): the source's Microsoft calls in flight and its waits end with it. */
+export type TenantSourceFactory = (input: { integration: Integration; tenant: Tenant; counters: GraphCounters; signal: AbortSignal }) => TenantSource;
 
 export interface RunnerDeps {
   db: Kysely<Database>;
@@ -92,7 +93,7 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
   else options.signal?.addEventListener('abort', cancel, { once: true });
 
   try {
-    const source = deps.sources({ integration, tenant, counters });
+    const source = deps.sources({ integration, tenant, counters, signal: budget.signal });
     const result = await syncTenant(deps, { runId: run.id, tenant, integration, source, signal: budget.signal, fullListing: options.fullListing });
     await finishRun(db, run.id, {
       status: result.status,
@@ -102,7 +103,9 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
     });
     return { status: result.status, result };
   } catch (raw) {
-    let error = budget.signal.aborted && !isMicrosoftError(raw) ? budget.signal.reason : raw;
+    // Stopped (budget, lease, cancel): whatever a Microsoft call said as it was cut off is the stop's
+    // doing, not the tenant's — only a broken partner connection is news worth keeping.
+    let error = budget.signal.aborted && !(isMicrosoftError(raw) && raw.scope === 'partner') ? budget.signal.reason : raw;
     const counts = { ...zeroCounts(), failed: 1, graphRequests: counters.graphRequests, throttled: counters.throttled };
     const now = clock.now();
     if (error instanceof LeaseLost) {

@@ -1,8 +1,8 @@
 // What a tenant sync needs from Microsoft, as one narrow interface. The production
 // implementation (graph-source.ts) sits on the Microsoft client's TenantGraph (paging, retries,
 // Retry-After, pacing, token renewal all live there); tests can hand records in directly.
-// Every method either returns a complete answer or throws (a MicrosoftError): a partial listing
-// is never returned as if it were whole.
+// Every method either returns a complete answer or throws (a MicrosoftError, or the run's stop
+// reason once its signal aborted): a partial listing is never returned as if it were whole.
 
 /** Graph `user`, the properties docsync $selects. */
 export interface MsUser {

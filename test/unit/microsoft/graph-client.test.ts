@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { createGraphClientFactory, Pacer, retryAfterMs, type GraphCounters } from '../../../src/microsoft/graph-client.ts';
+import { createGraphClientFactory, Pacer, realSleep, retryAfterMs, type GraphCounters } from '../../../src/microsoft/graph-client.ts';
 import { usersResource, usersDeltaResource } from '../../../src/microsoft/resources.ts';
 import { MicrosoftError, ResyncRequired } from '../../../src/microsoft/errors.ts';
 
@@ -265,5 +265,119 @@ describe('pacing', () => {
     expect(retryAfterMs('2.128', now)).toBe(2128);
     expect(retryAfterMs('Mon, 01 Jan 2024 00:00:05 GMT', now)).toBe(5000);
     expect(retryAfterMs(null, now)).toBeNull();
+  });
+});
+
+describe('a tenant whose signal aborts', () => {
+  class Stopped extends Error {}
+  const never = <T>() => new Promise<T>(() => {});
+  const listing = (graph: ReturnType<typeof setup>['graph']) => (async () => {
+    for await (const _ of graph.listAll(usersResource)) void _;
+  })();
+
+  function abortable(options: { sleep?: (ms: number) => Promise<void>; accessToken?: () => Promise<string> } = {}) {
+    const controller = new AbortController();
+    const stopped = new Stopped('stopped');
+    const factory = createGraphClientFactory({
+      graphBaseUrl: base,
+      tokens: { accessToken: options.accessToken ?? (async () => 'token') },
+      clock: { now: () => new Date(1_700_000_000_000) },
+      sleep: options.sleep ?? (async () => {}),
+      log: pino({ level: 'silent' }),
+    });
+    const counters: GraphCounters = { graphRequests: 0, throttled: 0 };
+    const graph = factory.forTenant('integration-1', 'tenant-1', counters, { signal: controller.signal });
+    return { graph, counters, abort: () => controller.abort(stopped), stopped };
+  }
+
+  it('ends a request Graph never answers with the signal\'s reason, not as "Graph unavailable"', async () => {
+    const { graph, abort, stopped } = abortable();
+    let held: http.ServerResponse | undefined;
+    handler = (_req, res) => {
+      held = res;
+      abort();
+    };
+    await expect(listing(graph)).rejects.toBe(stopped);
+    held?.destroy();
+  });
+
+  it('ends a Retry-After wait at once and does not retry', async () => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls++;
+      json(res, 429, graphError('TooManyRequests'), { 'retry-after': '60' });
+    };
+    const waits: number[] = [];
+    const { graph, abort, stopped, counters } = abortable({
+      sleep: (ms) => {
+        waits.push(ms);
+        abort();
+        return never();
+      },
+    });
+    await expect(graph.get('/organization', (raw) => ({ ok: true, value: raw }))).rejects.toBe(stopped);
+    expect(waits).toEqual([60_000]);
+    expect(calls).toBe(1);
+    expect(counters.throttled).toBe(1);
+  });
+
+  it('ends a backoff after a dropped connection, and a $batch\'s inner Retry-After wait', async () => {
+    handler = (req) => req.socket.destroy();
+    const first = abortable({ sleep: () => (first.abort(), never()) });
+    await expect(first.graph.get('/organization', (raw) => ({ ok: true, value: raw }))).rejects.toBe(first.stopped);
+
+    handler = (_req, res) => json(res, 200, { responses: [{ id: '1', status: 429, headers: { 'Retry-After': '600' }, body: graphError('TooManyRequests') }] });
+    const second = abortable({ sleep: () => (second.abort(), never()) });
+    await expect(second.graph.batch([{ id: '1', url: '/users/a' }])).rejects.toBe(second.stopped);
+  });
+
+  it('ends the wait for the pacer without taking its turn', async () => {
+    let now = 0;
+    const pacer = new Pacer({ requests: 10, windowMs: 10_000 }, { now: () => new Date(now) }, () => never());
+    await pacer.take();
+    const controller = new AbortController();
+    const waiting = pacer.take(controller.signal);
+    controller.abort(new Stopped('stopped'));
+    await expect(waiting).rejects.toBeInstanceOf(Stopped);
+    now += 1_200;
+    expect(await pacer.take()).toBe(0);
+  });
+
+  it('stops waiting for a token without failing the shared token request', async () => {
+    seen.length = 0;
+    handler = (_req, res) => json(res, 200, { value: [user('a')] });
+    let deliver: (token: string) => void = () => {};
+    const shared = new Promise<string>((resolve) => (deliver = resolve));
+    let asked = 0;
+    const tenant = abortable({
+      accessToken: () => {
+        asked++;
+        // The run is stopped while the broker's request is still out.
+        queueMicrotask(() => tenant.abort());
+        return shared;
+      },
+    });
+    await expect(listing(tenant.graph)).rejects.toBe(tenant.stopped);
+    expect(asked).toBe(1);
+    expect(seen).toEqual([]);
+    deliver('token-for-the-others');
+    await expect(shared).resolves.toBe('token-for-the-others');
+  });
+
+  it('sends nothing once aborted', async () => {
+    seen.length = 0;
+    const { graph, abort, stopped } = abortable();
+    abort();
+    await expect(graph.report('getMailboxUsageDetail', 'D7')).rejects.toBe(stopped);
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('realSleep', () => {
+  it('ends early with the reason when its signal aborts', async () => {
+    const controller = new AbortController();
+    const waiting = realSleep(600_000, controller.signal);
+    controller.abort(new Error('stopped'));
+    await expect(waiting).rejects.toThrow('stopped');
   });
 });
