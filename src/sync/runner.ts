@@ -86,8 +86,8 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
       .catch((error) => deps.log.warn({ err: error, runId: run.id }, 'lease renewal failed'));
   }, (leaseSeconds * 1000) / 3);
   heartbeat.unref();
-  // A cancel takes the budget's path: syncTenant checks the signal between its steps (a Graph call
-  // in flight is answered first), so its documentation transaction is not begun or commits whole.
+  // A cancel takes the budget's path: Graph calls and waits in flight stop at once, and syncTenant
+  // checks the signal between its steps, so its documentation transaction is not begun or commits whole.
   const cancel = () => budget.abort(options.signal?.reason instanceof RunCancelled ? options.signal.reason : new RunCancelled());
   if (options.signal?.aborted) cancel();
   else options.signal?.addEventListener('abort', cancel, { once: true });

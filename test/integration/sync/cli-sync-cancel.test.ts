@@ -126,10 +126,24 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
       }),
       cli,
     );
+    // The first Ctrl-C ends the held request at once; holding the run's row keeps the cancelled
+    // tenant from writing its end, so the second Ctrl-C finds it still in flight.
+    let release: () => void = () => {};
+    let locked: () => void = () => {};
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holding = db().transaction().execute(async (trx) => {
+      await trx.selectFrom('sync_runs').select('id').where('tenant_id', '=', tenant.id).where('status', '=', 'running').forUpdate().execute();
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await isLocked;
     cli.child.kill('SIGINT');
     await cli.waitForOutput(/docsync sync: stopping/);
     cli.child.kill('SIGINT');
-    expect(await explained(cli.exited, cli)).toBe(130);
+    const code = await explained(cli.exited, cli);
+    release();
+    await holding;
+    expect(code).toBe(130);
     expect(cli.stdout()).toBe('');
     const runs = await db().selectFrom('sync_runs').select(['status', 'lease_owner']).where('tenant_id', '=', tenant.id).where('status', '=', 'running').execute();
     expect(runs).toHaveLength(1);
