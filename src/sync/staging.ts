@@ -41,8 +41,8 @@ export interface StagingOutcome {
  * JSON with object keys sorted, so equal content gives equal text whatever the key order.
  * Every staged record goes through here on every run (a re-sync hashes each listed device), so
  * the writing is left to JSON.stringify: given the sorted list of every key that occurs at any
- * depth as its property list, it writes each object's keys in that order (5× faster than
- * building the text ourselves). Same output as sorting by hand for JSON data.
+ * depth as its property list, it writes each object's keys in that order (about a third less CPU
+ * per record than sorting entries by hand). Same output as sorting by hand for JSON data.
  */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
