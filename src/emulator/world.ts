@@ -91,6 +91,8 @@ export interface UserChange {
   seq: number;
   slot: number;
   userId: string;
+  /** The properties this change set; absent: the user was created or deleted (every property). */
+  properties?: readonly string[];
 }
 
 export interface World extends IdentityWorld {
@@ -449,9 +451,9 @@ export function createWorld(options: WorldOptions): World {
     return user;
   }
 
-  function recordChange(def: TenantDefinition, state: TenantState, slot: number, userId: string): void {
+  function recordChange(def: TenantDefinition, state: TenantState, slot: number, userId: string, properties?: readonly string[]): void {
     sequence++;
-    state.changes.push({ seq: sequence, slot, userId });
+    state.changes.push(properties ? { seq: sequence, slot, userId, properties } : { seq: sequence, slot, userId });
   }
 
   function userSlotCount(def: TenantDefinition): number {
@@ -587,9 +589,11 @@ export function createWorld(options: WorldOptions): World {
 
   // --- mutations helpers -----------------------------------------------------------------------
   function writeUser(def: TenantDefinition, user: WorldUser): UserRecord {
+    // users/delta with Prefer: return=minimal answers with the properties that changed only.
+    const before = liveUser(def, user.slot)?.record;
     const state = stateOf(def);
     state.users.set(user.slot, user);
-    recordChange(def, state, user.slot, user.record.id);
+    recordChange(def, state, user.slot, user.record.id, before ? changedProperties(before, user.record) : undefined);
     return user.record;
   }
 
@@ -973,3 +977,11 @@ function serviceOf(servicePlanName: string): string {
 }
 
 export type { SkuKey };
+
+/** The top-level properties whose values differ between two versions of a user. */
+function changedProperties(before: UserRecord, after: UserRecord): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const a = before as unknown as Record<string, unknown>;
+  const b = after as unknown as Record<string, unknown>;
+  return [...keys].filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
+}

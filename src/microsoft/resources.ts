@@ -164,6 +164,43 @@ export const parseUser = parser<GraphUser>('user', (o) => {
   return user;
 });
 
+/** A users/delta item: `id` and only the properties Microsoft sent (absent = unchanged). */
+export type GraphUserChange = Partial<GraphUser> & { id: string };
+
+/**
+ * users/delta items are partial (Microsoft Learn, "user: delta": "updated instances are
+ * represented by their id with at least the properties that have been updated"; a property never
+ * set is absent; with `Prefer: return=minimal` only changed properties come). Only `id` is
+ * required, and only the keys present in the JSON are set, so a merge never overwrites a stored
+ * value with a default. A key present with null is a value cleared in Microsoft.
+ */
+export const parseUserChange = parser<GraphUserChange>('user change', (o) => {
+  const change: GraphUserChange = { id: reqStr(o, 'id') };
+  const set = <K extends keyof GraphUser>(key: K, read: (o: Obj, key: string) => GraphUser[K]) => {
+    if (key in o) change[key] = read(o, key);
+  };
+  set('displayName', str);
+  set('givenName', str);
+  set('surname', str);
+  set('jobTitle', str);
+  set('mail', str);
+  // A user principal name is never cleared: a null one is no change.
+  if (typeof o.userPrincipalName === 'string' && o.userPrincipalName) change.userPrincipalName = o.userPrincipalName;
+  else if (o.userPrincipalName !== undefined && o.userPrincipalName !== null) throw new FieldError('userPrincipalName is not a string');
+  set('businessPhones', strings);
+  set('mobilePhone', str);
+  set('proxyAddresses', strings);
+  set('otherMails', strings);
+  set('userType', str);
+  set('accountEnabled', bool);
+  set('createdDateTime', date);
+  set('lastPasswordChangeDateTime', date);
+  if ('assignedLicenses' in o) {
+    change.assignedLicenses = list(o, 'assignedLicenses').map((l) => ({ skuId: reqStr(l, 'skuId'), disabledPlans: strings(l, 'disabledPlans') }));
+  }
+  return change;
+});
+
 /** Users in pages of 999 (the documented maximum). */
 export const usersResource: GraphResource<GraphUser> = { name: 'users', path: '/users', select: USER_SELECT, pageSize: 999, family: 'identity', parse: parseUser };
 /** With signInActivity Graph caps pages at 500 and needs AuditLog.Read.All + Entra ID P1. */
@@ -175,8 +212,20 @@ export const usersWithSignInResource: GraphResource<GraphUser> = {
   family: 'identity',
   parse: parseUser,
 };
-/** users/delta: no $top (refused), signInActivity not supported in delta. */
-export const usersDeltaResource: GraphResource<GraphUser> = { name: 'users (delta)', path: '/users/delta', select: USER_SELECT, family: 'identity', parse: parseUser };
+/**
+ * users/delta: no $top (refused), signInActivity not supported in delta. Items are partial
+ * (parseUserChange); `Prefer: return=minimal` asks for only the changed properties, which is what
+ * the merge relies on anyway (absence = unchanged) and keeps the pages small.
+ */
+export const DELTA_PREFER = 'return=minimal';
+export const usersDeltaResource: GraphResource<GraphUserChange> = {
+  name: 'users (delta)',
+  path: '/users/delta',
+  select: USER_SELECT,
+  headers: { Prefer: DELTA_PREFER },
+  family: 'identity',
+  parse: parseUserChange,
+};
 
 // ---------------------------------------------------------------------------------------
 // Groups (exclusions)

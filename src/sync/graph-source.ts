@@ -28,7 +28,7 @@ import {
   type GraphResource,
 } from '../microsoft/resources.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
-import type { FullUserListing, GraphCounters, MsDomain, MsManagedDevice, MsSubscribedSku, MsUser, TenantReadPlan, TenantSource, UserChanges } from './tenant-source.ts';
+import type { FullUserListing, GraphCounters, MsDomain, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange, TenantReadPlan, TenantSource, UserChanges } from './tenant-source.ts';
 
 async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   const all: T[] = [];
@@ -91,7 +91,7 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
   } = {};
 
   async function drainDelta(link: string | null): Promise<UserChanges> {
-    const changed: MsUser[] = [];
+    const changed: MsUserChange[] = [];
     const removedIds: string[] = [];
     let deltaLink: string | undefined;
     let next: string | null = link;
@@ -109,7 +109,7 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
       }
       for (const raw of present) {
         const parsed = usersDeltaResource.parse(raw);
-        if (parsed.ok) changed.push(parsed.value as MsUser);
+        if (parsed.ok) changed.push(parsed.value as MsUserChange);
         else (graph.skipped as string[]).push(parsed.reason);
       }
       deltaLink = body['@odata.deltaLink'];
@@ -118,7 +118,7 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
     }
     if (next) {
       for await (const page of graph.delta(usersDeltaResource, next)) {
-        for (const u of page.items) changed.push(u as MsUser);
+        for (const u of page.items) changed.push(u as MsUserChange);
         removedIds.push(...page.removedIds);
         if (page.deltaLink) deltaLink = page.deltaLink;
       }
@@ -140,7 +140,7 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
         { id: 'skus', url: batchUrl(subscribedSkusResource) },
         ...(plan.reports ? [{ id: 'reportSettings', url: '/admin/reportSettings' }] : []),
         // Only a link under our own Graph root can go in the batch (relative to the version root).
-        ...(deltaLink.startsWith(`${versionRoot}/`) ? [{ id: 'delta', url: deltaLink.slice(versionRoot.length) }] : []),
+        ...(deltaLink.startsWith(`${versionRoot}/`) ? [{ id: 'delta', url: deltaLink.slice(versionRoot.length), headers: { ...usersDeltaResource.headers } }] : []),
         // signInActivity needs AuditLog.Read.All and Entra ID P1/P2; one user tells whether the
         // listing can ask for it (pages of 500) or must go without (pages of 999).
         ...(plan.users === 'full' ? [{ id: 'signIn', url: '/users?$select=id,signInActivity&$top=1' }] : []),

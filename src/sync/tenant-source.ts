@@ -87,8 +87,12 @@ export interface FullUserListing {
   signInActivityAvailable: boolean;
 }
 
+/** A users/delta item: `id` and only the properties Microsoft sent (absent = unchanged). */
+export type MsUserChange = Partial<MsUser> & { id: string };
+
 export interface UserChanges {
-  changed: MsUser[];
+  /** Partial records: merge only the keys present onto what is staged. */
+  changed: MsUserChange[];
   removedIds: string[];
   deltaLink: string;
 }

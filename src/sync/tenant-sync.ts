@@ -46,7 +46,7 @@ import { documentationFingerprint, loadDocumentationState, saveDocumentationStat
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
 import { syncSettingsOf, type SyncSettings } from './settings.ts';
-import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, TenantSource } from './tenant-source.ts';
+import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange, TenantSource } from './tenant-source.ts';
 
 export interface TenantSyncDeps {
   db: Kysely<Database>;
@@ -176,12 +176,25 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       // Delta does not carry signInActivity: keep what the last full listing said.
       const previousUsers = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true, keys: changes.changed.map((u) => u.id) });
       const previous = new Map(previousUsers.map((u) => [u.key, u.data]));
-      const merged = changes.changed.map((u) => {
-        const before = previous.get(u.id);
-        return userRecord({ ...(before ?? {}), ...u, ...(before && 'signInActivity' in before && !('signInActivity' in u) ? { signInActivity: before.signInActivity } : {}) } as MsUser);
-      });
-      await stageRecords(db, 'ms_users', tenant.id, merged, { complete: false, removedKeys: changes.removedIds, now: now() });
-      await db.updateTable('tenants').set({ delta_link: changes.deltaLink }).where('id', '=', tenant.id).execute();
+      // Delta items are partial: only the keys Microsoft sent change; everything else is kept.
+      const { merged, incomplete } = mergeUserChanges(changes.changed, previous);
+      await stageRecords(db, 'ms_users', tenant.id, merged.map(userRecord), { complete: false, removedKeys: changes.removedIds, now: now() });
+      // A user the feed names without enough to document it (first seen, no user principal name):
+      // the next run lists users in full, so its change is not lost when the deltaLink moves on.
+      await db
+        .updateTable('tenants')
+        .set({ delta_link: changes.deltaLink, ...(incomplete.length > 0 ? { last_full_sync_at: null } : {}) })
+        .where('id', '=', tenant.id)
+        .execute();
+      if (incomplete.length > 0) {
+        logLines.push({
+          tenantId: tenant.id,
+          level: 'info',
+          code: 'users_incomplete_change',
+          message: `the change feed of ${name} named ${incomplete.length} new user(s) without a user principal name (${incomplete.slice(0, 5).join(', ')}); the next run lists users in full`,
+          action: null,
+        });
+      }
       usersListed = true;
     } catch (error) {
       if (isMicrosoftError(error) && error.code === 'resync_required') {
@@ -594,6 +607,23 @@ function exclusionReason(user: MsUser, settings: SyncSettings, excludedByGroup: 
 }
 
 // ---- records: staging shape and documentation shape -----------------------------------
+
+/**
+ * Merges delta items (partial: only the keys present changed) onto the staged users. A user with
+ * no staged record and no user principal name cannot be documented from the item alone.
+ */
+export function mergeUserChanges(changes: MsUserChange[], previous: Map<string, MsUser>): { merged: MsUser[]; incomplete: string[] } {
+  // Delta may name a user more than once in one round (G:delta): each copy merges onto the last.
+  const latest = new Map<string, Partial<MsUser>>();
+  for (const change of changes) latest.set(change.id, { ...(latest.get(change.id) ?? previous.get(change.id)), ...change });
+  const merged: MsUser[] = [];
+  const incomplete: string[] = [];
+  for (const [id, user] of latest) {
+    if (typeof user.userPrincipalName !== 'string' || !user.userPrincipalName) incomplete.push(id);
+    else merged.push(user as MsUser);
+  }
+  return { merged, incomplete };
+}
 
 function userRecord(user: MsUser): StagedInput {
   return { key: user.id, data: { ...user } };

@@ -219,7 +219,9 @@ function usersDelta(request: GraphRequest, services: GraphServices): GraphRespon
   } else if (deltaToken !== undefined) {
     const now = clock.now().getTime();
     if (deltaToken === 'latest') {
-      return deltaResponse(request, services, null, [], undefined, world.changeSequence(), false);
+      // The $select of this first call is baked into the token, as for a full first round (G:delta).
+      const select = parseSelect(request, USER_FIELDS, 'microsoft.graph.user') ?? null;
+      return deltaResponse(request, services, select, [], undefined, world.changeSequence(), false);
     }
     const decoded = decodeToken<DeltaLinkState>(deltaToken, services.instanceId, 'users-delta', request.tenantId);
     if (!decoded || now - decoded.iat > DELTA_TOKEN_LIFETIME_MS) throw resyncRequired(request, services);
@@ -239,23 +241,60 @@ function usersDelta(request: GraphRequest, services: GraphServices): GraphRespon
     let slot = state.p;
     for (; slot < slots && value.length < size; slot++) {
       const user = world.userAt(request.tenantId, slot);
-      if (user) value.push(project(user.record, select, DEFAULT_USER_FIELDS));
+      if (user) value.push(withoutUnset(project(user.record, select, DEFAULT_USER_FIELDS), null));
     }
     if (slot < slots) next = { ...state, p: slot };
   } else {
     // The latest state of each user changed in (from, to], in order of their last change.
     const changes = world.userChangesSince(request.tenantId, state.from).filter((c) => c.seq <= state.to);
     const lastIndex = new Map<number, number>();
-    changes.forEach((c, i) => lastIndex.set(c.slot, i));
+    // Which properties changed over the window, per slot (null: created, so all of them).
+    const changedBySlot = new Map<number, Set<string> | null>();
+    changes.forEach((c, i) => {
+      lastIndex.set(c.slot, i);
+      const known = changedBySlot.get(c.slot);
+      if (known === null) return;
+      if (!c.properties) changedBySlot.set(c.slot, null);
+      else changedBySlot.set(c.slot, new Set([...(known ?? []), ...c.properties]));
+    });
+    const minimal = prefersMinimal(request);
     const slots = changes.filter((c, i) => lastIndex.get(c.slot) === i).map((c) => ({ slot: c.slot, userId: c.userId }));
     for (const { slot, userId } of slots.slice(state.p, state.p + size)) {
       const user = world.userAt(request.tenantId, slot);
-      if (user) value.push(project(user.record, select, DEFAULT_USER_FIELDS));
+      if (user) value.push(changedUser(user.record, select, changedBySlot.get(slot) ?? null, minimal));
       else value.push({ id: userId, '@removed': { reason: world.removalReason(request.tenantId, slot) ?? 'deleted' } });
     }
     if (state.p + size < slots.length) next = { ...state, p: state.p + size };
   }
   return deltaResponse(request, services, state.s, value, next, state.to, firstPage);
+}
+
+/** Prefer: return=minimal (G:delta): a deltaLink round returns only the properties that changed. */
+function prefersMinimal(request: GraphRequest): boolean {
+  return /(^|[,;\s])return=minimal($|[,;\s])/i.test(request.headers['prefer'] ?? '');
+}
+
+/**
+ * A property never set is absent from delta items (Microsoft Learn, "user: delta"; "Conf Room
+ * Adams" in examples/users-delta.json has no givenName or surname). A property cleared in this
+ * round (in `changed`) is sent as null.
+ */
+function withoutUnset(item: Record<string, unknown>, changed: ReadonlySet<string> | null): Record<string, unknown> {
+  for (const [key, value] of Object.entries(item)) if (value === null && !changed?.has(key)) delete item[key];
+  return item;
+}
+
+/**
+ * A user changed since the deltaLink: by default the selected properties it has (like
+ * examples/users-delta.5-deltaLink-changes.json); with return=minimal its id and only the
+ * properties that changed. A created user (`changed` null) comes with everything it has.
+ */
+function changedUser(record: UserRecord, select: readonly string[] | undefined, changed: ReadonlySet<string> | null, minimal: boolean): Record<string, unknown> {
+  const projected = project(record, select, DEFAULT_USER_FIELDS);
+  if (!minimal || changed === null) return withoutUnset(projected, changed);
+  const item: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(projected)) if (key === 'id' || changed.has(key)) item[key] = value;
+  return item;
 }
 
 function deltaResponse(

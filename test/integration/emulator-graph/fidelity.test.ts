@@ -79,6 +79,34 @@ describe('Graph fidelity with Microsoft samples', () => {
     expect(changes.json.value[1]['@removed']).toEqual({ reason: 'changed' });
   });
 
+  it('users/delta leaves out properties never set, like "Conf Room Adams" in users-delta.json', async () => {
+    const room = h.world.userAt(tenant, 3)!.record.id;
+    h.world.updateUser(tenant, room, { displayName: 'Conf Room Adams', givenName: null, surname: null });
+    let page = (await h.get('/v1.0/users/delta?$select=displayName,givenName,surname', token, { Prefer: 'odata.maxpagesize=999' })).json;
+    const documented = example('users-delta.json').value.find((u: { displayName?: string }) => u.displayName === 'Conf Room Adams');
+    const ours = page.value.find((u: { id: string }) => u.id === room);
+    expect(Object.keys(ours).sort()).toEqual(Object.keys(documented).sort());
+  });
+
+  it('users/delta with Prefer: return=minimal returns only the changed properties of a changed user', async () => {
+    let page = (await h.get('/v1.0/users/delta?$select=displayName,givenName,surname,accountEnabled,proxyAddresses', token, { Prefer: 'odata.maxpagesize=999' })).json;
+    while (page['@odata.nextLink']) page = (await h.get(page['@odata.nextLink'], token)).json;
+    const renamed = h.world.userAt(tenant, 5)!.record.id;
+    const disabled = [7, 8, 9, 10, 11].map((slot) => h.world.userAt(tenant, slot)!.record).find((u) => u.accountEnabled)!.id;
+    h.world.renameUser(tenant, renamed, 'MOD Administrator', { givenName: 'MOD', surname: 'Administrator' });
+    h.world.disableUser(tenant, disabled);
+    const minimal = await h.get(page['@odata.deltaLink'], token, { Prefer: 'return=minimal' });
+    // The documented change item (users-delta.5-deltaLink-changes.json) carries exactly the renamed properties.
+    expectShape(example('users-delta.5-deltaLink-changes.json'), { ...minimal.json, value: [minimal.json.value[0], { id: disabled, '@removed': { reason: 'changed' } }] });
+    expect(minimal.json.value).toEqual([
+      { displayName: 'MOD Administrator', givenName: 'MOD', surname: 'Administrator', id: renamed },
+      { accountEnabled: false, id: disabled },
+    ]);
+    // Without the preference: every selected property the user has (the default, G:delta).
+    const full = await h.get(page['@odata.deltaLink'], token);
+    expect(Object.keys(full.json.value[1]).sort()).toEqual(['accountEnabled', 'displayName', 'givenName', 'id', 'proxyAddresses', 'surname']);
+  });
+
   it('GET /groups (groups-list.json) and members (group-members.json)', async () => {
     const groups = await h.get('/v1.0/groups', token);
     expectShape(example('groups-list.json'), groups.json);

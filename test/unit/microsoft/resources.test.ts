@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   parseUser, parseManagedDevice, parseSubscribedSku, parseOrganization, parseRelationship, parseAccessAssignment, parseCustomer,
-  parseReportSettings, parseMailboxUsageCsv, parseCsv,
+  parseReportSettings, parseMailboxUsageCsv, parseCsv, parseUserChange,
 } from '../../../src/microsoft/resources.ts';
+import { mergeUserChanges } from '../../../src/sync/tenant-sync.ts';
 import { isAutoExtend } from '../../../src/microsoft/discovery.ts';
 
 const dir = '/work/shared/reference/microsoft/examples';
@@ -72,5 +73,32 @@ describe('Graph parsers on recorded payloads', () => {
 
   it('CSV with quotes, commas and CRLF', () => {
     expect(parseCsv('a,"b, ""c""",d\r\n1,2,3\r\n')).toEqual([['a', 'b, "c"', 'd'], ['1', '2', '3']]);
+  });
+});
+
+describe('users/delta items are partial (user: delta, examples 1–3)', () => {
+  it('parses every documented delta item, keeping only the properties Microsoft sent', () => {
+    const items = json('users-delta.json').value.filter((u) => !('@removed' in (u as object)));
+    const parsed = items.map((u) => ok(parseUserChange(u)));
+    // "Conf Room Adams" has no givenName, surname or userPrincipalName: still a change, not a skip.
+    expect(parsed.find((u) => u.displayName === 'Conf Room Adams')).toEqual({ id: '6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0', displayName: 'Conf Room Adams' });
+    const changed = json('users-delta.5-deltaLink-changes.json').value[0];
+    expect(ok(parseUserChange(changed))).toEqual({ id: '25dcffff-959e-4ece-9973-e5d9b800e8cc', displayName: 'MOD Administrator', givenName: 'MOD', surname: 'Administrator' });
+  });
+
+  it('keeps a cleared value as null and rejects a wrong type', () => {
+    expect(ok(parseUserChange({ id: 'u1', mail: null, accountEnabled: false }))).toEqual({ id: 'u1', mail: null, accountEnabled: false });
+    expect(parseUserChange({ id: 'u1', accountEnabled: 'no' }).ok).toBe(false);
+    expect(parseUserChange({ displayName: 'no id' }).ok).toBe(false);
+  });
+
+  it('merges only the keys present, copy after copy, and names new users it cannot document', () => {
+    const stored = { id: 'u1', userPrincipalName: 'a@contoso.com', proxyAddresses: ['SMTP:a@contoso.com'], accountEnabled: true, assignedLicenses: [{ skuId: 's' }] };
+    const { merged, incomplete } = mergeUserChanges(
+      [{ id: 'u1', displayName: 'New Name' }, { id: 'u1', accountEnabled: false }, { id: 'u2', displayName: 'Conf Room Adams' }],
+      new Map([['u1', stored]]),
+    );
+    expect(merged).toEqual([{ ...stored, displayName: 'New Name', accountEnabled: false }]);
+    expect(incomplete).toEqual(['u2']);
   });
 });
