@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import type { IntegrationStore, IntegrationView } from './integrations.ts';
 import type { GraphClientFactory, GraphCounters, TenantGraph } from './graph-client.ts';
 import { MicrosoftError } from './errors.ts';
+import { cleanJson } from './text.ts';
 import {
   contractsResource,
   customersResource,
@@ -148,7 +149,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       const known = await db.selectFrom('tenants').select(['tenant_id', 'active']).where('integration_id', '=', integrationId).execute();
       const knownIds = new Set(known.map((t) => t.tenant_id));
       for (const tenant of found) tenant.isNew = !knownIds.has(tenant.tenantId);
-      await upsertTenants(integrationId, found, now);
+      await upsertTenants(integrationId, found, now, warnings);
 
       // A tenant we knew but Microsoft no longer lists: keep it (and its documentation), inactive.
       const listed = new Set(found.map((t) => t.tenantId));
@@ -296,32 +297,49 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     return result;
   }
 
-  async function upsertTenants(integrationId: string, tenants: DiscoveredTenant[], now: Date) {
+  /** One statement per tenant, each on its own: a row the database refuses never blocks the others. */
+  async function upsertTenants(integrationId: string, tenants: DiscoveredTenant[], now: Date, warnings: DiscoveryWarning[]) {
     for (const t of tenants) {
-      const values = {
-        display_name: t.displayName,
-        default_domain: t.defaultDomain,
-        domains: JSON.stringify(t.domains),
-        access_kind: t.accessKind,
-        relationship_id: t.relationshipId,
-        relationship_status: t.relationshipStatus,
-        relationship_end_at: t.relationshipEndAt,
-        auto_extend: t.autoExtend,
-        roles: JSON.stringify(t.roles),
-        active: t.active,
-        inactive_reason: t.inactiveReason,
-        health: t.health,
-        health_reason: t.healthReason,
-        last_discovered_at: now,
-        updated_at: now,
-        ...(t.permissions ? { permissions: JSON.stringify(t.permissions) } : {}),
-      } as const;
-      await db
-        .insertInto('tenants')
-        .values({ integration_id: integrationId, tenant_id: t.tenantId, ...values } as never)
-        .onConflict((oc) => oc.columns(['integration_id', 'tenant_id']).doUpdateSet(values as never))
-        .execute();
+      try {
+        await upsertTenant(integrationId, t, now);
+      } catch (error) {
+        log.error({ integrationId, tenantId: t.tenantId, err: error }, 'discovery could not store a tenant');
+        warnings.push({
+          tenantId: t.tenantId,
+          code: 'tenant_not_stored',
+          message: `tenant ${t.tenantId} could not be stored: ${(error as Error).message}`,
+          action: 'report this to the docsync maintainers with the log; the other tenants were stored',
+        });
+      }
     }
+  }
+
+  async function upsertTenant(integrationId: string, tenant: DiscoveredTenant, now: Date) {
+    // Names come cleaned from the Graph client; cleaned again here, the last line before Postgres.
+    const t = cleanJson(tenant).value;
+    const values = {
+      display_name: t.displayName,
+      default_domain: t.defaultDomain,
+      domains: JSON.stringify(t.domains),
+      access_kind: t.accessKind,
+      relationship_id: t.relationshipId,
+      relationship_status: t.relationshipStatus,
+      relationship_end_at: t.relationshipEndAt,
+      auto_extend: t.autoExtend,
+      roles: JSON.stringify(t.roles),
+      active: t.active,
+      inactive_reason: t.inactiveReason,
+      health: t.health,
+      health_reason: t.healthReason,
+      last_discovered_at: now,
+      updated_at: now,
+      ...(t.permissions ? { permissions: JSON.stringify(t.permissions) } : {}),
+    } as const;
+    await db
+      .insertInto('tenants')
+      .values({ integration_id: integrationId, tenant_id: t.tenantId, ...values } as never)
+      .onConflict((oc) => oc.columns(['integration_id', 'tenant_id']).doUpdateSet(values as never))
+      .execute();
   }
 }
 

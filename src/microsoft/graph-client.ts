@@ -25,6 +25,7 @@ import {
 import type { Clock } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { MicrosoftError, ResyncRequired } from './errors.ts';
+import { cleanGraphBody } from './text.ts';
 import type { GraphResource, Parsed, ThrottleFamily } from './resources.ts';
 
 export interface GraphCounters {
@@ -398,7 +399,11 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
         }
         try {
           signal?.throwIfAborted();
-          return (what === 'get' ? await request.get() : await request.post(body)) as T;
+          const answer = (what === 'get' ? await request.get() : await request.post(body)) as T;
+          // NUL and unpaired surrogates never get past here (Postgres refuses them): see text.ts.
+          return cleanGraphBody(answer, (record, replaced) =>
+            deps.log.warn({ tenantId, resource: resource.name, record, replaced }, 'Microsoft sent text with NUL or unpaired surrogate characters; they were replaced with U+FFFD'),
+          );
         } catch (error) {
           // The SDK wraps an aborted fetch into a GraphError with no status, which would read as
           // "Graph unavailable": the abort's own reason is what stopped this request.

@@ -6,6 +6,7 @@
 import { hash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { cleanJson, cleanText } from '../microsoft/text.ts';
 
 export type StagingTable = 'ms_users' | 'ms_managed_devices' | 'ms_mailboxes' | 'ms_subscribed_skus';
 
@@ -90,7 +91,10 @@ export async function stageRecords(
   const outcome: StagingOutcome = { inserted: 0, changed: 0, unchanged: 0, removed: [], restored: [] };
   const writes: Array<Record<string, unknown>> = [];
   const seen = new Set<string>();
-  for (const record of records) {
+  for (const input of records) {
+    // The Graph client already cleaned Microsoft's text; this keeps any other source (a test, a
+    // future reader) from handing Postgres a NUL or a lone surrogate, which would fail every run.
+    const record = { key: cleanText(input.key), data: cleanJson(input.data).value };
     // Delta may replay an object within one round; the last copy wins.
     if (seen.has(record.key)) {
       const index = writes.findIndex((w) => w[key] === record.key);
