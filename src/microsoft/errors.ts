@@ -26,6 +26,7 @@ export type MicrosoftErrorCode =
   | 'resync_required'
   | 'not_connected'
   | 'token_request_failed'
+  | 'identity_unavailable'
   | 'graph_request_failed';
 
 export interface MicrosoftErrorDetails {
@@ -142,6 +143,24 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
   const make = (errorCode: MicrosoftErrorCode, scope: MicrosoftErrorScope, message: string, action: string, extra: MicrosoftErrorDetails = {}) =>
     new MicrosoftError(errorCode, scope, message, action, { ...details, ...extra });
 
+  // Transient: the identity platform is busy or hiccuped (429 AADSTS90055, 5xx AADSTS90033). The
+  // broker has already retried; nothing is wrong with the connection, at any tenant (the
+  // partner's included), so nobody needs to reconnect: the run tries again later.
+  const transient =
+    code === 90033 ||
+    code === 90055 ||
+    failure.error === 'temporarily_unavailable' ||
+    failure.httpStatus === 429 ||
+    (failure.httpStatus !== undefined && failure.httpStatus >= 500 && failure.httpStatus < 600);
+  if (transient) {
+    return make(
+      'identity_unavailable',
+      'tenant',
+      `the identity platform was temporarily unavailable for tenant ${tenant}${code !== undefined ? ` (AADSTS${code})` : ''}`,
+      'nothing to do: the sync tries again later',
+    );
+  }
+
   switch (code) {
     case 65001:
     case 90094:
@@ -167,8 +186,24 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
         `the GDAP service account has no access to tenant ${tenant}: its GDAP relationship is no longer active, or gives the account's security group no role`,
         `the GDAP service account is not in a security group with a role in tenant ${tenant}'s relationship: renew the relationship in Partner Center if it expired, otherwise add the group to the active relationship's access assignments`,
       );
-    case 50173:
     case 70043:
+      // Sign-in frequency (Conditional Access) is the policy of the tenant that asked for it: at a
+      // customer, only that customer is affected; at the partner, the stored sign-in is done.
+      if (!isPartner) {
+        return make(
+          'conditional_access_blocked',
+          'tenant',
+          `a Conditional Access sign-in frequency policy in tenant ${tenant} no longer accepts the stored sign-in (AADSTS70043)`,
+          "ask the tenant administrator to exclude service provider (partner) sign-ins from the policy's sign-in frequency; the other tenants sync on",
+        );
+      }
+      return make(
+        'partner_connection_expired',
+        'partner',
+        'the partner connection expired: a sign-in frequency policy in the partner tenant requires a new sign-in',
+        'reconnect the integration (Integrations → Connect) with the GDAP service account',
+      );
+    case 50173:
     case 700082:
     case 700084:
       return make(

@@ -50,6 +50,7 @@ export function createMicrosoft(deps: MicrosoftDeps): Microsoft {
     clock,
     log,
     msal: deps.msal ?? msalWiringFor(config.microsoft.authorityHost),
+    ...(deps.sleep ? { sleep: (ms: number) => deps.sleep!(ms) } : {}),
   });
   const graph = createGraphClientFactory({
     graphBaseUrl: config.microsoft.graphBaseUrl,

@@ -11,7 +11,7 @@
 // valid (E:rt), but if Microsoft (or a stricter emulator) says invalid_grant we re-read the
 // stored token once: when another process rotated it meanwhile, we retry with theirs.
 import { randomUUID } from 'node:crypto';
-import { ConfidentialClientApplication, LogLevel, type AuthenticationResult, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
+import { ConfidentialClientApplication, LogLevel, ServerError, type AuthenticationResult, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../context.ts';
 import type { IntegrationStore, IntegrationView } from './integrations.ts';
@@ -33,7 +33,24 @@ export interface TokenBrokerDeps {
   clock: Clock;
   log: Logger;
   msal: MsalWiring;
+  /** Waits between retries of a transient token failure (tests inject one that moves their clock). */
+  sleep?: (ms: number) => Promise<void>;
+  retry?: Partial<TokenRetryPolicy>;
 }
+
+/**
+ * The identity platform's transient answers (429 AADSTS90055 "too many requests", 5xx AADSTS90033
+ * "transient error", a dropped connection) are retried here, after Retry-After or with backoff,
+ * before MSAL sees them: MSAL would otherwise cache the 429/5xx as a throttle for up to a minute.
+ */
+export interface TokenRetryPolicy {
+  maxRetries: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** Give up once this much time was spent waiting for one token. */
+  maxWaitMs: number;
+}
+export const DEFAULT_TOKEN_RETRY_POLICY: TokenRetryPolicy = { maxRetries: 4, baseBackoffMs: 1000, maxBackoffMs: 30_000, maxWaitMs: 120_000 };
 
 export interface TokenBroker {
   /** A Graph access token for that tenant (the partner tenant included). Throws MicrosoftError. */
@@ -91,12 +108,15 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
     },
     async sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
       const tokenEndpoint = /\/([^/]+)\/oauth2\/v2\.0\/token(\?|$)/.exec(new URL(url).pathname + (new URL(url).search ? '?' : ''));
-      if (tokenEndpoint) {
-        tokenRequests += 1;
-        const tenant = decodeURIComponent(tokenEndpoint[1]!).toLowerCase();
-        perTenant[tenant] = (perTenant[tenant] ?? 0) + 1;
-      }
-      const response = await deps.msal.networkClient.sendPostRequestAsync<T>(url, options);
+      const send = () => {
+        if (tokenEndpoint) {
+          tokenRequests += 1;
+          const tenant = decodeURIComponent(tokenEndpoint[1]!).toLowerCase();
+          perTenant[tenant] = (perTenant[tenant] ?? 0) + 1;
+        }
+        return deps.msal.networkClient.sendPostRequestAsync<T>(url, options);
+      };
+      const response = tokenEndpoint ? await withTransientRetries(send, options?.correlationId ?? '') : await send();
       if (tokenEndpoint && response.status >= 200 && response.status < 300) {
         const correlationId = options?.correlationId ?? new URLSearchParams(options?.body ?? '').get('client-request-id') ?? new URL(url).searchParams.get('client-request-id');
         const body = response.body as { refresh_token?: unknown; expires_in?: unknown };
@@ -110,6 +130,44 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
       return response;
     },
   };
+
+  const retryPolicy: TokenRetryPolicy = { ...DEFAULT_TOKEN_RETRY_POLICY, ...deps.retry };
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  /** A token request, sent again while the identity platform answers 429/5xx or drops the connection. */
+  async function withTransientRetries<T>(send: () => Promise<NetworkResponse<T>>, correlationId: string): Promise<NetworkResponse<T>> {
+    let waited = 0;
+    for (let attempt = 0; ; attempt++) {
+      let response: NetworkResponse<T> | undefined;
+      let failure: unknown;
+      try {
+        response = await send();
+      } catch (error) {
+        failure = error;
+      }
+      const transient = response === undefined || response.status === 429 || (response.status >= 500 && response.status < 600);
+      if (!transient) return response!;
+      const wait = retryAfterMs(response?.headers) ?? Math.min(retryPolicy.maxBackoffMs, retryPolicy.baseBackoffMs * 2 ** attempt);
+      if (attempt >= retryPolicy.maxRetries || waited + wait > retryPolicy.maxWaitMs) {
+        if (!response) throw failure;
+        // Thrown, not returned: MSAL would cache a returned 429/5xx as a throttle and refuse the
+        // next run's request without sending it. An AuthError passes through MSAL unchanged.
+        const body = (response.body ?? {}) as { error?: unknown; error_description?: unknown; error_codes?: unknown; suberror?: unknown };
+        const codes = Array.isArray(body.error_codes) ? body.error_codes.filter((n): n is number => typeof n === 'number') : [];
+        throw new ServerError(
+          typeof body.error === 'string' ? body.error : 'temporarily_unavailable',
+          correlationId,
+          typeof body.error_description === 'string' ? body.error_description : `the identity platform answered HTTP ${response.status}`,
+          typeof body.suberror === 'string' ? body.suberror : undefined,
+          codes[0] !== undefined ? String(codes[0]) : undefined,
+          response.status,
+        );
+      }
+      log.info({ httpStatus: response?.status ?? 0, waitMs: wait, attempt: attempt + 1 }, 'the identity platform answered with a transient failure; retrying the token request');
+      waited += wait;
+      await sleep(wait);
+    }
+  }
 
   function clientFor(credentials: { integration: IntegrationView; clientSecret: string }): ConfidentialClientApplication {
     const { integration, clientSecret } = credentials;
@@ -264,4 +322,12 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
       return value;
     },
   };
+}
+
+/** Retry-After on a token endpoint answer: seconds (fractional allowed). */
+function retryAfterMs(headers: Record<string, string> | undefined): number | null {
+  if (!headers) return null;
+  const entry = Object.entries(headers).find(([k]) => k.toLowerCase() === 'retry-after');
+  const seconds = entry ? Number(entry[1]) : NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds * 1000) : null;
 }

@@ -37,7 +37,7 @@ export interface RunnerDeps {
   discover?: DiscoveryForRuns;
 }
 
-const TRANSIENT = new Set(['throttled_out', 'graph_unavailable', 'graph_request_failed', 'token_request_failed']);
+const TRANSIENT = new Set(['throttled_out', 'graph_unavailable', 'graph_request_failed', 'token_request_failed', 'identity_unavailable']);
 
 export interface TenantRunOutcome {
   status: 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'retrying' | 'lost';

@@ -145,7 +145,7 @@ describe('token failures become technician actions', () => {
     expect((await h.microsoft.integrations.get(id)).status).toBe(scope === 'partner' ? 'needs_reconnect' : 'connected');
   });
 
-  it.each([50173, 70043, 700082])('AADSTS%i: partner connection expired → needs reconnect, stored token kept, one log line with the action', async (code) => {
+  it.each([50173, 700082])('AADSTS%i: partner connection expired → needs reconnect, stored token kept, one log line with the action', async (code) => {
     const id = await connectedIntegration(h);
     const before = await h.microsoft.integrations.credentials(id);
     const tenant = customerByIndex(h, 0).tenantId;

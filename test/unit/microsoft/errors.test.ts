@@ -72,9 +72,20 @@ describe('AADSTS failures as technician actions', () => {
     expect(error.action).toMatch(/not in a security group with a role in tenant Contoso, Ltd\./);
   });
 
-  it.each([50173, 70043, 700082])('%i means the partner connection expired', (code) => {
+  it.each([50173, 700082])('%i means the partner connection expired', (code) => {
     const error = mapBody(stsBody(code, 'invalid_grant'));
     expect([error.code, error.scope]).toEqual(['partner_connection_expired', 'partner']);
+  });
+
+  it("70043 (sign-in frequency) at a customer is that customer's Conditional Access, at the partner an expired connection", () => {
+    expect([mapBody(stsBody(70043, 'invalid_grant')).code, mapBody(stsBody(70043, 'invalid_grant')).scope]).toEqual(['conditional_access_blocked', 'tenant']);
+    const atPartner = mapBody(stsBody(70043, 'invalid_grant'), partner);
+    expect([atPartner.code, atPartner.scope]).toEqual(['partner_connection_expired', 'partner']);
+  });
+
+  it.each([90033, 90055])('%i is transient, never a reconnect, even at the partner', (code) => {
+    const error = mapBody(stsBody(code, 'temporarily_unavailable'), partner);
+    expect([error.code, error.scope]).toEqual(['identity_unavailable', 'tenant']);
   });
 
   it('7000222 says the secret expired', () => {
