@@ -71,11 +71,12 @@ export class MicrosoftError extends DocsyncError {
 
 /** users/delta answered 410 Gone (or syncStateNotFound): the stored deltaLink is dead, list in full. */
 export class ResyncRequired extends MicrosoftError {
-  constructor(tenantId: string, requestId?: string) {
+  /** `message`: why, when it is not Microsoft's 410 (e.g. the stored link names another Graph base). */
+  constructor(tenantId: string, requestId?: string, message?: string) {
     super(
       'resync_required',
       'tenant',
-      `the change feed (delta) for tenant ${tenantId} expired`,
+      message ?? `the change feed (delta) for tenant ${tenantId} expired`,
       'nothing to do: docsync runs a full listing instead',
       { tenantId, httpStatus: 410, ...(requestId ? { requestId } : {}) },
     );

@@ -442,6 +442,11 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           }
         },
         async *delta<T>(resource: GraphResource<T>, deltaLink: string | null) {
+          // A stored link under another base (the cloud setting changed, the emulator restarted on
+          // another port) can never be followed: start over with a full listing at once.
+          if (deltaLink && !deltaLink.toLowerCase().startsWith(`${deps.graphBaseUrl.toLowerCase()}/`)) {
+            throw new ResyncRequired(tenantId, undefined, `the stored change-feed link of tenant ${tenantId} points to ${safeOrigin(deltaLink)}, not the configured Graph base ${deps.graphBaseUrl}`);
+          }
           let request = deltaLink ? apiFor(deltaLink) : firstRequest({ ...resource, pageSize: undefined } as GraphResource<unknown>);
           for (;;) {
             const page = await send<{ value?: unknown; '@odata.nextLink'?: string; '@odata.deltaLink'?: string }>(request, resource);
@@ -513,6 +518,16 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
       };
     },
   };
+}
+
+/** Where a link points, without its query (a deltatoken is nobody's business in a log). */
+function safeOrigin(link: string): string {
+  try {
+    const url = new URL(link);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return 'an unreadable address';
+  }
 }
 
 function requestUrl(context: Context): string {

@@ -198,7 +198,8 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       usersListed = true;
     } catch (error) {
       if (isMicrosoftError(error) && error.code === 'resync_required') {
-        logLines.push({ tenantId: tenant.id, level: 'info', code: 'users_full_resync', message: `the change feed of ${name} expired; users were listed in full`, action: null });
+        // Microsoft's 410, or a stored link under another Graph base: either way a full listing now.
+        logLines.push({ tenantId: tenant.id, level: 'info', code: 'users_full_resync', message: `${error.message}; users of ${name} were listed in full`, action: null });
         await fullListing();
       } else {
         await resource('users', () => Promise.reject(error));

@@ -78,4 +78,22 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
     expect(after.mail).toBe(before.mail);
     expect(after.displayName).toBe(before.displayName);
   });
+
+  it('lists users in full at once when the stored deltaLink names another Graph base (a moved cloud, a restarted emulator)', async () => {
+    const db = ctx.database.db;
+    const { delta_link } = await db.selectFrom('tenants').select('delta_link').where('id', '=', tenantRowId).executeTakeFirstOrThrow();
+    const moved = delta_link!.replace(emulator.urls.graphBaseUrl, 'http://127.0.0.1:9');
+    await db.updateTable('tenants').set({ delta_link: moved }).where('id', '=', tenantRowId).execute();
+    const added = emulator.world.addUser(tenantId, { displayName: 'Newly Hired' });
+    now += 3_600_000;
+    const children = await syncAll();
+    expect((await staged(added.id)).displayName).toBe('Newly Hired');
+    const log = await readSyncLog(db, children[0]!.parent_run_id!);
+    const resync = log.filter((l) => l.code === 'users_full_resync');
+    expect(resync).toHaveLength(1);
+    expect(resync[0]!.message).toContain(`not the configured Graph base ${emulator.urls.graphBaseUrl}`);
+    expect(resync[0]!.message).not.toContain('deltatoken');
+    const { delta_link: fresh } = await db.selectFrom('tenants').select('delta_link').where('id', '=', tenantRowId).executeTakeFirstOrThrow();
+    expect(fresh!.startsWith(emulator.urls.graphBaseUrl)).toBe(true);
+  });
 });
