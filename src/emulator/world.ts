@@ -155,6 +155,11 @@ export interface World extends IdentityWorld {
   expireRelationship(customerTenantId: string): void;
   terminateRelationship(customerTenantId: string): void;
   removeConsent(tenantId: string, clientId?: string): void;
+  /**
+   * The permissions the docsync app is consented with in a tenant (an admin consented an older,
+   * narrower list); null restores the full list. Tokens issued afterwards carry only these.
+   */
+  setConsentedPermissions(tenantId: string, permissions: readonly string[] | null): void;
   restoreConsent(tenantId: string, clientId?: string): void;
   setReportsConcealed(tenantId: string, concealed: boolean): void;
 
@@ -197,6 +202,8 @@ interface TenantState {
   changes: UserChange[];
   reportsConcealed?: boolean;
   consentRevoked: Set<string>;
+  /** Consented permissions when narrower than the app's full list (setConsentedPermissions). */
+  consentedPermissions?: readonly string[];
 }
 
 /** What generation produced for a tenant: rebuildable, so evictable. */
@@ -637,7 +644,9 @@ export function createWorld(options: WorldOptions): World {
     },
     appRoles(tenantId, clientId) {
       if (!world.appConsented(tenantId, clientId)) return [];
-      return resolve(tenantId) === partnerTenantId ? [...DOCSYNC_APP_PERMISSIONS, ...PARTNER_ONLY_PERMISSIONS] : [...DOCSYNC_APP_PERMISSIONS];
+      const all = resolve(tenantId) === partnerTenantId ? [...DOCSYNC_APP_PERMISSIONS, ...PARTNER_ONLY_PERMISSIONS] : [...DOCSYNC_APP_PERMISSIONS];
+      const narrowed = states.get(resolve(tenantId) ?? '')?.consentedPermissions;
+      return narrowed ? all.filter((p) => narrowed.includes(p)) : all;
     },
     delegatedScopes(tenantId, clientId) {
       return world.appRoles(tenantId, clientId);
@@ -936,6 +945,11 @@ export function createWorld(options: WorldOptions): World {
     },
     restoreConsent(t, clientId) {
       stateOf(need(t)).consentRevoked.delete(consentKey(clientId));
+    },
+    setConsentedPermissions(t, permissions) {
+      const state = stateOf(need(t));
+      if (permissions) state.consentedPermissions = [...permissions];
+      else delete state.consentedPermissions;
     },
     setReportsConcealed(t, concealed) {
       stateOf(need(t)).reportsConcealed = concealed;

@@ -23,6 +23,8 @@ export const GRAPH_DELEGATED_SCOPES: readonly ScopeNeed[] = [
   { scope: 'Reports.Read.All', feature: 'mailbox usage (size, items, quota, last activity)', endpoints: ["/reports/getMailboxUsageDetail(period='D7')"] },
   { scope: 'ReportSettings.Read.All', feature: 'detect reports with concealed (hashed) user names', endpoints: ['/admin/reportSettings'] },
   { scope: 'Organization.Read.All', feature: 'tenant name, verified domains and licenses (subscribedSkus)', endpoints: ['/organization', '/subscribedSkus'] },
+  // /domains accepts Domain.Read.All or Directory.Read.All, not Organization.Read.All (G:org).
+  { scope: 'Domain.Read.All', feature: "the tenant's domains (default, initial, verified) for matching organizations", endpoints: ['/domains'] },
   {
     scope: 'DelegatedAdminRelationship.Read.All',
     feature: 'GDAP discovery in the partner tenant: relationships, access assignments, customers',
@@ -44,6 +46,7 @@ export const GRAPH_APPLICATION_PERMISSIONS: readonly string[] = [
   'Reports.Read.All',
   'ReportSettings.Read.All',
   'Organization.Read.All',
+  'Domain.Read.All',
 ];
 
 /** Entra built-in role template ids (the ids GDAP relationships and access assignments carry). */

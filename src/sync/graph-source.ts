@@ -25,6 +25,7 @@ import {
   usersResource,
   usersWithSignInResource,
   USER_SELECT,
+  type GraphOrganization,
   type GraphResource,
 } from '../microsoft/resources.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
@@ -70,6 +71,20 @@ function finalError(response: BatchResponse | undefined, tenantId: string, what:
   return translateGraphError(error, tenantId, what);
 }
 
+/** /domains refused for want of Domain.Read.All / Directory.Read.All (403). */
+function isDomainsRefusal(error: unknown): error is Error {
+  return isMicrosoftError(error) && error.code === 'permission_missing' && error.details.httpStatus === 403;
+}
+
+/** The domains organization.verifiedDomains lists (all verified), when /domains is refused. */
+function domainsFromOrganization(organization: GraphOrganization, refusal: Error): { displayName: string | null; domains: MsDomain[]; domainsFallback: string } {
+  return {
+    displayName: organization.displayName ?? null,
+    domains: organization.verifiedDomains.map((d) => ({ id: d.name, isVerified: true, isDefault: d.isDefault, isInitial: d.isInitial })),
+    domainsFallback: refusal.message,
+  };
+}
+
 export function createGraphTenantSource(graph: TenantGraph, input: { counters: GraphCounters; graphBaseUrl: string; signal?: AbortSignal }): TenantSource & { skipped: readonly string[] } {
   // "$deltatoken=latest" answers with no users and a fresh deltaLink (G:delta): the cheap way to
   // start a change feed after a full listing. Taken *before* the listing, so a change made while
@@ -79,7 +94,7 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
 
   // Answers the batch gave; each is used once, by the method that asks for it.
   const prepared: {
-    organization?: { displayName: string | null; domains: MsDomain[] } | { error: Error };
+    organization?: { displayName: string | null; domains: MsDomain[]; domainsFallback?: string } | { error: Error };
     skus?: MsSubscribedSku[] | { error: Error };
     concealed?: boolean | { error: Error };
     /** The change feed's first response, for this link. */
@@ -161,8 +176,11 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
       const skipped = graph.skipped as string[];
       const [organization] = onePage(byId.get('organization'), organizationResource.parse, skipped) ?? [];
       const domains = onePage(byId.get('domains'), domainsResource.parse, skipped);
-      const organizationError = finalError(byId.get('organization'), graph.tenantId, organizationResource.name) ?? finalError(byId.get('domains'), graph.tenantId, domainsResource.name);
+      const organizationError = finalError(byId.get('organization'), graph.tenantId, organizationResource.name);
+      const domainsError = finalError(byId.get('domains'), graph.tenantId, domainsResource.name);
       if (organizationError) prepared.organization = { error: organizationError };
+      else if (organization && domainsError && isDomainsRefusal(domainsError)) prepared.organization = domainsFromOrganization(organization, domainsError);
+      else if (domainsError) prepared.organization = { error: domainsError };
       else if (organization && domains) prepared.organization = { displayName: organization.displayName ?? null, domains };
       const skus = onePage(byId.get('skus'), subscribedSkusResource.parse, skipped);
       const skusError = finalError(byId.get('skus'), graph.tenantId, subscribedSkusResource.name);
@@ -199,8 +217,13 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
       if (answer && 'error' in answer) throw answer.error;
       if (answer) return answer;
       const [organization] = await collect(graph.listAll(organizationResource));
-      const domains = await collect(graph.listAll(domainsResource));
-      return { displayName: organization?.displayName ?? null, domains };
+      try {
+        const domains = await collect(graph.listAll(domainsResource));
+        return { displayName: organization?.displayName ?? null, domains };
+      } catch (error) {
+        if (!organization || !isDomainsRefusal(error)) throw error;
+        return domainsFromOrganization(organization, error);
+      }
     },
     async listUsers(): Promise<FullUserListing> {
       const start = await drainDelta(latestDeltaLink);

@@ -119,7 +119,11 @@ export interface TenantSource {
    * answer cleanly is read on its own when asked, with that path's retries and errors.
    */
   prepare?(plan: TenantReadPlan): Promise<void>;
-  organization(): Promise<{ displayName: string | null; domains: MsDomain[] }>;
+  /**
+   * Name and domains. `domainsFallback`: /domains was refused (403: no Domain.Read.All or
+   * Directory.Read.All), the domains are organization.verifiedDomains instead, and this says why.
+   */
+  organization(): Promise<{ displayName: string | null; domains: MsDomain[]; domainsFallback?: string }>;
   /** Every user (paged to the end), with signInActivity when the tenant allows it. */
   listUsers(): Promise<FullUserListing>;
   /** Changes since `deltaLink`; throws ResyncRequired (410) when the link expired. */

@@ -144,6 +144,15 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   const reportsDue = !tenant.reports_fetched_at || now().getTime() - new Date(tenant.reports_fetched_at).getTime() >= REPORT_INTERVAL_HOURS * 3_600_000;
   await source.prepare?.({ users: fullDue ? 'full' : { deltaLink: tenant.delta_link! }, reports: reportsDue });
   const organization = await source.organization();
+  if (organization.domainsFallback) {
+    logLines.push({
+      tenantId: tenant.id,
+      level: 'warning',
+      code: 'domains_from_organization',
+      message: `the domains of ${name} could not be read (${organization.domainsFallback}); its verified domains from /organization are used instead`,
+      action: "consent docsync's Domain.Read.All permission in that tenant (re-run admin consent) so default and unverified domains are known too",
+    });
+  }
 
   await progress('users');
   let usersListed = false;
