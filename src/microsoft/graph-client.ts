@@ -283,8 +283,9 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
             }
             if (!response) return;
             // A token Graph refuses (revoked, continuous access evaluation, clock skew): drop it
-            // from the cache and try once with a fresh one.
-            if (response.status === 401 && !renewedToken && deps.tokens.invalidate) {
+            // from the cache and try once with a fresh one. Not Intune's 401 around "Forbidden":
+            // that is a missing role, which a new token does not change.
+            if (response.status === 401 && !renewedToken && deps.tokens.invalidate && !(await isIntuneRefusal(response))) {
               renewedToken = true;
               deps.tokens.invalidate(integrationId, tenantId);
               await response.body?.cancel().catch(() => {});
@@ -538,6 +539,24 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
+/**
+ * Intune refuses a caller without a role for devices with 401 "UnknownError" whose message nests
+ * {"ErrorCode":"Forbidden",…} (seen live): a permission missing for devices, not a bad token.
+ */
+export function isIntuneForbidden(status: number, code: string | null | undefined, message: string | null | undefined): boolean {
+  return status === 401 && code === 'UnknownError' && /"ErrorCode"\s*:\s*"Forbidden"|\bForbidden\b/.test(message ?? '');
+}
+
+async function isIntuneRefusal(response: Response): Promise<boolean> {
+  if (!/\/deviceManagement\//i.test(response.url)) return false;
+  try {
+    const body = (await response.clone().json()) as { error?: { code?: string; message?: string } };
+    return isIntuneForbidden(response.status, body.error?.code, body.error?.message);
+  } catch {
+    return false;
+  }
+}
+
 /** One translation of Graph failures into MicrosoftError (tenant scope: other tenants carry on). */
 export function translateGraphError(error: unknown, tenantId: string, what: string): MicrosoftError {
   if (error instanceof MicrosoftError) return error;
@@ -554,6 +573,15 @@ export function translateGraphError(error: unknown, tenantId: string, what: stri
       'tenant',
       `docsync may not read ${what} in tenant ${tenantId} (${error.code ?? 'Forbidden'})`,
       "give the GDAP service account's security group the role this needs in that customer's relationship (see the README: Directory Readers + Global Reader), or consent the missing scope",
+      details,
+    );
+  }
+  if (isIntuneForbidden(status, error.code, error.message)) {
+    return new MicrosoftError(
+      'permission_missing',
+      'tenant',
+      `docsync may not read Intune devices in tenant ${tenantId} (Intune answered 401 Forbidden)`,
+      "give the GDAP service account's security group Global Reader (or Intune Administrator) in that customer's relationship; the rest of the tenant syncs on",
       details,
     );
   }

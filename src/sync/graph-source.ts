@@ -12,7 +12,7 @@
 // The run's signal stops the TenantGraph's requests and waits (they throw the signal's reason);
 // a read cut short by it throws, so nothing half-read is ever taken for a complete listing.
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { translateGraphError, type BatchResponse, type TenantGraph } from '../microsoft/graph-client.ts';
+import { isIntuneForbidden, translateGraphError, type BatchResponse, type TenantGraph } from '../microsoft/graph-client.ts';
 import {
   domainsResource,
   groupMembersResource,
@@ -64,8 +64,9 @@ function onePage<T>(response: BatchResponse | undefined, parse: (raw: unknown) =
  * stands for, translated like a direct request's. Anything that may pass (429, 5xx) is undefined.
  */
 function finalError(response: BatchResponse | undefined, tenantId: string, what: string) {
-  if (!response || ![400, 403, 404].includes(response.status)) return undefined;
-  const body = (response.body ?? {}) as { error?: { code?: string; message?: string } };
+  const body = (response?.body ?? {}) as { error?: { code?: string; message?: string } };
+  const intuneRefusal = response !== undefined && isIntuneForbidden(response.status, body.error?.code, body.error?.message);
+  if (!response || (![400, 403, 404].includes(response.status) && !intuneRefusal)) return undefined;
   const error = new GraphError(response.status, body.error?.message ?? `HTTP ${response.status}`);
   error.code = body.error?.code ?? null;
   return translateGraphError(error, tenantId, what);

@@ -3,10 +3,10 @@
 
 import type { GroupRecord } from '../world.ts';
 import { contextUrl, ODATA_JSON, type GraphRequest, type GraphResponse, type GraphRoute, type GraphServices } from './context.ts';
-import { badRequest, GraphError, objectNotFound, unsupportedQuery } from './errors.ts';
+import { badRequest, GraphError, intuneForbidden, objectNotFound, unsupportedQuery } from './errors.ts';
 import { compileFilter, compileSearch, evaluate, isAdvancedQuery, parseSelect, parseTop, project, queryValue, type FilterProperty } from './odata.ts';
 import { pageByOffset } from './paging.ts';
-import { authorize, PERMISSIONS } from './permissions.ts';
+import { allowed, authorize, PERMISSIONS } from './permissions.ts';
 import { DEFAULT_USER_FIELDS } from './users.ts';
 
 const json = (body: unknown, resourceUnits?: string): GraphResponse => ({
@@ -209,8 +209,13 @@ function requireIntune(request: GraphRequest, services: GraphServices): void {
   }
 }
 
+/** Intune's own permission check: its refusal is a 401 UnknownError around "Forbidden". */
+function authorizeIntune(request: GraphRequest, services: GraphServices): void {
+  if (!allowed(request, services, PERMISSIONS.devices)) throw intuneForbidden();
+}
+
 function managedDevices(request: GraphRequest, services: GraphServices): GraphResponse {
-  authorize(request, services, PERMISSIONS.devices);
+  authorizeIntune(request, services);
   requireIntune(request, services);
   const { world } = services;
   const devices = [];
@@ -233,7 +238,7 @@ function managedDevices(request: GraphRequest, services: GraphServices): GraphRe
 }
 
 function managedDevice(request: GraphRequest, services: GraphServices, id: string): GraphResponse {
-  authorize(request, services, PERMISSIONS.devices);
+  authorizeIntune(request, services);
   requireIntune(request, services);
   const device = services.world.device(request.tenantId, id);
   if (!device) throw new GraphError(404, 'ResourceNotFound', `{"_version": 3, "Message": "Resource not found: managedDevice ${id}"}`);

@@ -17,6 +17,32 @@ export class GraphError extends Error {
 export const insufficientPrivileges = (): GraphError =>
   new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 
+/**
+ * Intune refuses a caller without a role for devices with 401 UnknownError and the real reason,
+ * "Forbidden", nested in the message as JSON (seen live; issue 12, item 4), not with a 403.
+ */
+export const intuneForbidden = (): GraphError =>
+  new GraphError(
+    401,
+    'UnknownError',
+    JSON.stringify({
+      ErrorCode: 'Forbidden',
+      Message: JSON.stringify({
+        _version: 3,
+        Message: 'An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: 00000000-0000-0000-0000-000000000000 - Url: https://fef.msua01.manage.microsoft.com/DeviceFE/StatelessDeviceFEService/deviceManagement/managedDevices',
+        CustomApiErrorPhrase: '',
+        RetryAfter: null,
+        ErrorSourceService: '',
+        HttpHeaders: '{}',
+      }),
+      Target: null,
+      Details: null,
+      InnerError: null,
+      InstanceAnnotations: [],
+      TypeAnnotation: null,
+    }),
+  );
+
 /** "Unsupported Query." is the exact message of Microsoft's sample for advanced-only filters. */
 export const unsupportedQuery = (message = 'Unsupported Query.'): GraphError => new GraphError(400, 'Request_UnsupportedQuery', message);
 
