@@ -152,7 +152,8 @@ export interface World extends IdentityWorld {
   moveDevice(tenantId: string, deviceId: string, userId: string | null): ManagedDeviceRecord;
   retireDevice(tenantId: string, deviceId: string): void;
   addCustomer(input?: NewCustomerInput): CustomerProfile;
-  expireRelationship(customerTenantId: string): void;
+  /** The relationship reached its end: `expiring` first (G:gdap lifecycle), then `expired` (the default). */
+  expireRelationship(customerTenantId: string, status?: 'expiring' | 'expired'): void;
   terminateRelationship(customerTenantId: string): void;
   removeConsent(tenantId: string, clientId?: string): void;
   /**
@@ -934,8 +935,8 @@ export function createWorld(options: WorldOptions): World {
       if (domainIndex) for (const d of p.domains) domainIndex.set(d.id, p.tenantId);
       return p;
     },
-    expireRelationship(t) {
-      setRelationshipStatus(t, 'expired');
+    expireRelationship(t, status = 'expired') {
+      setRelationshipStatus(t, status);
     },
     terminateRelationship(t) {
       setRelationshipStatus(t, 'terminated');

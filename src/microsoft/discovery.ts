@@ -99,8 +99,8 @@ export interface DiscoveryDeps {
   log: Logger;
 }
 
-/** Relationship statuses that will never grant access again. */
-const ENDED = new Set(['expired', 'terminated', 'terminating', 'terminationrequested']);
+/** Relationship statuses that will never grant access again ("expiring": its end was reached, G:gdap). */
+const ENDED = new Set(['expiring', 'expired', 'terminated', 'terminating', 'terminationrequested']);
 const PENDING = new Set(['created', 'approvalpending', 'approved', 'activating']);
 
 export function createDiscovery(deps: DiscoveryDeps): Discovery {
@@ -247,7 +247,8 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
         }
       } else if (ENDED.has(status)) {
         tenant.active = false;
-        tenant.inactiveReason = `the GDAP relationship is ${relationship.status}${relationship.endDateTime ? ` (ended ${relationship.endDateTime.slice(0, 10)})` : ''}`;
+        // "expiring" reads like "still active for a while", but Microsoft sets it once the end is reached.
+        tenant.inactiveReason = `the GDAP relationship has ended (${relationship.status}${relationship.endDateTime ? `, ${relationship.endDateTime.slice(0, 10)}` : ''})`;
         degrade(tenant, 'failing', tenant.inactiveReason);
         warnings.push({ tenantId, code: 'relationship_ended', message: `tenant ${tenant.displayName}: ${tenant.inactiveReason}`, action: 'create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept' });
       } else {
@@ -259,15 +260,21 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       tenants.push(tenant);
     }
 
-    // Customers with a (legacy DAP / CSP) contract but no GDAP relationship: docsync cannot reach them.
+    // Customers found only in /contracts: a reseller or advisor partnership (CSP contract), which
+    // grants no admin access by itself. Without a GDAP relationship docsync cannot reach them.
     for (const contract of contracts) {
       if (byCustomer.has(contract.customerId)) continue;
       const tenant = blankTenant(contract.customerId, contract.displayName ?? contract.customerId, 'dap');
       tenant.defaultDomain = contract.defaultDomainName;
       tenant.active = false;
-      tenant.inactiveReason = 'no GDAP relationship (DAP only)';
-      degrade(tenant, 'failing', 'no GDAP relationship: Microsoft retired DAP, so docsync cannot reach this customer');
-      warnings.push({ tenantId: contract.customerId, code: 'gdap_missing', message: `tenant ${tenant.displayName} has no GDAP relationship (DAP only)`, action: 'create a GDAP relationship with Directory Readers and Global Reader in Partner Center' });
+      tenant.inactiveReason = 'no GDAP relationship (reseller contract only)';
+      degrade(tenant, 'failing', 'no GDAP relationship: the partner only has a reseller contract with this customer, which gives docsync no access');
+      warnings.push({
+        tenantId: contract.customerId,
+        code: 'gdap_missing',
+        message: `tenant ${tenant.displayName} has no GDAP relationship (reseller contract only)`,
+        action: 'create a GDAP relationship with Directory Readers and Global Reader in Partner Center',
+      });
       tenants.push(tenant);
     }
     return tenants;

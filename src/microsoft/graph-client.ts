@@ -566,7 +566,9 @@ export function translateGraphError(error: unknown, tenantId: string, what: stri
   const requestId = error.requestId ?? error.headers?.get('request-id') ?? undefined;
   const details = { tenantId, httpStatus: error.statusCode, ...(error.code ? { upstreamCode: error.code } : {}), ...(requestId ? { requestId } : {}) };
   const status = error.statusCode;
-  if (status === 410 || error.code === 'syncStateNotFound' || error.code === 'resyncRequired') return new ResyncRequired(tenantId, requestId);
+  // Graph spells these codes in more than one case (syncStateNotFound, SyncStateNotFound).
+  const code = error.code?.toLowerCase();
+  if (status === 410 || code === 'syncstatenotfound' || code === 'resyncrequired') return new ResyncRequired(tenantId, requestId);
   if (status === 403) {
     return new MicrosoftError(
       'permission_missing',

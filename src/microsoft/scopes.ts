@@ -32,7 +32,7 @@ export const GRAPH_DELEGATED_SCOPES: readonly ScopeNeed[] = [
   },
   {
     scope: 'Directory.Read.All',
-    feature: 'customers without GDAP (legacy DAP contracts) in the partner tenant; /contracts accepts no narrower scope',
+    feature: 'customers without GDAP (only a reseller or advisor contract) in the partner tenant; /contracts accepts no narrower scope',
     endpoints: ['/contracts'],
   },
 ];
