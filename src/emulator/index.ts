@@ -38,6 +38,8 @@ export interface RunningEmulator {
   world: World;
   tokens: TokenService;
   clock: EmulatorClock;
+  /** Report downloads served by the reports.office.com stand-in, and how many carried an Authorization header. */
+  reportDownloads: { total: number; withAuthorization: number };
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import { seededRandom, type SeededRandom } from './identity/random.ts';
 import { registerIdentityRoutes } from './identity/routes.ts';
 import { createTokenService, partnerAdminUser, type TokenService } from './identity/tokens.ts';
 import type { EmulatorClock, IdentityWorld } from './world-types.ts';
+import type { ReportDownloadHost } from './graph/context.ts';
 
 export interface EmulatorUrls {
   /** e.g. http://127.0.0.1:41001 (no trailing slash) */
@@ -45,12 +46,14 @@ export interface RunningEmulatorCore<W extends IdentityWorld> {
   world: W;
   tokens: TokenService;
   clock: EmulatorClock;
+  /** Report downloads served by the reports.office.com stand-in (another origin). */
+  reportDownloads: ReportDownloadHost['served'];
   close(): Promise<void>;
 }
 
 export type GraphRoutesRegistrar<W> = (
   app: FastifyInstance,
-  deps: { world: W; tokens: Pick<TokenService, 'verifyAccessToken'>; clock: EmulatorClock; graphBaseUrl: () => string },
+  deps: { world: W; tokens: Pick<TokenService, 'verifyAccessToken'>; clock: EmulatorClock; graphBaseUrl: () => string; reportDownloads: ReportDownloadHost },
 ) => Promise<void>;
 
 export interface EmulatorServersOptions<W extends IdentityWorld> {
@@ -136,19 +139,26 @@ export async function startEmulatorServers<W extends IdentityWorld>(options: Emu
     graphIdentifiers: () => (graphBaseUrl ? [graphBaseUrl, graphBaseUrl.replace(/^http:/, 'https:')] : []),
   });
   installIdentityControlRoutes(identity, control);
+  // The report download host: its own port, so its origin differs from Graph's (as
+  // reports.office.com differs from graph.microsoft.com).
+  const downloads = createServerShell('graph', seededRandom(seed * 7919 + 5), options.logger);
+  let downloadsBaseUrl = '';
+  const reportDownloads: ReportDownloadHost = { app: downloads, baseUrl: () => downloadsBaseUrl, served: { total: 0, withAuthorization: 0 } };
   if (options.registerGraphRoutes) {
-    await graph.register(options.registerGraphRoutes, { world, tokens, clock, graphBaseUrl: () => graphBaseUrl });
+    await graph.register(options.registerGraphRoutes, { world, tokens, clock, graphBaseUrl: () => graphBaseUrl, reportDownloads });
   }
 
   await identity.listen({ host, port: options.port ?? 0 });
   try {
     await graph.listen({ host, port: 0 });
+    await downloads.listen({ host, port: 0 });
   } catch (err) {
-    await identity.close();
+    await Promise.allSettled([identity.close(), graph.close()]);
     throw err;
   }
   const authorityHost = urlOf(identity, host);
   graphBaseUrl = urlOf(graph, host);
+  downloadsBaseUrl = urlOf(downloads, host);
 
   return {
     urls: { authorityHost, graphBaseUrl },
@@ -162,8 +172,9 @@ export async function startEmulatorServers<W extends IdentityWorld>(options: Emu
     world,
     tokens,
     clock,
+    reportDownloads: reportDownloads.served,
     async close() {
-      await Promise.allSettled([identity.close(), graph.close()]);
+      await Promise.allSettled([identity.close(), graph.close(), downloads.close()]);
     },
   };
 }

@@ -4,6 +4,7 @@
 import type { World } from '../world.ts';
 import type { EmulatorClock } from '../world-types.ts';
 import type { VerifiedToken } from '../identity/tokens.ts';
+import type { FastifyInstance } from 'fastify';
 
 /** The caller as verified from the bearer token (GDAP roles are checked live against the world, not from wids). */
 export type GraphCaller = Omit<VerifiedToken, 'wids'>;
@@ -18,6 +19,19 @@ export interface GraphDeps {
   clock: EmulatorClock;
   /** e.g. http://127.0.0.1:41002, known only once the server listens */
   graphBaseUrl: () => string;
+  /**
+   * The reports.office.com stand-in: a server of its own (another origin, as Microsoft's 302
+   * goes to another host), so a client that would carry Graph's token there is caught.
+   * Absent: downloads are served by the Graph server itself.
+   */
+  reportDownloads?: ReportDownloadHost;
+}
+
+export interface ReportDownloadHost {
+  app: FastifyInstance;
+  baseUrl: () => string;
+  /** Downloads served, and how many carried an Authorization header (they should not). */
+  served: { total: number; withAuthorization: number };
 }
 
 export interface GraphRequest {

@@ -106,8 +106,14 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
     app.route({ method: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'], url: `/${version}/*`, handler: handle });
   }
 
-  // reports.office.com stand-in: no Authorization, valid a few minutes (examples/reports-*.txt).
-  app.get<{ Params: { id: string } }>('/_reports/download/:id', async (request, reply) => {
+  // reports.office.com stand-in: no Authorization, valid a few minutes (examples/reports-*.txt),
+  // on its own origin when the servers give it one.
+  const downloads = deps.reportDownloads;
+  (downloads?.app ?? app).get<{ Params: { id: string } }>('/_reports/download/:id', async (request, reply) => {
+    if (downloads) {
+      downloads.served.total++;
+      if (request.headers.authorization !== undefined) downloads.served.withAuthorization++;
+    }
     const entry = store.take(request.params.id);
     if (!entry) return reply.status(404).type('text/plain').send('The report download link is unknown or has expired.');
     const fileName = `${entry.report.replace(/^get/, '')}${new Date(deps.world.anchor.getTime()).toISOString().slice(0, 10).replace(/-/g, '_')}.csv`;

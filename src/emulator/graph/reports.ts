@@ -151,7 +151,9 @@ function report(request: GraphRequest, services: GraphServices, name: ReportName
   }
   if (format !== undefined && format !== 'text/csv') throw badRequest(`Invalid $format value '${format}'.`);
   const id = store.create({ tenantId: request.tenantId, report: name, version: request.version, period });
-  return { status: 302, headers: { 'Content-Type': 'text/plain', Location: `${services.graphBaseUrl()}/_reports/download/${id}` }, body: '' };
+  // Microsoft's Location is on another host (reports.office.com): the download origin, not Graph's.
+  const downloadBase = services.reportDownloads?.baseUrl() ?? services.graphBaseUrl();
+  return { status: 302, headers: { 'Content-Type': 'text/plain', Location: `${downloadBase}/_reports/download/${id}` }, body: '' };
 }
 
 function reportSettings(request: GraphRequest, services: GraphServices): GraphResponse {

@@ -153,6 +153,8 @@ describe('Graph fidelity with Microsoft samples', () => {
       const redirect = await h.get(path, token);
       expect(redirect.status).toBe(302);
       expect(redirect.headers.get('content-type')).toContain('text/plain');
+      // Microsoft's Location is on another host (reports.office.com, reports-getMailboxUsageDetail.txt).
+      expect(new URL(redirect.headers.get('location')!).origin).not.toBe(new URL(h.graph).origin);
       const download = await fetch(redirect.headers.get('location')!);
       expect(download.headers.get('content-type')).toBe('application/octet-stream');
       const bytes = Buffer.from(await download.arrayBuffer());
