@@ -154,6 +154,11 @@ export interface World extends IdentityWorld {
   addCustomer(input?: NewCustomerInput): CustomerProfile;
   /** The relationship reached its end: `expiring` first (G:gdap lifecycle), then `expired` (the default). */
   expireRelationship(customerTenantId: string, status?: 'expiring' | 'expired'): void;
+  /**
+   * Another active access assignment in the customer's current relationship: a partner security
+   * group (not necessarily one the GDAP service account is in) with these roles.
+   */
+  addAccessAssignment(customerTenantId: string, assignment: { securityGroupId: string; roleDefinitionIds: string[] }): AccessAssignmentRecord;
   terminateRelationship(customerTenantId: string): void;
   removeConsent(tenantId: string, clientId?: string): void;
   /**
@@ -524,6 +529,7 @@ export function createWorld(options: WorldOptions): World {
 
   // --- GDAP ------------------------------------------------------------------------------------
   const relationshipOverrides = new Map<number, { status: RelationshipStatus; atMs: number }>();
+  const extraAssignments = new Map<number, AccessAssignmentRecord[]>();
   let relationshipList: RelationshipEntry[] | undefined;
 
   function etag(...parts: Array<string | number>): string {
@@ -575,7 +581,7 @@ export function createWorld(options: WorldOptions): World {
           lastModifiedDateTime: iso(activatedMs + 120_000),
           accessContainer: { accessContainerId: partner.adminGroupId, accessContainerType: 'securityGroup' },
           accessDetails: { unifiedRoles: assignmentRoles.map((roleDefinitionId) => ({ roleDefinitionId })) },
-        }],
+        }, ...(kind === 'current' ? (extraAssignments.get(index) ?? []) : [])],
       };
     };
     if (p.traits.oldTerminatedRelationship) entries.push(make('old'));
@@ -937,6 +943,27 @@ export function createWorld(options: WorldOptions): World {
     },
     expireRelationship(t, status = 'expired') {
       setRelationshipStatus(t, status);
+    },
+    addAccessAssignment(t, input) {
+      const id = resolve(t);
+      const index = id ? customerIndexOf(id) : undefined;
+      if (index === undefined || profileAt(index).traits.gdap === 'none') throw new WorldError('relationship_not_found', `no GDAP relationship with tenant ${t}`);
+      const list = extraAssignments.get(index) ?? [];
+      const rng = rngFrom(seed, 'extra-assignment', index, list.length);
+      const at = new Date(clock.now().getTime()).toISOString().replace('Z', '0000Z');
+      const record: AccessAssignmentRecord = {
+        '@odata.type': '#microsoft.graph.delegatedAdminAccessAssignment',
+        '@odata.etag': etag('assign-extra', index, list.length),
+        id: guidFrom(rng),
+        status: 'active',
+        createdDateTime: at,
+        lastModifiedDateTime: at,
+        accessContainer: { accessContainerId: input.securityGroupId.toLowerCase(), accessContainerType: 'securityGroup' },
+        accessDetails: { unifiedRoles: input.roleDefinitionIds.map((roleDefinitionId) => ({ roleDefinitionId: roleDefinitionId.toLowerCase() })) },
+      };
+      extraAssignments.set(index, [...list, record]);
+      relationshipList = undefined;
+      return record;
     },
     terminateRelationship(t) {
       setRelationshipStatus(t, 'terminated');

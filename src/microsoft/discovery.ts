@@ -17,6 +17,7 @@ import { cleanJson } from './text.ts';
 import {
   contractsResource,
   customersResource,
+  myGroupsResource,
   parseAccessAssignment,
   parseOrganization,
   parseReportSettings,
@@ -202,6 +203,14 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       return [] as GraphContract[];
     });
     const assignments = await accessAssignments(partner, relationships.filter((r) => r.status.toLowerCase() === 'active'), warnings);
+    // A role reaches docsync only through an assignment to a group the service account is in.
+    const accountGroups = await collect(partner, myGroupsResource).then(
+      (groups) => new Set(groups.map((g) => g.id)),
+      (error: unknown) => {
+        warnings.push(asWarning(null, error, "the GDAP service account's security groups could not be read, so every active access assignment is counted"));
+        return null;
+      },
+    );
 
     const byCustomer = new Map<string, DelegatedAdminRelationship[]>();
     for (const r of relationships) byCustomer.set(r.customer.tenantId, [...(byCustomer.get(r.customer.tenantId) ?? []), r]);
@@ -220,12 +229,30 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       tenant.autoExtend = isAutoExtend(relationship.autoExtendDuration);
       const status = relationship.status.toLowerCase();
       if (status === 'active') {
-        const active = (assignments.get(relationship.id) ?? []).filter((a) => a.status.toLowerCase() === 'active');
+        const allActive = (assignments.get(relationship.id) ?? []).filter((a) => a.status.toLowerCase() === 'active');
+        const isMine = (a: DelegatedAdminAccessAssignment) => accountGroups === null || (a.securityGroupId !== null && accountGroups.has(a.securityGroupId.toLowerCase()));
+        const active = allActive.filter(isMine);
         const roles = new Set(active.flatMap((a) => a.roleDefinitionIds));
         tenant.roles = [...roles].map((id) => ({ id, name: roleName(id) }));
+        // Roles given to groups the service account is not in: say which group lacks the account.
+        for (const other of allActive.filter((a) => !isMine(a))) {
+          const unreachable = other.roleDefinitionIds.filter((id) => !roles.has(id));
+          if (unreachable.length === 0) continue;
+          warnings.push({
+            tenantId,
+            code: 'gdap_group_not_member',
+            message: `tenant ${tenant.displayName}: security group ${other.securityGroupId ?? '(unknown)'} has ${unreachable.map(roleName).join(', ')} in the relationship "${relationship.displayName ?? relationship.id}", but the GDAP service account is not a member of it, so docsync does not get ${unreachable.length === 1 ? 'that role' : 'those roles'}`,
+            action: `add the GDAP service account to security group ${other.securityGroupId ?? '(unknown)'} in the partner tenant, or give one of its own groups ${unreachable.map(roleName).join(', ')} in that relationship`,
+          });
+        }
         if (active.length === 0) {
-          degrade(tenant, 'failing', 'no security group has an active role in this relationship');
-          warnings.push({ tenantId, code: 'gdap_role_missing', message: `tenant ${tenant.displayName}: the GDAP relationship has no active access assignment`, action: "add docsync's security group with Directory Readers and Global Reader to the relationship in Partner Center" });
+          degrade(tenant, 'failing', allActive.length === 0 ? 'no security group has an active role in this relationship' : 'no security group of the GDAP service account has an active role in this relationship');
+          warnings.push({
+            tenantId,
+            code: 'gdap_role_missing',
+            message: `tenant ${tenant.displayName}: the GDAP relationship has no active access assignment${allActive.length === 0 ? '' : ' for a security group the GDAP service account is in'}`,
+            action: "add docsync's security group with Directory Readers and Global Reader to the relationship in Partner Center",
+          });
         } else {
           const missing = GDAP_ROLE_NEEDS.filter((need) => !need.anyOf.some((id) => roles.has(id)));
           for (const need of missing) {

@@ -248,6 +248,16 @@ export function groupMembersResource(groupId: string): GraphResource<{ id: strin
   };
 }
 
+/** The signed-in account's security groups, nested ones included (the GDAP service account's). */
+export const myGroupsResource: GraphResource<{ id: string }> = {
+  name: "the service account's groups",
+  path: '/me/transitiveMemberOf/microsoft.graph.group',
+  select: ['id'],
+  pageSize: 999,
+  family: 'identity',
+  parse: parser('group', (o) => ({ id: reqStr(o, 'id').toLowerCase() })),
+};
+
 // ---------------------------------------------------------------------------------------
 // Intune managed devices
 

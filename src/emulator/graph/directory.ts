@@ -245,7 +245,38 @@ function managedDevice(request: GraphRequest, services: GraphServices, id: strin
   return { status: 200, headers: { 'Content-Type': 'application/json' }, body: { '@odata.context': contextUrl(services, request, 'deviceManagement/managedDevices/$entity'), ...device } };
 }
 
+// --- /me/transitiveMemberOf ---------------------------------------------------------------------
+
+/**
+ * The signed-in user's groups, nested ones included (GET /me/transitiveMemberOf, cast to groups).
+ * Delegated only: /me means nothing to an app-only token (Graph answers 400).
+ */
+function myGroups(request: GraphRequest, services: GraphServices): GraphResponse {
+  const userId = request.caller.kind === 'app' ? null : request.caller.userId;
+  if (!userId) throw badRequest('/me request is only valid with delegated authentication flow.');
+  authorize(request, services, PERMISSIONS.groups);
+  const { world } = services;
+  const groups = world.groups(request.tenantId);
+  const direct = new Set(groups.filter((g) => world.groupMembers(request.tenantId, g.record.id).some((m) => m.kind === 'user' && m.user.record.id === userId)).map((g) => g.record.id));
+  // Groups holding one of the user's groups count too (transitive), to any depth.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const g of groups) {
+      if (!direct.has(g.record.id) && g.nestedGroupIds.some((id) => direct.has(id))) {
+        direct.add(g.record.id);
+        grew = true;
+      }
+    }
+  }
+  const select = queryValue(request, '$select')?.split(',').map((f) => f.trim()).filter(Boolean);
+  const value = groups.filter((g) => direct.has(g.record.id)).map((g) => ({ '@odata.type': '#microsoft.graph.group', ...project(g.record, select, Object.keys(g.record)) }));
+  const top = parseTop(request, { default: 100, max: 999 });
+  const page = pageByOffset(request, services, 'memberOf', value, top);
+  return json(listBody(request, services, 'groups', page), '3');
+}
+
 export const directoryRoutes: GraphRoute[] = [
+  { method: 'GET', pattern: /^me\/transitiveMemberOf\/microsoft\.graph\.group$/, handler: (r, _m, s) => myGroups(r, s) },
   { method: 'GET', pattern: /^groups\/?$/, handler: (r, _m, s) => listGroups(r, s) },
   { method: 'GET', pattern: /^groups\/([^/]+)$/, handler: (r, m, s) => getGroup(r, s, m[1] as string) },
   { method: 'GET', pattern: /^groups\/([^/]+)\/members$/, handler: (r, m, s) => listMembers(r, s, m[1] as string, false) },

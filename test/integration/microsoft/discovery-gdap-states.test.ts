@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../../support/databases.ts';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { translateGraphError } from '../../../src/microsoft/graph-client.ts';
+import { ENTRA_ROLES } from '../../../src/microsoft/scopes.ts';
 import { startHarness, connectedIntegration, customerByIndex, type MicrosoftHarness } from './support.ts';
 
 describe.each(DATABASE_KINDS)('GDAP states in discovery on %s', (kind) => {
@@ -28,6 +29,19 @@ describe.each(DATABASE_KINDS)('GDAP states in discovery on %s', (kind) => {
     const warning = report.warnings.find((w) => w.tenantId === customerByIndex(h, 5).tenantId)!;
     expect(warning.message).toMatch(/reseller contract only/);
     expect(warning.message).not.toMatch(/DAP only/);
+  });
+
+  it("counts only roles given to groups the GDAP service account is in, and names the group that lacks it", async () => {
+    const limited = customerByIndex(h, 3);
+    const otherGroup = '0d0d0d0d-1111-4222-8333-444444444444';
+    h.emulator.world.addAccessAssignment(limited.tenantId, { securityGroupId: otherGroup, roleDefinitionIds: [ENTRA_ROLES.globalReader.id] });
+    const report = await h.microsoft.discovery.discover(integrationId);
+    const row = await stored(3);
+    expect((row.roles as unknown as Array<{ name: string }>).map((r) => r.name)).toEqual(['Directory Readers']);
+    const warning = report.warnings.find((w) => w.tenantId === limited.tenantId && w.code === 'gdap_group_not_member')!;
+    expect(warning.message).toContain(`security group ${otherGroup} has Global Reader`);
+    expect(warning.action).toContain(`add the GDAP service account to security group ${otherGroup}`);
+    expect(row.health).toBe('warning');
   });
 
   it('an "expiring" relationship has ended: inactive and failing, worded like an expired one', async () => {
