@@ -1,7 +1,7 @@
 // Intune managed devices → configurations, inside the tenant's matched organization
 // (issue 7, "Configurations"): linked → serial → name → create; ties are reviewed.
 import type { Configuration, GraphManagedDevice, Tenant } from './input-schema.ts';
-import type { ConfigurationDecision, ConfigurationRule, ContactDecision } from './decisions.ts';
+import { cappedCandidates, type ConfigurationDecision, type ConfigurationRule, type ContactDecision } from './decisions.ts';
 import { normalizeDeviceName, normalizeEmail, normalizeSerial } from './normalize.ts';
 import { addTo } from './multimap.ts';
 
@@ -51,18 +51,18 @@ export function matchConfigurations(
   const index = 'bySerial' in configurations ? (configurations as ConfigurationIndex) : indexConfigurations(organizationId, configurations as readonly Configuration[]);
   const relatedContact = primaryUserContacts(tenant, contactDecisions);
   const decisions = devices.map((device): ConfigurationDecision => {
-    const { decision, configurationId, rule, candidates } = matchDevice(device, index);
-    return { tenantId: tenant.id, deviceId: device.id, decision, configurationId, rule, contactId: relatedContact(device), candidates };
+    const { decision, configurationId, rule, candidates, candidateCount } = matchDevice(device, index);
+    return { tenantId: tenant.id, deviceId: device.id, decision, configurationId, rule, contactId: relatedContact(device), candidates, ...(candidateCount !== undefined ? { candidateCount } : {}) };
   });
   return reviewContestedConfigurations(decisions);
 }
 
-type DeviceOutcome = Pick<ConfigurationDecision, 'decision' | 'configurationId' | 'rule' | 'candidates'>;
+type DeviceOutcome = Pick<ConfigurationDecision, 'decision' | 'configurationId' | 'rule' | 'candidates' | 'candidateCount'>;
 
 function matchDevice(device: GraphManagedDevice, index: ConfigurationIndex): DeviceOutcome {
   const linked = index.byIntuneDeviceId.get(deviceIdKey(device.id)) ?? [];
   if (linked.length === 1) return { decision: 'match', configurationId: linked[0] as string, rule: 'linked', candidates: [] };
-  if (linked.length > 1) return { decision: 'review', configurationId: null, rule: 'linked', candidates: [...linked] };
+  if (linked.length > 1) return { decision: 'review', configurationId: null, rule: 'linked', ...cappedCandidates(linked) };
 
   const serial = normalizeSerial(device.serialNumber);
   const steps: Array<[ConfigurationRule, readonly string[]]> = [
@@ -72,7 +72,7 @@ function matchDevice(device: GraphManagedDevice, index: ConfigurationIndex): Dev
   ];
   for (const [rule, candidates] of steps) {
     if (candidates.length === 0) continue;
-    if (candidates.length > 1) return { decision: 'review', configurationId: null, rule, candidates: [...candidates] };
+    if (candidates.length > 1) return { decision: 'review', configurationId: null, rule, ...cappedCandidates(candidates) };
     const configurationId = candidates[0] as string;
     const linkedTo = deviceIdKey(index.byId.get(configurationId)?.intuneDeviceId);
     // Already documented as another Intune device: a re-enrolment or a clash; a technician decides.

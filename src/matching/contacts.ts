@@ -2,7 +2,7 @@
 // linked → alias → upn → name → create. One candidate at a step matches; more than one asks a
 // technician (review) instead of guessing; a contact two users claim is reviewed for both.
 import type { Contact, GraphUser, MatchingOptions, Tenant } from './input-schema.ts';
-import type { ContactDecision, ContactRule } from './decisions.ts';
+import { cappedCandidates, type ContactDecision, type ContactRule } from './decisions.ts';
 import { emailDomain, normalizeDomain, normalizeEmail, normalizeText, personNameKey, smtpProxyAddress } from './normalize.ts';
 import { addTo } from './multimap.ts';
 
@@ -51,7 +51,8 @@ export function userAliases(user: GraphUser): string[] {
 
 interface Step {
   rule: ContactRule;
-  candidates: string[];
+  /** Read-only: the index's own list (copying it per user is quadratic with many namesakes). */
+  candidates: readonly string[];
   /** What the candidates share, for the reason sentence. */
   evidence: string;
 }
@@ -96,13 +97,13 @@ function uniqueUsers(users: readonly GraphUser[]): GraphUser[] {
 }
 
 function matchUser(tenantId: string, user: GraphUser, index: ContactIndex, tenantDomains: ReadonlySet<string>, options: MatchingOptions): ContactDecision {
-  const decide = (decision: ContactDecision['decision'], contactId: string | null, rule: ContactRule | null, candidates: string[], reason: string): ContactDecision => ({
+  const decide = (decision: ContactDecision['decision'], contactId: string | null, rule: ContactRule | null, candidates: readonly string[], reason: string): ContactDecision => ({
     tenantId,
     userId: user.id,
     decision,
     contactId,
     rule,
-    candidates,
+    ...cappedCandidates(candidates),
     reason,
   });
   const disabled = user.accountEnabled === false ? ' The account is disabled.' : '';
@@ -110,7 +111,7 @@ function matchUser(tenantId: string, user: GraphUser, index: ContactIndex, tenan
   // Technician decisions (and earlier syncs) always win, for guests too.
   const linked = index.byMicrosoftUserId.get(user.id.trim().toLowerCase()) ?? [];
   if (linked.length === 1) return decide('match', linked[0] as string, 'linked', [], `Linked to this contact by a technician or an earlier sync.${disabled}`);
-  if (linked.length > 1) return decide('review', null, 'linked', [...linked], `${linked.length} contacts are linked to this Microsoft user; keep one.`);
+  if (linked.length > 1) return decide('review', null, 'linked', linked, `${linked.length} contacts are linked to this Microsoft user; keep one.`);
 
   if (isGuest(user) && !options.includeGuests) {
     return decide('skip', null, null, [], 'Guest account; this integration does not sync guests.');
@@ -156,13 +157,13 @@ function* steps(user: GraphUser, aliases: readonly string[], upn: string, index:
   }
   const byUpn = upn ? (index.byEmail.get(upn) ?? []) : [];
   if (byUpn.length > 0) {
-    yield { rule: 'upn', candidates: [...byUpn], evidence: `the user principal name ${upn}` };
+    yield { rule: 'upn', candidates: byUpn, evidence: `the user principal name ${upn}` };
     return;
   }
   const nameKey = personNameKey(user.givenName, user.surname);
   const byName = nameKey ? (index.byName.get(nameKey) ?? []) : [];
   if (byName.length > 0) {
-    yield { rule: 'name', candidates: [...byName], evidence: `the name ${normalizeText(user.givenName)} ${normalizeText(user.surname)}` };
+    yield { rule: 'name', candidates: byName, evidence: `the name ${normalizeText(user.givenName)} ${normalizeText(user.surname)}` };
   }
 }
 

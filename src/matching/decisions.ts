@@ -30,10 +30,29 @@ export interface ContactDecision {
   decision: ContactDecisionKind;
   contactId: string | null;
   rule: ContactRule | null;
-  /** The contacts a technician chooses from when decision is review; empty otherwise. */
+  /** The contacts a technician chooses from when decision is review (the first MAX_CANDIDATES); empty otherwise. */
   candidates: string[];
+  /** Present only when there were more candidates than `candidates` lists: how many in all. */
+  candidateCount?: number;
   /** One short sentence for a technician. */
   reason: string;
+}
+
+/**
+ * A decision lists at most this many candidates (plus their count): 2,000 namesakes against 2,000
+ * contacts would otherwise make millions of ids nobody reads, and memory nobody has.
+ */
+export const MAX_CANDIDATES = 20;
+
+/** `candidates` cut to MAX_CANDIDATES, with `candidateCount` when something was cut. */
+export function cappedCandidates(candidates: Iterable<string> & { length?: number; size?: number }): { candidates: string[]; candidateCount?: number } {
+  const total = candidates.length ?? candidates.size ?? 0;
+  const first: string[] = [];
+  for (const id of candidates) {
+    if (first.length === MAX_CANDIDATES) break;
+    first.push(id);
+  }
+  return total > MAX_CANDIDATES ? { candidates: first, candidateCount: total } : { candidates: first };
 }
 
 export type ConfigurationDecisionKind = 'match' | 'review' | 'create' | 'pending';
@@ -48,6 +67,7 @@ export interface ConfigurationDecision {
   /** The contact matched to the device's primary user; null when none. */
   contactId: string | null;
   candidates: string[];
+  candidateCount?: number;
 }
 
 export interface MatchingOutput {

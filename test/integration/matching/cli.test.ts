@@ -85,4 +85,37 @@ describe('docsync match', () => {
     expect([missing.code, missing.stdout]).toEqual([2, '']);
     expect(missing.stderr).toMatch(/cannot read .*nope\.json: ENOENT\n$/);
   });
+
+  it('lists the first 20 candidates and their count when 2,000 namesakes meet 2,000 contacts, in a small output', () => {
+    const many = 2000;
+    const crowd = {
+      organizations: [{ id: 'org', name: 'Contoso Ltd', domains: ['contoso.com'] }],
+      contacts: Array.from({ length: many }, (_, i) => ({ id: `c-${i}`, organizationId: 'org', firstName: 'Sam', lastName: 'Smith', emails: [], microsoftUserId: null })),
+      configurations: [],
+      tenants: [{
+        id: 't', displayName: 'Contoso', organizationId: 'org', domains: [],
+        users: Array.from({ length: many }, (_, i) => ({ id: `u-${i}`, userPrincipalName: `sam${i}@contoso.com`, givenName: 'Sam', surname: 'Smith' })),
+        managedDevices: [],
+      }],
+    };
+    const file = path.join(scratch, 'crowd.json');
+    writeFileSync(file, JSON.stringify(crowd));
+    const { code, stdout, stderr } = docsyncMatch(['--input', file]);
+    expect([code, stderr]).toEqual([0, '']);
+    expect(stdout.length).toBeLessThan(3_000_000);
+    const output = JSON.parse(stdout);
+    expect(output.contacts).toHaveLength(many);
+    expect(output.contacts[0]).toMatchObject({ decision: 'review', rule: 'name', candidateCount: many });
+    expect(output.contacts[0].candidates).toHaveLength(20);
+    expect(output.contacts[0].reason).toMatch(/^2000 contacts share/);
+  });
+
+  it('refuses an input past 64 MB with one line, before reading it', () => {
+    const file = path.join(scratch, 'huge.json');
+    writeFileSync(file, `${JSON.stringify(input)}${' '.repeat(64 * 1024 * 1024)}`);
+    const { code, stdout, stderr } = docsyncMatch(['--input', file]);
+    expect([code, stdout]).toEqual([2, '']);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/larger than 64 MB/);
+  });
 });
