@@ -64,7 +64,7 @@ export async function demo(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(line)}\n`);
       return line.tenants.failed > 0 && line.tenants.synced === 0 ? 1 : 0;
     }
-    return await serveDemo(ctx, microsoft, integrationId);
+    return await serveDemo(ctx, microsoft, integrationId, emulator.urls);
   } finally {
     await ctx.close();
     await emulator.close();
@@ -141,7 +141,7 @@ async function syncOnce(ctx: AppContext, microsoft: SyncMicrosoft, integrationId
   };
 }
 
-async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationId: string): Promise<number> {
+async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationId: string, emulatorUrls: RunningEmulator['urls']): Promise<number> {
   const { buildApp } = await import('../app.ts');
   const { ensureDemoTechnician } = await import('../auth/accounts.ts');
   const login = await ensureDemoTechnician(ctx);
@@ -149,7 +149,9 @@ async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationI
   await app.listen({ host: ctx.config.http.host, port: ctx.config.http.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : ctx.config.http.port;
-  process.stdout.write(`${JSON.stringify({ url: publicBaseUrl(ctx.config, port), username: login.username, password: login.password })}\n`);
+  // "emulator": where scripts drive the demo's Microsoft (/_emulator/world, /_emulator/faults).
+  const emulator = { authorityHost: emulatorUrls.authorityHost, graphBaseUrl: emulatorUrls.graphBaseUrl };
+  process.stdout.write(`${JSON.stringify({ url: publicBaseUrl(ctx.config, port), username: login.username, password: login.password, emulator })}\n`);
 
   const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.concurrency });
   const schedule = startSchedule({

@@ -74,7 +74,14 @@ describe('docsync demo (process)', () => {
     try {
       const [firstLine] = await explained(demo.waitForOutput(/^[^\n]*\n/, 45_000), demo);
       const login = JSON.parse(demo.stdout().split('\n')[0]!);
-      expect(Object.keys(login).sort()).toEqual(['password', 'url', 'username']);
+      expect(Object.keys(login).sort()).toEqual(['emulator', 'password', 'url', 'username']);
+      // Scripts drive the demo's emulator from the first line: its world and its faults.
+      expect(Object.keys(login.emulator).sort()).toEqual(['authorityHost', 'graphBaseUrl']);
+      const world = await fetch(`${login.emulator.graphBaseUrl}/_emulator/world`);
+      expect(world.status).toBe(200);
+      expect(((await world.json()) as { customers: unknown[] }).customers).toHaveLength(2);
+      const faults = await fetch(`${login.emulator.authorityHost}/_emulator/faults`);
+      expect(faults.status).toBe(200);
       expect(firstLine).toContain(login.url);
       expect(login.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(login.username).toBeTruthy();
