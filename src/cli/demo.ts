@@ -141,7 +141,12 @@ async function syncOnce(ctx: AppContext, microsoft: SyncMicrosoft, integrationId
   };
 }
 
-async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationId: string, emulatorUrls: RunningEmulator['urls']): Promise<number> {
+async function serveDemo(
+  ctx: AppContext,
+  microsoft: SyncMicrosoft,
+  integrationId: string,
+  emulatorUrls: RunningEmulator['urls'],
+): Promise<number> {
   const { buildApp } = await import('../app.ts');
   const { ensureDemoTechnician } = await import('../auth/accounts.ts');
   const login = await ensureDemoTechnician(ctx);
@@ -151,7 +156,8 @@ async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationI
   const port = typeof address === 'object' && address ? address.port : ctx.config.http.port;
   // "emulator": where scripts drive the demo's Microsoft (/_emulator/world, /_emulator/faults).
   const emulator = { authorityHost: emulatorUrls.authorityHost, graphBaseUrl: emulatorUrls.graphBaseUrl };
-  process.stdout.write(`${JSON.stringify({ url: publicBaseUrl(ctx.config, port), username: login.username, password: login.password, emulator })}\n`);
+  const firstLine = { url: publicBaseUrl(ctx.config, port), username: login.username, password: login.password, emulator };
+  process.stdout.write(`${JSON.stringify(firstLine)}\n`);
 
   const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.concurrency });
   const schedule = startSchedule({

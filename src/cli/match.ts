@@ -24,7 +24,10 @@ export async function match(argv: string[]): Promise<number> {
   } catch (error) {
     return invalid(`cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  if (text === null) return invalid(`${source} is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MB, the most docsync match reads; split the tenants over several runs`);
+  if (text === null) {
+    const limit = `${MAX_INPUT_BYTES / 1024 / 1024} MB`;
+    return invalid(`${source} is larger than ${limit}, the most docsync match reads; split the tenants over several runs`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

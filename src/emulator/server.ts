@@ -53,7 +53,13 @@ export interface RunningEmulatorCore<W extends IdentityWorld> {
 
 export type GraphRoutesRegistrar<W> = (
   app: FastifyInstance,
-  deps: { world: W; tokens: Pick<TokenService, 'verifyAccessToken'>; clock: EmulatorClock; graphBaseUrl: () => string; reportDownloads: ReportDownloadHost },
+  deps: {
+    world: W;
+    tokens: Pick<TokenService, 'verifyAccessToken'>;
+    clock: EmulatorClock;
+    graphBaseUrl: () => string;
+    reportDownloads: ReportDownloadHost;
+  },
 ) => Promise<void>;
 
 export interface EmulatorServersOptions<W extends IdentityWorld> {
@@ -143,7 +149,11 @@ export async function startEmulatorServers<W extends IdentityWorld>(options: Emu
   // reports.office.com differs from graph.microsoft.com).
   const downloads = createServerShell('graph', seededRandom(seed * 7919 + 5), options.logger);
   let downloadsBaseUrl = '';
-  const reportDownloads: ReportDownloadHost = { app: downloads, baseUrl: () => downloadsBaseUrl, served: { total: 0, withAuthorization: 0 } };
+  const reportDownloads: ReportDownloadHost = {
+    app: downloads,
+    baseUrl: () => downloadsBaseUrl,
+    served: { total: 0, withAuthorization: 0 },
+  };
   if (options.registerGraphRoutes) {
     await graph.register(options.registerGraphRoutes, { world, tokens, clock, graphBaseUrl: () => graphBaseUrl, reportDownloads });
   }

@@ -158,7 +158,10 @@ export interface World extends IdentityWorld {
    * Another active access assignment in the customer's current relationship: a partner security
    * group (not necessarily one the GDAP service account is in) with these roles.
    */
-  addAccessAssignment(customerTenantId: string, assignment: { securityGroupId: string; roleDefinitionIds: string[] }): AccessAssignmentRecord;
+  addAccessAssignment(
+    customerTenantId: string,
+    assignment: { securityGroupId: string; roleDefinitionIds: string[] },
+  ): AccessAssignmentRecord;
   terminateRelationship(customerTenantId: string): void;
   removeConsent(tenantId: string, clientId?: string): void;
   /**
@@ -651,7 +654,7 @@ export function createWorld(options: WorldOptions): World {
     },
     appRoles(tenantId, clientId) {
       if (!world.appConsented(tenantId, clientId)) return [];
-      const all = resolve(tenantId) === partnerTenantId ? [...DOCSYNC_APP_PERMISSIONS, ...PARTNER_ONLY_PERMISSIONS] : [...DOCSYNC_APP_PERMISSIONS];
+      const all: string[] = [...DOCSYNC_APP_PERMISSIONS, ...(resolve(tenantId) === partnerTenantId ? PARTNER_ONLY_PERMISSIONS : [])];
       const narrowed = states.get(resolve(tenantId) ?? '')?.consentedPermissions;
       return narrowed ? all.filter((p) => narrowed.includes(p)) : all;
     },
@@ -947,7 +950,9 @@ export function createWorld(options: WorldOptions): World {
     addAccessAssignment(t, input) {
       const id = resolve(t);
       const index = id ? customerIndexOf(id) : undefined;
-      if (index === undefined || profileAt(index).traits.gdap === 'none') throw new WorldError('relationship_not_found', `no GDAP relationship with tenant ${t}`);
+      if (index === undefined || profileAt(index).traits.gdap === 'none') {
+        throw new WorldError('relationship_not_found', `no GDAP relationship with tenant ${t}`);
+      }
       const list = extraAssignments.get(index) ?? [];
       const rng = rngFrom(seed, 'extra-assignment', index, list.length);
       const at = new Date(clock.now().getTime()).toISOString().replace('Z', '0000Z');
@@ -959,7 +964,7 @@ export function createWorld(options: WorldOptions): World {
         createdDateTime: at,
         lastModifiedDateTime: at,
         accessContainer: { accessContainerId: input.securityGroupId.toLowerCase(), accessContainerType: 'securityGroup' },
-        accessDetails: { unifiedRoles: input.roleDefinitionIds.map((roleDefinitionId) => ({ roleDefinitionId: roleDefinitionId.toLowerCase() })) },
+        accessDetails: { unifiedRoles: input.roleDefinitionIds.map((id) => ({ roleDefinitionId: id.toLowerCase() })) },
       };
       extraAssignments.set(index, [...list, record]);
       relationshipList = undefined;

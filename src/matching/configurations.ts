@@ -52,7 +52,9 @@ export function matchConfigurations(
   const relatedContact = primaryUserContacts(tenant, contactDecisions);
   const decisions = devices.map((device): ConfigurationDecision => {
     const { decision, configurationId, rule, candidates, candidateCount } = matchDevice(device, index);
-    return { tenantId: tenant.id, deviceId: device.id, decision, configurationId, rule, contactId: relatedContact(device), candidates, ...(candidateCount !== undefined ? { candidateCount } : {}) };
+    const contactId = relatedContact(device);
+    const counted = candidateCount !== undefined ? { candidateCount } : {};
+    return { tenantId: tenant.id, deviceId: device.id, decision, configurationId, rule, contactId, candidates, ...counted };
   });
   return reviewContestedConfigurations(decisions);
 }

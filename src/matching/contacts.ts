@@ -97,7 +97,13 @@ function uniqueUsers(users: readonly GraphUser[]): GraphUser[] {
 }
 
 function matchUser(tenantId: string, user: GraphUser, index: ContactIndex, tenantDomains: ReadonlySet<string>, options: MatchingOptions): ContactDecision {
-  const decide = (decision: ContactDecision['decision'], contactId: string | null, rule: ContactRule | null, candidates: readonly string[], reason: string): ContactDecision => ({
+  const decide = (
+    decision: ContactDecision['decision'],
+    contactId: string | null,
+    rule: ContactRule | null,
+    candidates: readonly string[],
+    reason: string,
+  ): ContactDecision => ({
     tenantId,
     userId: user.id,
     decision,
@@ -111,7 +117,9 @@ function matchUser(tenantId: string, user: GraphUser, index: ContactIndex, tenan
   // Technician decisions (and earlier syncs) always win, for guests too.
   const linked = index.byMicrosoftUserId.get(user.id.trim().toLowerCase()) ?? [];
   if (linked.length === 1) return decide('match', linked[0] as string, 'linked', [], `Linked to this contact by a technician or an earlier sync.${disabled}`);
-  if (linked.length > 1) return decide('review', null, 'linked', linked, `${linked.length} contacts are linked to this Microsoft user; keep one.`);
+  if (linked.length > 1) {
+    return decide('review', null, 'linked', linked, `${linked.length} contacts are linked to this Microsoft user; keep one.`);
+  }
 
   if (isGuest(user) && !options.includeGuests) {
     return decide('skip', null, null, [], 'Guest account; this integration does not sync guests.');

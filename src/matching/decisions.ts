@@ -45,7 +45,10 @@ export interface ContactDecision {
 export const MAX_CANDIDATES = 20;
 
 /** `candidates` cut to MAX_CANDIDATES, with `candidateCount` when something was cut. */
-export function cappedCandidates(candidates: Iterable<string> & { length?: number; size?: number }): { candidates: string[]; candidateCount?: number } {
+export function cappedCandidates(candidates: Iterable<string> & { length?: number; size?: number }): {
+  candidates: string[];
+  candidateCount?: number;
+} {
   const total = candidates.length ?? candidates.size ?? 0;
   const first: string[] = [];
   for (const id of candidates) {

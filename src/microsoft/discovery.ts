@@ -207,7 +207,8 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     const accountGroups = await collect(partner, myGroupsResource).then(
       (groups) => new Set(groups.map((g) => g.id)),
       (error: unknown) => {
-        warnings.push(asWarning(null, error, "the GDAP service account's security groups could not be read, so every active access assignment is counted"));
+        const why = "the GDAP service account's security groups could not be read, so every active access assignment is counted";
+        warnings.push(asWarning(null, error, why));
         return null;
       },
     );
@@ -230,7 +231,8 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       const status = relationship.status.toLowerCase();
       if (status === 'active') {
         const allActive = (assignments.get(relationship.id) ?? []).filter((a) => a.status.toLowerCase() === 'active');
-        const isMine = (a: DelegatedAdminAccessAssignment) => accountGroups === null || (a.securityGroupId !== null && accountGroups.has(a.securityGroupId.toLowerCase()));
+        const isMine = (a: DelegatedAdminAccessAssignment) =>
+          accountGroups === null || (a.securityGroupId !== null && accountGroups.has(a.securityGroupId.toLowerCase()));
         const active = allActive.filter(isMine);
         const roles = new Set(active.flatMap((a) => a.roleDefinitionIds));
         tenant.roles = [...roles].map((id) => ({ id, name: roleName(id) }));
@@ -238,19 +240,29 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
         for (const other of allActive.filter((a) => !isMine(a))) {
           const unreachable = other.roleDefinitionIds.filter((id) => !roles.has(id));
           if (unreachable.length === 0) continue;
+          const group = other.securityGroupId ?? '(unknown)';
+          const roleNames = unreachable.map(roleName).join(', ');
           warnings.push({
             tenantId,
             code: 'gdap_group_not_member',
-            message: `tenant ${tenant.displayName}: security group ${other.securityGroupId ?? '(unknown)'} has ${unreachable.map(roleName).join(', ')} in the relationship "${relationship.displayName ?? relationship.id}", but the GDAP service account is not a member of it, so docsync does not get ${unreachable.length === 1 ? 'that role' : 'those roles'}`,
-            action: `add the GDAP service account to security group ${other.securityGroupId ?? '(unknown)'} in the partner tenant, or give one of its own groups ${unreachable.map(roleName).join(', ')} in that relationship`,
+            message:
+              `tenant ${tenant.displayName}: security group ${group} has ${roleNames} ` +
+              `in the relationship "${relationship.displayName ?? relationship.id}", but the GDAP service account is not a member of it, ` +
+              `so docsync does not get ${unreachable.length === 1 ? 'that role' : 'those roles'}`,
+            action:
+              `add the GDAP service account to security group ${group} in the partner tenant, ` +
+              `or give one of its own groups ${roleNames} in that relationship`,
           });
         }
         if (active.length === 0) {
-          degrade(tenant, 'failing', allActive.length === 0 ? 'no security group has an active role in this relationship' : 'no security group of the GDAP service account has an active role in this relationship');
+          const whose = allActive.length === 0 ? 'no security group' : 'no security group of the GDAP service account';
+          degrade(tenant, 'failing', `${whose} has an active role in this relationship`);
           warnings.push({
             tenantId,
             code: 'gdap_role_missing',
-            message: `tenant ${tenant.displayName}: the GDAP relationship has no active access assignment${allActive.length === 0 ? '' : ' for a security group the GDAP service account is in'}`,
+            message:
+              `tenant ${tenant.displayName}: the GDAP relationship has no active access assignment` +
+              (allActive.length === 0 ? '' : ' for a security group the GDAP service account is in'),
             action: "add docsync's security group with Directory Readers and Global Reader to the relationship in Partner Center",
           });
         } else {
@@ -275,7 +287,8 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       } else if (ENDED.has(status)) {
         tenant.active = false;
         // "expiring" reads like "still active for a while", but Microsoft sets it once the end is reached.
-        tenant.inactiveReason = `the GDAP relationship has ended (${relationship.status}${relationship.endDateTime ? `, ${relationship.endDateTime.slice(0, 10)}` : ''})`;
+        const ended = relationship.endDateTime ? `, ${relationship.endDateTime.slice(0, 10)}` : '';
+        tenant.inactiveReason = `the GDAP relationship has ended (${relationship.status}${ended})`;
         degrade(tenant, 'failing', tenant.inactiveReason);
         warnings.push({ tenantId, code: 'relationship_ended', message: `tenant ${tenant.displayName}: ${tenant.inactiveReason}`, action: 'create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept' });
       } else {
@@ -295,7 +308,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       tenant.defaultDomain = contract.defaultDomainName;
       tenant.active = false;
       tenant.inactiveReason = 'no GDAP relationship (reseller contract only)';
-      degrade(tenant, 'failing', 'no GDAP relationship: the partner only has a reseller contract with this customer, which gives docsync no access');
+      degrade(tenant, 'failing', 'no GDAP relationship: the partner only has a reseller contract with this customer (no access)');
       warnings.push({
         tenantId: contract.customerId,
         code: 'gdap_missing',

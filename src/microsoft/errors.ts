@@ -195,7 +195,8 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
           'conditional_access_blocked',
           'tenant',
           `a Conditional Access sign-in frequency policy in tenant ${tenant} no longer accepts the stored sign-in (AADSTS70043)`,
-          "ask the tenant administrator to exclude service provider (partner) sign-ins from the policy's sign-in frequency; the other tenants sync on",
+          "ask the tenant administrator to exclude service provider (partner) sign-ins from the policy's sign-in frequency; " +
+            'the other tenants sync on',
         );
       }
       return make(

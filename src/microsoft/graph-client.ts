@@ -403,7 +403,10 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           const answer = (what === 'get' ? await request.get() : await request.post(body)) as T;
           // NUL and unpaired surrogates never get past here (Postgres refuses them): see text.ts.
           return cleanGraphBody(answer, (record, replaced) =>
-            deps.log.warn({ tenantId, resource: resource.name, record, replaced }, 'Microsoft sent text with NUL or unpaired surrogate characters; they were replaced with U+FFFD'),
+            deps.log.warn(
+              { tenantId, resource: resource.name, record, replaced },
+              'Microsoft sent text with NUL or unpaired surrogate characters; they were replaced with U+FFFD',
+            ),
           );
         } catch (error) {
           // The SDK wraps an aborted fetch into a GraphError with no status, which would read as
@@ -446,7 +449,9 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           // A stored link under another base (the cloud setting changed, the emulator restarted on
           // another port) can never be followed: start over with a full listing at once.
           if (deltaLink && !deltaLink.toLowerCase().startsWith(`${deps.graphBaseUrl.toLowerCase()}/`)) {
-            throw new ResyncRequired(tenantId, undefined, `the stored change-feed link of tenant ${tenantId} points to ${safeOrigin(deltaLink)}, not the configured Graph base ${deps.graphBaseUrl}`);
+            const why = `the stored change-feed link of tenant ${tenantId} points to ${safeOrigin(deltaLink)}, ` +
+              `not the configured Graph base ${deps.graphBaseUrl}`;
+            throw new ResyncRequired(tenantId, undefined, why);
           }
           let request = deltaLink ? apiFor(deltaLink) : firstRequest({ ...resource, pageSize: undefined } as GraphResource<unknown>);
           for (;;) {
@@ -583,7 +588,8 @@ export function translateGraphError(error: unknown, tenantId: string, what: stri
       'permission_missing',
       'tenant',
       `docsync may not read Intune devices in tenant ${tenantId} (Intune answered 401 Forbidden)`,
-      "give the GDAP service account's security group Global Reader (or Intune Administrator) in that customer's relationship; the rest of the tenant syncs on",
+      "give the GDAP service account's security group Global Reader (or Intune Administrator) in that customer's relationship; " +
+        'the rest of the tenant syncs on',
       details,
     );
   }

@@ -196,7 +196,8 @@ export const parseUserChange = parser<GraphUserChange>('user change', (o) => {
   set('createdDateTime', date);
   set('lastPasswordChangeDateTime', date);
   if ('assignedLicenses' in o) {
-    change.assignedLicenses = list(o, 'assignedLicenses').map((l) => ({ skuId: reqStr(l, 'skuId'), disabledPlans: strings(l, 'disabledPlans') }));
+    const licenses = list(o, 'assignedLicenses');
+    change.assignedLicenses = licenses.map((l) => ({ skuId: reqStr(l, 'skuId'), disabledPlans: strings(l, 'disabledPlans') }));
   }
   return change;
 });

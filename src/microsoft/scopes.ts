@@ -24,7 +24,11 @@ export const GRAPH_DELEGATED_SCOPES: readonly ScopeNeed[] = [
   { scope: 'ReportSettings.Read.All', feature: 'detect reports with concealed (hashed) user names', endpoints: ['/admin/reportSettings'] },
   { scope: 'Organization.Read.All', feature: 'tenant name, verified domains and licenses (subscribedSkus)', endpoints: ['/organization', '/subscribedSkus'] },
   // /domains accepts Domain.Read.All or Directory.Read.All, not Organization.Read.All (G:org).
-  { scope: 'Domain.Read.All', feature: "the tenant's domains (default, initial, verified) for matching organizations", endpoints: ['/domains'] },
+  {
+    scope: 'Domain.Read.All',
+    feature: "the tenant's domains (default, initial, verified) for matching organizations",
+    endpoints: ['/domains'],
+  },
   {
     scope: 'DelegatedAdminRelationship.Read.All',
     feature: 'GDAP discovery in the partner tenant: relationships, access assignments, customers',

@@ -61,7 +61,9 @@ export function cleanJson<T>(value: T): { value: T; replaced: number } {
 function recordName(record: unknown): string {
   if (record && typeof record === 'object') {
     const r = record as Record<string, unknown>;
-    for (const key of ['id', 'userPrincipalName', 'tenantId', 'customerId']) if (typeof r[key] === 'string') return cleanText(r[key] as string);
+    for (const key of ['id', 'userPrincipalName', 'tenantId', 'customerId']) {
+      if (typeof r[key] === 'string') return cleanText(r[key] as string);
+    }
   }
   return 'a record';
 }
@@ -79,7 +81,9 @@ export function cleanGraphBody<T>(body: T, onRecord: (record: string, replaced: 
   if (!body || typeof body !== 'object') return body;
   const b = body as Record<string, unknown>;
   if (Array.isArray(b.responses)) {
-    const responses = b.responses.map((r) => (r && typeof r === 'object' && 'body' in r ? { ...r, body: cleanGraphBody((r as { body: unknown }).body, onRecord) } : r));
+    const responses = b.responses.map((r) =>
+      r && typeof r === 'object' && 'body' in r ? { ...r, body: cleanGraphBody((r as { body: unknown }).body, onRecord) } : r,
+    );
     return { ...b, responses } as T;
   }
   if (Array.isArray(b.value)) {

@@ -11,7 +11,15 @@
 // valid (E:rt), but if Microsoft (or a stricter emulator) says invalid_grant we re-read the
 // stored token once: when another process rotated it meanwhile, we retry with theirs.
 import { randomUUID } from 'node:crypto';
-import { ConfidentialClientApplication, LogLevel, ServerError, type AuthenticationResult, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  LogLevel,
+  ServerError,
+  type AuthenticationResult,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+} from '@azure/msal-node';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../context.ts';
 import type { IntegrationStore, IntegrationView } from './integrations.ts';
@@ -50,7 +58,12 @@ export interface TokenRetryPolicy {
   /** Give up once this much time was spent waiting for one token. */
   maxWaitMs: number;
 }
-export const DEFAULT_TOKEN_RETRY_POLICY: TokenRetryPolicy = { maxRetries: 4, baseBackoffMs: 1000, maxBackoffMs: 30_000, maxWaitMs: 120_000 };
+export const DEFAULT_TOKEN_RETRY_POLICY: TokenRetryPolicy = {
+  maxRetries: 4,
+  baseBackoffMs: 1000,
+  maxBackoffMs: 30_000,
+  maxWaitMs: 120_000,
+};
 
 export interface TokenBroker {
   /** A Graph access token for that tenant (the partner tenant included). Throws MicrosoftError. */
@@ -163,7 +176,10 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
           response.status,
         );
       }
-      log.info({ httpStatus: response?.status ?? 0, waitMs: wait, attempt: attempt + 1 }, 'the identity platform answered with a transient failure; retrying the token request');
+      log.info(
+        { httpStatus: response?.status ?? 0, waitMs: wait, attempt: attempt + 1 },
+        'the identity platform answered with a transient failure; retrying the token request',
+      );
       waited += wait;
       await sleep(wait);
     }

@@ -29,7 +29,18 @@ import {
   type GraphResource,
 } from '../microsoft/resources.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
-import type { FullUserListing, GraphCounters, MsDomain, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange, TenantReadPlan, TenantSource, UserChanges } from './tenant-source.ts';
+import type {
+  FullUserListing,
+  GraphCounters,
+  MsDomain,
+  MsManagedDevice,
+  MsSubscribedSku,
+  MsUser,
+  MsUserChange,
+  TenantReadPlan,
+  TenantSource,
+  UserChanges,
+} from './tenant-source.ts';
 
 async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   const all: T[] = [];
@@ -78,7 +89,10 @@ function isDomainsRefusal(error: unknown): error is Error {
 }
 
 /** The domains organization.verifiedDomains lists (all verified), when /domains is refused. */
-function domainsFromOrganization(organization: GraphOrganization, refusal: Error): { displayName: string | null; domains: MsDomain[]; domainsFallback: string } {
+function domainsFromOrganization(
+  organization: GraphOrganization,
+  refusal: Error,
+): { displayName: string | null; domains: MsDomain[]; domainsFallback: string } {
   return {
     displayName: organization.displayName ?? null,
     domains: organization.verifiedDomains.map((d) => ({ id: d.name, isVerified: true, isDefault: d.isDefault, isInitial: d.isInitial })),
@@ -156,7 +170,9 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
         { id: 'skus', url: batchUrl(subscribedSkusResource) },
         ...(plan.reports ? [{ id: 'reportSettings', url: '/admin/reportSettings' }] : []),
         // Only a link under our own Graph root can go in the batch (relative to the version root).
-        ...(deltaLink.startsWith(`${versionRoot}/`) ? [{ id: 'delta', url: deltaLink.slice(versionRoot.length), headers: { ...usersDeltaResource.headers } }] : []),
+        ...(deltaLink.startsWith(`${versionRoot}/`)
+          ? [{ id: 'delta', url: deltaLink.slice(versionRoot.length), headers: { ...usersDeltaResource.headers } }]
+          : []),
         // signInActivity needs AuditLog.Read.All and Entra ID P1/P2; one user tells whether the
         // listing can ask for it (pages of 500) or must go without (pages of 999).
         ...(plan.users === 'full' ? [{ id: 'signIn', url: '/users?$select=id,signInActivity&$top=1' }] : []),
@@ -180,7 +196,9 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
       const organizationError = finalError(byId.get('organization'), graph.tenantId, organizationResource.name);
       const domainsError = finalError(byId.get('domains'), graph.tenantId, domainsResource.name);
       if (organizationError) prepared.organization = { error: organizationError };
-      else if (organization && domainsError && isDomainsRefusal(domainsError)) prepared.organization = domainsFromOrganization(organization, domainsError);
+      else if (organization && domainsError && isDomainsRefusal(domainsError)) {
+        prepared.organization = domainsFromOrganization(organization, domainsError);
+      }
       else if (domainsError) prepared.organization = { error: domainsError };
       else if (organization && domains) prepared.organization = { displayName: organization.displayName ?? null, domains };
       const skus = onePage(byId.get('skus'), subscribedSkusResource.parse, skipped);

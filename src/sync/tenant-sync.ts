@@ -149,8 +149,8 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       tenantId: tenant.id,
       level: 'warning',
       code: 'domains_from_organization',
-      message: `the domains of ${name} could not be read (${organization.domainsFallback}); its verified domains from /organization are used instead`,
-      action: "consent docsync's Domain.Read.All permission in that tenant (re-run admin consent) so default and unverified domains are known too",
+      message: `the domains of ${name} could not be read (${organization.domainsFallback}); the verified domains of /organization are used`,
+      action: "consent docsync's Domain.Read.All permission in that tenant (re-run admin consent) so all its domains are known",
     });
   }
 
@@ -187,7 +187,8 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       const previous = new Map(previousUsers.map((u) => [u.key, u.data]));
       // Delta items are partial: only the keys Microsoft sent change; everything else is kept.
       const { merged, incomplete } = mergeUserChanges(changes.changed, previous);
-      await stageRecords(db, 'ms_users', tenant.id, merged.map(userRecord), { complete: false, removedKeys: changes.removedIds, now: now() });
+      const staging = { complete: false, removedKeys: changes.removedIds, now: now() };
+      await stageRecords(db, 'ms_users', tenant.id, merged.map(userRecord), staging);
       // A user the feed names without enough to document it (first seen, no user principal name):
       // the next run lists users in full, so its change is not lost when the deltaLink moves on.
       await db
@@ -200,7 +201,9 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
           tenantId: tenant.id,
           level: 'info',
           code: 'users_incomplete_change',
-          message: `the change feed of ${name} named ${incomplete.length} new user(s) without a user principal name (${incomplete.slice(0, 5).join(', ')}); the next run lists users in full`,
+          message:
+            `the change feed of ${name} named ${incomplete.length} new user(s) without a user principal name ` +
+            `(${incomplete.slice(0, 5).join(', ')}); the next run lists users in full`,
           action: null,
         });
       }
@@ -208,7 +211,8 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     } catch (error) {
       if (isMicrosoftError(error) && error.code === 'resync_required') {
         // Microsoft's 410, or a stored link under another Graph base: either way a full listing now.
-        logLines.push({ tenantId: tenant.id, level: 'info', code: 'users_full_resync', message: `${error.message}; users of ${name} were listed in full`, action: null });
+        const message = `${error.message}; users of ${name} were listed in full`;
+        logLines.push({ tenantId: tenant.id, level: 'info', code: 'users_full_resync', message, action: null });
         await fullListing();
       } else {
         await resource('users', () => Promise.reject(error));

@@ -257,7 +257,9 @@ function myGroups(request: GraphRequest, services: GraphServices): GraphResponse
   authorize(request, services, PERMISSIONS.groups);
   const { world } = services;
   const groups = world.groups(request.tenantId);
-  const direct = new Set(groups.filter((g) => world.groupMembers(request.tenantId, g.record.id).some((m) => m.kind === 'user' && m.user.record.id === userId)).map((g) => g.record.id));
+  const isMember = (groupId: string) =>
+    world.groupMembers(request.tenantId, groupId).some((m) => m.kind === 'user' && m.user.record.id === userId);
+  const direct = new Set(groups.filter((g) => isMember(g.record.id)).map((g) => g.record.id));
   // Groups holding one of the user's groups count too (transitive), to any depth.
   for (let grew = true; grew; ) {
     grew = false;
@@ -269,7 +271,9 @@ function myGroups(request: GraphRequest, services: GraphServices): GraphResponse
     }
   }
   const select = queryValue(request, '$select')?.split(',').map((f) => f.trim()).filter(Boolean);
-  const value = groups.filter((g) => direct.has(g.record.id)).map((g) => ({ '@odata.type': '#microsoft.graph.group', ...project(g.record, select, Object.keys(g.record)) }));
+  const value = groups
+    .filter((g) => direct.has(g.record.id))
+    .map((g) => ({ '@odata.type': '#microsoft.graph.group', ...project(g.record, select, Object.keys(g.record)) }));
   const top = parseTop(request, { default: 100, max: 999 });
   const page = pageByOffset(request, services, 'memberOf', value, top);
   return json(listBody(request, services, 'groups', page), '3');

@@ -29,7 +29,10 @@ export const intuneForbidden = (): GraphError =>
       ErrorCode: 'Forbidden',
       Message: JSON.stringify({
         _version: 3,
-        Message: 'An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: 00000000-0000-0000-0000-000000000000 - Url: https://fef.msua01.manage.microsoft.com/DeviceFE/StatelessDeviceFEService/deviceManagement/managedDevices',
+        Message:
+          'An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000' +
+          ' - Activity ID: 00000000-0000-0000-0000-000000000000' +
+          ' - Url: https://fef.msua01.manage.microsoft.com/DeviceFE/StatelessDeviceFEService/deviceManagement/managedDevices',
         CustomApiErrorPhrase: '',
         RetryAfter: null,
         ErrorSourceService: '',

@@ -289,7 +289,12 @@ function withoutUnset(item: Record<string, unknown>, changed: ReadonlySet<string
  * examples/users-delta.5-deltaLink-changes.json); with return=minimal its id and only the
  * properties that changed. A created user (`changed` null) comes with everything it has.
  */
-function changedUser(record: UserRecord, select: readonly string[] | undefined, changed: ReadonlySet<string> | null, minimal: boolean): Record<string, unknown> {
+function changedUser(
+  record: UserRecord,
+  select: readonly string[] | undefined,
+  changed: ReadonlySet<string> | null,
+  minimal: boolean,
+): Record<string, unknown> {
   const projected = project(record, select, DEFAULT_USER_FIELDS);
   if (!minimal || changed === null) return withoutUnset(projected, changed);
   const item: Record<string, unknown> = {};
