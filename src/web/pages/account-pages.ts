@@ -20,9 +20,12 @@ export function sendPage(reply: FastifyReply, status: number, page: string): Fas
   return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
 }
 
-/** Only a path on this site: never "//evil.example" or a backslash trick. */
+/**
+ * Only a path on this site: never "//evil.example" or a backslash trick, and only printable
+ * ASCII (the URLs docsync links to are percent-encoded): a raw "/。" cannot be a Location header.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) && next.length < 2000 ? next : '/organizations';
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x5B\x5D-\x7E]*$/.test(next) && next.length < 2000 ? next : '/organizations';
 }
 
 export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
