@@ -18,6 +18,8 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DocsyncError | Error, request, reply) => {
     const requestId = request.id;
     if (error instanceof DocsyncError) {
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.ceil(retryAfter)));
       return send(request, reply, error.status, { code: error.code, message: error.message, action: error.action, requestId });
     }
     if (isUniqueViolation(error)) {

@@ -9,7 +9,7 @@ import { authenticate, completeSetup, listTechnicians, setupLinkUsable } from '.
 import { listApiTokens } from '../../auth/api-tokens.ts';
 import { DocsyncError } from '../../errors.ts';
 import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
-import { SIGN_IN_RATE_LIMIT, startSession } from '../api/auth.ts';
+import { startSession, withinSignInBudget } from '../api/auth.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
@@ -61,13 +61,13 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
   app.post(
     '/sign-in',
     {
-      config: { access: 'public', page: true, rateLimit: SIGN_IN_RATE_LIMIT },
+      config: { access: 'public', page: true },
       schema: { body: Type.Object({ username: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 256 }), next: Type.Optional(Type.String({ maxLength: 2000 })) }) },
     },
     async (request, reply) => {
       const next = safeNext(request.body.next);
       try {
-        const technician = await authenticate(deps, request.body.username, request.body.password);
+        const technician = await withinSignInBudget(ctx, request, request.body.username, () => authenticate(deps, request.body.username, request.body.password));
         await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
         return reply.redirect(next, 303);
       } catch (error) {
@@ -110,12 +110,14 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
   app.post(
     '/setup',
     {
-      config: { access: 'public', page: true, rateLimit: SIGN_IN_RATE_LIMIT },
+      config: { access: 'public', page: true },
       schema: { body: Type.Object({ token: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 256 }), email: Type.Optional(Type.String({ maxLength: 320 })) }) },
     },
     async (request, reply) => {
       try {
-        const technician = await completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email || null }, request.id);
+        const technician = await withinSignInBudget(ctx, request, undefined, () =>
+          completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email || null }, request.id),
+        );
         await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
         return reply.redirect('/integrations', 303);
       } catch (error) {
