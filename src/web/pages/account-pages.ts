@@ -12,6 +12,7 @@ import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { startSession, withinSignInBudget } from '../api/auth.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
+import { PageQuery } from '../schemas.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 
 const asset = (file: string) => readFileSync(new URL(`../static/${file}`, import.meta.url), 'utf8');
@@ -176,7 +177,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     );
   });
 
-  app.get('/audit', { config: { access: 'administrator', page: true }, schema: { querystring: Type.Object({ page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }) }) } }, async (request, reply) => {
+  app.get('/audit', { config: { access: 'administrator', page: true }, schema: { querystring: Type.Object({ page: PageQuery.page }) } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const pageSize = 100;
     const page = request.query.page;

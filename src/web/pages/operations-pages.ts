@@ -9,9 +9,8 @@ import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, day, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
-import { IdParams } from '../schemas.ts';
+import { IdParams, PageQuery } from '../schemas.ts';
 
-const PageQuery = { page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }), pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) };
 const KIND_LABEL: Record<string, string> = { gdap: 'GDAP (partner)', direct_delegated: 'Direct (delegated)', direct_app: 'Direct (application)' };
 
 function secretExpiry(i: IntegrationSummary, now: Date): SafeHtml {
