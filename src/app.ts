@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { AppContext } from './context.ts';
-import { installErrorHandler } from './web/errors.ts';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './web/errors.ts';
+import { installInputGuard } from './web/input-guard.ts';
 import { healthRoutes } from './web/health.ts';
 import { technicianSurface } from './web/surface.ts';
 
@@ -16,6 +17,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     trustProxy: ctx.config.http.trustProxy,
     bodyLimit: ctx.config.http.bodyLimitBytes,
     requestIdHeader: false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // A caller's id is kept only when it looks like an id, so logs cannot be polluted.
     genReqId: (req) => {
       const given = req.headers[REQUEST_ID_HEADER];
@@ -26,6 +29,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   installErrorHandler(app);
+  installInputGuard(app);
   await app.register(formbody);
   await app.register(healthRoutes, { ctx });
   await app.register(technicianSurface, { ctx });

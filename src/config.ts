@@ -8,6 +8,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { validate as isValidCron } from 'node-cron';
 
+const ENVIRONMENTS: readonly string[] = ['development', 'production', 'test'];
 const Environment = Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')]);
 const LogLevel = Type.Union(
   ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
@@ -135,7 +136,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const base = readJsonFile(path.join(configDir, 'default.json'));
   recordSources(base, '', 'config/default.json', sources);
-  const environment = env.DOCSYNC_ENV ?? (env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : undefined) ?? (base.env as string);
+  // Both names pick the environment (DOCSYNC_ENV first); an unknown value in either stops here
+  // rather than quietly running as development with development's defaults.
+  for (const name of ['DOCSYNC_ENV', 'NODE_ENV'] as const) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && !ENVIRONMENTS.includes(value)) {
+      throw new ConfigError('env', `got "${value}"; accepted values: ${ENVIRONMENTS.join(', ')}`, name);
+    }
+  }
+  const environment = env.DOCSYNC_ENV || env.NODE_ENV || (base.env as string);
+  if (env.DOCSYNC_ENV) sources.set('env', 'DOCSYNC_ENV');
+  else if (env.NODE_ENV) sources.set('env', 'NODE_ENV');
   const merged = deepMerge(base, { env: environment });
   const envFile = path.join(configDir, `${environment}.json`);
   if (existsSync(envFile)) {
@@ -316,4 +327,21 @@ export function publicBaseUrl(config: Config, listeningPort?: number): string {
   if (config.http.publicBaseUrl) return config.http.publicBaseUrl.replace(/\/$/, '');
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
   return `http://${host}:${listeningPort ?? config.http.port}`;
+}
+
+/**
+ * The base of the OAuth redirect URI Microsoft sends the authorization code to: publicBaseUrl,
+ * or, only while docsync listens on a loopback host, that host and the port it really listens on.
+ * Never the request's Host header, which the client chooses (a forged Host would send the code to
+ * another site if the app registration allowed it, and mismatches the registered URI otherwise).
+ */
+export function oauthRedirectBase(config: Config, listeningPort?: number): string {
+  if (config.http.publicBaseUrl) return publicBaseUrl(config);
+  if (!isLoopbackHost(config.http.host)) {
+    throw new ConfigError(
+      'http.publicBaseUrl',
+      `missing; required when docsync listens on "${config.http.host}" (not a loopback address): set DOCSYNC_PUBLIC_BASE_URL to the address people and Microsoft reach docsync at, e.g. https://docsync.example.com`,
+    );
+  }
+  return publicBaseUrl(config, listeningPort);
 }

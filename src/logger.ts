@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
+import { serializeErrorForLog } from './db/error-log.ts';
 
 export type { Logger };
 
@@ -26,6 +27,8 @@ export function createLogger(config: Pick<Config, 'env' | 'log'>, destination?: 
   const options: pino.LoggerOptions = {
     level: config.log.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Failed statements' values (personal data) stay out of the logs: db/error-log.ts.
+    serializers: { err: serializeErrorForLog, error: serializeErrorForLog },
     base: { service: 'docsync' },
   };
   if (destination) return pino(options, destination);

@@ -5,14 +5,14 @@ import type { AppContext, Clock } from '../context.ts';
 import type { Database, Technician, TechnicianRole } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
 import { recordAudit } from './audit.ts';
-import { InvalidCredentials, LockedOut } from './errors.ts';
+import { revokeApiTokensOf } from './api-tokens.ts';
+import { InvalidCredentials } from './errors.ts';
+import { isLockedOut, recordFailedSignIn, recordSuccessfulSignIn } from './lockout.ts';
 import { checkPasswordPolicy, decoyPasswordHash, hashPassword, passwordNeedsRehash, verifyPassword } from './passwords.ts';
 import { destroySessionsOf } from './sessions.ts';
 import { randomSecret, sha256Hex } from './secrets.ts';
 
-/** After this many wrong passwords in a row the account is locked for LOCKOUT_MS. */
-export const MAX_FAILED_SIGN_INS = 5;
-export const LOCKOUT_MS = 15 * 60 * 1000;
+export { LOCKOUT_MS, MAX_FAILED_SIGN_INS } from './lockout.ts';
 const SETUP_LINK_LIFETIME_MS = 24 * 60 * 60 * 1000;
 export const DEMO_USERNAME = 'demo';
 
@@ -54,6 +54,8 @@ export function summarizeTechnician(row: Technician): TechnicianSummary {
 }
 
 const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{2,64}$/;
+/** A mailbox address as people type it: local@domain.tld, no spaces, no display name. */
+const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 export interface NewTechnicianInput {
   username: string;
@@ -63,27 +65,63 @@ export interface NewTechnicianInput {
   displayName?: string | null;
 }
 
-export async function createTechnician({ db, clock }: AccountDeps, input: NewTechnicianInput, actor: Actor, requestId?: string): Promise<TechnicianSummary> {
-  const username = input.username.trim();
-  if (!USERNAME_PATTERN.test(username)) throw new BadInput('A username has 2 to 64 letters, digits, dots, dashes, underscores or @.');
-  checkPasswordPolicy(input.password, username);
-  const passwordHash = await hashPassword(input.password);
-  return db.transaction().execute(async (trx) => {
-    const taken = await trx.selectFrom('technicians').select('id').where(sql<string>`lower(username)`, '=', username.toLowerCase()).executeTakeFirst();
-    if (taken) throw new Conflict(`The username "${username}" is taken.`);
-    const now = clock.now();
-    const row = await trx
-      .insertInto('technicians')
-      .values({ username, email: input.email ?? null, display_name: input.displayName ?? null, password_hash: passwordHash, role: input.role, created_at: now, updated_at: now })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const summary = summarizeTechnician(row);
-    await recordAudit(trx, { actor, action: 'technician.create', subjectType: 'technician', subjectId: row.id, before: null, after: auditView(summary), requestId, at: now });
-    return summary;
-  });
+/** An email as stored: trimmed, "" as none; throws when it is not an address. */
+export function normalizeEmail(email: string | null | undefined): string | null {
+  const trimmed = email?.trim() ?? '';
+  if (trimmed === '') return null;
+  if (!EMAIL_PATTERN.test(trimmed)) throw new BadInput(`"${trimmed.slice(0, 80)}" is not an email address (expected name@example.com).`);
+  return trimmed;
 }
 
-/** Checks a username (or email) and password. Wrong passwords count towards a lockout. */
+async function assertEmailFree(db: Kysely<Database>, email: string | null, exceptId: string | null): Promise<void> {
+  if (email === null) return;
+  let query = db.selectFrom('technicians').select('id').where(sql<string>`lower(email)`, '=', email.toLowerCase());
+  if (exceptId) query = query.where('id', '!=', exceptId);
+  if (await query.executeTakeFirst()) throw new Conflict('Another account already uses this email address.');
+}
+
+/** Everything about a new account that can be checked without the database, before anything is claimed. */
+async function prepareTechnician(input: NewTechnicianInput): Promise<{ username: string; email: string | null; passwordHash: string }> {
+  const username = input.username.trim();
+  if (!USERNAME_PATTERN.test(username)) throw new BadInput('A username has 2 to 64 letters, digits, dots, dashes, underscores or @.');
+  const email = normalizeEmail(input.email);
+  checkPasswordPolicy(input.password, username);
+  return { username, email, passwordHash: await hashPassword(input.password) };
+}
+
+async function insertTechnician(
+  trx: Kysely<Database>,
+  clock: Clock,
+  prepared: { username: string; email: string | null; passwordHash: string },
+  input: NewTechnicianInput,
+  actor: Actor,
+  requestId?: string,
+): Promise<TechnicianSummary> {
+  const { username, email, passwordHash } = prepared;
+  const taken = await trx.selectFrom('technicians').select('id').where(sql<string>`lower(username)`, '=', username.toLowerCase()).executeTakeFirst();
+  if (taken) throw new Conflict(`The username "${username}" is taken.`);
+  await assertEmailFree(trx, email, null);
+  const now = clock.now();
+  const row = await trx
+    .insertInto('technicians')
+    .values({ username, email, display_name: input.displayName ?? null, password_hash: passwordHash, role: input.role, created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const summary = summarizeTechnician(row);
+  await recordAudit(trx, { actor, action: 'technician.create', subjectType: 'technician', subjectId: row.id, before: null, after: auditView(summary), requestId, at: now });
+  return summary;
+}
+
+export async function createTechnician({ db, clock }: AccountDeps, input: NewTechnicianInput, actor: Actor, requestId?: string): Promise<TechnicianSummary> {
+  const prepared = await prepareTechnician(input);
+  return db.transaction().execute((trx) => insertTechnician(trx, clock, prepared, input, actor, requestId));
+}
+
+/**
+ * Checks a username (or email) and password. Wrong passwords count towards a lockout. Unknown
+ * usernames, wrong passwords, locked and disabled accounts all get the same answer after the same
+ * work (one password hash verified), so the answer does not tell which accounts exist.
+ */
 export async function authenticate({ db, clock }: AccountDeps, login: string, password: string): Promise<Technician> {
   const wanted = login.trim().toLowerCase();
   const row = await db
@@ -93,36 +131,17 @@ export async function authenticate({ db, clock }: AccountDeps, login: string, pa
     .orderBy(sql`lower(username) = ${wanted}`, 'desc')
     .executeTakeFirst();
   const now = clock.now();
-  if (!row) {
+  if (!row || isLockedOut(row, now)) {
     await verifyPassword(await decoyPasswordHash(), password);
     throw new InvalidCredentials();
   }
-  if (row.locked_until && new Date(row.locked_until).getTime() > now.getTime()) {
-    throw new LockedOut((new Date(row.locked_until).getTime() - now.getTime()) / 1000);
-  }
-  const ok = await verifyPassword(row.password_hash, password);
-  if (!ok || row.disabled) {
-    if (!ok) {
-      const failures = row.failed_logins + 1;
-      const lock = failures >= MAX_FAILED_SIGN_INS;
-      await db
-        .updateTable('technicians')
-        .set({ failed_logins: lock ? 0 : failures, locked_until: lock ? new Date(now.getTime() + LOCKOUT_MS) : row.locked_until, updated_at: now })
-        .where('id', '=', row.id)
-        .execute();
-      if (lock) {
-        await recordAudit(db, { actor: { id: null, label: 'docsync' }, action: 'technician.locked_out', subjectType: 'technician', subjectId: row.id, before: null, after: { lockedForMinutes: LOCKOUT_MS / 60_000 }, at: now });
-        throw new LockedOut(LOCKOUT_MS / 1000);
-      }
-    }
+  if (!(await verifyPassword(row.password_hash, password))) {
+    await recordFailedSignIn(db, row.id, now);
     throw new InvalidCredentials();
   }
+  if (row.disabled) throw new InvalidCredentials();
   const rehash = passwordNeedsRehash(row.password_hash) ? await hashPassword(password) : row.password_hash;
-  await db
-    .updateTable('technicians')
-    .set({ failed_logins: 0, locked_until: null, last_login_at: now, password_hash: rehash })
-    .where('id', '=', row.id)
-    .execute();
+  if (!(await recordSuccessfulSignIn(db, row.id, now, rehash))) throw new InvalidCredentials();
   return { ...row, failed_logins: 0, locked_until: null, last_login_at: now };
 }
 
@@ -153,22 +172,30 @@ export async function setupLinkUsable({ db, clock }: AccountDeps, token: string)
   return !!row && row.used_at === null && new Date(row.expires_at).getTime() > clock.now().getTime() && (await countTechnicians(db)) === 0;
 }
 
-/** Redeems a setup link: creates the first administrator, once. */
+/**
+ * Redeems a setup link: creates the first administrator, once. The input is checked before the
+ * link is claimed, and the claim and the account are one transaction: a rejected password (or
+ * any failure) leaves the link usable.
+ */
 export async function completeSetup(deps: AccountDeps, token: string, input: Omit<NewTechnicianInput, 'role'>, requestId?: string): Promise<TechnicianSummary> {
   const { db, clock } = deps;
-  const now = clock.now();
-  const claimed = await db
-    .updateTable('setup_links')
-    .set({ used_at: now })
-    .where('token_hash', '=', sha256Hex(token))
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .returning('token_hash')
-    .executeTakeFirst();
-  if (!claimed || (await countTechnicians(db)) > 0) {
-    throw new NotFound('This setup link was used already or has expired.', 'Restart `docsync serve` for a new link, or sign in with the account that was created.');
-  }
-  return createTechnician(deps, { ...input, role: 'administrator' }, { id: null, label: 'setup link' }, requestId);
+  const account = { ...input, role: 'administrator' as const };
+  const prepared = await prepareTechnician(account);
+  return db.transaction().execute(async (trx) => {
+    const now = clock.now();
+    const claimed = await trx
+      .updateTable('setup_links')
+      .set({ used_at: now })
+      .where('token_hash', '=', sha256Hex(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning('token_hash')
+      .executeTakeFirst();
+    if (!claimed || (await countTechnicians(trx)) > 0) {
+      throw new NotFound('This setup link was used already or has expired.', 'Restart `docsync serve` for a new link, or sign in with the account that was created.');
+    }
+    return insertTechnician(trx, clock, prepared, account, { id: null, label: 'setup link' }, requestId);
+  });
 }
 
 /**
@@ -208,6 +235,7 @@ export async function updateTechnician({ db, clock }: AccountDeps, id: string, c
   const before = await db.selectFrom('technicians').selectAll().where('id', '=', id).executeTakeFirst();
   if (!before) throw new NotFound('No such technician.');
   if (changes.password !== undefined) checkPasswordPolicy(changes.password, before.username);
+  const email = changes.email !== undefined ? normalizeEmail(changes.email) : undefined;
   const passwordHash = changes.password !== undefined ? await hashPassword(changes.password) : undefined;
   return db.transaction().execute(async (trx) => {
     if ((changes.role !== undefined && changes.role !== 'administrator') || changes.disabled === true) {
@@ -216,6 +244,7 @@ export async function updateTechnician({ db, clock }: AccountDeps, id: string, c
         if (admins.length <= 1) throw new Conflict('This is the last administrator: make someone else administrator first.');
       }
     }
+    if (email !== undefined) await assertEmailFree(trx, email, id);
     const now = clock.now();
     const row = await trx
       .updateTable('technicians')
@@ -223,17 +252,22 @@ export async function updateTechnician({ db, clock }: AccountDeps, id: string, c
         ...(changes.role !== undefined ? { role: changes.role } : {}),
         ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
         ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
-        ...(changes.email !== undefined ? { email: changes.email } : {}),
+        ...(email !== undefined ? { email } : {}),
         ...(passwordHash !== undefined ? { password_hash: passwordHash, failed_logins: 0, locked_until: null } : {}),
         updated_at: now,
       })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    // A new password or a disabled account ends every open session of that account.
-    if (passwordHash !== undefined || changes.disabled === true) await destroySessionsOf(trx, id);
+    // A password reset or a disabled account ends every open session and revokes every API
+    // token of that account, for good: enabling it again brings neither back.
+    let apiTokensRevoked = 0;
+    if (passwordHash !== undefined || changes.disabled === true) {
+      await destroySessionsOf(trx, id);
+      apiTokensRevoked = await revokeApiTokensOf(trx, id, now);
+    }
     const summary = summarizeTechnician(row);
-    const after = { ...auditView(summary), ...(passwordHash !== undefined ? { password: 'changed' } : {}) };
+    const after = { ...auditView(summary), ...(passwordHash !== undefined ? { password: 'changed' } : {}), ...(apiTokensRevoked > 0 ? { apiTokensRevoked } : {}) };
     await recordAudit(trx, { actor, action: 'technician.update', subjectType: 'technician', subjectId: id, before: auditView(summarizeTechnician(before)), after, requestId, at: now });
     return summary;
   });

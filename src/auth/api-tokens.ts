@@ -33,16 +33,29 @@ export async function listApiTokens(db: Kysely<Database>, technicianId: string):
   return rows.map(summarize);
 }
 
-export async function revokeApiToken(db: Kysely<Database>, clock: Clock, technicianId: string, tokenId: string): Promise<ApiTokenSummary> {
+/**
+ * Revokes one of the technician's tokens. Revoking a revoked token changes nothing and says so
+ * (alreadyRevoked), so a retried request writes no second audit row.
+ */
+export async function revokeApiToken(db: Kysely<Database>, clock: Clock, technicianId: string, tokenId: string): Promise<{ summary: ApiTokenSummary; alreadyRevoked: boolean }> {
   const row = await db
     .updateTable('api_tokens')
     .set({ revoked_at: clock.now() })
     .where('id', '=', tokenId)
     .where('technician_id', '=', technicianId)
+    .where('revoked_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
-  if (!row) throw new NotFound('No such API token of yours.');
-  return summarize(row);
+  if (row) return { summary: summarize(row), alreadyRevoked: false };
+  const existing = await db.selectFrom('api_tokens').selectAll().where('id', '=', tokenId).where('technician_id', '=', technicianId).executeTakeFirst();
+  if (!existing) throw new NotFound('No such API token of yours.');
+  return { summary: summarize(existing), alreadyRevoked: true };
+}
+
+/** Revokes every live token of a technician (disabled account, password reset); returns how many. */
+export async function revokeApiTokensOf(db: Kysely<Database>, technicianId: string, now: Date): Promise<number> {
+  const result = await db.updateTable('api_tokens').set({ revoked_at: now }).where('technician_id', '=', technicianId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function resolveApiToken(db: Kysely<Database>, clock: Clock, token: string): Promise<Principal | null> {

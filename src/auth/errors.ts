@@ -1,11 +1,14 @@
 // Errors of signing in and of the request guards; web/errors.ts maps them to HTTP.
 import { DocsyncError } from '../errors.ts';
+import { LOCKOUT_MS, MAX_FAILED_SIGN_INS } from './lockout.ts';
 
 export class InvalidCredentials extends DocsyncError {
   readonly status = 401;
   readonly code = 'invalid_credentials';
   constructor() {
-    super('The username or password is wrong.');
+    // One sentence for every refusal (unknown, wrong, locked, disabled): it names the lockout
+    // rule without saying whether this account exists or is locked.
+    super(`The username or password is wrong. After ${MAX_FAILED_SIGN_INS} failed attempts in a row an account is locked for ${LOCKOUT_MS / 60_000} minutes.`);
   }
 }
 

@@ -13,7 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import oauthPlugin from '@fastify/oauth2';
 import type { AppContext } from '../context.ts';
-import { publicBaseUrl } from '../config.ts';
+import { oauthRedirectBase, publicBaseUrl } from '../config.ts';
 import { installGuards } from '../web/guards.ts';
 import { createMicrosoft, type Microsoft } from './index.ts';
 import { MicrosoftError, tokenFailureFrom, tokenFailureToError } from './errors.ts';
@@ -46,8 +46,9 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
   const { authorityHost, graphBaseUrl } = ctx.config.microsoft;
   const scopes = connectScopes(graphBaseUrl);
   const secureCookies = publicBaseUrl(ctx.config).startsWith('https:');
-  const callbackUri = (request: FastifyRequest) =>
-    ctx.config.http.publicBaseUrl ? `${publicBaseUrl(ctx.config)}${CALLBACK_PATH}` : `${request.protocol}://${request.host}${CALLBACK_PATH}`;
+  // Fails at start-up (not at the first connect) when publicBaseUrl is missing outside loopback.
+  oauthRedirectBase(ctx.config);
+  const callbackUri = (request: FastifyRequest) => `${oauthRedirectBase(ctx.config, request.socket.localPort)}${CALLBACK_PATH}`;
 
   installGuards(app, ctx);
 

@@ -1,6 +1,7 @@
-// The hourly (config.sync.schedule) sync of every connected integration. Every worker process
-// runs the same cron string; each tick is a slot that exactly one process claims (an insert into
-// sync_schedule_slots that only one can win), so N processes start one scheduled run, not N.
+// The scheduled sync of every connected integration: hourly by default (config.sync.schedule),
+// or at the integration's own cron schedule (settings.schedule). Every worker process ticks once a
+// minute; a minute in which some integration is due is a slot that exactly one process claims (an
+// insert into sync_schedule_slots that only one can win), so N processes start one run, not N.
 import cron from 'node-cron';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
@@ -29,15 +30,63 @@ export async function claimScheduleSlot(db: Db, input: { slotAt: Date; owner: st
   return inserted.length === 1;
 }
 
+/** Schedules are checked once a minute, so they have minute precision: five cron fields. */
+const SCHEDULE_FIELDS = ['minute', 'hour', 'day of month', 'month', 'day of week'];
+
+/** What is wrong with an integration's schedule, in words for the form and the API; null when it is fine. */
+export function scheduleProblem(expression: string): string | null {
+  const fields = expression.trim().split(/\s+/);
+  const example = 'e.g. "0 2 * * *" for 02:00 every night, "30 */4 * * *" for every four hours';
+  if (fields.length !== SCHEDULE_FIELDS.length) {
+    return `"${expression.slice(0, 100)}" is not a cron schedule: expected five fields (${SCHEDULE_FIELDS.join(', ')}), ${example}`;
+  }
+  if (!cron.validate(fields.join(' '))) return `"${expression.slice(0, 100)}" is not a valid cron schedule (${example})`;
+  return null;
+}
+
+const matchers = new Map<string, { match(date: Date): boolean }>();
+
 /**
- * Queues one integration run per connected integration, except where one is already queued or
- * running (a slow hourly run is not stacked on itself). Returns the new run ids.
+ * Whether a cron expression fires in the minute of `date`. A seconds field (six-field
+ * expressions, accepted in config.sync.schedule) is ignored: the schedule ticks once a minute.
  */
-export async function enqueueScheduledRuns(db: Db, now: Date): Promise<string[]> {
-  const integrations = await db
+export function scheduleDueAt(expression: string, date: Date): boolean {
+  const fields = expression.trim().split(/\s+/);
+  const minutePrecision = `0 ${(fields.length === 6 ? fields.slice(1) : fields).join(' ')}`;
+  let matcher = matchers.get(minutePrecision);
+  if (!matcher) {
+    // node-cron's own matcher (never started: no timer), so every syntax it validates matches the same way.
+    matcher = cron.createTask(minutePrecision, () => {});
+    if (matchers.size > 1000) matchers.clear();
+    matchers.set(minutePrecision, matcher);
+  }
+  return matcher.match(slotOf(date));
+}
+
+/** The integration's own schedule, when it has a valid one. */
+export function integrationSchedule(settings: unknown): string | null {
+  const value = settings && typeof settings === 'object' ? (settings as { schedule?: unknown }).schedule : undefined;
+  return typeof value === 'string' && scheduleProblem(value) === null ? value.trim() : null;
+}
+
+/** Connected integrations whose schedule (their own, else the default) fires in this minute. */
+export async function integrationsDue(db: Db, now: Date, defaultExpression: string): Promise<string[]> {
+  const rows = await db.selectFrom('integrations').select(['id', 'settings']).where('status', '=', 'connected').execute();
+  return rows.filter((row) => scheduleDueAt(integrationSchedule(row.settings) ?? defaultExpression, now)).map((row) => row.id);
+}
+
+/**
+ * Queues one integration run per connected integration (or those of `onlyIds`), except where one
+ * is already queued or running (a slow run is not stacked on itself). Returns the new run ids.
+ */
+export async function enqueueScheduledRuns(db: Db, now: Date, onlyIds?: string[]): Promise<string[]> {
+  if (onlyIds && onlyIds.length === 0) return [];
+  let query = db
     .selectFrom('integrations')
     .select('id')
-    .where('status', '=', 'connected')
+    .where('status', '=', 'connected');
+  if (onlyIds) query = query.where('id', 'in', onlyIds);
+  const integrations = await query
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -56,14 +105,30 @@ export async function enqueueScheduledRuns(db: Db, now: Date): Promise<string[]>
   return ids;
 }
 
-type TickDeps = { db: Db; secrets: SecretBox; log: Logger; clock: Clock; retentionDays: number; owner: string };
+type TickDeps = {
+  db: Db;
+  secrets: SecretBox;
+  log: Logger;
+  clock: Clock;
+  retentionDays: number;
+  owner: string;
+  /** config.sync.schedule. Absent: this tick is due for every connected integration (the demo's first tick). */
+  defaultExpression?: string;
+};
 
 export async function onScheduleTick(deps: TickDeps): Promise<string[]> {
   const now = deps.clock.now();
+  const due = deps.defaultExpression === undefined ? undefined : await integrationsDue(deps.db, now, deps.defaultExpression);
+  // Pruning and secret reminders keep the default schedule's pace (hourly), whatever the integrations' own.
+  const housekeeping = deps.defaultExpression === undefined || scheduleDueAt(deps.defaultExpression, now);
+  if (due !== undefined && due.length === 0 && !housekeeping) return [];
   if (!(await claimScheduleSlot(deps.db, { slotAt: slotOf(now), owner: deps.owner }))) return [];
-  const ids = await enqueueScheduledRuns(deps.db, now);
-  const pruned = await pruneRuns(deps.db, { now, retentionDays: deps.retentionDays });
-  await remindExpiringSecrets(deps);
+  const ids = await enqueueScheduledRuns(deps.db, now, due);
+  let pruned = 0;
+  if (housekeeping) {
+    pruned = await pruneRuns(deps.db, { now, retentionDays: deps.retentionDays });
+    await remindExpiringSecrets(deps);
+  }
   deps.log.info({ runs: ids.length, pruned }, 'scheduled sync queued');
   return ids;
 }
@@ -104,9 +169,10 @@ export interface ScheduleHandle {
 }
 
 export function startSchedule(deps: TickDeps & { expression: string; onQueued?: () => void }): ScheduleHandle {
-  const task = cron.schedule(deps.expression, async () => {
+  // Every minute: integrations may each have their own schedule (settings.schedule).
+  const task = cron.schedule('* * * * *', async () => {
     try {
-      const ids = await onScheduleTick(deps);
+      const ids = await onScheduleTick({ ...deps, defaultExpression: deps.expression });
       if (ids.length > 0) deps.onQueued?.();
     } catch (error) {
       deps.log.warn({ err: error }, 'scheduled sync could not be queued');

@@ -10,8 +10,19 @@ export class SafeHtml {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
+/**
+ * Bidi controls (Unicode's Bidi_Control: ALM, LRM, RLM, the embeddings and overrides U+202A–202E
+ * and the isolates U+2066–2069). Inside a name they can make "gnp.exe" read as "exe.png"; every
+ * interpolated value shows them as the visible text "[U+202E]" instead, so the trick is seen and
+ * inert everywhere Microsoft text lands: titles, attributes, table cells, log lines, hidden labels.
+ */
+const BIDI_CONTROLS = /\p{Bidi_Control}/gu;
+const bidiMarker = (ch: string) => `[U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`;
+
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"'`]/g, (ch) => ESCAPES[ch]!);
+  return String(value)
+    .replace(/[&<>"'`]/g, (ch) => ESCAPES[ch]!)
+    .replace(BIDI_CONTROLS, bidiMarker);
 }
 
 type Interpolation = SafeHtml | string | number | boolean | null | undefined | Interpolation[];
@@ -29,19 +40,14 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
   return new SafeHtml(out);
 }
 
-/**
- * Bidi embedding, override and isolate controls (U+202A–202E, U+2066–2069). Inside a name they
- * can make "gnp.exe" read as "exe.png"; shown as visible markers instead, so the trick is seen.
- */
-const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
-
 /** A name from outside (tenant, user, organization): escaped, direction-isolated, bidi controls made visible. */
 export function name(value: string | null | undefined, fallback = '—'): SafeHtml {
   if (value === null || value === undefined || value === '') return html`<span class="muted">${fallback}</span>`;
-  const shown = escapeHtml(value).replace(BIDI_CONTROLS, (ch) => {
-    const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase()}`;
-    return `<abbr class="bidi" title="hidden direction control ${code}">[${code}]</abbr>`;
-  });
+  // The same "[U+…]" marker as escapeHtml gives, with a tooltip that explains it.
+  const shown = value
+    .split(/(\p{Bidi_Control})/u)
+    .map((part, i) => (i % 2 === 1 ? `<abbr class="bidi" title="hidden direction control ${bidiMarker(part).slice(1, -1)}">${bidiMarker(part)}</abbr>` : escapeHtml(part)))
+    .join('');
   return new SafeHtml(`<bdi class="name">${shown}</bdi>`);
 }
 

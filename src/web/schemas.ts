@@ -7,10 +7,17 @@ export const IdParams = Type.Object({ id: Uuid });
 export const Timestamp = Type.String({ description: 'ISO 8601 date-time' });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/**
+ * Paging, for every paged route and page. Ajv lets "Infinity" and "1e309" through an integer
+ * with a maximum; web/input-guard.ts refuses non-finite and unsafe numbers for every route.
+ */
 export const PageQuery = {
   page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
   pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
 };
+
+/** A row id to continue after (sync log polling): a bigint, kept within exact JavaScript integers. */
+export const AfterId = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 export const ErrorResponse = Type.Object(
   { error: Type.Object({ code: Type.String(), message: Type.String(), action: Type.Optional(Type.String()), requestId: Type.String() }) },

@@ -2,7 +2,9 @@
 // technician administration and the audit log.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidCredentials } from '../../auth/errors.ts';
+import { SignInThrottle } from '../../auth/sign-in-throttle.ts';
 import type { AppContext } from '../../context.ts';
 import { authenticate, completeSetup, createTechnician, listTechnicians, summarizeTechnician, updateTechnician } from '../../auth/accounts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens.ts';
@@ -11,6 +13,7 @@ import { ROLES } from '../../auth/roles.ts';
 import { recordAudit } from '../../auth/audit.ts';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords.ts';
 import { publicBaseUrl } from '../../config.ts';
+import { Forbidden } from '../../errors.ts';
 import { requirePrincipal } from '../guards.ts';
 import { IdParams, Nullable, PageQuery, Paged, Timestamp } from '../schemas.ts';
 
@@ -30,8 +33,26 @@ const ApiTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), pre
 const Credentials = Type.Object({ username: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }) });
 const Me = Type.Object({ id: Type.String(), username: Type.String(), displayName: Nullable(Type.String()), role: Role, via: Type.String(), csrfToken: Nullable(Type.String()) });
 
-/** Sign-in attempts per client address per minute, on top of the per-account lockout. */
-export const SIGN_IN_RATE_LIMIT = { max: 20, timeWindow: 60_000 };
+const throttles = new WeakMap<object, SignInThrottle>();
+
+/** The app's one sign-in budget (per address, per username), shared by every sign-in and setup route. */
+export function signInThrottle(ctx: Pick<AppContext, 'clock'>): SignInThrottle {
+  let throttle = throttles.get(ctx);
+  if (!throttle) throttles.set(ctx, (throttle = new SignInThrottle(ctx.clock)));
+  return throttle;
+}
+
+/** Runs a password check within the budgets; a wrong answer also spends the username's budget. */
+export async function withinSignInBudget<T>(ctx: Pick<AppContext, 'clock'>, request: FastifyRequest, username: string | undefined, attempt: () => Promise<T>): Promise<T> {
+  const throttle = signInThrottle(ctx);
+  throttle.admit(request.ip, username);
+  try {
+    return await attempt();
+  } catch (error) {
+    if (username !== undefined && error instanceof InvalidCredentials) throttle.recordFailure(username);
+    throw error;
+  }
+}
 
 export function sessionCookieOptions(ctx: Pick<AppContext, 'config'>) {
   return { httpOnly: true, sameSite: 'lax' as const, secure: publicBaseUrl(ctx.config).startsWith('https:'), path: '/', maxAge: ABSOLUTE_LIFETIME_MS / 1000 };
@@ -53,11 +74,11 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   app.post(
     '/api/session',
     {
-      config: { access: 'public', rateLimit: SIGN_IN_RATE_LIMIT },
+      config: { access: 'public' },
       schema: { tags: ['accounts'], summary: 'Sign in (sets the session cookie)', body: Credentials, response: { 200: Type.Object({ technician: TechnicianSchema, csrfToken: Type.String() }) } },
     },
     async (request, reply) => {
-      const technician = await authenticate(deps, request.body.username, request.body.password);
+      const technician = await withinSignInBudget(ctx, request, request.body.username, () => authenticate(deps, request.body.username, request.body.password));
       const csrfToken = await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
       return { technician: summarizeTechnician(technician), csrfToken };
     },
@@ -92,6 +113,8 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
+      // A token minting tokens would outlive its own revocation: only a signed-in person may.
+      if (principal.via !== 'session') throw new Forbidden('API tokens are created by a signed-in person, not by another token.', 'Sign in to docsync and create the token on your Account page.');
       const { token, summary } = await createApiToken(deps.db, ctx.clock, principal.technicianId, request.body.name);
       await recordTokenAudit(ctx, principal, 'api_token.create', summary.id, null, { name: summary.name, prefix: summary.prefix }, request.id);
       return reply.status(201).send({ token, apiToken: summary });
@@ -100,7 +123,8 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
 
   app.delete('/api/me/tokens/:id', { config: { access: 'signedIn' }, schema: { tags: ['accounts'], summary: 'Revoke a personal API token', params: IdParams, response: { 200: ApiTokenSchema } } }, async (request) => {
     const principal = requirePrincipal(request);
-    const summary = await revokeApiToken(deps.db, ctx.clock, principal.technicianId, request.params.id);
+    const { summary, alreadyRevoked } = await revokeApiToken(deps.db, ctx.clock, principal.technicianId, request.params.id);
+    if (alreadyRevoked) return summary;
     await recordTokenAudit(ctx, principal, 'api_token.revoke', summary.id, { revokedAt: null }, { revokedAt: summary.revokedAt }, request.id);
     return summary;
   });
@@ -108,7 +132,7 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   app.post(
     '/api/setup',
     {
-      config: { access: 'public', rateLimit: SIGN_IN_RATE_LIMIT },
+      config: { access: 'public' },
       schema: {
         tags: ['accounts'],
         summary: 'Create the first administrator with the one-time setup link',
@@ -117,7 +141,9 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       },
     },
     async (request, reply) => {
-      const technician = await completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email ?? null }, request.id);
+      const technician = await withinSignInBudget(ctx, request, undefined, () =>
+        completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email ?? null }, request.id),
+      );
       const csrfToken = await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
       return reply.status(201).send({ technician, csrfToken });
     },

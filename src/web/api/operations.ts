@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.ts';
 import { createIntegration, getIntegration, integrationTenants, listIntegrations, updateIntegration } from '../services/integrations.ts';
 import { listRuns, requestSync, runDetail } from '../services/sync-requests.ts';
 import { actionContext } from './tenant-matches.ts';
-import { IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
+import { AfterId, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
 
 const Kind = Type.Union([Type.Literal('gdap'), Type.Literal('direct_delegated'), Type.Literal('direct_app')]);
 const Settings = Type.Object({
@@ -148,7 +148,7 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         tags: ['sync runs'],
         summary: 'One run: its per-tenant runs and log lines (poll with logAfter for new lines)',
         params: IdParams,
-        querystring: Type.Object({ logAfter: Type.Optional(Type.Integer({ minimum: 0 })), logLimit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }) }),
+        querystring: Type.Object({ logAfter: Type.Optional(AfterId), logLimit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }) }),
         response: {
           200: Type.Object({
             run: RunSchema,

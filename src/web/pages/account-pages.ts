@@ -9,9 +9,10 @@ import { authenticate, completeSetup, listTechnicians, setupLinkUsable } from '.
 import { listApiTokens } from '../../auth/api-tokens.ts';
 import { DocsyncError } from '../../errors.ts';
 import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
-import { SIGN_IN_RATE_LIMIT, startSession } from '../api/auth.ts';
+import { startSession, withinSignInBudget } from '../api/auth.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
+import { PageQuery } from '../schemas.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 
 const asset = (file: string) => readFileSync(new URL(`../static/${file}`, import.meta.url), 'utf8');
@@ -20,9 +21,12 @@ export function sendPage(reply: FastifyReply, status: number, page: string): Fas
   return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
 }
 
-/** Only a path on this site: never "//evil.example" or a backslash trick. */
+/**
+ * Only a path on this site: never "//evil.example" or a backslash trick, and only printable
+ * ASCII (the URLs docsync links to are percent-encoded): a raw "/。" cannot be a Location header.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) && next.length < 2000 ? next : '/organizations';
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x5B\x5D-\x7E]*$/.test(next) && next.length < 2000 ? next : '/organizations';
 }
 
 export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -58,13 +62,13 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
   app.post(
     '/sign-in',
     {
-      config: { access: 'public', page: true, rateLimit: SIGN_IN_RATE_LIMIT },
+      config: { access: 'public', page: true },
       schema: { body: Type.Object({ username: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 256 }), next: Type.Optional(Type.String({ maxLength: 2000 })) }) },
     },
     async (request, reply) => {
       const next = safeNext(request.body.next);
       try {
-        const technician = await authenticate(deps, request.body.username, request.body.password);
+        const technician = await withinSignInBudget(ctx, request, request.body.username, () => authenticate(deps, request.body.username, request.body.password));
         await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
         return reply.redirect(next, 303);
       } catch (error) {
@@ -107,12 +111,14 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
   app.post(
     '/setup',
     {
-      config: { access: 'public', page: true, rateLimit: SIGN_IN_RATE_LIMIT },
+      config: { access: 'public', page: true },
       schema: { body: Type.Object({ token: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 256 }), email: Type.Optional(Type.String({ maxLength: 320 })) }) },
     },
     async (request, reply) => {
       try {
-        const technician = await completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email || null }, request.id);
+        const technician = await withinSignInBudget(ctx, request, undefined, () =>
+          completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email || null }, request.id),
+        );
         await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
         return reply.redirect('/integrations', 303);
       } catch (error) {
@@ -171,7 +177,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     );
   });
 
-  app.get('/audit', { config: { access: 'administrator', page: true }, schema: { querystring: Type.Object({ page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }) }) } }, async (request, reply) => {
+  app.get('/audit', { config: { access: 'administrator', page: true }, schema: { querystring: Type.Object({ page: PageQuery.page }) } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const pageSize = 100;
     const page = request.query.page;

@@ -9,9 +9,8 @@ import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, day, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
-import { IdParams } from '../schemas.ts';
+import { IdParams, PageQuery } from '../schemas.ts';
 
-const PageQuery = { page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }), pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) };
 const KIND_LABEL: Record<string, string> = { gdap: 'GDAP (partner)', direct_delegated: 'Direct (delegated)', direct_app: 'Direct (application)' };
 
 function secretExpiry(i: IntegrationSummary, now: Date): SafeHtml {
@@ -107,9 +106,9 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
       ${check('includeDisabled', 'Include disabled accounts (shown as disabled)', s.includeDisabled)}
       ${check('autoCreate', 'Create contacts and configurations for new users and devices', s.autoCreate)}
       ${check('createOrganizations', 'Create an organization for an unmatched tenant', s.createOrganizations)}
-      <div><label for="s-domains">Domains to sync (* = all; separate with spaces or commas)</label><input id="s-domains" name="domains" data-type="list" data-group="settings" value="${s.domains.join(', ')}"${admin ? '' : html` disabled`}></div>
-      <div><label for="s-groups">Exclude members of these groups (object ids)</label><input id="s-groups" name="excludeGroupIds" data-type="list" data-group="settings" value="${s.excludeGroupIds.join(', ')}"${admin ? '' : html` disabled`}></div>
-      <div><label for="s-schedule">Schedule (cron; empty = the default ${ctx.config.sync.schedule})</label><input id="s-schedule" name="schedule" data-group="settings" value="${s.schedule ?? ''}" maxlength="100"${admin ? '' : html` disabled`}></div>
+      <div><label for="s-domains">Domains to sync (* = all; separate with commas)</label><input id="s-domains" name="domains" data-type="list" data-group="settings" value="${s.domains.join(', ')}"${admin ? '' : html` disabled`}></div>
+      <div><label for="s-groups">Exclude members of these groups (Object IDs from Entra, separated by commas)</label><input id="s-groups" name="excludeGroupIds" data-type="list" data-group="settings" value="${s.excludeGroupIds.join(', ')}"${admin ? '' : html` disabled`}></div>
+      <div><label for="s-schedule">Schedule (five-field cron such as 0 2 * * * for 02:00 nightly; empty = the default ${ctx.config.sync.schedule})</label><input id="s-schedule" name="schedule" data-group="settings" value="${s.schedule ?? ''}" maxlength="100"${admin ? '' : html` disabled`}></div>
       </fieldset>
       ${admin ? html`<fieldset><legend>Replace the client secret</legend><div><label for="s-secret">New client secret value (leave empty to keep the current one)</label><input id="s-secret" name="clientSecret" type="password" autocomplete="off" data-optional maxlength="1024"></div><div><label for="s-expiry">New secret expires on</label><input id="s-expiry" name="clientSecretExpiresAt" type="date" data-optional></div></fieldset><div><button type="submit">Save settings</button></div>` : html`<p class="muted">Only administrators change these settings.</p>`}
     </form>

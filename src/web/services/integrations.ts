@@ -7,7 +7,8 @@ import type { Database, IntegrationKind } from '../../db/schema.ts';
 import { recordAudit } from '../../auth/audit.ts';
 import { createIntegrationStore, SECRET_REMINDER_DAYS, type IntegrationView } from '../../microsoft/integrations.ts';
 import { syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
-import { NotFound } from '../../errors.ts';
+import { scheduleProblem } from '../../sync/schedule.ts';
+import { BadInput, NotFound } from '../../errors.ts';
 import type { ActionContext } from './tenant-matches.ts';
 
 type Deps = { db: Kysely<Database>; secrets: SecretBox; clock: Clock };
@@ -113,8 +114,38 @@ function auditView(s: IntegrationSummary) {
   return { name: s.name, kind: s.kind, tenantId: s.tenantId, clientId: s.clientId, hasClientSecret: s.hasClientSecret, clientSecretExpiresAt: s.clientSecretExpiresAt, settings: s.settings };
 }
 
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/**
+ * Settings are checked before they are stored, and the answer names the setting and what it
+ * accepts: a group typed by name ("Sales Team") or a schedule that is not cron used to be stored
+ * and then silently matched nothing.
+ */
+export function checkSettingsInput(settings: IntegrationInput['settings']): void {
+  if (!settings) return;
+  for (const id of settings.excludeGroupIds ?? []) {
+    if (!GUID.test(id.trim())) {
+      throw new BadInput(
+        `Excluded groups: "${id.slice(0, 100)}" is not a group object id. Give each group's Object ID (a GUID such as 0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0), separated by commas.`,
+        "Find it in the customer's Entra admin center: Groups → the group → Object ID.",
+      );
+    }
+  }
+  for (const domain of settings.domains ?? []) {
+    if (domain.trim() !== '*' && !DOMAIN.test(domain.trim())) {
+      throw new BadInput(`Domains: "${domain.slice(0, 100)}" is not a domain name. Give domains such as contoso.com, separated by commas, or * for all.`);
+    }
+  }
+  if (typeof settings.schedule === 'string' && settings.schedule.trim() !== '') {
+    const problem = scheduleProblem(settings.schedule);
+    if (problem) throw new BadInput(`Schedule: ${problem}. Leave it empty for the default schedule.`);
+  }
+}
+
 export async function createIntegration(deps: Deps, input: IntegrationInput, context: ActionContext): Promise<IntegrationSummary> {
-  const view = await createIntegrationStore(deps).create({ ...input, settings: input.settings ? { ...syncSettingsOf(input.settings), ...(input.settings.schedule ? { schedule: input.settings.schedule } : {}) } : undefined });
+  checkSettingsInput(input.settings);
+  const view = await createIntegrationStore(deps).create({ ...input, settings: input.settings ? { ...syncSettingsOf(input.settings), ...(input.settings.schedule?.trim() ? { schedule: input.settings.schedule.trim().split(/\s+/).join(' ') } : {}) } : undefined });
   const summary = summarize(view, { tenants: 0, failing: 0, lastRun: null });
   await recordAudit(deps.db, { actor: context.actor, action: 'integration.create', subjectType: 'integration', subjectId: view.id, before: null, after: auditView(summary), requestId: context.requestId, at: deps.clock.now() });
   return summary;
@@ -128,6 +159,7 @@ export interface IntegrationChanges {
 }
 
 export async function updateIntegration(deps: Deps, id: string, changes: IntegrationChanges, context: ActionContext): Promise<IntegrationSummary> {
+  checkSettingsInput(changes.settings);
   const store = createIntegrationStore(deps);
   const before = await getIntegration(deps, id);
   if (changes.clientSecret !== undefined) await store.updateClientSecret(id, changes.clientSecret, changes.clientSecretExpiresAt ?? null);
@@ -139,8 +171,8 @@ export async function updateIntegration(deps: Deps, id: string, changes: Integra
       const { schedule, ...rest } = changes.settings;
       Object.assign(merged, syncSettingsOf({ ...syncSettingsOf(merged), ...rest }));
       if (schedule !== undefined) {
-        if (schedule === null || schedule === '') delete merged.schedule;
-        else merged.schedule = schedule;
+        if (schedule === null || schedule.trim() === '') delete merged.schedule;
+        else merged.schedule = schedule.trim().split(/\s+/).join(' ');
       }
     }
     await deps.db

@@ -3,7 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../../context.ts';
 import type { Database } from '../../db/schema.ts';
-import { BadInput, NotFound } from '../../errors.ts';
+import { BadInput, Conflict, NotFound } from '../../errors.ts';
 import type { Actor } from '../../auth/accounts.ts';
 import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
 
@@ -159,7 +159,12 @@ export interface ActionContext {
 export async function acceptSuggestion(deps: Deps, tenantRowId: string, organizationId: string | undefined, context: ActionContext): Promise<DecisionSnapshot> {
   const tenant = await getTenant(deps.db, tenantRowId);
   return deps.db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('match_decisions').select('suggestions').where('kind', '=', 'organization').where('tenant_id', '=', tenant.id).executeTakeFirst();
+    const current = await trx.selectFrom('match_decisions').select(['state', 'suggestions']).where('kind', '=', 'organization').where('tenant_id', '=', tenant.id).forUpdate().executeTakeFirst();
+    // Suggestions stay on a decision after it is settled: accepting one then would quietly
+    // override what a technician (or an exact rule) decided since.
+    if (current && current.state !== 'suggested') {
+      throw new Conflict(`This tenant is ${current.state}, not waiting for a suggestion to be accepted.`, 'Use "choose organization" to change its match, or undo the decision first.');
+    }
     const suggestions = asSuggestions(current?.suggestions);
     const chosen = organizationId ? suggestions.find((s) => s.organizationId === organizationId) : suggestions[0];
     if (!chosen) throw new BadInput(organizationId ? 'That organization is not among this tenant\'s suggestions; use "choose organization" instead.' : 'This tenant has no suggestion to accept.');

@@ -104,7 +104,9 @@
       if (field.type === 'checkbox') body[field.name] = field.checked;
       else if (field.value === '' && field.dataset.optional !== undefined) continue;
       else if (kind === 'number') body[field.name] = Number(field.value);
-      else if (kind === 'list') body[field.name] = field.value.split(/[\s,]+/).filter(Boolean);
+      // Commas, semicolons or new lines separate entries; spaces do not, so "Sales Team" stays one
+      // entry and the server can say that it is a name, not a group id.
+      else if (kind === 'list') body[field.name] = field.value.split(/[,;\n]+/).map((v) => v.trim()).filter(Boolean);
       else body[field.name] = field.value;
       if (field.dataset.group) {
         body[field.dataset.group] = { ...(body[field.dataset.group] || {}), [field.name]: body[field.name] };

@@ -71,7 +71,7 @@ describe('docsync command line', () => {
 
     const serve = docsync(['serve', '--port', 'x'], { DOCSYNC_DATA_DIR: dataDir });
     expect(serve.status).toBe(2);
-    expect(existsSync(path.join(dir, 'encryption.key'))).toBe(false);
+    expect(existsSync(path.join(dataDir, 'encryption.key'))).toBe(false);
   });
 
   it('serves health and readiness on an embedded database and shuts down cleanly on SIGTERM', async () => {
@@ -94,7 +94,8 @@ describe('docsync command line', () => {
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready' });
-    expect((statSync(path.join(dir, 'encryption.key')).mode & 0o777).toString(8)).toBe('600');
+    expect((statSync(path.join(dir, 'data', 'encryption.key')).mode & 0o777).toString(8)).toBe('600');
+    expect(existsSync(path.join(dir, 'encryption.key'))).toBe(false);
 
     const exitCode = await new Promise<number | null>((resolve) => {
       child.once('exit', (code) => resolve(code));

@@ -1,5 +1,6 @@
 // The whole "Connect" flow over HTTP redirects: docsync's routes → the emulator's authorize
 // page → docsync's callback → MSAL code redemption → sealed refresh token → discovery.
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -65,6 +66,19 @@ function browser() {
 }
 
 describe('connect flow', () => {
+  it('builds the redirect URI from docsync\'s own address, never from the Host header', async () => {
+    const id = await newIntegration();
+    const location = await new Promise<string>((resolve, reject) => {
+      const forged = httpRequest(`${base}/integrations/${id}/connect`, { headers: { host: 'evil.example', authorization: adminAuth } }, (response) => {
+        response.resume();
+        resolve(response.headers.location ?? '');
+      });
+      forged.on('error', reject);
+      forged.end();
+    });
+    expect(new URL(location).searchParams.get('redirect_uri')).toBe(`${base}/auth/microsoft/callback`);
+  });
+
   it('signs in at the partner tenant with PKCE S256 and state, stores the refresh token sealed, and discovers', async () => {
     const id = await newIntegration();
     const b = browser();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config.ts';
+import { ConfigError, loadConfig, oauthRedirectBase } from '../../../src/config.ts';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -67,6 +67,20 @@ describe('configuration', () => {
 
   it('rejects an unknown environment name', () => {
     expect(() => loadConfig({ env: { DOCSYNC_ENV: 'staging' } })).toThrow(/env .*accepted values: development, production, test/);
+  });
+
+  it('stops on an unknown NODE_ENV too, naming where it came from, instead of running as development', () => {
+    expect(() => loadConfig({ env: { NODE_ENV: 'staging' } })).toThrow('invalid configuration: env (from NODE_ENV): got "staging"; accepted values: development, production, test');
+    expect(() => loadConfig({ env: { DOCSYNC_ENV: 'test', NODE_ENV: 'prod' } })).toThrow(/env \(from NODE_ENV\)/);
+    expect(() => loadConfig({ env: { DOCSYNC_ENV: 'Production' } })).toThrow(/env \(from DOCSYNC_ENV\): got "Production"/);
+    expect(loadConfig({ env: { NODE_ENV: 'test' } }).env).toBe('test');
+    expect(loadConfig({ env: { NODE_ENV: 'development' } }).env).toBe('development');
+  });
+
+  it('takes the OAuth redirect URI from publicBaseUrl, and requires it outside loopback', () => {
+    expect(oauthRedirectBase(loadConfig({ env: { DOCSYNC_HTTP_HOST: '127.0.0.1' } }), 41234)).toBe('http://127.0.0.1:41234');
+    expect(oauthRedirectBase(loadConfig({ env: { DOCSYNC_HTTP_HOST: '0.0.0.0', DOCSYNC_PUBLIC_BASE_URL: 'https://docsync.example.com/' } }), 8080)).toBe('https://docsync.example.com');
+    expect(() => oauthRedirectBase(loadConfig({ env: { DOCSYNC_HTTP_HOST: '0.0.0.0' } }), 8080)).toThrow(/http\.publicBaseUrl: missing; required when docsync listens on "0\.0\.0\.0"/);
   });
 
   it('rejects a Microsoft host with a trailing slash', () => {

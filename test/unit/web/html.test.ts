@@ -22,6 +22,12 @@ describe('html', () => {
     expect(name('').toString()).toContain('muted');
   });
 
+  it('shows every bidi control as the same visible marker in any interpolated text, titles and attributes included', () => {
+    const out = html`<title>${'Contoso\u202Egnp.exe'}</title><span title="${'a\u2066b\u200F'}">${'\u061C'}</span>`.toString();
+    expect(out).toBe('<title>Contoso[U+202E]gnp.exe</title><span title="a[U+2066]b[U+200F]">[U+061C]</span>');
+    expect(escapeHtml('\u202A\u202B\u202C\u202D\u2069\u200E')).toBe('[U+202A][U+202B][U+202C][U+202D][U+2069][U+200E]');
+  });
+
   it('formats dates and sizes for people', () => {
     expect(when('2026-11-23T10:05:09Z').toString()).toBe('<time datetime="2026-11-23T10:05:09.000Z">2026-11-23 10:05 UTC</time>');
     expect(when(null, 'never').toString()).toContain('never');
