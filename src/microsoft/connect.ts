@@ -11,7 +11,7 @@
 // integration id; it is only trusted after it matched the httpOnly state cookie.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import oauthPlugin from '@fastify/oauth2';
+import oauthPlugin, { type OAuth2Namespace } from '@fastify/oauth2';
 import type { AppContext } from '../context.ts';
 import { publicBaseUrl } from '../config.ts';
 import { installGuards } from '../web/guards.ts';
@@ -28,7 +28,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    microsoftOAuth2: import('@fastify/oauth2').OAuth2Namespace;
+    microsoftOAuth2: OAuth2Namespace;
   }
 }
 

@@ -81,6 +81,7 @@ export async function stageRecords(
   records: StagedInput[],
   options: { complete: boolean; removedKeys?: string[]; now: Date },
 ): Promise<StagingOutcome> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the staging table is chosen at run time (KEY_COLUMN)
   const db = database as unknown as Kysely<any>;
   const key = KEY_COLUMN[table];
   const existing = new Map<string, { hash: string; removed: boolean }>();
@@ -146,6 +147,7 @@ export async function loadStaged<T = Record<string, unknown>>(
   tenantRowId: string,
   options: { includeRemoved?: boolean; keys?: string[] } = {},
 ): Promise<Array<StagedRecord<T>>> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the staging table is chosen at run time (KEY_COLUMN)
   const db = database as unknown as Kysely<any>;
   const key = KEY_COLUMN[table];
   const read = async (keys?: string[]) => {

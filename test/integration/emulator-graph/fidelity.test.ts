@@ -8,7 +8,6 @@ import { shapeDifferences, type ShapeOptions } from './shape.ts';
 
 const dir = new URL('./microsoft-examples/', import.meta.url);
 const example = (name: string): any => JSON.parse(readFileSync(new URL(name, dir), 'utf8'));
-const exampleText = (name: string): string => readFileSync(new URL(name, dir), 'utf8');
 const PAGING: ShapeOptions = { extraKeys: ['@odata.context', '@odata.nextLink', '@odata.count'], optionalKeys: ['@odata.nextLink', '@odata.context'] };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

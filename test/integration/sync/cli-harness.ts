@@ -124,7 +124,7 @@ export async function explained<T>(work: Promise<T>, ...processes: DocsyncProces
     return await work;
   } catch (error) {
     const output = processes.map((p) => `--- docsync pid ${p.pid}\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`).join('\n');
-    throw new Error(`${(error as Error).message}\n${output}`);
+    throw new Error(`${(error as Error).message}\n${output}`, { cause: error });
   }
 }
 
