@@ -19,11 +19,11 @@ import { createSyncWorker } from '../sync/worker.ts';
 import { onScheduleTick, startSchedule } from '../sync/schedule.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
 import type { DecisionCounts } from '../sync/tenant-sync.ts';
+import { DAY_MS } from '../time.ts';
 
 const DEFAULT_DATA_DIR = './.docsync/data';
 /** Inside the 30-day reminder window, outside the 7-day one: the demo shows the banner and a reminder. */
 const DEMO_SECRET_DAYS_LEFT = 20;
-const DAY_MS = 86_400_000;
 
 export async function demo(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {

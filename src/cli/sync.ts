@@ -16,16 +16,16 @@ import { enqueueIntegrationRun, enqueueTenantRun, getRun } from '../sync/runs.ts
 import { cancelRun } from '../sync/queue.ts';
 import { RunCancelled } from '../sync/runner.ts';
 import type { SyncRun } from '../db/schema.ts';
+import { GUID } from '../ids.ts';
 
 /** 128 + SIGINT, what shells report for a command stopped with Ctrl-C. */
 const EXIT_INTERRUPTED = 130;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function sync(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { integration: { type: 'string' }, tenant: { type: 'string' } });
   // A malformed id is a usage error before any database is opened (or created).
-  if (values.integration !== undefined && !UUID.test(values.integration)) throw new UsageError(`--integration expects an integration id, got "${values.integration}"`);
+  if (values.integration !== undefined && !GUID.test(values.integration)) throw new UsageError(`--integration expects an integration id, got "${values.integration}"`);
   if (values.tenant !== undefined && values.tenant.trim() === '') throw new UsageError('--tenant expects a tenant id');
   const config = loadConfig();
   const ctx = await createContext(config);
@@ -87,7 +87,7 @@ async function enqueue(ctx: AppContext, options: { integration?: string; tenant?
   const now = ctx.clock.now();
   if (options.tenant) {
     let query = db.selectFrom('tenants').selectAll();
-    query = UUID.test(options.tenant) ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('tenant_id', '=', options.tenant!)])) : query.where('tenant_id', '=', options.tenant);
+    query = GUID.test(options.tenant) ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('tenant_id', '=', options.tenant!)])) : query.where('tenant_id', '=', options.tenant);
     if (options.integration) query = query.where('integration_id', '=', options.integration);
     const tenants = await query.execute();
     if (tenants.length === 0) throw new UsageError(`no tenant ${options.tenant}${options.integration ? ` in integration ${options.integration}` : ''}`);
@@ -96,7 +96,7 @@ async function enqueue(ctx: AppContext, options: { integration?: string; tenant?
   }
   let query = db.selectFrom('integrations').select(['id', 'status', 'name']);
   if (options.integration) {
-    if (!UUID.test(options.integration)) throw new UsageError(`--integration expects an integration id, got "${options.integration}"`);
+    if (!GUID.test(options.integration)) throw new UsageError(`--integration expects an integration id, got "${options.integration}"`);
     query = query.where('id', '=', options.integration);
   } else query = query.where('status', '=', 'connected');
   const integrations = await query.execute();

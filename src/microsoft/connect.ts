@@ -20,11 +20,11 @@ import { MicrosoftError, tokenFailureFrom, tokenFailureToError } from './errors.
 import { msalAuthorityFor } from './network-client.ts';
 import { connectScopes } from './scopes.ts';
 import type { DiscoveryReport } from './discovery.ts';
+import { GUID } from '../ids.ts';
 
 export const CALLBACK_PATH = '/auth/microsoft/callback';
 const STATE_COOKIE = 'docsync_ms_state';
 const VERIFIER_COOKIE = 'docsync_ms_verifier';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -13,10 +13,10 @@ import { directoryRoutes } from './directory.ts';
 import { badRequest, GraphError } from './errors.ts';
 import { createReportStore, renderReportCsv, reportRoutes } from './reports.ts';
 import { userRoutes } from './users.ts';
+import { GUID } from '../../ids.ts';
 
 export type { GraphCaller, GraphDeps, GraphTokenVerifier } from './context.ts';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Headers the live service puts on every response (examples/graph-401-cae-claims-challenge.txt).
 const AGS_DIAGNOSTIC = JSON.stringify({ ServerInfo: { DataCenter: 'Emulator', Slice: 'E', Ring: '1', ScaleUnit: '000', RoleInstance: 'EMU0000001' } });

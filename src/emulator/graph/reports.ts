@@ -13,6 +13,7 @@ import { badRequest } from './errors.ts';
 import { parseTop, queryValue } from './odata.ts';
 import { pageByOffset } from './paging.ts';
 import { authorize, PERMISSIONS } from './permissions.ts';
+import { DAY_MS } from '../../time.ts';
 
 type ReportName = 'getMailboxUsageDetail' | 'getOffice365ActiveUserDetail';
 const PERIODS = new Set(['D7', 'D30', 'D90', 'D180']);
@@ -87,7 +88,7 @@ function activeRows(world: World, tenantId: string): ActiveUserRow[] {
 }
 
 function refreshDate(world: World): string {
-  return new Date(world.anchor.getTime() - 86_400_000).toISOString().slice(0, 10);
+  return new Date(world.anchor.getTime() - DAY_MS).toISOString().slice(0, 10);
 }
 
 function csvCell(value: unknown): string {

@@ -4,6 +4,7 @@
 //    "error_codes":[n],"timestamp","trace_id","correlation_id","error_uri"[,"suberror"]}
 // Status 400 for everything except invalid_client (401).
 // Message texts follow Microsoft's reference-error-codes.md / live recordings where we have them.
+import { DAY_MS } from '../../time.ts';
 
 export class StsError extends Error {
   constructor(
@@ -167,7 +168,7 @@ export function stsErrorForCode(code: number, now: Date): StsError {
     case 50173:
       return sts.revoked(new Date(now.getTime() - 3600_000), now);
     case 700082:
-      return sts.inactiveRefreshToken(new Date(now.getTime() - 91 * 86_400_000));
+      return sts.inactiveRefreshToken(new Date(now.getTime() - 91 * DAY_MS));
     case 53003:
       return sts.blockedByConditionalAccess();
     case 90055:

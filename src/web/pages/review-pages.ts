@@ -12,13 +12,12 @@ import { requirePrincipal } from '../guards.ts';
 import { bytes, html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
-import { IdParams, Uuid } from '../schemas.ts';
+import { IdParams, PageQuery, Uuid } from '../schemas.ts';
 import { tenantStatus, type TenantStatus } from '../services/tenant-status.ts';
 import { tenantEmptyState, tenantStatusBanner } from './tenant-status-view.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
-const PageQuery = { page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }), pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) };
 /** Filters arrive from a GET form: an empty select means "any". */
 const Optional = (schema: TSchema) => Type.Optional(Type.Union([schema, Type.Literal('')]));
 

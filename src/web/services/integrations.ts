@@ -9,6 +9,7 @@ import { createIntegrationStore, SECRET_REMINDER_DAYS, type IntegrationView } fr
 import { syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
 import { NotFound } from '../../errors.ts';
 import type { ActionContext } from './tenant-matches.ts';
+import { DAY_MS } from '../../time.ts';
 
 type Deps = { db: Kysely<Database>; secrets: SecretBox; clock: Clock };
 
@@ -80,7 +81,6 @@ export interface SecretExpiryNotice {
   expired: boolean;
 }
 
-const DAY_MS = 86_400_000;
 
 /**
  * Integrations whose client secret expires within the first reminder window (30 days) or has

@@ -8,9 +8,9 @@ import { BadInput, NotFound } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
 import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
 import { getTenant, likePattern, type ActionContext } from './tenant-matches.ts';
+import { DAY_MS } from '../../time.ts';
 
 type Db = Kysely<Database>;
-const DAY_MS = 86_400_000;
 
 export type ContactDecisionState = 'match' | 'create' | 'review' | 'skip' | 'pending' | 'excluded';
 
