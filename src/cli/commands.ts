@@ -14,7 +14,7 @@ export const commands: Record<string, Command> = {
   },
   worker: {
     summary: 'process queued and scheduled syncs',
-    usage: 'docsync worker',
+    usage: 'docsync worker [--health-file PATH]',
     run: async (argv) => (await import('./worker.ts')).worker(argv),
   },
   migrate: {
