@@ -14,7 +14,7 @@ import { migrateToLatest } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
 import { integerFlag, parseCommandArgs } from './args.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
-import { createSyncMicrosoft, type SyncMicrosoft } from '../sync/microsoft-wiring.ts';
+import type { SyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { onScheduleTick, startSchedule } from '../sync/schedule.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
@@ -54,7 +54,7 @@ export async function demo(argv: string[]): Promise<number> {
   const ctx = await createContext(config);
   try {
     await migrateToLatest(ctx.database.db);
-    const microsoft = createSyncMicrosoft(ctx);
+    const microsoft = ctx.microsoft;
     const integrationId = await connectDemoIntegration(ctx, microsoft, emulator, seed);
     const discovered = (await microsoft.discovery.discover(integrationId)).counts.discovered;
     await seedDocumentation(ctx.database.db, emulator);

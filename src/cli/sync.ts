@@ -10,7 +10,6 @@ import { loadConfig } from '../config.ts';
 import { createContext, type AppContext } from '../context.ts';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
-import { createSyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { enqueueIntegrationRun, enqueueTenantRun, getRun } from '../sync/runs.ts';
 import { cancelRun } from '../sync/queue.ts';
@@ -52,8 +51,7 @@ export async function sync(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     try {
       const runIds = await enqueue(ctx, { integration: values.integration, tenant: values.tenant });
-      const microsoft = createSyncMicrosoft(ctx);
-      const worker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency, signal: cancel.signal });
+      const worker = createSyncWorker(ctx.microsoft.runner, { concurrency: config.sync.concurrency, signal: cancel.signal });
       // Only a person at a terminal gets the bar; pipes and logs get the summary lines alone.
       bar = process.stderr.isTTY ? startProgressBar(ctx, runIds) : undefined;
       try {

@@ -5,7 +5,6 @@ import { loadConfig } from '../config.ts';
 import { createContext } from '../context.ts';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.ts';
 import { parseCommandArgs } from './args.ts';
-import { createSyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { startSchedule } from '../sync/schedule.ts';
 import { healthFile } from './health-file.ts';
@@ -25,8 +24,7 @@ export async function worker(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  const microsoft = createSyncMicrosoft(ctx);
-  const syncWorker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency });
+  const syncWorker = createSyncWorker(ctx.microsoft.runner, { concurrency: config.sync.concurrency });
   const schedule = startSchedule({
     db: ctx.database.db,
     secrets: ctx.secrets,

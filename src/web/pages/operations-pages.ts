@@ -24,7 +24,7 @@ function secretExpiry(i: IntegrationSummary, now: Date): SafeHtml {
   return html`expires on ${day(i.clientSecretExpiresAt)}`;
 }
 
-/** Delegated kinds sign in through Microsoft (src/microsoft/connect.ts); app-only ones connect with their secret. */
+/** Delegated kinds sign in through Microsoft (src/web/connect.ts); app-only ones connect with their secret. */
 function connectLink(i: IntegrationSummary, principal: Parameters<typeof can>[0]): SafeHtml | string {
   if (!can(principal, 'administrator') || i.kind === 'direct_app') return '';
   const label = i.status === 'connected' ? 'Reconnect' : 'Connect';
