@@ -135,7 +135,7 @@ function authenticate(authorization: string | undefined, services: GraphServices
   if (!tenantId) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. The tenant does not exist.');
   if (!services.world.appConsented(tenantId, caller.clientId)) {
     // The app's service principal is gone from the tenant (consent removed). Seen live as this
-    // code (ENDPOINTS.md §3, from a Partner Community post; treat as plausible).
+    // code (not listed on https://learn.microsoft.com/en-us/graph/errors; reported by partners; treat as plausible).
     throw new GraphError(401, 'Authorization_IdentityNotFound', 'The identity of the calling application could not be established.');
   }
   return caller;

@@ -1,5 +1,5 @@
 // Fidelity: the emulator's Graph responses against Microsoft's documented samples
-// (microsoft-examples/, copied from shared/reference/microsoft/examples): same keys, value
+// (microsoft-examples/, Microsoft's recorded responses; see its README.md): same keys, value
 // types, CSV headers, error and header shapes — not the same values.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
