@@ -39,7 +39,15 @@ export async function worker(argv: string[]): Promise<number> {
   const health = values['health-file'] ? healthFile(values['health-file'], { db: ctx.database.db, clock: ctx.clock }) : null;
   const healthTimer = health ? setInterval(() => void health.beat(), HEALTH_BEAT_MS) : null;
   await health?.beat();
-  ctx.log.info({ worker: syncWorker.workerId, concurrency: config.sync.concurrency, schedule: config.sync.schedule, database: ctx.database.description }, 'docsync worker started');
+  ctx.log.info(
+    {
+      worker: syncWorker.workerId,
+      concurrency: config.sync.concurrency,
+      schedule: config.sync.schedule,
+      database: ctx.database.description,
+    },
+    'docsync worker started',
+  );
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 60_000 }, async ({ signal, err }) => {
       if (err) ctx.log.error({ err }, 'worker stopping after an error');

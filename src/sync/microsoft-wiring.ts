@@ -14,7 +14,14 @@ export function createSyncMicrosoft(
   ctx: Pick<AppContext, 'config' | 'log' | 'database' | 'secrets' | 'clock'>,
   options: Pick<MicrosoftDeps, 'sleep' | 'retry' | 'msal'> = {},
 ): SyncMicrosoft {
-  const microsoft = createMicrosoft({ config: ctx.config, db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock, ...options });
+  const microsoft = createMicrosoft({
+    config: ctx.config,
+    db: ctx.database.db,
+    secrets: ctx.secrets,
+    log: ctx.log,
+    clock: ctx.clock,
+    ...options,
+  });
   const { graphBaseUrl } = ctx.config.microsoft;
   return {
     ...microsoft,
@@ -24,7 +31,11 @@ export function createSyncMicrosoft(
       clock: ctx.clock,
       config: ctx.config,
       sources: ({ integration, tenant, counters, signal }) =>
-        createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), { counters, graphBaseUrl, signal }),
+        createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), {
+          counters,
+          graphBaseUrl,
+          signal,
+        }),
       discover: (integrationId) => microsoft.discovery.discover(integrationId),
       onPartnerFailure: async (integrationId, error) => {
         await microsoft.integrations.markNeedsReconnect(integrationId, error.message);

@@ -45,7 +45,10 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`Too many attempts from your address. Try again in ${context.after}.`), { statusCode: 429, code: 'RATE_LIMITED' }),
+      Object.assign(new Error(`Too many attempts from your address. Try again in ${context.after}.`), {
+        statusCode: 429,
+        code: 'RATE_LIMITED',
+      }),
   });
   await app.register(
     swagger,
