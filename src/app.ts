@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './web/errors.ts';
 import { installInputGuard } from './web/input-guard.ts';
 import { healthRoutes } from './web/health.ts';
+import { microsoftConnectRoutes } from './web/connect.ts';
 import { technicianSurface } from './web/surface.ts';
 
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -33,6 +34,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(formbody);
   await app.register(healthRoutes, { ctx });
   await app.register(technicianSurface, { ctx });
-  await app.register((await import('./microsoft/connect.ts')).microsoftConnectRoutes, { ctx });
+  await app.register(microsoftConnectRoutes, { ctx });
   return app;
 }

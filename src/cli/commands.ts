@@ -6,11 +6,6 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-const notYet = (name: string, issue: string): Command['run'] => async () => {
-  process.stderr.write(`docsync ${name}: not available yet (${issue})\n`);
-  return 2;
-};
-
 export const commands: Record<string, Command> = {
   serve: {
     summary: 'serve the web UI and JSON API',
@@ -19,7 +14,7 @@ export const commands: Record<string, Command> = {
   },
   worker: {
     summary: 'process queued and scheduled syncs',
-    usage: 'docsync worker',
+    usage: 'docsync worker [--health-file PATH]',
     run: async (argv) => (await import('./worker.ts')).worker(argv),
   },
   migrate: {

@@ -14,16 +14,16 @@ import { migrateToLatest } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
 import { integerFlag, parseCommandArgs } from './args.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
-import { createSyncMicrosoft, type SyncMicrosoft } from '../sync/microsoft-wiring.ts';
+import type { SyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { onScheduleTick, startSchedule } from '../sync/schedule.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
 import type { DecisionCounts } from '../sync/tenant-sync.ts';
+import { DAY_MS } from '../time.ts';
 
 const DEFAULT_DATA_DIR = './.docsync/data';
 /** Inside the 30-day reminder window, outside the 7-day one: the demo shows the banner and a reminder. */
 const DEMO_SECRET_DAYS_LEFT = 20;
-const DAY_MS = 86_400_000;
 
 export async function demo(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
@@ -54,7 +54,7 @@ export async function demo(argv: string[]): Promise<number> {
   const ctx = await createContext(config);
   try {
     await migrateToLatest(ctx.database.db);
-    const microsoft = createSyncMicrosoft(ctx);
+    const microsoft = ctx.microsoft;
     const integrationId = await connectDemoIntegration(ctx, microsoft, emulator, seed);
     const discovered = (await microsoft.discovery.discover(integrationId)).counts.discovered;
     await seedDocumentation(ctx.database.db, emulator);

@@ -10,12 +10,18 @@ export async function migrate(argv: string[]): Promise<number> {
   try {
     if (values.status) {
       const pending = await pendingMigrations(database.db);
-      process.stdout.write(pending.length === 0 ? `${database.description}: schema is current\n` : `${database.description}: pending:\n${pending.map((p) => `  ${p}\n`).join('')}`);
+      process.stdout.write(
+        pending.length === 0
+          ? `${database.description}: schema is current\n`
+          : `${database.description}: pending:\n${pending.map((p) => `  ${p}\n`).join('')}`,
+      );
       return 0;
     }
     const { applied } = await migrateToLatest(database.db);
     process.stdout.write(
-      applied.length === 0 ? `${database.description}: schema is current, nothing to apply\n` : `${database.description}: applied ${applied.length} migration(s):\n${applied.map((a) => `  ${a}\n`).join('')}`,
+      applied.length === 0
+        ? `${database.description}: schema is current, nothing to apply\n`
+        : `${database.description}: applied ${applied.length} migration(s):\n${applied.map((a) => `  ${a}\n`).join('')}`,
     );
     return 0;
   } finally {

@@ -18,7 +18,8 @@ export async function serve(argv: string[]): Promise<number> {
     if (applied.length > 0) ctx.log.info({ applied }, 'migrations applied');
   } else {
     const pending = await pendingMigrations(ctx.database.db);
-    if (pending.length > 0) ctx.log.warn({ pending }, 'the database schema is behind: run `docsync migrate`; /readyz reports not ready until then');
+    if (pending.length > 0)
+      ctx.log.warn({ pending }, 'the database schema is behind: run `docsync migrate`; /readyz reports not ready until then');
   }
   const app = await buildApp(ctx);
   await app.listen({ host: config.http.host, port: config.http.port });
@@ -26,7 +27,10 @@ export async function serve(argv: string[]): Promise<number> {
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   ctx.log.info({ url: publicBaseUrl(config, port), database: ctx.database.description }, 'docsync is serving');
   const setupLink = await firstRunSetupLink(ctx, publicBaseUrl(config, port));
-  if (setupLink) process.stdout.write(`No technician account exists yet. Create the first administrator (one-time link, valid 24 hours):\n  ${setupLink}\n`);
+  if (setupLink)
+    process.stdout.write(
+      `No technician account exists yet. Create the first administrator (one-time link, valid 24 hours):\n  ${setupLink}\n`,
+    );
 
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -10,22 +10,21 @@ import { loadConfig } from '../config.ts';
 import { createContext, type AppContext } from '../context.ts';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
-import { createSyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { enqueueIntegrationRun, enqueueTenantRun, getRun } from '../sync/runs.ts';
 import { cancelRun } from '../sync/queue.ts';
 import { RunCancelled } from '../sync/runner.ts';
 import type { SyncRun } from '../db/schema.ts';
+import { GUID } from '../ids.ts';
 
 /** 128 + SIGINT, what shells report for a command stopped with Ctrl-C. */
 const EXIT_INTERRUPTED = 130;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function sync(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { integration: { type: 'string' }, tenant: { type: 'string' } });
   // A malformed id is a usage error before any database is opened (or created).
-  if (values.integration !== undefined && !UUID.test(values.integration)) throw new UsageError(`--integration expects an integration id, got "${values.integration}"`);
+  if (values.integration !== undefined && !GUID.test(values.integration)) throw new UsageError(`--integration expects an integration id, got "${values.integration}"`);
   if (values.tenant !== undefined && values.tenant.trim() === '') throw new UsageError('--tenant expects a tenant id');
   const config = loadConfig();
   const ctx = await createContext(config);
@@ -52,8 +51,7 @@ export async function sync(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     try {
       const runIds = await enqueue(ctx, { integration: values.integration, tenant: values.tenant });
-      const microsoft = createSyncMicrosoft(ctx);
-      const worker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency, signal: cancel.signal });
+      const worker = createSyncWorker(ctx.microsoft.runner, { concurrency: config.sync.concurrency, signal: cancel.signal });
       // Only a person at a terminal gets the bar; pipes and logs get the summary lines alone.
       bar = process.stderr.isTTY ? startProgressBar(ctx, runIds) : undefined;
       try {
@@ -87,7 +85,7 @@ async function enqueue(ctx: AppContext, options: { integration?: string; tenant?
   const now = ctx.clock.now();
   if (options.tenant) {
     let query = db.selectFrom('tenants').selectAll();
-    query = UUID.test(options.tenant) ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('tenant_id', '=', options.tenant!)])) : query.where('tenant_id', '=', options.tenant);
+    query = GUID.test(options.tenant) ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('tenant_id', '=', options.tenant!)])) : query.where('tenant_id', '=', options.tenant);
     if (options.integration) query = query.where('integration_id', '=', options.integration);
     const tenants = await query.execute();
     if (tenants.length === 0) throw new UsageError(`no tenant ${options.tenant}${options.integration ? ` in integration ${options.integration}` : ''}`);
@@ -96,7 +94,7 @@ async function enqueue(ctx: AppContext, options: { integration?: string; tenant?
   }
   let query = db.selectFrom('integrations').select(['id', 'status', 'name']);
   if (options.integration) {
-    if (!UUID.test(options.integration)) throw new UsageError(`--integration expects an integration id, got "${options.integration}"`);
+    if (!GUID.test(options.integration)) throw new UsageError(`--integration expects an integration id, got "${options.integration}"`);
     query = query.where('id', '=', options.integration);
   } else query = query.where('status', '=', 'connected');
   const integrations = await query.execute();

@@ -5,12 +5,14 @@ import { loadConfig } from '../config.ts';
 import { createContext } from '../context.ts';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.ts';
 import { parseCommandArgs } from './args.ts';
-import { createSyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { startSchedule } from '../sync/schedule.ts';
+import { healthFile } from './health-file.ts';
+
+const HEALTH_BEAT_MS = 15_000;
 
 export async function worker(argv: string[]): Promise<number> {
-  parseCommandArgs(argv, {});
+  const { values } = parseCommandArgs(argv, { 'health-file': { type: 'string' } });
   const config = loadConfig();
   const ctx = await createContext(config);
   if (ctx.database.kind === 'pglite') await migrateToLatest(ctx.database.db);
@@ -22,8 +24,7 @@ export async function worker(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  const microsoft = createSyncMicrosoft(ctx);
-  const syncWorker = createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency });
+  const syncWorker = createSyncWorker(ctx.microsoft.runner, { concurrency: config.sync.concurrency });
   const schedule = startSchedule({
     db: ctx.database.db,
     secrets: ctx.secrets,
@@ -35,11 +36,24 @@ export async function worker(argv: string[]): Promise<number> {
     onQueued: () => void syncWorker.fillSlots(),
   });
   syncWorker.start();
-  ctx.log.info({ worker: syncWorker.workerId, concurrency: config.sync.concurrency, schedule: config.sync.schedule, database: ctx.database.description }, 'docsync worker started');
+  const health = values['health-file'] ? healthFile(values['health-file'], { db: ctx.database.db, clock: ctx.clock }) : null;
+  const healthTimer = health ? setInterval(() => void health.beat(), HEALTH_BEAT_MS) : null;
+  await health?.beat();
+  ctx.log.info(
+    {
+      worker: syncWorker.workerId,
+      concurrency: config.sync.concurrency,
+      schedule: config.sync.schedule,
+      database: ctx.database.description,
+    },
+    'docsync worker started',
+  );
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 60_000 }, async ({ signal, err }) => {
       if (err) ctx.log.error({ err }, 'worker stopping after an error');
       else ctx.log.info({ signal }, 'worker stopping: finishing the tenants in progress');
+      if (healthTimer) clearInterval(healthTimer);
+      await health?.stop();
       await schedule.stop();
       await syncWorker.stop();
       await ctx.close();

@@ -6,7 +6,7 @@
 // Microsoft marks its contact "no longer in Microsoft" with the date, it is never deleted.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { stableStringify } from '../sync/staging.ts';
+import { stableStringify } from '../db/json.ts';
 
 type Db = Kysely<Database>;
 

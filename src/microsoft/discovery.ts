@@ -29,8 +29,8 @@ import {
   type GraphResource,
 } from './resources.ts';
 import { GDAP_ROLE_NEEDS, roleName, type Capability } from './scopes.ts';
+import { DAY_MS } from '../time.ts';
 
-const DAY_MS = 86_400_000;
 /** Warn this many days before a relationship without auto-extend ends. */
 export const RELATIONSHIP_END_WARNING_DAYS = 30;
 const PERMISSION_CHECK_CONCURRENCY = 8;

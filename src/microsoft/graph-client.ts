@@ -1,6 +1,6 @@
 // docsync's one Graph client, on @microsoft/microsoft-graph-client. Everything that reads
 // Graph goes through here: paging (@odata.nextLink / deltaLink, replayed whole), pacing per
-// tenant and per app (ENDPOINTS.md §2 limits), Retry-After on 429 (fractional seconds), retries
+// tenant and per app (https://learn.microsoft.com/en-us/graph/throttling-limits), Retry-After on 429 (fractional seconds), retries
 // with backoff for 5xx and dropped connections, counters, and one translation of Graph errors
 // into MicrosoftError. The sleep function and clock are injected: tests never wait.
 //
@@ -141,7 +141,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxThrottleRetries: 6, maxServerRetries: 4, baseBackoffMs: 1000, maxBackoffMs: 30_000, maxWaitMs: 5 * 60_000 };
 
-/** Per-app-per-tenant limits with ~10 % headroom (ENDPOINTS.md §2). */
+/** Per-app-per-tenant limits with ~10 % headroom (https://learn.microsoft.com/en-us/graph/throttling-limits). */
 export const TENANT_LIMITS: Record<ThrottleFamily, { requests: number; windowMs: number }> = {
   // Identity: S tenants 3,500 RU / 10 s; a $select'ed users page costs 1–2 RU.
   identity: { requests: 1_500, windowMs: 10_000 },

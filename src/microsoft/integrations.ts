@@ -7,8 +7,9 @@ import type { Database, Integration, IntegrationKind, IntegrationStatus } from '
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Clock } from '../context.ts';
 import { BadInput, NotFound } from '../errors.ts';
+import { DAY_MS } from '../time.ts';
+import { GUID } from '../ids.ts';
 
-const DAY_MS = 86_400_000;
 /** Secret-expiry reminders are given this many days ahead (issue 5). */
 export const SECRET_REMINDER_DAYS = [30, 7] as const;
 
@@ -64,7 +65,6 @@ export interface SecretReminder {
   action: string;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{3,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i;
 
 export type IntegrationStore = ReturnType<typeof createIntegrationStore>;

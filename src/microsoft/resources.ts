@@ -1,9 +1,10 @@
 // Graph resources as data: path, $select, page size, throttling family and a parser that turns
 // Microsoft's JSON into typed, validated records. A record Microsoft sends that does not fit
 // (no id, wrong types) is skipped with a reason — never a crash, never a half-filled record.
-// Field lists and shapes follow /work/shared/reference/microsoft (ENDPOINTS.md + examples).
+// Field lists and shapes follow the Graph v1.0 reference (https://learn.microsoft.com/en-us/graph/api/overview) and the recorded
+// responses in test/integration/emulator-graph/microsoft-examples/.
 
-/** Throttling families (ENDPOINTS.md §2): each has its own per-tenant limit. */
+/** Throttling families (https://learn.microsoft.com/en-us/graph/throttling-limits): each has its own per-tenant limit. */
 export type ThrottleFamily = 'identity' | 'intune' | 'reports' | 'partner';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -298,7 +299,8 @@ export const parseManagedDevice = parser<GraphManagedDevice>('managedDevice', (o
   serialNumber: str(o, 'serialNumber'),
   azureADDeviceId: str(o, 'azureADDeviceId'),
 }));
-// Max $top for managedDevices is not documented (ENDPOINTS.md §5): let Graph choose the page.
+// Max $top for managedDevices is not documented (https://learn.microsoft.com/en-us/graph/api/intune-devices-manageddevice-list):
+// let Graph choose the page.
 export const managedDevicesResource: GraphResource<GraphManagedDevice> = {
   name: 'managedDevices',
   path: '/deviceManagement/managedDevices',

@@ -19,6 +19,7 @@ export interface DecisionInput {
 }
 
 /** A jsonb parameter: pg would send a JS array as a Postgres array, so send JSON text, cast. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the jsonb column's row type differs per table
 export const jsonb = (value: unknown) => sql<any>`cast(${JSON.stringify(value)} as jsonb)`;
 
 const keyOf = (kind: string, sourceId: string) => `${kind}:${sourceId}`;

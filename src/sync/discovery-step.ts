@@ -5,17 +5,28 @@
 // daily full listing that catches drift). Discovery's warnings (relationship ending, role missing,
 // DAP only) go into the run's sync log with their actions.
 import type { Kysely } from 'kysely';
+import type { Clock } from '../context.ts';
 import type { Database, SyncRun } from '../db/schema.ts';
-import { isMicrosoftError } from '../microsoft/errors.ts';
+import type { Logger } from '../logger.ts';
+import { isMicrosoftError, type MicrosoftError } from '../microsoft/errors.ts';
 import { renewLease } from './queue.ts';
-import type { RunnerDeps } from './runner.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 
 export interface DiscoveryForRuns {
   (integrationId: string): Promise<{ warnings: Array<{ tenantId: string | null; code: string; message: string; action: string }> }>;
 }
 
-export async function discoverBeforeExpanding(deps: RunnerDeps, run: SyncRun, workerId: string): Promise<void> {
+/** The slice of the runner's dependencies that discovery before a run uses (runner.ts passes its own). */
+export interface DiscoveryStepDeps {
+  db: Kysely<Database>;
+  log: Logger;
+  clock: Clock;
+  config: { sync: { fullResyncIntervalHours: number; leaseSeconds?: number } };
+  onPartnerFailure?: (integrationId: string, error: MicrosoftError) => Promise<void>;
+  discover?: DiscoveryForRuns;
+}
+
+export async function discoverBeforeExpanding(deps: DiscoveryStepDeps, run: SyncRun, workerId: string): Promise<void> {
   if (!deps.discover || run.trigger === 'demo') return;
   if (run.trigger === 'schedule' && !(await discoveryDue(deps.db, run.integration_id, deps.clock.now(), deps.config.sync.fullResyncIntervalHours))) return;
 

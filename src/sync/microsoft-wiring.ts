@@ -1,5 +1,6 @@
 // What the sync needs from the Microsoft side (createMicrosoft: integrations, token broker, Graph
-// client, discovery), turned into the runner's dependencies.
+// client, discovery), turned into the runner's dependencies. createContext calls it once per
+// process (ctx.microsoft); tests that inject a sleep may build their own.
 import type { AppContext } from '../context.ts';
 import { createMicrosoft, type Microsoft, type MicrosoftDeps } from '../microsoft/index.ts';
 import { createGraphTenantSource } from './graph-source.ts';
@@ -9,8 +10,18 @@ export interface SyncMicrosoft extends Microsoft {
   runner: RunnerDeps;
 }
 
-export function createSyncMicrosoft(ctx: AppContext, options: Pick<MicrosoftDeps, 'sleep' | 'retry' | 'msal'> = {}): SyncMicrosoft {
-  const microsoft = createMicrosoft({ config: ctx.config, db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock, ...options });
+export function createSyncMicrosoft(
+  ctx: Pick<AppContext, 'config' | 'log' | 'database' | 'secrets' | 'clock'>,
+  options: Pick<MicrosoftDeps, 'sleep' | 'retry' | 'msal'> = {},
+): SyncMicrosoft {
+  const microsoft = createMicrosoft({
+    config: ctx.config,
+    db: ctx.database.db,
+    secrets: ctx.secrets,
+    log: ctx.log,
+    clock: ctx.clock,
+    ...options,
+  });
   const { graphBaseUrl } = ctx.config.microsoft;
   return {
     ...microsoft,
@@ -20,7 +31,11 @@ export function createSyncMicrosoft(ctx: AppContext, options: Pick<MicrosoftDeps
       clock: ctx.clock,
       config: ctx.config,
       sources: ({ integration, tenant, counters, signal }) =>
-        createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), { counters, graphBaseUrl, signal }),
+        createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), {
+          counters,
+          graphBaseUrl,
+          signal,
+        }),
       discover: (integrationId) => microsoft.discovery.discover(integrationId),
       onPartnerFailure: async (integrationId, error) => {
         await microsoft.integrations.markNeedsReconnect(integrationId, error.message);

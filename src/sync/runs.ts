@@ -4,6 +4,7 @@
 // handled in queue.ts.
 import { sql, type Kysely } from 'kysely';
 import type { Database, SyncRun, SyncRunStatus, SyncTrigger } from '../db/schema.ts';
+import { DAY_MS } from '../time.ts';
 
 type Db = Kysely<Database>;
 
@@ -192,7 +193,7 @@ export async function rollUpParent(db: Db, parentRunId: string, now: Date): Prom
  * them: foreign keys cascade) and schedule slots of the same age. Running and queued runs stay.
  */
 export async function pruneRuns(db: Db, input: { now: Date; retentionDays: number }): Promise<number> {
-  const cutoff = new Date(input.now.getTime() - input.retentionDays * 86_400_000);
+  const cutoff = new Date(input.now.getTime() - input.retentionDays * DAY_MS);
   const deleted = await db
     .deleteFrom('sync_runs')
     .where('parent_run_id', 'is', null)

@@ -47,6 +47,7 @@ import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
 import { syncSettingsOf, type SyncSettings } from './settings.ts';
 import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange, TenantSource } from './tenant-source.ts';
+import { DAY_MS } from '../time.ts';
 
 export interface TenantSyncDeps {
   db: Kysely<Database>;
@@ -686,7 +687,6 @@ function splitDisplayName(user: MsUser): { first: string | null; last: string | 
 }
 
 const dateOnly = (value: string | null | undefined) => (value && !value.startsWith('0001-01-01') ? value : null);
-const DAY_MS = 86_400_000;
 
 /** Prefer the last *successful* sign-in (interactive attempts include failures). */
 const lastSignInOf = (user: MsUser) => {

@@ -135,9 +135,9 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
         } catch (error) {
           deps.log.warn({ err: error }, 'could not read the sync queue; retrying');
         }
-        if (!stopped) timer = setTimeout(poll, options.pollIntervalMs ?? 2000);
+        if (!stopped) timer = setTimeout(() => void poll(), options.pollIntervalMs ?? 2000);
       };
-      timer = setTimeout(poll, 0);
+      timer = setTimeout(() => void poll(), 0);
     },
     async stop() {
       stopped = true;

@@ -87,7 +87,27 @@ function send(request: FastifyRequest, reply: FastifyReply, status: number, body
   const isPage = (request.routeOptions?.config as { page?: boolean } | undefined)?.page === true;
   if (!isPage) return reply.status(status).send({ error: body });
   const title = status === 401 ? 'Please sign in' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'That did not work';
-  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · docsync</title><link rel="stylesheet" href="/static/app.css"></head>
-<body><main id="main"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body.message)}</p>${body.action ? `<p>${escapeHtml(body.action)}</p>` : ''}<p class="muted">Request id: <code>${escapeHtml(body.requestId)}</code></p><p><a href="/organizations">Back to docsync</a></p></main></body></html>`;
-  return reply.status(status).type('text/html; charset=utf-8').send(page);
+  return sendMessagePage(reply, status, { title, ...body });
+}
+
+export interface MessagePage {
+  title: string;
+  message: string;
+  action?: string | undefined;
+  requestId: string;
+  /** Where to go next; "Back to docsync" (the organizations) unless given. */
+  link?: { href: string; text: string };
+}
+
+/** The one page for errors and outcomes outside the signed-in layout (error handler, Microsoft connect). */
+export function sendMessagePage(reply: FastifyReply, status: number, page: MessagePage) {
+  const link = page.link ?? { href: '/organizations', text: 'Back to docsync' };
+  const html =
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+    `<title>${escapeHtml(page.title)} · docsync</title><link rel="stylesheet" href="/static/app.css"></head>\n` +
+    `<body><main id="main"><h1>${escapeHtml(page.title)}</h1><p>${escapeHtml(page.message)}</p>` +
+    (page.action ? `<p>${escapeHtml(page.action)}</p>` : '') +
+    `<p class="muted">Request id: <code>${escapeHtml(page.requestId)}</code></p>` +
+    `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p></main></body></html>`;
+  return reply.status(status).type('text/html; charset=utf-8').send(html);
 }

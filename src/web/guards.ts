@@ -58,7 +58,7 @@ export function installGuards(app: FastifyInstance, ctx: Pick<AppContext, 'datab
     if (SAFE_METHODS.has(request.method)) return;
     const origin = request.headers.origin;
     if (typeof origin === 'string' && origin !== 'null') {
-      let host: string | null = null;
+      let host: string | null;
       try {
         host = new URL(origin).host;
       } catch {

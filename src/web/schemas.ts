@@ -1,8 +1,9 @@
 // TypeBox pieces shared by the API routes: they validate input, serialize output and feed
 // the OpenAPI document.
 import { Type, type TSchema } from '@sinclair/typebox';
+import { GUID_PATTERN } from '../ids.ts';
 
-export const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'UUID' });
+export const Uuid = Type.String({ pattern: GUID_PATTERN, description: 'UUID' });
 export const IdParams = Type.Object({ id: Uuid });
 export const Timestamp = Type.String({ description: 'ISO 8601 date-time' });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);

@@ -10,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.ts';
 import { publicBaseUrl } from '../config.ts';
 import { installGuards } from './guards.ts';
+import { openapiOptions } from './openapi.ts';
 import { authApiRoutes } from './api/auth.ts';
 import { tenantMatchApiRoutes } from './api/tenant-matches.ts';
 import { tenantContentApiRoutes } from './api/tenant-contents.ts';
@@ -44,17 +45,23 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`Too many attempts from your address. Try again in ${context.after}.`), { statusCode: 429, code: 'RATE_LIMITED' }),
+      Object.assign(new Error(`Too many attempts from your address. Try again in ${context.after}.`), {
+        statusCode: 429,
+        code: 'RATE_LIMITED',
+      }),
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'docsync API', version: '1', description: 'Everything the technician UI does. Authenticate with the session cookie (send the X-CSRF-Token header on writes) or a personal API token: Authorization: Bearer dsk_….' },
-      components: { securitySchemes: { apiToken: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'docsync_session' } } },
-      security: [{ apiToken: [] }, { session: [] }],
-    },
-    hideUntagged: true,
-  });
+  await app.register(
+    swagger,
+    openapiOptions(publicBaseUrl(ctx.config), {
+      info: {
+        title: 'docsync API',
+        version: '1',
+        description:
+          'Everything the technician UI does. Authenticate with the session cookie (send the X-CSRF-Token header on writes) ' +
+          'or a personal API token: Authorization: Bearer dsk_….',
+      },
+    }),
+  );
 
   await app.register(async (scoped) => {
     installGuards(scoped, ctx);

@@ -203,7 +203,8 @@ const DEVICE_FILTER: Readonly<Record<string, FilterProperty>> = {
 
 function requireIntune(request: GraphRequest, services: GraphServices): void {
   if (!services.world.hasIntune(request.tenantId)) {
-    // ENDPOINTS.md: "requires an active Intune license (else error; shape NOT FOUND)". The live
+    // Intune's Graph API needs an active Intune license (https://learn.microsoft.com/en-us/graph/api/resources/intune-graph-overview);
+    // the error's shape is not documented. The live
     // service answers 400 with this message (general knowledge, unverified here).
     throw badRequest('Request not applicable to target tenant.');
   }
@@ -227,7 +228,8 @@ function managedDevices(request: GraphRequest, services: GraphServices): GraphRe
   const filter = compileFilter({ ...request, headers: { ...request.headers, consistencylevel: 'eventual' }, query: withCount(request.query) }, DEVICE_FILTER, 'managedDevice');
   const matching = filter ? devices.filter((d) => evaluate(filter.node, d)) : devices;
   const select = parseSelect(request, fieldsOf(matching[0] ?? devices[0] ?? { id: '' }), 'microsoft.graph.managedDevice');
-  // Intune pages at 1,000 (general knowledge; ENDPOINTS.md marks the limit NOT FOUND).
+  // Intune pages at 1,000 (general knowledge; not documented on
+  // https://learn.microsoft.com/en-us/graph/api/intune-devices-manageddevice-list).
   const top = parseTop(request, { default: 1000, max: 1000 });
   const page = pageByOffset(request, services, 'managedDevices', matching, top);
   const body: Record<string, unknown> = { '@odata.context': contextUrl(services, request, 'deviceManagement/managedDevices') };

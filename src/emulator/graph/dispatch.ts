@@ -24,7 +24,7 @@ export function createDispatcher(routes: readonly GraphRoute[], services: GraphS
         }
         if (methodMismatch) {
           // Writes are not emulated. A caller without any write permission gets what Graph
-          // would tell it first (examples/batch.json, DELETE /groups/{id}: 403).
+          // would tell it first (microsoft-examples/batch.json in test/integration/emulator-graph, DELETE /groups/{id}: 403).
           const held = request.caller.kind === 'app' ? request.caller.roles : request.caller.scopes;
           if (request.method !== 'GET' && !held.some((p) => p.includes('ReadWrite'))) throw insufficientPrivileges();
         }

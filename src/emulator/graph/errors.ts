@@ -1,5 +1,6 @@
 // Graph's error shape: {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}
-// (shared/reference/microsoft/examples/error-400-Request_UnsupportedQuery.json). Handlers
+// (https://learn.microsoft.com/en-us/graph/errors and
+// test/integration/emulator-graph/microsoft-examples/error-400-Request_UnsupportedQuery.json). Handlers
 // throw GraphError; the dispatcher turns it into the body with the request's ids.
 
 export class GraphError extends Error {

@@ -13,10 +13,10 @@ import { directoryRoutes } from './directory.ts';
 import { badRequest, GraphError } from './errors.ts';
 import { createReportStore, renderReportCsv, reportRoutes } from './reports.ts';
 import { userRoutes } from './users.ts';
+import { GUID } from '../../ids.ts';
 
 export type { GraphCaller, GraphDeps, GraphTokenVerifier } from './context.ts';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Headers the live service puts on every response (examples/graph-401-cae-claims-challenge.txt).
 const AGS_DIAGNOSTIC = JSON.stringify({ ServerInfo: { DataCenter: 'Emulator', Slice: 'E', Ring: '1', ScaleUnit: '000', RoleInstance: 'EMU0000001' } });
@@ -141,7 +141,7 @@ function authenticate(authorization: string | undefined, services: GraphServices
   if (!tenantId) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. The tenant does not exist.');
   if (!services.world.appConsented(tenantId, caller.clientId)) {
     // The app's service principal is gone from the tenant (consent removed). Seen live as this
-    // code (ENDPOINTS.md §3, from a Partner Community post; treat as plausible).
+    // code (not listed on https://learn.microsoft.com/en-us/graph/errors; reported by partners; treat as plausible).
     throw new GraphError(401, 'Authorization_IdentityNotFound', 'The identity of the calling application could not be established.');
   }
   return caller;

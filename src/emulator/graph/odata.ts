@@ -1,7 +1,7 @@
 // The OData query options Graph's directory endpoints accept, as far as docsync needs them:
 // $select, $top, $filter (a small parser + evaluator), $count and $search, with Graph's rules
 // on "advanced queries" (ConsistencyLevel: eventual AND $count=true, else 400
-// Request_UnsupportedQuery; see shared/reference/microsoft/ENDPOINTS.md, G:adv).
+// Request_UnsupportedQuery; see https://learn.microsoft.com/en-us/graph/aad-advanced-queries).
 
 import { badRequest, unsupportedQuery } from './errors.ts';
 import type { GraphRequest } from './context.ts';

@@ -2,7 +2,7 @@
 // endpoint's application permissions. Delegated: the token's scopes must include one, AND in a
 // customer tenant the partner user's GDAP roles (live, via world.gdapAccess: an expired
 // relationship bites at once, not at the next token) must allow it. Missing → 403
-// Authorization_RequestDenied (ENDPOINTS.md, "Graph-wide response conventions").
+// Authorization_RequestDenied (https://learn.microsoft.com/en-us/graph/errors).
 
 import { permissionsGrantedByRole } from '../world/catalog.ts';
 import type { GraphRequest, GraphServices } from './context.ts';

@@ -2,9 +2,9 @@
 // v1.0 answers 302 Found (Content-Type text/plain) with a Location on reports.office.com that
 // needs no Authorization and lives a few minutes; the download is CSV (application/octet-stream)
 // with exactly the header of Microsoft's example files (no BOM, LF). beta also answers JSON with
-// $format=application/json (examples/reports-*.txt). Concealed names: when the tenant's
-// reportSettings say so, user names become 32-char upper-case hex hashes (ENDPOINTS.md: the
-// format is NOT FOUND in the docs; general knowledge).
+// $format=application/json (test/integration/emulator-graph/microsoft-examples/reports-*.beta.json). Concealed names: when the tenant's
+// reportSettings say so, user names become 32-char upper-case hex hashes (the format is not
+// documented on https://learn.microsoft.com/en-us/graph/api/adminreportsettings-update; general knowledge).
 
 import { createHash } from 'node:crypto';
 import type { ActiveUserRow, MailboxUsageRow, World } from '../world.ts';
@@ -13,6 +13,7 @@ import { badRequest } from './errors.ts';
 import { parseTop, queryValue } from './odata.ts';
 import { pageByOffset } from './paging.ts';
 import { authorize, PERMISSIONS } from './permissions.ts';
+import { DAY_MS } from '../../time.ts';
 
 type ReportName = 'getMailboxUsageDetail' | 'getOffice365ActiveUserDetail';
 const PERIODS = new Set(['D7', 'D30', 'D90', 'D180']);
@@ -87,7 +88,7 @@ function activeRows(world: World, tenantId: string): ActiveUserRow[] {
 }
 
 function refreshDate(world: World): string {
-  return new Date(world.anchor.getTime() - 86_400_000).toISOString().slice(0, 10);
+  return new Date(world.anchor.getTime() - DAY_MS).toISOString().slice(0, 10);
 }
 
 function csvCell(value: unknown): string {

@@ -1,5 +1,5 @@
 // /users, /users/{id}, /users/$count and /users/delta.
-// Facts from shared/reference/microsoft/ENDPOINTS.md (G:user-list, G:adv, G:delta): default page
+// Facts from https://learn.microsoft.com/en-us/graph/api/user-list, graph/aad-advanced-queries and graph/api/user-delta: default page
 // 100, max $top 999; signInActivity needs AuditLog.Read.All + Entra ID P1/P2 and caps pages at
 // 500; advanced filters need ConsistencyLevel: eventual + $count=true; delta pages end with a
 // deltaLink, report removals as {"id","@removed":{"reason"}}, tokens live 7 days, then 410.
@@ -58,7 +58,7 @@ function contextFragment(select: readonly string[] | undefined): string {
 function checkSignInActivity(request: GraphRequest, services: GraphServices): void {
   authorize(request, services, PERMISSIONS.auditLog);
   if (!services.world.hasPremium(request.tenantId)) {
-    // Not documented in the sources we have (ENDPOINTS.md §1, NOT FOUND); the live service's code.
+    // Not documented on the user-list page (signInActivity needs Entra ID P1/P2); the live service's code.
     throw new GraphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
   }
 }

@@ -1,9 +1,11 @@
 // Errors of the identity platform in Microsoft's shape (STS error body, see
-// shared/reference/microsoft/examples/token-error-*.json):
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow):
 //   {"error","error_description":"AADSTSnnnn: msg\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: yyyy-MM-dd HH:mm:ssZ",
 //    "error_codes":[n],"timestamp","trace_id","correlation_id","error_uri"[,"suberror"]}
 // Status 400 for everything except invalid_client (401).
-// Message texts follow Microsoft's reference-error-codes.md / live recordings where we have them.
+// Message texts follow https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes
+// and live recordings where we have them.
+import { DAY_MS } from '../../time.ts';
 
 export class StsError extends Error {
   constructor(
@@ -114,7 +116,7 @@ export const sts = {
   codeVerifierMismatch: () => bad('invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
   redirectUriMismatch: (sent: string, expected: string) =>
     bad('invalid_grant', 500112, `The reply address '${sent}' does not match the reply address '${expected}' provided when requesting Authorization code.`),
-  /** No documented code exists for "partner user has no active GDAP access" (ENDPOINTS.md, NOT FOUND list).
+  /** No documented code exists for "partner user has no active GDAP access" (none on the error codes page).
    *  From the customer tenant's point of view such a user is a foreign account with no presence there,
    *  which is exactly AADSTS50020's situation; the 50020/16000 family is what partners report seeing. */
   userNotInTenant: (upn: string, homeTenantId: string, tenantId: string, clientId: string, appName: string) =>
@@ -167,7 +169,7 @@ export function stsErrorForCode(code: number, now: Date): StsError {
     case 50173:
       return sts.revoked(new Date(now.getTime() - 3600_000), now);
     case 700082:
-      return sts.inactiveRefreshToken(new Date(now.getTime() - 91 * 86_400_000));
+      return sts.inactiveRefreshToken(new Date(now.getTime() - 91 * DAY_MS));
     case 53003:
       return sts.blockedByConditionalAccess();
     case 90055:

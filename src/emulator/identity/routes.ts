@@ -5,7 +5,8 @@
 //   GET|POST /{tenant}/oauth2/v2.0/authorize               sign-in + consent page, PKCE S256
 //   POST /{tenant}/oauth2/v2.0/token                       authorization_code, refresh_token, client_credentials
 //   GET|POST /{tenant}/adminconsent                        admin consent for the partner's app in a tenant
-// Shapes and headers follow shared/reference/microsoft/examples (openid-configuration.*, token-*).
+// Shapes and headers follow https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
+// and https://learn.microsoft.com/en-us/entra/identity-platform/v2-protocols-oidc.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorClock, IdentityWorld } from '../world-types.ts';
@@ -493,7 +494,8 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     let wids: string[] = [];
     if (grant.tenantId !== grant.user.homeTenantId) {
       // A partner user reaches a customer tenant only through an active GDAP relationship
-      // whose access assignment names one of the user's security groups (ENDPOINTS.md §4).
+      // whose access assignment names one of the user's security groups
+      // (https://learn.microsoft.com/en-us/partner-center/customers/gdap-introduction).
       const access = world.gdapAccess(grant.tenantId, grant.user.id);
       if (!access.ok) {
         request.log.info({ tenantId: grant.tenantId, reason: access.reason, detail: access.detail }, 'no GDAP access');

@@ -1,6 +1,6 @@
 // Tokens of the emulated identity platform: RS256 JWT access and ID tokens, opaque refresh
 // tokens and authorization codes kept server-side, and the verification Graph uses.
-// Behaviour follows shared/reference/microsoft/ENDPOINTS.md §3:
+// Behaviour follows https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens and .../refresh-tokens:
 //  - access tokens live a random 60–90 min (drawn from the seeded PRNG);
 //  - refresh tokens are bound to user + client (not to a tenant or resource), rotate on every
 //    use, and the old one keeps working unless revoked (E:rt); revocation = the user's

@@ -1,6 +1,6 @@
 // Fixed vocabularies for the world: company and person names (awkward on purpose), the real
 // SKU and service-plan ids docsync will meet (copied from Microsoft's licensing CSV, see
-// shared/reference/microsoft/licensing/), and Entra role template ids used by GDAP.
+// https://learn.microsoft.com/en-us/entra/identity/users/licensing-service-plan-reference), and Entra role template ids used by GDAP.
 
 /** The first customers are fixed so demos and tests can name them; the rest are generated. */
 export const FIXED_COMPANY_NAMES = [

@@ -12,8 +12,8 @@ import type {
   ActiveUserRow, CustomerProfile, CustomerTraits, DomainRecord, GroupMembershipRule, MailboxUsageRow,
   ManagedDeviceRecord, UserKind, UserRecord, WorldGroup, WorldUser,
 } from './records.ts';
+import { DAY_MS as DAY } from '../../time.ts';
 
-const DAY = 86_400_000;
 export const NEVER = '0001-01-01T00:00:00Z';
 
 /** Graph's timestamp style: second precision, Z. */

@@ -1,6 +1,7 @@
 // Seeded, allocation-light randomness for the emulator's world. Every generated value is a
 // pure function of (seed, keys...), so any single tenant, user or device can be rebuilt on
 // its own without generating what comes before it.
+import { GUID } from '../../ids.ts';
 
 /** 32-bit hash of a list of numbers/strings (murmur3-style mixing, stable across runs). */
 export function hash32(...parts: ReadonlyArray<number | string>): number {
@@ -88,7 +89,7 @@ export function indexedGuid(mask: number, index: number, ...parts: ReadonlyArray
 
 /** The index an indexedGuid carries (verify by regenerating: any GUID decodes to something). */
 export function indexFromGuid(mask: number, guid: string): number | undefined {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(guid)) return undefined;
+  if (!GUID.test(guid)) return undefined;
   return unscramble(Number.parseInt(guid.slice(-8), 16), mask);
 }
 

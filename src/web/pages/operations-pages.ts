@@ -10,6 +10,7 @@ import { html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, day, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery } from '../schemas.ts';
+import { DAY_MS } from '../../time.ts';
 
 const KIND_LABEL: Record<string, string> = { gdap: 'GDAP (partner)', direct_delegated: 'Direct (delegated)', direct_app: 'Direct (application)' };
 
@@ -17,13 +18,13 @@ function secretExpiry(i: IntegrationSummary, now: Date): SafeHtml {
   if (!i.hasClientSecret) return html`${badge('state', 'failed')} no client secret`;
   if (!i.clientSecretExpiresAt) return html`<span class="muted">expiry not recorded</span>`;
   const left = new Date(i.clientSecretExpiresAt).getTime() - now.getTime();
-  const days = Math.ceil(left / 86_400_000);
+  const days = Math.ceil(left / DAY_MS);
   if (left <= 0) return html`${badge('state', 'failed')} expired on ${day(i.clientSecretExpiresAt)}`;
   if (days <= 30) return html`${badge('state', 'partial')} expires on ${day(i.clientSecretExpiresAt)} (in ${days} day${days === 1 ? '' : 's'})`;
   return html`expires on ${day(i.clientSecretExpiresAt)}`;
 }
 
-/** Delegated kinds sign in through Microsoft (src/microsoft/connect.ts); app-only ones connect with their secret. */
+/** Delegated kinds sign in through Microsoft (src/web/connect.ts); app-only ones connect with their secret. */
 function connectLink(i: IntegrationSummary, principal: Parameters<typeof can>[0]): SafeHtml | string {
   if (!can(principal, 'administrator') || i.kind === 'direct_app') return '';
   const label = i.status === 'connected' ? 'Reconnect' : 'Connect';

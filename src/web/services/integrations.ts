@@ -10,6 +10,7 @@ import { syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
 import { scheduleProblem } from '../../sync/schedule.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import type { ActionContext } from './tenant-matches.ts';
+import { DAY_MS } from '../../time.ts';
 
 type Deps = { db: Kysely<Database>; secrets: SecretBox; clock: Clock };
 
@@ -81,7 +82,6 @@ export interface SecretExpiryNotice {
   expired: boolean;
 }
 
-const DAY_MS = 86_400_000;
 
 /**
  * Integrations whose client secret expires within the first reminder window (30 days) or has

@@ -8,9 +8,9 @@ import { BadInput, NotFound } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
 import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
 import { getTenant, likePattern, type ActionContext } from './tenant-matches.ts';
+import { DAY_MS } from '../../time.ts';
 
 type Db = Kysely<Database>;
-const DAY_MS = 86_400_000;
 
 export type ContactDecisionState = 'match' | 'create' | 'review' | 'skip' | 'pending' | 'excluded';
 
@@ -56,7 +56,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 export async function listTenantUsers(db: Db, tenantRowId: string, filter: { decision?: ContactDecisionState; search?: string; page: number; pageSize: number }): Promise<{ items: UserRow[]; total: number; counts: Record<string, number> }> {
   await getTenant(db, tenantRowId);
   const base = () => {
-    let q = db
+    const q = db
       .selectFrom('ms_users as u')
       .leftJoin('match_decisions as d', (j) => j.onRef('d.tenant_id', '=', 'u.tenant_id').onRef('d.source_id', '=', 'u.user_id').on('d.kind', '=', 'contact'))
       .where('u.tenant_id', '=', tenantRowId);

@@ -4,6 +4,7 @@
 // tenant's last finished sync, so the words and actions are the sync log's own.
 import { sql, type Kysely } from 'kysely';
 import type { Database, Tenant } from '../../db/schema.ts';
+import { DAY_MS } from '../../time.ts';
 
 type Db = Kysely<Database>;
 
@@ -24,7 +25,6 @@ export interface TenantStatus {
   problems: TenantProblem[];
 }
 
-const DAY_MS = 86_400_000;
 /** Relationship states in which the customer has not approved yet (as discovery reads them). */
 const PENDING = new Set(['created', 'approvalpending', 'approved', 'activating']);
 

@@ -27,7 +27,7 @@
       headers: { accept: 'application/json', 'x-csrf-token': csrf, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    let data = null;
+    let data;
     try {
       data = await response.json();
     } catch {

@@ -1,5 +1,5 @@
 // Fidelity: the emulator's Graph responses against Microsoft's documented samples
-// (microsoft-examples/, copied from shared/reference/microsoft/examples): same keys, value
+// (microsoft-examples/, Microsoft's recorded responses; see its README.md): same keys, value
 // types, CSV headers, error and header shapes — not the same values.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,6 @@ import { shapeDifferences, type ShapeOptions } from './shape.ts';
 
 const dir = new URL('./microsoft-examples/', import.meta.url);
 const example = (name: string): any => JSON.parse(readFileSync(new URL(name, dir), 'utf8'));
-const exampleText = (name: string): string => readFileSync(new URL(name, dir), 'utf8');
 const PAGING: ShapeOptions = { extraKeys: ['@odata.context', '@odata.nextLink', '@odata.count'], optionalKeys: ['@odata.nextLink', '@odata.context'] };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { startHarness, type MicrosoftHarness } from './support.ts';
-import { microsoftConnectRoutes } from '../../../src/microsoft/connect.ts';
+import { microsoftConnectRoutes } from '../../../src/web/connect.ts';
 import { installErrorHandler } from '../../../src/web/errors.ts';
 import { createTechnician } from '../../../src/auth/accounts.ts';
 import { createApiToken } from '../../../src/auth/api-tokens.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningEmulator } from '../../../src/emulator/index.ts';
 import type { AppContext } from '../../../src/context.ts';
-import { createSyncMicrosoft, type SyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
+import type { SyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = path.join(PROJECT_ROOT, 'bin', 'docsync.js');
@@ -124,7 +124,7 @@ export async function explained<T>(work: Promise<T>, ...processes: DocsyncProces
     return await work;
   } catch (error) {
     const output = processes.map((p) => `--- docsync pid ${p.pid}\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`).join('\n');
-    throw new Error(`${(error as Error).message}\n${output}`);
+    throw new Error(`${(error as Error).message}\n${output}`, { cause: error });
   }
 }
 
@@ -134,7 +134,7 @@ export async function explained<T>(work: Promise<T>, ...processes: DocsyncProces
  * used IT Glue before docsync would have it), so every tenant's users become contacts.
  */
 export async function connectEmulatedPartner(ctx: AppContext, emulator: RunningEmulator, options: { microsoft?: SyncMicrosoft } = {}): Promise<string> {
-  const microsoft = options.microsoft ?? createSyncMicrosoft(ctx);
+  const microsoft = options.microsoft ?? ctx.microsoft;
   const c = emulator.credentials;
   const { id } = await microsoft.integrations.create({
     kind: 'gdap',

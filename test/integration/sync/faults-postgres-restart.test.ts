@@ -57,7 +57,9 @@ describe('Postgres restarts in the middle of a sync run', () => {
     // A failed test may leave the server stopped; its directory is removed either way.
     try {
       server?.stop();
-    } catch {}
+    } catch {
+      // already stopped
+    }
   });
 
   const db = () => ctx.database.db;

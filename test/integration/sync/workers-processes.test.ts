@@ -11,7 +11,7 @@ import { startEmulator, type RunningEmulator } from '../../../src/emulator/index
 import { createTestContext, type TestContext } from '../../support/context.ts';
 import { enqueueIntegrationRun, enqueueTenantRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
-import { childSettings, connectEmulatedPartner, docsyncEnv, explained, runDocsync, startDocsync, until, type DocsyncProcess } from './cli-harness.ts';
+import { childSettings, connectEmulatedPartner, docsyncEnv, explained, startDocsync, until, type DocsyncProcess } from './cli-harness.ts';
 
 const LEASE_SECONDS = 4;
 

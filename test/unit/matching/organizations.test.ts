@@ -63,7 +63,10 @@ describe('matching tenants to organizations', () => {
     const suggestions = one(tenant('t', 'Blue Yonder Airline'), many)?.suggestions ?? [];
     expect(suggestions).toHaveLength(5);
     expect(suggestions[0]?.organizationId).toBe('o0');
-    for (const s of suggestions) expect(s.score).toBeGreaterThan(0), expect(s.score).toBeLessThanOrEqual(1);
+    for (const s of suggestions) {
+      expect(s.score).toBeGreaterThan(0);
+      expect(s.score).toBeLessThanOrEqual(1);
+    }
     expect([...suggestions].sort((a, b) => b.score - a.score)).toEqual(suggestions);
   });
 

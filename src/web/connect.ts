@@ -11,30 +11,31 @@
 // integration id; it is only trusted after it matched the httpOnly state cookie.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import oauthPlugin from '@fastify/oauth2';
+import oauthPlugin, { type OAuth2Namespace } from '@fastify/oauth2';
 import type { AppContext } from '../context.ts';
 import { oauthRedirectBase, publicBaseUrl } from '../config.ts';
-import { installGuards } from '../web/guards.ts';
-import { createMicrosoft, type Microsoft } from './index.ts';
-import { MicrosoftError, tokenFailureFrom, tokenFailureToError } from './errors.ts';
-import { msalAuthorityFor } from './network-client.ts';
-import { connectScopes } from './scopes.ts';
-import type { DiscoveryReport } from './discovery.ts';
+import { installGuards } from './guards.ts';
+import { sendMessagePage } from './errors.ts';
+import type { Microsoft } from '../microsoft/index.ts';
+import { MicrosoftError, tokenFailureFrom, tokenFailureToError } from '../microsoft/errors.ts';
+import { msalAuthorityFor } from '../microsoft/network-client.ts';
+import { connectScopes } from '../microsoft/scopes.ts';
+import type { DiscoveryReport } from '../microsoft/discovery.ts';
+import { GUID } from '../ids.ts';
 
 export const CALLBACK_PATH = '/auth/microsoft/callback';
 const STATE_COOKIE = 'docsync_ms_state';
 const VERIFIER_COOKIE = 'docsync_ms_verifier';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    microsoftOAuth2: import('@fastify/oauth2').OAuth2Namespace;
+    microsoftOAuth2: OAuth2Namespace;
   }
 }
 
 export interface ConnectRoutesOptions {
   ctx: AppContext;
-  /** Share one Microsoft (token caches) with the rest of the process; built from ctx if absent. */
+  /** The process's Microsoft side (token caches); ctx.microsoft unless a test brings its own. */
   microsoft?: Microsoft;
   /** Called with the discovery the callback starts (tests await it; the UI polls the tenants). */
   onDiscovery?: (integrationId: string, discovery: Promise<DiscoveryReport>) => void;
@@ -42,7 +43,7 @@ export interface ConnectRoutesOptions {
 
 export async function microsoftConnectRoutes(app: FastifyInstance, options: ConnectRoutesOptions): Promise<void> {
   const { ctx } = options;
-  const microsoft = options.microsoft ?? createMicrosoft({ config: ctx.config, db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock });
+  const microsoft = options.microsoft ?? ctx.microsoft;
   const { authorityHost, graphBaseUrl } = ctx.config.microsoft;
   const scopes = connectScopes(graphBaseUrl);
   const secureCookies = publicBaseUrl(ctx.config).startsWith('https:');
@@ -188,15 +189,13 @@ function describeRedemptionFailure(failure: { error?: string | undefined; descri
   return `${mapped.message}: ${mapped.action}`;
 }
 
+/** The shared message page (web/errors.ts), never cached: it reports one sign-in's outcome. */
 function page(reply: FastifyReply, status: number, title: string, message: string, link?: string) {
-  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return reply
-    .status(status)
-    .type('text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)} · docsync</title></head>` +
-        `<body><main><h1>${escape(title)}</h1><p>${escape(message)}</p>` +
-        `<p><a href="${escape(link ?? '/')}">${link ? 'Back to the integration' : 'Back to docsync'}</a></p></main></body></html>`,
-    );
+  reply.header('cache-control', 'no-store');
+  return sendMessagePage(reply, status, {
+    title,
+    message,
+    requestId: reply.request.id,
+    ...(link ? { link: { href: link, text: 'Back to the integration' } } : {}),
+  });
 }
