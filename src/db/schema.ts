@@ -87,6 +87,10 @@ export interface ContactsTable {
   microsoft_overlay: Json<Record<string, unknown>> | null;
   in_microsoft: Generated<boolean>;
   removed_from_microsoft_at: Timestamp | null;
+  /** docsync-only fields (migration T1500): a technician's, never written by a sync. */
+  notes: string | null;
+  phone_extension: string | null;
+  tags: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -117,6 +121,9 @@ export interface ConfigurationsTable {
   last_check_in_at: Timestamp | null;
   in_microsoft: Generated<boolean>;
   removed_from_microsoft_at: Timestamp | null;
+  /** docsync-only fields (migration T1500): a technician's, never written by a sync. */
+  notes: string | null;
+  tags: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -40,6 +40,6 @@ function send(request: FastifyRequest, reply: FastifyReply, status: number, body
   if (!isPage) return reply.status(status).send({ error: body });
   const title = status === 401 ? 'Please sign in' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'That did not work';
   const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · docsync</title><link rel="stylesheet" href="/static/app.css"></head>
-<body><main id="main"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body.message)}</p>${body.action ? `<p>${escapeHtml(body.action)}</p>` : ''}<p class="muted">Request id: <code>${escapeHtml(body.requestId)}</code></p><p><a href="/organizations">Back to docsync</a></p></main></body></html>`;
+<body><main id="main"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body.message)}</p>${body.action ? `<p>${escapeHtml(body.action)}</p>` : ''}<p class="muted">Request id: <code>${escapeHtml(body.requestId)}</code></p><p><a href="/">Back to docsync</a></p></main></body></html>`;
   return reply.status(status).type('text/html; charset=utf-8').send(page);
 }

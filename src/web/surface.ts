@@ -17,6 +17,8 @@ import { operationsApiRoutes } from './api/operations.ts';
 import { accountPageRoutes } from './pages/account-pages.ts';
 import { reviewPageRoutes } from './pages/review-pages.ts';
 import { operationsPageRoutes } from './pages/operations-pages.ts';
+import { attentionApiRoutes } from './api/attention.ts';
+import { homePageRoutes } from './pages/home-page.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -67,6 +69,8 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(accountPageRoutes, { ctx });
     await typed.register(reviewPageRoutes, { ctx });
     await typed.register(operationsPageRoutes, { ctx });
+    await typed.register(attentionApiRoutes, { ctx });
+    await typed.register(homePageRoutes, { ctx });
   });
 }
 

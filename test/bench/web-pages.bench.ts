@@ -267,7 +267,7 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
 
       const deepPage = Math.max(1, Math.floor((USERS * 0.75) / 50));
       const pages: Array<[string, string, string]> = [
-        ['Organizations, page 1 (50 a page)', '/organizations', 'Customer'],
+        ['Tenants ↔ organizations, page 1 (50 a page)', '/tenants', 'Customer'],
         ['API tenants, 200 per page', '/api/tenants?pageSize=200', '"items"'],
         ['Contacts, page 1 (50 a page)', `/tenants/${ids.bigTenantId}/contacts`, '@customer1.example'],
         [`Contacts, page ${deepPage}`, `/tenants/${ids.bigTenantId}/contacts?page=${deepPage}`, '@customer1.example'],

@@ -138,13 +138,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
 
   it('a technician signs in, decides matches, reads the overlay, syncs, reads the log and signs out', async () => {
     // Sign in with the login the demo printed.
-    await page.goto(`${login.url}/organizations`);
+    await page.goto(`${login.url}/tenants`);
     expect(page.url()).toContain('/sign-in');
     await page.getByLabel('Username or email').fill(login.username);
     await page.getByLabel('Password').fill(login.password);
     await shot('01-sign-in');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${login.url}/organizations`);
+    await page.waitForURL(`${login.url}/tenants`);
 
     // The demo queues a first sync at start: watch it finish (its real worker runs it).
     await page.getByRole('link', { name: 'Sync runs' }).click();
@@ -153,7 +153,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     expect(['succeeded', 'partial']).toContain(await waitForRunToFinish());
 
     // Organizations: accept a suggestion.
-    await page.getByRole('link', { name: 'Organizations ↔ tenants' }).click();
+    await page.getByRole('link', { name: 'Tenants ↔ organizations' }).click();
     await shot('02-organizations');
     expect(await axe()).toEqual([]);
     const suggested = page.locator('tr[data-tenant]', { has: page.getByRole('button', { name: /^Accept/ }) }).first();
@@ -294,7 +294,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in$/);
-    await page.goto(`${login.url}/organizations`);
+    await page.goto(`${login.url}/tenants`);
     expect(page.url()).toContain('/sign-in');
 
     expect(cspViolations).toEqual([]);

@@ -136,6 +136,7 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
             skus: Type.Array(Type.Object({ skuId: Type.String(), partNumber: Nullable(Type.String()), name: Type.String(), capabilityStatus: Nullable(Type.String()), total: Type.Integer(), assigned: Type.Integer(), available: Type.Integer(), suspended: Type.Integer(), warning: Type.Integer(), free: Type.Boolean({ description: "free or trial: left out of the totals" }) })),
             totals: Type.Object({ total: Type.Integer(), assigned: Type.Integer(), available: Type.Integer() }),
             inactiveLicensedUsers: Type.Array(Type.Object({ userId: Type.String(), displayName: Type.String(), userPrincipalName: Nullable(Type.String()), lastSignInAt: Nullable(Timestamp), licenses: Type.Array(Type.String()) })),
+            disabledLicensedUsers: Type.Array(Type.Object({ userId: Type.String(), displayName: Type.String(), userPrincipalName: Nullable(Type.String()), licenses: Type.Array(Type.String()) })),
             signInActivityAvailable: Type.Boolean(),
             inactiveDays: Type.Integer(),
           }),

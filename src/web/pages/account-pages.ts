@@ -22,7 +22,7 @@ export function sendPage(reply: FastifyReply, status: number, page: string): Fas
 
 /** Only a path on this site: never "//evil.example" or a backslash trick. */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) && next.length < 2000 ? next : '/organizations';
+  return typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) && next.length < 2000 ? next : '/';
 }
 
 export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -32,7 +32,6 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
 
   app.get('/static/app.js', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script));
   app.get('/static/app.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(styles));
-  app.get('/', { config: { access: 'public' } }, async (request, reply) => reply.redirect(request.principal ? '/organizations' : '/sign-in', 303));
 
   const signInForm = (next: string, message: string | null, username = '') =>
     layout({
