@@ -19,6 +19,8 @@ import { reviewPageRoutes } from './pages/review-pages.ts';
 import { operationsPageRoutes } from './pages/operations-pages.ts';
 import { attentionApiRoutes } from './api/attention.ts';
 import { homePageRoutes } from './pages/home-page.ts';
+import { organizationApiRoutes } from './api/organizations.ts';
+import { organizationPageRoutes } from './pages/organization-pages.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -71,6 +73,8 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(operationsPageRoutes, { ctx });
     await typed.register(attentionApiRoutes, { ctx });
     await typed.register(homePageRoutes, { ctx });
+    await typed.register(organizationApiRoutes, { ctx });
+    await typed.register(organizationPageRoutes, { ctx });
   });
 }
 

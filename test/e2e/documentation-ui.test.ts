@@ -105,4 +105,43 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it('finds an organization, reads its documentation, edits a contact and adds one by hand', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organizations', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Organizations' }).waitFor();
+    // Sort by contacts, biggest first: Contoso has three.
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.waitForURL(/sort=-contacts/);
+    await expect(page.locator('tbody tr').first().innerText()).resolves.toContain('Contoso Ltd');
+    await look('02-organizations');
+
+    await page.getByRole('link', { name: 'Contoso Ltd' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Review queue' }).waitFor();
+    await expect(page.locator('table', { has: page.locator('caption', { hasText: 'Tenants of this organization' }) }).innerText()).resolves.toContain('Contoso, Ltd.');
+    await look('03-organization-overview');
+
+    await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Contacts' }).click();
+    const adele = page.locator('tr', { hasText: 'adelev@contoso.example' });
+    await adele.getByText('Edit').click();
+    await adele.getByLabel('Phone extension').fill('4411');
+    await adele.getByLabel(/^Tags/).fill('vip billing');
+    await adele.getByLabel('Notes').fill('Prefers a call before 10.');
+    await adele.getByRole('button', { name: /^Save/ }).click();
+    await page.getByText('Contact saved.').waitFor();
+    await expect(page.locator('tr', { hasText: 'adelev@contoso.example' }).innerText()).resolves.toContain('Prefers a call before 10.');
+    await expect(page.locator('tr', { hasText: 'adelev@contoso.example' }).locator('ul.tags li').allInnerTexts()).resolves.toEqual(['billing', 'vip']);
+
+    await page.getByText('Add a contact').click();
+    await page.getByLabel('First name').first().fill('Zoë');
+    await page.getByLabel('Last name').first().fill('Ng');
+    await page.getByLabel(/^Emails/).first().fill('zoe@contoso.example');
+    await page.getByRole('button', { name: 'Add contact' }).click();
+    await page.getByText('Contact added.').waitFor();
+    await expect(page.locator('tr', { hasText: 'zoe@contoso.example' }).innerText()).resolves.toContain('docsync only');
+    await look('04-organization-contacts');
+    await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Configurations' }).click();
+    await look('05-organization-configurations');
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
 });

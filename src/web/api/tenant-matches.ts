@@ -10,7 +10,6 @@ import {
   createOrganizationFromTenant,
   ignoreTenant,
   listTenantMatches,
-  searchOrganizations,
   undoTenantDecision,
   type ActionContext,
 } from '../services/tenant-matches.ts';
@@ -65,19 +64,7 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     },
   );
 
-  app.get(
-    '/api/organizations',
-    {
-      config: { access: 'signedIn' },
-      schema: {
-        tags,
-        summary: 'Organizations by name (type-ahead)',
-        querystring: Type.Object({ search: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Integer({ minimum: 1, maximum: 50, default: 20 }) }),
-        response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), domains: Type.Array(Type.String()) })) }) },
-      },
-    },
-    async (request) => ({ items: await searchOrganizations(deps.db, request.query.search ?? '', request.query.limit) }),
-  );
+  // GET /api/organizations (list and type-ahead) lives in organizations.ts.
 
   const decisionResponse = { 200: Type.Object({ decision: NullableDecision }) };
 
