@@ -76,7 +76,7 @@ export async function listOrganizations(db: Db, filter: OrganizationListFilter):
     .leftJoin(contacts.as('c'), 'c.organization_id', 'org.id')
     .leftJoin(configurations.as('g'), 'g.organization_id', 'org.id')
     .leftJoin(reviews.as('r'), 'r.organization_id', 'org.id');
-  if (filter.search?.trim()) query = query.where(sql<string>`docsync_organization_search_text(org.name, org.domains)`, 'like', foldedContains(filter.search));
+  if (filter.search?.trim()) query = query.where(sql<string>`org.search_text`, 'like', foldedContains(filter.search));
   const direction = filter.sort.startsWith('-') ? 'desc' : 'asc';
   const key = filter.sort.replace(/^-/, '');
   const order = {
@@ -307,8 +307,8 @@ export async function listOrganizationContacts(db: Db, organizationId: string, f
     const pattern = foldedContains(filter.search);
     query = query.where((eb) =>
       eb.or([
-        eb(sql<string>`docsync_contact_search_text(first_name, last_name, phone, microsoft_overlay)`, 'like', pattern),
-        eb.exists(eb.selectFrom('contact_emails as e').select('e.id').whereRef('e.contact_id', '=', 'contacts.id').where(sql<string>`docsync_fold(e.email)`, 'like', pattern)),
+        eb(sql<string>`contacts.search_text`, 'like', pattern),
+        eb.exists(eb.selectFrom('contact_emails as e').select('e.id').whereRef('e.contact_id', '=', 'contacts.id').where(sql<string>`e.search_text`, 'like', pattern)),
       ]),
     );
   }
@@ -345,7 +345,7 @@ export interface ConfigurationRow {
 export async function listOrganizationConfigurations(db: Db, organizationId: string, filter: ListFilter): Promise<{ items: ConfigurationRow[]; total: number }> {
   await requireOrganization(db, organizationId);
   let query = db.selectFrom('configurations as g').leftJoin('contacts as k', 'k.id', 'g.contact_id').where('g.organization_id', '=', organizationId);
-  if (filter.search?.trim()) query = query.where(sql<string>`docsync_configuration_search_text(g.name, g.serial_number)`, 'like', foldedContains(filter.search));
+  if (filter.search?.trim()) query = query.where(sql<string>`g.search_text`, 'like', foldedContains(filter.search));
   const rows = await query
     .selectAll('g')
     .select(['k.id as contact_id_', 'k.first_name', 'k.last_name'])

@@ -21,6 +21,8 @@ import { attentionApiRoutes } from './api/attention.ts';
 import { homePageRoutes } from './pages/home-page.ts';
 import { organizationApiRoutes } from './api/organizations.ts';
 import { organizationPageRoutes } from './pages/organization-pages.ts';
+import { searchApiRoutes } from './api/search.ts';
+import { searchPageRoutes } from './pages/search-page.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -75,6 +77,8 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(homePageRoutes, { ctx });
     await typed.register(organizationApiRoutes, { ctx });
     await typed.register(organizationPageRoutes, { ctx });
+    await typed.register(searchApiRoutes, { ctx });
+    await typed.register(searchPageRoutes, { ctx });
   });
 }
 

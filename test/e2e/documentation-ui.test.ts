@@ -144,4 +144,22 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it('searches every customer from the header of any page, despite a typo', async () => {
+    await page.goto(`${base}/integrations`);
+    const box = page.getByRole('searchbox', { name: 'Search every customer' });
+    await box.fill('contso');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/search\?q=contso/);
+    const results = page.locator('ol.results li');
+    await expect(results.allInnerTexts()).resolves.toEqual(expect.arrayContaining([expect.stringContaining('Contoso Ltd'), expect.stringContaining('Contoso, Ltd.')]));
+    await look('06-search');
+    await page.getByRole('searchbox', { name: 'Search every customer' }).fill('sn123');
+    await page.keyboard.press('Enter');
+    await page.locator('ol.results li[data-kind="configuration"] a').first().click();
+    await page.waitForURL(/\/organizations\/[0-9a-f-]{36}\/configurations\?search=SN123/);
+    await expect(page.locator('tbody tr').count()).resolves.toBe(1);
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
