@@ -4,6 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
 import { ATTENTION_KINDS, ATTENTION_SEVERITIES, attentionItems } from '../../docs/attention.ts';
 import { Uuid } from '../schemas.ts';
+import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { ATTENTION_COLUMNS } from '../csv-columns.ts';
 
 const Severity = Type.Union(ATTENTION_SEVERITIES.map((s) => Type.Literal(s)));
 const Kind = Type.Union(ATTENTION_KINDS.map((k) => Type.Literal(k)));
@@ -19,7 +21,7 @@ export const AttentionItemSchema = Type.Object({
   url: Type.String({ description: 'Where it is fixed: a docsync page, or the admin consent link when consent is missing' }),
 });
 
-export const AttentionQuery = Type.Object({ severity: Type.Optional(Severity), integrationId: Type.Optional(Uuid) });
+export const AttentionQuery = Type.Object({ severity: Type.Optional(Severity), integrationId: Type.Optional(Uuid), ...CsvFormatQuery });
 
 export const attentionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const deps = { db: ctx.database.db, secrets: ctx.secrets, clock: ctx.clock, authorityHost: ctx.config.microsoft.authorityHost };
@@ -29,7 +31,7 @@ export const attentionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
       config: { access: 'signedIn' },
       schema: {
         tags: ['attention'],
-        summary: 'What needs attention across every customer, most severe first, each with the action and where to fix it',
+        summary: 'What needs attention across every customer, most severe first, each with the action and where to fix it (CSV: ?format=csv or Accept: text/csv)',
         querystring: AttentionQuery,
         response: {
           200: Type.Object({
@@ -42,6 +44,9 @@ export const attentionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
         },
       },
     },
-    async (request) => attentionItems(deps, request.query),
+    async (request, reply) => {
+      if (wantsCsv(request)) return sendCsv(reply, 'attention', ctx.clock.now(), ATTENTION_COLUMNS, async (page) => (page === 1 ? (await attentionItems(deps, request.query)).items : []));
+      return attentionItems(deps, request.query);
+    },
   );
 };

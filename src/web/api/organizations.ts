@@ -17,6 +17,8 @@ import {
 } from '../../docs/organization-directory.ts';
 import { actionContext } from './tenant-matches.ts';
 import { IdParams, Nullable, PageQuery, Paged, Timestamp } from '../schemas.ts';
+import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { CONFIGURATION_COLUMNS, CONTACT_COLUMNS, ORGANIZATION_COLUMNS } from '../csv-columns.ts';
 
 const Text = (maxLength: number) => Nullable(Type.String({ maxLength }));
 const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 50 });
@@ -101,7 +103,7 @@ export const OrganizationDetailSchema = Type.Object({
   configurations: Paged(ConfigurationSchema),
 });
 
-const ListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) });
+const ListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery });
 const ContactInput = Type.Object({
   firstName: Type.Optional(Text(200)),
   lastName: Type.Optional(Text(200)),
@@ -138,12 +140,14 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
           sort: Type.Union(ORGANIZATION_SORTS.map((s) => Type.Literal(s)), { default: 'name', description: 'A leading "-" sorts descending' }),
           page: PageQuery.page,
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 20, description: 'Organizations per page' }),
+          ...CsvFormatQuery,
         }),
         response: { 200: Type.Object({ items: Type.Array(OrganizationListItemSchema), total: Type.Integer(), page: Type.Integer(), limit: Type.Integer() }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
+      if (wantsCsv(request)) return sendCsv(reply, 'organizations', ctx.clock.now(), ORGANIZATION_COLUMNS, async (page, pageSize) => (await listOrganizations(db, { search: q.search, sort: q.sort, page, pageSize })).items);
       return { ...(await listOrganizations(db, { search: q.search, sort: q.sort, page: q.page, pageSize: q.limit })), page: q.page, limit: q.limit };
     },
   );
@@ -168,13 +172,25 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
   app.get(
     '/api/organizations/:id/contacts',
     { config: { access: 'signedIn' }, schema: { tags: ['contacts'], summary: "An organization's contacts with the Microsoft overlay columns (paged; search by name, email, UPN or phone)", params: IdParams, querystring: ListQuery, response: { 200: Paged(ContactSchema) } } },
-    async (request) => ({ ...(await listOrganizationContacts(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize }),
+    async (request, reply) => {
+      if (wantsCsv(request)) {
+        await organizationDetail(db, ctx.clock, request.params.id); // 404 before the download starts
+        return sendCsv(reply, 'contacts', ctx.clock.now(), CONTACT_COLUMNS, async (page, pageSize) => (await listOrganizationContacts(db, request.params.id, { search: request.query.search, page, pageSize })).items);
+      }
+      return { ...(await listOrganizationContacts(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize };
+    },
   );
 
   app.get(
     '/api/organizations/:id/configurations',
     { config: { access: 'signedIn' }, schema: { tags: ['configurations'], summary: "An organization's configurations (paged; search by name or serial number)", params: IdParams, querystring: ListQuery, response: { 200: Paged(ConfigurationSchema) } } },
-    async (request) => ({ ...(await listOrganizationConfigurations(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize }),
+    async (request, reply) => {
+      if (wantsCsv(request)) {
+        await organizationDetail(db, ctx.clock, request.params.id); // 404 before the download starts
+        return sendCsv(reply, 'configurations', ctx.clock.now(), CONFIGURATION_COLUMNS, async (page, pageSize) => (await listOrganizationConfigurations(db, request.params.id, { search: request.query.search, page, pageSize })).items);
+      }
+      return { ...(await listOrganizationConfigurations(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize };
+    },
   );
 
   app.post(

@@ -10,6 +10,8 @@ import { html, SafeHtml } from '../html.ts';
 import { emptyState, layout } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { Uuid } from '../schemas.ts';
+import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { ATTENTION_COLUMNS } from '../csv-columns.ts';
 
 const SEVERITY_LABEL: Record<AttentionSeverity, string> = { error: 'Needs action now', warning: 'Needs action soon', info: 'Worth a look' };
 const SEVERITY_BADGE: Record<AttentionSeverity, string> = { error: 'error', warning: 'warning', info: 'info' };
@@ -17,6 +19,7 @@ const SEVERITY_BADGE: Record<AttentionSeverity, string> = { error: 'error', warn
 const HomeQuery = Type.Object({
   severity: Type.Optional(Type.Union([Type.Literal('error'), Type.Literal('warning'), Type.Literal('info'), Type.Literal('')])),
   integrationId: Type.Optional(Type.Union([Uuid, Type.Literal('')])),
+  ...CsvFormatQuery,
 });
 
 function fixLink(item: AttentionItem): SafeHtml {
@@ -40,6 +43,7 @@ export const homePageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = as
       const principal = requirePrincipal(request);
       const severity = (request.query.severity || undefined) as AttentionSeverity | undefined;
       const integrationId = request.query.integrationId || undefined;
+      if (wantsCsv(request)) return sendCsv(reply, 'attention', ctx.clock.now(), ATTENTION_COLUMNS, async (page) => (page === 1 ? (await attentionItems(deps, { severity, integrationId })).items : []));
       const [{ items, counts }, integrations] = await Promise.all([attentionItems(deps, { severity, integrationId }), listIntegrations(deps)]);
       const total = counts.error + counts.warning + counts.info;
       const filterLink = (value: AttentionSeverity | undefined, label: string, n: number) => {
@@ -76,7 +80,7 @@ export const homePageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = as
           )}</ul></section>`,
             )
       }
-      <p class="muted small">Also as JSON: <a href="/api/attention">/api/attention</a>.</p>`;
+      <p class="muted small"><a href="${csvHref('/', { severity, integrationId })}">Export as CSV</a> · as JSON: <a href="/api/attention">/api/attention</a>.</p>`;
       return sendPage(reply, 200, layout({ title: 'Home', principal, section: 'home', body }));
     },
   );

@@ -22,9 +22,11 @@ import { html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams } from '../schemas.ts';
+import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { CONFIGURATION_COLUMNS, CONTACT_COLUMNS, ORGANIZATION_COLUMNS } from '../csv-columns.ts';
 
 const PageQuery = { page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }), pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) };
-const ListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) });
+const ListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery });
 const SORT_COLUMNS: Array<{ key: string; label: string; numeric: boolean }> = [
   { key: 'name', label: 'Organization', numeric: false },
   { key: 'tenants', label: 'Tenants', numeric: true },
@@ -145,11 +147,12 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
     '/organizations',
     {
       config: { access: 'signedIn', page: true },
-      schema: { querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), sort: Type.Union(ORGANIZATION_SORTS.map((s) => Type.Literal(s)), { default: 'name' }) }) },
+      schema: { querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), sort: Type.Union(ORGANIZATION_SORTS.map((s) => Type.Literal(s)), { default: 'name' }), ...CsvFormatQuery }) },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const q = request.query;
+      if (wantsCsv(request)) return sendCsv(reply, 'organizations', ctx.clock.now(), ORGANIZATION_COLUMNS, async (page, pageSize) => (await listOrganizations(db, { search: q.search, sort: q.sort as OrganizationSort, page, pageSize })).items);
       const result = await listOrganizations(db, { search: q.search, sort: q.sort as OrganizationSort, page: q.page, pageSize: q.pageSize });
       const sortLink = (column: (typeof SORT_COLUMNS)[number]) => {
         const current = q.sort.replace(/^-/, '') === column.key;
@@ -163,7 +166,7 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
       const body = html`<h1>Organizations</h1>
       <form class="filters" method="get" action="/organizations" role="search"><input type="hidden" name="sort" value="${q.sort}">
         <div><label for="o-search">Search</label><input id="o-search" name="search" type="search" value="${q.search ?? ''}" maxlength="200" placeholder="name or domain"></div><div><button type="submit">Search</button></div></form>
-      <p class="muted">${result.total} organization${result.total === 1 ? '' : 's'}${q.search ? html` matching “${q.search}”` : ''}.</p>
+      <p class="muted">${result.total} organization${result.total === 1 ? '' : 's'}${q.search ? html` matching “${q.search}”` : ''}. <a href="${csvHref('/organizations', { search: q.search, sort: q.sort })}">Export as CSV</a></p>
       ${
         result.items.length === 0
           ? q.search
@@ -190,9 +193,10 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
     const principal = requirePrincipal(request);
     const detail = await organizationDetail(db, ctx.clock, request.params.id);
     const q = request.query;
+    if (wantsCsv(request)) return sendCsv(reply, 'contacts', ctx.clock.now(), CONTACT_COLUMNS, async (page, pageSize) => (await listOrganizationContacts(db, detail.id, { search: q.search, page, pageSize })).items);
     const result = await listOrganizationContacts(db, detail.id, q);
     const body = html`${organizationTabs(detail, 'contacts')}
-    <form class="filters" method="get" role="search"><div><label for="oc-search">Search</label><input id="oc-search" name="search" type="search" value="${q.search ?? ''}" maxlength="200" placeholder="name, email, UPN or phone"></div><div><button type="submit">Search</button></div></form>
+    <form class="filters" method="get" role="search"><div><label for="oc-search">Search</label><input id="oc-search" name="search" type="search" value="${q.search ?? ''}" maxlength="200" placeholder="name, email, UPN or phone"></div><div><button type="submit">Search</button></div><div><a href="${csvHref(`/organizations/${detail.id}/contacts`, { search: q.search })}">Export as CSV</a></div></form>
     ${can(principal, 'technician') ? html`<details class="add"><summary>Add a contact</summary>${contactForm(null, detail.id)}</details>` : ''}
     ${
       result.total === 0
@@ -208,9 +212,10 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
     const principal = requirePrincipal(request);
     const detail = await organizationDetail(db, ctx.clock, request.params.id);
     const q = request.query;
+    if (wantsCsv(request)) return sendCsv(reply, 'configurations', ctx.clock.now(), CONFIGURATION_COLUMNS, async (page, pageSize) => (await listOrganizationConfigurations(db, detail.id, { search: q.search, page, pageSize })).items);
     const result = await listOrganizationConfigurations(db, detail.id, q);
     const body = html`${organizationTabs(detail, 'configurations')}
-    <form class="filters" method="get" role="search"><div><label for="og-search">Search</label><input id="og-search" name="search" type="search" value="${q.search ?? ''}" maxlength="200" placeholder="name or serial number"></div><div><button type="submit">Search</button></div></form>
+    <form class="filters" method="get" role="search"><div><label for="og-search">Search</label><input id="og-search" name="search" type="search" value="${q.search ?? ''}" maxlength="200" placeholder="name or serial number"></div><div><button type="submit">Search</button></div><div><a href="${csvHref(`/organizations/${detail.id}/configurations`, { search: q.search })}">Export as CSV</a></div></form>
     ${can(principal, 'technician') ? html`<details class="add"><summary>Add a configuration</summary>${configurationForm(null, detail.id)}</details>` : ''}
     ${
       result.total === 0

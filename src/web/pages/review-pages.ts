@@ -15,6 +15,8 @@ import { sendPage } from './account-pages.ts';
 import { IdParams, Uuid } from '../schemas.ts';
 import { tenantStatus, type TenantStatus } from '../services/tenant-status.ts';
 import { tenantEmptyState, tenantStatusBanner } from './tenant-status-view.ts';
+import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { DEVICE_COLUMNS, TENANT_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -71,12 +73,13 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     '/tenants',
     {
       config: { access: 'signedIn', page: true },
-      schema: { querystring: Type.Object({ ...PageQuery, state: Optional(Type.Union(TENANT_STATES.map((s) => Type.Literal(s)))), integrationId: Optional(Uuid), search: Type.Optional(Type.String({ maxLength: 200 })) }) },
+      schema: { querystring: Type.Object({ ...PageQuery, state: Optional(Type.Union(TENANT_STATES.map((s) => Type.Literal(s)))), integrationId: Optional(Uuid), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }) },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const q = request.query;
       const filter = { state: (q.state || undefined) as (typeof TENANT_STATES)[number] | undefined, integrationId: (q.integrationId || undefined) as string | undefined, search: q.search || undefined, page: q.page, pageSize: q.pageSize };
+      if (wantsCsv(request)) return sendCsv(reply, 'tenants', ctx.clock.now(), TENANT_COLUMNS, async (page, pageSize) => (await listTenantMatches({ db }, { ...filter, page, pageSize })).items);
       const deps = { db, secrets: ctx.secrets, clock: ctx.clock };
       const admin = can(principal, 'administrator');
       const [result, integrations, notices] = await Promise.all([listTenantMatches({ db }, filter), listIntegrations(deps), admin ? secretExpiryNotices(deps) : []]);
@@ -87,7 +90,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         <div><label for="f-search">Search</label><input id="f-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="tenant, domain or organization"></div>
         <div><label for="f-state">State</label><select id="f-state" name="state"><option value="">any</option>${TENANT_STATES.map((s) => html`<option value="${s}"${filter.state === s ? html` selected` : ''}>${s}</option>`)}</select></div>
         <div><label for="f-integration">Integration</label><select id="f-integration" name="integrationId"><option value="">any</option>${integrations.map((i) => html`<option value="${i.id}"${filter.integrationId === i.id ? html` selected` : ''}>${i.name}</option>`)}</select></div>
-        <div><button type="submit">Filter</button></div>
+        <div><button type="submit">Filter</button></div><div><a href="${csvHref('/tenants', { state: filter.state, integrationId: filter.integrationId, search: filter.search })}">Export as CSV</a></div>
       </form>
       ${
         can(principal, 'technician') && result.counts.suggested > 0
@@ -113,16 +116,17 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
 
   app.get(
     '/tenants/:id/contacts',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, decision: Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))), search: Type.Optional(Type.String({ maxLength: 200 })) }) } },
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, decision: Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }) } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
       const q = request.query;
       const filter = { decision: (q.decision || undefined) as (typeof DECISIONS)[number] | undefined, search: q.search || undefined, page: q.page, pageSize: q.pageSize };
+      if (wantsCsv(request)) return sendCsv(reply, 'users', ctx.clock.now(), USER_COLUMNS, async (page, pageSize) => (await listTenantUsers(db, tenant.id, { ...filter, page, pageSize })).items);
       const [result, status] = await Promise.all([listTenantUsers(db, tenant.id, filter), tenantStatus(db, tenant, ctx.clock.now())]);
       const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'contacts', principal, status)}
       <ul class="counts" aria-label="Users by decision">${DECISIONS.filter((d) => result.counts[d]).map((d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`)}</ul>
-      <form class="filters" method="get" role="search"><div><label for="c-search">Search</label><input id="c-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="name, UPN or mail"></div>
+      <form class="filters" method="get" role="search"><div><label for="c-search">Search</label><input id="c-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="name, UPN or mail"></div><div><a href="${csvHref(`/tenants/${tenant.id}/contacts`, { decision: filter.decision, search: filter.search })}">Export as CSV</a></div>
       <div><label for="c-decision">Decision</label><select id="c-decision" name="decision"><option value="">any</option>${DECISIONS.map((d) => html`<option value="${d}"${filter.decision === d ? html` selected` : ''}>${d}</option>`)}</select></div><div><button type="submit">Filter</button></div></form>
       ${
         result.total === 0
@@ -177,13 +181,14 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
 
   app.get(
     '/tenants/:id/configurations',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) }) } },
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }) } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
+      if (wantsCsv(request)) return sendCsv(reply, 'devices', ctx.clock.now(), DEVICE_COLUMNS, async (page, pageSize) => (await listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page, pageSize })).items);
       const [result, status] = await Promise.all([listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page: request.query.page, pageSize: request.query.pageSize }), tenantStatus(db, tenant, ctx.clock.now())]);
       const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'configurations', principal, status)}
-      <form class="filters" method="get" role="search"><div><label for="d-search">Search</label><input id="d-search" name="search" type="search" value="${request.query.search ?? ''}" maxlength="200" placeholder="device name or serial"></div><div><button type="submit">Filter</button></div></form>
+      <form class="filters" method="get" role="search"><div><label for="d-search">Search</label><input id="d-search" name="search" type="search" value="${request.query.search ?? ''}" maxlength="200" placeholder="device name or serial"></div><div><button type="submit">Filter</button></div><div><a href="${csvHref(`/tenants/${tenant.id}/configurations`, { search: request.query.search })}">Export as CSV</a></div></form>
       ${
         result.total === 0
           ? request.query.search
