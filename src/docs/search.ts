@@ -2,7 +2,7 @@
 // contacts (name, any email, user principal name, phone) and configurations (name, serial).
 //
 // Case, accents and apostrophes do not matter (docsync_fold: "obrien" finds Seán O'Brien);
-// a query matches as a substring (so as a prefix) or, with a typo, by trigram word similarity
+// a query matches a word, a word's start or a longer substring, or with a typo, by trigram word similarity
 // (pg_trgm's <% operator; its threshold, pg_trgm.word_similarity_threshold, is lowered from 0.6 to
 // TYPO_THRESHOLD for the search's transaction, so one wrong or missing letter still finds). Every
 // condition and ordering uses a stored search_text column with a GiST trigram index (migrations
@@ -32,8 +32,14 @@ export const MIN_QUERY_LENGTH = 2;
 /** 0.6 (pg_trgm's default) misses "contso" for Contoso; 0.4 finds one-letter typos in words of 6+ letters. */
 const TYPO_THRESHOLD = 0.4;
 
-function matches(text: RawBuilder<string>, folded: RawBuilder<string>, pattern: RawBuilder<string>) {
-  return sql<boolean>`(${text} like ${pattern} or ${folded} <% ${text})`;
+/**
+ * One condition the GiST index applies while it walks the rows in similarity order: a query
+ * that is a word, a word's start or a substring of 4+ letters has a word similarity well above
+ * the threshold, and so does one with a typo. (An OR with LIKE would be checked row by row
+ * instead, and a query matching nothing would walk the whole index: 350 ms at 20,000 contacts.)
+ */
+function matches(text: RawBuilder<string>, folded: RawBuilder<string>) {
+  return sql<boolean>`${folded} <% ${text}`;
 }
 
 const joinDetail = (...parts: Array<string | null | undefined>) => parts.filter((p) => p && p.trim() !== '').join(' · ');
@@ -49,9 +55,7 @@ export async function searchEverything(db: Db, query: string, limit: number): Pr
 }
 
 async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[]> {
-  const escaped = q.replace(/[\\%_]/g, (ch) => `\\${ch}`);
   const folded = sql<string>`docsync_fold(${q})`;
-  const pattern = sql<string>`'%' || docsync_fold(${escaped}) || '%'`;
 
   const organizationText = sql<string>`o.search_text`;
   const tenantText = sql<string>`t.search_text`;
@@ -66,7 +70,7 @@ async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[
     db
       .selectFrom('organizations as o')
       .select(['o.id', 'o.name', 'o.domains', score(organizationText).as('score')])
-      .where(matches(organizationText, folded, pattern))
+      .where(matches(organizationText, folded))
       .orderBy(nearest(organizationText))
       .limit(limit)
       .execute(),
@@ -75,21 +79,21 @@ async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[
       .leftJoin('match_decisions as d', (j) => j.onRef('d.tenant_id', '=', 't.id').on('d.kind', '=', 'organization').on('d.state', '=', 'matched'))
       .leftJoin('organizations as o', 'o.id', 'd.target_id')
       .select(['t.id', 't.display_name', 't.default_domain', 'o.name as organization_name', score(tenantText).as('score')])
-      .where(matches(tenantText, folded, pattern))
+      .where(matches(tenantText, folded))
       .orderBy(nearest(tenantText))
       .limit(limit)
       .execute(),
     db
       .selectFrom('contacts as c')
       .select(['c.id', score(contactText).as('score')])
-      .where(matches(contactText, folded, pattern))
+      .where(matches(contactText, folded))
       .orderBy(nearest(contactText))
       .limit(limit)
       .execute(),
     db
       .selectFrom('contact_emails as e')
       .select(['e.contact_id as id', score(emailText).as('score')])
-      .where(matches(emailText, folded, pattern))
+      .where(matches(emailText, folded))
       .orderBy(nearest(emailText))
       .limit(limit)
       .execute(),
@@ -97,7 +101,7 @@ async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[
       .selectFrom('configurations as g')
       .innerJoin('organizations as o', 'o.id', 'g.organization_id')
       .select(['g.id', 'g.name', 'g.serial_number', 'g.organization_id', 'o.name as organization_name', score(configurationText).as('score')])
-      .where(matches(configurationText, folded, pattern))
+      .where(matches(configurationText, folded))
       .orderBy(nearest(configurationText))
       .limit(limit)
       .execute(),
