@@ -313,4 +313,41 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     const user = await api<{ decision: string; contact: { id: string } | null }>(`/api/tenants/${changedMatch!.tenantId}/users/${encodeURIComponent(changedMatch!.userId)}`);
     expect(user).toMatchObject({ decision: 'match', contact: { id: changedMatch!.contactId } });
   });
+
+  it('a technician starts at what needs attention, opens an organization and finds a user with the search box', async () => {
+    // Signed in by the test before (same browser context); sign in when run alone.
+    if ((await page.request.get(`${login.url}/api/me`)).status() !== 200) {
+      expect((await page.request.post(`${login.url}/api/session`, { data: { username: login.username, password: login.password } })).status()).toBe(200);
+    }
+    await page.goto(`${login.url}/`);
+    await page.getByRole('heading', { level: 1, name: 'Needs attention' }).waitFor();
+    const attention = await api<{ items: Array<{ url: string }>; counts: Record<string, number> }>('/api/attention');
+    expect(attention.items.length).toBeGreaterThan(0);
+    await expect(page.locator('li.attention-item').count()).resolves.toBe(attention.items.length);
+    await shot('15-home');
+    expect(await axe()).toEqual([]);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organizations', exact: true }).click();
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.waitForURL(/sort=-contacts/);
+    await page.locator('tbody tr td a').first().click();
+    await page.getByRole('heading', { level: 2, name: 'Tenants' }).waitFor();
+    await shot('16-organization');
+    expect(await axe()).toEqual([]);
+    await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Contacts' }).click();
+    const firstContact = (await page.locator('table.contacts tbody tr td:first-child bdi').first().textContent())!.trim();
+    await shot('17-organization-contacts');
+    expect(await axe()).toEqual([]);
+
+    // The header's search finds that contact by part of the name, without the accents or case.
+    const words = firstContact.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().split(' ');
+    await page.getByRole('searchbox', { name: 'Search every customer' }).fill(words.join(' ').slice(0, 40));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/search\?q=/);
+    await expect(page.locator('ol.results li[data-kind="contact"]').allInnerTexts()).resolves.toEqual(expect.arrayContaining([expect.stringContaining(firstContact)]));
+    await shot('18-search');
+    expect(await axe()).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

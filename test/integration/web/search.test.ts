@@ -99,4 +99,9 @@ describe.each(DATABASE_KINDS)('search on %s', (kind) => {
     expect(results.body).toContain(`href="/tenants/${seeded.tenants.contoso!.id}/users/u-obrien"`);
     expect(results.body).toContain('value="obrien"');
   });
+
+  it('documents the new routes in the OpenAPI document', async () => {
+    const paths = Object.keys((await call(world, 'read_only', 'GET', '/api/openapi.json')).json().paths);
+    expect(paths).toEqual(expect.arrayContaining(['/api/search', '/api/attention', '/api/organizations', '/api/organizations/{id}', '/api/organizations/{id}/contacts', '/api/contacts/{id}', '/api/configurations/{id}']));
+  });
 });
