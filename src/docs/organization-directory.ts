@@ -147,6 +147,12 @@ export interface OrganizationDetail {
   reviews: Array<{ kind: 'contact' | 'configuration'; tenantId: string; sourceId: string; label: string; candidates: number; url: string }>;
 }
 
+/** Verified domain names of a tenant: discovery stores names, the tenant sync Graph domain objects. */
+function tenantDomainNames(domains: unknown): string[] {
+  const names = Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string').map((d) => d.toLowerCase()) : [];
+  return [...names, ...verifiedDomains(domains)].filter((d) => !d.endsWith('.onmicrosoft.com'));
+}
+
 async function requireOrganization(db: Db, id: string) {
   const org = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
   if (!org) throw new NotFound('No such organization.');
@@ -201,7 +207,7 @@ export async function organizationDetail(db: Db, clock: Clock, id: string): Prom
     licenseBySku.set(s.sku_id, entry);
   }
   const domains = new Set((org.domains ?? []).map((d) => d.toLowerCase()));
-  for (const t of tenants) for (const d of verifiedDomains(t.domains)) domains.add(d);
+  for (const t of tenants) for (const d of tenantDomainNames(t.domains)) domains.add(d);
   const lastSync = tenants.map((t) => iso(t.last_sync_at)).filter((d): d is string => d !== null).sort().at(-1) ?? null;
   return {
     id: org.id,

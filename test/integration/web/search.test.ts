@@ -41,6 +41,8 @@ describe.each(DATABASE_KINDS)('search on %s', (kind) => {
       .returning('id')
       .executeTakeFirstOrThrow();
     obrien = contact.id;
+    // Discovery stores a tenant's verified domains as names, the tenant sync as Graph domain objects.
+    await db.updateTable('tenants').set({ domains: JSON.stringify(['fresh-domain.example', 'fresh.onmicrosoft.com']) as never }).where('id', '=', seeded.tenants.fresh!.id).execute();
     await db.insertInto('contact_emails').values([{ contact_id: obrien, email: 'sean.obrien@contoso.example', is_primary: true }, { contact_id: obrien, email: 'helpdesk-lead@contoso.example', is_primary: false }]).execute();
   });
   afterAll(async () => {
@@ -70,6 +72,7 @@ describe.each(DATABASE_KINDS)('search on %s', (kind) => {
     const byDomain = await search('tailspin.exa');
     expect(byDomain[0]).toMatchObject({ kind: 'tenant', label: 'Tailspin Toys', url: `/tenants/${seeded.tenants.tailspin!.id}/contacts` });
     expect((await search('northw')).map((r) => r.label)).toEqual(expect.arrayContaining(['Northwind Traders', 'Northwind Traders Inc.']));
+    expect((await search('fresh-domain.example'))[0]).toMatchObject({ kind: 'tenant', label: 'Fresh Tenant' });
   });
 
   it('finds configurations by name and serial number', async () => {
