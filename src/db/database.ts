@@ -7,6 +7,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import type { Database } from './schema.ts';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -59,7 +61,8 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   let pglite: PGlite;
   try {
     if (!inMemory) mkdirSync(path.resolve(dataDir), { recursive: true });
-    pglite = await PGlite.create(inMemory ? undefined : path.resolve(dataDir));
+    // Search (migration T1500) needs pg_trgm and unaccent; PGlite ships them as contrib extensions.
+    pglite = await PGlite.create({ ...(inMemory ? {} : { dataDir: path.resolve(dataDir) }), extensions: { pg_trgm, unaccent } });
   } catch (error) {
     throw new DatabaseUnavailable(description, describeConnectionError(error));
   }

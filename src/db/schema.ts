@@ -8,6 +8,8 @@ type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string | T, string | T>;
 /** jsonb with a database default: optional on insert. (Generated<Json<T>> would hide the insert type.) */
 type JsonWithDefault<T> = ColumnType<T, string | T | undefined, string | T>;
+/** A generated column: read, never written (migration T1501's folded search text). */
+type GeneratedAlways<T> = ColumnType<T, never, never>;
 
 export type IntegrationKind = 'gdap' | 'direct_delegated' | 'direct_app';
 export type IntegrationStatus = 'not_connected' | 'connected' | 'needs_reconnect' | 'disabled';
@@ -65,6 +67,8 @@ export interface TenantsTable {
   reports_fetched_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Folded text the search matches (migration T1501). */
+  search_text: GeneratedAlways<string>;
 }
 
 export interface OrganizationsTable {
@@ -73,6 +77,8 @@ export interface OrganizationsTable {
   domains: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Folded text the search matches (migration T1501). */
+  search_text: GeneratedAlways<string>;
 }
 
 export interface ContactsTable {
@@ -87,8 +93,14 @@ export interface ContactsTable {
   microsoft_overlay: Json<Record<string, unknown>> | null;
   in_microsoft: Generated<boolean>;
   removed_from_microsoft_at: Timestamp | null;
+  /** docsync-only fields (migration T1500): a technician's, never written by a sync. */
+  notes: string | null;
+  phone_extension: string | null;
+  tags: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Folded text the search matches (migration T1501). */
+  search_text: GeneratedAlways<string>;
 }
 
 export interface ContactEmailsTable {
@@ -97,6 +109,8 @@ export interface ContactEmailsTable {
   email: string;
   is_primary: Generated<boolean>;
   created_at: CreatedAt;
+  /** Folded text the search matches (migration T1501). */
+  search_text: GeneratedAlways<string>;
 }
 
 export interface ConfigurationsTable {
@@ -117,8 +131,13 @@ export interface ConfigurationsTable {
   last_check_in_at: Timestamp | null;
   in_microsoft: Generated<boolean>;
   removed_from_microsoft_at: Timestamp | null;
+  /** docsync-only fields (migration T1500): a technician's, never written by a sync. */
+  notes: string | null;
+  tags: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Folded text the search matches (migration T1501). */
+  search_text: GeneratedAlways<string>;
 }
 
 interface StagedRecord {

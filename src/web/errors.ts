@@ -95,13 +95,13 @@ export interface MessagePage {
   message: string;
   action?: string | undefined;
   requestId: string;
-  /** Where to go next; "Back to docsync" (the organizations) unless given. */
+  /** Where to go next; "Back to docsync" (the home page) unless given. */
   link?: { href: string; text: string };
 }
 
 /** The one page for errors and outcomes outside the signed-in layout (error handler, Microsoft connect). */
 export function sendMessagePage(reply: FastifyReply, status: number, page: MessagePage) {
-  const link = page.link ?? { href: '/organizations', text: 'Back to docsync' };
+  const link = page.link ?? { href: '/', text: 'Back to docsync' };
   const html =
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<title>${escapeHtml(page.title)} · docsync</title><link rel="stylesheet" href="/static/app.css"></head>\n` +

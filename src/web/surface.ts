@@ -18,6 +18,12 @@ import { operationsApiRoutes } from './api/operations.ts';
 import { accountPageRoutes } from './pages/account-pages.ts';
 import { reviewPageRoutes } from './pages/review-pages.ts';
 import { operationsPageRoutes } from './pages/operations-pages.ts';
+import { attentionApiRoutes } from './api/attention.ts';
+import { homePageRoutes } from './pages/home-page.ts';
+import { organizationApiRoutes } from './api/organizations.ts';
+import { organizationPageRoutes } from './pages/organization-pages.ts';
+import { searchApiRoutes } from './api/search.ts';
+import { searchPageRoutes } from './pages/search-page.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -74,6 +80,12 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(accountPageRoutes, { ctx });
     await typed.register(reviewPageRoutes, { ctx });
     await typed.register(operationsPageRoutes, { ctx });
+    await typed.register(attentionApiRoutes, { ctx });
+    await typed.register(homePageRoutes, { ctx });
+    await typed.register(organizationApiRoutes, { ctx });
+    await typed.register(organizationPageRoutes, { ctx });
+    await typed.register(searchApiRoutes, { ctx });
+    await typed.register(searchPageRoutes, { ctx });
   });
 }
 

@@ -7,7 +7,7 @@
 // generate_series SQL. Then builds the app, signs in through the API, and times in-process
 // requests (app.inject): one warm-up, then WEB_BENCH_REQUESTS (10) each; median and p95.
 // Size: WEB_BENCH_TENANTS (1000), WEB_BENCH_USERS (100000), WEB_BENCH_RUNS (48 integration runs);
-// databases: WEB_BENCH_DB=pglite,postgres (default both).
+// databases: WEB_BENCH_DB=pglite,postgres (default both). Try it small first: WEB_BENCH_TENANTS=100 WEB_BENCH_USERS=10000.
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
@@ -57,7 +57,7 @@ interface DatabaseResult {
 type Db = Kysely<Database>;
 
 /** Seeds the data set; returns the ids the timed URLs need. */
-async function seed(db: Db): Promise<{ bigTenantId: string; userId: string; latestRunId: string }> {
+async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: string; userId: string; latestRunId: string }> {
   const integration = await db
     .insertInto('integrations')
     .values({ kind: 'gdap', name: 'Bench partner', partner_tenant_id: 'bench-partner.onmicrosoft.com', client_id: randomBytes(16).toString('hex'), status: 'connected' })
@@ -201,7 +201,7 @@ async function seed(db: Db): Promise<{ bigTenantId: string; userId: string; late
   const latest = await db.selectFrom('sync_runs').select('id').where('tenant_id', 'is', null).orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
   // A user with a mailbox, devices and a matched contact: the overlay has everything to show.
   const userId = (await sql<{ user_id: string }>`select md5('user' || 3)::uuid::text as user_id`.execute(db)).rows[0]!.user_id;
-  return { bigTenantId: big.id, userId, latestRunId: latest.id };
+  return { bigTenantId: big.id, organizationId: org.id, userId, latestRunId: latest.id };
 }
 
 async function countRows(db: Db): Promise<Record<string, number>> {
@@ -267,12 +267,21 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
 
       const deepPage = Math.max(1, Math.floor((USERS * 0.75) / 50));
       const pages: Array<[string, string, string]> = [
-        ['Organizations, page 1 (50 a page)', '/organizations', 'Customer'],
+        ['Tenants ↔ organizations, page 1 (50 a page)', '/tenants', 'Customer'],
         ['API tenants, 200 per page', '/api/tenants?pageSize=200', '"items"'],
         ['Contacts, page 1 (50 a page)', `/tenants/${ids.bigTenantId}/contacts`, '@customer1.example'],
         [`Contacts, page ${deepPage}`, `/tenants/${ids.bigTenantId}/contacts?page=${deepPage}`, '@customer1.example'],
         ['Contact overlay', `/tenants/${ids.bigTenantId}/users/${ids.userId}`, 'user3@customer1.example'],
         ['Sync runs', '/sync-runs', 'tenants synced'],
+        ['Home: needs attention', '/', 'Needs attention'],
+        ['API attention', '/api/attention', '"counts"'],
+        ['Organizations, sorted by contacts', '/organizations?sort=-contacts', 'Customer 0001'],
+        ['Organization overview (big one)', `/organizations/${ids.organizationId}`, 'Review queue'],
+        ['Organization contacts, page 1', `/organizations/${ids.organizationId}/contacts`, 'Adele'],
+        ['API search: a name', '/api/search?q=Henrietta%20Mueller&limit=20', '"contact"'],
+        ['API search: an email prefix', '/api/search?q=user4242%40cust&limit=20', '"contact"'],
+        ['API search: a typo', '/api/search?q=Sicilani&limit=20', '"results"'],
+        ['API search: a domain', '/api/search?q=customer77.example&limit=20', '"tenant"'],
         [`Sync run detail (${TENANTS} tenant runs)`, `/sync-runs/${ids.latestRunId}`, 'tenant_synced'],
       ];
       const timings: Timing[] = [];

@@ -138,13 +138,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
 
   it('a technician signs in, decides matches, reads the overlay, syncs, reads the log and signs out', async () => {
     // Sign in with the login the demo printed.
-    await page.goto(`${login.url}/organizations`);
+    await page.goto(`${login.url}/tenants`);
     expect(page.url()).toContain('/sign-in');
     await page.getByLabel('Username or email').fill(login.username);
     await page.getByLabel('Password').fill(login.password);
     await shot('01-sign-in');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${login.url}/organizations`);
+    await page.waitForURL(`${login.url}/tenants`);
 
     // The demo queues a first sync at start: watch it finish (its real worker runs it).
     await page.getByRole('link', { name: 'Sync runs' }).click();
@@ -153,7 +153,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     expect(['succeeded', 'partial']).toContain(await waitForRunToFinish());
 
     // Organizations: accept a suggestion.
-    await page.getByRole('link', { name: 'Organizations ↔ tenants' }).click();
+    await page.getByRole('link', { name: 'Tenants ↔ organizations' }).click();
     await shot('02-organizations');
     expect(await axe()).toEqual([]);
     const suggested = page.locator('tr[data-tenant]', { has: page.getByRole('button', { name: /^Accept/ }) }).first();
@@ -294,7 +294,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in$/);
-    await page.goto(`${login.url}/organizations`);
+    await page.goto(`${login.url}/tenants`);
     expect(page.url()).toContain('/sign-in');
 
     expect(cspViolations).toEqual([]);
@@ -313,4 +313,41 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     const user = await api<{ decision: string; contact: { id: string } | null }>(`/api/tenants/${changedMatch!.tenantId}/users/${encodeURIComponent(changedMatch!.userId)}`);
     expect(user).toMatchObject({ decision: 'match', contact: { id: changedMatch!.contactId } });
   });
+
+  it('a technician starts at what needs attention, opens an organization and finds a user with the search box', async () => {
+    // Signed in by the test before (same browser context); sign in when run alone.
+    if ((await page.request.get(`${login.url}/api/me`)).status() !== 200) {
+      expect((await page.request.post(`${login.url}/api/session`, { data: { username: login.username, password: login.password } })).status()).toBe(200);
+    }
+    await page.goto(`${login.url}/`);
+    await page.getByRole('heading', { level: 1, name: 'Needs attention' }).waitFor();
+    const attention = await api<{ items: Array<{ url: string }>; counts: Record<string, number> }>('/api/attention');
+    expect(attention.items.length).toBeGreaterThan(0);
+    await expect(page.locator('li.attention-item').count()).resolves.toBe(attention.items.length);
+    await shot('15-home');
+    expect(await axe()).toEqual([]);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organizations', exact: true }).click();
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.waitForURL(/sort=-contacts/);
+    await page.locator('tbody tr td a').first().click();
+    await page.getByRole('heading', { level: 2, name: 'Tenants' }).waitFor();
+    await shot('16-organization');
+    expect(await axe()).toEqual([]);
+    await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Contacts' }).click();
+    const firstContact = (await page.locator('table.contacts tbody tr td:first-child bdi').first().textContent())!.trim();
+    await shot('17-organization-contacts');
+    expect(await axe()).toEqual([]);
+
+    // The header's search finds that contact by part of the name, without the accents or case.
+    const words = firstContact.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().split(' ');
+    await page.getByRole('searchbox', { name: 'Search every customer' }).fill(words.join(' ').slice(0, 40));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/search\?q=/);
+    await expect(page.locator('ol.results li[data-kind="contact"]').allInnerTexts()).resolves.toEqual(expect.arrayContaining([expect.stringContaining(firstContact)]));
+    await shot('18-search');
+    expect(await axe()).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

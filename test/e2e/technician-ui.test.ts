@@ -81,8 +81,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
   }
 
   it('signs in, accepts a suggestion, resolves a review, reads the overlay, watches a sync, signs out', async () => {
-    await page.goto(`${base}/organizations`);
-    expect(page.url()).toContain('/sign-in?next=%2Forganizations');
+    await page.goto(`${base}/tenants`);
+    expect(page.url()).toContain('/sign-in?next=%2Ftenants');
     expect(await axe('sign-in')).toEqual([]);
     await shot('01-sign-in');
     // Keyboard only: the username field has focus on load; Tab to the password; Enter submits.
@@ -90,7 +90,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press('Enter');
-    await page.waitForURL(`${base}/organizations`);
+    await page.waitForURL(`${base}/tenants`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Organizations ↔ tenants');
     // The hostile tenant name is text on the page, not a script that ran (no alert dialog opened).
     expect(dialogs).toEqual([]);
@@ -177,7 +177,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${base}/sign-in`);
-    await page.goto(`${base}/organizations`);
+    await page.goto(`${base}/tenants`);
     expect(page.url()).toContain('/sign-in');
 
     expect(cspViolations).toEqual([]);

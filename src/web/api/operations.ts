@@ -6,6 +6,8 @@ import { createIntegration, getIntegration, integrationTenants, listIntegrations
 import { listRuns, requestSync, runDetail } from '../services/sync-requests.ts';
 import { actionContext } from './tenant-matches.ts';
 import { AfterId, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
+import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { RUN_COLUMNS } from '../csv-columns.ts';
 
 const Kind = Type.Union([Type.Literal('gdap'), Type.Literal('direct_delegated'), Type.Literal('direct_app')]);
 const Settings = Type.Object({
@@ -135,9 +137,12 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
     '/api/sync-runs',
     {
       config: { access: 'signedIn' },
-      schema: { tags: ['sync runs'], summary: 'Sync runs, newest first (paged)', querystring: Type.Object({ ...PageQuery, integrationId: Type.Optional(Uuid), tenantId: Type.Optional(Uuid), status: Type.Optional(RunStatus) }), response: { 200: Paged(RunSchema) } },
+      schema: { tags: ['sync runs'], summary: 'Sync runs, newest first (paged)', querystring: Type.Object({ ...PageQuery, integrationId: Type.Optional(Uuid), tenantId: Type.Optional(Uuid), status: Type.Optional(RunStatus), ...CsvFormatQuery }), response: { 200: Paged(RunSchema) } },
     },
-    async (request) => ({ ...(await listRuns(deps.db, { ...request.query, status: request.query.status as never })), page: request.query.page, pageSize: request.query.pageSize }),
+    async (request, reply) => {
+      if (wantsCsv(request)) return sendCsv(reply, 'sync-runs', ctx.clock.now(), RUN_COLUMNS, async (page, pageSize) => (await listRuns(deps.db, { ...request.query, status: request.query.status as never, page, pageSize })).items);
+      return { ...(await listRuns(deps.db, { ...request.query, status: request.query.status as never })), page: request.query.page, pageSize: request.query.pageSize };
+    },
   );
 
   app.get(

@@ -5,6 +5,9 @@ import type { AppContext } from '../../context.ts';
 import { decideContact, listTenantDevices, listTenantUsers, organizationContacts, tenantLicenses, tenantUserDetail } from '../services/tenant-contents.ts';
 import { actionContext } from './tenant-matches.ts';
 import { DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
+import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { DEVICE_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
+import { getTenant } from '../services/tenant-matches.ts';
 
 const Decision = Type.Union(['match', 'create', 'review', 'skip', 'pending', 'excluded'].map((d) => Type.Literal(d)));
 const Candidate = Type.Object({ id: Type.String(), name: Type.String(), emails: Type.Array(Type.String()) });
@@ -50,11 +53,17 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         tags,
         summary: "A tenant's users with their contact decision (paged)",
         params: IdParams,
-        querystring: Type.Object({ ...PageQuery, decision: Type.Optional(Decision), search: Type.Optional(Type.String({ maxLength: 200 })) }),
+        querystring: Type.Object({ ...PageQuery, decision: Type.Optional(Decision), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }),
         response: { 200: Type.Intersect([Paged(UserSchema), Type.Object({ counts: Type.Record(Type.String(), Type.Integer()) })]) },
       },
     },
-    async (request) => ({ ...(await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never })), page: request.query.page, pageSize: request.query.pageSize }),
+    async (request, reply) => {
+      if (wantsCsv(request)) {
+        await getTenant(db, request.params.id); // 404 before the download starts
+        return sendCsv(reply, 'users', ctx.clock.now(), USER_COLUMNS, async (page, pageSize) => (await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never, page, pageSize })).items);
+      }
+      return { ...(await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never })), page: request.query.page, pageSize: request.query.pageSize };
+    },
   );
 
   app.get(
@@ -100,7 +109,7 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         tags: ['configurations'],
         summary: "A tenant's Intune devices with their configuration and related contact (paged)",
         params: IdParams,
-        querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) }),
+        querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }),
         response: {
           200: Paged(
             Type.Object({
@@ -120,7 +129,13 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         },
       },
     },
-    async (request) => ({ ...(await listTenantDevices(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize }),
+    async (request, reply) => {
+      if (wantsCsv(request)) {
+        await getTenant(db, request.params.id); // 404 before the download starts
+        return sendCsv(reply, 'devices', ctx.clock.now(), DEVICE_COLUMNS, async (page, pageSize) => (await listTenantDevices(db, request.params.id, { search: request.query.search, page, pageSize })).items);
+      }
+      return { ...(await listTenantDevices(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize };
+    },
   );
 
   app.get(
@@ -136,6 +151,7 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
             skus: Type.Array(Type.Object({ skuId: Type.String(), partNumber: Nullable(Type.String()), name: Type.String(), capabilityStatus: Nullable(Type.String()), total: Type.Integer(), assigned: Type.Integer(), available: Type.Integer(), suspended: Type.Integer(), warning: Type.Integer(), free: Type.Boolean({ description: "free or trial: left out of the totals" }) })),
             totals: Type.Object({ total: Type.Integer(), assigned: Type.Integer(), available: Type.Integer() }),
             inactiveLicensedUsers: Type.Array(Type.Object({ userId: Type.String(), displayName: Type.String(), userPrincipalName: Nullable(Type.String()), lastSignInAt: Nullable(Timestamp), licenses: Type.Array(Type.String()) })),
+            disabledLicensedUsers: Type.Array(Type.Object({ userId: Type.String(), displayName: Type.String(), userPrincipalName: Nullable(Type.String()), licenses: Type.Array(Type.String()) })),
             signInActivityAvailable: Type.Boolean(),
             inactiveDays: Type.Integer(),
           }),

@@ -10,12 +10,13 @@ import {
   createOrganizationFromTenant,
   ignoreTenant,
   listTenantMatches,
-  searchOrganizations,
   undoTenantDecision,
   type ActionContext,
 } from '../services/tenant-matches.ts';
 import { requirePrincipal } from '../guards.ts';
 import { DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
+import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { TENANT_COLUMNS } from '../csv-columns.ts';
 
 const State = Type.Union([Type.Literal('matched'), Type.Literal('suggested'), Type.Literal('unmatched'), Type.Literal('ignored')]);
 export const TenantMatchSchema = Type.Object({
@@ -55,29 +56,18 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
       schema: {
         tags,
         summary: 'Customer tenants with their organization match (paged)',
-        querystring: Type.Object({ ...PageQuery, state: Type.Optional(State), integrationId: Type.Optional(Uuid), search: Type.Optional(Type.String({ maxLength: 200 })) }),
+        querystring: Type.Object({ ...PageQuery, state: Type.Optional(State), integrationId: Type.Optional(Uuid), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }),
         response: { 200: Type.Intersect([Paged(TenantMatchSchema), Type.Object({ counts: Type.Object({ matched: Type.Integer(), suggested: Type.Integer(), unmatched: Type.Integer(), ignored: Type.Integer() }) })]) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      if (wantsCsv(request)) return sendCsv(reply, 'tenants', ctx.clock.now(), TENANT_COLUMNS, async (page, pageSize) => (await listTenantMatches(deps, { ...request.query, page, pageSize })).items);
       const result = await listTenantMatches(deps, request.query);
       return { ...result, page: request.query.page, pageSize: request.query.pageSize };
     },
   );
 
-  app.get(
-    '/api/organizations',
-    {
-      config: { access: 'signedIn' },
-      schema: {
-        tags,
-        summary: 'Organizations by name (type-ahead)',
-        querystring: Type.Object({ search: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Integer({ minimum: 1, maximum: 50, default: 20 }) }),
-        response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), domains: Type.Array(Type.String()) })) }) },
-      },
-    },
-    async (request) => ({ items: await searchOrganizations(deps.db, request.query.search ?? '', request.query.limit) }),
-  );
+  // GET /api/organizations (list and type-ahead) lives in organizations.ts.
 
   const decisionResponse = { 200: Type.Object({ decision: NullableDecision }) };
 

@@ -26,7 +26,7 @@ export function sendPage(reply: FastifyReply, status: number, page: string): Fas
  * ASCII (the URLs docsync links to are percent-encoded): a raw "/。" cannot be a Location header.
  */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x5B\x5D-\x7E]*$/.test(next) && next.length < 2000 ? next : '/organizations';
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x5B\x5D-\x7E]*$/.test(next) && next.length < 2000 ? next : '/';
 }
 
 export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -36,7 +36,6 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
 
   app.get('/static/app.js', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script));
   app.get('/static/app.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(styles));
-  app.get('/', { config: { access: 'public' } }, async (request, reply) => reply.redirect(request.principal ? '/organizations' : '/sign-in', 303));
 
   const signInForm = (next: string, message: string | null, username = '') =>
     layout({

@@ -3,20 +3,23 @@ import { html, name, SafeHtml } from '../html.ts';
 import type { Principal } from '../../auth/roles.ts';
 import { roleAllows, type Access } from '../../auth/roles.ts';
 
-export type Section = 'organizations' | 'integrations' | 'sync-runs' | 'account' | 'api-docs' | 'none';
+export type Section = 'home' | 'organizations' | 'tenants' | 'integrations' | 'sync-runs' | 'account' | 'api-docs' | 'none';
 
 const NAV: Array<{ section: Section; href: string; label: string }> = [
-  { section: 'organizations', href: '/organizations', label: 'Organizations ↔ tenants' },
+  { section: 'home', href: '/', label: 'Home' },
+  { section: 'organizations', href: '/organizations', label: 'Organizations' },
+  { section: 'tenants', href: '/tenants', label: 'Tenants ↔ organizations' },
   { section: 'integrations', href: '/integrations', label: 'Integrations' },
   { section: 'sync-runs', href: '/sync-runs', label: 'Sync runs' },
   { section: 'account', href: '/account', label: 'Account' },
   { section: 'api-docs', href: '/api/docs', label: 'API' },
 ];
 
-export function layout(options: { title: string; principal: Principal | null; section: Section; body: SafeHtml }): string {
+export function layout(options: { title: string; principal: Principal | null; section: Section; body: SafeHtml; search?: string }): string {
   const { principal } = options;
   const nav = principal
-    ? html`<nav aria-label="Main"><ul>${NAV.map((item) => html`<li><a href="${item.href}"${item.section === options.section ? new SafeHtml(' aria-current="page"') : ''}>${item.label}</a></li>`)}</ul></nav>
+    ? html`<form class="search" method="get" action="/search" role="search"><label class="visually-hidden" for="site-search">Search every customer</label><input id="site-search" name="q" type="search" value="${options.search ?? ''}" maxlength="200" placeholder="Search organizations, contacts, devices…" autocomplete="off"><button type="submit">Search</button></form>
+      <nav aria-label="Main"><ul>${NAV.map((item) => html`<li><a href="${item.href}"${item.section === options.section ? new SafeHtml(' aria-current="page"') : ''}>${item.label}</a></li>`)}</ul></nav>
       <div class="who"><span>Signed in as <bdi>${principal.displayName ?? principal.username}</bdi> <span class="muted">(${principal.role.replace('_', '-')})</span></span>
       <form method="post" action="/sign-out"><input type="hidden" name="_csrf" value="${principal.csrfToken ?? ''}"><button type="submit">Sign out</button></form></div>`
     : html``;

@@ -11,6 +11,8 @@ import { badge, can, day, emptyState, layout, pager, secretExpiryBanner } from '
 import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery } from '../schemas.ts';
 import { DAY_MS } from '../../time.ts';
+import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { RUN_COLUMNS } from '../csv-columns.ts';
 
 const KIND_LABEL: Record<string, string> = { gdap: 'GDAP (partner)', direct_delegated: 'Direct (delegated)', direct_app: 'Direct (application)' };
 
@@ -125,10 +127,11 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     return sendPage(reply, 200, layout({ title: i.name.slice(0, 80), principal, section: 'integrations', body }));
   });
 
-  app.get('/sync-runs', { config: { access: 'signedIn', page: true }, schema: { querystring: Type.Object(PageQuery) } }, async (request, reply) => {
+  app.get('/sync-runs', { config: { access: 'signedIn', page: true }, schema: { querystring: Type.Object({ ...PageQuery, ...CsvFormatQuery }) } }, async (request, reply) => {
     const principal = requirePrincipal(request);
+    if (wantsCsv(request)) return sendCsv(reply, 'sync-runs', ctx.clock.now(), RUN_COLUMNS, async (page, pageSize) => (await listRuns(deps.db, { page, pageSize })).items);
     const runs = await listRuns(deps.db, request.query);
-    const body = html`<h1>Sync runs</h1>
+    const body = html`<h1>Sync runs</h1><p><a href="${csvHref('/sync-runs', {})}">Export as CSV</a></p>
     ${runs.total === 0 ? emptyState('No sync has run yet.', html`Start one with "Sync now" on the <a href="/integrations">Integrations</a> page; scheduled syncs run every hour.`) : html`<table><caption class="visually-hidden">Sync runs, newest first</caption>${RUN_HEAD}<tbody>${runs.items.map(runRow)}</tbody></table>${pager('/sync-runs', {}, request.query.page, request.query.pageSize, runs.total)}`}`;
     return sendPage(reply, 200, layout({ title: 'Sync runs', principal, section: 'sync-runs', body }));
   });

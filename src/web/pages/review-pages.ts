@@ -15,6 +15,8 @@ import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery, Uuid } from '../schemas.ts';
 import { tenantStatus, type TenantStatus } from '../services/tenant-status.ts';
 import { tenantEmptyState, tenantStatusBanner } from './tenant-status-view.ts';
+import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { DEVICE_COLUMNS, TENANT_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -67,26 +69,27 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
   const inactiveDays = ctx.config.sync.inactiveDays;
 
   app.get(
-    '/organizations',
+    '/tenants',
     {
       config: { access: 'signedIn', page: true },
-      schema: { querystring: Type.Object({ ...PageQuery, state: Optional(Type.Union(TENANT_STATES.map((s) => Type.Literal(s)))), integrationId: Optional(Uuid), search: Type.Optional(Type.String({ maxLength: 200 })) }) },
+      schema: { querystring: Type.Object({ ...PageQuery, state: Optional(Type.Union(TENANT_STATES.map((s) => Type.Literal(s)))), integrationId: Optional(Uuid), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }) },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const q = request.query;
       const filter = { state: (q.state || undefined) as (typeof TENANT_STATES)[number] | undefined, integrationId: (q.integrationId || undefined) as string | undefined, search: q.search || undefined, page: q.page, pageSize: q.pageSize };
+      if (wantsCsv(request)) return sendCsv(reply, 'tenants', ctx.clock.now(), TENANT_COLUMNS, async (page, pageSize) => (await listTenantMatches({ db }, { ...filter, page, pageSize })).items);
       const deps = { db, secrets: ctx.secrets, clock: ctx.clock };
       const admin = can(principal, 'administrator');
       const [result, integrations, notices] = await Promise.all([listTenantMatches({ db }, filter), listIntegrations(deps), admin ? secretExpiryNotices(deps) : []]);
       const noTenants = result.total === 0 && !filter.state && !filter.search && !filter.integrationId;
       const body = html`<h1>Organizations ↔ tenants</h1>${secretExpiryBanner(notices, principal)}
-      <ul class="counts" aria-label="Tenants by state">${TENANT_STATES.map((s) => html`<li><a href="/organizations?state=${s}">${badge('state', s)} ${result.counts[s]}</a></li>`)}<li><a href="/organizations">all</a></li></ul>
-      <form class="filters" method="get" action="/organizations" role="search">
+      <ul class="counts" aria-label="Tenants by state">${TENANT_STATES.map((s) => html`<li><a href="/tenants?state=${s}">${badge('state', s)} ${result.counts[s]}</a></li>`)}<li><a href="/tenants">all</a></li></ul>
+      <form class="filters" method="get" action="/tenants" role="search">
         <div><label for="f-search">Search</label><input id="f-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="tenant, domain or organization"></div>
         <div><label for="f-state">State</label><select id="f-state" name="state"><option value="">any</option>${TENANT_STATES.map((s) => html`<option value="${s}"${filter.state === s ? html` selected` : ''}>${s}</option>`)}</select></div>
         <div><label for="f-integration">Integration</label><select id="f-integration" name="integrationId"><option value="">any</option>${integrations.map((i) => html`<option value="${i.id}"${filter.integrationId === i.id ? html` selected` : ''}>${i.name}</option>`)}</select></div>
-        <div><button type="submit">Filter</button></div>
+        <div><button type="submit">Filter</button></div><div><a href="${csvHref('/tenants', { state: filter.state, integrationId: filter.integrationId, search: filter.search })}">Export as CSV</a></div>
       </form>
       ${
         can(principal, 'technician') && result.counts.suggested > 0
@@ -97,31 +100,32 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         noTenants
           ? emptyState('No customer tenants yet.', html`Add a GDAP or direct connection on the <a href="/integrations">Integrations</a> page, then start a sync: the tenants it discovers appear here.`)
           : result.items.length === 0
-            ? emptyState('No tenant fits these filters.', html`<a href="/organizations">Clear the filters</a>.`)
+            ? emptyState('No tenant fits these filters.', html`<a href="/tenants">Clear the filters</a>.`)
             : html`<table><caption class="visually-hidden">Tenants and their organizations</caption><thead><tr><th scope="col">Tenant</th><th scope="col">State</th><th scope="col">Rule</th><th scope="col" class="num">Score</th><th scope="col">Organization / suggestions</th><th scope="col">Actions</th></tr></thead><tbody>
         ${result.items.map(
           (t) => html`<tr data-tenant="${t.id}"><td>${name(t.displayName)}<br><span class="muted">${t.defaultDomain ?? ''}</span><br><a href="/tenants/${t.id}/contacts">Contacts</a> · <a href="/tenants/${t.id}/configurations">Devices</a> · <a href="/tenants/${t.id}/licenses">Licenses</a></td>
           <td>${badge('state', t.state)}${t.decidedByTechnician ? html`<br><span class="muted">by a technician</span>` : ''}${t.health === 'failing' || t.health === 'warning' ? html`<br>${badge('health', t.health)}${t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''}` : ''}</td><td>${t.rule ?? '—'}</td><td class="num">${score(t.score)}</td>
-          <td>${t.organizationName ? name(t.organizationName) : t.suggestions.length ? html`<ol>${t.suggestions.map((s) => html`<li>${name(s.name)} <span class="muted">${s.score.toFixed(2)}</span></li>`)}</ol>` : html`<span class="muted">no suggestion</span>`}</td>
+          <td>${t.organizationName && t.organizationId ? html`<a href="/organizations/${t.organizationId}">${name(t.organizationName)}</a>` : t.suggestions.length ? html`<ol>${t.suggestions.map((s) => html`<li>${name(s.name)} <span class="muted">${s.score.toFixed(2)}</span></li>`)}</ol>` : html`<span class="muted">no suggestion</span>`}</td>
           <td>${tenantActions(t, principal)}</td></tr>`,
-        )}</tbody></table>${pager('/organizations', { ...filter }, filter.page, filter.pageSize, result.total)}`
+        )}</tbody></table>${pager('/tenants', { ...filter }, filter.page, filter.pageSize, result.total)}`
       }`;
-      return sendPage(reply, 200, layout({ title: 'Organizations ↔ tenants', principal, section: 'organizations', body }));
+      return sendPage(reply, 200, layout({ title: 'Organizations ↔ tenants', principal, section: 'tenants', body }));
     },
   );
 
   app.get(
     '/tenants/:id/contacts',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, decision: Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))), search: Type.Optional(Type.String({ maxLength: 200 })) }) } },
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, decision: Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }) } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
       const q = request.query;
       const filter = { decision: (q.decision || undefined) as (typeof DECISIONS)[number] | undefined, search: q.search || undefined, page: q.page, pageSize: q.pageSize };
+      if (wantsCsv(request)) return sendCsv(reply, 'users', ctx.clock.now(), USER_COLUMNS, async (page, pageSize) => (await listTenantUsers(db, tenant.id, { ...filter, page, pageSize })).items);
       const [result, status] = await Promise.all([listTenantUsers(db, tenant.id, filter), tenantStatus(db, tenant, ctx.clock.now())]);
       const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'contacts', principal, status)}
       <ul class="counts" aria-label="Users by decision">${DECISIONS.filter((d) => result.counts[d]).map((d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`)}</ul>
-      <form class="filters" method="get" role="search"><div><label for="c-search">Search</label><input id="c-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="name, UPN or mail"></div>
+      <form class="filters" method="get" role="search"><div><label for="c-search">Search</label><input id="c-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="name, UPN or mail"></div><div><a href="${csvHref(`/tenants/${tenant.id}/contacts`, { decision: filter.decision, search: filter.search })}">Export as CSV</a></div>
       <div><label for="c-decision">Decision</label><select id="c-decision" name="decision"><option value="">any</option>${DECISIONS.map((d) => html`<option value="${d}"${filter.decision === d ? html` selected` : ''}>${d}</option>`)}</select></div><div><button type="submit">Filter</button></div></form>
       ${
         result.total === 0
@@ -137,7 +141,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           <td>${decisionCell(u, tenant.id, principal)}</td></tr>`,
         )}</tbody></table>${pager(`/tenants/${tenant.id}/contacts`, { ...filter }, filter.page, filter.pageSize, result.total)}`
       }`;
-      return sendPage(reply, 200, layout({ title: `Contacts of ${tenant.display_name.slice(0, 80)}`, principal, section: 'organizations', body }));
+      return sendPage(reply, 200, layout({ title: `Contacts of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }));
     },
   );
 
@@ -170,19 +174,20 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       <p>${u.contact ? html`Contact: ${name(u.contact.name)} <span class="muted">${u.contact.emails.join(', ')}</span>` : u.candidates.length ? 'Candidates:' : 'No contact yet.'}</p>
       ${u.candidates.length ? html`<ul>${u.candidates.map((c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`)}</ul>` : ''}
       ${decisionCell(u, tenant.id, principal)}</section></div>`;
-      return sendPage(reply, 200, layout({ title: u.displayName.slice(0, 80), principal, section: 'organizations', body }));
+      return sendPage(reply, 200, layout({ title: u.displayName.slice(0, 80), principal, section: 'tenants', body }));
     },
   );
 
   app.get(
     '/tenants/:id/configurations',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) }) } },
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }) } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
+      if (wantsCsv(request)) return sendCsv(reply, 'devices', ctx.clock.now(), DEVICE_COLUMNS, async (page, pageSize) => (await listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page, pageSize })).items);
       const [result, status] = await Promise.all([listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page: request.query.page, pageSize: request.query.pageSize }), tenantStatus(db, tenant, ctx.clock.now())]);
       const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'configurations', principal, status)}
-      <form class="filters" method="get" role="search"><div><label for="d-search">Search</label><input id="d-search" name="search" type="search" value="${request.query.search ?? ''}" maxlength="200" placeholder="device name or serial"></div><div><button type="submit">Filter</button></div></form>
+      <form class="filters" method="get" role="search"><div><label for="d-search">Search</label><input id="d-search" name="search" type="search" value="${request.query.search ?? ''}" maxlength="200" placeholder="device name or serial"></div><div><button type="submit">Filter</button></div><div><a href="${csvHref(`/tenants/${tenant.id}/configurations`, { search: request.query.search })}">Export as CSV</a></div></form>
       ${
         result.total === 0
           ? request.query.search
@@ -192,7 +197,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         ${result.items.map((d) => html`<tr><td>${name(d.name)}<br><span class="muted">${d.primaryUser ?? ''}</span></td><td>${d.serialNumber ?? '—'}</td><td>${d.operatingSystem ?? '—'}</td><td>${d.complianceState ?? '—'}</td><td>${when(d.lastCheckInAt)}</td><td>${badge('state', d.decision)} ${d.rule ?? ''}</td><td>${d.configuration ? name(d.configuration.name) : '—'}</td><td>${d.relatedContact ? name(d.relatedContact.name) : '—'}</td></tr>`)}
         </tbody></table>${pager(`/tenants/${tenant.id}/configurations`, { search: request.query.search }, request.query.page, request.query.pageSize, result.total)}`
       }`;
-      return sendPage(reply, 200, layout({ title: `Configurations of ${tenant.display_name.slice(0, 80)}`, principal, section: 'organizations', body }));
+      return sendPage(reply, 200, layout({ title: `Configurations of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }));
     },
   );
 
@@ -209,6 +214,8 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       ${l.skus.map((s) => html`<tr${s.free ? html` class="free"` : ''}><td>${s.name}${s.partNumber ? html` <span class="muted">${s.partNumber}</span>` : ''}${s.free ? html` <span class="badge state-skip">free or trial</span>` : ''}</td><td>${s.capabilityStatus ?? '—'}</td><td class="num">${s.total}</td><td class="num">${s.assigned}</td><td class="num">${s.available > 0 && !s.free ? html`<strong>${s.available}</strong>` : s.available}</td></tr>`)}
       </tbody><tfoot><tr><th scope="row">Paid licenses${anyFree ? html` <span class="muted">(free and trial ones left out)</span>` : ''}</th><td></td><td class="num">${l.totals.total}</td><td class="num">${l.totals.assigned}</td><td class="num">${l.totals.available}</td></tr></tfoot></table>`
     }
+    ${l.disabledLicensedUsers.length ? html`<h2 id="disabled-licensed">Disabled accounts that still hold licenses</h2><p>Nobody can use these licenses: remove or reassign them in the Microsoft 365 admin center.</p>
+    <table><thead><tr><th scope="col">User</th><th scope="col">Licenses</th></tr></thead><tbody>${l.disabledLicensedUsers.map((u) => html`<tr><td><a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br><span class="muted">${u.userPrincipalName ?? ''}</span></td><td>${u.licenses.join(', ')}</td></tr>`)}</tbody></table>` : ''}
     ${!status.active || status.neverSynced ? '' : html`<h2>Licensed users without a sign-in for ${l.inactiveDays} days</h2>
     ${
       !l.signInActivityAvailable
@@ -217,6 +224,6 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           ? html`<p>None: every licensed user signed in within ${l.inactiveDays} days.</p>`
           : html`<table><thead><tr><th scope="col">User</th><th scope="col">Last sign-in</th><th scope="col">Licenses</th></tr></thead><tbody>${l.inactiveLicensedUsers.map((u) => html`<tr><td><a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br><span class="muted">${u.userPrincipalName ?? ''}</span></td><td>${when(u.lastSignInAt, 'never')}</td><td>${u.licenses.join(', ')}</td></tr>`)}</tbody></table>`
     }`}`;
-    return sendPage(reply, 200, layout({ title: `Licenses of ${tenant.display_name.slice(0, 80)}`, principal, section: 'organizations', body }));
+    return sendPage(reply, 200, layout({ title: `Licenses of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }));
   });
 };

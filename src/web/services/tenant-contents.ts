@@ -293,6 +293,8 @@ export interface LicenseSummary {
   /** Paid licenses only: free and trial SKUs (thousands of "bought" units of Power Automate Free) are no cost. */
   totals: { total: number; assigned: number; available: number };
   inactiveLicensedUsers: Array<{ userId: string; displayName: string; userPrincipalName: string | null; lastSignInAt: string | null; licenses: string[] }>;
+  /** Disabled accounts that still hold licenses (paid for, usable by nobody). */
+  disabledLicensedUsers: Array<{ userId: string; displayName: string; userPrincipalName: string | null; licenses: string[] }>;
   signInActivityAvailable: boolean;
   inactiveDays: number;
 }
@@ -343,5 +345,19 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
     .filter((u) => !u.lastSignInAt || u.lastSignInAt < threshold)
     .map(({ enabled: _enabled, ...rest }) => rest)
     .sort((a, b) => a.displayName.localeCompare(b.displayName));
-  return { skus, totals, inactiveLicensedUsers, signInActivityAvailable, inactiveDays };
+  const disabled = await db
+    .selectFrom('ms_users')
+    .select(['user_id', 'data'])
+    .where('tenant_id', '=', tenantRowId)
+    .where('removed_at', 'is', null)
+    .where(sql`(data->>'accountEnabled')`, '=', 'false')
+    .where(sql<number>`jsonb_array_length(coalesce(data->'assignedLicenses', '[]'::jsonb))`, '>', 0)
+    .orderBy(sql`lower(coalesce(data->>'displayName', ''))`)
+    .limit(1000)
+    .execute();
+  const disabledLicensedUsers = disabled.map((u) => {
+    const data = (u.data ?? {}) as Record<string, unknown>;
+    return { userId: u.user_id, displayName: str(data.displayName) ?? u.user_id, userPrincipalName: str(data.userPrincipalName), licenses: buildOverlay(data, null, null, now, inactiveDays).licenses.map((l) => l.name) };
+  });
+  return { skus, totals, inactiveLicensedUsers, disabledLicensedUsers, signInActivityAvailable, inactiveDays };
 }

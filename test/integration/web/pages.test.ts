@@ -18,8 +18,9 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     contents = await seedContents(world.ctx, seeded, world.clock.now());
     const contoso = seeded.tenants.contoso!.id;
     pages = [
-      '/organizations',
-      '/organizations?state=suggested&search=north',
+      '/',
+      '/tenants',
+      '/tenants?state=suggested&search=north',
       `/tenants/${contoso}/contacts`,
       `/tenants/${contoso}/contacts?decision=review`,
       `/tenants/${contoso}/users/${contents.users.adele}`,
@@ -40,9 +41,9 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
   });
 
   it('sends visitors without a session to the sign-in page, remembering where they were going', async () => {
-    const response = await call(world, null, 'GET', '/organizations?state=matched');
+    const response = await call(world, null, 'GET', '/tenants?state=matched');
     expect(response.statusCode).toBe(303);
-    expect(response.headers.location).toBe('/sign-in?next=%2Forganizations%3Fstate%3Dmatched');
+    expect(response.headers.location).toBe('/sign-in?next=%2Ftenants%3Fstate%3Dmatched');
     const signIn = await call(world, null, 'GET', '/sign-in?next=%2Forganizations');
     expect(signIn.statusCode).toBe(200);
     expect(signIn.body).toContain('<label for="password">Password</label>');
@@ -54,8 +55,8 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe('/sync-runs');
     expect(ok.cookies.find((c) => c.name === 'docsync_session')?.httpOnly).toBe(true);
-    expect((await form('//evil.example/x')).headers.location).toBe('/organizations');
-    expect((await form('https://evil.example')).headers.location).toBe('/organizations');
+    expect((await form('//evil.example/x')).headers.location).toBe('/');
+    expect((await form('https://evil.example')).headers.location).toBe('/');
     const wrong = await form('/sync-runs', 'wrong password');
     expect(wrong.statusCode).toBe(401);
     expect(wrong.headers['content-type']).toMatch(/text\/html/);
@@ -83,7 +84,7 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
       expect(body, url).not.toContain(HOSTILE_NAMES.script);
       expect(body, url).not.toContain('<b>bold</b>');
     }
-    const organizations = (await call(world, 'read_only', 'GET', '/organizations?pageSize=200')).body;
+    const organizations = (await call(world, 'read_only', 'GET', '/tenants?pageSize=200')).body;
     expect(organizations).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(organizations).toContain('&quot;Quote&#39;s&quot; &#96;back&#96; &amp; &lt;b&gt;bold&lt;/b&gt;');
     expect(organizations).toContain('<bdi class="name">Contoso<abbr class="bidi" title="hidden direction control U+202E">[U+202E]</abbr>gnp.exe<abbr class="bidi" title="hidden direction control U+202C">[U+202C]</abbr> Ltd</bdi>');
@@ -96,10 +97,10 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
   });
 
   it('shows actions to technicians and none to read-only accounts', async () => {
-    const technician = (await call(world, 'technician', 'GET', '/organizations?state=suggested')).body;
+    const technician = (await call(world, 'technician', 'GET', '/tenants?state=suggested')).body;
     expect(technician).toContain(`data-api="POST /api/tenants/${seeded.tenants.northwind!.id}/accept"`);
     expect(technician).toContain('Bulk accept');
-    const readOnly = (await call(world, 'read_only', 'GET', '/organizations?state=suggested')).body;
+    const readOnly = (await call(world, 'read_only', 'GET', '/tenants?state=suggested')).body;
     expect(readOnly).not.toContain('data-api="POST /api/tenants/');
     expect(readOnly).toContain('read-only');
     const review = (await call(world, 'technician', 'GET', `/tenants/${seeded.tenants.contoso!.id}/contacts?decision=review`)).body;
@@ -132,7 +133,7 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     expect(missing.statusCode).toBe(404);
     expect(missing.body).toContain('<h1>Not found</h1>');
     expect(missing.body).toContain(missing.headers['x-request-id'] as string);
-    const badQuery = await call(world, 'read_only', 'GET', '/organizations?state=<script>');
+    const badQuery = await call(world, 'read_only', 'GET', '/tenants?state=<script>');
     expect(badQuery.statusCode).toBe(400);
     expect(badQuery.body).not.toContain('<script>');
     const signOut = await world.app.inject({ method: 'POST', url: '/sign-out', headers: { cookie: world.as.read_only.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
@@ -152,7 +153,7 @@ describe('empty states', () => {
   it('tells a new installation what to do next on every list page', async () => {
     const world = await startWebWorld('pglite');
     try {
-      const organizations = (await call(world, 'read_only', 'GET', '/organizations')).body;
+      const organizations = (await call(world, 'read_only', 'GET', '/tenants')).body;
       expect(organizations).toContain('No customer tenants yet.');
       expect(organizations).toContain('<a href="/integrations">Integrations</a>');
       expect((await call(world, 'read_only', 'GET', '/integrations')).body).toContain('Ask an administrator');

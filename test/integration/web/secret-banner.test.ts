@@ -62,9 +62,9 @@ describe('the client secret expiry banner', () => {
   });
 
   it('shows on the organizations page for administrators only', async () => {
-    const admin = await call(world, 'administrator', 'GET', '/organizations');
+    const admin = await call(world, 'administrator', 'GET', '/tenants');
     expect(banner(admin.body)).toContain('The client secret of Soon Partner expires on 13 December 2026');
-    const technician = await call(world, 'technician', 'GET', '/organizations');
+    const technician = await call(world, 'technician', 'GET', '/tenants');
     expect(technician.statusCode).toBe(200);
     expect(banner(technician.body)).toBeNull();
   });

@@ -75,7 +75,7 @@ describe('tenant status on the technician pages', () => {
   });
 
   it('shows the health of failing tenants on the organizations page', async () => {
-    const response = await call(world, 'technician', 'GET', '/organizations');
+    const response = await call(world, 'technician', 'GET', '/tenants');
     const row = new RegExp(`<tr data-tenant="${seeded.tenants.tailspin!.id}">[\\s\\S]*?</tr>`).exec(response.body)![0];
     expect(text(row)).toContain('failing the GDAP relationship is expired (ended 2026-10-21)');
   });

@@ -40,7 +40,7 @@ describe('html', () => {
   it('sends people back only to a path on this site after sign-in', () => {
     expect(safeNext('/tenants/x/contacts?decision=review')).toBe('/tenants/x/contacts?decision=review');
     for (const bad of ['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '', undefined, '/a b']) {
-      expect(safeNext(bad)).toBe('/organizations');
+      expect(safeNext(bad)).toBe('/');
     }
   });
 });
