@@ -15,7 +15,7 @@
 // Privileged Authentication Administrator ("Who can reset passwords", Learn). Every user change
 // goes through the world, so it shows in the next users/delta page.
 
-import { PRIVILEGED_PASSWORD_ROLES } from '../world/catalog.ts';
+import { PRIVILEGED_PASSWORD_ROLES, ROLES } from '../world/catalog.ts';
 import type { UserRecord, World, WorldUser } from '../world.ts';
 import { contextUrl, ODATA_JSON, type GraphRequest, type GraphResponse, type GraphRoute, type GraphServices } from './context.ts';
 import { badRequest, GraphError, insufficientPrivileges, objectNotFound } from './errors.ts';
@@ -277,7 +277,11 @@ function memberOf(request: GraphRequest, services: GraphServices, idOrUpn: strin
   const { world } = services;
   const value = world.groups(request.tenantId)
     .filter((g) => world.groupMembers(request.tenantId, g.record.id).some((m) => m.kind === 'user' && m.user.record.id === user.record.id))
-    .map((g) => ({ '@odata.type': '#microsoft.graph.group', ...g.record }));
+    .map((g): Record<string, unknown> => ({ '@odata.type': '#microsoft.graph.group', ...g.record }));
+  // Role holders also list their directory roles (Learn: user-list-memberof, directoryRole items).
+  if (user.kind === 'admin') {
+    value.push({ '@odata.type': '#microsoft.graph.directoryRole', id: `role-${ROLES.globalAdministrator}`, displayName: 'Global Administrator', roleTemplateId: ROLES.globalAdministrator });
+  }
   return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body: { '@odata.context': contextUrl(services, request, 'directoryObjects'), value } };
 }
 
