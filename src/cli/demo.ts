@@ -16,6 +16,8 @@ import { integerFlag, parseCommandArgs } from './args.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { createSyncMicrosoft, type SyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
+import { createActionWorker } from '../actions/engine.ts';
+import { actionDepsFor } from '../actions/wiring.ts';
 import { onScheduleTick, startSchedule } from '../sync/schedule.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
 import type { DecisionCounts } from '../sync/tenant-sync.ts';
@@ -168,11 +170,14 @@ async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationI
   // queued one, and writes the client secret reminder into that run's log.
   await onScheduleTick({ db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock, retentionDays: ctx.config.sync.runRetentionDays, owner: worker.workerId });
   worker.start();
+  const actionWorker = createActionWorker(actionDepsFor(ctx, microsoft), { workerId: worker.workerId });
+  actionWorker.start();
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 15_000 }, async ({ err }) => {
       if (err) ctx.log.error({ err }, 'demo stopping after an error');
       await schedule.stop();
       await worker.stop();
+      await actionWorker.stop();
       await app.close();
       resolve();
     });

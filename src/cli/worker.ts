@@ -8,6 +8,8 @@ import { parseCommandArgs } from './args.ts';
 import { createSyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { startSchedule } from '../sync/schedule.ts';
+import { createActionWorker } from '../actions/engine.ts';
+import { actionDepsFor } from '../actions/wiring.ts';
 
 export async function worker(argv: string[]): Promise<number> {
   parseCommandArgs(argv, {});
@@ -35,6 +37,9 @@ export async function worker(argv: string[]): Promise<number> {
     onQueued: () => void syncWorker.fillSlots(),
   });
   syncWorker.start();
+  // Lifecycle actions run on the same workers, from their own queue (src/actions/engine.ts).
+  const actionWorker = createActionWorker(actionDepsFor(ctx, microsoft), { workerId: syncWorker.workerId });
+  actionWorker.start();
   ctx.log.info({ worker: syncWorker.workerId, concurrency: config.sync.concurrency, schedule: config.sync.schedule, database: ctx.database.description }, 'docsync worker started');
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 60_000 }, async ({ signal, err }) => {
@@ -42,6 +47,7 @@ export async function worker(argv: string[]): Promise<number> {
       else ctx.log.info({ signal }, 'worker stopping: finishing the tenants in progress');
       await schedule.stop();
       await syncWorker.stop();
+      await actionWorker.stop();
       await ctx.close();
       resolve();
     });

@@ -14,6 +14,7 @@ import { authApiRoutes } from './api/auth.ts';
 import { tenantMatchApiRoutes } from './api/tenant-matches.ts';
 import { tenantContentApiRoutes } from './api/tenant-contents.ts';
 import { operationsApiRoutes } from './api/operations.ts';
+import { actionApiRoutes } from './api/actions.ts';
 import { accountPageRoutes } from './pages/account-pages.ts';
 import { reviewPageRoutes } from './pages/review-pages.ts';
 import { operationsPageRoutes } from './pages/operations-pages.ts';
@@ -64,6 +65,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(tenantMatchApiRoutes, { ctx });
     await typed.register(tenantContentApiRoutes, { ctx });
     await typed.register(operationsApiRoutes, { ctx });
+    await typed.register(actionApiRoutes, { ctx });
     await typed.register(accountPageRoutes, { ctx });
     await typed.register(reviewPageRoutes, { ctx });
     await typed.register(operationsPageRoutes, { ctx });
