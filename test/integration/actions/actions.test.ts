@@ -241,6 +241,40 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     expect(contacts).toEqual([{ id: contact!.id }]);
   });
 
+  it('reclaims the licences of chosen users, showing the seats and monthly cost freed in the preview', async () => {
+    const a = freshMember();
+    const b = freshMember();
+    const skuA = a.assignedLicenses[0]!.skuId;
+    const input = { monthlyPrices: Object.fromEntries([...a.assignedLicenses, ...b.assignedLicenses].map((l) => [l.skuId, 10])) };
+    const preview = await requestAction(deps, ADMIN, { kind: 'license_reclaim', tenantId: contoso.id, userIds: [a.id, b.id], input, preview: true });
+    const seats = a.assignedLicenses.length + b.assignedLicenses.length;
+    expect(preview.summary).toContain('seats freed:');
+    expect(preview.summary).toContain(`monthly cost freed: ${(seats * 10).toFixed(2)}`);
+    const consumedBefore = world().subscribedSkus(contoso.tenantId).find((s) => s.skuId === skuA)!.consumedUnits;
+    const action = await requestAction(deps, ADMIN, { kind: 'license_reclaim', tenantId: contoso.id, userIds: [a.id, b.id], input, preview: false });
+    await run();
+    expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
+    expect(world().user(contoso.tenantId, a.id)!.record.assignedLicenses).toEqual([]);
+    expect(world().subscribedSkus(contoso.tenantId).find((s) => s.skuId === skuA)!.consumedUnits).toBeLessThan(consumedBefore);
+  });
+
+  it('waits for a delayed delete in the queue, then soft-deletes the user (restorable) and marks the contact gone from Microsoft', async () => {
+    const user = freshMember();
+    const action = await requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], input: { steps: ['block_sign_in'], deleteAfterDays: 7 }, preview: false });
+    await run();
+    const waiting = await getAction(ctx.database.db, action.id);
+    expect(waiting.status).toBe('queued');
+    expect(waiting.steps.map((s) => s.status)).toEqual(['done', 'pending']);
+    expect(world().user(contoso.tenantId, user.id)).toBeDefined();
+    expect(await run()).toBe(0);
+    now += 7 * 86_400_000;
+    await run();
+    expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
+    expect(world().user(contoso.tenantId, user.id)).toBeUndefined();
+    expect(world().deletedUsers(contoso.tenantId).map((u) => u.record.id)).toContain(user.id);
+    expect(await contactOf(user.id)).toMatchObject({ in_microsoft: false });
+  });
+
   it('refuses read-only accounts, technicians not allowed to act, guests without override, and integrations without actions enabled', async () => {
     const user = freshMember();
     await expect(requestAction(deps, { ...ADMIN, role: 'read_only', canAct: true }, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], preview: true })).rejects.toMatchObject({ status: 403 });
