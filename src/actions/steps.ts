@@ -57,8 +57,20 @@ async function needUser(io: StepIO, idOrUpn: string): Promise<MicrosoftUserState
   return user;
 }
 
-/** Merges into the overlay of the contact documenting this Microsoft user (if any). */
+/**
+ * Merges into the overlay of the contact documenting this Microsoft user (if any), and into the
+ * user's staged record (what docsync last knew of it, in Graph's words), so every page shows the
+ * change at once. The staged content hash is left as it was: the next sync sees a difference and
+ * writes Microsoft's own record over it.
+ */
 async function patchOverlay(trx: Db, tenantRowId: string, userId: string, patch: Record<string, unknown>, now: Date): Promise<void> {
+  const graphPatch: Record<string, unknown> = {};
+  if ('accountEnabled' in patch) graphPatch.accountEnabled = patch.accountEnabled;
+  if (Array.isArray(patch.licenses)) graphPatch.assignedLicenses = (patch.licenses as Array<{ skuId: string }>).map((l) => ({ skuId: l.skuId, disabledPlans: [] }));
+  if (Object.keys(graphPatch).length > 0) {
+    await trx.updateTable('ms_users').set({ data: sql`data || ${JSON.stringify(graphPatch)}::jsonb`, last_seen_at: now })
+      .where('tenant_id', '=', tenantRowId).where('user_id', '=', userId).execute();
+  }
   await trx
     .updateTable('contacts')
     .set({ microsoft_overlay: sql`coalesce(microsoft_overlay, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb`, updated_at: now })
@@ -199,6 +211,7 @@ const executors: Record<StepName, Executor> = {
       document: async (trx) => {
         await trx.updateTable('contacts').set({ in_microsoft: false, removed_from_microsoft_at: io.now(), updated_at: io.now() })
           .where('tenant_id', '=', io.tenant.id).where('microsoft_user_id', '=', user.id).execute();
+        await trx.updateTable('ms_users').set({ removed_at: io.now() }).where('tenant_id', '=', io.tenant.id).where('user_id', '=', user.id).execute();
       },
     };
   },
@@ -249,6 +262,14 @@ const executors: Record<StepName, Executor> = {
             microsoft_user_id: user.id, tenant_id: io.tenant.id, microsoft_overlay: JSON.stringify(overlay), created_at: io.now(), updated_at: io.now(),
           }).returning('id').executeTakeFirstOrThrow();
           contactId = row.id;
+          // Staged as docsync knows it now: the contact pages list it before any sync.
+          const staged = {
+            id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, mail: user.mail, givenName: p.givenName ?? null, surname: p.surname ?? null,
+            jobTitle: p.jobTitle ?? null, accountEnabled: user.accountEnabled, userType: 'Member', usageLocation: user.usageLocation,
+            assignedLicenses: user.skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), proxyAddresses: [], otherMails: [],
+          };
+          await trx.insertInto('ms_users').values({ tenant_id: io.tenant.id, user_id: user.id, data: JSON.stringify(staged), content_hash: '', first_seen_at: io.now(), last_seen_at: io.now() })
+            .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing()).execute();
           await trx.insertInto('contact_emails').values({ contact_id: contactId, email: user.userPrincipalName, is_primary: true, created_at: io.now() }).execute();
         }
         // The next sync finds this decision and links, never creating a second contact; a

@@ -18,6 +18,9 @@ import { createSyncMicrosoft, type SyncMicrosoft } from '../sync/microsoft-wirin
 import { createSyncWorker } from '../sync/worker.ts';
 import { createActionWorker } from '../actions/engine.ts';
 import { actionDepsFor } from '../actions/wiring.ts';
+import { setActionsEnabled } from '../actions/integration-actions.ts';
+import { WRITE_SCOPES } from '../actions/roles.ts';
+import { ROLES } from '../emulator/world/catalog.ts';
 import { onScheduleTick, startSchedule } from '../sync/schedule.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
 import type { DecisionCounts } from '../sync/tenant-sync.ts';
@@ -57,7 +60,9 @@ export async function demo(argv: string[]): Promise<number> {
   try {
     await migrateToLatest(ctx.database.db);
     const microsoft = createSyncMicrosoft(ctx);
+    enableDemoWrites(emulator);
     const integrationId = await connectDemoIntegration(ctx, microsoft, emulator, seed);
+    await setActionsEnabled(ctx.database.db, { id: null, label: 'demo', role: 'administrator', canAct: true }, integrationId, true, ctx.clock.now(), ctx.config.microsoft);
     const discovered = (await microsoft.discovery.discover(integrationId)).counts.discovered;
     await seedDocumentation(ctx.database.db, emulator);
 
@@ -71,6 +76,20 @@ export async function demo(argv: string[]): Promise<number> {
     await ctx.close();
     await emulator.close();
   }
+}
+
+/**
+ * Lifecycle actions in the demo: one customer has consented the write permissions and gives
+ * the partner's group User, License, Groups and Exchange Administrator; the others stay read-only.
+ */
+function enableDemoWrites(emulator: RunningEmulator): void {
+  // The second customer: its organization is documented under its own name (seedDocumentation).
+  const first = emulator.world.customers()[1];
+  if (!first) return;
+  emulator.world.grantDelegatedScopes(first.tenantId, [...WRITE_SCOPES]);
+  emulator.world.setAccessRoles(first.tenantId, [
+    ROLES.directoryReaders, ROLES.globalReader, ROLES.userAdministrator, ROLES.licenseAdministrator, ROLES.groupsAdministrator, ROLES.exchangeAdministrator,
+  ]);
 }
 
 /** The GDAP integration, connected with the emulator partner admin's refresh token. */

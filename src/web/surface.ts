@@ -18,6 +18,7 @@ import { actionApiRoutes } from './api/actions.ts';
 import { accountPageRoutes } from './pages/account-pages.ts';
 import { reviewPageRoutes } from './pages/review-pages.ts';
 import { operationsPageRoutes } from './pages/operations-pages.ts';
+import { actionPageRoutes } from './pages/action-pages.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -69,6 +70,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(accountPageRoutes, { ctx });
     await typed.register(reviewPageRoutes, { ctx });
     await typed.register(operationsPageRoutes, { ctx });
+    await typed.register(actionPageRoutes, { ctx });
   });
 }
 
