@@ -156,7 +156,7 @@ async function planOffboard(ctx: PlanContext, userIds: string[], input: Record<s
       steps.push(gate(ctx, planned, t));
     }
   }
-  return { steps, summary: `offboard ${userIds.length} user(s): ${chosen.join(', ')}` };
+  return { steps, summary: `offboard ${userIds.length} user(s): ${chosen.map((n) => n.replaceAll('_', ' ')).join(', ')}` };
 }
 
 async function planOnboard(ctx: PlanContext, input: Record<string, unknown>): Promise<Plan> {

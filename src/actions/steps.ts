@@ -66,6 +66,7 @@ async function needUser(io: StepIO, idOrUpn: string): Promise<MicrosoftUserState
 async function patchOverlay(trx: Db, tenantRowId: string, userId: string, patch: Record<string, unknown>, now: Date): Promise<void> {
   const graphPatch: Record<string, unknown> = {};
   if ('accountEnabled' in patch) graphPatch.accountEnabled = patch.accountEnabled;
+  if (typeof patch.lastPasswordChangeAt === 'string') graphPatch.lastPasswordChangeDateTime = patch.lastPasswordChangeAt;
   if (Array.isArray(patch.licenses)) graphPatch.assignedLicenses = (patch.licenses as Array<{ skuId: string }>).map((l) => ({ skuId: l.skuId, disabledPlans: [] }));
   if (Object.keys(graphPatch).length > 0) {
     await trx.updateTable('ms_users').set({ data: sql`data || ${JSON.stringify(graphPatch)}::jsonb`, last_seen_at: now })
@@ -114,6 +115,7 @@ async function setPassword(io: StepIO, step: ActionStep, user: MicrosoftUserStat
     before: recorded ?? before,
     after: { passwordInVault: true },
     document: async (trx) => {
+      await patchOverlay(trx, io.tenant.id, user.id, { lastPasswordChangeAt: io.now().toISOString() }, io.now());
       const organizationId = await organizationOf(trx, io.tenant.id);
       if (organizationId) {
         await storeMicrosoftPassword(trx, {

@@ -159,23 +159,28 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     },
   );
 
-  app.post('/tenants/:id/actions/preview', { config: { access: 'technician', page: true }, schema: { params: IdParams } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const tenant = await getTenant(db, request.params.id);
-    const form = (request.body ?? {}) as Form;
-    const kind = kindOf(one(form, 'kind'));
-    const wanted = requestFromForm(tenant.id, kind, form);
-    const preview = await requestAction(deps, await actorOf(db, principal), { ...wanted, preview: true });
+  /** The preview: every step and its effect; the confirmation form (typed word for destructive kinds). */
+  async function previewPage(reply: FastifyReply, principal: Principal, tenant: { id: string; display_name: string }, kind: ActionKind, wanted: Omit<ActionRequest, 'preview'>, error?: string) {
+    const preview = await requestAction(deps, await actorOf(db, principal), { ...wanted, kind, preview: true });
     const blocked = preview.steps.some((s) => s.status === 'blocked');
     const word = confirmationWord(kind);
     const confirm = blocked || preview.steps.length === 0
       ? html`<p class="banner bad" role="alert">${preview.steps.length === 0 ? 'Nothing to do.' : 'Some steps cannot run (marked blocked): change the action or fix what they say, then preview again.'}</p>`
       : html`<form class="stacked" method="post" action="/tenants/${tenant.id}/actions/run">${csrf(principal)}<input type="hidden" name="request" value="${JSON.stringify(wanted)}">
-        ${DESTRUCTIVE.has(kind) ? html`<div><label for="f-confirm">This cannot be undone by docsync. Type <strong>${word}</strong> to confirm</label><input id="f-confirm" name="confirmation" required autocomplete="off"></div>` : ''}
+        ${error ? html`<p class="banner bad" role="alert" id="confirm-error">${error}</p>` : ''}
+        ${DESTRUCTIVE.has(kind) ? html`<div><label for="f-confirm">This cannot be undone by docsync. Type <strong>${word}</strong> to confirm</label><input id="f-confirm" name="confirmation" required autocomplete="off"${error ? html` aria-describedby="confirm-error"` : ''}></div>` : ''}
         <div><button type="submit" class="${DESTRUCTIVE.has(kind) ? 'danger' : ''}">Run ${TITLES[kind].toLowerCase()}</button></div></form>`;
     const body = html`<p><a href="/tenants/${tenant.id}/actions">← Actions of ${name(tenant.display_name)}</a></p><h1>Preview: ${TITLES[kind]}</h1>
       <p>${preview.summary}</p>${stepsTable(preview)}${confirm}`;
-    return page(reply, principal, `Preview: ${TITLES[kind]}`, body);
+    return page(reply, principal, `Preview: ${TITLES[kind]}`, body, error ? 400 : 200);
+  }
+
+  app.post('/tenants/:id/actions/preview', { config: { access: 'technician', page: true }, schema: { params: IdParams } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const tenant = await getTenant(db, request.params.id);
+    const form = (request.body ?? {}) as Form;
+    const kind = kindOf(one(form, 'kind'));
+    return previewPage(reply, principal, tenant, kind, requestFromForm(tenant.id, kind, form));
   });
 
   app.post('/tenants/:id/actions/run', { config: { access: 'technician', page: true }, schema: { params: IdParams } }, async (request, reply) => {
@@ -191,7 +196,8 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     const kind = kindOf(wanted.kind);
     if (wanted.tenantId !== tenant.id) throw new BadInput('The confirmation form names another tenant: preview the action again.');
     if (DESTRUCTIVE.has(kind) && one(form, 'confirmation') !== confirmationWord(kind)) {
-      throw new BadInput(`Type ${confirmationWord(kind)} exactly to confirm; nothing was changed.`, 'Go back and type the word shown.');
+      // The preview again (from current Microsoft data), saying why nothing ran.
+      return previewPage(reply, principal, tenant, kind, wanted, `Type ${confirmationWord(kind)} exactly to confirm; nothing was changed.`);
     }
     await requireFreshSecondFactor(principal);
     const action = await requestAction(deps, await actorOf(db, principal), { ...wanted, kind, preview: false });
