@@ -19,6 +19,17 @@ import { assertMayAct, type Actor } from './permission.ts';
 import { planAction } from './plans.ts';
 import { ACTION_KINDS, type ActionKind, type StepName } from './roles.ts';
 import { executorFor, type StepIO } from './steps.ts';
+import { MicrosoftError } from '../microsoft/errors.ts';
+import { readMemberships } from './microsoft-user.ts';
+import type { TenantGraph } from '../microsoft/graph-client.ts';
+
+async function isAdministrator(graph: TenantGraph, userId: string): Promise<boolean> {
+  try {
+    return (await readMemberships(graph, userId)).directoryRoles.length > 0;
+  } catch {
+    return false;
+  }
+}
 
 type Db = Kysely<Database>;
 
@@ -224,7 +235,12 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
     try {
       outcome = await executorFor(step.name)(io, step);
     } catch (error) {
-      const failure = translateStepError(error, { name: step.name as StepName, target: step.user_id ?? String(step.params.userPrincipalName ?? tenant.display_name) });
+      // Microsoft says 403 alike for a missing role and for an administrator target: look which.
+      const forbidden = error instanceof MicrosoftError && error.details.httpStatus === 403 && step.user_id !== null;
+      const targetIsAdministrator = forbidden ? await isAdministrator(graph, step.user_id!) : false;
+      const failure = translateStepError(error, {
+        name: step.name as StepName, targetIsAdministrator, target: step.user_id ?? String(step.params.userPrincipalName ?? tenant.display_name),
+      });
       deps.log.warn({ actionId: claimed.id, step: step.name, code: failure.code }, 'action step failed');
       const status = anyDone ? 'partial' : 'failed';
       const at = deps.clock.now();

@@ -144,6 +144,29 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     }
   });
 
+  it("refuses an administrator's password in the preview without Privileged Authentication Administrator, and says so when Microsoft refuses it", async () => {
+    const admin = world().userAt(contoso.tenantId, 0)!.record;
+    const preview = await requestAction(deps, ADMIN, { kind: 'password_rotation', tenantId: contoso.id, userIds: [admin.id], preview: true });
+    expect(preview.steps[0]).toMatchObject({ name: 'reset_password', status: 'blocked' });
+    expect(preview.steps[0]!.detail).toContain('is an administrator');
+    // Discovery last saw Privileged Authentication Administrator, but the relationship no longer has it.
+    world().setAccessRoles(contoso.tenantId, [...WRITE_ROLES, ROLES.privilegedAuthenticationAdministrator]);
+    await microsoft.discovery.discover(integrationId);
+    try {
+      const action = await requestAction(deps, ADMIN, { kind: 'password_rotation', tenantId: contoso.id, userIds: [admin.id], preview: false });
+      world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
+      microsoft.tokens.forget(integrationId);
+      await run();
+      const failed = await getAction(ctx.database.db, action.id);
+      expect(failed.error).toMatchObject({ code: 'user_is_administrator' });
+      expect(failed.error!.action).toContain('Privileged Authentication Administrator');
+      expect(emulatedCredentials(world(), contoso.tenantId, admin.id).password).toBeUndefined();
+    } finally {
+      world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
+      await microsoft.discovery.discover(integrationId);
+    }
+  });
+
   it('names the SKU without free seats in the preview, and fails then resumes when seats ran out between preview and run', async () => {
     const skus = world().subscribedSkus(contoso.tenantId);
     const sku = skus.find((s) => s.capabilityStatus === 'Enabled')!;
