@@ -102,6 +102,12 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     expect(listed.json().items.map((a: { id: string }) => a.id)).toEqual([queued.json().action.id]);
   });
 
+  it('documents the action and vault routes in the OpenAPI document', async () => {
+    const doc = (await call('reader', 'GET', '/api/openapi.json')).json();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/actions', '/api/actions/{id}', '/api/tenants/{id}/actions', '/api/vault/{id}/reveal']));
+    expect(doc.paths['/api/actions'].post.requestBody.content['application/json'].schema.required).toEqual(['kind', 'tenantId', 'preview']);
+  });
+
   it('answers bad input with the documented error shape and stores nothing', async () => {
     const before = await ctx.database.db.selectFrom('actions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     for (const payload of [
