@@ -170,6 +170,10 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
   it('onboards a user from the tenant page: created, licensed, and documented as a contact at once', async () => {
     await page.goto(`${login.url}/tenants/${tenantId}/contacts`);
     await page.getByRole('link', { name: /Lifecycle actions/ }).click();
+    await page.getByRole('heading', { name: "What this tenant's GDAP roles allow" }).waitFor();
+    await expect(page.locator('section[aria-labelledby="allowed-title"]').innerText()).resolves.toContain('Onboard a user: allowed');
+    await shots('05a-tenant-actions');
+    expect(await axe()).toEqual([]);
     await page.getByRole('link', { name: 'Onboard a user' }).click();
     await page.getByLabel('Display name').fill('Nora Newcomer');
     await page.getByLabel('First name').fill('Nora');
@@ -179,7 +183,7 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     await page.getByLabel('Job title').fill('Analyst');
     const licence = page.locator('fieldset:has(legend:text("Licences")) div').filter({ hasNotText: '(0 free)' }).first();
     await licence.locator('input').check();
-    await shots('05-onboard-form');
+    await shots('05b-onboard-form');
     expect(await axe()).toEqual([]);
     await page.getByRole('button', { name: 'Preview' }).click();
     const steps = await page.locator('table.steps tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.getAttribute('data-status')]));

@@ -6,9 +6,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { Principal } from '../../auth/roles.ts';
-import { getAction, listTenantActions, requestAction, type ActionRequest, type ActionView } from '../../actions/engine.ts';
+import { actionsEnabled, getAction, listTenantActions, requestAction, type ActionRequest, type ActionView } from '../../actions/engine.ts';
 import { actorOf, mayAct, requireFreshSecondFactor } from '../../actions/permission.ts';
-import { ACTION_KINDS, type ActionKind } from '../../actions/roles.ts';
+import { ACTION_KINDS, actionsAllowed, type ActionKind } from '../../actions/roles.ts';
 import { actionDepsFor } from '../../actions/wiring.ts';
 import { BadInput } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
@@ -136,9 +136,15 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     const principal = requirePrincipal(request);
     const tenant = await getTenant(db, request.params.id);
     const [actions, actor] = await Promise.all([listTenantActions(db, tenant.id), actorOf(db, principal)]);
+    const integration = await db.selectFrom('integrations').select(['settings']).where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
+    const roleIds = tenant.access_kind === 'direct' ? null : (tenant.roles as Array<{ id?: string } | string>).map((r) => (typeof r === 'string' ? r : String(r.id ?? '')));
+    const allowed = actionsAllowed(roleIds);
+    const possible = html`<section aria-labelledby="allowed-title"><h2 id="allowed-title">What this tenant's GDAP roles allow</h2>
+      ${actionsEnabled(integration.settings) ? '' : html`<p class="banner warn">Actions are off for this integration: an administrator enables them.</p>`}
+      <ul>${ACTION_KINDS.map((k) => html`<li>${TITLES[k]}: ${allowed[k] ? 'allowed' : html`<strong>not allowed</strong> <span class="muted">(a role is missing in the relationship)</span>`}</li>`)}</ul></section>`;
     const body = html`<p><a href="/tenants/${tenant.id}/contacts">← Contacts of ${name(tenant.display_name)}</a></p><h1>Lifecycle actions in ${name(tenant.display_name)}</h1>
       ${mayAct(actor) ? html`<ul class="actions-menu">${(['onboard', 'license_reclaim', 'offboard', 'password_rotation', 'license_assign', 'license_remove'] as ActionKind[]).map((k) => html`<li><a href="/tenants/${tenant.id}/actions/new?kind=${k}">${TITLES[k]}</a></li>`)}</ul>` : html`<p class="muted">Your account may not act; an administrator can allow it.</p>`}
-      <h2>History</h2>${actions.length === 0 ? emptyState('No action yet in this tenant.') : html`<table><caption class="visually-hidden">Actions</caption><thead><tr><th scope="col">Requested</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">By</th></tr></thead><tbody>
+      ${possible}<h2>History</h2>${actions.length === 0 ? emptyState('No action yet in this tenant.') : html`<table><caption class="visually-hidden">Actions</caption><thead><tr><th scope="col">Requested</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">By</th></tr></thead><tbody>
       ${actions.map((a) => html`<tr><td>${when(a.createdAt)}</td><td><a href="/actions/${a.id}">${a.summary}</a></td><td>${badge('state', a.status)}</td><td>${a.requestedBy}</td></tr>`)}</tbody></table>`}`;
     return page(reply, principal, `Actions of ${tenant.display_name.slice(0, 80)}`, body);
   });
