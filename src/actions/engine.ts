@@ -78,7 +78,10 @@ export async function requestAction(deps: ActionDeps, actor: Actor, request: Act
   const kind = request.kind as ActionKind;
   const tenant = await deps.db.selectFrom('tenants').selectAll().where('id', '=', request.tenantId).executeTakeFirst();
   if (!tenant) throw new NotFound('No such tenant.');
-  const integration = await deps.db.selectFrom('integrations').selectAll().where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
+  const integration = await deps.db.selectFrom('integrations')
+    .selectAll()
+    .where('id', '=', tenant.integration_id)
+    .executeTakeFirstOrThrow();
   if (!actionsEnabled(integration.settings)) {
     throw new ActionRefused('actions_disabled', `Lifecycle actions are off for the integration "${integration.name}".`, 'An administrator enables them on the integration (POST /api/integrations/:id/actions), which asks for the write consent.');
   }
@@ -123,8 +126,13 @@ export async function resumeAction(deps: ActionDeps, actor: Actor, actionId: str
     const action = await trx.selectFrom('actions').selectAll().where('id', '=', actionId).forUpdate().executeTakeFirst();
     if (!action) throw new NotFound('No such action.');
     if (action.status !== 'failed' && action.status !== 'partial') throw new Conflict(`Only a failed or partial action can be resumed; this one is ${action.status}.`);
-    await trx.updateTable('action_steps').set({ status: 'pending' }).where('action_id', '=', actionId).where('status', 'in', ['failed', 'not_run']).execute();
-    const row = await trx.updateTable('actions').set({ status: 'queued', error_code: null, error_message: null, error_action: null, not_before: null, updated_at: now, finished_at: null })
+    await trx.updateTable('action_steps')
+      .set({ status: 'pending' })
+      .where('action_id', '=', actionId)
+      .where('status', 'in', ['failed', 'not_run'])
+      .execute();
+    const row = await trx.updateTable('actions')
+      .set({ status: 'queued', error_code: null, error_message: null, error_action: null, not_before: null, updated_at: now, finished_at: null })
       .where('id', '=', actionId).returningAll().executeTakeFirstOrThrow();
     await recordAudit(trx, { actor: { id: actor.id, label: actor.label }, action: `action.${action.kind}.resumed`, subjectType: 'action', subjectId: actionId, before: { status: action.status }, after: { status: 'queued' }, at: now });
     return viewOf(row, await stepsOf(trx, actionId));
@@ -137,7 +145,9 @@ export async function getAction(db: Db, id: string): Promise<ActionView> {
   return viewOf(row, await stepsOf(db, id));
 }
 
-export async function listTenantActions(db: Db, tenantId: string, options: { userId?: string; limit?: number } = {}): Promise<ActionView[]> {
+export async function listTenantActions(
+  db: Db, tenantId: string, options: { userId?: string; limit?: number } = {},
+): Promise<ActionView[]> {
   let query = db.selectFrom('actions').selectAll().where('tenant_id', '=', tenantId).where('status', '!=', 'preview');
   if (options.userId) query = query.where(sql<boolean>`user_ids @> ${JSON.stringify([options.userId])}::jsonb`);
   const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(options.limit ?? 100).execute();
@@ -214,13 +224,18 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
     const notBefore = typeof planned.params.notBefore === 'string' ? new Date(planned.params.notBefore) : null;
     if (notBefore && notBefore > now) {
       // A delayed delete: the action waits in the queue until then.
-      await db.updateTable('actions').set({ status: 'queued', not_before: notBefore, lease_owner: null, lease_expires_at: null, updated_at: now })
+      await db.updateTable('actions')
+        .set({ status: 'queued', not_before: notBefore, lease_owner: null, lease_expires_at: null, updated_at: now })
         .where('id', '=', claimed.id).where('lease_owner', '=', workerId).execute();
       return 'waiting';
     }
     if (!(await renewLease(db, claimed, workerId, now, leaseSeconds))) return 'lost';
     const resumed = planned.status === 'running';
-    if (!resumed) await db.updateTable('action_steps').set({ status: 'running', started_at: now }).where('action_id', '=', claimed.id).where('position', '=', planned.position).execute();
+    if (!resumed) await db.updateTable('action_steps')
+      .set({ status: 'running', started_at: now })
+      .where('action_id', '=', claimed.id)
+      .where('position', '=', planned.position)
+      .execute();
     const step = { ...planned, status: 'running' as const, started_at: resumed ? planned.started_at : now };
     const io: StepIO = {
       graph, db, secrets: deps.secrets, tenant, integration, action: claimed, graphBaseUrl: deps.graphBaseUrl, now: () => deps.clock.now(),
@@ -228,7 +243,11 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
         const set: { before?: string; secret_sealed?: string } = {};
         if (update.before !== undefined) set.before = JSON.stringify(update.before);
         if (update.secretSealed !== undefined) set.secret_sealed = update.secretSealed;
-        if (Object.keys(set).length > 0) await db.updateTable('action_steps').set(set).where('action_id', '=', claimed.id).where('position', '=', planned.position).execute();
+        if (Object.keys(set).length > 0) await db.updateTable('action_steps')
+          .set(set)
+          .where('action_id', '=', claimed.id)
+          .where('position', '=', planned.position)
+          .execute();
       },
     };
     let outcome;
@@ -247,15 +266,25 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('action_steps').set({ status: 'failed', detail: `${failure.message} — ${failure.action}`, finished_at: at })
           .where('action_id', '=', claimed.id).where('position', '=', planned.position).execute();
-        await trx.updateTable('action_steps').set({ status: 'not_run' }).where('action_id', '=', claimed.id).where('position', '>', planned.position).where('status', '=', 'pending').execute();
-        await trx.updateTable('actions').set({ status, error_code: failure.code, error_message: failure.message, error_action: failure.action, finished_at: at, updated_at: at, lease_owner: null, lease_expires_at: null })
+        await trx.updateTable('action_steps')
+          .set({ status: 'not_run' })
+          .where('action_id', '=', claimed.id)
+          .where('position', '>', planned.position)
+          .where('status', '=', 'pending')
+          .execute();
+        await trx.updateTable('actions')
+          .set({ status, error_code: failure.code, error_message: failure.message, error_action: failure.action, finished_at: at, updated_at: at, lease_owner: null, lease_expires_at: null })
           .where('id', '=', claimed.id).execute();
         await recordAudit(trx, { actor, action: `action.${claimed.kind}.${step.name}.failed`, subjectType: 'action', subjectId: claimed.id, before: null, after: failure, at });
       });
       return status;
     }
     await hooks.afterMicrosoftCall?.(step);
-    const fresh = await db.selectFrom('action_steps').select(['before']).where('action_id', '=', claimed.id).where('position', '=', planned.position).executeTakeFirstOrThrow();
+    const fresh = await db.selectFrom('action_steps')
+      .select(['before'])
+      .where('action_id', '=', claimed.id)
+      .where('position', '=', planned.position)
+      .executeTakeFirstOrThrow();
     // A resumed step that finds its goal reached after recording its before-state did it itself.
     const done = outcome.changed || (resumed && fresh.before !== null);
     const at = deps.clock.now();
@@ -271,7 +300,10 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
   }
   const at = deps.clock.now();
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('actions').set({ status: 'succeeded', finished_at: at, updated_at: at, lease_owner: null, lease_expires_at: null }).where('id', '=', claimed.id).execute();
+    await trx.updateTable('actions')
+      .set({ status: 'succeeded', finished_at: at, updated_at: at, lease_owner: null, lease_expires_at: null })
+      .where('id', '=', claimed.id)
+      .execute();
     await recordAudit(trx, { actor, action: `action.${claimed.kind}.succeeded`, subjectType: 'action', subjectId: claimed.id, before: null, after: { summary: claimed.summary }, at });
   });
   return 'succeeded';

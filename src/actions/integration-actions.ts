@@ -19,7 +19,12 @@ export interface IntegrationActionsView {
 export async function integrationActions(db: Kysely<Database>, integrationId: string, microsoft: { authorityHost: string; graphBaseUrl: string }): Promise<IntegrationActionsView> {
   const integration = await db.selectFrom('integrations').selectAll().where('id', '=', integrationId).executeTakeFirst();
   if (!integration) throw new NotFound('No such integration.');
-  const tenants = await db.selectFrom('tenants').select(['id', 'tenant_id', 'display_name', 'roles', 'access_kind']).where('integration_id', '=', integrationId).where('active', '=', true).orderBy('display_name').execute();
+  const tenants = await db.selectFrom('tenants')
+    .select(['id', 'tenant_id', 'display_name', 'roles', 'access_kind'])
+    .where('integration_id', '=', integrationId)
+    .where('active', '=', true)
+    .orderBy('display_name')
+    .execute();
   const scope = ['offline_access', ...WRITE_SCOPES.map((s) => `${microsoft.graphBaseUrl}/${s}`)].join(' ');
   return {
     enabled: actionsEnabled(integration.settings),
@@ -38,11 +43,17 @@ export async function setActionsEnabled(
   db: Kysely<Database>, actor: Actor, integrationId: string, enabled: boolean, now: Date, microsoft: { authorityHost: string; graphBaseUrl: string },
 ): Promise<IntegrationActionsView> {
   await db.transaction().execute(async (trx) => {
-    const integration = await trx.selectFrom('integrations').select(['settings']).where('id', '=', integrationId).forUpdate().executeTakeFirst();
+    const integration = await trx.selectFrom('integrations')
+      .select(['settings'])
+      .where('id', '=', integrationId).forUpdate()
+      .executeTakeFirst();
     if (!integration) throw new NotFound('No such integration.');
     const before = actionsEnabled(integration.settings);
     const settings = { ...(integration.settings ?? {}), actions: { enabled, changedBy: actor.label, changedAt: now.toISOString() } };
-    await trx.updateTable('integrations').set({ settings: JSON.stringify(settings), updated_at: now }).where('id', '=', integrationId).execute();
+    await trx.updateTable('integrations')
+      .set({ settings: JSON.stringify(settings), updated_at: now })
+      .where('id', '=', integrationId)
+      .execute();
     await recordAudit(trx, { actor: { id: actor.id, label: actor.label }, action: 'integration.actions', subjectType: 'integration', subjectId: integrationId, before: { enabled: before }, after: { enabled }, at: now });
   });
   return integrationActions(db, integrationId, microsoft);

@@ -248,7 +248,11 @@ async function planReclaim(ctx: PlanContext, userIds: string[], input: Record<st
   let ids = userIds;
   const criteria = input.criteria as { disabled?: unknown; inactiveDays?: unknown } | undefined;
   if (ids.length === 0 && criteria && typeof criteria === 'object') {
-    const rows = await ctx.db.selectFrom('ms_users').select(['user_id', 'data']).where('tenant_id', '=', ctx.tenant.id).where('removed_at', 'is', null).execute();
+    const rows = await ctx.db.selectFrom('ms_users')
+      .select(['user_id', 'data'])
+      .where('tenant_id', '=', ctx.tenant.id)
+      .where('removed_at', 'is', null)
+      .execute();
     const inactiveDays = typeof criteria.inactiveDays === 'number' ? criteria.inactiveDays : null;
     ids = rows.filter((r) => {
       const d = r.data as Record<string, any>;

@@ -83,7 +83,11 @@ async function patchOverlay(trx: Db, tenantRowId: string, userId: string, patch:
 const licensesOf = (skuIds: string[]) => skuIds.map((skuId) => ({ skuId, name: licenseDisplayName(skuId) }));
 
 async function contactIdOf(trx: Db, tenantRowId: string, userId: string): Promise<string | null> {
-  const row = await trx.selectFrom('contacts').select('id').where('tenant_id', '=', tenantRowId).where('microsoft_user_id', '=', userId).executeTakeFirst();
+  const row = await trx.selectFrom('contacts')
+    .select('id')
+    .where('tenant_id', '=', tenantRowId)
+    .where('microsoft_user_id', '=', userId)
+    .executeTakeFirst();
   return row?.id ?? null;
 }
 
@@ -213,7 +217,11 @@ const executors: Record<StepName, Executor> = {
       document: async (trx) => {
         await trx.updateTable('contacts').set({ in_microsoft: false, removed_from_microsoft_at: io.now(), updated_at: io.now() })
           .where('tenant_id', '=', io.tenant.id).where('microsoft_user_id', '=', user.id).execute();
-        await trx.updateTable('ms_users').set({ removed_at: io.now() }).where('tenant_id', '=', io.tenant.id).where('user_id', '=', user.id).execute();
+        await trx.updateTable('ms_users')
+          .set({ removed_at: io.now() })
+          .where('tenant_id', '=', io.tenant.id)
+          .where('user_id', '=', user.id)
+          .execute();
       },
     };
   },
@@ -270,9 +278,12 @@ const executors: Record<StepName, Executor> = {
             jobTitle: p.jobTitle ?? null, accountEnabled: user.accountEnabled, userType: 'Member', usageLocation: user.usageLocation,
             assignedLicenses: user.skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), proxyAddresses: [], otherMails: [],
           };
-          await trx.insertInto('ms_users').values({ tenant_id: io.tenant.id, user_id: user.id, data: JSON.stringify(staged), content_hash: '', first_seen_at: io.now(), last_seen_at: io.now() })
+          await trx.insertInto('ms_users')
+            .values({ tenant_id: io.tenant.id, user_id: user.id, data: JSON.stringify(staged), content_hash: '', first_seen_at: io.now(), last_seen_at: io.now() })
             .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing()).execute();
-          await trx.insertInto('contact_emails').values({ contact_id: contactId, email: user.userPrincipalName, is_primary: true, created_at: io.now() }).execute();
+          await trx.insertInto('contact_emails')
+            .values({ contact_id: contactId, email: user.userPrincipalName, is_primary: true, created_at: io.now() })
+            .execute();
         }
         // The next sync finds this decision and links, never creating a second contact; a
         // technician's decision is never overwritten, so it is recorded as one.
@@ -280,7 +291,11 @@ const executors: Record<StepName, Executor> = {
           kind: 'contact', tenant_id: io.tenant.id, source_id: user.id, state: 'match', target_id: contactId, rule: 'created_by_action',
           reason: `created by action ${io.action.id}`, decided_by: io.action.requested_by_label, decided_by_technician: true, decided_at: io.now(), updated_at: io.now(),
         }).onConflict((oc) => oc.columns(['kind', 'tenant_id', 'source_id']).doNothing()).execute();
-        await trx.updateTable('vault_entries').set({ contact_id: contactId }).where('tenant_id', '=', io.tenant.id).where('microsoft_user_id', '=', user.id).execute();
+        await trx.updateTable('vault_entries')
+          .set({ contact_id: contactId })
+          .where('tenant_id', '=', io.tenant.id)
+          .where('microsoft_user_id', '=', user.id)
+          .execute();
       },
     };
   },

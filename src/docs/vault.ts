@@ -44,7 +44,12 @@ export interface VaultDeps {
 }
 
 export async function listVaultEntries(db: Db, organizationId: string): Promise<VaultEntryView[]> {
-  const rows = await db.selectFrom('vault_entries').selectAll().where('organization_id', '=', organizationId).orderBy('name').orderBy('id').execute();
+  const rows = await db.selectFrom('vault_entries')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
   return rows.map(viewOf);
 }
 
@@ -88,7 +93,11 @@ export async function storeMicrosoftPassword(
   trx: Db,
   input: { organizationId: string; tenantId: string; microsoftUserId: string; contactId: string | null; userPrincipalName: string; sealed: string; actionId: string; actorLabel: string; now: Date },
 ): Promise<string> {
-  const existing = await trx.selectFrom('vault_entries').select('id').where('tenant_id', '=', input.tenantId).where('microsoft_user_id', '=', input.microsoftUserId).executeTakeFirst();
+  const existing = await trx.selectFrom('vault_entries')
+    .select('id')
+    .where('tenant_id', '=', input.tenantId)
+    .where('microsoft_user_id', '=', input.microsoftUserId)
+    .executeTakeFirst();
   if (existing) {
     await trx
       .updateTable('vault_entries')
