@@ -16,6 +16,11 @@ import { integerFlag, parseCommandArgs } from './args.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import type { SyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
+import { createActionWorker } from '../actions/engine.ts';
+import { actionDepsFor } from '../actions/wiring.ts';
+import { setActionsEnabled } from '../actions/integration-actions.ts';
+import { WRITE_SCOPES } from '../actions/roles.ts';
+import { ROLES } from '../emulator/world/catalog.ts';
 import { onScheduleTick, startSchedule } from '../sync/schedule.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
 import type { DecisionCounts } from '../sync/tenant-sync.ts';
@@ -55,7 +60,9 @@ export async function demo(argv: string[]): Promise<number> {
   try {
     await migrateToLatest(ctx.database.db);
     const microsoft = ctx.microsoft;
+    enableDemoWrites(emulator);
     const integrationId = await connectDemoIntegration(ctx, microsoft, emulator, seed);
+    await setActionsEnabled(ctx.database.db, { id: null, label: 'demo', role: 'administrator', canAct: true }, integrationId, true, ctx.clock.now(), ctx.config.microsoft);
     const discovered = (await microsoft.discovery.discover(integrationId)).counts.discovered;
     await seedDocumentation(ctx.database.db, emulator);
 
@@ -69,6 +76,20 @@ export async function demo(argv: string[]): Promise<number> {
     await ctx.close();
     await emulator.close();
   }
+}
+
+/**
+ * Lifecycle actions in the demo: one customer has consented the write permissions and gives
+ * the partner's group User, License, Groups and Exchange Administrator; the others stay read-only.
+ */
+function enableDemoWrites(emulator: RunningEmulator): void {
+  // The second customer: its organization is documented under its own name (seedDocumentation).
+  const first = emulator.world.customers()[1];
+  if (!first) return;
+  emulator.world.grantDelegatedScopes(first.tenantId, [...WRITE_SCOPES]);
+  emulator.world.setAccessRoles(first.tenantId, [
+    ROLES.directoryReaders, ROLES.globalReader, ROLES.userAdministrator, ROLES.licenseAdministrator, ROLES.groupsAdministrator, ROLES.exchangeAdministrator,
+  ]);
 }
 
 /** The GDAP integration, connected with the emulator partner admin's refresh token. */
@@ -176,11 +197,14 @@ async function serveDemo(
   // queued one, and writes the client secret reminder into that run's log.
   await onScheduleTick({ db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock, retentionDays: ctx.config.sync.runRetentionDays, owner: worker.workerId });
   worker.start();
+  const actionWorker = createActionWorker(actionDepsFor(ctx, microsoft), { workerId: worker.workerId });
+  actionWorker.start();
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 15_000 }, async ({ err }) => {
       if (err) ctx.log.error({ err }, 'demo stopping after an error');
       await schedule.stop();
       await worker.stop();
+      await actionWorker.stop();
       await app.close();
       resolve();
     });

@@ -10,6 +10,8 @@ import { startSchedule } from '../sync/schedule.ts';
 import { healthFile } from './health-file.ts';
 
 const HEALTH_BEAT_MS = 15_000;
+import { createActionWorker } from '../actions/engine.ts';
+import { actionDepsFor } from '../actions/wiring.ts';
 
 export async function worker(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { 'health-file': { type: 'string' } });
@@ -36,6 +38,9 @@ export async function worker(argv: string[]): Promise<number> {
     onQueued: () => void syncWorker.fillSlots(),
   });
   syncWorker.start();
+  // Lifecycle actions run on the same workers, from their own queue (src/actions/engine.ts).
+  const actionWorker = createActionWorker(actionDepsFor(ctx, ctx.microsoft), { workerId: syncWorker.workerId });
+  actionWorker.start();
   const health = values['health-file'] ? healthFile(values['health-file'], { db: ctx.database.db, clock: ctx.clock }) : null;
   const healthTimer = health ? setInterval(() => void health.beat(), HEALTH_BEAT_MS) : null;
   await health?.beat();
@@ -56,6 +61,7 @@ export async function worker(argv: string[]): Promise<number> {
       await health?.stop();
       await schedule.stop();
       await syncWorker.stop();
+      await actionWorker.stop();
       await ctx.close();
       resolve();
     });

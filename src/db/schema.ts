@@ -235,6 +235,8 @@ export interface TechniciansTable {
   role: TechnicianRole;
   disabled: Generated<boolean>;
   failed_logins: Generated<number>;
+  /** A technician allowed to run lifecycle actions (administrators always may; T1600). */
+  can_act: Generated<boolean>;
   locked_until: Timestamp | null;
   last_login_at: Timestamp | null;
   created_at: CreatedAt;
@@ -298,7 +300,66 @@ export interface DocumentationRevisionsTable {
   revision: string;
 }
 
+export type ActionStatus = 'preview' | 'queued' | 'running' | 'succeeded' | 'failed' | 'partial';
+export type ActionStepStatus = 'planned' | 'unchanged' | 'blocked' | 'pending' | 'running' | 'done' | 'failed' | 'not_run';
+/** Lifecycle actions (T1600): a plan of steps for one tenant, run by the workers. */
+export interface ActionsTable {
+  id: Generated<string>;
+  kind: string;
+  integration_id: string;
+  tenant_id: string;
+  user_ids: JsonWithDefault<string[]>;
+  input: JsonWithDefault<Record<string, unknown>>;
+  status: ActionStatus;
+  summary: Generated<string>;
+  requested_by: string | null;
+  requested_by_label: string;
+  error_code: string | null;
+  error_message: string | null;
+  error_action: string | null;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  attempts: Generated<number>;
+  not_before: Timestamp | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+export interface ActionStepsTable {
+  action_id: string;
+  position: number;
+  name: string;
+  user_id: string | null;
+  params: JsonWithDefault<Record<string, unknown>>;
+  status: ActionStepStatus;
+  detail: string;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+  secret_sealed: string | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+/** Documentation passwords per organization, sealed with the key ring (T1600). */
+export interface VaultEntriesTable {
+  id: Generated<string>;
+  organization_id: string;
+  contact_id: string | null;
+  tenant_id: string | null;
+  microsoft_user_id: string | null;
+  name: string;
+  username: string | null;
+  secret_sealed: string;
+  source: 'manual' | 'action';
+  action_id: string | null;
+  created_by_label: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
 export interface Database {
+  actions: ActionsTable;
+  action_steps: ActionStepsTable;
+  vault_entries: VaultEntriesTable;
   integrations: IntegrationsTable;
   tenants: TenantsTable;
   organizations: OrganizationsTable;
@@ -333,3 +394,6 @@ export type MatchDecision = Selectable<MatchDecisionsTable>;
 export type SyncRun = Selectable<SyncRunsTable>;
 export type SyncLogLine = Selectable<SyncLogTable>;
 export type Technician = Selectable<TechniciansTable>;
+export type Action = Selectable<ActionsTable>;
+export type ActionStep = Selectable<ActionStepsTable>;
+export type VaultEntry = Selectable<VaultEntriesTable>;

@@ -172,6 +172,17 @@ export interface World extends IdentityWorld {
   restoreConsent(tenantId: string, clientId?: string): void;
   setReportsConcealed(tenantId: string, concealed: boolean): void;
 
+  // Write side (graph/user-writes.ts): soft-deleted users, explicit group membership changes,
+  // the GDAP roles of the partner's access assignment, and extra delegated consent.
+  /** users deleted softly (restorable), newest first */
+  deletedUsers(tenantId: string): WorldUser[];
+  restoreUser(tenantId: string, userId: string): UserRecord;
+  setGroupMember(tenantId: string, groupId: string, userId: string, member: boolean): void;
+  /** replaces the roles of the partner's current access assignment in that customer's relationship */
+  setAccessRoles(tenantId: string, roleDefinitionIds: string[]): void;
+  /** consents extra delegated scopes for the partner's app in that tenant (admin consent with a scope list) */
+  grantDelegatedScopes(tenantId: string, scopes: string[]): void;
+
   cacheStats(): { cachedTenants: number; mutatedTenants: number; generatedUsers: number };
 }
 
@@ -213,6 +224,9 @@ interface TenantState {
   consentRevoked: Set<string>;
   /** Consented permissions when narrower than the app's full list (setConsentedPermissions). */
   consentedPermissions?: readonly string[];
+  /** group id → user ids added / removed by writes (on top of the generated rule) */
+  membership?: Map<string, { added: Set<string>; removed: Set<string> }>;
+  extraScopes?: Set<string>;
 }
 
 /** What generation produced for a tenant: rebuildable, so evictable. */
@@ -393,6 +407,20 @@ export function createWorld(options: WorldOptions): World {
     return consumed;
   }
 
+  const baseConsumption = new Map<string, Map<string, number>>();
+  function baseConsumedUnits(def: TenantDefinition): Map<string, number> {
+    let consumed = baseConsumption.get(def.tenantId);
+    if (!consumed) {
+      consumed = new Map();
+      for (let slot = 0; slot < def.baseUsers; slot++) {
+        const user = generatedUser(def, slot);
+        if (user) for (const l of user.record.assignedLicenses) consumed.set(l.skuId, (consumed.get(l.skuId) ?? 0) + 1);
+      }
+      baseConsumption.set(def.tenantId, consumed);
+    }
+    return consumed;
+  }
+
   function stateOf(def: TenantDefinition): TenantState {
     let state = states.get(def.tenantId);
     if (!state) {
@@ -533,6 +561,7 @@ export function createWorld(options: WorldOptions): World {
   // --- GDAP ------------------------------------------------------------------------------------
   const relationshipOverrides = new Map<number, { status: RelationshipStatus; atMs: number }>();
   const extraAssignments = new Map<number, AccessAssignmentRecord[]>();
+  const accessRoleOverrides = new Map<number, string[]>();
   let relationshipList: RelationshipEntry[] | undefined;
 
   function etag(...parts: Array<string | number>): string {
@@ -556,7 +585,7 @@ export function createWorld(options: WorldOptions): World {
       const override = kind === 'current' ? relationshipOverrides.get(index) : undefined;
       if (override) { status = override.status; endMs = override.atMs; modifiedMs = override.atMs; }
       const id = `${guidFrom(rng)}-${relationshipSuffix}`;
-      const assignmentRoles = p.traits.gdap === 'limited' ? [ROLES.directoryReaders] : [ROLES.directoryReaders, ROLES.globalReader];
+      const assignmentRoles = accessRoleOverrides.get(index) ?? (p.traits.gdap === 'limited' ? [ROLES.directoryReaders] : [ROLES.directoryReaders, ROLES.globalReader]);
       const iso = (ms: number): string => new Date(ms).toISOString().replace('Z', '0000Z');
       return {
         customerIndex: index,
@@ -567,7 +596,7 @@ export function createWorld(options: WorldOptions): World {
           displayName: kind === 'old' ? `DAP transition ${p.displayName}`.slice(0, 50) : `docsync GDAP - ${p.displayName}`.slice(0, 50),
           duration: `P${durationDays}D`,
           customer: { tenantId: p.tenantId, displayName: p.displayName },
-          accessDetails: { unifiedRoles: RELATIONSHIP_ROLES.map((roleDefinitionId) => ({ roleDefinitionId })) },
+          accessDetails: { unifiedRoles: [...new Set([...RELATIONSHIP_ROLES, ...assignmentRoles])].map((roleDefinitionId) => ({ roleDefinitionId })) },
           status,
           autoExtendDuration: kind === 'current' && !expired ? 'P180D' : 'PT0S',
           createdDateTime: iso(createdMs),
@@ -659,7 +688,10 @@ export function createWorld(options: WorldOptions): World {
       return narrowed ? all.filter((p) => narrowed.includes(p)) : all;
     },
     delegatedScopes(tenantId, clientId) {
-      return world.appRoles(tenantId, clientId);
+      const granted = world.appRoles(tenantId, clientId);
+      if (granted.length === 0) return granted;
+      const extra = states.get(resolve(tenantId) ?? '')?.extraScopes;
+      return extra ? [...new Set([...granted, ...extra])] : granted;
     },
 
     customerCount: () => customerTotal,
@@ -720,7 +752,9 @@ export function createWorld(options: WorldOptions): World {
       return def.naming.skuPlan.skus.map((s) => {
         const sku = SKUS[s.key];
         const used = consumed.get(sku.skuId) ?? 0;
-        const units = used + s.extraUnits;
+        // Prepaid units are what the tenant bought: what its generated users use plus the spare
+        // ones. Assigning or removing a licence changes consumedUnits, never the units bought.
+        const units = (baseConsumedUnits(def).get(sku.skuId) ?? 0) + s.extraUnits;
         return {
           accountName: def.naming.displayName,
           accountId: def.tenantId,
@@ -768,7 +802,12 @@ export function createWorld(options: WorldOptions): World {
       const group = groups.find((g) => g.record.id === groupId.toLowerCase());
       if (!group) return [];
       const members: ReturnType<World['groupMembers']> = [];
-      for (const user of liveUsers(def)) if (groupHasUser(group.rule, user)) members.push({ kind: 'user', user });
+      const overlay = states.get(def.tenantId)?.membership?.get(group.record.id);
+      for (const user of liveUsers(def)) {
+        const id = user.record.id;
+        const member = overlay?.added.has(id) || (groupHasUser(group.rule, user) && !overlay?.removed.has(id));
+        if (member) members.push({ kind: 'user', user });
+      }
       for (const nestedId of group.nestedGroupIds) {
         const nested = groups.find((g) => g.record.id === nestedId);
         if (nested) members.push({ kind: 'group', group: nested });
@@ -986,6 +1025,47 @@ export function createWorld(options: WorldOptions): World {
     },
     setReportsConcealed(t, concealed) {
       stateOf(need(t)).reportsConcealed = concealed;
+    },
+
+    deletedUsers(t) {
+      const def = need(t);
+      const out: WorldUser[] = [];
+      for (const entry of states.get(def.tenantId)?.users.values() ?? []) {
+        if ('deleted' in entry && entry.deleted === 'changed') out.push(entry.user);
+      }
+      return out.sort((a, b) => String(b.record.deletedDateTime).localeCompare(String(a.record.deletedDateTime)));
+    },
+    restoreUser(t, userId) {
+      const def = need(t);
+      const slot = slotOfUser(def, userId);
+      const entry = slot === undefined ? undefined : states.get(def.tenantId)?.users.get(slot);
+      if (slot === undefined || !entry || !('deleted' in entry) || entry.deleted !== 'changed') {
+        throw new WorldError('user_not_found', `no deleted user ${userId} in tenant ${def.tenantId}`);
+      }
+      return writeUser(def, { ...entry.user, record: { ...entry.user.record, deletedDateTime: null } });
+    },
+    setGroupMember(t, groupId, userId, member) {
+      const def = need(t);
+      const user = needUser(def, userId);
+      const state = stateOf(def);
+      state.membership ??= new Map();
+      const id = groupId.toLowerCase();
+      let overlay = state.membership.get(id);
+      if (!overlay) state.membership.set(id, (overlay = { added: new Set(), removed: new Set() }));
+      if (member) { overlay.added.add(user.record.id); overlay.removed.delete(user.record.id); }
+      else { overlay.removed.add(user.record.id); overlay.added.delete(user.record.id); }
+    },
+    setAccessRoles(t, roleDefinitionIds) {
+      const id = resolve(t);
+      const index = id ? customerIndexOf(id) : undefined;
+      if (index === undefined || profileAt(index).traits.gdap === 'none') throw new WorldError('relationship_not_found', `no GDAP relationship with tenant ${t}`);
+      accessRoleOverrides.set(index, [...roleDefinitionIds]);
+      relationshipList = undefined;
+    },
+    grantDelegatedScopes(t, scopes) {
+      const state = stateOf(need(t));
+      state.extraScopes ??= new Set();
+      for (const scope of scopes) state.extraScopes.add(scope);
     },
 
     cacheStats() {

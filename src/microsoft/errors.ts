@@ -38,6 +38,8 @@ export interface MicrosoftErrorDetails {
   upstreamCode?: string;
   /** HTTP status from Microsoft, when there was one. */
   httpStatus?: number;
+  /** Graph's error message on a 4xx (never carries secrets): lifecycle actions translate it. */
+  upstreamMessage?: string;
   /** Microsoft's request/trace id: quote it to Microsoft support. */
   requestId?: string;
   /** For consent_missing: the admin consent link to open. */

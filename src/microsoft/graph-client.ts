@@ -115,6 +115,8 @@ export interface TenantGraph {
   report(name: string, period: 'D7' | 'D30' | 'D90' | 'D180'): Promise<string>;
   /** Up to 20 GET requests in one $batch call; inner 429s are retried after their Retry-After. */
   batch(requests: BatchRequest[]): Promise<BatchResponse[]>;
+  /** A write (lifecycle actions): same token, pacing, Retry-After and error translation as reads; null for 204. */
+  write<T = unknown>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T | null>;
   /** Records Microsoft sent that did not parse, with the reason. */
   readonly skipped: string[];
 }
@@ -386,7 +388,9 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
         return client.api(query.length ? `${path}?${query.join('&')}` : path).version(resource.version ?? 'v1.0');
       }
 
-      async function send<T>(request: ReturnType<typeof client.api>, resource: { name: string; headers?: Record<string, string> }, what: 'get' | 'post' = 'get', body?: unknown): Promise<T> {
+      async function send<T>(
+        request: ReturnType<typeof client.api>, resource: { name: string; headers?: Record<string, string> }, what: 'get' | 'post' | 'patch' | 'delete' = 'get', body?: unknown,
+      ): Promise<T> {
         if (resource.headers) request.headers(resource.headers);
         // fetch's own signal: a request hanging in Graph (or its body, or the report download
         // behind the redirect) ends at the abort. One signal per call, unlinked when it is done:
@@ -400,7 +404,8 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
         }
         try {
           signal?.throwIfAborted();
-          const answer = (what === 'get' ? await request.get() : await request.post(body)) as T;
+          const answer = (what === 'patch' ? await request.patch(body) : what === 'delete' ? await request.delete()
+            : what === 'get' ? await request.get() : await request.post(body)) as T;
           // NUL and unpaired surrogates never get past here (Postgres refuses them): see text.ts.
           return cleanGraphBody(answer, (record, replaced) =>
             deps.log.warn(
@@ -479,6 +484,11 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           const parsed = parse(raw);
           if (!parsed.ok) throw new MicrosoftError('graph_request_failed', 'tenant', `Graph answered ${path} in tenant ${tenantId} with an unexpected shape (${parsed.reason})`, 'try again later; report it if it persists', { tenantId });
           return parsed.value;
+        },
+        async write<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) {
+          const verb = method === 'POST' ? 'post' : method === 'PATCH' ? 'patch' : 'delete';
+          const answer = await send<T | undefined>(client.api(path).version('v1.0'), { name: `${method} ${path}` }, verb, body);
+          return answer ?? null;
         },
         async report(name, period) {
           if (!/^[A-Za-z0-9]+$/.test(name)) throw new MicrosoftError('graph_request_failed', 'tenant', `unknown report ${name}`, 'use a getXxx report name');
@@ -569,7 +579,11 @@ export function translateGraphError(error: unknown, tenantId: string, what: stri
     return new MicrosoftError('graph_unavailable', 'tenant', `Graph could not be reached while reading ${what} in tenant ${tenantId}`, 'nothing was changed; the next run tries again', { tenantId });
   }
   const requestId = error.requestId ?? error.headers?.get('request-id') ?? undefined;
-  const details = { tenantId, httpStatus: error.statusCode, ...(error.code ? { upstreamCode: error.code } : {}), ...(requestId ? { requestId } : {}) };
+  const details = {
+    tenantId, httpStatus: error.statusCode, ...(error.code ? { upstreamCode: error.code } : {}), ...(requestId ? { requestId } : {}),
+    // Graph's own sentence (e.g. which SKU has no free units): lifecycle actions translate it.
+    ...(error.message && error.statusCode >= 400 && error.statusCode < 500 ? { upstreamMessage: error.message.slice(0, 300) } : {}),
+  };
   const status = error.statusCode;
   // Graph spells these codes in more than one case (syncStateNotFound, SyncStateNotFound).
   const code = error.code?.toLowerCase();

@@ -15,6 +15,7 @@ import { authApiRoutes } from './api/auth.ts';
 import { tenantMatchApiRoutes } from './api/tenant-matches.ts';
 import { tenantContentApiRoutes } from './api/tenant-contents.ts';
 import { operationsApiRoutes } from './api/operations.ts';
+import { actionApiRoutes } from './api/actions.ts';
 import { accountPageRoutes } from './pages/account-pages.ts';
 import { reviewPageRoutes } from './pages/review-pages.ts';
 import { operationsPageRoutes } from './pages/operations-pages.ts';
@@ -24,6 +25,7 @@ import { organizationApiRoutes } from './api/organizations.ts';
 import { organizationPageRoutes } from './pages/organization-pages.ts';
 import { searchApiRoutes } from './api/search.ts';
 import { searchPageRoutes } from './pages/search-page.ts';
+import { actionPageRoutes } from './pages/action-pages.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -77,6 +79,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(tenantMatchApiRoutes, { ctx });
     await typed.register(tenantContentApiRoutes, { ctx });
     await typed.register(operationsApiRoutes, { ctx });
+    await typed.register(actionApiRoutes, { ctx });
     await typed.register(accountPageRoutes, { ctx });
     await typed.register(reviewPageRoutes, { ctx });
     await typed.register(operationsPageRoutes, { ctx });
@@ -86,6 +89,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(organizationPageRoutes, { ctx });
     await typed.register(searchApiRoutes, { ctx });
     await typed.register(searchPageRoutes, { ctx });
+    await typed.register(actionPageRoutes, { ctx });
   });
 }
 

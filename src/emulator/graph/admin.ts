@@ -95,6 +95,18 @@ export function registerWorldAdminRoutes(app: FastifyInstance, world: World): vo
     return guard(reply, () => (granted ? world.restoreConsent(request.params.tenant) : world.removeConsent(request.params.tenant)), 204);
   });
 
+  // The partner's GDAP roles in one customer (e.g. add User Administrator) and extra delegated consent.
+  app.post<{ Params: { tenant: string } }>('/_emulator/world/tenants/:tenant/access-roles', async (request, reply) => {
+    const roles = (request.body as { roleDefinitionIds?: unknown } | undefined)?.roleDefinitionIds;
+    if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return reply.status(400).send({ error: 'roleDefinitionIds must be a list of role template ids' });
+    return guard(reply, () => world.setAccessRoles(request.params.tenant, roles as string[]), 204);
+  });
+  app.post<{ Params: { tenant: string } }>('/_emulator/world/tenants/:tenant/scopes', async (request, reply) => {
+    const scopes = (request.body as { scopes?: unknown } | undefined)?.scopes;
+    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && /^[A-Za-z.-]+$/.test(s))) return reply.status(400).send({ error: 'scopes must be a list of Graph permission names' });
+    return guard(reply, () => world.grantDelegatedScopes(request.params.tenant, scopes as string[]), 204);
+  });
+
   app.post<{ Params: { tenant: string } }>('/_emulator/world/tenants/:tenant/report-settings', async (request, reply) => {
     const concealed = (request.body as Body)?.displayConcealedNames;
     if (typeof concealed !== 'boolean') return fail(reply, 400, 'invalid_input', 'displayConcealedNames (boolean) is required');

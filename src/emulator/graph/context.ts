@@ -64,7 +64,7 @@ export interface GraphServices extends GraphDeps {
 export type GraphHandler = (request: GraphRequest, match: RegExpExecArray, services: GraphServices) => GraphResponse | Promise<GraphResponse>;
 
 export interface GraphRoute {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   pattern: RegExp;
   handler: GraphHandler;
   /** beta-only or v1.0-only routes */

@@ -14,6 +14,7 @@ import { badRequest, GraphError } from './errors.ts';
 import { createReportStore, renderReportCsv, reportRoutes } from './reports.ts';
 import { userRoutes } from './users.ts';
 import { GUID } from '../../ids.ts';
+import { userWriteRoutes } from './user-writes.ts';
 
 export type { GraphCaller, GraphDeps, GraphTokenVerifier } from './context.ts';
 
@@ -37,7 +38,7 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
   const services: GraphServices = { ...deps, instanceId };
   const store = createReportStore(deps.clock, instanceId);
   const log = (err: unknown): void => app.log.error({ err }, 'graph emulator handler failed');
-  const dispatcher = createDispatcher([...userRoutes, ...directoryRoutes, ...reportRoutes(store)], services, log);
+  const dispatcher = createDispatcher([...userRoutes, ...userWriteRoutes, ...directoryRoutes, ...reportRoutes(store)], services, log);
 
   const idsOf = (request: FastifyRequest): { requestId: string; clientRequestId: string } => {
     const requestId = GUID.test(request.id) ? request.id : randomUUID();

@@ -345,10 +345,14 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
       if (!(err instanceof StsError)) throw err;
       return html(400, errorPage(`AADSTS${err.code}: ${err.description}`));
     }
-    const grantable = world as unknown as { restoreConsent?: (tenantId: string, clientId?: string) => void };
+    const grantable = world as unknown as { restoreConsent?: (tenantId: string, clientId?: string) => void; grantDelegatedScopes?: (tenantId: string, scopes: string[]) => void };
     const done = () => {
       if (typeof grantable.restoreConsent !== 'function') return html(501, errorPage('This emulated world cannot record admin consent.'));
       grantable.restoreConsent(tenantId, params.client_id);
+      // v2 admin consent with a scope list (dynamic consent) also consents those scopes.
+      let asked: string[] = [];
+      try { asked = parseScopes(params.scope, options.graphIdentifiers()).resourceScopes.filter((s) => s !== '.default'); } catch { asked = []; }
+      if (asked.length > 0) grantable.grantDelegatedScopes?.(tenantId, asked);
       // Microsoft's documented success redirect: ?admin_consent=True&tenant=…&state=… (E:clientcreds).
       if (params.redirect_uri) return redirectWith(reply, params.redirect_uri, { admin_consent: 'True', tenant: tenantId, state: params.state });
       return html(200, '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Permissions granted</title></head><body><main><h1>Permissions granted</h1><p>You can close this window.</p></main></body></html>\n');

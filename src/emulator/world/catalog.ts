@@ -133,7 +133,13 @@ export const ROLES = {
   intuneAdministrator: '3a2c62db-5318-420d-8d74-23affee5d9d5',
   reportsReader: '4a5d8f65-41da-4de4-8968-e035b65339cf',
   securityReader: '5d6b6bb7-de71-4623-b4af-96380a352509',
+  licenseAdministrator: '4d6ac14f-3453-41d0-bef9-a3e0c569773a',
+  groupsAdministrator: 'fdd7a751-b60b-444a-984c-02652fe8fa1c',
+  privilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
 } as const;
+
+/** Roles that may change an administrator's password or sessions (Learn: "Who can reset passwords"). */
+export const PRIVILEGED_PASSWORD_ROLES: readonly string[] = [ROLES.globalAdministrator, ROLES.privilegedAuthenticationAdministrator];
 
 /**
  * What each role lets a GDAP (delegated) caller do, as Graph permission names. Our own model of
@@ -148,11 +154,18 @@ export function permissionsGrantedByRole(roleDefinitionId: string, permission: s
     case ROLES.directoryReaders:
       return isRead && /^(User|Group|GroupMember|Directory|Organization|Domain)\./.test(permission);
     case ROLES.userAdministrator:
-      return /^(User|Group|GroupMember)\./.test(permission) || permission === 'Directory.Read.All';
+      return /^(User|Group|GroupMember|LicenseAssignment)\./.test(permission) || permission.startsWith('User-') || permission === 'Directory.Read.All';
+    case ROLES.licenseAdministrator:
+      return permission === 'LicenseAssignment.ReadWrite.All' || (isRead && /^(User|Group|Organization)\./.test(permission));
+    case ROLES.groupsAdministrator:
+      return /^(Group|GroupMember)\./.test(permission) || (isRead && permission.startsWith('User.'));
+    case ROLES.privilegedAuthenticationAdministrator:
+      return permission.startsWith('User-') || permission === 'UserAuthenticationMethod.ReadWrite.All' || permission === 'User.RevokeSessions.All'
+        || (isRead && permission.startsWith('User.'));
     case ROLES.helpdeskAdministrator:
       return isRead && /^(User|Directory)\./.test(permission);
     case ROLES.exchangeAdministrator:
-      return permission === 'Reports.Read.All' || (isRead && /^(User|Group|GroupMember)\./.test(permission));
+      return permission === 'Reports.Read.All' || permission === 'MailboxSettings.ReadWrite' || (isRead && /^(User|Group|GroupMember)\./.test(permission));
     case ROLES.intuneAdministrator:
       return permission.startsWith('DeviceManagement') || (isRead && /^(User|Group|GroupMember)\./.test(permission));
     case ROLES.reportsReader:

@@ -44,7 +44,8 @@ function tenantTabs(tenantRowId: string, current: 'contacts' | 'configurations' 
   const tab = (key: typeof current, label: string) => html`<li><a href="/tenants/${tenantRowId}/${key}"${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
   return html`<nav aria-label="Tenant"><ul class="tabs">${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}</ul></nav>
   ${tenantStatusBanner(status)}
-  ${can(principal, 'technician') ? html`<p><button class="secondary" data-api="POST /api/tenants/${tenantRowId}/sync" data-follow data-done="Sync queued.">Sync this tenant now</button></p>` : ''}`;
+  ${can(principal, 'technician') ? html`<p><button class="secondary" data-api="POST /api/tenants/${tenantRowId}/sync" data-follow data-done="Sync queued.">Sync this tenant now</button></p>` : ''}
+  <p><a href="/tenants/${tenantRowId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
 }
 
 function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): SafeHtml {
@@ -173,7 +174,8 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       <section aria-labelledby="decision-title"><h2 id="decision-title">Contact decision</h2><p>${badge('state', u.decision)} ${u.rule ? html`rule <strong>${u.rule}</strong>` : ''} ${u.reason ? html`<span class="muted">— ${u.reason}</span>` : ''}</p>
       <p>${u.contact ? html`Contact: ${name(u.contact.name)} <span class="muted">${u.contact.emails.join(', ')}</span>` : u.candidates.length ? 'Candidates:' : 'No contact yet.'}</p>
       ${u.candidates.length ? html`<ul>${u.candidates.map((c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`)}</ul>` : ''}
-      ${decisionCell(u, tenant.id, principal)}</section></div>`;
+      ${decisionCell(u, tenant.id, principal)}</section></div>
+      ${can(principal, 'technician') ? html`<section aria-labelledby="actions-title"><h2 id="actions-title">Lifecycle actions</h2><ul class="actions-menu">${(['offboard', 'password_rotation', 'license_reclaim'] as const).map((k) => html`<li><a href="/tenants/${tenant.id}/actions/new?kind=${k}&amp;userId=${encodeURIComponent(request.params.userId)}">${{ offboard: 'Offboard', password_rotation: 'Rotate password', license_reclaim: 'Reclaim licences' }[k]}</a></li>`)}</ul></section>` : ''}`;
       return sendPage(reply, 200, layout({ title: u.displayName.slice(0, 80), principal, section: 'tenants', body }));
     },
   );

@@ -1,0 +1,41 @@
+// Who may act on Microsoft (and reveal vault passwords): administrators, and technicians an
+// administrator allowed to act (technicians.can_act). read_only never acts.
+//
+// STEP-UP CHECK POINT: `requireFreshSecondFactor` is the one place every action run and every
+// vault reveal passes through before doing anything. Issue 20 (MFA + step-up) wires "a second
+// factor proved within the last few minutes" in here; today it only requires a signed-in actor.
+import type { Kysely } from 'kysely';
+import type { Principal } from '../auth/roles.ts';
+import type { Database, TechnicianRole } from '../db/schema.ts';
+import { Forbidden } from '../errors.ts';
+
+export interface Actor {
+  id: string | null;
+  label: string;
+  role: TechnicianRole;
+  canAct: boolean;
+}
+
+export function mayAct(actor: Pick<Actor, 'role' | 'canAct'>): boolean {
+  return actor.role === 'administrator' || (actor.role === 'technician' && actor.canAct);
+}
+
+export function assertMayAct(actor: Actor): void {
+  if (!mayAct(actor)) {
+    throw new Forbidden(
+      actor.role === 'read_only' ? 'Read-only accounts never act on Microsoft.' : 'Your account is not allowed to run lifecycle actions.',
+      'Ask an administrator to allow your account to act (Accounts → "may act").',
+    );
+  }
+}
+
+/** The step-up hook (issue 20): a fresh second factor before a write or a reveal. */
+export async function requireFreshSecondFactor(_principal: Principal): Promise<void> {
+  // Intentionally empty until MFA lands: the call sites are already in place.
+}
+
+/** The acting technician as the actions and the vault see them. */
+export async function actorOf(db: Kysely<Database>, principal: Principal): Promise<Actor> {
+  const row = await db.selectFrom('technicians').select(['can_act']).where('id', '=', principal.technicianId).executeTakeFirst();
+  return { id: principal.technicianId, label: principal.username, role: principal.role, canAct: row?.can_act ?? false };
+}

@@ -1,0 +1,203 @@
+// Lifecycle actions in the real `docsync demo` (embedded database, emulator, web UI and workers in
+// one child process), driven in Debian's Chromium: a technician offboards a user from its contact
+// page and onboards a new one from the tenant page, through the preview and the typed
+// confirmation; the documentation shows both at once, without waiting for a sync.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOTS = path.resolve('test-results/screenshots');
+const START_DEADLINE_MS = 60_000;
+const WORK_DEADLINE_MS = 45_000;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface DemoLogin { url: string; username: string; password: string }
+interface UserRow { userId: string; displayName: string; userPrincipalName: string | null; decision: string; accountEnabled: boolean | null; contact: { id: string; name: string } | null }
+
+function startDemo(dataDir: string, stderr: string[]): Promise<{ child: ChildProcessWithoutNullStreams; login: DemoLogin }> {
+  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir], { cwd: path.resolve('.'), stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr.push(chunk);
+    if (stderr.length > 400) stderr.splice(0, stderr.length - 400);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo printed no login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)), START_DEADLINE_MS);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited (${code ?? signal}) before printing its login:\n${stderr.join('').slice(-4000)}`));
+    });
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve({ child, login: JSON.parse(line) as DemoLogin });
+    });
+  });
+}
+
+async function stopDemo(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromium', () => {
+  let dataRoot: string;
+  let userDataDir: string;
+  let demo: ChildProcessWithoutNullStreams;
+  let login: DemoLogin;
+  let browser: BrowserContext;
+  let page: Page;
+  const demoStderr: string[] = [];
+  const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
+  let tenantId = '';
+  let domain = '';
+
+  beforeAll(async () => {
+    dataRoot = mkdtempSync(path.join(tmpdir(), 'docsync-actions-e2e-'));
+    ({ child: demo, login } = await startDemo(path.join(dataRoot, 'data'), demoStderr));
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
+    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } });
+    browser.setDefaultTimeout(15_000);
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${login.url}/organizations`);
+    await page.getByLabel('Username or email').fill(login.username);
+    await page.getByLabel('Password').fill(login.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${login.url}/organizations`);
+  }, START_DEADLINE_MS + 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (demo) expect(await stopDemo(demo)).toBe(0);
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+  }, 30_000);
+
+  async function axe(): Promise<string[]> {
+    await page.evaluate(axeSource);
+    return (await page.evaluate(
+      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
+    )) as string[];
+  }
+  /** Full-page screenshots at 1280 and 800 px wide. */
+  async function shots(name: string) {
+    for (const width of [1280, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `actions-${name}-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+  const api = async <T>(url: string): Promise<T> => {
+    const response = await page.request.get(`${login.url}${url}`);
+    expect(response.status(), url).toBe(200);
+    return (await response.json()) as T;
+  };
+  /** Reloads the action page until the workers finished it; returns its final status. */
+  async function waitForAction(): Promise<string> {
+    let status = '';
+    await expect.poll(async () => {
+      await page.reload();
+      status = (await page.locator('h1 .badge').textContent())!.trim();
+      return ['succeeded', 'failed', 'partial'].includes(status);
+    }, { timeout: WORK_DEADLINE_MS, interval: 500 }).toBe(true);
+    return status;
+  }
+
+  it('offboards a user from its contact page: preview, typed confirmation, and the contact shows it without a sync', async () => {
+    const integrations = await api<{ items: Array<{ id: string }> }>('/api/integrations');
+    const actions = await api<{ enabled: boolean; tenants: Array<{ id: string; allowed: Record<string, boolean> }> }>(`/api/integrations/${integrations.items[0]!.id}/actions`);
+    expect(actions.enabled).toBe(true);
+    tenantId = actions.tenants.find((t) => t.allowed.offboard)!.id;
+    // The demo's first sync documents the tenant's users.
+    let users: UserRow[] = [];
+    await expect.poll(async () => {
+      users = (await api<{ items: UserRow[] }>(`/api/tenants/${tenantId}/users?pageSize=200`)).items;
+      return users.filter((u) => u.decision === 'match' && u.contact && u.accountEnabled).length;
+    }, { timeout: WORK_DEADLINE_MS, interval: 500 }).toBeGreaterThan(1);
+    const leaver = users.filter((u) => u.decision === 'match' && u.contact && u.accountEnabled && u.userPrincipalName && !u.userPrincipalName.startsWith('admin@'))[0]!;
+    domain = leaver.userPrincipalName!.split('@')[1]!;
+
+    await page.goto(`${login.url}/tenants/${tenantId}/users/${encodeURIComponent(leaver.userId)}`);
+    await page.getByRole('link', { name: 'Offboard' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Offboard a user/ }).waitFor();
+    await page.getByLabel('Automatic reply (optional)').fill('I have left the company; please write to the office.');
+    await shots('01-offboard-form');
+    expect(await axe()).toEqual([]);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Preview: Offboard a user' }).waitFor();
+    const steps = await page.locator('table.steps tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.getAttribute('data-status')]));
+    expect(steps).toEqual([['block_sign_in', 'planned'], ['revoke_sessions', 'planned'], ['reset_password', 'planned'], ['remove_from_groups', expect.any(String)], ['remove_licenses', expect.any(String)], ['set_auto_reply', 'planned']]);
+    await shots('02-offboard-preview');
+    expect(await axe()).toEqual([]);
+
+    // A wrong confirmation word changes nothing.
+    await page.getByLabel(/Type OFFBOARD to confirm/).fill('offboard');
+    await page.getByRole('button', { name: 'Run offboard a user' }).click();
+    await page.getByText('Type OFFBOARD exactly to confirm; nothing was changed.').waitFor();
+    expect((await api<{ items: unknown[] }>(`/api/tenants/${tenantId}/actions`)).items).toHaveLength(0);
+    await page.getByLabel(/Type OFFBOARD to confirm/).fill('OFFBOARD');
+    await page.getByRole('button', { name: 'Run offboard a user' }).click();
+    await page.waitForURL(/\/actions\/[0-9a-f-]{36}$/);
+    expect(await waitForAction()).toBe('succeeded');
+    await shots('03-offboard-done');
+    expect(await axe()).toEqual([]);
+
+    // The documentation shows it at once: the contact's account is disabled and unlicensed.
+    await page.goto(`${login.url}/tenants/${tenantId}/users/${encodeURIComponent(leaver.userId)}`);
+    const overlay = page.locator('dl.overlay');
+    await expect(overlay.locator('dt:has-text("Account") + dd').innerText()).resolves.toContain('disabled');
+    await expect(overlay.locator('dt:has-text("Licenses") + dd').innerText()).resolves.toBe('none');
+    await shots('04-contact-after-offboard');
+  });
+
+  it('onboards a user from the tenant page: created, licensed, and documented as a contact at once', async () => {
+    await page.goto(`${login.url}/tenants/${tenantId}/contacts`);
+    await page.getByRole('link', { name: /Lifecycle actions/ }).click();
+    await page.getByRole('heading', { name: "What this tenant's GDAP roles allow" }).waitFor();
+    await expect(page.locator('section[aria-labelledby="allowed-title"]').innerText()).resolves.toContain('Onboard a user: allowed');
+    await shots('05a-tenant-actions');
+    expect(await axe()).toEqual([]);
+    await page.getByRole('link', { name: 'Onboard a user' }).click();
+    await page.getByLabel('Display name').fill('Nora Newcomer');
+    await page.getByLabel('First name').fill('Nora');
+    await page.getByLabel('Last name').fill('Newcomer');
+    await page.getByLabel(/User principal name/).fill(`nora.newcomer@${domain}`);
+    await page.getByLabel(/Usage location/).fill('GB');
+    await page.getByLabel('Job title').fill('Analyst');
+    const licence = page.locator('fieldset:has(legend:text("Licences")) div').filter({ hasNotText: '(0 free)' }).first();
+    await licence.locator('input').check();
+    await shots('05b-onboard-form');
+    expect(await axe()).toEqual([]);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const steps = await page.locator('table.steps tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.getAttribute('data-status')]));
+    expect(steps).toEqual([['create_user', 'planned'], ['document_contact', 'planned'], ['assign_licenses', 'planned']]);
+    await shots('06-onboard-preview');
+    await page.getByRole('button', { name: 'Run onboard a user' }).click();
+    await page.waitForURL(/\/actions\/[0-9a-f-]{36}$/);
+    expect(await waitForAction()).toBe('succeeded');
+
+    await page.goto(`${login.url}/tenants/${tenantId}/contacts?search=newcomer`);
+    const row = page.locator('table tbody tr', { hasText: 'Nora Newcomer' });
+    await expect(row.innerText()).resolves.toContain(`nora.newcomer@${domain}`);
+    await shots('07-contacts-after-onboard');
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+});
