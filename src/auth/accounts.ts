@@ -36,6 +36,7 @@ export interface TechnicianSummary {
   lockedUntil: string | null;
   lastLoginAt: string | null;
   createdAt: string;
+  mfaEnrolled: boolean;
 }
 
 export function summarizeTechnician(row: Technician): TechnicianSummary {
@@ -50,6 +51,7 @@ export function summarizeTechnician(row: Technician): TechnicianSummary {
     lockedUntil: iso(row.locked_until),
     lastLoginAt: iso(row.last_login_at),
     createdAt: new Date(row.created_at).toISOString(),
+    mfaEnrolled: hasSecondFactor(row),
   };
 }
 
@@ -102,28 +104,50 @@ export async function authenticate({ db, clock }: AccountDeps, login: string, pa
   }
   const ok = await verifyPassword(row.password_hash, password);
   if (!ok || row.disabled) {
-    if (!ok) {
-      const failures = row.failed_logins + 1;
-      const lock = failures >= MAX_FAILED_SIGN_INS;
-      await db
-        .updateTable('technicians')
-        .set({ failed_logins: lock ? 0 : failures, locked_until: lock ? new Date(now.getTime() + LOCKOUT_MS) : row.locked_until, updated_at: now })
-        .where('id', '=', row.id)
-        .execute();
-      if (lock) {
-        await recordAudit(db, { actor: { id: null, label: 'docsync' }, action: 'technician.locked_out', subjectType: 'technician', subjectId: row.id, before: null, after: { lockedForMinutes: LOCKOUT_MS / 60_000 }, at: now });
-        throw new LockedOut(LOCKOUT_MS / 1000);
-      }
-    }
+    if (!ok) await recordFailedSignIn({ db, clock }, row);
     throw new InvalidCredentials();
   }
   const rehash = passwordNeedsRehash(row.password_hash) ? await hashPassword(password) : row.password_hash;
+  // With a second factor still to come, the failure count stands until that is right too (mfa.ts).
+  if (hasSecondFactor(row)) {
+    if (rehash !== row.password_hash) await db.updateTable('technicians').set({ password_hash: rehash }).where('id', '=', row.id).execute();
+    return row;
+  }
+  await recordSuccessfulSignIn({ db, clock }, row.id, rehash);
+  return { ...row, failed_logins: 0, locked_until: null, last_login_at: now };
+}
+
+/**
+ * One wrong password or second-factor code: counts towards the lockout, and throws LockedOut when
+ * this one locks the account. The one place failures are counted (passwords and codes alike).
+ */
+export async function recordFailedSignIn({ db, clock }: AccountDeps, row: Pick<Technician, 'id' | 'failed_logins' | 'locked_until'>): Promise<void> {
+  const now = clock.now();
+  const failures = row.failed_logins + 1;
+  const lock = failures >= MAX_FAILED_SIGN_INS;
   await db
     .updateTable('technicians')
-    .set({ failed_logins: 0, locked_until: null, last_login_at: now, password_hash: rehash })
+    .set({ failed_logins: lock ? 0 : failures, locked_until: lock ? new Date(now.getTime() + LOCKOUT_MS) : row.locked_until, updated_at: now })
     .where('id', '=', row.id)
     .execute();
-  return { ...row, failed_logins: 0, locked_until: null, last_login_at: now };
+  if (lock) {
+    await recordAudit(db, { actor: { id: null, label: 'docsync' }, action: 'technician.locked_out', subjectType: 'technician', subjectId: row.id, before: null, after: { lockedForMinutes: LOCKOUT_MS / 60_000 }, at: now });
+    throw new LockedOut(LOCKOUT_MS / 1000);
+  }
+}
+
+/** A completed sign-in (password, and the second factor where there is one): the failure count starts again. */
+export async function recordSuccessfulSignIn({ db, clock }: AccountDeps, technicianId: string, passwordHash?: string): Promise<void> {
+  await db
+    .updateTable('technicians')
+    .set({ failed_logins: 0, locked_until: null, last_login_at: clock.now(), ...(passwordHash ? { password_hash: passwordHash } : {}) })
+    .where('id', '=', technicianId)
+    .execute();
+}
+
+/** Whether an account has a confirmed second factor (a TOTP authenticator; passkeys later). */
+export function hasSecondFactor(row: Pick<Technician, 'totp_confirmed_at'>): boolean {
+  return row.totp_confirmed_at !== null;
 }
 
 export async function countTechnicians(db: Kysely<Database>): Promise<number> {

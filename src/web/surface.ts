@@ -11,6 +11,7 @@ import type { AppContext } from '../context.ts';
 import { publicBaseUrl } from '../config.ts';
 import { installGuards } from './guards.ts';
 import { authApiRoutes } from './api/auth.ts';
+import { mfaApiRoutes } from './api/mfa.ts';
 import { tenantMatchApiRoutes } from './api/tenant-matches.ts';
 import { tenantContentApiRoutes } from './api/tenant-contents.ts';
 import { operationsApiRoutes } from './api/operations.ts';
@@ -61,6 +62,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     const typed = scoped.withTypeProvider<TypeBoxTypeProvider>();
     typed.get('/api/openapi.json', { config: { access: 'signedIn' }, schema: { hide: true } }, async () => app.swagger());
     await typed.register(authApiRoutes, { ctx });
+    await typed.register(mfaApiRoutes, { ctx });
     await typed.register(tenantMatchApiRoutes, { ctx });
     await typed.register(tenantContentApiRoutes, { ctx });
     await typed.register(operationsApiRoutes, { ctx });
