@@ -102,7 +102,18 @@ export async function beginTotpEnrolment({ db, secrets }: MfaDeps, technicianId:
   // 160 bits, the HMAC-SHA-1 key length RFC 4226 §4 recommends.
   const secret = new Secret({ size: 20 });
   await db.updateTable('technicians').set({ totp_pending_secret_encrypted: secrets.seal(secret.base32) }).where('id', '=', technicianId).execute();
-  const otpauthUrl = totpFor(secret, row.username).toString();
+  return describeEnrolment(secret, row.username);
+}
+
+/** The enrolment under way (to show its QR code again after a mistyped code), or null. */
+export async function pendingTotpEnrolment({ db, secrets }: MfaDeps, technicianId: string): Promise<TotpEnrolment | null> {
+  const row = await db.selectFrom('technicians').select(['username', 'totp_pending_secret_encrypted', 'totp_confirmed_at']).where('id', '=', technicianId).executeTakeFirst();
+  if (!row?.totp_pending_secret_encrypted || row.totp_confirmed_at) return null;
+  return describeEnrolment(Secret.fromBase32(secrets.open(row.totp_pending_secret_encrypted)), row.username);
+}
+
+async function describeEnrolment(secret: Secret, username: string): Promise<TotpEnrolment> {
+  const otpauthUrl = totpFor(secret, username).toString();
   const qrSvg = await QRCode.toString(otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { secret: secret.base32, otpauthUrl, qrSvg };
 }

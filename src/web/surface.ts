@@ -16,6 +16,7 @@ import { tenantMatchApiRoutes } from './api/tenant-matches.ts';
 import { tenantContentApiRoutes } from './api/tenant-contents.ts';
 import { operationsApiRoutes } from './api/operations.ts';
 import { accountPageRoutes } from './pages/account-pages.ts';
+import { mfaPageRoutes } from './pages/mfa-pages.ts';
 import { reviewPageRoutes } from './pages/review-pages.ts';
 import { operationsPageRoutes } from './pages/operations-pages.ts';
 
@@ -67,6 +68,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(tenantContentApiRoutes, { ctx });
     await typed.register(operationsApiRoutes, { ctx });
     await typed.register(accountPageRoutes, { ctx });
+    await typed.register(mfaPageRoutes, { ctx });
     await typed.register(reviewPageRoutes, { ctx });
     await typed.register(operationsPageRoutes, { ctx });
   });

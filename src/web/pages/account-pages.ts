@@ -10,8 +10,10 @@ import { listApiTokens } from '../../auth/api-tokens.ts';
 import { DocsyncError } from '../../errors.ts';
 import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { SIGN_IN_RATE_LIMIT, startSession } from '../api/auth.ts';
+import { continueAfterPassword } from '../api/mfa.ts';
 import { requirePrincipal } from '../guards.ts';
-import { html, name, when, type SafeHtml } from '../html.ts';
+import { html, name, SafeHtml, when } from '../html.ts';
+import { readSecuritySettings } from '../../auth/mfa.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 
 const asset = (file: string) => readFileSync(new URL(`../static/${file}`, import.meta.url), 'utf8');
@@ -50,9 +52,10 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
       <p class="muted">No account yet? An administrator creates one on the Account page. On a new installation, open the setup link that <code>docsync serve</code> printed.</p></div>`,
     });
 
-  app.get('/sign-in', { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) }) } }, async (request, reply) => {
+  app.get('/sign-in', { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })), expired: Type.Optional(Type.Literal('1')) }) } }, async (request, reply) => {
     if (request.principal) return reply.redirect(safeNext(request.query.next), 303);
-    return sendPage(reply, 200, signInForm(safeNext(request.query.next), null));
+    const expired = request.query.expired ? 'That sign-in expired or was already completed. Enter your password again.' : null;
+    return sendPage(reply, 200, signInForm(safeNext(request.query.next), expired));
   });
 
   app.post(
@@ -65,8 +68,9 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
       const next = safeNext(request.body.next);
       try {
         const technician = await authenticate(deps, request.body.username, request.body.password);
-        await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
-        return reply.redirect(next, 303);
+        const after = await continueAfterPassword(ctx, request, reply, technician);
+        if (after.kind === 'second_factor') return reply.redirect(`/sign-in/code?next=${encodeURIComponent(next)}`, 303);
+        return reply.redirect(after.enrolmentOnly ? '/account/mfa' : next, 303);
       } catch (error) {
         if (error instanceof DocsyncError && error.status < 500) return sendPage(reply, error.status, signInForm(next, error.message, request.body.username));
         throw error;
@@ -74,7 +78,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     },
   );
 
-  app.post('/sign-out', { config: { access: 'signedIn', page: true } }, async (request, reply) => {
+  app.post('/sign-out', { config: { access: 'signedIn', page: true, duringEnrolment: true } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await destroySession(deps, token);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -128,10 +132,12 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     let admin: SafeHtml | string = '';
     if (can(principal, 'administrator')) {
       const technicians = await listTechnicians(deps.db);
+      const security = await readSecuritySettings(deps.db);
       admin = html`<h2 id="technicians">Technician accounts</h2>
-      <table><caption class="visually-hidden">Technician accounts</caption><thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Last sign-in</th><th scope="col">Change role</th></tr></thead><tbody>
+      <table><caption class="visually-hidden">Technician accounts</caption><thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Last sign-in</th><th scope="col">Second factor</th><th scope="col">Change role</th></tr></thead><tbody>
       ${technicians.map(
         (t) => html`<tr><td>${name(t.username)}</td><td>${t.role.replace('_', '-')}</td><td>${t.disabled ? badge('state', 'disabled') : t.lockedUntil && new Date(t.lockedUntil) > ctx.clock.now() ? badge('state', 'locked') : 'active'}</td><td>${when(t.lastLoginAt)}</td>
+        <td>${t.mfaEnrolled ? html`authenticator app <button class="secondary" data-api="POST /api/technicians/${t.id}/mfa/reset" data-done="Second factor reset: they set it up again at their next sign-in.">Reset<span class="visually-hidden"> second factor of ${t.username}</span></button>` : html`<span class="muted">none</span>`}</td>
         <td class="actions">${(['administrator', 'technician', 'read_only'] as const).filter((r) => r !== t.role).map((r) => html`<button class="secondary" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ role: r })}" data-done="Role changed.">Make ${r.replace('_', '-')}<span class="visually-hidden"> (${t.username})</span></button>`)}
         <button class="danger" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ disabled: !t.disabled })}" data-done="Saved.">${t.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${t.username}</span></button></td></tr>`,
       )}</tbody></table>
@@ -142,6 +148,13 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
         <div><label for="new-role">Role</label><select id="new-role" name="role"><option value="technician">technician</option><option value="read_only">read-only</option><option value="administrator">administrator</option></select></div>
         <div><button type="submit">Create account</button></div>
       </form>
+      <h3 id="security-settings">Sign-in rules</h3>
+      <form data-api="PATCH /api/settings/security" data-done="Sign-in rules saved." class="filters">
+        <div><input id="mfa-required" name="mfaRequired" type="checkbox"${security.mfaRequired ? new SafeHtml(' checked') : ''}> <label for="mfa-required">Require a second factor for every technician</label></div>
+        <div><label for="step-up-minutes">Ask for a code again after (minutes)</label><input id="step-up-minutes" name="stepUpMinutes" data-type="number" type="number" min="1" max="720" required value="${security.stepUpMinutes}"></div>
+        <div><button type="submit">Save sign-in rules</button></div>
+      </form>
+      <p class="muted">Technicians without a second factor are sent to set one up right after their password, and can do nothing else until they have.</p>
       <p><a href="/audit">Audit log</a>: every decision and setting change, with who, before and after.</p>`;
     }
     return sendPage(
@@ -152,6 +165,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
         principal,
         section: 'account',
         body: html`<h1>Account</h1><p>You are <strong><bdi>${principal.username}</bdi></strong>, role <strong>${principal.role.replace('_', '-')}</strong>.</p>
+        <p><a href="/account/mfa">Sign-in security</a>: your authenticator app and recovery codes.</p>
         <h2>Personal API tokens</h2>
         <p>Scripts call the <a href="/api/docs">JSON API</a> with <code>Authorization: Bearer &lt;token&gt;</code>. A token acts with your role; revoke it when the script is retired.</p>
         <form data-api="POST /api/me/tokens" data-show-token="new-token" class="filters">

@@ -16,7 +16,7 @@ const NAV: Array<{ section: Section; href: string; label: string }> = [
 export function layout(options: { title: string; principal: Principal | null; section: Section; body: SafeHtml }): string {
   const { principal } = options;
   const nav = principal
-    ? html`<nav aria-label="Main"><ul>${NAV.map((item) => html`<li><a href="${item.href}"${item.section === options.section ? new SafeHtml(' aria-current="page"') : ''}>${item.label}</a></li>`)}</ul></nav>
+    ? html`<nav aria-label="Main"><ul>${NAV.filter((item) => !principal.enrolmentOnly || item.section === 'account').map((item) => html`<li><a href="${item.href}"${item.section === options.section ? new SafeHtml(' aria-current="page"') : ''}>${item.label}</a></li>`)}</ul></nav>
       <div class="who"><span>Signed in as <bdi>${principal.displayName ?? principal.username}</bdi> <span class="muted">(${principal.role.replace('_', '-')})</span></span>
       <form method="post" action="/sign-out"><input type="hidden" name="_csrf" value="${principal.csrfToken ?? ''}"><button type="submit">Sign out</button></form></div>`
     : html``;

@@ -272,4 +272,34 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
     expect(byToken.statusCode).toBe(403);
     expect(byToken.json().error.code).toBe('mfa_required');
   });
+
+  it('sends the sign-in form to the code page for an account with a second factor, and to enrolment when one is required', async () => {
+    const account = await newAccount('form-tech');
+    const { secret } = await enrol(account);
+    const form = await world.app.inject({ method: 'POST', url: '/sign-in', remoteAddress: from(), payload: { username: 'form-tech', password: PASSWORD, next: '/account' } });
+    expect(form.statusCode).toBe(303);
+    expect(form.headers.location).toBe('/sign-in/code?next=%2Faccount');
+    expect(form.cookies.find((c) => c.name === 'docsync_session')).toBeUndefined();
+    const challenge = `docsync_sign_in=${form.cookies.find((c) => c.name === 'docsync_sign_in')!.value}`;
+    const wrong = await world.app.inject({ method: 'POST', url: '/sign-in/code', remoteAddress: from(), headers: { cookie: challenge }, payload: { method: 'totp', code: '000000', next: '/account' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain('The code is wrong, expired or was used already.');
+    const right = await world.app.inject({ method: 'POST', url: '/sign-in/code', remoteAddress: from(), headers: { cookie: challenge }, payload: { method: 'totp', code: nowCode(secret), next: '/account' } });
+    expect(right.statusCode).toBe(303);
+    expect(right.headers.location).toBe('/account');
+    const again = await world.app.inject({ method: 'POST', url: '/sign-in/code', remoteAddress: from(), headers: { cookie: challenge }, payload: { method: 'totp', code: nowCode(secret), next: '/account' } });
+    expect(again.headers.location).toBe('/sign-in?next=%2Faccount&expired=1');
+
+    await world.ctx.database.db.updateTable('security_settings').set({ mfa_required: true }).execute();
+    try {
+      await createTechnician({ db: world.ctx.database.db, clock: world.clock }, { username: 'form-hire', password: PASSWORD, role: 'technician' }, { id: null, label: 'test' });
+      const hire = await world.app.inject({ method: 'POST', url: '/sign-in', remoteAddress: from(), payload: { username: 'form-hire', password: PASSWORD, next: '/organizations' } });
+      expect(hire.headers.location).toBe('/account/mfa');
+      const page = await world.app.inject({ method: 'GET', url: '/account/mfa', headers: { cookie: sessionCookie(hire) } });
+      expect(page.body).toContain('Your administrator requires a second factor for every technician. Set up an authenticator app to continue.');
+      expect(page.body).not.toContain('href="/integrations"');
+    } finally {
+      await world.ctx.database.db.updateTable('security_settings').set({ mfa_required: false }).execute();
+    }
+  });
 });
