@@ -118,8 +118,8 @@ async function describeEnrolment(secret: Secret, username: string): Promise<Totp
   return { secret: secret.base32, otpauthUrl, qrSvg };
 }
 
-/** The step a code matches (now ± drift), or null. */
-function matchingStep(secretBase32: string, code: string, now: Date): number | null {
+/** The 30-second step a code matches (now ± drift), or null; exported for the RFC 6238 test vectors. */
+export function matchingStep(secretBase32: string, code: string, now: Date): number | null {
   if (!/^\d{6}$/.test(code)) return null;
   const totp = new TOTP({ algorithm: 'SHA1', digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS, secret: Secret.fromBase32(secretBase32) });
   const delta = totp.validate({ token: code, timestamp: now.getTime(), window: TOTP_DRIFT_STEPS });

@@ -302,4 +302,27 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
       await world.ctx.database.db.updateTable('security_settings').set({ mfa_required: false }).execute();
     }
   });
+
+  it('asks for a fresh second factor before an integration gets a new client secret, and stores nothing until then', async () => {
+    const admin = await newAccount('secret-admin', 'administrator');
+    const { secret } = await enrol(admin);
+    const db = world.ctx.database.db;
+    const integration = await db
+      .insertInto('integrations')
+      .values({ kind: 'gdap', name: 'Step-up Partners', partner_tenant_id: 'partner-tenant', client_id: 'client-id', client_secret_encrypted: world.ctx.secrets.seal('old secret') })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    world.clock.advance(16 * 60_000);
+    const stale = await as(admin, 'PATCH', `/api/integrations/${integration.id}`, { clientSecret: 'new secret value' });
+    expect(stale.statusCode).toBe(403);
+    expect(stale.json().error.code).toBe('step_up_required');
+    const stored = await db.selectFrom('integrations').select('client_secret_encrypted').where('id', '=', integration.id).executeTakeFirstOrThrow();
+    expect(world.ctx.secrets.open(stored.client_secret_encrypted!)).toBe('old secret');
+    // A rename is not sensitive: no step-up.
+    expect((await as(admin, 'PATCH', `/api/integrations/${integration.id}`, { name: 'Renamed Partners' })).statusCode).toBe(200);
+    expect((await as(admin, 'POST', '/api/me/mfa/verify', { method: 'totp', code: nowCode(secret) })).statusCode).toBe(200);
+    expect((await as(admin, 'PATCH', `/api/integrations/${integration.id}`, { clientSecret: 'new secret value' })).statusCode).toBe(200);
+    const updated = await db.selectFrom('integrations').select('client_secret_encrypted').where('id', '=', integration.id).executeTakeFirstOrThrow();
+    expect(world.ctx.secrets.open(updated.client_secret_encrypted!)).toBe('new secret value');
+  });
 });
