@@ -51,6 +51,20 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    sso: Type.Object(
+      {
+        // "Sign in with Microsoft" against the MSP's own Entra tenant; null tenantId: off.
+        tenantId: Type.Union([Type.String({ pattern: '^[A-Za-z0-9.-]{1,253}$' }), Type.Null()]),
+        clientId: Type.Union([Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }), Type.Null()]),
+        clientSecret: Type.Union([Type.String({ minLength: 1, maxLength: 1024 }), Type.Null()]),
+        autoCreate: Type.Boolean(),
+        defaultRole: Type.Union([Type.Literal('read_only'), Type.Literal('technician'), Type.Literal('administrator')]),
+        groupRoles: Type.Record(Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }), Type.Union([Type.Literal('read_only'), Type.Literal('technician'), Type.Literal('administrator')])),
+        only: Type.Boolean(),
+        breakGlassUsername: Type.Union([Type.String({ minLength: 2, maxLength: 64 }), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
     sync: Type.Object(
       {
         schedule: Type.String({ minLength: 9 }),
@@ -96,6 +110,14 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: string; 
   { name: 'DOCSYNC_PREVIOUS_ENCRYPTION_KEYS', path: 'secrets.previousKeys', parse: 'json' },
   { name: 'DOCSYNC_MICROSOFT_AUTHORITY_HOST', path: 'microsoft.authorityHost', parse: 'string' },
   { name: 'DOCSYNC_MICROSOFT_GRAPH_BASE_URL', path: 'microsoft.graphBaseUrl', parse: 'string' },
+  { name: 'DOCSYNC_SSO_TENANT_ID', path: 'sso.tenantId', parse: 'nullableString' },
+  { name: 'DOCSYNC_SSO_CLIENT_ID', path: 'sso.clientId', parse: 'nullableString' },
+  { name: 'DOCSYNC_SSO_CLIENT_SECRET', path: 'sso.clientSecret', parse: 'nullableString' },
+  { name: 'DOCSYNC_SSO_AUTO_CREATE', path: 'sso.autoCreate', parse: 'boolean' },
+  { name: 'DOCSYNC_SSO_DEFAULT_ROLE', path: 'sso.defaultRole', parse: 'string' },
+  { name: 'DOCSYNC_SSO_GROUP_ROLES', path: 'sso.groupRoles', parse: 'json' },
+  { name: 'DOCSYNC_SSO_ONLY', path: 'sso.only', parse: 'boolean' },
+  { name: 'DOCSYNC_SSO_BREAK_GLASS_USERNAME', path: 'sso.breakGlassUsername', parse: 'nullableString' },
   { name: 'DOCSYNC_SYNC_SCHEDULE', path: 'sync.schedule', parse: 'string' },
   { name: 'DOCSYNC_SYNC_CONCURRENCY', path: 'sync.concurrency', parse: 'integer' },
   { name: 'DOCSYNC_SYNC_TENANT_TIME_BUDGET_SECONDS', path: 'sync.tenantTimeBudgetSeconds', parse: 'integer' },
@@ -173,6 +195,12 @@ function checkRules(config: Static<typeof ConfigSchema>, sources: Map<string, st
       'secrets.encryptionKey',
       'production requires an encryption key: set DOCSYNC_ENCRYPTION_KEY to 32 random bytes in base64 (openssl rand -base64 32)',
     );
+  }
+  if (config.sso.tenantId !== null && (config.sso.clientId === null || config.sso.clientSecret === null)) {
+    throw new ConfigError(config.sso.clientId === null ? 'sso.clientId' : 'sso.clientSecret', 'single sign-on (sso.tenantId is set) needs the app registration\'s client id and a client secret', sources.get('sso.tenantId'));
+  }
+  if (config.sso.only && (config.sso.tenantId === null || config.sso.breakGlassUsername === null)) {
+    throw new ConfigError(config.sso.tenantId === null ? 'sso.tenantId' : 'sso.breakGlassUsername', 'sso.only needs single sign-on set up and one break-glass local administrator (sso.breakGlassUsername)', sources.get('sso.only'));
   }
   for (const field of ['authorityHost', 'graphBaseUrl'] as const) {
     const value = config.microsoft[field];

@@ -225,6 +225,18 @@ export interface TechniciansTable {
   totp_secret_encrypted: string | null;
   totp_confirmed_at: Timestamp | null;
   totp_last_used_step: number | null;
+  /** The Entra object id (`oid`) single sign-on matched this technician to (T2001). */
+  entra_object_id: string | null;
+}
+
+/** A "Sign in with Microsoft" under way (T2001): single use, ten minutes. */
+export interface SsoSignInsTable {
+  state_hash: string;
+  nonce: string;
+  code_verifier_encrypted: string;
+  next: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
 }
 
 /** One-time recovery codes (T2000): only their SHA-256 is kept. */
@@ -338,6 +350,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   sign_in_challenges: SignInChallengesTable;
   security_settings: SecuritySettingsTable;
+  sso_sign_ins: SsoSignInsTable;
 }
 
 export type Integration = Selectable<IntegrationsTable>;

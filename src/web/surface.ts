@@ -17,6 +17,7 @@ import { tenantContentApiRoutes } from './api/tenant-contents.ts';
 import { operationsApiRoutes } from './api/operations.ts';
 import { accountPageRoutes } from './pages/account-pages.ts';
 import { mfaPageRoutes } from './pages/mfa-pages.ts';
+import { ssoRoutes } from './pages/sso-pages.ts';
 import { reviewPageRoutes } from './pages/review-pages.ts';
 import { operationsPageRoutes } from './pages/operations-pages.ts';
 
@@ -69,6 +70,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(operationsApiRoutes, { ctx });
     await typed.register(accountPageRoutes, { ctx });
     await typed.register(mfaPageRoutes, { ctx });
+    await typed.register(ssoRoutes, { ctx });
     await typed.register(reviewPageRoutes, { ctx });
     await typed.register(operationsPageRoutes, { ctx });
   });

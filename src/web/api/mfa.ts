@@ -25,6 +25,7 @@ import {
 import { markSecondFactor, restrictSessionToEnrolment, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { requireFreshSecondFactor } from '../../auth/step-up.ts';
 import { BadInput } from '../../errors.ts';
+import { passwordSignInAllowed, PasswordSignInDisabled } from '../../auth/sso.ts';
 import { requirePrincipal } from '../guards.ts';
 import { IdParams, Nullable, Timestamp } from '../schemas.ts';
 import { sessionCookieOptions, SIGN_IN_RATE_LIMIT, startSession, TechnicianSchema } from './auth.ts';
@@ -50,12 +51,14 @@ export type AfterPassword = { kind: 'second_factor'; methods: SecondFactorMethod
  */
 export async function continueAfterPassword(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, technician: Technician): Promise<AfterPassword> {
   const deps = { db: ctx.database.db, clock: ctx.clock };
+  if (!passwordSignInAllowed(ctx.config, technician.username)) throw new PasswordSignInDisabled();
   if (hasSecondFactor(technician)) {
     const token = await createSignInChallenge(deps, technician.id);
     reply.setCookie(SIGN_IN_CHALLENGE_COOKIE, token, { ...sessionCookieOptions(ctx), maxAge: SIGN_IN_CHALLENGE_LIFETIME_MS / 1000 });
     return { kind: 'second_factor', methods: secondFactorMethods(technician) };
   }
-  const enrolmentOnly = (await readSecuritySettings(deps.db)).mfaRequired;
+  // In "SSO only" mode the one password account left, the break-glass administrator, must use MFA too.
+  const enrolmentOnly = (await readSecuritySettings(deps.db)).mfaRequired || ctx.config.sso.only;
   const csrfToken = await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE], { enrolmentOnly });
   return { kind: 'session', csrfToken, enrolmentOnly };
 }

@@ -14,6 +14,8 @@ import { continueAfterPassword } from '../api/mfa.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, SafeHtml, when } from '../html.ts';
 import { readSecuritySettings } from '../../auth/mfa.ts';
+import { ssoEnabled } from '../../auth/sso.ts';
+import type { Config } from '../../config.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 
 const asset = (file: string) => readFileSync(new URL(`../static/${file}`, import.meta.url), 'utf8');
@@ -27,6 +29,29 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) && next.length < 2000 ? next : '/organizations';
 }
 
+/** The sign-in page: "Sign in with Microsoft" when single sign-on is set up, and the password form (only for the break-glass administrator in "SSO only" mode). */
+export function signInPage(config: Config, next: string, message: string | null, username = ''): string {
+  const passwordForm = html`<form method="post" action="/sign-in" class="stack">
+        <input type="hidden" name="next" value="${next}">
+        <div><label for="username">Username or email</label><input id="username" name="username" autocomplete="username" required maxlength="320" value="${username}"${config.sso.only ? '' : new SafeHtml(' autofocus')}></div>
+        <div><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
+        <div><button type="submit"${ssoEnabled(config) ? new SafeHtml(' class="secondary"') : ''}>Sign in</button></div>
+      </form>`;
+  const microsoft = ssoEnabled(config)
+    ? html`<p><a class="button microsoft" href="/auth/sso/start?next=${encodeURIComponent(next)}">Sign in with Microsoft</a></p>${config.sso.only ? '' : html`<p class="muted or">or with your docsync password</p>`}`
+    : '';
+  return layout({
+    title: 'Sign in',
+    principal: null,
+    section: 'none',
+    body: html`<div class="signin"><h1>Sign in to docsync</h1>
+      ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
+      ${microsoft}
+      ${config.sso.only ? html`<details><summary>Break-glass administrator sign-in</summary>${passwordForm}</details>` : passwordForm}
+      <p class="muted">No account yet? An administrator creates one on the Account page. On a new installation, open the setup link that <code>docsync serve</code> printed.</p></div>`,
+  });
+}
+
 export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const deps = { db: ctx.database.db, clock: ctx.clock };
   const script = asset('app.js');
@@ -36,21 +61,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
   app.get('/static/app.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(styles));
   app.get('/', { config: { access: 'public' } }, async (request, reply) => reply.redirect(request.principal ? '/organizations' : '/sign-in', 303));
 
-  const signInForm = (next: string, message: string | null, username = '') =>
-    layout({
-      title: 'Sign in',
-      principal: null,
-      section: 'none',
-      body: html`<div class="signin"><h1>Sign in to docsync</h1>
-      ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
-      <form method="post" action="/sign-in" class="stack">
-        <input type="hidden" name="next" value="${next}">
-        <div><label for="username">Username or email</label><input id="username" name="username" autocomplete="username" required maxlength="320" value="${username}" autofocus></div>
-        <div><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
-        <div><button type="submit">Sign in</button></div>
-      </form>
-      <p class="muted">No account yet? An administrator creates one on the Account page. On a new installation, open the setup link that <code>docsync serve</code> printed.</p></div>`,
-    });
+  const signInForm = (next: string, message: string | null, username = '') => signInPage(ctx.config, next, message, username);
 
   app.get('/sign-in', { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })), expired: Type.Optional(Type.Literal('1')) }) } }, async (request, reply) => {
     if (request.principal) return reply.redirect(safeNext(request.query.next), 303);
