@@ -13,6 +13,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('nonce', 'text', (c) => c.notNull())
     .addColumn('code_verifier_encrypted', 'text', (c) => c.notNull())
     .addColumn('next', 'text', (c) => c.notNull())
+    // The redirect URI the sign-in started with: the token request must repeat it exactly.
+    .addColumn('redirect_uri', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .execute();

@@ -66,8 +66,13 @@ export function passwordSignInAllowed(config: Config, username: string): boolean
   return !config.sso.only || username.toLowerCase() === (config.sso.breakGlassUsername ?? '').toLowerCase();
 }
 
-export function ssoRedirectUri(config: Config): string {
-  return `${publicBaseUrl(config)}/auth/sso/callback`;
+/**
+ * Where Microsoft sends the browser back: under http.publicBaseUrl (register exactly this URL in
+ * the app registration). Without one (development, the demo on a chosen port) it is the origin the
+ * browser used; Entra redirects only to registered URIs, so a forged Host header gains nothing.
+ */
+export function ssoRedirectUri(config: Config, requestOrigin: string): string {
+  return `${config.http.publicBaseUrl ? publicBaseUrl(config) : requestOrigin}/auth/sso/callback`;
 }
 
 // ---- discovery --------------------------------------------------------------------------
@@ -106,7 +111,7 @@ function discover(config: Config): Promise<Discovery> {
 // ---- the flow ---------------------------------------------------------------------------
 
 /** Starts a sign-in: the URL to send the browser to, and the state for the browser's cookie. */
-export async function beginSsoSignIn(deps: SsoDeps, next: string): Promise<{ url: string; state: string }> {
+export async function beginSsoSignIn(deps: SsoDeps, next: string, requestOrigin: string): Promise<{ url: string; state: string }> {
   const { db, clock, secrets, config } = deps;
   if (!ssoEnabled(config)) throw new SsoFailed(404, 'Single sign-on is not set up on this docsync.', 'Sign in with your username and password.');
   const discovery = await discover(config);
@@ -114,16 +119,17 @@ export async function beginSsoSignIn(deps: SsoDeps, next: string): Promise<{ url
   const nonce = randomSecret();
   const codeVerifier = randomSecret();
   const now = clock.now();
+  const redirectUri = ssoRedirectUri(config, requestOrigin);
   await db.deleteFrom('sso_sign_ins').where('expires_at', '<=', now).execute();
   await db
     .insertInto('sso_sign_ins')
-    .values({ state_hash: sha256Hex(state), nonce, code_verifier_encrypted: secrets.seal(codeVerifier), next, created_at: now, expires_at: new Date(now.getTime() + SSO_SIGN_IN_LIFETIME_MS) })
+    .values({ state_hash: sha256Hex(state), nonce, code_verifier_encrypted: secrets.seal(codeVerifier), next, redirect_uri: redirectUri, created_at: now, expires_at: new Date(now.getTime() + SSO_SIGN_IN_LIFETIME_MS) })
     .execute();
   const url = new URL(discovery.authorizationEndpoint);
   url.search = new URLSearchParams({
     client_id: config.sso.clientId!,
     response_type: 'code',
-    redirect_uri: ssoRedirectUri(config),
+    redirect_uri: redirectUri,
     response_mode: 'query',
     scope: 'openid profile email',
     state,
@@ -189,7 +195,7 @@ export async function completeSsoSignIn(deps: SsoDeps, input: SsoCallback): Prom
       client_secret: config.sso.clientSecret!,
       grant_type: 'authorization_code',
       code: input.code,
-      redirect_uri: ssoRedirectUri(config),
+      redirect_uri: started.redirect_uri,
       code_verifier: secrets.open(started.code_verifier_encrypted),
       scope: 'openid profile email',
     }),

@@ -14,6 +14,7 @@ import { migrateToLatest } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
 import { integerFlag, parseCommandArgs } from './args.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
+import { partnerStaff, staffGroups } from '../emulator/identity/staff.ts';
 import { createSyncMicrosoft, type SyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { onScheduleTick, startSchedule } from '../sync/schedule.ts';
@@ -47,6 +48,8 @@ export async function demo(argv: string[]): Promise<number> {
     overrides: {
       database: { url: null, dataDir },
       microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl },
+      // "Sign in with Microsoft" against the emulator's partner tenant: its staff, mapped by group.
+      sso: demoSingleSignOn(emulator),
       http: { port },
       ...(values.once ? { log: { level: 'warn' } } : {}),
     },
@@ -64,11 +67,20 @@ export async function demo(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(line)}\n`);
       return line.tenants.failed > 0 && line.tenants.synced === 0 ? 1 : 0;
     }
+    const alex = partnerStaff(emulator.world.partner)[0]!;
+    process.stderr.write(`"Sign in with Microsoft" works with the emulator's partner staff, e.g. ${alex.userPrincipalName} / ${alex.password}\n`);
     return await serveDemo(ctx, microsoft, integrationId);
   } finally {
     await ctx.close();
     await emulator.close();
   }
+}
+
+/** Single sign-on settings for the emulator's partner tenant (the same app registration as the GDAP connection). */
+function demoSingleSignOn(emulator: RunningEmulator) {
+  const groups = staffGroups(emulator.world.partner);
+  const { partnerTenantId, clientId, clientSecret } = emulator.credentials;
+  return { tenantId: partnerTenantId, clientId, clientSecret, autoCreate: true, defaultRole: 'read_only' as const, groupRoles: { [groups.technicians]: 'technician' as const, [groups.administrators]: 'administrator' as const } };
 }
 
 /** The GDAP integration, connected with the emulator partner admin's refresh token. */

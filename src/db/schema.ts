@@ -235,6 +235,7 @@ export interface SsoSignInsTable {
   nonce: string;
   code_verifier_encrypted: string;
   next: string;
+  redirect_uri: string;
   created_at: CreatedAt;
   expires_at: Timestamp;
 }

@@ -22,7 +22,7 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (
     async (request, reply) => {
       const next = safeNext(request.query.next);
       try {
-        const { url, state } = await beginSsoSignIn(deps, next);
+        const { url, state } = await beginSsoSignIn(deps, next, `${request.protocol}://${request.host}`);
         reply.setCookie(SSO_STATE_COOKIE, state, { ...sessionCookieOptions(ctx), maxAge: SSO_SIGN_IN_LIFETIME_MS / 1000 });
         return reply.redirect(url, 302);
       } catch (error) {
