@@ -47,7 +47,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // One row (id = 1): the installation's sign-in rules.
     .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
     .addColumn('mfa_required', 'boolean', (c) => c.notNull().defaultTo(false))
-    .addColumn('step_up_minutes', 'integer', (c) => c.notNull().defaultTo(15).check(sql`step_up_minutes between 1 and 720`))
+    .addColumn('step_up_minutes', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(15)
+        .check(sql`step_up_minutes between 1 and 720`),
+    )
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .execute();
   await sql`insert into security_settings (id) values (1)`.execute(db);

@@ -5,7 +5,13 @@ import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('technicians').addColumn('entra_object_id', 'text').execute();
-  await db.schema.createIndex('technicians_entra_object_id_unique').on('technicians').column('entra_object_id').unique().where(sql.ref('entra_object_id'), 'is not', null).execute();
+  await db.schema
+    .createIndex('technicians_entra_object_id_unique')
+    .on('technicians')
+    .column('entra_object_id')
+    .unique()
+    .where(sql.ref('entra_object_id'), 'is not', null)
+    .execute();
 
   await db.schema
     .createTable('sso_sign_ins')

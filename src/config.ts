@@ -12,6 +12,7 @@ const Environment = Type.Union([Type.Literal('development'), Type.Literal('produ
 const LogLevel = Type.Union(
   ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
 );
+const Role = Type.Union([Type.Literal('read_only'), Type.Literal('technician'), Type.Literal('administrator')]);
 const HttpUrl = Type.String({ pattern: '^https?://[^\\s/]+(/.*)?$' });
 
 export const ConfigSchema = Type.Object(
@@ -58,8 +59,8 @@ export const ConfigSchema = Type.Object(
         clientId: Type.Union([Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }), Type.Null()]),
         clientSecret: Type.Union([Type.String({ minLength: 1, maxLength: 1024 }), Type.Null()]),
         autoCreate: Type.Boolean(),
-        defaultRole: Type.Union([Type.Literal('read_only'), Type.Literal('technician'), Type.Literal('administrator')]),
-        groupRoles: Type.Record(Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }), Type.Union([Type.Literal('read_only'), Type.Literal('technician'), Type.Literal('administrator')])),
+        defaultRole: Role,
+        groupRoles: Type.Record(Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }), Role),
         only: Type.Boolean(),
         breakGlassUsername: Type.Union([Type.String({ minLength: 2, maxLength: 64 }), Type.Null()]),
       },
@@ -197,10 +198,14 @@ function checkRules(config: Static<typeof ConfigSchema>, sources: Map<string, st
     );
   }
   if (config.sso.tenantId !== null && (config.sso.clientId === null || config.sso.clientSecret === null)) {
-    throw new ConfigError(config.sso.clientId === null ? 'sso.clientId' : 'sso.clientSecret', 'single sign-on (sso.tenantId is set) needs the app registration\'s client id and a client secret', sources.get('sso.tenantId'));
+    const setting = config.sso.clientId === null ? 'sso.clientId' : 'sso.clientSecret';
+    const problem = "single sign-on (sso.tenantId is set) needs the app registration's client id and a client secret";
+    throw new ConfigError(setting, problem, sources.get('sso.tenantId'));
   }
   if (config.sso.only && (config.sso.tenantId === null || config.sso.breakGlassUsername === null)) {
-    throw new ConfigError(config.sso.tenantId === null ? 'sso.tenantId' : 'sso.breakGlassUsername', 'sso.only needs single sign-on set up and one break-glass local administrator (sso.breakGlassUsername)', sources.get('sso.only'));
+    const setting = config.sso.tenantId === null ? 'sso.tenantId' : 'sso.breakGlassUsername';
+    const problem = 'sso.only needs single sign-on set up and one break-glass local administrator (sso.breakGlassUsername)';
+    throw new ConfigError(setting, problem, sources.get('sso.only'));
   }
   for (const field of ['authorityHost', 'graphBaseUrl'] as const) {
     const value = config.microsoft[field];

@@ -121,7 +121,10 @@ export async function authenticate({ db, clock }: AccountDeps, login: string, pa
  * One wrong password or second-factor code: counts towards the lockout, and throws LockedOut when
  * this one locks the account. The one place failures are counted (passwords and codes alike).
  */
-export async function recordFailedSignIn({ db, clock }: AccountDeps, row: Pick<Technician, 'id' | 'failed_logins' | 'locked_until'>): Promise<void> {
+export async function recordFailedSignIn(
+  { db, clock }: AccountDeps,
+  row: Pick<Technician, 'id' | 'failed_logins' | 'locked_until'>,
+): Promise<void> {
   const now = clock.now();
   const failures = row.failed_logins + 1;
   const lock = failures >= MAX_FAILED_SIGN_INS;
@@ -131,7 +134,8 @@ export async function recordFailedSignIn({ db, clock }: AccountDeps, row: Pick<T
     .where('id', '=', row.id)
     .execute();
   if (lock) {
-    await recordAudit(db, { actor: { id: null, label: 'docsync' }, action: 'technician.locked_out', subjectType: 'technician', subjectId: row.id, before: null, after: { lockedForMinutes: LOCKOUT_MS / 60_000 }, at: now });
+    const after = { lockedForMinutes: LOCKOUT_MS / 60_000 };
+    await recordAudit(db, { actor: { id: null, label: 'docsync' }, action: 'technician.locked_out', subjectType: 'technician', subjectId: row.id, before: null, after, at: now });
     throw new LockedOut(LOCKOUT_MS / 1000);
   }
 }

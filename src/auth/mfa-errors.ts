@@ -5,7 +5,10 @@ export class InvalidSecondFactor extends DocsyncError {
   readonly status = 401;
   readonly code = 'invalid_code';
   constructor() {
-    super('The code is wrong, expired or was used already.', 'Enter the current code from your authenticator app, or one of your unused recovery codes.');
+    super(
+      'The code is wrong, expired or was used already.',
+      'Enter the current code from your authenticator app, or one of your unused recovery codes.',
+    );
   }
 }
 
@@ -21,7 +24,10 @@ export class MfaEnrolmentRequired extends DocsyncError {
   readonly status = 403;
   readonly code = 'mfa_enrolment_required';
   constructor() {
-    super('An administrator requires a second factor for every technician: set one up first.', 'Open /account/mfa and set up an authenticator app.');
+    super(
+      'An administrator requires a second factor for every technician: set one up first.',
+      'Open /account/mfa and set up an authenticator app.',
+    );
   }
 }
 
@@ -42,6 +48,9 @@ export class MfaVerifiedSessionRequired extends DocsyncError {
   readonly status = 403;
   readonly code = 'mfa_required';
   constructor() {
-    super('Your account must use a second factor, so API tokens can only be created from a session that confirmed one.', 'Sign in again with your code, or confirm one at /account/verify.');
+    super(
+      'Your account must use a second factor, so API tokens can only be created from a session that confirmed one.',
+      'Sign in again with your code, or confirm one at /account/verify.',
+    );
   }
 }

@@ -50,8 +50,16 @@ export async function readSecuritySettings(db: Kysely<Database>): Promise<Securi
   return { mfaRequired: row?.mfa_required ?? false, stepUpMinutes: row?.step_up_minutes ?? 15 };
 }
 
-export async function updateSecuritySettings({ db, clock }: Pick<MfaDeps, 'db' | 'clock'>, changes: Partial<SecuritySettings>, actor: Actor, requestId?: string): Promise<SecuritySettings> {
-  if (changes.stepUpMinutes !== undefined && (!Number.isInteger(changes.stepUpMinutes) || changes.stepUpMinutes < 1 || changes.stepUpMinutes > 720)) {
+export async function updateSecuritySettings(
+  { db, clock }: Pick<MfaDeps, 'db' | 'clock'>,
+  changes: Partial<SecuritySettings>,
+  actor: Actor,
+  requestId?: string,
+): Promise<SecuritySettings> {
+  if (
+    changes.stepUpMinutes !== undefined &&
+    (!Number.isInteger(changes.stepUpMinutes) || changes.stepUpMinutes < 1 || changes.stepUpMinutes > 720)
+  ) {
     throw new BadInput('stepUpMinutes is a whole number of minutes from 1 to 720.');
   }
   return db.transaction().execute(async (trx) => {
@@ -67,7 +75,16 @@ export async function updateSecuritySettings({ db, clock }: Pick<MfaDeps, 'db' |
       .where('id', '=', 1)
       .execute();
     const after = await readSecuritySettings(trx);
-    await recordAudit(trx, { actor, action: 'security_settings.update', subjectType: 'security_settings', subjectId: null, before, after, requestId, at: now });
+    await recordAudit(trx, {
+      actor,
+      action: 'security_settings.update',
+      subjectType: 'security_settings',
+      subjectId: null,
+      before,
+      after,
+      requestId,
+      at: now,
+    });
     return after;
   });
 }
@@ -96,18 +113,31 @@ function totpFor(secret: Secret, label: string): TOTP {
 
 /** Starts (or restarts) enrolling an authenticator app: a new secret, not in force until confirmed by a code. */
 export async function beginTotpEnrolment({ db, secrets }: MfaDeps, technicianId: string): Promise<TotpEnrolment> {
-  const row = await db.selectFrom('technicians').select(['username', 'totp_confirmed_at']).where('id', '=', technicianId).executeTakeFirst();
+  const row = await db
+    .selectFrom('technicians')
+    .select(['username', 'totp_confirmed_at'])
+    .where('id', '=', technicianId)
+    .executeTakeFirst();
   if (!row) throw new NotFound('No such technician.');
-  if (row.totp_confirmed_at) throw new Conflict('An authenticator app is already set up.', 'Remove it first (DELETE /api/me/mfa/totp) to set up another.');
+  if (row.totp_confirmed_at)
+    throw new Conflict('An authenticator app is already set up.', 'Remove it first (DELETE /api/me/mfa/totp) to set up another.');
   // 160 bits, the HMAC-SHA-1 key length RFC 4226 §4 recommends.
   const secret = new Secret({ size: 20 });
-  await db.updateTable('technicians').set({ totp_pending_secret_encrypted: secrets.seal(secret.base32) }).where('id', '=', technicianId).execute();
+  await db
+    .updateTable('technicians')
+    .set({ totp_pending_secret_encrypted: secrets.seal(secret.base32) })
+    .where('id', '=', technicianId)
+    .execute();
   return describeEnrolment(secret, row.username);
 }
 
 /** The enrolment under way (to show its QR code again after a mistyped code), or null. */
 export async function pendingTotpEnrolment({ db, secrets }: MfaDeps, technicianId: string): Promise<TotpEnrolment | null> {
-  const row = await db.selectFrom('technicians').select(['username', 'totp_pending_secret_encrypted', 'totp_confirmed_at']).where('id', '=', technicianId).executeTakeFirst();
+  const row = await db
+    .selectFrom('technicians')
+    .select(['username', 'totp_pending_secret_encrypted', 'totp_confirmed_at'])
+    .where('id', '=', technicianId)
+    .executeTakeFirst();
   if (!row?.totp_pending_secret_encrypted || row.totp_confirmed_at) return null;
   return describeEnrolment(Secret.fromBase32(secrets.open(row.totp_pending_secret_encrypted)), row.username);
 }
@@ -127,20 +157,39 @@ export function matchingStep(secretBase32: string, code: string, now: Date): num
 }
 
 /** Confirms enrolment with one code from the app; returns the recovery codes (shown once). */
-export async function confirmTotpEnrolment(deps: MfaDeps, technicianId: string, code: string, actor: Actor, requestId?: string): Promise<string[]> {
+export async function confirmTotpEnrolment(
+  deps: MfaDeps,
+  technicianId: string,
+  code: string,
+  actor: Actor,
+  requestId?: string,
+): Promise<string[]> {
   const { db, clock, secrets } = deps;
-  const row = await db.selectFrom('technicians').select(['totp_pending_secret_encrypted', 'totp_confirmed_at']).where('id', '=', technicianId).executeTakeFirst();
+  const row = await db
+    .selectFrom('technicians')
+    .select(['totp_pending_secret_encrypted', 'totp_confirmed_at'])
+    .where('id', '=', technicianId)
+    .executeTakeFirst();
   if (!row) throw new NotFound('No such technician.');
   if (row.totp_confirmed_at) throw new Conflict('An authenticator app is already set up.');
   if (!row.totp_pending_secret_encrypted) throw new Conflict('Start setting up an authenticator app first (POST /api/me/mfa/totp).');
   const now = clock.now();
   const step = matchingStep(secrets.open(row.totp_pending_secret_encrypted), normalizeCode(code), now);
-  if (step === null) throw new BadInput('That code does not match. Enter the 6-digit code your app shows now (check the phone\'s clock is set automatically).');
+  if (step === null)
+    throw new BadInput(
+      "That code does not match. Enter the 6-digit code your app shows now (check the phone's clock is set automatically).",
+    );
   const { codes, hashes } = newRecoveryCodes();
   await db.transaction().execute(async (trx) => {
     const moved = await trx
       .updateTable('technicians')
-      .set((eb) => ({ totp_secret_encrypted: eb.ref('totp_pending_secret_encrypted'), totp_pending_secret_encrypted: null, totp_confirmed_at: now, totp_last_used_step: step, updated_at: now }))
+      .set((eb) => ({
+        totp_secret_encrypted: eb.ref('totp_pending_secret_encrypted'),
+        totp_pending_secret_encrypted: null,
+        totp_confirmed_at: now,
+        totp_last_used_step: step,
+        updated_at: now,
+      }))
       .where('id', '=', technicianId)
       .where('totp_confirmed_at', 'is', null)
       .where('totp_pending_secret_encrypted', '=', row.totp_pending_secret_encrypted)
@@ -148,7 +197,16 @@ export async function confirmTotpEnrolment(deps: MfaDeps, technicianId: string, 
       .executeTakeFirst();
     if (!moved) throw new Conflict('The set-up changed meanwhile (another tab?). Start again.');
     await replaceRecoveryCodes(trx, technicianId, hashes, now);
-    await recordAudit(trx, { actor, action: 'technician.mfa_totp_enrol', subjectType: 'technician', subjectId: technicianId, before: null, after: { totp: true, recoveryCodes: hashes.length }, requestId, at: now });
+    await recordAudit(trx, {
+      actor,
+      action: 'technician.mfa_totp_enrol',
+      subjectType: 'technician',
+      subjectId: technicianId,
+      before: null,
+      after: { totp: true, recoveryCodes: hashes.length },
+      requestId,
+      at: now,
+    });
   });
   return codes;
 }
@@ -162,11 +220,21 @@ export async function removeSecondFactors(
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const now = clock.now();
-    const before = await trx.selectFrom('technicians').select(['id', 'totp_confirmed_at']).where('id', '=', technicianId).executeTakeFirst();
+    const before = await trx
+      .selectFrom('technicians')
+      .select(['id', 'totp_confirmed_at'])
+      .where('id', '=', technicianId)
+      .executeTakeFirst();
     if (!before) throw new NotFound('No such technician.');
     await trx
       .updateTable('technicians')
-      .set({ totp_secret_encrypted: null, totp_pending_secret_encrypted: null, totp_confirmed_at: null, totp_last_used_step: null, updated_at: now })
+      .set({
+        totp_secret_encrypted: null,
+        totp_pending_secret_encrypted: null,
+        totp_confirmed_at: null,
+        totp_last_used_step: null,
+        updated_at: now,
+      })
       .where('id', '=', technicianId)
       .execute();
     const removedCodes = await trx.deleteFrom('recovery_codes').where('technician_id', '=', technicianId).executeTakeFirst();
@@ -210,24 +278,46 @@ function normalizeRecoveryCode(code: string): string {
 
 async function replaceRecoveryCodes(trx: Kysely<Database>, technicianId: string, hashes: string[], now: Date): Promise<void> {
   await trx.deleteFrom('recovery_codes').where('technician_id', '=', technicianId).execute();
-  await trx.insertInto('recovery_codes').values(hashes.map((code_hash) => ({ technician_id: technicianId, code_hash, created_at: now }))).execute();
+  await trx
+    .insertInto('recovery_codes')
+    .values(hashes.map((code_hash) => ({ technician_id: technicianId, code_hash, created_at: now })))
+    .execute();
 }
 
 /** New recovery codes (shown once); the old ones stop working. */
-export async function regenerateRecoveryCodes({ db, clock }: Pick<MfaDeps, 'db' | 'clock'>, technicianId: string, actor: Actor, requestId?: string): Promise<string[]> {
+export async function regenerateRecoveryCodes(
+  { db, clock }: Pick<MfaDeps, 'db' | 'clock'>,
+  technicianId: string,
+  actor: Actor,
+  requestId?: string,
+): Promise<string[]> {
   const { codes, hashes } = newRecoveryCodes();
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('technicians').select('totp_confirmed_at').where('id', '=', technicianId).executeTakeFirst();
     if (!row || !hasSecondFactor(row)) throw new Conflict('Recovery codes come with an authenticator app: set one up first.');
     const now = clock.now();
     await replaceRecoveryCodes(trx, technicianId, hashes, now);
-    await recordAudit(trx, { actor, action: 'technician.mfa_recovery_codes_regenerate', subjectType: 'technician', subjectId: technicianId, before: null, after: { recoveryCodes: hashes.length }, requestId, at: now });
+    await recordAudit(trx, {
+      actor,
+      action: 'technician.mfa_recovery_codes_regenerate',
+      subjectType: 'technician',
+      subjectId: technicianId,
+      before: null,
+      after: { recoveryCodes: hashes.length },
+      requestId,
+      at: now,
+    });
   });
   return codes;
 }
 
 export async function unusedRecoveryCodeCount(db: Kysely<Database>, technicianId: string): Promise<number> {
-  const { count } = await db.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<string>().as('count')).where('technician_id', '=', technicianId).where('used_at', 'is', null).executeTakeFirstOrThrow();
+  const { count } = await db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('technician_id', '=', technicianId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(count);
 }
 
@@ -268,19 +358,44 @@ async function acceptCode({ db, clock, secrets }: MfaDeps, row: Technician, meth
  * Checks a technician's second factor. Locked accounts are refused first; a wrong, reused,
  * malformed or out-of-window code is audited and counts towards the lockout.
  */
-export async function verifySecondFactor(deps: MfaDeps, technicianId: string, method: SecondFactorMethod, code: string, requestId?: string): Promise<Technician> {
+export async function verifySecondFactor(
+  deps: MfaDeps,
+  technicianId: string,
+  method: SecondFactorMethod,
+  code: string,
+  requestId?: string,
+): Promise<Technician> {
   const { db, clock } = deps;
   const row = await db.selectFrom('technicians').selectAll().where('id', '=', technicianId).executeTakeFirst();
   if (!row || row.disabled) throw new SignInChallengeExpired();
   const now = clock.now();
-  if (row.locked_until && new Date(row.locked_until).getTime() > now.getTime()) throw new LockedOut((new Date(row.locked_until).getTime() - now.getTime()) / 1000);
+  if (row.locked_until && new Date(row.locked_until).getTime() > now.getTime())
+    throw new LockedOut((new Date(row.locked_until).getTime() - now.getTime()) / 1000);
   if (await acceptCode(deps, row, method, code)) {
     if (method === 'recovery') {
-      await recordAudit(db, { actor: { id: row.id, label: row.username }, action: 'technician.mfa_recovery_code_used', subjectType: 'technician', subjectId: row.id, before: null, after: { left: await unusedRecoveryCodeCount(db, row.id) }, requestId, at: now });
+      await recordAudit(db, {
+        actor: { id: row.id, label: row.username },
+        action: 'technician.mfa_recovery_code_used',
+        subjectType: 'technician',
+        subjectId: row.id,
+        before: null,
+        after: { left: await unusedRecoveryCodeCount(db, row.id) },
+        requestId,
+        at: now,
+      });
     }
     return row;
   }
-  await recordAudit(db, { actor: { id: row.id, label: row.username }, action: 'technician.mfa_failed', subjectType: 'technician', subjectId: row.id, before: null, after: { method }, requestId, at: now });
+  await recordAudit(db, {
+    actor: { id: row.id, label: row.username },
+    action: 'technician.mfa_failed',
+    subjectType: 'technician',
+    subjectId: row.id,
+    before: null,
+    after: { method },
+    requestId,
+    at: now,
+  });
   await recordFailedSignIn({ db, clock }, row);
   throw new InvalidSecondFactor();
 }
@@ -292,7 +407,15 @@ export async function createSignInChallenge({ db, clock }: Pick<MfaDeps, 'db' | 
   const token = randomSecret();
   const now = clock.now();
   await db.deleteFrom('sign_in_challenges').where('expires_at', '<=', now).execute();
-  await db.insertInto('sign_in_challenges').values({ id_hash: sha256Hex(token), technician_id: technicianId, created_at: now, expires_at: new Date(now.getTime() + SIGN_IN_CHALLENGE_LIFETIME_MS) }).execute();
+  await db
+    .insertInto('sign_in_challenges')
+    .values({
+      id_hash: sha256Hex(token),
+      technician_id: technicianId,
+      created_at: now,
+      expires_at: new Date(now.getTime() + SIGN_IN_CHALLENGE_LIFETIME_MS),
+    })
+    .execute();
   return token;
 }
 
@@ -300,7 +423,13 @@ export async function createSignInChallenge({ db, clock }: Pick<MfaDeps, 'db' | 
  * Completes a sign-in with its second factor: the challenge is spent only on success, so a
  * wrong code can be retried (until the lockout), and a right one never twice.
  */
-export async function completeSignInChallenge(deps: MfaDeps, token: string | undefined, method: SecondFactorMethod, code: string, requestId?: string): Promise<Technician> {
+export async function completeSignInChallenge(
+  deps: MfaDeps,
+  token: string | undefined,
+  method: SecondFactorMethod,
+  code: string,
+  requestId?: string,
+): Promise<Technician> {
   const { db, clock } = deps;
   if (!token || token.length > 200) throw new SignInChallengeExpired();
   const challenge = await db.selectFrom('sign_in_challenges').selectAll().where('id_hash', '=', sha256Hex(token)).executeTakeFirst();

@@ -25,7 +25,11 @@ export interface NewSessionOptions {
   enrolmentOnly?: boolean;
 }
 
-export async function createSession({ db, clock }: SessionDeps, technicianId: string, options: NewSessionOptions = {}): Promise<{ token: string; csrfToken: string }> {
+export async function createSession(
+  { db, clock }: SessionDeps,
+  technicianId: string,
+  options: NewSessionOptions = {},
+): Promise<{ token: string; csrfToken: string }> {
   const token = randomSecret();
   const csrfToken = randomSecret();
   const now = clock.now();
@@ -51,7 +55,8 @@ export async function resolveSession({ db, clock }: SessionDeps, token: string):
   const row = await db
     .selectFrom('sessions')
     .innerJoin('technicians', 'technicians.id', 'sessions.technician_id')
-    .select(['sessions.csrf_token', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.second_factor_at', 'sessions.enrolment_only', 'technicians.id', 'technicians.username', 'technicians.display_name', 'technicians.role', 'technicians.disabled'])
+    .select(['sessions.csrf_token', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.second_factor_at', 'sessions.enrolment_only'])
+    .select(['technicians.id', 'technicians.username', 'technicians.display_name', 'technicians.role', 'technicians.disabled'])
     .where('sessions.id_hash', '=', idHash)
     .executeTakeFirst();
   if (!row) return null;
@@ -78,7 +83,11 @@ export async function resolveSession({ db, clock }: SessionDeps, token: string):
 
 /** A second factor was just proved in this session (step-up, enrolment): it counts as fresh from now, and may do everything. */
 export async function markSecondFactor({ db, clock }: SessionDeps, token: string): Promise<void> {
-  await db.updateTable('sessions').set({ second_factor_at: clock.now(), enrolment_only: false }).where('id_hash', '=', sha256Hex(token)).execute();
+  await db
+    .updateTable('sessions')
+    .set({ second_factor_at: clock.now(), enrolment_only: false })
+    .where('id_hash', '=', sha256Hex(token))
+    .execute();
 }
 
 /** After its second factor was removed while one is required, a session may only enrol again. */

@@ -93,14 +93,25 @@ function discover(config: Config): Promise<Discovery> {
   if (!found) {
     found = (async () => {
       const response = await fetch(`${authority}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
-      if (!response.ok) throw new SsoFailed(502, `Microsoft's sign-in configuration for tenant ${config.sso.tenantId} could not be read (HTTP ${response.status}).`, 'Check sso.tenantId and microsoft.authorityHost.');
+      if (!response.ok)
+        throw new SsoFailed(
+          502,
+          `Microsoft's sign-in configuration for tenant ${config.sso.tenantId} could not be read (HTTP ${response.status}).`,
+          'Check sso.tenantId and microsoft.authorityHost.',
+        );
       const doc = (await response.json()) as Record<string, unknown>;
       const text = (key: string) => {
         const value = doc[key];
-        if (typeof value !== 'string' || !/^https?:\/\//.test(value)) throw new SsoFailed(502, `Microsoft's sign-in configuration has no usable ${key}.`);
+        if (typeof value !== 'string' || !/^https?:\/\//.test(value))
+          throw new SsoFailed(502, `Microsoft's sign-in configuration has no usable ${key}.`);
         return value;
       };
-      return { issuer: text('issuer'), authorizationEndpoint: text('authorization_endpoint'), tokenEndpoint: text('token_endpoint'), keys: createRemoteJWKSet(new URL(text('jwks_uri'))) };
+      return {
+        issuer: text('issuer'),
+        authorizationEndpoint: text('authorization_endpoint'),
+        tokenEndpoint: text('token_endpoint'),
+        keys: createRemoteJWKSet(new URL(text('jwks_uri'))),
+      };
     })();
     discoveries.set(authority, found);
     found.catch(() => discoveries.delete(authority));
@@ -113,7 +124,8 @@ function discover(config: Config): Promise<Discovery> {
 /** Starts a sign-in: the URL to send the browser to, and the state for the browser's cookie. */
 export async function beginSsoSignIn(deps: SsoDeps, next: string, requestOrigin: string): Promise<{ url: string; state: string }> {
   const { db, clock, secrets, config } = deps;
-  if (!ssoEnabled(config)) throw new SsoFailed(404, 'Single sign-on is not set up on this docsync.', 'Sign in with your username and password.');
+  if (!ssoEnabled(config))
+    throw new SsoFailed(404, 'Single sign-on is not set up on this docsync.', 'Sign in with your username and password.');
   const discovery = await discover(config);
   const state = randomSecret();
   const nonce = randomSecret();
@@ -123,7 +135,15 @@ export async function beginSsoSignIn(deps: SsoDeps, next: string, requestOrigin:
   await db.deleteFrom('sso_sign_ins').where('expires_at', '<=', now).execute();
   await db
     .insertInto('sso_sign_ins')
-    .values({ state_hash: sha256Hex(state), nonce, code_verifier_encrypted: secrets.seal(codeVerifier), next, redirect_uri: redirectUri, created_at: now, expires_at: new Date(now.getTime() + SSO_SIGN_IN_LIFETIME_MS) })
+    .values({
+      state_hash: sha256Hex(state),
+      nonce,
+      code_verifier_encrypted: secrets.seal(codeVerifier),
+      next,
+      redirect_uri: redirectUri,
+      created_at: now,
+      expires_at: new Date(now.getTime() + SSO_SIGN_IN_LIFETIME_MS),
+    })
     .execute();
   const url = new URL(discovery.authorizationEndpoint);
   url.search = new URLSearchParams({
@@ -160,8 +180,23 @@ export interface SsoCallback {
   requestId?: string;
 }
 
-async function refuse(deps: Pick<SsoDeps, 'db' | 'clock'>, reason: string, detail: Record<string, unknown>, error: SsoFailed, requestId?: string): Promise<never> {
-  await recordAudit(deps.db, { actor: SSO_ACTOR, action: 'technician.sso_failed', subjectType: 'technician', subjectId: null, before: null, after: { reason, ...detail }, requestId, at: deps.clock.now() });
+async function refuse(
+  deps: Pick<SsoDeps, 'db' | 'clock'>,
+  reason: string,
+  detail: Record<string, unknown>,
+  error: SsoFailed,
+  requestId?: string,
+): Promise<never> {
+  await recordAudit(deps.db, {
+    actor: SSO_ACTOR,
+    action: 'technician.sso_failed',
+    subjectType: 'technician',
+    subjectId: null,
+    before: null,
+    after: { reason, ...detail },
+    requestId,
+    at: deps.clock.now(),
+  });
   throw error;
 }
 
@@ -169,12 +204,21 @@ async function refuse(deps: Pick<SsoDeps, 'db' | 'clock'>, reason: string, detai
 const firstLine = (text: string | undefined) => (text ?? '').split(/\r?\n/)[0]!.slice(0, 500);
 
 /** Completes a sign-in from Microsoft's redirect: the technician it signs in, and what the ID token said. */
-export async function completeSsoSignIn(deps: SsoDeps, input: SsoCallback): Promise<{ technician: Technician; identity: SsoIdentity; next: string }> {
+export async function completeSsoSignIn(
+  deps: SsoDeps,
+  input: SsoCallback,
+): Promise<{ technician: Technician; identity: SsoIdentity; next: string }> {
   const { db, clock, secrets, config } = deps;
   const { requestId } = input;
   if (!ssoEnabled(config)) throw new SsoFailed(404, 'Single sign-on is not set up on this docsync.');
   if (!input.state || !input.cookieState || !constantTimeEquals(input.state, input.cookieState)) {
-    return refuse(deps, 'state_mismatch', {}, new SsoFailed(400, 'This sign-in did not start in this browser (the state does not match), so it was refused.'), requestId);
+    return refuse(
+      deps,
+      'state_mismatch',
+      {},
+      new SsoFailed(400, 'This sign-in did not start in this browser (the state does not match), so it was refused.'),
+      requestId,
+    );
   }
   // Single use: whatever happens next, this state cannot be redeemed again.
   const started = await db.deleteFrom('sso_sign_ins').where('state_hash', '=', sha256Hex(input.state)).returningAll().executeTakeFirst();
@@ -182,9 +226,15 @@ export async function completeSsoSignIn(deps: SsoDeps, input: SsoCallback): Prom
     return refuse(deps, 'state_expired', {}, new SsoFailed(400, 'This sign-in expired or was already used.'), requestId);
   }
   if (input.error) {
-    return refuse(deps, 'microsoft_error', { error: input.error }, new SsoFailed(401, `Microsoft did not sign you in: ${firstLine(input.errorDescription) || input.error}`), requestId);
+    return refuse(
+      deps,
+      'microsoft_error',
+      { error: input.error },
+      new SsoFailed(401, `Microsoft did not sign you in: ${firstLine(input.errorDescription) || input.error}`),
+      requestId,
+    );
   }
-  if (!input.code) return refuse(deps, 'no_code', {}, new SsoFailed(400, 'Microsoft\'s answer carried no authorization code.'), requestId);
+  if (!input.code) return refuse(deps, 'no_code', {}, new SsoFailed(400, "Microsoft's answer carried no authorization code."), requestId);
 
   const discovery = await discover(config);
   const response = await fetch(discovery.tokenEndpoint, {
@@ -205,7 +255,13 @@ export async function completeSsoSignIn(deps: SsoDeps, input: SsoCallback): Prom
   if (!response.ok || typeof body.id_token !== 'string') {
     const error = typeof body.error === 'string' ? body.error : `http_${response.status}`;
     const description = typeof body.error_description === 'string' ? body.error_description : `HTTP ${response.status}`;
-    return refuse(deps, 'token_refused', { error }, new SsoFailed(401, `Microsoft did not sign you in: ${firstLine(description)}`), requestId);
+    return refuse(
+      deps,
+      'token_refused',
+      { error },
+      new SsoFailed(401, `Microsoft did not sign you in: ${firstLine(description)}`),
+      requestId,
+    );
   }
   let identity: SsoIdentity;
   try {
@@ -215,7 +271,16 @@ export async function completeSsoSignIn(deps: SsoDeps, input: SsoCallback): Prom
     throw error;
   }
   const technician = await technicianFor(deps, identity, requestId);
-  await recordAudit(db, { actor: { id: technician.id, label: technician.username }, action: 'technician.sso_sign_in', subjectType: 'technician', subjectId: technician.id, before: null, after: { oid: identity.objectId, amr: identity.amr }, requestId, at: clock.now() });
+  await recordAudit(db, {
+    actor: { id: technician.id, label: technician.username },
+    action: 'technician.sso_sign_in',
+    subjectType: 'technician',
+    subjectId: technician.id,
+    before: null,
+    after: { oid: identity.objectId, amr: identity.amr },
+    requestId,
+    at: clock.now(),
+  });
   return { technician, identity, next: started.next };
 }
 
@@ -237,10 +302,10 @@ export async function verifyIdToken(deps: Pick<SsoDeps, 'clock' | 'config'>, idT
       requiredClaims: ['exp', 'iat', 'nonce', 'oid', 'tid'],
     }));
   } catch (error) {
-    const reason = error instanceof Error ? (error as { code?: string }).code ?? error.name : 'unreadable';
+    const reason = error instanceof Error ? ((error as { code?: string }).code ?? error.name) : 'unreadable';
     const words: Record<string, string> = {
       ERR_JWT_EXPIRED: 'it has expired',
-      ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'its signature is not from the tenant\'s keys',
+      ERR_JWS_SIGNATURE_VERIFICATION_FAILED: "its signature is not from the tenant's keys",
       ERR_JWKS_NO_MATCHING_KEY: 'it is signed with a key the tenant does not publish',
       ERR_JWT_CLAIM_VALIDATION_FAILED: `a claim is wrong (${(error as { claim?: string }).claim ?? 'unknown'})`,
       ERR_JWS_INVALID: 'it is malformed',
@@ -250,7 +315,8 @@ export async function verifyIdToken(deps: Pick<SsoDeps, 'clock' | 'config'>, idT
     throw new SsoFailed(401, `The ID token from Microsoft was refused: ${words[reason] ?? reason}.`);
   }
   const claim = (name: string) => (typeof payload[name] === 'string' ? (payload[name] as string) : null);
-  if (claim('nonce') !== expectedNonce) throw new SsoFailed(401, 'The ID token from Microsoft was refused: its nonce is not this sign-in\'s.');
+  if (claim('nonce') !== expectedNonce)
+    throw new SsoFailed(401, "The ID token from Microsoft was refused: its nonce is not this sign-in's.");
   // The issuer (checked above) names the tenant's GUID; the tid claim must be that tenant.
   const tenantId = claim('tid');
   if (!tenantId || !discovery.issuer.toLowerCase().includes(`/${tenantId.toLowerCase()}/`)) {
@@ -259,7 +325,8 @@ export async function verifyIdToken(deps: Pick<SsoDeps, 'clock' | 'config'>, idT
   const objectId = claim('oid');
   const username = claim('preferred_username') ?? claim('email');
   if (!objectId || !username) throw new SsoFailed(401, 'The ID token from Microsoft has no object id or username.');
-  const list = (name: string) => (Array.isArray(payload[name]) ? (payload[name] as unknown[]).filter((v): v is string => typeof v === 'string') : []);
+  const list = (name: string) =>
+    Array.isArray(payload[name]) ? (payload[name] as unknown[]).filter((v): v is string => typeof v === 'string') : [];
   return { objectId, tenantId, username, displayName: claim('name'), email: claim('email'), groups: list('groups'), amr: list('amr') };
 }
 
@@ -288,24 +355,63 @@ async function technicianFor(deps: SsoDeps, identity: SsoIdentity, requestId?: s
       .selectFrom('technicians')
       .selectAll()
       .where('entra_object_id', 'is', null)
-      .where((eb) => eb.or([eb(sql<string>`lower(email)`, '=', email), eb(sql<string>`lower(username)`, '=', identity.username.toLowerCase())]))
+      .where((eb) =>
+        eb.or([eb(sql<string>`lower(email)`, '=', email), eb(sql<string>`lower(username)`, '=', identity.username.toLowerCase())]),
+      )
       .execute();
     if (byEmail.length > 1) {
-      return refuse(deps, 'ambiguous_email', { username: identity.username }, new SsoFailed(409, `More than one docsync account has the email ${email}; an administrator must make them distinct.`), requestId);
+      return refuse(
+        deps,
+        'ambiguous_email',
+        { username: identity.username },
+        new SsoFailed(409, `More than one docsync account has the email ${email}; an administrator must make them distinct.`),
+        requestId,
+      );
     }
     if (byEmail[0]) {
-      row = await db.updateTable('technicians').set({ entra_object_id: identity.objectId, updated_at: clock.now() }).where('id', '=', byEmail[0].id).returningAll().executeTakeFirstOrThrow();
-      await recordAudit(db, { actor: SSO_ACTOR, action: 'technician.sso_link', subjectType: 'technician', subjectId: row.id, before: { entraObjectId: null }, after: { entraObjectId: identity.objectId, by: 'email' }, requestId, at: clock.now() });
+      row = await db
+        .updateTable('technicians')
+        .set({ entra_object_id: identity.objectId, updated_at: clock.now() })
+        .where('id', '=', byEmail[0].id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(db, {
+        actor: SSO_ACTOR,
+        action: 'technician.sso_link',
+        subjectType: 'technician',
+        subjectId: row.id,
+        before: { entraObjectId: null },
+        after: { entraObjectId: identity.objectId, by: 'email' },
+        requestId,
+        at: clock.now(),
+      });
     }
   }
   const mapped = roleFromGroups(config.sso.groupRoles, identity.groups);
   if (!row) {
     if (!config.sso.autoCreate) {
-      return refuse(deps, 'no_account', { username: identity.username }, new SsoFailed(403, `There is no docsync account for ${identity.username}.`, 'Ask an administrator to create one with your email address.'), requestId);
+      return refuse(
+        deps,
+        'no_account',
+        { username: identity.username },
+        new SsoFailed(
+          403,
+          `There is no docsync account for ${identity.username}.`,
+          'Ask an administrator to create one with your email address.',
+        ),
+        requestId,
+      );
     }
     row = await createFromSso(deps, identity, mapped ?? config.sso.defaultRole, requestId);
   }
-  if (row.disabled) return refuse(deps, 'disabled', { username: row.username }, new SsoFailed(403, 'Your docsync account is disabled.', 'Ask an administrator.'), requestId);
+  if (row.disabled)
+    return refuse(
+      deps,
+      'disabled',
+      { username: row.username },
+      new SsoFailed(403, 'Your docsync account is disabled.', 'Ask an administrator.'),
+      requestId,
+    );
   if (mapped && mapped !== row.role) {
     try {
       await updateTechnician({ db, clock }, row.id, { role: mapped }, { id: null, label: 'single sign-on (group mapping)' }, requestId);
@@ -325,14 +431,41 @@ async function createFromSso(deps: SsoDeps, identity: SsoIdentity, role: Technic
   const passwordHash = await hashPassword(randomSecret());
   return db.transaction().execute(async (trx) => {
     let username = base;
-    for (let n = 2; await trx.selectFrom('technicians').select('id').where(sql<string>`lower(username)`, '=', username.toLowerCase()).executeTakeFirst(); n++) username = `${base}-${n}`;
+    for (
+      let n = 2;
+      await trx
+        .selectFrom('technicians')
+        .select('id')
+        .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+        .executeTakeFirst();
+      n++
+    )
+      username = `${base}-${n}`;
     const now = clock.now();
     const row = await trx
       .insertInto('technicians')
-      .values({ username, email: identity.email ?? identity.username, display_name: identity.displayName, password_hash: passwordHash, role, entra_object_id: identity.objectId, created_at: now, updated_at: now })
+      .values({
+        username,
+        email: identity.email ?? identity.username,
+        display_name: identity.displayName,
+        password_hash: passwordHash,
+        role,
+        entra_object_id: identity.objectId,
+        created_at: now,
+        updated_at: now,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, { actor: SSO_ACTOR, action: 'technician.create', subjectType: 'technician', subjectId: row.id, before: null, after: { username, role, entraObjectId: identity.objectId }, requestId, at: now });
+    await recordAudit(trx, {
+      actor: SSO_ACTOR,
+      action: 'technician.create',
+      subjectType: 'technician',
+      subjectId: row.id,
+      before: null,
+      after: { username, role, entraObjectId: identity.objectId },
+      requestId,
+      at: now,
+    });
     return row;
   });
 }

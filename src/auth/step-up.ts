@@ -22,7 +22,11 @@ export interface StepUpDeps {
  */
 export async function requireFreshSecondFactor({ db, clock }: StepUpDeps, principal: Principal): Promise<void> {
   const settings = await readSecuritySettings(db);
-  const technician = await db.selectFrom('technicians').select('totp_confirmed_at').where('id', '=', principal.technicianId).executeTakeFirst();
+  const technician = await db
+    .selectFrom('technicians')
+    .select('totp_confirmed_at')
+    .where('id', '=', principal.technicianId)
+    .executeTakeFirst();
   if (!technician || !mustUseSecondFactor(technician, settings)) return;
   const windowMs = settings.stepUpMinutes * 60_000;
   const provedAt = principal.via === 'session' ? principal.secondFactorAt : null;
@@ -33,7 +37,11 @@ export async function requireFreshSecondFactor({ db, clock }: StepUpDeps, princi
 /** API tokens outlive sessions: for an account that must use MFA, only a session that proved it may create one. */
 export async function requireMfaVerifiedSessionForApiToken({ db }: Pick<StepUpDeps, 'db'>, principal: Principal): Promise<void> {
   const settings = await readSecuritySettings(db);
-  const technician = await db.selectFrom('technicians').select('totp_confirmed_at').where('id', '=', principal.technicianId).executeTakeFirst();
+  const technician = await db
+    .selectFrom('technicians')
+    .select('totp_confirmed_at')
+    .where('id', '=', principal.technicianId)
+    .executeTakeFirst();
   if (!technician || !mustUseSecondFactor(technician, settings)) return;
   if (principal.via === 'session' && principal.secondFactorAt) return;
   throw new MfaVerifiedSessionRequired();

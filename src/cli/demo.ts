@@ -68,7 +68,8 @@ export async function demo(argv: string[]): Promise<number> {
       return line.tenants.failed > 0 && line.tenants.synced === 0 ? 1 : 0;
     }
     const alex = partnerStaff(emulator.world.partner)[0]!;
-    process.stderr.write(`"Sign in with Microsoft" works with the emulator's partner staff, e.g. ${alex.userPrincipalName} / ${alex.password}\n`);
+    const hint = `"Sign in with Microsoft" works with the emulator's partner staff, e.g. ${alex.userPrincipalName} / ${alex.password}`;
+    process.stderr.write(`${hint}\n`);
     return await serveDemo(ctx, microsoft, integrationId);
   } finally {
     await ctx.close();
@@ -80,7 +81,8 @@ export async function demo(argv: string[]): Promise<number> {
 function demoSingleSignOn(emulator: RunningEmulator) {
   const groups = staffGroups(emulator.world.partner);
   const { partnerTenantId, clientId, clientSecret } = emulator.credentials;
-  return { tenantId: partnerTenantId, clientId, clientSecret, autoCreate: true, defaultRole: 'read_only' as const, groupRoles: { [groups.technicians]: 'technician' as const, [groups.administrators]: 'administrator' as const } };
+  const groupRoles = { [groups.technicians]: 'technician' as const, [groups.administrators]: 'administrator' as const };
+  return { tenantId: partnerTenantId, clientId, clientSecret, autoCreate: true, defaultRole: 'read_only' as const, groupRoles };
 }
 
 /** The GDAP integration, connected with the emulator partner admin's refresh token. */

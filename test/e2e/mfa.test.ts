@@ -16,7 +16,15 @@ import { createTestContext, type TestContext } from '../support/context.ts';
 import { PASSWORD, TestClock } from '../integration/web/support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOTS = path.resolve('test-results/screenshots');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -34,14 +42,23 @@ describe.skipIf(!existsSync(CHROMIUM))('multi-factor sign-in in Chromium', () =>
   beforeAll(async () => {
     clock = new TestClock(new Date());
     ctx = await createTestContext('pglite', { overrides: { clock } });
-    await createTechnician({ db: ctx.database.db, clock }, { username: 'mira', password: PASSWORD, role: 'technician', displayName: 'Mira Technician' }, { id: null, label: 'test' });
+    await createTechnician(
+      { db: ctx.database.db, clock },
+      { username: 'mira', password: PASSWORD, role: 'technician', displayName: 'Mira Technician' },
+      { id: null, label: 'test' },
+    );
     app = await buildApp(ctx);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     mkdirSync(SCREENSHOTS, { recursive: true });
     userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } });
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 900 },
+    });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
@@ -58,7 +75,10 @@ describe.skipIf(!existsSync(CHROMIUM))('multi-factor sign-in in Chromium', () =>
 
   async function seriousAxeViolations(): Promise<unknown[]> {
     await page.evaluate(axeSource);
-    const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help })))`)) as Array<{ impact: string | null }>;
+    const violations = (await page.evaluate(
+      `axe.run(document, { resultTypes: ['violations'] })
+        .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help })))`,
+    )) as Array<{ impact: string | null }>;
     return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   }
 
@@ -71,7 +91,8 @@ describe.skipIf(!existsSync(CHROMIUM))('multi-factor sign-in in Chromium', () =>
     await page.setViewportSize({ width: 1280, height: 900 });
   }
 
-  const codeFor = (key: string) => new TOTP({ secret: Secret.fromBase32(key), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: clock.now().getTime() });
+  const codeFor = (key: string) =>
+    new TOTP({ secret: Secret.fromBase32(key), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: clock.now().getTime() });
 
   let key = '';
   let recoveryCodes: string[] = [];

@@ -249,7 +249,14 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     return redirectWith(reply, redirectUri, { error: err.error, error_description: String(body.error_description), error_uri: String(body.error_uri), state });
   };
 
-  const issueCodeAndRedirect = (reply: FastifyReply, params: AuthorizeParams, tenantId: string, redirectUri: string, parsed: ParsedScopes, user: SignedInUser = partnerAdmin) => {
+  const issueCodeAndRedirect = (
+    reply: FastifyReply,
+    params: AuthorizeParams,
+    tenantId: string,
+    redirectUri: string,
+    parsed: ParsedScopes,
+    user: SignedInUser = partnerAdmin,
+  ) => {
     const consent = userConsents.get(`${tenantId}|${params.client_id}`) ?? new Set<string>();
     for (const s of parsed.resourceScopes) if (s !== '.default') consent.add(s);
     userConsents.set(`${tenantId}|${params.client_id}`, consent);
@@ -288,7 +295,9 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     // Scripted runs skip the page for the GDAP connect flow only; a sign-in (OpenID scopes alone,
     // as single sign-on asks) always shows it, so a person chooses who signs in.
     const signInOnly = parsed.resourceScopes.length === 0 && parsed.oidc.has('openid');
-    if (!submitted && options.autoConsent() && !signInOnly) return issueCodeAndRedirect(reply, params, target.tenantId, target.redirectUri, parsed);
+    if (!submitted && options.autoConsent() && !signInOnly) {
+      return issueCodeAndRedirect(reply, params, target.tenantId, target.redirectUri, parsed);
+    }
     const page = (error: string | undefined) =>
       reply
         .status(200)
@@ -312,9 +321,13 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     const login = (params.login ?? '').trim().toLowerCase();
     if (login !== partner.adminUser.userPrincipalName.toLowerCase() || !sameSecret(params.passwd ?? '', partner.adminUser.password)) {
       const member = staff.find((s) => s.userPrincipalName.toLowerCase() === login);
-      if (!member || !sameSecret(params.passwd ?? '', member.password)) return page('AADSTS50126: Error validating credentials due to invalid username or password.');
+      if (!member || !sameSecret(params.passwd ?? '', member.password)) {
+        return page('AADSTS50126: Error validating credentials due to invalid username or password.');
+      }
       // Microsoft checks the password first, then says the account is disabled (AADSTS50057).
-      if (!member.accountEnabled) return page('AADSTS50057: The user account is disabled. The account has been disabled by an administrator.');
+      if (!member.accountEnabled) {
+        return page('AADSTS50057: The user account is disabled. The account has been disabled by an administrator.');
+      }
       const { password: _password, accountEnabled: _enabled, ...user } = member;
       return issueCodeAndRedirect(reply, params, target.tenantId, target.redirectUri, parsed, user);
     }

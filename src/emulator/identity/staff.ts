@@ -12,7 +12,8 @@ export interface StaffMember extends SignedInUser {
   accountEnabled: boolean;
 }
 
-const derived = (partner: PartnerInfo, label: string) => createHash('sha256').update(`${partner.tenantId}|${partner.adminUser.password}|${label}`).digest('hex');
+const derived = (partner: PartnerInfo, label: string) =>
+  createHash('sha256').update(`${partner.tenantId}|${partner.adminUser.password}|${label}`).digest('hex');
 
 function guid(partner: PartnerInfo, label: string): string {
   const h = derived(partner, label);

@@ -29,16 +29,23 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) && next.length < 2000 ? next : '/organizations';
 }
 
-/** The sign-in page: "Sign in with Microsoft" when single sign-on is set up, and the password form (only for the break-glass administrator in "SSO only" mode). */
+/**
+ * The sign-in page: "Sign in with Microsoft" when single sign-on is set up, and the password form
+ * (in "SSO only" mode folded away, for the break-glass administrator).
+ */
 export function signInPage(config: Config, next: string, message: string | null, username = ''): string {
+  const autofocus = config.sso.only ? '' : new SafeHtml(' autofocus');
   const passwordForm = html`<form method="post" action="/sign-in" class="stack">
         <input type="hidden" name="next" value="${next}">
-        <div><label for="username">Username or email</label><input id="username" name="username" autocomplete="username" required maxlength="320" value="${username}"${config.sso.only ? '' : new SafeHtml(' autofocus')}></div>
-        <div><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
+        <div><label for="username">Username or email</label>
+        <input id="username" name="username" autocomplete="username" required maxlength="320" value="${username}"${autofocus}></div>
+        <div><label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
         <div><button type="submit"${ssoEnabled(config) ? new SafeHtml(' class="secondary"') : ''}>Sign in</button></div>
       </form>`;
   const microsoft = ssoEnabled(config)
-    ? html`<p><a class="button microsoft" href="/auth/sso/start?next=${encodeURIComponent(next)}">Sign in with Microsoft</a></p>${config.sso.only ? '' : html`<p class="muted or">or with your docsync password</p>`}`
+    ? html`<p><a class="button microsoft" href="/auth/sso/start?next=${encodeURIComponent(next)}">Sign in with Microsoft</a></p>
+      ${config.sso.only ? '' : html`<p class="muted or">or with your docsync password</p>`}`
     : '';
   return layout({
     title: 'Sign in',
@@ -48,7 +55,8 @@ export function signInPage(config: Config, next: string, message: string | null,
       ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
       ${microsoft}
       ${config.sso.only ? html`<details><summary>Break-glass administrator sign-in</summary>${passwordForm}</details>` : passwordForm}
-      <p class="muted">No account yet? An administrator creates one on the Account page. On a new installation, open the setup link that <code>docsync serve</code> printed.</p></div>`,
+      <p class="muted">No account yet? An administrator creates one on the Account page.
+      On a new installation, open the setup link that <code>docsync serve</code> printed.</p></div>`,
   });
 }
 
@@ -141,6 +149,10 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     const principal = requirePrincipal(request);
     const tokens = await listApiTokens(deps.db, principal.technicianId);
     let admin: SafeHtml | string = '';
+    const mfaReset = (t: { id: string; username: string }) =>
+      html`authenticator app <button class="secondary" data-api="POST /api/technicians/${t.id}/mfa/reset"
+        data-done="Second factor reset: they set it up again at their next sign-in.">Reset<span class="visually-hidden">
+        second factor of ${t.username}</span></button>`;
     if (can(principal, 'administrator')) {
       const technicians = await listTechnicians(deps.db);
       const security = await readSecuritySettings(deps.db);
@@ -148,7 +160,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
       <table><caption class="visually-hidden">Technician accounts</caption><thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Last sign-in</th><th scope="col">Second factor</th><th scope="col">Change role</th></tr></thead><tbody>
       ${technicians.map(
         (t) => html`<tr><td>${name(t.username)}</td><td>${t.role.replace('_', '-')}</td><td>${t.disabled ? badge('state', 'disabled') : t.lockedUntil && new Date(t.lockedUntil) > ctx.clock.now() ? badge('state', 'locked') : 'active'}</td><td>${when(t.lastLoginAt)}</td>
-        <td>${t.mfaEnrolled ? html`authenticator app <button class="secondary" data-api="POST /api/technicians/${t.id}/mfa/reset" data-done="Second factor reset: they set it up again at their next sign-in.">Reset<span class="visually-hidden"> second factor of ${t.username}</span></button>` : html`<span class="muted">none</span>`}</td>
+        <td>${t.mfaEnrolled ? mfaReset(t) : html`<span class="muted">none</span>`}</td>
         <td class="actions">${(['administrator', 'technician', 'read_only'] as const).filter((r) => r !== t.role).map((r) => html`<button class="secondary" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ role: r })}" data-done="Role changed.">Make ${r.replace('_', '-')}<span class="visually-hidden"> (${t.username})</span></button>`)}
         <button class="danger" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ disabled: !t.disabled })}" data-done="Saved.">${t.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${t.username}</span></button></td></tr>`,
       )}</tbody></table>
@@ -161,11 +173,25 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
       </form>
       <h3 id="security-settings">Sign-in rules</h3>
       <form data-api="PATCH /api/settings/security" data-done="Sign-in rules saved." class="filters">
-        <div><input id="mfa-required" name="mfaRequired" type="checkbox"${security.mfaRequired ? new SafeHtml(' checked') : ''}> <label for="mfa-required">Require a second factor for every technician</label></div>
-        <div><label for="step-up-minutes">Ask for a code again after (minutes)</label><input id="step-up-minutes" name="stepUpMinutes" data-type="number" type="number" min="1" max="720" required value="${security.stepUpMinutes}"></div>
+        <div><input id="mfa-required" name="mfaRequired" type="checkbox"${security.mfaRequired ? new SafeHtml(' checked') : ''}>
+        <label for="mfa-required">Require a second factor for every technician</label></div>
+        <div><label for="step-up-minutes">Ask for a code again after (minutes)</label>
+        <input id="step-up-minutes" name="stepUpMinutes" data-type="number" type="number" min="1" max="720" required
+          value="${security.stepUpMinutes}"></div>
         <div><button type="submit">Save sign-in rules</button></div>
       </form>
-      <p class="muted">Technicians without a second factor are sent to set one up right after their password, and can do nothing else until they have.</p>
+      <p class="muted">Technicians without a second factor are sent to set one up right after their password,
+      and can do nothing else until they have.</p>
+      ${
+        ctx.config.sso.only
+          ? html`<p class="banner warn"><strong>Single sign-on only.</strong> Technicians sign in with Microsoft; password sign-in
+            is off except for the break-glass administrator <bdi>${ctx.config.sso.breakGlassUsername ?? ''}</bdi>, who must use a
+            second factor (settings <code>sso.only</code>, <code>sso.breakGlassUsername</code>).</p>`
+          : ssoEnabled(ctx.config)
+            ? html`<p>"Sign in with Microsoft" is on for tenant <code>${ctx.config.sso.tenantId ?? ''}</code>;
+              password sign-in stays available.</p>`
+            : ''
+      }
       <p><a href="/audit">Audit log</a>: every decision and setting change, with who, before and after.</p>`;
     }
     return sendPage(

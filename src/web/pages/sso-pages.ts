@@ -18,7 +18,10 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (
 
   app.get(
     '/auth/sso/start',
-    { config: { access: 'public', page: true, rateLimit: SIGN_IN_RATE_LIMIT }, schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) }) } },
+    {
+      config: { access: 'public', page: true, rateLimit: SIGN_IN_RATE_LIMIT },
+      schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) }) },
+    },
     async (request, reply) => {
       const next = safeNext(request.query.next);
       try {
@@ -26,7 +29,8 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (
         reply.setCookie(SSO_STATE_COOKIE, state, { ...sessionCookieOptions(ctx), maxAge: SSO_SIGN_IN_LIFETIME_MS / 1000 });
         return reply.redirect(url, 302);
       } catch (error) {
-        if (error instanceof DocsyncError && error.status < 600) return sendPage(reply, error.status >= 500 ? 502 : error.status, signInPage(ctx.config, next, error.message));
+        if (error instanceof DocsyncError && error.status < 600)
+          return sendPage(reply, error.status >= 500 ? 502 : error.status, signInPage(ctx.config, next, error.message));
         throw error;
       }
     },
@@ -36,7 +40,17 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (
     '/auth/sso/callback',
     {
       config: { access: 'public', page: true, rateLimit: SIGN_IN_RATE_LIMIT },
-      schema: { querystring: Type.Object({ code: Param, state: Param, error: Param, error_description: Param, error_uri: Param, session_state: Param, client_info: Param }) },
+      schema: {
+        querystring: Type.Object({
+          code: Param,
+          state: Param,
+          error: Param,
+          error_description: Param,
+          error_uri: Param,
+          session_state: Param,
+          client_info: Param,
+        }),
+      },
     },
     async (request, reply) => {
       const cookieState = request.cookies[SSO_STATE_COOKIE];
@@ -51,10 +65,13 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (
           requestId: request.id,
         });
         // Microsoft's MFA is the second factor: not asked again; a session whose amr says "mfa" counts as freshly verified.
-        await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE], { secondFactorAt: identity.amr.includes('mfa') ? ctx.clock.now() : null });
+        await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE], {
+          secondFactorAt: identity.amr.includes('mfa') ? ctx.clock.now() : null,
+        });
         return reply.redirect(safeNext(next), 303);
       } catch (error) {
-        if (error instanceof DocsyncError && error.status < 600) return sendPage(reply, error.status >= 500 ? 502 : error.status, signInPage(ctx.config, '/organizations', error.message));
+        if (error instanceof DocsyncError && error.status < 600)
+          return sendPage(reply, error.status >= 500 ? 502 : error.status, signInPage(ctx.config, '/organizations', error.message));
         throw error;
       }
     },

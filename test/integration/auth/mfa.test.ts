@@ -22,7 +22,8 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
   });
 
   const from = () => `203.0.113.${(address++ % 250) + 1}`;
-  const codeAt = (secret: string, at: Date) => new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: at.getTime() });
+  const codeAt = (secret: string, at: Date) =>
+    new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: at.getTime() });
   const nowCode = (secret: string) => codeAt(secret, world.clock.now());
 
   interface Account {
@@ -33,14 +34,34 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
   }
 
   async function newAccount(username: string, role: TechnicianRole = 'technician'): Promise<Account> {
-    const created = await createTechnician({ db: world.ctx.database.db, clock: world.clock }, { username, password: PASSWORD, role }, { id: null, label: 'test' });
-    const response = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: from(), payload: { username, password: PASSWORD } });
+    const created = await createTechnician(
+      { db: world.ctx.database.db, clock: world.clock },
+      { username, password: PASSWORD, role },
+      { id: null, label: 'test' },
+    );
+    const response = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: from(),
+      payload: { username, password: PASSWORD },
+    });
     expect(response.statusCode).toBe(200);
     return { id: created.id, username, cookie: sessionCookie(response), csrf: response.json().csrfToken };
   }
 
-  const as = (account: Pick<Account, 'cookie' | 'csrf'>, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) =>
-    world.app.inject({ method, url, remoteAddress: from(), headers: { cookie: account.cookie, ...(method === 'GET' ? {} : { 'x-csrf-token': account.csrf }) }, ...(payload ? { payload } : {}) });
+  const as = (
+    account: Pick<Account, 'cookie' | 'csrf'>,
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: Record<string, unknown>,
+  ) =>
+    world.app.inject({
+      method,
+      url,
+      remoteAddress: from(),
+      headers: { cookie: account.cookie, ...(method === 'GET' ? {} : { 'x-csrf-token': account.csrf }) },
+      ...(payload ? { payload } : {}),
+    });
 
   /** Enrols an authenticator app for the signed-in account; returns its key and recovery codes. */
   async function enrol(account: Account): Promise<{ secret: string; recoveryCodes: string[] }> {
@@ -56,16 +77,32 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
 
   /** Password, then the second factor: the session cookie and CSRF token, or the failed response. */
   async function signInWithCode(username: string, method: 'totp' | 'recovery', code: string) {
-    const first = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: from(), payload: { username, password: PASSWORD } });
+    const first = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: from(),
+      payload: { username, password: PASSWORD },
+    });
     expect(first.statusCode).toBe(200);
     expect(first.json()).toEqual({ mfaRequired: true, methods: ['totp', 'recovery'] });
     const challenge = first.cookies.find((c) => c.name === 'docsync_sign_in')!;
-    const second = await world.app.inject({ method: 'POST', url: '/api/session/mfa', remoteAddress: from(), headers: { cookie: `docsync_sign_in=${challenge.value}` }, payload: { method, code } });
+    const second = await world.app.inject({
+      method: 'POST',
+      url: '/api/session/mfa',
+      remoteAddress: from(),
+      headers: { cookie: `docsync_sign_in=${challenge.value}` },
+      payload: { method, code },
+    });
     return { first, challenge: `docsync_sign_in=${challenge.value}`, second };
   }
 
   async function audits(action: string, subjectId: string) {
-    return world.ctx.database.db.selectFrom('audit_log').selectAll().where('action', '=', action).where('subject_id', '=', subjectId).execute();
+    return world.ctx.database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', action)
+      .where('subject_id', '=', subjectId)
+      .execute();
   }
 
   it('enrols an authenticator app only once a code confirms it, keeping the key sealed and the recovery codes hashed', async () => {
@@ -77,7 +114,9 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
     expect(qrSvg).toMatch(/^<svg[^>]*>.*<\/svg>\s*$/s);
     expect(qrSvg).not.toMatch(/<script|style=/i);
 
-    const wrong = await as(account, 'POST', '/api/me/mfa/totp/confirm', { code: String((Number(nowCode(secret)) + 1) % 1_000_000).padStart(6, '0') });
+    const wrong = await as(account, 'POST', '/api/me/mfa/totp/confirm', {
+      code: String((Number(nowCode(secret)) + 1) % 1_000_000).padStart(6, '0'),
+    });
     expect(wrong.statusCode).toBe(400);
     expect((await as(account, 'GET', '/api/me/mfa')).json().totp).toBe(false);
 
@@ -92,7 +131,11 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
     expect(row.totp_secret_encrypted).toMatch(/^v1:/);
     expect(row.totp_secret_encrypted).not.toContain(secret);
     expect(world.ctx.secrets.open(row.totp_secret_encrypted!)).toBe(secret);
-    const stored = await world.ctx.database.db.selectFrom('recovery_codes').select('code_hash').where('technician_id', '=', account.id).execute();
+    const stored = await world.ctx.database.db
+      .selectFrom('recovery_codes')
+      .select('code_hash')
+      .where('technician_id', '=', account.id)
+      .execute();
     expect(stored).toHaveLength(10);
     expect(stored.map((s) => s.code_hash).join()).not.toContain(recoveryCodes[0].replaceAll('-', ''));
     expect(await audits('technician.mfa_totp_enrol', account.id)).toHaveLength(1);
@@ -146,16 +189,37 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
       expect(response.second.json().error.message).toMatch(/wrong, expired or was used/);
     }
     await world.ctx.database.db.updateTable('technicians').set({ failed_logins: 0 }).where('id', '=', account.id).execute();
-    const noChallenge = await world.app.inject({ method: 'POST', url: '/api/session/mfa', remoteAddress: from(), payload: { method: 'totp', code: nowCode(secret) } });
+    const noChallenge = await world.app.inject({
+      method: 'POST',
+      url: '/api/session/mfa',
+      remoteAddress: from(),
+      payload: { method: 'totp', code: nowCode(secret) },
+    });
     expect(noChallenge.statusCode).toBe(401);
     expect(noChallenge.json().error.code).toBe('sign_in_expired');
-    const first = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: from(), payload: { username: 'bad-input-tech', password: PASSWORD } });
+    const first = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: from(),
+      payload: { username: 'bad-input-tech', password: PASSWORD },
+    });
     const challenge = first.cookies.find((c) => c.name === 'docsync_sign_in')!.value;
     world.clock.advance(SIGN_IN_CHALLENGE_LIFETIME_MS + 1000);
-    const late = await world.app.inject({ method: 'POST', url: '/api/session/mfa', remoteAddress: from(), headers: { cookie: `docsync_sign_in=${challenge}` }, payload: { method: 'totp', code: nowCode(secret) } });
+    const late = await world.app.inject({
+      method: 'POST',
+      url: '/api/session/mfa',
+      remoteAddress: from(),
+      headers: { cookie: `docsync_sign_in=${challenge}` },
+      payload: { method: 'totp', code: nowCode(secret) },
+    });
     expect(late.statusCode).toBe(401);
     expect(late.json().error.code).toBe('sign_in_expired');
-    const badMethod = await world.app.inject({ method: 'POST', url: '/api/session/mfa', remoteAddress: from(), payload: { method: 'sms', code: '123456' } });
+    const badMethod = await world.app.inject({
+      method: 'POST',
+      url: '/api/session/mfa',
+      remoteAddress: from(),
+      payload: { method: 'sms', code: '123456' },
+    });
     expect(badMethod.statusCode).toBe(400);
   });
 
@@ -165,7 +229,12 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
     const statuses: number[] = [];
     for (let i = 0; i < MAX_FAILED_SIGN_INS; i++) statuses.push((await signInWithCode('lockout-tech', 'totp', '000000')).second.statusCode);
     expect(statuses).toEqual([401, 401, 401, 401, 429]);
-    const locked = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: from(), payload: { username: 'lockout-tech', password: PASSWORD } });
+    const locked = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: from(),
+      payload: { username: 'lockout-tech', password: PASSWORD },
+    });
     expect(locked.statusCode).toBe(429);
     expect(locked.json().error.code).toBe('locked_out');
     world.clock.advance(LOCKOUT_MS + 1000);
@@ -188,14 +257,28 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
     expect(await audits('technician.mfa_recovery_code_used', account.id)).toHaveLength(2);
   });
 
-  it('sends a technician without a second factor to enrolment when an administrator requires MFA, and lets them do nothing else', async () => {
+  it('sends a technician without a second factor to enrolment when MFA is required, and lets them do nothing else', async () => {
     const admin = await newAccount('enforcing-admin', 'administrator');
     expect((await as(admin, 'PATCH', '/api/settings/security', { mfaRequired: true })).statusCode).toBe(200);
     try {
-      await createTechnician({ db: world.ctx.database.db, clock: world.clock }, { username: 'new-hire', password: PASSWORD, role: 'technician' }, { id: null, label: 'test' });
-      const response = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: from(), payload: { username: 'new-hire', password: PASSWORD } });
+      await createTechnician(
+        { db: world.ctx.database.db, clock: world.clock },
+        { username: 'new-hire', password: PASSWORD, role: 'technician' },
+        { id: null, label: 'test' },
+      );
+      const response = await world.app.inject({
+        method: 'POST',
+        url: '/api/session',
+        remoteAddress: from(),
+        payload: { username: 'new-hire', password: PASSWORD },
+      });
       expect(response.json()).toMatchObject({ mfaEnrolmentRequired: true, technician: { username: 'new-hire' } });
-      const hire = { id: response.json().technician.id, username: 'new-hire', cookie: sessionCookie(response), csrf: response.json().csrfToken };
+      const hire = {
+        id: response.json().technician.id,
+        username: 'new-hire',
+        cookie: sessionCookie(response),
+        csrf: response.json().csrfToken,
+      };
       const blocked = await as(hire, 'GET', '/api/integrations');
       expect(blocked.statusCode).toBe(403);
       expect(blocked.json().error.code).toBe('mfa_enrolment_required');
@@ -206,28 +289,44 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
       await enrol(hire);
       expect((await as(hire, 'GET', '/api/integrations')).statusCode).toBe(200);
       // The administrator who turned it on has no second factor yet either: their next sign-in enrols.
-      const adminAgain = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: from(), payload: { username: 'enforcing-admin', password: PASSWORD } });
+      const adminAgain = await world.app.inject({
+        method: 'POST',
+        url: '/api/session',
+        remoteAddress: from(),
+        payload: { username: 'enforcing-admin', password: PASSWORD },
+      });
       expect(adminAgain.json().mfaEnrolmentRequired).toBe(true);
     } finally {
       await world.ctx.database.db.updateTable('security_settings').set({ mfa_required: false }).execute();
     }
-    expect(await world.ctx.database.db.selectFrom('audit_log').select('after').where('action', '=', 'security_settings.update').execute()).toHaveLength(1);
+    expect(
+      await world.ctx.database.db.selectFrom('audit_log').select('after').where('action', '=', 'security_settings.update').execute(),
+    ).toHaveLength(1);
   });
 
-  it('lets an administrator reset a technician\'s second factor: audited, their sessions end, they enrol again', async () => {
+  it("lets an administrator reset a technician's second factor: audited, their sessions end, they enrol again", async () => {
     const admin = await newAccount('resetting-admin', 'administrator');
     const account = await newAccount('lost-phone-tech');
     const { secret } = await enrol(account);
     const signedIn = await signInWithCode('lost-phone-tech', 'totp', nowCode(secret));
     const reset = await as(admin, 'POST', `/api/technicians/${account.id}/mfa/reset`);
     expect(reset.statusCode).toBe(204);
-    expect((await world.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: sessionCookie(signedIn.second) } })).statusCode).toBe(401);
+    expect(
+      (await world.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: sessionCookie(signedIn.second) } })).statusCode,
+    ).toBe(401);
     const audit = await audits('technician.mfa_reset', account.id);
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor_label).toBe('resetting-admin');
-    const next = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: from(), payload: { username: 'lost-phone-tech', password: PASSWORD } });
+    const next = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: from(),
+      payload: { username: 'lost-phone-tech', password: PASSWORD },
+    });
     expect(next.json().technician.mfaEnrolled).toBe(false);
-    expect(await world.ctx.database.db.selectFrom('recovery_codes').select('id').where('technician_id', '=', account.id).execute()).toHaveLength(0);
+    expect(
+      await world.ctx.database.db.selectFrom('recovery_codes').select('id').where('technician_id', '=', account.id).execute(),
+    ).toHaveLength(0);
   });
 
   it('asks for a fresh second factor to change a role or remove the authenticator when the last one is older than the window', async () => {
@@ -266,9 +365,16 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error.code).toBe('mfa_required');
     const signed = await signInWithCode('token-tech', 'totp', nowCode(secret));
-    const minted = await as({ cookie: sessionCookie(signed.second), csrf: signed.second.json().csrfToken }, 'POST', '/api/me/tokens', { name: 'nightly' });
+    const minted = await as({ cookie: sessionCookie(signed.second), csrf: signed.second.json().csrfToken }, 'POST', '/api/me/tokens', {
+      name: 'nightly',
+    });
     expect(minted.statusCode).toBe(201);
-    const byToken = await world.app.inject({ method: 'POST', url: '/api/me/tokens', headers: { authorization: `Bearer ${minted.json().token}` }, payload: { name: 'from a token' } });
+    const byToken = await world.app.inject({
+      method: 'POST',
+      url: '/api/me/tokens',
+      headers: { authorization: `Bearer ${minted.json().token}` },
+      payload: { name: 'from a token' },
+    });
     expect(byToken.statusCode).toBe(403);
     expect(byToken.json().error.code).toBe('mfa_required');
   });
@@ -276,27 +382,61 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
   it('sends the sign-in form to the code page for an account with a second factor, and to enrolment when one is required', async () => {
     const account = await newAccount('form-tech');
     const { secret } = await enrol(account);
-    const form = await world.app.inject({ method: 'POST', url: '/sign-in', remoteAddress: from(), payload: { username: 'form-tech', password: PASSWORD, next: '/account' } });
+    const form = await world.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      remoteAddress: from(),
+      payload: { username: 'form-tech', password: PASSWORD, next: '/account' },
+    });
     expect(form.statusCode).toBe(303);
     expect(form.headers.location).toBe('/sign-in/code?next=%2Faccount');
     expect(form.cookies.find((c) => c.name === 'docsync_session')).toBeUndefined();
     const challenge = `docsync_sign_in=${form.cookies.find((c) => c.name === 'docsync_sign_in')!.value}`;
-    const wrong = await world.app.inject({ method: 'POST', url: '/sign-in/code', remoteAddress: from(), headers: { cookie: challenge }, payload: { method: 'totp', code: '000000', next: '/account' } });
+    const wrong = await world.app.inject({
+      method: 'POST',
+      url: '/sign-in/code',
+      remoteAddress: from(),
+      headers: { cookie: challenge },
+      payload: { method: 'totp', code: '000000', next: '/account' },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).toContain('The code is wrong, expired or was used already.');
-    const right = await world.app.inject({ method: 'POST', url: '/sign-in/code', remoteAddress: from(), headers: { cookie: challenge }, payload: { method: 'totp', code: nowCode(secret), next: '/account' } });
+    const right = await world.app.inject({
+      method: 'POST',
+      url: '/sign-in/code',
+      remoteAddress: from(),
+      headers: { cookie: challenge },
+      payload: { method: 'totp', code: nowCode(secret), next: '/account' },
+    });
     expect(right.statusCode).toBe(303);
     expect(right.headers.location).toBe('/account');
-    const again = await world.app.inject({ method: 'POST', url: '/sign-in/code', remoteAddress: from(), headers: { cookie: challenge }, payload: { method: 'totp', code: nowCode(secret), next: '/account' } });
+    const again = await world.app.inject({
+      method: 'POST',
+      url: '/sign-in/code',
+      remoteAddress: from(),
+      headers: { cookie: challenge },
+      payload: { method: 'totp', code: nowCode(secret), next: '/account' },
+    });
     expect(again.headers.location).toBe('/sign-in?next=%2Faccount&expired=1');
 
     await world.ctx.database.db.updateTable('security_settings').set({ mfa_required: true }).execute();
     try {
-      await createTechnician({ db: world.ctx.database.db, clock: world.clock }, { username: 'form-hire', password: PASSWORD, role: 'technician' }, { id: null, label: 'test' });
-      const hire = await world.app.inject({ method: 'POST', url: '/sign-in', remoteAddress: from(), payload: { username: 'form-hire', password: PASSWORD, next: '/organizations' } });
+      await createTechnician(
+        { db: world.ctx.database.db, clock: world.clock },
+        { username: 'form-hire', password: PASSWORD, role: 'technician' },
+        { id: null, label: 'test' },
+      );
+      const hire = await world.app.inject({
+        method: 'POST',
+        url: '/sign-in',
+        remoteAddress: from(),
+        payload: { username: 'form-hire', password: PASSWORD, next: '/organizations' },
+      });
       expect(hire.headers.location).toBe('/account/mfa');
       const page = await world.app.inject({ method: 'GET', url: '/account/mfa', headers: { cookie: sessionCookie(hire) } });
-      expect(page.body).toContain('Your administrator requires a second factor for every technician. Set up an authenticator app to continue.');
+      expect(page.body.replace(/\s+/g, ' ')).toContain(
+        'Your administrator requires a second factor for every technician. Set up an authenticator app to continue.',
+      );
       expect(page.body).not.toContain('href="/integrations"');
     } finally {
       await world.ctx.database.db.updateTable('security_settings').set({ mfa_required: false }).execute();
@@ -309,20 +449,34 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
     const db = world.ctx.database.db;
     const integration = await db
       .insertInto('integrations')
-      .values({ kind: 'gdap', name: 'Step-up Partners', partner_tenant_id: 'partner-tenant', client_id: 'client-id', client_secret_encrypted: world.ctx.secrets.seal('old secret') })
+      .values({
+        kind: 'gdap',
+        name: 'Step-up Partners',
+        partner_tenant_id: 'partner-tenant',
+        client_id: 'client-id',
+        client_secret_encrypted: world.ctx.secrets.seal('old secret'),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     world.clock.advance(16 * 60_000);
     const stale = await as(admin, 'PATCH', `/api/integrations/${integration.id}`, { clientSecret: 'new secret value' });
     expect(stale.statusCode).toBe(403);
     expect(stale.json().error.code).toBe('step_up_required');
-    const stored = await db.selectFrom('integrations').select('client_secret_encrypted').where('id', '=', integration.id).executeTakeFirstOrThrow();
+    const stored = await db
+      .selectFrom('integrations')
+      .select('client_secret_encrypted')
+      .where('id', '=', integration.id)
+      .executeTakeFirstOrThrow();
     expect(world.ctx.secrets.open(stored.client_secret_encrypted!)).toBe('old secret');
     // A rename is not sensitive: no step-up.
     expect((await as(admin, 'PATCH', `/api/integrations/${integration.id}`, { name: 'Renamed Partners' })).statusCode).toBe(200);
     expect((await as(admin, 'POST', '/api/me/mfa/verify', { method: 'totp', code: nowCode(secret) })).statusCode).toBe(200);
     expect((await as(admin, 'PATCH', `/api/integrations/${integration.id}`, { clientSecret: 'new secret value' })).statusCode).toBe(200);
-    const updated = await db.selectFrom('integrations').select('client_secret_encrypted').where('id', '=', integration.id).executeTakeFirstOrThrow();
+    const updated = await db
+      .selectFrom('integrations')
+      .select('client_secret_encrypted')
+      .where('id', '=', integration.id)
+      .executeTakeFirstOrThrow();
     expect(world.ctx.secrets.open(updated.client_secret_encrypted!)).toBe('new secret value');
   });
 });

@@ -23,6 +23,7 @@ describe('TOTP codes (RFC 6238)', () => {
   });
 
   it('refuses what is not six digits', () => {
-    for (const code of ['', '28708', '2870822', '28708a', ' 287082', '２８７０８２']) expect(matchingStep(RFC_KEY, code, at(59))).toBeNull();
+    for (const code of ['', '28708', '2870822', '28708a', ' 287082', '２８７０８２'])
+      expect(matchingStep(RFC_KEY, code, at(59))).toBeNull();
   });
 });
