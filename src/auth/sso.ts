@@ -71,6 +71,14 @@ export function passwordSignInAllowed(config: Config, username: string): boolean
  * the app registration). Without one (development, the demo on a chosen port) it is the origin the
  * browser used; Entra redirects only to registered URIs, so a forged Host header gains nothing.
  */
+/**
+ * In "SSO only" mode, refuses a password sign-in before the password is checked (so the answer
+ * says nothing about whether it was right); only the break-glass username gets through.
+ */
+export function assertPasswordSignInAllowed(config: Config, login: string): void {
+  if (!passwordSignInAllowed(config, login.trim())) throw new PasswordSignInDisabled();
+}
+
 export function ssoRedirectUri(config: Config, requestOrigin: string): string {
   return `${config.http.publicBaseUrl ? publicBaseUrl(config) : requestOrigin}/auth/sso/callback`;
 }

@@ -10,6 +10,7 @@ import { ABSOLUTE_LIFETIME_MS, createSession, destroySession, pruneSessions, SES
 import type { NewSessionOptions } from '../../auth/sessions.ts';
 import { requireFreshSecondFactor, requireMfaVerifiedSessionForApiToken } from '../../auth/step-up.ts';
 import { passwordSignIn, SecondFactorRequired } from './mfa.ts';
+import { assertPasswordSignInAllowed } from '../../auth/sso.ts';
 import { ROLES } from '../../auth/roles.ts';
 import { recordAudit } from '../../auth/audit.ts';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords.ts';
@@ -76,7 +77,10 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         },
       },
     },
-    async (request, reply) => passwordSignIn(ctx, request, reply, await authenticate(deps, request.body.username, request.body.password)),
+    async (request, reply) => {
+      assertPasswordSignInAllowed(ctx.config, request.body.username);
+      return passwordSignIn(ctx, request, reply, await authenticate(deps, request.body.username, request.body.password));
+    },
   );
 
   app.delete('/api/session', { config: { access: 'signedIn', duringEnrolment: true }, schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null() } } }, async (request, reply) => {

@@ -14,7 +14,7 @@ import { continueAfterPassword } from '../api/mfa.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, SafeHtml, when } from '../html.ts';
 import { readSecuritySettings } from '../../auth/mfa.ts';
-import { ssoEnabled } from '../../auth/sso.ts';
+import { assertPasswordSignInAllowed, ssoEnabled } from '../../auth/sso.ts';
 import type { Config } from '../../config.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 
@@ -86,6 +86,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     async (request, reply) => {
       const next = safeNext(request.body.next);
       try {
+        assertPasswordSignInAllowed(ctx.config, request.body.username);
         const technician = await authenticate(deps, request.body.username, request.body.password);
         const after = await continueAfterPassword(ctx, request, reply, technician);
         if (after.kind === 'second_factor') return reply.redirect(`/sign-in/code?next=${encodeURIComponent(next)}`, 303);
