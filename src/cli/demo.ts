@@ -68,9 +68,8 @@ export async function demo(argv: string[]): Promise<number> {
       return line.tenants.failed > 0 && line.tenants.synced === 0 ? 1 : 0;
     }
     const alex = partnerStaff(emulator.world.partner)[0]!;
-    const hint = `"Sign in with Microsoft" works with the emulator's partner staff, e.g. ${alex.userPrincipalName} / ${alex.password}`;
-    process.stderr.write(`${hint}\n`);
-    return await serveDemo(ctx, microsoft, integrationId);
+    const ssoHint = `"Sign in with Microsoft" works with the emulator's partner staff, e.g. ${alex.userPrincipalName} / ${alex.password}`;
+    return await serveDemo(ctx, microsoft, integrationId, ssoHint);
   } finally {
     await ctx.close();
     await emulator.close();
@@ -155,7 +154,7 @@ async function syncOnce(ctx: AppContext, microsoft: SyncMicrosoft, integrationId
   };
 }
 
-async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationId: string): Promise<number> {
+async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationId: string, ssoHint: string): Promise<number> {
   const { buildApp } = await import('../app.ts');
   const { ensureDemoTechnician } = await import('../auth/accounts.ts');
   const login = await ensureDemoTechnician(ctx);
@@ -164,6 +163,8 @@ async function serveDemo(ctx: AppContext, microsoft: SyncMicrosoft, integrationI
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : ctx.config.http.port;
   process.stdout.write(`${JSON.stringify({ url: publicBaseUrl(ctx.config, port), username: login.username, password: login.password })}\n`);
+  // After the first line, which is the demo's contract: the emulator's SSO login for people, on stderr.
+  process.stderr.write(`${ssoHint}\n`);
 
   const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.concurrency });
   const schedule = startSchedule({
