@@ -13,6 +13,7 @@ const Environment = Type.Union([Type.Literal('development'), Type.Literal('produ
 const LogLevel = Type.Union(
   ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
 );
+const Role = Type.Union([Type.Literal('read_only'), Type.Literal('technician'), Type.Literal('administrator')]);
 const HttpUrl = Type.String({ pattern: '^https?://[^\\s/]+(/.*)?$' });
 
 export const ConfigSchema = Type.Object(
@@ -49,6 +50,20 @@ export const ConfigSchema = Type.Object(
       {
         authorityHost: HttpUrl,
         graphBaseUrl: HttpUrl,
+      },
+      { additionalProperties: false },
+    ),
+    sso: Type.Object(
+      {
+        // "Sign in with Microsoft" against the MSP's own Entra tenant; null tenantId: off.
+        tenantId: Type.Union([Type.String({ pattern: '^[A-Za-z0-9.-]{1,253}$' }), Type.Null()]),
+        clientId: Type.Union([Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }), Type.Null()]),
+        clientSecret: Type.Union([Type.String({ minLength: 1, maxLength: 1024 }), Type.Null()]),
+        autoCreate: Type.Boolean(),
+        defaultRole: Role,
+        groupRoles: Type.Record(Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }), Role),
+        only: Type.Boolean(),
+        breakGlassUsername: Type.Union([Type.String({ minLength: 2, maxLength: 64 }), Type.Null()]),
       },
       { additionalProperties: false },
     ),
@@ -97,6 +112,14 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: string; 
   { name: 'DOCSYNC_PREVIOUS_ENCRYPTION_KEYS', path: 'secrets.previousKeys', parse: 'json' },
   { name: 'DOCSYNC_MICROSOFT_AUTHORITY_HOST', path: 'microsoft.authorityHost', parse: 'string' },
   { name: 'DOCSYNC_MICROSOFT_GRAPH_BASE_URL', path: 'microsoft.graphBaseUrl', parse: 'string' },
+  { name: 'DOCSYNC_SSO_TENANT_ID', path: 'sso.tenantId', parse: 'nullableString' },
+  { name: 'DOCSYNC_SSO_CLIENT_ID', path: 'sso.clientId', parse: 'nullableString' },
+  { name: 'DOCSYNC_SSO_CLIENT_SECRET', path: 'sso.clientSecret', parse: 'nullableString' },
+  { name: 'DOCSYNC_SSO_AUTO_CREATE', path: 'sso.autoCreate', parse: 'boolean' },
+  { name: 'DOCSYNC_SSO_DEFAULT_ROLE', path: 'sso.defaultRole', parse: 'string' },
+  { name: 'DOCSYNC_SSO_GROUP_ROLES', path: 'sso.groupRoles', parse: 'json' },
+  { name: 'DOCSYNC_SSO_ONLY', path: 'sso.only', parse: 'boolean' },
+  { name: 'DOCSYNC_SSO_BREAK_GLASS_USERNAME', path: 'sso.breakGlassUsername', parse: 'nullableString' },
   { name: 'DOCSYNC_SYNC_SCHEDULE', path: 'sync.schedule', parse: 'string' },
   { name: 'DOCSYNC_SYNC_CONCURRENCY', path: 'sync.concurrency', parse: 'integer' },
   { name: 'DOCSYNC_SYNC_TENANT_TIME_BUDGET_SECONDS', path: 'sync.tenantTimeBudgetSeconds', parse: 'integer' },
@@ -184,6 +207,16 @@ function checkRules(config: Static<typeof ConfigSchema>, sources: Map<string, st
       'secrets.encryptionKey',
       'production requires an encryption key: set DOCSYNC_ENCRYPTION_KEY to 32 random bytes in base64 (openssl rand -base64 32)',
     );
+  }
+  if (config.sso.tenantId !== null && (config.sso.clientId === null || config.sso.clientSecret === null)) {
+    const setting = config.sso.clientId === null ? 'sso.clientId' : 'sso.clientSecret';
+    const problem = "single sign-on (sso.tenantId is set) needs the app registration's client id and a client secret";
+    throw new ConfigError(setting, problem, sources.get('sso.tenantId'));
+  }
+  if (config.sso.only && (config.sso.tenantId === null || config.sso.breakGlassUsername === null)) {
+    const setting = config.sso.tenantId === null ? 'sso.tenantId' : 'sso.breakGlassUsername';
+    const problem = 'sso.only needs single sign-on set up and one break-glass local administrator (sso.breakGlassUsername)';
+    throw new ConfigError(setting, problem, sources.get('sso.only'));
   }
   for (const field of ['authorityHost', 'graphBaseUrl'] as const) {
     const value = config.microsoft[field];

@@ -36,6 +36,7 @@ export interface TechnicianSummary {
   lockedUntil: string | null;
   lastLoginAt: string | null;
   createdAt: string;
+  mfaEnrolled: boolean;
 }
 
 export function summarizeTechnician(row: Technician): TechnicianSummary {
@@ -50,6 +51,7 @@ export function summarizeTechnician(row: Technician): TechnicianSummary {
     lockedUntil: iso(row.locked_until),
     lastLoginAt: iso(row.last_login_at),
     createdAt: new Date(row.created_at).toISOString(),
+    mfaEnrolled: hasSecondFactor(row),
   };
 }
 
@@ -141,8 +143,18 @@ export async function authenticate({ db, clock }: AccountDeps, login: string, pa
   }
   if (row.disabled) throw new InvalidCredentials();
   const rehash = passwordNeedsRehash(row.password_hash) ? await hashPassword(password) : row.password_hash;
+  // With a second factor still to come, the failure count stands until that is right too (mfa.ts).
+  if (hasSecondFactor(row)) {
+    if (rehash !== row.password_hash) await db.updateTable('technicians').set({ password_hash: rehash }).where('id', '=', row.id).execute();
+    return row;
+  }
   if (!(await recordSuccessfulSignIn(db, row.id, now, rehash))) throw new InvalidCredentials();
   return { ...row, failed_logins: 0, locked_until: null, last_login_at: now };
+}
+
+/** Whether an account has a confirmed second factor (a TOTP authenticator; passkeys later). */
+export function hasSecondFactor(row: Pick<Technician, 'totp_confirmed_at'>): boolean {
+  return row.totp_confirmed_at !== null;
 }
 
 export async function countTechnicians(db: Kysely<Database>): Promise<number> {

@@ -52,10 +52,10 @@ export function isLockedOut(row: { locked_until: Date | null }, now: Date): bool
  * Records a successful sign-in, unless the account was locked in the meantime (a parallel wrong
  * attempt locked it while this one's password was being checked). False: treat as a failure.
  */
-export async function recordSuccessfulSignIn(db: Kysely<Database>, technicianId: string, now: Date, passwordHash: string): Promise<boolean> {
+export async function recordSuccessfulSignIn(db: Kysely<Database>, technicianId: string, now: Date, passwordHash?: string): Promise<boolean> {
   const row = await db
     .updateTable('technicians')
-    .set({ failed_logins: 0, locked_until: null, last_login_at: now, password_hash: passwordHash })
+    .set({ failed_logins: 0, locked_until: null, last_login_at: now, ...(passwordHash ? { password_hash: passwordHash } : {}) })
     .where('id', '=', technicianId)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
     .returning('id')

@@ -28,6 +28,10 @@ export interface Principal {
   via: 'session' | 'api_token';
   /** The session's CSRF token (session principals only), embedded in pages for the scripts. */
   csrfToken: string | null;
+  /** Session principals: when the session last proved a second factor (step-up reads it; see step-up.ts). */
+  secondFactorAt?: Date | null;
+  /** Session principals: the session may only enrol a second factor (an administrator requires one). */
+  enrolmentOnly?: boolean;
 }
 
 export function actorLabel(principal: Pick<Principal, 'username'>): string {

@@ -18,7 +18,18 @@ export interface SessionDeps {
   clock: Clock;
 }
 
-export async function createSession({ db, clock }: SessionDeps, technicianId: string): Promise<{ token: string; csrfToken: string }> {
+export interface NewSessionOptions {
+  /** When the sign-in proved a second factor (null: password only). */
+  secondFactorAt?: Date | null;
+  /** The session may only enrol a second factor (an administrator requires one). */
+  enrolmentOnly?: boolean;
+}
+
+export async function createSession(
+  { db, clock }: SessionDeps,
+  technicianId: string,
+  options: NewSessionOptions = {},
+): Promise<{ token: string; csrfToken: string }> {
   const token = randomSecret();
   const csrfToken = randomSecret();
   const now = clock.now();
@@ -31,6 +42,8 @@ export async function createSession({ db, clock }: SessionDeps, technicianId: st
       created_at: now,
       last_seen_at: now,
       expires_at: new Date(now.getTime() + ABSOLUTE_LIFETIME_MS),
+      second_factor_at: options.secondFactorAt ?? null,
+      enrolment_only: options.enrolmentOnly ?? false,
     })
     .execute();
   return { token, csrfToken };
@@ -42,7 +55,8 @@ export async function resolveSession({ db, clock }: SessionDeps, token: string):
   const row = await db
     .selectFrom('sessions')
     .innerJoin('technicians', 'technicians.id', 'sessions.technician_id')
-    .select(['sessions.csrf_token', 'sessions.last_seen_at', 'sessions.expires_at', 'technicians.id', 'technicians.username', 'technicians.display_name', 'technicians.role', 'technicians.disabled'])
+    .select(['sessions.csrf_token', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.second_factor_at', 'sessions.enrolment_only'])
+    .select(['technicians.id', 'technicians.username', 'technicians.display_name', 'technicians.role', 'technicians.disabled'])
     .where('sessions.id_hash', '=', idHash)
     .executeTakeFirst();
   if (!row) return null;
@@ -55,7 +69,30 @@ export async function resolveSession({ db, clock }: SessionDeps, token: string):
   if (now - idleSince >= TOUCH_INTERVAL_MS) {
     await db.updateTable('sessions').set({ last_seen_at: new Date(now) }).where('id_hash', '=', idHash).execute();
   }
-  return { technicianId: row.id, username: row.username, displayName: row.display_name, role: row.role, via: 'session', csrfToken: row.csrf_token };
+  return {
+    technicianId: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role,
+    via: 'session',
+    csrfToken: row.csrf_token,
+    secondFactorAt: row.second_factor_at ? new Date(row.second_factor_at) : null,
+    enrolmentOnly: row.enrolment_only,
+  };
+}
+
+/** A second factor was just proved in this session (step-up, enrolment): it counts as fresh from now, and may do everything. */
+export async function markSecondFactor({ db, clock }: SessionDeps, token: string): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ second_factor_at: clock.now(), enrolment_only: false })
+    .where('id_hash', '=', sha256Hex(token))
+    .execute();
+}
+
+/** After its second factor was removed while one is required, a session may only enrol again. */
+export async function restrictSessionToEnrolment({ db }: Pick<SessionDeps, 'db'>, token: string): Promise<void> {
+  await db.updateTable('sessions').set({ second_factor_at: null, enrolment_only: true }).where('id_hash', '=', sha256Hex(token)).execute();
 }
 
 export async function destroySession({ db }: Pick<SessionDeps, 'db'>, token: string): Promise<void> {

@@ -14,6 +14,7 @@ import { migrateToLatest } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
 import { integerFlag, parseCommandArgs } from './args.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
+import { partnerStaff, staffGroups } from '../emulator/identity/staff.ts';
 import type { SyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { createActionWorker } from '../actions/engine.ts';
@@ -52,6 +53,8 @@ export async function demo(argv: string[]): Promise<number> {
     overrides: {
       database: { url: null, dataDir },
       microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl },
+      // "Sign in with Microsoft" against the emulator's partner tenant: its staff, mapped by group.
+      sso: demoSingleSignOn(emulator),
       http: { port },
       ...(values.once ? { log: { level: 'warn' } } : {}),
     },
@@ -71,7 +74,9 @@ export async function demo(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(line)}\n`);
       return line.tenants.failed > 0 && line.tenants.synced === 0 ? 1 : 0;
     }
-    return await serveDemo(ctx, microsoft, integrationId, emulator.urls);
+    const alex = partnerStaff(emulator.world.partner)[0]!;
+    const ssoHint = `"Sign in with Microsoft" works with the emulator's partner staff, e.g. ${alex.userPrincipalName} / ${alex.password}`;
+    return await serveDemo(ctx, microsoft, integrationId, emulator.urls, ssoHint);
   } finally {
     await ctx.close();
     await emulator.close();
@@ -90,6 +95,14 @@ function enableDemoWrites(emulator: RunningEmulator): void {
   emulator.world.setAccessRoles(first.tenantId, [
     ROLES.directoryReaders, ROLES.globalReader, ROLES.userAdministrator, ROLES.licenseAdministrator, ROLES.groupsAdministrator, ROLES.exchangeAdministrator,
   ]);
+}
+
+/** Single sign-on settings for the emulator's partner tenant (the same app registration as the GDAP connection). */
+function demoSingleSignOn(emulator: RunningEmulator) {
+  const groups = staffGroups(emulator.world.partner);
+  const { partnerTenantId, clientId, clientSecret } = emulator.credentials;
+  const groupRoles = { [groups.technicians]: 'technician' as const, [groups.administrators]: 'administrator' as const };
+  return { tenantId: partnerTenantId, clientId, clientSecret, autoCreate: true, defaultRole: 'read_only' as const, groupRoles };
 }
 
 /** The GDAP integration, connected with the emulator partner admin's refresh token. */
@@ -167,6 +180,7 @@ async function serveDemo(
   microsoft: SyncMicrosoft,
   integrationId: string,
   emulatorUrls: RunningEmulator['urls'],
+  ssoHint: string,
 ): Promise<number> {
   const { buildApp } = await import('../app.ts');
   const { ensureDemoTechnician } = await import('../auth/accounts.ts');
@@ -179,6 +193,8 @@ async function serveDemo(
   const emulator = { authorityHost: emulatorUrls.authorityHost, graphBaseUrl: emulatorUrls.graphBaseUrl };
   const firstLine = { url: publicBaseUrl(ctx.config, port), username: login.username, password: login.password, emulator };
   process.stdout.write(`${JSON.stringify(firstLine)}\n`);
+  // After the first line, which is the demo's contract: the emulator's SSO login for people, on stderr.
+  process.stderr.write(`${ssoHint}\n`);
 
   const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.concurrency });
   const schedule = startSchedule({

@@ -241,6 +241,49 @@ export interface TechniciansTable {
   last_login_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** TOTP (migration T2000): the secret being enrolled, the confirmed one (both sealed), and the last step accepted. */
+  totp_pending_secret_encrypted: string | null;
+  totp_secret_encrypted: string | null;
+  totp_confirmed_at: Timestamp | null;
+  totp_last_used_step: number | null;
+  /** The Entra object id (`oid`) single sign-on matched this technician to (T2001). */
+  entra_object_id: string | null;
+}
+
+/** A "Sign in with Microsoft" under way (T2001): single use, ten minutes. */
+export interface SsoSignInsTable {
+  state_hash: string;
+  nonce: string;
+  code_verifier_encrypted: string;
+  next: string;
+  redirect_uri: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+/** One-time recovery codes (T2000): only their SHA-256 is kept. */
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  technician_id: string;
+  code_hash: string;
+  created_at: CreatedAt;
+  used_at: Timestamp | null;
+}
+
+/** A sign-in whose password was right and whose second factor is still to come (T2000). */
+export interface SignInChallengesTable {
+  id_hash: string;
+  technician_id: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+/** The installation's sign-in rules, one row with id 1 (T2000). */
+export interface SecuritySettingsTable {
+  id: number;
+  mfa_required: Generated<boolean>;
+  step_up_minutes: Generated<number>;
+  updated_at: UpdatedAt;
 }
 
 export interface SessionsTable {
@@ -250,6 +293,10 @@ export interface SessionsTable {
   created_at: CreatedAt;
   last_seen_at: UpdatedAt;
   expires_at: Timestamp;
+  /** When this session last proved a second factor (T2000): step-up and token minting read it. */
+  second_factor_at: Timestamp | null;
+  /** A session that may only enrol a second factor, because an administrator requires one (T2000). */
+  enrolment_only: Generated<boolean>;
 }
 
 export interface AuditLogTable {
@@ -381,6 +428,10 @@ export interface Database {
   documentation_revisions: DocumentationRevisionsTable;
   api_tokens: ApiTokensTable;
   setup_links: SetupLinksTable;
+  recovery_codes: RecoveryCodesTable;
+  sign_in_challenges: SignInChallengesTable;
+  security_settings: SecuritySettingsTable;
+  sso_sign_ins: SsoSignInsTable;
 }
 
 export type Integration = Selectable<IntegrationsTable>;

@@ -6,6 +6,7 @@ import type {} from '@fastify/cookie';
 import type { AppContext } from '../context.ts';
 import { resolveApiToken } from '../auth/api-tokens.ts';
 import { CsrfRejected } from '../auth/errors.ts';
+import { MfaEnrolmentRequired } from '../auth/mfa-errors.ts';
 import { roleAllows, type Access, type Principal } from '../auth/roles.ts';
 import { constantTimeEquals } from '../auth/secrets.ts';
 import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
@@ -19,6 +20,8 @@ declare module 'fastify' {
     access?: Access;
     /** An HTML page: unauthenticated visitors are sent to the sign-in page, errors render as HTML. */
     page?: boolean;
+    /** Reachable by a session that may only enrol a second factor (an administrator requires MFA). */
+    duringEnrolment?: boolean;
   }
 }
 
@@ -47,6 +50,10 @@ export function installGuards(app: FastifyInstance, ctx: Pick<AppContext, 'datab
         return reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`, 303);
       }
       throw new Unauthenticated('Sign in first, or send a personal API token as "Authorization: Bearer dsk_…".');
+    }
+    if (request.principal.enrolmentOnly && !request.routeOptions.config.duringEnrolment) {
+      if (request.routeOptions.config.page && request.method === 'GET') return reply.redirect('/account/mfa', 303);
+      throw new MfaEnrolmentRequired();
     }
     if (!roleAllows(request.principal.role, access)) {
       throw new Forbidden(`This needs the ${access} role; your account is ${request.principal.role.replace('_', '-')}.`, 'Ask an administrator for the role.');

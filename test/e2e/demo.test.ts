@@ -350,4 +350,21 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('signs in with "Sign in with Microsoft" as one of the partner tenant\'s technicians', async () => {
+    const hint = /works with the emulator's partner staff, e\.g\. (\S+) \/ (\S+)/.exec(demoStderr.join(''));
+    expect(hint).toBeTruthy();
+    await browser.clearCookies();
+    await page.goto(`${login.url}/sign-in`);
+    await shot('15-sign-in-with-microsoft');
+    expect(await axe()).toEqual([]);
+    await page.getByRole('link', { name: 'Sign in with Microsoft' }).click();
+    await page.waitForURL(/\/oauth2\/v2\.0\/authorize/);
+    await page.fill('#login', hint![1]!);
+    await page.fill('#passwd', hint![2]!);
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await page.waitForURL(`${login.url}/`);
+    expect(await page.textContent('header')).toContain('Alex Technician');
+    expect(await page.textContent('header')).toContain('(technician)');
+  });
 });

@@ -14,6 +14,7 @@ import { errorPage, signInPage } from './authorize-page.ts';
 import { StsError, sts, stsErrorBody } from './errors.ts';
 import { grantedDelegatedScopes, parseScopes, responseScope, type ParsedScopes } from './scopes.ts';
 import { partnerAdminUser, type SignedInUser, type TokenService } from './tokens.ts';
+import { partnerStaff } from './staff.ts';
 
 export interface IdentityRoutesOptions {
   world: IdentityWorld;
@@ -82,6 +83,7 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
   const { world, tokens, clock } = options;
   const partner = world.partner;
   const partnerAdmin = partnerAdminUser(partner);
+  const staff = partnerStaff(partner);
   /** Consent given on the sign-in page, on top of what the world says is consented. */
   const userConsents = new Map<string, Set<string>>();
 
@@ -248,12 +250,19 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     return redirectWith(reply, redirectUri, { error: err.error, error_description: String(body.error_description), error_uri: String(body.error_uri), state });
   };
 
-  const issueCodeAndRedirect = (reply: FastifyReply, params: AuthorizeParams, tenantId: string, redirectUri: string, parsed: ParsedScopes) => {
+  const issueCodeAndRedirect = (
+    reply: FastifyReply,
+    params: AuthorizeParams,
+    tenantId: string,
+    redirectUri: string,
+    parsed: ParsedScopes,
+    user: SignedInUser = partnerAdmin,
+  ) => {
     const consent = userConsents.get(`${tenantId}|${params.client_id}`) ?? new Set<string>();
     for (const s of parsed.resourceScopes) if (s !== '.default') consent.add(s);
     userConsents.set(`${tenantId}|${params.client_id}`, consent);
     const code = tokens.issueAuthorizationCode({
-      user: partnerAdmin,
+      user,
       clientId: params.client_id!,
       tenantId,
       redirectUri,
@@ -263,9 +272,9 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     });
     return redirectWith(reply, redirectUri, {
       code,
-      client_info: params.client_info === '1' ? clientInfo(partnerAdmin) : undefined,
+      client_info: params.client_info === '1' ? clientInfo(user) : undefined,
       state: params.state,
-      session_state: createHash('sha256').update(`${partnerAdmin.id}|session`).digest('hex').slice(0, 36),
+      session_state: createHash('sha256').update(`${user.id}|session`).digest('hex').slice(0, 36),
     });
   };
 
@@ -284,7 +293,12 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
       if (!(err instanceof StsError)) throw err;
       return redirectError(request, reply, target.redirectUri, err, params.state);
     }
-    if (!submitted && options.autoConsent()) return issueCodeAndRedirect(reply, params, target.tenantId, target.redirectUri, parsed);
+    // Scripted runs skip the page for the GDAP connect flow only; a sign-in (OpenID scopes alone,
+    // as single sign-on asks) always shows it, so a person chooses who signs in.
+    const signInOnly = parsed.resourceScopes.length === 0 && parsed.oidc.has('openid');
+    if (!submitted && options.autoConsent() && !signInOnly) {
+      return issueCodeAndRedirect(reply, params, target.tenantId, target.redirectUri, parsed);
+    }
     const page = (error: string | undefined) =>
       reply
         .status(200)
@@ -307,7 +321,16 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     }
     const login = (params.login ?? '').trim().toLowerCase();
     if (login !== partner.adminUser.userPrincipalName.toLowerCase() || !sameSecret(params.passwd ?? '', partner.adminUser.password)) {
-      return page('AADSTS50126: Error validating credentials due to invalid username or password.');
+      const member = staff.find((s) => s.userPrincipalName.toLowerCase() === login);
+      if (!member || !sameSecret(params.passwd ?? '', member.password)) {
+        return page('AADSTS50126: Error validating credentials due to invalid username or password.');
+      }
+      // Microsoft checks the password first, then says the account is disabled (AADSTS50057).
+      if (!member.accountEnabled) {
+        return page('AADSTS50057: The user account is disabled. The account has been disabled by an administrator.');
+      }
+      const { password: _password, accountEnabled: _enabled, ...user } = member;
+      return issueCodeAndRedirect(reply, params, target.tenantId, target.redirectUri, parsed, user);
     }
     return issueCodeAndRedirect(reply, params, target.tenantId, target.redirectUri, parsed);
   };

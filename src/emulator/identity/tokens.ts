@@ -46,6 +46,10 @@ export interface SignedInUser {
   userPrincipalName: string;
   displayName: string;
   homeTenantId: string;
+  /** Security group object ids, for the ID token's `groups` claim (app registrations that ask for it). */
+  groups?: string[];
+  /** How the user authenticated (`pwd`, `mfa`): the ID token's `amr` claim. */
+  amr?: string[];
 }
 
 /** The partner's GDAP admin (the account docsync connects with) as a signed-in user. */
@@ -221,6 +225,8 @@ export function createTokenService(options: { clock: EmulatorClock; world: Ident
         sub: createHash('sha256').update(`${input.user.id}|${input.clientId}|id`).digest('base64url').slice(0, 43),
         tid: input.tenantId,
         ver: '2.0',
+        ...(input.user.groups ? { groups: input.user.groups } : {}),
+        ...(input.user.amr ? { amr: input.user.amr } : {}),
       });
     },
 

@@ -9,6 +9,10 @@ import type { AppContext } from '../../context.ts';
 import { authenticate, completeSetup, createTechnician, listTechnicians, summarizeTechnician, updateTechnician } from '../../auth/accounts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens.ts';
 import { ABSOLUTE_LIFETIME_MS, createSession, destroySession, pruneSessions, SESSION_COOKIE } from '../../auth/sessions.ts';
+import type { NewSessionOptions } from '../../auth/sessions.ts';
+import { requireFreshSecondFactor, requireMfaVerifiedSessionForApiToken } from '../../auth/step-up.ts';
+import { passwordSignIn, SecondFactorRequired } from './mfa.ts';
+import { assertPasswordSignInAllowed } from '../../auth/sso.ts';
 import { ROLES } from '../../auth/roles.ts';
 import { recordAudit } from '../../auth/audit.ts';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords.ts';
@@ -18,7 +22,7 @@ import { requirePrincipal } from '../guards.ts';
 import { IdParams, Nullable, PageQuery, Paged, Timestamp } from '../schemas.ts';
 
 const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
-const TechnicianSchema = Type.Object({
+export const TechnicianSchema = Type.Object({
   id: Type.String(),
   username: Type.String(),
   email: Nullable(Type.String()),
@@ -28,10 +32,14 @@ const TechnicianSchema = Type.Object({
   lockedUntil: Nullable(Timestamp),
   lastLoginAt: Nullable(Timestamp),
   createdAt: Timestamp,
+  mfaEnrolled: Type.Boolean({ description: 'An authenticator app is set up' }),
 });
 const ApiTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String(), createdAt: Timestamp, lastUsedAt: Nullable(Timestamp), revokedAt: Nullable(Timestamp) });
 const Credentials = Type.Object({ username: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }) });
 const Me = Type.Object({ id: Type.String(), username: Type.String(), displayName: Nullable(Type.String()), role: Role, via: Type.String(), csrfToken: Nullable(Type.String()) });
+
+/** Per-route attempts per client address per minute for the second-factor and single sign-on routes, on top of the lockout. */
+export const SIGN_IN_RATE_LIMIT = { max: 20, timeWindow: 60_000 };
 
 const throttles = new WeakMap<object, SignInThrottle>();
 
@@ -58,12 +66,18 @@ export function sessionCookieOptions(ctx: Pick<AppContext, 'config'>) {
   return { httpOnly: true, sameSite: 'lax' as const, secure: publicBaseUrl(ctx.config).startsWith('https:'), path: '/', maxAge: ABSOLUTE_LIFETIME_MS / 1000 };
 }
 
-export async function startSession(ctx: Pick<AppContext, 'database' | 'clock' | 'config'>, reply: FastifyReply, technicianId: string, previousToken: string | undefined): Promise<string> {
+export async function startSession(
+  ctx: Pick<AppContext, 'database' | 'clock' | 'config'>,
+  reply: FastifyReply,
+  technicianId: string,
+  previousToken: string | undefined,
+  options: NewSessionOptions = {},
+): Promise<string> {
   // A fresh token at every sign-in: a session id planted before sign-in is worth nothing after.
   if (previousToken) await destroySession({ db: ctx.database.db }, previousToken);
   // Sessions nobody comes back to are swept here, at sign-in, rather than by a timer.
   await pruneSessions({ db: ctx.database.db, clock: ctx.clock });
-  const { token, csrfToken } = await createSession({ db: ctx.database.db, clock: ctx.clock }, technicianId);
+  const { token, csrfToken } = await createSession({ db: ctx.database.db, clock: ctx.clock }, technicianId, options);
   reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(ctx));
   return csrfToken;
 }
@@ -75,23 +89,33 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     '/api/session',
     {
       config: { access: 'public' },
-      schema: { tags: ['accounts'], summary: 'Sign in (sets the session cookie)', body: Credentials, response: { 200: Type.Object({ technician: TechnicianSchema, csrfToken: Type.String() }) } },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Sign in (sets the session cookie), or answers mfaRequired: then POST /api/session/mfa',
+        body: Credentials,
+        response: {
+          200: Type.Union([
+            Type.Object({ technician: TechnicianSchema, csrfToken: Type.String(), mfaEnrolmentRequired: Type.Optional(Type.Boolean()) }),
+            SecondFactorRequired,
+          ]),
+        },
+      },
     },
     async (request, reply) => {
+      assertPasswordSignInAllowed(ctx.config, request.body.username);
       const technician = await withinSignInBudget(ctx, request, request.body.username, () => authenticate(deps, request.body.username, request.body.password));
-      const csrfToken = await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
-      return { technician: summarizeTechnician(technician), csrfToken };
+      return passwordSignIn(ctx, request, reply, technician);
     },
   );
 
-  app.delete('/api/session', { config: { access: 'signedIn' }, schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null() } } }, async (request, reply) => {
+  app.delete('/api/session', { config: { access: 'signedIn', duringEnrolment: true }, schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null() } } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await destroySession(deps, token);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.status(204).send(null);
   });
 
-  app.get('/api/me', { config: { access: 'signedIn' }, schema: { tags: ['accounts'], summary: 'The signed-in technician', response: { 200: Me } } }, async (request) => {
+  app.get('/api/me', { config: { access: 'signedIn', duringEnrolment: true }, schema: { tags: ['accounts'], summary: 'The signed-in technician', response: { 200: Me } } }, async (request) => {
     const p = requirePrincipal(request);
     return { id: p.technicianId, username: p.username, displayName: p.displayName, role: p.role, via: p.via, csrfToken: p.csrfToken };
   });
@@ -115,6 +139,7 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       const principal = requirePrincipal(request);
       // A token minting tokens would outlive its own revocation: only a signed-in person may.
       if (principal.via !== 'session') throw new Forbidden('API tokens are created by a signed-in person, not by another token.', 'Sign in to docsync and create the token on your Account page.');
+      await requireMfaVerifiedSessionForApiToken(deps, principal);
       const { token, summary } = await createApiToken(deps.db, ctx.clock, principal.technicianId, request.body.name);
       await recordTokenAudit(ctx, principal, 'api_token.create', summary.id, null, { name: summary.name, prefix: summary.prefix }, request.id);
       return reply.status(201).send({ token, apiToken: summary });
@@ -185,6 +210,7 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
     async (request) => {
       const principal = requirePrincipal(request);
+      if (request.body.role !== undefined) await requireFreshSecondFactor(deps, principal);
       return updateTechnician(deps, request.params.id, request.body, { id: principal.technicianId, label: principal.username }, request.id);
     },
   );

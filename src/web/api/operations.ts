@@ -5,6 +5,8 @@ import type { AppContext } from '../../context.ts';
 import { createIntegration, getIntegration, integrationTenants, listIntegrations, updateIntegration } from '../services/integrations.ts';
 import { listRuns, requestSync, runDetail } from '../services/sync-requests.ts';
 import { actionContext } from './tenant-matches.ts';
+import { requireFreshSecondFactor } from '../../auth/step-up.ts';
+import { requirePrincipal } from '../guards.ts';
 import { AfterId, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { RUN_COLUMNS } from '../csv-columns.ts';
@@ -105,7 +107,11 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         response: { 200: IntegrationSchema },
       },
     },
-    async (request) => updateIntegration(deps, request.params.id, request.body, actionContext(request)),
+    async (request) => {
+      // A new client secret decides what docsync can do in every customer tenant: confirm who asks.
+      if (request.body.clientSecret !== undefined) await requireFreshSecondFactor(deps, requirePrincipal(request));
+      return updateIntegration(deps, request.params.id, request.body, actionContext(request));
+    },
   );
 
   app.get(

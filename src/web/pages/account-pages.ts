@@ -10,9 +10,13 @@ import { listApiTokens } from '../../auth/api-tokens.ts';
 import { DocsyncError } from '../../errors.ts';
 import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { startSession, withinSignInBudget } from '../api/auth.ts';
+import { continueAfterPassword } from '../api/mfa.ts';
 import { requirePrincipal } from '../guards.ts';
-import { html, name, when, type SafeHtml } from '../html.ts';
+import { html, name, SafeHtml, when } from '../html.ts';
 import { PageQuery } from '../schemas.ts';
+import { readSecuritySettings } from '../../auth/mfa.ts';
+import { assertPasswordSignInAllowed, ssoEnabled } from '../../auth/sso.ts';
+import type { Config } from '../../config.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 
 const asset = (file: string) => readFileSync(new URL(`../static/${file}`, import.meta.url), 'utf8');
@@ -29,6 +33,37 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[\x21-\x5B\x5D-\x7E]*$/.test(next) && next.length < 2000 ? next : '/';
 }
 
+/**
+ * The sign-in page: "Sign in with Microsoft" when single sign-on is set up, and the password form
+ * (in "SSO only" mode folded away, for the break-glass administrator).
+ */
+export function signInPage(config: Config, next: string, message: string | null, username = ''): string {
+  const autofocus = config.sso.only ? '' : new SafeHtml(' autofocus');
+  const passwordForm = html`<form method="post" action="/sign-in" class="stack">
+        <input type="hidden" name="next" value="${next}">
+        <div><label for="username">Username or email</label>
+        <input id="username" name="username" autocomplete="username" required maxlength="320" value="${username}"${autofocus}></div>
+        <div><label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
+        <div><button type="submit"${ssoEnabled(config) ? new SafeHtml(' class="secondary"') : ''}>Sign in</button></div>
+      </form>`;
+  const microsoft = ssoEnabled(config)
+    ? html`<p><a class="button microsoft" href="/auth/sso/start?next=${encodeURIComponent(next)}">Sign in with Microsoft</a></p>
+      ${config.sso.only ? '' : html`<p class="muted or">or with your docsync password</p>`}`
+    : '';
+  return layout({
+    title: 'Sign in',
+    principal: null,
+    section: 'none',
+    body: html`<div class="signin"><h1>Sign in to docsync</h1>
+      ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
+      ${microsoft}
+      ${config.sso.only ? html`<details><summary>Break-glass administrator sign-in</summary>${passwordForm}</details>` : passwordForm}
+      <p class="muted">No account yet? An administrator creates one on the Account page.
+      On a new installation, open the setup link that <code>docsync serve</code> printed.</p></div>`,
+  });
+}
+
 export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const deps = { db: ctx.database.db, clock: ctx.clock };
   const script = asset('app.js');
@@ -37,25 +72,12 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
   app.get('/static/app.js', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script));
   app.get('/static/app.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(styles));
 
-  const signInForm = (next: string, message: string | null, username = '') =>
-    layout({
-      title: 'Sign in',
-      principal: null,
-      section: 'none',
-      body: html`<div class="signin"><h1>Sign in to docsync</h1>
-      ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
-      <form method="post" action="/sign-in" class="stack">
-        <input type="hidden" name="next" value="${next}">
-        <div><label for="username">Username or email</label><input id="username" name="username" autocomplete="username" required maxlength="320" value="${username}" autofocus></div>
-        <div><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
-        <div><button type="submit">Sign in</button></div>
-      </form>
-      <p class="muted">No account yet? An administrator creates one on the Account page. On a new installation, open the setup link that <code>docsync serve</code> printed.</p></div>`,
-    });
+  const signInForm = (next: string, message: string | null, username = '') => signInPage(ctx.config, next, message, username);
 
-  app.get('/sign-in', { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) }) } }, async (request, reply) => {
+  app.get('/sign-in', { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })), expired: Type.Optional(Type.Literal('1')) }) } }, async (request, reply) => {
     if (request.principal) return reply.redirect(safeNext(request.query.next), 303);
-    return sendPage(reply, 200, signInForm(safeNext(request.query.next), null));
+    const expired = request.query.expired ? 'That sign-in expired or was already completed. Enter your password again.' : null;
+    return sendPage(reply, 200, signInForm(safeNext(request.query.next), expired));
   });
 
   app.post(
@@ -67,9 +89,11 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     async (request, reply) => {
       const next = safeNext(request.body.next);
       try {
+        assertPasswordSignInAllowed(ctx.config, request.body.username);
         const technician = await withinSignInBudget(ctx, request, request.body.username, () => authenticate(deps, request.body.username, request.body.password));
-        await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
-        return reply.redirect(next, 303);
+        const after = await continueAfterPassword(ctx, request, reply, technician);
+        if (after.kind === 'second_factor') return reply.redirect(`/sign-in/code?next=${encodeURIComponent(next)}`, 303);
+        return reply.redirect(after.enrolmentOnly ? '/account/mfa' : next, 303);
       } catch (error) {
         if (error instanceof DocsyncError && error.status < 500) return sendPage(reply, error.status, signInForm(next, error.message, request.body.username));
         throw error;
@@ -77,7 +101,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     },
   );
 
-  app.post('/sign-out', { config: { access: 'signedIn', page: true } }, async (request, reply) => {
+  app.post('/sign-out', { config: { access: 'signedIn', page: true, duringEnrolment: true } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await destroySession(deps, token);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -131,12 +155,18 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     const principal = requirePrincipal(request);
     const tokens = await listApiTokens(deps.db, principal.technicianId);
     let admin: SafeHtml | string = '';
+    const mfaReset = (t: { id: string; username: string }) =>
+      html`authenticator app <button class="secondary" data-api="POST /api/technicians/${t.id}/mfa/reset"
+        data-done="Second factor reset: they set it up again at their next sign-in.">Reset<span class="visually-hidden">
+        second factor of ${t.username}</span></button>`;
     if (can(principal, 'administrator')) {
       const technicians = await listTechnicians(deps.db);
+      const security = await readSecuritySettings(deps.db);
       admin = html`<h2 id="technicians">Technician accounts</h2>
-      <table><caption class="visually-hidden">Technician accounts</caption><thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Last sign-in</th><th scope="col">Change role</th></tr></thead><tbody>
+      <table><caption class="visually-hidden">Technician accounts</caption><thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Last sign-in</th><th scope="col">Second factor</th><th scope="col">Change role</th></tr></thead><tbody>
       ${technicians.map(
         (t) => html`<tr><td>${name(t.username)}</td><td>${t.role.replace('_', '-')}</td><td>${t.disabled ? badge('state', 'disabled') : t.lockedUntil && new Date(t.lockedUntil) > ctx.clock.now() ? badge('state', 'locked') : 'active'}</td><td>${when(t.lastLoginAt)}</td>
+        <td>${t.mfaEnrolled ? mfaReset(t) : html`<span class="muted">none</span>`}</td>
         <td class="actions">${(['administrator', 'technician', 'read_only'] as const).filter((r) => r !== t.role).map((r) => html`<button class="secondary" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ role: r })}" data-done="Role changed.">Make ${r.replace('_', '-')}<span class="visually-hidden"> (${t.username})</span></button>`)}
         <button class="danger" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ disabled: !t.disabled })}" data-done="Saved.">${t.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${t.username}</span></button></td></tr>`,
       )}</tbody></table>
@@ -147,6 +177,27 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
         <div><label for="new-role">Role</label><select id="new-role" name="role"><option value="technician">technician</option><option value="read_only">read-only</option><option value="administrator">administrator</option></select></div>
         <div><button type="submit">Create account</button></div>
       </form>
+      <h3 id="security-settings">Sign-in rules</h3>
+      <form data-api="PATCH /api/settings/security" data-done="Sign-in rules saved." class="filters">
+        <div><input id="mfa-required" name="mfaRequired" type="checkbox"${security.mfaRequired ? new SafeHtml(' checked') : ''}>
+        <label for="mfa-required">Require a second factor for every technician</label></div>
+        <div><label for="step-up-minutes">Ask for a code again after (minutes)</label>
+        <input id="step-up-minutes" name="stepUpMinutes" data-type="number" type="number" min="1" max="720" required
+          value="${security.stepUpMinutes}"></div>
+        <div><button type="submit">Save sign-in rules</button></div>
+      </form>
+      <p class="muted">Technicians without a second factor are sent to set one up right after their password,
+      and can do nothing else until they have.</p>
+      ${
+        ctx.config.sso.only
+          ? html`<p class="banner warn"><strong>Single sign-on only.</strong> Technicians sign in with Microsoft; password sign-in
+            is off except for the break-glass administrator <bdi>${ctx.config.sso.breakGlassUsername ?? ''}</bdi>, who must use a
+            second factor (settings <code>sso.only</code>, <code>sso.breakGlassUsername</code>).</p>`
+          : ssoEnabled(ctx.config)
+            ? html`<p>"Sign in with Microsoft" is on for tenant <code>${ctx.config.sso.tenantId ?? ''}</code>;
+              password sign-in stays available.</p>`
+            : ''
+      }
       <p><a href="/audit">Audit log</a>: every decision and setting change, with who, before and after.</p>`;
     }
     return sendPage(
@@ -157,6 +208,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
         principal,
         section: 'account',
         body: html`<h1>Account</h1><p>You are <strong><bdi>${principal.username}</bdi></strong>, role <strong>${principal.role.replace('_', '-')}</strong>.</p>
+        <p><a href="/account/mfa">Sign-in security</a>: your authenticator app and recovery codes.</p>
         <h2>Personal API tokens</h2>
         <p>Scripts call the <a href="/api/docs">JSON API</a> with <code>Authorization: Bearer &lt;token&gt;</code>. A token acts with your role; revoke it when the script is retired.</p>
         <form data-api="POST /api/me/tokens" data-show-token="new-token" class="filters">

@@ -19,7 +19,7 @@ export function layout(options: { title: string; principal: Principal | null; se
   const { principal } = options;
   const nav = principal
     ? html`<form class="search" method="get" action="/search" role="search"><label class="visually-hidden" for="site-search">Search every customer</label><input id="site-search" name="q" type="search" value="${options.search ?? ''}" maxlength="200" placeholder="Search organizations, contacts, devices…" autocomplete="off"><button type="submit">Search</button></form>
-      <nav aria-label="Main"><ul>${NAV.map((item) => html`<li><a href="${item.href}"${item.section === options.section ? new SafeHtml(' aria-current="page"') : ''}>${item.label}</a></li>`)}</ul></nav>
+      <nav aria-label="Main"><ul>${NAV.filter(shownTo(principal)).map((item) => html`<li><a href="${item.href}"${item.section === options.section ? new SafeHtml(' aria-current="page"') : ''}>${item.label}</a></li>`)}</ul></nav>
       <div class="who"><span>Signed in as <bdi>${principal.displayName ?? principal.username}</bdi> <span class="muted">(${principal.role.replace('_', '-')})</span></span>
       <form method="post" action="/sign-out"><input type="hidden" name="_csrf" value="${principal.csrfToken ?? ''}"><button type="submit">Sign out</button></form></div>`
     : html``;
@@ -30,6 +30,9 @@ export function layout(options: { title: string; principal: Principal | null; se
 <header class="top"><span class="brand">docsync</span>${nav}</header>
 <main id="main" tabindex="-1"><div id="flash" class="flash" role="status" aria-live="polite" tabindex="-1" hidden></div>${options.body}</main></body></html>`}`;
 }
+
+/** A session that may only enrol a second factor is shown the Account link alone. */
+const shownTo = (principal: Principal) => (item: { section: Section }) => !principal.enrolmentOnly || item.section === 'account';
 
 export function can(principal: Principal | null, access: Access): boolean {
   return !!principal && roleAllows(principal.role, access);

@@ -1,0 +1,445 @@
+// Second factors for technician sign-in: TOTP authenticator apps (RFC 6238: SHA-1, 6 digits,
+// 30-second steps, as every authenticator app expects) and one-time recovery codes, plus the
+// pending second step of a sign-in and the installation's security settings.
+//
+// The TOTP secret is sealed with the key ring (src/crypto) and kept apart while enrolling, so
+// a half-finished enrolment never replaces a working authenticator. A code is accepted once:
+// the step it belongs to is stored and only later steps are accepted (RFC 6238 §5.2), with one
+// step of clock drift either way. Wrong codes count towards the same lockout as passwords.
+import type { Kysely } from 'kysely';
+import { Secret, TOTP } from 'otpauth';
+import QRCode from 'qrcode';
+import type { Clock } from '../context.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Database, Technician } from '../db/schema.ts';
+import { BadInput, Conflict, NotFound } from '../errors.ts';
+import { hasSecondFactor, type Actor } from './accounts.ts';
+import { LOCKOUT_MS, recordFailedSignIn, recordSuccessfulSignIn } from './lockout.ts';
+import { recordAudit } from './audit.ts';
+import { LockedOut } from './errors.ts';
+import { InvalidSecondFactor, SignInChallengeExpired } from './mfa-errors.ts';
+import { randomSecret, sha256Hex } from './secrets.ts';
+import { destroySessionsOf } from './sessions.ts';
+
+export const TOTP_ISSUER = 'docsync';
+export const TOTP_PERIOD_SECONDS = 30;
+export const TOTP_DIGITS = 6;
+/** Steps of clock drift accepted either side of now. */
+export const TOTP_DRIFT_STEPS = 1;
+export const RECOVERY_CODE_COUNT = 10;
+/** The cookie that carries a sign-in between the password and the second factor. */
+export const SIGN_IN_CHALLENGE_COOKIE = 'docsync_sign_in';
+export const SIGN_IN_CHALLENGE_LIFETIME_MS = 5 * 60 * 1000;
+
+export type SecondFactorMethod = 'totp' | 'recovery';
+
+export interface MfaDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  secrets: SecretBox;
+}
+
+// ---- security settings ------------------------------------------------------------------
+
+export interface SecuritySettings {
+  mfaRequired: boolean;
+  stepUpMinutes: number;
+}
+
+export async function readSecuritySettings(db: Kysely<Database>): Promise<SecuritySettings> {
+  const row = await db.selectFrom('security_settings').selectAll().where('id', '=', 1).executeTakeFirst();
+  return { mfaRequired: row?.mfa_required ?? false, stepUpMinutes: row?.step_up_minutes ?? 15 };
+}
+
+export async function updateSecuritySettings(
+  { db, clock }: Pick<MfaDeps, 'db' | 'clock'>,
+  changes: Partial<SecuritySettings>,
+  actor: Actor,
+  requestId?: string,
+): Promise<SecuritySettings> {
+  if (
+    changes.stepUpMinutes !== undefined &&
+    (!Number.isInteger(changes.stepUpMinutes) || changes.stepUpMinutes < 1 || changes.stepUpMinutes > 720)
+  ) {
+    throw new BadInput('stepUpMinutes is a whole number of minutes from 1 to 720.');
+  }
+  return db.transaction().execute(async (trx) => {
+    const before = await readSecuritySettings(trx);
+    const now = clock.now();
+    await trx
+      .updateTable('security_settings')
+      .set({
+        ...(changes.mfaRequired !== undefined ? { mfa_required: changes.mfaRequired } : {}),
+        ...(changes.stepUpMinutes !== undefined ? { step_up_minutes: changes.stepUpMinutes } : {}),
+        updated_at: now,
+      })
+      .where('id', '=', 1)
+      .execute();
+    const after = await readSecuritySettings(trx);
+    await recordAudit(trx, {
+      actor,
+      action: 'security_settings.update',
+      subjectType: 'security_settings',
+      subjectId: null,
+      before,
+      after,
+      requestId,
+      at: now,
+    });
+    return after;
+  });
+}
+
+/** Whether a technician must present a second factor: one is enrolled, or an administrator requires it. */
+export function mustUseSecondFactor(technician: Pick<Technician, 'totp_confirmed_at'>, settings: SecuritySettings): boolean {
+  return settings.mfaRequired || hasSecondFactor(technician);
+}
+
+export function secondFactorMethods(technician: Pick<Technician, 'totp_confirmed_at'>): SecondFactorMethod[] {
+  return hasSecondFactor(technician) ? ['totp', 'recovery'] : [];
+}
+
+// ---- TOTP enrolment ---------------------------------------------------------------------
+
+export interface TotpEnrolment {
+  secret: string;
+  otpauthUrl: string;
+  /** An SVG QR code of otpauthUrl: markup, not a script or a data URL, so the page's CSP holds. */
+  qrSvg: string;
+}
+
+function totpFor(secret: Secret, label: string): TOTP {
+  return new TOTP({ issuer: TOTP_ISSUER, label, algorithm: 'SHA1', digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS, secret });
+}
+
+/** Starts (or restarts) enrolling an authenticator app: a new secret, not in force until confirmed by a code. */
+export async function beginTotpEnrolment({ db, secrets }: MfaDeps, technicianId: string): Promise<TotpEnrolment> {
+  const row = await db
+    .selectFrom('technicians')
+    .select(['username', 'totp_confirmed_at'])
+    .where('id', '=', technicianId)
+    .executeTakeFirst();
+  if (!row) throw new NotFound('No such technician.');
+  if (row.totp_confirmed_at)
+    throw new Conflict('An authenticator app is already set up.', 'Remove it first (DELETE /api/me/mfa/totp) to set up another.');
+  // 160 bits, the HMAC-SHA-1 key length RFC 4226 §4 recommends.
+  const secret = new Secret({ size: 20 });
+  await db
+    .updateTable('technicians')
+    .set({ totp_pending_secret_encrypted: secrets.seal(secret.base32) })
+    .where('id', '=', technicianId)
+    .execute();
+  return describeEnrolment(secret, row.username);
+}
+
+/** The enrolment under way (to show its QR code again after a mistyped code), or null. */
+export async function pendingTotpEnrolment({ db, secrets }: MfaDeps, technicianId: string): Promise<TotpEnrolment | null> {
+  const row = await db
+    .selectFrom('technicians')
+    .select(['username', 'totp_pending_secret_encrypted', 'totp_confirmed_at'])
+    .where('id', '=', technicianId)
+    .executeTakeFirst();
+  if (!row?.totp_pending_secret_encrypted || row.totp_confirmed_at) return null;
+  return describeEnrolment(Secret.fromBase32(secrets.open(row.totp_pending_secret_encrypted)), row.username);
+}
+
+async function describeEnrolment(secret: Secret, username: string): Promise<TotpEnrolment> {
+  const otpauthUrl = totpFor(secret, username).toString();
+  const qrSvg = await QRCode.toString(otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return { secret: secret.base32, otpauthUrl, qrSvg };
+}
+
+/** The 30-second step a code matches (now ± drift), or null; exported for the RFC 6238 test vectors. */
+export function matchingStep(secretBase32: string, code: string, now: Date): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const totp = new TOTP({ algorithm: 'SHA1', digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS, secret: Secret.fromBase32(secretBase32) });
+  const delta = totp.validate({ token: code, timestamp: now.getTime(), window: TOTP_DRIFT_STEPS });
+  return delta === null ? null : totp.counter({ timestamp: now.getTime() }) + delta;
+}
+
+/** Confirms enrolment with one code from the app; returns the recovery codes (shown once). */
+export async function confirmTotpEnrolment(
+  deps: MfaDeps,
+  technicianId: string,
+  code: string,
+  actor: Actor,
+  requestId?: string,
+): Promise<string[]> {
+  const { db, clock, secrets } = deps;
+  const row = await db
+    .selectFrom('technicians')
+    .select(['totp_pending_secret_encrypted', 'totp_confirmed_at'])
+    .where('id', '=', technicianId)
+    .executeTakeFirst();
+  if (!row) throw new NotFound('No such technician.');
+  if (row.totp_confirmed_at) throw new Conflict('An authenticator app is already set up.');
+  if (!row.totp_pending_secret_encrypted) throw new Conflict('Start setting up an authenticator app first (POST /api/me/mfa/totp).');
+  const now = clock.now();
+  const step = matchingStep(secrets.open(row.totp_pending_secret_encrypted), normalizeCode(code), now);
+  if (step === null)
+    throw new BadInput(
+      "That code does not match. Enter the 6-digit code your app shows now (check the phone's clock is set automatically).",
+    );
+  const { codes, hashes } = newRecoveryCodes();
+  await db.transaction().execute(async (trx) => {
+    const moved = await trx
+      .updateTable('technicians')
+      .set((eb) => ({
+        totp_secret_encrypted: eb.ref('totp_pending_secret_encrypted'),
+        totp_pending_secret_encrypted: null,
+        totp_confirmed_at: now,
+        totp_last_used_step: step,
+        updated_at: now,
+      }))
+      .where('id', '=', technicianId)
+      .where('totp_confirmed_at', 'is', null)
+      .where('totp_pending_secret_encrypted', '=', row.totp_pending_secret_encrypted)
+      .returning('id')
+      .executeTakeFirst();
+    if (!moved) throw new Conflict('The set-up changed meanwhile (another tab?). Start again.');
+    await replaceRecoveryCodes(trx, technicianId, hashes, now);
+    await recordAudit(trx, {
+      actor,
+      action: 'technician.mfa_totp_enrol',
+      subjectType: 'technician',
+      subjectId: technicianId,
+      before: null,
+      after: { totp: true, recoveryCodes: hashes.length },
+      requestId,
+      at: now,
+    });
+  });
+  return codes;
+}
+
+/** Removes a technician's authenticator app and recovery codes (their own choice, or an administrator's reset). */
+export async function removeSecondFactors(
+  { db, clock }: Pick<MfaDeps, 'db' | 'clock'>,
+  technicianId: string,
+  actor: Actor,
+  options: { action: 'technician.mfa_totp_remove' | 'technician.mfa_reset'; endSessions: boolean; requestId?: string },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const now = clock.now();
+    const before = await trx
+      .selectFrom('technicians')
+      .select(['id', 'totp_confirmed_at'])
+      .where('id', '=', technicianId)
+      .executeTakeFirst();
+    if (!before) throw new NotFound('No such technician.');
+    await trx
+      .updateTable('technicians')
+      .set({
+        totp_secret_encrypted: null,
+        totp_pending_secret_encrypted: null,
+        totp_confirmed_at: null,
+        totp_last_used_step: null,
+        updated_at: now,
+      })
+      .where('id', '=', technicianId)
+      .execute();
+    const removedCodes = await trx.deleteFrom('recovery_codes').where('technician_id', '=', technicianId).executeTakeFirst();
+    if (options.endSessions) await destroySessionsOf(trx, technicianId);
+    await recordAudit(trx, {
+      actor,
+      action: options.action,
+      subjectType: 'technician',
+      subjectId: technicianId,
+      before: { totp: before.totp_confirmed_at !== null, recoveryCodes: Number(removedCodes.numDeletedRows) },
+      after: { totp: false, recoveryCodes: 0 },
+      requestId: options.requestId,
+      at: now,
+    });
+  });
+}
+
+// ---- recovery codes ---------------------------------------------------------------------
+
+// 16 characters of Crockford's base32 (no i, l, o, u to misread): 80 random bits, so a plain
+// SHA-256 is enough to store them (as for session tokens, secrets.ts).
+const RECOVERY_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+const RECOVERY_CODE_PATTERN = /^[a-z0-9]{16}$/;
+
+function newRecoveryCodes(): { codes: string[]; hashes: string[] } {
+  const codes: string[] = [];
+  while (codes.length < RECOVERY_CODE_COUNT) {
+    const chars = Array.from(Buffer.from(randomSecret(), 'base64url').subarray(0, 16), (byte) => RECOVERY_ALPHABET[byte & 31]);
+    codes.push(chars.join('').replace(/(.{4})(?=.)/g, '$1-'));
+  }
+  return { codes, hashes: codes.map((c) => sha256Hex(normalizeRecoveryCode(c))) };
+}
+
+function normalizeCode(code: string): string {
+  return code.replace(/\s+/g, '');
+}
+
+function normalizeRecoveryCode(code: string): string {
+  return code.toLowerCase().replace(/[\s-]+/g, '');
+}
+
+async function replaceRecoveryCodes(trx: Kysely<Database>, technicianId: string, hashes: string[], now: Date): Promise<void> {
+  await trx.deleteFrom('recovery_codes').where('technician_id', '=', technicianId).execute();
+  await trx
+    .insertInto('recovery_codes')
+    .values(hashes.map((code_hash) => ({ technician_id: technicianId, code_hash, created_at: now })))
+    .execute();
+}
+
+/** New recovery codes (shown once); the old ones stop working. */
+export async function regenerateRecoveryCodes(
+  { db, clock }: Pick<MfaDeps, 'db' | 'clock'>,
+  technicianId: string,
+  actor: Actor,
+  requestId?: string,
+): Promise<string[]> {
+  const { codes, hashes } = newRecoveryCodes();
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('technicians').select('totp_confirmed_at').where('id', '=', technicianId).executeTakeFirst();
+    if (!row || !hasSecondFactor(row)) throw new Conflict('Recovery codes come with an authenticator app: set one up first.');
+    const now = clock.now();
+    await replaceRecoveryCodes(trx, technicianId, hashes, now);
+    await recordAudit(trx, {
+      actor,
+      action: 'technician.mfa_recovery_codes_regenerate',
+      subjectType: 'technician',
+      subjectId: technicianId,
+      before: null,
+      after: { recoveryCodes: hashes.length },
+      requestId,
+      at: now,
+    });
+  });
+  return codes;
+}
+
+export async function unusedRecoveryCodeCount(db: Kysely<Database>, technicianId: string): Promise<number> {
+  const { count } = await db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('technician_id', '=', technicianId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+// ---- checking a second factor -----------------------------------------------------------
+
+/** Checks a code without counting failures: true when right (and then used up). */
+async function acceptCode({ db, clock, secrets }: MfaDeps, row: Technician, method: SecondFactorMethod, code: string): Promise<boolean> {
+  const now = clock.now();
+  if (method === 'recovery') {
+    const normalized = normalizeRecoveryCode(code);
+    if (!RECOVERY_CODE_PATTERN.test(normalized)) return false;
+    // One statement: two requests racing with the same code cannot both use it.
+    const used = await db
+      .updateTable('recovery_codes')
+      .set({ used_at: now })
+      .where('technician_id', '=', row.id)
+      .where('code_hash', '=', sha256Hex(normalized))
+      .where('used_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    return !!used;
+  }
+  if (!row.totp_secret_encrypted || !row.totp_confirmed_at) return false;
+  const step = matchingStep(secrets.open(row.totp_secret_encrypted), normalizeCode(code), now);
+  if (step === null) return false;
+  // Only a later step than the last one accepted: a code seen once (shoulder, proxy log) is spent.
+  const accepted = await db
+    .updateTable('technicians')
+    .set({ totp_last_used_step: step })
+    .where('id', '=', row.id)
+    .where((eb) => eb.or([eb('totp_last_used_step', 'is', null), eb('totp_last_used_step', '<', step)]))
+    .returning('id')
+    .executeTakeFirst();
+  return !!accepted;
+}
+
+/**
+ * Checks a technician's second factor. Locked accounts are refused first; a wrong, reused,
+ * malformed or out-of-window code is audited and counts towards the lockout.
+ */
+export async function verifySecondFactor(
+  deps: MfaDeps,
+  technicianId: string,
+  method: SecondFactorMethod,
+  code: string,
+  requestId?: string,
+): Promise<Technician> {
+  const { db, clock } = deps;
+  const row = await db.selectFrom('technicians').selectAll().where('id', '=', technicianId).executeTakeFirst();
+  if (!row || row.disabled) throw new SignInChallengeExpired();
+  const now = clock.now();
+  if (row.locked_until && new Date(row.locked_until).getTime() > now.getTime())
+    throw new LockedOut((new Date(row.locked_until).getTime() - now.getTime()) / 1000);
+  if (await acceptCode(deps, row, method, code)) {
+    if (method === 'recovery') {
+      await recordAudit(db, {
+        actor: { id: row.id, label: row.username },
+        action: 'technician.mfa_recovery_code_used',
+        subjectType: 'technician',
+        subjectId: row.id,
+        before: null,
+        after: { left: await unusedRecoveryCodeCount(db, row.id) },
+        requestId,
+        at: now,
+      });
+    }
+    return row;
+  }
+  await recordAudit(db, {
+    actor: { id: row.id, label: row.username },
+    action: 'technician.mfa_failed',
+    subjectType: 'technician',
+    subjectId: row.id,
+    before: null,
+    after: { method },
+    requestId,
+    at: now,
+  });
+  // Counted atomically with wrong passwords (lockout.ts); the attempt that locks says so: the
+  // password was right, so the lock reveals nothing new.
+  if ((await recordFailedSignIn(db, row.id, now)).lockedNow) throw new LockedOut(LOCKOUT_MS / 1000);
+  throw new InvalidSecondFactor();
+}
+
+// ---- the sign-in between password and second factor ---------------------------------------
+
+/** After a right password: a short-lived challenge the second factor completes. Returns the cookie value. */
+export async function createSignInChallenge({ db, clock }: Pick<MfaDeps, 'db' | 'clock'>, technicianId: string): Promise<string> {
+  const token = randomSecret();
+  const now = clock.now();
+  await db.deleteFrom('sign_in_challenges').where('expires_at', '<=', now).execute();
+  await db
+    .insertInto('sign_in_challenges')
+    .values({
+      id_hash: sha256Hex(token),
+      technician_id: technicianId,
+      created_at: now,
+      expires_at: new Date(now.getTime() + SIGN_IN_CHALLENGE_LIFETIME_MS),
+    })
+    .execute();
+  return token;
+}
+
+/**
+ * Completes a sign-in with its second factor: the challenge is spent only on success, so a
+ * wrong code can be retried (until the lockout), and a right one never twice.
+ */
+export async function completeSignInChallenge(
+  deps: MfaDeps,
+  token: string | undefined,
+  method: SecondFactorMethod,
+  code: string,
+  requestId?: string,
+): Promise<Technician> {
+  const { db, clock } = deps;
+  if (!token || token.length > 200) throw new SignInChallengeExpired();
+  const challenge = await db.selectFrom('sign_in_challenges').selectAll().where('id_hash', '=', sha256Hex(token)).executeTakeFirst();
+  if (!challenge || new Date(challenge.expires_at).getTime() <= clock.now().getTime()) throw new SignInChallengeExpired();
+  const technician = await verifySecondFactor(deps, challenge.technician_id, method, code, requestId);
+  const spent = await db.deleteFrom('sign_in_challenges').where('id_hash', '=', challenge.id_hash).executeTakeFirst();
+  if (Number(spent.numDeletedRows) !== 1) throw new SignInChallengeExpired();
+  if (!(await recordSuccessfulSignIn(db, technician.id, clock.now()))) throw new LockedOut(LOCKOUT_MS / 1000);
+  return technician;
+}
