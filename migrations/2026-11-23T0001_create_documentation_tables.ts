@@ -19,7 +19,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('refresh_token_encrypted', 'text')
     .addColumn('refresh_token_updated_at', 'timestamptz')
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('not_connected').check(sql`status in ('not_connected', 'connected', 'needs_reconnect', 'disabled')`),
+      c
+        .notNull()
+        .defaultTo('not_connected')
+        .check(sql`status in ('not_connected', 'connected', 'needs_reconnect', 'disabled')`),
     )
     .addColumn('status_reason', 'text')
     .addColumn('settings', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
@@ -36,7 +39,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('display_name', 'text', (c) => c.notNull())
     .addColumn('default_domain', 'text')
     .addColumn('domains', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
-    .addColumn('access_kind', 'text', (c) => c.notNull().defaultTo('gdap').check(sql`access_kind in ('gdap', 'dap', 'direct')`))
+    .addColumn('access_kind', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('gdap')
+        .check(sql`access_kind in ('gdap', 'dap', 'direct')`),
+    )
     .addColumn('relationship_id', 'text')
     .addColumn('relationship_status', 'text')
     .addColumn('relationship_end_at', 'timestamptz')
@@ -45,7 +53,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('permissions', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
     .addColumn('inactive_reason', 'text')
-    .addColumn('health', 'text', (c) => c.notNull().defaultTo('unknown').check(sql`health in ('unknown', 'ok', 'warning', 'failing')`))
+    .addColumn('health', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('unknown')
+        .check(sql`health in ('unknown', 'ok', 'warning', 'failing')`),
+    )
     .addColumn('health_reason', 'text')
     .addColumn('delta_link', 'text')
     .addColumn('last_full_sync_at', 'timestamptz')
@@ -64,7 +77,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .execute();
-  await db.schema.createIndex('organizations_name_index').on('organizations').expression(sql`lower(name)`).execute();
+  await db.schema
+    .createIndex('organizations_name_index')
+    .on('organizations')
+    .expression(sql`lower(name)`)
+    .execute();
 
   await db.schema
     .createTable('contacts')
@@ -106,7 +123,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .expression(sql`contact_id, lower(email)`)
     .unique()
     .execute();
-  await db.schema.createIndex('contact_emails_email_index').on('contact_emails').expression(sql`lower(email)`).execute();
+  await db.schema
+    .createIndex('contact_emails_email_index')
+    .on('contact_emails')
+    .expression(sql`lower(email)`)
+    .execute();
 
   await db.schema
     .createTable('configurations')
@@ -194,7 +215,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('trigger', 'text', (c) => c.notNull().check(sql`trigger in ('schedule', 'manual', 'cli', 'demo')`))
     .addColumn('requested_by', 'text')
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('queued').check(sql`status in ('queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled')`),
+      c
+        .notNull()
+        .defaultTo('queued')
+        .check(sql`status in ('queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled')`),
     )
     .addColumn('started_at', 'timestamptz')
     .addColumn('finished_at', 'timestamptz')
@@ -241,7 +265,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .execute();
-  await db.schema.createIndex('technicians_username_unique').on('technicians').expression(sql`lower(username)`).unique().execute();
+  await db.schema
+    .createIndex('technicians_username_unique')
+    .on('technicians')
+    .expression(sql`lower(username)`)
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('sessions')

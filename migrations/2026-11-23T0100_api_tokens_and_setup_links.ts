@@ -28,7 +28,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('used_at', 'timestamptz')
     .execute();
 
-  await db.schema.createIndex('tenants_display_name_index').on('tenants').expression(sql`lower(display_name)`).execute();
+  await db.schema
+    .createIndex('tenants_display_name_index')
+    .on('tenants')
+    .expression(sql`lower(display_name)`)
+    .execute();
   await db.schema.createIndex('match_decisions_tenant_state_index').on('match_decisions').columns(['tenant_id', 'kind', 'state']).execute();
   await db.schema.createIndex('sync_runs_created_index').on('sync_runs').columns(['created_at']).execute();
   await db.schema.createIndex('audit_log_subject_index').on('audit_log').columns(['subject_type', 'subject_id', 'id']).execute();

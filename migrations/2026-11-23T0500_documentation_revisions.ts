@@ -52,7 +52,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const watched of WATCHED) {
     for (const event of ['insert', 'update', 'delete'] as const) {
       const name = `docsync_revise_${watched.table}_${event}`;
-      const referencing = event === 'insert' ? 'new table as new_rows' : event === 'delete' ? 'old table as old_rows' : 'new table as new_rows old table as old_rows';
+      const referencing =
+        event === 'insert'
+          ? 'new table as new_rows'
+          : event === 'delete'
+            ? 'old table as old_rows'
+            : 'new table as new_rows old table as old_rows';
       await sql
         .raw(
           `create function ${name}() returns trigger language plpgsql as $$
@@ -67,7 +72,11 @@ begin
 end $$`,
         )
         .execute(db);
-      await sql.raw(`create trigger ${name} after ${event} on ${watched.table} referencing ${referencing} for each statement execute function ${name}()`).execute(db);
+      await sql
+        .raw(
+          `create trigger ${name} after ${event} on ${watched.table} referencing ${referencing} for each statement execute function ${name}()`,
+        )
+        .execute(db);
     }
   }
 }

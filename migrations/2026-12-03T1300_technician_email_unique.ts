@@ -19,7 +19,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
            jsonb_build_object('email', cleared.email), jsonb_build_object('email', null, 'reason', 'another account has this email'), now()
     from cleared
   `.execute(db);
-  await db.schema.createIndex('technicians_email_unique').on('technicians').unique().expression(sql`lower(email)`).execute();
+  await db.schema
+    .createIndex('technicians_email_unique')
+    .on('technicians')
+    .unique()
+    .expression(sql`lower(email)`)
+    .execute();
 }
 
 export async function down(): Promise<void> {

@@ -13,7 +13,13 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create extension if not exists pg_trgm`.execute(db);
   await sql`create extension if not exists unaccent`.execute(db);
-  const schema = (await sql<{ schema: string }>`select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'unaccent'`.execute(db)).rows[0]!.schema;
+  const schema = (
+    await sql<{
+      schema: string;
+    }>`select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'unaccent'`.execute(
+      db,
+    )
+  ).rows[0]!.schema;
   const unaccent = `${quoteIdent(schema)}.unaccent`;
   // Function bodies name their schema: index builds run them with a search_path of pg_catalog only (Postgres 17).
   const here = quoteIdent((await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema);
@@ -50,8 +56,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )
     .execute(db);
 
-  await db.schema.alterTable('contacts').addColumn('notes', 'text').addColumn('phone_extension', 'text').addColumn('tags', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`)).execute();
-  await db.schema.alterTable('configurations').addColumn('notes', 'text').addColumn('tags', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`)).execute();
+  await db.schema
+    .alterTable('contacts')
+    .addColumn('notes', 'text')
+    .addColumn('phone_extension', 'text')
+    .addColumn('tags', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
+    .execute();
+  await db.schema
+    .alterTable('configurations')
+    .addColumn('notes', 'text')
+    .addColumn('tags', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
+    .execute();
 
   const trigram = async (name: string, table: string, expression: string) => {
     await sql.raw(`create index ${name} on ${table} using gin ((${expression}) gin_trgm_ops)`).execute(db);

@@ -8,9 +8,17 @@ import { sql, type Kysely } from 'kysely';
 const SEARCHED: Array<{ table: string; expression: string; oldIndex: string }> = [
   { table: 'organizations', expression: 'docsync_organization_search_text(name, domains)', oldIndex: 'organizations_search_index' },
   { table: 'tenants', expression: 'docsync_tenant_search_text(display_name, default_domain, domains)', oldIndex: 'tenants_search_index' },
-  { table: 'contacts', expression: 'docsync_contact_search_text(first_name, last_name, phone, microsoft_overlay)', oldIndex: 'contacts_search_index' },
+  {
+    table: 'contacts',
+    expression: 'docsync_contact_search_text(first_name, last_name, phone, microsoft_overlay)',
+    oldIndex: 'contacts_search_index',
+  },
   { table: 'contact_emails', expression: 'docsync_fold(email)', oldIndex: 'contact_emails_search_index' },
-  { table: 'configurations', expression: 'docsync_configuration_search_text(name, serial_number)', oldIndex: 'configurations_search_index' },
+  {
+    table: 'configurations',
+    expression: 'docsync_configuration_search_text(name, serial_number)',
+    oldIndex: 'configurations_search_index',
+  },
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -10,9 +10,7 @@ import { validate as isValidCron } from 'node-cron';
 
 const ENVIRONMENTS: readonly string[] = ['development', 'production', 'test'];
 const Environment = Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')]);
-const LogLevel = Type.Union(
-  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-);
+const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)));
 const Role = Type.Union([Type.Literal('read_only'), Type.Literal('technician'), Type.Literal('administrator')]);
 const HttpUrl = Type.String({ pattern: '^https?://[^\\s/]+(/.*)?$' });
 
@@ -200,7 +198,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
 function checkRules(config: Static<typeof ConfigSchema>, sources: Map<string, string>): void {
   if (!isValidCron(config.sync.schedule)) {
-    throw new ConfigError('sync.schedule', `"${config.sync.schedule}" is not a cron expression; expected five or six fields, e.g. "0 * * * *" (hourly)`, sources.get('sync.schedule'));
+    throw new ConfigError(
+      'sync.schedule',
+      `"${config.sync.schedule}" is not a cron expression; expected five or six fields, e.g. "0 * * * *" (hourly)`,
+      sources.get('sync.schedule'),
+    );
   }
   if (config.env === 'production' && config.secrets.encryptionKey === null) {
     throw new ConfigError(
@@ -225,7 +227,11 @@ function checkRules(config: Static<typeof ConfigSchema>, sources: Map<string, st
     }
     // Plain http would send tokens in clear: only the local emulator may use it.
     if (value.startsWith('http://') && !isLoopbackHost(new URL(value).hostname)) {
-      throw new ConfigError(`microsoft.${field}`, `got "${value}"; http:// is accepted only for a local emulator (127.0.0.1, localhost, [::1]); use https://`, sources.get(`microsoft.${field}`));
+      throw new ConfigError(
+        `microsoft.${field}`,
+        `got "${value}"; http:// is accepted only for a local emulator (127.0.0.1, localhost, [::1]); use https://`,
+        sources.get(`microsoft.${field}`),
+      );
     }
   }
 }

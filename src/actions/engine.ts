@@ -78,12 +78,17 @@ export async function requestAction(deps: ActionDeps, actor: Actor, request: Act
   const kind = request.kind as ActionKind;
   const tenant = await deps.db.selectFrom('tenants').selectAll().where('id', '=', request.tenantId).executeTakeFirst();
   if (!tenant) throw new NotFound('No such tenant.');
-  const integration = await deps.db.selectFrom('integrations')
+  const integration = await deps.db
+    .selectFrom('integrations')
     .selectAll()
     .where('id', '=', tenant.integration_id)
     .executeTakeFirstOrThrow();
   if (!actionsEnabled(integration.settings)) {
-    throw new ActionRefused('actions_disabled', `Lifecycle actions are off for the integration "${integration.name}".`, 'An administrator enables them on the integration (POST /api/integrations/:id/actions), which asks for the write consent.');
+    throw new ActionRefused(
+      'actions_disabled',
+      `Lifecycle actions are off for the integration "${integration.name}".`,
+      'An administrator enables them on the integration (POST /api/integrations/:id/actions), which asks for the write consent.',
+    );
   }
   if (!tenant.active) throw new Conflict(`${tenant.display_name} is inactive (${tenant.inactive_reason ?? 'no active relationship'}).`);
   const userIds = request.userIds ?? [];
@@ -93,26 +98,58 @@ export async function requestAction(deps: ActionDeps, actor: Actor, request: Act
   const plan = await planAction({ graph, db: deps.db, tenant, integration, now }, kind, userIds, input);
   if (!request.preview) {
     const blocked = plan.steps.filter((s) => s.status === 'blocked');
-    if (blocked.length > 0) throw new ActionRefused('action_blocked', `${blocked.length} step(s) cannot run: ${blocked.map((s) => s.detail).join('; ')}`, 'change the action (preview it again), or fix what the steps name');
+    if (blocked.length > 0)
+      throw new ActionRefused(
+        'action_blocked',
+        `${blocked.length} step(s) cannot run: ${blocked.map((s) => s.detail).join('; ')}`,
+        'change the action (preview it again), or fix what the steps name',
+      );
     if (plan.steps.length === 0) throw new BadInput(`nothing to do: ${plan.summary}`);
   }
   return deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('actions')
       .values({
-        kind, integration_id: integration.id, tenant_id: tenant.id, user_ids: JSON.stringify(userIds), input: JSON.stringify(input),
-        status: request.preview ? 'preview' : 'queued', summary: plan.summary, requested_by: actor.id, requested_by_label: actor.label, created_at: now, updated_at: now,
+        kind,
+        integration_id: integration.id,
+        tenant_id: tenant.id,
+        user_ids: JSON.stringify(userIds),
+        input: JSON.stringify(input),
+        status: request.preview ? 'preview' : 'queued',
+        summary: plan.summary,
+        requested_by: actor.id,
+        requested_by_label: actor.label,
+        created_at: now,
+        updated_at: now,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
     if (plan.steps.length > 0) {
-      await trx.insertInto('action_steps').values(plan.steps.map((s, position) => ({
-        action_id: row.id, position, name: s.name, user_id: s.userId, params: JSON.stringify(s.params),
-        status: request.preview ? s.status : 'pending', detail: s.detail,
-      }))).execute();
+      await trx
+        .insertInto('action_steps')
+        .values(
+          plan.steps.map((s, position) => ({
+            action_id: row.id,
+            position,
+            name: s.name,
+            user_id: s.userId,
+            params: JSON.stringify(s.params),
+            status: request.preview ? s.status : 'pending',
+            detail: s.detail,
+          })),
+        )
+        .execute();
     }
     if (!request.preview) {
-      await recordAudit(trx, { actor: { id: actor.id, label: actor.label }, action: `action.${kind}.requested`, subjectType: 'action', subjectId: row.id, before: null, after: { tenant: tenant.display_name, userIds, summary: plan.summary, steps: plan.steps.map((s) => s.detail) }, at: now });
+      await recordAudit(trx, {
+        actor: { id: actor.id, label: actor.label },
+        action: `action.${kind}.requested`,
+        subjectType: 'action',
+        subjectId: row.id,
+        before: null,
+        after: { tenant: tenant.display_name, userIds, summary: plan.summary, steps: plan.steps.map((s) => s.detail) },
+        at: now,
+      });
     }
     return viewOf(row, await stepsOf(trx, row.id));
   });
@@ -125,16 +162,37 @@ export async function resumeAction(deps: ActionDeps, actor: Actor, actionId: str
   return deps.db.transaction().execute(async (trx) => {
     const action = await trx.selectFrom('actions').selectAll().where('id', '=', actionId).forUpdate().executeTakeFirst();
     if (!action) throw new NotFound('No such action.');
-    if (action.status !== 'failed' && action.status !== 'partial') throw new Conflict(`Only a failed or partial action can be resumed; this one is ${action.status}.`);
-    await trx.updateTable('action_steps')
+    if (action.status !== 'failed' && action.status !== 'partial')
+      throw new Conflict(`Only a failed or partial action can be resumed; this one is ${action.status}.`);
+    await trx
+      .updateTable('action_steps')
       .set({ status: 'pending' })
       .where('action_id', '=', actionId)
       .where('status', 'in', ['failed', 'not_run'])
       .execute();
-    const row = await trx.updateTable('actions')
-      .set({ status: 'queued', error_code: null, error_message: null, error_action: null, not_before: null, updated_at: now, finished_at: null })
-      .where('id', '=', actionId).returningAll().executeTakeFirstOrThrow();
-    await recordAudit(trx, { actor: { id: actor.id, label: actor.label }, action: `action.${action.kind}.resumed`, subjectType: 'action', subjectId: actionId, before: { status: action.status }, after: { status: 'queued' }, at: now });
+    const row = await trx
+      .updateTable('actions')
+      .set({
+        status: 'queued',
+        error_code: null,
+        error_message: null,
+        error_action: null,
+        not_before: null,
+        updated_at: now,
+        finished_at: null,
+      })
+      .where('id', '=', actionId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      actor: { id: actor.id, label: actor.label },
+      action: `action.${action.kind}.resumed`,
+      subjectType: 'action',
+      subjectId: actionId,
+      before: { status: action.status },
+      after: { status: 'queued' },
+      at: now,
+    });
     return viewOf(row, await stepsOf(trx, actionId));
   });
 }
@@ -146,11 +204,17 @@ export async function getAction(db: Db, id: string): Promise<ActionView> {
 }
 
 export async function listTenantActions(
-  db: Db, tenantId: string, options: { userId?: string; limit?: number } = {},
+  db: Db,
+  tenantId: string,
+  options: { userId?: string; limit?: number } = {},
 ): Promise<ActionView[]> {
   let query = db.selectFrom('actions').selectAll().where('tenant_id', '=', tenantId).where('status', '!=', 'preview');
   if (options.userId) query = query.where(sql<boolean>`user_ids @> ${JSON.stringify([options.userId])}::jsonb`);
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(options.limit ?? 100).execute();
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(options.limit ?? 100)
+    .execute();
   const out: ActionView[] = [];
   for (const row of rows) out.push(viewOf(row, await stepsOf(db, row.id)));
   return out;
@@ -196,8 +260,13 @@ export async function claimAction(db: Db, input: { workerId: string; now: Date; 
 }
 
 async function renewLease(db: Db, action: Action, workerId: string, now: Date, leaseSeconds: number): Promise<boolean> {
-  const result = await db.updateTable('actions').set({ lease_expires_at: new Date(now.getTime() + leaseSeconds * 1000) })
-    .where('id', '=', action.id).where('lease_owner', '=', workerId).where('status', '=', 'running').executeTakeFirst();
+  const result = await db
+    .updateTable('actions')
+    .set({ lease_expires_at: new Date(now.getTime() + leaseSeconds * 1000) })
+    .where('id', '=', action.id)
+    .where('lease_owner', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
@@ -224,30 +293,44 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
     const notBefore = typeof planned.params.notBefore === 'string' ? new Date(planned.params.notBefore) : null;
     if (notBefore && notBefore > now) {
       // A delayed delete: the action waits in the queue until then.
-      await db.updateTable('actions')
+      await db
+        .updateTable('actions')
         .set({ status: 'queued', not_before: notBefore, lease_owner: null, lease_expires_at: null, updated_at: now })
-        .where('id', '=', claimed.id).where('lease_owner', '=', workerId).execute();
+        .where('id', '=', claimed.id)
+        .where('lease_owner', '=', workerId)
+        .execute();
       return 'waiting';
     }
     if (!(await renewLease(db, claimed, workerId, now, leaseSeconds))) return 'lost';
     const resumed = planned.status === 'running';
-    if (!resumed) await db.updateTable('action_steps')
-      .set({ status: 'running', started_at: now })
-      .where('action_id', '=', claimed.id)
-      .where('position', '=', planned.position)
-      .execute();
+    if (!resumed)
+      await db
+        .updateTable('action_steps')
+        .set({ status: 'running', started_at: now })
+        .where('action_id', '=', claimed.id)
+        .where('position', '=', planned.position)
+        .execute();
     const step = { ...planned, status: 'running' as const, started_at: resumed ? planned.started_at : now };
     const io: StepIO = {
-      graph, db, secrets: deps.secrets, tenant, integration, action: claimed, graphBaseUrl: deps.graphBaseUrl, now: () => deps.clock.now(),
+      graph,
+      db,
+      secrets: deps.secrets,
+      tenant,
+      integration,
+      action: claimed,
+      graphBaseUrl: deps.graphBaseUrl,
+      now: () => deps.clock.now(),
       async persist(update) {
         const set: { before?: string; secret_sealed?: string } = {};
         if (update.before !== undefined) set.before = JSON.stringify(update.before);
         if (update.secretSealed !== undefined) set.secret_sealed = update.secretSealed;
-        if (Object.keys(set).length > 0) await db.updateTable('action_steps')
-          .set(set)
-          .where('action_id', '=', claimed.id)
-          .where('position', '=', planned.position)
-          .execute();
+        if (Object.keys(set).length > 0)
+          await db
+            .updateTable('action_steps')
+            .set(set)
+            .where('action_id', '=', claimed.id)
+            .where('position', '=', planned.position)
+            .execute();
       },
     };
     let outcome;
@@ -258,29 +341,56 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
       const forbidden = error instanceof MicrosoftError && error.details.httpStatus === 403 && step.user_id !== null;
       const targetIsAdministrator = forbidden ? await isAdministrator(graph, step.user_id!) : false;
       const failure = translateStepError(error, {
-        name: step.name as StepName, targetIsAdministrator, target: step.user_id ?? String(step.params.userPrincipalName ?? tenant.display_name),
+        name: step.name as StepName,
+        targetIsAdministrator,
+        target: step.user_id ?? String(step.params.userPrincipalName ?? tenant.display_name),
       });
       deps.log.warn({ actionId: claimed.id, step: step.name, code: failure.code }, 'action step failed');
       const status = anyDone ? 'partial' : 'failed';
       const at = deps.clock.now();
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('action_steps').set({ status: 'failed', detail: `${failure.message} — ${failure.action}`, finished_at: at })
-          .where('action_id', '=', claimed.id).where('position', '=', planned.position).execute();
-        await trx.updateTable('action_steps')
+        await trx
+          .updateTable('action_steps')
+          .set({ status: 'failed', detail: `${failure.message} — ${failure.action}`, finished_at: at })
+          .where('action_id', '=', claimed.id)
+          .where('position', '=', planned.position)
+          .execute();
+        await trx
+          .updateTable('action_steps')
           .set({ status: 'not_run' })
           .where('action_id', '=', claimed.id)
           .where('position', '>', planned.position)
           .where('status', '=', 'pending')
           .execute();
-        await trx.updateTable('actions')
-          .set({ status, error_code: failure.code, error_message: failure.message, error_action: failure.action, finished_at: at, updated_at: at, lease_owner: null, lease_expires_at: null })
-          .where('id', '=', claimed.id).execute();
-        await recordAudit(trx, { actor, action: `action.${claimed.kind}.${step.name}.failed`, subjectType: 'action', subjectId: claimed.id, before: null, after: failure, at });
+        await trx
+          .updateTable('actions')
+          .set({
+            status,
+            error_code: failure.code,
+            error_message: failure.message,
+            error_action: failure.action,
+            finished_at: at,
+            updated_at: at,
+            lease_owner: null,
+            lease_expires_at: null,
+          })
+          .where('id', '=', claimed.id)
+          .execute();
+        await recordAudit(trx, {
+          actor,
+          action: `action.${claimed.kind}.${step.name}.failed`,
+          subjectType: 'action',
+          subjectId: claimed.id,
+          before: null,
+          after: failure,
+          at,
+        });
       });
       return status;
     }
     await hooks.afterMicrosoftCall?.(step);
-    const fresh = await db.selectFrom('action_steps')
+    const fresh = await db
+      .selectFrom('action_steps')
       .select(['before'])
       .where('action_id', '=', claimed.id)
       .where('position', '=', planned.position)
@@ -290,21 +400,47 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
     const at = deps.clock.now();
     await db.transaction().execute(async (trx) => {
       const before = fresh.before ?? outcome.before ?? null;
-      await trx.updateTable('action_steps').set({
-        status: done ? 'done' : 'unchanged', detail: outcome.detail, before: before === null ? null : JSON.stringify(before), after: outcome.after == null ? null : JSON.stringify(outcome.after), finished_at: at,
-      }).where('action_id', '=', claimed.id).where('position', '=', planned.position).execute();
+      await trx
+        .updateTable('action_steps')
+        .set({
+          status: done ? 'done' : 'unchanged',
+          detail: outcome.detail,
+          before: before === null ? null : JSON.stringify(before),
+          after: outcome.after == null ? null : JSON.stringify(outcome.after),
+          finished_at: at,
+        })
+        .where('action_id', '=', claimed.id)
+        .where('position', '=', planned.position)
+        .execute();
       await outcome.document?.(trx);
-      await recordAudit(trx, { actor, action: `action.${claimed.kind}.${step.name}`, subjectType: step.user_id ? 'microsoft_user' : 'action', subjectId: step.user_id ?? claimed.id, before, after: outcome.after ?? null, at });
+      await recordAudit(trx, {
+        actor,
+        action: `action.${claimed.kind}.${step.name}`,
+        subjectType: step.user_id ? 'microsoft_user' : 'action',
+        subjectId: step.user_id ?? claimed.id,
+        before,
+        after: outcome.after ?? null,
+        at,
+      });
     });
     anyDone ||= done;
   }
   const at = deps.clock.now();
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('actions')
+    await trx
+      .updateTable('actions')
       .set({ status: 'succeeded', finished_at: at, updated_at: at, lease_owner: null, lease_expires_at: null })
       .where('id', '=', claimed.id)
       .execute();
-    await recordAudit(trx, { actor, action: `action.${claimed.kind}.succeeded`, subjectType: 'action', subjectId: claimed.id, before: null, after: { summary: claimed.summary }, at });
+    await recordAudit(trx, {
+      actor,
+      action: `action.${claimed.kind}.succeeded`,
+      subjectType: 'action',
+      subjectId: claimed.id,
+      before: null,
+      after: { summary: claimed.summary },
+      at,
+    });
   });
   return 'succeeded';
 }
@@ -332,9 +468,12 @@ export function createActionWorker(deps: ActionDeps, options: { workerId: string
       if (!action) break;
       ran++;
       // Keeps the lease while a step waits on Microsoft (Retry-After can be long).
-      const heartbeat = setInterval(() => {
-        void renewLease(deps.db, action, options.workerId, deps.clock.now(), leaseSeconds).catch(() => {});
-      }, Math.max(1000, (leaseSeconds * 1000) / 3));
+      const heartbeat = setInterval(
+        () => {
+          void renewLease(deps.db, action, options.workerId, deps.clock.now(), leaseSeconds).catch(() => {});
+        },
+        Math.max(1000, (leaseSeconds * 1000) / 3),
+      );
       try {
         await runAction(deps, action, options.workerId, options.hooks);
       } finally {

@@ -16,10 +16,15 @@ export interface IntegrationActionsView {
   tenants: Array<{ id: string; displayName: string; consentUrl: string; allowed: Record<ActionKind, boolean> }>;
 }
 
-export async function integrationActions(db: Kysely<Database>, integrationId: string, microsoft: { authorityHost: string; graphBaseUrl: string }): Promise<IntegrationActionsView> {
+export async function integrationActions(
+  db: Kysely<Database>,
+  integrationId: string,
+  microsoft: { authorityHost: string; graphBaseUrl: string },
+): Promise<IntegrationActionsView> {
   const integration = await db.selectFrom('integrations').selectAll().where('id', '=', integrationId).executeTakeFirst();
   if (!integration) throw new NotFound('No such integration.');
-  const tenants = await db.selectFrom('tenants')
+  const tenants = await db
+    .selectFrom('tenants')
     .select(['id', 'tenant_id', 'display_name', 'roles', 'access_kind'])
     .where('integration_id', '=', integrationId)
     .where('active', '=', true)
@@ -33,28 +38,47 @@ export async function integrationActions(db: Kysely<Database>, integrationId: st
       const url = new URL(`${microsoft.authorityHost}/${encodeURIComponent(t.tenant_id)}/adminconsent`);
       url.searchParams.set('client_id', integration.client_id);
       url.searchParams.set('scope', scope);
-      const roles = t.access_kind === 'direct' ? null : (t.roles as Array<{ id?: string } | string>).map((r) => (typeof r === 'string' ? r : String(r.id ?? '')));
+      const roles =
+        t.access_kind === 'direct'
+          ? null
+          : (t.roles as Array<{ id?: string } | string>).map((r) => (typeof r === 'string' ? r : String(r.id ?? '')));
       return { id: t.id, displayName: t.display_name, consentUrl: url.toString(), allowed: actionsAllowed(roles) };
     }),
   };
 }
 
 export async function setActionsEnabled(
-  db: Kysely<Database>, actor: Actor, integrationId: string, enabled: boolean, now: Date, microsoft: { authorityHost: string; graphBaseUrl: string },
+  db: Kysely<Database>,
+  actor: Actor,
+  integrationId: string,
+  enabled: boolean,
+  now: Date,
+  microsoft: { authorityHost: string; graphBaseUrl: string },
 ): Promise<IntegrationActionsView> {
   await db.transaction().execute(async (trx) => {
-    const integration = await trx.selectFrom('integrations')
+    const integration = await trx
+      .selectFrom('integrations')
       .select(['settings'])
-      .where('id', '=', integrationId).forUpdate()
+      .where('id', '=', integrationId)
+      .forUpdate()
       .executeTakeFirst();
     if (!integration) throw new NotFound('No such integration.');
     const before = actionsEnabled(integration.settings);
     const settings = { ...(integration.settings ?? {}), actions: { enabled, changedBy: actor.label, changedAt: now.toISOString() } };
-    await trx.updateTable('integrations')
+    await trx
+      .updateTable('integrations')
       .set({ settings: JSON.stringify(settings), updated_at: now })
       .where('id', '=', integrationId)
       .execute();
-    await recordAudit(trx, { actor: { id: actor.id, label: actor.label }, action: 'integration.actions', subjectType: 'integration', subjectId: integrationId, before: { enabled: before }, after: { enabled }, at: now });
+    await recordAudit(trx, {
+      actor: { id: actor.id, label: actor.label },
+      action: 'integration.actions',
+      subjectType: 'integration',
+      subjectId: integrationId,
+      before: { enabled: before },
+      after: { enabled },
+      at: now,
+    });
   });
   return integrationActions(db, integrationId, microsoft);
 }

@@ -24,11 +24,13 @@ export interface SkuState {
   consumed: number;
 }
 
-const USER_SELECT = 'id,displayName,userPrincipalName,accountEnabled,userType,usageLocation,mail,assignedLicenses,lastPasswordChangeDateTime';
+const USER_SELECT =
+  'id,displayName,userPrincipalName,accountEnabled,userType,usageLocation,mail,assignedLicenses,lastPasswordChangeDateTime';
 
 function parseUser(raw: unknown): Parsed<MicrosoftUserState> {
   const u = raw as Record<string, unknown> | null;
-  if (!u || typeof u.id !== 'string' || typeof u.userPrincipalName !== 'string') return { ok: false, reason: 'a user without id or userPrincipalName' };
+  if (!u || typeof u.id !== 'string' || typeof u.userPrincipalName !== 'string')
+    return { ok: false, reason: 'a user without id or userPrincipalName' };
   const licenses = Array.isArray(u.assignedLicenses) ? (u.assignedLicenses as Array<{ skuId?: unknown }>) : [];
   return {
     ok: true,
@@ -103,23 +105,33 @@ export function readSkus(graph: TenantGraph): Promise<SkuState[]> {
     list((s) => {
       const sku = s as Record<string, any>;
       if (typeof sku?.skuId !== 'string') return undefined;
-      return { skuId: sku.skuId.toLowerCase(), skuPartNumber: String(sku.skuPartNumber ?? sku.skuId), enabled: Number(sku.prepaidUnits?.enabled ?? 0), consumed: Number(sku.consumedUnits ?? 0) };
+      return {
+        skuId: sku.skuId.toLowerCase(),
+        skuPartNumber: String(sku.skuPartNumber ?? sku.skuId),
+        enabled: Number(sku.prepaidUnits?.enabled ?? 0),
+        consumed: Number(sku.consumedUnits ?? 0),
+      };
     }),
   );
 }
 
 export function readVerifiedDomains(graph: TenantGraph): Promise<string[]> {
-  return graph.get('/domains', list((d) => {
-    const domain = d as Record<string, unknown>;
-    return domain?.isVerified === true && typeof domain.id === 'string' ? domain.id.toLowerCase() : undefined;
-  }));
+  return graph.get(
+    '/domains',
+    list((d) => {
+      const domain = d as Record<string, unknown>;
+      return domain?.isVerified === true && typeof domain.id === 'string' ? domain.id.toLowerCase() : undefined;
+    }),
+  );
 }
 
 export function readGroup(graph: TenantGraph, groupId: string): Promise<{ id: string; displayName: string } | undefined> {
   return graph
     .get(`/groups/${encodeURIComponent(groupId)}?$select=id,displayName`, (raw) => {
       const g = raw as Record<string, unknown> | null;
-      return g && typeof g.id === 'string' ? { ok: true, value: { id: g.id, displayName: String(g.displayName ?? g.id) } } : { ok: false, reason: 'a group without id' };
+      return g && typeof g.id === 'string'
+        ? { ok: true, value: { id: g.id, displayName: String(g.displayName ?? g.id) } }
+        : { ok: false, reason: 'a group without id' };
     })
     .catch((error: unknown) => {
       if (isNotFound(error)) return undefined;
@@ -130,7 +142,10 @@ export function readGroup(graph: TenantGraph, groupId: string): Promise<{ id: st
 export function readAutoReplyStatus(graph: TenantGraph, userId: string): Promise<{ status: string; internalReplyMessage: string }> {
   return graph.get(`/users/${encodeURIComponent(userId)}/mailboxSettings`, (raw) => {
     const setting = (raw as { automaticRepliesSetting?: Record<string, unknown> } | null)?.automaticRepliesSetting;
-    return { ok: true, value: { status: String(setting?.status ?? 'disabled'), internalReplyMessage: String(setting?.internalReplyMessage ?? '') } };
+    return {
+      ok: true,
+      value: { status: String(setting?.status ?? 'disabled'), internalReplyMessage: String(setting?.internalReplyMessage ?? '') },
+    };
   });
 }
 

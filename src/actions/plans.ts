@@ -8,7 +8,15 @@ import { BadInput } from '../errors.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import type { TenantGraph } from '../microsoft/graph-client.ts';
 import { syncSettingsOf } from '../sync/settings.ts';
-import { readGroup, readMemberships, readSkus, readUser, readVerifiedDomains, type MicrosoftUserState, type SkuState } from './microsoft-user.ts';
+import {
+  readGroup,
+  readMemberships,
+  readSkus,
+  readUser,
+  readVerifiedDomains,
+  type MicrosoftUserState,
+  type SkuState,
+} from './microsoft-user.ts';
 import { ADMINISTRATOR_TARGET_ROLES, roleNames, rolesAllow, type ActionKind, type StepName } from './roles.ts';
 
 export interface PlannedStep {
@@ -43,12 +51,15 @@ const DAY = 86_400_000;
 
 function tenantRoles(tenant: Tenant): string[] | null {
   if (tenant.access_kind === 'direct') return null;
-  return (Array.isArray(tenant.roles) ? tenant.roles : []).map((r) => (typeof r === 'string' ? r : String((r as { id?: unknown }).id ?? '')));
+  return (Array.isArray(tenant.roles) ? tenant.roles : []).map((r) =>
+    typeof r === 'string' ? r : String((r as { id?: unknown }).id ?? ''),
+  );
 }
 
 function strings(value: unknown, what: string): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.length > 0 && v.length < 200)) throw new BadInput(`${what} must be a list of strings`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.length > 0 && v.length < 200))
+    throw new BadInput(`${what} must be a list of strings`);
   return value as string[];
 }
 
@@ -58,7 +69,8 @@ function text(input: Record<string, unknown>, key: string, required: boolean, ma
     if (required) throw new BadInput(`input.${key} is required`);
     return undefined;
   }
-  if (typeof value !== 'string' || value.trim().length === 0 || value.length > max) throw new BadInput(`input.${key} must be text of at most ${max} characters`);
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > max)
+    throw new BadInput(`input.${key} must be text of at most ${max} characters`);
   return value.trim();
 }
 
@@ -67,34 +79,62 @@ async function targets(ctx: PlanContext, userIds: string[], overrides: Override[
   if (userIds.length === 0) throw new BadInput('userIds must name at least one user');
   if (userIds.length > 200) throw new BadInput('at most 200 users per action');
   const excluded = new Set(syncSettingsOf(ctx.integration.settings).excludeGroupIds.map((id) => id.toLowerCase()));
-  const out: Array<{ user: MicrosoftUserState; protectedBy: string | null; administrator: boolean; groups: Array<{ id: string; displayName: string }> }> = [];
+  const out: Array<{
+    user: MicrosoftUserState;
+    protectedBy: string | null;
+    administrator: boolean;
+    groups: Array<{ id: string; displayName: string }>;
+  }> = [];
   for (const id of userIds) {
     if (!GUID.test(id) && !id.includes('@')) throw new BadInput(`"${id}" is not a user id`);
     const user = await readUser(ctx.graph, id);
     if (!user) throw new BadInput(`no user ${id} in ${ctx.tenant.display_name}`);
     const memberships = await readMemberships(ctx.graph, user.id);
     let protectedBy: string | null = null;
-    if (ctx.tenant.tenant_id === ctx.integration.partner_tenant_id && !overrides.includes('partner')) protectedBy = "an account of the partner's own tenant";
+    if (ctx.tenant.tenant_id === ctx.integration.partner_tenant_id && !overrides.includes('partner'))
+      protectedBy = "an account of the partner's own tenant";
     else if (user.userType === 'Guest' && !overrides.includes('guest')) protectedBy = 'a guest account';
-    else if (memberships.groups.some((g) => excluded.has(g.id.toLowerCase())) && !overrides.includes('excluded')) protectedBy = 'in a group the integration excludes';
+    else if (memberships.groups.some((g) => excluded.has(g.id.toLowerCase())) && !overrides.includes('excluded'))
+      protectedBy = 'in a group the integration excludes';
     out.push({ user, protectedBy, administrator: memberships.directoryRoles.length > 0, groups: memberships.groups });
   }
   return out;
 }
 
 /** Applies the checks common to every user step: protection, the tenant's GDAP roles, administrator targets. */
-function gate(ctx: PlanContext, step: PlannedStep, target: { user: MicrosoftUserState; protectedBy: string | null; administrator: boolean }): PlannedStep {
+function gate(
+  ctx: PlanContext,
+  step: PlannedStep,
+  target: { user: MicrosoftUserState; protectedBy: string | null; administrator: boolean },
+): PlannedStep {
   if (step.status === 'blocked') return step;
   const roles = tenantRoles(ctx.tenant);
   if (target.protectedBy) {
     const key = target.protectedBy.startsWith('a guest') ? 'guest' : target.protectedBy.startsWith('in a group') ? 'excluded' : 'partner';
-    return { ...step, status: 'blocked', detail: `${target.user.userPrincipalName} is ${target.protectedBy}: docsync does not act on it unless input.overrides includes "${key}"` };
+    return {
+      ...step,
+      status: 'blocked',
+      detail: `${target.user.userPrincipalName} is ${target.protectedBy}: docsync does not act on it unless input.overrides includes "${key}"`,
+    };
   }
   if (!rolesAllow(step.name, roles)) {
-    return { ...step, status: 'blocked', detail: `${step.detail} — needs the ${roleNames(step.name)} role in this customer's GDAP relationship` };
+    return {
+      ...step,
+      status: 'blocked',
+      detail: `${step.detail} — needs the ${roleNames(step.name)} role in this customer's GDAP relationship`,
+    };
   }
-  if (target.administrator && ADMIN_SENSITIVE.has(step.name) && roles !== null && !roles.some((r) => ADMINISTRATOR_TARGET_ROLES.includes(r))) {
-    return { ...step, status: 'blocked', detail: `${target.user.userPrincipalName} is an administrator: "${step.name}" needs Privileged Authentication Administrator in this customer's GDAP relationship` };
+  if (
+    target.administrator &&
+    ADMIN_SENSITIVE.has(step.name) &&
+    roles !== null &&
+    !roles.some((r) => ADMINISTRATOR_TARGET_ROLES.includes(r))
+  ) {
+    return {
+      ...step,
+      status: 'blocked',
+      detail: `${target.user.userPrincipalName} is an administrator: "${step.name}" needs Privileged Authentication Administrator in this customer's GDAP relationship`,
+    };
   }
   return step;
 }
@@ -103,15 +143,32 @@ export async function planAction(ctx: PlanContext, kind: ActionKind, userIds: st
   const overrides = strings(input.overrides, 'input.overrides') as Override[];
   for (const o of overrides) if (!OVERRIDES.includes(o)) throw new BadInput(`input.overrides accepts ${OVERRIDES.join(', ')}`);
   switch (kind) {
-    case 'offboard': return planOffboard(ctx, userIds, input, overrides);
-    case 'onboard': return planOnboard(ctx, input);
-    case 'license_assign': return planLicenses(ctx, userIds, input, overrides, 'assign');
-    case 'license_remove': return planLicenses(ctx, userIds, input, overrides, 'remove');
-    case 'license_reclaim': return planReclaim(ctx, userIds, input, overrides);
+    case 'offboard':
+      return planOffboard(ctx, userIds, input, overrides);
+    case 'onboard':
+      return planOnboard(ctx, input);
+    case 'license_assign':
+      return planLicenses(ctx, userIds, input, overrides, 'assign');
+    case 'license_remove':
+      return planLicenses(ctx, userIds, input, overrides, 'remove');
+    case 'license_reclaim':
+      return planReclaim(ctx, userIds, input, overrides);
     case 'password_rotation': {
       const steps: PlannedStep[] = [];
       for (const t of await targets(ctx, userIds, overrides)) {
-        steps.push(gate(ctx, { name: 'reset_password', userId: t.user.id, params: {}, status: 'planned', detail: `${t.user.userPrincipalName}: a new password is set (change required at next sign-in) and kept in the vault` }, t));
+        steps.push(
+          gate(
+            ctx,
+            {
+              name: 'reset_password',
+              userId: t.user.id,
+              params: {},
+              status: 'planned',
+              detail: `${t.user.userPrincipalName}: a new password is set (change required at next sign-in) and kept in the vault`,
+            },
+            t,
+          ),
+        );
       }
       return { steps, summary: `rotate the password of ${steps.length} user(s)` };
     }
@@ -127,7 +184,8 @@ async function planOffboard(ctx: PlanContext, userIds: string[], input: Record<s
   let deleteAt: Date | null = null;
   if (input.deleteAfterDays !== undefined) {
     const days = input.deleteAfterDays;
-    if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 365) throw new BadInput('input.deleteAfterDays must be a whole number of days from 0 to 365');
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 365)
+      throw new BadInput('input.deleteAfterDays must be a whole number of days from 0 to 365');
     deleteAt = new Date(ctx.now.getTime() + days * DAY);
     if (!chosen.includes('delete_user')) chosen.push('delete_user');
   } else if (chosen.includes('delete_user')) deleteAt = ctx.now;
@@ -135,23 +193,48 @@ async function planOffboard(ctx: PlanContext, userIds: string[], input: Record<s
   for (const t of await targets(ctx, userIds, overrides)) {
     const upn = t.user.userPrincipalName;
     for (const name of OFFBOARD_OPTIONAL.filter((n) => chosen.includes(n))) {
-      const step = (status: PlannedStep['status'], detail: string, params: Record<string, unknown> = {}): PlannedStep => ({ name, userId: t.user.id, params, status, detail });
+      const step = (status: PlannedStep['status'], detail: string, params: Record<string, unknown> = {}): PlannedStep => ({
+        name,
+        userId: t.user.id,
+        params,
+        status,
+        detail,
+      });
       let planned: PlannedStep;
       switch (name) {
-        case 'block_sign_in': planned = t.user.accountEnabled ? step('planned', `${upn}: sign-in is blocked`) : step('unchanged', `${upn}: sign-in is already blocked`); break;
-        case 'revoke_sessions': planned = step('planned', `${upn}: every session and refresh token is revoked`); break;
-        case 'reset_password': planned = step('planned', `${upn}: a new random password is set and kept in the vault`); break;
+        case 'block_sign_in':
+          planned = t.user.accountEnabled
+            ? step('planned', `${upn}: sign-in is blocked`)
+            : step('unchanged', `${upn}: sign-in is already blocked`);
+          break;
+        case 'revoke_sessions':
+          planned = step('planned', `${upn}: every session and refresh token is revoked`);
+          break;
+        case 'reset_password':
+          planned = step('planned', `${upn}: a new random password is set and kept in the vault`);
+          break;
         case 'remove_from_groups':
-          planned = t.groups.length ? step('planned', `${upn}: removed from ${t.groups.map((g) => g.displayName).join(', ')}`) : step('unchanged', `${upn}: in no group`);
+          planned = t.groups.length
+            ? step('planned', `${upn}: removed from ${t.groups.map((g) => g.displayName).join(', ')}`)
+            : step('unchanged', `${upn}: in no group`);
           break;
         case 'remove_licenses':
           planned = t.user.skuIds.length
-            ? step('planned', `${upn}: ${t.user.skuIds.map((id) => licenseDisplayName(id)).join(', ')} removed (${t.user.skuIds.length} seat(s) freed)`)
+            ? step(
+                'planned',
+                `${upn}: ${t.user.skuIds.map((id) => licenseDisplayName(id)).join(', ')} removed (${t.user.skuIds.length} seat(s) freed)`,
+              )
             : step('unchanged', `${upn}: has no licence`);
           break;
-        case 'set_auto_reply': planned = step('planned', `${upn}: automatic reply "${autoReply}"`, { message: autoReply }); break;
+        case 'set_auto_reply':
+          planned = step('planned', `${upn}: automatic reply "${autoReply}"`, { message: autoReply });
+          break;
         default:
-          planned = step('planned', `${upn}: deleted ${deleteAt && deleteAt > ctx.now ? `on ${deleteAt.toISOString().slice(0, 10)}` : 'at the end'} (restorable for 30 days)`, { notBefore: deleteAt?.toISOString() });
+          planned = step(
+            'planned',
+            `${upn}: deleted ${deleteAt && deleteAt > ctx.now ? `on ${deleteAt.toISOString().slice(0, 10)}` : 'at the end'} (restorable for 30 days)`,
+            { notBefore: deleteAt?.toISOString() },
+          );
       }
       steps.push(gate(ctx, planned, t));
     }
@@ -167,25 +250,66 @@ async function planOnboard(ctx: PlanContext, input: Record<string, unknown>): Pr
   if (!/^[a-z0-9._'-]+@[a-z0-9.-]+$/.test(upn)) throw new BadInput('input.userPrincipalName must look like name@domain');
   const skuIds = strings(input.skuIds, 'input.skuIds').map((s) => s.toLowerCase());
   const groupIds = strings(input.groupIds, 'input.groupIds');
-  const params = { displayName, userPrincipalName: upn, usageLocation, givenName: text(input, 'givenName', false), surname: text(input, 'surname', false), jobTitle: text(input, 'jobTitle', false), department: text(input, 'department', false) };
+  const params = {
+    displayName,
+    userPrincipalName: upn,
+    usageLocation,
+    givenName: text(input, 'givenName', false),
+    surname: text(input, 'surname', false),
+    jobTitle: text(input, 'jobTitle', false),
+    department: text(input, 'department', false),
+  };
   const roles = tenantRoles(ctx.tenant);
-  const roleGate = (step: PlannedStep): PlannedStep => (rolesAllow(step.name, roles) ? step : { ...step, status: 'blocked', detail: `${step.detail} — needs the ${roleNames(step.name)} role in this customer's GDAP relationship` });
+  const roleGate = (step: PlannedStep): PlannedStep =>
+    rolesAllow(step.name, roles)
+      ? step
+      : {
+          ...step,
+          status: 'blocked',
+          detail: `${step.detail} — needs the ${roleNames(step.name)} role in this customer's GDAP relationship`,
+        };
 
   const domains = await readVerifiedDomains(ctx.graph);
   const steps: PlannedStep[] = [];
   const domain = upn.split('@')[1]!;
-  let create: PlannedStep = { name: 'create_user', userId: null, params, status: 'planned', detail: `${upn} (${displayName}, usage location ${usageLocation}) is created with a generated password, kept in the vault` };
-  if (!domains.includes(domain)) create = { ...create, status: 'blocked', detail: `${domain} is not a verified domain of ${ctx.tenant.display_name} (verified: ${domains.join(', ')})` };
-  else if (await readUser(ctx.graph, upn)) create = { ...create, status: 'blocked', detail: `${upn} already exists in ${ctx.tenant.display_name}` };
+  let create: PlannedStep = {
+    name: 'create_user',
+    userId: null,
+    params,
+    status: 'planned',
+    detail: `${upn} (${displayName}, usage location ${usageLocation}) is created with a generated password, kept in the vault`,
+  };
+  if (!domains.includes(domain))
+    create = {
+      ...create,
+      status: 'blocked',
+      detail: `${domain} is not a verified domain of ${ctx.tenant.display_name} (verified: ${domains.join(', ')})`,
+    };
+  else if (await readUser(ctx.graph, upn))
+    create = { ...create, status: 'blocked', detail: `${upn} already exists in ${ctx.tenant.display_name}` };
   steps.push(roleGate(create));
-  steps.push({ name: 'document_contact', userId: null, params, status: 'planned', detail: `contact ${displayName} created in the documentation at once, linked to ${upn}` });
+  steps.push({
+    name: 'document_contact',
+    userId: null,
+    params,
+    status: 'planned',
+    detail: `contact ${displayName} created in the documentation at once, linked to ${upn}`,
+  });
   if (skuIds.length > 0) {
     const skus = await readSkus(ctx.graph);
-    const problems = seatProblems(skus, skuIds.map((id) => ({ skuId: id, count: 1 })));
-    steps.push(roleGate({
-      name: 'assign_licenses', userId: null, params: { userPrincipalName: upn, skuIds }, status: problems ? 'blocked' : 'planned',
-      detail: problems ?? `${skuIds.map((id) => licenseDisplayName(id)).join(', ')} assigned`,
-    }));
+    const problems = seatProblems(
+      skus,
+      skuIds.map((id) => ({ skuId: id, count: 1 })),
+    );
+    steps.push(
+      roleGate({
+        name: 'assign_licenses',
+        userId: null,
+        params: { userPrincipalName: upn, skuIds },
+        status: problems ? 'blocked' : 'planned',
+        detail: problems ?? `${skuIds.map((id) => licenseDisplayName(id)).join(', ')} assigned`,
+      }),
+    );
   }
   if (groupIds.length > 0) {
     const names: string[] = [];
@@ -194,7 +318,15 @@ async function planOnboard(ctx: PlanContext, input: Record<string, unknown>): Pr
       if (!group) throw new BadInput(`no group ${id} in ${ctx.tenant.display_name}`);
       names.push(group.displayName);
     }
-    steps.push(roleGate({ name: 'add_to_groups', userId: null, params: { userPrincipalName: upn, groupIds }, status: 'planned', detail: `added to ${names.join(', ')}` }));
+    steps.push(
+      roleGate({
+        name: 'add_to_groups',
+        userId: null,
+        params: { userPrincipalName: upn, groupIds },
+        status: 'planned',
+        detail: `added to ${names.join(', ')}`,
+      }),
+    );
   }
   return { steps, summary: `onboard ${displayName} <${upn}>` };
 }
@@ -205,12 +337,21 @@ function seatProblems(skus: SkuState[], wanted: Array<{ skuId: string; count: nu
   for (const w of wanted) {
     const sku = skus.find((s) => s.skuId === w.skuId);
     if (!sku) problems.push(`the tenant has no subscription for ${licenseDisplayName(w.skuId)}`);
-    else if (sku.enabled - sku.consumed < w.count) problems.push(`${licenseDisplayName(sku.skuId, sku.skuPartNumber)} has ${Math.max(0, sku.enabled - sku.consumed)} free seat(s), ${w.count} needed`);
+    else if (sku.enabled - sku.consumed < w.count)
+      problems.push(
+        `${licenseDisplayName(sku.skuId, sku.skuPartNumber)} has ${Math.max(0, sku.enabled - sku.consumed)} free seat(s), ${w.count} needed`,
+      );
   }
   return problems.length ? problems.join('; ') : null;
 }
 
-async function planLicenses(ctx: PlanContext, userIds: string[], input: Record<string, unknown>, overrides: Override[], mode: 'assign' | 'remove'): Promise<Plan> {
+async function planLicenses(
+  ctx: PlanContext,
+  userIds: string[],
+  input: Record<string, unknown>,
+  overrides: Override[],
+  mode: 'assign' | 'remove',
+): Promise<Plan> {
   const skuIds = strings(input.skuIds, 'input.skuIds').map((s) => s.toLowerCase());
   if (skuIds.length === 0) throw new BadInput('input.skuIds must name at least one licence (skuId)');
   const chosen = await targets(ctx, userIds, overrides);
@@ -218,23 +359,62 @@ async function planLicenses(ctx: PlanContext, userIds: string[], input: Record<s
   const steps: PlannedStep[] = [];
   if (mode === 'assign') {
     const needs = skuIds.map((skuId) => ({ skuId, count: chosen.filter((t) => !t.user.skuIds.includes(skuId)).length }));
-    const problems = seatProblems(skus, needs.filter((n) => n.count > 0));
+    const problems = seatProblems(
+      skus,
+      needs.filter((n) => n.count > 0),
+    );
     for (const t of chosen) {
       const missing = skuIds.filter((id) => !t.user.skuIds.includes(id));
-      let step: PlannedStep = missing.length === 0
-        ? { name: 'assign_licenses', userId: t.user.id, params: { skuIds }, status: 'unchanged', detail: `${t.user.userPrincipalName} already has them` }
-        : { name: 'assign_licenses', userId: t.user.id, params: { skuIds }, status: 'planned', detail: `${t.user.userPrincipalName}: ${missing.map((id) => licenseDisplayName(id)).join(', ')} assigned` };
+      let step: PlannedStep =
+        missing.length === 0
+          ? {
+              name: 'assign_licenses',
+              userId: t.user.id,
+              params: { skuIds },
+              status: 'unchanged',
+              detail: `${t.user.userPrincipalName} already has them`,
+            }
+          : {
+              name: 'assign_licenses',
+              userId: t.user.id,
+              params: { skuIds },
+              status: 'planned',
+              detail: `${t.user.userPrincipalName}: ${missing.map((id) => licenseDisplayName(id)).join(', ')} assigned`,
+            };
       if (step.status === 'planned' && problems) step = { ...step, status: 'blocked', detail: problems };
-      else if (step.status === 'planned' && !t.user.usageLocation) step = { ...step, status: 'blocked', detail: `${t.user.userPrincipalName} has no usage location, which Microsoft needs before licensing` };
+      else if (step.status === 'planned' && !t.user.usageLocation)
+        step = {
+          ...step,
+          status: 'blocked',
+          detail: `${t.user.userPrincipalName} has no usage location, which Microsoft needs before licensing`,
+        };
       steps.push(gate(ctx, step, t));
     }
     return { steps, summary: `assign ${skuIds.map((id) => licenseDisplayName(id)).join(', ')} to ${chosen.length} user(s)` };
   }
   for (const t of chosen) {
     const held = skuIds.filter((id) => t.user.skuIds.includes(id));
-    steps.push(gate(ctx, held.length === 0
-      ? { name: 'remove_licenses', userId: t.user.id, params: { skuIds }, status: 'unchanged', detail: `${t.user.userPrincipalName} has none of them` }
-      : { name: 'remove_licenses', userId: t.user.id, params: { skuIds }, status: 'planned', detail: `${t.user.userPrincipalName}: ${held.map((id) => licenseDisplayName(id)).join(', ')} removed` }, t));
+    steps.push(
+      gate(
+        ctx,
+        held.length === 0
+          ? {
+              name: 'remove_licenses',
+              userId: t.user.id,
+              params: { skuIds },
+              status: 'unchanged',
+              detail: `${t.user.userPrincipalName} has none of them`,
+            }
+          : {
+              name: 'remove_licenses',
+              userId: t.user.id,
+              params: { skuIds },
+              status: 'planned',
+              detail: `${t.user.userPrincipalName}: ${held.map((id) => licenseDisplayName(id)).join(', ')} removed`,
+            },
+        t,
+      ),
+    );
   }
   return { steps, summary: `remove ${skuIds.map((id) => licenseDisplayName(id)).join(', ')} from ${chosen.length} user(s)` };
 }
@@ -248,28 +428,45 @@ async function planReclaim(ctx: PlanContext, userIds: string[], input: Record<st
   let ids = userIds;
   const criteria = input.criteria as { disabled?: unknown; inactiveDays?: unknown } | undefined;
   if (ids.length === 0 && criteria && typeof criteria === 'object') {
-    const rows = await ctx.db.selectFrom('ms_users')
+    const rows = await ctx.db
+      .selectFrom('ms_users')
       .select(['user_id', 'data'])
       .where('tenant_id', '=', ctx.tenant.id)
       .where('removed_at', 'is', null)
       .execute();
     const inactiveDays = typeof criteria.inactiveDays === 'number' ? criteria.inactiveDays : null;
-    ids = rows.filter((r) => {
-      const d = r.data as Record<string, any>;
-      if (!Array.isArray(d.assignedLicenses) || d.assignedLicenses.length === 0) return false;
-      if (criteria.disabled === true && d.accountEnabled === false) return true;
-      const last = d.signInActivity?.lastSignInDateTime;
-      return inactiveDays !== null && typeof last === 'string' && Date.parse(last) < ctx.now.getTime() - inactiveDays * DAY;
-    }).map((r) => r.user_id).slice(0, 200);
+    ids = rows
+      .filter((r) => {
+        const d = r.data as Record<string, any>;
+        if (!Array.isArray(d.assignedLicenses) || d.assignedLicenses.length === 0) return false;
+        if (criteria.disabled === true && d.accountEnabled === false) return true;
+        const last = d.signInActivity?.lastSignInDateTime;
+        return inactiveDays !== null && typeof last === 'string' && Date.parse(last) < ctx.now.getTime() - inactiveDays * DAY;
+      })
+      .map((r) => r.user_id)
+      .slice(0, 200);
     if (ids.length === 0) return { steps: [], summary: 'no user matches the reclaim criteria' };
   }
   const prices = (input.monthlyPrices ?? {}) as Record<string, unknown>;
   const chosen = await targets(ctx, ids, overrides);
   const freed = new Map<string, number>();
   const steps = chosen.map((t) => {
-    const step: PlannedStep = t.user.skuIds.length === 0
-      ? { name: 'remove_licenses', userId: t.user.id, params: {}, status: 'unchanged', detail: `${t.user.userPrincipalName} has no licence` }
-      : { name: 'remove_licenses', userId: t.user.id, params: {}, status: 'planned', detail: `${t.user.userPrincipalName}: ${t.user.skuIds.map((id) => licenseDisplayName(id)).join(', ')} reclaimed` };
+    const step: PlannedStep =
+      t.user.skuIds.length === 0
+        ? {
+            name: 'remove_licenses',
+            userId: t.user.id,
+            params: {},
+            status: 'unchanged',
+            detail: `${t.user.userPrincipalName} has no licence`,
+          }
+        : {
+            name: 'remove_licenses',
+            userId: t.user.id,
+            params: {},
+            status: 'planned',
+            detail: `${t.user.userPrincipalName}: ${t.user.skuIds.map((id) => licenseDisplayName(id)).join(', ')} reclaimed`,
+          };
     const gated = gate(ctx, step, t);
     if (gated.status === 'planned') for (const id of t.user.skuIds) freed.set(id, (freed.get(id) ?? 0) + 1);
     return gated;
@@ -282,5 +479,8 @@ async function planReclaim(ctx: PlanContext, userIds: string[], input: Record<st
     else priced = false;
   }
   const seats = [...freed].map(([id, n]) => `${n} × ${licenseDisplayName(id)}`).join(', ') || 'none';
-  return { steps, summary: `seats freed: ${seats}${freed.size === 0 ? '' : priced ? `; monthly cost freed: ${cost.toFixed(2)}` : '; monthly cost: give input.monthlyPrices to see it'}` };
+  return {
+    steps,
+    summary: `seats freed: ${seats}${freed.size === 0 ? '' : priced ? `; monthly cost freed: ${cost.toFixed(2)}` : '; monthly cost: give input.monthlyPrices to see it'}`,
+  };
 }

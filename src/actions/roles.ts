@@ -5,8 +5,17 @@
 import { ENTRA_ROLES } from '../microsoft/scopes.ts';
 
 export type StepName =
-  | 'block_sign_in' | 'revoke_sessions' | 'reset_password' | 'remove_from_groups' | 'remove_licenses' | 'set_auto_reply' | 'delete_user'
-  | 'create_user' | 'document_contact' | 'assign_licenses' | 'add_to_groups';
+  | 'block_sign_in'
+  | 'revoke_sessions'
+  | 'reset_password'
+  | 'remove_from_groups'
+  | 'remove_licenses'
+  | 'set_auto_reply'
+  | 'delete_user'
+  | 'create_user'
+  | 'document_contact'
+  | 'assign_licenses'
+  | 'add_to_groups';
 
 const r = ENTRA_ROLES;
 const LICENSE_ADMINISTRATOR = '4d6ac14f-3453-41d0-bef9-a3e0c569773a';
@@ -49,10 +58,22 @@ export function rolesAllow(step: StepName, tenantRoleIds: readonly string[] | nu
 }
 
 /** Delegated scopes enabling actions asks consent for (README: "Lifecycle actions"). */
-export const WRITE_SCOPES = ['User.ReadWrite.All', 'GroupMember.ReadWrite.All', 'LicenseAssignment.ReadWrite.All', 'MailboxSettings.ReadWrite'] as const;
+export const WRITE_SCOPES = [
+  'User.ReadWrite.All',
+  'GroupMember.ReadWrite.All',
+  'LicenseAssignment.ReadWrite.All',
+  'MailboxSettings.ReadWrite',
+] as const;
 
 export type ActionKind = 'offboard' | 'onboard' | 'license_assign' | 'license_remove' | 'license_reclaim' | 'password_rotation';
-export const ACTION_KINDS: readonly ActionKind[] = ['offboard', 'onboard', 'license_assign', 'license_remove', 'license_reclaim', 'password_rotation'];
+export const ACTION_KINDS: readonly ActionKind[] = [
+  'offboard',
+  'onboard',
+  'license_assign',
+  'license_remove',
+  'license_reclaim',
+  'password_rotation',
+];
 
 /** Which actions a tenant's roles allow completely (shown per tenant on the integration API). */
 export function actionsAllowed(tenantRoleIds: readonly string[] | null): Record<ActionKind, boolean> {

@@ -53,7 +53,12 @@ export function generatePassword(): string {
 
 async function needUser(io: StepIO, idOrUpn: string): Promise<MicrosoftUserState> {
   const user = await readUser(io.graph, idOrUpn);
-  if (!user) throw new ActionRefused('user_gone', `the user ${idOrUpn} no longer exists in ${io.tenant.display_name}`, 'check the tenant; nothing more can be done for this user');
+  if (!user)
+    throw new ActionRefused(
+      'user_gone',
+      `the user ${idOrUpn} no longer exists in ${io.tenant.display_name}`,
+      'check the tenant; nothing more can be done for this user',
+    );
   return user;
 }
 
@@ -67,10 +72,15 @@ async function patchOverlay(trx: Db, tenantRowId: string, userId: string, patch:
   const graphPatch: Record<string, unknown> = {};
   if ('accountEnabled' in patch) graphPatch.accountEnabled = patch.accountEnabled;
   if (typeof patch.lastPasswordChangeAt === 'string') graphPatch.lastPasswordChangeDateTime = patch.lastPasswordChangeAt;
-  if (Array.isArray(patch.licenses)) graphPatch.assignedLicenses = (patch.licenses as Array<{ skuId: string }>).map((l) => ({ skuId: l.skuId, disabledPlans: [] }));
+  if (Array.isArray(patch.licenses))
+    graphPatch.assignedLicenses = (patch.licenses as Array<{ skuId: string }>).map((l) => ({ skuId: l.skuId, disabledPlans: [] }));
   if (Object.keys(graphPatch).length > 0) {
-    await trx.updateTable('ms_users').set({ data: sql`data || ${JSON.stringify(graphPatch)}::jsonb`, last_seen_at: now })
-      .where('tenant_id', '=', tenantRowId).where('user_id', '=', userId).execute();
+    await trx
+      .updateTable('ms_users')
+      .set({ data: sql`data || ${JSON.stringify(graphPatch)}::jsonb`, last_seen_at: now })
+      .where('tenant_id', '=', tenantRowId)
+      .where('user_id', '=', userId)
+      .execute();
   }
   await trx
     .updateTable('contacts')
@@ -83,7 +93,8 @@ async function patchOverlay(trx: Db, tenantRowId: string, userId: string, patch:
 const licensesOf = (skuIds: string[]) => skuIds.map((skuId) => ({ skuId, name: licenseDisplayName(skuId) }));
 
 async function contactIdOf(trx: Db, tenantRowId: string, userId: string): Promise<string | null> {
-  const row = await trx.selectFrom('contacts')
+  const row = await trx
+    .selectFrom('contacts')
     .select('id')
     .where('tenant_id', '=', tenantRowId)
     .where('microsoft_user_id', '=', userId)
@@ -107,11 +118,14 @@ async function setPassword(io: StepIO, step: ActionStep, user: MicrosoftUserStat
   const before = { lastPasswordChangeDateTime: user.lastPasswordChangeDateTime };
   const recorded = (step.before as { lastPasswordChangeDateTime?: string | null } | null) ?? null;
   // Resumed after a crash: if the password changed since we recorded the state, our reset went through.
-  const alreadyApplied = step.secret_sealed !== null && recorded !== null && recorded.lastPasswordChangeDateTime !== user.lastPasswordChangeDateTime;
+  const alreadyApplied =
+    step.secret_sealed !== null && recorded !== null && recorded.lastPasswordChangeDateTime !== user.lastPasswordChangeDateTime;
   const sealed = step.secret_sealed ?? io.secrets.seal(generatePassword());
   if (!alreadyApplied) {
     await io.persist({ before, secretSealed: sealed });
-    await io.graph.write('PATCH', `/users/${encodeURIComponent(user.id)}`, { passwordProfile: { password: io.secrets.open(sealed), forceChangePasswordNextSignIn: true } });
+    await io.graph.write('PATCH', `/users/${encodeURIComponent(user.id)}`, {
+      passwordProfile: { password: io.secrets.open(sealed), forceChangePasswordNextSignIn: true },
+    });
   }
   return {
     changed: true,
@@ -123,8 +137,15 @@ async function setPassword(io: StepIO, step: ActionStep, user: MicrosoftUserStat
       const organizationId = await organizationOf(trx, io.tenant.id);
       if (organizationId) {
         await storeMicrosoftPassword(trx, {
-          organizationId, tenantId: io.tenant.id, microsoftUserId: user.id, contactId: await contactIdOf(trx, io.tenant.id, user.id),
-          userPrincipalName: user.userPrincipalName, sealed, actionId: io.action.id, actorLabel: io.action.requested_by_label, now: io.now(),
+          organizationId,
+          tenantId: io.tenant.id,
+          microsoftUserId: user.id,
+          contactId: await contactIdOf(trx, io.tenant.id, user.id),
+          userPrincipalName: user.userPrincipalName,
+          sealed,
+          actionId: io.action.id,
+          actorLabel: io.action.requested_by_label,
+          now: io.now(),
         });
       }
     },
@@ -136,14 +157,20 @@ const executors: Record<StepName, Executor> = {
     const user = await needUser(io, step.user_id!);
     if (!user.accountEnabled) {
       return {
-        changed: false, detail: `sign-in of ${user.userPrincipalName} was already blocked`, before: { accountEnabled: false }, after: { accountEnabled: false },
+        changed: false,
+        detail: `sign-in of ${user.userPrincipalName} was already blocked`,
+        before: { accountEnabled: false },
+        after: { accountEnabled: false },
         document: (trx) => patchOverlay(trx, io.tenant.id, user.id, { accountEnabled: false }, io.now()),
       };
     }
     await io.persist({ before: { accountEnabled: true } });
     await io.graph.write('PATCH', `/users/${encodeURIComponent(user.id)}`, { accountEnabled: false });
     return {
-      changed: true, detail: `sign-in of ${user.userPrincipalName} blocked`, before: { accountEnabled: true }, after: { accountEnabled: false },
+      changed: true,
+      detail: `sign-in of ${user.userPrincipalName} blocked`,
+      before: { accountEnabled: true },
+      after: { accountEnabled: false },
       document: (trx) => patchOverlay(trx, io.tenant.id, user.id, { accountEnabled: false }, io.now()),
     };
   },
@@ -152,7 +179,12 @@ const executors: Record<StepName, Executor> = {
     const user = await needUser(io, step.user_id!);
     // Revoking twice is harmless: Microsoft only moves the sessions' valid-from time again.
     await io.graph.write('POST', `/users/${encodeURIComponent(user.id)}/revokeSignInSessions`, {});
-    return { changed: true, detail: `every session and refresh token of ${user.userPrincipalName} revoked`, before: null, after: { sessionsRevoked: true } };
+    return {
+      changed: true,
+      detail: `every session and refresh token of ${user.userPrincipalName} revoked`,
+      before: null,
+      after: { sessionsRevoked: true },
+    };
   },
 
   async reset_password(io, step) {
@@ -162,7 +194,8 @@ const executors: Record<StepName, Executor> = {
   async remove_from_groups(io, step) {
     const user = await needUser(io, step.user_id!);
     const { groups } = await readMemberships(io.graph, user.id);
-    if (groups.length === 0) return { changed: false, detail: `${user.userPrincipalName} is in no group`, before: { groups: [] }, after: { groups: [] } };
+    if (groups.length === 0)
+      return { changed: false, detail: `${user.userPrincipalName} is in no group`, before: { groups: [] }, after: { groups: [] } };
     await io.persist({ before: { groups } });
     for (const group of groups) {
       try {
@@ -171,21 +204,33 @@ const executors: Record<StepName, Executor> = {
         if (!isNotFound(error)) throw error; // already removed (a resumed step)
       }
     }
-    return { changed: true, detail: `${user.userPrincipalName} removed from ${groups.map((g) => g.displayName).join(', ')}`, before: { groups }, after: { groups: [] } };
+    return {
+      changed: true,
+      detail: `${user.userPrincipalName} removed from ${groups.map((g) => g.displayName).join(', ')}`,
+      before: { groups },
+      after: { groups: [] },
+    };
   },
 
   async remove_licenses(io, step) {
     const user = await needUser(io, step.user_id!);
     const wanted = (step.params.skuIds as string[] | undefined) ?? user.skuIds;
     const removing = user.skuIds.filter((id) => wanted.includes(id));
-    if (removing.length === 0) return { changed: false, detail: `${user.userPrincipalName} has none of these licences`, before: { licenses: user.skuIds }, after: { licenses: user.skuIds } };
+    if (removing.length === 0)
+      return {
+        changed: false,
+        detail: `${user.userPrincipalName} has none of these licences`,
+        before: { licenses: user.skuIds },
+        after: { licenses: user.skuIds },
+      };
     await io.persist({ before: { licenses: user.skuIds } });
     await io.graph.write('POST', `/users/${encodeURIComponent(user.id)}/assignLicense`, { addLicenses: [], removeLicenses: removing });
     const remaining = user.skuIds.filter((id) => !removing.includes(id));
     return {
       changed: true,
       detail: `${removing.map((id) => licenseDisplayName(id)).join(', ')} removed from ${user.userPrincipalName} (${removing.length} seat(s) freed)`,
-      before: { licenses: user.skuIds }, after: { licenses: remaining },
+      before: { licenses: user.skuIds },
+      after: { licenses: remaining },
       document: (trx) => patchOverlay(trx, io.tenant.id, user.id, { licenses: licensesOf(remaining) }, io.now()),
     };
   },
@@ -195,29 +240,53 @@ const executors: Record<StepName, Executor> = {
     const message = String(step.params.message ?? '');
     const current = await readAutoReplyStatus(io.graph, user.id);
     if (current.status === 'alwaysEnabled' && current.internalReplyMessage === message) {
-      return { changed: false, detail: `the automatic reply of ${user.userPrincipalName} was already set`, before: current, after: current };
+      return {
+        changed: false,
+        detail: `the automatic reply of ${user.userPrincipalName} was already set`,
+        before: current,
+        after: current,
+      };
     }
     await io.persist({ before: current });
     await io.graph.write('PATCH', `/users/${encodeURIComponent(user.id)}/mailboxSettings`, {
-      automaticRepliesSetting: { status: 'alwaysEnabled', externalAudience: 'all', internalReplyMessage: message, externalReplyMessage: message },
+      automaticRepliesSetting: {
+        status: 'alwaysEnabled',
+        externalAudience: 'all',
+        internalReplyMessage: message,
+        externalReplyMessage: message,
+      },
     });
-    return { changed: true, detail: `automatic reply set on ${user.userPrincipalName}`, before: current, after: { status: 'alwaysEnabled', internalReplyMessage: message } };
+    return {
+      changed: true,
+      detail: `automatic reply set on ${user.userPrincipalName}`,
+      before: current,
+      after: { status: 'alwaysEnabled', internalReplyMessage: message },
+    };
   },
 
   async delete_user(io, step) {
     const user = await readUser(io.graph, step.user_id!);
     if (!user) {
-      if (await readDeletedUser(io.graph, step.user_id!)) return { changed: false, detail: 'the user was already deleted (restorable for 30 days)', before: null, after: { deleted: true } };
+      if (await readDeletedUser(io.graph, step.user_id!))
+        return { changed: false, detail: 'the user was already deleted (restorable for 30 days)', before: null, after: { deleted: true } };
       throw new ActionRefused('user_gone', `the user ${step.user_id} no longer exists`, 'nothing more to do for this user');
     }
     await io.persist({ before: { deleted: false } });
     await io.graph.write('DELETE', `/users/${encodeURIComponent(user.id)}`);
     return {
-      changed: true, detail: `${user.userPrincipalName} deleted (restorable for 30 days from Deleted users)`, before: { deleted: false }, after: { deleted: true },
+      changed: true,
+      detail: `${user.userPrincipalName} deleted (restorable for 30 days from Deleted users)`,
+      before: { deleted: false },
+      after: { deleted: true },
       document: async (trx) => {
-        await trx.updateTable('contacts').set({ in_microsoft: false, removed_from_microsoft_at: io.now(), updated_at: io.now() })
-          .where('tenant_id', '=', io.tenant.id).where('microsoft_user_id', '=', user.id).execute();
-        await trx.updateTable('ms_users')
+        await trx
+          .updateTable('contacts')
+          .set({ in_microsoft: false, removed_from_microsoft_at: io.now(), updated_at: io.now() })
+          .where('tenant_id', '=', io.tenant.id)
+          .where('microsoft_user_id', '=', user.id)
+          .execute();
+        await trx
+          .updateTable('ms_users')
           .set({ removed_at: io.now() })
           .where('tenant_id', '=', io.tenant.id)
           .where('user_id', '=', user.id)
@@ -227,12 +296,24 @@ const executors: Record<StepName, Executor> = {
   },
 
   async create_user(io, step) {
-    const p = step.params as { userPrincipalName: string; displayName: string; givenName?: string; surname?: string; usageLocation: string; jobTitle?: string; department?: string };
+    const p = step.params as {
+      userPrincipalName: string;
+      displayName: string;
+      givenName?: string;
+      surname?: string;
+      usageLocation: string;
+      jobTitle?: string;
+      department?: string;
+    };
     const existing = await readUser(io.graph, p.userPrincipalName);
     if (existing) {
       // Our own earlier attempt created it (the step was running when its worker stopped).
       if (step.status === 'running' && step.secret_sealed) return createdOutcome(io, step, existing, step.secret_sealed);
-      throw new ActionRefused('user_exists', `${p.userPrincipalName} already exists in ${io.tenant.display_name}`, 'choose another user principal name');
+      throw new ActionRefused(
+        'user_exists',
+        `${p.userPrincipalName} already exists in ${io.tenant.display_name}`,
+        'choose another user principal name',
+      );
     }
     const sealed = step.secret_sealed ?? io.secrets.seal(generatePassword());
     await io.persist({ before: { exists: false }, secretSealed: sealed });
@@ -266,32 +347,83 @@ const executors: Record<StepName, Executor> = {
         let contactId = await contactIdOf(trx, io.tenant.id, user.id);
         const [first, ...rest] = p.displayName.split(' ');
         if (!contactId) {
-          const overlay = { userPrincipalName: user.userPrincipalName, displayName: user.displayName, userType: 'Member', accountEnabled: true, licenses: licensesOf(user.skuIds) };
-          const row = await trx.insertInto('contacts').values({
-            organization_id: organizationId, first_name: p.givenName ?? first ?? null, last_name: p.surname ?? (rest.join(' ') || null), title: p.jobTitle ?? null,
-            microsoft_user_id: user.id, tenant_id: io.tenant.id, microsoft_overlay: JSON.stringify(overlay), created_at: io.now(), updated_at: io.now(),
-          }).returning('id').executeTakeFirstOrThrow();
+          const overlay = {
+            userPrincipalName: user.userPrincipalName,
+            displayName: user.displayName,
+            userType: 'Member',
+            accountEnabled: true,
+            licenses: licensesOf(user.skuIds),
+          };
+          const row = await trx
+            .insertInto('contacts')
+            .values({
+              organization_id: organizationId,
+              first_name: p.givenName ?? first ?? null,
+              last_name: p.surname ?? (rest.join(' ') || null),
+              title: p.jobTitle ?? null,
+              microsoft_user_id: user.id,
+              tenant_id: io.tenant.id,
+              microsoft_overlay: JSON.stringify(overlay),
+              created_at: io.now(),
+              updated_at: io.now(),
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
           contactId = row.id;
           // Staged as docsync knows it now: the contact pages list it before any sync.
           const staged = {
-            id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, mail: user.mail, givenName: p.givenName ?? null, surname: p.surname ?? null,
-            jobTitle: p.jobTitle ?? null, accountEnabled: user.accountEnabled, userType: 'Member', usageLocation: user.usageLocation,
-            assignedLicenses: user.skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), proxyAddresses: [], otherMails: [],
+            id: user.id,
+            displayName: user.displayName,
+            userPrincipalName: user.userPrincipalName,
+            mail: user.mail,
+            givenName: p.givenName ?? null,
+            surname: p.surname ?? null,
+            jobTitle: p.jobTitle ?? null,
+            accountEnabled: user.accountEnabled,
+            userType: 'Member',
+            usageLocation: user.usageLocation,
+            assignedLicenses: user.skuIds.map((skuId) => ({ skuId, disabledPlans: [] })),
+            proxyAddresses: [],
+            otherMails: [],
           };
-          await trx.insertInto('ms_users')
-            .values({ tenant_id: io.tenant.id, user_id: user.id, data: JSON.stringify(staged), content_hash: '', first_seen_at: io.now(), last_seen_at: io.now() })
-            .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing()).execute();
-          await trx.insertInto('contact_emails')
+          await trx
+            .insertInto('ms_users')
+            .values({
+              tenant_id: io.tenant.id,
+              user_id: user.id,
+              data: JSON.stringify(staged),
+              content_hash: '',
+              first_seen_at: io.now(),
+              last_seen_at: io.now(),
+            })
+            .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing())
+            .execute();
+          await trx
+            .insertInto('contact_emails')
             .values({ contact_id: contactId, email: user.userPrincipalName, is_primary: true, created_at: io.now() })
             .execute();
         }
         // The next sync finds this decision and links, never creating a second contact; a
         // technician's decision is never overwritten, so it is recorded as one.
-        await trx.insertInto('match_decisions').values({
-          kind: 'contact', tenant_id: io.tenant.id, source_id: user.id, state: 'match', target_id: contactId, rule: 'created_by_action',
-          reason: `created by action ${io.action.id}`, decided_by: io.action.requested_by_label, decided_by_technician: true, decided_at: io.now(), updated_at: io.now(),
-        }).onConflict((oc) => oc.columns(['kind', 'tenant_id', 'source_id']).doNothing()).execute();
-        await trx.updateTable('vault_entries')
+        await trx
+          .insertInto('match_decisions')
+          .values({
+            kind: 'contact',
+            tenant_id: io.tenant.id,
+            source_id: user.id,
+            state: 'match',
+            target_id: contactId,
+            rule: 'created_by_action',
+            reason: `created by action ${io.action.id}`,
+            decided_by: io.action.requested_by_label,
+            decided_by_technician: true,
+            decided_at: io.now(),
+            updated_at: io.now(),
+          })
+          .onConflict((oc) => oc.columns(['kind', 'tenant_id', 'source_id']).doNothing())
+          .execute();
+        await trx
+          .updateTable('vault_entries')
           .set({ contact_id: contactId })
           .where('tenant_id', '=', io.tenant.id)
           .where('microsoft_user_id', '=', user.id)
@@ -304,12 +436,24 @@ const executors: Record<StepName, Executor> = {
     const user = await needUser(io, step.user_id ?? String(step.params.userPrincipalName));
     const wanted = (step.params.skuIds as string[]).map((s) => s.toLowerCase());
     const missing = wanted.filter((id) => !user.skuIds.includes(id));
-    if (missing.length === 0) return { changed: false, detail: `${user.userPrincipalName} already has ${wanted.map((id) => licenseDisplayName(id)).join(', ')}`, before: { licenses: user.skuIds }, after: { licenses: user.skuIds } };
+    if (missing.length === 0)
+      return {
+        changed: false,
+        detail: `${user.userPrincipalName} already has ${wanted.map((id) => licenseDisplayName(id)).join(', ')}`,
+        before: { licenses: user.skuIds },
+        after: { licenses: user.skuIds },
+      };
     await io.persist({ before: { licenses: user.skuIds } });
-    await io.graph.write('POST', `/users/${encodeURIComponent(user.id)}/assignLicense`, { addLicenses: missing.map((skuId) => ({ skuId, disabledPlans: [] })), removeLicenses: [] });
+    await io.graph.write('POST', `/users/${encodeURIComponent(user.id)}/assignLicense`, {
+      addLicenses: missing.map((skuId) => ({ skuId, disabledPlans: [] })),
+      removeLicenses: [],
+    });
     const after = [...user.skuIds, ...missing];
     return {
-      changed: true, detail: `${missing.map((id) => licenseDisplayName(id)).join(', ')} assigned to ${user.userPrincipalName}`, before: { licenses: user.skuIds }, after: { licenses: after },
+      changed: true,
+      detail: `${missing.map((id) => licenseDisplayName(id)).join(', ')} assigned to ${user.userPrincipalName}`,
+      before: { licenses: user.skuIds },
+      after: { licenses: after },
       document: (trx) => patchOverlay(trx, io.tenant.id, user.id, { licenses: licensesOf(after) }, io.now()),
     };
   },
@@ -319,14 +463,22 @@ const executors: Record<StepName, Executor> = {
     const wanted = step.params.groupIds as string[];
     const current = new Set((await readMemberships(io.graph, user.id)).groups.map((g) => g.id));
     const missing = wanted.filter((id) => !current.has(id));
-    if (missing.length === 0) return { changed: false, detail: `${user.userPrincipalName} was already in every chosen group`, before: null, after: null };
+    if (missing.length === 0)
+      return { changed: false, detail: `${user.userPrincipalName} was already in every chosen group`, before: null, after: null };
     await io.persist({ before: { groups: [...current] } });
     // The reference names the object on the configured Graph (no cloud is hard-coded).
     const base = `${io.graphBaseUrl}/v1.0`;
     for (const groupId of missing) {
-      await io.graph.write('POST', `/groups/${encodeURIComponent(groupId)}/members/$ref`, { '@odata.id': `${base}/directoryObjects/${user.id}` });
+      await io.graph.write('POST', `/groups/${encodeURIComponent(groupId)}/members/$ref`, {
+        '@odata.id': `${base}/directoryObjects/${user.id}`,
+      });
     }
-    return { changed: true, detail: `${user.userPrincipalName} added to ${missing.length} group(s)`, before: { groups: [...current] }, after: { added: missing } };
+    return {
+      changed: true,
+      detail: `${user.userPrincipalName} added to ${missing.length} group(s)`,
+      before: { groups: [...current] },
+      after: { added: missing },
+    };
   },
 };
 
@@ -340,8 +492,15 @@ function createdOutcome(io: StepIO, step: ActionStep, user: MicrosoftUserState, 
       const organizationId = await organizationOf(trx, io.tenant.id);
       if (organizationId) {
         await storeMicrosoftPassword(trx, {
-          organizationId, tenantId: io.tenant.id, microsoftUserId: user.id, contactId: null, userPrincipalName: user.userPrincipalName,
-          sealed, actionId: io.action.id, actorLabel: io.action.requested_by_label, now: io.now(),
+          organizationId,
+          tenantId: io.tenant.id,
+          microsoftUserId: user.id,
+          contactId: null,
+          userPrincipalName: user.userPrincipalName,
+          sealed,
+          actionId: io.action.id,
+          actorLabel: io.action.requested_by_label,
+          now: io.now(),
         });
       }
       void step;

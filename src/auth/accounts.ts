@@ -57,7 +57,8 @@ export function summarizeTechnician(row: Technician): TechnicianSummary {
 
 const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{2,64}$/;
 /** A mailbox address as people type it: local@domain.tld, no spaces, no display name. */
-const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL_PATTERN =
+  /^[^\s@<>()[\]\\,;:"]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 export interface NewTechnicianInput {
   username: string;
@@ -77,7 +78,10 @@ export function normalizeEmail(email: string | null | undefined): string | null 
 
 async function assertEmailFree(db: Kysely<Database>, email: string | null, exceptId: string | null): Promise<void> {
   if (email === null) return;
-  let query = db.selectFrom('technicians').select('id').where(sql<string>`lower(email)`, '=', email.toLowerCase());
+  let query = db
+    .selectFrom('technicians')
+    .select('id')
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase());
   if (exceptId) query = query.where('id', '!=', exceptId);
   if (await query.executeTakeFirst()) throw new Conflict('Another account already uses this email address.');
 }
@@ -100,21 +104,47 @@ async function insertTechnician(
   requestId?: string,
 ): Promise<TechnicianSummary> {
   const { username, email, passwordHash } = prepared;
-  const taken = await trx.selectFrom('technicians').select('id').where(sql<string>`lower(username)`, '=', username.toLowerCase()).executeTakeFirst();
+  const taken = await trx
+    .selectFrom('technicians')
+    .select('id')
+    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+    .executeTakeFirst();
   if (taken) throw new Conflict(`The username "${username}" is taken.`);
   await assertEmailFree(trx, email, null);
   const now = clock.now();
   const row = await trx
     .insertInto('technicians')
-    .values({ username, email, display_name: input.displayName ?? null, password_hash: passwordHash, role: input.role, created_at: now, updated_at: now })
+    .values({
+      username,
+      email,
+      display_name: input.displayName ?? null,
+      password_hash: passwordHash,
+      role: input.role,
+      created_at: now,
+      updated_at: now,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   const summary = summarizeTechnician(row);
-  await recordAudit(trx, { actor, action: 'technician.create', subjectType: 'technician', subjectId: row.id, before: null, after: auditView(summary), requestId, at: now });
+  await recordAudit(trx, {
+    actor,
+    action: 'technician.create',
+    subjectType: 'technician',
+    subjectId: row.id,
+    before: null,
+    after: auditView(summary),
+    requestId,
+    at: now,
+  });
   return summary;
 }
 
-export async function createTechnician({ db, clock }: AccountDeps, input: NewTechnicianInput, actor: Actor, requestId?: string): Promise<TechnicianSummary> {
+export async function createTechnician(
+  { db, clock }: AccountDeps,
+  input: NewTechnicianInput,
+  actor: Actor,
+  requestId?: string,
+): Promise<TechnicianSummary> {
   const prepared = await prepareTechnician(input);
   return db.transaction().execute((trx) => insertTechnician(trx, clock, prepared, input, actor, requestId));
 }
@@ -158,7 +188,10 @@ export function hasSecondFactor(row: Pick<Technician, 'totp_confirmed_at'>): boo
 }
 
 export async function countTechnicians(db: Kysely<Database>): Promise<number> {
-  const { count } = await db.selectFrom('technicians').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+  const { count } = await db
+    .selectFrom('technicians')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(count);
 }
 
@@ -173,7 +206,10 @@ export async function firstRunSetupLink(ctx: Pick<AppContext, 'database' | 'cloc
   const now = ctx.clock.now();
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('setup_links').where('used_at', 'is', null).execute();
-    await trx.insertInto('setup_links').values({ token_hash: sha256Hex(token), created_at: now, expires_at: new Date(now.getTime() + SETUP_LINK_LIFETIME_MS) }).execute();
+    await trx
+      .insertInto('setup_links')
+      .values({ token_hash: sha256Hex(token), created_at: now, expires_at: new Date(now.getTime() + SETUP_LINK_LIFETIME_MS) })
+      .execute();
   });
   return `${baseUrl.replace(/\/$/, '')}/setup?token=${encodeURIComponent(token)}`;
 }
@@ -189,7 +225,12 @@ export async function setupLinkUsable({ db, clock }: AccountDeps, token: string)
  * link is claimed, and the claim and the account are one transaction: a rejected password (or
  * any failure) leaves the link usable.
  */
-export async function completeSetup(deps: AccountDeps, token: string, input: Omit<NewTechnicianInput, 'role'>, requestId?: string): Promise<TechnicianSummary> {
+export async function completeSetup(
+  deps: AccountDeps,
+  token: string,
+  input: Omit<NewTechnicianInput, 'role'>,
+  requestId?: string,
+): Promise<TechnicianSummary> {
   const { db, clock } = deps;
   const account = { ...input, role: 'administrator' as const };
   const prepared = await prepareTechnician(account);
@@ -204,7 +245,10 @@ export async function completeSetup(deps: AccountDeps, token: string, input: Omi
       .returning('token_hash')
       .executeTakeFirst();
     if (!claimed || (await countTechnicians(trx)) > 0) {
-      throw new NotFound('This setup link was used already or has expired.', 'Restart `docsync serve` for a new link, or sign in with the account that was created.');
+      throw new NotFound(
+        'This setup link was used already or has expired.',
+        'Restart `docsync serve` for a new link, or sign in with the account that was created.',
+      );
     }
     return insertTechnician(trx, clock, prepared, account, { id: null, label: 'setup link' }, requestId);
   });
@@ -217,21 +261,40 @@ export async function completeSetup(deps: AccountDeps, token: string, input: Omi
 export async function ensureDemoTechnician(ctx: Pick<AppContext, 'database' | 'clock'>): Promise<{ username: string; password: string }> {
   const db = ctx.database.db;
   const password = randomSecret().slice(0, 20);
-  const existing = await db.selectFrom('technicians').select('id').where(sql<string>`lower(username)`, '=', DEMO_USERNAME).executeTakeFirst();
+  const existing = await db
+    .selectFrom('technicians')
+    .select('id')
+    .where(sql<string>`lower(username)`, '=', DEMO_USERNAME)
+    .executeTakeFirst();
   if (existing) {
     await db
       .updateTable('technicians')
-      .set({ password_hash: await hashPassword(password), role: 'administrator', disabled: false, failed_logins: 0, locked_until: null, updated_at: ctx.clock.now() })
+      .set({
+        password_hash: await hashPassword(password),
+        role: 'administrator',
+        disabled: false,
+        failed_logins: 0,
+        locked_until: null,
+        updated_at: ctx.clock.now(),
+      })
       .where('id', '=', existing.id)
       .execute();
   } else {
-    await createTechnician({ db, clock: ctx.clock }, { username: DEMO_USERNAME, password, role: 'administrator', displayName: 'Demo technician' }, { id: null, label: 'demo' });
+    await createTechnician(
+      { db, clock: ctx.clock },
+      { username: DEMO_USERNAME, password, role: 'administrator', displayName: 'Demo technician' },
+      { id: null, label: 'demo' },
+    );
   }
   return { username: DEMO_USERNAME, password };
 }
 
 export async function listTechnicians(db: Kysely<Database>): Promise<TechnicianSummary[]> {
-  const rows = await db.selectFrom('technicians').selectAll().orderBy(sql`lower(username)`).execute();
+  const rows = await db
+    .selectFrom('technicians')
+    .selectAll()
+    .orderBy(sql`lower(username)`)
+    .execute();
   return rows.map(summarizeTechnician);
 }
 
@@ -243,7 +306,13 @@ export interface TechnicianChanges {
   password?: string;
 }
 
-export async function updateTechnician({ db, clock }: AccountDeps, id: string, changes: TechnicianChanges, actor: Actor, requestId?: string): Promise<TechnicianSummary> {
+export async function updateTechnician(
+  { db, clock }: AccountDeps,
+  id: string,
+  changes: TechnicianChanges,
+  actor: Actor,
+  requestId?: string,
+): Promise<TechnicianSummary> {
   const before = await db.selectFrom('technicians').selectAll().where('id', '=', id).executeTakeFirst();
   if (!before) throw new NotFound('No such technician.');
   if (changes.password !== undefined) checkPasswordPolicy(changes.password, before.username);
@@ -252,7 +321,12 @@ export async function updateTechnician({ db, clock }: AccountDeps, id: string, c
   return db.transaction().execute(async (trx) => {
     if ((changes.role !== undefined && changes.role !== 'administrator') || changes.disabled === true) {
       if (before.role === 'administrator' && !before.disabled) {
-        const admins = await trx.selectFrom('technicians').select('id').where('role', '=', 'administrator').where('disabled', '=', false).execute();
+        const admins = await trx
+          .selectFrom('technicians')
+          .select('id')
+          .where('role', '=', 'administrator')
+          .where('disabled', '=', false)
+          .execute();
         if (admins.length <= 1) throw new Conflict('This is the last administrator: make someone else administrator first.');
       }
     }
@@ -279,12 +353,31 @@ export async function updateTechnician({ db, clock }: AccountDeps, id: string, c
       apiTokensRevoked = await revokeApiTokensOf(trx, id, now);
     }
     const summary = summarizeTechnician(row);
-    const after = { ...auditView(summary), ...(passwordHash !== undefined ? { password: 'changed' } : {}), ...(apiTokensRevoked > 0 ? { apiTokensRevoked } : {}) };
-    await recordAudit(trx, { actor, action: 'technician.update', subjectType: 'technician', subjectId: id, before: auditView(summarizeTechnician(before)), after, requestId, at: now });
+    const after = {
+      ...auditView(summary),
+      ...(passwordHash !== undefined ? { password: 'changed' } : {}),
+      ...(apiTokensRevoked > 0 ? { apiTokensRevoked } : {}),
+    };
+    await recordAudit(trx, {
+      actor,
+      action: 'technician.update',
+      subjectType: 'technician',
+      subjectId: id,
+      before: auditView(summarizeTechnician(before)),
+      after,
+      requestId,
+      at: now,
+    });
     return summary;
   });
 }
 
 function auditView(summary: TechnicianSummary) {
-  return { username: summary.username, email: summary.email, displayName: summary.displayName, role: summary.role, disabled: summary.disabled };
+  return {
+    username: summary.username,
+    email: summary.email,
+    displayName: summary.displayName,
+    role: summary.role,
+    disabled: summary.disabled,
+  };
 }

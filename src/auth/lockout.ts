@@ -39,7 +39,15 @@ export async function recordFailedSignIn(db: Kysely<Database>, technicianId: str
   // Only the locking update sets the count back to 0; every other one leaves it at 1 or more.
   const lockedNow = row.failed_logins === 0 && lockedUntil !== null;
   if (lockedNow) {
-    await recordAudit(db, { actor: { id: null, label: 'docsync' }, action: 'technician.locked_out', subjectType: 'technician', subjectId: technicianId, before: null, after: { lockedForMinutes: LOCKOUT_MS / 60_000 }, at: now });
+    await recordAudit(db, {
+      actor: { id: null, label: 'docsync' },
+      action: 'technician.locked_out',
+      subjectType: 'technician',
+      subjectId: technicianId,
+      before: null,
+      after: { lockedForMinutes: LOCKOUT_MS / 60_000 },
+      at: now,
+    });
   }
   return { lockedUntil, lockedNow };
 }
@@ -52,7 +60,12 @@ export function isLockedOut(row: { locked_until: Date | null }, now: Date): bool
  * Records a successful sign-in, unless the account was locked in the meantime (a parallel wrong
  * attempt locked it while this one's password was being checked). False: treat as a failure.
  */
-export async function recordSuccessfulSignIn(db: Kysely<Database>, technicianId: string, now: Date, passwordHash?: string): Promise<boolean> {
+export async function recordSuccessfulSignIn(
+  db: Kysely<Database>,
+  technicianId: string,
+  now: Date,
+  passwordHash?: string,
+): Promise<boolean> {
   const row = await db
     .updateTable('technicians')
     .set({ failed_logins: 0, locked_until: null, last_login_at: now, ...(passwordHash ? { password_hash: passwordHash } : {}) })

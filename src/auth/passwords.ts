@@ -67,11 +67,16 @@ export function checkPasswordPolicy(password: string, username: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) throw new BadInput(`The password must have at least ${MIN_PASSWORD_LENGTH} characters.`);
   if (password.length > MAX_PASSWORD_LENGTH) throw new BadInput(`The password must have at most ${MAX_PASSWORD_LENGTH} characters.`);
   if (password.trim() === '') throw new BadInput('The password must not be only spaces.');
-  if (new Set(password).size < MIN_DISTINCT_CHARACTERS) throw new BadInput(`The password must use at least ${MIN_DISTINCT_CHARACTERS} different characters.`);
+  if (new Set(password).size < MIN_DISTINCT_CHARACTERS)
+    throw new BadInput(`The password must use at least ${MIN_DISTINCT_CHARACTERS} different characters.`);
   const login = username.trim().toLowerCase();
   const plain = password.toLowerCase().replace(/\s+/g, '');
-  if (login && (login.length >= 4 ? plain.includes(login) : plain === login)) throw new BadInput('The password must not contain the username.');
-  if (isCommonPassword(password)) throw new BadInput('This password is on a list of common passwords that attackers try first: choose another (a few unrelated words make a good one).');
+  if (login && (login.length >= 4 ? plain.includes(login) : plain === login))
+    throw new BadInput('The password must not contain the username.');
+  if (isCommonPassword(password))
+    throw new BadInput(
+      'This password is on a list of common passwords that attackers try first: choose another (a few unrelated words make a good one).',
+    );
 }
 
 /** A hash of a random password, verified when the username does not exist so that both cases take as long. */

@@ -67,7 +67,11 @@ export async function resolveSession({ db, clock }: SessionDeps, token: string):
     return null;
   }
   if (now - idleSince >= TOUCH_INTERVAL_MS) {
-    await db.updateTable('sessions').set({ last_seen_at: new Date(now) }).where('id_hash', '=', idHash).execute();
+    await db
+      .updateTable('sessions')
+      .set({ last_seen_at: new Date(now) })
+      .where('id_hash', '=', idHash)
+      .execute();
   }
   return {
     technicianId: row.id,

@@ -12,7 +12,10 @@ export class TooManySignIns extends DocsyncError {
   readonly status = 429;
   readonly code = 'rate_limited';
   constructor(readonly retryAfterSeconds: number) {
-    super(`Too many sign-in attempts. Try again in ${retryAfterSeconds} seconds.`, 'Wait a minute; if you forgot your password, ask an administrator to reset it.');
+    super(
+      `Too many sign-in attempts. Try again in ${retryAfterSeconds} seconds.`,
+      'Wait a minute; if you forgot your password, ask an administrator to reset it.',
+    );
   }
 }
 

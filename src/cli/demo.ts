@@ -65,7 +65,14 @@ export async function demo(argv: string[]): Promise<number> {
     const microsoft = ctx.microsoft;
     enableDemoWrites(emulator);
     const integrationId = await connectDemoIntegration(ctx, microsoft, emulator, seed);
-    await setActionsEnabled(ctx.database.db, { id: null, label: 'demo', role: 'administrator', canAct: true }, integrationId, true, ctx.clock.now(), ctx.config.microsoft);
+    await setActionsEnabled(
+      ctx.database.db,
+      { id: null, label: 'demo', role: 'administrator', canAct: true },
+      integrationId,
+      true,
+      ctx.clock.now(),
+      ctx.config.microsoft,
+    );
     const discovered = (await microsoft.discovery.discover(integrationId)).counts.discovered;
     await seedDocumentation(ctx.database.db, emulator);
 
@@ -93,7 +100,12 @@ function enableDemoWrites(emulator: RunningEmulator): void {
   if (!first) return;
   emulator.world.grantDelegatedScopes(first.tenantId, [...WRITE_SCOPES]);
   emulator.world.setAccessRoles(first.tenantId, [
-    ROLES.directoryReaders, ROLES.globalReader, ROLES.userAdministrator, ROLES.licenseAdministrator, ROLES.groupsAdministrator, ROLES.exchangeAdministrator,
+    ROLES.directoryReaders,
+    ROLES.globalReader,
+    ROLES.userAdministrator,
+    ROLES.licenseAdministrator,
+    ROLES.groupsAdministrator,
+    ROLES.exchangeAdministrator,
   ]);
 }
 
@@ -112,7 +124,18 @@ async function connectDemoIntegration(ctx: AppContext, microsoft: SyncMicrosoft,
   // Counted from the demo's clock on every start, so the expiry banner always has something to say.
   const clientSecretExpiresAt = new Date(ctx.clock.now().getTime() + DEMO_SECRET_DAYS_LEFT * DAY_MS);
   const existing = await ctx.database.db.selectFrom('integrations').select('id').where('name', '=', name).executeTakeFirst();
-  const id = existing ? existing.id : (await microsoft.integrations.create({ kind: 'gdap', name, tenantId: partnerTenantId, clientId, clientSecret, clientSecretExpiresAt })).id;
+  const id = existing
+    ? existing.id
+    : (
+        await microsoft.integrations.create({
+          kind: 'gdap',
+          name,
+          tenantId: partnerTenantId,
+          clientId,
+          clientSecret,
+          clientSecretExpiresAt,
+        })
+      ).id;
   // The emulator is new on every start: its secret and refresh tokens are this process's.
   if (existing) await microsoft.integrations.updateClientSecret(id, clientSecret, clientSecretExpiresAt);
   await microsoft.integrations.storeRefreshToken(id, refreshToken);
@@ -133,7 +156,13 @@ interface OnceLine {
   seconds: number;
 }
 
-async function syncOnce(ctx: AppContext, microsoft: SyncMicrosoft, integrationId: string, discovered: number, started: number): Promise<OnceLine> {
+async function syncOnce(
+  ctx: AppContext,
+  microsoft: SyncMicrosoft,
+  integrationId: string,
+  discovered: number,
+  started: number,
+): Promise<OnceLine> {
   const db = ctx.database.db;
   const decisions: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: 0 };
   const runId = await enqueueIntegrationRun(db, { integrationId, trigger: 'demo', now: ctx.clock.now() });
@@ -211,7 +240,14 @@ async function serveDemo(
   await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'demo', now: ctx.clock.now() });
   // And the schedule's work once now rather than at the next hour: it stacks no second run on the
   // queued one, and writes the client secret reminder into that run's log.
-  await onScheduleTick({ db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock, retentionDays: ctx.config.sync.runRetentionDays, owner: worker.workerId });
+  await onScheduleTick({
+    db: ctx.database.db,
+    secrets: ctx.secrets,
+    log: ctx.log,
+    clock: ctx.clock,
+    retentionDays: ctx.config.sync.runRetentionDays,
+    owner: worker.workerId,
+  });
   worker.start();
   const actionWorker = createActionWorker(actionDepsFor(ctx, microsoft), { workerId: worker.workerId });
   actionWorker.start();
@@ -242,7 +278,12 @@ async function seedDocumentation(db: Kysely<Database>, emulator: RunningEmulator
   for (const customer of emulator.world.customers()) {
     const kind = customer.index % 4;
     if (kind === 0) continue; // undocumented: the technician decides
-    const name = kind === 1 ? customer.displayName : kind === 2 ? `${customer.displayName} Group` : `${customer.displayName.split(' ')[0]} (legacy name)`;
+    const name =
+      kind === 1
+        ? customer.displayName
+        : kind === 2
+          ? `${customer.displayName} Group`
+          : `${customer.displayName.split(' ')[0]} (legacy name)`;
     const domains = kind === 3 ? [customer.defaultDomain.toLowerCase()] : [];
     const org = await db.insertInto('organizations').values({ name, domains }).returning('id').executeTakeFirstOrThrow();
     if (kind !== 1) continue;
@@ -265,8 +306,15 @@ async function seedDocumentation(db: Kysely<Database>, emulator: RunningEmulator
  * The same person typed in twice (no email on either), named like one of the tenant's synced
  * users: the name rule finds two candidates and, rather than guess, asks for a review.
  */
-async function seedDuplicateContact(db: Kysely<Database>, emulator: RunningEmulator, tenantId: string, organizationId: string): Promise<boolean> {
-  const users = Array.from({ length: Math.min(emulator.world.userCount(tenantId), 60) }, (_, slot) => emulator.world.userAt(tenantId, slot));
+async function seedDuplicateContact(
+  db: Kysely<Database>,
+  emulator: RunningEmulator,
+  tenantId: string,
+  organizationId: string,
+): Promise<boolean> {
+  const users = Array.from({ length: Math.min(emulator.world.userCount(tenantId), 60) }, (_, slot) =>
+    emulator.world.userAt(tenantId, slot),
+  );
   const nameOf = (u: (typeof users)[number]) => `${u?.record.givenName ?? ''}|${u?.record.surname ?? ''}`;
   // A user the sync keeps (not a guest, shared mailbox, room or disabled account), not one of the
   // contacts seeded above (slots 0–2), whose name no other user of the tenant has.

@@ -20,11 +20,11 @@ import { GUID } from '../ids.ts';
 /** 128 + SIGINT, what shells report for a command stopped with Ctrl-C. */
 const EXIT_INTERRUPTED = 130;
 
-
 export async function sync(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { integration: { type: 'string' }, tenant: { type: 'string' } });
   // A malformed id is a usage error before any database is opened (or created).
-  if (values.integration !== undefined && !GUID.test(values.integration)) throw new UsageError(`--integration expects an integration id, got "${values.integration}"`);
+  if (values.integration !== undefined && !GUID.test(values.integration))
+    throw new UsageError(`--integration expects an integration id, got "${values.integration}"`);
   if (values.tenant !== undefined && values.tenant.trim() === '') throw new UsageError('--tenant expects a tenant id');
   const config = loadConfig();
   const ctx = await createContext(config);
@@ -41,11 +41,15 @@ export async function sync(argv: string[]): Promise<number> {
     let bar: { stop(): Promise<void> } | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       if (cancel.signal.aborted) {
-        process.stderr.write(`${bar ? '\n' : ''}docsync sync: quitting; the tenants in progress are queued again when their lease runs out\n`);
+        process.stderr.write(
+          `${bar ? '\n' : ''}docsync sync: quitting; the tenants in progress are queued again when their lease runs out\n`,
+        );
         process.exit(EXIT_INTERRUPTED);
       }
       process.stderr.write(`${bar ? '\n' : ''}docsync sync: stopping — cancelling the run (press Ctrl-C again to quit at once)\n`);
-      cancel.abort(new RunCancelled(`stopped from the command line (${signal})`, 'run `docsync sync` again or wait for the next scheduled sync'));
+      cancel.abort(
+        new RunCancelled(`stopped from the command line (${signal})`, 'run `docsync sync` again or wait for the next scheduled sync'),
+      );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -59,7 +63,8 @@ export async function sync(argv: string[]): Promise<number> {
         if (cancel.signal.aborted) {
           // The tenants in flight have ended "cancelled"; what never started is cancelled here.
           const reason = cancel.signal.reason as RunCancelled;
-          for (const runId of runIds) await cancelRun(ctx.database.db, { runId, now: ctx.clock.now(), reason: reason.message, action: reason.action });
+          for (const runId of runIds)
+            await cancelRun(ctx.database.db, { runId, now: ctx.clock.now(), reason: reason.message, action: reason.action });
         }
       } finally {
         await bar?.stop();
@@ -85,10 +90,13 @@ async function enqueue(ctx: AppContext, options: { integration?: string; tenant?
   const now = ctx.clock.now();
   if (options.tenant) {
     let query = db.selectFrom('tenants').selectAll();
-    query = GUID.test(options.tenant) ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('tenant_id', '=', options.tenant!)])) : query.where('tenant_id', '=', options.tenant);
+    query = GUID.test(options.tenant)
+      ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('tenant_id', '=', options.tenant!)]))
+      : query.where('tenant_id', '=', options.tenant);
     if (options.integration) query = query.where('integration_id', '=', options.integration);
     const tenants = await query.execute();
-    if (tenants.length === 0) throw new UsageError(`no tenant ${options.tenant}${options.integration ? ` in integration ${options.integration}` : ''}`);
+    if (tenants.length === 0)
+      throw new UsageError(`no tenant ${options.tenant}${options.integration ? ` in integration ${options.integration}` : ''}`);
     if (tenants.length > 1) throw new UsageError(`tenant ${options.tenant} is in several integrations: add --integration`);
     return [await enqueueTenantRun(db, { integrationId: tenants[0]!.integration_id, tenantId: tenants[0]!.id, trigger: 'cli', now })];
   }
@@ -98,7 +106,10 @@ async function enqueue(ctx: AppContext, options: { integration?: string; tenant?
     query = query.where('id', '=', options.integration);
   } else query = query.where('status', '=', 'connected');
   const integrations = await query.execute();
-  if (integrations.length === 0) throw new UsageError(options.integration ? `no integration ${options.integration}` : 'no connected integration: connect one in the web UI first');
+  if (integrations.length === 0)
+    throw new UsageError(
+      options.integration ? `no integration ${options.integration}` : 'no connected integration: connect one in the web UI first',
+    );
   const ids: string[] = [];
   for (const integration of integrations) ids.push(await enqueueIntegrationRun(db, { integrationId: integration.id, trigger: 'cli', now }));
   return ids;
@@ -117,7 +128,9 @@ function startProgressBar(ctx: AppContext, runIds: string[]): { stop(): Promise<
     const done = runs.reduce((s, r) => s + (r?.progress_done ?? 0), 0);
     const created = runs.reduce((s, r) => s + (r?.created ?? 0), 0);
     const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${runIds.length === 1 && runs[0]?.tenant_id ? 'steps' : 'tenants'}, ${created} created `);
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${runIds.length === 1 && runs[0]?.tenant_id ? 'steps' : 'tenants'}, ${created} created `,
+    );
   };
   // One draw at a time; a failed read only skips a frame.
   let drawing: Promise<void> = draw().catch(() => {});

@@ -2,7 +2,18 @@
 // generated once inside the data directory, created exclusively (O_EXCL) with mode 0600. A key
 // file that others may read or write, that is a symbolic link, or that another user owns is
 // refused: whoever can plant the key can read every secret sealed with it.
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config.ts';
@@ -68,7 +79,10 @@ function writeKeyFileExclusively(file: string, key: Buffer): boolean {
 
 function readKeyFile(file: string): Buffer {
   if (lstatSync(file).isSymbolicLink()) {
-    throw new ConfigError('secrets.encryptionKey', `${file} is a symbolic link; the key file must be a regular file (remove the link, or set DOCSYNC_ENCRYPTION_KEY)`);
+    throw new ConfigError(
+      'secrets.encryptionKey',
+      `${file} is a symbolic link; the key file must be a regular file (remove the link, or set DOCSYNC_ENCRYPTION_KEY)`,
+    );
   }
   // Checked on the opened file itself, so the file that is read is the file that was checked.
   const fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
@@ -78,7 +92,10 @@ function readKeyFile(file: string): Buffer {
     if (process.platform !== 'win32') {
       if ((stat.mode & 0o077) !== 0) {
         const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-        throw new ConfigError('secrets.encryptionKey', `${file} has mode ${mode}: other users may read or change the key; run "chmod 600 ${file}" if the file is yours, or remove it`);
+        throw new ConfigError(
+          'secrets.encryptionKey',
+          `${file} has mode ${mode}: other users may read or change the key; run "chmod 600 ${file}" if the file is yours, or remove it`,
+        );
       }
       const uid = process.getuid?.();
       if (uid !== undefined && uid !== 0 && stat.uid !== uid) {

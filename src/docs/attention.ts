@@ -73,7 +73,10 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 /** A customer's name inside a message: hostile names stay short and cannot reorder the sentence. */
 export function shortName(value: string, max = 80): string {
-  const visible = value.replace(BIDI_CONTROLS, (ch) => `[U+${ch.codePointAt(0)!.toString(16).toUpperCase()}]`).replace(/\s+/g, ' ').trim();
+  const visible = value
+    .replace(BIDI_CONTROLS, (ch) => `[U+${ch.codePointAt(0)!.toString(16).toUpperCase()}]`)
+    .replace(/\s+/g, ' ')
+    .trim();
   return visible.length > max ? `${visible.slice(0, max - 1)}…` : visible;
 }
 const sentence = (text: string) => {
@@ -87,7 +90,10 @@ const sentence = (text: string) => {
  * The counts cover every severity of the integration filter, so a page can show what each
  * severity filter would list.
  */
-export async function attentionItems(deps: AttentionDeps, filter: AttentionFilter = {}): Promise<{ items: AttentionItem[]; counts: AttentionCounts }> {
+export async function attentionItems(
+  deps: AttentionDeps,
+  filter: AttentionFilter = {},
+): Promise<{ items: AttentionItem[]; counts: AttentionCounts }> {
   const { db } = deps;
   const now = deps.clock.now();
   const items: AttentionItem[] = [];
@@ -104,7 +110,9 @@ export async function attentionItems(deps: AttentionDeps, filter: AttentionFilte
       kind: 'integration_not_connected',
       severity: reconnect ? 'error' : 'warning',
       integrationId: i.id,
-      message: reconnect ? `The integration ${shortName(i.name)} lost its Microsoft connection${i.status_reason ? `: ${i.status_reason}` : ''}.` : `The integration ${shortName(i.name)} is not connected to Microsoft yet.`,
+      message: reconnect
+        ? `The integration ${shortName(i.name)} lost its Microsoft connection${i.status_reason ? `: ${i.status_reason}` : ''}.`
+        : `The integration ${shortName(i.name)} is not connected to Microsoft yet.`,
       action: 'An administrator opens the integration and signs in again with the service account (Connect).',
       url: `/integrations/${i.id}`,
     });
@@ -124,12 +132,21 @@ export async function attentionItems(deps: AttentionDeps, filter: AttentionFilte
     });
   }
 
-  let tenantQuery = db.selectFrom('tenants').selectAll().orderBy(sql`lower(display_name)`).orderBy('id');
+  let tenantQuery = db
+    .selectFrom('tenants')
+    .selectAll()
+    .orderBy(sql`lower(display_name)`)
+    .orderBy('id');
   if (filter.integrationId) tenantQuery = tenantQuery.where('integration_id', '=', filter.integrationId);
   const tenants = await tenantQuery.execute();
   const tenantIds = tenants.map((t) => t.id);
   const organizationDecisions = tenantIds.length
-    ? await db.selectFrom('match_decisions').select(['tenant_id', 'state', 'target_id']).where('kind', '=', 'organization').where('tenant_id', 'in', tenantIds).execute()
+    ? await db
+        .selectFrom('match_decisions')
+        .select(['tenant_id', 'state', 'target_id'])
+        .where('kind', '=', 'organization')
+        .where('tenant_id', 'in', tenantIds)
+        .execute()
     : [];
   const decisionOf = new Map(organizationDecisions.map((d) => [d.tenant_id, d]));
   // Ignored tenants are never documented: nothing about them needs attention.
@@ -153,7 +170,8 @@ export async function attentionItems(deps: AttentionDeps, filter: AttentionFilte
         severity: 'error',
         ...about(t),
         message: `${shortName(t.display_name)}: docsync's app is not consented in this tenant, so nothing in it is synced.`,
-        action: 'Open the admin consent link as an administrator of that tenant (or consent the app in Partner Center), then sync the tenant.',
+        action:
+          'Open the admin consent link as an administrator of that tenant (or consent the app in Partner Center), then sync the tenant.',
         url: clientId ? adminConsentUrl(deps.authorityHost, t.tenant_id, clientId) : `/tenants/${t.id}/contacts`,
       });
       continue;
@@ -237,7 +255,9 @@ export async function attentionItems(deps: AttentionDeps, filter: AttentionFilte
     }
     for (const [tenantRowId, n] of reviewCounts) {
       const t = tenantById.get(tenantRowId)!;
-      const parts = [n.contact ? plural(n.contact, 'user') : null, n.configuration ? plural(n.configuration, 'device') : null].filter(Boolean).join(' and ');
+      const parts = [n.contact ? plural(n.contact, 'user') : null, n.configuration ? plural(n.configuration, 'device') : null]
+        .filter(Boolean)
+        .join(' and ');
       items.push({
         kind: 'contact_review',
         severity: 'warning',
@@ -271,7 +291,12 @@ export async function attentionItems(deps: AttentionDeps, filter: AttentionFilte
       });
     }
 
-    const skus = await db.selectFrom('ms_subscribed_skus').select(['tenant_id', 'sku_id', 'data']).where('tenant_id', 'in', watchedIds).where('removed_at', 'is', null).execute();
+    const skus = await db
+      .selectFrom('ms_subscribed_skus')
+      .select(['tenant_id', 'sku_id', 'data'])
+      .where('tenant_id', 'in', watchedIds)
+      .where('removed_at', 'is', null)
+      .execute();
     const unused = new Map<string, Array<{ name: string; available: number }>>();
     for (const s of skus) {
       const data = (s.data ?? {}) as Record<string, unknown>;
@@ -300,7 +325,15 @@ export async function attentionItems(deps: AttentionDeps, filter: AttentionFilte
 
   const lastRuns = new Set(
     watchedIds.length
-      ? (await db.selectFrom('sync_runs').select('tenant_id').distinct().where('tenant_id', 'in', watchedIds).where('status', 'in', ['succeeded', 'partial', 'failed']).execute()).map((r) => r.tenant_id)
+      ? (
+          await db
+            .selectFrom('sync_runs')
+            .select('tenant_id')
+            .distinct()
+            .where('tenant_id', 'in', watchedIds)
+            .where('status', 'in', ['succeeded', 'partial', 'failed'])
+            .execute()
+        ).map((r) => r.tenant_id)
       : [],
   );
   for (const t of watched) {
@@ -310,7 +343,10 @@ export async function attentionItems(deps: AttentionDeps, filter: AttentionFilte
       severity: 'info',
       ...about(t),
       message: `${shortName(t.display_name)} has not been synced yet: none of its users, devices or licenses are documented.`,
-      action: decisionOf.get(t.id)?.state === 'matched' ? 'Sync it now from its page, or wait for the scheduled sync.' : 'Match it to an organization, then sync it.',
+      action:
+        decisionOf.get(t.id)?.state === 'matched'
+          ? 'Sync it now from its page, or wait for the scheduled sync.'
+          : 'Match it to an organization, then sync it.',
       url: `/tenants/${t.id}/contacts`,
     });
   }
@@ -322,7 +358,10 @@ export async function attentionItems(deps: AttentionDeps, filter: AttentionFilte
   }
   const kindOrder = new Map(ATTENTION_KINDS.map((k, i) => [k, i]));
   const shown = (filter.severity ? items.filter((i) => i.severity === filter.severity) : items).sort(
-    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || kindOrder.get(a.kind)! - kindOrder.get(b.kind)! || a.message.localeCompare(b.message),
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      kindOrder.get(a.kind)! - kindOrder.get(b.kind)! ||
+      a.message.localeCompare(b.message),
   );
   return { items: shown, counts };
 }

@@ -93,17 +93,29 @@ export interface ConfigurationUpdateOutcome {
  */
 export async function updateLinkedConfigurations(
   db: Db,
-  input: { tenantRowId: string; links: Map<string, ConfigurationFromMicrosoft>; configurations: ReadonlyMap<string, OrganizationConfiguration>; now: Date },
+  input: {
+    tenantRowId: string;
+    links: Map<string, ConfigurationFromMicrosoft>;
+    configurations: ReadonlyMap<string, OrganizationConfiguration>;
+    now: Date;
+  },
 ): Promise<ConfigurationUpdateOutcome> {
   const counts = zeroWrites();
   let matchingInputsChanged = false;
   // A technician moved a device to another configuration: the one that held it lets go first.
   const linkedConfigurationOf = new Map([...input.links].map(([id, device]) => [device.intuneDeviceId, id]));
   const released = [...input.configurations.values()]
-    .filter((c) => c.intuneDeviceId !== null && linkedConfigurationOf.has(c.intuneDeviceId) && linkedConfigurationOf.get(c.intuneDeviceId) !== c.id)
+    .filter(
+      (c) =>
+        c.intuneDeviceId !== null && linkedConfigurationOf.has(c.intuneDeviceId) && linkedConfigurationOf.get(c.intuneDeviceId) !== c.id,
+    )
     .map((c) => c.id);
   if (released.length > 0) {
-    await db.updateTable('configurations').set({ intune_device_id: null, tenant_id: null, updated_at: input.now }).where('id', 'in', released).execute();
+    await db
+      .updateTable('configurations')
+      .set({ intune_device_id: null, tenant_id: null, updated_at: input.now })
+      .where('id', 'in', released)
+      .execute();
     counts.updated += released.length;
     matchingInputsChanged = true;
   }
@@ -162,7 +174,14 @@ export async function createConfigurations(
     const chunk = input.devices.slice(i, i + 500);
     const rows = await db
       .insertInto('configurations')
-      .values(chunk.map((d) => ({ ...columns(d, input.tenantRowId), organization_id: input.organizationId, created_at: input.now, updated_at: input.now })))
+      .values(
+        chunk.map((d) => ({
+          ...columns(d, input.tenantRowId),
+          organization_id: input.organizationId,
+          created_at: input.now,
+          updated_at: input.now,
+        })),
+      )
       .onConflict((oc) => oc.columns(['organization_id', 'intune_device_id']).where('intune_device_id', 'is not', null).doNothing())
       .returning(['id', 'intune_device_id'])
       .execute();
@@ -173,7 +192,10 @@ export async function createConfigurations(
   return { created, counts };
 }
 
-export async function markConfigurationsGone(db: Db, input: { tenantRowId: string; intuneDeviceIds: string[]; now: Date }): Promise<number> {
+export async function markConfigurationsGone(
+  db: Db,
+  input: { tenantRowId: string; intuneDeviceIds: string[]; now: Date },
+): Promise<number> {
   let marked = 0;
   for (let i = 0; i < input.intuneDeviceIds.length; i += 1000) {
     const result = await db

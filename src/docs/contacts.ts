@@ -52,7 +52,18 @@ export interface OrganizationContact {
 export async function contactsOfOrganization(db: Db, organizationId: string): Promise<OrganizationContact[]> {
   const rows = await db
     .selectFrom('contacts')
-    .select(['id', 'organization_id', 'first_name', 'last_name', 'title', 'phone', 'microsoft_user_id', 'tenant_id', 'microsoft_overlay', 'in_microsoft'])
+    .select([
+      'id',
+      'organization_id',
+      'first_name',
+      'last_name',
+      'title',
+      'phone',
+      'microsoft_user_id',
+      'tenant_id',
+      'microsoft_overlay',
+      'in_microsoft',
+    ])
     .where('organization_id', '=', organizationId)
     .orderBy('id')
     .execute();
@@ -87,7 +98,8 @@ export async function contactsOfOrganization(db: Db, organizationId: string): Pr
 }
 
 const overlayText = (value: unknown) => stableStringify(typeof value === 'string' ? JSON.parse(value) : (value ?? null));
-const fillFrom = (microsoft: string | null, current: string | null) => (microsoft !== null && microsoft.trim() !== '' ? microsoft : current);
+const fillFrom = (microsoft: string | null, current: string | null) =>
+  microsoft !== null && microsoft.trim() !== '' ? microsoft : current;
 
 export interface ContactUpdateOutcome {
   counts: WriteCounts;
@@ -134,7 +146,8 @@ export async function updateLinkedContacts(
       microsoft_user_id: user.microsoftUserId,
       tenant_id: input.tenantRowId,
     };
-    const reshaped = next.first_name !== contact.firstName || next.last_name !== contact.lastName || next.microsoft_user_id !== contact.microsoftUserId;
+    const reshaped =
+      next.first_name !== contact.firstName || next.last_name !== contact.lastName || next.microsoft_user_id !== contact.microsoftUserId;
     const fieldsChanged =
       reshaped ||
       next.title !== contact.title ||
@@ -150,7 +163,8 @@ export async function updateLinkedContacts(
     }
     if (reshaped || missingEmails.length > 0) matchingInputsChanged = true;
     if (fieldsChanged) rows.push({ id: contactId, ...next, microsoft_overlay: user.overlay });
-    for (const email of missingEmails) emailRows.push({ contact_id: contactId, email, is_primary: contact.emails.length === 0 && email === missingEmails[0] });
+    for (const email of missingEmails)
+      emailRows.push({ contact_id: contactId, email, is_primary: contact.emails.length === 0 && email === missingEmails[0] });
     counts.updated++;
   }
   for (let i = 0; i < rows.length; i += 500) {
@@ -163,7 +177,11 @@ export async function updateLinkedContacts(
       where contacts.id = v.id`.execute(db);
   }
   for (let i = 0; i < emailRows.length; i += 1000) {
-    await db.insertInto('contact_emails').values(emailRows.slice(i, i + 1000)).onConflict((oc) => oc.doNothing()).execute();
+    await db
+      .insertInto('contact_emails')
+      .values(emailRows.slice(i, i + 1000))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
   return { counts, matchingInputsChanged };
 }
@@ -216,13 +234,21 @@ export async function createContacts(
         .selectFrom('contacts')
         .select(['id', 'microsoft_user_id'])
         .where('organization_id', '=', input.organizationId)
-        .where('microsoft_user_id', 'in', lost.map((u) => u.microsoftUserId))
+        .where(
+          'microsoft_user_id',
+          'in',
+          lost.map((u) => u.microsoftUserId),
+        )
         .execute();
       for (const row of theirs) created.set(row.microsoft_user_id!, row.id);
       counts.unchanged += theirs.length;
     }
     for (let j = 0; j < emailRows.length; j += 1000) {
-      await db.insertInto('contact_emails').values(emailRows.slice(j, j + 1000)).onConflict((oc) => oc.doNothing()).execute();
+      await db
+        .insertInto('contact_emails')
+        .values(emailRows.slice(j, j + 1000))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     }
   }
   return { created, counts };

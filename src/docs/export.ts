@@ -23,7 +23,11 @@ const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 export const EXPORT_PAGE_SIZE = 500;
 
 /** The `format` query parameter of list routes. */
-export const CsvFormatQuery = { format: Type.Optional(Type.Literal('csv', { description: 'csv: the whole list (every page, same filters) as CSV; or send Accept: text/csv' })) };
+export const CsvFormatQuery = {
+  format: Type.Optional(
+    Type.Literal('csv', { description: 'csv: the whole list (every page, same filters) as CSV; or send Accept: text/csv' }),
+  ),
+};
 
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -41,7 +45,10 @@ export function csvLine(cells: unknown[]): string {
 }
 
 /** BOM and header row, then one line per row of every page, until a page comes back short. */
-export async function* csvLines<T>(columns: Array<CsvColumn<T>>, fetchPage: (page: number, pageSize: number) => Promise<T[]>): AsyncGenerator<string> {
+export async function* csvLines<T>(
+  columns: Array<CsvColumn<T>>,
+  fetchPage: (page: number, pageSize: number) => Promise<T[]>,
+): AsyncGenerator<string> {
   yield BOM + csvLine(columns.map((c) => c.header));
   for (let page = 1; ; page++) {
     const rows = await fetchPage(page, EXPORT_PAGE_SIZE);
@@ -59,7 +66,13 @@ export function wantsCsv(request: FastifyRequest): boolean {
 }
 
 /** Streams the list as a CSV download named `${name}-YYYY-MM-DD.csv`. */
-export function sendCsv<T>(reply: FastifyReply, name: string, now: Date, columns: Array<CsvColumn<T>>, fetchPage: (page: number, pageSize: number) => Promise<T[]>): FastifyReply {
+export function sendCsv<T>(
+  reply: FastifyReply,
+  name: string,
+  now: Date,
+  columns: Array<CsvColumn<T>>,
+  fetchPage: (page: number, pageSize: number) => Promise<T[]>,
+): FastifyReply {
   const filename = `${name.replace(/[^A-Za-z0-9_-]+/g, '-')}-${now.toISOString().slice(0, 10)}.csv`;
   return reply
     .type('text/csv; charset=utf-8')
@@ -71,7 +84,8 @@ export function sendCsv<T>(reply: FastifyReply, name: string, now: Date, columns
 /** A link to the CSV of the current list page, keeping its filters. */
 export function csvHref(path: string, query: Record<string, string | number | undefined | null>): string {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '' && k !== 'page' && k !== 'pageSize' && k !== 'format') params.set(k, String(v));
+  for (const [k, v] of Object.entries(query))
+    if (v !== undefined && v !== null && v !== '' && k !== 'page' && k !== 'pageSize' && k !== 'format') params.set(k, String(v));
   params.set('format', 'csv');
   return `${path}?${params.toString()}`;
 }

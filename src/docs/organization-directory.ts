@@ -20,7 +20,18 @@ import { verifiedDomains } from '../web/services/tenant-matches.ts';
 
 type Db = Kysely<Database>;
 
-export const ORGANIZATION_SORTS = ['name', '-name', 'contacts', '-contacts', 'configurations', '-configurations', 'tenants', '-tenants', 'lastSync', '-lastSync'] as const;
+export const ORGANIZATION_SORTS = [
+  'name',
+  '-name',
+  'contacts',
+  '-contacts',
+  'configurations',
+  '-configurations',
+  'tenants',
+  '-tenants',
+  'lastSync',
+  '-lastSync',
+] as const;
 export type OrganizationSort = (typeof ORGANIZATION_SORTS)[number];
 
 export interface OrganizationListRow {
@@ -59,13 +70,26 @@ export async function listOrganizations(db: Db, filter: OrganizationListFilter):
     .innerJoin('tenants as t', 't.id', 'd.tenant_id')
     .where('d.kind', '=', 'organization')
     .where('d.state', '=', 'matched')
-    .select(['d.target_id as organization_id', (eb) => eb.fn.countAll<string>().as('tenants'), sql<number>`max(${HEALTH_RANK})`.as('health_rank'), sql<Date | null>`max(t.last_sync_at)`.as('last_sync_at')])
+    .select([
+      'd.target_id as organization_id',
+      (eb) => eb.fn.countAll<string>().as('tenants'),
+      sql<number>`max(${HEALTH_RANK})`.as('health_rank'),
+      sql<Date | null>`max(t.last_sync_at)`.as('last_sync_at'),
+    ])
     .groupBy('d.target_id');
-  const contacts = db.selectFrom('contacts').select(['organization_id', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('organization_id');
-  const configurations = db.selectFrom('configurations').select(['organization_id', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('organization_id');
+  const contacts = db
+    .selectFrom('contacts')
+    .select(['organization_id', (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy('organization_id');
+  const configurations = db
+    .selectFrom('configurations')
+    .select(['organization_id', (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy('organization_id');
   const reviews = db
     .selectFrom('match_decisions as r')
-    .innerJoin('match_decisions as o', (j) => j.onRef('o.tenant_id', '=', 'r.tenant_id').on('o.kind', '=', 'organization').on('o.state', '=', 'matched'))
+    .innerJoin('match_decisions as o', (j) =>
+      j.onRef('o.tenant_id', '=', 'r.tenant_id').on('o.kind', '=', 'organization').on('o.state', '=', 'matched'),
+    )
     .where('r.kind', 'in', ['contact', 'configuration'])
     .where('r.state', '=', 'review')
     .select(['o.target_id as organization_id', (eb) => eb.fn.countAll<string>().as('n')])
@@ -176,23 +200,51 @@ export async function organizationDetail(db: Db, clock: Clock, id: string): Prom
   const statuses = await tenantStatuses(db, tenants, clock.now());
   const tenantIds = tenants.map((t) => t.id);
   const [contactCounts, configurations, reviewRows, skus] = await Promise.all([
-    db.selectFrom('contacts').select([(eb) => eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where in_microsoft and microsoft_user_id is not null)`.as('linked')]).where('organization_id', '=', id).executeTakeFirstOrThrow(),
-    db.selectFrom('configurations').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', id).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('contacts')
+      .select([
+        (eb) => eb.fn.countAll<string>().as('n'),
+        sql<string>`count(*) filter (where in_microsoft and microsoft_user_id is not null)`.as('linked'),
+      ])
+      .where('organization_id', '=', id)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('configurations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('organization_id', '=', id)
+      .executeTakeFirstOrThrow(),
     tenantIds.length
       ? db
           .selectFrom('match_decisions as r')
-          .leftJoin('ms_users as u', (j) => j.onRef('u.tenant_id', '=', 'r.tenant_id').onRef('u.user_id', '=', 'r.source_id').on('r.kind', '=', 'contact'))
-          .leftJoin('ms_managed_devices as m', (j) => j.onRef('m.tenant_id', '=', 'r.tenant_id').onRef('m.device_id', '=', 'r.source_id').on('r.kind', '=', 'configuration'))
+          .leftJoin('ms_users as u', (j) =>
+            j.onRef('u.tenant_id', '=', 'r.tenant_id').onRef('u.user_id', '=', 'r.source_id').on('r.kind', '=', 'contact'),
+          )
+          .leftJoin('ms_managed_devices as m', (j) =>
+            j.onRef('m.tenant_id', '=', 'r.tenant_id').onRef('m.device_id', '=', 'r.source_id').on('r.kind', '=', 'configuration'),
+          )
           .where('r.tenant_id', 'in', tenantIds)
           .where('r.kind', 'in', ['contact', 'configuration'])
           .where('r.state', '=', 'review')
-          .select(['r.kind', 'r.tenant_id', 'r.source_id', 'r.candidates', sql<string | null>`coalesce(u.data->>'displayName', u.data->>'userPrincipalName', m.data->>'deviceName')`.as('label')])
+          .select([
+            'r.kind',
+            'r.tenant_id',
+            'r.source_id',
+            'r.candidates',
+            sql<string | null>`coalesce(u.data->>'displayName', u.data->>'userPrincipalName', m.data->>'deviceName')`.as('label'),
+          ])
           .orderBy('r.kind')
           .orderBy(sql`lower(coalesce(u.data->>'displayName', m.data->>'deviceName', r.source_id))`)
           .limit(200)
           .execute()
       : Promise.resolve([]),
-    tenantIds.length ? db.selectFrom('ms_subscribed_skus').select(['sku_id', 'data']).where('tenant_id', 'in', tenantIds).where('removed_at', 'is', null).execute() : Promise.resolve([]),
+    tenantIds.length
+      ? db
+          .selectFrom('ms_subscribed_skus')
+          .select(['sku_id', 'data'])
+          .where('tenant_id', 'in', tenantIds)
+          .where('removed_at', 'is', null)
+          .execute()
+      : Promise.resolve([]),
   ]);
   const licenseBySku = new Map<string, OrganizationDetail['licenses'][number]>();
   for (const s of skus) {
@@ -200,7 +252,14 @@ export async function organizationDetail(db: Db, clock: Clock, id: string): Prom
     const prepaid = (data.prepaidUnits ?? {}) as Record<string, unknown>;
     const partNumber = typeof data.skuPartNumber === 'string' ? data.skuPartNumber : null;
     const licenseName = licenseDisplayName(s.sku_id, partNumber);
-    const entry = licenseBySku.get(s.sku_id) ?? { skuId: s.sku_id, name: licenseName, total: 0, assigned: 0, available: 0, free: isFreeLicense(licenseName, partNumber) };
+    const entry = licenseBySku.get(s.sku_id) ?? {
+      skuId: s.sku_id,
+      name: licenseName,
+      total: 0,
+      assigned: 0,
+      available: 0,
+      free: isFreeLicense(licenseName, partNumber),
+    };
     entry.total += Number(prepaid.enabled ?? 0) || 0;
     entry.assigned += Number(data.consumedUnits ?? 0) || 0;
     entry.available = Math.max(0, entry.total - entry.assigned);
@@ -208,7 +267,12 @@ export async function organizationDetail(db: Db, clock: Clock, id: string): Prom
   }
   const domains = new Set((org.domains ?? []).map((d) => d.toLowerCase()));
   for (const t of tenants) for (const d of tenantDomainNames(t.domains)) domains.add(d);
-  const lastSync = tenants.map((t) => iso(t.last_sync_at)).filter((d): d is string => d !== null).sort().at(-1) ?? null;
+  const lastSync =
+    tenants
+      .map((t) => iso(t.last_sync_at))
+      .filter((d): d is string => d !== null)
+      .sort()
+      .at(-1) ?? null;
   return {
     id: org.id,
     name: org.name,
@@ -228,15 +292,25 @@ export async function organizationDetail(db: Db, clock: Clock, id: string): Prom
       problems: statuses.get(t.id)?.problems ?? [],
     })),
     lastSyncAt: lastSync,
-    counts: { contacts: Number(contactCounts.n), contactsInMicrosoft: Number(contactCounts.linked), configurations: Number(configurations.n), reviews: reviewRows.length },
-    licenses: [...licenseBySku.values()].sort((a, b) => Number(a.free) - Number(b.free) || b.total - a.total || a.name.localeCompare(b.name)),
+    counts: {
+      contacts: Number(contactCounts.n),
+      contactsInMicrosoft: Number(contactCounts.linked),
+      configurations: Number(configurations.n),
+      reviews: reviewRows.length,
+    },
+    licenses: [...licenseBySku.values()].sort(
+      (a, b) => Number(a.free) - Number(b.free) || b.total - a.total || a.name.localeCompare(b.name),
+    ),
     reviews: reviewRows.map((r) => ({
       kind: r.kind as 'contact' | 'configuration',
       tenantId: r.tenant_id,
       sourceId: r.source_id,
       label: r.label ?? r.source_id,
       candidates: Array.isArray(r.candidates) ? r.candidates.length : 0,
-      url: r.kind === 'contact' ? `/tenants/${r.tenant_id}/users/${encodeURIComponent(r.source_id)}` : `/tenants/${r.tenant_id}/configurations`,
+      url:
+        r.kind === 'contact'
+          ? `/tenants/${r.tenant_id}/users/${encodeURIComponent(r.source_id)}`
+          : `/tenants/${r.tenant_id}/configurations`,
     })),
   };
 }
@@ -268,7 +342,13 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 function contactRow(r: Record<string, unknown>, emails: string[]): ContactRow {
   const overlay = (r.microsoft_overlay ?? null) as Record<string, unknown> | null;
   const linked = r.microsoft_user_id !== null && r.in_microsoft === true;
-  const licenses = Array.isArray(overlay?.licenses) ? overlay!.licenses.map((l) => (typeof l === 'string' ? l : str((l as Record<string, unknown>)?.name) ?? str((l as Record<string, unknown>)?.skuId) ?? '')).filter(Boolean) : [];
+  const licenses = Array.isArray(overlay?.licenses)
+    ? overlay!.licenses
+        .map((l) =>
+          typeof l === 'string' ? l : (str((l as Record<string, unknown>)?.name) ?? str((l as Record<string, unknown>)?.skuId) ?? ''),
+        )
+        .filter(Boolean)
+    : [];
   return {
     id: r.id as string,
     firstName: (r.first_name as string | null) ?? null,
@@ -290,12 +370,32 @@ function contactRow(r: Record<string, unknown>, emails: string[]): ContactRow {
   };
 }
 
-const CONTACT_COLUMNS = ['id', 'first_name', 'last_name', 'title', 'phone', 'phone_extension', 'notes', 'tags', 'microsoft_user_id', 'tenant_id', 'microsoft_overlay', 'in_microsoft'] as const;
+const CONTACT_COLUMNS = [
+  'id',
+  'first_name',
+  'last_name',
+  'title',
+  'phone',
+  'phone_extension',
+  'notes',
+  'tags',
+  'microsoft_user_id',
+  'tenant_id',
+  'microsoft_overlay',
+  'in_microsoft',
+] as const;
 
 async function emailsOf(db: Db, contactIds: string[]): Promise<Map<string, string[]>> {
   const map = new Map<string, string[]>();
   if (contactIds.length === 0) return map;
-  const rows = await db.selectFrom('contact_emails').select(['contact_id', 'email']).where('contact_id', 'in', contactIds).orderBy('contact_id').orderBy('is_primary', 'desc').orderBy(sql`lower(email)`).execute();
+  const rows = await db
+    .selectFrom('contact_emails')
+    .select(['contact_id', 'email'])
+    .where('contact_id', 'in', contactIds)
+    .orderBy('contact_id')
+    .orderBy('is_primary', 'desc')
+    .orderBy(sql`lower(email)`)
+    .execute();
   for (const e of rows) map.set(e.contact_id, [...(map.get(e.contact_id) ?? []), e.email]);
   return map;
 }
@@ -306,7 +406,11 @@ export interface ListFilter {
   pageSize: number;
 }
 
-export async function listOrganizationContacts(db: Db, organizationId: string, filter: ListFilter): Promise<{ items: ContactRow[]; total: number }> {
+export async function listOrganizationContacts(
+  db: Db,
+  organizationId: string,
+  filter: ListFilter,
+): Promise<{ items: ContactRow[]; total: number }> {
   await requireOrganization(db, organizationId);
   let query = db.selectFrom('contacts').where('organization_id', '=', organizationId);
   if (filter.search?.trim()) {
@@ -314,7 +418,13 @@ export async function listOrganizationContacts(db: Db, organizationId: string, f
     query = query.where((eb) =>
       eb.or([
         eb(sql<string>`contacts.search_text`, 'like', pattern),
-        eb.exists(eb.selectFrom('contact_emails as e').select('e.id').whereRef('e.contact_id', '=', 'contacts.id').where(sql<string>`e.search_text`, 'like', pattern)),
+        eb.exists(
+          eb
+            .selectFrom('contact_emails as e')
+            .select('e.id')
+            .whereRef('e.contact_id', '=', 'contacts.id')
+            .where(sql<string>`e.search_text`, 'like', pattern),
+        ),
       ]),
     );
   }
@@ -326,7 +436,10 @@ export async function listOrganizationContacts(db: Db, organizationId: string, f
     .offset((filter.page - 1) * filter.pageSize)
     .execute();
   const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
-  const emails = await emailsOf(db, rows.map((r) => r.id));
+  const emails = await emailsOf(
+    db,
+    rows.map((r) => r.id),
+  );
   return { total: Number(total), items: rows.map((r) => contactRow(r as Record<string, unknown>, emails.get(r.id) ?? [])) };
 }
 
@@ -348,9 +461,16 @@ export interface ConfigurationRow {
   contact: { id: string; name: string } | null;
 }
 
-export async function listOrganizationConfigurations(db: Db, organizationId: string, filter: ListFilter): Promise<{ items: ConfigurationRow[]; total: number }> {
+export async function listOrganizationConfigurations(
+  db: Db,
+  organizationId: string,
+  filter: ListFilter,
+): Promise<{ items: ConfigurationRow[]; total: number }> {
   await requireOrganization(db, organizationId);
-  let query = db.selectFrom('configurations as g').leftJoin('contacts as k', 'k.id', 'g.contact_id').where('g.organization_id', '=', organizationId);
+  let query = db
+    .selectFrom('configurations as g')
+    .leftJoin('contacts as k', 'k.id', 'g.contact_id')
+    .where('g.organization_id', '=', organizationId);
   if (filter.search?.trim()) query = query.where(sql<string>`g.search_text`, 'like', foldedContains(filter.search));
   const rows = await query
     .selectAll('g')
@@ -402,7 +522,8 @@ interface EditContext {
   requestId?: string;
 }
 
-const clean = (value: string | null | undefined) => (value === undefined ? undefined : value === null || value.trim() === '' ? null : value.trim());
+const clean = (value: string | null | undefined) =>
+  value === undefined ? undefined : value === null || value.trim() === '' ? null : value.trim();
 const cleanTags = (tags: string[]) => [...new Set(tags.map((t) => t.trim()).filter(Boolean))].sort((a, b) => a.localeCompare(b));
 
 function checkEmails(emails: string[]): string[] {
@@ -420,13 +541,22 @@ function checkEmails(emails: string[]): string[] {
 }
 
 async function contactById(db: Db, id: string): Promise<ContactRow & { organizationId: string }> {
-  const row = await db.selectFrom('contacts').select([...CONTACT_COLUMNS, 'organization_id']).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('contacts')
+    .select([...CONTACT_COLUMNS, 'organization_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw new NotFound('No such contact.');
   const emails = await emailsOf(db, [id]);
   return { ...contactRow(row as Record<string, unknown>, emails.get(id) ?? []), organizationId: row.organization_id };
 }
 
-export async function updateContact(deps: { db: Db; clock: Clock }, id: string, changes: ContactChanges, context: EditContext): Promise<ContactRow> {
+export async function updateContact(
+  deps: { db: Db; clock: Clock },
+  id: string,
+  changes: ContactChanges,
+  context: EditContext,
+): Promise<ContactRow> {
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const before = await contactById(trx, id);
@@ -447,19 +577,42 @@ export async function updateContact(deps: { db: Db; clock: Clock }, id: string, 
     if (changes.phoneExtension !== undefined) set.phone_extension = clean(changes.phoneExtension);
     if (changes.notes !== undefined) set.notes = changes.notes === null || changes.notes.trim() === '' ? null : changes.notes;
     if (changes.tags !== undefined) set.tags = cleanTags(changes.tags);
-    if (Object.keys(set).length > 0) await trx.updateTable('contacts').set({ ...set, updated_at: at }).where('id', '=', id).execute();
+    if (Object.keys(set).length > 0)
+      await trx
+        .updateTable('contacts')
+        .set({ ...set, updated_at: at })
+        .where('id', '=', id)
+        .execute();
     if (changes.emails !== undefined) {
       const emails = checkEmails(changes.emails);
       await trx.deleteFrom('contact_emails').where('contact_id', '=', id).execute();
-      if (emails.length > 0) await trx.insertInto('contact_emails').values(emails.map((email, i) => ({ contact_id: id, email, is_primary: i === 0 }))).execute();
+      if (emails.length > 0)
+        await trx
+          .insertInto('contact_emails')
+          .values(emails.map((email, i) => ({ contact_id: id, email, is_primary: i === 0 })))
+          .execute();
     }
     const after = await contactById(trx, id);
-    await recordAudit(trx, { actor: context.actor, action: 'contact.update', subjectType: 'contact', subjectId: id, before: auditContact(before), after: auditContact(after), requestId: context.requestId, at });
+    await recordAudit(trx, {
+      actor: context.actor,
+      action: 'contact.update',
+      subjectType: 'contact',
+      subjectId: id,
+      before: auditContact(before),
+      after: auditContact(after),
+      requestId: context.requestId,
+      at,
+    });
     return after;
   });
 }
 
-export async function createContact(deps: { db: Db; clock: Clock }, organizationId: string, input: ContactChanges, context: EditContext): Promise<ContactRow> {
+export async function createContact(
+  deps: { db: Db; clock: Clock },
+  organizationId: string,
+  input: ContactChanges,
+  context: EditContext,
+): Promise<ContactRow> {
   const at = deps.clock.now();
   if (!clean(input.firstName) && !clean(input.lastName)) throw new BadInput('A contact needs a first or last name.');
   return deps.db.transaction().execute(async (trx) => {
@@ -483,15 +636,37 @@ export async function createContact(deps: { db: Db; clock: Clock }, organization
       .returning('id')
       .executeTakeFirstOrThrow();
     const emails = checkEmails(input.emails ?? []);
-    if (emails.length > 0) await trx.insertInto('contact_emails').values(emails.map((email, i) => ({ contact_id: row.id, email, is_primary: i === 0 }))).execute();
+    if (emails.length > 0)
+      await trx
+        .insertInto('contact_emails')
+        .values(emails.map((email, i) => ({ contact_id: row.id, email, is_primary: i === 0 })))
+        .execute();
     const after = await contactById(trx, row.id);
-    await recordAudit(trx, { actor: context.actor, action: 'contact.create', subjectType: 'contact', subjectId: row.id, before: null, after: auditContact(after), requestId: context.requestId, at });
+    await recordAudit(trx, {
+      actor: context.actor,
+      action: 'contact.create',
+      subjectType: 'contact',
+      subjectId: row.id,
+      before: null,
+      after: auditContact(after),
+      requestId: context.requestId,
+      at,
+    });
     return after;
   });
 }
 
 function auditContact(c: ContactRow) {
-  return { firstName: c.firstName, lastName: c.lastName, title: c.title, phone: c.phone, phoneExtension: c.phoneExtension, notes: c.notes, tags: c.tags, emails: c.emails };
+  return {
+    firstName: c.firstName,
+    lastName: c.lastName,
+    title: c.title,
+    phone: c.phone,
+    phoneExtension: c.phoneExtension,
+    notes: c.notes,
+    tags: c.tags,
+    emails: c.emails,
+  };
 }
 
 export interface ConfigurationChanges {
@@ -514,38 +689,51 @@ async function configurationById(db: Db, id: string): Promise<ConfigurationRow &
 }
 
 async function listConfigurationsById(db: Db, organizationId: string, id: string) {
-  const rows = await db.selectFrom('configurations as g').leftJoin('contacts as k', 'k.id', 'g.contact_id').where('g.id', '=', id).where('g.organization_id', '=', organizationId).selectAll('g').select(['k.id as contact_id_', 'k.first_name', 'k.last_name']).execute();
+  const rows = await db
+    .selectFrom('configurations as g')
+    .leftJoin('contacts as k', 'k.id', 'g.contact_id')
+    .where('g.id', '=', id)
+    .where('g.organization_id', '=', organizationId)
+    .selectAll('g')
+    .select(['k.id as contact_id_', 'k.first_name', 'k.last_name'])
+    .execute();
   return {
-    items: rows.map(
-      (r): ConfigurationRow => ({
-        id: r.id,
-        name: r.name,
-        serialNumber: r.serial_number,
-        manufacturer: r.manufacturer,
-        model: r.model,
-        operatingSystem: [r.operating_system, r.os_version].filter(Boolean).join(' ') || null,
-        complianceState: r.compliance_state,
-        lastCheckInAt: iso(r.last_check_in_at),
-        notes: r.notes,
-        tags: r.tags ?? [],
-        linkedToMicrosoft: r.intune_device_id !== null && r.in_microsoft,
-        inMicrosoft: r.in_microsoft,
-        tenantId: r.tenant_id,
-        intuneDeviceId: r.intune_device_id,
-        contact: r.contact_id_ ? { id: r.contact_id_, name: [r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)' } : null,
-      }),
-    ),
+    items: rows.map((r): ConfigurationRow => ({
+      id: r.id,
+      name: r.name,
+      serialNumber: r.serial_number,
+      manufacturer: r.manufacturer,
+      model: r.model,
+      operatingSystem: [r.operating_system, r.os_version].filter(Boolean).join(' ') || null,
+      complianceState: r.compliance_state,
+      lastCheckInAt: iso(r.last_check_in_at),
+      notes: r.notes,
+      tags: r.tags ?? [],
+      linkedToMicrosoft: r.intune_device_id !== null && r.in_microsoft,
+      inMicrosoft: r.in_microsoft,
+      tenantId: r.tenant_id,
+      intuneDeviceId: r.intune_device_id,
+      contact: r.contact_id_ ? { id: r.contact_id_, name: [r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)' } : null,
+    })),
   };
 }
 
-export async function updateConfiguration(deps: { db: Db; clock: Clock }, id: string, changes: ConfigurationChanges, context: EditContext): Promise<ConfigurationRow> {
+export async function updateConfiguration(
+  deps: { db: Db; clock: Clock },
+  id: string,
+  changes: ConfigurationChanges,
+  context: EditContext,
+): Promise<ConfigurationRow> {
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const before = await configurationById(trx, id);
     if (before.linkedToMicrosoft) {
       const fromMicrosoft = MICROSOFT_CONFIGURATION_FIELDS.filter((f) => changes[f] !== undefined);
       if (fromMicrosoft.length > 0) {
-        throw new Conflict(`${fromMicrosoft.join(', ')} of this configuration come from Intune and would be overwritten by the next sync.`, 'Change them in Intune, or edit notes and tags.');
+        throw new Conflict(
+          `${fromMicrosoft.join(', ')} of this configuration come from Intune and would be overwritten by the next sync.`,
+          'Change them in Intune, or edit notes and tags.',
+        );
       }
     }
     if (changes.name !== undefined && changes.name.trim() === '') throw new BadInput('A configuration needs a name.');
@@ -556,14 +744,33 @@ export async function updateConfiguration(deps: { db: Db; clock: Clock }, id: st
     if (changes.model !== undefined) set.model = clean(changes.model);
     if (changes.notes !== undefined) set.notes = changes.notes === null || changes.notes.trim() === '' ? null : changes.notes;
     if (changes.tags !== undefined) set.tags = cleanTags(changes.tags);
-    if (Object.keys(set).length > 0) await trx.updateTable('configurations').set({ ...set, updated_at: at }).where('id', '=', id).execute();
+    if (Object.keys(set).length > 0)
+      await trx
+        .updateTable('configurations')
+        .set({ ...set, updated_at: at })
+        .where('id', '=', id)
+        .execute();
     const after = await configurationById(trx, id);
-    await recordAudit(trx, { actor: context.actor, action: 'configuration.update', subjectType: 'configuration', subjectId: id, before: auditConfiguration(before), after: auditConfiguration(after), requestId: context.requestId, at });
+    await recordAudit(trx, {
+      actor: context.actor,
+      action: 'configuration.update',
+      subjectType: 'configuration',
+      subjectId: id,
+      before: auditConfiguration(before),
+      after: auditConfiguration(after),
+      requestId: context.requestId,
+      at,
+    });
     return after;
   });
 }
 
-export async function createConfiguration(deps: { db: Db; clock: Clock }, organizationId: string, input: ConfigurationChanges, context: EditContext): Promise<ConfigurationRow> {
+export async function createConfiguration(
+  deps: { db: Db; clock: Clock },
+  organizationId: string,
+  input: ConfigurationChanges,
+  context: EditContext,
+): Promise<ConfigurationRow> {
   const at = deps.clock.now();
   if (!input.name?.trim()) throw new BadInput('A configuration needs a name.');
   return deps.db.transaction().execute(async (trx) => {
@@ -585,7 +792,16 @@ export async function createConfiguration(deps: { db: Db; clock: Clock }, organi
       .returning('id')
       .executeTakeFirstOrThrow();
     const after = await configurationById(trx, row.id);
-    await recordAudit(trx, { actor: context.actor, action: 'configuration.create', subjectType: 'configuration', subjectId: row.id, before: null, after: auditConfiguration(after), requestId: context.requestId, at });
+    await recordAudit(trx, {
+      actor: context.actor,
+      action: 'configuration.create',
+      subjectType: 'configuration',
+      subjectId: row.id,
+      before: null,
+      after: auditConfiguration(after),
+      requestId: context.requestId,
+      at,
+    });
     return after;
   });
 }

@@ -76,7 +76,9 @@ async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[
       .execute(),
     db
       .selectFrom('tenants as t')
-      .leftJoin('match_decisions as d', (j) => j.onRef('d.tenant_id', '=', 't.id').on('d.kind', '=', 'organization').on('d.state', '=', 'matched'))
+      .leftJoin('match_decisions as d', (j) =>
+        j.onRef('d.tenant_id', '=', 't.id').on('d.kind', '=', 'organization').on('d.state', '=', 'matched'),
+      )
       .leftJoin('organizations as o', 'o.id', 'd.target_id')
       .select(['t.id', 't.display_name', 't.default_domain', 'o.name as organization_name', score(tenantText).as('score')])
       .where(matches(tenantText, folded))
@@ -100,7 +102,14 @@ async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[
     db
       .selectFrom('configurations as g')
       .innerJoin('organizations as o', 'o.id', 'g.organization_id')
-      .select(['g.id', 'g.name', 'g.serial_number', 'g.organization_id', 'o.name as organization_name', score(configurationText).as('score')])
+      .select([
+        'g.id',
+        'g.name',
+        'g.serial_number',
+        'g.organization_id',
+        'o.name as organization_name',
+        score(configurationText).as('score'),
+      ])
       .where(matches(configurationText, folded))
       .orderBy(nearest(configurationText))
       .limit(limit)
@@ -109,10 +118,24 @@ async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[
 
   const results: Scored[] = [];
   for (const o of organizations) {
-    results.push({ kind: 'organization', id: o.id, label: o.name, detail: joinDetail((o.domains ?? []).slice(0, 3).join(', ')), url: `/organizations/${o.id}`, score: Number(o.score) });
+    results.push({
+      kind: 'organization',
+      id: o.id,
+      label: o.name,
+      detail: joinDetail((o.domains ?? []).slice(0, 3).join(', ')),
+      url: `/organizations/${o.id}`,
+      score: Number(o.score),
+    });
   }
   for (const t of tenants) {
-    results.push({ kind: 'tenant', id: t.id, label: t.display_name, detail: joinDetail(t.default_domain, t.organization_name), url: `/tenants/${t.id}/contacts`, score: Number(t.score) });
+    results.push({
+      kind: 'tenant',
+      id: t.id,
+      label: t.display_name,
+      detail: joinDetail(t.default_domain, t.organization_name),
+      url: `/tenants/${t.id}/contacts`,
+      score: Number(t.score),
+    });
   }
 
   const contactScores = new Map<string, number>();
@@ -122,10 +145,26 @@ async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[
     const rows = await db
       .selectFrom('contacts as c')
       .innerJoin('organizations as o', 'o.id', 'c.organization_id')
-      .select(['c.id', 'c.first_name', 'c.last_name', 'c.organization_id', 'c.tenant_id', 'c.microsoft_user_id', 'c.in_microsoft', 'c.microsoft_overlay', 'o.name as organization_name'])
+      .select([
+        'c.id',
+        'c.first_name',
+        'c.last_name',
+        'c.organization_id',
+        'c.tenant_id',
+        'c.microsoft_user_id',
+        'c.in_microsoft',
+        'c.microsoft_overlay',
+        'o.name as organization_name',
+      ])
       .where('c.id', 'in', ids)
       .execute();
-    const emails = await db.selectFrom('contact_emails').select(['contact_id', 'email']).where('contact_id', 'in', ids).orderBy('is_primary', 'desc').orderBy(sql`lower(email)`).execute();
+    const emails = await db
+      .selectFrom('contact_emails')
+      .select(['contact_id', 'email'])
+      .where('contact_id', 'in', ids)
+      .orderBy('is_primary', 'desc')
+      .orderBy(sql`lower(email)`)
+      .execute();
     const primary = new Map<string, string>();
     for (const e of emails) if (!primary.has(e.contact_id)) primary.set(e.contact_id, e.email);
     for (const c of rows) {
@@ -135,7 +174,14 @@ async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[
       const url = linked
         ? `/tenants/${c.tenant_id}/users/${encodeURIComponent(c.microsoft_user_id!)}`
         : `/organizations/${c.organization_id}/contacts?search=${encodeURIComponent(typeof email === 'string' ? email : label)}`;
-      results.push({ kind: 'contact', id: c.id, label, detail: joinDetail(typeof email === 'string' ? email : null, c.organization_name), url, score: contactScores.get(c.id) ?? 0 });
+      results.push({
+        kind: 'contact',
+        id: c.id,
+        label,
+        detail: joinDetail(typeof email === 'string' ? email : null, c.organization_name),
+        url,
+        score: contactScores.get(c.id) ?? 0,
+      });
     }
   }
   for (const g of configurations) {

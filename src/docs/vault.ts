@@ -44,7 +44,8 @@ export interface VaultDeps {
 }
 
 export async function listVaultEntries(db: Db, organizationId: string): Promise<VaultEntryView[]> {
-  const rows = await db.selectFrom('vault_entries')
+  const rows = await db
+    .selectFrom('vault_entries')
     .selectAll()
     .where('organization_id', '=', organizationId)
     .orderBy('name')
@@ -80,7 +81,15 @@ export async function addVaultEntry(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, { actor: { id: actor.id, label: actor.label }, action: 'vault.add', subjectType: 'vault_entry', subjectId: row.id, before: null, after: { name, username: row.username }, at: now });
+    await recordAudit(trx, {
+      actor: { id: actor.id, label: actor.label },
+      action: 'vault.add',
+      subjectType: 'vault_entry',
+      subjectId: row.id,
+      before: null,
+      after: { name, username: row.username },
+      at: now,
+    });
     return viewOf(row);
   });
 }
@@ -91,9 +100,20 @@ export async function addVaultEntry(
  */
 export async function storeMicrosoftPassword(
   trx: Db,
-  input: { organizationId: string; tenantId: string; microsoftUserId: string; contactId: string | null; userPrincipalName: string; sealed: string; actionId: string; actorLabel: string; now: Date },
+  input: {
+    organizationId: string;
+    tenantId: string;
+    microsoftUserId: string;
+    contactId: string | null;
+    userPrincipalName: string;
+    sealed: string;
+    actionId: string;
+    actorLabel: string;
+    now: Date;
+  },
 ): Promise<string> {
-  const existing = await trx.selectFrom('vault_entries')
+  const existing = await trx
+    .selectFrom('vault_entries')
     .select('id')
     .where('tenant_id', '=', input.tenantId)
     .where('microsoft_user_id', '=', input.microsoftUserId)
@@ -101,7 +121,13 @@ export async function storeMicrosoftPassword(
   if (existing) {
     await trx
       .updateTable('vault_entries')
-      .set({ secret_sealed: input.sealed, action_id: input.actionId, updated_at: input.now, contact_id: input.contactId, username: input.userPrincipalName })
+      .set({
+        secret_sealed: input.sealed,
+        action_id: input.actionId,
+        updated_at: input.now,
+        contact_id: input.contactId,
+        username: input.userPrincipalName,
+      })
       .where('id', '=', existing.id)
       .execute();
     return existing.id;
@@ -128,13 +154,31 @@ export async function storeMicrosoftPassword(
 }
 
 /** The password itself, for a role allowed to see it; audited. */
-export async function revealVaultEntry(deps: VaultDeps, actor: Actor, entryId: string, requestId: string | null = null): Promise<{ entry: VaultEntryView; password: string }> {
-  if (!mayAct(actor)) throw new Forbidden('Revealing vault passwords needs an administrator or a technician allowed to act.', 'Ask an administrator to allow you to act.');
+export async function revealVaultEntry(
+  deps: VaultDeps,
+  actor: Actor,
+  entryId: string,
+  requestId: string | null = null,
+): Promise<{ entry: VaultEntryView; password: string }> {
+  if (!mayAct(actor))
+    throw new Forbidden(
+      'Revealing vault passwords needs an administrator or a technician allowed to act.',
+      'Ask an administrator to allow you to act.',
+    );
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const entry = await trx.selectFrom('vault_entries').selectAll().where('id', '=', entryId).executeTakeFirst();
     if (!entry) throw new NotFound('No such vault entry.');
-    await recordAudit(trx, { actor: { id: actor.id, label: actor.label }, action: 'vault.reveal', subjectType: 'vault_entry', subjectId: entry.id, before: null, after: { name: entry.name }, requestId, at: now });
+    await recordAudit(trx, {
+      actor: { id: actor.id, label: actor.label },
+      action: 'vault.reveal',
+      subjectType: 'vault_entry',
+      subjectId: entry.id,
+      before: null,
+      after: { name: entry.name },
+      requestId,
+      at: now,
+    });
     return { entry: viewOf(entry), password: deps.secrets.open(entry.secret_sealed) };
   });
 }

@@ -55,20 +55,28 @@ export function validateFaultRule(value: unknown): FaultRuleInput {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FaultRuleError('a fault rule is a JSON object');
   const v = value as Record<string, unknown>;
   const known = new Set(['server', 'tenant', 'endpoint', 'method', 'rate', 'count', 'action']);
-  for (const key of Object.keys(v)) if (!known.has(key)) throw new FaultRuleError(`unknown field "${key}" (expected ${[...known].join(', ')})`);
-  if (v.server !== undefined && v.server !== 'identity' && v.server !== 'graph') throw new FaultRuleError('server must be "identity" or "graph"');
+  for (const key of Object.keys(v))
+    if (!known.has(key)) throw new FaultRuleError(`unknown field "${key}" (expected ${[...known].join(', ')})`);
+  if (v.server !== undefined && v.server !== 'identity' && v.server !== 'graph')
+    throw new FaultRuleError('server must be "identity" or "graph"');
   for (const key of ['tenant', 'endpoint', 'method'] as const) {
-    if (v[key] !== undefined && (typeof v[key] !== 'string' || v[key] === '')) throw new FaultRuleError(`${key} must be a non-empty string`);
+    if (v[key] !== undefined && (typeof v[key] !== 'string' || v[key] === ''))
+      throw new FaultRuleError(`${key} must be a non-empty string`);
   }
-  if (v.rate !== undefined && (typeof v.rate !== 'number' || !(v.rate >= 0 && v.rate <= 1))) throw new FaultRuleError('rate must be a number from 0 to 1');
-  if (v.count !== undefined && (typeof v.count !== 'number' || !Number.isInteger(v.count) || v.count < 1)) throw new FaultRuleError('count must be a whole number ≥ 1');
+  if (v.rate !== undefined && (typeof v.rate !== 'number' || !(v.rate >= 0 && v.rate <= 1)))
+    throw new FaultRuleError('rate must be a number from 0 to 1');
+  if (v.count !== undefined && (typeof v.count !== 'number' || !Number.isInteger(v.count) || v.count < 1))
+    throw new FaultRuleError('count must be a whole number ≥ 1');
   const a = v.action as Record<string, unknown> | undefined;
-  if (typeof a !== 'object' || a === null) throw new FaultRuleError('action is required, e.g. {"kind":"status","status":429,"retryAfter":1.5}');
+  if (typeof a !== 'object' || a === null)
+    throw new FaultRuleError('action is required, e.g. {"kind":"status","status":429,"retryAfter":1.5}');
   let action: FaultAction;
   switch (a.kind) {
     case 'status':
-      if (typeof a.status !== 'number' || !STATUSES.has(a.status)) throw new FaultRuleError(`action.status must be one of ${[...STATUSES].join(', ')}`);
-      if (a.retryAfter !== undefined && (typeof a.retryAfter !== 'number' || !(a.retryAfter >= 0))) throw new FaultRuleError('action.retryAfter must be seconds ≥ 0');
+      if (typeof a.status !== 'number' || !STATUSES.has(a.status))
+        throw new FaultRuleError(`action.status must be one of ${[...STATUSES].join(', ')}`);
+      if (a.retryAfter !== undefined && (typeof a.retryAfter !== 'number' || !(a.retryAfter >= 0)))
+        throw new FaultRuleError('action.retryAfter must be seconds ≥ 0');
       action = { kind: 'status', status: a.status, ...(a.retryAfter !== undefined ? { retryAfter: a.retryAfter as number } : {}) };
       break;
     case 'delay':
@@ -79,7 +87,8 @@ export function validateFaultRule(value: unknown): FaultRuleInput {
       action = { kind: 'drop' };
       break;
     case 'aadsts':
-      if (typeof a.code !== 'number' || !Number.isInteger(a.code) || a.code <= 0) throw new FaultRuleError('action.code must be an AADSTS number, e.g. 50076');
+      if (typeof a.code !== 'number' || !Number.isInteger(a.code) || a.code <= 0)
+        throw new FaultRuleError('action.code must be an AADSTS number, e.g. 50076');
       if (v.server === 'graph') throw new FaultRuleError('aadsts faults apply to the identity server only');
       action = { kind: 'aadsts', code: a.code };
       break;
@@ -130,7 +139,10 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`, 'i');
 }
 
-export function createFaultInjector(options: { random: SeededRandom; resolveTenantId: (idOrDomain: string) => string | undefined }): FaultInjector {
+export function createFaultInjector(options: {
+  random: SeededRandom;
+  resolveTenantId: (idOrDomain: string) => string | undefined;
+}): FaultInjector {
   const rules: (FaultRule & { matcher: RegExp | undefined; tenantId: string | undefined; remaining: number | undefined })[] = [];
   let nextId = 1;
   const publicRule = (r: (typeof rules)[number]): FaultRule => {
@@ -184,7 +196,10 @@ const GRAPH_ERRORS: Record<number, { code: string; message: string }> = {
   500: { code: 'generalException', message: 'An unexpected error occurred.' },
   502: { code: 'badGateway', message: 'The server, while acting as a proxy, received a bad response from the upstream server.' },
   503: { code: 'serviceNotAvailable', message: 'The service is temporarily unavailable. Please retry again later.' },
-  504: { code: 'gatewayTimeout', message: 'The server, while acting as a proxy, did not receive a timely response from the upstream server.' },
+  504: {
+    code: 'gatewayTimeout',
+    message: 'The server, while acting as a proxy, did not receive a timely response from the upstream server.',
+  },
 };
 
 /** Graph's error body (examples/error-throttled-429.json) with request-id headers. */
@@ -200,7 +215,14 @@ function sendGraphFault(request: FastifyRequest, reply: FastifyReply, status: nu
       error: {
         code: known.code,
         message: known.message,
-        innerError: { code: String(status), date: now.toISOString().replace(/\.\d{3}Z$/, ''), message: known.message, 'request-id': request.id, 'client-request-id': clientRequestId, status: String(status) },
+        innerError: {
+          code: String(status),
+          date: now.toISOString().replace(/\.\d{3}Z$/, ''),
+          message: known.message,
+          'request-id': request.id,
+          'client-request-id': clientRequestId,
+          status: String(status),
+        },
       },
     });
 }
@@ -248,17 +270,31 @@ export function installFaults(app: FastifyInstance, deps: FaultHookDeps): void {
           const err: StsError =
             action.status === 429
               ? sts.throttled(action.retryAfter ?? 1)
-              : new StsError(action.status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.', undefined, action.retryAfter !== undefined ? { 'retry-after': String(action.retryAfter) } : {});
+              : new StsError(
+                  action.status,
+                  'temporarily_unavailable',
+                  90033,
+                  'A transient error has occurred. Please try again.',
+                  undefined,
+                  action.retryAfter !== undefined ? { 'retry-after': String(action.retryAfter) } : {},
+                );
           sendStsError(request, reply, err, deps.clock.now());
         } else {
-          sendGraphFault(request, reply, action.status, action.status === 429 ? (action.retryAfter ?? 1) : action.retryAfter, deps.clock.now());
+          sendGraphFault(
+            request,
+            reply,
+            action.status,
+            action.status === 429 ? (action.retryAfter ?? 1) : action.retryAfter,
+            deps.clock.now(),
+          );
         }
         return;
       }
     }
   });
 
-  const adminError = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send({ error: { code, message } });
+  const adminError = (reply: FastifyReply, status: number, code: string, message: string) =>
+    reply.status(status).send({ error: { code, message } });
 
   app.get('/_emulator/faults', async () => ({ rules: deps.faults.list() }));
   app.post('/_emulator/faults', async (request, reply) => {

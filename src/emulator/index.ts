@@ -51,7 +51,13 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     now: () => new Date(Date.now() + offset),
     advance: (ms: number) => void (offset += ms),
   };
-  const world = createWorld({ seed, customers: options.customers ?? 3, usersPerTenant: options.usersPerTenant ?? 50, cachedTenants: options.cachedTenants, clock });
+  const world = createWorld({
+    seed,
+    customers: options.customers ?? 3,
+    usersPerTenant: options.usersPerTenant ?? 50,
+    cachedTenants: options.cachedTenants,
+    clock,
+  });
   const running = await startEmulatorServers<World>({
     world,
     registerGraphRoutes,

@@ -208,7 +208,8 @@ function installIdentityControlRoutes(app: FastifyInstance, control: EmulatorCon
   });
   app.post('/_emulator/clock/advance', async (request, reply) => {
     const seconds = (request.body as { seconds?: unknown } | undefined)?.seconds;
-    if (typeof seconds !== 'number' || !(seconds >= 0)) return reply.status(400).send({ error: { code: 'bad_request', message: 'seconds (≥ 0) is required' } });
+    if (typeof seconds !== 'number' || !(seconds >= 0))
+      return reply.status(400).send({ error: { code: 'bad_request', message: 'seconds (≥ 0) is required' } });
     try {
       control.advanceClock(seconds * 1000);
     } catch (err) {

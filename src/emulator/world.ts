@@ -4,19 +4,43 @@
 // generated slot by slot on demand. Mutations (for tests and the demo) live in a per-tenant
 // overlay that is never evicted and also feeds users/delta.
 
+import { DOCSYNC_APP_PERMISSIONS, PARTNER_ONLY_PERMISSIONS, ROLES, SKUS, type SkuKey } from './world/catalog.ts';
 import {
-  DOCSYNC_APP_PERMISSIONS, PARTNER_ONLY_PERMISSIONS, ROLES, SKUS, type SkuKey,
-} from './world/catalog.ts';
-import {
-  activeUserRow, customerProfile, customerTenantId, deviceCountFor, deviceMask, generateDevice, generateGroups,
-  generateUser, groupHasUser, hasMailbox, isoSeconds, mailboxUsageRow, tenantSkuPlan, userMask,
-  type GenerationContext, type TenantNaming,
+  activeUserRow,
+  customerProfile,
+  customerTenantId,
+  deviceCountFor,
+  deviceMask,
+  generateDevice,
+  generateGroups,
+  generateUser,
+  groupHasUser,
+  hasMailbox,
+  isoSeconds,
+  mailboxUsageRow,
+  tenantSkuPlan,
+  userMask,
+  type GenerationContext,
+  type TenantNaming,
 } from './world/generate.ts';
 import { guidFrom, hexString, indexedGuid, indexFromGuid, rngFrom } from './world/prng.ts';
 import type {
-  AccessAssignmentRecord, ActiveUserRow, ContractRecord, CustomerProfile, CustomerTraits,
-  DelegatedAdminCustomerRecord, DelegatedAdminRelationshipRecord, DomainRecord, MailboxUsageRow,
-  ManagedDeviceRecord, RelationshipStatus, SubscribedSkuRecord, UserKind, UserRecord, WorldGroup, WorldUser,
+  AccessAssignmentRecord,
+  ActiveUserRow,
+  ContractRecord,
+  CustomerProfile,
+  CustomerTraits,
+  DelegatedAdminCustomerRecord,
+  DelegatedAdminRelationshipRecord,
+  DomainRecord,
+  MailboxUsageRow,
+  ManagedDeviceRecord,
+  RelationshipStatus,
+  SubscribedSkuRecord,
+  UserKind,
+  UserRecord,
+  WorldGroup,
+  WorldUser,
 } from './world/records.ts';
 import type { EmulatorClock, GdapAccess, IdentityWorld, PartnerInfo } from './world-types.ts';
 
@@ -144,10 +168,19 @@ export interface World extends IdentityWorld {
 
   addUser(tenantId: string, input?: NewUserInput): UserRecord;
   updateUser(tenantId: string, userId: string, patch: Partial<Omit<UserRecord, 'id'>>): UserRecord;
-  renameUser(tenantId: string, userId: string, displayName: string, names?: { givenName?: string | null; surname?: string | null }): UserRecord;
+  renameUser(
+    tenantId: string,
+    userId: string,
+    displayName: string,
+    names?: { givenName?: string | null; surname?: string | null },
+  ): UserRecord;
   disableUser(tenantId: string, userId: string, disabled?: boolean): UserRecord;
   deleteUser(tenantId: string, userId: string, options?: { permanent?: boolean }): void;
-  setAliases(tenantId: string, userId: string, aliases: { mail?: string | null; proxyAddresses?: string[]; otherMails?: string[] }): UserRecord;
+  setAliases(
+    tenantId: string,
+    userId: string,
+    aliases: { mail?: string | null; proxyAddresses?: string[]; otherMails?: string[] },
+  ): UserRecord;
   addDevice(tenantId: string, input?: NewDeviceInput): ManagedDeviceRecord;
   moveDevice(tenantId: string, deviceId: string, userId: string | null): ManagedDeviceRecord;
   retireDevice(tenantId: string, deviceId: string): void;
@@ -187,7 +220,10 @@ export interface World extends IdentityWorld {
 }
 
 export class WorldError extends Error {
-  constructor(readonly code: 'tenant_not_found' | 'user_not_found' | 'device_not_found' | 'no_intune' | 'relationship_not_found' | 'invalid_input', message: string) {
+  constructor(
+    readonly code: 'tenant_not_found' | 'user_not_found' | 'device_not_found' | 'no_intune' | 'relationship_not_found' | 'invalid_input',
+    message: string,
+  ) {
     super(message);
     this.name = 'WorldError';
   }
@@ -210,7 +246,10 @@ interface TenantDefinition {
   deviceMask: number;
 }
 
-interface DeletedEntry { deleted: 'changed' | 'deleted'; user: WorldUser }
+interface DeletedEntry {
+  deleted: 'changed' | 'deleted';
+  user: WorldUser;
+}
 type UserOverlay = WorldUser | DeletedEntry;
 
 /** What mutations changed in a tenant: never evicted. */
@@ -243,16 +282,27 @@ interface RelationshipEntry {
   assignments: AccessAssignmentRecord[];
 }
 
-const RELATIONSHIP_ROLES = [ROLES.directoryReaders, ROLES.globalReader, ROLES.userAdministrator, ROLES.intuneAdministrator, ROLES.reportsReader];
+const RELATIONSHIP_ROLES = [
+  ROLES.directoryReaders,
+  ROLES.globalReader,
+  ROLES.userAdministrator,
+  ROLES.intuneAdministrator,
+  ROLES.reportsReader,
+];
 
 export function createWorld(options: WorldOptions): World {
   const { seed, clock } = options;
-  if (!Number.isInteger(options.customers) || options.customers < 0) throw new WorldError('invalid_input', 'customers must be a non-negative integer');
-  if (!Number.isInteger(options.usersPerTenant) || options.usersPerTenant < 1) throw new WorldError('invalid_input', 'usersPerTenant must be a positive integer');
+  if (!Number.isInteger(options.customers) || options.customers < 0)
+    throw new WorldError('invalid_input', 'customers must be a non-negative integer');
+  if (!Number.isInteger(options.usersPerTenant) || options.usersPerTenant < 1)
+    throw new WorldError('invalid_input', 'usersPerTenant must be a positive integer');
   const now0 = clock.now();
   const anchorMs = Date.UTC(now0.getUTCFullYear(), now0.getUTCMonth(), now0.getUTCDate());
   const ctx: GenerationContext = {
-    seed, anchorMs, usersPerTenant: options.usersPerTenant, tenantMask: rngFrom(seed, 'tenant-mask').uint32(),
+    seed,
+    anchorMs,
+    usersPerTenant: options.usersPerTenant,
+    tenantMask: rngFrom(seed, 'tenant-mask').uint32(),
   };
   const cacheCapacity = Math.max(1, options.cachedTenants ?? 16);
   let customerTotal = options.customers;
@@ -287,13 +337,36 @@ export function createWorld(options: WorldOptions): World {
     tenantId: partnerTenantId,
     index: -1,
     naming: {
-      tenantId: partnerTenantId, displayName: partner.displayName, defaultDomain: 'fabrikampartners.com', initialDomain: partnerDomain,
+      tenantId: partnerTenantId,
+      displayName: partner.displayName,
+      defaultDomain: 'fabrikampartners.com',
+      initialDomain: partnerDomain,
       skuPlan: { primary: 'SPB', skus: [{ key: 'SPB', extraUnits: 2, suspended: false }] },
     },
     traits: { intune: false, premium: true, reportsConcealed: false, gdap: 'none', contract: false, oldTerminatedRelationship: false },
     domains: [
-      { authenticationType: 'Managed', availabilityStatus: null, isAdminManaged: true, isDefault: false, isInitial: true, isRoot: true, isVerified: true, id: partnerDomain, supportedServices: ['Email', 'OfficeCommunicationsOnline'] },
-      { authenticationType: 'Managed', availabilityStatus: null, isAdminManaged: true, isDefault: true, isInitial: false, isRoot: true, isVerified: true, id: 'fabrikampartners.com', supportedServices: ['Email', 'OfficeCommunicationsOnline', 'Intune'] },
+      {
+        authenticationType: 'Managed',
+        availabilityStatus: null,
+        isAdminManaged: true,
+        isDefault: false,
+        isInitial: true,
+        isRoot: true,
+        isVerified: true,
+        id: partnerDomain,
+        supportedServices: ['Email', 'OfficeCommunicationsOnline'],
+      },
+      {
+        authenticationType: 'Managed',
+        availabilityStatus: null,
+        isAdminManaged: true,
+        isDefault: true,
+        isInitial: false,
+        isRoot: true,
+        isVerified: true,
+        id: 'fabrikampartners.com',
+        supportedServices: ['Email', 'OfficeCommunicationsOnline', 'Intune'],
+      },
     ],
     createdDateTime: isoSeconds(anchorMs - 2000 * DAY),
     countryLetterCode: 'GB',
@@ -351,8 +424,11 @@ export function createWorld(options: WorldOptions): World {
         tenantId: p.tenantId,
         index: p.index,
         naming: {
-          tenantId: p.tenantId, displayName: p.displayName, defaultDomain: p.defaultDomain,
-          initialDomain: p.initialDomain, skuPlan: tenantSkuPlan(ctx, p.tenantId, p.traits),
+          tenantId: p.tenantId,
+          displayName: p.displayName,
+          defaultDomain: p.defaultDomain,
+          initialDomain: p.initialDomain,
+          skuPlan: tenantSkuPlan(ctx, p.tenantId, p.traits),
         },
         traits: p.traits,
         domains: p.domains,
@@ -402,7 +478,8 @@ export function createWorld(options: WorldOptions): World {
     const known = untouched ? untouchedConsumption.get(def.tenantId) : undefined;
     if (known) return known;
     const consumed = new Map<string, number>();
-    for (const user of liveUsers(def)) for (const l of user.record.assignedLicenses) consumed.set(l.skuId, (consumed.get(l.skuId) ?? 0) + 1);
+    for (const user of liveUsers(def))
+      for (const l of user.record.assignedLicenses) consumed.set(l.skuId, (consumed.get(l.skuId) ?? 0) + 1);
     if (untouched) untouchedConsumption.set(def.tenantId, consumed);
     return consumed;
   }
@@ -424,7 +501,14 @@ export function createWorld(options: WorldOptions): World {
   function stateOf(def: TenantDefinition): TenantState {
     let state = states.get(def.tenantId);
     if (!state) {
-      state = { users: new Map(), userSlots: def.baseUsers, devices: new Map(), deviceSlots: def.baseDevices, changes: [], consentRevoked: new Set() };
+      state = {
+        users: new Map(),
+        userSlots: def.baseUsers,
+        devices: new Map(),
+        deviceSlots: def.baseDevices,
+        changes: [],
+        consentRevoked: new Set(),
+      };
       states.set(def.tenantId, state);
     }
     return state;
@@ -445,7 +529,11 @@ export function createWorld(options: WorldOptions): World {
   function partnerUser(slot: number): WorldUser {
     const generated = generateUser(ctx, partnerDefinition.naming, slot + 1, partnerUserMask);
     if (slot !== 0) {
-      const record = { ...generated.record, id: indexedGuid(partnerUserMask, slot, seed, 'user-id', partnerTenantId), jobTitle: 'Technician' };
+      const record = {
+        ...generated.record,
+        id: indexedGuid(partnerUserMask, slot, seed, 'user-id', partnerTenantId),
+        jobTitle: 'Technician',
+      };
       return { slot, kind: 'member', record };
     }
     const [given, ...rest] = partner.adminUser.displayName.split(' ');
@@ -545,8 +633,17 @@ export function createWorld(options: WorldOptions): World {
           nestedGroupIds: [],
           record: {
             ...(base[0] as WorldGroup).record,
-            id: partner.adminGroupId, displayName: 'AdminAgents - GDAP docsync', mailNickname: 'gdapdocsync', description: 'GDAP access assignments (docsync)',
-            groupTypes: [], mail: null, mailEnabled: false, securityEnabled: true, proxyAddresses: [], visibility: null, resourceProvisioningOptions: [],
+            id: partner.adminGroupId,
+            displayName: 'AdminAgents - GDAP docsync',
+            mailNickname: 'gdapdocsync',
+            description: 'GDAP access assignments (docsync)',
+            groupTypes: [],
+            mail: null,
+            mailEnabled: false,
+            securityEnabled: true,
+            proxyAddresses: [],
+            visibility: null,
+            resourceProvisioningOptions: [],
           },
         };
         cache.groups = [...base, adminGroup];
@@ -583,9 +680,15 @@ export function createWorld(options: WorldOptions): World {
       let endMs = kind === 'old' ? createdMs + 120 * DAY : activatedMs + durationDays * DAY;
       let modifiedMs = kind === 'old' ? endMs : expired ? endMs : activatedMs;
       const override = kind === 'current' ? relationshipOverrides.get(index) : undefined;
-      if (override) { status = override.status; endMs = override.atMs; modifiedMs = override.atMs; }
+      if (override) {
+        status = override.status;
+        endMs = override.atMs;
+        modifiedMs = override.atMs;
+      }
       const id = `${guidFrom(rng)}-${relationshipSuffix}`;
-      const assignmentRoles = accessRoleOverrides.get(index) ?? (p.traits.gdap === 'limited' ? [ROLES.directoryReaders] : [ROLES.directoryReaders, ROLES.globalReader]);
+      const assignmentRoles =
+        accessRoleOverrides.get(index) ??
+        (p.traits.gdap === 'limited' ? [ROLES.directoryReaders] : [ROLES.directoryReaders, ROLES.globalReader]);
       const iso = (ms: number): string => new Date(ms).toISOString().replace('Z', '0000Z');
       return {
         customerIndex: index,
@@ -596,7 +699,9 @@ export function createWorld(options: WorldOptions): World {
           displayName: kind === 'old' ? `DAP transition ${p.displayName}`.slice(0, 50) : `docsync GDAP - ${p.displayName}`.slice(0, 50),
           duration: `P${durationDays}D`,
           customer: { tenantId: p.tenantId, displayName: p.displayName },
-          accessDetails: { unifiedRoles: [...new Set([...RELATIONSHIP_ROLES, ...assignmentRoles])].map((roleDefinitionId) => ({ roleDefinitionId })) },
+          accessDetails: {
+            unifiedRoles: [...new Set([...RELATIONSHIP_ROLES, ...assignmentRoles])].map((roleDefinitionId) => ({ roleDefinitionId })),
+          },
           status,
           autoExtendDuration: kind === 'current' && !expired ? 'P180D' : 'PT0S',
           createdDateTime: iso(createdMs),
@@ -604,16 +709,19 @@ export function createWorld(options: WorldOptions): World {
           activatedDateTime: iso(activatedMs),
           endDateTime: iso(endMs),
         },
-        assignments: [{
-          '@odata.type': '#microsoft.graph.delegatedAdminAccessAssignment',
-          '@odata.etag': etag('assign', id),
-          id: guidFrom(rng),
-          status: 'active',
-          createdDateTime: iso(activatedMs + 60_000),
-          lastModifiedDateTime: iso(activatedMs + 120_000),
-          accessContainer: { accessContainerId: partner.adminGroupId, accessContainerType: 'securityGroup' },
-          accessDetails: { unifiedRoles: assignmentRoles.map((roleDefinitionId) => ({ roleDefinitionId })) },
-        }, ...(kind === 'current' ? (extraAssignments.get(index) ?? []) : [])],
+        assignments: [
+          {
+            '@odata.type': '#microsoft.graph.delegatedAdminAccessAssignment',
+            '@odata.etag': etag('assign', id),
+            id: guidFrom(rng),
+            status: 'active',
+            createdDateTime: iso(activatedMs + 60_000),
+            lastModifiedDateTime: iso(activatedMs + 120_000),
+            accessContainer: { accessContainerId: partner.adminGroupId, accessContainerType: 'securityGroup' },
+            accessDetails: { unifiedRoles: assignmentRoles.map((roleDefinitionId) => ({ roleDefinitionId })) },
+          },
+          ...(kind === 'current' ? (extraAssignments.get(index) ?? []) : []),
+        ],
       };
     };
     if (p.traits.oldTerminatedRelationship) entries.push(make('old'));
@@ -665,21 +773,39 @@ export function createWorld(options: WorldOptions): World {
     gdapAccess(customerTenantId, partnerUserId): GdapAccess {
       const id = resolve(customerTenantId);
       const index = id ? customerIndexOf(id) : undefined;
-      if (index === undefined) return { ok: false, reason: 'no_relationship', detail: `no GDAP relationship with tenant ${customerTenantId}` };
+      if (index === undefined)
+        return { ok: false, reason: 'no_relationship', detail: `no GDAP relationship with tenant ${customerTenantId}` };
       const entries = allRelationships().filter((e) => e.customerIndex === index);
-      if (entries.length === 0) return { ok: false, reason: 'no_relationship', detail: `${profileAt(index).displayName} has no GDAP relationship with the partner (DAP only)` };
+      if (entries.length === 0)
+        return {
+          ok: false,
+          reason: 'no_relationship',
+          detail: `${profileAt(index).displayName} has no GDAP relationship with the partner (DAP only)`,
+        };
       const active = entries.filter((e) => e.record.status === 'active');
       if (active.length === 0) {
-        return { ok: false, reason: 'inactive', detail: `the GDAP relationship with ${profileAt(index).displayName} is ${entries[entries.length - 1]?.record.status}` };
+        return {
+          ok: false,
+          reason: 'inactive',
+          detail: `the GDAP relationship with ${profileAt(index).displayName} is ${entries[entries.length - 1]?.record.status}`,
+        };
       }
       const groups = partnerUserGroups(partnerUserId);
       for (const entry of active) {
         const assignment = entry.assignments.find((a) => a.status === 'active' && groups.includes(a.accessContainer.accessContainerId));
         if (assignment) {
-          return { ok: true, relationshipId: entry.record.id, roleDefinitionIds: assignment.accessDetails.unifiedRoles.map((r) => r.roleDefinitionId) };
+          return {
+            ok: true,
+            relationshipId: entry.record.id,
+            roleDefinitionIds: assignment.accessDetails.unifiedRoles.map((r) => r.roleDefinitionId),
+          };
         }
       }
-      return { ok: false, reason: 'no_assignment', detail: `no active access assignment for the user's security groups in ${profileAt(index).displayName}` };
+      return {
+        ok: false,
+        reason: 'no_assignment',
+        detail: `no active access assignment for the user's security groups in ${profileAt(index).displayName}`,
+      };
     },
     appRoles(tenantId, clientId) {
       if (!world.appConsented(tenantId, clientId)) return [];
@@ -709,7 +835,9 @@ export function createWorld(options: WorldOptions): World {
       const rng = rngFrom(seed, 'org', def.tenantId);
       const skus = def.naming.skuPlan.skus.map((s) => SKUS[s.key]);
       const plans = new Map<string, { servicePlanId: string; service: string }>();
-      for (const sku of skus) for (const p of sku.servicePlans) plans.set(p.servicePlanId, { servicePlanId: p.servicePlanId, service: serviceOf(p.servicePlanName) });
+      for (const sku of skus)
+        for (const p of sku.servicePlans)
+          plans.set(p.servicePlanId, { servicePlanId: p.servicePlanId, service: serviceOf(p.servicePlanName) });
       const assignedDateTime = isoSeconds(Date.parse(def.createdDateTime) + DAY);
       const admin = liveUser(def, 0)?.record.userPrincipalName ?? `admin@${def.naming.initialDomain}`;
       return {
@@ -736,12 +864,27 @@ export function createWorld(options: WorldOptions): World {
         technicalNotificationMails: [admin],
         tenantType: 'AAD',
         directorySizeQuota: { used: userSlotCount(def) + 20, total: 300000 },
-        assignedPlans: [...plans.values()].map((p) => ({ assignedDateTime, capabilityStatus: 'Enabled', service: p.service, servicePlanId: p.servicePlanId })),
-        privacyProfile: { contactEmail: '', statementUrl: '' },
-        provisionedPlans: [...new Set([...plans.values()].map((p) => p.service))].map((service) => ({ capabilityStatus: 'Enabled', provisioningStatus: 'Success', service })),
-        verifiedDomains: def.domains.filter((d) => d.isVerified).map((d) => ({
-          capabilities: d.supportedServices.filter((s) => s !== 'Intune').join(', ') || 'None', isDefault: d.isDefault, isInitial: d.isInitial, name: d.id, type: d.authenticationType,
+        assignedPlans: [...plans.values()].map((p) => ({
+          assignedDateTime,
+          capabilityStatus: 'Enabled',
+          service: p.service,
+          servicePlanId: p.servicePlanId,
         })),
+        privacyProfile: { contactEmail: '', statementUrl: '' },
+        provisionedPlans: [...new Set([...plans.values()].map((p) => p.service))].map((service) => ({
+          capabilityStatus: 'Enabled',
+          provisioningStatus: 'Success',
+          service,
+        })),
+        verifiedDomains: def.domains
+          .filter((d) => d.isVerified)
+          .map((d) => ({
+            capabilities: d.supportedServices.filter((s) => s !== 'Intune').join(', ') || 'None',
+            isDefault: d.isDefault,
+            isInitial: d.isInitial,
+            name: d.id,
+            type: d.authenticationType,
+          })),
       };
     },
     domains: (t) => need(t).domains,
@@ -856,7 +999,13 @@ export function createWorld(options: WorldOptions): World {
         if (seen.has(e.customerIndex)) continue;
         seen.add(e.customerIndex);
         const p = profileAt(e.customerIndex);
-        out.push({ '@odata.type': '#microsoft.graph.delegatedAdminCustomer', '@odata.etag': etag('customer', p.tenantId), id: p.tenantId, tenantId: p.tenantId, displayName: p.displayName });
+        out.push({
+          '@odata.type': '#microsoft.graph.delegatedAdminCustomer',
+          '@odata.etag': etag('customer', p.tenantId),
+          id: p.tenantId,
+          tenantId: p.tenantId,
+          displayName: p.displayName,
+        });
       }
       return out;
     },
@@ -866,7 +1015,13 @@ export function createWorld(options: WorldOptions): World {
         const p = profileAt(i);
         if (!p.traits.contract) continue;
         const rng = rngFrom(seed, 'contract', i);
-        out.push({ contractType: 'ResellerPartner', customerId: p.tenantId, defaultDomainName: p.defaultDomain, displayName: p.displayName, id: guidFrom(rng) });
+        out.push({
+          contractType: 'ResellerPartner',
+          customerId: p.tenantId,
+          defaultDomainName: p.defaultDomain,
+          displayName: p.displayName,
+          id: guidFrom(rng),
+        });
       }
       return out;
     },
@@ -875,10 +1030,12 @@ export function createWorld(options: WorldOptions): World {
     userChangesSince(t, seq) {
       const changes = states.get(need(t).tenantId)?.changes ?? [];
       // changes are appended in sequence order: binary search for the first one after seq
-      let lo = 0, hi = changes.length;
+      let lo = 0,
+        hi = changes.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if ((changes[mid] as UserChange).seq <= seq) lo = mid + 1; else hi = mid;
+        if ((changes[mid] as UserChange).seq <= seq) lo = mid + 1;
+        else hi = mid;
       }
       return changes.slice(lo);
     },
@@ -890,14 +1047,21 @@ export function createWorld(options: WorldOptions): World {
       const kind = input.kind ?? 'member';
       const template = generateUser(ctx, def.naming, slot, def.userMask);
       const displayName = input.displayName ?? `${input.givenName ?? 'New'} ${input.surname ?? `User ${slot}`}`;
-      const local = (input.userPrincipalName ?? displayName.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, '.')).replace(/^\.+|\.+$/g, '');
+      const local = (
+        input.userPrincipalName ??
+        displayName
+          .toLowerCase()
+          .normalize('NFD')
+          .replace(/[\u0300-\u036f]/g, '')
+          .replace(/[^a-z0-9]+/g, '.')
+      ).replace(/^\.+|\.+$/g, '');
       const upn = local.includes('@') ? local : `${local}@${def.naming.defaultDomain}`;
       const mail = input.mail !== undefined ? input.mail : kind === 'unlicensed' ? null : upn;
       const createdDateTime = isoSeconds(clock.now().getTime());
       const record: UserRecord = {
         ...template.record,
         displayName,
-        givenName: input.givenName !== undefined ? input.givenName : displayName.split(' ')[0] ?? null,
+        givenName: input.givenName !== undefined ? input.givenName : (displayName.split(' ')[0] ?? null),
         surname: input.surname !== undefined ? input.surname : displayName.split(' ').slice(1).join(' ') || null,
         userPrincipalName: upn,
         mail,
@@ -908,8 +1072,19 @@ export function createWorld(options: WorldOptions): World {
         lastPasswordChangeDateTime: createdDateTime,
         proxyAddresses: mail ? [`SMTP:${mail}`] : [],
         otherMails: [],
-        assignedLicenses: (input.skuIds ?? (kind === 'member' ? [SKUS[def.naming.skuPlan.primary].skuId] : [])).map((skuId) => ({ disabledPlans: [], skuId })),
-        signInActivity: { ...template.record.signInActivity, lastSignInDateTime: '0001-01-01T00:00:00Z', lastSignInRequestId: '', lastNonInteractiveSignInDateTime: '0001-01-01T00:00:00Z', lastNonInteractiveSignInRequestId: '', lastSuccessfulSignInDateTime: '', lastSuccessfulSignInRequestId: '' },
+        assignedLicenses: (input.skuIds ?? (kind === 'member' ? [SKUS[def.naming.skuPlan.primary].skuId] : [])).map((skuId) => ({
+          disabledPlans: [],
+          skuId,
+        })),
+        signInActivity: {
+          ...template.record.signInActivity,
+          lastSignInDateTime: '0001-01-01T00:00:00Z',
+          lastSignInRequestId: '',
+          lastNonInteractiveSignInDateTime: '0001-01-01T00:00:00Z',
+          lastNonInteractiveSignInRequestId: '',
+          lastSuccessfulSignInDateTime: '',
+          lastSuccessfulSignInRequestId: '',
+        },
       };
       return writeUser(def, { slot, kind, record });
     },
@@ -929,7 +1104,10 @@ export function createWorld(options: WorldOptions): World {
       const user = needUser(def, userId);
       const state = stateOf(def);
       const deletedDateTime = isoSeconds(clock.now().getTime());
-      state.users.set(user.slot, { deleted: o.permanent ? 'deleted' : 'changed', user: { ...user, record: { ...user.record, deletedDateTime } } });
+      state.users.set(user.slot, {
+        deleted: o.permanent ? 'deleted' : 'changed',
+        user: { ...user, record: { ...user.record, deletedDateTime } },
+      });
       recordChange(def, state, user.slot, user.record.id);
     },
     setAliases(t, userId, aliases) {
@@ -962,7 +1140,8 @@ export function createWorld(options: WorldOptions): World {
       const def = need(t);
       const slot = slotOfDevice(def, deviceId);
       const device = slot === undefined ? undefined : deviceAt(def, slot);
-      if (slot === undefined || !device) throw new WorldError('device_not_found', `device ${deviceId} does not exist in tenant ${def.tenantId}`);
+      if (slot === undefined || !device)
+        throw new WorldError('device_not_found', `device ${deviceId} does not exist in tenant ${def.tenantId}`);
       const owner = userId ? needUser(def, userId).record : null;
       const moved = { ...device, ...ownerFields(owner), lastSyncDateTime: isoSeconds(clock.now().getTime()) };
       stateOf(def).devices.set(slot, moved);
@@ -1052,13 +1231,19 @@ export function createWorld(options: WorldOptions): World {
       const id = groupId.toLowerCase();
       let overlay = state.membership.get(id);
       if (!overlay) state.membership.set(id, (overlay = { added: new Set(), removed: new Set() }));
-      if (member) { overlay.added.add(user.record.id); overlay.removed.delete(user.record.id); }
-      else { overlay.removed.add(user.record.id); overlay.added.delete(user.record.id); }
+      if (member) {
+        overlay.added.add(user.record.id);
+        overlay.removed.delete(user.record.id);
+      } else {
+        overlay.removed.add(user.record.id);
+        overlay.added.delete(user.record.id);
+      }
     },
     setAccessRoles(t, roleDefinitionIds) {
       const id = resolve(t);
       const index = id ? customerIndexOf(id) : undefined;
-      if (index === undefined || profileAt(index).traits.gdap === 'none') throw new WorldError('relationship_not_found', `no GDAP relationship with tenant ${t}`);
+      if (index === undefined || profileAt(index).traits.gdap === 'none')
+        throw new WorldError('relationship_not_found', `no GDAP relationship with tenant ${t}`);
       accessRoleOverrides.set(index, [...roleDefinitionIds]);
       relationshipList = undefined;
     },
@@ -1078,7 +1263,8 @@ export function createWorld(options: WorldOptions): World {
   function setRelationshipStatus(t: string, status: RelationshipStatus): void {
     const id = resolve(t);
     const index = id ? customerIndexOf(id) : undefined;
-    if (index === undefined || profileAt(index).traits.gdap === 'none') throw new WorldError('relationship_not_found', `no GDAP relationship with tenant ${t}`);
+    if (index === undefined || profileAt(index).traits.gdap === 'none')
+      throw new WorldError('relationship_not_found', `no GDAP relationship with tenant ${t}`);
     relationshipOverrides.set(index, { status, atMs: clock.now().getTime() });
     relationshipList = undefined;
   }
@@ -1086,8 +1272,15 @@ export function createWorld(options: WorldOptions): World {
   return world;
 }
 
-function ownerFields(owner: UserRecord | null): Pick<ManagedDeviceRecord, 'userId' | 'userPrincipalName' | 'userDisplayName' | 'emailAddress'> {
-  return { userId: owner?.id ?? null, userPrincipalName: owner?.userPrincipalName ?? null, userDisplayName: owner?.displayName ?? null, emailAddress: owner?.mail ?? '' };
+function ownerFields(
+  owner: UserRecord | null,
+): Pick<ManagedDeviceRecord, 'userId' | 'userPrincipalName' | 'userDisplayName' | 'emailAddress'> {
+  return {
+    userId: owner?.id ?? null,
+    userPrincipalName: owner?.userPrincipalName ?? null,
+    userDisplayName: owner?.displayName ?? null,
+    emailAddress: owner?.mail ?? '',
+  };
 }
 
 /** Organization.assignedPlans names services, not plans (sample: "exchange", "SCO"). */

@@ -46,9 +46,20 @@ export function matchConfigurations(
 ): ConfigurationDecision[] {
   const devices = uniqueDevices(tenant.managedDevices);
   if (organizationId === null) {
-    return devices.map((device) => ({ tenantId: tenant.id, deviceId: device.id, decision: 'pending', configurationId: null, rule: null, contactId: null, candidates: [] }));
+    return devices.map((device) => ({
+      tenantId: tenant.id,
+      deviceId: device.id,
+      decision: 'pending',
+      configurationId: null,
+      rule: null,
+      contactId: null,
+      candidates: [],
+    }));
   }
-  const index = 'bySerial' in configurations ? (configurations as ConfigurationIndex) : indexConfigurations(organizationId, configurations as readonly Configuration[]);
+  const index =
+    'bySerial' in configurations
+      ? (configurations as ConfigurationIndex)
+      : indexConfigurations(organizationId, configurations as readonly Configuration[]);
   const relatedContact = primaryUserContacts(tenant, contactDecisions);
   const decisions = devices.map((device): ConfigurationDecision => {
     const { decision, configurationId, rule, candidates, candidateCount } = matchDevice(device, index);
@@ -78,7 +89,8 @@ function matchDevice(device: GraphManagedDevice, index: ConfigurationIndex): Dev
     const configurationId = candidates[0] as string;
     const linkedTo = deviceIdKey(index.byId.get(configurationId)?.intuneDeviceId);
     // Already documented as another Intune device: a re-enrolment or a clash; a technician decides.
-    if (linkedTo && linkedTo !== deviceIdKey(device.id)) return { decision: 'review', configurationId: null, rule, candidates: [configurationId] };
+    if (linkedTo && linkedTo !== deviceIdKey(device.id))
+      return { decision: 'review', configurationId: null, rule, candidates: [configurationId] };
     return { decision: 'match', configurationId, rule, candidates: [] };
   }
   return { decision: 'create', configurationId: null, rule: null, candidates: [] };
@@ -103,9 +115,13 @@ function uniqueDevices(devices: readonly GraphManagedDevice[]): GraphManagedDevi
   return result;
 }
 
-function primaryUserContacts(tenant: TenantForConfigurationMatching, contactDecisions: readonly ContactDecision[]): (device: GraphManagedDevice) => string | null {
+function primaryUserContacts(
+  tenant: TenantForConfigurationMatching,
+  contactDecisions: readonly ContactDecision[],
+): (device: GraphManagedDevice) => string | null {
   const contactByUserId = new Map<string, string>();
-  for (const d of contactDecisions) if (d.decision === 'match' && d.contactId && d.tenantId === tenant.id) contactByUserId.set(d.userId, d.contactId);
+  for (const d of contactDecisions)
+    if (d.decision === 'match' && d.contactId && d.tenantId === tenant.id) contactByUserId.set(d.userId, d.contactId);
   let knownUserIds: Set<string> | undefined;
   let userIdByUpn: Map<string, string> | undefined;
   return (device) => {
@@ -123,9 +139,12 @@ function primaryUserContacts(tenant: TenantForConfigurationMatching, contactDeci
 /** A configuration two devices claim is reviewed for both. */
 function reviewContestedConfigurations(decisions: ConfigurationDecision[]): ConfigurationDecision[] {
   const claims = new Map<string, number>();
-  for (const d of decisions) if (d.decision === 'match' && d.configurationId) claims.set(d.configurationId, (claims.get(d.configurationId) ?? 0) + 1);
+  for (const d of decisions)
+    if (d.decision === 'match' && d.configurationId) claims.set(d.configurationId, (claims.get(d.configurationId) ?? 0) + 1);
   if (![...claims.values()].some((count) => count > 1)) return decisions;
   return decisions.map((d) =>
-    d.decision === 'match' && d.configurationId && (claims.get(d.configurationId) ?? 0) > 1 ? { ...d, decision: 'review', configurationId: null, candidates: [d.configurationId] } : d,
+    d.decision === 'match' && d.configurationId && (claims.get(d.configurationId) ?? 0) > 1
+      ? { ...d, decision: 'review', configurationId: null, candidates: [d.configurationId] }
+      : d,
   );
 }

@@ -96,7 +96,13 @@ function uniqueUsers(users: readonly GraphUser[]): GraphUser[] {
   return result;
 }
 
-function matchUser(tenantId: string, user: GraphUser, index: ContactIndex, tenantDomains: ReadonlySet<string>, options: MatchingOptions): ContactDecision {
+function matchUser(
+  tenantId: string,
+  user: GraphUser,
+  index: ContactIndex,
+  tenantDomains: ReadonlySet<string>,
+  options: MatchingOptions,
+): ContactDecision {
   const decide = (
     decision: ContactDecision['decision'],
     contactId: string | null,
@@ -116,7 +122,8 @@ function matchUser(tenantId: string, user: GraphUser, index: ContactIndex, tenan
 
   // Technician decisions (and earlier syncs) always win, for guests too.
   const linked = index.byMicrosoftUserId.get(user.id.trim().toLowerCase()) ?? [];
-  if (linked.length === 1) return decide('match', linked[0] as string, 'linked', [], `Linked to this contact by a technician or an earlier sync.${disabled}`);
+  if (linked.length === 1)
+    return decide('match', linked[0] as string, 'linked', [], `Linked to this contact by a technician or an earlier sync.${disabled}`);
   if (linked.length > 1) {
     return decide('review', null, 'linked', linked, `${linked.length} contacts are linked to this Microsoft user; keep one.`);
   }
@@ -129,24 +136,49 @@ function matchUser(tenantId: string, user: GraphUser, index: ContactIndex, tenan
   const upn = normalizeEmail(user.userPrincipalName);
   for (const step of steps(user, aliases, upn, index)) {
     if (step.candidates.length > 1) {
-      return decide('review', null, step.rule, step.candidates, `${step.candidates.length} contacts share ${step.evidence}; choose the right one.`);
+      return decide(
+        'review',
+        null,
+        step.rule,
+        step.candidates,
+        `${step.candidates.length} contacts share ${step.evidence}; choose the right one.`,
+      );
     }
     const contactId = step.candidates[0] as string;
     const contact = index.byId.get(contactId) as Contact;
     const linkedTo = contact.microsoftUserId?.trim();
     if (linkedTo && linkedTo.toLowerCase() !== user.id.trim().toLowerCase()) {
-      return decide('review', null, step.rule, [contactId], `The contact with ${step.evidence} is linked to another Microsoft user; check before relinking.`);
+      return decide(
+        'review',
+        null,
+        step.rule,
+        [contactId],
+        `The contact with ${step.evidence} is linked to another Microsoft user; check before relinking.`,
+      );
     }
     if (step.rule === 'name') {
       // Same name, but the contact has a mailbox of this tenant that is not this user's:
       // two people with one name (a namesake, or a leaver and a new hire). Do not merge them.
       const own = new Set([...aliases, upn]);
       const foreign = contact.emails.map(normalizeEmail).find((e) => e && tenantDomains.has(emailDomain(e)) && !own.has(e));
-      if (foreign) return decide('review', null, 'name', [contactId], `Same name, but the contact's address ${foreign} is not one of this user's; check it is the same person.`);
+      if (foreign)
+        return decide(
+          'review',
+          null,
+          'name',
+          [contactId],
+          `Same name, but the contact's address ${foreign} is not one of this user's; check it is the same person.`,
+        );
     }
     return decide('match', contactId, step.rule, [], `${capitalize(step.evidence)} equals this contact's.${disabled}`);
   }
-  return decide('create', null, null, [], `No contact of the organization has this user's addresses or name; a new contact will be created.${disabled}`);
+  return decide(
+    'create',
+    null,
+    null,
+    [],
+    `No contact of the organization has this user's addresses or name; a new contact will be created.${disabled}`,
+  );
 }
 
 /** The steps after `linked`, lazily, each only when the one before found no candidate. */
@@ -185,7 +217,13 @@ function reviewContestedContacts(decisions: ContactDecision[]): ContactDecision[
   return decisions.map((d) => {
     const count = d.decision === 'match' && d.contactId ? (claims.get(d.contactId) ?? 0) : 0;
     if (count < 2) return d;
-    return { ...d, decision: 'review', contactId: null, candidates: [d.contactId as string], reason: `${count} users match this contact (${d.rule}); choose which one it belongs to.` };
+    return {
+      ...d,
+      decision: 'review',
+      contactId: null,
+      candidates: [d.contactId as string],
+      reason: `${count} users match this contact (${d.rule}); choose which one it belongs to.`,
+    };
   });
 }
 

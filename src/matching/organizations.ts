@@ -41,7 +41,12 @@ export function matchOrganizations(
 }
 
 export function matchOrganization(tenant: TenantForOrganizationMatching, index: OrganizationIndex): OrganizationDecision {
-  const decision = (state: OrganizationDecision['state'], organizationId: string | null, rule: OrganizationDecision['rule'], suggestions: Suggestion[]): OrganizationDecision => ({
+  const decision = (
+    state: OrganizationDecision['state'],
+    organizationId: string | null,
+    rule: OrganizationDecision['rule'],
+    suggestions: Suggestion[],
+  ): OrganizationDecision => ({
     tenantId: tenant.id,
     state,
     organizationId,
@@ -50,7 +55,12 @@ export function matchOrganization(tenant: TenantForOrganizationMatching, index: 
   });
   // Equal candidates: all of them, in the order the organizations were given.
   const tied = (ids: readonly string[]): OrganizationDecision =>
-    decision('suggested', null, null, ids.slice(0, MAX_SUGGESTIONS).map((organizationId) => ({ organizationId, score: 1 })));
+    decision(
+      'suggested',
+      null,
+      null,
+      ids.slice(0, MAX_SUGGESTIONS).map((organizationId) => ({ organizationId, score: 1 })),
+    );
 
   // Technician decisions (and earlier syncs) always win.
   if (tenant.organizationId) return decision('matched', tenant.organizationId, 'linked', []);

@@ -88,7 +88,12 @@ export interface DiscoveryReport {
 export interface Discovery {
   discover(integrationId: string): Promise<DiscoveryReport>;
   /** The permission check for one tenant (also used before each sync). */
-  checkTenant(integrationId: string, tenantId: string, counters?: GraphCounters, tenantName?: string): Promise<{ permissions: TenantPermissions; organization: GraphOrganization | null; warnings: DiscoveryWarning[] }>;
+  checkTenant(
+    integrationId: string,
+    tenantId: string,
+    counters?: GraphCounters,
+    tenantName?: string,
+  ): Promise<{ permissions: TenantPermissions; organization: GraphOrganization | null; warnings: DiscoveryWarning[] }>;
 }
 
 export interface DiscoveryDeps {
@@ -107,7 +112,12 @@ const PENDING = new Set(['created', 'approvalpending', 'approved', 'activating']
 export function createDiscovery(deps: DiscoveryDeps): Discovery {
   const { db, clock, log } = deps;
 
-  async function checkTenant(integrationId: string, tenantId: string, counters: GraphCounters = { graphRequests: 0, throttled: 0 }, tenantName?: string) {
+  async function checkTenant(
+    integrationId: string,
+    tenantId: string,
+    counters: GraphCounters = { graphRequests: 0, throttled: 0 },
+    tenantName?: string,
+  ) {
     const graph = deps.graph.forTenant(integrationId, tenantId, counters);
     return probePermissions(graph, tenantId, tenantName ?? tenantId, clock.now());
   }
@@ -158,11 +168,24 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       if (vanished.length > 0) {
         await db
           .updateTable('tenants')
-          .set({ active: false, inactive_reason: 'no longer listed among the partner\'s customers (relationship removed)', health: 'failing', health_reason: 'no longer listed among the partner\'s customers', last_discovered_at: now, updated_at: now })
+          .set({
+            active: false,
+            inactive_reason: "no longer listed among the partner's customers (relationship removed)",
+            health: 'failing',
+            health_reason: "no longer listed among the partner's customers",
+            last_discovered_at: now,
+            updated_at: now,
+          })
           .where('integration_id', '=', integrationId)
           .where('tenant_id', 'in', vanished)
           .execute();
-        for (const tenantId of vanished) warnings.push({ tenantId, code: 'tenant_unlisted', message: `tenant ${tenantId} is no longer listed among the partner's customers`, action: 'nothing to do if the customer left; its documentation is kept' });
+        for (const tenantId of vanished)
+          warnings.push({
+            tenantId,
+            code: 'tenant_unlisted',
+            message: `tenant ${tenantId} is no longer listed among the partner's customers`,
+            action: 'nothing to do if the customer left; its documentation is kept',
+          });
       }
 
       const counts = { discovered: found.length, active: 0, inactive: 0, new: 0, ok: 0, warning: 0, failing: 0 };
@@ -176,13 +199,22 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     },
   };
 
-  async function discoverGdap(integration: IntegrationView, counters: GraphCounters, warnings: DiscoveryWarning[], now: Date): Promise<DiscoveredTenant[]> {
+  async function discoverGdap(
+    integration: IntegrationView,
+    counters: GraphCounters,
+    warnings: DiscoveryWarning[],
+    now: Date,
+  ): Promise<DiscoveredTenant[]> {
     const partner = deps.graph.forTenant(integration.id, integration.tenantId, counters);
     let relationships: DelegatedAdminRelationship[];
     try {
       relationships = await collect(partner, relationshipsResource);
     } catch (error) {
-      if (error instanceof MicrosoftError && error.scope === 'tenant' && (error.code === 'permission_missing' || error.code === 'graph_request_failed')) {
+      if (
+        error instanceof MicrosoftError &&
+        error.scope === 'tenant' &&
+        (error.code === 'permission_missing' || error.code === 'graph_request_failed')
+      ) {
         // Without the relationship list nothing else can be known: an integration-level problem.
         throw new MicrosoftError(
           'permission_missing',
@@ -202,7 +234,11 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       warnings.push(asWarning(null, error, 'customers without GDAP (contracts) could not be listed'));
       return [] as GraphContract[];
     });
-    const assignments = await accessAssignments(partner, relationships.filter((r) => r.status.toLowerCase() === 'active'), warnings);
+    const assignments = await accessAssignments(
+      partner,
+      relationships.filter((r) => r.status.toLowerCase() === 'active'),
+      warnings,
+    );
     // A role reaches docsync only through an assignment to a group the service account is in.
     const accountGroups = await collect(partner, myGroupsResource).then(
       (groups) => new Set(groups.map((g) => g.id)),
@@ -222,7 +258,11 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     for (const [tenantId, list] of byCustomer) {
       const relationship = pickRelationship(list);
       const contract = contractsById.get(tenantId);
-      const tenant = blankTenant(tenantId, relationship.customer.displayName ?? customerNames.get(tenantId) ?? contract?.displayName ?? tenantId, 'gdap');
+      const tenant = blankTenant(
+        tenantId,
+        relationship.customer.displayName ?? customerNames.get(tenantId) ?? contract?.displayName ?? tenantId,
+        'gdap',
+      );
       tenant.defaultDomain = contract?.defaultDomainName ?? null;
       tenant.relationshipId = relationship.id;
       tenant.relationshipStatus = relationship.status;
@@ -275,13 +315,23 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
               action: `add ${need.recommended} to the access assignment of docsync's security group in the relationship "${relationship.displayName ?? relationship.id}"`,
             });
           }
-          if (missing.length > 0) degrade(tenant, missing.some((n) => n.capability === 'users') ? 'failing' : 'warning', `missing GDAP role for ${missing.map((n) => n.feature).join(', ')}`);
+          if (missing.length > 0)
+            degrade(
+              tenant,
+              missing.some((n) => n.capability === 'users') ? 'failing' : 'warning',
+              `missing GDAP role for ${missing.map((n) => n.feature).join(', ')}`,
+            );
         }
         if (relationship.endDateTime && !tenant.autoExtend) {
           const daysLeft = Math.ceil((Date.parse(relationship.endDateTime) - now.getTime()) / DAY_MS);
           if (daysLeft <= RELATIONSHIP_END_WARNING_DAYS) {
             degrade(tenant, 'warning', `the GDAP relationship ends in ${Math.max(0, daysLeft)} days`);
-            warnings.push({ tenantId, code: 'relationship_ending', message: `tenant ${tenant.displayName}: the GDAP relationship ends on ${relationship.endDateTime.slice(0, 10)}`, action: 'extend the relationship or turn on auto-extend in Partner Center' });
+            warnings.push({
+              tenantId,
+              code: 'relationship_ending',
+              message: `tenant ${tenant.displayName}: the GDAP relationship ends on ${relationship.endDateTime.slice(0, 10)}`,
+              action: 'extend the relationship or turn on auto-extend in Partner Center',
+            });
           }
         }
       } else if (ENDED.has(status)) {
@@ -290,12 +340,24 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
         const ended = relationship.endDateTime ? `, ${relationship.endDateTime.slice(0, 10)}` : '';
         tenant.inactiveReason = `the GDAP relationship has ended (${relationship.status}${ended})`;
         degrade(tenant, 'failing', tenant.inactiveReason);
-        warnings.push({ tenantId, code: 'relationship_ended', message: `tenant ${tenant.displayName}: ${tenant.inactiveReason}`, action: 'create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept' });
+        warnings.push({
+          tenantId,
+          code: 'relationship_ended',
+          message: `tenant ${tenant.displayName}: ${tenant.inactiveReason}`,
+          action: 'create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept',
+        });
       } else {
         tenant.active = false;
-        tenant.inactiveReason = PENDING.has(status) ? `the GDAP relationship is waiting (${relationship.status})` : `the GDAP relationship status is ${relationship.status}`;
+        tenant.inactiveReason = PENDING.has(status)
+          ? `the GDAP relationship is waiting (${relationship.status})`
+          : `the GDAP relationship status is ${relationship.status}`;
         degrade(tenant, 'warning', tenant.inactiveReason);
-        warnings.push({ tenantId, code: 'relationship_pending', message: `tenant ${tenant.displayName}: ${tenant.inactiveReason}`, action: 'ask the customer to approve the GDAP relationship request' });
+        warnings.push({
+          tenantId,
+          code: 'relationship_pending',
+          message: `tenant ${tenant.displayName}: ${tenant.inactiveReason}`,
+          action: 'ask the customer to approve the GDAP relationship request',
+        });
       }
       tenants.push(tenant);
     }
@@ -325,11 +387,21 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     // $batch: 20 relationships' assignments per request instead of 20 requests.
     for (let i = 0; i < relationships.length; i += 20) {
       const chunk = relationships.slice(i, i + 20);
-      const answers = await partner.batch(chunk.map((r, n) => ({ id: String(n), url: `/tenantRelationships/delegatedAdminRelationships/${encodeURIComponent(r.id)}/accessAssignments?$top=300` })));
+      const answers = await partner.batch(
+        chunk.map((r, n) => ({
+          id: String(n),
+          url: `/tenantRelationships/delegatedAdminRelationships/${encodeURIComponent(r.id)}/accessAssignments?$top=300`,
+        })),
+      );
       for (const answer of answers) {
         const relationship = chunk[Number(answer.id)]!;
         if (answer.status !== 200) {
-          warnings.push({ tenantId: relationship.customer.tenantId, code: 'access_assignments_unreadable', message: `the access assignments of relationship ${relationship.displayName ?? relationship.id} could not be read (HTTP ${answer.status})`, action: 'run discovery again later' });
+          warnings.push({
+            tenantId: relationship.customer.tenantId,
+            code: 'access_assignments_unreadable',
+            message: `the access assignments of relationship ${relationship.displayName ?? relationship.id} could not be read (HTTP ${answer.status})`,
+            action: 'run discovery again later',
+          });
           continue;
         }
         const values = (answer.body as { value?: unknown[] } | null)?.value ?? [];
@@ -488,7 +560,10 @@ async function probePermissions(graph: TenantGraph, tenantId: string, tenantName
   };
   const permissions: TenantPermissions = {
     users: check('users', 'users cannot be read'),
-    signInActivity: check('signInActivity', 'sign-in activity cannot be read (needs AuditLog.Read.All, a role such as Global Reader, and Entra ID P1/P2 in the tenant)'),
+    signInActivity: check(
+      'signInActivity',
+      'sign-in activity cannot be read (needs AuditLog.Read.All, a role such as Global Reader, and Entra ID P1/P2 in the tenant)',
+    ),
     devices: check('devices', 'Intune devices cannot be read (needs Global Reader or Intune Administrator, and an Intune license)'),
     reports: check('reports', 'usage reports cannot be read (needs Reports Reader or Global Reader)'),
     checkedAt: now.toISOString(),
@@ -504,14 +579,21 @@ async function probePermissions(graph: TenantGraph, tenantId: string, tenantName
           tenantId,
           code: 'reports_concealed',
           message: `reports are anonymised in tenant ${tenantName}`,
-          action: "turn off 'Display concealed user, group and site names' in the Microsoft 365 admin center (Settings → Org settings → Reports)",
+          action:
+            "turn off 'Display concealed user, group and site names' in the Microsoft 365 admin center (Settings → Org settings → Reports)",
         });
       }
     }
   }
   for (const capability of ['users', 'signInActivity', 'devices', 'reports'] as const) {
     const p = permissions[capability];
-    if (!p.ok) warnings.push({ tenantId, code: 'permission_missing', message: `tenant ${tenantName}: ${p.reason}`, action: 'the sync continues with what it can read; add the role or scope to read it too' });
+    if (!p.ok)
+      warnings.push({
+        tenantId,
+        code: 'permission_missing',
+        message: `tenant ${tenantName}: ${p.reason}`,
+        action: 'the sync continues with what it can read; add the role or scope to read it too',
+      });
   }
   let organization: GraphOrganization | null = null;
   const org = byId.get('organization');
@@ -522,4 +604,3 @@ async function probePermissions(graph: TenantGraph, tenantId: string, tenantName
   }
   return { permissions, organization, warnings };
 }
-

@@ -143,8 +143,13 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
     ...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
     ...(failure.traceId ? { requestId: failure.traceId } : {}),
   };
-  const make = (errorCode: MicrosoftErrorCode, scope: MicrosoftErrorScope, message: string, action: string, extra: MicrosoftErrorDetails = {}) =>
-    new MicrosoftError(errorCode, scope, message, action, { ...details, ...extra });
+  const make = (
+    errorCode: MicrosoftErrorCode,
+    scope: MicrosoftErrorScope,
+    message: string,
+    action: string,
+    extra: MicrosoftErrorDetails = {},
+  ) => new MicrosoftError(errorCode, scope, message, action, { ...details, ...extra });
 
   // Transient: the identity platform is busy or hiccuped (429 AADSTS90055, 5xx AADSTS90033). The
   // broker has already retried; nothing is wrong with the connection, at any tenant (the
@@ -278,16 +283,28 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
       break;
   }
   if (failure.error === 'invalid_client') {
-    return make('client_secret_rejected', 'partner', `the app ${context.clientId} was rejected by Microsoft`, 'check the client id and paste the client secret Value, then reconnect');
+    return make(
+      'client_secret_rejected',
+      'partner',
+      `the app ${context.clientId} was rejected by Microsoft`,
+      'check the client id and paste the client secret Value, then reconnect',
+    );
   }
   if (failure.error === 'invalid_grant' && isPartner) {
-    return make('partner_connection_expired', 'partner', 'the partner connection is no longer accepted by Microsoft', 'reconnect the integration');
+    return make(
+      'partner_connection_expired',
+      'partner',
+      'the partner connection is no longer accepted by Microsoft',
+      'reconnect the integration',
+    );
   }
   return make(
     'token_request_failed',
     tenantScope,
     `Microsoft refused a token for tenant ${tenant}${code !== undefined ? ` (AADSTS${code})` : failure.error ? ` (${failure.error})` : ''}`,
-    code !== undefined ? `look up AADSTS${code} in Microsoft's error reference; run discovery again after fixing it` : 'try again later; if it persists, reconnect the integration',
+    code !== undefined
+      ? `look up AADSTS${code} in Microsoft's error reference; run discovery again after fixing it`
+      : 'try again later; if it persists, reconnect the integration',
   );
 }
 

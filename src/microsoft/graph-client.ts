@@ -141,7 +141,13 @@ export interface RetryPolicy {
   maxWaitMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxThrottleRetries: 6, maxServerRetries: 4, baseBackoffMs: 1000, maxBackoffMs: 30_000, maxWaitMs: 5 * 60_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxThrottleRetries: 6,
+  maxServerRetries: 4,
+  baseBackoffMs: 1000,
+  maxBackoffMs: 30_000,
+  maxWaitMs: 5 * 60_000,
+};
 
 /** Per-app-per-tenant limits with ~10 % headroom (https://learn.microsoft.com/en-us/graph/throttling-limits). */
 export const TENANT_LIMITS: Record<ThrottleFamily, { requests: number; windowMs: number }> = {
@@ -159,7 +165,10 @@ export const GLOBAL_LIMIT = { requests: 1_800, windowMs: 1_000 };
 
 export interface GraphClientDeps {
   graphBaseUrl: string;
-  tokens: { accessToken(integrationId: string, tenantId: string): Promise<string>; invalidate?(integrationId: string, tenantId: string): void };
+  tokens: {
+    accessToken(integrationId: string, tenantId: string): Promise<string>;
+    invalidate?(integrationId: string, tenantId: string): void;
+  };
   clock: Clock;
   sleep?: Sleep;
   log: Logger;
@@ -373,7 +382,13 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
       /** nextLink/deltaLink are absolute: turn one back into version + path for client.api(). */
       function apiFor(link: string) {
         if (!link.toLowerCase().startsWith(deps.graphBaseUrl.toLowerCase())) {
-          throw new MicrosoftError('graph_request_failed', 'tenant', `Graph sent a next page link outside ${deps.graphBaseUrl}`, 'report this to the docsync maintainers', { tenantId });
+          throw new MicrosoftError(
+            'graph_request_failed',
+            'tenant',
+            `Graph sent a next page link outside ${deps.graphBaseUrl}`,
+            'report this to the docsync maintainers',
+            { tenantId },
+          );
         }
         const rest = link.slice(deps.graphBaseUrl.length).replace(/^\/+/, '');
         const slash = rest.indexOf('/');
@@ -389,7 +404,10 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
       }
 
       async function send<T>(
-        request: ReturnType<typeof client.api>, resource: { name: string; headers?: Record<string, string> }, what: 'get' | 'post' | 'patch' | 'delete' = 'get', body?: unknown,
+        request: ReturnType<typeof client.api>,
+        resource: { name: string; headers?: Record<string, string> },
+        what: 'get' | 'post' | 'patch' | 'delete' = 'get',
+        body?: unknown,
       ): Promise<T> {
         if (resource.headers) request.headers(resource.headers);
         // fetch's own signal: a request hanging in Graph (or its body, or the report download
@@ -404,8 +422,15 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
         }
         try {
           signal?.throwIfAborted();
-          const answer = (what === 'patch' ? await request.patch(body) : what === 'delete' ? await request.delete()
-            : what === 'get' ? await request.get() : await request.post(body)) as T;
+          const answer = (
+            what === 'patch'
+              ? await request.patch(body)
+              : what === 'delete'
+                ? await request.delete()
+                : what === 'get'
+                  ? await request.get()
+                  : await request.post(body)
+          ) as T;
           // NUL and unpaired surrogates never get past here (Postgres refuses them): see text.ts.
           return cleanGraphBody(answer, (record, replaced) =>
             deps.log.warn(
@@ -454,7 +479,8 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           // A stored link under another base (the cloud setting changed, the emulator restarted on
           // another port) can never be followed: start over with a full listing at once.
           if (deltaLink && !deltaLink.toLowerCase().startsWith(`${deps.graphBaseUrl.toLowerCase()}/`)) {
-            const why = `the stored change-feed link of tenant ${tenantId} points to ${safeOrigin(deltaLink)}, ` +
+            const why =
+              `the stored change-feed link of tenant ${tenantId} points to ${safeOrigin(deltaLink)}, ` +
               `not the configured Graph base ${deps.graphBaseUrl}`;
             throw new ResyncRequired(tenantId, undefined, why);
           }
@@ -482,7 +508,14 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
         async get<T>(path: string, parse: (raw: unknown) => Parsed<T>, options: { version?: 'v1.0' | 'beta' } = {}) {
           const raw = await send<unknown>(client.api(path).version(options.version ?? 'v1.0'), { name: path });
           const parsed = parse(raw);
-          if (!parsed.ok) throw new MicrosoftError('graph_request_failed', 'tenant', `Graph answered ${path} in tenant ${tenantId} with an unexpected shape (${parsed.reason})`, 'try again later; report it if it persists', { tenantId });
+          if (!parsed.ok)
+            throw new MicrosoftError(
+              'graph_request_failed',
+              'tenant',
+              `Graph answered ${path} in tenant ${tenantId} with an unexpected shape (${parsed.reason})`,
+              'try again later; report it if it persists',
+              { tenantId },
+            );
           return parsed.value;
         },
         async write<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) {
@@ -491,23 +524,29 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           return answer ?? null;
         },
         async report(name, period) {
-          if (!/^[A-Za-z0-9]+$/.test(name)) throw new MicrosoftError('graph_request_failed', 'tenant', `unknown report ${name}`, 'use a getXxx report name');
+          if (!/^[A-Za-z0-9]+$/.test(name))
+            throw new MicrosoftError('graph_request_failed', 'tenant', `unknown report ${name}`, 'use a getXxx report name');
           const request = client.api(`/reports/${name}(period='${period}')`).version('v1.0').responseType(ResponseType.TEXT);
           const csv = await send<string>(request, { name: `report ${name}` });
           return typeof csv === 'string' ? csv.replace(/^\uFEFF/, '') : '';
         },
         async batch(requests) {
-          if (requests.length > 20) throw new MicrosoftError('graph_request_failed', 'tenant', 'a $batch holds at most 20 requests', 'split the batch');
+          if (requests.length > 20)
+            throw new MicrosoftError('graph_request_failed', 'tenant', 'a $batch holds at most 20 requests', 'split the batch');
           const results = new Map<string, BatchResponse>();
           let pending = requests;
           let throttleRounds = 0;
           while (pending.length > 0) {
-            const answer = await send<{ responses?: Array<{ id: string; status: number; body?: unknown; headers?: Record<string, string> }> }>(
-              client.api('/$batch').version('v1.0'),
-              { name: '$batch' },
-              'post',
-              { requests: pending.map((r) => ({ id: r.id, method: r.method ?? 'GET', url: r.url, ...(r.headers ? { headers: r.headers } : {}) })) },
-            );
+            const answer = await send<{
+              responses?: Array<{ id: string; status: number; body?: unknown; headers?: Record<string, string> }>;
+            }>(client.api('/$batch').version('v1.0'), { name: '$batch' }, 'post', {
+              requests: pending.map((r) => ({
+                id: r.id,
+                method: r.method ?? 'GET',
+                url: r.url,
+                ...(r.headers ? { headers: r.headers } : {}),
+              })),
+            });
             const throttled: BatchRequest[] = [];
             let retryAfter = 0;
             for (const inner of answer.responses ?? []) {
@@ -518,7 +557,10 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
                 counters.throttled += 1;
                 throttled.push(original);
                 const headers = lowerKeys(inner.headers ?? {});
-                retryAfter = Math.max(retryAfter, retryAfterMs(headers['retry-after'] ?? null, deps.clock.now()) ?? backoff(throttleRounds));
+                retryAfter = Math.max(
+                  retryAfter,
+                  retryAfterMs(headers['retry-after'] ?? null, deps.clock.now()) ?? backoff(throttleRounds),
+                );
                 continue;
               }
               results.set(inner.id, { id: inner.id, status: inner.status, body: inner.body ?? null, headers: inner.headers ?? {} });
@@ -576,11 +618,20 @@ async function isIntuneRefusal(response: Response): Promise<boolean> {
 export function translateGraphError(error: unknown, tenantId: string, what: string): MicrosoftError {
   if (error instanceof MicrosoftError) return error;
   if (!(error instanceof GraphError)) {
-    return new MicrosoftError('graph_unavailable', 'tenant', `Graph could not be reached while reading ${what} in tenant ${tenantId}`, 'nothing was changed; the next run tries again', { tenantId });
+    return new MicrosoftError(
+      'graph_unavailable',
+      'tenant',
+      `Graph could not be reached while reading ${what} in tenant ${tenantId}`,
+      'nothing was changed; the next run tries again',
+      { tenantId },
+    );
   }
   const requestId = error.requestId ?? error.headers?.get('request-id') ?? undefined;
   const details = {
-    tenantId, httpStatus: error.statusCode, ...(error.code ? { upstreamCode: error.code } : {}), ...(requestId ? { requestId } : {}),
+    tenantId,
+    httpStatus: error.statusCode,
+    ...(error.code ? { upstreamCode: error.code } : {}),
+    ...(requestId ? { requestId } : {}),
     // Graph's own sentence (e.g. which SKU has no free units): lifecycle actions translate it.
     ...(error.message && error.statusCode >= 400 && error.statusCode < 500 ? { upstreamMessage: error.message.slice(0, 300) } : {}),
   };
@@ -608,13 +659,31 @@ export function translateGraphError(error: unknown, tenantId: string, what: stri
     );
   }
   if (status === 401) {
-    return new MicrosoftError('permission_missing', 'tenant', `Graph refused docsync's token for tenant ${tenantId} (${error.code ?? 'Unauthorized'})`, 'run discovery again; if it persists, reconnect the integration', details);
+    return new MicrosoftError(
+      'permission_missing',
+      'tenant',
+      `Graph refused docsync's token for tenant ${tenantId} (${error.code ?? 'Unauthorized'})`,
+      'run discovery again; if it persists, reconnect the integration',
+      details,
+    );
   }
   if (status === 429) {
-    return new MicrosoftError('throttled_out', 'tenant', `Microsoft kept throttling ${what} in tenant ${tenantId}`, 'nothing was changed; the next run continues (lower sync.concurrency if it happens often)', details);
+    return new MicrosoftError(
+      'throttled_out',
+      'tenant',
+      `Microsoft kept throttling ${what} in tenant ${tenantId}`,
+      'nothing was changed; the next run continues (lower sync.concurrency if it happens often)',
+      details,
+    );
   }
   if (status <= 0 || status >= 500) {
-    return new MicrosoftError('graph_unavailable', 'tenant', `Graph was unavailable for ${what} in tenant ${tenantId}${status > 0 ? ` (HTTP ${status})` : ' (connection dropped)'}`, 'nothing was changed; the next run tries again', details);
+    return new MicrosoftError(
+      'graph_unavailable',
+      'tenant',
+      `Graph was unavailable for ${what} in tenant ${tenantId}${status > 0 ? ` (HTTP ${status})` : ' (connection dropped)'}`,
+      'nothing was changed; the next run tries again',
+      details,
+    );
   }
   // Intune answers a tenant without an Intune subscription with a plain 400 (not a 403).
   if (status === 400 && /not applicable to target tenant/i.test(error.message ?? '')) {
@@ -626,5 +695,11 @@ export function translateGraphError(error: unknown, tenantId: string, what: stri
       details,
     );
   }
-  return new MicrosoftError('graph_request_failed', 'tenant', `Graph refused ${what} in tenant ${tenantId} (HTTP ${status}${error.code ? ` ${error.code}` : ''})`, 'report this to the docsync maintainers with the request id', details);
+  return new MicrosoftError(
+    'graph_request_failed',
+    'tenant',
+    `Graph refused ${what} in tenant ${tenantId} (HTTP ${status}${error.code ? ` ${error.code}` : ''})`,
+    'report this to the docsync maintainers with the request id',
+    details,
+  );
 }

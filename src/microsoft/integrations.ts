@@ -152,7 +152,10 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
         .updateTable('integrations')
         .set({ refresh_token_encrypted: secrets.seal(refreshToken), refresh_token_updated_at: now, updated_at: now })
         .where('id', '=', id);
-      query = expectedSealed === null ? query.where('refresh_token_encrypted', 'is', null) : query.where('refresh_token_encrypted', '=', expectedSealed);
+      query =
+        expectedSealed === null
+          ? query.where('refresh_token_encrypted', 'is', null)
+          : query.where('refresh_token_encrypted', '=', expectedSealed);
       const result = await query.executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
@@ -164,13 +167,21 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
 
     /** A partner-level failure: keep every stored secret (nothing is lost), ask for a reconnect. */
     async markNeedsReconnect(id: string, reason: string): Promise<void> {
-      await db.updateTable('integrations').set({ status: 'needs_reconnect', status_reason: reason, updated_at: clock.now() }).where('id', '=', id).execute();
+      await db
+        .updateTable('integrations')
+        .set({ status: 'needs_reconnect', status_reason: reason, updated_at: clock.now() })
+        .where('id', '=', id)
+        .execute();
     },
 
     /** The connect flow failed before a sign-in was stored (e.g. consent denied): say why. */
     async recordConnectFailure(id: string, reason: string): Promise<void> {
       // The status stays what it was: a failed attempt does not undo an earlier connection.
-      await db.updateTable('integrations').set({ status_reason: reason, updated_at: clock.now() }).where('id', '=', (await row(id)).id).execute();
+      await db
+        .updateTable('integrations')
+        .set({ status_reason: reason, updated_at: clock.now() })
+        .where('id', '=', (await row(id)).id)
+        .execute();
     },
 
     /** A new client secret (the old one expired or was rotated in Entra). */
@@ -256,21 +267,34 @@ function validateCreate(input: CreateIntegrationInput) {
   if (!name || name.length > 200) throw new BadInput('name is required (at most 200 characters)');
   const tenantId = (input.tenantId ?? '').trim().toLowerCase();
   if (!GUID.test(tenantId) && !DOMAIN.test(tenantId)) {
-    throw new BadInput(`tenant id must be a GUID or a domain such as contoso.onmicrosoft.com (got ${JSON.stringify(input.tenantId)})`, 'copy the Directory (tenant) ID from the Entra admin center overview');
+    throw new BadInput(
+      `tenant id must be a GUID or a domain such as contoso.onmicrosoft.com (got ${JSON.stringify(input.tenantId)})`,
+      'copy the Directory (tenant) ID from the Entra admin center overview',
+    );
   }
   const clientId = (input.clientId ?? '').trim().toLowerCase();
   if (!GUID.test(clientId)) {
     throw new BadInput('client id must be the Application (client) ID, a GUID', "copy it from the app registration's overview page");
   }
   checkSecretShape(input.clientSecret);
-  return { kind: input.kind, name, tenantId, clientId, clientSecret: input.clientSecret, clientSecretExpiresAt: parseDate(input.clientSecretExpiresAt ?? null, 'clientSecretExpiresAt') };
+  return {
+    kind: input.kind,
+    name,
+    tenantId,
+    clientId,
+    clientSecret: input.clientSecret,
+    clientSecretExpiresAt: parseDate(input.clientSecretExpiresAt ?? null, 'clientSecretExpiresAt'),
+  };
 }
 
 function checkSecretShape(secret: string): void {
   if (typeof secret !== 'string' || secret.trim() === '') throw new BadInput('the client secret is required');
   // Entra shows a secret's "Secret ID" (a GUID) beside its "Value"; the Value is what signs in.
   if (GUID.test(secret.trim())) {
-    throw new BadInput('this looks like the Secret ID, not the secret Value', "paste the secret's Value (shown once, when the secret is created), not its Secret ID");
+    throw new BadInput(
+      'this looks like the Secret ID, not the secret Value',
+      "paste the secret's Value (shown once, when the secret is created), not its Secret ID",
+    );
   }
 }
 

@@ -66,7 +66,12 @@ export function createMsalNetworkClient(options: MsalNetworkClientOptions): INet
     return { url, forwardedHttps: false };
   };
 
-  const send = <T>(method: 'GET' | 'POST', target: string, requestOptions: NetworkRequestOptions | undefined, timeout: number | undefined) =>
+  const send = <T>(
+    method: 'GET' | 'POST',
+    target: string,
+    requestOptions: NetworkRequestOptions | undefined,
+    timeout: number | undefined,
+  ) =>
     new Promise<NetworkResponse<T>>((resolve, reject) => {
       const { url, forwardedHttps } = route(target);
       const headers: Record<string, string | number> = { ...(requestOptions?.headers ?? {}) };
@@ -85,7 +90,9 @@ export function createMsalNetworkClient(options: MsalNetworkClientOptions): INet
             parsed = text.length === 0 ? {} : JSON.parse(text);
           } catch {
             // MSAL's own client fails the same way on a non-JSON body (an HTML error page, a proxy).
-            return reject(new AuthError('token_parsing_error', `Failed to parse response from ${url.host} (HTTP ${res.statusCode}): not JSON`));
+            return reject(
+              new AuthError('token_parsing_error', `Failed to parse response from ${url.host} (HTTP ${res.statusCode}): not JSON`),
+            );
           }
           const responseHeaders: Record<string, string> = {};
           for (const [name, value] of Object.entries(res.headers)) {
@@ -101,7 +108,8 @@ export function createMsalNetworkClient(options: MsalNetworkClientOptions): INet
     });
 
   return {
-    sendGetRequestAsync: <T>(url: string, requestOptions?: NetworkRequestOptions, timeout?: number) => send<T>('GET', url, requestOptions, timeout),
+    sendGetRequestAsync: <T>(url: string, requestOptions?: NetworkRequestOptions, timeout?: number) =>
+      send<T>('GET', url, requestOptions, timeout),
     sendPostRequestAsync: <T>(url: string, requestOptions?: NetworkRequestOptions) => send<T>('POST', url, requestOptions, undefined),
   };
 }

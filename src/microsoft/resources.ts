@@ -129,8 +129,22 @@ export interface GraphUser {
 }
 
 export const USER_SELECT = [
-  'id', 'displayName', 'givenName', 'surname', 'jobTitle', 'mail', 'userPrincipalName', 'businessPhones', 'mobilePhone',
-  'proxyAddresses', 'otherMails', 'userType', 'accountEnabled', 'createdDateTime', 'lastPasswordChangeDateTime', 'assignedLicenses',
+  'id',
+  'displayName',
+  'givenName',
+  'surname',
+  'jobTitle',
+  'mail',
+  'userPrincipalName',
+  'businessPhones',
+  'mobilePhone',
+  'proxyAddresses',
+  'otherMails',
+  'userType',
+  'accountEnabled',
+  'createdDateTime',
+  'lastPasswordChangeDateTime',
+  'assignedLicenses',
 ] as const;
 
 export const parseUser = parser<GraphUser>('user', (o) => {
@@ -204,7 +218,14 @@ export const parseUserChange = parser<GraphUserChange>('user change', (o) => {
 });
 
 /** Users in pages of 999 (the documented maximum). */
-export const usersResource: GraphResource<GraphUser> = { name: 'users', path: '/users', select: USER_SELECT, pageSize: 999, family: 'identity', parse: parseUser };
+export const usersResource: GraphResource<GraphUser> = {
+  name: 'users',
+  path: '/users',
+  select: USER_SELECT,
+  pageSize: 999,
+  family: 'identity',
+  parse: parseUser,
+};
 /** With signInActivity Graph caps pages at 500 and needs AuditLog.Read.All + Entra ID P1. */
 export const usersWithSignInResource: GraphResource<GraphUser> = {
   name: 'users (with sign-in activity)',
@@ -237,7 +258,14 @@ export interface GraphGroup {
   displayName: string | null;
 }
 export const parseGroup = parser<GraphGroup>('group', (o) => ({ id: reqStr(o, 'id'), displayName: str(o, 'displayName') }));
-export const groupsResource: GraphResource<GraphGroup> = { name: 'groups', path: '/groups', select: ['id', 'displayName'], pageSize: 999, family: 'identity', parse: parseGroup };
+export const groupsResource: GraphResource<GraphGroup> = {
+  name: 'groups',
+  path: '/groups',
+  select: ['id', 'displayName'],
+  pageSize: 999,
+  family: 'identity',
+  parse: parseGroup,
+};
 export function groupMembersResource(groupId: string): GraphResource<{ id: string }> {
   return {
     name: 'group members',
@@ -280,8 +308,20 @@ export interface GraphManagedDevice {
   azureADDeviceId: string | null;
 }
 export const MANAGED_DEVICE_SELECT = [
-  'id', 'deviceName', 'userId', 'userPrincipalName', 'managedDeviceOwnerType', 'enrolledDateTime', 'lastSyncDateTime',
-  'operatingSystem', 'osVersion', 'complianceState', 'model', 'manufacturer', 'serialNumber', 'azureADDeviceId',
+  'id',
+  'deviceName',
+  'userId',
+  'userPrincipalName',
+  'managedDeviceOwnerType',
+  'enrolledDateTime',
+  'lastSyncDateTime',
+  'operatingSystem',
+  'osVersion',
+  'complianceState',
+  'model',
+  'manufacturer',
+  'serialNumber',
+  'azureADDeviceId',
 ] as const;
 export const parseManagedDevice = parser<GraphManagedDevice>('managedDevice', (o) => ({
   id: reqStr(o, 'id'),
@@ -359,7 +399,11 @@ export interface GraphOrganization {
 export const parseOrganization = parser<GraphOrganization>('organization', (o) => ({
   id: reqStr(o, 'id'),
   displayName: str(o, 'displayName'),
-  verifiedDomains: list(o, 'verifiedDomains').map((d) => ({ name: reqStr(d, 'name'), isDefault: bool(d, 'isDefault') ?? false, isInitial: bool(d, 'isInitial') ?? false })),
+  verifiedDomains: list(o, 'verifiedDomains').map((d) => ({
+    name: reqStr(d, 'name'),
+    isDefault: bool(d, 'isDefault') ?? false,
+    isInitial: bool(d, 'isInitial') ?? false,
+  })),
 }));
 export const organizationResource: GraphResource<GraphOrganization> = {
   name: 'organization',
@@ -470,7 +514,12 @@ export const parseContract = parser<GraphContract>('contract', (o) => ({
   defaultDomainName: str(o, 'defaultDomainName'),
   contractType: str(o, 'contractType'),
 }));
-export const contractsResource: GraphResource<GraphContract> = { name: 'contracts', path: '/contracts', family: 'identity', parse: parseContract };
+export const contractsResource: GraphResource<GraphContract> = {
+  name: 'contracts',
+  path: '/contracts',
+  family: 'identity',
+  parse: parseContract,
+};
 
 // ---------------------------------------------------------------------------------------
 // Reports
@@ -478,7 +527,8 @@ export const contractsResource: GraphResource<GraphContract> = { name: 'contract
 /** admin/reportSettings: the doc sample wraps the object in "value"; accept both. */
 export function parseReportSettings(raw: unknown): Parsed<{ displayConcealedNames: boolean }> {
   const body = isObj(raw) && isObj(raw.value) ? raw.value : raw;
-  if (!isObj(body) || typeof body.displayConcealedNames !== 'boolean') return { ok: false, reason: 'reportSettings: displayConcealedNames missing' };
+  if (!isObj(body) || typeof body.displayConcealedNames !== 'boolean')
+    return { ok: false, reason: 'reportSettings: displayConcealedNames missing' };
   return { ok: true, value: { displayConcealedNames: body.displayConcealedNames } };
 }
 

@@ -17,12 +17,32 @@ export const GRAPH_DELEGATED_SCOPES: readonly ScopeNeed[] = [
     feature: 'users: names, mail, aliases (proxyAddresses), otherMails, userType, enabled, licenses, last password change',
     endpoints: ['/users', '/users/delta'],
   },
-  { scope: 'AuditLog.Read.All', feature: "users' last sign-in (signInActivity; the tenant also needs Entra ID P1/P2)", endpoints: ['/users?$select=signInActivity'] },
-  { scope: 'GroupMember.Read.All', feature: 'exclusions by group membership (narrower than Group.Read.All)', endpoints: ['/groups', '/groups/{id}/members'] },
-  { scope: 'DeviceManagementManagedDevices.Read.All', feature: 'Intune managed devices → configurations', endpoints: ['/deviceManagement/managedDevices'] },
-  { scope: 'Reports.Read.All', feature: 'mailbox usage (size, items, quota, last activity)', endpoints: ["/reports/getMailboxUsageDetail(period='D7')"] },
+  {
+    scope: 'AuditLog.Read.All',
+    feature: "users' last sign-in (signInActivity; the tenant also needs Entra ID P1/P2)",
+    endpoints: ['/users?$select=signInActivity'],
+  },
+  {
+    scope: 'GroupMember.Read.All',
+    feature: 'exclusions by group membership (narrower than Group.Read.All)',
+    endpoints: ['/groups', '/groups/{id}/members'],
+  },
+  {
+    scope: 'DeviceManagementManagedDevices.Read.All',
+    feature: 'Intune managed devices → configurations',
+    endpoints: ['/deviceManagement/managedDevices'],
+  },
+  {
+    scope: 'Reports.Read.All',
+    feature: 'mailbox usage (size, items, quota, last activity)',
+    endpoints: ["/reports/getMailboxUsageDetail(period='D7')"],
+  },
   { scope: 'ReportSettings.Read.All', feature: 'detect reports with concealed (hashed) user names', endpoints: ['/admin/reportSettings'] },
-  { scope: 'Organization.Read.All', feature: 'tenant name, verified domains and licenses (subscribedSkus)', endpoints: ['/organization', '/subscribedSkus'] },
+  {
+    scope: 'Organization.Read.All',
+    feature: 'tenant name, verified domains and licenses (subscribedSkus)',
+    endpoints: ['/organization', '/subscribedSkus'],
+  },
   // /domains accepts Domain.Read.All or Directory.Read.All, not Organization.Read.All (G:org).
   {
     scope: 'Domain.Read.All',

@@ -131,12 +131,17 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
       };
       const response = tokenEndpoint ? await withTransientRetries(send, options?.correlationId ?? '') : await send();
       if (tokenEndpoint && response.status >= 200 && response.status < 300) {
-        const correlationId = options?.correlationId ?? new URLSearchParams(options?.body ?? '').get('client-request-id') ?? new URL(url).searchParams.get('client-request-id');
+        const correlationId =
+          options?.correlationId ??
+          new URLSearchParams(options?.body ?? '').get('client-request-id') ??
+          new URL(url).searchParams.get('client-request-id');
         const body = response.body as { refresh_token?: unknown; expires_in?: unknown };
         if (correlationId) {
           captured.set(correlationId, {
             ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
-            ...(body.expires_in !== undefined && Number.isFinite(Number(body.expires_in)) ? { expiresInSeconds: Number(body.expires_in) } : {}),
+            ...(body.expires_in !== undefined && Number.isFinite(Number(body.expires_in))
+              ? { expiresInSeconds: Number(body.expires_in) }
+              : {}),
           });
         }
       }
@@ -215,17 +220,39 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
     const startedAt = clock.now().getTime();
     let credentials = await integrations.credentials(integrationId);
     const { integration } = credentials;
-    const failureContext = { tenantId, partnerTenantId: integration.tenantId, clientId: integration.clientId, authorityHost: deps.microsoft.authorityHost };
+    const failureContext = {
+      tenantId,
+      partnerTenantId: integration.tenantId,
+      clientId: integration.clientId,
+      authorityHost: deps.microsoft.authorityHost,
+    };
 
     if (integration.status === 'disabled') {
-      throw new MicrosoftError('not_connected', 'partner', `integration "${integration.name}" is disabled`, 'enable the integration to sync it', { tenantId });
+      throw new MicrosoftError(
+        'not_connected',
+        'partner',
+        `integration "${integration.name}" is disabled`,
+        'enable the integration to sync it',
+        { tenantId },
+      );
     }
     if (integration.status === 'needs_reconnect') {
       // Do not hammer Microsoft with a sign-in it already refused; the stored reason says why.
-      throw new MicrosoftError('partner_connection_expired', 'partner', integration.statusReason ?? 'the partner connection needs a reconnect', 'reconnect the integration (Integrations → Connect)', { tenantId });
+      throw new MicrosoftError(
+        'partner_connection_expired',
+        'partner',
+        integration.statusReason ?? 'the partner connection needs a reconnect',
+        'reconnect the integration (Integrations → Connect)',
+        { tenantId },
+      );
     }
     if (!credentials.clientSecret) {
-      throw new MicrosoftError('client_secret_rejected', 'partner', `integration "${integration.name}" has no client secret`, "paste the client secret's Value into the integration");
+      throw new MicrosoftError(
+        'client_secret_rejected',
+        'partner',
+        `integration "${integration.name}" has no client secret`,
+        "paste the client secret's Value into the integration",
+      );
     }
     const cca = clientFor({ integration, clientSecret: credentials.clientSecret });
     const authority = deps.msal.authorityFor(tenantId);
@@ -234,14 +261,37 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
       const correlationId = randomUUID();
       if (integration.kind === 'direct_app') {
         if (tenantId.toLowerCase() !== integration.tenantId.toLowerCase()) {
-          throw new MicrosoftError('tenant_not_found', 'tenant', `a direct integration reaches only its own tenant (${integration.tenantId}), not ${tenantId}`, 'use a GDAP integration for customer tenants', { tenantId });
+          throw new MicrosoftError(
+            'tenant_not_found',
+            'tenant',
+            `a direct integration reaches only its own tenant (${integration.tenantId}), not ${tenantId}`,
+            'use a GDAP integration for customer tenants',
+            { tenantId },
+          );
         }
-        return { result: await cca.acquireTokenByClientCredential({ scopes: [graphDefaultScope(deps.microsoft.graphBaseUrl)], authority, correlationId, skipCache: true }), correlationId };
+        return {
+          result: await cca.acquireTokenByClientCredential({
+            scopes: [graphDefaultScope(deps.microsoft.graphBaseUrl)],
+            authority,
+            correlationId,
+            skipCache: true,
+          }),
+          correlationId,
+        };
       }
       if (!credentials.refreshToken) {
-        throw new MicrosoftError('not_connected', 'partner', `integration "${integration.name}" is not connected yet`, 'connect the integration (Integrations → Connect) with the GDAP service account', { tenantId });
+        throw new MicrosoftError(
+          'not_connected',
+          'partner',
+          `integration "${integration.name}" is not connected yet`,
+          'connect the integration (Integrations → Connect) with the GDAP service account',
+          { tenantId },
+        );
       }
-      return { result: await cca.acquireTokenByRefreshToken({ refreshToken: credentials.refreshToken, scopes, authority, correlationId }), correlationId };
+      return {
+        result: await cca.acquireTokenByRefreshToken({ refreshToken: credentials.refreshToken, scopes, authority, correlationId }),
+        correlationId,
+      };
     };
 
     let outcome: { result: AuthenticationResult | null; correlationId: string };
@@ -266,7 +316,13 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
     const capturedResponse = captured.get(outcome.correlationId);
     captured.delete(outcome.correlationId);
     if (!outcome.result?.accessToken) {
-      throw new MicrosoftError('token_request_failed', 'tenant', `Microsoft returned no access token for tenant ${tenantId}`, 'try again later', { tenantId });
+      throw new MicrosoftError(
+        'token_request_failed',
+        'tenant',
+        `Microsoft returned no access token for tenant ${tenantId}`,
+        'try again later',
+        { tenantId },
+      );
     }
     if (capturedResponse?.refreshToken && capturedResponse.refreshToken !== credentials.refreshToken) {
       const replaced = await integrations.replaceRefreshToken(integrationId, credentials.sealedRefreshToken, capturedResponse.refreshToken);
@@ -282,9 +338,16 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
     return { accessToken: outcome.result.accessToken, expiresAt: startedAt + lifetimeMs };
   }
 
-  async function translateFailure(error: unknown, integrationId: string, context: Parameters<typeof tokenFailureToError>[1]): Promise<MicrosoftError> {
+  async function translateFailure(
+    error: unknown,
+    integrationId: string,
+    context: Parameters<typeof tokenFailureToError>[1],
+  ): Promise<MicrosoftError> {
     if (error instanceof MicrosoftError) return error;
-    const discoveryBody = (error as { errorCode?: string }).errorCode === 'endpoints_resolution_error' ? discoveryFailures.get(context.tenantId.toLowerCase()) : undefined;
+    const discoveryBody =
+      (error as { errorCode?: string }).errorCode === 'endpoints_resolution_error'
+        ? discoveryFailures.get(context.tenantId.toLowerCase())
+        : undefined;
     const failure = tokenFailureFrom(discoveryBody ?? error);
     const translated = failure
       ? tokenFailureToError(failure, context)

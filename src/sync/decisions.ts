@@ -30,11 +30,26 @@ export async function loadDecisions(db: Db, tenantRowId: string): Promise<Map<st
 }
 
 /** One stored decision (the organization's, before anything else is read). */
-export async function loadDecision(db: Db, tenantRowId: string, kind: DecisionInput['kind'], sourceId: string): Promise<MatchDecision | undefined> {
-  return db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenantRowId).where('kind', '=', kind).where('source_id', '=', sourceId).executeTakeFirst();
+export async function loadDecision(
+  db: Db,
+  tenantRowId: string,
+  kind: DecisionInput['kind'],
+  sourceId: string,
+): Promise<MatchDecision | undefined> {
+  return db
+    .selectFrom('match_decisions')
+    .selectAll()
+    .where('tenant_id', '=', tenantRowId)
+    .where('kind', '=', kind)
+    .where('source_id', '=', sourceId)
+    .executeTakeFirst();
 }
 
-export function decisionOf(decisions: Map<string, MatchDecision>, kind: DecisionInput['kind'], sourceId: string): MatchDecision | undefined {
+export function decisionOf(
+  decisions: Map<string, MatchDecision>,
+  kind: DecisionInput['kind'],
+  sourceId: string,
+): MatchDecision | undefined {
   return decisions.get(keyOf(kind, sourceId));
 }
 
@@ -56,7 +71,10 @@ function unchanged(before: MatchDecision, next: DecisionInput): boolean {
 }
 
 /** Writes the decisions that differ from what is stored; returns how many rows were written. */
-export async function saveDecisions(db: Db, input: { tenantRowId: string; existing: Map<string, MatchDecision>; decisions: DecisionInput[]; now: Date }): Promise<number> {
+export async function saveDecisions(
+  db: Db,
+  input: { tenantRowId: string; existing: Map<string, MatchDecision>; decisions: DecisionInput[]; now: Date },
+): Promise<number> {
   const writes = input.decisions.filter((d) => {
     const before = input.existing.get(keyOf(d.kind, d.sourceId));
     return !before || (!before.decided_by_technician && !unchanged(before, d));

@@ -28,13 +28,20 @@ export interface DiscoveryStepDeps {
 
 export async function discoverBeforeExpanding(deps: DiscoveryStepDeps, run: SyncRun, workerId: string): Promise<void> {
   if (!deps.discover || run.trigger === 'demo') return;
-  if (run.trigger === 'schedule' && !(await discoveryDue(deps.db, run.integration_id, deps.clock.now(), deps.config.sync.fullResyncIntervalHours))) return;
+  if (
+    run.trigger === 'schedule' &&
+    !(await discoveryDue(deps.db, run.integration_id, deps.clock.now(), deps.config.sync.fullResyncIntervalHours))
+  )
+    return;
 
   const leaseSeconds = deps.config.sync.leaseSeconds;
   // Discovery of many customers can outlast a lease: keep the integration run ours meanwhile.
-  const heartbeat = setInterval(() => {
-    renewLease(deps.db, { runId: run.id, workerId, now: deps.clock.now(), leaseSeconds }).catch(() => {});
-  }, ((leaseSeconds ?? 60) * 1000) / 3);
+  const heartbeat = setInterval(
+    () => {
+      renewLease(deps.db, { runId: run.id, workerId, now: deps.clock.now(), leaseSeconds }).catch(() => {});
+    },
+    ((leaseSeconds ?? 60) * 1000) / 3,
+  );
   heartbeat.unref();
   try {
     const report = await deps.discover(run.integration_id);

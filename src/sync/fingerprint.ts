@@ -97,7 +97,13 @@ export async function saveDocumentationState(
   }
   await database
     .insertInto('tenant_documentation_state')
-    .values({ tenant_id: tenantRowId, fingerprint: state.fingerprint, valid_until: state.validUntil, summary: jsonb(state.summary), updated_at: now })
+    .values({
+      tenant_id: tenantRowId,
+      fingerprint: state.fingerprint,
+      valid_until: state.validUntil,
+      summary: jsonb(state.summary),
+      updated_at: now,
+    })
     .onConflict((oc) =>
       oc.column('tenant_id').doUpdateSet((eb) => ({
         fingerprint: eb.ref('excluded.fingerprint'),

@@ -52,12 +52,20 @@ const LATEST = '$deltatoken=latest';
 
 /** A resource's first request as a $batch url (relative to the version root). */
 function batchUrl(resource: GraphResource<unknown>, extra: string[] = []): string {
-  const query = [...(resource.select?.length ? [`$select=${resource.select.join(',')}`] : []), ...(resource.pageSize ? [`$top=${resource.pageSize}`] : []), ...extra];
+  const query = [
+    ...(resource.select?.length ? [`$select=${resource.select.join(',')}`] : []),
+    ...(resource.pageSize ? [`$top=${resource.pageSize}`] : []),
+    ...extra,
+  ];
   return query.length ? `${resource.path}?${query.join('&')}` : resource.path;
 }
 
 /** The items of a clean one-page answer, parsed; undefined when the answer is anything else. */
-function onePage<T>(response: BatchResponse | undefined, parse: (raw: unknown) => { ok: true; value: T } | { ok: false; reason: string }, skipped: string[]): T[] | undefined {
+function onePage<T>(
+  response: BatchResponse | undefined,
+  parse: (raw: unknown) => { ok: true; value: T } | { ok: false; reason: string },
+  skipped: string[],
+): T[] | undefined {
   if (!response || response.status !== 200 || !response.body || typeof response.body !== 'object') return undefined;
   const body = response.body as { value?: unknown; '@odata.nextLink'?: unknown };
   if (!Array.isArray(body.value) || body['@odata.nextLink']) return undefined;
@@ -100,7 +108,10 @@ function domainsFromOrganization(
   };
 }
 
-export function createGraphTenantSource(graph: TenantGraph, input: { counters: GraphCounters; graphBaseUrl: string; signal?: AbortSignal }): TenantSource & { skipped: readonly string[] } {
+export function createGraphTenantSource(
+  graph: TenantGraph,
+  input: { counters: GraphCounters; graphBaseUrl: string; signal?: AbortSignal },
+): TenantSource & { skipped: readonly string[] } {
   // "$deltatoken=latest" answers with no users and a fresh deltaLink (G:delta): the cheap way to
   // start a change feed after a full listing. Taken *before* the listing, so a change made while
   // we list shows up again in the next delta (harmless) instead of being lost.
@@ -198,8 +209,7 @@ export function createGraphTenantSource(graph: TenantGraph, input: { counters: G
       if (organizationError) prepared.organization = { error: organizationError };
       else if (organization && domainsError && isDomainsRefusal(domainsError)) {
         prepared.organization = domainsFromOrganization(organization, domainsError);
-      }
-      else if (domainsError) prepared.organization = { error: domainsError };
+      } else if (domainsError) prepared.organization = { error: domainsError };
       else if (organization && domains) prepared.organization = { displayName: organization.displayName ?? null, domains };
       const skus = onePage(byId.get('skus'), subscribedSkusResource.parse, skipped);
       const skusError = finalError(byId.get('skus'), graph.tenantId, subscribedSkusResource.name);

@@ -50,9 +50,18 @@ export async function reclaimExpiredLeases(db: Db, now: Date): Promise<number> {
     if (run.tenant_id === null) {
       // An integration run is finished by its children; one that died before expanding is
       // simply claimed again.
-      const children = await db.selectFrom('sync_runs').select((eb) => eb.fn.countAll<string>().as('n')).where('parent_run_id', '=', run.id).executeTakeFirstOrThrow();
+      const children = await db
+        .selectFrom('sync_runs')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('parent_run_id', '=', run.id)
+        .executeTakeFirstOrThrow();
       if (Number(children.n) === 0) {
-        await db.updateTable('sync_runs').set({ status: 'queued', lease_owner: null, lease_expires_at: null }).where('id', '=', run.id).where('status', '=', 'running').execute();
+        await db
+          .updateTable('sync_runs')
+          .set({ status: 'queued', lease_owner: null, lease_expires_at: null })
+          .where('id', '=', run.id)
+          .where('status', '=', 'running')
+          .execute();
       } else {
         await db.updateTable('sync_runs').set({ lease_owner: null, lease_expires_at: null }).where('id', '=', run.id).execute();
         await rollUpParent(db, run.id, now);
@@ -63,7 +72,11 @@ export async function reclaimExpiredLeases(db: Db, now: Date): Promise<number> {
     const retry = run.attempts < MAX_ATTEMPTS;
     const updated = await db
       .updateTable('sync_runs')
-      .set(retry ? { status: 'queued', lease_owner: null, lease_expires_at: null, phase: null, not_before: now } : { lease_owner: null, lease_expires_at: null })
+      .set(
+        retry
+          ? { status: 'queued', lease_owner: null, lease_expires_at: null, phase: null, not_before: now }
+          : { lease_owner: null, lease_expires_at: null },
+      )
       .where('id', '=', run.id)
       .where('status', '=', 'running')
       .where('lease_expires_at', '<', now)
@@ -85,7 +98,10 @@ export async function reclaimExpiredLeases(db: Db, now: Date): Promise<number> {
 }
 
 /** Claims the oldest queued integration run and marks it running. */
-export async function claimIntegrationRun(db: Db, input: { workerId: string; now: Date; leaseSeconds?: number }): Promise<SyncRun | undefined> {
+export async function claimIntegrationRun(
+  db: Db,
+  input: { workerId: string; now: Date; leaseSeconds?: number },
+): Promise<SyncRun | undefined> {
   const result = await sql<SyncRun>`
     update sync_runs set status = 'running', started_at = coalesce(started_at, ${input.now}), lease_owner = ${input.workerId},
       lease_expires_at = ${leaseEnd(input)}, attempts = attempts + 1
@@ -167,7 +183,8 @@ export async function expandIntegrationRun(db: Db, run: SyncRun, now: Date): Pro
       level: 'warning',
       code: 'no_tenants',
       message: 'this integration has no active customer tenants to sync',
-      action: 'press "Sync now" on the integration (it discovers customer tenants first), or check the GDAP relationships in Partner Center',
+      action:
+        'press "Sync now" on the integration (it discovers customer tenants first), or check the GDAP relationships in Partner Center',
     });
     await finishRun(db, run.id, { status: 'succeeded', now, summary: 'no tenants to sync' });
     return 0;
@@ -200,10 +217,18 @@ export async function expandIntegrationRun(db: Db, run: SyncRun, now: Date): Pro
  * Cancels the queued tenant runs of an integration run (the partner connection broke, or a person
  * stopped the run: errorCode 'cancelled', which makes the integration run end "cancelled").
  */
-export async function cancelQueuedSiblings(db: Db, input: { parentRunId: string; now: Date; reason: string; errorCode?: string }): Promise<number> {
+export async function cancelQueuedSiblings(
+  db: Db,
+  input: { parentRunId: string; now: Date; reason: string; errorCode?: string },
+): Promise<number> {
   const result = await db
     .updateTable('sync_runs')
-    .set({ status: 'cancelled', finished_at: input.now, summary: input.reason, ...(input.errorCode ? { error_code: input.errorCode } : {}) })
+    .set({
+      status: 'cancelled',
+      finished_at: input.now,
+      summary: input.reason,
+      ...(input.errorCode ? { error_code: input.errorCode } : {}),
+    })
     .where('parent_run_id', '=', input.parentRunId)
     .where('status', '=', 'queued')
     .executeTakeFirst();
@@ -224,20 +249,43 @@ export async function cancelRun(db: Db, input: { runId: string; now: Date; reaso
   if (run.tenant_id !== null) {
     const updated = await db
       .updateTable('sync_runs')
-      .set({ status: 'cancelled', finished_at: input.now, phase: null, lease_owner: null, lease_expires_at: null, summary: input.reason, error_code: 'cancelled' })
+      .set({
+        status: 'cancelled',
+        finished_at: input.now,
+        phase: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        summary: input.reason,
+        error_code: 'cancelled',
+      })
       .where('id', '=', run.id)
       .where('status', '=', 'queued')
       .returning(['parent_run_id'])
       .executeTakeFirst();
     if (!updated) return 0;
-    await writeSyncLog(db, run.id, { tenantId: run.tenant_id, level: 'warning', code: 'cancelled', message: `${input.reason} before the tenant was synced`, action: input.action });
+    await writeSyncLog(db, run.id, {
+      tenantId: run.tenant_id,
+      level: 'warning',
+      code: 'cancelled',
+      message: `${input.reason} before the tenant was synced`,
+      action: input.action,
+    });
     if (updated.parent_run_id) await rollUpParent(db, updated.parent_run_id, input.now);
     return 1;
   }
-  const children = await db.selectFrom('sync_runs').select((eb) => eb.fn.countAll<string>().as('n')).where('parent_run_id', '=', run.id).executeTakeFirstOrThrow();
+  const children = await db
+    .selectFrom('sync_runs')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('parent_run_id', '=', run.id)
+    .executeTakeFirstOrThrow();
   if (Number(children.n) === 0) {
     // Not expanded into tenant runs yet: nothing was synced.
-    await writeSyncLog(db, run.id, { level: 'warning', code: 'cancelled', message: `${input.reason} before any tenant was synced`, action: input.action });
+    await writeSyncLog(db, run.id, {
+      level: 'warning',
+      code: 'cancelled',
+      message: `${input.reason} before any tenant was synced`,
+      action: input.action,
+    });
     await finishRun(db, run.id, { status: 'cancelled', now: input.now, summary: input.reason, errorCode: 'cancelled' });
     return 1;
   }

@@ -23,7 +23,12 @@ import type { DiscoveryForRuns } from './discovery-step.ts';
 import { cancelQueuedSiblings, MAX_ATTEMPTS, renewLease, requeueLater, LEASE_SECONDS } from './queue.ts';
 
 /** `signal` aborts with the run's stop reason (time budget, lost lease, cancel): the source's Microsoft calls in flight and its waits end with it. */
-export type TenantSourceFactory = (input: { integration: Integration; tenant: Tenant; counters: GraphCounters; signal: AbortSignal }) => TenantSource;
+export type TenantSourceFactory = (input: {
+  integration: Integration;
+  tenant: Tenant;
+  counters: GraphCounters;
+  signal: AbortSignal;
+}) => TenantSource;
 
 export interface RunnerDeps {
   db: Kysely<Database>;
@@ -50,12 +55,22 @@ export interface TenantRunOptions {
   signal?: AbortSignal;
 }
 
-export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: string, options: TenantRunOptions = {}): Promise<TenantRunOutcome> {
+export async function runTenantRun(
+  deps: RunnerDeps,
+  run: SyncRun,
+  workerId: string,
+  options: TenantRunOptions = {},
+): Promise<TenantRunOutcome> {
   const { db, clock } = deps;
   const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', run.tenant_id!).executeTakeFirst();
   const integration = await db.selectFrom('integrations').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
   if (!tenant || !integration) {
-    await finishRun(db, run.id, { status: 'failed', now: clock.now(), errorCode: 'tenant_not_found', summary: 'tenant or integration no longer exists' });
+    await finishRun(db, run.id, {
+      status: 'failed',
+      now: clock.now(),
+      errorCode: 'tenant_not_found',
+      summary: 'tenant or integration no longer exists',
+    });
     return { status: 'failed' };
   }
   if (integration.status !== 'connected') {
@@ -66,25 +81,41 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
       message: `integration ${integration.name} is ${integration.status.replace('_', ' ')}${integration.status_reason ? `: ${integration.status_reason}` : ''}`,
       action: 'open Integrations and reconnect the partner account',
     });
-    await finishRun(db, run.id, { status: 'failed', now: clock.now(), errorCode: 'integration_not_connected', summary: 'integration not connected' });
-    if (run.parent_run_id) await cancelQueuedSiblings(db, { parentRunId: run.parent_run_id, now: clock.now(), reason: 'stopped: the integration is not connected' });
+    await finishRun(db, run.id, {
+      status: 'failed',
+      now: clock.now(),
+      errorCode: 'integration_not_connected',
+      summary: 'integration not connected',
+    });
+    if (run.parent_run_id)
+      await cancelQueuedSiblings(db, {
+        parentRunId: run.parent_run_id,
+        now: clock.now(),
+        reason: 'stopped: the integration is not connected',
+      });
     return { status: 'failed' };
   }
 
   const counters: GraphCounters = { graphRequests: 0, throttled: 0 };
   const budget = new AbortController();
-  const budgetTimer = setTimeout(() => budget.abort(new TimeBudgetExceeded(deps.config.sync.tenantTimeBudgetSeconds)), deps.config.sync.tenantTimeBudgetSeconds * 1000);
+  const budgetTimer = setTimeout(
+    () => budget.abort(new TimeBudgetExceeded(deps.config.sync.tenantTimeBudgetSeconds)),
+    deps.config.sync.tenantTimeBudgetSeconds * 1000,
+  );
   budgetTimer.unref();
   // The lease is renewed at a third of its length; losing it (reclaimed after a long stall,
   // cancelled) stops this sync before it writes anything more.
   const leaseSeconds = deps.config.sync.leaseSeconds ?? LEASE_SECONDS;
-  const heartbeat = setInterval(() => {
-    renewLease(db, { runId: run.id, workerId, now: clock.now(), leaseSeconds })
-      .then((ours) => {
-        if (!ours) budget.abort(new LeaseLost());
-      })
-      .catch((error) => deps.log.warn({ err: error, runId: run.id }, 'lease renewal failed'));
-  }, (leaseSeconds * 1000) / 3);
+  const heartbeat = setInterval(
+    () => {
+      renewLease(db, { runId: run.id, workerId, now: clock.now(), leaseSeconds })
+        .then((ours) => {
+          if (!ours) budget.abort(new LeaseLost());
+        })
+        .catch((error) => deps.log.warn({ err: error, runId: run.id }, 'lease renewal failed'));
+    },
+    (leaseSeconds * 1000) / 3,
+  );
   heartbeat.unref();
   // A cancel takes the budget's path: Graph calls and waits in flight stop at once, and syncTenant
   // checks the signal between its steps, so its documentation transaction is not begun or commits whole.
@@ -94,11 +125,24 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
 
   try {
     const source = deps.sources({ integration, tenant, counters, signal: budget.signal });
-    const result = await syncTenant(deps, { runId: run.id, tenant, integration, source, signal: budget.signal, fullListing: options.fullListing });
+    const result = await syncTenant(deps, {
+      runId: run.id,
+      tenant,
+      integration,
+      source,
+      signal: budget.signal,
+      fullListing: options.fullListing,
+    });
     await finishRun(db, run.id, {
       status: result.status,
       now: clock.now(),
-      counts: { ...result.writes, flagged: result.flagged, failed: result.failedResources.length, graphRequests: counters.graphRequests, throttled: counters.throttled },
+      counts: {
+        ...result.writes,
+        flagged: result.flagged,
+        failed: result.failedResources.length,
+        graphRequests: counters.graphRequests,
+        throttled: counters.throttled,
+      },
       summary: `${result.users} users, ${result.devices} devices, ${result.mailboxes} mailboxes, ${result.licenses} licenses`,
     });
     return { status: result.status, result };
@@ -120,7 +164,13 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
         message: `${tenant.display_name}: ${error.message} before the sync finished; what was read so far is kept and the next sync continues`,
         action: error.action,
       });
-      await finishRun(db, run.id, { status: 'cancelled', now, counts: { ...counts, failed: 0 }, errorCode: 'cancelled', summary: error.message });
+      await finishRun(db, run.id, {
+        status: 'cancelled',
+        now,
+        counts: { ...counts, failed: 0 },
+        errorCode: 'cancelled',
+        summary: error.message,
+      });
       return { status: 'cancelled' };
     }
     if (isDatabaseUnavailable(raw)) {
@@ -137,10 +187,21 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
       const current = error.scope === 'partner' ? undefined : await integrationState(db, integration.id);
       const partnerBroken = error.scope === 'partner' || (current !== undefined && current.status !== 'connected');
       if (partnerBroken && error.scope !== 'partner' && current?.status_reason) {
-        error = new MicrosoftError('partner_connection_expired', 'partner', current.status_reason, 'open Integrations and reconnect the partner account');
+        error = new MicrosoftError(
+          'partner_connection_expired',
+          'partner',
+          current.status_reason,
+          'open Integrations and reconnect the partner account',
+        );
       }
       if (partnerBroken) {
-        await writeSyncLog(db, run.id, { tenantId: tenant.id, level: 'error', code: error.code, message: error.message, action: error.action ?? null });
+        await writeSyncLog(db, run.id, {
+          tenantId: tenant.id,
+          level: 'error',
+          code: error.code,
+          message: error.message,
+          action: error.action ?? null,
+        });
         await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: error.code, summary: error.message });
         if (run.parent_run_id) {
           const cancelled = await cancelQueuedSiblings(db, { parentRunId: run.parent_run_id, now, reason: `stopped: ${error.message}` });
@@ -166,12 +227,22 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
         return { status: 'retrying' };
       }
       await markTenantFailing(db, tenant.id, error.message);
-      await writeSyncLog(db, run.id, { tenantId: tenant.id, level: 'error', code: error.code, message: `${tenant.display_name}: ${error.message}`, action: error.action ?? null });
+      await writeSyncLog(db, run.id, {
+        tenantId: tenant.id,
+        level: 'error',
+        code: error.code,
+        message: `${tenant.display_name}: ${error.message}`,
+        action: error.action ?? null,
+      });
       await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: error.code, summary: error.message });
       return { status: 'failed' };
     }
     if (error instanceof TimeBudgetExceeded) {
-      await markTenantFailing(db, tenant.id, `the last sync took longer than ${error.seconds} s and was stopped; what was staged is kept and the next run continues`);
+      await markTenantFailing(
+        db,
+        tenant.id,
+        `the last sync took longer than ${error.seconds} s and was stopped; what was staged is kept and the next run continues`,
+      );
       await writeSyncLog(db, run.id, {
         tenantId: tenant.id,
         level: 'error',
@@ -202,7 +273,13 @@ export async function runTenantRun(deps: RunnerDeps, run: SyncRun, workerId: str
   }
 }
 
-async function retryAfterDatabaseLoss(deps: RunnerDeps, run: SyncRun, workerId: string, tenant: Tenant, counts: ReturnType<typeof zeroCounts>): Promise<TenantRunOutcome> {
+async function retryAfterDatabaseLoss(
+  deps: RunnerDeps,
+  run: SyncRun,
+  workerId: string,
+  tenant: Tenant,
+  counts: ReturnType<typeof zeroCounts>,
+): Promise<TenantRunOutcome> {
   const { db } = deps;
   const now = deps.clock.now();
   const lost = `${tenant.display_name}: the connection to the database was lost during the sync (database restart or failover); nothing was deleted`;
@@ -218,7 +295,11 @@ async function retryAfterDatabaseLoss(deps: RunnerDeps, run: SyncRun, workerId: 
       });
       return { status: 'retrying' };
     }
-    await markTenantFailing(db, tenant.id, `the last sync lost its connection to the database ${run.attempts} times and gave up; nothing was deleted`);
+    await markTenantFailing(
+      db,
+      tenant.id,
+      `the last sync lost its connection to the database ${run.attempts} times and gave up; nothing was deleted`,
+    );
     await writeSyncLog(db, run.id, {
       tenantId: tenant.id,
       level: 'error',
@@ -246,7 +327,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const code = typeof e.code === 'string' ? e.code : '';
   if (DATABASE_GONE_CODES.has(code) || code.startsWith('08')) return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  if (/Connection terminated|Client has encountered a connection error|connection timeout|timeout exceeded when trying to connect/i.test(message)) return true;
+  if (
+    /Connection terminated|Client has encountered a connection error|connection timeout|timeout exceeded when trying to connect/i.test(
+      message,
+    )
+  )
+    return true;
   // Node reports a refused dual-stack connect as an AggregateError of per-address errors.
   return Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner));
 }

@@ -18,7 +18,15 @@ export interface RunCounts {
   throttled: number;
 }
 
-export const zeroCounts = (): RunCounts => ({ created: 0, updated: 0, unchanged: 0, flagged: 0, failed: 0, graphRequests: 0, throttled: 0 });
+export const zeroCounts = (): RunCounts => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  flagged: 0,
+  failed: 0,
+  graphRequests: 0,
+  throttled: 0,
+});
 
 export async function enqueueIntegrationRun(
   db: Db,
@@ -26,7 +34,13 @@ export async function enqueueIntegrationRun(
 ): Promise<string> {
   const row = await db
     .insertInto('sync_runs')
-    .values({ integration_id: input.integrationId, tenant_id: null, trigger: input.trigger, requested_by: input.requestedBy ?? null, created_at: input.now })
+    .values({
+      integration_id: input.integrationId,
+      tenant_id: null,
+      trigger: input.trigger,
+      requested_by: input.requestedBy ?? null,
+      created_at: input.now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -35,7 +49,14 @@ export async function enqueueIntegrationRun(
 /** A single-tenant run: what the UI's per-tenant "sync now" inserts (parent null). */
 export async function enqueueTenantRun(
   db: Db,
-  input: { integrationId: string; tenantId: string; trigger: SyncTrigger; parentRunId?: string | null; requestedBy?: string | null; now: Date },
+  input: {
+    integrationId: string;
+    tenantId: string;
+    trigger: SyncTrigger;
+    parentRunId?: string | null;
+    requestedBy?: string | null;
+    now: Date;
+  },
 ): Promise<string> {
   const row = await db
     .insertInto('sync_runs')
@@ -158,7 +179,15 @@ export async function rollUpParent(db: Db, parentRunId: string, now: Date): Prom
   const synced = succeeded + Number(totals.partial_children);
   const cancelled = Number(totals.cancelled_children);
   const stopped = Number(totals.stopped_children) > 0;
-  const status: SyncRunStatus | undefined = finished ? (stopped ? 'cancelled' : synced === 0 ? 'failed' : succeeded === children ? 'succeeded' : 'partial') : undefined;
+  const status: SyncRunStatus | undefined = finished
+    ? stopped
+      ? 'cancelled'
+      : synced === 0
+        ? 'failed'
+        : succeeded === children
+          ? 'succeeded'
+          : 'partial'
+    : undefined;
   await db
     .updateTable('sync_runs')
     .set({

@@ -81,10 +81,7 @@ export async function integrationsDue(db: Db, now: Date, defaultExpression: stri
  */
 export async function enqueueScheduledRuns(db: Db, now: Date, onlyIds?: string[]): Promise<string[]> {
   if (onlyIds && onlyIds.length === 0) return [];
-  let query = db
-    .selectFrom('integrations')
-    .select('id')
-    .where('status', '=', 'connected');
+  let query = db.selectFrom('integrations').select('id').where('status', '=', 'connected');
   if (onlyIds) query = query.where('id', 'in', onlyIds);
   const integrations = await query
     .where((eb) =>
@@ -101,7 +98,8 @@ export async function enqueueScheduledRuns(db: Db, now: Date, onlyIds?: string[]
     )
     .execute();
   const ids: string[] = [];
-  for (const integration of integrations) ids.push(await enqueueIntegrationRun(db, { integrationId: integration.id, trigger: 'schedule', now }));
+  for (const integration of integrations)
+    ids.push(await enqueueIntegrationRun(db, { integrationId: integration.id, trigger: 'schedule', now }));
   return ids;
 }
 

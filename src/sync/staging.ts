@@ -63,7 +63,11 @@ export async function stageRecords(
   const db = database as unknown as Kysely<any>;
   const key = KEY_COLUMN[table];
   const existing = new Map<string, { hash: string; removed: boolean }>();
-  const rows = await db.selectFrom(table).select([`${key} as key`, 'content_hash', 'removed_at']).where('tenant_id', '=', tenantRowId).execute();
+  const rows = await db
+    .selectFrom(table)
+    .select([`${key} as key`, 'content_hash', 'removed_at'])
+    .where('tenant_id', '=', tenantRowId)
+    .execute();
   for (const row of rows) existing.set(row.key as string, { hash: row.content_hash as string, removed: row.removed_at !== null });
 
   const outcome: StagingOutcome = { inserted: 0, changed: 0, unchanged: 0, removed: [], restored: [] };
@@ -88,7 +92,14 @@ export async function stageRecords(
     if (!before) outcome.inserted++;
     else if (before.removed) outcome.restored.push(record.key);
     else outcome.changed++;
-    writes.push({ tenant_id: tenantRowId, [key]: record.key, data: JSON.stringify(record.data), content_hash: hash, last_seen_at: options.now, removed_at: null });
+    writes.push({
+      tenant_id: tenantRowId,
+      [key]: record.key,
+      data: JSON.stringify(record.data),
+      content_hash: hash,
+      last_seen_at: options.now,
+      removed_at: null,
+    });
   }
   for (let i = 0; i < writes.length; i += CHUNK) {
     await db
@@ -132,7 +143,11 @@ export async function loadStaged<T = Record<string, unknown>>(
   const db = database as unknown as Kysely<any>;
   const key = KEY_COLUMN[table];
   const read = async (keys?: string[]) => {
-    let query = db.selectFrom(table).select([`${key} as key`, 'data', 'removed_at']).where('tenant_id', '=', tenantRowId).orderBy(key);
+    let query = db
+      .selectFrom(table)
+      .select([`${key} as key`, 'data', 'removed_at'])
+      .where('tenant_id', '=', tenantRowId)
+      .orderBy(key);
     if (!options.includeRemoved) query = query.where('removed_at', 'is', null);
     if (keys) query = query.where(key, 'in', keys);
     return query.execute();
@@ -143,7 +158,11 @@ export async function loadStaged<T = Record<string, unknown>>(
     rows = [];
     for (let i = 0; i < options.keys.length; i += CHUNK) rows.push(...(await read(options.keys.slice(i, i + CHUNK))));
   }
-  return rows.map((r) => ({ key: r.key as string, data: parseJson(r.data) as T, removedAt: r.removed_at ? new Date(r.removed_at as string) : null }));
+  return rows.map((r) => ({
+    key: r.key as string,
+    data: parseJson(r.data) as T,
+    removedAt: r.removed_at ? new Date(r.removed_at as string) : null,
+  }));
 }
 
 // pg parses jsonb; PGlite does too, but be safe if a driver hands back text.

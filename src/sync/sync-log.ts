@@ -32,11 +32,17 @@ export async function writeSyncLog(db: Kysely<Database>, runId: string, entries:
 }
 
 /** One page of the log lines of a run and of its per-tenant runs, oldest first; `afterId` continues. */
-export async function readSyncLogPage(db: Kysely<Database>, runId: string, page: { afterId?: string; limit: number }): Promise<SyncLogLine[]> {
+export async function readSyncLogPage(
+  db: Kysely<Database>,
+  runId: string,
+  page: { afterId?: string; limit: number },
+): Promise<SyncLogLine[]> {
   let query = db
     .selectFrom('sync_log')
     .selectAll()
-    .where((eb) => eb.or([eb('run_id', '=', runId), eb('run_id', 'in', eb.selectFrom('sync_runs').select('id').where('parent_run_id', '=', runId))]))
+    .where((eb) =>
+      eb.or([eb('run_id', '=', runId), eb('run_id', 'in', eb.selectFrom('sync_runs').select('id').where('parent_run_id', '=', runId))]),
+    )
     .orderBy('id')
     .limit(page.limit);
   if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);

@@ -42,7 +42,14 @@ import {
 } from '../docs/configurations.ts';
 import { loadStaged, stageRecords, type StagedInput } from './staging.ts';
 import { decisionOf, loadDecision, loadDecisions, saveDecisions, type DecisionInput } from './decisions.ts';
-import { documentationFingerprint, loadDocumentationState, saveDocumentationState, writeAsTenantSync, type DecisionCounts, type DocumentationSummary } from './fingerprint.ts';
+import {
+  documentationFingerprint,
+  loadDocumentationState,
+  saveDocumentationState,
+  writeAsTenantSync,
+  type DecisionCounts,
+  type DocumentationSummary,
+} from './fingerprint.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
 import { syncSettingsOf, type SyncSettings } from './settings.ts';
@@ -115,7 +122,13 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       if (!isMicrosoftError(error) || error.scope === 'partner' || signal?.aborted) throw error;
       // The customer does not have the service (no Intune): nothing is missing, nothing to fix.
       if (error.code === 'service_not_enabled') {
-        logLines.push({ tenantId: tenant.id, level: 'info', code: `${label}_not_available`, message: `${label} of ${name}: ${error.message}`, action: error.action ?? null });
+        logLines.push({
+          tenantId: tenant.id,
+          level: 'info',
+          code: `${label}_not_available`,
+          message: `${label} of ${name}: ${error.message}`,
+          action: error.action ?? null,
+        });
         return undefined;
       }
       failedResources.push(label);
@@ -142,7 +155,8 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     now().getTime() - new Date(tenant.last_full_sync_at).getTime() >= deps.config.sync.fullResyncIntervalHours * 3_600_000;
   // Microsoft refreshes usage reports once a day and allows 14 report requests per 10 minutes:
   // read them at most every REPORT_INTERVAL_HOURS; the staged rows stay in between.
-  const reportsDue = !tenant.reports_fetched_at || now().getTime() - new Date(tenant.reports_fetched_at).getTime() >= REPORT_INTERVAL_HOURS * 3_600_000;
+  const reportsDue =
+    !tenant.reports_fetched_at || now().getTime() - new Date(tenant.reports_fetched_at).getTime() >= REPORT_INTERVAL_HOURS * 3_600_000;
   await source.prepare?.({ users: fullDue ? 'full' : { deltaLink: tenant.delta_link! }, reports: reportsDue });
   const organization = await source.organization();
   if (organization.domainsFallback) {
@@ -161,11 +175,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     const listing = await resource('users', () => source.listUsers());
     if (!listing) return;
     const staged = await stageRecords(db, 'ms_users', tenant.id, listing.users.map(userRecord), { complete: true, now: now() });
-    await db
-      .updateTable('tenants')
-      .set({ delta_link: listing.deltaLink, last_full_sync_at: now() })
-      .where('id', '=', tenant.id)
-      .execute();
+    await db.updateTable('tenants').set({ delta_link: listing.deltaLink, last_full_sync_at: now() }).where('id', '=', tenant.id).execute();
     usersListed = true;
     if (!listing.signInActivityAvailable) {
       logLines.push({
@@ -184,7 +194,10 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     try {
       const changes = await source.userChanges(tenant.delta_link!);
       // Delta does not carry signInActivity: keep what the last full listing said.
-      const previousUsers = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true, keys: changes.changed.map((u) => u.id) });
+      const previousUsers = await loadStaged<MsUser>(db, 'ms_users', tenant.id, {
+        includeRemoved: true,
+        keys: changes.changed.map((u) => u.id),
+      });
       const previous = new Map(previousUsers.map((u) => [u.key, u.data]));
       // Delta items are partial: only the keys Microsoft sent change; everything else is kept.
       const { merged, incomplete } = mergeUserChanges(changes.changed, previous);
@@ -230,19 +243,30 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       level: 'warning',
       code: 'reports_concealed',
       message: `reports are anonymised in tenant ${name}: mailbox sizes cannot be matched to users; the previous mailbox data is kept`,
-      action: "turn off 'Display concealed user, group and site names' in the Microsoft 365 admin center (Settings › Org settings › Reports)",
+      action:
+        "turn off 'Display concealed user, group and site names' in the Microsoft 365 admin center (Settings › Org settings › Reports)",
     });
   } else if (concealed === false) {
     const rows = await resource('mailboxes', () => source.mailboxUsage());
     if (rows) {
-      await stageRecords(db, 'ms_mailboxes', tenant.id, rows.filter((r) => r.userPrincipalName).map(mailboxRecord), { complete: true, now: now() });
+      await stageRecords(db, 'ms_mailboxes', tenant.id, rows.filter((r) => r.userPrincipalName).map(mailboxRecord), {
+        complete: true,
+        now: now(),
+      });
       await db.updateTable('tenants').set({ reports_fetched_at: now() }).where('id', '=', tenant.id).execute();
     }
   }
 
   await progress('devices');
   const devices = await resource('devices', () => source.managedDevices());
-  if (devices) await stageRecords(db, 'ms_managed_devices', tenant.id, devices.map((d) => ({ key: d.id, data: { ...d } })), { complete: true, now: now() });
+  if (devices)
+    await stageRecords(
+      db,
+      'ms_managed_devices',
+      tenant.id,
+      devices.map((d) => ({ key: d.id, data: { ...d } })),
+      { complete: true, now: now() },
+    );
 
   await progress('licenses');
   const skus = await resource('licenses', () => source.subscribedSkus());
@@ -261,7 +285,12 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
 
   const domains: MsDomain[] = organization.domains;
   const storedOrganization = await loadDecision(db, tenant.id, 'organization', tenant.tenant_id);
-  const organizationDecision = await decideOrganization(deps, { tenant, organization: { displayName: organization.displayName ?? name, domains }, stored: storedOrganization, settings });
+  const organizationDecision = await decideOrganization(deps, {
+    tenant,
+    organization: { displayName: organization.displayName ?? name, domains },
+    stored: storedOrganization,
+    settings,
+  });
   const organizationId = organizationDecision.state === 'matched' ? organizationDecision.organizationId : null;
   const ignored = storedOrganization?.state === 'ignored';
   const writing = !ignored && exclusionsKnown;
@@ -271,14 +300,21 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     settings,
     inactiveDays: deps.config.sync.inactiveDays,
     // Not the rule: a match by domain is "linked" from the next run on, and means the same.
-    organization: { state: organizationDecision.state, organizationId: organizationDecision.organizationId, suggestions: organizationDecision.suggestions },
+    organization: {
+      state: organizationDecision.state,
+      organizationId: organizationDecision.organizationId,
+      suggestions: organizationDecision.suggestions,
+    },
     domains: domains.map(toGraphDomain),
     excludedByGroup: [...excludedByGroup].sort(),
   };
   const previousState = writing && !input.rederive ? await loadDocumentationState(db, tenant.id) : null;
   // Before any input is read: what changes while this run reads them shows in the next one.
   const fingerprint = writing ? await documentationFingerprint(db, { tenantRowId: tenant.id, organizationId, computed }) : null;
-  const upToDate = previousState !== null && previousState.fingerprint === fingerprint && (previousState.validUntil === null || previousState.validUntil.getTime() > now().getTime());
+  const upToDate =
+    previousState !== null &&
+    previousState.fingerprint === fingerprint &&
+    (previousState.validUntil === null || previousState.validUntil.getTime() > now().getTime());
 
   await progress('writing');
   let summary: DocumentationSummary;
@@ -325,9 +361,20 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     if (writing) {
       const derived = await db.transaction().execute(async (trx) => {
         const result = await deriveDocumentation(trx, derivation);
-        const steady: DocumentationSummary = { decisions: result.steady, flagged: result.flagged, unchanged: result.writes.unchanged + result.writes.updated + result.writes.created, ...counts };
+        const steady: DocumentationSummary = {
+          decisions: result.steady,
+          flagged: result.flagged,
+          unchanged: result.writes.unchanged + result.writes.updated + result.writes.created,
+          ...counts,
+        };
         const previous = previousState ?? (await loadDocumentationState(trx, tenant.id));
-        await saveDocumentationState(trx, tenant.id, { fingerprint: fingerprint!, validUntil: inactivityChangesAt(included, timing), summary: steady }, previous, now());
+        await saveDocumentationState(
+          trx,
+          tenant.id,
+          { fingerprint: fingerprint!, validUntil: inactivityChangesAt(included, timing), summary: steady },
+          previous,
+          now(),
+        );
         return { ...result, summary: steady };
       });
       add(writes, derived.writes);
@@ -335,7 +382,11 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       summary = derived.summary;
     } else {
       // Nothing is written: the decisions are computed for the run's figures only.
-      const { steady } = decideOnce(derivation, organizationId ? await contactsOfOrganization(db, organizationId) : [], organizationId ? await configurationsOfOrganization(db, organizationId) : []);
+      const { steady } = decideOnce(
+        derivation,
+        organizationId ? await contactsOfOrganization(db, organizationId) : [],
+        organizationId ? await configurationsOfOrganization(db, organizationId) : [],
+      );
       decisionCounts = steady;
       summary = { decisions: steady, flagged: 0, unchanged: 0, ...counts };
       if (!exclusionsKnown) {
@@ -365,7 +416,13 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   }
   const reviews = decisionCounts.review;
   if (reviews > 0) {
-    logLines.push({ tenantId: tenant.id, level: 'info', code: 'reviews_waiting', message: `${reviews} match(es) in ${name} need a technician's review`, action: 'open the tenant\'s contacts and configurations and resolve the reviews' });
+    logLines.push({
+      tenantId: tenant.id,
+      level: 'info',
+      code: 'reviews_waiting',
+      message: `${reviews} match(es) in ${name} need a technician's review`,
+      action: "open the tenant's contacts and configurations and resolve the reviews",
+    });
   }
 
   await db
@@ -408,30 +465,54 @@ function add(target: WriteCounts, more: WriteCounts): void {
 
 async function decideOrganization(
   deps: TenantSyncDeps,
-  input: { tenant: Tenant; organization: { displayName: string; domains: MsDomain[] }; stored: MatchDecision | undefined; settings: SyncSettings },
+  input: {
+    tenant: Tenant;
+    organization: { displayName: string; domains: MsDomain[] };
+    stored: MatchDecision | undefined;
+    settings: SyncSettings;
+  },
 ): Promise<OrganizationDecision> {
   const { tenant, stored } = input;
   // Linked by a technician or an earlier sync: the engine's `linked` rule.
   const linkedTo = stored?.state === 'matched' && stored.target_id ? stored.target_id : null;
   // A linked tenant needs no index of every organization (nor its fuzzy suggester): only proof
   // that its organization still exists.
-  if (linkedTo && (await organizationExists(deps.db, linkedTo))) return { tenantId: tenant.tenant_id, state: 'matched', organizationId: linkedTo, rule: 'linked', suggestions: [] };
+  if (linkedTo && (await organizationExists(deps.db, linkedTo)))
+    return { tenantId: tenant.tenant_id, state: 'matched', organizationId: linkedTo, rule: 'linked', suggestions: [] };
   const organizations = await organizationsForMatching(deps.db);
   const decision = matchOrganization(
     // (linked to an organization that is gone: match again)
-    { id: tenant.tenant_id, displayName: input.organization.displayName, organizationId: null, domains: input.organization.domains.map(toGraphDomain) },
+    {
+      id: tenant.tenant_id,
+      displayName: input.organization.displayName,
+      organizationId: null,
+      domains: input.organization.domains.map(toGraphDomain),
+    },
     indexOrganizations(organizations),
   );
   // Only a tenant that resembles no organization at all gets one created: a suggestion means an
   // organization may already be this customer's, and that is a technician's call.
-  if (decision.state !== 'unmatched' || !input.settings.createOrganizations || stored?.decided_by_technician || stored?.state === 'ignored') return decision;
+  if (decision.state !== 'unmatched' || !input.settings.createOrganizations || stored?.decided_by_technician || stored?.state === 'ignored')
+    return decision;
   const verified = input.organization.domains.filter((d) => d.isVerified).map((d) => d.id.toLowerCase());
   const id = await createOrganization(deps.db, { name: input.organization.displayName, domains: verified, now: deps.clock.now() });
-  return { tenantId: tenant.tenant_id, state: 'matched', organizationId: id, rule: 'created' as OrganizationDecision['rule'], suggestions: [] };
+  return {
+    tenantId: tenant.tenant_id,
+    state: 'matched',
+    organizationId: id,
+    rule: 'created' as OrganizationDecision['rule'],
+    suggestions: [],
+  };
 }
 
 /** What the sync acts on: a technician's decision wins over the engine's. */
-function chosenFor(existing: Map<string, MatchDecision>, kind: 'contact' | 'configuration', sourceId: string, decision: string, targetId: string | null): { decision: string; targetId: string | null } {
+function chosenFor(
+  existing: Map<string, MatchDecision>,
+  kind: 'contact' | 'configuration',
+  sourceId: string,
+  decision: string,
+  targetId: string | null,
+): { decision: string; targetId: string | null } {
   const technician = decisionOf(existing, kind, sourceId);
   if (!technician?.decided_by_technician) return { decision, targetId };
   const d = technician;
@@ -530,15 +611,33 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
         toCreate.push(user);
       }
     }
-    const contactUpdate = await updateLinkedContacts(trx, { tenantRowId: tenant.id, links, contacts: new Map(contacts.map((c) => [c.id, c])), now });
+    const contactUpdate = await updateLinkedContacts(trx, {
+      tenantRowId: tenant.id,
+      links,
+      contacts: new Map(contacts.map((c) => [c.id, c])),
+      now,
+    });
     add(writes, contactUpdate.counts);
     reshaped ||= contactUpdate.matchingInputsChanged;
     if (toCreate.length > 0 && organizationId) {
-      const { created, counts } = await createContacts(trx, { organizationId, tenantRowId: tenant.id, users: toCreate.map(input.toContact), now });
+      const { created, counts } = await createContacts(trx, {
+        organizationId,
+        tenantRowId: tenant.id,
+        users: toCreate.map(input.toContact),
+        now,
+      });
       add(writes, counts);
       for (const [userId, contactId] of created) {
         userContact.set(userId, contactId);
-        actedOn.set(`contact:${userId}`, { kind: 'contact', sourceId: userId, state: 'match', targetId: contactId, rule: 'created', candidates: [], reason: CREATED_REASON });
+        actedOn.set(`contact:${userId}`, {
+          kind: 'contact',
+          sourceId: userId,
+          state: 'match',
+          targetId: contactId,
+          rule: 'created',
+          candidates: [],
+          reason: CREATED_REASON,
+        });
       }
       reshaped ||= counts.created > 0;
     }
@@ -558,14 +657,31 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
         devicesToCreate.push(record);
       }
     }
-    const configurationUpdate = await updateLinkedConfigurations(trx, { tenantRowId: tenant.id, links: deviceLinks, configurations: new Map(configurations.map((c) => [c.id, c])), now });
+    const configurationUpdate = await updateLinkedConfigurations(trx, {
+      tenantRowId: tenant.id,
+      links: deviceLinks,
+      configurations: new Map(configurations.map((c) => [c.id, c])),
+      now,
+    });
     add(writes, configurationUpdate.counts);
     reshaped ||= configurationUpdate.matchingInputsChanged;
     if (devicesToCreate.length > 0 && organizationId) {
-      const { created, counts } = await createConfigurations(trx, { organizationId, tenantRowId: tenant.id, devices: devicesToCreate, now });
+      const { created, counts } = await createConfigurations(trx, {
+        organizationId,
+        tenantRowId: tenant.id,
+        devices: devicesToCreate,
+        now,
+      });
       add(writes, counts);
       for (const [deviceId, configurationId] of created) {
-        actedOn.set(`configuration:${deviceId}`, { kind: 'configuration', sourceId: deviceId, state: 'match', targetId: configurationId, rule: 'created', candidates: [] });
+        actedOn.set(`configuration:${deviceId}`, {
+          kind: 'configuration',
+          sourceId: deviceId,
+          state: 'match',
+          targetId: configurationId,
+          rule: 'created',
+          candidates: [],
+        });
       }
       reshaped ||= counts.created > 0;
     }
@@ -577,14 +693,21 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
   const rows: DecisionInput[] = [input.organizationRow, ...input.exclusionRows];
   const effective: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: input.exclusionRows.length };
   let flagged = 0;
-  const settle = (kind: 'contact' | 'configuration', sourceId: string, decision: ContactDecision['decision'], targetId: string | null, row: () => DecisionInput) => {
+  const settle = (
+    kind: 'contact' | 'configuration',
+    sourceId: string,
+    decision: ContactDecision['decision'],
+    targetId: string | null,
+    row: () => DecisionInput,
+  ) => {
     const acted = actedOn.get(`${kind}:${sourceId}`);
     effective[acted?.rule === 'created' ? 'create' : decision]++;
     if (chosenFor(existing, kind, sourceId, decision, targetId).decision === 'review') flagged++;
     if (!decisionOf(existing, kind, sourceId)?.decided_by_technician) rows.push(acted ?? row());
   };
   for (const d of decided.contactDecisions) settle('contact', d.userId, d.decision, d.contactId, () => contactDecisionRow(d));
-  for (const d of decided.configurationDecisions) settle('configuration', d.deviceId, d.decision, d.configurationId, () => configurationDecisionRow(d));
+  for (const d of decided.configurationDecisions)
+    settle('configuration', d.deviceId, d.decision, d.configurationId, () => configurationDecisionRow(d));
   await saveDecisions(trx, { tenantRowId: tenant.id, existing, decisions: rows, now });
   return { writes, effective, steady: decided.steady, flagged };
 }
@@ -598,21 +721,43 @@ function organizationDecisionRow(tenant: Tenant, d: OrganizationDecision): Decis
     rule: d.rule,
     suggestions: d.suggestions,
     candidates: [],
-    reason: d.state === 'matched' ? `Matched by ${d.rule}.` : d.state === 'suggested' ? 'Suggestions wait for a technician.' : 'No organization resembles this tenant.',
+    reason:
+      d.state === 'matched'
+        ? `Matched by ${d.rule}.`
+        : d.state === 'suggested'
+          ? 'Suggestions wait for a technician.'
+          : 'No organization resembles this tenant.',
   };
 }
 
 function contactDecisionRow(d: ContactDecision): DecisionInput {
-  return { kind: 'contact', sourceId: d.userId, state: d.decision, targetId: d.contactId, rule: d.rule, candidates: d.candidates, reason: d.reason };
+  return {
+    kind: 'contact',
+    sourceId: d.userId,
+    state: d.decision,
+    targetId: d.contactId,
+    rule: d.rule,
+    candidates: d.candidates,
+    reason: d.reason,
+  };
 }
 
 function configurationDecisionRow(d: ConfigurationDecision): DecisionInput {
-  return { kind: 'configuration', sourceId: d.deviceId, state: d.decision, targetId: d.configurationId, rule: d.rule, candidates: d.candidates, reason: null };
+  return {
+    kind: 'configuration',
+    sourceId: d.deviceId,
+    state: d.decision,
+    targetId: d.configurationId,
+    rule: d.rule,
+    candidates: d.candidates,
+    reason: null,
+  };
 }
 
 function exclusionReason(user: MsUser, settings: SyncSettings, excludedByGroup: Set<string>): string | null {
   if (excludedByGroup.has(user.id)) return 'Member of a group this integration excludes.';
-  if (!settings.includeDisabled && user.accountEnabled === false) return 'Disabled account; this integration does not sync disabled accounts.';
+  if (!settings.includeDisabled && user.accountEnabled === false)
+    return 'Disabled account; this integration does not sync disabled accounts.';
   if (!settings.domains.includes('*')) {
     const domainsOf = [user.userPrincipalName, user.mail].filter((v): v is string => !!v).map((v) => v.split('@')[1]?.toLowerCase());
     if (!domainsOf.some((d) => d && settings.domains.includes(d))) return 'Outside the domains this integration syncs.';
@@ -657,7 +802,12 @@ function skuRecord(sku: MsSubscribedSku): StagedInput {
   };
 }
 
-const toGraphDomain = (d: MsDomain) => ({ id: d.id, isVerified: d.isVerified ?? null, isInitial: d.isInitial ?? null, isDefault: d.isDefault ?? null });
+const toGraphDomain = (d: MsDomain) => ({
+  id: d.id,
+  isVerified: d.isVerified ?? null,
+  isInitial: d.isInitial ?? null,
+  isDefault: d.isDefault ?? null,
+});
 const toGraphUser = (u: MsUser): GraphUser => ({
   id: u.id,
   userPrincipalName: u.userPrincipalName,
@@ -691,7 +841,11 @@ const dateOnly = (value: string | null | undefined) => (value && !value.startsWi
 /** Prefer the last *successful* sign-in (interactive attempts include failures). */
 const lastSignInOf = (user: MsUser) => {
   const activity = user.signInActivity ?? null;
-  return dateOnly(activity?.lastSuccessfulSignInDateTime) ?? dateOnly(activity?.lastSignInDateTime) ?? dateOnly(activity?.lastNonInteractiveSignInDateTime);
+  return (
+    dateOnly(activity?.lastSuccessfulSignInDateTime) ??
+    dateOnly(activity?.lastSignInDateTime) ??
+    dateOnly(activity?.lastNonInteractiveSignInDateTime)
+  );
 };
 
 /** Inactive: no sign-in (or, never signed in, created) within inactiveDays. Null: cannot tell. */
@@ -721,7 +875,13 @@ export function inactivityChangesAt(users: MsUser[], context: { signInAvailable:
 
 export function contactFromUser(
   user: MsUser,
-  context: { mailboxes: Map<string, MsMailboxUsage>; skuNames: Map<string, string | undefined>; signInAvailable: boolean; now: Date; inactiveDays: number },
+  context: {
+    mailboxes: Map<string, MsMailboxUsage>;
+    skuNames: Map<string, string | undefined>;
+    signInAvailable: boolean;
+    now: Date;
+    inactiveDays: number;
+  },
 ): ContactFromMicrosoft {
   const { first, last } = splitDisplayName(user);
   const primary = user.mail?.trim() || user.userPrincipalName;
@@ -729,7 +889,10 @@ export function contactFromUser(
   const mailbox = context.mailboxes.get(user.userPrincipalName.trim().toLowerCase());
   const lastSignInAt = lastSignInOf(user);
   const inactive = isInactive(user, context);
-  const licenses = (user.assignedLicenses ?? []).map((l) => ({ skuId: l.skuId, name: context.skuNames.get(l.skuId.toLowerCase()) ?? licenseDisplayName(l.skuId) }));
+  const licenses = (user.assignedLicenses ?? []).map((l) => ({
+    skuId: l.skuId,
+    name: context.skuNames.get(l.skuId.toLowerCase()) ?? licenseDisplayName(l.skuId),
+  }));
   return {
     microsoftUserId: user.id,
     firstName: first,
@@ -785,4 +948,3 @@ export function configurationFromDevice(device: MsManagedDevice, contactId: stri
     contactId,
   };
 }
-

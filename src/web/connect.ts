@@ -60,7 +60,12 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
     // own token redemption is never used (MSAL redeems the code).
     credentials: {
       client: { id: 'set-per-integration', secret: 'unused' },
-      auth: { authorizeHost: authorityHost, authorizePath: '/organizations/oauth2/v2.0/authorize', tokenHost: authorityHost, tokenPath: '/organizations/oauth2/v2.0/token' },
+      auth: {
+        authorizeHost: authorityHost,
+        authorizePath: '/organizations/oauth2/v2.0/authorize',
+        tokenHost: authorityHost,
+        tokenPath: '/organizations/oauth2/v2.0/token',
+      },
     },
     callbackUri,
     pkce: 'S256',
@@ -72,21 +77,30 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
     checkStateFunction: (request: FastifyRequest) => stateMatches(request),
   });
 
-  app.get<{ Params: { id: string } }>('/integrations/:id/connect', { config: { access: 'administrator', page: true } }, async (request, reply) => {
-    if (!GUID.test(request.params.id)) return page(reply, 404, 'Integration not found', 'There is no integration with this id.');
-    const integration = await microsoft.integrations.get(request.params.id).catch(() => null);
-    if (!integration) return page(reply, 404, 'Integration not found', 'There is no integration with this id.');
-    if (integration.kind === 'direct_app') {
-      return page(reply, 400, 'Nothing to connect', 'App-only integrations sign in with their client secret; there is no Microsoft sign-in to run.');
-    }
-    const generated = await app.microsoftOAuth2.generateAuthorizationUri(request, reply);
-    const url = new URL(generated);
-    const base = new URL(authorityHost).pathname.replace(/\/$/, '');
-    url.pathname = `${base}/${encodeURIComponent(integration.tenantId)}/oauth2/v2.0/authorize`;
-    url.searchParams.set('client_id', integration.clientId);
-    url.searchParams.set('response_mode', 'query');
-    return reply.redirect(url.toString(), 302);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/integrations/:id/connect',
+    { config: { access: 'administrator', page: true } },
+    async (request, reply) => {
+      if (!GUID.test(request.params.id)) return page(reply, 404, 'Integration not found', 'There is no integration with this id.');
+      const integration = await microsoft.integrations.get(request.params.id).catch(() => null);
+      if (!integration) return page(reply, 404, 'Integration not found', 'There is no integration with this id.');
+      if (integration.kind === 'direct_app') {
+        return page(
+          reply,
+          400,
+          'Nothing to connect',
+          'App-only integrations sign in with their client secret; there is no Microsoft sign-in to run.',
+        );
+      }
+      const generated = await app.microsoftOAuth2.generateAuthorizationUri(request, reply);
+      const url = new URL(generated);
+      const base = new URL(authorityHost).pathname.replace(/\/$/, '');
+      url.pathname = `${base}/${encodeURIComponent(integration.tenantId)}/oauth2/v2.0/authorize`;
+      url.searchParams.set('client_id', integration.clientId);
+      url.searchParams.set('response_mode', 'query');
+      return reply.redirect(url.toString(), 302);
+    },
+  );
 
   app.get(CALLBACK_PATH, { config: { access: 'administrator', page: true } }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
@@ -94,7 +108,12 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
     const verifier = request.cookies[VERIFIER_COOKIE];
     clearFlowCookies(reply);
     if (!stateOk) {
-      return page(reply, 400, 'Sign-in could not be verified', 'The answer from Microsoft does not belong to a sign-in this browser started (state mismatch or expired). Nothing was changed. Start "Connect" again from the integration.');
+      return page(
+        reply,
+        400,
+        'Sign-in could not be verified',
+        'The answer from Microsoft does not belong to a sign-in this browser started (state mismatch or expired). Nothing was changed. Start "Connect" again from the integration.',
+      );
     }
     const integrationId = query.state!.split('.')[0]!;
     const integration = await microsoft.integrations.get(integrationId);
@@ -105,13 +124,20 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
       ctx.log.warn({ integrationId, error: query.error }, 'connect: Microsoft sign-in did not complete');
       return page(reply, 400, 'Microsoft did not connect docsync', `${why}. Nothing stored was changed.`);
     }
-    if (!query.code) return page(reply, 400, 'Sign-in could not be verified', 'Microsoft sent no authorization code. Start "Connect" again.');
+    if (!query.code)
+      return page(reply, 400, 'Sign-in could not be verified', 'Microsoft sent no authorization code. Start "Connect" again.');
     if (!verifier) {
-      return page(reply, 400, 'Sign-in could not be verified', 'The PKCE verifier of this sign-in is missing (cookie expired or blocked). Nothing was changed. Start "Connect" again.');
+      return page(
+        reply,
+        400,
+        'Sign-in could not be verified',
+        'The PKCE verifier of this sign-in is missing (cookie expired or blocked). Nothing was changed. Start "Connect" again.',
+      );
     }
 
     const credentials = await microsoft.integrations.credentials(integrationId);
-    if (!credentials.clientSecret) return page(reply, 400, 'No client secret', "Paste the client secret's Value into the integration first.");
+    if (!credentials.clientSecret)
+      return page(reply, 400, 'No client secret', "Paste the client secret's Value into the integration first.");
     const cca = microsoft.tokens.clientFor({ integration, clientSecret: credentials.clientSecret });
     const correlationId = randomUUID();
     let signedInTenant: string | undefined;
@@ -128,7 +154,15 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
     } catch (error) {
       const failure = tokenFailureFrom(error);
       const translated = failure
-        ? describeRedemptionFailure(failure, tokenFailureToError(failure, { tenantId: integration.tenantId, partnerTenantId: integration.tenantId, clientId: integration.clientId, authorityHost }))
+        ? describeRedemptionFailure(
+            failure,
+            tokenFailureToError(failure, {
+              tenantId: integration.tenantId,
+              partnerTenantId: integration.tenantId,
+              clientId: integration.clientId,
+              authorityHost,
+            }),
+          )
         : `Microsoft could not be reached to finish the sign-in: check that ${authorityHost} is reachable`;
       await microsoft.integrations.recordConnectFailure(integrationId, translated);
       ctx.log.warn({ integrationId, aadsts: failure?.errorCodes?.[0], error: failure?.error }, 'connect: code redemption failed');
@@ -136,12 +170,28 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
     }
     const captured = microsoft.tokens.takeCaptured(correlationId);
     if (!captured?.refreshToken) {
-      await microsoft.integrations.recordConnectFailure(integrationId, 'Microsoft returned no refresh token (offline_access was not granted)');
-      return page(reply, 400, 'Microsoft did not connect docsync', 'Microsoft returned no refresh token: offline_access was not granted. Nothing stored was changed.');
+      await microsoft.integrations.recordConnectFailure(
+        integrationId,
+        'Microsoft returned no refresh token (offline_access was not granted)',
+      );
+      return page(
+        reply,
+        400,
+        'Microsoft did not connect docsync',
+        'Microsoft returned no refresh token: offline_access was not granted. Nothing stored was changed.',
+      );
     }
     if (signedInTenant && signedInTenant.toLowerCase() !== integration.tenantId.toLowerCase() && GUID.test(integration.tenantId)) {
-      await microsoft.integrations.recordConnectFailure(integrationId, `the account that signed in belongs to tenant ${signedInTenant}, not the partner tenant ${integration.tenantId}`);
-      return page(reply, 400, 'Wrong account', `The account that signed in belongs to tenant ${signedInTenant}, not ${integration.tenantId}. Sign in with the GDAP service account of the partner tenant.`);
+      await microsoft.integrations.recordConnectFailure(
+        integrationId,
+        `the account that signed in belongs to tenant ${signedInTenant}, not the partner tenant ${integration.tenantId}`,
+      );
+      return page(
+        reply,
+        400,
+        'Wrong account',
+        `The account that signed in belongs to tenant ${signedInTenant}, not ${integration.tenantId}. Sign in with the GDAP service account of the partner tenant.`,
+      );
     }
 
     await microsoft.integrations.storeRefreshToken(integrationId, captured.refreshToken);
@@ -153,7 +203,13 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
       ctx.log.warn({ integrationId, ...fields }, 'discovery after connect failed');
     });
     options.onDiscovery?.(integrationId, discovery);
-    return page(reply, 200, 'Connected', `docsync is connected to ${integration.name}. Discovery of the customer tenants has started; they appear under the integration in a moment.`, `/integrations/${integrationId}`);
+    return page(
+      reply,
+      200,
+      'Connected',
+      `docsync is connected to ${integration.name}. Discovery of the customer tenants has started; they appear under the integration in a moment.`,
+      `/integrations/${integrationId}`,
+    );
   });
 
   function stateMatches(request: FastifyRequest): boolean {
@@ -164,7 +220,8 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
   }
 
   function clearFlowCookies(reply: FastifyReply) {
-    for (const name of [STATE_COOKIE, VERIFIER_COOKIE]) reply.clearCookie(name, { path: '/', sameSite: 'lax', secure: secureCookies, httpOnly: true });
+    for (const name of [STATE_COOKIE, VERIFIER_COOKIE])
+      reply.clearCookie(name, { path: '/', sameSite: 'lax', secure: secureCookies, httpOnly: true });
   }
 }
 
@@ -179,13 +236,19 @@ function describeAuthorizeError(error: string, description: string | undefined):
   const firstLine = (description ?? '').split(/\r?\n/)[0]!.slice(0, 300);
   const code = /AADSTS(\d+)/.exec(firstLine)?.[1];
   if (error === 'access_denied' || code === '65004') return `consent was denied at Microsoft's sign-in (${firstLine || error})`;
-  if (error === 'consent_required' || code === '65001') return 'an administrator must consent to docsync\'s permissions in the partner tenant';
+  if (error === 'consent_required' || code === '65001')
+    return "an administrator must consent to docsync's permissions in the partner tenant";
   return `Microsoft answered ${error}${firstLine ? `: ${firstLine}` : ''}`;
 }
 
-function describeRedemptionFailure(failure: { error?: string | undefined; description?: string | undefined }, mapped: MicrosoftError): string {
-  if (/AADSTS501481|code_verifier|code verifier/i.test(failure.description ?? '')) return 'the sign-in could not be verified (PKCE code verifier mismatch); start "Connect" again';
-  if (/AADSTS54005|AADSTS70008|AADSTS70000/.test(failure.description ?? '')) return 'the authorization code was already used or expired; start "Connect" again';
+function describeRedemptionFailure(
+  failure: { error?: string | undefined; description?: string | undefined },
+  mapped: MicrosoftError,
+): string {
+  if (/AADSTS501481|code_verifier|code verifier/i.test(failure.description ?? ''))
+    return 'the sign-in could not be verified (PKCE code verifier mismatch); start "Connect" again';
+  if (/AADSTS54005|AADSTS70008|AADSTS70000/.test(failure.description ?? ''))
+    return 'the authorization code was already used or expired; start "Connect" again';
   return `${mapped.message}: ${mapped.action}`;
 }
 

@@ -33,14 +33,26 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const status = fastifyError.statusCode && fastifyError.statusCode >= 400 ? fastifyError.statusCode : 500;
     if (status < 500) {
-      return send(request, reply, status, { code: fastifyError.code?.toLowerCase() ?? 'bad_request', message: fastifyError.message, requestId });
+      return send(request, reply, status, {
+        code: fastifyError.code?.toLowerCase() ?? 'bad_request',
+        message: fastifyError.message,
+        requestId,
+      });
     }
     request.log.error({ err: error }, 'request failed');
-    return send(request, reply, status, { code: 'internal_error', message: 'Something went wrong on our side. Quote the request id when reporting it.', requestId });
+    return send(request, reply, status, {
+      code: 'internal_error',
+      message: 'Something went wrong on our side. Quote the request id when reporting it.',
+      requestId,
+    });
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}`, requestId: request.id } });
+    reply
+      .status(404)
+      .send({
+        error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}`, requestId: request.id },
+      });
   });
 }
 
@@ -78,7 +90,9 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
         : [400, 'Bad Request', 'The request is not valid HTTP (for example, a body that does not match its Content-Length).'];
   const body = JSON.stringify({ error: { code: 'bad_http_request', message, requestId: randomUUID() } });
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }
@@ -86,7 +100,16 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
 function send(request: FastifyRequest, reply: FastifyReply, status: number, body: ErrorBody) {
   const isPage = (request.routeOptions?.config as { page?: boolean } | undefined)?.page === true;
   if (!isPage) return reply.status(status).send({ error: body });
-  const title = status === 401 ? 'Please sign in' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'That did not work';
+  const title =
+    status === 401
+      ? 'Please sign in'
+      : status === 403
+        ? 'Not allowed'
+        : status === 404
+          ? 'Not found'
+          : status >= 500
+            ? 'Something went wrong'
+            : 'That did not work';
   return sendMessagePage(reply, status, { title, ...body });
 }
 

@@ -56,7 +56,10 @@ export function installGuards(app: FastifyInstance, ctx: Pick<AppContext, 'datab
       throw new MfaEnrolmentRequired();
     }
     if (!roleAllows(request.principal.role, access)) {
-      throw new Forbidden(`This needs the ${access} role; your account is ${request.principal.role.replace('_', '-')}.`, 'Ask an administrator for the role.');
+      throw new Forbidden(
+        `This needs the ${access} role; your account is ${request.principal.role.replace('_', '-')}.`,
+        'Ask an administrator for the role.',
+      );
     }
   });
 

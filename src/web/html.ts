@@ -46,7 +46,11 @@ export function name(value: string | null | undefined, fallback = '—'): SafeHt
   // The same "[U+…]" marker as escapeHtml gives, with a tooltip that explains it.
   const shown = value
     .split(/(\p{Bidi_Control})/u)
-    .map((part, i) => (i % 2 === 1 ? `<abbr class="bidi" title="hidden direction control ${bidiMarker(part).slice(1, -1)}">${bidiMarker(part)}</abbr>` : escapeHtml(part)))
+    .map((part, i) =>
+      i % 2 === 1
+        ? `<abbr class="bidi" title="hidden direction control ${bidiMarker(part).slice(1, -1)}">${bidiMarker(part)}</abbr>`
+        : escapeHtml(part),
+    )
     .join('');
   return new SafeHtml(`<bdi class="name">${shown}</bdi>`);
 }

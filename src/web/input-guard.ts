@@ -33,7 +33,8 @@ export function findUnsafeInput(value: unknown, where: string, depth = 0): strin
 }
 
 export function checkRequestInput(request: Pick<FastifyRequest, 'params' | 'query' | 'body'>): void {
-  const problem = findUnsafeInput(request.params, 'path') ?? findUnsafeInput(request.query, 'query') ?? findUnsafeInput(request.body, 'body');
+  const problem =
+    findUnsafeInput(request.params, 'path') ?? findUnsafeInput(request.query, 'query') ?? findUnsafeInput(request.body, 'body');
   if (problem) throw new BadInput(`Invalid input: ${problem}.`);
 }
 

@@ -16,11 +16,17 @@ const graph = emulator.urls.graphBaseUrl;
 
 function tokenFor(tenantId: string): string {
   return emulator.tokens.issueAccessToken({
-    issuer: `${emulator.urls.authorityHost}/${tenantId}/v2.0`, tenantId, clientId: world.partner.app.clientId, appDisplayName: 'docsync', kind: 'app', roles: [...DOCSYNC_APP_PERMISSIONS],
+    issuer: `${emulator.urls.authorityHost}/${tenantId}/v2.0`,
+    tenantId,
+    clientId: world.partner.app.clientId,
+    appDisplayName: 'docsync',
+    kind: 'app',
+    roles: [...DOCSYNC_APP_PERMISSIONS],
   }).accessToken;
 }
 
-const WIDE_SELECT = 'id,displayName,givenName,surname,userPrincipalName,mail,otherMails,proxyAddresses,accountEnabled,userType,assignedLicenses,lastPasswordChangeDateTime,createdDateTime,jobTitle,department';
+const WIDE_SELECT =
+  'id,displayName,givenName,surname,userPrincipalName,mail,otherMails,proxyAddresses,accountEnabled,userType,assignedLicenses,lastPasswordChangeDateTime,createdDateTime,jobTitle,department';
 
 async function run(name: string, query: string, tenants: string[]): Promise<void> {
   const latencies: number[] = [];
@@ -38,12 +44,21 @@ async function run(name: string, query: string, tenants: string[]): Promise<void
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number): string => (latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] as number).toFixed(2);
-  console.log(`${name.padEnd(44)} ${(PAGES_PER_CASE / seconds).toFixed(1).padStart(7)} pages/s   p50 ${pct(0.5).padStart(6)} ms   p99 ${pct(0.99).padStart(6)} ms   ${(bytes / PAGES_PER_CASE / 1024).toFixed(0)} KiB/page`);
+  console.log(
+    `${name.padEnd(44)} ${(PAGES_PER_CASE / seconds).toFixed(1).padStart(7)} pages/s   p50 ${pct(0.5).padStart(6)} ms   p99 ${pct(0.99).padStart(6)} ms   ${(bytes / PAGES_PER_CASE / 1024).toFixed(0)} KiB/page`,
+  );
 }
 
 // signInActivity needs Entra ID P1: keep to premium customers so every case can read it.
-const hot = world.customers().filter((c) => c.traits.premium).slice(0, 4).map((c) => c.tenantId);
-const cold = world.customers().slice(100, 100 + PAGES_PER_CASE).map((c) => c.tenantId);
+const hot = world
+  .customers()
+  .filter((c) => c.traits.premium)
+  .slice(0, 4)
+  .map((c) => c.tenantId);
+const cold = world
+  .customers()
+  .slice(100, 100 + PAGES_PER_CASE)
+  .map((c) => c.tenantId);
 const tokens = new Map<string, string>([...hot, ...cold].map((t) => [t, tokenFor(t)]));
 
 console.log(`emulator Graph, 1,000 customers × 1,000 users, ${PAGES_PER_CASE} pages per case, node ${process.version}`);
@@ -54,5 +69,7 @@ await run('999 users, docsync $select (fresh tenant)', `$top=999&$select=${WIDE_
 await run('500 users with signInActivity', '$top=999&$select=id,signInActivity', hot);
 (globalThis as { gc?: () => void }).gc?.();
 const stats = world.cacheStats();
-console.log(`tenant cache: ${stats.cachedTenants} tenants, ${stats.generatedUsers} generated users; rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
+console.log(
+  `tenant cache: ${stats.cachedTenants} tenants, ${stats.generatedUsers} generated users; rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`,
+);
 await emulator.close();

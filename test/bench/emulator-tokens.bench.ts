@@ -11,11 +11,19 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function post(url: string, form: Record<string, string>): Promise<{ status: number; body: string }> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -52,19 +60,51 @@ const expectOk = (result: { status: number; body: string }) => {
 console.log(`node ${process.version}, ${ITERATIONS} grants or ${SECONDS}s per scenario, sequential, keep-alive`);
 let refreshToken = emu.credentials.refreshToken;
 await scenario('refresh_token (partner, rotating)', async () => {
-  refreshToken = expectOk(await post(tokenUrl(partnerTenantId), { client_id: clientId, client_secret: clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken, scope: 'https://graph.microsoft.com/.default offline_access openid profile' })).refresh_token!;
+  refreshToken = expectOk(
+    await post(tokenUrl(partnerTenantId), {
+      client_id: clientId,
+      client_secret: clientSecret,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      scope: 'https://graph.microsoft.com/.default offline_access openid profile',
+    }),
+  ).refresh_token!;
 });
 await scenario('refresh_token (customer via GDAP)', async () => {
-  refreshToken = expectOk(await post(tokenUrl(customer.tenantId), { client_id: clientId, client_secret: clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken, scope: 'https://graph.microsoft.com/.default offline_access' })).refresh_token!;
+  refreshToken = expectOk(
+    await post(tokenUrl(customer.tenantId), {
+      client_id: clientId,
+      client_secret: clientSecret,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      scope: 'https://graph.microsoft.com/.default offline_access',
+    }),
+  ).refresh_token!;
 });
 await scenario('client_credentials (customer)', async () => {
-  expectOk(await post(tokenUrl(customer.tenantId), { client_id: clientId, client_secret: clientSecret, grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }));
+  expectOk(
+    await post(tokenUrl(customer.tenantId), {
+      client_id: clientId,
+      client_secret: clientSecret,
+      grant_type: 'client_credentials',
+      scope: 'https://graph.microsoft.com/.default',
+    }),
+  );
 });
 
 // verifyAccessToken is on every Graph request: first sight (RSA verify) and repeat (cached).
 const fresh: string[] = [];
 for (let i = 0; i < 2000; i++) {
-  fresh.push(emu.tokens.issueAccessToken({ kind: 'app', issuer: 'bench', tenantId: customer.tenantId, clientId, appDisplayName: 'bench', roles: ['User.Read.All'] }).accessToken);
+  fresh.push(
+    emu.tokens.issueAccessToken({
+      kind: 'app',
+      issuer: 'bench',
+      tenantId: customer.tenantId,
+      clientId,
+      appDisplayName: 'bench',
+      roles: ['User.Read.All'],
+    }).accessToken,
+  );
 }
 let t0 = performance.now();
 for (const t of fresh) emu.tokens.verifyAccessToken(`Bearer ${t}`);
@@ -72,7 +112,9 @@ const firstSight = (performance.now() - t0) / fresh.length;
 t0 = performance.now();
 for (let r = 0; r < 10; r++) for (const t of fresh) emu.tokens.verifyAccessToken(`Bearer ${t}`);
 const repeat = (performance.now() - t0) / (fresh.length * 10);
-console.log(`verifyAccessToken                  first sight ${(firstSight * 1000).toFixed(1)} µs/token, repeat ${(repeat * 1000).toFixed(1)} µs/token`);
+console.log(
+  `verifyAccessToken                  first sight ${(firstSight * 1000).toFixed(1)} µs/token, repeat ${(repeat * 1000).toFixed(1)} µs/token`,
+);
 
 agent.destroy();
 await emu.close();

@@ -7,7 +7,14 @@
 // of tenants and extrapolated, because at full size it would take many minutes.
 import Fuse from 'fuse.js';
 import type { Configuration, Contact, Organization, Tenant } from '../../src/matching/index.ts';
-import { indexConfigurations, indexContacts, indexOrganizations, matchConfigurations, matchContacts, matchOrganization } from '../../src/matching/index.ts';
+import {
+  indexConfigurations,
+  indexContacts,
+  indexOrganizations,
+  matchConfigurations,
+  matchContacts,
+  matchOrganization,
+} from '../../src/matching/index.ts';
 import { normalizeEmail, personNameKey, smtpProxyAddress } from '../../src/matching/normalize.ts';
 
 const TENANTS = 1_000;
@@ -23,10 +30,56 @@ const random = () => {
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
-const FIRST = ['Adele', 'Alex', 'Megan', 'Nestor', 'José', 'Zoë', 'Isaiah', 'Lidia', 'Miriam', 'Grady', 'Johanna', 'Henrietta', 'Patti', 'Lynne', 'Diego', 'Irvin', 'Christie', 'François', 'Ana', 'Björn'];
-const LAST = ['Vance', 'Wilber', 'Bowen', 'Wilke', 'García', "O'Neill", 'Patel', 'Holloway', 'Graham', 'Archie', 'Lindqvist', 'Mueller', 'Fernández', 'Sanders', 'Dubois', 'Núñez', 'Nowak', 'Kowalczyk', 'Nakamura', 'Smith'];
+const FIRST = [
+  'Adele',
+  'Alex',
+  'Megan',
+  'Nestor',
+  'José',
+  'Zoë',
+  'Isaiah',
+  'Lidia',
+  'Miriam',
+  'Grady',
+  'Johanna',
+  'Henrietta',
+  'Patti',
+  'Lynne',
+  'Diego',
+  'Irvin',
+  'Christie',
+  'François',
+  'Ana',
+  'Björn',
+];
+const LAST = [
+  'Vance',
+  'Wilber',
+  'Bowen',
+  'Wilke',
+  'García',
+  "O'Neill",
+  'Patel',
+  'Holloway',
+  'Graham',
+  'Archie',
+  'Lindqvist',
+  'Mueller',
+  'Fernández',
+  'Sanders',
+  'Dubois',
+  'Núñez',
+  'Nowak',
+  'Kowalczyk',
+  'Nakamura',
+  'Smith',
+];
 
-const organizationOf = (t: number): Organization => ({ id: `org-${t}`, name: `Customer ${t} ${LAST[t % LAST.length]} Services`, domains: [`customer${t}.com`] });
+const organizationOf = (t: number): Organization => ({
+  id: `org-${t}`,
+  name: `Customer ${t} ${LAST[t % LAST.length]} Services`,
+  domains: [`customer${t}.com`],
+});
 
 /** One tenant's world: its users and devices, its organization's contacts and configurations. */
 function generateTenant(t: number): { tenant: Tenant; contacts: Contact[]; configurations: Configuration[] } {
@@ -69,8 +122,20 @@ function generateTenant(t: number): { tenant: Tenant; contacts: Contact[]; confi
   for (let i = 0; i < DEVICES_PER_TENANT; i++) {
     const serial = `SN${t}X${i}${Math.floor(random() * 1e6)}`;
     const kind = random();
-    managedDevices.push({ id: `d-${t}-${i}`, deviceName: `PC-${t}-${i}`, serialNumber: kind < 0.1 ? 'To Be Filled By O.E.M.' : serial, userId: `u-${t}-${i}`, userPrincipalName: '' });
-    configurations.push({ id: `k-${t}-${i}`, organizationId: organization.id, name: kind < 0.9 ? `PC-${t}-${i}` : `OLD-${i}`, serialNumber: kind < 0.7 ? serial : null, intuneDeviceId: kind < 0.2 ? `d-${t}-${i}` : null });
+    managedDevices.push({
+      id: `d-${t}-${i}`,
+      deviceName: `PC-${t}-${i}`,
+      serialNumber: kind < 0.1 ? 'To Be Filled By O.E.M.' : serial,
+      userId: `u-${t}-${i}`,
+      userPrincipalName: '',
+    });
+    configurations.push({
+      id: `k-${t}-${i}`,
+      organizationId: organization.id,
+      name: kind < 0.9 ? `PC-${t}-${i}` : `OLD-${i}`,
+      serialNumber: kind < 0.7 ? serial : null,
+      intuneDeviceId: kind < 0.2 ? `d-${t}-${i}` : null,
+    });
   }
   // Tenant → organization: a third linked, a third by name, a third by verified domain.
   const how = t % 3;
@@ -114,7 +179,12 @@ for (let t = 0; t < TENANTS; t++) {
   const organizationId = organization.state === 'matched' ? organization.organizationId : null;
   if (organizationId !== `org-${t}`) throw new Error(`tenant ${t} matched ${organizationId}`);
   const contactDecisions = matchContacts(tenant, organizationId, indexContacts(organizationId, contacts));
-  const configurationDecisions = matchConfigurations(tenant, organizationId, indexConfigurations(organizationId, configurations), contactDecisions);
+  const configurationDecisions = matchConfigurations(
+    tenant,
+    organizationId,
+    indexConfigurations(organizationId, configurations),
+    contactDecisions,
+  );
   engineTime += performance.now() - start;
 
   counts.users += tenant.users.length;
@@ -135,8 +205,16 @@ function oneBigTenant(size: number): number {
   const users = [];
   const bigContacts = [];
   for (let copy = 0; copy < size / USERS_PER_TENANT; copy++) {
-    for (const u of tenant.users) users.push({ ...u, id: `${u.id}-${copy}`, userPrincipalName: `${copy}.${u.userPrincipalName}`, mail: u.mail ? `${copy}.${u.mail}` : null, proxyAddresses: [] });
-    for (const c of contacts) bigContacts.push({ ...c, id: `${c.id}-${copy}`, emails: c.emails.map((e) => `${copy}.${e}`), microsoftUserId: null });
+    for (const u of tenant.users)
+      users.push({
+        ...u,
+        id: `${u.id}-${copy}`,
+        userPrincipalName: `${copy}.${u.userPrincipalName}`,
+        mail: u.mail ? `${copy}.${u.mail}` : null,
+        proxyAddresses: [],
+      });
+    for (const c of contacts)
+      bigContacts.push({ ...c, id: `${c.id}-${copy}`, emails: c.emails.map((e) => `${copy}.${e}`), microsoftUserId: null });
   }
   const started = performance.now();
   matchContacts({ ...tenant, users }, 'org-0', indexContacts('org-0', bigContacts));
@@ -171,13 +249,22 @@ function naiveTenant(t: number): number {
   // Every user against every contact of the organization, normalizing as it goes.
   let matched = 0;
   for (const user of tenant.users) {
-    const aliases = [normalizeEmail(user.mail), ...(user.proxyAddresses ?? []).map(smtpProxyAddress), ...(user.otherMails ?? []).map(normalizeEmail)].filter(Boolean);
+    const aliases = [
+      normalizeEmail(user.mail),
+      ...(user.proxyAddresses ?? []).map(smtpProxyAddress),
+      ...(user.otherMails ?? []).map(normalizeEmail),
+    ].filter(Boolean);
     const upn = normalizeEmail(user.userPrincipalName);
     const name = personNameKey(user.givenName, user.surname);
     for (const contact of contacts) {
       if (contact.microsoftUserId === user.id) matched++;
       const emails = contact.emails.map(normalizeEmail);
-      if (emails.some((e) => aliases.includes(e)) || emails.includes(upn) || (name && personNameKey(contact.firstName, contact.lastName) === name)) matched++;
+      if (
+        emails.some((e) => aliases.includes(e)) ||
+        emails.includes(upn) ||
+        (name && personNameKey(contact.firstName, contact.lastName) === name)
+      )
+        matched++;
     }
   }
   if (matched < 0) console.log(matched);
@@ -187,12 +274,20 @@ let naiveSample = 0;
 for (let t = 0; t < NAIVE_SAMPLE_TENANTS; t++) naiveSample += naiveTenant(t);
 const naiveExtrapolated = (naiveSample / NAIVE_SAMPLE_TENANTS) * TENANTS;
 
-console.log(`tenants ${TENANTS}, users ${counts.users}, contacts ${counts.contacts}, devices ${counts.devices}, configurations ${counts.configurations}`);
+console.log(
+  `tenants ${TENANTS}, users ${counts.users}, contacts ${counts.contacts}, devices ${counts.devices}, configurations ${counts.configurations}`,
+);
 console.log(`matched users ${counts.matchedUsers}, matched devices ${counts.matchedDevices}`);
 console.log(`engine time (index + match, all tenants): ${ms(engineTime)}   data generation (not timed as engine): ${ms(generateTime)}`);
 console.log(`growth by tenants: ${checkpoints.map(([n, time]) => `${n} → ${ms(time)}`).join(', ')}`);
-console.log(`suggestions: ${TENANTS} unmatched tenants against ${organizations.length} organizations in ${ms(suggestionTime)} (${suggestedTenants} got suggestions, ${rightFirst} with the right organization first)`);
+console.log(
+  `suggestions: ${TENANTS} unmatched tenants against ${organizations.length} organizations in ${ms(suggestionTime)} (${suggestedTenants} got suggestions, ${rightFirst} with the right organization first)`,
+);
 console.log(`growth inside one organization (users = contacts): ${growth.map(([n, time]) => `${n} → ${ms(time)}`).join(', ')}`);
-console.log(`peak RSS ${mb(peakRss)} after the 1,000-tenant streaming run; ${mb(process.resourceUsage().maxRSS * 1024)} after the 100k-user single organization`);
-console.log(`naive scan: ${ms(naiveSample)} for ${NAIVE_SAMPLE_TENANTS} tenants, extrapolated to ${TENANTS} tenants: ${ms(naiveExtrapolated)} (sampled, not run at full size)`);
+console.log(
+  `peak RSS ${mb(peakRss)} after the 1,000-tenant streaming run; ${mb(process.resourceUsage().maxRSS * 1024)} after the 100k-user single organization`,
+);
+console.log(
+  `naive scan: ${ms(naiveSample)} for ${NAIVE_SAMPLE_TENANTS} tenants, extrapolated to ${TENANTS} tenants: ${ms(naiveExtrapolated)} (sampled, not run at full size)`,
+);
 console.log(`engine is ${(naiveExtrapolated / engineTime).toFixed(0)}× faster than the naive scan`);

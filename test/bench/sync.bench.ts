@@ -44,9 +44,13 @@ const deadlineMinutes = Number(env.SYNC_BENCH_DEADLINE_MINUTES ?? 30);
 const cpuProfDir = env.SYNC_BENCH_CPU_PROF ? path.resolve(env.SYNC_BENCH_CPU_PROF) : null;
 const scaleScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'sync-bench-scale.ts');
 
-const settings = Object.entries(env).filter(([k]) => k.startsWith('SYNC_BENCH_') || k === 'DATABASE_URL').map(([k, v]) => `${k}=${k === 'DATABASE_URL' ? '…' : v}`);
+const settings = Object.entries(env)
+  .filter(([k]) => k.startsWith('SYNC_BENCH_') || k === 'DATABASE_URL')
+  .map(([k, v]) => `${k}=${k === 'DATABASE_URL' ? '…' : v}`);
 console.log(`command: ${[...settings, 'npm run bench -- sync'].join(' ')}`);
-console.log('the machine is shared (2 cores; other work may run meanwhile): treat the figures as noisy, the load average is printed per scale');
+console.log(
+  'the machine is shared (2 cores; other work may run meanwhile): treat the figures as noisy, the load average is printed per scale',
+);
 
 let server: PostgresServer | undefined;
 let current: { child: ChildProcess; emulatorPid: number | null } | undefined;
@@ -88,7 +92,10 @@ async function runScale(adminUrl: string, tenants: number): Promise<ScaleOutcome
     rawRowsCap: Number(env.SYNC_BENCH_RAW_ROWS ?? 1_000_000),
   };
   const nodeArgs = ['--import', 'tsx', '--expose-gc', ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), scaleScript];
-  const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...env, SYNC_BENCH_SCALE: JSON.stringify(input) } });
+  const child = spawn(process.execPath, nodeArgs, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...env, SYNC_BENCH_SCALE: JSON.stringify(input) },
+  });
   current = { child, emulatorPid: null };
   let result: ScaleResult | undefined;
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -158,9 +165,9 @@ function printTable(outcomes: ScaleOutcome[]): void {
   console.log(
     [
       '',
-      'tenants: synced/requested (customers without an active GDAP relationship are not synced); devices: Intune devices synced/in the emulator\'s world (see the log codes for those not synced);',
-      'RSS MB: docsync\'s process peak (max of 50 ms samples and ru_maxrss); emu MB: the emulator process (VmHWM); req/min: Graph requests ÷ minimum;',
-      'rows: rows written in the first sync (inserted + updated + deleted, pg_stat_user_tables); raw/s: one connection\'s batched INSERT (1,000 rows) of rows as wide, same server;',
+      "tenants: synced/requested (customers without an active GDAP relationship are not synced); devices: Intune devices synced/in the emulator's world (see the log codes for those not synced);",
+      "RSS MB: docsync's process peak (max of 50 ms samples and ru_maxrss); emu MB: the emulator process (VmHWM); req/min: Graph requests ÷ minimum;",
+      "rows: rows written in the first sync (inserted + updated + deleted, pg_stat_user_tables); raw/s: one connection's batched INSERT (1,000 rows) of rows as wide, same server;",
       'doc rows: documentation and staging rows the re-sync wrote (must be 0); all rows: including run rows, log and cursors.',
       `minimum requests = ${MINIMUM_IS}.`,
     ].join('\n'),
@@ -168,7 +175,8 @@ function printTable(outcomes: ScaleOutcome[]): void {
   // Three processes share the machine's cores: where each sync's CPU went.
   // Without the emulator (Microsoft's side, not ours in production): docsync + Postgres CPU of
   // the re-sync as a share of the first sync's — informational, the verdict uses wall time.
-  const cpu = (r: ScaleResult['first']['cpuSeconds'], wall: number) => [r.docsync, r.emulator, r.postgres, wall].map((v, i) => pad(v ?? '?', i === 3 ? 7 : 9)).join(' ');
+  const cpu = (r: ScaleResult['first']['cpuSeconds'], wall: number) =>
+    [r.docsync, r.emulator, r.postgres, wall].map((v, i) => pad(v ?? '?', i === 3 ? 7 : 9)).join(' ');
   const ours = (r: ScaleResult['first']['cpuSeconds']) => (r.docsync ?? 0) + (r.postgres ?? 0);
   console.log(
     `\nCPU seconds  ${pad('first:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  ${pad('re-sync:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  re-sync ÷ first, docsync+postgres CPU`,
@@ -176,7 +184,9 @@ function printTable(outcomes: ScaleOutcome[]): void {
   for (const o of outcomes) {
     if (!o.result) continue;
     const { first, resync } = o.result;
-    console.log(`${pad(o.tenants, 12)} ${pad('', 9)} ${cpu(first.cpuSeconds, first.seconds)}  ${pad('', 9)} ${cpu(resync.cpuSeconds, resync.seconds)}  ${pad(pct(ours(resync.cpuSeconds) / Math.max(0.001, ours(first.cpuSeconds))), 8)}`);
+    console.log(
+      `${pad(o.tenants, 12)} ${pad('', 9)} ${cpu(first.cpuSeconds, first.seconds)}  ${pad('', 9)} ${cpu(resync.cpuSeconds, resync.seconds)}  ${pad(pct(ours(resync.cpuSeconds) / Math.max(0.001, ours(first.cpuSeconds))), 8)}`,
+    );
   }
 }
 
@@ -187,26 +197,41 @@ function printVerdicts(outcomes: ScaleOutcome[]): void {
   for (const o of outcomes.filter((x) => !x.result)) verdict(false, `${o.tenants} tenants: ${o.error}`);
   if (done.length === 0) return;
   const each = (f: (r: ScaleResult) => string) => done.map((o) => `${o.tenants}: ${f(o.result)}`).join(', ');
-  verdict(done.every((o) => o.result.memory.docsyncPeakRssMb < TARGETS.peakRssMb), `docsync peak RSS < ${TARGETS.peakRssMb} MB at every tenant count (${each((r) => `${r.memory.docsyncPeakRssMb} MB`)})`);
+  verdict(
+    done.every((o) => o.result.memory.docsyncPeakRssMb < TARGETS.peakRssMb),
+    `docsync peak RSS < ${TARGETS.peakRssMb} MB at every tenant count (${each((r) => `${r.memory.docsyncPeakRssMb} MB`)})`,
+  );
   // Fewer requests than the minimum means the minimum is wrong or data was not read: a miss too.
   verdict(
     done.every((o) => o.result.first.requestsOverMinimum <= TARGETS.requestsOverMinimum && o.result.first.requestsOverMinimum >= 1),
     `Graph requests ≤ ${TARGETS.requestsOverMinimum} × minimum, and not below it (${each((r) => `${r.first.graphRequests}/${r.first.minimumRequests}`)})`,
   );
-  verdict(done.every((o) => o.result.resync.ofFirst <= TARGETS.resyncOfFirst), `no-change re-sync ≤ ${pct(TARGETS.resyncOfFirst)} of the first sync (${each((r) => `${r.resync.seconds} s = ${pct(r.resync.ofFirst)}`)})`);
-  const rowsOk = (r: ScaleResult) => r.resync.documentationRowsWritten === 0 || (r.resync.tenantsRederivedWithoutExpiry === 0 && r.resync.tenantsRederived > 0);
+  verdict(
+    done.every((o) => o.result.resync.ofFirst <= TARGETS.resyncOfFirst),
+    `no-change re-sync ≤ ${pct(TARGETS.resyncOfFirst)} of the first sync (${each((r) => `${r.resync.seconds} s = ${pct(r.resync.ofFirst)}`)})`,
+  );
+  const rowsOk = (r: ScaleResult) =>
+    r.resync.documentationRowsWritten === 0 || (r.resync.tenantsRederivedWithoutExpiry === 0 && r.resync.tenantsRederived > 0);
   verdict(
     done.every((o) => rowsOk(o.result)),
     `no-change re-sync writes 0 documentation/staging rows, except where time alone changed a fact (a user crossed the inactivity line between the runs) (${each((r) => `${r.resync.documentationRowsWritten} rows; ${r.resync.tenantsRederived} tenant(s) re-derived, ${r.resync.tenantsExpiredByTime} expired by time, ${r.resync.tenantsRederivedWithoutExpiry} unexplained`)})`,
   );
-  verdict(done.every((o) => o.result.tenants.failed === 0 && o.result.first.throttled === 0), `every tenant synced, nothing throttled (${each((r) => `${r.tenants.failed} failed, ${r.first.throttled} throttled`)})`);
+  verdict(
+    done.every((o) => o.result.tenants.failed === 0 && o.result.first.throttled === 0),
+    `every tenant synced, nothing throttled (${each((r) => `${r.tenants.failed} failed, ${r.first.throttled} throttled`)})`,
+  );
   if (done.length >= 2) {
     const steps = done.slice(1).map((o, i) => {
       const prev = done[i]!.result;
       const cur = o.result;
       const perUser = (r: ScaleResult) => r.first.seconds / Math.max(1, r.users);
       const perTenantResync = (r: ScaleResult) => r.resync.seconds / Math.max(1, r.tenants.active);
-      return { from: done[i]!.tenants, to: o.tenants, first: perUser(cur) / perUser(prev), resync: perTenantResync(cur) / perTenantResync(prev) };
+      return {
+        from: done[i]!.tenants,
+        to: o.tenants,
+        first: perUser(cur) / perUser(prev),
+        resync: perTenantResync(cur) / perTenantResync(prev),
+      };
     });
     verdict(
       steps.every((s) => s.first <= TARGETS.linearGrowth && s.resync <= TARGETS.linearGrowth),
@@ -214,7 +239,10 @@ function printVerdicts(outcomes: ScaleOutcome[]): void {
     );
     const smallest = done[0]!.result.memory.docsyncPeakRssMb;
     const largest = done.at(-1)!.result.memory.docsyncPeakRssMb;
-    verdict(largest <= smallest * TARGETS.memoryGrowth, `memory does not grow with tenants: peak RSS at ${done.at(-1)!.tenants} ≤ ${TARGETS.memoryGrowth} × at ${done[0]!.tenants} (${largest} vs ${smallest} MB)`);
+    verdict(
+      largest <= smallest * TARGETS.memoryGrowth,
+      `memory does not grow with tenants: peak RSS at ${done.at(-1)!.tenants} ≤ ${TARGETS.memoryGrowth} × at ${done[0]!.tenants} (${largest} vs ${smallest} MB)`,
+    );
   }
 }
 

@@ -60,7 +60,13 @@ type Db = Kysely<Database>;
 async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: string; userId: string; latestRunId: string }> {
   const integration = await db
     .insertInto('integrations')
-    .values({ kind: 'gdap', name: 'Bench partner', partner_tenant_id: 'bench-partner.onmicrosoft.com', client_id: randomBytes(16).toString('hex'), status: 'connected' })
+    .values({
+      kind: 'gdap',
+      name: 'Bench partner',
+      partner_tenant_id: 'bench-partner.onmicrosoft.com',
+      client_id: randomBytes(16).toString('hex'),
+      status: 'connected',
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const integrationId = integration.id;
@@ -95,7 +101,9 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
                 else '[]'::jsonb end
     from (select id, tenant_id, substring(default_domain from 'customer([0-9]+)')::int as n from tenants where integration_id = ${integrationId}) t
     join organizations o on o.domains[1] = 'customer' || t.n || '.example'
-    join organizations other on other.name = 'Other client ' || (${TENANTS}::int + 1 + t.n % ${Math.max(1, Math.round(TENANTS * 0.5))}::int)`.execute(db);
+    join organizations other on other.name = 'Other client ' || (${TENANTS}::int + 1 + t.n % ${Math.max(1, Math.round(TENANTS * 0.5))}::int)`.execute(
+    db,
+  );
 
   // The big tenant: customer1 (matched to organization "Customer 0001").
   const big = await db.selectFrom('tenants').select('id').where('default_domain', '=', 'customer1.example').executeTakeFirstOrThrow();
@@ -172,7 +180,9 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
   await sql`update contacts set title = null where organization_id = ${org.id} and title like 'bench-review %'`.execute(db);
   await sql`
     insert into ms_subscribed_skus (tenant_id, sku_id, data, content_hash)
-    values (${big.id}::uuid, 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', ${JSON.stringify({ skuId: 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', skuPartNumber: 'SPB', capabilityStatus: 'Enabled', consumedUnits: Math.round(USERS * 0.86), prepaidUnits: { enabled: USERS, suspended: 0, warning: 0 } })}::jsonb, 'sku')`.execute(db);
+    values (${big.id}::uuid, 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', ${JSON.stringify({ skuId: 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', skuPartNumber: 'SPB', capabilityStatus: 'Enabled', consumedUnits: Math.round(USERS * 0.86), prepaidUnits: { enabled: USERS, suspended: 0, warning: 0 } })}::jsonb, 'sku')`.execute(
+    db,
+  );
 
   // Hourly integration runs over the last two days, each with a run and two log lines per tenant.
   await sql`
@@ -198,7 +208,13 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
     from sync_runs r join tenants t on t.id = r.tenant_id`.execute(db);
   await sql`analyze`.execute(db);
 
-  const latest = await db.selectFrom('sync_runs').select('id').where('tenant_id', 'is', null).orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+  const latest = await db
+    .selectFrom('sync_runs')
+    .select('id')
+    .where('tenant_id', 'is', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
   // A user with a mailbox, devices and a matched contact: the overlay has everything to show.
   const userId = (await sql<{ user_id: string }>`select md5('user' || 3)::uuid::text as user_id`.execute(db)).rows[0]!.user_id;
   return { bigTenantId: big.id, organizationId: org.id, userId, latestRunId: latest.id };
@@ -206,7 +222,18 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
 
 async function countRows(db: Db): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of ['tenants', 'organizations', 'match_decisions', 'ms_users', 'contacts', 'contact_emails', 'ms_mailboxes', 'ms_managed_devices', 'sync_runs', 'sync_log'] as const) {
+  for (const table of [
+    'tenants',
+    'organizations',
+    'match_decisions',
+    'ms_users',
+    'contacts',
+    'contact_emails',
+    'ms_mailboxes',
+    'ms_managed_devices',
+    'sync_runs',
+    'sync_log',
+  ] as const) {
     counts[table] = Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db)).rows[0]!.n);
   }
   return counts;
@@ -242,7 +269,8 @@ async function openBenchContext(kind: 'pglite' | 'postgres'): Promise<{ ctx: App
   return { ctx, drop };
 }
 
-const median = (sorted: number[]) => (sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2);
+const median = (sorted: number[]) =>
+  sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
 /** Nearest rank: of 10 samples, p95 is the slowest. */
 const p95 = (sorted: number[]) => sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]!;
 
@@ -255,11 +283,19 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
     const seedSeconds = (performance.now() - seedStart) / 1000;
     const rows = await countRows(ctx.database.db);
 
-    await createTechnician({ db: ctx.database.db, clock: systemClock }, { username: 'bench-technician', password: PASSWORD, role: 'technician' }, { id: null, label: 'web-pages bench' });
+    await createTechnician(
+      { db: ctx.database.db, clock: systemClock },
+      { username: 'bench-technician', password: PASSWORD, role: 'technician' },
+      { id: null, label: 'web-pages bench' },
+    );
     const app = await buildApp(ctx);
     await app.ready();
     try {
-      const signIn = await app.inject({ method: 'POST', url: '/api/session', payload: { username: 'bench-technician', password: PASSWORD } });
+      const signIn = await app.inject({
+        method: 'POST',
+        url: '/api/session',
+        payload: { username: 'bench-technician', password: PASSWORD },
+      });
       if (signIn.statusCode !== 200) throw new Error(`sign-in failed: ${signIn.statusCode} ${signIn.body}`);
       const session = signIn.cookies.find((c) => c.name === 'docsync_session');
       if (!session) throw new Error('sign-in set no session cookie');
@@ -318,11 +354,21 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
 function printResults(results: DatabaseResult[]): void {
   const first = results[0];
   if (!first) return;
-  console.log(`\nweb pages at ${TENANTS} tenants, one with ${USERS} users; ${REQUESTS} requests per page after one warm-up (in-process app.inject; p95 = nearest rank)`);
+  console.log(
+    `\nweb pages at ${TENANTS} tenants, one with ${USERS} users; ${REQUESTS} requests per page after one warm-up (in-process app.inject; p95 = nearest rank)`,
+  );
   for (const r of results) {
-    console.log(`  ${r.kind}: seeded in ${r.seedSeconds.toFixed(1)} s — ${Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    console.log(
+      `  ${r.kind}: seeded in ${r.seedSeconds.toFixed(1)} s — ${Object.entries(r.rows)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}`,
+    );
   }
-  const header = ['page'.padEnd(34), ...results.flatMap((r) => [`${r.kind} median`.padStart(16), `${r.kind} p95`.padStart(13)]), 'KB'.padStart(6)];
+  const header = [
+    'page'.padEnd(34),
+    ...results.flatMap((r) => [`${r.kind} median`.padStart(16), `${r.kind} p95`.padStart(13)]),
+    'KB'.padStart(6),
+  ];
   console.log(`\n${header.join(' ')}`);
   for (const [i, t] of first.timings.entries()) {
     const cells = results.flatMap((r) => {

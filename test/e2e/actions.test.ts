@@ -12,24 +12,49 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOTS = path.resolve('test-results/screenshots');
 const START_DEADLINE_MS = 60_000;
 const WORK_DEADLINE_MS = 45_000;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-interface DemoLogin { url: string; username: string; password: string }
-interface UserRow { userId: string; displayName: string; userPrincipalName: string | null; decision: string; accountEnabled: boolean | null; contact: { id: string; name: string } | null }
+interface DemoLogin {
+  url: string;
+  username: string;
+  password: string;
+}
+interface UserRow {
+  userId: string;
+  displayName: string;
+  userPrincipalName: string | null;
+  decision: string;
+  accountEnabled: boolean | null;
+  contact: { id: string; name: string } | null;
+}
 
 function startDemo(dataDir: string, stderr: string[]): Promise<{ child: ChildProcessWithoutNullStreams; login: DemoLogin }> {
-  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir], { cwd: path.resolve('.'), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir], {
+    cwd: path.resolve('.'),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     stderr.push(chunk);
     if (stderr.length > 400) stderr.splice(0, stderr.length - 400);
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo printed no login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)), START_DEADLINE_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the demo printed no login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)),
+      START_DEADLINE_MS,
+    );
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`the demo exited (${code ?? signal}) before printing its login:\n${stderr.join('').slice(-4000)}`));
@@ -69,7 +94,12 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     ({ child: demo, login } = await startDemo(path.join(dataRoot, 'data'), demoStderr));
     mkdirSync(SCREENSHOTS, { recursive: true });
     userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } });
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 900 },
+    });
     browser.setDefaultTimeout(15_000);
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('console', (message) => {
@@ -112,26 +142,40 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
   /** Reloads the action page until the workers finished it; returns its final status. */
   async function waitForAction(): Promise<string> {
     let status = '';
-    await expect.poll(async () => {
-      await page.reload();
-      status = (await page.locator('h1 .badge').textContent())!.trim();
-      return ['succeeded', 'failed', 'partial'].includes(status);
-    }, { timeout: WORK_DEADLINE_MS, interval: 500 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          status = (await page.locator('h1 .badge').textContent())!.trim();
+          return ['succeeded', 'failed', 'partial'].includes(status);
+        },
+        { timeout: WORK_DEADLINE_MS, interval: 500 },
+      )
+      .toBe(true);
     return status;
   }
 
   it('offboards a user from its contact page: preview, typed confirmation, and the contact shows it without a sync', async () => {
     const integrations = await api<{ items: Array<{ id: string }> }>('/api/integrations');
-    const actions = await api<{ enabled: boolean; tenants: Array<{ id: string; allowed: Record<string, boolean> }> }>(`/api/integrations/${integrations.items[0]!.id}/actions`);
+    const actions = await api<{ enabled: boolean; tenants: Array<{ id: string; allowed: Record<string, boolean> }> }>(
+      `/api/integrations/${integrations.items[0]!.id}/actions`,
+    );
     expect(actions.enabled).toBe(true);
     tenantId = actions.tenants.find((t) => t.allowed.offboard)!.id;
     // The demo's first sync documents the tenant's users.
     let users: UserRow[] = [];
-    await expect.poll(async () => {
-      users = (await api<{ items: UserRow[] }>(`/api/tenants/${tenantId}/users?pageSize=200`)).items;
-      return users.filter((u) => u.decision === 'match' && u.contact && u.accountEnabled).length;
-    }, { timeout: WORK_DEADLINE_MS, interval: 500 }).toBeGreaterThan(1);
-    const leaver = users.filter((u) => u.decision === 'match' && u.contact && u.accountEnabled && u.userPrincipalName && !u.userPrincipalName.startsWith('admin@'))[0]!;
+    await expect
+      .poll(
+        async () => {
+          users = (await api<{ items: UserRow[] }>(`/api/tenants/${tenantId}/users?pageSize=200`)).items;
+          return users.filter((u) => u.decision === 'match' && u.contact && u.accountEnabled).length;
+        },
+        { timeout: WORK_DEADLINE_MS, interval: 500 },
+      )
+      .toBeGreaterThan(1);
+    const leaver = users.filter(
+      (u) => u.decision === 'match' && u.contact && u.accountEnabled && u.userPrincipalName && !u.userPrincipalName.startsWith('admin@'),
+    )[0]!;
     domain = leaver.userPrincipalName!.split('@')[1]!;
 
     await page.goto(`${login.url}/tenants/${tenantId}/users/${encodeURIComponent(leaver.userId)}`);
@@ -142,8 +186,17 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     expect(await axe()).toEqual([]);
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.getByRole('heading', { level: 1, name: 'Preview: Offboard a user' }).waitFor();
-    const steps = await page.locator('table.steps tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.getAttribute('data-status')]));
-    expect(steps).toEqual([['block_sign_in', 'planned'], ['revoke_sessions', 'planned'], ['reset_password', 'planned'], ['remove_from_groups', expect.any(String)], ['remove_licenses', expect.any(String)], ['set_auto_reply', 'planned']]);
+    const steps = await page
+      .locator('table.steps tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.getAttribute('data-status')]));
+    expect(steps).toEqual([
+      ['block_sign_in', 'planned'],
+      ['revoke_sessions', 'planned'],
+      ['reset_password', 'planned'],
+      ['remove_from_groups', expect.any(String)],
+      ['remove_licenses', expect.any(String)],
+      ['set_auto_reply', 'planned'],
+    ]);
     await shots('02-offboard-preview');
     expect(await axe()).toEqual([]);
 
@@ -186,8 +239,14 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     await shots('05b-onboard-form');
     expect(await axe()).toEqual([]);
     await page.getByRole('button', { name: 'Preview' }).click();
-    const steps = await page.locator('table.steps tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.getAttribute('data-status')]));
-    expect(steps).toEqual([['create_user', 'planned'], ['document_contact', 'planned'], ['assign_licenses', 'planned']]);
+    const steps = await page
+      .locator('table.steps tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.getAttribute('data-status')]));
+    expect(steps).toEqual([
+      ['create_user', 'planned'],
+      ['document_contact', 'planned'],
+      ['assign_licenses', 'planned'],
+    ]);
     await shots('06-onboard-preview');
     await page.getByRole('button', { name: 'Run onboard a user' }).click();
     await page.waitForURL(/\/actions\/[0-9a-f-]{36}$/);

@@ -11,7 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOTS = path.resolve('test-results/screenshots');
 /** Deadlines on what the page shows; the demo's whole first sync takes a second or two. */
 const START_DEADLINE_MS = 60_000;
@@ -49,7 +57,10 @@ interface Overlay {
 
 /** Starts the demo and resolves with its first stdout line (the login), or rejects with what it printed. */
 function startDemo(dataDir: string, stderr: string[]): Promise<{ child: ChildProcessWithoutNullStreams; login: DemoLogin }> {
-  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir], { cwd: path.resolve('.'), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir], {
+    cwd: path.resolve('.'),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stderr.setEncoding('utf8');
   // Kept for the failure message only; the demo logs JSON lines.
   child.stderr.on('data', (chunk: string) => {
@@ -57,7 +68,10 @@ function startDemo(dataDir: string, stderr: string[]): Promise<{ child: ChildPro
     if (stderr.length > 400) stderr.splice(0, stderr.length - 400);
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo printed no login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)), START_DEADLINE_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the demo printed no login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)),
+      START_DEADLINE_MS,
+    );
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`the demo exited (${code ?? signal}) before printing its login:\n${stderr.join('').slice(-4000)}`));
@@ -101,7 +115,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     ({ child: demo, login } = await startDemo(path.join(dataRoot, 'data'), demoStderr));
     mkdirSync(SCREENSHOTS, { recursive: true });
     userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1366, height: 900 } });
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1366, height: 900 },
+    });
     browser.setDefaultTimeout(15_000);
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('console', (message) => {
@@ -172,11 +191,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     await page.locator(`tr[data-tenant="${healthy!.id}"]`).getByRole('link', { name: 'Contacts' }).click();
     await page.getByRole('heading', { level: 1, name: `Contacts of ${healthy!.displayName}` }).waitFor();
     await shot('03-contacts');
-    const users = (await api<{ items: UserRow[]; counts: Record<string, number> }>(`/api/tenants/${healthy!.id}/users?pageSize=200`));
+    const users = await api<{ items: UserRow[]; counts: Record<string, number> }>(`/api/tenants/${healthy!.id}/users?pageSize=200`);
     if ((users.counts.review ?? 0) > 0) {
       const review = users.items.find((u) => u.decision === 'review')!;
       const row = page.locator(`tr[data-user="${review.userId}"]`);
-      await row.getByRole('button', { name: /^Match / }).first().click();
+      await row
+        .getByRole('button', { name: /^Match / })
+        .first()
+        .click();
       await page.getByText('Review resolved.').waitFor();
       await expect(page.locator(`tr[data-user="${review.userId}"] .badge`).first().textContent()).resolves.toBe('match');
     }
@@ -268,13 +290,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     expect(await reviews.count(), 'review cases after accepting a suggestion and syncing').toBeGreaterThan(0);
     await shot('11-contacts-review');
     const reviewed = (await reviews.first().getAttribute('data-user'))!;
-    const choice = reviews.first().getByRole('button', { name: /^Match / }).first();
+    const choice = reviews
+      .first()
+      .getByRole('button', { name: /^Match / })
+      .first();
     const { contactId } = JSON.parse((await choice.getAttribute('data-body'))!) as { contactId: string };
     await choice.click();
     await page.getByText('Review resolved.').waitFor();
     await page.goto(`${login.url}/tenants/${suggestedTenantId}/users/${encodeURIComponent(reviewed)}`);
     await expect(page.locator('section[aria-labelledby="decision-title"] .badge').first().textContent()).resolves.toBe('match');
-    const after = await api<{ decision: string; contact: { id: string } | null }>(`/api/tenants/${suggestedTenantId}/users/${encodeURIComponent(reviewed)}`);
+    const after = await api<{ decision: string; contact: { id: string } | null }>(
+      `/api/tenants/${suggestedTenantId}/users/${encodeURIComponent(reviewed)}`,
+    );
     expect(after).toMatchObject({ decision: 'match', contact: { id: contactId } });
 
     // The integration's tenants with their health and what to do, and a tenant docsync cannot read.
@@ -306,18 +333,25 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     // The first test signed out: sign in again through the API (same browser context, same cookie jar).
     const signedIn = await page.request.post(`${login.url}/api/session`, { data: { username: login.username, password: login.password } });
     expect(signedIn.status()).toBe(200);
-    const detail = await api<{ tenants: Array<{ id: string; tenantId: string | null; status: string }>; log: Array<{ tenantId: string | null; code: string; message: string }> }>(`/api/sync-runs/${syncNowRunId}`);
+    const detail = await api<{
+      tenants: Array<{ id: string; tenantId: string | null; status: string }>;
+      log: Array<{ tenantId: string | null; code: string; message: string }>;
+    }>(`/api/sync-runs/${syncNowRunId}`);
     const tenantRun = detail.tenants.find((t) => t.tenantId === changedMatch!.tenantId);
     expect(tenantRun?.status).not.toBe('failed');
     expect(detail.log.filter((l) => l.tenantId === changedMatch!.tenantId && l.code === 'internal_error')).toEqual([]);
-    const user = await api<{ decision: string; contact: { id: string } | null }>(`/api/tenants/${changedMatch!.tenantId}/users/${encodeURIComponent(changedMatch!.userId)}`);
+    const user = await api<{ decision: string; contact: { id: string } | null }>(
+      `/api/tenants/${changedMatch!.tenantId}/users/${encodeURIComponent(changedMatch!.userId)}`,
+    );
     expect(user).toMatchObject({ decision: 'match', contact: { id: changedMatch!.contactId } });
   });
 
   it('a technician starts at what needs attention, opens an organization and finds a user with the search box', async () => {
     // Signed in by the test before (same browser context); sign in when run alone.
     if ((await page.request.get(`${login.url}/api/me`)).status() !== 200) {
-      expect((await page.request.post(`${login.url}/api/session`, { data: { username: login.username, password: login.password } })).status()).toBe(200);
+      expect(
+        (await page.request.post(`${login.url}/api/session`, { data: { username: login.username, password: login.password } })).status(),
+      ).toBe(200);
     }
     await page.goto(`${login.url}/`);
     await page.getByRole('heading', { level: 1, name: 'Needs attention' }).waitFor();
@@ -340,11 +374,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     expect(await axe()).toEqual([]);
 
     // The header's search finds that contact by part of the name, without the accents or case.
-    const words = firstContact.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().split(' ');
+    const words = firstContact
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .split(' ');
     await page.getByRole('searchbox', { name: 'Search every customer' }).fill(words.join(' ').slice(0, 40));
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/search\?q=/);
-    await expect(page.locator('ol.results li[data-kind="contact"]').allInnerTexts()).resolves.toEqual(expect.arrayContaining([expect.stringContaining(firstContact)]));
+    await expect(page.locator('ol.results li[data-kind="contact"]').allInnerTexts()).resolves.toEqual(
+      expect.arrayContaining([expect.stringContaining(firstContact)]),
+    );
     await shot('18-search');
     expect(await axe()).toEqual([]);
     expect(cspViolations).toEqual([]);

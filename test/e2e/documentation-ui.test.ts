@@ -14,7 +14,15 @@ import { createTestContext, type TestContext } from '../support/context.ts';
 import { PASSWORD, seedContents, seedTenants, TestClock, type Seeded } from '../integration/web/support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOTS = path.resolve('test-results/screenshots');
 const WIDTHS = [1280, 800] as const;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -35,16 +43,33 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
     seeded = await seedTenants(ctx);
     await seedContents(ctx, seeded, ctx.clock.now());
     const db = ctx.database.db;
-    await db.updateTable('tenants').set({ health: 'failing', health_reason: 'consent missing' }).where('id', '=', seeded.tenants.contoso!.id).execute();
-    await db.updateTable('tenants').set({ relationship_end_at: new Date(ctx.clock.now().getTime() + 12 * 86_400_000 - 3_600_000), auto_extend: false }).where('id', '=', seeded.tenants.northwind!.id).execute();
-    await createTechnician({ db, clock: ctx.clock }, { username: 'tess', password: PASSWORD, role: 'technician', displayName: 'Tess Technician' }, { id: null, label: 'test' });
+    await db
+      .updateTable('tenants')
+      .set({ health: 'failing', health_reason: 'consent missing' })
+      .where('id', '=', seeded.tenants.contoso!.id)
+      .execute();
+    await db
+      .updateTable('tenants')
+      .set({ relationship_end_at: new Date(ctx.clock.now().getTime() + 12 * 86_400_000 - 3_600_000), auto_extend: false })
+      .where('id', '=', seeded.tenants.northwind!.id)
+      .execute();
+    await createTechnician(
+      { db, clock: ctx.clock },
+      { username: 'tess', password: PASSWORD, role: 'technician', displayName: 'Tess Technician' },
+      { id: null, label: 'test' },
+    );
     app = await buildApp(ctx);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     mkdirSync(SCREENSHOTS, { recursive: true });
     userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } });
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 900 },
+    });
     browser.setDefaultTimeout(15_000);
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('console', (message) => {
@@ -117,7 +142,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
 
     await page.getByRole('link', { name: 'Contoso Ltd' }).click();
     await page.getByRole('heading', { level: 2, name: 'Review queue' }).waitFor();
-    await expect(page.locator('table', { has: page.locator('caption', { hasText: 'Tenants of this organization' }) }).innerText()).resolves.toContain('Contoso, Ltd.');
+    await expect(
+      page.locator('table', { has: page.locator('caption', { hasText: 'Tenants of this organization' }) }).innerText(),
+    ).resolves.toContain('Contoso, Ltd.');
     await look('03-organization-overview');
 
     await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Contacts' }).click();
@@ -129,12 +156,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
     await adele.getByRole('button', { name: /^Save/ }).click();
     await page.getByText('Contact saved.').waitFor();
     await expect(page.locator('tr', { hasText: 'adelev@contoso.example' }).innerText()).resolves.toContain('Prefers a call before 10.');
-    await expect(page.locator('tr', { hasText: 'adelev@contoso.example' }).locator('ul.tags li').allInnerTexts()).resolves.toEqual(['billing', 'vip']);
+    await expect(page.locator('tr', { hasText: 'adelev@contoso.example' }).locator('ul.tags li').allInnerTexts()).resolves.toEqual([
+      'billing',
+      'vip',
+    ]);
 
     await page.getByText('Add a contact').click();
     await page.getByLabel('First name').first().fill('Zoë');
     await page.getByLabel('Last name').first().fill('Ng');
-    await page.getByLabel(/^Emails/).first().fill('zoe@contoso.example');
+    await page
+      .getByLabel(/^Emails/)
+      .first()
+      .fill('zoe@contoso.example');
     await page.getByRole('button', { name: 'Add contact' }).click();
     await page.getByText('Contact added.').waitFor();
     await expect(page.locator('tr', { hasText: 'zoe@contoso.example' }).innerText()).resolves.toContain('docsync only');
@@ -152,7 +185,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/search\?q=contso/);
     const results = page.locator('ol.results li');
-    await expect(results.allInnerTexts()).resolves.toEqual(expect.arrayContaining([expect.stringContaining('Contoso Ltd'), expect.stringContaining('Contoso, Ltd.')]));
+    await expect(results.allInnerTexts()).resolves.toEqual(
+      expect.arrayContaining([expect.stringContaining('Contoso Ltd'), expect.stringContaining('Contoso, Ltd.')]),
+    );
     await look('06-search');
     await page.getByRole('searchbox', { name: 'Search every customer' }).fill('sn123');
     await page.keyboard.press('Enter');

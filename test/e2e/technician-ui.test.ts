@@ -14,7 +14,15 @@ import { createTestContext, type TestContext } from '../support/context.ts';
 import { PASSWORD, seedContents, seedTenants, TestClock, type Seeded, type SeededContents } from '../integration/web/support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOTS = path.resolve('test-results/screenshots');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -42,14 +50,23 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     ctx = await createTestContext('pglite', { overrides: { clock: new TestClock(new Date()) } });
     seeded = await seedTenants(ctx);
     contents = await seedContents(ctx, seeded, ctx.clock.now());
-    await createTechnician({ db: ctx.database.db, clock: ctx.clock }, { username: 'tess', password: PASSWORD, role: 'technician', displayName: 'Tess Technician' }, { id: null, label: 'test' });
+    await createTechnician(
+      { db: ctx.database.db, clock: ctx.clock },
+      { username: 'tess', password: PASSWORD, role: 'technician', displayName: 'Tess Technician' },
+      { id: null, label: 'test' },
+    );
     app = await buildApp(ctx);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     mkdirSync(SCREENSHOTS, { recursive: true });
     userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1366, height: 900 } });
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1366, height: 900 },
+    });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
@@ -70,7 +87,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
 
   async function axe(name: string): Promise<AxeViolation[]> {
     await page.evaluate(axeSource);
-    const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
+    const violations = (await page.evaluate(
+      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })) })))`,
+    )) as AxeViolation[];
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     if (serious.length) console.error(`axe on ${name}:`, JSON.stringify(serious, null, 2));
     return serious;
@@ -103,7 +122,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByText('Suggestion accepted.').waitFor();
     await expect(northwind.locator('.badge').first().textContent()).resolves.toBe('matched');
-    const decision = await ctx.database.db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', seeded.tenants.northwind!.id).where('kind', '=', 'organization').executeTakeFirstOrThrow();
+    const decision = await ctx.database.db
+      .selectFrom('match_decisions')
+      .selectAll()
+      .where('tenant_id', '=', seeded.tenants.northwind!.id)
+      .where('kind', '=', 'organization')
+      .executeTakeFirstOrThrow();
     expect(decision).toMatchObject({ state: 'matched', target_id: seeded.organizations.northwind, decided_by_technician: true });
 
     // Choose another organization through the type-ahead list.
@@ -120,9 +144,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     await page.goto(`${base}/tenants/${seeded.tenants.contoso!.id}/contacts?decision=review`);
     expect(await axe('contacts')).toEqual([]);
     await shot('03-contacts-review');
-    await page.locator('tr[data-user="u-alex"]').getByRole('button', { name: /awilber@contoso\.example/ }).click();
+    await page
+      .locator('tr[data-user="u-alex"]')
+      .getByRole('button', { name: /awilber@contoso\.example/ })
+      .click();
     await page.getByText('Review resolved.').waitFor();
-    const resolved = await ctx.database.db.selectFrom('match_decisions').selectAll().where('source_id', '=', 'u-alex').executeTakeFirstOrThrow();
+    const resolved = await ctx.database.db
+      .selectFrom('match_decisions')
+      .selectAll()
+      .where('source_id', '=', 'u-alex')
+      .executeTakeFirstOrThrow();
     expect(resolved).toMatchObject({ state: 'match', target_id: contents.contacts.alexTwo, decided_by_technician: true });
 
     await page.goto(`${base}/tenants/${seeded.tenants.contoso!.id}/contacts`);
@@ -153,13 +184,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     const runId = page.url().split('/').at(-1)!;
     await page.getByText('Waiting for a worker').waitFor();
     const db = ctx.database.db;
-    await db.updateTable('sync_runs').set({ status: 'running', started_at: new Date(), progress_done: 1, progress_total: 4, created: 3 }).where('id', '=', runId).execute();
+    await db
+      .updateTable('sync_runs')
+      .set({ status: 'running', started_at: new Date(), progress_done: 1, progress_total: 4, created: 3 })
+      .where('id', '=', runId)
+      .execute();
     await page.locator('[data-field="progress"]', { hasText: '1 of 4 tenants' }).waitFor();
-    await db.insertInto('sync_log').values({ run_id: runId, tenant_id: seeded.tenants.contoso!.id, level: 'info', code: 'users_synced', message: '3 users created', action: null }).execute();
+    await db
+      .insertInto('sync_log')
+      .values({
+        run_id: runId,
+        tenant_id: seeded.tenants.contoso!.id,
+        level: 'info',
+        code: 'users_synced',
+        message: '3 users created',
+        action: null,
+      })
+      .execute();
     await page.locator('[data-log] tr', { hasText: '3 users created' }).waitFor();
     expect(await axe('sync-run-live')).toEqual([]);
     await shot('09-sync-run-live');
-    await db.updateTable('sync_runs').set({ status: 'succeeded', finished_at: new Date(), progress_done: 4 }).where('id', '=', runId).execute();
+    await db
+      .updateTable('sync_runs')
+      .set({ status: 'succeeded', finished_at: new Date(), progress_done: 4 })
+      .where('id', '=', runId)
+      .execute();
     await page.locator('[data-field="status"]', { hasText: 'succeeded' }).waitFor();
     await shot('10-sync-run-finished');
 

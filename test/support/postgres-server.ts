@@ -23,7 +23,9 @@ function postgresBinDir(): string {
   const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(path.join(base, v, 'bin', 'initdb'))) : [];
   versions.sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) {
-    throw new Error("Postgres server binaries not found under /usr/lib/postgresql/*/bin: install Debian's postgresql package (apt-get install -y postgresql), or set DATABASE_URL");
+    throw new Error(
+      "Postgres server binaries not found under /usr/lib/postgresql/*/bin: install Debian's postgresql package (apt-get install -y postgresql), or set DATABASE_URL",
+    );
   }
   return path.join(base, versions[0]!, 'bin');
 }

@@ -21,12 +21,20 @@ function parseBatch(body: unknown): BatchItem[] {
   const requests = (body as { requests?: unknown } | null)?.requests;
   if (!Array.isArray(requests)) throw badRequest('Invalid batch payload format: the body must be a JSON object with a "requests" array.');
   if (requests.length === 0) throw badRequest('Invalid batch payload format: "requests" is empty.');
-  if (requests.length > MAX_REQUESTS) throw badRequest(`The number of batch requests ${requests.length} exceeds the limit of ${MAX_REQUESTS}.`);
+  if (requests.length > MAX_REQUESTS)
+    throw badRequest(`The number of batch requests ${requests.length} exceeds the limit of ${MAX_REQUESTS}.`);
   const items: BatchItem[] = [];
   const seen = new Set<string>();
   for (const raw of requests) {
     const r = raw as Record<string, unknown> | null;
-    if (!r || typeof r !== 'object' || typeof r.id !== 'string' || r.id === '' || typeof r.method !== 'string' || typeof r.url !== 'string') {
+    if (
+      !r ||
+      typeof r !== 'object' ||
+      typeof r.id !== 'string' ||
+      r.id === '' ||
+      typeof r.method !== 'string' ||
+      typeof r.url !== 'string'
+    ) {
       throw badRequest('Invalid batch payload format: every request needs "id", "method" and "url" strings.');
     }
     const key = r.id.toLowerCase();
@@ -34,22 +42,30 @@ function parseBatch(body: unknown): BatchItem[] {
     seen.add(key);
     const headers: Record<string, string> = {};
     if (r.headers !== undefined) {
-      if (typeof r.headers !== 'object' || r.headers === null) throw badRequest(`Invalid batch payload format: headers of request '${r.id}' must be an object.`);
+      if (typeof r.headers !== 'object' || r.headers === null)
+        throw badRequest(`Invalid batch payload format: headers of request '${r.id}' must be an object.`);
       for (const [k, v] of Object.entries(r.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
     }
-    if (r.body !== undefined && !headers['content-type']) throw badRequest(`Invalid batch payload format: request '${r.id}' has a body but no Content-Type header.`);
+    if (r.body !== undefined && !headers['content-type'])
+      throw badRequest(`Invalid batch payload format: request '${r.id}' has a body but no Content-Type header.`);
     const dependsOn = r.dependsOn === undefined ? [] : r.dependsOn;
-    if (!Array.isArray(dependsOn) || dependsOn.some((d) => typeof d !== 'string')) throw badRequest(`Invalid batch payload format: dependsOn of request '${r.id}' must be an array of ids.`);
+    if (!Array.isArray(dependsOn) || dependsOn.some((d) => typeof d !== 'string'))
+      throw badRequest(`Invalid batch payload format: dependsOn of request '${r.id}' must be an array of ids.`);
     items.push({ id: r.id, method: r.method.toUpperCase(), url: r.url, headers, body: r.body, dependsOn: dependsOn as string[] });
   }
   const ids = new Set(items.map((i) => i.id.toLowerCase()));
-  for (const item of items) for (const d of item.dependsOn) if (!ids.has(d.toLowerCase())) throw badRequest(`Invalid batch payload format: request '${item.id}' depends on unknown request '${d}'.`);
+  for (const item of items)
+    for (const d of item.dependsOn)
+      if (!ids.has(d.toLowerCase()))
+        throw badRequest(`Invalid batch payload format: request '${item.id}' depends on unknown request '${d}'.`);
   return items;
 }
 
 export async function runBatch(
   outer: { version: 'v1.0' | 'beta'; body: unknown; caller: GraphCaller; tenantId: string },
-  dispatcher: Dispatcher, services: GraphServices, ids: { requestId: string; clientRequestId: string },
+  dispatcher: Dispatcher,
+  services: GraphServices,
+  ids: { requestId: string; clientRequestId: string },
 ): Promise<GraphResponse> {
   const items = parseBatch(outer.body);
   const results = new Map<string, { id: string; status: number; headers: Record<string, string>; body?: unknown }>();
@@ -62,18 +78,35 @@ export async function runBatch(
     let response: GraphResponse;
     if (failed !== undefined) {
       const error = new GraphError(424, 'FailedDependency', `The request depends on request '${failed}', which failed.`);
-      response = { status: 424, headers: { 'Content-Type': 'application/json' }, body: errorBody(error, { ...ids, now: services.clock.now() }) };
+      response = {
+        status: 424,
+        headers: { 'Content-Type': 'application/json' },
+        body: errorBody(error, { ...ids, now: services.clock.now() }),
+      };
     } else if (/^https?:/i.test(item.url)) {
       const error = badRequest('Invalid request: the URL of a batch request must be relative to the version root.');
-      response = { status: 400, headers: { 'Content-Type': 'application/json' }, body: errorBody(error, { ...ids, now: services.clock.now() }) };
+      response = {
+        status: 400,
+        headers: { 'Content-Type': 'application/json' },
+        body: errorBody(error, { ...ids, now: services.clock.now() }),
+      };
     } else {
       response = await dispatcher.dispatch(innerRequest(item, outer), ids);
     }
     const headers: Record<string, string> = { 'Cache-Control': 'no-cache', ...response.headers };
     if (response.status < 400 && typeof response.body === 'object' && response.body !== null) headers['OData-Version'] = '4.0';
-    results.set(item.id.toLowerCase(), { id: item.id, status: response.status, headers, ...(response.body !== undefined && response.body !== '' ? { body: response.body } : {}) });
+    results.set(item.id.toLowerCase(), {
+      id: item.id,
+      status: response.status,
+      headers,
+      ...(response.body !== undefined && response.body !== '' ? { body: response.body } : {}),
+    });
   }
-  return { status: 200, headers: { 'Content-Type': 'application/json' }, body: { responses: items.map((i) => results.get(i.id.toLowerCase())) } };
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/json' },
+    body: { responses: items.map((i) => results.get(i.id.toLowerCase())) },
+  };
 }
 
 function innerRequest(item: BatchItem, outer: { version: 'v1.0' | 'beta'; caller: GraphCaller; tenantId: string }): GraphRequest {
@@ -81,7 +114,11 @@ function innerRequest(item: BatchItem, outer: { version: 'v1.0' | 'beta'; caller
   const q = relative.indexOf('?');
   const rawPath = q === -1 ? relative : relative.slice(0, q);
   let path: string;
-  try { path = decodeURIComponent(rawPath); } catch { path = rawPath; }
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    path = rawPath;
+  }
   return {
     method: item.method,
     version: outer.version,

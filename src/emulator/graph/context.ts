@@ -61,7 +61,11 @@ export interface GraphServices extends GraphDeps {
   instanceId: string;
 }
 
-export type GraphHandler = (request: GraphRequest, match: RegExpExecArray, services: GraphServices) => GraphResponse | Promise<GraphResponse>;
+export type GraphHandler = (
+  request: GraphRequest,
+  match: RegExpExecArray,
+  services: GraphServices,
+) => GraphResponse | Promise<GraphResponse>;
 
 export interface GraphRoute {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

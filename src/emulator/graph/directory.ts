@@ -4,7 +4,17 @@
 import type { GroupRecord } from '../world.ts';
 import { contextUrl, ODATA_JSON, type GraphRequest, type GraphResponse, type GraphRoute, type GraphServices } from './context.ts';
 import { badRequest, GraphError, intuneForbidden, objectNotFound, unsupportedQuery } from './errors.ts';
-import { compileFilter, compileSearch, evaluate, isAdvancedQuery, parseSelect, parseTop, project, queryValue, type FilterProperty } from './odata.ts';
+import {
+  compileFilter,
+  compileSearch,
+  evaluate,
+  isAdvancedQuery,
+  parseSelect,
+  parseTop,
+  project,
+  queryValue,
+  type FilterProperty,
+} from './odata.ts';
 import { pageByOffset } from './paging.ts';
 import { allowed, authorize, PERMISSIONS } from './permissions.ts';
 import { DEFAULT_USER_FIELDS } from './users.ts';
@@ -19,7 +29,13 @@ function fieldsOf(example: object): ReadonlySet<string> {
   return new Set(Object.keys(example));
 }
 
-function listBody(request: GraphRequest, services: GraphServices, fragment: string, page: { page: unknown[]; nextLink: string | undefined; first: boolean }, count?: number): Record<string, unknown> {
+function listBody(
+  request: GraphRequest,
+  services: GraphServices,
+  fragment: string,
+  page: { page: unknown[]; nextLink: string | undefined; first: boolean },
+  count?: number,
+): Record<string, unknown> {
   const body: Record<string, unknown> = { '@odata.context': contextUrl(services, request, fragment) };
   if (count !== undefined && page.first && isAdvancedQuery(request)) body['@odata.count'] = count;
   if (page.nextLink) body['@odata.nextLink'] = page.nextLink;
@@ -45,11 +61,22 @@ function listGroups(request: GraphRequest, services: GraphServices): GraphRespon
   const select = parseSelect(request, fieldsOf(groups[0] ?? {}), 'microsoft.graph.group');
   const filter = compileFilter(request, GROUP_FILTER, 'Group');
   const search = compileSearch(request, ['displayName', 'description']);
-  const matching = groups.filter((g) => (!filter || evaluate(filter.node, g)) && (!search || search(g as unknown as Record<string, unknown>)));
+  const matching = groups.filter(
+    (g) => (!filter || evaluate(filter.node, g)) && (!search || search(g as unknown as Record<string, unknown>)),
+  );
   const top = parseTop(request, { default: 100, max: 999 });
   const page = pageByOffset(request, services, 'groups', matching, top);
   const fields = select ?? Object.keys(groups[0] ?? {});
-  return json(listBody(request, services, select ? `groups(${select.join(',')})` : 'groups', { ...page, page: page.page.map((g) => project(g, fields, fields)) }, matching.length), '1');
+  return json(
+    listBody(
+      request,
+      services,
+      select ? `groups(${select.join(',')})` : 'groups',
+      { ...page, page: page.page.map((g) => project(g, fields, fields)) },
+      matching.length,
+    ),
+    '1',
+  );
 }
 
 function getGroup(request: GraphRequest, services: GraphServices, id: string): GraphResponse {
@@ -64,11 +91,20 @@ function listMembers(request: GraphRequest, services: GraphServices, groupId: st
   authorize(request, services, PERMISSIONS.users);
   const { world } = services;
   if (!world.group(request.tenantId, groupId)) throw objectNotFound(groupId);
-  const select = queryValue(request, '$select')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const select = queryValue(request, '$select')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const search = compileSearch(request, ['displayName', 'mail', 'userPrincipalName']);
-  if (usersOnly && (queryValue(request, '$search') !== undefined || queryValue(request, '$filter') !== undefined) && !isAdvancedQuery(request)) throw unsupportedQuery();
+  if (
+    usersOnly &&
+    (queryValue(request, '$search') !== undefined || queryValue(request, '$filter') !== undefined) &&
+    !isAdvancedQuery(request)
+  )
+    throw unsupportedQuery();
   if (queryValue(request, '$filter') !== undefined && !usersOnly) throw unsupportedQuery();
-  const members = world.groupMembers(request.tenantId, groupId)
+  const members = world
+    .groupMembers(request.tenantId, groupId)
     .filter((m) => !usersOnly || m.kind === 'user')
     .map((m): Record<string, unknown> => {
       // Members are directoryObjects: the live service marks each with its derived type.
@@ -91,7 +127,10 @@ function subscribedSkus(request: GraphRequest, services: GraphServices): GraphRe
   const skus = services.world.subscribedSkus(request.tenantId);
   const select = parseSelect(request, fieldsOf(skus[0] ?? { id: '' }), 'microsoft.graph.subscribedSku');
   const fields = select ?? Object.keys(skus[0] ?? {});
-  return json({ '@odata.context': contextUrl(services, request, 'subscribedSkus'), value: skus.map((s) => project(s, fields, fields)) }, '3');
+  return json(
+    { '@odata.context': contextUrl(services, request, 'subscribedSkus'), value: skus.map((s) => project(s, fields, fields)) },
+    '3',
+  );
 }
 
 function organization(request: GraphRequest, services: GraphServices, id: string | undefined): GraphResponse {
@@ -104,7 +143,10 @@ function organization(request: GraphRequest, services: GraphServices, id: string
   const fields = select ?? Object.keys(org);
   const entity = project(org, fields, fields);
   if (id !== undefined) return json({ '@odata.context': contextUrl(services, request, 'organization/$entity'), ...entity });
-  return json({ '@odata.context': contextUrl(services, request, select ? `organization(${select.join(',')})` : 'organization'), value: [entity] }, '1');
+  return json(
+    { '@odata.context': contextUrl(services, request, select ? `organization(${select.join(',')})` : 'organization'), value: [entity] },
+    '1',
+  );
 }
 
 function domains(request: GraphRequest, services: GraphServices, id: string | undefined): GraphResponse {
@@ -123,7 +165,9 @@ function domains(request: GraphRequest, services: GraphServices, id: string | un
 // --- partner-tenant lists ------------------------------------------------------------------------
 
 const CONTRACT_FILTER: Readonly<Record<string, FilterProperty>> = {
-  customerId: { ops: ['eq'] }, defaultDomainName: { ops: ['eq', 'startswith'] }, displayName: { ops: ['eq', 'startswith'] },
+  customerId: { ops: ['eq'] },
+  defaultDomainName: { ops: ['eq', 'startswith'] },
+  displayName: { ops: ['eq', 'startswith'] },
 };
 
 function contracts(request: GraphRequest, services: GraphServices): GraphResponse {
@@ -138,8 +182,12 @@ function contracts(request: GraphRequest, services: GraphServices): GraphRespons
 }
 
 const GDAP_FILTER: Readonly<Record<string, FilterProperty>> = {
-  id: { ops: ['eq'] }, status: { ops: ['eq', 'ne', 'in'] }, displayName: { ops: ['eq', 'startswith'] },
-  'customer/tenantId': { ops: ['eq'] }, 'customer/displayName': { ops: ['eq', 'startswith'] }, tenantId: { ops: ['eq'] },
+  id: { ops: ['eq'] },
+  status: { ops: ['eq', 'ne', 'in'] },
+  displayName: { ops: ['eq', 'startswith'] },
+  'customer/tenantId': { ops: ['eq'] },
+  'customer/displayName': { ops: ['eq', 'startswith'] },
+  tenantId: { ops: ['eq'] },
 };
 
 function gdapContext(services: GraphServices, request: GraphRequest, name: string): string {
@@ -149,7 +197,11 @@ function gdapContext(services: GraphServices, request: GraphRequest, name: strin
 
 function gdapList<T extends object>(request: GraphRequest, services: GraphServices, kind: string, items: T[]): GraphResponse {
   authorize(request, services, PERMISSIONS.gdap);
-  const filter = compileFilter({ ...request, headers: { ...request.headers, consistencylevel: 'eventual' }, query: withCount(request.query) }, GDAP_FILTER, kind);
+  const filter = compileFilter(
+    { ...request, headers: { ...request.headers, consistencylevel: 'eventual' }, query: withCount(request.query) },
+    GDAP_FILTER,
+    kind,
+  );
   const matching = filter ? items.filter((i) => evaluate(filter.node, i)) : items;
   const top = parseTop(request, { default: 300, max: 300 });
   const select = parseSelect(request, fieldsOf(items[0] ?? { id: '' }), `microsoft.graph.${kind}`);
@@ -157,7 +209,9 @@ function gdapList<T extends object>(request: GraphRequest, services: GraphServic
   const body: Record<string, unknown> = { '@odata.context': gdapContext(services, request, `${kind}s`) };
   if (queryValue(request, '$count')?.toLowerCase() === 'true' && page.first) body['@odata.count'] = matching.length;
   if (page.nextLink) body['@odata.nextLink'] = page.nextLink;
-  body.value = select ? page.page.map((i) => ({ '@odata.type': (i as Record<string, unknown>)['@odata.type'], ...project(i, select, select) })) : page.page;
+  body.value = select
+    ? page.page.map((i) => ({ '@odata.type': (i as Record<string, unknown>)['@odata.type'], ...project(i, select, select) }))
+    : page.page;
   return { status: 200, headers: { 'Content-Type': 'application/json' }, body };
 }
 
@@ -176,7 +230,11 @@ function relationship(request: GraphRequest, services: GraphServices, id: string
   authorize(request, services, PERMISSIONS.gdap);
   const rel = services.world.isPartnerTenant(request.tenantId) ? services.world.relationship(id) : undefined;
   if (!rel) throw new GraphError(404, 'NotFound', `The delegated admin relationship '${id}' was not found.`);
-  return { status: 200, headers: { 'Content-Type': 'application/json' }, body: { '@odata.context': gdapContext(services, request, 'delegatedAdminRelationships/$entity'), ...rel } };
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/json' },
+    body: { '@odata.context': gdapContext(services, request, 'delegatedAdminRelationships/$entity'), ...rel },
+  };
 }
 
 function accessAssignments(request: GraphRequest, services: GraphServices, id: string): GraphResponse {
@@ -196,9 +254,14 @@ function customers(request: GraphRequest, services: GraphServices): GraphRespons
 // --- Intune ----------------------------------------------------------------------------------
 
 const DEVICE_FILTER: Readonly<Record<string, FilterProperty>> = {
-  operatingSystem: { ops: ['eq', 'ne', 'startswith'] }, deviceName: { ops: ['eq', 'ne', 'startswith'] }, serialNumber: { ops: ['eq'] },
-  userId: { ops: ['eq'] }, userPrincipalName: { ops: ['eq', 'startswith'] }, complianceState: { ops: ['eq', 'ne'] },
-  managedDeviceOwnerType: { ops: ['eq'] }, lastSyncDateTime: { ops: ['ge', 'le', 'gt', 'lt'] },
+  operatingSystem: { ops: ['eq', 'ne', 'startswith'] },
+  deviceName: { ops: ['eq', 'ne', 'startswith'] },
+  serialNumber: { ops: ['eq'] },
+  userId: { ops: ['eq'] },
+  userPrincipalName: { ops: ['eq', 'startswith'] },
+  complianceState: { ops: ['eq', 'ne'] },
+  managedDeviceOwnerType: { ops: ['eq'] },
+  lastSyncDateTime: { ops: ['ge', 'le', 'gt', 'lt'] },
 };
 
 function requireIntune(request: GraphRequest, services: GraphServices): void {
@@ -225,7 +288,11 @@ function managedDevices(request: GraphRequest, services: GraphServices): GraphRe
     const d = world.deviceAt(request.tenantId, slot);
     if (d) devices.push(d);
   }
-  const filter = compileFilter({ ...request, headers: { ...request.headers, consistencylevel: 'eventual' }, query: withCount(request.query) }, DEVICE_FILTER, 'managedDevice');
+  const filter = compileFilter(
+    { ...request, headers: { ...request.headers, consistencylevel: 'eventual' }, query: withCount(request.query) },
+    DEVICE_FILTER,
+    'managedDevice',
+  );
   const matching = filter ? devices.filter((d) => evaluate(filter.node, d)) : devices;
   const select = parseSelect(request, fieldsOf(matching[0] ?? devices[0] ?? { id: '' }), 'microsoft.graph.managedDevice');
   // Intune pages at 1,000 (general knowledge; not documented on
@@ -244,7 +311,11 @@ function managedDevice(request: GraphRequest, services: GraphServices, id: strin
   requireIntune(request, services);
   const device = services.world.device(request.tenantId, id);
   if (!device) throw new GraphError(404, 'ResourceNotFound', `{"_version": 3, "Message": "Resource not found: managedDevice ${id}"}`);
-  return { status: 200, headers: { 'Content-Type': 'application/json' }, body: { '@odata.context': contextUrl(services, request, 'deviceManagement/managedDevices/$entity'), ...device } };
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/json' },
+    body: { '@odata.context': contextUrl(services, request, 'deviceManagement/managedDevices/$entity'), ...device },
+  };
 }
 
 // --- /me/transitiveMemberOf ---------------------------------------------------------------------
@@ -263,7 +334,7 @@ function myGroups(request: GraphRequest, services: GraphServices): GraphResponse
     world.groupMembers(request.tenantId, groupId).some((m) => m.kind === 'user' && m.user.record.id === userId);
   const direct = new Set(groups.filter((g) => isMember(g.record.id)).map((g) => g.record.id));
   // Groups holding one of the user's groups count too (transitive), to any depth.
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const g of groups) {
       if (!direct.has(g.record.id) && g.nestedGroupIds.some((id) => direct.has(id))) {
@@ -272,7 +343,10 @@ function myGroups(request: GraphRequest, services: GraphServices): GraphResponse
       }
     }
   }
-  const select = queryValue(request, '$select')?.split(',').map((f) => f.trim()).filter(Boolean);
+  const select = queryValue(request, '$select')
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   const value = groups
     .filter((g) => direct.has(g.record.id))
     .map((g) => ({ '@odata.type': '#microsoft.graph.group', ...project(g.record, select, Object.keys(g.record)) }));
@@ -286,7 +360,11 @@ export const directoryRoutes: GraphRoute[] = [
   { method: 'GET', pattern: /^groups\/?$/, handler: (r, _m, s) => listGroups(r, s) },
   { method: 'GET', pattern: /^groups\/([^/]+)$/, handler: (r, m, s) => getGroup(r, s, m[1] as string) },
   { method: 'GET', pattern: /^groups\/([^/]+)\/members$/, handler: (r, m, s) => listMembers(r, s, m[1] as string, false) },
-  { method: 'GET', pattern: /^groups\/([^/]+)\/members\/microsoft\.graph\.user$/, handler: (r, m, s) => listMembers(r, s, m[1] as string, true) },
+  {
+    method: 'GET',
+    pattern: /^groups\/([^/]+)\/members\/microsoft\.graph\.user$/,
+    handler: (r, m, s) => listMembers(r, s, m[1] as string, true),
+  },
   { method: 'GET', pattern: /^subscribedSkus\/?$/, handler: (r, _m, s) => subscribedSkus(r, s) },
   { method: 'GET', pattern: /^organization\/?$/, handler: (r, _m, s) => organization(r, s, undefined) },
   { method: 'GET', pattern: /^organization\/([^/]+)$/, handler: (r, m, s) => organization(r, s, m[1]) },
@@ -294,8 +372,16 @@ export const directoryRoutes: GraphRoute[] = [
   { method: 'GET', pattern: /^domains\/([^/]+)$/, handler: (r, m, s) => domains(r, s, m[1]) },
   { method: 'GET', pattern: /^contracts\/?$/, handler: (r, _m, s) => contracts(r, s) },
   { method: 'GET', pattern: /^tenantRelationships\/delegatedAdminRelationships\/?$/, handler: (r, _m, s) => relationships(r, s) },
-  { method: 'GET', pattern: /^tenantRelationships\/delegatedAdminRelationships\/([^/]+)$/, handler: (r, m, s) => relationship(r, s, m[1] as string) },
-  { method: 'GET', pattern: /^tenantRelationships\/delegatedAdminRelationships\/([^/]+)\/accessAssignments$/, handler: (r, m, s) => accessAssignments(r, s, m[1] as string) },
+  {
+    method: 'GET',
+    pattern: /^tenantRelationships\/delegatedAdminRelationships\/([^/]+)$/,
+    handler: (r, m, s) => relationship(r, s, m[1] as string),
+  },
+  {
+    method: 'GET',
+    pattern: /^tenantRelationships\/delegatedAdminRelationships\/([^/]+)\/accessAssignments$/,
+    handler: (r, m, s) => accessAssignments(r, s, m[1] as string),
+  },
   { method: 'GET', pattern: /^tenantRelationships\/delegatedAdminCustomers\/?$/, handler: (r, _m, s) => customers(r, s) },
   { method: 'GET', pattern: /^deviceManagement\/managedDevices\/?$/, handler: (r, _m, s) => managedDevices(r, s) },
   { method: 'GET', pattern: /^deviceManagement\/managedDevices\/([^/]+)$/, handler: (r, m, s) => managedDevice(r, s, m[1] as string) },

@@ -19,7 +19,10 @@ export function createDispatcher(routes: readonly GraphRoute[], services: GraphS
           const match = route.pattern.exec(path);
           if (!match) continue;
           if (route.versions && !route.versions.includes(request.version)) continue;
-          if (route.method !== request.method) { methodMismatch = true; continue; }
+          if (route.method !== request.method) {
+            methodMismatch = true;
+            continue;
+          }
           return await route.handler({ ...request, path }, match, services);
         }
         if (methodMismatch) {
@@ -37,13 +40,19 @@ export function createDispatcher(routes: readonly GraphRoute[], services: GraphS
   };
 }
 
-export function errorResponse(err: unknown, services: GraphServices, ids: { requestId: string; clientRequestId: string }, log: (err: unknown) => void): GraphResponse {
+export function errorResponse(
+  err: unknown,
+  services: GraphServices,
+  ids: { requestId: string; clientRequestId: string },
+  log: (err: unknown) => void,
+): GraphResponse {
   let error: GraphError;
   if (err instanceof GraphError) error = err;
   else if (err instanceof WorldError) {
-    error = err.code === 'tenant_not_found'
-      ? new GraphError(401, 'InvalidAuthenticationToken', 'The tenant of the access token does not exist.')
-      : new GraphError(404, 'Request_ResourceNotFound', err.message);
+    error =
+      err.code === 'tenant_not_found'
+        ? new GraphError(401, 'InvalidAuthenticationToken', 'The tenant of the access token does not exist.')
+        : new GraphError(404, 'Request_ResourceNotFound', err.message);
   } else {
     log(err);
     error = new GraphError(500, 'generalException', 'An unexpected error occurred while processing the request.');

@@ -56,7 +56,11 @@ export const resourceNotFound = (segment: string): GraphError =>
   new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
 
 export const objectNotFound = (id: string): GraphError =>
-  new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  new GraphError(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 
 /** Graph's innerError.date: UTC, second precision, no zone designator. */
 export function errorDate(now: Date): string {

@@ -18,18 +18,24 @@ import { userWriteRoutes } from './user-writes.ts';
 
 export type { GraphCaller, GraphDeps, GraphTokenVerifier } from './context.ts';
 
-
 // Headers the live service puts on every response (examples/graph-401-cae-claims-challenge.txt).
-const AGS_DIAGNOSTIC = JSON.stringify({ ServerInfo: { DataCenter: 'Emulator', Slice: 'E', Ring: '1', ScaleUnit: '000', RoleInstance: 'EMU0000001' } });
+const AGS_DIAGNOSTIC = JSON.stringify({
+  ServerInfo: { DataCenter: 'Emulator', Slice: 'E', Ring: '1', ScaleUnit: '000', RoleInstance: 'EMU0000001' },
+});
 
 /** Why a token was refused, in Graph's words (InvalidAuthenticationToken, 401). */
 function tokenMessage(reason: unknown): string {
   switch (reason) {
-    case 'missing': return 'Access token is empty.';
-    case 'expired': return 'Lifetime validation failed, the token is expired.';
-    case 'wrong_audience': return 'Invalid audience.';
-    case 'bad_signature': return 'Access token validation failure. Signature is invalid.';
-    default: return 'IDX14100: JWT is not well formed, there are no dots (.).';
+    case 'missing':
+      return 'Access token is empty.';
+    case 'expired':
+      return 'Lifetime validation failed, the token is expired.';
+    case 'wrong_audience':
+      return 'Invalid audience.';
+    case 'bad_signature':
+      return 'Access token validation failure. Signature is invalid.';
+    default:
+      return 'IDX14100: JWT is not well formed, there are no dots (.).';
   }
 }
 
@@ -80,7 +86,11 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
       const raw = request.url.slice(version.length + 2);
       const q = raw.indexOf('?');
       let path: string;
-      try { path = decodeURIComponent(q === -1 ? raw : raw.slice(0, q)); } catch { throw badRequest('The request URL is not correctly encoded.'); }
+      try {
+        path = decodeURIComponent(q === -1 ? raw : raw.slice(0, q));
+      } catch {
+        throw badRequest('The request URL is not correctly encoded.');
+      }
       const graphRequest: GraphRequest = {
         method: request.method,
         version,
@@ -92,7 +102,8 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
         tenantId,
       };
       if (path.replace(/\/+$/, '') === '$batch') {
-        if (request.method !== 'POST') throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
+        if (request.method !== 'POST')
+          throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
         response = await runBatch({ version, body: request.body, caller, tenantId }, dispatcher, services, ids);
       } else {
         response = await dispatcher.dispatch(graphRequest, ids);

@@ -5,12 +5,20 @@ import type { GraphRequest, GraphServices } from './context.ts';
 import { badRequest } from './errors.ts';
 import { decodeToken, encodeToken } from './tokens.ts';
 
-export function linkWith(request: GraphRequest, services: GraphServices, path: string, extra: Record<string, string>, drop: readonly string[] = ['$skiptoken', 'skiptoken', '$deltatoken', 'deltatoken']): string {
+export function linkWith(
+  request: GraphRequest,
+  services: GraphServices,
+  path: string,
+  extra: Record<string, string>,
+  drop: readonly string[] = ['$skiptoken', 'skiptoken', '$deltatoken', 'deltatoken'],
+): string {
   const parts: string[] = [];
   for (const [key, value] of request.query) {
     if (drop.includes(key.toLowerCase())) continue;
     // Graph keeps OData punctuation readable in its links ($select=a,b; $filter=x eq 'y').
-    parts.push(`${key}=${encodeURIComponent(value).replace(/%2C/gi, ',').replace(/%24/g, '$').replace(/%27/g, "'").replace(/%28/g, '(').replace(/%29/g, ')').replace(/%3A/gi, ':')}`);
+    parts.push(
+      `${key}=${encodeURIComponent(value).replace(/%2C/gi, ',').replace(/%24/g, '$').replace(/%27/g, "'").replace(/%28/g, '(').replace(/%29/g, ')').replace(/%3A/gi, ':')}`,
+    );
   }
   for (const [key, value] of Object.entries(extra)) parts.push(`${key}=${value}`);
   return `${services.graphBaseUrl()}/${request.version}/${path}${parts.length ? `?${parts.join('&')}` : ''}`;
@@ -23,7 +31,11 @@ export function skipTokenOf(request: GraphRequest): string | undefined {
 
 /** Offset paging over an already-built list (small collections: groups, devices, GDAP lists). */
 export function pageByOffset<T>(
-  request: GraphRequest, services: GraphServices, kind: string, items: readonly T[], top: number,
+  request: GraphRequest,
+  services: GraphServices,
+  kind: string,
+  items: readonly T[],
+  top: number,
 ): { page: T[]; nextLink: string | undefined; first: boolean } {
   const token = skipTokenOf(request);
   let offset = 0;
@@ -37,6 +49,9 @@ export function pageByOffset<T>(
   return {
     page,
     first: token === undefined,
-    nextLink: next < items.length ? linkWith(request, services, request.path, { $skiptoken: encodeToken(services.instanceId, kind, request.tenantId, { o: next }) }) : undefined,
+    nextLink:
+      next < items.length
+        ? linkWith(request, services, request.path, { $skiptoken: encodeToken(services.instanceId, kind, request.tenantId, { o: next }) })
+        : undefined,
   };
 }

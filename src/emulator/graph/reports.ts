@@ -20,20 +20,57 @@ const PERIODS = new Set(['D7', 'D30', 'D90', 'D180']);
 const DOWNLOAD_LIFETIME_MS = 5 * 60_000;
 
 const MAILBOX_V1_COLUMNS = [
-  'Report Refresh Date', 'User Principal Name', 'Display Name', 'Is Deleted', 'Deleted Date', 'Created Date', 'Last Activity Date',
-  'Item Count', 'Storage Used (Byte)', 'Issue Warning Quota (Byte)', 'Prohibit Send Quota (Byte)', 'Prohibit Send/Receive Quota (Byte)',
-  'Deleted Item Count', 'Deleted Item Size (Byte)', 'Report Period',
+  'Report Refresh Date',
+  'User Principal Name',
+  'Display Name',
+  'Is Deleted',
+  'Deleted Date',
+  'Created Date',
+  'Last Activity Date',
+  'Item Count',
+  'Storage Used (Byte)',
+  'Issue Warning Quota (Byte)',
+  'Prohibit Send Quota (Byte)',
+  'Prohibit Send/Receive Quota (Byte)',
+  'Deleted Item Count',
+  'Deleted Item Size (Byte)',
+  'Report Period',
 ];
 const MAILBOX_BETA_COLUMNS = [...MAILBOX_V1_COLUMNS.slice(0, -1), 'Deleted Item Quota (Byte)', 'Has Archive', 'Report Period'];
 const ACTIVE_USER_COLUMNS = [
-  'Report Refresh Date', 'User Principal Name', 'Display Name', 'Is Deleted', 'Deleted Date', 'Has Exchange License', 'Has OneDrive License',
-  'Has SharePoint License', 'Has Skype For Business License', 'Has Yammer License', 'Has Teams License', 'Exchange Last Activity Date',
-  'OneDrive Last Activity Date', 'SharePoint Last Activity Date', 'Skype For Business Last Activity Date', 'Yammer Last Activity Date',
-  'Teams Last Activity Date', 'Exchange License Assign Date', 'OneDrive License Assign Date', 'SharePoint License Assign Date',
-  'Skype For Business License Assign Date', 'Yammer License Assign Date', 'Teams License Assign Date', 'Assigned Products',
+  'Report Refresh Date',
+  'User Principal Name',
+  'Display Name',
+  'Is Deleted',
+  'Deleted Date',
+  'Has Exchange License',
+  'Has OneDrive License',
+  'Has SharePoint License',
+  'Has Skype For Business License',
+  'Has Yammer License',
+  'Has Teams License',
+  'Exchange Last Activity Date',
+  'OneDrive Last Activity Date',
+  'SharePoint Last Activity Date',
+  'Skype For Business Last Activity Date',
+  'Yammer Last Activity Date',
+  'Teams Last Activity Date',
+  'Exchange License Assign Date',
+  'OneDrive License Assign Date',
+  'SharePoint License Assign Date',
+  'Skype For Business License Assign Date',
+  'Yammer License Assign Date',
+  'Teams License Assign Date',
+  'Assigned Products',
 ];
 
-interface DownloadEntry { tenantId: string; report: ReportName; version: 'v1.0' | 'beta'; period: string; expiresAt: number }
+interface DownloadEntry {
+  tenantId: string;
+  report: ReportName;
+  version: 'v1.0' | 'beta';
+  period: string;
+  expiresAt: number;
+}
 
 export interface ReportStore {
   create(entry: Omit<DownloadEntry, 'expiresAt'>): string;
@@ -78,13 +115,21 @@ export function concealedName(tenantId: string, value: string): string {
 function mailboxRows(world: World, tenantId: string): MailboxUsageRow[] {
   const rows = world.mailboxUsage(tenantId);
   if (!world.reportsConcealed(tenantId)) return rows;
-  return rows.map((r) => ({ ...r, userPrincipalName: concealedName(tenantId, r.userPrincipalName), displayName: concealedName(tenantId, `name:${r.userPrincipalName}`) }));
+  return rows.map((r) => ({
+    ...r,
+    userPrincipalName: concealedName(tenantId, r.userPrincipalName),
+    displayName: concealedName(tenantId, `name:${r.userPrincipalName}`),
+  }));
 }
 
 function activeRows(world: World, tenantId: string): ActiveUserRow[] {
   const rows = world.activeUserDetail(tenantId);
   if (!world.reportsConcealed(tenantId)) return rows;
-  return rows.map((r) => ({ ...r, userPrincipalName: concealedName(tenantId, r.userPrincipalName), displayName: concealedName(tenantId, `name:${r.userPrincipalName}`) }));
+  return rows.map((r) => ({
+    ...r,
+    userPrincipalName: concealedName(tenantId, r.userPrincipalName),
+    displayName: concealedName(tenantId, `name:${r.userPrincipalName}`),
+  }));
 }
 
 function refreshDate(world: World): string {
@@ -105,9 +150,22 @@ export function renderReportCsv(world: World, entry: Pick<DownloadEntry, 'tenant
     const beta = entry.version === 'beta';
     lines.push((beta ? MAILBOX_BETA_COLUMNS : MAILBOX_V1_COLUMNS).join(','));
     for (const r of mailboxRows(world, entry.tenantId)) {
-      const cells: unknown[] = [refreshed, r.userPrincipalName, r.displayName, r.isDeleted, r.deletedDate, r.createdDate, r.lastActivityDate,
-        r.itemCount, r.storageUsedInBytes, r.issueWarningQuotaInBytes, r.prohibitSendQuotaInBytes, r.prohibitSendReceiveQuotaInBytes,
-        r.deletedItemCount, r.deletedItemSizeInBytes];
+      const cells: unknown[] = [
+        refreshed,
+        r.userPrincipalName,
+        r.displayName,
+        r.isDeleted,
+        r.deletedDate,
+        r.createdDate,
+        r.lastActivityDate,
+        r.itemCount,
+        r.storageUsedInBytes,
+        r.issueWarningQuotaInBytes,
+        r.prohibitSendQuotaInBytes,
+        r.prohibitSendReceiveQuotaInBytes,
+        r.deletedItemCount,
+        r.deletedItemSizeInBytes,
+      ];
       if (beta) cells.push(r.deletedItemQuotaInBytes, r.hasArchive);
       cells.push(days);
       lines.push(cells.map(csvCell).join(','));
@@ -115,11 +173,36 @@ export function renderReportCsv(world: World, entry: Pick<DownloadEntry, 'tenant
   } else {
     lines.push(ACTIVE_USER_COLUMNS.join(','));
     for (const r of activeRows(world, entry.tenantId)) {
-      lines.push([refreshed, r.userPrincipalName, r.displayName, r.isDeleted, r.deletedDate, r.hasExchangeLicense, r.hasOneDriveLicense,
-        r.hasSharePointLicense, r.hasSkypeForBusinessLicense, r.hasYammerLicense, r.hasTeamsLicense, r.exchangeLastActivityDate,
-        r.oneDriveLastActivityDate, r.sharePointLastActivityDate, r.skypeForBusinessLastActivityDate, r.yammerLastActivityDate,
-        r.teamsLastActivityDate, r.exchangeLicenseAssignDate, r.oneDriveLicenseAssignDate, r.sharePointLicenseAssignDate,
-        r.skypeForBusinessLicenseAssignDate, r.yammerLicenseAssignDate, r.teamsLicenseAssignDate, r.assignedProducts.join('+')].map(csvCell).join(','));
+      lines.push(
+        [
+          refreshed,
+          r.userPrincipalName,
+          r.displayName,
+          r.isDeleted,
+          r.deletedDate,
+          r.hasExchangeLicense,
+          r.hasOneDriveLicense,
+          r.hasSharePointLicense,
+          r.hasSkypeForBusinessLicense,
+          r.hasYammerLicense,
+          r.hasTeamsLicense,
+          r.exchangeLastActivityDate,
+          r.oneDriveLastActivityDate,
+          r.sharePointLastActivityDate,
+          r.skypeForBusinessLastActivityDate,
+          r.yammerLastActivityDate,
+          r.teamsLastActivityDate,
+          r.exchangeLicenseAssignDate,
+          r.oneDriveLicenseAssignDate,
+          r.sharePointLicenseAssignDate,
+          r.skypeForBusinessLicenseAssignDate,
+          r.yammerLicenseAssignDate,
+          r.teamsLicenseAssignDate,
+          r.assignedProducts.join('+'),
+        ]
+          .map(csvCell)
+          .join(','),
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -132,16 +215,28 @@ function report(request: GraphRequest, services: GraphServices, name: ReportName
   if (request.version === 'beta' && format === 'application/json') {
     const { world } = services;
     const refreshed = refreshDate(world);
-    const rows: Array<Record<string, unknown>> = name === 'getMailboxUsageDetail'
-      ? mailboxRows(world, request.tenantId).map((r) => ({
-          reportRefreshDate: refreshed, userPrincipalName: r.userPrincipalName, displayName: r.displayName, isDeleted: r.isDeleted,
-          deletedDate: r.deletedDate, createdDate: r.createdDate, lastActivityDate: r.lastActivityDate, itemCount: r.itemCount,
-          storageUsedInBytes: r.storageUsedInBytes, deletedItemCount: r.deletedItemCount, deletedItemSizeInBytes: r.deletedItemSizeInBytes,
-          deletedItemQuota: r.deletedItemQuotaInBytes, hasArchive: r.hasArchive, issueWarningQuotaInBytes: r.issueWarningQuotaInBytes,
-          prohibitSendQuotaInBytes: r.prohibitSendQuotaInBytes, prohibitSendReceiveQuotaInBytes: r.prohibitSendReceiveQuotaInBytes,
-          reportPeriod: period.slice(1),
-        }))
-      : activeRows(world, request.tenantId).map((r) => ({ reportRefreshDate: refreshed, ...r }));
+    const rows: Array<Record<string, unknown>> =
+      name === 'getMailboxUsageDetail'
+        ? mailboxRows(world, request.tenantId).map((r) => ({
+            reportRefreshDate: refreshed,
+            userPrincipalName: r.userPrincipalName,
+            displayName: r.displayName,
+            isDeleted: r.isDeleted,
+            deletedDate: r.deletedDate,
+            createdDate: r.createdDate,
+            lastActivityDate: r.lastActivityDate,
+            itemCount: r.itemCount,
+            storageUsedInBytes: r.storageUsedInBytes,
+            deletedItemCount: r.deletedItemCount,
+            deletedItemSizeInBytes: r.deletedItemSizeInBytes,
+            deletedItemQuota: r.deletedItemQuotaInBytes,
+            hasArchive: r.hasArchive,
+            issueWarningQuotaInBytes: r.issueWarningQuotaInBytes,
+            prohibitSendQuotaInBytes: r.prohibitSendQuotaInBytes,
+            prohibitSendReceiveQuotaInBytes: r.prohibitSendReceiveQuotaInBytes,
+            reportPeriod: period.slice(1),
+          }))
+        : activeRows(world, request.tenantId).map((r) => ({ reportRefreshDate: refreshed, ...r }));
     const top = parseTop(request, { default: 200, max: 200 });
     const page = pageByOffset(request, services, `report-${name}`, rows, top);
     const type = name === 'getMailboxUsageDetail' ? 'mailboxUsageDetail' : 'office365ActiveUserDetail';
@@ -183,7 +278,11 @@ function updateReportSettings(request: GraphRequest, services: GraphServices): G
 
 export function reportRoutes(store: ReportStore): GraphRoute[] {
   return [
-    { method: 'GET', pattern: /^reports\/(getMailboxUsageDetail|getOffice365ActiveUserDetail)\((.*)\)$/, handler: (r, m, s) => report(r, s, m[1] as ReportName, m[2] as string, store) },
+    {
+      method: 'GET',
+      pattern: /^reports\/(getMailboxUsageDetail|getOffice365ActiveUserDetail)\((.*)\)$/,
+      handler: (r, m, s) => report(r, s, m[1] as ReportName, m[2] as string, store),
+    },
     { method: 'GET', pattern: /^admin\/reportSettings\/?$/, handler: (r, _m, s) => reportSettings(r, s) },
     { method: 'PATCH', pattern: /^admin\/reportSettings\/?$/, handler: (r, _m, s) => updateReportSettings(r, s) },
   ];

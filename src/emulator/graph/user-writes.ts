@@ -54,16 +54,38 @@ function writeState(world: World): WriteState {
 }
 
 /** For tests and the demo: what the emulator knows of a user's password and sessions. */
-export function emulatedCredentials(world: World, tenantId: string, userId: string): { password?: string; forceChange?: boolean; sessionsRevokedAt?: string } {
+export function emulatedCredentials(
+  world: World,
+  tenantId: string,
+  userId: string,
+): { password?: string; forceChange?: boolean; sessionsRevokedAt?: string } {
   const state = writeState(world);
   const key = `${tenantId}|${userId.toLowerCase()}`;
   const password = state.passwords.get(key);
-  return { password: password?.password, forceChange: password?.forceChangePasswordNextSignIn, sessionsRevokedAt: state.sessionsRevokedAt.get(key) };
+  return {
+    password: password?.password,
+    forceChange: password?.forceChangePasswordNextSignIn,
+    sessionsRevokedAt: state.sessionsRevokedAt.get(key),
+  };
 }
 
 const ALL_OPTIONAL_USER_PROPERTIES = new Set([
-  'displayName', 'givenName', 'surname', 'jobTitle', 'department', 'companyName', 'officeLocation', 'mobilePhone', 'businessPhones',
-  'usageLocation', 'employeeId', 'city', 'country', 'preferredLanguage', 'mailNickname', 'otherMails',
+  'displayName',
+  'givenName',
+  'surname',
+  'jobTitle',
+  'department',
+  'companyName',
+  'officeLocation',
+  'mobilePhone',
+  'businessPhones',
+  'usageLocation',
+  'employeeId',
+  'city',
+  'country',
+  'preferredLanguage',
+  'mailNickname',
+  'otherMails',
 ]);
 const CREATE_ONLY = new Set(['userPrincipalName', 'passwordProfile', 'accountEnabled', 'mailNickname']);
 const COUNTRY = /^[A-Z]{2}$/;
@@ -100,7 +122,10 @@ function authorizePrivilegedTarget(request: GraphRequest, services: GraphService
 function checkPasswordComplexity(password: unknown): string {
   const classes = typeof password === 'string' ? [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(password)).length : 0;
   if (typeof password !== 'string' || password.length < 8 || password.length > 256 || classes < 3) {
-    throw badRequest('The specified password does not comply with password complexity requirements. Please provide a different password.', 'Request_BadRequest');
+    throw badRequest(
+      'The specified password does not comply with password complexity requirements. Please provide a different password.',
+      'Request_BadRequest',
+    );
   }
   return password;
 }
@@ -108,14 +133,20 @@ function checkPasswordComplexity(password: unknown): string {
 function checkProperties(body: Record<string, unknown>, allowed: ReadonlySet<string>): void {
   for (const key of Object.keys(body)) {
     if (key.startsWith('@odata.')) continue;
-    if (!allowed.has(key)) throw badRequest(`Property '${key}' does not exist on type 'microsoft.graph.user' or cannot be changed.`, 'Request_BadRequest');
+    if (!allowed.has(key))
+      throw badRequest(`Property '${key}' does not exist on type 'microsoft.graph.user' or cannot be changed.`, 'Request_BadRequest');
   }
-  if (body.usageLocation !== undefined && body.usageLocation !== null && (typeof body.usageLocation !== 'string' || !COUNTRY.test(body.usageLocation))) {
-    throw badRequest('Invalid value specified for property \'usageLocation\' of resource \'User\'.', 'Request_BadRequest');
+  if (
+    body.usageLocation !== undefined &&
+    body.usageLocation !== null &&
+    (typeof body.usageLocation !== 'string' || !COUNTRY.test(body.usageLocation))
+  ) {
+    throw badRequest("Invalid value specified for property 'usageLocation' of resource 'User'.", 'Request_BadRequest');
   }
   for (const key of ['displayName', 'givenName', 'surname', 'jobTitle', 'department']) {
     const value = body[key];
-    if (value !== undefined && value !== null && typeof value !== 'string') throw badRequest(`Invalid value specified for property '${key}' of resource 'User'.`, 'Request_BadRequest');
+    if (value !== undefined && value !== null && typeof value !== 'string')
+      throw badRequest(`Invalid value specified for property '${key}' of resource 'User'.`, 'Request_BadRequest');
   }
 }
 
@@ -134,9 +165,15 @@ function createUser(request: GraphRequest, services: GraphServices): GraphRespon
   }
   const upn = String(body.userPrincipalName);
   const domain = upn.split('@')[1]?.toLowerCase();
-  const verified = services.world.domains(request.tenantId).filter((d) => d.isVerified).map((d) => d.id.toLowerCase());
+  const verified = services.world
+    .domains(request.tenantId)
+    .filter((d) => d.isVerified)
+    .map((d) => d.id.toLowerCase());
   if (!domain || !verified.includes(domain)) {
-    throw badRequest('The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.', 'Request_BadRequest');
+    throw badRequest(
+      'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
+      'Request_BadRequest',
+    );
   }
   if (findUser(services, request.tenantId, upn)) {
     throw badRequest('Another object with the same value for property userPrincipalName already exists.', 'Request_BadRequest');
@@ -168,8 +205,15 @@ function createUser(request: GraphRequest, services: GraphServices): GraphRespon
     country: null,
     lastPasswordChangeDateTime: clock.now().toISOString().slice(0, 19) + 'Z',
   });
-  writeState(world).passwords.set(`${request.tenantId}|${record.id}`, { password, forceChangePasswordNextSignIn: profile.forceChangePasswordNextSignIn !== false });
-  return { status: 201, headers: { 'Content-Type': ODATA_JSON, Location: `${services.graphBaseUrl()}/v1.0/users/${record.id}` }, body: userBody(request, services, record) };
+  writeState(world).passwords.set(`${request.tenantId}|${record.id}`, {
+    password,
+    forceChangePasswordNextSignIn: profile.forceChangePasswordNextSignIn !== false,
+  });
+  return {
+    status: 201,
+    headers: { 'Content-Type': ODATA_JSON, Location: `${services.graphBaseUrl()}/v1.0/users/${record.id}` },
+    body: userBody(request, services, record),
+  };
 }
 
 function updateUser(request: GraphRequest, services: GraphServices, idOrUpn: string): GraphResponse {
@@ -180,7 +224,8 @@ function updateUser(request: GraphRequest, services: GraphServices, idOrUpn: str
   if (changesPassword) authorize(request, services, WRITE.password);
   if (others.length > 0 || !changesPassword) authorize(request, services, WRITE.users);
   const user = needUser(request, services, idOrUpn);
-  if (changesPassword || body.accountEnabled !== undefined || body.userPrincipalName !== undefined) authorizePrivilegedTarget(request, services, user);
+  if (changesPassword || body.accountEnabled !== undefined || body.userPrincipalName !== undefined)
+    authorizePrivilegedTarget(request, services, user);
   if (body.accountEnabled !== undefined && typeof body.accountEnabled !== 'boolean') {
     throw badRequest("Invalid value specified for property 'accountEnabled' of resource 'User'.", 'Request_BadRequest');
   }
@@ -190,7 +235,10 @@ function updateUser(request: GraphRequest, services: GraphServices, idOrUpn: str
   if (changesPassword) {
     const profile = body.passwordProfile as { password?: unknown; forceChangePasswordNextSignIn?: unknown } | null;
     const password = checkPasswordComplexity(profile?.password);
-    writeState(world).passwords.set(`${request.tenantId}|${user.record.id}`, { password, forceChangePasswordNextSignIn: profile?.forceChangePasswordNextSignIn === true });
+    writeState(world).passwords.set(`${request.tenantId}|${user.record.id}`, {
+      password,
+      forceChangePasswordNextSignIn: profile?.forceChangePasswordNextSignIn === true,
+    });
     patch.lastPasswordChangeDateTime = clock.now().toISOString().slice(0, 19) + 'Z';
   }
   world.updateUser(request.tenantId, user.record.id, patch);
@@ -207,22 +255,44 @@ function deleteUser(request: GraphRequest, services: GraphServices, idOrUpn: str
 
 function deletedUsers(request: GraphRequest, services: GraphServices): GraphResponse {
   authorize(request, services, WRITE.read);
-  const value = services.world.deletedUsers(request.tenantId).map((u) => ({ '@odata.type': '#microsoft.graph.user', ...project(u.record, undefined, [...DEFAULT_USER_FIELDS, 'deletedDateTime']) }));
-  return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body: { '@odata.context': contextUrl(services, request, 'directory/deletedItems/microsoft.graph.user'), value } };
+  const value = services.world
+    .deletedUsers(request.tenantId)
+    .map((u) => ({ '@odata.type': '#microsoft.graph.user', ...project(u.record, undefined, [...DEFAULT_USER_FIELDS, 'deletedDateTime']) }));
+  return {
+    status: 200,
+    headers: { 'Content-Type': ODATA_JSON },
+    body: { '@odata.context': contextUrl(services, request, 'directory/deletedItems/microsoft.graph.user'), value },
+  };
 }
 
 function deletedUser(request: GraphRequest, services: GraphServices, id: string): GraphResponse {
   authorize(request, services, WRITE.read);
   const user = services.world.deletedUsers(request.tenantId).find((u) => u.record.id === id.toLowerCase());
   if (!user) throw objectNotFound(id);
-  return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body: { '@odata.context': contextUrl(services, request, 'directory/deletedItems/$entity'), '@odata.type': '#microsoft.graph.user', ...project(user.record, undefined, [...DEFAULT_USER_FIELDS, 'deletedDateTime']) } };
+  return {
+    status: 200,
+    headers: { 'Content-Type': ODATA_JSON },
+    body: {
+      '@odata.context': contextUrl(services, request, 'directory/deletedItems/$entity'),
+      '@odata.type': '#microsoft.graph.user',
+      ...project(user.record, undefined, [...DEFAULT_USER_FIELDS, 'deletedDateTime']),
+    },
+  };
 }
 
 function restoreUser(request: GraphRequest, services: GraphServices, id: string): GraphResponse {
   authorize(request, services, WRITE.users);
   if (!services.world.deletedUsers(request.tenantId).some((u) => u.record.id === id.toLowerCase())) throw objectNotFound(id);
   const record = services.world.restoreUser(request.tenantId, id);
-  return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body: { '@odata.context': contextUrl(services, request, 'directoryObjects/$entity'), '@odata.type': '#microsoft.graph.user', ...project(record, undefined, DEFAULT_USER_FIELDS) } };
+  return {
+    status: 200,
+    headers: { 'Content-Type': ODATA_JSON },
+    body: {
+      '@odata.context': contextUrl(services, request, 'directoryObjects/$entity'),
+      '@odata.type': '#microsoft.graph.user',
+      ...project(record, undefined, DEFAULT_USER_FIELDS),
+    },
+  };
 }
 
 function revokeSessions(request: GraphRequest, services: GraphServices, idOrUpn: string): GraphResponse {
@@ -230,7 +300,11 @@ function revokeSessions(request: GraphRequest, services: GraphServices, idOrUpn:
   const user = needUser(request, services, idOrUpn);
   authorizePrivilegedTarget(request, services, user);
   writeState(services.world).sessionsRevokedAt.set(`${request.tenantId}|${user.record.id}`, services.clock.now().toISOString());
-  return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body: { '@odata.context': contextUrl(services, request, 'Edm.Boolean'), value: true } };
+  return {
+    status: 200,
+    headers: { 'Content-Type': ODATA_JSON },
+    body: { '@odata.context': contextUrl(services, request, 'Edm.Boolean'), value: true },
+  };
 }
 
 function assignLicense(request: GraphRequest, services: GraphServices, idOrUpn: string): GraphResponse {
@@ -239,7 +313,10 @@ function assignLicense(request: GraphRequest, services: GraphServices, idOrUpn: 
   const add = body.addLicenses;
   const remove = body.removeLicenses;
   if (!Array.isArray(add) || !Array.isArray(remove)) {
-    throw badRequest("Invalid value specified for property 'addLicenses' or 'removeLicenses'; both are required (send [] for none).", 'Request_BadRequest');
+    throw badRequest(
+      "Invalid value specified for property 'addLicenses' or 'removeLicenses'; both are required (send [] for none).",
+      'Request_BadRequest',
+    );
   }
   const user = needUser(request, services, idOrUpn);
   const { world } = services;
@@ -248,7 +325,8 @@ function assignLicense(request: GraphRequest, services: GraphServices, idOrUpn: 
   let next = [...current];
   for (const skuId of remove) {
     const id = String(skuId).toLowerCase();
-    if (!skus.some((s) => s.skuId === id)) throw badRequest(`License ${skuId} does not correspond to a valid company License.`, 'Request_BadRequest');
+    if (!skus.some((s) => s.skuId === id))
+      throw badRequest(`License ${skuId} does not correspond to a valid company License.`, 'Request_BadRequest');
     if (!next.some((l) => l.skuId === id)) throw badRequest(`User does not have a corresponding license ${skuId}.`, 'Request_BadRequest');
     next = next.filter((l) => l.skuId !== id);
   }
@@ -256,33 +334,60 @@ function assignLicense(request: GraphRequest, services: GraphServices, idOrUpn: 
     const id = String((entry as { skuId?: unknown })?.skuId ?? '').toLowerCase();
     const sku = skus.find((s) => s.skuId === id);
     if (!sku) throw badRequest(`License ${id || 'null'} does not correspond to a valid company License.`, 'Request_BadRequest');
-    if (!user.record.usageLocation) throw badRequest('License assignment cannot be done for user with invalid usage location.', 'Request_BadRequest');
+    if (!user.record.usageLocation)
+      throw badRequest('License assignment cannot be done for user with invalid usage location.', 'Request_BadRequest');
     if (next.some((l) => l.skuId === id)) continue;
-    if (sku.consumedUnits >= sku.prepaidUnits.enabled) throw badRequest(`Subscription with SKU ${id} does not have any available licenses.`, 'Request_BadRequest');
-    const disabledPlans = Array.isArray((entry as { disabledPlans?: unknown }).disabledPlans) ? ((entry as { disabledPlans: string[] }).disabledPlans) : [];
+    if (sku.consumedUnits >= sku.prepaidUnits.enabled)
+      throw badRequest(`Subscription with SKU ${id} does not have any available licenses.`, 'Request_BadRequest');
+    const disabledPlans = Array.isArray((entry as { disabledPlans?: unknown }).disabledPlans)
+      ? (entry as { disabledPlans: string[] }).disabledPlans
+      : [];
     next.push({ disabledPlans, skuId: id });
   }
-  const hasExchange = (licenses: typeof next) => licenses.some((l) => skus.find((s) => s.skuId === l.skuId)?.servicePlans.some((p) => p.servicePlanName.startsWith('EXCHANGE_S_') && p.servicePlanName !== 'EXCHANGE_S_FOUNDATION'));
+  const hasExchange = (licenses: typeof next) =>
+    licenses.some((l) =>
+      skus
+        .find((s) => s.skuId === l.skuId)
+        ?.servicePlans.some((p) => p.servicePlanName.startsWith('EXCHANGE_S_') && p.servicePlanName !== 'EXCHANGE_S_FOUNDATION'),
+    );
   const patch: Partial<UserRecord> = { assignedLicenses: next };
   // A mailbox comes with an Exchange licence: mail and the primary SMTP address appear then.
-  if (!user.record.mail && hasExchange(next)) Object.assign(patch, { mail: user.record.userPrincipalName, proxyAddresses: [`SMTP:${user.record.userPrincipalName}`] });
+  if (!user.record.mail && hasExchange(next))
+    Object.assign(patch, { mail: user.record.userPrincipalName, proxyAddresses: [`SMTP:${user.record.userPrincipalName}`] });
   const record = world.updateUser(request.tenantId, user.record.id, patch);
   return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body: userBody(request, services, record) };
 }
 
 function memberOf(request: GraphRequest, services: GraphServices, idOrUpn: string): GraphResponse {
   authorize(request, services, WRITE.read);
-  authorize(request, services, ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All']);
+  authorize(request, services, [
+    'GroupMember.Read.All',
+    'Group.Read.All',
+    'Directory.Read.All',
+    'GroupMember.ReadWrite.All',
+    'Group.ReadWrite.All',
+    'Directory.ReadWrite.All',
+  ]);
   const user = needUser(request, services, idOrUpn);
   const { world } = services;
-  const value = world.groups(request.tenantId)
+  const value = world
+    .groups(request.tenantId)
     .filter((g) => world.groupMembers(request.tenantId, g.record.id).some((m) => m.kind === 'user' && m.user.record.id === user.record.id))
     .map((g): Record<string, unknown> => ({ '@odata.type': '#microsoft.graph.group', ...g.record }));
   // Role holders also list their directory roles (Learn: user-list-memberof, directoryRole items).
   if (user.kind === 'admin') {
-    value.push({ '@odata.type': '#microsoft.graph.directoryRole', id: `role-${ROLES.globalAdministrator}`, displayName: 'Global Administrator', roleTemplateId: ROLES.globalAdministrator });
+    value.push({
+      '@odata.type': '#microsoft.graph.directoryRole',
+      id: `role-${ROLES.globalAdministrator}`,
+      displayName: 'Global Administrator',
+      roleTemplateId: ROLES.globalAdministrator,
+    });
   }
-  return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body: { '@odata.context': contextUrl(services, request, 'directoryObjects'), value } };
+  return {
+    status: 200,
+    headers: { 'Content-Type': ODATA_JSON },
+    body: { '@odata.context': contextUrl(services, request, 'directoryObjects'), value },
+  };
 }
 
 function addMember(request: GraphRequest, services: GraphServices, groupId: string): GraphResponse {
@@ -296,7 +401,10 @@ function addMember(request: GraphRequest, services: GraphServices, groupId: stri
   const user = world.user(request.tenantId, memberId);
   if (!user) throw objectNotFound(memberId);
   if (world.groupMembers(request.tenantId, group.record.id).some((m) => m.kind === 'user' && m.user.record.id === user.record.id)) {
-    throw badRequest("One or more added object references already exist for the following modified properties: 'members'.", 'Request_BadRequest');
+    throw badRequest(
+      "One or more added object references already exist for the following modified properties: 'members'.",
+      'Request_BadRequest',
+    );
   }
   world.setGroupMember(request.tenantId, group.record.id, user.record.id, true);
   return { status: 204 };
@@ -307,7 +415,9 @@ function removeMember(request: GraphRequest, services: GraphServices, groupId: s
   const { world } = services;
   const group = world.group(request.tenantId, groupId);
   if (!group) throw objectNotFound(groupId);
-  const isMember = world.groupMembers(request.tenantId, group.record.id).some((m) => m.kind === 'user' && m.user.record.id === memberId.toLowerCase());
+  const isMember = world
+    .groupMembers(request.tenantId, group.record.id)
+    .some((m) => m.kind === 'user' && m.user.record.id === memberId.toLowerCase());
   if (!isMember) throw objectNotFound(memberId);
   world.setGroupMember(request.tenantId, group.record.id, memberId, false);
   return { status: 204 };
@@ -322,7 +432,12 @@ function mailboxOf(request: GraphRequest, services: GraphServices, idOrUpn: stri
   return { user, key: `${request.tenantId}|${user.record.id}` };
 }
 
-const DEFAULT_REPLIES: AutomaticReplies = { status: 'disabled', externalAudience: 'all', internalReplyMessage: '', externalReplyMessage: '' };
+const DEFAULT_REPLIES: AutomaticReplies = {
+  status: 'disabled',
+  externalAudience: 'all',
+  internalReplyMessage: '',
+  externalReplyMessage: '',
+};
 
 function mailboxBody(request: GraphRequest, services: GraphServices, replies: AutomaticReplies): Record<string, unknown> {
   return {
@@ -335,7 +450,11 @@ function mailboxBody(request: GraphRequest, services: GraphServices, replies: Au
 function getMailboxSettings(request: GraphRequest, services: GraphServices, idOrUpn: string): GraphResponse {
   authorize(request, services, WRITE.mailboxRead);
   const { key } = mailboxOf(request, services, idOrUpn);
-  return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body: mailboxBody(request, services, writeState(services.world).mailboxSettings.get(key) ?? DEFAULT_REPLIES) };
+  return {
+    status: 200,
+    headers: { 'Content-Type': ODATA_JSON },
+    body: mailboxBody(request, services, writeState(services.world).mailboxSettings.get(key) ?? DEFAULT_REPLIES),
+  };
 }
 
 function updateMailboxSettings(request: GraphRequest, services: GraphServices, idOrUpn: string): GraphResponse {
@@ -371,7 +490,15 @@ export const userWriteRoutes: GraphRoute[] = [
   { method: 'PATCH', pattern: /^users\/([^/]+)\/mailboxSettings$/, handler: (r, m, s) => updateMailboxSettings(r, s, m[1] as string) },
   { method: 'GET', pattern: /^directory\/deletedItems\/microsoft\.graph\.user$/, handler: (r, _m, s) => deletedUsers(r, s) },
   { method: 'GET', pattern: /^directory\/deletedItems\/([0-9a-fA-F-]{36})$/, handler: (r, m, s) => deletedUser(r, s, m[1] as string) },
-  { method: 'POST', pattern: /^directory\/deletedItems\/([0-9a-fA-F-]{36})\/restore$/, handler: (r, m, s) => restoreUser(r, s, m[1] as string) },
+  {
+    method: 'POST',
+    pattern: /^directory\/deletedItems\/([0-9a-fA-F-]{36})\/restore$/,
+    handler: (r, m, s) => restoreUser(r, s, m[1] as string),
+  },
   { method: 'POST', pattern: /^groups\/([^/]+)\/members\/\$ref$/, handler: (r, m, s) => addMember(r, s, m[1] as string) },
-  { method: 'DELETE', pattern: /^groups\/([^/]+)\/members\/([^/]+)\/\$ref$/, handler: (r, m, s) => removeMember(r, s, m[1] as string, m[2] as string) },
+  {
+    method: 'DELETE',
+    pattern: /^groups\/([^/]+)\/members\/([^/]+)\/\$ref$/,
+    handler: (r, m, s) => removeMember(r, s, m[1] as string, m[2] as string),
+  },
 ];

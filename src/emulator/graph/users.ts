@@ -8,24 +8,81 @@ import type { UserRecord, WorldUser } from '../world.ts';
 import { contextUrl, ODATA_JSON, type GraphRequest, type GraphResponse, type GraphRoute, type GraphServices } from './context.ts';
 import { badRequest, GraphError, objectNotFound, unsupportedQuery } from './errors.ts';
 import {
-  compileFilter, compileSearch, evaluate, isAdvancedQuery, parseSelect, parseTop, project, queryValue, type FilterProperty,
+  compileFilter,
+  compileSearch,
+  evaluate,
+  isAdvancedQuery,
+  parseSelect,
+  parseTop,
+  project,
+  queryValue,
+  type FilterProperty,
 } from './odata.ts';
 import { linkWith, skipTokenOf } from './paging.ts';
 import { authorize, PERMISSIONS } from './permissions.ts';
 import { decodeToken, encodeToken } from './tokens.ts';
 
 export const DEFAULT_USER_FIELDS = [
-  'businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id',
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
 ] as const;
 
 const USER_FIELDS: ReadonlySet<string> = new Set<keyof UserRecord>([
-  'id', 'displayName', 'givenName', 'surname', 'userPrincipalName', 'mail', 'mailNickname', 'jobTitle', 'department', 'companyName',
-  'officeLocation', 'mobilePhone', 'businessPhones', 'preferredLanguage', 'usageLocation', 'accountEnabled', 'userType', 'creationType',
-  'externalUserState', 'createdDateTime', 'deletedDateTime', 'lastPasswordChangeDateTime', 'otherMails', 'proxyAddresses',
-  'assignedLicenses', 'signInActivity', 'employeeId', 'onPremisesSyncEnabled', 'onPremisesImmutableId', 'city', 'country',
+  'id',
+  'displayName',
+  'givenName',
+  'surname',
+  'userPrincipalName',
+  'mail',
+  'mailNickname',
+  'jobTitle',
+  'department',
+  'companyName',
+  'officeLocation',
+  'mobilePhone',
+  'businessPhones',
+  'preferredLanguage',
+  'usageLocation',
+  'accountEnabled',
+  'userType',
+  'creationType',
+  'externalUserState',
+  'createdDateTime',
+  'deletedDateTime',
+  'lastPasswordChangeDateTime',
+  'otherMails',
+  'proxyAddresses',
+  'assignedLicenses',
+  'signInActivity',
+  'employeeId',
+  'onPremisesSyncEnabled',
+  'onPremisesImmutableId',
+  'city',
+  'country',
 ]);
 /** Properties Graph only returns for a single user: selecting them on the collection is a 501. */
-const SINGLE_USER_ONLY = new Set(['aboutMe', 'birthday', 'hireDate', 'interests', 'mailboxSettings', 'mySite', 'pastProjects', 'preferredName', 'responsibilities', 'schools', 'skills']);
+const SINGLE_USER_ONLY = new Set([
+  'aboutMe',
+  'birthday',
+  'hireDate',
+  'interests',
+  'mailboxSettings',
+  'mySite',
+  'pastProjects',
+  'preferredName',
+  'responsibilities',
+  'schools',
+  'skills',
+]);
 const SELECTABLE = new Set([...USER_FIELDS, ...SINGLE_USER_ONLY]);
 
 const text: FilterProperty = { ops: ['eq', 'startswith', 'in'], advanced: ['ne'] };
@@ -35,10 +92,24 @@ const signInTime: FilterProperty = { ops: ['eq', 'ge', 'le'], advanced: ['ne'] }
 
 export const USER_FILTER: Readonly<Record<string, FilterProperty>> = {
   id: { ops: ['eq', 'in'], advanced: ['ne'] },
-  displayName: text, givenName: text, surname: text, jobTitle: text, department: text, companyName: text, mailNickname: text,
-  employeeId: text, officeLocation: text, city: text, country: text, usageLocation: text,
-  mail: textWithEnds, userPrincipalName: textWithEnds,
-  accountEnabled: flag, userType: flag, creationType: flag, externalUserState: flag,
+  displayName: text,
+  givenName: text,
+  surname: text,
+  jobTitle: text,
+  department: text,
+  companyName: text,
+  mailNickname: text,
+  employeeId: text,
+  officeLocation: text,
+  city: text,
+  country: text,
+  usageLocation: text,
+  mail: textWithEnds,
+  userPrincipalName: textWithEnds,
+  accountEnabled: flag,
+  userType: flag,
+  creationType: flag,
+  externalUserState: flag,
   createdDateTime: { ops: ['eq', 'ge', 'le', 'in'], advanced: ['ne'] },
   proxyAddresses: { collection: 'string', ops: ['eq', 'startswith'], advanced: ['ne', 'endswith'] },
   otherMails: { collection: 'string', ops: ['eq', 'startswith'], advanced: ['ne', 'endswith'] },
@@ -59,7 +130,11 @@ function checkSignInActivity(request: GraphRequest, services: GraphServices): vo
   authorize(request, services, PERMISSIONS.auditLog);
   if (!services.world.hasPremium(request.tenantId)) {
     // Not documented on the user-list page (signInActivity needs Entra ID P1/P2); the live service's code.
-    throw new GraphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
+    throw new GraphError(
+      403,
+      'Authentication_RequestFromNonPremiumTenantOrB2CTenant',
+      "Neither tenant is B2C or tenant doesn't have premium license",
+    );
   }
 }
 
@@ -68,7 +143,12 @@ function listUsers(request: GraphRequest, services: GraphServices): GraphRespons
   const { world } = services;
   const select = parseSelect(request, SELECTABLE, 'microsoft.graph.user');
   const singleOnly = select?.find((f) => SINGLE_USER_ONLY.has(f));
-  if (singleOnly) throw new GraphError(501, 'NotImplemented', `The property '${singleOnly}' does not support retrieval as part of a collection. Request it for a single user.`);
+  if (singleOnly)
+    throw new GraphError(
+      501,
+      'NotImplemented',
+      `The property '${singleOnly}' does not support retrieval as part of a collection. Request it for a single user.`,
+    );
   const filter = compileFilter(request, USER_FILTER, 'User');
   const search = compileSearch(request, ['displayName', 'mail', 'userPrincipalName', 'givenName', 'surname', 'mailNickname']);
   const filtersSignIn = filter?.check.properties.has('signInActivity') ?? false;
@@ -97,7 +177,9 @@ function listUsers(request: GraphRequest, services: GraphServices): GraphRespons
       if (user && matches(user)) all.push(user.record);
     }
     const key = orderBy.field;
-    all.sort((a, b) => String(a[key] ?? '').localeCompare(String(b[key] ?? ''), 'en', { sensitivity: 'base' }) * (orderBy.descending ? -1 : 1));
+    all.sort(
+      (a, b) => String(a[key] ?? '').localeCompare(String(b[key] ?? ''), 'en', { sensitivity: 'base' }) * (orderBy.descending ? -1 : 1),
+    );
     for (const record of all.slice(state.p, state.p + top)) value.push(project(record, select, DEFAULT_USER_FIELDS));
     if (state.p + top < all.length) next = state.p + top;
   } else {
@@ -109,7 +191,10 @@ function listUsers(request: GraphRequest, services: GraphServices): GraphRespons
     // Only promise a next page when there is one (no empty trailing page).
     for (; slot < slots; slot++) {
       const user = world.userAt(request.tenantId, slot);
-      if (user && matches(user)) { next = slot; break; }
+      if (user && matches(user)) {
+        next = slot;
+        break;
+      }
     }
   }
 
@@ -123,12 +208,18 @@ function listUsers(request: GraphRequest, services: GraphServices): GraphRespons
     }
     body['@odata.count'] = count;
   }
-  if (next !== undefined) body['@odata.nextLink'] = linkWith(request, services, 'users', { $skiptoken: encodeToken(services.instanceId, 'users', request.tenantId, { p: next }) });
+  if (next !== undefined)
+    body['@odata.nextLink'] = linkWith(request, services, 'users', {
+      $skiptoken: encodeToken(services.instanceId, 'users', request.tenantId, { p: next }),
+    });
   body.value = value;
   return { status: 200, headers: { 'Content-Type': ODATA_JSON, 'x-ms-resource-unit': select ? '1' : '2' }, body };
 }
 
-function parseOrderBy(request: GraphRequest, filtered: boolean): { field: 'displayName' | 'userPrincipalName'; descending: boolean } | undefined {
+function parseOrderBy(
+  request: GraphRequest,
+  filtered: boolean,
+): { field: 'displayName' | 'userPrincipalName'; descending: boolean } | undefined {
   const raw = queryValue(request, '$orderby');
   if (raw === undefined) return undefined;
   const m = /^\s*(\w+)(\s+(asc|desc))?\s*$/i.exec(raw);
@@ -162,7 +253,14 @@ function getUser(request: GraphRequest, services: GraphServices, idOrUpn: string
   if (select?.includes('signInActivity')) checkSignInActivity(request, services);
   const user = findUser(services, request.tenantId, idOrUpn);
   if (!user) throw objectNotFound(idOrUpn);
-  const body = { '@odata.context': contextUrl(services, request, `${contextFragment(select)}/$entity`), ...project(user.record, select?.filter((f) => !SINGLE_USER_ONLY.has(f)), DEFAULT_USER_FIELDS) };
+  const body = {
+    '@odata.context': contextUrl(services, request, `${contextFragment(select)}/$entity`),
+    ...project(
+      user.record,
+      select?.filter((f) => !SINGLE_USER_ONLY.has(f)),
+      DEFAULT_USER_FIELDS,
+    ),
+  };
   return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body };
 }
 
@@ -189,9 +287,14 @@ type DeltaLinkState = { s: string[] | null; q: number; iat: number };
 
 function resyncRequired(request: GraphRequest, services: GraphServices): GraphError {
   // 410 Gone + Location with an empty $deltatoken means "start over with a full sync" (G:delta).
-  return new GraphError(410, 'resyncRequired', 'Resync required. Replace any local cached data with a full delta sync; the delta token is unknown or has expired.', {
-    Location: `${services.graphBaseUrl()}/${request.version}/users/delta?$deltatoken=`,
-  });
+  return new GraphError(
+    410,
+    'resyncRequired',
+    'Resync required. Replace any local cached data with a full delta sync; the delta token is unknown or has expired.',
+    {
+      Location: `${services.graphBaseUrl()}/${request.version}/users/delta?$deltatoken=`,
+    },
+  );
 }
 
 function deltaPageSize(request: GraphRequest): number {
@@ -204,9 +307,11 @@ function usersDelta(request: GraphRequest, services: GraphServices): GraphRespon
   authorize(request, services, PERMISSIONS.users);
   const { world, clock } = services;
   for (const unsupported of ['$top', '$orderby', '$expand', '$count', '$search']) {
-    if (queryValue(request, unsupported) !== undefined) throw unsupportedQuery(`The query option '${unsupported}' is not supported with delta queries on users.`);
+    if (queryValue(request, unsupported) !== undefined)
+      throw unsupportedQuery(`The query option '${unsupported}' is not supported with delta queries on users.`);
   }
-  if (queryValue(request, '$filter') !== undefined) throw unsupportedQuery('Only "id eq" filters are supported with delta queries; the emulator supports none.');
+  if (queryValue(request, '$filter') !== undefined)
+    throw unsupportedQuery('Only "id eq" filters are supported with delta queries; the emulator supports none.');
   const size = deltaPageSize(request);
   const skip = skipTokenOf(request);
   const deltaToken = queryValue(request, '$deltatoken');
@@ -303,7 +408,13 @@ function changedUser(
 }
 
 function deltaResponse(
-  request: GraphRequest, services: GraphServices, select: string[] | null, value: unknown[], next: DeltaPageState | undefined, seq: number, firstPage: boolean,
+  request: GraphRequest,
+  services: GraphServices,
+  select: string[] | null,
+  value: unknown[],
+  next: DeltaPageState | undefined,
+  seq: number,
+  firstPage: boolean,
 ): GraphResponse {
   const body: Record<string, unknown> = {
     // page 1 names the $select list; later pages say "#users" (examples/users-delta*.json)
@@ -311,9 +422,11 @@ function deltaResponse(
   };
   const base = `${services.graphBaseUrl()}/${request.version}/users/delta`;
   if (next) {
-    body['@odata.nextLink'] = `${base}?$skiptoken=${encodeToken(services.instanceId, 'users-delta-page', request.tenantId, next as unknown as Record<string, unknown>)}`;
+    body['@odata.nextLink'] =
+      `${base}?$skiptoken=${encodeToken(services.instanceId, 'users-delta-page', request.tenantId, next as unknown as Record<string, unknown>)}`;
   } else {
-    body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeToken(services.instanceId, 'users-delta', request.tenantId, { s: select, q: seq, iat: services.clock.now().getTime() })}`;
+    body['@odata.deltaLink'] =
+      `${base}?$deltatoken=${encodeToken(services.instanceId, 'users-delta', request.tenantId, { s: select, q: seq, iat: services.clock.now().getTime() })}`;
   }
   body.value = value;
   return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body };

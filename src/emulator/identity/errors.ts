@@ -30,7 +30,10 @@ export interface StsErrorContext {
 
 /** "2021-10-29 17:16:31Z", the STS timestamp format. */
 export function stsTimestamp(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function stsErrorBody(err: StsError, ctx: StsErrorContext): Record<string, unknown> {
@@ -60,7 +63,8 @@ export const sts = {
     ),
   missingParameter: (name: string) => bad('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`),
   malformed: () => bad('invalid_request', 9002313, 'Invalid request. Request is malformed or invalid.'),
-  unsupportedGrantType: (grantType: string) => bad('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`),
+  unsupportedGrantType: (grantType: string) =>
+    bad('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`),
   unknownClient: (clientId: string, tenant: string) =>
     bad(
       'unauthorized_client',
@@ -68,7 +72,12 @@ export const sts = {
       `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
     ),
   missingClientSecret: () =>
-    new StsError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+    new StsError(
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    ),
   invalidClientSecret: (clientId: string) =>
     new StsError(
       401,
@@ -76,7 +85,8 @@ export const sts = {
       7000215,
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
     ),
-  invalidScope: (scope: string) => bad('invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`),
+  invalidScope: (scope: string) =>
+    bad('invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`),
   clientCredentialsScope: (scope: string) =>
     bad(
       'invalid_scope',
@@ -105,17 +115,37 @@ export const sts = {
       'bad_token',
     ),
   invalidRefreshToken: () => bad('invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.'),
-  refreshTokenOtherClient: () => bad('invalid_grant', 70000, "The provided value for the 'refresh_token' is not valid. The refresh token was issued to a different client."),
+  refreshTokenOtherClient: () =>
+    bad(
+      'invalid_grant',
+      70000,
+      "The provided value for the 'refresh_token' is not valid. The refresh token was issued to a different client.",
+    ),
   codeRedeemed: () =>
-    bad('invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
+    bad(
+      'invalid_grant',
+      54005,
+      'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+    ),
   codeExpired: () =>
-    bad('invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+    bad(
+      'invalid_grant',
+      70008,
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+    ),
   codeInvalid: () => bad('invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.'),
-  codeOtherTenant: () => bad('invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.'),
-  codeOtherClient: () => bad('invalid_grant', 70000, "The provided value for the 'code' parameter is not valid. The code was issued to a different client."),
-  codeVerifierMismatch: () => bad('invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
+  codeOtherTenant: () =>
+    bad('invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.'),
+  codeOtherClient: () =>
+    bad('invalid_grant', 70000, "The provided value for the 'code' parameter is not valid. The code was issued to a different client."),
+  codeVerifierMismatch: () =>
+    bad('invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
   redirectUriMismatch: (sent: string, expected: string) =>
-    bad('invalid_grant', 500112, `The reply address '${sent}' does not match the reply address '${expected}' provided when requesting Authorization code.`),
+    bad(
+      'invalid_grant',
+      500112,
+      `The reply address '${sent}' does not match the reply address '${expected}' provided when requesting Authorization code.`,
+    ),
   /** No documented code exists for "partner user has no active GDAP access" (none on the error codes page).
    *  From the customer tenant's point of view such a user is a foreign account with no presence there,
    *  which is exactly AADSTS50020's situation; the 50020/16000 family is what partners report seeing. */
@@ -144,14 +174,17 @@ export const sts = {
       50079,
       `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '${resource}'.`,
     ),
-  blockedByConditionalAccess: () => bad('invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.'),
+  blockedByConditionalAccess: () =>
+    bad('invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.'),
   throttled: (retryAfterSeconds: number) =>
     new StsError(429, 'temporarily_unavailable', 90055, 'There are too many incoming requests. Please try again later.', undefined, {
       'retry-after': String(retryAfterSeconds),
     }),
-  unavailable: (status: number) => new StsError(status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.'),
+  unavailable: (status: number) =>
+    new StsError(status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.'),
   notFound: () => new StsError(404, 'invalid_request', 9002313, 'Invalid request. Request is malformed or invalid.'),
-  methodNotAllowed: () => new StsError(405, 'invalid_request', 900561, 'The endpoint only accepts POST, OPTIONS requests. Received a GET request.'),
+  methodNotAllowed: () =>
+    new StsError(405, 'invalid_request', 900561, 'The endpoint only accepts POST, OPTIONS requests. Received a GET request.'),
   serverError: () => new StsError(500, 'server_error', 50000, 'There was an error issuing a token or an issue with our sign-in service.'),
 };
 

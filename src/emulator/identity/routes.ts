@@ -127,7 +127,7 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
       throw sts.missingParameter('authorization_endpoint');
     }
     if (authorizationEndpoint.host.toLowerCase() !== host.toLowerCase()) {
-      throw new StsError(400, 'invalid_instance', 50049, "Unknown or invalid instance.");
+      throw new StsError(400, 'invalid_instance', 50049, 'Unknown or invalid instance.');
     }
     const tenant = authorizationEndpoint.pathname.split('/').filter(Boolean)[0] ?? 'common';
     return reply.headers({ 'cache-control': 'max-age=86400, private', 'x-ms-request-id': request.id }).send({
@@ -145,7 +145,10 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     } catch (err) {
       // Discovery errors carry Cache-Control: private, not no-store (token-error-invalid_tenant-AADSTS90002.recorded.txt).
       const body = stsErrorBody(err as StsError, { traceId: request.id, correlationId: correlationIdOf(request), now: clock.now() });
-      return reply.status(400).headers({ 'cache-control': 'private', 'x-ms-request-id': request.id, 'x-ms-ests-server': STS_HEADERS['x-ms-ests-server'] }).send(body);
+      return reply
+        .status(400)
+        .headers({ 'cache-control': 'private', 'x-ms-request-id': request.id, 'x-ms-ests-server': STS_HEADERS['x-ms-ests-server'] })
+        .send(body);
     }
     const origin = publicOrigin(request);
     const base = `${origin}/${tenantPath}`;
@@ -178,7 +181,27 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
         http_logout_supported: true,
         frontchannel_logout_supported: true,
         end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-        claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+        claims_supported: [
+          'sub',
+          'iss',
+          'cloud_instance_name',
+          'cloud_instance_host_name',
+          'cloud_graph_host_name',
+          'msgraph_host',
+          'aud',
+          'exp',
+          'iat',
+          'auth_time',
+          'acr',
+          'nonce',
+          'preferred_username',
+          'name',
+          'tid',
+          'ver',
+          'at_hash',
+          'c_hash',
+          'email',
+        ],
         kerberos_endpoint: `${base}/kerberos`,
         tenant_region_scope: 'NA',
         cloud_instance_name: 'microsoftonline.com',
@@ -212,11 +235,21 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     try {
       parsed = new URL(redirectUri);
     } catch {
-      throw new StsError(400, 'invalid_request', 50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${params.client_id}'.`);
+      throw new StsError(
+        400,
+        'invalid_request',
+        50011,
+        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${params.client_id}'.`,
+      );
     }
     // The emulated app registration accepts any http(s) redirect URI: docsync's callback URL is configuration.
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      throw new StsError(400, 'invalid_request', 50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${params.client_id}'.`);
+      throw new StsError(
+        400,
+        'invalid_request',
+        50011,
+        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${params.client_id}'.`,
+      );
     }
     return { tenantId, redirectUri };
   };
@@ -224,17 +257,33 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
   /** Checks whose failure goes back to the client as ?error=… on the redirect URI. */
   const checkProtocol = (params: AuthorizeParams, tenantId: string): ParsedScopes => {
     if (params.response_type !== 'code') {
-      throw new StsError(400, 'unsupported_response_type', 700054, `response_type '${params.response_type ?? ''}' is not enabled for the application.`);
+      throw new StsError(
+        400,
+        'unsupported_response_type',
+        700054,
+        `response_type '${params.response_type ?? ''}' is not enabled for the application.`,
+      );
     }
     if (params.response_mode && params.response_mode !== 'query') {
       throw new StsError(400, 'invalid_request', 900144, "The emulator only supports response_mode 'query'.");
     }
     if (!params.code_challenge || params.code_challenge_method !== 'S256') {
-      throw new StsError(400, 'invalid_request', 9002325, 'Proof Key for Code Exchange (S256) is required for the authorization code flow.');
+      throw new StsError(
+        400,
+        'invalid_request',
+        9002325,
+        'Proof Key for Code Exchange (S256) is required for the authorization code flow.',
+      );
     }
     if (tenantId !== partner.tenantId) {
       // Only the partner's own users can sign in; a customer tenant has no account for them.
-      throw sts.userNotInTenant(partner.adminUser.userPrincipalName, partner.tenantId, tenantId, partner.app.clientId, partner.app.displayName);
+      throw sts.userNotInTenant(
+        partner.adminUser.userPrincipalName,
+        partner.tenantId,
+        tenantId,
+        partner.app.clientId,
+        partner.app.displayName,
+      );
     }
     return parseScopes(params.scope, options.graphIdentifiers());
   };
@@ -247,7 +296,12 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
 
   const redirectError = (request: FastifyRequest, reply: FastifyReply, redirectUri: string, err: StsError, state: string | undefined) => {
     const body = stsErrorBody(err, { traceId: request.id, correlationId: correlationIdOf(request), now: clock.now() });
-    return redirectWith(reply, redirectUri, { error: err.error, error_description: String(body.error_description), error_uri: String(body.error_uri), state });
+    return redirectWith(reply, redirectUri, {
+      error: err.error,
+      error_description: String(body.error_description),
+      error_uri: String(body.error_uri),
+      state,
+    });
   };
 
   const issueCodeAndRedirect = (
@@ -278,13 +332,22 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     });
   };
 
-  const handleAuthorize = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply, params: AuthorizeParams, submitted: boolean) => {
+  const handleAuthorize = async (
+    request: FastifyRequest<{ Params: { tenant: string } }>,
+    reply: FastifyReply,
+    params: AuthorizeParams,
+    submitted: boolean,
+  ) => {
     let target: { tenantId: string; redirectUri: string };
     try {
       target = checkBeforeRedirect(request.params.tenant, params);
     } catch (err) {
       if (!(err instanceof StsError)) throw err;
-      return reply.status(400).type('text/html; charset=utf-8').header('x-ms-request-id', request.id).send(errorPage(`AADSTS${err.code}: ${err.description}`));
+      return reply
+        .status(400)
+        .type('text/html; charset=utf-8')
+        .header('x-ms-request-id', request.id)
+        .send(errorPage(`AADSTS${err.code}: ${err.description}`));
     }
     let parsed: ParsedScopes;
     try {
@@ -317,7 +380,13 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
         );
     if (!submitted) return page(undefined);
     if (params.decision === 'cancel') {
-      return redirectError(request, reply, target.redirectUri, new StsError(400, 'access_denied', 65004, 'User declined to consent to access the app.'), params.state);
+      return redirectError(
+        request,
+        reply,
+        target.redirectUri,
+        new StsError(400, 'access_denied', 65004, 'User declined to consent to access the app.'),
+        params.state,
+      );
     }
     const login = (params.login ?? '').trim().toLowerCase();
     if (login !== partner.adminUser.userPrincipalName.toLowerCase() || !sameSecret(params.passwd ?? '', partner.adminUser.password)) {
@@ -341,7 +410,9 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     return out;
   };
 
-  app.get<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/authorize', (request, reply) => handleAuthorize(request, reply, stringRecord(request.query), false));
+  app.get<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/authorize', (request, reply) =>
+    handleAuthorize(request, reply, stringRecord(request.query), false),
+  );
   app.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/authorize', (request, reply) =>
     handleAuthorize(request, reply, { ...stringRecord(request.query), ...stringRecord(request.body) }, true),
   );
@@ -354,8 +425,14 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
 
   // --- admin consent (v2 /adminconsent: docsync links technicians here when consent is missing) ---
 
-  const handleAdminConsent = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply, params: AuthorizeParams, submitted: boolean) => {
-    const html = (status: number, body: string) => reply.status(status).type('text/html; charset=utf-8').header('x-ms-request-id', request.id).send(body);
+  const handleAdminConsent = async (
+    request: FastifyRequest<{ Params: { tenant: string } }>,
+    reply: FastifyReply,
+    params: AuthorizeParams,
+    submitted: boolean,
+  ) => {
+    const html = (status: number, body: string) =>
+      reply.status(status).type('text/html; charset=utf-8').header('x-ms-request-id', request.id).send(body);
     let tenantId: string;
     try {
       const resolved = resolveTenant(request.params.tenant);
@@ -368,17 +445,28 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
       if (!(err instanceof StsError)) throw err;
       return html(400, errorPage(`AADSTS${err.code}: ${err.description}`));
     }
-    const grantable = world as unknown as { restoreConsent?: (tenantId: string, clientId?: string) => void; grantDelegatedScopes?: (tenantId: string, scopes: string[]) => void };
+    const grantable = world as unknown as {
+      restoreConsent?: (tenantId: string, clientId?: string) => void;
+      grantDelegatedScopes?: (tenantId: string, scopes: string[]) => void;
+    };
     const done = () => {
       if (typeof grantable.restoreConsent !== 'function') return html(501, errorPage('This emulated world cannot record admin consent.'));
       grantable.restoreConsent(tenantId, params.client_id);
       // v2 admin consent with a scope list (dynamic consent) also consents those scopes.
       let asked: string[] = [];
-      try { asked = parseScopes(params.scope, options.graphIdentifiers()).resourceScopes.filter((s) => s !== '.default'); } catch { asked = []; }
+      try {
+        asked = parseScopes(params.scope, options.graphIdentifiers()).resourceScopes.filter((s) => s !== '.default');
+      } catch {
+        asked = [];
+      }
       if (asked.length > 0) grantable.grantDelegatedScopes?.(tenantId, asked);
       // Microsoft's documented success redirect: ?admin_consent=True&tenant=…&state=… (E:clientcreds).
-      if (params.redirect_uri) return redirectWith(reply, params.redirect_uri, { admin_consent: 'True', tenant: tenantId, state: params.state });
-      return html(200, '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Permissions granted</title></head><body><main><h1>Permissions granted</h1><p>You can close this window.</p></main></body></html>\n');
+      if (params.redirect_uri)
+        return redirectWith(reply, params.redirect_uri, { admin_consent: 'True', tenant: tenantId, state: params.state });
+      return html(
+        200,
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Permissions granted</title></head><body><main><h1>Permissions granted</h1><p>You can close this window.</p></main></body></html>\n',
+      );
     };
     if (!submitted && options.autoConsent()) return done();
     const page = (error: string | undefined) =>
@@ -395,7 +483,12 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
       );
     if (!submitted) return page(undefined);
     if (params.decision === 'cancel') {
-      if (params.redirect_uri) return redirectWith(reply, params.redirect_uri, { error: 'access_denied', error_description: 'The admin canceled the request', state: params.state });
+      if (params.redirect_uri)
+        return redirectWith(reply, params.redirect_uri, {
+          error: 'access_denied',
+          error_description: 'The admin canceled the request',
+          state: params.state,
+        });
       return html(200, errorPage('The admin canceled the request.'));
     }
     const login = (params.login ?? '').trim().toLowerCase();
@@ -405,7 +498,9 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     return done();
   };
 
-  app.get<{ Params: { tenant: string } }>('/:tenant/adminconsent', (request, reply) => handleAdminConsent(request, reply, stringRecord(request.query), false));
+  app.get<{ Params: { tenant: string } }>('/:tenant/adminconsent', (request, reply) =>
+    handleAdminConsent(request, reply, stringRecord(request.query), false),
+  );
   app.post<{ Params: { tenant: string } }>('/:tenant/adminconsent', (request, reply) =>
     handleAdminConsent(request, reply, { ...stringRecord(request.query), ...stringRecord(request.body) }, true),
   );
@@ -434,11 +529,17 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
 
     if (grantType === 'client_credentials') {
       if (!tenantId) {
-        throw new StsError(400, 'invalid_request', 900023, `Specified tenant identifier '${tenantSegment}' is neither a valid DNS name, nor a valid external domain. Client credentials require a tenant.`);
+        throw new StsError(
+          400,
+          'invalid_request',
+          900023,
+          `Specified tenant identifier '${tenantSegment}' is neither a valid DNS name, nor a valid external domain. Client credentials require a tenant.`,
+        );
       }
       const parsed = parseScopes(field('scope'), options.graphIdentifiers());
       const scope = field('scope') ?? '';
-      if (parsed.oidc.size > 0 || parsed.resourceScopes.length !== 1 || parsed.resourceScopes[0] !== '.default') throw sts.clientCredentialsScope(scope);
+      if (parsed.oidc.size > 0 || parsed.resourceScopes.length !== 1 || parsed.resourceScopes[0] !== '.default')
+        throw sts.clientCredentialsScope(scope);
       // Without admin consent the app has no service principal in that tenant.
       if (!world.appConsented(tenantId, clientId)) throw sts.unknownClient(clientId, tenantId);
       const issued = tokens.issueAccessToken({
@@ -449,7 +550,12 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
         appDisplayName: partner.app.displayName,
         roles: world.appRoles(tenantId, clientId),
       });
-      return sendTokenResponse(request, reply, { token_type: 'Bearer', expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.accessToken });
+      return sendTokenResponse(request, reply, {
+        token_type: 'Bearer',
+        expires_in: issued.expiresIn,
+        ext_expires_in: issued.expiresIn,
+        access_token: issued.accessToken,
+      });
     }
 
     if (grantType === 'authorization_code') {
@@ -526,7 +632,13 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
       const access = world.gdapAccess(grant.tenantId, grant.user.id);
       if (!access.ok) {
         request.log.info({ tenantId: grant.tenantId, reason: access.reason, detail: access.detail }, 'no GDAP access');
-        throw sts.userNotInTenant(grant.user.userPrincipalName, grant.user.homeTenantId, grant.tenantId, grant.clientId, partner.app.displayName);
+        throw sts.userNotInTenant(
+          grant.user.userPrincipalName,
+          grant.user.homeTenantId,
+          grant.tenantId,
+          grant.clientId,
+          partner.app.displayName,
+        );
       }
       wids = access.roleDefinitionIds;
     }
@@ -554,7 +666,13 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
       body.refresh_token = tokens.issueRefreshToken({ user: grant.user, clientId: grant.clientId, rotating: grant.rotating });
     }
     if (parsed.oidc.has('openid')) {
-      body.id_token = tokens.issueIdToken({ issuer: grant.issuer, tenantId: grant.tenantId, clientId: grant.clientId, user: grant.user, nonce: grant.nonce });
+      body.id_token = tokens.issueIdToken({
+        issuer: grant.issuer,
+        tenantId: grant.tenantId,
+        clientId: grant.clientId,
+        user: grant.user,
+        nonce: grant.nonce,
+      });
     }
     if (formField(request.body, 'client_info') === '1') body.client_info = clientInfo(grant.user);
     return sendTokenResponse(request, reply, body);

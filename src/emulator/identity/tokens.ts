@@ -54,7 +54,12 @@ export interface SignedInUser {
 
 /** The partner's GDAP admin (the account docsync connects with) as a signed-in user. */
 export function partnerAdminUser(partner: PartnerInfo): SignedInUser {
-  return { id: partner.adminUser.id, userPrincipalName: partner.adminUser.userPrincipalName, displayName: partner.adminUser.displayName, homeTenantId: partner.tenantId };
+  return {
+    id: partner.adminUser.id,
+    userPrincipalName: partner.adminUser.userPrincipalName,
+    displayName: partner.adminUser.displayName,
+    homeTenantId: partner.tenantId,
+  };
 }
 
 export interface RefreshTokenRecord {
@@ -87,14 +92,15 @@ export interface IssuedAccessToken {
 }
 
 export type AccessTokenSubject =
-  | { kind: 'delegated'; user: SignedInUser; scopes: string[]; wids: string[] }
-  | { kind: 'app'; roles: string[] };
+  { kind: 'delegated'; user: SignedInUser; scopes: string[]; wids: string[] } | { kind: 'app'; roles: string[] };
 
 export interface TokenService {
   readonly kid: string;
   /** JSON Web Key Set as served at /{tenant}/discovery/v2.0/keys. */
   jwks(): { keys: Record<string, unknown>[] };
-  issueAccessToken(input: { issuer: string; tenantId: string; clientId: string; appDisplayName: string; audience?: string } & AccessTokenSubject): IssuedAccessToken;
+  issueAccessToken(
+    input: { issuer: string; tenantId: string; clientId: string; appDisplayName: string; audience?: string } & AccessTokenSubject,
+  ): IssuedAccessToken;
   issueIdToken(input: { issuer: string; tenantId: string; clientId: string; user: SignedInUser; nonce?: string }): string;
   /** A refresh token for a new sign-in, or (with `rotating`) the successor of a redeemed one. */
   issueRefreshToken(input: { user: SignedInUser; clientId: string; rotating?: RefreshTokenRecord }): string;
@@ -104,7 +110,10 @@ export interface TokenService {
   revokeRefreshTokens(userId?: string): void;
   issueAuthorizationCode(input: Omit<AuthorizationCodeRecord, 'issuedAt' | 'redeemed'>): string;
   /** `tenantId`: the tenant of the token endpoint (undefined for common/organizations). */
-  redeemAuthorizationCode(code: string, input: { clientId: string; redirectUri: string; codeVerifier: string | undefined; tenantId?: string | undefined }): AuthorizationCodeRecord;
+  redeemAuthorizationCode(
+    code: string,
+    input: { clientId: string; redirectUri: string; codeVerifier: string | undefined; tenantId?: string | undefined },
+  ): AuthorizationCodeRecord;
   verifyAccessToken(authorizationHeader: string | undefined): VerifiedToken;
 }
 
@@ -137,7 +146,12 @@ function signingKey(): SigningKey {
 
 const b64json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-export function createTokenService(options: { clock: EmulatorClock; world: IdentityWorld; seed?: number; random?: SeededRandom }): TokenService {
+export function createTokenService(options: {
+  clock: EmulatorClock;
+  world: IdentityWorld;
+  seed?: number;
+  random?: SeededRandom;
+}): TokenService {
   const { clock } = options;
   const random = options.random ?? seededRandom((options.seed ?? 1) ^ 0x51ed270b);
   const key = signingKey();
@@ -306,14 +320,25 @@ export function createTokenService(options: { clock: EmulatorClock; world: Ident
         if (typeof claims !== 'object' || claims === null || typeof header !== 'object' || header === null) {
           throw new InvalidAccessToken('malformed', 'The access token payload is not a JSON object.');
         }
-        if (header.alg !== 'RS256' || header.kid !== key.kid) throw new InvalidAccessToken('bad_signature', 'Unknown signing key or algorithm.');
-        const ok = verify('RSA-SHA256', Buffer.from(`${headerPart}.${payloadPart}`), key.publicKey, Buffer.from(signaturePart, 'base64url'));
+        if (header.alg !== 'RS256' || header.kid !== key.kid)
+          throw new InvalidAccessToken('bad_signature', 'Unknown signing key or algorithm.');
+        const ok = verify(
+          'RSA-SHA256',
+          Buffer.from(`${headerPart}.${payloadPart}`),
+          key.publicKey,
+          Buffer.from(signaturePart, 'base64url'),
+        );
         if (!ok) throw new InvalidAccessToken('bad_signature', 'The access token signature is invalid.');
         if (verifiedSignatures.size >= 50_000) verifiedSignatures.clear();
         verifiedSignatures.set(token, claims);
       }
       const nowSeconds = nowMs() / 1000;
-      if (typeof claims.exp !== 'number' || typeof claims.nbf !== 'number' || typeof claims.tid !== 'string' || typeof claims.appid !== 'string') {
+      if (
+        typeof claims.exp !== 'number' ||
+        typeof claims.nbf !== 'number' ||
+        typeof claims.tid !== 'string' ||
+        typeof claims.appid !== 'string'
+      ) {
         throw new InvalidAccessToken('malformed', 'The access token lacks exp, nbf, tid or appid.');
       }
       if (nowSeconds >= claims.exp) throw new InvalidAccessToken('expired', 'Lifetime validation failed, the token is expired.');

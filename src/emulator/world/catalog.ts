@@ -17,38 +17,157 @@ export const FIXED_COMPANY_NAMES = [
 ] as const;
 
 export const COMPANY_STEMS = [
-  'Contoso', 'Fabrikam', 'Northwind', 'Adventure Works', 'Tailspin', 'Wide World Importers', 'Woodgrove',
-  'Litware', 'Proseware', 'Alpine Ski House', 'Blue Yonder', 'Coho Winery', 'Lucerne Publishing',
-  "Margie's Travel", 'Trey Research', 'Fourth Coffee', 'Humongous Insurance', 'Relecloud', 'Wingtip',
-  'A. Datum', 'Bellows', 'Café Olé', 'Ødegaard & Sønner', 'Zürich Präzision', 'São Paulo Logística',
-  'Smith-Jones', 'VanArsdel', 'Nod Publishers', 'First Up Consultants', 'Łódź Metal', 'Crème Brûlée Co',
-  'Dvořák Audio', 'Grüne Energie', 'Åkerlund Bygg', 'Nguyễn Family Dental',
+  'Contoso',
+  'Fabrikam',
+  'Northwind',
+  'Adventure Works',
+  'Tailspin',
+  'Wide World Importers',
+  'Woodgrove',
+  'Litware',
+  'Proseware',
+  'Alpine Ski House',
+  'Blue Yonder',
+  'Coho Winery',
+  'Lucerne Publishing',
+  "Margie's Travel",
+  'Trey Research',
+  'Fourth Coffee',
+  'Humongous Insurance',
+  'Relecloud',
+  'Wingtip',
+  'A. Datum',
+  'Bellows',
+  'Café Olé',
+  'Ødegaard & Sønner',
+  'Zürich Präzision',
+  'São Paulo Logística',
+  'Smith-Jones',
+  'VanArsdel',
+  'Nod Publishers',
+  'First Up Consultants',
+  'Łódź Metal',
+  'Crème Brûlée Co',
+  'Dvořák Audio',
+  'Grüne Energie',
+  'Åkerlund Bygg',
+  'Nguyễn Family Dental',
 ] as const;
 
 export const COMPANY_SUFFIXES = [
-  ', Ltd.', ' Ltd', ', Inc.', ' Inc.', ' LLC', ' GmbH', ' AG', ' S.A.', ' SARL', ' B.V.', ' Pty Ltd',
-  ' plc', ' Health', ' Holdings', ' (UK) Ltd', ' AS', ' Oy', ' & Partners', '', ' Group',
+  ', Ltd.',
+  ' Ltd',
+  ', Inc.',
+  ' Inc.',
+  ' LLC',
+  ' GmbH',
+  ' AG',
+  ' S.A.',
+  ' SARL',
+  ' B.V.',
+  ' Pty Ltd',
+  ' plc',
+  ' Health',
+  ' Holdings',
+  ' (UK) Ltd',
+  ' AS',
+  ' Oy',
+  ' & Partners',
+  '',
+  ' Group',
 ] as const;
 
 export const TOP_LEVEL_DOMAINS = ['.com', '.co.uk', '.de', '.fr', '.nl', '.com.au', '.no', '.ch', '.net', '.io'] as const;
 
 export const GIVEN_NAMES = [
-  'Adele', 'Alex', 'Åsa', 'Björn', 'Chloé', 'Cameron', 'Delia', 'Diego', 'Émile', 'François', 'Grady',
-  'Henrietta', 'Isaiah', 'Joni', 'José', 'Lidia', 'Łukasz', 'Lynne', 'Mallory', 'Megan', 'Miriam',
-  'Nestor', 'Patti', 'Pradeep', 'Renée', 'Søren', 'Zoë', 'Siobhán', 'Jürgen', 'Ana María', 'Mei',
-  'Oluwaseun', 'Raúl', 'Ingrid', 'Thảo', 'Kwame', 'Aoife', 'Dmitrij', 'Fatima', 'Ines',
+  'Adele',
+  'Alex',
+  'Åsa',
+  'Björn',
+  'Chloé',
+  'Cameron',
+  'Delia',
+  'Diego',
+  'Émile',
+  'François',
+  'Grady',
+  'Henrietta',
+  'Isaiah',
+  'Joni',
+  'José',
+  'Lidia',
+  'Łukasz',
+  'Lynne',
+  'Mallory',
+  'Megan',
+  'Miriam',
+  'Nestor',
+  'Patti',
+  'Pradeep',
+  'Renée',
+  'Søren',
+  'Zoë',
+  'Siobhán',
+  'Jürgen',
+  'Ana María',
+  'Mei',
+  'Oluwaseun',
+  'Raúl',
+  'Ingrid',
+  'Thảo',
+  'Kwame',
+  'Aoife',
+  'Dmitrij',
+  'Fatima',
+  'Ines',
 ] as const;
 
 export const SURNAMES = [
-  'Vance', 'Wilber', 'White', 'Dennis', 'Cortez', 'Sicilian', 'Holloway', 'Fernandez', 'Bowen', 'Müller',
-  'García', "O'Neil", 'van der Berg', 'Dvořák', 'Nguyễn', 'Smith-Jones', 'Lindqvist', 'Østergaard',
-  'Kowalski', 'Ó Súilleabháin', 'Adams', 'Patel', 'Okafor', 'Brown', 'Johansson', 'de la Cruz', 'Schröder',
-  'Moreau', 'Ikeda', 'McDonald',
+  'Vance',
+  'Wilber',
+  'White',
+  'Dennis',
+  'Cortez',
+  'Sicilian',
+  'Holloway',
+  'Fernandez',
+  'Bowen',
+  'Müller',
+  'García',
+  "O'Neil",
+  'van der Berg',
+  'Dvořák',
+  'Nguyễn',
+  'Smith-Jones',
+  'Lindqvist',
+  'Østergaard',
+  'Kowalski',
+  'Ó Súilleabháin',
+  'Adams',
+  'Patel',
+  'Okafor',
+  'Brown',
+  'Johansson',
+  'de la Cruz',
+  'Schröder',
+  'Moreau',
+  'Ikeda',
+  'McDonald',
 ] as const;
 
 export const JOB_TITLES = [
-  'Accountant', 'Sales Manager', 'Marketing Assistant', 'IT Administrator', 'Receptionist', 'CEO',
-  'Office Manager', 'Developer', 'Support Engineer', 'HR Generalist', null, null,
+  'Accountant',
+  'Sales Manager',
+  'Marketing Assistant',
+  'IT Administrator',
+  'Receptionist',
+  'CEO',
+  'Office Manager',
+  'Developer',
+  'Support Engineer',
+  'HR Generalist',
+  null,
+  null,
 ] as const;
 
 export const DEPARTMENTS = ['Finance', 'Sales', 'Marketing', 'IT', 'Operations', 'HR', null] as const;
@@ -77,7 +196,11 @@ export interface SkuDefinition {
   intune: boolean;
 }
 
-const plan = (servicePlanId: string, servicePlanName: string, appliesTo: 'User' | 'Company' = 'User'): ServicePlan => ({ servicePlanId, servicePlanName, appliesTo });
+const plan = (servicePlanId: string, servicePlanName: string, appliesTo: 'User' | 'Company' = 'User'): ServicePlan => ({
+  servicePlanId,
+  servicePlanName,
+  appliesTo,
+});
 const EXCHANGE_S_STANDARD = plan('9aaf7827-d63c-4b61-89c3-182f06f82e5c', 'EXCHANGE_S_STANDARD');
 const EXCHANGE_S_ENTERPRISE = plan('efb87545-963c-4e0d-99df-69c6916d9eb0', 'EXCHANGE_S_ENTERPRISE');
 const EXCHANGE_S_FOUNDATION = plan('113feb6c-3fe4-4440-bddc-54d774bf0318', 'EXCHANGE_S_FOUNDATION', 'Company');
@@ -95,7 +218,10 @@ const FLOW_P2_VIRAL = plan('50e68c76-46c6-4674-81f9-75456511b170', 'FLOW_P2_VIRA
 function sku(skuId: string, skuPartNumber: string, productName: string, servicePlans: ServicePlan[]): SkuDefinition {
   const names = new Set(servicePlans.map((p) => p.servicePlanName));
   return {
-    skuId, skuPartNumber, productName, servicePlans,
+    skuId,
+    skuPartNumber,
+    productName,
+    servicePlans,
     exchange: names.has('EXCHANGE_S_STANDARD') || names.has('EXCHANGE_S_ENTERPRISE'),
     oneDrive: names.has('SHAREPOINTSTANDARD') || names.has('SHAREPOINTENTERPRISE'),
     teams: names.has('TEAMS1'),
@@ -105,19 +231,56 @@ function sku(skuId: string, skuPartNumber: string, productName: string, serviceP
 }
 
 export const SKUS = {
-  SPB: sku('cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', 'SPB', 'Microsoft 365 Business Premium',
-    [EXCHANGE_S_STANDARD, EXCHANGE_S_FOUNDATION, AAD_PREMIUM, INTUNE_A, TEAMS1, SHAREPOINTSTANDARD, MCOSTANDARD, OFFICE_BUSINESS, YAMMER_ENTERPRISE]),
-  O365_BUSINESS_PREMIUM: sku('f245ecc8-75af-4f8e-b61f-27d8114de5f3', 'O365_BUSINESS_PREMIUM', 'Microsoft 365 Business Standard',
-    [EXCHANGE_S_STANDARD, TEAMS1, SHAREPOINTSTANDARD, MCOSTANDARD, OFFICE_BUSINESS, YAMMER_ENTERPRISE]),
-  O365_BUSINESS_ESSENTIALS: sku('3b555118-da6a-4418-894f-7df1e2096870', 'O365_BUSINESS_ESSENTIALS', 'Microsoft 365 Business Basic',
-    [EXCHANGE_S_STANDARD, TEAMS1, SHAREPOINTSTANDARD, MCOSTANDARD, YAMMER_ENTERPRISE]),
-  ENTERPRISEPACK: sku('6fd2c87f-b296-42f0-b197-1e91e994b900', 'ENTERPRISEPACK', 'Office 365 E3',
-    [EXCHANGE_S_ENTERPRISE, TEAMS1, SHAREPOINTENTERPRISE, MCOSTANDARD, OFFICESUBSCRIPTION, YAMMER_ENTERPRISE]),
-  SPE_E3: sku('05e9a617-0261-4cee-bb44-138d3ef5d965', 'SPE_E3', 'Microsoft 365 E3',
-    [EXCHANGE_S_ENTERPRISE, AAD_PREMIUM, INTUNE_A, TEAMS1, SHAREPOINTENTERPRISE, MCOSTANDARD, OFFICESUBSCRIPTION, YAMMER_ENTERPRISE]),
+  SPB: sku('cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', 'SPB', 'Microsoft 365 Business Premium', [
+    EXCHANGE_S_STANDARD,
+    EXCHANGE_S_FOUNDATION,
+    AAD_PREMIUM,
+    INTUNE_A,
+    TEAMS1,
+    SHAREPOINTSTANDARD,
+    MCOSTANDARD,
+    OFFICE_BUSINESS,
+    YAMMER_ENTERPRISE,
+  ]),
+  O365_BUSINESS_PREMIUM: sku('f245ecc8-75af-4f8e-b61f-27d8114de5f3', 'O365_BUSINESS_PREMIUM', 'Microsoft 365 Business Standard', [
+    EXCHANGE_S_STANDARD,
+    TEAMS1,
+    SHAREPOINTSTANDARD,
+    MCOSTANDARD,
+    OFFICE_BUSINESS,
+    YAMMER_ENTERPRISE,
+  ]),
+  O365_BUSINESS_ESSENTIALS: sku('3b555118-da6a-4418-894f-7df1e2096870', 'O365_BUSINESS_ESSENTIALS', 'Microsoft 365 Business Basic', [
+    EXCHANGE_S_STANDARD,
+    TEAMS1,
+    SHAREPOINTSTANDARD,
+    MCOSTANDARD,
+    YAMMER_ENTERPRISE,
+  ]),
+  ENTERPRISEPACK: sku('6fd2c87f-b296-42f0-b197-1e91e994b900', 'ENTERPRISEPACK', 'Office 365 E3', [
+    EXCHANGE_S_ENTERPRISE,
+    TEAMS1,
+    SHAREPOINTENTERPRISE,
+    MCOSTANDARD,
+    OFFICESUBSCRIPTION,
+    YAMMER_ENTERPRISE,
+  ]),
+  SPE_E3: sku('05e9a617-0261-4cee-bb44-138d3ef5d965', 'SPE_E3', 'Microsoft 365 E3', [
+    EXCHANGE_S_ENTERPRISE,
+    AAD_PREMIUM,
+    INTUNE_A,
+    TEAMS1,
+    SHAREPOINTENTERPRISE,
+    MCOSTANDARD,
+    OFFICESUBSCRIPTION,
+    YAMMER_ENTERPRISE,
+  ]),
   EXCHANGESTANDARD: sku('4b9405b0-7788-4568-add1-99614e613b69', 'EXCHANGESTANDARD', 'Exchange Online (Plan 1)', [EXCHANGE_S_STANDARD]),
   AAD_PREMIUM: sku('078d2b04-f1bd-4111-bbd4-b4b1b354cef4', 'AAD_PREMIUM', 'Microsoft Entra ID P1', [AAD_PREMIUM, EXCHANGE_S_FOUNDATION]),
-  FLOW_FREE: sku('f30db892-07e9-47e9-837c-80727f46fd3d', 'FLOW_FREE', 'Microsoft Power Automate Free', [EXCHANGE_S_FOUNDATION, FLOW_P2_VIRAL]),
+  FLOW_FREE: sku('f30db892-07e9-47e9-837c-80727f46fd3d', 'FLOW_FREE', 'Microsoft Power Automate Free', [
+    EXCHANGE_S_FOUNDATION,
+    FLOW_P2_VIRAL,
+  ]),
 } as const satisfies Record<string, SkuDefinition>;
 
 export type SkuKey = keyof typeof SKUS;
@@ -149,37 +312,59 @@ export const PRIVILEGED_PASSWORD_ROLES: readonly string[] = [ROLES.globalAdminis
 export function permissionsGrantedByRole(roleDefinitionId: string, permission: string): boolean {
   const isRead = /\.Read(Basic)?\.All$/.test(permission) || permission === 'User.Read';
   switch (roleDefinitionId) {
-    case ROLES.globalAdministrator: return true;
-    case ROLES.globalReader: return isRead;
+    case ROLES.globalAdministrator:
+      return true;
+    case ROLES.globalReader:
+      return isRead;
     case ROLES.directoryReaders:
       return isRead && /^(User|Group|GroupMember|Directory|Organization|Domain)\./.test(permission);
     case ROLES.userAdministrator:
-      return /^(User|Group|GroupMember|LicenseAssignment)\./.test(permission) || permission.startsWith('User-') || permission === 'Directory.Read.All';
+      return (
+        /^(User|Group|GroupMember|LicenseAssignment)\./.test(permission) ||
+        permission.startsWith('User-') ||
+        permission === 'Directory.Read.All'
+      );
     case ROLES.licenseAdministrator:
       return permission === 'LicenseAssignment.ReadWrite.All' || (isRead && /^(User|Group|Organization)\./.test(permission));
     case ROLES.groupsAdministrator:
       return /^(Group|GroupMember)\./.test(permission) || (isRead && permission.startsWith('User.'));
     case ROLES.privilegedAuthenticationAdministrator:
-      return permission.startsWith('User-') || permission === 'UserAuthenticationMethod.ReadWrite.All' || permission === 'User.RevokeSessions.All'
-        || (isRead && permission.startsWith('User.'));
+      return (
+        permission.startsWith('User-') ||
+        permission === 'UserAuthenticationMethod.ReadWrite.All' ||
+        permission === 'User.RevokeSessions.All' ||
+        (isRead && permission.startsWith('User.'))
+      );
     case ROLES.helpdeskAdministrator:
       return isRead && /^(User|Directory)\./.test(permission);
     case ROLES.exchangeAdministrator:
-      return permission === 'Reports.Read.All' || permission === 'MailboxSettings.ReadWrite' || (isRead && /^(User|Group|GroupMember)\./.test(permission));
+      return (
+        permission === 'Reports.Read.All' ||
+        permission === 'MailboxSettings.ReadWrite' ||
+        (isRead && /^(User|Group|GroupMember)\./.test(permission))
+      );
     case ROLES.intuneAdministrator:
       return permission.startsWith('DeviceManagement') || (isRead && /^(User|Group|GroupMember)\./.test(permission));
     case ROLES.reportsReader:
       return permission === 'Reports.Read.All' || permission === 'AuditLog.Read.All' || permission === 'ReportSettings.Read.All';
     case ROLES.securityReader:
       return permission === 'AuditLog.Read.All' || (isRead && permission.startsWith('Directory.'));
-    default: return false;
+    default:
+      return false;
   }
 }
 
 /** The permissions docsync's app is granted (both as app roles and delegated scopes). */
 export const DOCSYNC_APP_PERMISSIONS = [
-  'User.Read.All', 'Group.Read.All', 'GroupMember.Read.All', 'Directory.Read.All', 'Organization.Read.All',
-  'Domain.Read.All', 'DeviceManagementManagedDevices.Read.All', 'Reports.Read.All', 'ReportSettings.Read.All',
+  'User.Read.All',
+  'Group.Read.All',
+  'GroupMember.Read.All',
+  'Directory.Read.All',
+  'Organization.Read.All',
+  'Domain.Read.All',
+  'DeviceManagementManagedDevices.Read.All',
+  'Reports.Read.All',
+  'ReportSettings.Read.All',
   'AuditLog.Read.All',
 ] as const;
 export const PARTNER_ONLY_PERMISSIONS = ['DelegatedAdminRelationship.Read.All'] as const;

@@ -4,13 +4,33 @@
 // companies, guests, shared mailboxes, users with no mail, placeholder serial numbers.
 
 import {
-  COMPANY_STEMS, COMPANY_SUFFIXES, DEPARTMENTS, FIXED_COMPANY_NAMES, GIVEN_NAMES, GUEST_MAIL_DOMAINS,
-  JOB_TITLES, ROOM_NAMES, SHARED_MAILBOX_NAMES, SKUS, SURNAMES, TOP_LEVEL_DOMAINS, type SkuKey,
+  COMPANY_STEMS,
+  COMPANY_SUFFIXES,
+  DEPARTMENTS,
+  FIXED_COMPANY_NAMES,
+  GIVEN_NAMES,
+  GUEST_MAIL_DOMAINS,
+  JOB_TITLES,
+  ROOM_NAMES,
+  SHARED_MAILBOX_NAMES,
+  SKUS,
+  SURNAMES,
+  TOP_LEVEL_DOMAINS,
+  type SkuKey,
 } from './catalog.ts';
 import { guidFrom, hexString, indexedGuid, rngFrom, type Rng } from './prng.ts';
 import type {
-  ActiveUserRow, CustomerProfile, CustomerTraits, DomainRecord, GroupMembershipRule, MailboxUsageRow,
-  ManagedDeviceRecord, UserKind, UserRecord, WorldGroup, WorldUser,
+  ActiveUserRow,
+  CustomerProfile,
+  CustomerTraits,
+  DomainRecord,
+  GroupMembershipRule,
+  MailboxUsageRow,
+  ManagedDeviceRecord,
+  UserKind,
+  UserRecord,
+  WorldGroup,
+  WorldUser,
 } from './records.ts';
 import { DAY_MS as DAY } from '../../time.ts';
 
@@ -38,9 +58,15 @@ export function asciiFold(text: string): string {
 
 function foldUncached(text: string): string {
   return text
-    .replace(/[øØ]/g, 'o').replace(/[æÆ]/g, 'ae').replace(/ß/g, 'ss').replace(/[łŁ]/g, 'l').replace(/đ/g, 'd')
-    .normalize('NFD').replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase().replace(/[^a-z0-9]/g, '');
+    .replace(/[øØ]/g, 'o')
+    .replace(/[æÆ]/g, 'ae')
+    .replace(/ß/g, 'ss')
+    .replace(/[łŁ]/g, 'l')
+    .replace(/đ/g, 'd')
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }
 
 export interface GenerationContext {
@@ -72,15 +98,26 @@ export function deviceMask(ctx: GenerationContext, tenantId: string): number {
  */
 export function customerTraits(index: number): CustomerTraits {
   const base: CustomerTraits = {
-    intune: true, premium: true, reportsConcealed: false, gdap: 'active', contract: true, oldTerminatedRelationship: false,
+    intune: true,
+    premium: true,
+    reportsConcealed: false,
+    gdap: 'active',
+    contract: true,
+    oldTerminatedRelationship: false,
   };
   switch (index) {
-    case 0: return base;
-    case 1: return { ...base, reportsConcealed: true };
-    case 2: return { ...base, intune: false, premium: false };
-    case 3: return { ...base, gdap: 'limited' };
-    case 4: return { ...base, gdap: 'expired' };
-    case 5: return { ...base, gdap: 'none' };
+    case 0:
+      return base;
+    case 1:
+      return { ...base, reportsConcealed: true };
+    case 2:
+      return { ...base, intune: false, premium: false };
+    case 3:
+      return { ...base, gdap: 'limited' };
+    case 4:
+      return { ...base, gdap: 'expired' };
+    case 5:
+      return { ...base, gdap: 'none' };
     default: {
       const intune = index % 4 !== 2;
       return {
@@ -105,7 +142,9 @@ export function customerProfile(ctx: GenerationContext, index: number, overrideN
   if (overrideName) displayName = overrideName;
   else if (index < FIXED_COMPANY_NAMES.length) displayName = FIXED_COMPANY_NAMES[index] as string;
   else displayName = rng.pick(COMPANY_STEMS) + rng.pick(COMPANY_SUFFIXES);
-  const stem = asciiFold(displayName.replace(/,? ?(Ltd\.?|Inc\.?|LLC|GmbH|AG|S\.A\.|SARL|B\.V\.|Pty Ltd|plc|AS|A\/S|Oy)$/, '')).slice(0, 22) || 'tenant';
+  const stem =
+    asciiFold(displayName.replace(/,? ?(Ltd\.?|Inc\.?|LLC|GmbH|AG|S\.A\.|SARL|B\.V\.|Pty Ltd|plc|AS|A\/S|Oy)$/, '')).slice(0, 22) ||
+    'tenant';
   const initialDomain = `${stem}${index === 0 ? '' : index}.onmicrosoft.com`;
   const tld = index === 0 ? '.com' : rng.pick(TOP_LEVEL_DOMAINS);
   const customDomain = index < FIXED_COMPANY_NAMES.length ? `${stem}${tld}` : `${stem}${index}${tld}`;
@@ -134,7 +173,10 @@ export function customerProfile(ctx: GenerationContext, index: number, overrideN
   };
 }
 
-function domain(id: string, o: { isInitial?: boolean; isDefault?: boolean; isVerified: boolean; isRoot?: boolean; services: string[] }): DomainRecord {
+function domain(
+  id: string,
+  o: { isInitial?: boolean; isDefault?: boolean; isVerified: boolean; isRoot?: boolean; services: string[] },
+): DomainRecord {
   return {
     authenticationType: 'Managed',
     availabilityStatus: null,
@@ -180,14 +222,22 @@ export interface TenantNaming {
   skuPlan: TenantSkuPlan;
 }
 
-const FORCED_KINDS: Record<number, UserKind> = { 0: 'admin', 1: 'member', 2: 'guest', 3: 'shared', 4: 'disabled', 5: 'unlicensed', 6: 'room' };
+const FORCED_KINDS: Record<number, UserKind> = {
+  0: 'admin',
+  1: 'member',
+  2: 'guest',
+  3: 'shared',
+  4: 'disabled',
+  5: 'unlicensed',
+  6: 'room',
+};
 
 function kindFor(slot: number, rng: Rng): UserKind {
   const forced = FORCED_KINDS[slot];
   if (forced) return forced;
   const r = rng.next();
   if (r < 0.06) return 'guest';
-  if (r < 0.10) return 'shared';
+  if (r < 0.1) return 'shared';
   if (r < 0.115) return 'room';
   if (r < 0.16) return 'unlicensed';
   if (r < 0.21) return 'disabled';
@@ -247,7 +297,10 @@ export function generateUser(ctx: GenerationContext, tenant: TenantNaming, slot:
     mail = upn;
     licenses = [primarySku.skuId];
   } else if (kind === 'shared' || kind === 'room') {
-    displayName = kind === 'shared' ? SHARED_MAILBOX_NAMES[slot % SHARED_MAILBOX_NAMES.length] as string : ROOM_NAMES[slot % ROOM_NAMES.length] as string;
+    displayName =
+      kind === 'shared'
+        ? (SHARED_MAILBOX_NAMES[slot % SHARED_MAILBOX_NAMES.length] as string)
+        : (ROOM_NAMES[slot % ROOM_NAMES.length] as string);
     local = asciiFold(displayName) + (slot > 10 ? slot : '');
     upn = `${local}@${tenant.defaultDomain}`;
     mail = upn;
@@ -274,9 +327,14 @@ export function generateUser(ctx: GenerationContext, tenant: TenantNaming, slot:
       mail = kind === 'unlicensed' ? null : upn;
       if (kind === 'unlicensed') {
         // service accounts and not-yet-licensed hires: no mailbox, sometimes no name parts
-        if (rng.chance(0.5)) { displayName = `svc-${asciiFold(surname)}`; givenName = null; surname = null; }
+        if (rng.chance(0.5)) {
+          displayName = `svc-${asciiFold(surname)}`;
+          givenName = null;
+          surname = null;
+        }
       } else if (rng.chance(0.04)) {
-        givenName = null; surname = null;
+        givenName = null;
+        surname = null;
       }
       accountEnabled = kind !== 'disabled';
       jobTitle = rng.pick(JOB_TITLES);
@@ -291,7 +349,10 @@ export function generateUser(ctx: GenerationContext, tenant: TenantNaming, slot:
   if (mail && userType === 'Member') {
     const aliases = mail.endsWith(`@${onInitial}`) ? [] : [`smtp:${local}@${onInitial}`];
     if (kind === 'member' && rng.chance(0.4) && givenName) aliases.push(`smtp:${asciiFold(givenName)}@${tenant.defaultDomain}`);
-    if (rng.chance(0.3)) aliases.push(`x500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${hexString(rng, 32)}-${local.slice(0, 8)}`);
+    if (rng.chance(0.3))
+      aliases.push(
+        `x500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${hexString(rng, 32)}-${local.slice(0, 8)}`,
+      );
     if (kind === 'member' && rng.chance(0.3)) aliases.push(`SIP:${mail}`.replace('SIP:', 'sip:'));
     // Exchange lists the primary anywhere in the array; secondaries first is common.
     proxyAddresses = rng.chance(0.5) ? [...aliases, `SMTP:${mail}`] : [`SMTP:${mail}`, ...aliases];
@@ -303,7 +364,14 @@ export function generateUser(ctx: GenerationContext, tenant: TenantNaming, slot:
   const nonInteractiveMs = lastSignInMs + rng.int(DAY);
   const successfulMissing = rng.chance(0.1);
   const signInActivity = neverSignedIn
-    ? { lastSignInDateTime: NEVER, lastSignInRequestId: '', lastNonInteractiveSignInDateTime: NEVER, lastNonInteractiveSignInRequestId: '', lastSuccessfulSignInDateTime: '', lastSuccessfulSignInRequestId: '' }
+    ? {
+        lastSignInDateTime: NEVER,
+        lastSignInRequestId: '',
+        lastNonInteractiveSignInDateTime: NEVER,
+        lastNonInteractiveSignInRequestId: '',
+        lastSuccessfulSignInDateTime: '',
+        lastSuccessfulSignInRequestId: '',
+      }
     : {
         lastSignInDateTime: isoSeconds(lastSignInMs),
         lastSignInRequestId: interactiveId,
@@ -323,7 +391,7 @@ export function generateUser(ctx: GenerationContext, tenant: TenantNaming, slot:
     mailNickname,
     jobTitle,
     department,
-    companyName: userType === 'Guest' ? null : (rng.chance(0.7) ? tenant.displayName : null),
+    companyName: userType === 'Guest' ? null : rng.chance(0.7) ? tenant.displayName : null,
     officeLocation: kind === 'member' && rng.chance(0.5) ? rng.pick(['HQ', 'Floor 2', 'Remote', 'Zürich']) : null,
     mobilePhone: kind === 'member' && rng.chance(0.4) ? `+44 7700 9${String(rng.between(0, 99999)).padStart(5, '0')}` : null,
     businessPhones: kind === 'member' && rng.chance(0.5) ? [`+1 425-555-${String(rng.between(100, 9999)).padStart(4, '0')}`] : [],
@@ -357,8 +425,11 @@ export function generateGroups(ctx: GenerationContext, tenant: TenantNaming): Wo
   const created = (): string => isoSeconds(ctx.anchorMs - rng.between(30, 1500) * DAY);
   const d = tenant.defaultDomain;
   const mk = (
-    name: string, nick: string, o: { unified?: boolean; mail?: boolean; security?: boolean; description?: string | null; roleAssignable?: boolean },
-    rule: GroupMembershipRule, nested: string[] = [],
+    name: string,
+    nick: string,
+    o: { unified?: boolean; mail?: boolean; security?: boolean; description?: string | null; roleAssignable?: boolean },
+    rule: GroupMembershipRule,
+    nested: string[] = [],
   ): WorldGroup => {
     const createdDateTime = created();
     const mailEnabled = o.mail ?? false;
@@ -396,12 +467,33 @@ export function generateGroups(ctx: GenerationContext, tenant: TenantNaming): Wo
       },
     };
   };
-  const itAdmins = mk('IT Admins', 'itadmins', { security: true, roleAssignable: true, description: 'Role-assignable admin group' }, { kind: 'slotModulo', modulo: 97, remainder: 1 });
+  const itAdmins = mk(
+    'IT Admins',
+    'itadmins',
+    { security: true, roleAssignable: true, description: 'Role-assignable admin group' },
+    { kind: 'slotModulo', modulo: 97, remainder: 1 },
+  );
   return [
-    mk('All Company', 'allcompany', { unified: true, mail: true, security: false, description: 'Everyone in the organisation' }, { kind: 'userKinds', kinds: ['admin', 'member', 'disabled'] }),
+    mk(
+      'All Company',
+      'allcompany',
+      { unified: true, mail: true, security: false, description: 'Everyone in the organisation' },
+      { kind: 'userKinds', kinds: ['admin', 'member', 'disabled'] },
+    ),
     mk('Sales', 'sales', { security: true, description: null }, { kind: 'department', department: 'Sales' }),
-    mk('Finance Team', 'finance', { mail: true, security: true, description: 'Mail-enabled security group' }, { kind: 'department', department: 'Finance' }, [itAdmins.record.id]),
-    mk('docsync - exclude', 'docsyncexclude', { security: true, description: 'Accounts docsync should skip' }, { kind: 'slotModulo', modulo: 50, remainder: 7 }),
+    mk(
+      'Finance Team',
+      'finance',
+      { mail: true, security: true, description: 'Mail-enabled security group' },
+      { kind: 'department', department: 'Finance' },
+      [itAdmins.record.id],
+    ),
+    mk(
+      'docsync - exclude',
+      'docsyncexclude',
+      { security: true, description: 'Accounts docsync should skip' },
+      { kind: 'slotModulo', modulo: 50, remainder: 7 },
+    ),
     mk('External collaborators', 'externals', { security: true }, { kind: 'userKinds', kinds: ['guest'] }),
     itAdmins,
   ];
@@ -409,11 +501,16 @@ export function generateGroups(ctx: GenerationContext, tenant: TenantNaming): Wo
 
 export function groupHasUser(rule: GroupMembershipRule, user: WorldUser): boolean {
   switch (rule.kind) {
-    case 'allMembers': return user.record.userType === 'Member';
-    case 'department': return user.record.department === rule.department;
-    case 'slotModulo': return user.slot % rule.modulo === rule.remainder && user.kind !== 'guest';
-    case 'userKinds': return rule.kinds.includes(user.kind);
-    case 'explicit': return rule.userIds.includes(user.record.id);
+    case 'allMembers':
+      return user.record.userType === 'Member';
+    case 'department':
+      return user.record.department === rule.department;
+    case 'slotModulo':
+      return user.slot % rule.modulo === rule.remainder && user.kind !== 'guest';
+    case 'userKinds':
+      return rule.kinds.includes(user.kind);
+    case 'explicit':
+      return rule.userIds.includes(user.record.id);
   }
 }
 
@@ -427,7 +524,11 @@ export function deviceCountFor(usersPerTenant: number): number {
 }
 
 export function generateDevice(
-  ctx: GenerationContext, tenant: TenantNaming, slot: number, mask: number, userAt: (slot: number) => WorldUser | undefined,
+  ctx: GenerationContext,
+  tenant: TenantNaming,
+  slot: number,
+  mask: number,
+  userAt: (slot: number) => WorldUser | undefined,
 ): ManagedDeviceRecord {
   const rng = rngFrom(ctx.seed, 'device', tenant.tenantId, slot);
   const id = indexedGuid(mask, slot, ctx.seed, 'device-id', tenant.tenantId);
@@ -444,9 +545,21 @@ export function generateDevice(
     osVersion = rng.pick(['10.0.19045.4529', '10.0.22631.3880', '10.0.26100.1742']);
     const vendor = rng.int(4);
     manufacturer = ['Dell Inc.', 'LENOVO', 'HP', 'Microsoft Corporation'][vendor] as string;
-    model = [rng.pick(['Latitude 5440', 'OptiPlex 7010']), rng.pick(['21HD0055UK', 'ThinkPad T14 Gen 4']), 'HP EliteBook 840 G9', 'Surface Laptop 5'][vendor] as string;
-    serialNumber = [upper(7), `PF${upper(6)}`, `5CG${String(rng.between(1000, 9999))}${upper(3)}`, String(rng.between(100000000000, 999999999999))][vendor] as string;
-    deviceName = rng.chance(0.5) ? `DESKTOP-${upper(7)}` : `${asciiFold(tenant.displayName).slice(0, 6).toUpperCase()}-LT-${String(slot).padStart(3, '0')}`;
+    model = [
+      rng.pick(['Latitude 5440', 'OptiPlex 7010']),
+      rng.pick(['21HD0055UK', 'ThinkPad T14 Gen 4']),
+      'HP EliteBook 840 G9',
+      'Surface Laptop 5',
+    ][vendor] as string;
+    serialNumber = [
+      upper(7),
+      `PF${upper(6)}`,
+      `5CG${String(rng.between(1000, 9999))}${upper(3)}`,
+      String(rng.between(100000000000, 999999999999)),
+    ][vendor] as string;
+    deviceName = rng.chance(0.5)
+      ? `DESKTOP-${upper(7)}`
+      : `${asciiFold(tenant.displayName).slice(0, 6).toUpperCase()}-LT-${String(slot).padStart(3, '0')}`;
     if (rng.chance(0.12)) {
       // Self-built and refurbished PCs report what the firmware was never filled with.
       serialNumber = rng.pick(PLACEHOLDER_SERIALS);
@@ -510,7 +623,10 @@ export function generateDevice(
     userPrincipalName: primary?.userPrincipalName ?? null,
     model,
     manufacturer,
-    imei: operatingSystem === 'iOS' || operatingSystem === 'Android' ? String(rng.between(100000000, 999999999)) + String(rng.between(100000, 999999)) : '',
+    imei:
+      operatingSystem === 'iOS' || operatingSystem === 'Android'
+        ? String(rng.between(100000000, 999999999)) + String(rng.between(100000, 999999))
+        : '',
     complianceGracePeriodExpirationDateTime: '9999-12-31T23:59:59Z',
     serialNumber,
     phoneNumber: '',
@@ -575,7 +691,8 @@ export function activeUserRow(ctx: GenerationContext, tenantId: string, user: Wo
   const oneDrive = skus.some((s) => s.oneDrive);
   const teams = skus.some((s) => s.teams);
   const assigned = isoDate(Date.parse(user.record.createdDateTime));
-  const activity = (licensed: boolean): string | null => (licensed && user.record.accountEnabled && rng.chance(0.8) ? isoDate(ctx.anchorMs - rng.int(20) * DAY) : null);
+  const activity = (licensed: boolean): string | null =>
+    licensed && user.record.accountEnabled && rng.chance(0.8) ? isoDate(ctx.anchorMs - rng.int(20) * DAY) : null;
   return {
     userPrincipalName: user.record.userPrincipalName,
     displayName: user.record.displayName ?? '',

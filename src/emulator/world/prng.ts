@@ -106,10 +106,10 @@ function oddInverse(k: number): number {
 const fold = (x: number): number => x ^ (x >>> 16);
 
 function scramble(index: number, mask: number): number {
-  return (fold(Math.imul(fold(Math.imul(index ^ mask, K1)), K2)) >>> 0);
+  return fold(Math.imul(fold(Math.imul(index ^ mask, K1)), K2)) >>> 0;
 }
 function unscramble(value: number, mask: number): number {
-  return ((Math.imul(fold(Math.imul(fold(value | 0), K2_INV)), K1_INV) ^ mask) >>> 0);
+  return (Math.imul(fold(Math.imul(fold(value | 0), K2_INV)), K1_INV) ^ mask) >>> 0;
 }
 
 export function hexString(rng: Rng, length: number, upper = false): string {

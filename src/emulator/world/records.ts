@@ -233,8 +233,16 @@ export interface ActiveUserRow {
 }
 
 export type RelationshipStatus =
-  | 'created' | 'approvalPending' | 'approved' | 'activating' | 'active' | 'expiring' | 'expired'
-  | 'terminationRequested' | 'terminating' | 'terminated';
+  | 'created'
+  | 'approvalPending'
+  | 'approved'
+  | 'activating'
+  | 'active'
+  | 'expiring'
+  | 'expired'
+  | 'terminationRequested'
+  | 'terminating'
+  | 'terminated';
 
 export interface DelegatedAdminRelationshipRecord {
   '@odata.type': '#microsoft.graph.delegatedAdminRelationship';

@@ -32,27 +32,41 @@ export const ActionSchema = Type.Object({
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String(), action: Nullable(Type.String()) })),
 });
 const ActionEnvelope = Type.Object({ action: ActionSchema });
-const ActionBody = Type.Object({
-  kind: Type.Union(ACTION_KINDS.map((k) => Type.Literal(k))),
-  tenantId: Uuid,
-  userIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: 200 })),
-  input: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  preview: Type.Boolean(),
-}, { additionalProperties: false });
+const ActionBody = Type.Object(
+  {
+    kind: Type.Union(ACTION_KINDS.map((k) => Type.Literal(k))),
+    tenantId: Uuid,
+    userIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: 200 })),
+    input: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    preview: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
 const IntegrationActions = Type.Object({
   enabled: Type.Boolean(),
   scopes: Type.Array(Type.String()),
-  tenants: Type.Array(Type.Object({ id: Type.String(), displayName: Type.String(),
-    consentUrl: Type.String(),
-    allowed: Type.Record(Type.String(), Type.Boolean()) })),
+  tenants: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      displayName: Type.String(),
+      consentUrl: Type.String(),
+      allowed: Type.Record(Type.String(), Type.Boolean()),
+    }),
+  ),
 });
-const VaultEntrySchema = Type.Object({
-  id: Type.String(), organizationId: Type.String(),
+const VaultEntrySchema = Type.Object(
+  {
+    id: Type.String(),
+    organizationId: Type.String(),
     contactId: Nullable(Type.String()),
     name: Type.String(),
     username: Nullable(Type.String()),
-  source: Type.String(), createdBy: Type.String(), updatedAt: Timestamp,
-}, { description: 'A vault entry as lists show it: never the password.' });
+    source: Type.String(),
+    createdBy: Type.String(),
+    updatedAt: Timestamp,
+  },
+  { description: 'A vault entry as lists show it: never the password.' },
+);
 
 export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const microsoft = createMicrosoft({ config: ctx.config, db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock });
@@ -62,10 +76,15 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
 
   app.post(
     '/api/actions',
-    { config: { access: 'technician' }, schema: { tags,
-      summary: 'Preview (nothing changes) or queue a lifecycle action',
-      body: ActionBody,
-      response: { 200: ActionEnvelope, 202: ActionEnvelope } } },
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags,
+        summary: 'Preview (nothing changes) or queue a lifecycle action',
+        body: ActionBody,
+        response: { 200: ActionEnvelope, 202: ActionEnvelope },
+      },
+    },
     async (request, reply) => {
       if (!request.body.preview) await requireFreshSecondFactor(requirePrincipal(request));
       const action = await requestAction(deps, await actor(request), request.body);
@@ -73,19 +92,28 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     },
   );
 
-  app.get('/api/actions/:id', { config: { access: 'signedIn' }, schema: { tags,
-    summary: 'One action and its steps',
-    params: IdParams,
-    response: { 200: ActionEnvelope } } }, async (request) => ({
-    action: await getAction(ctx.database.db, request.params.id),
-  }));
+  app.get(
+    '/api/actions/:id',
+    {
+      config: { access: 'signedIn' },
+      schema: { tags, summary: 'One action and its steps', params: IdParams, response: { 200: ActionEnvelope } },
+    },
+    async (request) => ({
+      action: await getAction(ctx.database.db, request.params.id),
+    }),
+  );
 
   app.post(
     '/api/actions/:id/resume',
-    { config: { access: 'technician' }, schema: { tags,
-      summary: 'Resume a failed or partial action at the step that failed',
-      params: IdParams,
-      response: { 202: ActionEnvelope } } },
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags,
+        summary: 'Resume a failed or partial action at the step that failed',
+        params: IdParams,
+        response: { 202: ActionEnvelope },
+      },
+    },
     async (request, reply) => {
       await requireFreshSecondFactor(requirePrincipal(request));
       return reply.status(202).send({ action: await resumeAction(deps, await actor(request), request.params.id) });
@@ -96,11 +124,13 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     '/api/tenants/:id/actions',
     {
       config: { access: 'signedIn' },
-      schema: { tags,
+      schema: {
+        tags,
         summary: "A tenant's actions, newest first (userId: one user's)",
         params: IdParams,
         querystring: Type.Object({ userId: Type.Optional(Type.String({ maxLength: 64 })) }),
-        response: { 200: Type.Object({ items: Type.Array(ActionSchema) }) } },
+        response: { 200: Type.Object({ items: Type.Array(ActionSchema) }) },
+      },
     },
     async (request) => {
       const tenant = await ctx.database.db.selectFrom('tenants').select('id').where('id', '=', request.params.id).executeTakeFirst();
@@ -111,10 +141,15 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
 
   app.get(
     '/api/integrations/:id/actions',
-    { config: { access: 'signedIn' }, schema: { tags,
-      summary: 'Whether actions are on, and what each tenant allows (from its GDAP roles)',
-      params: IdParams,
-      response: { 200: IntegrationActions } } },
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags,
+        summary: 'Whether actions are on, and what each tenant allows (from its GDAP roles)',
+        params: IdParams,
+        response: { 200: IntegrationActions },
+      },
+    },
     async (request) => integrationActions(ctx.database.db, request.params.id, ctx.config.microsoft),
   );
 
@@ -122,25 +157,36 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     '/api/integrations/:id/actions',
     {
       config: { access: 'administrator' },
-      schema: { tags,
+      schema: {
+        tags,
         summary: 'Turn lifecycle actions on or off; returns the admin-consent link per tenant for the write permissions',
         params: IdParams,
         body: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
-        response: { 200: IntegrationActions } },
+        response: { 200: IntegrationActions },
+      },
     },
     async (request) =>
-      setActionsEnabled(ctx.database.db, await actor(request), request.params.id, request.body.enabled, ctx.clock.now(), ctx.config.microsoft),
+      setActionsEnabled(
+        ctx.database.db,
+        await actor(request),
+        request.params.id,
+        request.body.enabled,
+        ctx.clock.now(),
+        ctx.config.microsoft,
+      ),
   );
 
   app.put(
     '/api/technicians/:id/can-act',
     {
       config: { access: 'administrator' },
-      schema: { tags,
+      schema: {
+        tags,
         summary: 'Allow (or stop) a technician to run lifecycle actions and reveal vault passwords',
         params: IdParams,
         body: Type.Object({ canAct: Type.Boolean() }, { additionalProperties: false }),
-        response: { 200: Type.Object({ id: Type.String(), canAct: Type.Boolean() }) } },
+        response: { 200: Type.Object({ id: Type.String(), canAct: Type.Boolean() }) },
+      },
     },
     async (request) => {
       const by = await actor(request);
@@ -148,17 +194,21 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       return ctx.database.db.transaction().execute(async (trx) => {
         const before = await trx.selectFrom('technicians').select(['can_act']).where('id', '=', request.params.id).executeTakeFirst();
         if (!before) throw new NotFound('No such technician.');
-        await trx.updateTable('technicians')
+        await trx
+          .updateTable('technicians')
           .set({ can_act: request.body.canAct, updated_at: now })
           .where('id', '=', request.params.id)
           .execute();
-        await recordAudit(trx, { actor: { id: by.id, label: by.label },
+        await recordAudit(trx, {
+          actor: { id: by.id, label: by.label },
           action: 'technician.can_act',
           subjectType: 'technician',
           subjectId: request.params.id,
           before: { canAct: before.can_act },
           after: { canAct: request.body.canAct },
-          requestId: request.id, at: now });
+          requestId: request.id,
+          at: now,
+        });
         return { id: request.params.id, canAct: request.body.canAct };
       });
     },
@@ -167,10 +217,15 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
   // --- the password vault ---
   app.get(
     '/api/organizations/:id/vault',
-    { config: { access: 'signedIn' }, schema: { tags: ['vault'],
-      summary: "An organization's vault entries (names only, never passwords)",
-      params: IdParams,
-      response: { 200: Type.Object({ items: Type.Array(VaultEntrySchema) }) } } },
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags: ['vault'],
+        summary: "An organization's vault entries (names only, never passwords)",
+        params: IdParams,
+        response: { 200: Type.Object({ items: Type.Array(VaultEntrySchema) }) },
+      },
+    },
     async (request) => ({ items: await listVaultEntries(ctx.database.db, request.params.id) }),
   );
 
@@ -179,35 +234,50 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     {
       config: { access: 'technician' },
       schema: {
-        tags: ['vault'], summary: 'Add a password by hand (sealed with the key ring)', params: IdParams,
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }),
-          username: Type.Optional(Nullable(Type.String({ maxLength: 320 }))),
-          password: Type.String({ minLength: 1, maxLength: 1000 }),
-          contactId: Type.Optional(Nullable(Uuid)) }, { additionalProperties: false }),
+        tags: ['vault'],
+        summary: 'Add a password by hand (sealed with the key ring)',
+        params: IdParams,
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            username: Type.Optional(Nullable(Type.String({ maxLength: 320 }))),
+            password: Type.String({ minLength: 1, maxLength: 1000 }),
+            contactId: Type.Optional(Nullable(Uuid)),
+          },
+          { additionalProperties: false },
+        ),
         response: { 201: VaultEntrySchema },
       },
     },
     async (request, reply) => {
-      const entry = await addVaultEntry({ db: ctx.database.db,
-        secrets: ctx.secrets,
-        clock: ctx.clock }, await actor(request), { organizationId: request.params.id, ...request.body });
+      const entry = await addVaultEntry({ db: ctx.database.db, secrets: ctx.secrets, clock: ctx.clock }, await actor(request), {
+        organizationId: request.params.id,
+        ...request.body,
+      });
       return reply.status(201).send(entry);
     },
   );
 
   app.post(
     '/api/vault/:id/reveal',
-    { config: { access: 'technician' }, schema: { tags: ['vault'],
-      summary: 'Reveal one password (audited; administrators and technicians allowed to act)',
-      params: IdParams,
-      response: { 200: Type.Object({ entry: VaultEntrySchema,
-      password: Type.String() }) } } },
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags: ['vault'],
+        summary: 'Reveal one password (audited; administrators and technicians allowed to act)',
+        params: IdParams,
+        response: { 200: Type.Object({ entry: VaultEntrySchema, password: Type.String() }) },
+      },
+    },
     async (request, reply) => {
       await requireFreshSecondFactor(requirePrincipal(request));
       reply.header('Cache-Control', 'no-store');
-      return revealVaultEntry({ db: ctx.database.db,
-        secrets: ctx.secrets,
-        clock: ctx.clock }, await actor(request), request.params.id, request.id);
+      return revealVaultEntry(
+        { db: ctx.database.db, secrets: ctx.secrets, clock: ctx.clock },
+        await actor(request),
+        request.params.id,
+        request.id,
+      );
     },
   );
 };

@@ -31,7 +31,8 @@ export const attentionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
       config: { access: 'signedIn' },
       schema: {
         tags: ['attention'],
-        summary: 'What needs attention across every customer, most severe first, each with the action and where to fix it (CSV: ?format=csv or Accept: text/csv)',
+        summary:
+          'What needs attention across every customer, most severe first, each with the action and where to fix it (CSV: ?format=csv or Accept: text/csv)',
         querystring: AttentionQuery,
         response: {
           200: Type.Object({
@@ -45,7 +46,10 @@ export const attentionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
       },
     },
     async (request, reply) => {
-      if (wantsCsv(request)) return sendCsv(reply, 'attention', ctx.clock.now(), ATTENTION_COLUMNS, async (page) => (page === 1 ? (await attentionItems(deps, request.query)).items : []));
+      if (wantsCsv(request))
+        return sendCsv(reply, 'attention', ctx.clock.now(), ATTENTION_COLUMNS, async (page) =>
+          page === 1 ? (await attentionItems(deps, request.query)).items : [],
+        );
       return attentionItems(deps, request.query);
     },
   );

@@ -6,7 +6,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidCredentials } from '../../auth/errors.ts';
 import { SignInThrottle } from '../../auth/sign-in-throttle.ts';
 import type { AppContext } from '../../context.ts';
-import { authenticate, completeSetup, createTechnician, listTechnicians, summarizeTechnician, updateTechnician } from '../../auth/accounts.ts';
+import {
+  authenticate,
+  completeSetup,
+  createTechnician,
+  listTechnicians,
+  summarizeTechnician,
+  updateTechnician,
+} from '../../auth/accounts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens.ts';
 import { ABSOLUTE_LIFETIME_MS, createSession, destroySession, pruneSessions, SESSION_COOKIE } from '../../auth/sessions.ts';
 import type { NewSessionOptions } from '../../auth/sessions.ts';
@@ -34,9 +41,26 @@ export const TechnicianSchema = Type.Object({
   createdAt: Timestamp,
   mfaEnrolled: Type.Boolean({ description: 'An authenticator app is set up' }),
 });
-const ApiTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String(), createdAt: Timestamp, lastUsedAt: Nullable(Timestamp), revokedAt: Nullable(Timestamp) });
-const Credentials = Type.Object({ username: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }) });
-const Me = Type.Object({ id: Type.String(), username: Type.String(), displayName: Nullable(Type.String()), role: Role, via: Type.String(), csrfToken: Nullable(Type.String()) });
+const ApiTokenSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  createdAt: Timestamp,
+  lastUsedAt: Nullable(Timestamp),
+  revokedAt: Nullable(Timestamp),
+});
+const Credentials = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 320 }),
+  password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
+});
+const Me = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Nullable(Type.String()),
+  role: Role,
+  via: Type.String(),
+  csrfToken: Nullable(Type.String()),
+});
 
 /** Per-route attempts per client address per minute for the second-factor and single sign-on routes, on top of the lockout. */
 export const SIGN_IN_RATE_LIMIT = { max: 20, timeWindow: 60_000 };
@@ -51,7 +75,12 @@ export function signInThrottle(ctx: Pick<AppContext, 'clock'>): SignInThrottle {
 }
 
 /** Runs a password check within the budgets; a wrong answer also spends the username's budget. */
-export async function withinSignInBudget<T>(ctx: Pick<AppContext, 'clock'>, request: FastifyRequest, username: string | undefined, attempt: () => Promise<T>): Promise<T> {
+export async function withinSignInBudget<T>(
+  ctx: Pick<AppContext, 'clock'>,
+  request: FastifyRequest,
+  username: string | undefined,
+  attempt: () => Promise<T>,
+): Promise<T> {
   const throttle = signInThrottle(ctx);
   throttle.admit(request.ip, username);
   try {
@@ -63,7 +92,13 @@ export async function withinSignInBudget<T>(ctx: Pick<AppContext, 'clock'>, requ
 }
 
 export function sessionCookieOptions(ctx: Pick<AppContext, 'config'>) {
-  return { httpOnly: true, sameSite: 'lax' as const, secure: publicBaseUrl(ctx.config).startsWith('https:'), path: '/', maxAge: ABSOLUTE_LIFETIME_MS / 1000 };
+  return {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: publicBaseUrl(ctx.config).startsWith('https:'),
+    path: '/',
+    maxAge: ABSOLUTE_LIFETIME_MS / 1000,
+  };
 }
 
 export async function startSession(
@@ -103,26 +138,53 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
     async (request, reply) => {
       assertPasswordSignInAllowed(ctx.config, request.body.username);
-      const technician = await withinSignInBudget(ctx, request, request.body.username, () => authenticate(deps, request.body.username, request.body.password));
+      const technician = await withinSignInBudget(ctx, request, request.body.username, () =>
+        authenticate(deps, request.body.username, request.body.password),
+      );
       return passwordSignIn(ctx, request, reply, technician);
     },
   );
 
-  app.delete('/api/session', { config: { access: 'signedIn', duringEnrolment: true }, schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null() } } }, async (request, reply) => {
-    const token = request.cookies[SESSION_COOKIE];
-    if (token) await destroySession(deps, token);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/api/session',
+    {
+      config: { access: 'signedIn', duringEnrolment: true },
+      schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null() } },
+    },
+    async (request, reply) => {
+      const token = request.cookies[SESSION_COOKIE];
+      if (token) await destroySession(deps, token);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send(null);
+    },
+  );
 
-  app.get('/api/me', { config: { access: 'signedIn', duringEnrolment: true }, schema: { tags: ['accounts'], summary: 'The signed-in technician', response: { 200: Me } } }, async (request) => {
-    const p = requirePrincipal(request);
-    return { id: p.technicianId, username: p.username, displayName: p.displayName, role: p.role, via: p.via, csrfToken: p.csrfToken };
-  });
+  app.get(
+    '/api/me',
+    {
+      config: { access: 'signedIn', duringEnrolment: true },
+      schema: { tags: ['accounts'], summary: 'The signed-in technician', response: { 200: Me } },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return { id: p.technicianId, username: p.username, displayName: p.displayName, role: p.role, via: p.via, csrfToken: p.csrfToken };
+    },
+  );
 
-  app.get('/api/me/tokens', { config: { access: 'signedIn' }, schema: { tags: ['accounts'], summary: 'Your personal API tokens', response: { 200: Type.Object({ items: Type.Array(ApiTokenSchema) }) } } }, async (request) => ({
-    items: await listApiTokens(deps.db, requirePrincipal(request).technicianId),
-  }));
+  app.get(
+    '/api/me/tokens',
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Your personal API tokens',
+        response: { 200: Type.Object({ items: Type.Array(ApiTokenSchema) }) },
+      },
+    },
+    async (request) => ({
+      items: await listApiTokens(deps.db, requirePrincipal(request).technicianId),
+    }),
+  );
 
   app.post(
     '/api/me/tokens',
@@ -132,27 +194,59 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         tags: ['accounts'],
         summary: 'Create a personal API token (shown once)',
         body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
-        response: { 201: Type.Object({ token: Type.String({ description: 'Send as "Authorization: Bearer <token>". Not shown again.' }), apiToken: ApiTokenSchema }) },
+        response: {
+          201: Type.Object({
+            token: Type.String({ description: 'Send as "Authorization: Bearer <token>". Not shown again.' }),
+            apiToken: ApiTokenSchema,
+          }),
+        },
       },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       // A token minting tokens would outlive its own revocation: only a signed-in person may.
-      if (principal.via !== 'session') throw new Forbidden('API tokens are created by a signed-in person, not by another token.', 'Sign in to docsync and create the token on your Account page.');
+      if (principal.via !== 'session')
+        throw new Forbidden(
+          'API tokens are created by a signed-in person, not by another token.',
+          'Sign in to docsync and create the token on your Account page.',
+        );
       await requireMfaVerifiedSessionForApiToken(deps, principal);
       const { token, summary } = await createApiToken(deps.db, ctx.clock, principal.technicianId, request.body.name);
-      await recordTokenAudit(ctx, principal, 'api_token.create', summary.id, null, { name: summary.name, prefix: summary.prefix }, request.id);
+      await recordTokenAudit(
+        ctx,
+        principal,
+        'api_token.create',
+        summary.id,
+        null,
+        { name: summary.name, prefix: summary.prefix },
+        request.id,
+      );
       return reply.status(201).send({ token, apiToken: summary });
     },
   );
 
-  app.delete('/api/me/tokens/:id', { config: { access: 'signedIn' }, schema: { tags: ['accounts'], summary: 'Revoke a personal API token', params: IdParams, response: { 200: ApiTokenSchema } } }, async (request) => {
-    const principal = requirePrincipal(request);
-    const { summary, alreadyRevoked } = await revokeApiToken(deps.db, ctx.clock, principal.technicianId, request.params.id);
-    if (alreadyRevoked) return summary;
-    await recordTokenAudit(ctx, principal, 'api_token.revoke', summary.id, { revokedAt: null }, { revokedAt: summary.revokedAt }, request.id);
-    return summary;
-  });
+  app.delete(
+    '/api/me/tokens/:id',
+    {
+      config: { access: 'signedIn' },
+      schema: { tags: ['accounts'], summary: 'Revoke a personal API token', params: IdParams, response: { 200: ApiTokenSchema } },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      const { summary, alreadyRevoked } = await revokeApiToken(deps.db, ctx.clock, principal.technicianId, request.params.id);
+      if (alreadyRevoked) return summary;
+      await recordTokenAudit(
+        ctx,
+        principal,
+        'api_token.revoke',
+        summary.id,
+        { revokedAt: null },
+        { revokedAt: summary.revokedAt },
+        request.id,
+      );
+      return summary;
+    },
+  );
 
   app.post(
     '/api/setup',
@@ -161,22 +255,43 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         tags: ['accounts'],
         summary: 'Create the first administrator with the one-time setup link',
-        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }), email: Type.Optional(Type.String({ maxLength: 320 })) }),
+        body: Type.Object({
+          token: Type.String({ minLength: 1, maxLength: 200 }),
+          username: Type.String({ minLength: 1, maxLength: 64 }),
+          password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
+          email: Type.Optional(Type.String({ maxLength: 320 })),
+        }),
         response: { 201: Type.Object({ technician: TechnicianSchema, csrfToken: Type.String() }) },
       },
     },
     async (request, reply) => {
       const technician = await withinSignInBudget(ctx, request, undefined, () =>
-        completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email ?? null }, request.id),
+        completeSetup(
+          deps,
+          request.body.token,
+          { username: request.body.username, password: request.body.password, email: request.body.email ?? null },
+          request.id,
+        ),
       );
       const csrfToken = await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
       return reply.status(201).send({ technician, csrfToken });
     },
   );
 
-  app.get('/api/technicians', { config: { access: 'administrator' }, schema: { tags: ['accounts'], summary: 'Technician accounts', response: { 200: Type.Object({ items: Type.Array(TechnicianSchema) }) } } }, async () => ({
-    items: await listTechnicians(deps.db),
-  }));
+  app.get(
+    '/api/technicians',
+    {
+      config: { access: 'administrator' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Technician accounts',
+        response: { 200: Type.Object({ items: Type.Array(TechnicianSchema) }) },
+      },
+    },
+    async () => ({
+      items: await listTechnicians(deps.db),
+    }),
+  );
 
   app.post(
     '/api/technicians',
@@ -185,7 +300,13 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         tags: ['accounts'],
         summary: 'Create a technician account',
-        body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }), role: Role, email: Type.Optional(Nullable(Type.String({ maxLength: 320 }))), displayName: Type.Optional(Nullable(Type.String({ maxLength: 200 }))) }),
+        body: Type.Object({
+          username: Type.String({ minLength: 1, maxLength: 64 }),
+          password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
+          role: Role,
+          email: Type.Optional(Nullable(Type.String({ maxLength: 320 }))),
+          displayName: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+        }),
         response: { 201: TechnicianSchema },
       },
     },
@@ -204,7 +325,16 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         tags: ['accounts'],
         summary: 'Change a technician: role, disabled, name, email or a new password',
         params: IdParams,
-        body: Type.Object({ role: Type.Optional(Role), disabled: Type.Optional(Type.Boolean()), displayName: Type.Optional(Nullable(Type.String({ maxLength: 200 }))), email: Type.Optional(Nullable(Type.String({ maxLength: 320 }))), password: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH })) }, { minProperties: 1 }),
+        body: Type.Object(
+          {
+            role: Type.Optional(Role),
+            disabled: Type.Optional(Type.Boolean()),
+            displayName: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+            email: Type.Optional(Nullable(Type.String({ maxLength: 320 }))),
+            password: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH })),
+          },
+          { minProperties: 1 },
+        ),
         response: { 200: TechnicianSchema },
       },
     },
@@ -224,7 +354,19 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         summary: 'The audit log, newest first',
         querystring: Type.Object({ ...PageQuery, subjectType: Type.Optional(Type.String({ maxLength: 64 })) }),
         response: {
-          200: Paged(Type.Object({ id: Type.String(), actor: Type.String(), action: Type.String(), subjectType: Type.String(), subjectId: Nullable(Type.String()), before: Type.Unknown(), after: Type.Unknown(), requestId: Nullable(Type.String()), at: Timestamp })),
+          200: Paged(
+            Type.Object({
+              id: Type.String(),
+              actor: Type.String(),
+              action: Type.String(),
+              subjectType: Type.String(),
+              subjectId: Nullable(Type.String()),
+              before: Type.Unknown(),
+              after: Type.Unknown(),
+              requestId: Nullable(Type.String()),
+              at: Timestamp,
+            }),
+          ),
         },
       },
     },
@@ -232,10 +374,25 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       const { page, pageSize, subjectType } = request.query;
       let query = deps.db.selectFrom('audit_log');
       if (subjectType) query = query.where('subject_type', '=', subjectType);
-      const rows = await query.selectAll().orderBy('id', 'desc').limit(pageSize).offset((page - 1) * pageSize).execute();
+      const rows = await query
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(pageSize)
+        .offset((page - 1) * pageSize)
+        .execute();
       const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
       return {
-        items: rows.map((r) => ({ id: String(r.id), actor: r.actor_label, action: r.action, subjectType: r.subject_type, subjectId: r.subject_id, before: r.before, after: r.after, requestId: r.request_id, at: new Date(r.created_at).toISOString() })),
+        items: rows.map((r) => ({
+          id: String(r.id),
+          actor: r.actor_label,
+          action: r.action,
+          subjectType: r.subject_type,
+          subjectId: r.subject_id,
+          before: r.before,
+          after: r.after,
+          requestId: r.request_id,
+          at: new Date(r.created_at).toISOString(),
+        })),
         total: Number(total),
         page,
         pageSize,
@@ -244,6 +401,23 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   );
 };
 
-async function recordTokenAudit(ctx: AppContext, principal: { technicianId: string; username: string }, action: string, tokenId: string, before: unknown, after: unknown, requestId: string) {
-  await recordAudit(ctx.database.db, { actor: { id: principal.technicianId, label: principal.username }, action, subjectType: 'api_token', subjectId: tokenId, before, after, requestId, at: ctx.clock.now() });
+async function recordTokenAudit(
+  ctx: AppContext,
+  principal: { technicianId: string; username: string },
+  action: string,
+  tokenId: string,
+  before: unknown,
+  after: unknown,
+  requestId: string,
+) {
+  await recordAudit(ctx.database.db, {
+    actor: { id: principal.technicianId, label: principal.username },
+    action,
+    subjectType: 'api_token',
+    subjectId: tokenId,
+    before,
+    after,
+    requestId,
+    at: ctx.clock.now(),
+  });
 }

@@ -48,7 +48,15 @@ export const IntegrationSchema = Type.Object({
   failingTenants: Type.Integer(),
   lastRun: Nullable(Type.Object({ id: Type.String(), status: Type.String(), createdAt: Timestamp })),
 });
-const Counts = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), flagged: Type.Integer(), failed: Type.Integer(), graphRequests: Type.Integer(), throttled: Type.Integer() });
+const Counts = Type.Object({
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  flagged: Type.Integer(),
+  failed: Type.Integer(),
+  graphRequests: Type.Integer(),
+  throttled: Type.Integer(),
+});
 export const RunSchema = Type.Object({
   id: Type.String(),
   integrationId: Type.String(),
@@ -73,12 +81,24 @@ const SyncRequested = Type.Object({ runId: Type.String(), alreadyQueued: Type.Bo
 export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const deps = { db: ctx.database.db, secrets: ctx.secrets, clock: ctx.clock };
 
-  app.get('/api/integrations', { config: { access: 'signedIn' }, schema: { tags: ['integrations'], summary: 'Integrations', response: { 200: Type.Object({ items: Type.Array(IntegrationSchema) }) } } }, async () => ({
-    items: await listIntegrations(deps),
-  }));
+  app.get(
+    '/api/integrations',
+    {
+      config: { access: 'signedIn' },
+      schema: { tags: ['integrations'], summary: 'Integrations', response: { 200: Type.Object({ items: Type.Array(IntegrationSchema) }) } },
+    },
+    async () => ({
+      items: await listIntegrations(deps),
+    }),
+  );
 
-  app.get('/api/integrations/:id', { config: { access: 'signedIn' }, schema: { tags: ['integrations'], summary: 'One integration', params: IdParams, response: { 200: IntegrationSchema } } }, async (request) =>
-    getIntegration(deps, request.params.id),
+  app.get(
+    '/api/integrations/:id',
+    {
+      config: { access: 'signedIn' },
+      schema: { tags: ['integrations'], summary: 'One integration', params: IdParams, response: { 200: IntegrationSchema } },
+    },
+    async (request) => getIntegration(deps, request.params.id),
   );
 
   app.post(
@@ -88,7 +108,15 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
       schema: {
         tags: ['integrations'],
         summary: 'Create an integration (the client secret is stored encrypted and never returned)',
-        body: Type.Object({ kind: Kind, name: Type.String({ minLength: 1, maxLength: 200 }), tenantId: Type.String({ minLength: 1, maxLength: 253 }), clientId: Type.String({ minLength: 1, maxLength: 64 }), clientSecret: Type.String({ minLength: 1, maxLength: 1024, writeOnly: true }), clientSecretExpiresAt: Type.Optional(Nullable(Type.String({ maxLength: 40 }))), settings: Type.Optional(SettingsInput) }),
+        body: Type.Object({
+          kind: Kind,
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          tenantId: Type.String({ minLength: 1, maxLength: 253 }),
+          clientId: Type.String({ minLength: 1, maxLength: 64 }),
+          clientSecret: Type.String({ minLength: 1, maxLength: 1024, writeOnly: true }),
+          clientSecretExpiresAt: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
+          settings: Type.Optional(SettingsInput),
+        }),
         response: { 201: IntegrationSchema },
       },
     },
@@ -103,7 +131,15 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         tags: ['integrations'],
         summary: 'Edit an integration: name, settings (exclusions, schedule, auto-create), a new client secret',
         params: IdParams,
-        body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), clientSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, writeOnly: true })), clientSecretExpiresAt: Type.Optional(Nullable(Type.String({ maxLength: 40 }))), settings: Type.Optional(SettingsInput) }, { minProperties: 1 }),
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            clientSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, writeOnly: true })),
+            clientSecretExpiresAt: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
+            settings: Type.Optional(SettingsInput),
+          },
+          { minProperties: 1 },
+        ),
         response: { 200: IntegrationSchema },
       },
     },
@@ -124,30 +160,86 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         params: IdParams,
         querystring: Type.Object(PageQuery),
         response: {
-          200: Paged(Type.Object({ id: Type.String(), tenantId: Type.String(), displayName: Type.String(), health: Type.String(), healthReason: Nullable(Type.String()), active: Type.Boolean(), inactiveReason: Nullable(Type.String()), relationshipStatus: Nullable(Type.String()), relationshipEndAt: Nullable(Timestamp), lastSyncAt: Nullable(Timestamp), action: Nullable(Type.String()) })),
+          200: Paged(
+            Type.Object({
+              id: Type.String(),
+              tenantId: Type.String(),
+              displayName: Type.String(),
+              health: Type.String(),
+              healthReason: Nullable(Type.String()),
+              active: Type.Boolean(),
+              inactiveReason: Nullable(Type.String()),
+              relationshipStatus: Nullable(Type.String()),
+              relationshipEndAt: Nullable(Timestamp),
+              lastSyncAt: Nullable(Timestamp),
+              action: Nullable(Type.String()),
+            }),
+          ),
         },
       },
     },
-    async (request) => ({ ...(await integrationTenants(deps.db, request.params.id, request.query.page, request.query.pageSize)), page: request.query.page, pageSize: request.query.pageSize }),
+    async (request) => ({
+      ...(await integrationTenants(deps.db, request.params.id, request.query.page, request.query.pageSize)),
+      page: request.query.page,
+      pageSize: request.query.pageSize,
+    }),
   );
 
-  app.post('/api/integrations/:id/sync', { config: { access: 'technician' }, schema: { tags: ['sync runs'], summary: 'Sync now: every tenant of the integration', params: IdParams, response: { 202: SyncRequested } } }, async (request, reply) =>
-    reply.status(202).send(await requestSync(deps, { integrationId: request.params.id }, actionContext(request))),
+  app.post(
+    '/api/integrations/:id/sync',
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags: ['sync runs'],
+        summary: 'Sync now: every tenant of the integration',
+        params: IdParams,
+        response: { 202: SyncRequested },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await requestSync(deps, { integrationId: request.params.id }, actionContext(request))),
   );
 
-  app.post('/api/tenants/:id/sync', { config: { access: 'technician' }, schema: { tags: ['sync runs'], summary: 'Sync now: one tenant', params: IdParams, response: { 202: SyncRequested } } }, async (request, reply) =>
-    reply.status(202).send(await requestSync(deps, { tenantRowId: request.params.id }, actionContext(request))),
+  app.post(
+    '/api/tenants/:id/sync',
+    {
+      config: { access: 'technician' },
+      schema: { tags: ['sync runs'], summary: 'Sync now: one tenant', params: IdParams, response: { 202: SyncRequested } },
+    },
+    async (request, reply) => reply.status(202).send(await requestSync(deps, { tenantRowId: request.params.id }, actionContext(request))),
   );
 
   app.get(
     '/api/sync-runs',
     {
       config: { access: 'signedIn' },
-      schema: { tags: ['sync runs'], summary: 'Sync runs, newest first (paged)', querystring: Type.Object({ ...PageQuery, integrationId: Type.Optional(Uuid), tenantId: Type.Optional(Uuid), status: Type.Optional(RunStatus), ...CsvFormatQuery }), response: { 200: Paged(RunSchema) } },
+      schema: {
+        tags: ['sync runs'],
+        summary: 'Sync runs, newest first (paged)',
+        querystring: Type.Object({
+          ...PageQuery,
+          integrationId: Type.Optional(Uuid),
+          tenantId: Type.Optional(Uuid),
+          status: Type.Optional(RunStatus),
+          ...CsvFormatQuery,
+        }),
+        response: { 200: Paged(RunSchema) },
+      },
     },
     async (request, reply) => {
-      if (wantsCsv(request)) return sendCsv(reply, 'sync-runs', ctx.clock.now(), RUN_COLUMNS, async (page, pageSize) => (await listRuns(deps.db, { ...request.query, status: request.query.status as never, page, pageSize })).items);
-      return { ...(await listRuns(deps.db, { ...request.query, status: request.query.status as never })), page: request.query.page, pageSize: request.query.pageSize };
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'sync-runs',
+          ctx.clock.now(),
+          RUN_COLUMNS,
+          async (page, pageSize) =>
+            (await listRuns(deps.db, { ...request.query, status: request.query.status as never, page, pageSize })).items,
+        );
+      return {
+        ...(await listRuns(deps.db, { ...request.query, status: request.query.status as never })),
+        page: request.query.page,
+        pageSize: request.query.pageSize,
+      };
     },
   );
 
@@ -164,7 +256,18 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
           200: Type.Object({
             run: RunSchema,
             tenants: Type.Array(RunSchema),
-            log: Type.Array(Type.Object({ id: Type.String(), tenantId: Nullable(Type.String()), tenantName: Nullable(Type.String()), level: Type.String(), code: Type.String(), message: Type.String(), action: Nullable(Type.String()), at: Timestamp })),
+            log: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                tenantId: Nullable(Type.String()),
+                tenantName: Nullable(Type.String()),
+                level: Type.String(),
+                code: Type.String(),
+                message: Type.String(),
+                action: Nullable(Type.String()),
+                at: Timestamp,
+              }),
+            ),
           }),
         },
       },

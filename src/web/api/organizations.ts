@@ -67,7 +67,9 @@ export const ConfigurationSchema = Type.Object({
   lastCheckInAt: Nullable(Timestamp),
   notes: Nullable(Type.String({ description: 'docsync only: never written by a sync' })),
   tags: Type.Array(Type.String(), { description: 'docsync only: never written by a sync' }),
-  linkedToMicrosoft: Type.Boolean({ description: 'true: name, serial number, manufacturer and model come from Intune and are read-only here' }),
+  linkedToMicrosoft: Type.Boolean({
+    description: 'true: name, serial number, manufacturer and model come from Intune and are read-only here',
+  }),
   inMicrosoft: Type.Boolean(),
   tenantId: Nullable(Type.String()),
   intuneDeviceId: Nullable(Type.String()),
@@ -96,9 +98,32 @@ export const OrganizationDetailSchema = Type.Object({
     }),
   ),
   lastSyncAt: Nullable(Timestamp),
-  counts: Type.Object({ contacts: Type.Integer(), contactsInMicrosoft: Type.Integer(), configurations: Type.Integer(), reviews: Type.Integer() }),
-  licenses: Type.Array(Type.Object({ skuId: Type.String(), name: Type.String(), total: Type.Integer(), assigned: Type.Integer(), available: Type.Integer(), free: Type.Boolean() })),
-  reviews: Type.Array(Type.Object({ kind: Type.String(), tenantId: Type.String(), sourceId: Type.String(), label: Type.String(), candidates: Type.Integer(), url: Type.String() })),
+  counts: Type.Object({
+    contacts: Type.Integer(),
+    contactsInMicrosoft: Type.Integer(),
+    configurations: Type.Integer(),
+    reviews: Type.Integer(),
+  }),
+  licenses: Type.Array(
+    Type.Object({
+      skuId: Type.String(),
+      name: Type.String(),
+      total: Type.Integer(),
+      assigned: Type.Integer(),
+      available: Type.Integer(),
+      free: Type.Boolean(),
+    }),
+  ),
+  reviews: Type.Array(
+    Type.Object({
+      kind: Type.String(),
+      tenantId: Type.String(),
+      sourceId: Type.String(),
+      label: Type.String(),
+      candidates: Type.Integer(),
+      url: Type.String(),
+    }),
+  ),
   contacts: Paged(ContactSchema),
   configurations: Paged(ConfigurationSchema),
 });
@@ -134,21 +159,43 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
       config: { access: 'signedIn' },
       schema: {
         tags,
-        summary: 'Organizations with their counts: search (name or domain; case and accents do not matter), sort, pages; also the type-ahead of the pickers',
+        summary:
+          'Organizations with their counts: search (name or domain; case and accents do not matter), sort, pages; also the type-ahead of the pickers',
         querystring: Type.Object({
           search: Type.Optional(Type.String({ maxLength: 200 })),
-          sort: Type.Union(ORGANIZATION_SORTS.map((s) => Type.Literal(s)), { default: 'name', description: 'A leading "-" sorts descending' }),
+          sort: Type.Union(
+            ORGANIZATION_SORTS.map((s) => Type.Literal(s)),
+            { default: 'name', description: 'A leading "-" sorts descending' },
+          ),
           page: PageQuery.page,
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 20, description: 'Organizations per page' }),
           ...CsvFormatQuery,
         }),
-        response: { 200: Type.Object({ items: Type.Array(OrganizationListItemSchema), total: Type.Integer(), page: Type.Integer(), limit: Type.Integer() }) },
+        response: {
+          200: Type.Object({
+            items: Type.Array(OrganizationListItemSchema),
+            total: Type.Integer(),
+            page: Type.Integer(),
+            limit: Type.Integer(),
+          }),
+        },
       },
     },
     async (request, reply) => {
       const q = request.query;
-      if (wantsCsv(request)) return sendCsv(reply, 'organizations', ctx.clock.now(), ORGANIZATION_COLUMNS, async (page, pageSize) => (await listOrganizations(db, { search: q.search, sort: q.sort, page, pageSize })).items);
-      return { ...(await listOrganizations(db, { search: q.search, sort: q.sort, page: q.page, pageSize: q.limit })), page: q.page, limit: q.limit };
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'organizations',
+          ctx.clock.now(),
+          ORGANIZATION_COLUMNS,
+          async (page, pageSize) => (await listOrganizations(db, { search: q.search, sort: q.sort, page, pageSize })).items,
+        );
+      return {
+        ...(await listOrganizations(db, { search: q.search, sort: q.sort, page: q.page, pageSize: q.limit })),
+        page: q.page,
+        limit: q.limit,
+      };
     },
   );
 
@@ -156,7 +203,13 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
     '/api/organizations/:id',
     {
       config: { access: 'signedIn' },
-      schema: { tags, summary: "One organization's documentation: tenants and their health, domains, licenses, last sync, review queue, first page of contacts and configurations", params: IdParams, response: { 200: OrganizationDetailSchema } },
+      schema: {
+        tags,
+        summary:
+          "One organization's documentation: tenants and their health, domains, licenses, last sync, review queue, first page of contacts and configurations",
+        params: IdParams,
+        response: { 200: OrganizationDetailSchema },
+      },
     },
     async (request) => {
       const first = { page: 1, pageSize: 50 };
@@ -171,31 +224,80 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
 
   app.get(
     '/api/organizations/:id/contacts',
-    { config: { access: 'signedIn' }, schema: { tags: ['contacts'], summary: "An organization's contacts with the Microsoft overlay columns (paged; search by name, email, UPN or phone)", params: IdParams, querystring: ListQuery, response: { 200: Paged(ContactSchema) } } },
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags: ['contacts'],
+        summary: "An organization's contacts with the Microsoft overlay columns (paged; search by name, email, UPN or phone)",
+        params: IdParams,
+        querystring: ListQuery,
+        response: { 200: Paged(ContactSchema) },
+      },
+    },
     async (request, reply) => {
       if (wantsCsv(request)) {
         await organizationDetail(db, ctx.clock, request.params.id); // 404 before the download starts
-        return sendCsv(reply, 'contacts', ctx.clock.now(), CONTACT_COLUMNS, async (page, pageSize) => (await listOrganizationContacts(db, request.params.id, { search: request.query.search, page, pageSize })).items);
+        return sendCsv(
+          reply,
+          'contacts',
+          ctx.clock.now(),
+          CONTACT_COLUMNS,
+          async (page, pageSize) =>
+            (await listOrganizationContacts(db, request.params.id, { search: request.query.search, page, pageSize })).items,
+        );
       }
-      return { ...(await listOrganizationContacts(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize };
+      return {
+        ...(await listOrganizationContacts(db, request.params.id, request.query)),
+        page: request.query.page,
+        pageSize: request.query.pageSize,
+      };
     },
   );
 
   app.get(
     '/api/organizations/:id/configurations',
-    { config: { access: 'signedIn' }, schema: { tags: ['configurations'], summary: "An organization's configurations (paged; search by name or serial number)", params: IdParams, querystring: ListQuery, response: { 200: Paged(ConfigurationSchema) } } },
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags: ['configurations'],
+        summary: "An organization's configurations (paged; search by name or serial number)",
+        params: IdParams,
+        querystring: ListQuery,
+        response: { 200: Paged(ConfigurationSchema) },
+      },
+    },
     async (request, reply) => {
       if (wantsCsv(request)) {
         await organizationDetail(db, ctx.clock, request.params.id); // 404 before the download starts
-        return sendCsv(reply, 'configurations', ctx.clock.now(), CONFIGURATION_COLUMNS, async (page, pageSize) => (await listOrganizationConfigurations(db, request.params.id, { search: request.query.search, page, pageSize })).items);
+        return sendCsv(
+          reply,
+          'configurations',
+          ctx.clock.now(),
+          CONFIGURATION_COLUMNS,
+          async (page, pageSize) =>
+            (await listOrganizationConfigurations(db, request.params.id, { search: request.query.search, page, pageSize })).items,
+        );
       }
-      return { ...(await listOrganizationConfigurations(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize };
+      return {
+        ...(await listOrganizationConfigurations(db, request.params.id, request.query)),
+        page: request.query.page,
+        pageSize: request.query.pageSize,
+      };
     },
   );
 
   app.post(
     '/api/organizations/:id/contacts',
-    { config: { access: 'technician' }, schema: { tags: ['contacts'], summary: 'Add a contact by hand', params: IdParams, body: ContactInput, response: { 201: ContactSchema } } },
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags: ['contacts'],
+        summary: 'Add a contact by hand',
+        params: IdParams,
+        body: ContactInput,
+        response: { 201: ContactSchema },
+      },
+    },
     async (request, reply) => reply.status(201).send(await createContact(deps, request.params.id, request.body, actionContext(request))),
   );
 
@@ -205,7 +307,8 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
       config: { access: 'technician' },
       schema: {
         tags: ['contacts'],
-        summary: 'Edit a contact. While it is linked to a Microsoft user, only notes, phoneExtension and tags (409 for the fields Microsoft fills)',
+        summary:
+          'Edit a contact. While it is linked to a Microsoft user, only notes, phoneExtension and tags (409 for the fields Microsoft fills)',
         params: IdParams,
         body: Type.Object(ContactInput.properties, { minProperties: 1 }),
         response: { 200: ContactSchema },
@@ -216,8 +319,18 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
 
   app.post(
     '/api/organizations/:id/configurations',
-    { config: { access: 'technician' }, schema: { tags: ['configurations'], summary: 'Add a configuration by hand', params: IdParams, body: ConfigurationInput, response: { 201: ConfigurationSchema } } },
-    async (request, reply) => reply.status(201).send(await createConfiguration(deps, request.params.id, request.body, actionContext(request))),
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags: ['configurations'],
+        summary: 'Add a configuration by hand',
+        params: IdParams,
+        body: ConfigurationInput,
+        response: { 201: ConfigurationSchema },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await createConfiguration(deps, request.params.id, request.body, actionContext(request))),
   );
 
   app.patch(

@@ -2,7 +2,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
-import { decideContact, listTenantDevices, listTenantUsers, organizationContacts, tenantLicenses, tenantUserDetail } from '../services/tenant-contents.ts';
+import {
+  decideContact,
+  listTenantDevices,
+  listTenantUsers,
+  organizationContacts,
+  tenantLicenses,
+  tenantUserDetail,
+} from '../services/tenant-contents.ts';
 import { actionContext } from './tenant-matches.ts';
 import { DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
@@ -31,12 +38,30 @@ const OverlaySchema = Type.Object({
   userType: Nullable(Type.String()),
   accountEnabled: Nullable(Type.Boolean()),
   lastPasswordChangeAt: Nullable(Type.String()),
-  signInActivityAvailable: Type.Boolean({ description: 'false: the tenant has no Entra ID P1 or docsync lacks AuditLog.Read.All; lastSignInAt is then unknown, not "never"' }),
+  signInActivityAvailable: Type.Boolean({
+    description: 'false: the tenant has no Entra ID P1 or docsync lacks AuditLog.Read.All; lastSignInAt is then unknown, not "never"',
+  }),
   lastSignInAt: Nullable(Type.String()),
   inactive: Nullable(Type.Boolean()),
   licenses: Type.Array(Type.Object({ skuId: Type.String(), name: Type.String() })),
-  mailbox: Nullable(Type.Object({ storageUsedBytes: Nullable(Type.Number()), itemCount: Nullable(Type.Number()), quotaBytes: Nullable(Type.Number()), lastActivityDate: Nullable(Type.String()), hasArchive: Nullable(Type.Boolean()) })),
-  devices: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), operatingSystem: Nullable(Type.String()), complianceState: Nullable(Type.String()), lastCheckInAt: Nullable(Type.String()) })),
+  mailbox: Nullable(
+    Type.Object({
+      storageUsedBytes: Nullable(Type.Number()),
+      itemCount: Nullable(Type.Number()),
+      quotaBytes: Nullable(Type.Number()),
+      lastActivityDate: Nullable(Type.String()),
+      hasArchive: Nullable(Type.Boolean()),
+    }),
+  ),
+  devices: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      operatingSystem: Nullable(Type.String()),
+      complianceState: Nullable(Type.String()),
+      lastCheckInAt: Nullable(Type.String()),
+    }),
+  ),
 });
 const UserParams = Type.Object({ id: Uuid, userId: Type.String({ minLength: 1, maxLength: 200 }) });
 
@@ -53,22 +78,47 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         tags,
         summary: "A tenant's users with their contact decision (paged)",
         params: IdParams,
-        querystring: Type.Object({ ...PageQuery, decision: Type.Optional(Decision), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }),
+        querystring: Type.Object({
+          ...PageQuery,
+          decision: Type.Optional(Decision),
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          ...CsvFormatQuery,
+        }),
         response: { 200: Type.Intersect([Paged(UserSchema), Type.Object({ counts: Type.Record(Type.String(), Type.Integer()) })]) },
       },
     },
     async (request, reply) => {
       if (wantsCsv(request)) {
         await getTenant(db, request.params.id); // 404 before the download starts
-        return sendCsv(reply, 'users', ctx.clock.now(), USER_COLUMNS, async (page, pageSize) => (await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never, page, pageSize })).items);
+        return sendCsv(
+          reply,
+          'users',
+          ctx.clock.now(),
+          USER_COLUMNS,
+          async (page, pageSize) =>
+            (await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never, page, pageSize }))
+              .items,
+        );
       }
-      return { ...(await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never })), page: request.query.page, pageSize: request.query.pageSize };
+      return {
+        ...(await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never })),
+        page: request.query.page,
+        pageSize: request.query.pageSize,
+      };
     },
   );
 
   app.get(
     '/api/tenants/:id/users/:userId',
-    { config: { access: 'signedIn' }, schema: { tags, summary: 'One user with the Microsoft overlay', params: UserParams, response: { 200: Type.Intersect([UserSchema, Type.Object({ overlay: OverlaySchema })]) } } },
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags,
+        summary: 'One user with the Microsoft overlay',
+        params: UserParams,
+        response: { 200: Type.Intersect([UserSchema, Type.Object({ overlay: OverlaySchema })]) },
+      },
+    },
     async (request) => tenantUserDetail(db, ctx.clock, inactiveDays, request.params.id, request.params.userId),
   );
 
@@ -89,14 +139,31 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         response: { 200: Type.Object({ decision: Nullable(DecisionSnapshotSchema) }) },
       },
     },
-    async (request) => ({ decision: await decideContact({ db, clock: ctx.clock }, request.params.id, request.params.userId, request.body, actionContext(request)) }),
+    async (request) => ({
+      decision: await decideContact(
+        { db, clock: ctx.clock },
+        request.params.id,
+        request.params.userId,
+        request.body,
+        actionContext(request),
+      ),
+    }),
   );
 
   app.get(
     '/api/tenants/:id/contacts',
     {
       config: { access: 'signedIn' },
-      schema: { tags, summary: "Contacts of the tenant's organization (type-ahead)", params: IdParams, querystring: Type.Object({ search: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Integer({ minimum: 1, maximum: 50, default: 20 }) }), response: { 200: Type.Object({ items: Type.Array(Candidate) }) } },
+      schema: {
+        tags,
+        summary: "Contacts of the tenant's organization (type-ahead)",
+        params: IdParams,
+        querystring: Type.Object({
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          limit: Type.Integer({ minimum: 1, maximum: 50, default: 20 }),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(Candidate) }) },
+      },
     },
     async (request) => ({ items: await organizationContacts(db, request.params.id, request.query.search ?? '', request.query.limit) }),
   );
@@ -132,9 +199,20 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
     async (request, reply) => {
       if (wantsCsv(request)) {
         await getTenant(db, request.params.id); // 404 before the download starts
-        return sendCsv(reply, 'devices', ctx.clock.now(), DEVICE_COLUMNS, async (page, pageSize) => (await listTenantDevices(db, request.params.id, { search: request.query.search, page, pageSize })).items);
+        return sendCsv(
+          reply,
+          'devices',
+          ctx.clock.now(),
+          DEVICE_COLUMNS,
+          async (page, pageSize) =>
+            (await listTenantDevices(db, request.params.id, { search: request.query.search, page, pageSize })).items,
+        );
       }
-      return { ...(await listTenantDevices(db, request.params.id, request.query)), page: request.query.page, pageSize: request.query.pageSize };
+      return {
+        ...(await listTenantDevices(db, request.params.id, request.query)),
+        page: request.query.page,
+        pageSize: request.query.pageSize,
+      };
     },
   );
 
@@ -148,10 +226,38 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         params: IdParams,
         response: {
           200: Type.Object({
-            skus: Type.Array(Type.Object({ skuId: Type.String(), partNumber: Nullable(Type.String()), name: Type.String(), capabilityStatus: Nullable(Type.String()), total: Type.Integer(), assigned: Type.Integer(), available: Type.Integer(), suspended: Type.Integer(), warning: Type.Integer(), free: Type.Boolean({ description: "free or trial: left out of the totals" }) })),
+            skus: Type.Array(
+              Type.Object({
+                skuId: Type.String(),
+                partNumber: Nullable(Type.String()),
+                name: Type.String(),
+                capabilityStatus: Nullable(Type.String()),
+                total: Type.Integer(),
+                assigned: Type.Integer(),
+                available: Type.Integer(),
+                suspended: Type.Integer(),
+                warning: Type.Integer(),
+                free: Type.Boolean({ description: 'free or trial: left out of the totals' }),
+              }),
+            ),
             totals: Type.Object({ total: Type.Integer(), assigned: Type.Integer(), available: Type.Integer() }),
-            inactiveLicensedUsers: Type.Array(Type.Object({ userId: Type.String(), displayName: Type.String(), userPrincipalName: Nullable(Type.String()), lastSignInAt: Nullable(Timestamp), licenses: Type.Array(Type.String()) })),
-            disabledLicensedUsers: Type.Array(Type.Object({ userId: Type.String(), displayName: Type.String(), userPrincipalName: Nullable(Type.String()), licenses: Type.Array(Type.String()) })),
+            inactiveLicensedUsers: Type.Array(
+              Type.Object({
+                userId: Type.String(),
+                displayName: Type.String(),
+                userPrincipalName: Nullable(Type.String()),
+                lastSignInAt: Nullable(Timestamp),
+                licenses: Type.Array(Type.String()),
+              }),
+            ),
+            disabledLicensedUsers: Type.Array(
+              Type.Object({
+                userId: Type.String(),
+                displayName: Type.String(),
+                userPrincipalName: Nullable(Type.String()),
+                licenses: Type.Array(Type.String()),
+              }),
+            ),
             signInActivityAvailable: Type.Boolean(),
             inactiveDays: Type.Integer(),
           }),

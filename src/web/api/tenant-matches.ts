@@ -56,12 +56,37 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
       schema: {
         tags,
         summary: 'Customer tenants with their organization match (paged)',
-        querystring: Type.Object({ ...PageQuery, state: Type.Optional(State), integrationId: Type.Optional(Uuid), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }),
-        response: { 200: Type.Intersect([Paged(TenantMatchSchema), Type.Object({ counts: Type.Object({ matched: Type.Integer(), suggested: Type.Integer(), unmatched: Type.Integer(), ignored: Type.Integer() }) })]) },
+        querystring: Type.Object({
+          ...PageQuery,
+          state: Type.Optional(State),
+          integrationId: Type.Optional(Uuid),
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          ...CsvFormatQuery,
+        }),
+        response: {
+          200: Type.Intersect([
+            Paged(TenantMatchSchema),
+            Type.Object({
+              counts: Type.Object({
+                matched: Type.Integer(),
+                suggested: Type.Integer(),
+                unmatched: Type.Integer(),
+                ignored: Type.Integer(),
+              }),
+            }),
+          ]),
+        },
       },
     },
     async (request, reply) => {
-      if (wantsCsv(request)) return sendCsv(reply, 'tenants', ctx.clock.now(), TENANT_COLUMNS, async (page, pageSize) => (await listTenantMatches(deps, { ...request.query, page, pageSize })).items);
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'tenants',
+          ctx.clock.now(),
+          TENANT_COLUMNS,
+          async (page, pageSize) => (await listTenantMatches(deps, { ...request.query, page, pageSize })).items,
+        );
       const result = await listTenantMatches(deps, request.query);
       return { ...result, page: request.query.page, pageSize: request.query.pageSize };
     },
@@ -73,38 +98,86 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
 
   app.post(
     '/api/tenants/:id/accept',
-    { config: { access: 'technician' }, schema: { tags, summary: 'Accept a suggestion (the best one when none is named)', params: IdParams, body: Type.Object({ organizationId: Type.Optional(Uuid) }), response: decisionResponse } },
-    async (request) => ({ decision: await acceptSuggestion(deps, request.params.id, request.body?.organizationId, actionContext(request)) }),
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags,
+        summary: 'Accept a suggestion (the best one when none is named)',
+        params: IdParams,
+        body: Type.Object({ organizationId: Type.Optional(Uuid) }),
+        response: decisionResponse,
+      },
+    },
+    async (request) => ({
+      decision: await acceptSuggestion(deps, request.params.id, request.body?.organizationId, actionContext(request)),
+    }),
   );
 
   app.post(
     '/api/tenants/:id/choose',
-    { config: { access: 'technician' }, schema: { tags, summary: 'Match the tenant to any organization', params: IdParams, body: Type.Object({ organizationId: Uuid }), response: decisionResponse } },
-    async (request) => ({ decision: await chooseOrganization(deps, request.params.id, request.body.organizationId, actionContext(request)) }),
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags,
+        summary: 'Match the tenant to any organization',
+        params: IdParams,
+        body: Type.Object({ organizationId: Uuid }),
+        response: decisionResponse,
+      },
+    },
+    async (request) => ({
+      decision: await chooseOrganization(deps, request.params.id, request.body.organizationId, actionContext(request)),
+    }),
   );
 
   app.post(
     '/api/tenants/:id/create-organization',
     {
       config: { access: 'technician' },
-      schema: { tags, summary: 'Create an organization from the tenant and match them', params: IdParams, response: { 201: Type.Object({ organization: Type.Object({ id: Type.String(), name: Type.String() }), decision: DecisionSnapshotSchema }) } },
+      schema: {
+        tags,
+        summary: 'Create an organization from the tenant and match them',
+        params: IdParams,
+        response: {
+          201: Type.Object({ organization: Type.Object({ id: Type.String(), name: Type.String() }), decision: DecisionSnapshotSchema }),
+        },
+      },
     },
     async (request, reply) => reply.status(201).send(await createOrganizationFromTenant(deps, request.params.id, actionContext(request))),
   );
 
-  app.post('/api/tenants/:id/ignore', { config: { access: 'technician' }, schema: { tags, summary: 'Ignore the tenant (never documented)', params: IdParams, response: decisionResponse } }, async (request) => ({
-    decision: await ignoreTenant(deps, request.params.id, actionContext(request)),
-  }));
+  app.post(
+    '/api/tenants/:id/ignore',
+    {
+      config: { access: 'technician' },
+      schema: { tags, summary: 'Ignore the tenant (never documented)', params: IdParams, response: decisionResponse },
+    },
+    async (request) => ({
+      decision: await ignoreTenant(deps, request.params.id, actionContext(request)),
+    }),
+  );
 
-  app.post('/api/tenants/:id/undo', { config: { access: 'technician' }, schema: { tags, summary: 'Undo the latest decision on the tenant', params: IdParams, response: decisionResponse } }, async (request) => ({
-    decision: await undoTenantDecision(deps, request.params.id, actionContext(request)),
-  }));
+  app.post(
+    '/api/tenants/:id/undo',
+    {
+      config: { access: 'technician' },
+      schema: { tags, summary: 'Undo the latest decision on the tenant', params: IdParams, response: decisionResponse },
+    },
+    async (request) => ({
+      decision: await undoTenantDecision(deps, request.params.id, actionContext(request)),
+    }),
+  );
 
   app.post(
     '/api/tenants/bulk-accept',
     {
       config: { access: 'technician' },
-      schema: { tags, summary: 'Accept the top suggestion of every tenant scoring at least minScore', body: Type.Object({ minScore: Type.Number({ minimum: 0, maximum: 1 }), integrationId: Type.Optional(Uuid) }), response: { 200: Type.Object({ accepted: Type.Integer() }) } },
+      schema: {
+        tags,
+        summary: 'Accept the top suggestion of every tenant scoring at least minScore',
+        body: Type.Object({ minScore: Type.Number({ minimum: 0, maximum: 1 }), integrationId: Type.Optional(Uuid) }),
+        response: { 200: Type.Object({ accepted: Type.Integer() }) },
+      },
     },
     async (request) => bulkAcceptSuggestions(deps, request.body.minScore, request.body.integrationId, actionContext(request)),
   );

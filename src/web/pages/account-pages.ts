@@ -40,27 +40,41 @@ export function safeNext(next: unknown): string {
 export function signInPage(config: Config, next: string, message: string | null, username = ''): string {
   const autofocus = config.sso.only ? '' : new SafeHtml(' autofocus');
   const passwordForm = html`<form method="post" action="/sign-in" class="stack">
-        <input type="hidden" name="next" value="${next}">
-        <div><label for="username">Username or email</label>
-        <input id="username" name="username" autocomplete="username" required maxlength="320" value="${username}"${autofocus}></div>
-        <div><label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
-        <div><button type="submit"${ssoEnabled(config) ? new SafeHtml(' class="secondary"') : ''}>Sign in</button></div>
-      </form>`;
+    <input type="hidden" name="next" value="${next}" />
+    <div>
+      <label for="username">Username or email</label>
+      <input id="username" name="username" autocomplete="username" required maxlength="320" value="${username}" ${autofocus} />
+    </div>
+    <div>
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256" />
+    </div>
+    <div><button type="submit" ${ssoEnabled(config) ? new SafeHtml(' class="secondary"') : ''}>Sign in</button></div>
+  </form>`;
   const microsoft = ssoEnabled(config)
     ? html`<p><a class="button microsoft" href="/auth/sso/start?next=${encodeURIComponent(next)}">Sign in with Microsoft</a></p>
-      ${config.sso.only ? '' : html`<p class="muted or">or with your docsync password</p>`}`
+        ${config.sso.only ? '' : html`<p class="muted or">or with your docsync password</p>`}`
     : '';
   return layout({
     title: 'Sign in',
     principal: null,
     section: 'none',
-    body: html`<div class="signin"><h1>Sign in to docsync</h1>
-      ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
-      ${microsoft}
-      ${config.sso.only ? html`<details><summary>Break-glass administrator sign-in</summary>${passwordForm}</details>` : passwordForm}
-      <p class="muted">No account yet? An administrator creates one on the Account page.
-      On a new installation, open the setup link that <code>docsync serve</code> printed.</p></div>`,
+    body: html`<div class="signin">
+      <h1>Sign in to docsync</h1>
+      ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''} ${microsoft}
+      ${
+        config.sso.only
+          ? html`<details>
+              <summary>Break-glass administrator sign-in</summary>
+              ${passwordForm}
+            </details>`
+          : passwordForm
+      }
+      <p class="muted">
+        No account yet? An administrator creates one on the Account page. On a new installation, open the setup link that
+        <code>docsync serve</code> printed.
+      </p>
+    </div>`,
   });
 }
 
@@ -69,33 +83,55 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
   const script = asset('app.js');
   const styles = asset('app.css');
 
-  app.get('/static/app.js', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script));
-  app.get('/static/app.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(styles));
+  app.get('/static/app.js', { config: { access: 'public' } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script),
+  );
+  app.get('/static/app.css', { config: { access: 'public' } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(styles),
+  );
 
   const signInForm = (next: string, message: string | null, username = '') => signInPage(ctx.config, next, message, username);
 
-  app.get('/sign-in', { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })), expired: Type.Optional(Type.Literal('1')) }) } }, async (request, reply) => {
-    if (request.principal) return reply.redirect(safeNext(request.query.next), 303);
-    const expired = request.query.expired ? 'That sign-in expired or was already completed. Enter your password again.' : null;
-    return sendPage(reply, 200, signInForm(safeNext(request.query.next), expired));
-  });
+  app.get(
+    '/sign-in',
+    {
+      config: { access: 'public', page: true },
+      schema: {
+        querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })), expired: Type.Optional(Type.Literal('1')) }),
+      },
+    },
+    async (request, reply) => {
+      if (request.principal) return reply.redirect(safeNext(request.query.next), 303);
+      const expired = request.query.expired ? 'That sign-in expired or was already completed. Enter your password again.' : null;
+      return sendPage(reply, 200, signInForm(safeNext(request.query.next), expired));
+    },
+  );
 
   app.post(
     '/sign-in',
     {
       config: { access: 'public', page: true },
-      schema: { body: Type.Object({ username: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 256 }), next: Type.Optional(Type.String({ maxLength: 2000 })) }) },
+      schema: {
+        body: Type.Object({
+          username: Type.String({ maxLength: 320 }),
+          password: Type.String({ maxLength: 256 }),
+          next: Type.Optional(Type.String({ maxLength: 2000 })),
+        }),
+      },
     },
     async (request, reply) => {
       const next = safeNext(request.body.next);
       try {
         assertPasswordSignInAllowed(ctx.config, request.body.username);
-        const technician = await withinSignInBudget(ctx, request, request.body.username, () => authenticate(deps, request.body.username, request.body.password));
+        const technician = await withinSignInBudget(ctx, request, request.body.username, () =>
+          authenticate(deps, request.body.username, request.body.password),
+        );
         const after = await continueAfterPassword(ctx, request, reply, technician);
         if (after.kind === 'second_factor') return reply.redirect(`/sign-in/code?next=${encodeURIComponent(next)}`, 303);
         return reply.redirect(after.enrolmentOnly ? '/account/mfa' : next, 303);
       } catch (error) {
-        if (error instanceof DocsyncError && error.status < 500) return sendPage(reply, error.status, signInForm(next, error.message, request.body.username));
+        if (error instanceof DocsyncError && error.status < 500)
+          return sendPage(reply, error.status, signInForm(next, error.message, request.body.username));
         throw error;
       }
     },
@@ -113,39 +149,79 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
       title: 'Create the first administrator',
       principal: null,
       section: 'none',
-      body: html`<div class="signin"><h1>Create the first administrator</h1>
-      ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
-      <form method="post" action="/setup" class="stack">
-        <input type="hidden" name="token" value="${token}">
-        <div><label for="username">Username</label><input id="username" name="username" autocomplete="username" required maxlength="64" pattern="[A-Za-z0-9._@\\-]{2,64}"></div>
-        <div><label for="email">Email (optional)</label><input id="email" name="email" type="email" autocomplete="email" maxlength="320"></div>
-        <div><label for="password">Password (at least 12 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="256"></div>
-        <div><button type="submit">Create administrator and sign in</button></div>
-      </form></div>`,
+      body: html`<div class="signin">
+        <h1>Create the first administrator</h1>
+        ${message ? html`<p class="flash error" role="alert">${message}</p>` : ''}
+        <form method="post" action="/setup" class="stack">
+          <input type="hidden" name="token" value="${token}" />
+          <div>
+            <label for="username">Username</label
+            ><input id="username" name="username" autocomplete="username" required maxlength="64" pattern="[A-Za-z0-9._@\\-]{2,64}" />
+          </div>
+          <div>
+            <label for="email">Email (optional)</label><input id="email" name="email" type="email" autocomplete="email" maxlength="320" />
+          </div>
+          <div>
+            <label for="password">Password (at least 12 characters)</label
+            ><input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="256" />
+          </div>
+          <div><button type="submit">Create administrator and sign in</button></div>
+        </form>
+      </div>`,
     });
 
-  app.get('/setup', { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ token: Type.String({ maxLength: 200 }) }) } }, async (request, reply) => {
-    if (!(await setupLinkUsable(deps, request.query.token))) {
-      return sendPage(reply, 404, layout({ title: 'Setup link', principal: null, section: 'none', body: emptyState('This setup link was used already or has expired.', 'Restart docsync serve for a new link, or sign in with the account that was created.', html`<a href="/sign-in">Sign in</a>`) }));
-    }
-    return sendPage(reply, 200, setupForm(request.query.token, null));
-  });
+  app.get(
+    '/setup',
+    { config: { access: 'public', page: true }, schema: { querystring: Type.Object({ token: Type.String({ maxLength: 200 }) }) } },
+    async (request, reply) => {
+      if (!(await setupLinkUsable(deps, request.query.token))) {
+        return sendPage(
+          reply,
+          404,
+          layout({
+            title: 'Setup link',
+            principal: null,
+            section: 'none',
+            body: emptyState(
+              'This setup link was used already or has expired.',
+              'Restart docsync serve for a new link, or sign in with the account that was created.',
+              html`<a href="/sign-in">Sign in</a>`,
+            ),
+          }),
+        );
+      }
+      return sendPage(reply, 200, setupForm(request.query.token, null));
+    },
+  );
 
   app.post(
     '/setup',
     {
       config: { access: 'public', page: true },
-      schema: { body: Type.Object({ token: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 256 }), email: Type.Optional(Type.String({ maxLength: 320 })) }) },
+      schema: {
+        body: Type.Object({
+          token: Type.String({ maxLength: 200 }),
+          username: Type.String({ maxLength: 64 }),
+          password: Type.String({ maxLength: 256 }),
+          email: Type.Optional(Type.String({ maxLength: 320 })),
+        }),
+      },
     },
     async (request, reply) => {
       try {
         const technician = await withinSignInBudget(ctx, request, undefined, () =>
-          completeSetup(deps, request.body.token, { username: request.body.username, password: request.body.password, email: request.body.email || null }, request.id),
+          completeSetup(
+            deps,
+            request.body.token,
+            { username: request.body.username, password: request.body.password, email: request.body.email || null },
+            request.id,
+          ),
         );
         await startSession(ctx, reply, technician.id, request.cookies[SESSION_COOKIE]);
         return reply.redirect('/integrations', 303);
       } catch (error) {
-        if (error instanceof DocsyncError && error.status < 500) return sendPage(reply, error.status, setupForm(request.body.token, error.message));
+        if (error instanceof DocsyncError && error.status < 500)
+          return sendPage(reply, error.status, setupForm(request.body.token, error.message));
         throw error;
       }
     },
@@ -156,49 +232,113 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
     const tokens = await listApiTokens(deps.db, principal.technicianId);
     let admin: SafeHtml | string = '';
     const mfaReset = (t: { id: string; username: string }) =>
-      html`authenticator app <button class="secondary" data-api="POST /api/technicians/${t.id}/mfa/reset"
-        data-done="Second factor reset: they set it up again at their next sign-in.">Reset<span class="visually-hidden">
-        second factor of ${t.username}</span></button>`;
+      html`authenticator app
+        <button
+          class="secondary"
+          data-api="POST /api/technicians/${t.id}/mfa/reset"
+          data-done="Second factor reset: they set it up again at their next sign-in."
+        >
+          Reset<span class="visually-hidden"> second factor of ${t.username}</span>
+        </button>`;
     if (can(principal, 'administrator')) {
       const technicians = await listTechnicians(deps.db);
       const security = await readSecuritySettings(deps.db);
       admin = html`<h2 id="technicians">Technician accounts</h2>
-      <table><caption class="visually-hidden">Technician accounts</caption><thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Last sign-in</th><th scope="col">Second factor</th><th scope="col">Change role</th></tr></thead><tbody>
-      ${technicians.map(
-        (t) => html`<tr><td>${name(t.username)}</td><td>${t.role.replace('_', '-')}</td><td>${t.disabled ? badge('state', 'disabled') : t.lockedUntil && new Date(t.lockedUntil) > ctx.clock.now() ? badge('state', 'locked') : 'active'}</td><td>${when(t.lastLoginAt)}</td>
-        <td>${t.mfaEnrolled ? mfaReset(t) : html`<span class="muted">none</span>`}</td>
-        <td class="actions">${(['administrator', 'technician', 'read_only'] as const).filter((r) => r !== t.role).map((r) => html`<button class="secondary" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ role: r })}" data-done="Role changed.">Make ${r.replace('_', '-')}<span class="visually-hidden"> (${t.username})</span></button>`)}
-        <button class="danger" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ disabled: !t.disabled })}" data-done="Saved.">${t.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${t.username}</span></button></td></tr>`,
-      )}</tbody></table>
-      <h3>New technician</h3>
-      <form data-api="POST /api/technicians" data-done="Account created." class="filters">
-        <div><label for="new-username">Username</label><input id="new-username" name="username" required maxlength="64"></div>
-        <div><label for="new-password">Initial password (12+ characters)</label><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="12"></div>
-        <div><label for="new-role">Role</label><select id="new-role" name="role"><option value="technician">technician</option><option value="read_only">read-only</option><option value="administrator">administrator</option></select></div>
-        <div><button type="submit">Create account</button></div>
-      </form>
-      <h3 id="security-settings">Sign-in rules</h3>
-      <form data-api="PATCH /api/settings/security" data-done="Sign-in rules saved." class="filters">
-        <div><input id="mfa-required" name="mfaRequired" type="checkbox"${security.mfaRequired ? new SafeHtml(' checked') : ''}>
-        <label for="mfa-required">Require a second factor for every technician</label></div>
-        <div><label for="step-up-minutes">Ask for a code again after (minutes)</label>
-        <input id="step-up-minutes" name="stepUpMinutes" data-type="number" type="number" min="1" max="720" required
-          value="${security.stepUpMinutes}"></div>
-        <div><button type="submit">Save sign-in rules</button></div>
-      </form>
-      <p class="muted">Technicians without a second factor are sent to set one up right after their password,
-      and can do nothing else until they have.</p>
-      ${
-        ctx.config.sso.only
-          ? html`<p class="banner warn"><strong>Single sign-on only.</strong> Technicians sign in with Microsoft; password sign-in
-            is off except for the break-glass administrator <bdi>${ctx.config.sso.breakGlassUsername ?? ''}</bdi>, who must use a
-            second factor (settings <code>sso.only</code>, <code>sso.breakGlassUsername</code>).</p>`
-          : ssoEnabled(ctx.config)
-            ? html`<p>"Sign in with Microsoft" is on for tenant <code>${ctx.config.sso.tenantId ?? ''}</code>;
-              password sign-in stays available.</p>`
-            : ''
-      }
-      <p><a href="/audit">Audit log</a>: every decision and setting change, with who, before and after.</p>`;
+        <table>
+          <caption class="visually-hidden">
+            Technician accounts
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Username</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Last sign-in</th>
+              <th scope="col">Second factor</th>
+              <th scope="col">Change role</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${technicians.map(
+              (t) =>
+                html`<tr>
+                  <td>${name(t.username)}</td>
+                  <td>${t.role.replace('_', '-')}</td>
+                  <td>
+                    ${t.disabled ? badge('state', 'disabled') : t.lockedUntil && new Date(t.lockedUntil) > ctx.clock.now() ? badge('state', 'locked') : 'active'}
+                  </td>
+                  <td>${when(t.lastLoginAt)}</td>
+                  <td>${t.mfaEnrolled ? mfaReset(t) : html`<span class="muted">none</span>`}</td>
+                  <td class="actions">
+                    ${(['administrator', 'technician', 'read_only'] as const).filter((r) => r !== t.role).map((r) => html`<button class="secondary" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ role: r })}" data-done="Role changed.">Make ${r.replace('_', '-')}<span class="visually-hidden"> (${t.username})</span></button>`)}
+                    <button
+                      class="danger"
+                      data-api="PATCH /api/technicians/${t.id}"
+                      data-body="${JSON.stringify({ disabled: !t.disabled })}"
+                      data-done="Saved."
+                    >
+                      ${t.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${t.username}</span>
+                    </button>
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+        <h3>New technician</h3>
+        <form data-api="POST /api/technicians" data-done="Account created." class="filters">
+          <div><label for="new-username">Username</label><input id="new-username" name="username" required maxlength="64" /></div>
+          <div>
+            <label for="new-password">Initial password (12+ characters)</label
+            ><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="12" />
+          </div>
+          <div>
+            <label for="new-role">Role</label
+            ><select id="new-role" name="role">
+              <option value="technician">technician</option>
+              <option value="read_only">read-only</option>
+              <option value="administrator">administrator</option>
+            </select>
+          </div>
+          <div><button type="submit">Create account</button></div>
+        </form>
+        <h3 id="security-settings">Sign-in rules</h3>
+        <form data-api="PATCH /api/settings/security" data-done="Sign-in rules saved." class="filters">
+          <div>
+            <input id="mfa-required" name="mfaRequired" type="checkbox" ${security.mfaRequired ? new SafeHtml(' checked') : ''} />
+            <label for="mfa-required">Require a second factor for every technician</label>
+          </div>
+          <div>
+            <label for="step-up-minutes">Ask for a code again after (minutes)</label>
+            <input
+              id="step-up-minutes"
+              name="stepUpMinutes"
+              data-type="number"
+              type="number"
+              min="1"
+              max="720"
+              required
+              value="${security.stepUpMinutes}"
+            />
+          </div>
+          <div><button type="submit">Save sign-in rules</button></div>
+        </form>
+        <p class="muted">
+          Technicians without a second factor are sent to set one up right after their password, and can do nothing else until they have.
+        </p>
+        ${
+          ctx.config.sso.only
+            ? html`<p class="banner warn">
+                <strong>Single sign-on only.</strong> Technicians sign in with Microsoft; password sign-in is off except for the break-glass
+                administrator <bdi>${ctx.config.sso.breakGlassUsername ?? ''}</bdi>, who must use a second factor (settings
+                <code>sso.only</code>, <code>sso.breakGlassUsername</code>).
+              </p>`
+            : ssoEnabled(ctx.config)
+              ? html`<p>
+                  "Sign in with Microsoft" is on for tenant <code>${ctx.config.sso.tenantId ?? ''}</code>; password sign-in stays available.
+                </p>`
+              : ''
+        }
+        <p><a href="/audit">Audit log</a>: every decision and setting change, with who, before and after.</p>`;
     }
     return sendPage(
       reply,
@@ -207,57 +347,143 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
         title: 'Account',
         principal,
         section: 'account',
-        body: html`<h1>Account</h1><p>You are <strong><bdi>${principal.username}</bdi></strong>, role <strong>${principal.role.replace('_', '-')}</strong>.</p>
-        <p><a href="/account/mfa">Sign-in security</a>: your authenticator app and recovery codes.</p>
-        <h2>Personal API tokens</h2>
-        <p>Scripts call the <a href="/api/docs">JSON API</a> with <code>Authorization: Bearer &lt;token&gt;</code>. A token acts with your role; revoke it when the script is retired.</p>
-        <form data-api="POST /api/me/tokens" data-show-token="new-token" class="filters">
-          <div><label for="token-name">Token name</label><input id="token-name" name="name" required maxlength="100" placeholder="nightly report"></div>
-          <div><button type="submit">Create token</button></div>
-        </form>
-        <div id="new-token" class="token" hidden><p>Your new token (shown once):</p><code></code></div>
-        ${
-          tokens.length === 0
-            ? emptyState('No API tokens yet.', 'Create one above when a script needs to read or act through the API.')
-            : html`<table><caption class="visually-hidden">API tokens</caption><thead><tr><th scope="col">Name</th><th scope="col">Starts with</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th></tr></thead><tbody>
-          ${tokens.map((t) => html`<tr><td>${name(t.name)}</td><td><code>${t.prefix}…</code></td><td>${when(t.createdAt)}</td><td>${when(t.lastUsedAt)}</td><td>${t.revokedAt ? html`revoked ${when(t.revokedAt)}` : html`<button class="danger" data-api="DELETE /api/me/tokens/${t.id}" data-done="Token revoked.">Revoke<span class="visually-hidden"> ${t.name}</span></button>`}</td></tr>`)}
-          </tbody></table>`
-        }
-        ${admin}`,
+        body: html`<h1>Account</h1>
+          <p>
+            You are <strong><bdi>${principal.username}</bdi></strong
+            >, role <strong>${principal.role.replace('_', '-')}</strong>.
+          </p>
+          <p><a href="/account/mfa">Sign-in security</a>: your authenticator app and recovery codes.</p>
+          <h2>Personal API tokens</h2>
+          <p>
+            Scripts call the <a href="/api/docs">JSON API</a> with <code>Authorization: Bearer &lt;token&gt;</code>. A token acts with your
+            role; revoke it when the script is retired.
+          </p>
+          <form data-api="POST /api/me/tokens" data-show-token="new-token" class="filters">
+            <div>
+              <label for="token-name">Token name</label
+              ><input id="token-name" name="name" required maxlength="100" placeholder="nightly report" />
+            </div>
+            <div><button type="submit">Create token</button></div>
+          </form>
+          <div id="new-token" class="token" hidden>
+            <p>Your new token (shown once):</p>
+            <code></code>
+          </div>
+          ${
+            tokens.length === 0
+              ? emptyState('No API tokens yet.', 'Create one above when a script needs to read or act through the API.')
+              : html`<table>
+                  <caption class="visually-hidden">
+                    API tokens
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Starts with</th>
+                      <th scope="col">Created</th>
+                      <th scope="col">Last used</th>
+                      <th scope="col">Status</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${tokens.map(
+                      (t) =>
+                        html`<tr>
+                          <td>${name(t.name)}</td>
+                          <td><code>${t.prefix}…</code></td>
+                          <td>${when(t.createdAt)}</td>
+                          <td>${when(t.lastUsedAt)}</td>
+                          <td>
+                            ${t.revokedAt ? html`revoked ${when(t.revokedAt)}` : html`<button class="danger" data-api="DELETE /api/me/tokens/${t.id}" data-done="Token revoked.">Revoke<span class="visually-hidden"> ${t.name}</span></button>`}
+                          </td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>`
+          }
+          ${admin}`,
       }),
     );
   });
 
-  app.get('/audit', { config: { access: 'administrator', page: true }, schema: { querystring: Type.Object({ page: PageQuery.page }) } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const pageSize = 100;
-    const page = request.query.page;
-    const rows = await deps.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(pageSize).offset((page - 1) * pageSize).execute();
-    const { total } = await deps.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
-    const json = (value: unknown) => (value === null || value === undefined ? '—' : JSON.stringify(value, null, 1).slice(0, 2000));
-    return sendPage(
-      reply,
-      200,
-      layout({
-        title: 'Audit log',
-        principal,
-        section: 'account',
-        body: html`<h1>Audit log</h1>
-        ${
-          rows.length === 0
-            ? emptyState('Nothing audited yet.', 'Decisions, integration settings and account changes appear here as they happen.')
-            : html`<table><caption class="visually-hidden">Audit log, newest first</caption><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Subject</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>
-          ${rows.map((r) => html`<tr><td>${when(r.created_at)}</td><td>${name(r.actor_label)}</td><td><code>${r.action}</code></td><td>${r.subject_type} <span class="muted">${r.subject_id ?? ''}</span></td><td><pre>${json(r.before)}</pre></td><td><pre>${json(r.after)}</pre></td></tr>`)}
-          </tbody></table>${pager('/audit', {}, page, pageSize, Number(total))}`
-        }`,
-      }),
-    );
-  });
+  app.get(
+    '/audit',
+    { config: { access: 'administrator', page: true }, schema: { querystring: Type.Object({ page: PageQuery.page }) } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const pageSize = 100;
+      const page = request.query.page;
+      const rows = await deps.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(pageSize)
+        .offset((page - 1) * pageSize)
+        .execute();
+      const { total } = await deps.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<string>().as('total'))
+        .executeTakeFirstOrThrow();
+      const json = (value: unknown) => (value === null || value === undefined ? '—' : JSON.stringify(value, null, 1).slice(0, 2000));
+      return sendPage(
+        reply,
+        200,
+        layout({
+          title: 'Audit log',
+          principal,
+          section: 'account',
+          body: html`<h1>Audit log</h1>
+            ${
+              rows.length === 0
+                ? emptyState('Nothing audited yet.', 'Decisions, integration settings and account changes appear here as they happen.')
+                : html`<table>
+                      <caption class="visually-hidden">
+                        Audit log, newest first
+                      </caption>
+                      <thead>
+                        <tr>
+                          <th scope="col">When</th>
+                          <th scope="col">Who</th>
+                          <th scope="col">What</th>
+                          <th scope="col">Subject</th>
+                          <th scope="col">Before</th>
+                          <th scope="col">After</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        ${rows.map(
+                          (r) =>
+                            html`<tr>
+                              <td>${when(r.created_at)}</td>
+                              <td>${name(r.actor_label)}</td>
+                              <td><code>${r.action}</code></td>
+                              <td>${r.subject_type} <span class="muted">${r.subject_id ?? ''}</span></td>
+                              <td><pre>${json(r.before)}</pre></td>
+                              <td><pre>${json(r.after)}</pre></td>
+                            </tr>`,
+                        )}
+                      </tbody>
+                    </table>
+                    ${pager('/audit', {}, page, pageSize, Number(total))}`
+            }`,
+        }),
+      );
+    },
+  );
 
   app.get('/api/docs', { config: { access: 'signedIn', page: true } }, async (request, reply) => {
     const principal = requirePrincipal(request);
-    const doc = (app as unknown as { swagger(): { paths: Record<string, Record<string, { summary?: string; tags?: string[] }>> } }).swagger();
-    const rows = Object.entries(doc.paths ?? {}).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), summary: op.summary ?? '', tag: op.tags?.[0] ?? '' })));
+    const doc = (
+      app as unknown as { swagger(): { paths: Record<string, Record<string, { summary?: string; tags?: string[] }>> } }
+    ).swagger();
+    const rows = Object.entries(doc.paths ?? {}).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({
+        path,
+        method: method.toUpperCase(),
+        summary: op.summary ?? '',
+        tag: op.tags?.[0] ?? '',
+      })),
+    );
     const tags = [...new Set(rows.map((r) => r.tag))];
     return sendPage(
       reply,
@@ -267,8 +493,38 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
         principal,
         section: 'api-docs',
         body: html`<h1>docsync JSON API</h1>
-        <p>The OpenAPI document is at <a href="/api/openapi.json">/api/openapi.json</a>. Authenticate with a personal API token (<a href="/account">Account</a>) as <code>Authorization: Bearer dsk_…</code>, or with the browser session plus the <code>X-CSRF-Token</code> header on writes. Errors are <code>{"error":{"code","message","requestId"}}</code>.</p>
-        ${tags.map((tag) => html`<h2>${tag}</h2><table><thead><tr><th scope="col">Method</th><th scope="col">Path</th><th scope="col">What it does</th></tr></thead><tbody>${rows.filter((r) => r.tag === tag).map((r) => html`<tr><td><code>${r.method}</code></td><td><code>${r.path}</code></td><td>${r.summary}</td></tr>`)}</tbody></table>`)}`,
+          <p>
+            The OpenAPI document is at <a href="/api/openapi.json">/api/openapi.json</a>. Authenticate with a personal API token (<a
+              href="/account"
+              >Account</a
+            >) as <code>Authorization: Bearer dsk_…</code>, or with the browser session plus the <code>X-CSRF-Token</code> header on writes.
+            Errors are <code>{"error":{"code","message","requestId"}}</code>.
+          </p>
+          ${tags.map(
+            (tag) =>
+              html`<h2>${tag}</h2>
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Method</th>
+                      <th scope="col">Path</th>
+                      <th scope="col">What it does</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${rows
+                      .filter((r) => r.tag === tag)
+                      .map(
+                        (r) =>
+                          html`<tr>
+                            <td><code>${r.method}</code></td>
+                            <td><code>${r.path}</code></td>
+                            <td>${r.summary}</td>
+                          </tr>`,
+                      )}
+                  </tbody>
+                </table>`,
+          )}`,
       }),
     );
   });

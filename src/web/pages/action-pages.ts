@@ -32,8 +32,11 @@ const TITLES: Record<ActionKind, string> = {
 const DESTRUCTIVE = new Set<ActionKind>(['offboard', 'license_remove', 'license_reclaim', 'password_rotation']);
 const confirmationWord = (kind: ActionKind) => kind.split('_')[0]!.toUpperCase();
 const OFFBOARD_STEPS: Array<[string, string, boolean]> = [
-  ['block_sign_in', 'Block sign-in', true], ['revoke_sessions', 'Revoke sessions', true], ['reset_password', 'Reset the password (kept in the vault)', true],
-  ['remove_from_groups', 'Remove from groups', true], ['remove_licenses', 'Remove licences', true],
+  ['block_sign_in', 'Block sign-in', true],
+  ['revoke_sessions', 'Revoke sessions', true],
+  ['reset_password', 'Reset the password (kept in the vault)', true],
+  ['remove_from_groups', 'Remove from groups', true],
+  ['remove_licenses', 'Remove licences', true],
 ];
 
 type Form = Record<string, string | string[] | undefined>;
@@ -47,46 +50,116 @@ const many = (form: Form, key: string): string[] => {
 };
 
 function csrf(principal: Principal): SafeHtml {
-  return html`<input type="hidden" name="_csrf" value="${principal.csrfToken ?? ''}">`;
+  return html`<input type="hidden" name="_csrf" value="${principal.csrfToken ?? ''}" />`;
 }
 
 function stepsTable(action: ActionView): SafeHtml {
-  return html`<table class="steps"><caption class="visually-hidden">Steps</caption><thead><tr><th scope="col">#</th><th scope="col">Step</th><th scope="col">Status</th><th scope="col">Effect</th></tr></thead><tbody>
-    ${action.steps.map((s, i) => html`<tr data-step="${s.name}" data-status="${s.status}"><td>${i + 1}</td><td>${s.name.replaceAll('_', ' ')}</td><td>${badge('state', s.status)}</td><td>${s.detail}</td></tr>`)}</tbody></table>`;
+  return html`<table class="steps">
+    <caption class="visually-hidden">
+      Steps
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">#</th>
+        <th scope="col">Step</th>
+        <th scope="col">Status</th>
+        <th scope="col">Effect</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${action.steps.map(
+        (s, i) =>
+          html`<tr data-step="${s.name}" data-status="${s.status}">
+            <td>${i + 1}</td>
+            <td>${s.name.replaceAll('_', ' ')}</td>
+            <td>${badge('state', s.status)}</td>
+            <td>${s.detail}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
 /** What the new-action form asks for each kind; turned into the API request by requestFromForm. */
 async function formFields(ctx: AppContext, tenantRowId: string, kind: ActionKind, userId: string): Promise<SafeHtml> {
-  const user = userId ? html`<input type="hidden" name="userIds" value="${userId}">` : '';
-  const userPicker = userId ? user : html`<div><label for="f-users">User ids or UPNs (one per line)</label><textarea id="f-users" name="userIdsText" rows="3" required></textarea></div>`;
-  const skus = await ctx.database.db.selectFrom('ms_subscribed_skus').select(['sku_id', 'data']).where('tenant_id', '=', tenantRowId).where('removed_at', 'is', null).execute();
-  const skuChoices = html`<fieldset><legend>Licences</legend>${skus.map((s, i) => {
-    const d = s.data as Record<string, unknown>;
-    return html`<div><input type="checkbox" id="sku-${i}" name="skuIds" value="${s.sku_id}"><label for="sku-${i}">${licenseDisplayName(s.sku_id, String(d.skuPartNumber ?? ''))} <span class="muted">(${String(d.available ?? '?')} free)</span></label></div>`;
-  })}</fieldset>`;
+  const user = userId ? html`<input type="hidden" name="userIds" value="${userId}" />` : '';
+  const userPicker = userId
+    ? user
+    : html`<div>
+        <label for="f-users">User ids or UPNs (one per line)</label><textarea id="f-users" name="userIdsText" rows="3" required></textarea>
+      </div>`;
+  const skus = await ctx.database.db
+    .selectFrom('ms_subscribed_skus')
+    .select(['sku_id', 'data'])
+    .where('tenant_id', '=', tenantRowId)
+    .where('removed_at', 'is', null)
+    .execute();
+  const skuChoices = html`<fieldset>
+    <legend>Licences</legend>
+    ${skus.map((s, i) => {
+      const d = s.data as Record<string, unknown>;
+      return html`<div>
+        <input type="checkbox" id="sku-${i}" name="skuIds" value="${s.sku_id}" /><label for="sku-${i}"
+          >${licenseDisplayName(s.sku_id, String(d.skuPartNumber ?? ''))}
+          <span class="muted">(${String(d.available ?? '?')} free)</span></label
+        >
+      </div>`;
+    })}
+  </fieldset>`;
   switch (kind) {
     case 'offboard':
-      return html`${userPicker}<fieldset><legend>Steps</legend>${OFFBOARD_STEPS.map(([value, label, on]) => html`<div><input type="checkbox" id="st-${value}" name="steps" value="${value}"${on ? html` checked` : ''}><label for="st-${value}">${label}</label></div>`)}</fieldset>
-        <div><label for="f-reply">Automatic reply (optional)</label><input id="f-reply" name="autoReply" maxlength="2000"></div>
-        <div><label for="f-delete">Delete the user after this many days (optional; restorable for 30 days)</label><input id="f-delete" name="deleteAfterDays" type="number" min="0" max="365"></div>
-        <fieldset><legend>Overrides (docsync refuses these accounts otherwise)</legend>${['guest', 'excluded', 'partner'].map((o) => html`<div><input type="checkbox" id="ov-${o}" name="overrides" value="${o}"><label for="ov-${o}">${o}</label></div>`)}</fieldset>`;
+      return html`${userPicker}
+        <fieldset>
+          <legend>Steps</legend>
+          ${OFFBOARD_STEPS.map(([value, label, on]) => html`<div><input type="checkbox" id="st-${value}" name="steps" value="${value}" ${on ? html` checked` : ''} /><label for="st-${value}">${label}</label></div>`)}
+        </fieldset>
+        <div><label for="f-reply">Automatic reply (optional)</label><input id="f-reply" name="autoReply" maxlength="2000" /></div>
+        <div>
+          <label for="f-delete">Delete the user after this many days (optional; restorable for 30 days)</label
+          ><input id="f-delete" name="deleteAfterDays" type="number" min="0" max="365" />
+        </div>
+        <fieldset>
+          <legend>Overrides (docsync refuses these accounts otherwise)</legend>
+          ${['guest', 'excluded', 'partner'].map((o) => html`<div><input type="checkbox" id="ov-${o}" name="overrides" value="${o}" /><label for="ov-${o}">${o}</label></div>`)}
+        </fieldset>`;
     case 'onboard':
-      return html`<div><label for="f-dn">Display name</label><input id="f-dn" name="displayName" required maxlength="200"></div>
-        <div><label for="f-gn">First name</label><input id="f-gn" name="givenName" maxlength="200"></div>
-        <div><label for="f-sn">Last name</label><input id="f-sn" name="surname" maxlength="200"></div>
-        <div><label for="f-upn">User principal name (a verified domain)</label><input id="f-upn" name="userPrincipalName" required maxlength="200" placeholder="first.last@domain"></div>
-        <div><label for="f-loc">Usage location (two letters, needed before licensing)</label><input id="f-loc" name="usageLocation" required maxlength="2" pattern="[A-Za-z]{2}"></div>
-        <div><label for="f-job">Job title</label><input id="f-job" name="jobTitle" maxlength="200"></div>
-        <div><label for="f-dep">Department</label><input id="f-dep" name="department" maxlength="200"></div>${skuChoices}
-        <div><label for="f-groups">Group ids (optional, one per line)</label><textarea id="f-groups" name="groupIdsText" rows="2"></textarea></div>`;
+      return html`<div><label for="f-dn">Display name</label><input id="f-dn" name="displayName" required maxlength="200" /></div>
+        <div><label for="f-gn">First name</label><input id="f-gn" name="givenName" maxlength="200" /></div>
+        <div><label for="f-sn">Last name</label><input id="f-sn" name="surname" maxlength="200" /></div>
+        <div>
+          <label for="f-upn">User principal name (a verified domain)</label
+          ><input id="f-upn" name="userPrincipalName" required maxlength="200" placeholder="first.last@domain" />
+        </div>
+        <div>
+          <label for="f-loc">Usage location (two letters, needed before licensing)</label
+          ><input id="f-loc" name="usageLocation" required maxlength="2" pattern="[A-Za-z]{2}" />
+        </div>
+        <div><label for="f-job">Job title</label><input id="f-job" name="jobTitle" maxlength="200" /></div>
+        <div><label for="f-dep">Department</label><input id="f-dep" name="department" maxlength="200" /></div>
+        ${skuChoices}
+        <div>
+          <label for="f-groups">Group ids (optional, one per line)</label><textarea id="f-groups" name="groupIdsText" rows="2"></textarea>
+        </div>`;
     case 'license_assign':
     case 'license_remove':
       return html`${userPicker}${skuChoices}`;
     case 'license_reclaim':
-      return html`<p>Leave the users empty to reclaim from every user docsync last saw disabled but licensed, or without sign-in for the days below.</p>
-        <div><label for="f-users">User ids or UPNs (optional, one per line)</label><textarea id="f-users" name="userIdsText" rows="3">${userId}</textarea></div>
-        <div><input type="checkbox" id="f-disabled" name="disabled" value="true" checked><label for="f-disabled">Disabled but licensed</label></div>
-        <div><label for="f-days">No sign-in for this many days (optional)</label><input id="f-days" name="inactiveDays" type="number" min="1" max="3650"></div>`;
+      return html`<p>
+          Leave the users empty to reclaim from every user docsync last saw disabled but licensed, or without sign-in for the days below.
+        </p>
+        <div>
+          <label for="f-users">User ids or UPNs (optional, one per line)</label
+          ><textarea id="f-users" name="userIdsText" rows="3">${userId}</textarea>
+        </div>
+        <div>
+          <input type="checkbox" id="f-disabled" name="disabled" value="true" checked /><label for="f-disabled"
+            >Disabled but licensed</label
+          >
+        </div>
+        <div>
+          <label for="f-days">No sign-in for this many days (optional)</label
+          ><input id="f-days" name="inactiveDays" type="number" min="1" max="3650" />
+        </div>`;
     case 'password_rotation':
       return html`${userPicker}`;
   }
@@ -108,14 +181,18 @@ function requestFromForm(tenantId: string, kind: ActionKind, form: Form): Omit<A
     if (number('deleteAfterDays') !== undefined) input.deleteAfterDays = number('deleteAfterDays');
     if (many(form, 'overrides').length) input.overrides = many(form, 'overrides');
   } else if (kind === 'onboard') {
-    for (const key of ['displayName', 'givenName', 'surname', 'userPrincipalName', 'usageLocation', 'jobTitle', 'department']) if (one(form, key)) input[key] = one(form, key);
+    for (const key of ['displayName', 'givenName', 'surname', 'userPrincipalName', 'usageLocation', 'jobTitle', 'department'])
+      if (one(form, key)) input[key] = one(form, key);
     if (many(form, 'skuIds').length) input.skuIds = many(form, 'skuIds');
     const groups = one(form, 'groupIdsText').split(/\s+/).filter(Boolean);
     if (groups.length) input.groupIds = groups;
   } else if (kind === 'license_assign' || kind === 'license_remove') {
     input.skuIds = many(form, 'skuIds');
   } else if (kind === 'license_reclaim' && userIds.length === 0) {
-    input.criteria = { disabled: one(form, 'disabled') === 'true', ...(number('inactiveDays') ? { inactiveDays: number('inactiveDays') } : {}) };
+    input.criteria = {
+      disabled: one(form, 'disabled') === 'true',
+      ...(number('inactiveDays') ? { inactiveDays: number('inactiveDays') } : {}),
+    };
   }
   return { kind, tenantId, userIds, input };
 }
@@ -136,91 +213,192 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     const principal = requirePrincipal(request);
     const tenant = await getTenant(db, request.params.id);
     const [actions, actor] = await Promise.all([listTenantActions(db, tenant.id), actorOf(db, principal)]);
-    const integration = await db.selectFrom('integrations').select(['settings']).where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
-    const roleIds = tenant.access_kind === 'direct' ? null : (tenant.roles as Array<{ id?: string } | string>).map((r) => (typeof r === 'string' ? r : String(r.id ?? '')));
+    const integration = await db
+      .selectFrom('integrations')
+      .select(['settings'])
+      .where('id', '=', tenant.integration_id)
+      .executeTakeFirstOrThrow();
+    const roleIds =
+      tenant.access_kind === 'direct'
+        ? null
+        : (tenant.roles as Array<{ id?: string } | string>).map((r) => (typeof r === 'string' ? r : String(r.id ?? '')));
     const allowed = actionsAllowed(roleIds);
-    const possible = html`<section aria-labelledby="allowed-title"><h2 id="allowed-title">What this tenant's GDAP roles allow</h2>
+    const possible = html`<section aria-labelledby="allowed-title">
+      <h2 id="allowed-title">What this tenant's GDAP roles allow</h2>
       ${actionsEnabled(integration.settings) ? '' : html`<p class="banner warn">Actions are off for this integration: an administrator enables them.</p>`}
-      <ul>${ACTION_KINDS.map((k) => html`<li>${TITLES[k]}: ${allowed[k] ? 'allowed' : html`<strong>not allowed</strong> <span class="muted">(a role is missing in the relationship)</span>`}</li>`)}</ul></section>`;
-    const body = html`<p><a href="/tenants/${tenant.id}/contacts">← Contacts of ${name(tenant.display_name)}</a></p><h1>Lifecycle actions in ${name(tenant.display_name)}</h1>
-      ${mayAct(actor) ? html`<ul class="actions-menu">${(['onboard', 'license_reclaim', 'offboard', 'password_rotation', 'license_assign', 'license_remove'] as ActionKind[]).map((k) => html`<li><a href="/tenants/${tenant.id}/actions/new?kind=${k}">${TITLES[k]}</a></li>`)}</ul>` : html`<p class="muted">Your account may not act; an administrator can allow it.</p>`}
-      ${possible}<h2>History</h2>${actions.length === 0 ? emptyState('No action yet in this tenant.') : html`<table><caption class="visually-hidden">Actions</caption><thead><tr><th scope="col">Requested</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">By</th></tr></thead><tbody>
-      ${actions.map((a) => html`<tr><td>${when(a.createdAt)}</td><td><a href="/actions/${a.id}">${a.summary}</a></td><td>${badge('state', a.status)}</td><td>${a.requestedBy}</td></tr>`)}</tbody></table>`}`;
+      <ul>
+        ${ACTION_KINDS.map((k) => html`<li>${TITLES[k]}: ${allowed[k] ? 'allowed' : html`<strong>not allowed</strong> <span class="muted">(a role is missing in the relationship)</span>`}</li>`)}
+      </ul>
+    </section>`;
+    const body = html`<p><a href="/tenants/${tenant.id}/contacts">← Contacts of ${name(tenant.display_name)}</a></p>
+      <h1>Lifecycle actions in ${name(tenant.display_name)}</h1>
+      ${
+        mayAct(actor)
+          ? html`<ul class="actions-menu">
+              ${(['onboard', 'license_reclaim', 'offboard', 'password_rotation', 'license_assign', 'license_remove'] as ActionKind[]).map((k) => html`<li><a href="/tenants/${tenant.id}/actions/new?kind=${k}">${TITLES[k]}</a></li>`)}
+            </ul>`
+          : html`<p class="muted">Your account may not act; an administrator can allow it.</p>`
+      }
+      ${possible}
+      <h2>History</h2>
+      ${
+        actions.length === 0
+          ? emptyState('No action yet in this tenant.')
+          : html`<table>
+              <caption class="visually-hidden">
+                Actions
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Requested</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">By</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${actions.map(
+                  (a) =>
+                    html`<tr>
+                      <td>${when(a.createdAt)}</td>
+                      <td><a href="/actions/${a.id}">${a.summary}</a></td>
+                      <td>${badge('state', a.status)}</td>
+                      <td>${a.requestedBy}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }`;
     return page(reply, principal, `Actions of ${tenant.display_name.slice(0, 80)}`, body);
   });
 
   app.get(
     '/tenants/:id/actions/new',
-    { config: { access: 'technician', page: true }, schema: { params: IdParams, querystring: Type.Object({ kind: Type.String({ maxLength: 40 }), userId: Type.Optional(Type.String({ maxLength: 200 })) }) } },
+    {
+      config: { access: 'technician', page: true },
+      schema: {
+        params: IdParams,
+        querystring: Type.Object({ kind: Type.String({ maxLength: 40 }), userId: Type.Optional(Type.String({ maxLength: 200 })) }),
+      },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
       const kind = kindOf(request.query.kind);
       const userId = request.query.userId ?? '';
-      const body = html`<p><a href="/tenants/${tenant.id}/actions">← Actions of ${name(tenant.display_name)}</a></p><h1>${TITLES[kind]} in ${name(tenant.display_name)}</h1>
+      const body = html`<p><a href="/tenants/${tenant.id}/actions">← Actions of ${name(tenant.display_name)}</a></p>
+        <h1>${TITLES[kind]} in ${name(tenant.display_name)}</h1>
         <p>Nothing changes until you confirm: the next page shows every step and its effect.</p>
-        <form class="stacked" method="post" action="/tenants/${tenant.id}/actions/preview">${csrf(principal)}<input type="hidden" name="kind" value="${kind}">
-        ${await formFields(ctx, tenant.id, kind, userId)}<div><button type="submit">Preview</button></div></form>`;
+        <form class="stacked" method="post" action="/tenants/${tenant.id}/actions/preview">
+          ${csrf(principal)}<input type="hidden" name="kind" value="${kind}" /> ${await formFields(ctx, tenant.id, kind, userId)}
+          <div><button type="submit">Preview</button></div>
+        </form>`;
       return page(reply, principal, TITLES[kind], body);
     },
   );
 
   /** The preview: every step and its effect; the confirmation form (typed word for destructive kinds). */
-  async function previewPage(reply: FastifyReply, principal: Principal, tenant: { id: string; display_name: string }, kind: ActionKind, wanted: Omit<ActionRequest, 'preview'>, error?: string) {
+  async function previewPage(
+    reply: FastifyReply,
+    principal: Principal,
+    tenant: { id: string; display_name: string },
+    kind: ActionKind,
+    wanted: Omit<ActionRequest, 'preview'>,
+    error?: string,
+  ) {
     const preview = await requestAction(deps, await actorOf(db, principal), { ...wanted, kind, preview: true });
     const blocked = preview.steps.some((s) => s.status === 'blocked');
     const word = confirmationWord(kind);
-    const confirm = blocked || preview.steps.length === 0
-      ? html`<p class="banner bad" role="alert">${preview.steps.length === 0 ? 'Nothing to do.' : 'Some steps cannot run (marked blocked): change the action or fix what they say, then preview again.'}</p>`
-      : html`<form class="stacked" method="post" action="/tenants/${tenant.id}/actions/run">${csrf(principal)}<input type="hidden" name="request" value="${JSON.stringify(wanted)}">
-        ${error ? html`<p class="banner bad" role="alert" id="confirm-error">${error}</p>` : ''}
-        ${DESTRUCTIVE.has(kind) ? html`<div><label for="f-confirm">This cannot be undone by docsync. Type <strong>${word}</strong> to confirm</label><input id="f-confirm" name="confirmation" required autocomplete="off"${error ? html` aria-describedby="confirm-error"` : ''}></div>` : ''}
-        <div><button type="submit" class="${DESTRUCTIVE.has(kind) ? 'danger' : ''}">Run ${TITLES[kind].toLowerCase()}</button></div></form>`;
-    const body = html`<p><a href="/tenants/${tenant.id}/actions">← Actions of ${name(tenant.display_name)}</a></p><h1>Preview: ${TITLES[kind]}</h1>
-      <p>${preview.summary}</p>${stepsTable(preview)}${confirm}`;
+    const confirm =
+      blocked || preview.steps.length === 0
+        ? html`<p class="banner bad" role="alert">
+            ${preview.steps.length === 0 ? 'Nothing to do.' : 'Some steps cannot run (marked blocked): change the action or fix what they say, then preview again.'}
+          </p>`
+        : html`<form class="stacked" method="post" action="/tenants/${tenant.id}/actions/run">
+            ${csrf(principal)}<input type="hidden" name="request" value="${JSON.stringify(wanted)}" />
+            ${error ? html`<p class="banner bad" role="alert" id="confirm-error">${error}</p>` : ''}
+            ${
+              DESTRUCTIVE.has(kind)
+                ? html`<div>
+                    <label for="f-confirm">This cannot be undone by docsync. Type <strong>${word}</strong> to confirm</label
+                    ><input
+                      id="f-confirm"
+                      name="confirmation"
+                      required
+                      autocomplete="off"
+                      ${error ? html` aria-describedby="confirm-error"` : ''}
+                    />
+                  </div>`
+                : ''
+            }
+            <div><button type="submit" class="${DESTRUCTIVE.has(kind) ? 'danger' : ''}">Run ${TITLES[kind].toLowerCase()}</button></div>
+          </form>`;
+    const body = html`<p><a href="/tenants/${tenant.id}/actions">← Actions of ${name(tenant.display_name)}</a></p>
+      <h1>Preview: ${TITLES[kind]}</h1>
+      <p>${preview.summary}</p>
+      ${stepsTable(preview)}${confirm}`;
     return page(reply, principal, `Preview: ${TITLES[kind]}`, body, error ? 400 : 200);
   }
 
-  app.post('/tenants/:id/actions/preview', { config: { access: 'technician', page: true }, schema: { params: IdParams } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const tenant = await getTenant(db, request.params.id);
-    const form = (request.body ?? {}) as Form;
-    const kind = kindOf(one(form, 'kind'));
-    return previewPage(reply, principal, tenant, kind, requestFromForm(tenant.id, kind, form));
-  });
+  app.post(
+    '/tenants/:id/actions/preview',
+    { config: { access: 'technician', page: true }, schema: { params: IdParams } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const tenant = await getTenant(db, request.params.id);
+      const form = (request.body ?? {}) as Form;
+      const kind = kindOf(one(form, 'kind'));
+      return previewPage(reply, principal, tenant, kind, requestFromForm(tenant.id, kind, form));
+    },
+  );
 
-  app.post('/tenants/:id/actions/run', { config: { access: 'technician', page: true }, schema: { params: IdParams } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const tenant = await getTenant(db, request.params.id);
-    const form = (request.body ?? {}) as Form;
-    let wanted: Omit<ActionRequest, 'preview'>;
-    try {
-      wanted = JSON.parse(one(form, 'request')) as Omit<ActionRequest, 'preview'>;
-    } catch {
-      throw new BadInput('The confirmation form was damaged: preview the action again.');
-    }
-    const kind = kindOf(wanted.kind);
-    if (wanted.tenantId !== tenant.id) throw new BadInput('The confirmation form names another tenant: preview the action again.');
-    if (DESTRUCTIVE.has(kind) && one(form, 'confirmation') !== confirmationWord(kind)) {
-      // The preview again (from current Microsoft data), saying why nothing ran.
-      return previewPage(reply, principal, tenant, kind, wanted, `Type ${confirmationWord(kind)} exactly to confirm; nothing was changed.`);
-    }
-    await requireFreshSecondFactor(principal);
-    const action = await requestAction(deps, await actorOf(db, principal), { ...wanted, kind, preview: false });
-    return reply.redirect(`/actions/${action.id}`, 303);
-  });
+  app.post(
+    '/tenants/:id/actions/run',
+    { config: { access: 'technician', page: true }, schema: { params: IdParams } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const tenant = await getTenant(db, request.params.id);
+      const form = (request.body ?? {}) as Form;
+      let wanted: Omit<ActionRequest, 'preview'>;
+      try {
+        wanted = JSON.parse(one(form, 'request')) as Omit<ActionRequest, 'preview'>;
+      } catch {
+        throw new BadInput('The confirmation form was damaged: preview the action again.');
+      }
+      const kind = kindOf(wanted.kind);
+      if (wanted.tenantId !== tenant.id) throw new BadInput('The confirmation form names another tenant: preview the action again.');
+      if (DESTRUCTIVE.has(kind) && one(form, 'confirmation') !== confirmationWord(kind)) {
+        // The preview again (from current Microsoft data), saying why nothing ran.
+        return previewPage(
+          reply,
+          principal,
+          tenant,
+          kind,
+          wanted,
+          `Type ${confirmationWord(kind)} exactly to confirm; nothing was changed.`,
+        );
+      }
+      await requireFreshSecondFactor(principal);
+      const action = await requestAction(deps, await actorOf(db, principal), { ...wanted, kind, preview: false });
+      return reply.redirect(`/actions/${action.id}`, 303);
+    },
+  );
 
-  app.get('/actions/:id', { config: { access: 'signedIn', page: true }, schema: { params: Type.Object({ id: Uuid }) } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const action = await getAction(db, request.params.id);
-    const tenant = await getTenant(db, action.tenantId);
-    const ongoing = action.status === 'queued' || action.status === 'running';
-    const body = html`<p><a href="/tenants/${tenant.id}/actions">← Actions of ${name(tenant.display_name)}</a></p>
-      <h1>${TITLES[action.kind as ActionKind] ?? action.kind}: ${badge('state', action.status)}</h1>
-      <p>${action.summary} <span class="muted">— requested by ${action.requestedBy}, ${when(action.createdAt)}</span></p>
-      ${action.error ? html`<p class="banner bad" role="alert">${action.error.message}. What to do: ${action.error.action ?? ''}</p>` : ''}
-      ${stepsTable(action)}${ongoing ? html`<p><a href="/actions/${action.id}">Refresh</a> <span class="muted">(the workers run it; closing this page does not stop it)</span></p>` : ''}
-      ${(action.status === 'failed' || action.status === 'partial') && mayAct(await actorOf(db, principal)) ? html`<p><button data-api="POST /api/actions/${action.id}/resume" data-done="Action queued again." data-follow>Resume at the failed step</button></p>` : ''}`;
-    return page(reply, principal, `Action ${action.kind}`, body);
-  });
+  app.get(
+    '/actions/:id',
+    { config: { access: 'signedIn', page: true }, schema: { params: Type.Object({ id: Uuid }) } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const action = await getAction(db, request.params.id);
+      const tenant = await getTenant(db, action.tenantId);
+      const ongoing = action.status === 'queued' || action.status === 'running';
+      const body = html`<p><a href="/tenants/${tenant.id}/actions">← Actions of ${name(tenant.display_name)}</a></p>
+        <h1>${TITLES[action.kind as ActionKind] ?? action.kind}: ${badge('state', action.status)}</h1>
+        <p>${action.summary} <span class="muted">— requested by ${action.requestedBy}, ${when(action.createdAt)}</span></p>
+        ${action.error ? html`<p class="banner bad" role="alert">${action.error.message}. What to do: ${action.error.action ?? ''}</p>` : ''}
+        ${stepsTable(action)}${ongoing ? html`<p><a href="/actions/${action.id}">Refresh</a> <span class="muted">(the workers run it; closing this page does not stop it)</span></p>` : ''}
+        ${(action.status === 'failed' || action.status === 'partial') && mayAct(await actorOf(db, principal)) ? html`<p><button data-api="POST /api/actions/${action.id}/resume" data-done="Action queued again." data-follow>Resume at the failed step</button></p>` : ''}`;
+      return page(reply, principal, `Action ${action.kind}`, body);
+    },
+  );
 };

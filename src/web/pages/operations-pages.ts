@@ -2,7 +2,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
-import { getIntegration, integrationTenants, listIntegrations, secretExpiryNotices, type IntegrationSummary, type TenantHealthRow } from '../services/integrations.ts';
+import {
+  getIntegration,
+  integrationTenants,
+  listIntegrations,
+  secretExpiryNotices,
+  type IntegrationSummary,
+  type TenantHealthRow,
+} from '../services/integrations.ts';
 import { tenantStatuses } from '../services/tenant-status.ts';
 import { listRuns, runDetail, type RunView } from '../services/sync-requests.ts';
 import { requirePrincipal } from '../guards.ts';
@@ -14,7 +21,11 @@ import { DAY_MS } from '../../time.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { RUN_COLUMNS } from '../csv-columns.ts';
 
-const KIND_LABEL: Record<string, string> = { gdap: 'GDAP (partner)', direct_delegated: 'Direct (delegated)', direct_app: 'Direct (application)' };
+const KIND_LABEL: Record<string, string> = {
+  gdap: 'GDAP (partner)',
+  direct_delegated: 'Direct (delegated)',
+  direct_app: 'Direct (application)',
+};
 
 function secretExpiry(i: IntegrationSummary, now: Date): SafeHtml {
   if (!i.hasClientSecret) return html`${badge('state', 'failed')} no client secret`;
@@ -22,7 +33,8 @@ function secretExpiry(i: IntegrationSummary, now: Date): SafeHtml {
   const left = new Date(i.clientSecretExpiresAt).getTime() - now.getTime();
   const days = Math.ceil(left / DAY_MS);
   if (left <= 0) return html`${badge('state', 'failed')} expired on ${day(i.clientSecretExpiresAt)}`;
-  if (days <= 30) return html`${badge('state', 'partial')} expires on ${day(i.clientSecretExpiresAt)} (in ${days} day${days === 1 ? '' : 's'})`;
+  if (days <= 30)
+    return html`${badge('state', 'partial')} expires on ${day(i.clientSecretExpiresAt)} (in ${days} day${days === 1 ? '' : 's'})`;
   return html`expires on ${day(i.clientSecretExpiresAt)}`;
 }
 
@@ -35,19 +47,49 @@ function connectLink(i: IntegrationSummary, principal: Parameters<typeof can>[0]
 
 function runRow(r: RunView): SafeHtml {
   const pct = r.progress.total > 0 ? Math.round((100 * r.progress.done) / r.progress.total) : 0;
-  return html`<tr><td><a href="/sync-runs/${r.id}">${when(r.createdAt)}</a></td><td>${r.tenantName ? html`<a href="/sync-runs/${r.id}">${name(r.tenantName)}</a>` : name(r.integrationName ?? r.integrationId)}<br><span class="muted">${r.tenantName ? 'one tenant' : 'whole integration'}</span></td><td>${r.trigger}${r.requestedBy ? html` <span class="muted">by <bdi>${r.requestedBy}</bdi></span>` : ''}</td>
-  <td>${badge('state', r.status)}${r.status === 'running' ? html`<br><progress max="100" value="${pct}" aria-label="Progress">${pct}%</progress>` : ''}</td>
-  <td class="num">${r.counts.created}</td><td class="num">${r.counts.updated}</td><td class="num">${r.counts.unchanged}</td><td class="num">${r.counts.flagged}</td><td class="num">${r.counts.failed}</td><td>${r.summary ?? ''}</td></tr>`;
+  return html`<tr>
+    <td><a href="/sync-runs/${r.id}">${when(r.createdAt)}</a></td>
+    <td>
+      ${r.tenantName ? html`<a href="/sync-runs/${r.id}">${name(r.tenantName)}</a>` : name(r.integrationName ?? r.integrationId)}<br /><span
+        class="muted"
+        >${r.tenantName ? 'one tenant' : 'whole integration'}</span
+      >
+    </td>
+    <td>${r.trigger}${r.requestedBy ? html` <span class="muted">by <bdi>${r.requestedBy}</bdi></span>` : ''}</td>
+    <td>
+      ${badge('state', r.status)}${r.status === 'running' ? html`<br /><progress max="100" value="${pct}" aria-label="Progress">${pct}%</progress>` : ''}
+    </td>
+    <td class="num">${r.counts.created}</td>
+    <td class="num">${r.counts.updated}</td>
+    <td class="num">${r.counts.unchanged}</td>
+    <td class="num">${r.counts.flagged}</td>
+    <td class="num">${r.counts.failed}</td>
+    <td>${r.summary ?? ''}</td>
+  </tr>`;
 }
 
 /** What a finished status means for the technician (the log below says what exactly). */
 const STATUS_MEANING: Partial<Record<string, string>> = {
-  partial: 'Partial: what docsync could read was synced, but some data could not be read. The warnings in the log below say what was left out and what to do; the data read before is kept.',
+  partial:
+    'Partial: what docsync could read was synced, but some data could not be read. The warnings in the log below say what was left out and what to do; the data read before is kept.',
   failed: 'Failed: nothing was changed where the sync failed. The errors in the log below say why and what to do.',
   cancelled: 'Cancelled: the run was stopped before it finished; nothing it had not reached was changed.',
 };
 
-const RUN_HEAD = html`<thead><tr><th scope="col">Requested</th><th scope="col">What</th><th scope="col">Trigger</th><th scope="col">Status</th><th scope="col" class="num">Created</th><th scope="col" class="num">Updated</th><th scope="col" class="num">Unchanged</th><th scope="col" class="num">Flagged</th><th scope="col" class="num">Failed</th><th scope="col">Summary</th></tr></thead>`;
+const RUN_HEAD = html`<thead>
+  <tr>
+    <th scope="col">Requested</th>
+    <th scope="col">What</th>
+    <th scope="col">Trigger</th>
+    <th scope="col">Status</th>
+    <th scope="col" class="num">Created</th>
+    <th scope="col" class="num">Updated</th>
+    <th scope="col" class="num">Unchanged</th>
+    <th scope="col" class="num">Flagged</th>
+    <th scope="col" class="num">Failed</th>
+    <th scope="col">Summary</th>
+  </tr>
+</thead>`;
 
 export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const deps = { db: ctx.database.db, secrets: ctx.secrets, clock: ctx.clock };
@@ -57,103 +99,373 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     const [integrations, notices] = await Promise.all([listIntegrations(deps), secretExpiryNotices(deps)]);
     const now = ctx.clock.now();
     const admin = can(principal, 'administrator');
-    const body = html`<h1>Integrations</h1>${secretExpiryBanner(notices, principal)}
-    ${
-      integrations.length === 0
-        ? emptyState('No integration yet.', admin ? 'Register docsync in Entra (a multi-tenant app with a client secret), then add the connection below: GDAP for every customer at once, or a direct connection to one tenant.' : 'Ask an administrator to add a GDAP or direct connection.')
-        : html`<table><caption class="visually-hidden">Integrations</caption><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Client secret</th><th scope="col" class="num">Tenants</th><th scope="col">Last run</th><th scope="col">Actions</th></tr></thead><tbody>
-      ${integrations.map(
-        (i) => html`<tr><td><a href="/integrations/${i.id}">${name(i.name)}</a></td><td>${KIND_LABEL[i.kind] ?? i.kind}</td><td>${badge('integration', i.status)}${i.statusReason ? html`<br><span class="muted">${i.statusReason}</span>` : ''}</td>
-        <td>${secretExpiry(i, now)}</td><td class="num">${i.tenantCount}${i.failingTenants ? html`<br>${badge('health', 'failing')} ${i.failingTenants}` : ''}</td><td>${i.lastRun ? html`<a href="/sync-runs/${i.lastRun.id}">${badge('state', i.lastRun.status)}</a> ${when(i.lastRun.createdAt)}` : html`<span class="muted">never</span>`}</td>
-        <td class="actions">${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${i.name}</span></button>` : ''} ${connectLink(i, principal)}</td></tr>`,
-      )}</tbody></table>`
-    }
-    ${
-      admin
-        ? html`<h2>Add an integration</h2><form class="stack" data-api="POST /api/integrations" data-done="Integration added.">
-      <div><label for="i-kind">Kind</label><select id="i-kind" name="kind"><option value="gdap">GDAP (partner: every customer tenant)</option><option value="direct_delegated">Direct, delegated (one tenant)</option><option value="direct_app">Direct, application permissions (one tenant)</option></select></div>
-      <div><label for="i-name">Name</label><input id="i-name" name="name" required maxlength="200"></div>
-      <div><label for="i-tenant">Tenant ID or domain (partner tenant for GDAP)</label><input id="i-tenant" name="tenantId" required maxlength="253"></div>
-      <div><label for="i-client">Application (client) ID</label><input id="i-client" name="clientId" required maxlength="64"></div>
-      <div><label for="i-secret">Client secret value</label><input id="i-secret" name="clientSecret" type="password" autocomplete="off" required maxlength="1024"></div>
-      <div><label for="i-expiry">Secret expires on (optional)</label><input id="i-expiry" name="clientSecretExpiresAt" type="date" data-optional></div>
-      <div><button type="submit">Add integration</button></div></form>`
-        : ''
-    }`;
+    const body = html`<h1>Integrations</h1>
+      ${secretExpiryBanner(notices, principal)}
+      ${
+        integrations.length === 0
+          ? emptyState(
+              'No integration yet.',
+              admin
+                ? 'Register docsync in Entra (a multi-tenant app with a client secret), then add the connection below: GDAP for every customer at once, or a direct connection to one tenant.'
+                : 'Ask an administrator to add a GDAP or direct connection.',
+            )
+          : html`<table>
+              <caption class="visually-hidden">
+                Integrations
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Client secret</th>
+                  <th scope="col" class="num">Tenants</th>
+                  <th scope="col">Last run</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${integrations.map(
+                  (i) =>
+                    html`<tr>
+                      <td><a href="/integrations/${i.id}">${name(i.name)}</a></td>
+                      <td>${KIND_LABEL[i.kind] ?? i.kind}</td>
+                      <td>
+                        ${badge('integration', i.status)}${i.statusReason ? html`<br /><span class="muted">${i.statusReason}</span>` : ''}
+                      </td>
+                      <td>${secretExpiry(i, now)}</td>
+                      <td class="num">
+                        ${i.tenantCount}${i.failingTenants ? html`<br />${badge('health', 'failing')} ${i.failingTenants}` : ''}
+                      </td>
+                      <td>
+                        ${i.lastRun ? html`<a href="/sync-runs/${i.lastRun.id}">${badge('state', i.lastRun.status)}</a> ${when(i.lastRun.createdAt)}` : html`<span class="muted">never</span>`}
+                      </td>
+                      <td class="actions">
+                        ${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${i.name}</span></button>` : ''}
+                        ${connectLink(i, principal)}
+                      </td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }
+      ${
+        admin
+          ? html`<h2>Add an integration</h2>
+              <form class="stack" data-api="POST /api/integrations" data-done="Integration added.">
+                <div>
+                  <label for="i-kind">Kind</label
+                  ><select id="i-kind" name="kind">
+                    <option value="gdap">GDAP (partner: every customer tenant)</option>
+                    <option value="direct_delegated">Direct, delegated (one tenant)</option>
+                    <option value="direct_app">Direct, application permissions (one tenant)</option>
+                  </select>
+                </div>
+                <div><label for="i-name">Name</label><input id="i-name" name="name" required maxlength="200" /></div>
+                <div>
+                  <label for="i-tenant">Tenant ID or domain (partner tenant for GDAP)</label
+                  ><input id="i-tenant" name="tenantId" required maxlength="253" />
+                </div>
+                <div>
+                  <label for="i-client">Application (client) ID</label><input id="i-client" name="clientId" required maxlength="64" />
+                </div>
+                <div>
+                  <label for="i-secret">Client secret value</label
+                  ><input id="i-secret" name="clientSecret" type="password" autocomplete="off" required maxlength="1024" />
+                </div>
+                <div>
+                  <label for="i-expiry">Secret expires on (optional)</label
+                  ><input id="i-expiry" name="clientSecretExpiresAt" type="date" data-optional />
+                </div>
+                <div><button type="submit">Add integration</button></div>
+              </form>`
+          : ''
+      }`;
     return sendPage(reply, 200, layout({ title: 'Integrations', principal, section: 'integrations', body }));
   });
 
-  app.get('/integrations/:id', { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object(PageQuery) } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const i = await getIntegration(deps, request.params.id);
-    const tenants = await integrationTenants(deps.db, i.id, request.query.page, request.query.pageSize);
-    const rows = tenants.items.length ? await deps.db.selectFrom('tenants').selectAll().where('id', 'in', tenants.items.map((t) => t.id)).execute() : [];
-    const statuses = await tenantStatuses(deps.db, rows, ctx.clock.now());
-    const whatToDo = (t: TenantHealthRow) => {
-      const problems = statuses.get(t.id)?.problems ?? [];
-      if (problems.length === 0) return t.health === 'unknown' ? html`<span class="muted">Not synced yet: use "Sync now".</span>` : '';
-      return html`<ul class="todo">${problems.slice(0, 3).map((p) => html`<li>${p.message}${p.action ? html`<br><strong>→ ${p.action}</strong>` : ''}</li>`)}</ul>${problems.length > 3 ? html`<a href="/tenants/${t.id}/contacts">${problems.length - 3} more</a>` : ''}`;
-    };
-    const admin = can(principal, 'administrator');
-    const s = i.settings;
-    const check = (field: string, label: string, on: boolean) => html`<div><label><input type="checkbox" name="${field}" data-group="settings"${on ? html` checked` : ''}${admin ? '' : html` disabled`}> ${label}</label></div>`;
-    const notices = (await secretExpiryNotices(deps)).filter((n) => n.integrationId === i.id);
-    const body = html`<p><a href="/integrations">← Integrations</a></p><h1>${name(i.name)}</h1>${secretExpiryBanner(notices, principal)}
-    <p>${KIND_LABEL[i.kind] ?? i.kind} · tenant <code>${i.tenantId}</code> · client <code>${i.clientId}</code> · status <strong>${i.status.replace('_', ' ')}</strong>${i.statusReason ? html` — ${i.statusReason}` : ''}</p>
-    <p>Client secret: ${secretExpiry(i, ctx.clock.now())}</p>
-    <p class="actions">${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync every tenant now</button>` : ''} ${connectLink(i, principal)}</p>
-    <h2>What to sync</h2>
-    <form class="stack" data-api="PATCH /api/integrations/${i.id}" data-done="Settings saved.">
-      <fieldset><legend>Exclusions and options</legend>
-      ${check('includeGuests', 'Include guest users', s.includeGuests)}
-      ${check('includeDisabled', 'Include disabled accounts (shown as disabled)', s.includeDisabled)}
-      ${check('autoCreate', 'Create contacts and configurations for new users and devices', s.autoCreate)}
-      ${check('createOrganizations', 'Create an organization for an unmatched tenant', s.createOrganizations)}
-      <div><label for="s-domains">Domains to sync (* = all; separate with commas)</label><input id="s-domains" name="domains" data-type="list" data-group="settings" value="${s.domains.join(', ')}"${admin ? '' : html` disabled`}></div>
-      <div><label for="s-groups">Exclude members of these groups (Object IDs from Entra, separated by commas)</label><input id="s-groups" name="excludeGroupIds" data-type="list" data-group="settings" value="${s.excludeGroupIds.join(', ')}"${admin ? '' : html` disabled`}></div>
-      <div><label for="s-schedule">Schedule (five-field cron such as 0 2 * * * for 02:00 nightly; empty = the default ${ctx.config.sync.schedule})</label><input id="s-schedule" name="schedule" data-group="settings" value="${s.schedule ?? ''}" maxlength="100"${admin ? '' : html` disabled`}></div>
-      </fieldset>
-      ${admin ? html`<fieldset><legend>Replace the client secret</legend><div><label for="s-secret">New client secret value (leave empty to keep the current one)</label><input id="s-secret" name="clientSecret" type="password" autocomplete="off" data-optional maxlength="1024"></div><div><label for="s-expiry">New secret expires on</label><input id="s-expiry" name="clientSecretExpiresAt" type="date" data-optional></div></fieldset><div><button type="submit">Save settings</button></div>` : html`<p class="muted">Only administrators change these settings.</p>`}
-    </form>
-    <h2>Tenants</h2>
-    ${
-      tenants.total === 0
-        ? emptyState('No tenants discovered yet.', 'Connect the integration and run a sync: docsync then lists every customer tenant it may read.')
-        : html`<table><caption class="visually-hidden">Tenants of this integration</caption><thead><tr><th scope="col">Tenant</th><th scope="col">Health</th><th scope="col">Relationship</th><th scope="col">Last sync</th><th scope="col">What to do</th><th scope="col">Actions</th></tr></thead><tbody>
-      ${tenants.items.map((t) => html`<tr><td><a href="/tenants/${t.id}/contacts">${name(t.displayName)}</a></td><td>${badge('health', t.health)}</td><td>${t.relationshipStatus ?? '—'}${t.relationshipEndAt ? html`<br><span class="muted">ends ${when(t.relationshipEndAt)}</span>` : ''}</td><td>${when(t.lastSyncAt)}</td><td>${whatToDo(t)}</td>
-      <td>${can(principal, 'technician') ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span></button>` : ''}</td></tr>`)}
-      </tbody></table>${pager(`/integrations/${i.id}`, {}, request.query.page, request.query.pageSize, tenants.total)}`
-    }`;
-    return sendPage(reply, 200, layout({ title: i.name.slice(0, 80), principal, section: 'integrations', body }));
-  });
+  app.get(
+    '/integrations/:id',
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object(PageQuery) } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const i = await getIntegration(deps, request.params.id);
+      const tenants = await integrationTenants(deps.db, i.id, request.query.page, request.query.pageSize);
+      const rows = tenants.items.length
+        ? await deps.db
+            .selectFrom('tenants')
+            .selectAll()
+            .where(
+              'id',
+              'in',
+              tenants.items.map((t) => t.id),
+            )
+            .execute()
+        : [];
+      const statuses = await tenantStatuses(deps.db, rows, ctx.clock.now());
+      const whatToDo = (t: TenantHealthRow) => {
+        const problems = statuses.get(t.id)?.problems ?? [];
+        if (problems.length === 0) return t.health === 'unknown' ? html`<span class="muted">Not synced yet: use "Sync now".</span>` : '';
+        return html`<ul class="todo">
+            ${problems.slice(0, 3).map((p) => html`<li>${p.message}${p.action ? html`<br /><strong>→ ${p.action}</strong>` : ''}</li>`)}
+          </ul>
+          ${problems.length > 3 ? html`<a href="/tenants/${t.id}/contacts">${problems.length - 3} more</a>` : ''}`;
+      };
+      const admin = can(principal, 'administrator');
+      const s = i.settings;
+      const check = (field: string, label: string, on: boolean) =>
+        html`<div>
+          <label
+            ><input type="checkbox" name="${field}" data-group="settings" ${on ? html` checked` : ''}${admin ? '' : html` disabled`} />
+            ${label}</label
+          >
+        </div>`;
+      const notices = (await secretExpiryNotices(deps)).filter((n) => n.integrationId === i.id);
+      const body = html`<p><a href="/integrations">← Integrations</a></p>
+        <h1>${name(i.name)}</h1>
+        ${secretExpiryBanner(notices, principal)}
+        <p>
+          ${KIND_LABEL[i.kind] ?? i.kind} · tenant <code>${i.tenantId}</code> · client <code>${i.clientId}</code> · status
+          <strong>${i.status.replace('_', ' ')}</strong>${i.statusReason ? html` — ${i.statusReason}` : ''}
+        </p>
+        <p>Client secret: ${secretExpiry(i, ctx.clock.now())}</p>
+        <p class="actions">
+          ${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync every tenant now</button>` : ''}
+          ${connectLink(i, principal)}
+        </p>
+        <h2>What to sync</h2>
+        <form class="stack" data-api="PATCH /api/integrations/${i.id}" data-done="Settings saved.">
+          <fieldset>
+            <legend>Exclusions and options</legend>
+            ${check('includeGuests', 'Include guest users', s.includeGuests)}
+            ${check('includeDisabled', 'Include disabled accounts (shown as disabled)', s.includeDisabled)}
+            ${check('autoCreate', 'Create contacts and configurations for new users and devices', s.autoCreate)}
+            ${check('createOrganizations', 'Create an organization for an unmatched tenant', s.createOrganizations)}
+            <div>
+              <label for="s-domains">Domains to sync (* = all; separate with commas)</label
+              ><input
+                id="s-domains"
+                name="domains"
+                data-type="list"
+                data-group="settings"
+                value="${s.domains.join(', ')}"
+                ${admin ? '' : html` disabled`}
+              />
+            </div>
+            <div>
+              <label for="s-groups">Exclude members of these groups (Object IDs from Entra, separated by commas)</label
+              ><input
+                id="s-groups"
+                name="excludeGroupIds"
+                data-type="list"
+                data-group="settings"
+                value="${s.excludeGroupIds.join(', ')}"
+                ${admin ? '' : html` disabled`}
+              />
+            </div>
+            <div>
+              <label for="s-schedule"
+                >Schedule (five-field cron such as 0 2 * * * for 02:00 nightly; empty = the default ${ctx.config.sync.schedule})</label
+              ><input
+                id="s-schedule"
+                name="schedule"
+                data-group="settings"
+                value="${s.schedule ?? ''}"
+                maxlength="100"
+                ${admin ? '' : html` disabled`}
+              />
+            </div>
+          </fieldset>
+          ${
+            admin
+              ? html`<fieldset>
+                    <legend>Replace the client secret</legend>
+                    <div>
+                      <label for="s-secret">New client secret value (leave empty to keep the current one)</label
+                      ><input id="s-secret" name="clientSecret" type="password" autocomplete="off" data-optional maxlength="1024" />
+                    </div>
+                    <div>
+                      <label for="s-expiry">New secret expires on</label
+                      ><input id="s-expiry" name="clientSecretExpiresAt" type="date" data-optional />
+                    </div>
+                  </fieldset>
+                  <div><button type="submit">Save settings</button></div>`
+              : html`<p class="muted">Only administrators change these settings.</p>`
+          }
+        </form>
+        <h2>Tenants</h2>
+        ${
+          tenants.total === 0
+            ? emptyState(
+                'No tenants discovered yet.',
+                'Connect the integration and run a sync: docsync then lists every customer tenant it may read.',
+              )
+            : html`<table>
+                  <caption class="visually-hidden">
+                    Tenants of this integration
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Tenant</th>
+                      <th scope="col">Health</th>
+                      <th scope="col">Relationship</th>
+                      <th scope="col">Last sync</th>
+                      <th scope="col">What to do</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${tenants.items.map(
+                      (t) =>
+                        html`<tr>
+                          <td><a href="/tenants/${t.id}/contacts">${name(t.displayName)}</a></td>
+                          <td>${badge('health', t.health)}</td>
+                          <td>
+                            ${t.relationshipStatus ?? '—'}${t.relationshipEndAt ? html`<br /><span class="muted">ends ${when(t.relationshipEndAt)}</span>` : ''}
+                          </td>
+                          <td>${when(t.lastSyncAt)}</td>
+                          <td>${whatToDo(t)}</td>
+                          <td>
+                            ${can(principal, 'technician') ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span></button>` : ''}
+                          </td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+                ${pager(`/integrations/${i.id}`, {}, request.query.page, request.query.pageSize, tenants.total)}`
+        }`;
+      return sendPage(reply, 200, layout({ title: i.name.slice(0, 80), principal, section: 'integrations', body }));
+    },
+  );
 
-  app.get('/sync-runs', { config: { access: 'signedIn', page: true }, schema: { querystring: Type.Object({ ...PageQuery, ...CsvFormatQuery }) } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    if (wantsCsv(request)) return sendCsv(reply, 'sync-runs', ctx.clock.now(), RUN_COLUMNS, async (page, pageSize) => (await listRuns(deps.db, { page, pageSize })).items);
-    const runs = await listRuns(deps.db, request.query);
-    const body = html`<h1>Sync runs</h1><p><a href="${csvHref('/sync-runs', {})}">Export as CSV</a></p>
-    ${runs.total === 0 ? emptyState('No sync has run yet.', html`Start one with "Sync now" on the <a href="/integrations">Integrations</a> page; scheduled syncs run every hour.`) : html`<table><caption class="visually-hidden">Sync runs, newest first</caption>${RUN_HEAD}<tbody>${runs.items.map(runRow)}</tbody></table>${pager('/sync-runs', {}, request.query.page, request.query.pageSize, runs.total)}`}`;
-    return sendPage(reply, 200, layout({ title: 'Sync runs', principal, section: 'sync-runs', body }));
-  });
+  app.get(
+    '/sync-runs',
+    { config: { access: 'signedIn', page: true }, schema: { querystring: Type.Object({ ...PageQuery, ...CsvFormatQuery }) } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'sync-runs',
+          ctx.clock.now(),
+          RUN_COLUMNS,
+          async (page, pageSize) => (await listRuns(deps.db, { page, pageSize })).items,
+        );
+      const runs = await listRuns(deps.db, request.query);
+      const body = html`<h1>Sync runs</h1>
+        <p><a href="${csvHref('/sync-runs', {})}">Export as CSV</a></p>
+        ${
+          runs.total === 0
+            ? emptyState(
+                'No sync has run yet.',
+                html`Start one with "Sync now" on the <a href="/integrations">Integrations</a> page; scheduled syncs run every hour.`,
+              )
+            : html`<table>
+                  <caption class="visually-hidden">
+                    Sync runs, newest first
+                  </caption>
+                  ${RUN_HEAD}
+                  <tbody>
+                    ${runs.items.map(runRow)}
+                  </tbody>
+                </table>
+                ${pager('/sync-runs', {}, request.query.page, request.query.pageSize, runs.total)}`
+        }`;
+      return sendPage(reply, 200, layout({ title: 'Sync runs', principal, section: 'sync-runs', body }));
+    },
+  );
 
   app.get('/sync-runs/:id', { config: { access: 'signedIn', page: true }, schema: { params: IdParams } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const { run, tenants, log } = await runDetail(deps.db, request.params.id, null, 1000);
     const live = run.status === 'queued' || run.status === 'running';
-    const body = html`<p><a href="/sync-runs">← Sync runs</a>${run.parentRunId ? html` · <a href="/sync-runs/${run.parentRunId}">← the whole sync of ${name(run.integrationName ?? run.integrationId)}</a>` : ''}</p><h1>Sync of ${name(run.tenantName ?? run.integrationName ?? run.integrationId)}</h1>
-    <section ${live ? html`data-live-run="/api/sync-runs/${run.id}" data-log-after="${log.at(-1)?.id ?? ''}"` : ''} aria-label="Run status">
-      <p>Status: <strong data-field="status">${run.status}</strong> <span class="muted" data-field="phase">${run.phase ?? ''}</span> · requested ${when(run.createdAt)} by ${run.requestedBy ?? run.trigger} · started <span data-field="startedAt">${when(run.startedAt, 'not yet')}</span> · finished <span data-field="finishedAt">${when(run.finishedAt, 'not yet')}</span></p>
-      ${live ? html`<p><label for="run-progress">Progress</label> <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">${run.progress.done} of ${run.progress.total}</progress> <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span></p>` : ''}
-      ${run.status === 'queued' ? html`<p class="muted" data-when-queued>Waiting for a worker to pick this run up: workers look for new runs every few seconds. If it stays queued, check that a worker is running (<code>docsync worker</code>, or <code>docsync serve</code>/<code>demo</code> with its built-in worker).</p>` : ''}
-      ${STATUS_MEANING[run.status] ? html`<p>${STATUS_MEANING[run.status]}</p>` : ''}
-      <ul class="counts"><li><span>created <strong data-field="created">${run.counts.created}</strong></span></li><li><span>updated <strong data-field="updated">${run.counts.updated}</strong></span></li><li><span>unchanged <strong data-field="unchanged">${run.counts.unchanged}</strong></span></li><li><span>flagged <strong data-field="flagged">${run.counts.flagged}</strong></span></li><li><span>failed <strong data-field="failed">${run.counts.failed}</strong></span></li><li><span>Graph requests <strong data-field="graphRequests">${run.counts.graphRequests}</strong></span></li><li><span>throttled <strong data-field="throttled">${run.counts.throttled}</strong></span></li></ul>
-      ${run.summary ? html`<p>${run.summary}</p>` : ''}
-    </section>
-    ${tenants.length ? html`<h2>Tenants</h2><table><caption class="visually-hidden">Per-tenant runs</caption>${RUN_HEAD}<tbody>${tenants.map(runRow)}</tbody></table>` : ''}
-    <h2>Log</h2>
-    <table><caption class="visually-hidden">Log lines</caption><thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Tenant</th><th scope="col">Code</th><th scope="col">Message</th><th scope="col">What to do</th></tr></thead>
-    <tbody data-log>${log.map((l) => html`<tr class="level-${l.level}"><td>${l.at.slice(11, 19)}</td><td>${l.level}</td><td>${l.tenantName ? name(l.tenantName) : ''}</td><td><code>${l.code}</code></td><td>${l.message}</td><td>${l.action ?? ''}</td></tr>`)}</tbody></table>
-    ${log.length === 0 && !live ? html`<p class="muted">No log lines.</p>` : ''}`;
+    const body = html`<p>
+        <a href="/sync-runs">← Sync runs</a
+        >${run.parentRunId ? html` · <a href="/sync-runs/${run.parentRunId}">← the whole sync of ${name(run.integrationName ?? run.integrationId)}</a>` : ''}
+      </p>
+      <h1>Sync of ${name(run.tenantName ?? run.integrationName ?? run.integrationId)}</h1>
+      <section
+        ${live ? html`data-live-run="/api/sync-runs/${run.id}" data-log-after="${log.at(-1)?.id ?? ''}"` : ''}
+        aria-label="Run status"
+      >
+        <p>
+          Status: <strong data-field="status">${run.status}</strong> <span class="muted" data-field="phase">${run.phase ?? ''}</span> ·
+          requested ${when(run.createdAt)} by ${run.requestedBy ?? run.trigger} · started
+          <span data-field="startedAt">${when(run.startedAt, 'not yet')}</span> · finished
+          <span data-field="finishedAt">${when(run.finishedAt, 'not yet')}</span>
+        </p>
+        ${live ? html`<p><label for="run-progress">Progress</label> <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">${run.progress.done} of ${run.progress.total}</progress> <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span></p>` : ''}
+        ${run.status === 'queued' ? html`<p class="muted" data-when-queued>Waiting for a worker to pick this run up: workers look for new runs every few seconds. If it stays queued, check that a worker is running (<code>docsync worker</code>, or <code>docsync serve</code>/<code>demo</code> with its built-in worker).</p>` : ''}
+        ${STATUS_MEANING[run.status] ? html`<p>${STATUS_MEANING[run.status]}</p>` : ''}
+        <ul class="counts">
+          <li>
+            <span>created <strong data-field="created">${run.counts.created}</strong></span>
+          </li>
+          <li>
+            <span>updated <strong data-field="updated">${run.counts.updated}</strong></span>
+          </li>
+          <li>
+            <span>unchanged <strong data-field="unchanged">${run.counts.unchanged}</strong></span>
+          </li>
+          <li>
+            <span>flagged <strong data-field="flagged">${run.counts.flagged}</strong></span>
+          </li>
+          <li>
+            <span>failed <strong data-field="failed">${run.counts.failed}</strong></span>
+          </li>
+          <li>
+            <span>Graph requests <strong data-field="graphRequests">${run.counts.graphRequests}</strong></span>
+          </li>
+          <li>
+            <span>throttled <strong data-field="throttled">${run.counts.throttled}</strong></span>
+          </li>
+        </ul>
+        ${run.summary ? html`<p>${run.summary}</p>` : ''}
+      </section>
+      ${
+        tenants.length
+          ? html`<h2>Tenants</h2>
+              <table>
+                <caption class="visually-hidden">
+                  Per-tenant runs
+                </caption>
+                ${RUN_HEAD}
+                <tbody>
+                  ${tenants.map(runRow)}
+                </tbody>
+              </table>`
+          : ''
+      }
+      <h2>Log</h2>
+      <table>
+        <caption class="visually-hidden">
+          Log lines
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Level</th>
+            <th scope="col">Tenant</th>
+            <th scope="col">Code</th>
+            <th scope="col">Message</th>
+            <th scope="col">What to do</th>
+          </tr>
+        </thead>
+        <tbody data-log>
+          ${log.map(
+            (l) =>
+              html`<tr class="level-${l.level}">
+                <td>${l.at.slice(11, 19)}</td>
+                <td>${l.level}</td>
+                <td>${l.tenantName ? name(l.tenantName) : ''}</td>
+                <td><code>${l.code}</code></td>
+                <td>${l.message}</td>
+                <td>${l.action ?? ''}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      ${log.length === 0 && !live ? html`<p class="muted">No log lines.</p>` : ''}`;
     return sendPage(reply, 200, layout({ title: 'Sync run', principal, section: 'sync-runs', body }));
   });
 };

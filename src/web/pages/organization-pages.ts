@@ -25,7 +25,10 @@ import { IdParams } from '../schemas.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { CONFIGURATION_COLUMNS, CONTACT_COLUMNS, ORGANIZATION_COLUMNS } from '../csv-columns.ts';
 
-const PageQuery = { page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }), pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) };
+const PageQuery = {
+  page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
+  pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+};
 const ListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery });
 const SORT_COLUMNS: Array<{ key: string; label: string; numeric: boolean }> = [
   { key: 'name', label: 'Organization', numeric: false },
@@ -38,17 +41,38 @@ const SORT_COLUMNS: Array<{ key: string; label: string; numeric: boolean }> = [
 const fullName = (c: Pick<ContactRow, 'firstName' | 'lastName'>) => [c.firstName, c.lastName].filter(Boolean).join(' ') || '(no name)';
 
 function organizationTabs(org: { id: string; name: string }, current: 'overview' | 'contacts' | 'configurations'): SafeHtml {
-  const tab = (key: typeof current, label: string, href: string) => html`<li><a href="${href}"${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
-  return html`<p><a href="/organizations">← Organizations</a></p><h1>${name(org.name)}</h1>
-  <nav aria-label="Organization"><ul class="tabs">${tab('overview', 'Overview', `/organizations/${org.id}`)}${tab('contacts', 'Contacts', `/organizations/${org.id}/contacts`)}${tab('configurations', 'Configurations', `/organizations/${org.id}/configurations`)}</ul></nav>`;
+  const tab = (key: typeof current, label: string, href: string) =>
+    html`<li><a href="${href}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
+  return html`<p><a href="/organizations">← Organizations</a></p>
+    <h1>${name(org.name)}</h1>
+    <nav aria-label="Organization">
+      <ul class="tabs">
+        ${tab('overview', 'Overview', `/organizations/${org.id}`)}${tab('contacts', 'Contacts', `/organizations/${org.id}/contacts`)}${tab('configurations', 'Configurations', `/organizations/${org.id}/configurations`)}
+      </ul>
+    </nav>`;
 }
 
 /** One editable text field; Microsoft's fields of a linked record are shown, not editable. */
-function field(id: string, label: string, fieldName: string, value: string | null, options: { readOnly?: boolean; list?: boolean; multiline?: boolean; max?: number } = {}): SafeHtml {
-  if (options.readOnly) return html`<div><span class="label">${label}</span> <span>${value || '—'}</span> <span class="from-microsoft">from Microsoft</span></div>`;
+function field(
+  id: string,
+  label: string,
+  fieldName: string,
+  value: string | null,
+  options: { readOnly?: boolean; list?: boolean; multiline?: boolean; max?: number } = {},
+): SafeHtml {
+  if (options.readOnly)
+    return html`<div>
+      <span class="label">${label}</span> <span>${value || '—'}</span> <span class="from-microsoft">from Microsoft</span>
+    </div>`;
   const control = options.multiline
     ? html`<textarea id="${id}" name="${fieldName}" rows="3" maxlength="${options.max ?? 10000}">${value ?? ''}</textarea>`
-    : html`<input id="${id}" name="${fieldName}" value="${value ?? ''}" maxlength="${options.max ?? 200}"${options.list ? html` data-type="list"` : ''}>`;
+    : html`<input
+        id="${id}"
+        name="${fieldName}"
+        value="${value ?? ''}"
+        maxlength="${options.max ?? 200}"
+        ${options.list ? html` data-type="list"` : ''}
+      />`;
   return html`<div><label for="${id}">${label}</label>${control}</div>`;
 }
 
@@ -66,7 +90,12 @@ function contactForm(c: ContactRow | null, organizationId: string): SafeHtml {
     ${field(`c-${key}-ext`, 'Phone extension', 'phoneExtension', c?.phoneExtension ?? null, { max: 20 })}
     ${field(`c-${key}-tags`, 'Tags (separate with spaces or commas)', 'tags', (c?.tags ?? []).join(', '), { list: true, max: 2000 })}
     ${field(`c-${key}-notes`, 'Notes', 'notes', c?.notes ?? null, { multiline: true })}
-    <div><button type="submit">${c ? 'Save' : 'Add contact'}<span class="visually-hidden"> ${c ? fullName(c).slice(0, 100) : ''}</span></button></div></form>`;
+    <div>
+      <button type="submit">
+        ${c ? 'Save' : 'Add contact'}<span class="visually-hidden"> ${c ? fullName(c).slice(0, 100) : ''}</span>
+      </button>
+    </div>
+  </form>`;
 }
 
 function configurationForm(g: ConfigurationRow | null, organizationId: string): SafeHtml {
@@ -81,63 +110,236 @@ function configurationForm(g: ConfigurationRow | null, organizationId: string): 
     ${field(`g-${key}-model`, 'Model', 'model', g?.model ?? null, { readOnly: linked })}
     ${field(`g-${key}-tags`, 'Tags (separate with spaces or commas)', 'tags', (g?.tags ?? []).join(', '), { list: true, max: 2000 })}
     ${field(`g-${key}-notes`, 'Notes', 'notes', g?.notes ?? null, { multiline: true })}
-    <div><button type="submit">${g ? 'Save' : 'Add configuration'}<span class="visually-hidden"> ${g ? g.name.slice(0, 100) : ''}</span></button></div></form>`;
+    <div>
+      <button type="submit">
+        ${g ? 'Save' : 'Add configuration'}<span class="visually-hidden"> ${g ? g.name.slice(0, 100) : ''}</span>
+      </button>
+    </div>
+  </form>`;
 }
 
-const tagList = (tags: string[]) => (tags.length ? html`<ul class="tags">${tags.map((t) => html`<li>${t}</li>`)}</ul>` : '');
+const tagList = (tags: string[]) =>
+  tags.length
+    ? html`<ul class="tags">
+        ${tags.map((t) => html`<li>${t}</li>`)}
+      </ul>`
+    : '';
 
 function overview(d: OrganizationDetail): SafeHtml {
   const paid = d.licenses.filter((l) => !l.free);
   return html`<dl class="overlay summary">
-    <dt>Domains</dt><dd>${d.domains.length ? d.domains.join(', ') : html`<span class="muted">none</span>`}</dd>
-    <dt>Last sync</dt><dd>${when(d.lastSyncAt)}</dd>
-    <dt>Contacts</dt><dd><a href="/organizations/${d.id}/contacts">${d.counts.contacts}</a> <span class="muted">(${d.counts.contactsInMicrosoft} linked to Microsoft users)</span></dd>
-    <dt>Configurations</dt><dd><a href="/organizations/${d.id}/configurations">${d.counts.configurations}</a></dd>
-    <dt>Created</dt><dd>${when(d.createdAt)}</dd></dl>
-  <h2>Tenants</h2>
-  ${
-    d.tenants.length === 0
-      ? emptyState('No tenant is matched to this organization.', html`Match one on the <a href="/tenants">tenants</a> page: its users and devices are then documented here.`)
-      : html`<table><caption class="visually-hidden">Tenants of this organization</caption><thead><tr><th scope="col">Tenant</th><th scope="col">Health</th><th scope="col">Last sync</th><th scope="col">What to do</th></tr></thead><tbody>
-    ${d.tenants.map(
-      (t) => html`<tr><td><a href="/tenants/${t.id}/contacts">${name(t.displayName)}</a><br><span class="muted">${t.defaultDomain ?? ''} · ${t.integrationName}</span></td><td>${badge('health', t.health)}${t.active ? '' : html`<br><span class="muted">not readable</span>`}</td><td>${when(t.lastSyncAt)}</td>
-      <td>${t.problems.length ? html`<ul class="todo">${t.problems.slice(0, 3).map((p) => html`<li>${p.message}${p.action ? html`<br><strong>→ ${p.action}</strong>` : ''}</li>`)}</ul>` : html`<span class="muted">nothing</span>`}</td></tr>`,
-    )}</tbody></table>`
-  }
-  <h2>Review queue</h2>
-  ${
-    d.reviews.length === 0
-      ? html`<p>Nothing waits for review.</p>`
-      : html`<table><caption class="visually-hidden">Users and devices waiting for review</caption><thead><tr><th scope="col">User or device</th><th scope="col">Kind</th><th scope="col" class="num">Candidates</th></tr></thead><tbody>${d.reviews.map((r) => html`<tr><td><a href="${r.url}">${name(r.label)}</a></td><td>${r.kind === 'contact' ? 'user' : 'device'}</td><td class="num">${r.candidates}</td></tr>`)}</tbody></table>`
-  }
-  <h2>Licenses</h2>
-  ${
-    paid.length === 0
-      ? html`<p class="muted">No paid license in its tenants.</p>`
-      : html`<table><caption class="visually-hidden">Paid licenses of its tenants</caption><thead><tr><th scope="col">License</th><th scope="col" class="num">Bought</th><th scope="col" class="num">Assigned</th><th scope="col" class="num">Unused</th></tr></thead><tbody>${paid.map((l) => html`<tr><td>${l.name}</td><td class="num">${l.total}</td><td class="num">${l.assigned}</td><td class="num">${l.available > 0 ? html`<strong>${l.available}</strong>` : l.available}</td></tr>`)}</tbody></table>`
-  }`;
+      <dt>Domains</dt>
+      <dd>${d.domains.length ? d.domains.join(', ') : html`<span class="muted">none</span>`}</dd>
+      <dt>Last sync</dt>
+      <dd>${when(d.lastSyncAt)}</dd>
+      <dt>Contacts</dt>
+      <dd>
+        <a href="/organizations/${d.id}/contacts">${d.counts.contacts}</a>
+        <span class="muted">(${d.counts.contactsInMicrosoft} linked to Microsoft users)</span>
+      </dd>
+      <dt>Configurations</dt>
+      <dd><a href="/organizations/${d.id}/configurations">${d.counts.configurations}</a></dd>
+      <dt>Created</dt>
+      <dd>${when(d.createdAt)}</dd>
+    </dl>
+    <h2>Tenants</h2>
+    ${
+      d.tenants.length === 0
+        ? emptyState(
+            'No tenant is matched to this organization.',
+            html`Match one on the <a href="/tenants">tenants</a> page: its users and devices are then documented here.`,
+          )
+        : html`<table>
+            <caption class="visually-hidden">
+              Tenants of this organization
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Tenant</th>
+                <th scope="col">Health</th>
+                <th scope="col">Last sync</th>
+                <th scope="col">What to do</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${d.tenants.map(
+                (t) =>
+                  html`<tr>
+                    <td>
+                      <a href="/tenants/${t.id}/contacts">${name(t.displayName)}</a><br /><span class="muted"
+                        >${t.defaultDomain ?? ''} · ${t.integrationName}</span
+                      >
+                    </td>
+                    <td>${badge('health', t.health)}${t.active ? '' : html`<br /><span class="muted">not readable</span>`}</td>
+                    <td>${when(t.lastSyncAt)}</td>
+                    <td>
+                      ${
+                        t.problems.length
+                          ? html`<ul class="todo">
+                              ${t.problems.slice(0, 3).map((p) => html`<li>${p.message}${p.action ? html`<br /><strong>→ ${p.action}</strong>` : ''}</li>`)}
+                            </ul>`
+                          : html`<span class="muted">nothing</span>`
+                      }
+                    </td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+    <h2>Review queue</h2>
+    ${
+      d.reviews.length === 0
+        ? html`<p>Nothing waits for review.</p>`
+        : html`<table>
+            <caption class="visually-hidden">
+              Users and devices waiting for review
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">User or device</th>
+                <th scope="col">Kind</th>
+                <th scope="col" class="num">Candidates</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${d.reviews.map(
+                (r) =>
+                  html`<tr>
+                    <td><a href="${r.url}">${name(r.label)}</a></td>
+                    <td>${r.kind === 'contact' ? 'user' : 'device'}</td>
+                    <td class="num">${r.candidates}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+    <h2>Licenses</h2>
+    ${
+      paid.length === 0
+        ? html`<p class="muted">No paid license in its tenants.</p>`
+        : html`<table>
+            <caption class="visually-hidden">
+              Paid licenses of its tenants
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">License</th>
+                <th scope="col" class="num">Bought</th>
+                <th scope="col" class="num">Assigned</th>
+                <th scope="col" class="num">Unused</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${paid.map(
+                (l) =>
+                  html`<tr>
+                    <td>${l.name}</td>
+                    <td class="num">${l.total}</td>
+                    <td class="num">${l.assigned}</td>
+                    <td class="num">${l.available > 0 ? html`<strong>${l.available}</strong>` : l.available}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }`;
 }
 
 function contactsTable(items: ContactRow[], organizationId: string, principal: Principal): SafeHtml {
   const technician = can(principal, 'technician');
-  return html`<table class="contacts"><caption class="visually-hidden">Contacts</caption><thead><tr><th scope="col">Contact</th><th scope="col">Emails and phone</th><th scope="col">Account</th><th scope="col">Last sign-in</th><th scope="col">Licenses</th><th scope="col">docsync notes</th></tr></thead><tbody>
-  ${items.map(
-    (c) => html`<tr data-contact="${c.id}"><td>${name(fullName(c))}${c.title ? html`<br><span class="muted">${c.title}</span>` : ''}<br>${c.linkedToMicrosoft ? html`<span class="badge state-match">Microsoft</span>${c.tenantId && c.microsoftUserId ? html` <a href="/tenants/${c.tenantId}/users/${encodeURIComponent(c.microsoftUserId)}">overlay</a>` : ''}` : c.microsoftUserId ? html`<span class="badge state-skip">no longer in Microsoft</span>` : html`<span class="badge state-pending">docsync only</span>`}</td>
-    <td>${c.emails.length ? html`<ul class="plain">${c.emails.map((e) => html`<li>${e}</li>`)}</ul>` : html`<span class="muted">no email</span>`}${c.phone ? html`<span>${c.phone}${c.phoneExtension ? html` ext. ${c.phoneExtension}` : ''}</span>` : c.phoneExtension ? html`<span>ext. ${c.phoneExtension}</span>` : ''}</td>
-    <td>${c.accountEnabled === false ? badge('state', 'disabled') : c.accountEnabled ? 'enabled' : html`<span class="muted">—</span>`}</td><td>${c.linkedToMicrosoft ? when(c.lastSignInAt, 'unknown') : html`<span class="muted">—</span>`}</td>
-    <td>${c.licenses.length ? c.licenses.join(', ') : html`<span class="muted">none</span>`}</td>
-    <td>${tagList(c.tags)}${c.notes ? html`<p class="note">${c.notes.slice(0, 300)}${c.notes.length > 300 ? '…' : ''}</p>` : ''}${technician ? html`<details><summary>Edit<span class="visually-hidden"> ${fullName(c).slice(0, 100)}</span></summary>${contactForm(c, organizationId)}</details>` : ''}</td></tr>`,
-  )}</tbody></table>`;
+  return html`<table class="contacts">
+    <caption class="visually-hidden">
+      Contacts
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Contact</th>
+        <th scope="col">Emails and phone</th>
+        <th scope="col">Account</th>
+        <th scope="col">Last sign-in</th>
+        <th scope="col">Licenses</th>
+        <th scope="col">docsync notes</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${items.map(
+        (c) =>
+          html`<tr data-contact="${c.id}">
+            <td>
+              ${name(fullName(c))}${c.title ? html`<br /><span class="muted">${c.title}</span>` : ''}<br />${c.linkedToMicrosoft ? html`<span class="badge state-match">Microsoft</span>${c.tenantId && c.microsoftUserId ? html` <a href="/tenants/${c.tenantId}/users/${encodeURIComponent(c.microsoftUserId)}">overlay</a>` : ''}` : c.microsoftUserId ? html`<span class="badge state-skip">no longer in Microsoft</span>` : html`<span class="badge state-pending">docsync only</span>`}
+            </td>
+            <td>
+              ${
+                c.emails.length
+                  ? html`<ul class="plain">
+                      ${c.emails.map((e) => html`<li>${e}</li>`)}
+                    </ul>`
+                  : html`<span class="muted">no email</span>`
+              }${c.phone ? html`<span>${c.phone}${c.phoneExtension ? html` ext. ${c.phoneExtension}` : ''}</span>` : c.phoneExtension ? html`<span>ext. ${c.phoneExtension}</span>` : ''}
+            </td>
+            <td>
+              ${c.accountEnabled === false ? badge('state', 'disabled') : c.accountEnabled ? 'enabled' : html`<span class="muted">—</span>`}
+            </td>
+            <td>${c.linkedToMicrosoft ? when(c.lastSignInAt, 'unknown') : html`<span class="muted">—</span>`}</td>
+            <td>${c.licenses.length ? c.licenses.join(', ') : html`<span class="muted">none</span>`}</td>
+            <td>
+              ${tagList(c.tags)}${c.notes ? html`<p class="note">${c.notes.slice(0, 300)}${c.notes.length > 300 ? '…' : ''}</p>` : ''}${
+                technician
+                  ? html`<details>
+                      <summary>Edit<span class="visually-hidden"> ${fullName(c).slice(0, 100)}</span></summary>
+                      ${contactForm(c, organizationId)}
+                    </details>`
+                  : ''
+              }
+            </td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
 function configurationsTable(items: ConfigurationRow[], organizationId: string, principal: Principal): SafeHtml {
   const technician = can(principal, 'technician');
-  return html`<table><caption class="visually-hidden">Configurations</caption><thead><tr><th scope="col">Configuration</th><th scope="col">Serial</th><th scope="col">OS</th><th scope="col">Compliance</th><th scope="col">Last check-in</th><th scope="col">Contact</th><th scope="col">docsync notes</th></tr></thead><tbody>
-  ${items.map(
-    (g) => html`<tr data-configuration="${g.id}"><td>${name(g.name)}<br>${g.linkedToMicrosoft ? html`<span class="badge state-match">Intune</span>` : g.intuneDeviceId ? html`<span class="badge state-skip">no longer in Intune</span>` : html`<span class="badge state-pending">docsync only</span>`}${g.manufacturer || g.model ? html`<br><span class="muted">${[g.manufacturer, g.model].filter(Boolean).join(' ')}</span>` : ''}</td>
-    <td>${g.serialNumber ?? '—'}</td><td>${g.operatingSystem ?? '—'}</td><td>${g.complianceState ?? '—'}</td><td>${when(g.lastCheckInAt)}</td><td>${g.contact ? name(g.contact.name) : '—'}</td>
-    <td>${tagList(g.tags)}${g.notes ? html`<p class="note">${g.notes.slice(0, 300)}${g.notes.length > 300 ? '…' : ''}</p>` : ''}${technician ? html`<details><summary>Edit<span class="visually-hidden"> ${g.name.slice(0, 100)}</span></summary>${configurationForm(g, organizationId)}</details>` : ''}</td></tr>`,
-  )}</tbody></table>`;
+  return html`<table>
+    <caption class="visually-hidden">
+      Configurations
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Configuration</th>
+        <th scope="col">Serial</th>
+        <th scope="col">OS</th>
+        <th scope="col">Compliance</th>
+        <th scope="col">Last check-in</th>
+        <th scope="col">Contact</th>
+        <th scope="col">docsync notes</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${items.map(
+        (g) =>
+          html`<tr data-configuration="${g.id}">
+            <td>
+              ${name(g.name)}<br />${g.linkedToMicrosoft ? html`<span class="badge state-match">Intune</span>` : g.intuneDeviceId ? html`<span class="badge state-skip">no longer in Intune</span>` : html`<span class="badge state-pending">docsync only</span>`}${g.manufacturer || g.model ? html`<br /><span class="muted">${[g.manufacturer, g.model].filter(Boolean).join(' ')}</span>` : ''}
+            </td>
+            <td>${g.serialNumber ?? '—'}</td>
+            <td>${g.operatingSystem ?? '—'}</td>
+            <td>${g.complianceState ?? '—'}</td>
+            <td>${when(g.lastCheckInAt)}</td>
+            <td>${g.contact ? name(g.contact.name) : '—'}</td>
+            <td>
+              ${tagList(g.tags)}${g.notes ? html`<p class="note">${g.notes.slice(0, 300)}${g.notes.length > 300 ? '…' : ''}</p>` : ''}${
+                technician
+                  ? html`<details>
+                      <summary>Edit<span class="visually-hidden"> ${g.name.slice(0, 100)}</span></summary>
+                      ${configurationForm(g, organizationId)}
+                    </details>`
+                  : ''
+              }
+            </td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
 export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -147,37 +349,108 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
     '/organizations',
     {
       config: { access: 'signedIn', page: true },
-      schema: { querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), sort: Type.Union(ORGANIZATION_SORTS.map((s) => Type.Literal(s)), { default: 'name' }), ...CsvFormatQuery }) },
+      schema: {
+        querystring: Type.Object({
+          ...PageQuery,
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          sort: Type.Union(
+            ORGANIZATION_SORTS.map((s) => Type.Literal(s)),
+            { default: 'name' },
+          ),
+          ...CsvFormatQuery,
+        }),
+      },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const q = request.query;
-      if (wantsCsv(request)) return sendCsv(reply, 'organizations', ctx.clock.now(), ORGANIZATION_COLUMNS, async (page, pageSize) => (await listOrganizations(db, { search: q.search, sort: q.sort as OrganizationSort, page, pageSize })).items);
-      const result = await listOrganizations(db, { search: q.search, sort: q.sort as OrganizationSort, page: q.page, pageSize: q.pageSize });
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'organizations',
+          ctx.clock.now(),
+          ORGANIZATION_COLUMNS,
+          async (page, pageSize) =>
+            (await listOrganizations(db, { search: q.search, sort: q.sort as OrganizationSort, page, pageSize })).items,
+        );
+      const result = await listOrganizations(db, {
+        search: q.search,
+        sort: q.sort as OrganizationSort,
+        page: q.page,
+        pageSize: q.pageSize,
+      });
       const sortLink = (column: (typeof SORT_COLUMNS)[number]) => {
         const current = q.sort.replace(/^-/, '') === column.key;
         const descending = q.sort.startsWith('-');
         // Numbers first sort biggest first; a second click turns the order round.
-        const next = current ? (descending ? column.key : `-${column.key}`) : column.numeric || column.key === 'lastSync' ? `-${column.key}` : column.key;
+        const next = current
+          ? descending
+            ? column.key
+            : `-${column.key}`
+          : column.numeric || column.key === 'lastSync'
+            ? `-${column.key}`
+            : column.key;
         const params = new URLSearchParams({ sort: next });
         if (q.search) params.set('search', q.search);
-        return html`<th scope="col"${column.numeric ? html` class="num"` : ''}${current ? html` aria-sort="${descending ? 'descending' : 'ascending'}"` : ''}><a href="/organizations?${params.toString()}">${column.label}${current ? (descending ? ' ↓' : ' ↑') : ''}</a></th>`;
+        return html`<th
+          scope="col"
+          ${column.numeric ? html` class="num"` : ''}${current ? html` aria-sort="${descending ? 'descending' : 'ascending'}"` : ''}
+        >
+          <a href="/organizations?${params.toString()}">${column.label}${current ? (descending ? ' ↓' : ' ↑') : ''}</a>
+        </th>`;
       };
       const body = html`<h1>Organizations</h1>
-      <form class="filters" method="get" action="/organizations" role="search"><input type="hidden" name="sort" value="${q.sort}">
-        <div><label for="o-search">Search</label><input id="o-search" name="search" type="search" value="${q.search ?? ''}" maxlength="200" placeholder="name or domain"></div><div><button type="submit">Search</button></div></form>
-      <p class="muted">${result.total} organization${result.total === 1 ? '' : 's'}${q.search ? html` matching “${q.search}”` : ''}. <a href="${csvHref('/organizations', { search: q.search, sort: q.sort })}">Export as CSV</a></p>
-      ${
-        result.items.length === 0
-          ? q.search
-            ? emptyState('No organization matches this search.', html`<a href="/organizations">Show every organization</a>.`)
-            : emptyState('No organizations yet.', html`Create them from customer tenants on the <a href="/tenants">tenants</a> page, or let the integration create one per tenant.`)
-          : html`<table><caption class="visually-hidden">Organizations</caption><thead><tr>${SORT_COLUMNS.slice(0, 4).map(sortLink)}<th scope="col">Health</th>${sortLink(SORT_COLUMNS[4]!)}</tr></thead><tbody>
-        ${result.items.map(
-          (o) => html`<tr data-organization="${o.id}"><td><a href="/organizations/${o.id}">${name(o.name)}</a>${o.domains.length ? html`<br><span class="muted">${o.domains.slice(0, 3).join(', ')}</span>` : ''}${o.reviewCount ? html`<br><a class="small" href="/organizations/${o.id}">${o.reviewCount} to review</a>` : ''}</td>
-          <td class="num">${o.tenantCount}</td><td class="num">${o.contactCount}</td><td class="num">${o.configurationCount}</td><td>${o.health ? badge('health', o.health) : html`<span class="muted">no tenant</span>`}</td><td>${when(o.lastSyncAt)}</td></tr>`,
-        )}</tbody></table>${pager('/organizations', { search: q.search, sort: q.sort, pageSize: q.pageSize === 50 ? undefined : q.pageSize }, q.page, q.pageSize, result.total)}`
-      }`;
+        <form class="filters" method="get" action="/organizations" role="search">
+          <input type="hidden" name="sort" value="${q.sort}" />
+          <div>
+            <label for="o-search">Search</label
+            ><input id="o-search" name="search" type="search" value="${q.search ?? ''}" maxlength="200" placeholder="name or domain" />
+          </div>
+          <div><button type="submit">Search</button></div>
+        </form>
+        <p class="muted">
+          ${result.total} organization${result.total === 1 ? '' : 's'}${q.search ? html` matching “${q.search}”` : ''}.
+          <a href="${csvHref('/organizations', { search: q.search, sort: q.sort })}">Export as CSV</a>
+        </p>
+        ${
+          result.items.length === 0
+            ? q.search
+              ? emptyState('No organization matches this search.', html`<a href="/organizations">Show every organization</a>.`)
+              : emptyState(
+                  'No organizations yet.',
+                  html`Create them from customer tenants on the <a href="/tenants">tenants</a> page, or let the integration create one per
+                    tenant.`,
+                )
+            : html`<table>
+                  <caption class="visually-hidden">
+                    Organizations
+                  </caption>
+                  <thead>
+                    <tr>
+                      ${SORT_COLUMNS.slice(0, 4).map(sortLink)}
+                      <th scope="col">Health</th>
+                      ${sortLink(SORT_COLUMNS[4]!)}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${result.items.map(
+                      (o) =>
+                        html`<tr data-organization="${o.id}">
+                          <td>
+                            <a href="/organizations/${o.id}">${name(o.name)}</a
+                            >${o.domains.length ? html`<br /><span class="muted">${o.domains.slice(0, 3).join(', ')}</span>` : ''}${o.reviewCount ? html`<br /><a class="small" href="/organizations/${o.id}">${o.reviewCount} to review</a>` : ''}
+                          </td>
+                          <td class="num">${o.tenantCount}</td>
+                          <td class="num">${o.contactCount}</td>
+                          <td class="num">${o.configurationCount}</td>
+                          <td>${o.health ? badge('health', o.health) : html`<span class="muted">no tenant</span>`}</td>
+                          <td>${when(o.lastSyncAt)}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+                ${pager('/organizations', { search: q.search, sort: q.sort, pageSize: q.pageSize === 50 ? undefined : q.pageSize }, q.page, q.pageSize, result.total)}`
+        }`;
       return sendPage(reply, 200, layout({ title: 'Organizations', principal, section: 'organizations', body }));
     },
   );
@@ -189,41 +462,122 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
     return sendPage(reply, 200, layout({ title: detail.name.slice(0, 80), principal, section: 'organizations', body }));
   });
 
-  app.get('/organizations/:id/contacts', { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ListQuery } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const detail = await organizationDetail(db, ctx.clock, request.params.id);
-    const q = request.query;
-    if (wantsCsv(request)) return sendCsv(reply, 'contacts', ctx.clock.now(), CONTACT_COLUMNS, async (page, pageSize) => (await listOrganizationContacts(db, detail.id, { search: q.search, page, pageSize })).items);
-    const result = await listOrganizationContacts(db, detail.id, q);
-    const body = html`${organizationTabs(detail, 'contacts')}
-    <form class="filters" method="get" role="search"><div><label for="oc-search">Search</label><input id="oc-search" name="search" type="search" value="${q.search ?? ''}" maxlength="200" placeholder="name, email, UPN or phone"></div><div><button type="submit">Search</button></div><div><a href="${csvHref(`/organizations/${detail.id}/contacts`, { search: q.search })}">Export as CSV</a></div></form>
-    ${can(principal, 'technician') ? html`<details class="add"><summary>Add a contact</summary>${contactForm(null, detail.id)}</details>` : ''}
-    ${
-      result.total === 0
-        ? q.search
-          ? emptyState('No contact matches this search.', html`<a href="/organizations/${detail.id}/contacts">Show every contact</a>.`)
-          : emptyState('No contacts yet.', detail.tenants.length ? 'The users of its tenants become contacts at the next sync.' : 'Add one by hand, or match a tenant to this organization.')
-        : html`${contactsTable(result.items, detail.id, principal)}${pager(`/organizations/${detail.id}/contacts`, { search: q.search }, q.page, q.pageSize, result.total)}`
-    }`;
-    return sendPage(reply, 200, layout({ title: `Contacts of ${detail.name.slice(0, 80)}`, principal, section: 'organizations', body }));
-  });
+  app.get(
+    '/organizations/:id/contacts',
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ListQuery } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const detail = await organizationDetail(db, ctx.clock, request.params.id);
+      const q = request.query;
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'contacts',
+          ctx.clock.now(),
+          CONTACT_COLUMNS,
+          async (page, pageSize) => (await listOrganizationContacts(db, detail.id, { search: q.search, page, pageSize })).items,
+        );
+      const result = await listOrganizationContacts(db, detail.id, q);
+      const body = html`${organizationTabs(detail, 'contacts')}
+        <form class="filters" method="get" role="search">
+          <div>
+            <label for="oc-search">Search</label
+            ><input
+              id="oc-search"
+              name="search"
+              type="search"
+              value="${q.search ?? ''}"
+              maxlength="200"
+              placeholder="name, email, UPN or phone"
+            />
+          </div>
+          <div><button type="submit">Search</button></div>
+          <div><a href="${csvHref(`/organizations/${detail.id}/contacts`, { search: q.search })}">Export as CSV</a></div>
+        </form>
+        ${
+          can(principal, 'technician')
+            ? html`<details class="add">
+                <summary>Add a contact</summary>
+                ${contactForm(null, detail.id)}
+              </details>`
+            : ''
+        }
+        ${
+          result.total === 0
+            ? q.search
+              ? emptyState('No contact matches this search.', html`<a href="/organizations/${detail.id}/contacts">Show every contact</a>.`)
+              : emptyState(
+                  'No contacts yet.',
+                  detail.tenants.length
+                    ? 'The users of its tenants become contacts at the next sync.'
+                    : 'Add one by hand, or match a tenant to this organization.',
+                )
+            : html`${contactsTable(result.items, detail.id, principal)}${pager(`/organizations/${detail.id}/contacts`, { search: q.search }, q.page, q.pageSize, result.total)}`
+        }`;
+      return sendPage(reply, 200, layout({ title: `Contacts of ${detail.name.slice(0, 80)}`, principal, section: 'organizations', body }));
+    },
+  );
 
-  app.get('/organizations/:id/configurations', { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ListQuery } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const detail = await organizationDetail(db, ctx.clock, request.params.id);
-    const q = request.query;
-    if (wantsCsv(request)) return sendCsv(reply, 'configurations', ctx.clock.now(), CONFIGURATION_COLUMNS, async (page, pageSize) => (await listOrganizationConfigurations(db, detail.id, { search: q.search, page, pageSize })).items);
-    const result = await listOrganizationConfigurations(db, detail.id, q);
-    const body = html`${organizationTabs(detail, 'configurations')}
-    <form class="filters" method="get" role="search"><div><label for="og-search">Search</label><input id="og-search" name="search" type="search" value="${q.search ?? ''}" maxlength="200" placeholder="name or serial number"></div><div><button type="submit">Search</button></div><div><a href="${csvHref(`/organizations/${detail.id}/configurations`, { search: q.search })}">Export as CSV</a></div></form>
-    ${can(principal, 'technician') ? html`<details class="add"><summary>Add a configuration</summary>${configurationForm(null, detail.id)}</details>` : ''}
-    ${
-      result.total === 0
-        ? q.search
-          ? emptyState('No configuration matches this search.', html`<a href="/organizations/${detail.id}/configurations">Show every configuration</a>.`)
-          : emptyState('No configurations yet.', detail.tenants.length ? 'The Intune devices of its tenants become configurations at the next sync.' : 'Add one by hand, or match a tenant to this organization.')
-        : html`${configurationsTable(result.items, detail.id, principal)}${pager(`/organizations/${detail.id}/configurations`, { search: q.search }, q.page, q.pageSize, result.total)}`
-    }`;
-    return sendPage(reply, 200, layout({ title: `Configurations of ${detail.name.slice(0, 80)}`, principal, section: 'organizations', body }));
-  });
+  app.get(
+    '/organizations/:id/configurations',
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ListQuery } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const detail = await organizationDetail(db, ctx.clock, request.params.id);
+      const q = request.query;
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'configurations',
+          ctx.clock.now(),
+          CONFIGURATION_COLUMNS,
+          async (page, pageSize) => (await listOrganizationConfigurations(db, detail.id, { search: q.search, page, pageSize })).items,
+        );
+      const result = await listOrganizationConfigurations(db, detail.id, q);
+      const body = html`${organizationTabs(detail, 'configurations')}
+        <form class="filters" method="get" role="search">
+          <div>
+            <label for="og-search">Search</label
+            ><input
+              id="og-search"
+              name="search"
+              type="search"
+              value="${q.search ?? ''}"
+              maxlength="200"
+              placeholder="name or serial number"
+            />
+          </div>
+          <div><button type="submit">Search</button></div>
+          <div><a href="${csvHref(`/organizations/${detail.id}/configurations`, { search: q.search })}">Export as CSV</a></div>
+        </form>
+        ${
+          can(principal, 'technician')
+            ? html`<details class="add">
+                <summary>Add a configuration</summary>
+                ${configurationForm(null, detail.id)}
+              </details>`
+            : ''
+        }
+        ${
+          result.total === 0
+            ? q.search
+              ? emptyState(
+                  'No configuration matches this search.',
+                  html`<a href="/organizations/${detail.id}/configurations">Show every configuration</a>.`,
+                )
+              : emptyState(
+                  'No configurations yet.',
+                  detail.tenants.length
+                    ? 'The Intune devices of its tenants become configurations at the next sync.'
+                    : 'Add one by hand, or match a tenant to this organization.',
+                )
+            : html`${configurationsTable(result.items, detail.id, principal)}${pager(`/organizations/${detail.id}/configurations`, { search: q.search }, q.page, q.pageSize, result.total)}`
+        }`;
+      return sendPage(
+        reply,
+        200,
+        layout({ title: `Configurations of ${detail.name.slice(0, 80)}`, principal, section: 'organizations', body }),
+      );
+    },
+  );
 };

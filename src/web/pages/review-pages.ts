@@ -32,20 +32,39 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
   return html`<div class="actions">
     ${t.state === 'suggested' && top ? html`<button data-api="POST /api/tenants/${t.id}/accept" data-body="${JSON.stringify({ organizationId: top.organizationId })}" data-done="Suggestion accepted.">Accept<span class="visually-hidden"> ${top.name} for ${t.displayName.slice(0, 200)}</span></button>` : ''}
     <label class="visually-hidden" for="${pickId}">Choose an organization for ${t.displayName.slice(0, 200)}</label>
-    <input id="${pickId}" list="${pickId}-list" data-typeahead="/api/organizations" placeholder="Choose organization…" size="18" autocomplete="off"><datalist id="${pickId}-list"></datalist>
-    <button class="secondary" data-api="POST /api/tenants/${t.id}/choose" data-pick="${pickId}" data-done="Organization chosen.">${t.state === 'matched' ? 'Change' : 'Choose'}<span class="visually-hidden"> organization</span></button>
+    <input
+      id="${pickId}"
+      list="${pickId}-list"
+      data-typeahead="/api/organizations"
+      placeholder="Choose organization…"
+      size="18"
+      autocomplete="off"
+    /><datalist id="${pickId}-list"></datalist>
+    <button class="secondary" data-api="POST /api/tenants/${t.id}/choose" data-pick="${pickId}" data-done="Organization chosen.">
+      ${t.state === 'matched' ? 'Change' : 'Choose'}<span class="visually-hidden"> organization</span>
+    </button>
     ${t.state !== 'matched' ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/create-organization" data-done="Organization created.">Create organization</button>` : ''}
     ${t.state !== 'ignored' ? html`<button class="danger" data-api="POST /api/tenants/${t.id}/ignore" data-done="Tenant ignored.">Ignore</button>` : ''}
     ${t.decidedByTechnician ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/undo" data-done="Undone.">Undo</button>` : ''}
   </div>`;
 }
 
-function tenantTabs(tenantRowId: string, current: 'contacts' | 'configurations' | 'licenses', principal: Principal, status: TenantStatus): SafeHtml {
-  const tab = (key: typeof current, label: string) => html`<li><a href="/tenants/${tenantRowId}/${key}"${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
-  return html`<nav aria-label="Tenant"><ul class="tabs">${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}</ul></nav>
-  ${tenantStatusBanner(status)}
-  ${can(principal, 'technician') ? html`<p><button class="secondary" data-api="POST /api/tenants/${tenantRowId}/sync" data-follow data-done="Sync queued.">Sync this tenant now</button></p>` : ''}
-  <p><a href="/tenants/${tenantRowId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
+function tenantTabs(
+  tenantRowId: string,
+  current: 'contacts' | 'configurations' | 'licenses',
+  principal: Principal,
+  status: TenantStatus,
+): SafeHtml {
+  const tab = (key: typeof current, label: string) =>
+    html`<li><a href="/tenants/${tenantRowId}/${key}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
+  return html`<nav aria-label="Tenant">
+      <ul class="tabs">
+        ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}
+      </ul>
+    </nav>
+    ${tenantStatusBanner(status)}
+    ${can(principal, 'technician') ? html`<p><button class="secondary" data-api="POST /api/tenants/${tenantRowId}/sync" data-follow data-done="Sync queued.">Sync this tenant now</button></p>` : ''}
+    <p><a href="/tenants/${tenantRowId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
 }
 
 function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): SafeHtml {
@@ -56,13 +75,31 @@ function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): Sa
     ${technician && u.decision === 'review' ? u.candidates.map((c) => html`<button data-api="POST ${url}" data-body="${JSON.stringify({ action: 'match', contactId: c.id })}" data-done="Review resolved.">Match ${c.name}<span class="visually-hidden"> to ${u.displayName.slice(0, 200)}</span>${c.emails[0] ? html` <span class="muted">(${c.emails[0]})</span>` : ''}</button>`) : ''}
     ${
       technician
-        ? html`<label class="visually-hidden" for="${pickId}">Choose a contact for ${u.displayName.slice(0, 200)}</label><input id="${pickId}" list="${pickId}-list" data-typeahead="/api/tenants/${tenantRowId}/contacts" placeholder="Other contact…" size="14" autocomplete="off"><datalist id="${pickId}-list"></datalist>
-    <button class="secondary" data-api="POST ${url}" data-body="${JSON.stringify({ action: 'match' })}" data-pick="${pickId}" data-pick-key="contactId" data-done="Contact chosen.">Change match</button>
-    ${u.decision !== 'create' && u.decision !== 'match' ? html`<button class="secondary" data-api="POST ${url}" data-body='{"action":"create"}' data-done="A new contact will be created at the next sync.">New contact</button>` : ''}
-    ${u.decision !== 'excluded' ? html`<button class="danger" data-api="POST ${url}" data-body='{"action":"exclude"}' data-done="User excluded.">Exclude</button>` : ''}
-    ${u.decidedByTechnician ? html`<button class="secondary" data-api="POST ${url}" data-body='{"action":"undo"}' data-done="Undone.">Undo</button>` : ''}`
+        ? html`<label class="visually-hidden" for="${pickId}">Choose a contact for ${u.displayName.slice(0, 200)}</label
+            ><input
+              id="${pickId}"
+              list="${pickId}-list"
+              data-typeahead="/api/tenants/${tenantRowId}/contacts"
+              placeholder="Other contact…"
+              size="14"
+              autocomplete="off"
+            /><datalist id="${pickId}-list"></datalist>
+            <button
+              class="secondary"
+              data-api="POST ${url}"
+              data-body="${JSON.stringify({ action: 'match' })}"
+              data-pick="${pickId}"
+              data-pick-key="contactId"
+              data-done="Contact chosen."
+            >
+              Change match
+            </button>
+            ${u.decision !== 'create' && u.decision !== 'match' ? html`<button class="secondary" data-api="POST ${url}" data-body='{"action":"create"}' data-done="A new contact will be created at the next sync.">New contact</button>` : ''}
+            ${u.decision !== 'excluded' ? html`<button class="danger" data-api="POST ${url}" data-body='{"action":"exclude"}' data-done="User excluded.">Exclude</button>` : ''}
+            ${u.decidedByTechnician ? html`<button class="secondary" data-api="POST ${url}" data-body='{"action":"undo"}' data-done="Undone.">Undo</button>` : ''}`
         : ''
-    }</div>`;
+    }
+  </div>`;
 }
 
 export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -73,159 +110,594 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     '/tenants',
     {
       config: { access: 'signedIn', page: true },
-      schema: { querystring: Type.Object({ ...PageQuery, state: Optional(Type.Union(TENANT_STATES.map((s) => Type.Literal(s)))), integrationId: Optional(Uuid), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }) },
+      schema: {
+        querystring: Type.Object({
+          ...PageQuery,
+          state: Optional(Type.Union(TENANT_STATES.map((s) => Type.Literal(s)))),
+          integrationId: Optional(Uuid),
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          ...CsvFormatQuery,
+        }),
+      },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const q = request.query;
-      const filter = { state: (q.state || undefined) as (typeof TENANT_STATES)[number] | undefined, integrationId: (q.integrationId || undefined) as string | undefined, search: q.search || undefined, page: q.page, pageSize: q.pageSize };
-      if (wantsCsv(request)) return sendCsv(reply, 'tenants', ctx.clock.now(), TENANT_COLUMNS, async (page, pageSize) => (await listTenantMatches({ db }, { ...filter, page, pageSize })).items);
+      const filter = {
+        state: (q.state || undefined) as (typeof TENANT_STATES)[number] | undefined,
+        integrationId: (q.integrationId || undefined) as string | undefined,
+        search: q.search || undefined,
+        page: q.page,
+        pageSize: q.pageSize,
+      };
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'tenants',
+          ctx.clock.now(),
+          TENANT_COLUMNS,
+          async (page, pageSize) => (await listTenantMatches({ db }, { ...filter, page, pageSize })).items,
+        );
       const deps = { db, secrets: ctx.secrets, clock: ctx.clock };
       const admin = can(principal, 'administrator');
-      const [result, integrations, notices] = await Promise.all([listTenantMatches({ db }, filter), listIntegrations(deps), admin ? secretExpiryNotices(deps) : []]);
+      const [result, integrations, notices] = await Promise.all([
+        listTenantMatches({ db }, filter),
+        listIntegrations(deps),
+        admin ? secretExpiryNotices(deps) : [],
+      ]);
       const noTenants = result.total === 0 && !filter.state && !filter.search && !filter.integrationId;
-      const body = html`<h1>Organizations ↔ tenants</h1>${secretExpiryBanner(notices, principal)}
-      <ul class="counts" aria-label="Tenants by state">${TENANT_STATES.map((s) => html`<li><a href="/tenants?state=${s}">${badge('state', s)} ${result.counts[s]}</a></li>`)}<li><a href="/tenants">all</a></li></ul>
-      <form class="filters" method="get" action="/tenants" role="search">
-        <div><label for="f-search">Search</label><input id="f-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="tenant, domain or organization"></div>
-        <div><label for="f-state">State</label><select id="f-state" name="state"><option value="">any</option>${TENANT_STATES.map((s) => html`<option value="${s}"${filter.state === s ? html` selected` : ''}>${s}</option>`)}</select></div>
-        <div><label for="f-integration">Integration</label><select id="f-integration" name="integrationId"><option value="">any</option>${integrations.map((i) => html`<option value="${i.id}"${filter.integrationId === i.id ? html` selected` : ''}>${i.name}</option>`)}</select></div>
-        <div><button type="submit">Filter</button></div><div><a href="${csvHref('/tenants', { state: filter.state, integrationId: filter.integrationId, search: filter.search })}">Export as CSV</a></div>
-      </form>
-      ${
-        can(principal, 'technician') && result.counts.suggested > 0
-          ? html`<form class="filters" data-api="POST /api/tenants/bulk-accept" data-done="Suggestions accepted."><div><label for="bulk-score">Accept every top suggestion scoring at least</label><input id="bulk-score" name="minScore" data-type="number" type="number" min="0" max="1" step="0.01" value="0.90" required></div><div><button type="submit">Bulk accept</button></div></form>`
-          : ''
-      }
-      ${
-        noTenants
-          ? emptyState('No customer tenants yet.', html`Add a GDAP or direct connection on the <a href="/integrations">Integrations</a> page, then start a sync: the tenants it discovers appear here.`)
-          : result.items.length === 0
-            ? emptyState('No tenant fits these filters.', html`<a href="/tenants">Clear the filters</a>.`)
-            : html`<table><caption class="visually-hidden">Tenants and their organizations</caption><thead><tr><th scope="col">Tenant</th><th scope="col">State</th><th scope="col">Rule</th><th scope="col" class="num">Score</th><th scope="col">Organization / suggestions</th><th scope="col">Actions</th></tr></thead><tbody>
-        ${result.items.map(
-          (t) => html`<tr data-tenant="${t.id}"><td>${name(t.displayName)}<br><span class="muted">${t.defaultDomain ?? ''}</span><br><a href="/tenants/${t.id}/contacts">Contacts</a> · <a href="/tenants/${t.id}/configurations">Devices</a> · <a href="/tenants/${t.id}/licenses">Licenses</a></td>
-          <td>${badge('state', t.state)}${t.decidedByTechnician ? html`<br><span class="muted">by a technician</span>` : ''}${t.health === 'failing' || t.health === 'warning' ? html`<br>${badge('health', t.health)}${t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''}` : ''}</td><td>${t.rule ?? '—'}</td><td class="num">${score(t.score)}</td>
-          <td>${t.organizationName && t.organizationId ? html`<a href="/organizations/${t.organizationId}">${name(t.organizationName)}</a>` : t.suggestions.length ? html`<ol>${t.suggestions.map((s) => html`<li>${name(s.name)} <span class="muted">${s.score.toFixed(2)}</span></li>`)}</ol>` : html`<span class="muted">no suggestion</span>`}</td>
-          <td>${tenantActions(t, principal)}</td></tr>`,
-        )}</tbody></table>${pager('/tenants', { ...filter }, filter.page, filter.pageSize, result.total)}`
-      }`;
+      const body = html`<h1>Organizations ↔ tenants</h1>
+        ${secretExpiryBanner(notices, principal)}
+        <ul class="counts" aria-label="Tenants by state">
+          ${TENANT_STATES.map((s) => html`<li><a href="/tenants?state=${s}">${badge('state', s)} ${result.counts[s]}</a></li>`)}
+          <li><a href="/tenants">all</a></li>
+        </ul>
+        <form class="filters" method="get" action="/tenants" role="search">
+          <div>
+            <label for="f-search">Search</label
+            ><input
+              id="f-search"
+              name="search"
+              type="search"
+              value="${filter.search ?? ''}"
+              maxlength="200"
+              placeholder="tenant, domain or organization"
+            />
+          </div>
+          <div>
+            <label for="f-state">State</label
+            ><select id="f-state" name="state">
+              <option value="">any</option>
+              ${TENANT_STATES.map((s) => html`<option value="${s}" ${filter.state === s ? html` selected` : ''}>${s}</option>`)}
+            </select>
+          </div>
+          <div>
+            <label for="f-integration">Integration</label
+            ><select id="f-integration" name="integrationId">
+              <option value="">any</option>
+              ${integrations.map((i) => html`<option value="${i.id}" ${filter.integrationId === i.id ? html` selected` : ''}>${i.name}</option>`)}
+            </select>
+          </div>
+          <div><button type="submit">Filter</button></div>
+          <div>
+            <a href="${csvHref('/tenants', { state: filter.state, integrationId: filter.integrationId, search: filter.search })}"
+              >Export as CSV</a
+            >
+          </div>
+        </form>
+        ${
+          can(principal, 'technician') && result.counts.suggested > 0
+            ? html`<form class="filters" data-api="POST /api/tenants/bulk-accept" data-done="Suggestions accepted.">
+                <div>
+                  <label for="bulk-score">Accept every top suggestion scoring at least</label
+                  ><input
+                    id="bulk-score"
+                    name="minScore"
+                    data-type="number"
+                    type="number"
+                    min="0"
+                    max="1"
+                    step="0.01"
+                    value="0.90"
+                    required
+                  />
+                </div>
+                <div><button type="submit">Bulk accept</button></div>
+              </form>`
+            : ''
+        }
+        ${
+          noTenants
+            ? emptyState(
+                'No customer tenants yet.',
+                html`Add a GDAP or direct connection on the <a href="/integrations">Integrations</a> page, then start a sync: the tenants it
+                  discovers appear here.`,
+              )
+            : result.items.length === 0
+              ? emptyState('No tenant fits these filters.', html`<a href="/tenants">Clear the filters</a>.`)
+              : html`<table>
+                    <caption class="visually-hidden">
+                      Tenants and their organizations
+                    </caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Tenant</th>
+                        <th scope="col">State</th>
+                        <th scope="col">Rule</th>
+                        <th scope="col" class="num">Score</th>
+                        <th scope="col">Organization / suggestions</th>
+                        <th scope="col">Actions</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${result.items.map(
+                        (t) =>
+                          html`<tr data-tenant="${t.id}">
+                            <td>
+                              ${name(t.displayName)}<br /><span class="muted">${t.defaultDomain ?? ''}</span><br /><a
+                                href="/tenants/${t.id}/contacts"
+                                >Contacts</a
+                              >
+                              · <a href="/tenants/${t.id}/configurations">Devices</a> · <a href="/tenants/${t.id}/licenses">Licenses</a>
+                            </td>
+                            <td>
+                              ${badge('state', t.state)}${t.decidedByTechnician ? html`<br /><span class="muted">by a technician</span>` : ''}${t.health === 'failing' || t.health === 'warning' ? html`<br />${badge('health', t.health)}${t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''}` : ''}
+                            </td>
+                            <td>${t.rule ?? '—'}</td>
+                            <td class="num">${score(t.score)}</td>
+                            <td>
+                              ${
+                                t.organizationName && t.organizationId
+                                  ? html`<a href="/organizations/${t.organizationId}">${name(t.organizationName)}</a>`
+                                  : t.suggestions.length
+                                    ? html`<ol>
+                                        ${t.suggestions.map((s) => html`<li>${name(s.name)} <span class="muted">${s.score.toFixed(2)}</span></li>`)}
+                                      </ol>`
+                                    : html`<span class="muted">no suggestion</span>`
+                              }
+                            </td>
+                            <td>${tenantActions(t, principal)}</td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>
+                  ${pager('/tenants', { ...filter }, filter.page, filter.pageSize, result.total)}`
+        }`;
       return sendPage(reply, 200, layout({ title: 'Organizations ↔ tenants', principal, section: 'tenants', body }));
     },
   );
 
   app.get(
     '/tenants/:id/contacts',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, decision: Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))), search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }) } },
+    {
+      config: { access: 'signedIn', page: true },
+      schema: {
+        params: IdParams,
+        querystring: Type.Object({
+          ...PageQuery,
+          decision: Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))),
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          ...CsvFormatQuery,
+        }),
+      },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
       const q = request.query;
-      const filter = { decision: (q.decision || undefined) as (typeof DECISIONS)[number] | undefined, search: q.search || undefined, page: q.page, pageSize: q.pageSize };
-      if (wantsCsv(request)) return sendCsv(reply, 'users', ctx.clock.now(), USER_COLUMNS, async (page, pageSize) => (await listTenantUsers(db, tenant.id, { ...filter, page, pageSize })).items);
+      const filter = {
+        decision: (q.decision || undefined) as (typeof DECISIONS)[number] | undefined,
+        search: q.search || undefined,
+        page: q.page,
+        pageSize: q.pageSize,
+      };
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'users',
+          ctx.clock.now(),
+          USER_COLUMNS,
+          async (page, pageSize) => (await listTenantUsers(db, tenant.id, { ...filter, page, pageSize })).items,
+        );
       const [result, status] = await Promise.all([listTenantUsers(db, tenant.id, filter), tenantStatus(db, tenant, ctx.clock.now())]);
-      const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'contacts', principal, status)}
-      <ul class="counts" aria-label="Users by decision">${DECISIONS.filter((d) => result.counts[d]).map((d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`)}</ul>
-      <form class="filters" method="get" role="search"><div><label for="c-search">Search</label><input id="c-search" name="search" type="search" value="${filter.search ?? ''}" maxlength="200" placeholder="name, UPN or mail"></div><div><a href="${csvHref(`/tenants/${tenant.id}/contacts`, { decision: filter.decision, search: filter.search })}">Export as CSV</a></div>
-      <div><label for="c-decision">Decision</label><select id="c-decision" name="decision"><option value="">any</option>${DECISIONS.map((d) => html`<option value="${d}"${filter.decision === d ? html` selected` : ''}>${d}</option>`)}</select></div><div><button type="submit">Filter</button></div></form>
-      ${
-        result.total === 0
-          ? filter.decision || filter.search
-            ? emptyState('No user fits these filters.', html`<a href="/tenants/${tenant.id}/contacts">Clear the filters</a>.`)
-            : tenantEmptyState(status, 'users', 'users', { title: 'The last sync found no users to document.', next: html`Check what the integration syncs (guests, disabled accounts, domains, excluded groups) on the <a href="/integrations/${tenant.integration_id}">integration's page</a>.` })
-          : html`<table><caption class="visually-hidden">Users and their contacts</caption><thead><tr><th scope="col">User</th><th scope="col">Account</th><th scope="col">Decision</th><th scope="col">Rule</th><th scope="col">Contact / candidates</th><th scope="col">Actions</th></tr></thead><tbody>
-        ${result.items.map(
-          (u) => html`<tr data-user="${u.userId}"><td><a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br><span class="muted">${u.userPrincipalName ?? ''}</span></td>
-          <td>${u.accountEnabled === false ? badge('state', 'disabled') : u.removedFromMicrosoft ? 'no longer in Microsoft' : 'enabled'}</td>
-          <td>${badge('state', u.decision)}</td><td>${u.rule ?? '—'}${u.reason ? html`<br><span class="muted">${u.reason}</span>` : ''}</td>
-          <td>${u.contact ? html`${name(u.contact.name)} <span class="muted">${u.contact.emails[0] ?? ''}</span>` : u.candidates.length ? html`<ul>${u.candidates.map((c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`)}</ul>` : '—'}</td>
-          <td>${decisionCell(u, tenant.id, principal)}</td></tr>`,
-        )}</tbody></table>${pager(`/tenants/${tenant.id}/contacts`, { ...filter }, filter.page, filter.pageSize, result.total)}`
-      }`;
-      return sendPage(reply, 200, layout({ title: `Contacts of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }));
+      const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>
+        ${tenantTabs(tenant.id, 'contacts', principal, status)}
+        <ul class="counts" aria-label="Users by decision">
+          ${DECISIONS.filter((d) => result.counts[d]).map((d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`)}
+        </ul>
+        <form class="filters" method="get" role="search">
+          <div>
+            <label for="c-search">Search</label
+            ><input
+              id="c-search"
+              name="search"
+              type="search"
+              value="${filter.search ?? ''}"
+              maxlength="200"
+              placeholder="name, UPN or mail"
+            />
+          </div>
+          <div>
+            <a href="${csvHref(`/tenants/${tenant.id}/contacts`, { decision: filter.decision, search: filter.search })}">Export as CSV</a>
+          </div>
+          <div>
+            <label for="c-decision">Decision</label
+            ><select id="c-decision" name="decision">
+              <option value="">any</option>
+              ${DECISIONS.map((d) => html`<option value="${d}" ${filter.decision === d ? html` selected` : ''}>${d}</option>`)}
+            </select>
+          </div>
+          <div><button type="submit">Filter</button></div>
+        </form>
+        ${
+          result.total === 0
+            ? filter.decision || filter.search
+              ? emptyState('No user fits these filters.', html`<a href="/tenants/${tenant.id}/contacts">Clear the filters</a>.`)
+              : tenantEmptyState(status, 'users', 'users', {
+                  title: 'The last sync found no users to document.',
+                  next: html`Check what the integration syncs (guests, disabled accounts, domains, excluded groups) on the
+                    <a href="/integrations/${tenant.integration_id}">integration's page</a>.`,
+                })
+            : html`<table>
+                  <caption class="visually-hidden">
+                    Users and their contacts
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">User</th>
+                      <th scope="col">Account</th>
+                      <th scope="col">Decision</th>
+                      <th scope="col">Rule</th>
+                      <th scope="col">Contact / candidates</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${result.items.map(
+                      (u) =>
+                        html`<tr data-user="${u.userId}">
+                          <td>
+                            <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span
+                              class="muted"
+                              >${u.userPrincipalName ?? ''}</span
+                            >
+                          </td>
+                          <td>
+                            ${u.accountEnabled === false ? badge('state', 'disabled') : u.removedFromMicrosoft ? 'no longer in Microsoft' : 'enabled'}
+                          </td>
+                          <td>${badge('state', u.decision)}</td>
+                          <td>${u.rule ?? '—'}${u.reason ? html`<br /><span class="muted">${u.reason}</span>` : ''}</td>
+                          <td>
+                            ${
+                              u.contact
+                                ? html`${name(u.contact.name)} <span class="muted">${u.contact.emails[0] ?? ''}</span>`
+                                : u.candidates.length
+                                  ? html`<ul>
+                                      ${u.candidates.map((c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`)}
+                                    </ul>`
+                                  : '—'
+                            }
+                          </td>
+                          <td>${decisionCell(u, tenant.id, principal)}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+                ${pager(`/tenants/${tenant.id}/contacts`, { ...filter }, filter.page, filter.pageSize, result.total)}`
+        }`;
+      return sendPage(
+        reply,
+        200,
+        layout({ title: `Contacts of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }),
+      );
     },
   );
 
   app.get(
     '/tenants/:id/users/:userId',
-    { config: { access: 'signedIn', page: true }, schema: { params: Type.Object({ id: Uuid, userId: Type.String({ minLength: 1, maxLength: 200 }) }) } },
+    {
+      config: { access: 'signedIn', page: true },
+      schema: { params: Type.Object({ id: Uuid, userId: Type.String({ minLength: 1, maxLength: 200 }) }) },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
-      const [u, status] = await Promise.all([tenantUserDetail(db, ctx.clock, inactiveDays, tenant.id, request.params.userId), tenantStatus(db, tenant, ctx.clock.now())]);
+      const [u, status] = await Promise.all([
+        tenantUserDetail(db, ctx.clock, inactiveDays, tenant.id, request.params.userId),
+        tenantStatus(db, tenant, ctx.clock.now()),
+      ]);
       // Why a part of the overlay is missing, when the last sync says so (concealed reports, no Intune…).
       const unread = (resource: string, extra: string[] = []) => {
         const p = status.problems.find((x) => x.code.startsWith(`${resource}_`) || extra.includes(x.code));
-        return p ? html`<span class="muted">not read in the last sync: ${p.message}${p.action ? html`. What to do: ${p.action}` : ''}</span>` : null;
+        return p
+          ? html`<span class="muted">not read in the last sync: ${p.message}${p.action ? html`. What to do: ${p.action}` : ''}</span>`
+          : null;
       };
       const o = u.overlay;
       const body = html`<p><a href="/tenants/${tenant.id}/contacts">← Contacts of ${name(tenant.display_name)}</a></p>
-      <h1>${name(u.displayName)}</h1>
-      <div class="grid2"><section aria-labelledby="overlay-title"><h2 id="overlay-title">Microsoft overlay</h2><dl class="overlay">
-        <dt>User principal name</dt><dd>${o.userPrincipalName ?? '—'}</dd>
-        <dt>Account</dt><dd>${o.accountEnabled === false ? badge('state', 'disabled') : o.accountEnabled ? 'enabled' : '—'}${o.userType === 'Guest' ? ' (guest)' : ''}</dd>
-        <dt>Last sign-in</dt><dd>${o.signInActivityAvailable ? when(o.lastSignInAt, 'never signed in') : html`<span class="muted">not available: needs Entra ID P1 in the tenant and the AuditLog.Read.All permission</span>`}</dd>
-        <dt>Inactive</dt><dd>${o.inactive === null ? html`<span class="muted">unknown</span>` : o.inactive ? html`<strong class="warn-text">yes</strong>: no sign-in for ${inactiveDays} days` : 'no'}</dd>
-        <dt>Last password change</dt><dd>${when(o.lastPasswordChangeAt, 'unknown')}</dd>
-        <dt>Licenses</dt><dd>${o.licenses.length ? html`<ul>${o.licenses.map((l) => html`<li>${l.name}</li>`)}</ul>` : 'none'}</dd>
-        <dt>Mailbox</dt><dd>${o.mailbox ? html`${bytes(o.mailbox.storageUsedBytes)} used${o.mailbox.quotaBytes ? html` of ${bytes(o.mailbox.quotaBytes)}` : ''}, ${o.mailbox.itemCount ?? '—'} items, last activity ${o.mailbox.lastActivityDate ?? 'unknown'}${o.mailbox.hasArchive ? ', archive on' : ''}` : (unread('mailboxes', ['reports_concealed']) ?? html`<span class="muted">no mailbox in the usage report</span>`)}</dd>
-        <dt>Devices</dt><dd>${o.devices.length ? html`<ul>${o.devices.map((d) => html`<li>${name(d.name)} — ${d.operatingSystem ?? ''}, ${d.complianceState ?? 'compliance unknown'}, last check-in ${when(d.lastCheckInAt)}</li>`)}</ul>` : (unread('devices') ?? 'none')}</dd>
-      </dl></section>
-      <section aria-labelledby="decision-title"><h2 id="decision-title">Contact decision</h2><p>${badge('state', u.decision)} ${u.rule ? html`rule <strong>${u.rule}</strong>` : ''} ${u.reason ? html`<span class="muted">— ${u.reason}</span>` : ''}</p>
-      <p>${u.contact ? html`Contact: ${name(u.contact.name)} <span class="muted">${u.contact.emails.join(', ')}</span>` : u.candidates.length ? 'Candidates:' : 'No contact yet.'}</p>
-      ${u.candidates.length ? html`<ul>${u.candidates.map((c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`)}</ul>` : ''}
-      ${decisionCell(u, tenant.id, principal)}</section></div>
-      ${can(principal, 'technician') ? html`<section aria-labelledby="actions-title"><h2 id="actions-title">Lifecycle actions</h2><ul class="actions-menu">${(['offboard', 'password_rotation', 'license_reclaim'] as const).map((k) => html`<li><a href="/tenants/${tenant.id}/actions/new?kind=${k}&amp;userId=${encodeURIComponent(request.params.userId)}">${{ offboard: 'Offboard', password_rotation: 'Rotate password', license_reclaim: 'Reclaim licences' }[k]}</a></li>`)}</ul></section>` : ''}`;
+        <h1>${name(u.displayName)}</h1>
+        <div class="grid2">
+          <section aria-labelledby="overlay-title">
+            <h2 id="overlay-title">Microsoft overlay</h2>
+            <dl class="overlay">
+              <dt>User principal name</dt>
+              <dd>${o.userPrincipalName ?? '—'}</dd>
+              <dt>Account</dt>
+              <dd>
+                ${o.accountEnabled === false ? badge('state', 'disabled') : o.accountEnabled ? 'enabled' : '—'}${o.userType === 'Guest' ? ' (guest)' : ''}
+              </dd>
+              <dt>Last sign-in</dt>
+              <dd>
+                ${o.signInActivityAvailable ? when(o.lastSignInAt, 'never signed in') : html`<span class="muted">not available: needs Entra ID P1 in the tenant and the AuditLog.Read.All permission</span>`}
+              </dd>
+              <dt>Inactive</dt>
+              <dd>
+                ${o.inactive === null ? html`<span class="muted">unknown</span>` : o.inactive ? html`<strong class="warn-text">yes</strong>: no sign-in for ${inactiveDays} days` : 'no'}
+              </dd>
+              <dt>Last password change</dt>
+              <dd>${when(o.lastPasswordChangeAt, 'unknown')}</dd>
+              <dt>Licenses</dt>
+              <dd>
+                ${
+                  o.licenses.length
+                    ? html`<ul>
+                        ${o.licenses.map((l) => html`<li>${l.name}</li>`)}
+                      </ul>`
+                    : 'none'
+                }
+              </dd>
+              <dt>Mailbox</dt>
+              <dd>
+                ${o.mailbox ? html`${bytes(o.mailbox.storageUsedBytes)} used${o.mailbox.quotaBytes ? html` of ${bytes(o.mailbox.quotaBytes)}` : ''}, ${o.mailbox.itemCount ?? '—'} items, last activity ${o.mailbox.lastActivityDate ?? 'unknown'}${o.mailbox.hasArchive ? ', archive on' : ''}` : (unread('mailboxes', ['reports_concealed']) ?? html`<span class="muted">no mailbox in the usage report</span>`)}
+              </dd>
+              <dt>Devices</dt>
+              <dd>
+                ${
+                  o.devices.length
+                    ? html`<ul>
+                        ${o.devices.map((d) => html`<li>${name(d.name)} — ${d.operatingSystem ?? ''}, ${d.complianceState ?? 'compliance unknown'}, last check-in ${when(d.lastCheckInAt)}</li>`)}
+                      </ul>`
+                    : (unread('devices') ?? 'none')
+                }
+              </dd>
+            </dl>
+          </section>
+          <section aria-labelledby="decision-title">
+            <h2 id="decision-title">Contact decision</h2>
+            <p>
+              ${badge('state', u.decision)} ${u.rule ? html`rule <strong>${u.rule}</strong>` : ''}
+              ${u.reason ? html`<span class="muted">— ${u.reason}</span>` : ''}
+            </p>
+            <p>
+              ${u.contact ? html`Contact: ${name(u.contact.name)} <span class="muted">${u.contact.emails.join(', ')}</span>` : u.candidates.length ? 'Candidates:' : 'No contact yet.'}
+            </p>
+            ${
+              u.candidates.length
+                ? html`<ul>
+                    ${u.candidates.map((c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`)}
+                  </ul>`
+                : ''
+            }
+            ${decisionCell(u, tenant.id, principal)}
+          </section>
+        </div>
+        ${
+          can(principal, 'technician')
+            ? html`<section aria-labelledby="actions-title">
+                <h2 id="actions-title">Lifecycle actions</h2>
+                <ul class="actions-menu">
+                  ${(['offboard', 'password_rotation', 'license_reclaim'] as const).map((k) => html`<li><a href="/tenants/${tenant.id}/actions/new?kind=${k}&amp;userId=${encodeURIComponent(request.params.userId)}">${{ offboard: 'Offboard', password_rotation: 'Rotate password', license_reclaim: 'Reclaim licences' }[k]}</a></li>`)}
+                </ul>
+              </section>`
+            : ''
+        }`;
       return sendPage(reply, 200, layout({ title: u.displayName.slice(0, 80), principal, section: 'tenants', body }));
     },
   );
 
   app.get(
     '/tenants/:id/configurations',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }) } },
+    {
+      config: { access: 'signedIn', page: true },
+      schema: {
+        params: IdParams,
+        querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }),
+      },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
-      if (wantsCsv(request)) return sendCsv(reply, 'devices', ctx.clock.now(), DEVICE_COLUMNS, async (page, pageSize) => (await listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page, pageSize })).items);
-      const [result, status] = await Promise.all([listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page: request.query.page, pageSize: request.query.pageSize }), tenantStatus(db, tenant, ctx.clock.now())]);
-      const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'configurations', principal, status)}
-      <form class="filters" method="get" role="search"><div><label for="d-search">Search</label><input id="d-search" name="search" type="search" value="${request.query.search ?? ''}" maxlength="200" placeholder="device name or serial"></div><div><button type="submit">Filter</button></div><div><a href="${csvHref(`/tenants/${tenant.id}/configurations`, { search: request.query.search })}">Export as CSV</a></div></form>
-      ${
-        result.total === 0
-          ? request.query.search
-            ? emptyState('No device fits this search.', html`<a href="/tenants/${tenant.id}/configurations">Clear the search</a>.`)
-            : tenantEmptyState(status, 'devices', 'Intune devices', { title: 'This tenant has no Intune-managed devices.', next: 'Devices enrolled in Intune appear here after the next sync, each with its configuration and the contact of its primary user.' })
-          : html`<table><caption class="visually-hidden">Intune devices</caption><thead><tr><th scope="col">Device</th><th scope="col">Serial</th><th scope="col">OS</th><th scope="col">Compliance</th><th scope="col">Last check-in</th><th scope="col">Decision</th><th scope="col">Configuration</th><th scope="col">Related contact</th></tr></thead><tbody>
-        ${result.items.map((d) => html`<tr><td>${name(d.name)}<br><span class="muted">${d.primaryUser ?? ''}</span></td><td>${d.serialNumber ?? '—'}</td><td>${d.operatingSystem ?? '—'}</td><td>${d.complianceState ?? '—'}</td><td>${when(d.lastCheckInAt)}</td><td>${badge('state', d.decision)} ${d.rule ?? ''}</td><td>${d.configuration ? name(d.configuration.name) : '—'}</td><td>${d.relatedContact ? name(d.relatedContact.name) : '—'}</td></tr>`)}
-        </tbody></table>${pager(`/tenants/${tenant.id}/configurations`, { search: request.query.search }, request.query.page, request.query.pageSize, result.total)}`
-      }`;
-      return sendPage(reply, 200, layout({ title: `Configurations of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }));
+      if (wantsCsv(request))
+        return sendCsv(
+          reply,
+          'devices',
+          ctx.clock.now(),
+          DEVICE_COLUMNS,
+          async (page, pageSize) =>
+            (await listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page, pageSize })).items,
+        );
+      const [result, status] = await Promise.all([
+        listTenantDevices(db, tenant.id, {
+          search: request.query.search || undefined,
+          page: request.query.page,
+          pageSize: request.query.pageSize,
+        }),
+        tenantStatus(db, tenant, ctx.clock.now()),
+      ]);
+      const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>
+        ${tenantTabs(tenant.id, 'configurations', principal, status)}
+        <form class="filters" method="get" role="search">
+          <div>
+            <label for="d-search">Search</label
+            ><input
+              id="d-search"
+              name="search"
+              type="search"
+              value="${request.query.search ?? ''}"
+              maxlength="200"
+              placeholder="device name or serial"
+            />
+          </div>
+          <div><button type="submit">Filter</button></div>
+          <div><a href="${csvHref(`/tenants/${tenant.id}/configurations`, { search: request.query.search })}">Export as CSV</a></div>
+        </form>
+        ${
+          result.total === 0
+            ? request.query.search
+              ? emptyState('No device fits this search.', html`<a href="/tenants/${tenant.id}/configurations">Clear the search</a>.`)
+              : tenantEmptyState(status, 'devices', 'Intune devices', {
+                  title: 'This tenant has no Intune-managed devices.',
+                  next: 'Devices enrolled in Intune appear here after the next sync, each with its configuration and the contact of its primary user.',
+                })
+            : html`<table>
+                  <caption class="visually-hidden">
+                    Intune devices
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Device</th>
+                      <th scope="col">Serial</th>
+                      <th scope="col">OS</th>
+                      <th scope="col">Compliance</th>
+                      <th scope="col">Last check-in</th>
+                      <th scope="col">Decision</th>
+                      <th scope="col">Configuration</th>
+                      <th scope="col">Related contact</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${result.items.map(
+                      (d) =>
+                        html`<tr>
+                          <td>${name(d.name)}<br /><span class="muted">${d.primaryUser ?? ''}</span></td>
+                          <td>${d.serialNumber ?? '—'}</td>
+                          <td>${d.operatingSystem ?? '—'}</td>
+                          <td>${d.complianceState ?? '—'}</td>
+                          <td>${when(d.lastCheckInAt)}</td>
+                          <td>${badge('state', d.decision)} ${d.rule ?? ''}</td>
+                          <td>${d.configuration ? name(d.configuration.name) : '—'}</td>
+                          <td>${d.relatedContact ? name(d.relatedContact.name) : '—'}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+                ${pager(`/tenants/${tenant.id}/configurations`, { search: request.query.search }, request.query.page, request.query.pageSize, result.total)}`
+        }`;
+      return sendPage(
+        reply,
+        200,
+        layout({ title: `Configurations of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }),
+      );
     },
   );
 
   app.get('/tenants/:id/licenses', { config: { access: 'signedIn', page: true }, schema: { params: IdParams } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await getTenant(db, request.params.id);
-    const [l, status] = await Promise.all([tenantLicenses(db, ctx.clock, inactiveDays, tenant.id), tenantStatus(db, tenant, ctx.clock.now())]);
+    const [l, status] = await Promise.all([
+      tenantLicenses(db, ctx.clock, inactiveDays, tenant.id),
+      tenantStatus(db, tenant, ctx.clock.now()),
+    ]);
     const anyFree = l.skus.some((s) => s.free);
-    const body = html`<h1>Licenses of ${name(tenant.display_name)}</h1>${tenantTabs(tenant.id, 'licenses', principal, status)}
-    ${
-      l.skus.length === 0
-        ? tenantEmptyState(status, 'licenses', 'licenses', { title: 'This tenant has no subscriptions.', next: 'Its subscribed licenses (SKUs) appear here after the next sync once it buys any.' })
-        : html`<table><caption>Subscribed licenses</caption><thead><tr><th scope="col">License</th><th scope="col">Status</th><th scope="col" class="num">Bought</th><th scope="col" class="num">Assigned</th><th scope="col" class="num">Unused</th></tr></thead><tbody>
-      ${l.skus.map((s) => html`<tr${s.free ? html` class="free"` : ''}><td>${s.name}${s.partNumber ? html` <span class="muted">${s.partNumber}</span>` : ''}${s.free ? html` <span class="badge state-skip">free or trial</span>` : ''}</td><td>${s.capabilityStatus ?? '—'}</td><td class="num">${s.total}</td><td class="num">${s.assigned}</td><td class="num">${s.available > 0 && !s.free ? html`<strong>${s.available}</strong>` : s.available}</td></tr>`)}
-      </tbody><tfoot><tr><th scope="row">Paid licenses${anyFree ? html` <span class="muted">(free and trial ones left out)</span>` : ''}</th><td></td><td class="num">${l.totals.total}</td><td class="num">${l.totals.assigned}</td><td class="num">${l.totals.available}</td></tr></tfoot></table>`
-    }
-    ${l.disabledLicensedUsers.length ? html`<h2 id="disabled-licensed">Disabled accounts that still hold licenses</h2><p>Nobody can use these licenses: remove or reassign them in the Microsoft 365 admin center.</p>
-    <table><thead><tr><th scope="col">User</th><th scope="col">Licenses</th></tr></thead><tbody>${l.disabledLicensedUsers.map((u) => html`<tr><td><a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br><span class="muted">${u.userPrincipalName ?? ''}</span></td><td>${u.licenses.join(', ')}</td></tr>`)}</tbody></table>` : ''}
-    ${!status.active || status.neverSynced ? '' : html`<h2>Licensed users without a sign-in for ${l.inactiveDays} days</h2>
-    ${
-      !l.signInActivityAvailable
-        ? emptyState('Sign-in activity is not available for this tenant.', 'It needs Entra ID P1 in the tenant and the AuditLog.Read.All permission for docsync.')
-        : l.inactiveLicensedUsers.length === 0
-          ? html`<p>None: every licensed user signed in within ${l.inactiveDays} days.</p>`
-          : html`<table><thead><tr><th scope="col">User</th><th scope="col">Last sign-in</th><th scope="col">Licenses</th></tr></thead><tbody>${l.inactiveLicensedUsers.map((u) => html`<tr><td><a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br><span class="muted">${u.userPrincipalName ?? ''}</span></td><td>${when(u.lastSignInAt, 'never')}</td><td>${u.licenses.join(', ')}</td></tr>`)}</tbody></table>`
-    }`}`;
+    const body = html`<h1>Licenses of ${name(tenant.display_name)}</h1>
+      ${tenantTabs(tenant.id, 'licenses', principal, status)}
+      ${
+        l.skus.length === 0
+          ? tenantEmptyState(status, 'licenses', 'licenses', {
+              title: 'This tenant has no subscriptions.',
+              next: 'Its subscribed licenses (SKUs) appear here after the next sync once it buys any.',
+            })
+          : html`<table>
+              <caption>
+                Subscribed licenses
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">License</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" class="num">Bought</th>
+                  <th scope="col" class="num">Assigned</th>
+                  <th scope="col" class="num">Unused</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${l.skus.map((s) => html`<tr${s.free ? html` class="free"` : ''}><td>${s.name}${s.partNumber ? html` <span class="muted">${s.partNumber}</span>` : ''}${s.free ? html` <span class="badge state-skip">free or trial</span>` : ''}</td><td>${s.capabilityStatus ?? '—'}</td><td class="num">${s.total}</td><td class="num">${s.assigned}</td><td class="num">${s.available > 0 && !s.free ? html`<strong>${s.available}</strong>` : s.available}</td></tr>`)}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th scope="row">Paid licenses${anyFree ? html` <span class="muted">(free and trial ones left out)</span>` : ''}</th>
+                  <td></td>
+                  <td class="num">${l.totals.total}</td>
+                  <td class="num">${l.totals.assigned}</td>
+                  <td class="num">${l.totals.available}</td>
+                </tr>
+              </tfoot>
+            </table>`
+      }
+      ${
+        l.disabledLicensedUsers.length
+          ? html`<h2 id="disabled-licensed">Disabled accounts that still hold licenses</h2>
+              <p>Nobody can use these licenses: remove or reassign them in the Microsoft 365 admin center.</p>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">User</th>
+                    <th scope="col">Licenses</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${l.disabledLicensedUsers.map(
+                    (u) =>
+                      html`<tr>
+                        <td>
+                          <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span
+                            class="muted"
+                            >${u.userPrincipalName ?? ''}</span
+                          >
+                        </td>
+                        <td>${u.licenses.join(', ')}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+          : ''
+      }
+      ${
+        !status.active || status.neverSynced
+          ? ''
+          : html`<h2>Licensed users without a sign-in for ${l.inactiveDays} days</h2>
+              ${
+                !l.signInActivityAvailable
+                  ? emptyState(
+                      'Sign-in activity is not available for this tenant.',
+                      'It needs Entra ID P1 in the tenant and the AuditLog.Read.All permission for docsync.',
+                    )
+                  : l.inactiveLicensedUsers.length === 0
+                    ? html`<p>None: every licensed user signed in within ${l.inactiveDays} days.</p>`
+                    : html`<table>
+                        <thead>
+                          <tr>
+                            <th scope="col">User</th>
+                            <th scope="col">Last sign-in</th>
+                            <th scope="col">Licenses</th>
+                          </tr>
+                        </thead>
+                        <tbody>
+                          ${l.inactiveLicensedUsers.map(
+                            (u) =>
+                              html`<tr>
+                                <td>
+                                  <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a
+                                  ><br /><span class="muted">${u.userPrincipalName ?? ''}</span>
+                                </td>
+                                <td>${when(u.lastSignInAt, 'never')}</td>
+                                <td>${u.licenses.join(', ')}</td>
+                              </tr>`,
+                          )}
+                        </tbody>
+                      </table>`
+              }`
+      }`;
     return sendPage(reply, 200, layout({ title: `Licenses of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }));
   });
 };

@@ -17,12 +17,24 @@ function problemItem(p: TenantProblem): SafeHtml {
 
 export function tenantStatusBanner(status: TenantStatus): SafeHtml | string {
   if (!status.active) {
-    return html`<section class="banner bad" aria-labelledby="tenant-status-title"><h2 id="tenant-status-title">docsync cannot read this tenant</h2><ul>${status.problems.map(problemItem)}</ul><p>What was synced before stays as it is.</p></section>`;
+    return html`<section class="banner bad" aria-labelledby="tenant-status-title">
+      <h2 id="tenant-status-title">docsync cannot read this tenant</h2>
+      <ul>
+        ${status.problems.map(problemItem)}
+      </ul>
+      <p>What was synced before stays as it is.</p>
+    </section>`;
   }
   if (status.problems.length === 0) return '';
   const bad = status.problems.some((p) => p.level === 'error');
   const log = status.lastRun ? html` <a href="/sync-runs/${status.lastRun.id}">Open the last sync's log</a>.` : '';
-  return html`<section class="banner ${bad ? 'bad' : 'warn'}" aria-labelledby="tenant-status-title"><h2 id="tenant-status-title">The last sync could not read everything in this tenant</h2><ul>${status.problems.map(problemItem)}</ul><p>The data read before is kept.${log}</p></section>`;
+  return html`<section class="banner ${bad ? 'bad' : 'warn'}" aria-labelledby="tenant-status-title">
+    <h2 id="tenant-status-title">The last sync could not read everything in this tenant</h2>
+    <ul>
+      ${status.problems.map(problemItem)}
+    </ul>
+    <p>The data read before is kept.${log}</p>
+  </section>`;
 }
 
 const SYNC_HINT = 'Press "Sync this tenant now" above, or wait for the scheduled sync (hourly by default).';
@@ -31,10 +43,16 @@ const SYNC_HINT = 'Press "Sync this tenant now" above, or wait for the scheduled
  * The empty state of a tenant list. `resource` is the sync's word for what the list shows
  * (users, devices, licenses); `what` the page's word; `none` what an empty complete listing means.
  */
-export function tenantEmptyState(status: TenantStatus, resource: string, what: string, none: { title: string; next: string | SafeHtml }): SafeHtml {
+export function tenantEmptyState(
+  status: TenantStatus,
+  resource: string,
+  what: string,
+  none: { title: string; next: string | SafeHtml },
+): SafeHtml {
   // The banner above the list says why and what to do; the empty state only points at it.
   if (!status.active) return emptyState(`No ${what}.`, 'docsync cannot read this tenant: the reason and what to do are above.');
-  if (problemsAbout(status, resource).length > 0) return emptyState(`No ${what}: the last sync could not read them.`, 'The reason and what to do are above.');
+  if (problemsAbout(status, resource).length > 0)
+    return emptyState(`No ${what}: the last sync could not read them.`, 'The reason and what to do are above.');
   if (status.neverSynced) return emptyState(`No ${what} yet: this tenant has not been synced.`, SYNC_HINT);
   return emptyState(none.title, none.next);
 }

@@ -119,7 +119,12 @@ export async function undoLatest(
   const current = snapshotOf(await readDecision(trx, key));
   const previous = latest.before as DecisionSnapshot | null;
   if (previous === null) {
-    await trx.deleteFrom('match_decisions').where('kind', '=', key.kind).where('tenant_id', '=', key.tenantRowId).where('source_id', '=', key.sourceId).execute();
+    await trx
+      .deleteFrom('match_decisions')
+      .where('kind', '=', key.kind)
+      .where('tenant_id', '=', key.tenantRowId)
+      .where('source_id', '=', key.sourceId)
+      .execute();
   } else {
     const values = {
       state: previous.state as MatchDecision['state'],
@@ -139,6 +144,15 @@ export async function undoLatest(
       .onConflict((oc) => oc.columns(['kind', 'tenant_id', 'source_id']).doUpdateSet(values))
       .execute();
   }
-  await recordAudit(trx, { actor: context.actor, action: `${key.kind}_decision.undo`, subjectType: `${key.kind}_decision`, subjectId, before: current, after: previous, requestId: context.requestId, at: context.at });
+  await recordAudit(trx, {
+    actor: context.actor,
+    action: `${key.kind}_decision.undo`,
+    subjectType: `${key.kind}_decision`,
+    subjectId,
+    before: current,
+    after: previous,
+    requestId: context.requestId,
+    at: context.at,
+  });
   return previous;
 }

@@ -33,7 +33,10 @@ export interface IntegrationSummary {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-function summarize(view: IntegrationView, stats: { tenants: number; failing: number; lastRun: IntegrationSummary['lastRun'] }): IntegrationSummary {
+function summarize(
+  view: IntegrationView,
+  stats: { tenants: number; failing: number; lastRun: IntegrationSummary['lastRun'] },
+): IntegrationSummary {
   const schedule = typeof view.settings.schedule === 'string' ? view.settings.schedule : null;
   return {
     id: view.id,
@@ -59,8 +62,19 @@ async function statsFor(db: Kysely<Database>, id: string) {
     .select([(eb) => eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where health = 'failing')`.as('failing')])
     .where('integration_id', '=', id)
     .executeTakeFirstOrThrow();
-  const run = await db.selectFrom('sync_runs').select(['id', 'status', 'created_at']).where('integration_id', '=', id).where('parent_run_id', 'is', null).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-  return { tenants: Number(t.n), failing: Number(t.failing), lastRun: run ? { id: run.id, status: run.status, createdAt: new Date(run.created_at).toISOString() } : null };
+  const run = await db
+    .selectFrom('sync_runs')
+    .select(['id', 'status', 'created_at'])
+    .where('integration_id', '=', id)
+    .where('parent_run_id', 'is', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return {
+    tenants: Number(t.n),
+    failing: Number(t.failing),
+    lastRun: run ? { id: run.id, status: run.status, createdAt: new Date(run.created_at).toISOString() } : null,
+  };
 }
 
 export async function listIntegrations(deps: Deps): Promise<IntegrationSummary[]> {
@@ -82,7 +96,6 @@ export interface SecretExpiryNotice {
   expired: boolean;
 }
 
-
 /**
  * Integrations whose client secret expires within the first reminder window (30 days) or has
  * expired. Unlike the store's dueSecretReminders(), which hands out each reminder once (for
@@ -95,7 +108,13 @@ export async function secretExpiryNotices(deps: Deps): Promise<SecretExpiryNotic
     if (view.status === 'disabled' || !view.hasClientSecret || !view.clientSecretExpiresAt) continue;
     const left = view.clientSecretExpiresAt.getTime() - now;
     if (left > SECRET_REMINDER_DAYS[0] * DAY_MS) continue;
-    notices.push({ integrationId: view.id, integrationName: view.name, expiresAt: view.clientSecretExpiresAt.toISOString(), daysLeft: Math.max(0, Math.ceil(left / DAY_MS)), expired: left <= 0 });
+    notices.push({
+      integrationId: view.id,
+      integrationName: view.name,
+      expiresAt: view.clientSecretExpiresAt.toISOString(),
+      daysLeft: Math.max(0, Math.ceil(left / DAY_MS)),
+      expired: left <= 0,
+    });
   }
   return notices.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }
@@ -111,7 +130,15 @@ export interface IntegrationInput {
 }
 
 function auditView(s: IntegrationSummary) {
-  return { name: s.name, kind: s.kind, tenantId: s.tenantId, clientId: s.clientId, hasClientSecret: s.hasClientSecret, clientSecretExpiresAt: s.clientSecretExpiresAt, settings: s.settings };
+  return {
+    name: s.name,
+    kind: s.kind,
+    tenantId: s.tenantId,
+    clientId: s.clientId,
+    hasClientSecret: s.hasClientSecret,
+    clientSecretExpiresAt: s.clientSecretExpiresAt,
+    settings: s.settings,
+  };
 }
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -134,7 +161,9 @@ export function checkSettingsInput(settings: IntegrationInput['settings']): void
   }
   for (const domain of settings.domains ?? []) {
     if (domain.trim() !== '*' && !DOMAIN.test(domain.trim())) {
-      throw new BadInput(`Domains: "${domain.slice(0, 100)}" is not a domain name. Give domains such as contoso.com, separated by commas, or * for all.`);
+      throw new BadInput(
+        `Domains: "${domain.slice(0, 100)}" is not a domain name. Give domains such as contoso.com, separated by commas, or * for all.`,
+      );
     }
   }
   if (typeof settings.schedule === 'string' && settings.schedule.trim() !== '') {
@@ -145,9 +174,26 @@ export function checkSettingsInput(settings: IntegrationInput['settings']): void
 
 export async function createIntegration(deps: Deps, input: IntegrationInput, context: ActionContext): Promise<IntegrationSummary> {
   checkSettingsInput(input.settings);
-  const view = await createIntegrationStore(deps).create({ ...input, settings: input.settings ? { ...syncSettingsOf(input.settings), ...(input.settings.schedule?.trim() ? { schedule: input.settings.schedule.trim().split(/\s+/).join(' ') } : {}) } : undefined });
+  const view = await createIntegrationStore(deps).create({
+    ...input,
+    settings: input.settings
+      ? {
+          ...syncSettingsOf(input.settings),
+          ...(input.settings.schedule?.trim() ? { schedule: input.settings.schedule.trim().split(/\s+/).join(' ') } : {}),
+        }
+      : undefined,
+  });
   const summary = summarize(view, { tenants: 0, failing: 0, lastRun: null });
-  await recordAudit(deps.db, { actor: context.actor, action: 'integration.create', subjectType: 'integration', subjectId: view.id, before: null, after: auditView(summary), requestId: context.requestId, at: deps.clock.now() });
+  await recordAudit(deps.db, {
+    actor: context.actor,
+    action: 'integration.create',
+    subjectType: 'integration',
+    subjectId: view.id,
+    before: null,
+    after: auditView(summary),
+    requestId: context.requestId,
+    at: deps.clock.now(),
+  });
   return summary;
 }
 
@@ -158,7 +204,12 @@ export interface IntegrationChanges {
   settings?: Partial<SyncSettings> & { schedule?: string | null };
 }
 
-export async function updateIntegration(deps: Deps, id: string, changes: IntegrationChanges, context: ActionContext): Promise<IntegrationSummary> {
+export async function updateIntegration(
+  deps: Deps,
+  id: string,
+  changes: IntegrationChanges,
+  context: ActionContext,
+): Promise<IntegrationSummary> {
   checkSettingsInput(changes.settings);
   const store = createIntegrationStore(deps);
   const before = await getIntegration(deps, id);
@@ -177,7 +228,11 @@ export async function updateIntegration(deps: Deps, id: string, changes: Integra
     }
     await deps.db
       .updateTable('integrations')
-      .set({ ...(changes.name !== undefined ? { name: changes.name.trim() } : {}), settings: JSON.stringify(merged) as never, updated_at: deps.clock.now() })
+      .set({
+        ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+        settings: JSON.stringify(merged) as never,
+        updated_at: deps.clock.now(),
+      })
       .where('id', '=', id)
       .execute();
   }
@@ -210,7 +265,12 @@ export interface TenantHealthRow {
 }
 
 /** Tenants of an integration with their health and the action a technician can take. */
-export async function integrationTenants(db: Kysely<Database>, integrationId: string, page: number, pageSize: number): Promise<{ items: TenantHealthRow[]; total: number }> {
+export async function integrationTenants(
+  db: Kysely<Database>,
+  integrationId: string,
+  page: number,
+  pageSize: number,
+): Promise<{ items: TenantHealthRow[]; total: number }> {
   const rows = await db
     .selectFrom('tenants')
     .selectAll()
@@ -220,7 +280,11 @@ export async function integrationTenants(db: Kysely<Database>, integrationId: st
     .limit(pageSize)
     .offset((page - 1) * pageSize)
     .execute();
-  const { total } = await db.selectFrom('tenants').select((eb) => eb.fn.countAll<string>().as('total')).where('integration_id', '=', integrationId).executeTakeFirstOrThrow();
+  const { total } = await db
+    .selectFrom('tenants')
+    .select((eb) => eb.fn.countAll<string>().as('total'))
+    .where('integration_id', '=', integrationId)
+    .executeTakeFirstOrThrow();
   return {
     total: Number(total),
     items: rows.map((t) => ({
@@ -234,7 +298,13 @@ export async function integrationTenants(db: Kysely<Database>, integrationId: st
       relationshipStatus: t.relationship_status,
       relationshipEndAt: t.relationship_end_at ? new Date(t.relationship_end_at).toISOString() : null,
       lastSyncAt: t.last_sync_at ? new Date(t.last_sync_at).toISOString() : null,
-      action: !t.active ? t.inactive_reason : t.health === 'failing' || t.health === 'warning' ? t.health_reason : t.health === 'unknown' ? 'Not synced yet: use "sync now".' : null,
+      action: !t.active
+        ? t.inactive_reason
+        : t.health === 'failing' || t.health === 'warning'
+          ? t.health_reason
+          : t.health === 'unknown'
+            ? 'Not synced yet: use "sync now".'
+            : null,
     })),
   };
 }

@@ -24,7 +24,15 @@ export interface RunView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  counts: { created: number; updated: number; unchanged: number; flagged: number; failed: number; graphRequests: number; throttled: number };
+  counts: {
+    created: number;
+    updated: number;
+    unchanged: number;
+    flagged: number;
+    failed: number;
+    graphRequests: number;
+    throttled: number;
+  };
   progress: { done: number; total: number };
   summary: string | null;
 }
@@ -46,7 +54,15 @@ function runView(r: SyncRun & { integration_name?: string | null; tenant_name?: 
     createdAt: iso(r.created_at)!,
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
-    counts: { created: r.created, updated: r.updated, unchanged: r.unchanged, flagged: r.flagged, failed: r.failed, graphRequests: r.graph_requests, throttled: r.throttled },
+    counts: {
+      created: r.created,
+      updated: r.updated,
+      unchanged: r.unchanged,
+      flagged: r.flagged,
+      failed: r.failed,
+      graphRequests: r.graph_requests,
+      throttled: r.throttled,
+    },
     progress: { done: r.progress_done, total: r.progress_total },
     summary: r.summary,
   };
@@ -62,7 +78,10 @@ function runsQuery(db: Db) {
 }
 
 /** Top-level runs (integration runs and single-tenant "sync now" runs), newest first. */
-export async function listRuns(db: Db, filter: { integrationId?: string; tenantId?: string; status?: SyncRunStatus; page: number; pageSize: number }): Promise<{ items: RunView[]; total: number }> {
+export async function listRuns(
+  db: Db,
+  filter: { integrationId?: string; tenantId?: string; status?: SyncRunStatus; page: number; pageSize: number },
+): Promise<{ items: RunView[]; total: number }> {
   let query = runsQuery(db).where('r.parent_run_id', 'is', null);
   let count = db.selectFrom('sync_runs as r').where('r.parent_run_id', 'is', null);
   if (filter.integrationId) {
@@ -77,7 +96,12 @@ export async function listRuns(db: Db, filter: { integrationId?: string; tenantI
     query = query.where('r.status', '=', filter.status);
     count = count.where('r.status', '=', filter.status);
   }
-  const rows = await query.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).execute();
+  const rows = await query
+    .orderBy('r.created_at', 'desc')
+    .orderBy('r.id', 'desc')
+    .limit(filter.pageSize)
+    .offset((filter.page - 1) * filter.pageSize)
+    .execute();
   const { total } = await count.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
   return { items: rows.map(runView), total: Number(total) };
 }
@@ -93,10 +117,19 @@ export interface LogLineView {
   at: string;
 }
 
-export async function runDetail(db: Db, runId: string, logAfter: number | null, logLimit: number): Promise<{ run: RunView; tenants: RunView[]; log: LogLineView[] }> {
+export async function runDetail(
+  db: Db,
+  runId: string,
+  logAfter: number | null,
+  logLimit: number,
+): Promise<{ run: RunView; tenants: RunView[]; log: LogLineView[] }> {
   const run = await runsQuery(db).where('r.id', '=', runId).executeTakeFirst();
   if (!run) throw new NotFound('No such sync run.');
-  const tenants = await runsQuery(db).where('r.parent_run_id', '=', runId).orderBy(sql`lower(t.display_name)`).orderBy('r.id').execute();
+  const tenants = await runsQuery(db)
+    .where('r.parent_run_id', '=', runId)
+    .orderBy(sql`lower(t.display_name)`)
+    .orderBy('r.id')
+    .execute();
   const runIds = [runId, ...tenants.map((t) => t.id)];
   let logQuery = db
     .selectFrom('sync_log as l')
@@ -108,12 +141,25 @@ export async function runDetail(db: Db, runId: string, logAfter: number | null, 
   return {
     run: runView(run),
     tenants: tenants.map(runView),
-    log: log.map((l) => ({ id: String(l.id), tenantId: l.tenant_id, tenantName: l.tenant_name ?? null, level: l.level, code: l.code, message: l.message, action: l.action, at: iso(l.created_at)! })),
+    log: log.map((l) => ({
+      id: String(l.id),
+      tenantId: l.tenant_id,
+      tenantName: l.tenant_name ?? null,
+      level: l.level,
+      code: l.code,
+      message: l.message,
+      action: l.action,
+      at: iso(l.created_at)!,
+    })),
   };
 }
 
 /** "Sync now" for an integration or one tenant. A run already waiting is reused, not doubled. */
-export async function requestSync(deps: { db: Db; clock: Clock }, target: { integrationId: string } | { tenantRowId: string }, context: ActionContext): Promise<{ runId: string; alreadyQueued: boolean }> {
+export async function requestSync(
+  deps: { db: Db; clock: Clock },
+  target: { integrationId: string } | { tenantRowId: string },
+  context: ActionContext,
+): Promise<{ runId: string; alreadyQueued: boolean }> {
   const { db, clock } = deps;
   let integrationId: string;
   let tenantRowId: string | null = null;
@@ -141,6 +187,15 @@ export async function requestSync(deps: { db: Db; clock: Clock }, target: { inte
   const runId = tenantRowId
     ? await enqueueTenantRun(db, { integrationId, tenantId: tenantRowId, trigger: 'manual', requestedBy, now })
     : await enqueueIntegrationRun(db, { integrationId, trigger: 'manual', requestedBy, now });
-  await recordAudit(db, { actor: context.actor, action: 'sync.request', subjectType: tenantRowId ? 'tenant' : 'integration', subjectId: tenantRowId ?? integrationId, before: null, after: { runId }, requestId: context.requestId, at: now });
+  await recordAudit(db, {
+    actor: context.actor,
+    action: 'sync.request',
+    subjectType: tenantRowId ? 'tenant' : 'integration',
+    subjectId: tenantRowId ?? integrationId,
+    before: null,
+    after: { runId },
+    requestId: context.requestId,
+    at: now,
+  });
   return { runId, alreadyQueued: false };
 }

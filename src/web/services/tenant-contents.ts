@@ -24,8 +24,20 @@ export interface Overlay {
   lastSignInAt: string | null;
   inactive: boolean | null;
   licenses: Array<{ skuId: string; name: string }>;
-  mailbox: { storageUsedBytes: number | null; itemCount: number | null; quotaBytes: number | null; lastActivityDate: string | null; hasArchive: boolean | null } | null;
-  devices: Array<{ id: string; name: string; operatingSystem: string | null; complianceState: string | null; lastCheckInAt: string | null }>;
+  mailbox: {
+    storageUsedBytes: number | null;
+    itemCount: number | null;
+    quotaBytes: number | null;
+    lastActivityDate: string | null;
+    hasArchive: boolean | null;
+  } | null;
+  devices: Array<{
+    id: string;
+    name: string;
+    operatingSystem: string | null;
+    complianceState: string | null;
+    lastCheckInAt: string | null;
+  }>;
 }
 
 export interface CandidateContact {
@@ -51,25 +63,52 @@ export interface UserRow {
 
 const unsetDate = (v: unknown): string | null => (typeof v === 'string' && v !== '' && !v.startsWith('0001-01-01') ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const num = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
 
-export async function listTenantUsers(db: Db, tenantRowId: string, filter: { decision?: ContactDecisionState; search?: string; page: number; pageSize: number }): Promise<{ items: UserRow[]; total: number; counts: Record<string, number> }> {
+export async function listTenantUsers(
+  db: Db,
+  tenantRowId: string,
+  filter: { decision?: ContactDecisionState; search?: string; page: number; pageSize: number },
+): Promise<{ items: UserRow[]; total: number; counts: Record<string, number> }> {
   await getTenant(db, tenantRowId);
   const base = () => {
     const q = db
       .selectFrom('ms_users as u')
-      .leftJoin('match_decisions as d', (j) => j.onRef('d.tenant_id', '=', 'u.tenant_id').onRef('d.source_id', '=', 'u.user_id').on('d.kind', '=', 'contact'))
+      .leftJoin('match_decisions as d', (j) =>
+        j.onRef('d.tenant_id', '=', 'u.tenant_id').onRef('d.source_id', '=', 'u.user_id').on('d.kind', '=', 'contact'),
+      )
       .where('u.tenant_id', '=', tenantRowId);
     return q;
   };
   let query = base();
-  if (filter.decision) query = filter.decision === 'pending' ? query.where((eb) => eb.or([eb('d.state', '=', 'pending'), eb('d.state', 'is', null)])) : query.where('d.state', '=', filter.decision);
+  if (filter.decision)
+    query =
+      filter.decision === 'pending'
+        ? query.where((eb) => eb.or([eb('d.state', '=', 'pending'), eb('d.state', 'is', null)]))
+        : query.where('d.state', '=', filter.decision);
   if (filter.search?.trim()) {
     const pattern = likePattern(filter.search);
-    query = query.where((eb) => eb.or([eb(sql`lower(coalesce(u.data->>'displayName', ''))`, 'like', pattern), eb(sql`lower(coalesce(u.data->>'userPrincipalName', ''))`, 'like', pattern), eb(sql`lower(coalesce(u.data->>'mail', ''))`, 'like', pattern)]));
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`lower(coalesce(u.data->>'displayName', ''))`, 'like', pattern),
+        eb(sql`lower(coalesce(u.data->>'userPrincipalName', ''))`, 'like', pattern),
+        eb(sql`lower(coalesce(u.data->>'mail', ''))`, 'like', pattern),
+      ]),
+    );
   }
   const rows = await query
-    .select(['u.user_id', 'u.data', 'u.removed_at', 'd.state', 'd.rule', 'd.reason', 'd.target_id', 'd.candidates', 'd.decided_by_technician'])
+    .select([
+      'u.user_id',
+      'u.data',
+      'u.removed_at',
+      'd.state',
+      'd.rule',
+      'd.reason',
+      'd.target_id',
+      'd.candidates',
+      'd.decided_by_technician',
+    ])
     .orderBy(sql`lower(coalesce(u.data->>'displayName', u.data->>'userPrincipalName', ''))`)
     .orderBy('u.user_id')
     .limit(filter.pageSize)
@@ -99,7 +138,9 @@ export async function listTenantUsers(db: Db, tenantRowId: string, filter: { dec
       reason: r.reason ?? null,
       decidedByTechnician: r.decided_by_technician ?? false,
       contact: r.target_id ? (contacts.get(r.target_id) ?? null) : null,
-      candidates: (Array.isArray(r.candidates) ? r.candidates : []).map((id) => contacts.get(String(id))).filter((c): c is CandidateContact => !!c),
+      candidates: (Array.isArray(r.candidates) ? r.candidates : [])
+        .map((id) => contacts.get(String(id)))
+        .filter((c): c is CandidateContact => !!c),
       removedFromMicrosoft: r.removed_at !== null,
     };
   });
@@ -110,7 +151,13 @@ async function contactsById(db: Db, ids: string[]): Promise<Map<string, Candidat
   const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
   if (valid.length === 0) return new Map();
   const rows = await db.selectFrom('contacts').select(['id', 'first_name', 'last_name']).where('id', 'in', valid).execute();
-  const emails = await db.selectFrom('contact_emails').select(['contact_id', 'email']).where('contact_id', 'in', valid).orderBy('is_primary', 'desc').orderBy('email').execute();
+  const emails = await db
+    .selectFrom('contact_emails')
+    .select(['contact_id', 'email'])
+    .where('contact_id', 'in', valid)
+    .orderBy('is_primary', 'desc')
+    .orderBy('email')
+    .execute();
   const map = new Map<string, CandidateContact>();
   for (const r of rows) map.set(r.id, { id: r.id, name: [r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)', emails: [] });
   for (const e of emails) map.get(e.contact_id)?.emails.push(e.email);
@@ -118,26 +165,77 @@ async function contactsById(db: Db, ids: string[]): Promise<Map<string, Candidat
 }
 
 /** One user with the Microsoft overlay: the synced contact's overlay when there is one, else built from the staged records. */
-export async function tenantUserDetail(db: Db, clock: Clock, inactiveDays: number, tenantRowId: string, userId: string): Promise<UserRow & { overlay: Overlay }> {
+export async function tenantUserDetail(
+  db: Db,
+  clock: Clock,
+  inactiveDays: number,
+  tenantRowId: string,
+  userId: string,
+): Promise<UserRow & { overlay: Overlay }> {
   await getTenant(db, tenantRowId);
-  const user = await db.selectFrom('ms_users').selectAll().where('tenant_id', '=', tenantRowId).where('user_id', '=', userId).executeTakeFirst();
+  const user = await db
+    .selectFrom('ms_users')
+    .selectAll()
+    .where('tenant_id', '=', tenantRowId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   if (!user) throw new NotFound('No such user in this tenant.');
-  const decision = await db.selectFrom('match_decisions').selectAll().where('kind', '=', 'contact').where('tenant_id', '=', tenantRowId).where('source_id', '=', userId).executeTakeFirst();
+  const decision = await db
+    .selectFrom('match_decisions')
+    .selectAll()
+    .where('kind', '=', 'contact')
+    .where('tenant_id', '=', tenantRowId)
+    .where('source_id', '=', userId)
+    .executeTakeFirst();
   const data = (user.data ?? {}) as Record<string, unknown>;
-  const ids = [decision?.target_id, ...(Array.isArray(decision?.candidates) ? decision!.candidates : [])].filter((x): x is string => typeof x === 'string');
+  const ids = [decision?.target_id, ...(Array.isArray(decision?.candidates) ? decision!.candidates : [])].filter(
+    (x): x is string => typeof x === 'string',
+  );
   const contacts = await contactsById(db, ids);
   // The contact's stored overlay describes the user the sync last linked it to: after a technician
   // changes the match, that is another user until the next sync, so it is only used when it is this one's.
   const contactRow = decision?.target_id
-    ? await db.selectFrom('contacts').select(['microsoft_overlay']).where('id', '=', decision.target_id).where('microsoft_user_id', '=', userId).executeTakeFirst()
+    ? await db
+        .selectFrom('contacts')
+        .select(['microsoft_overlay'])
+        .where('id', '=', decision.target_id)
+        .where('microsoft_user_id', '=', userId)
+        .executeTakeFirst()
     : undefined;
   const upn = str(data.userPrincipalName);
-  const mailbox = upn ? await db.selectFrom('ms_mailboxes').select('data').where('tenant_id', '=', tenantRowId).where(sql`lower(user_principal_name)`, '=', upn.toLowerCase()).executeTakeFirst() : undefined;
-  const devices = await db.selectFrom('ms_managed_devices').select(['device_id', 'data']).where('tenant_id', '=', tenantRowId).where(sql`data->>'userId'`, '=', userId).where('removed_at', 'is', null).orderBy('device_id').limit(100).execute();
-  const overlay = buildOverlay(data, (mailbox?.data ?? null) as Record<string, unknown> | null, contactRow?.microsoft_overlay as Record<string, unknown> | null | undefined, clock.now(), inactiveDays);
+  const mailbox = upn
+    ? await db
+        .selectFrom('ms_mailboxes')
+        .select('data')
+        .where('tenant_id', '=', tenantRowId)
+        .where(sql`lower(user_principal_name)`, '=', upn.toLowerCase())
+        .executeTakeFirst()
+    : undefined;
+  const devices = await db
+    .selectFrom('ms_managed_devices')
+    .select(['device_id', 'data'])
+    .where('tenant_id', '=', tenantRowId)
+    .where(sql`data->>'userId'`, '=', userId)
+    .where('removed_at', 'is', null)
+    .orderBy('device_id')
+    .limit(100)
+    .execute();
+  const overlay = buildOverlay(
+    data,
+    (mailbox?.data ?? null) as Record<string, unknown> | null,
+    contactRow?.microsoft_overlay as Record<string, unknown> | null | undefined,
+    clock.now(),
+    inactiveDays,
+  );
   overlay.devices = devices.map((d) => {
     const dd = (d.data ?? {}) as Record<string, unknown>;
-    return { id: d.device_id, name: str(dd.deviceName) ?? d.device_id, operatingSystem: [str(dd.operatingSystem), str(dd.osVersion)].filter(Boolean).join(' ') || null, complianceState: str(dd.complianceState), lastCheckInAt: unsetDate(dd.lastSyncDateTime) };
+    return {
+      id: d.device_id,
+      name: str(dd.deviceName) ?? d.device_id,
+      operatingSystem: [str(dd.operatingSystem), str(dd.osVersion)].filter(Boolean).join(' ') || null,
+      complianceState: str(dd.complianceState),
+      lastCheckInAt: unsetDate(dd.lastSyncDateTime),
+    };
   });
   return {
     userId,
@@ -150,15 +248,26 @@ export async function tenantUserDetail(db: Db, clock: Clock, inactiveDays: numbe
     reason: decision?.reason ?? null,
     decidedByTechnician: decision?.decided_by_technician ?? false,
     contact: decision?.target_id ? (contacts.get(decision.target_id) ?? null) : null,
-    candidates: (Array.isArray(decision?.candidates) ? decision!.candidates : []).map((id) => contacts.get(String(id))).filter((c): c is CandidateContact => !!c),
+    candidates: (Array.isArray(decision?.candidates) ? decision!.candidates : [])
+      .map((id) => contacts.get(String(id)))
+      .filter((c): c is CandidateContact => !!c),
     removedFromMicrosoft: user.removed_at !== null,
     overlay,
   };
 }
 
-export function buildOverlay(user: Record<string, unknown>, mailbox: Record<string, unknown> | null, synced: Record<string, unknown> | null | undefined, now: Date, inactiveDays: number): Overlay {
+export function buildOverlay(
+  user: Record<string, unknown>,
+  mailbox: Record<string, unknown> | null,
+  synced: Record<string, unknown> | null | undefined,
+  now: Date,
+  inactiveDays: number,
+): Overlay {
   const activity = (user.signInActivity ?? null) as Record<string, unknown> | null;
-  const lastSignInAt = unsetDate(activity?.lastSuccessfulSignInDateTime) ?? unsetDate(activity?.lastSignInDateTime) ?? unsetDate(activity?.lastNonInteractiveSignInDateTime);
+  const lastSignInAt =
+    unsetDate(activity?.lastSuccessfulSignInDateTime) ??
+    unsetDate(activity?.lastSignInDateTime) ??
+    unsetDate(activity?.lastNonInteractiveSignInDateTime);
   const signInActivityAvailable = typeof synced?.signInActivityAvailable === 'boolean' ? synced.signInActivityAvailable : activity !== null;
   let inactive: boolean | null = typeof synced?.inactive === 'boolean' ? synced.inactive : null;
   if (synced?.inactive === undefined && signInActivityAvailable && user.accountEnabled !== false) {
@@ -197,35 +306,96 @@ export function buildOverlay(user: Record<string, unknown>, mailbox: Record<stri
 export type ContactAction = { action: 'match'; contactId: string } | { action: 'create' } | { action: 'exclude' } | { action: 'undo' };
 
 /** Resolve a review, change a match, create a new contact, exclude a user, or undo. */
-export async function decideContact(deps: { db: Db; clock: Clock }, tenantRowId: string, userId: string, change: ContactAction, context: ActionContext): Promise<DecisionSnapshot | null> {
+export async function decideContact(
+  deps: { db: Db; clock: Clock },
+  tenantRowId: string,
+  userId: string,
+  change: ContactAction,
+  context: ActionContext,
+): Promise<DecisionSnapshot | null> {
   const tenant = await getTenant(deps.db, tenantRowId);
-  const user = await deps.db.selectFrom('ms_users').select('user_id').where('tenant_id', '=', tenant.id).where('user_id', '=', userId).executeTakeFirst();
+  const user = await deps.db
+    .selectFrom('ms_users')
+    .select('user_id')
+    .where('tenant_id', '=', tenant.id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   if (!user) throw new NotFound('No such user in this tenant.');
   const key = { kind: 'contact' as const, tenantRowId: tenant.id, sourceId: userId };
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     if (change.action === 'undo') return undoLatest(trx, key, { ...context, at });
     if (change.action === 'match') {
-      const organization = await trx.selectFrom('match_decisions').select('target_id').where('kind', '=', 'organization').where('tenant_id', '=', tenant.id).where('state', '=', 'matched').executeTakeFirst();
-      if (!organization?.target_id) throw new BadInput('Match this tenant to an organization first: contacts are chosen inside the organization.');
-      const contact = await trx.selectFrom('contacts').select(['id', 'organization_id']).where('id', '=', change.contactId).executeTakeFirst();
+      const organization = await trx
+        .selectFrom('match_decisions')
+        .select('target_id')
+        .where('kind', '=', 'organization')
+        .where('tenant_id', '=', tenant.id)
+        .where('state', '=', 'matched')
+        .executeTakeFirst();
+      if (!organization?.target_id)
+        throw new BadInput('Match this tenant to an organization first: contacts are chosen inside the organization.');
+      const contact = await trx
+        .selectFrom('contacts')
+        .select(['id', 'organization_id'])
+        .where('id', '=', change.contactId)
+        .executeTakeFirst();
       if (!contact) throw new NotFound('No such contact.');
-      if (contact.organization_id !== organization.target_id) throw new BadInput("That contact belongs to another organization; choose one of this tenant's organization.");
-      return decide(trx, key, { state: 'match', targetId: contact.id, reason: 'Contact chosen by a technician.' }, { ...context, action: 'contact_decision.match', at });
+      if (contact.organization_id !== organization.target_id)
+        throw new BadInput("That contact belongs to another organization; choose one of this tenant's organization.");
+      return decide(
+        trx,
+        key,
+        { state: 'match', targetId: contact.id, reason: 'Contact chosen by a technician.' },
+        { ...context, action: 'contact_decision.match', at },
+      );
     }
-    if (change.action === 'create') return decide(trx, key, { state: 'create', targetId: null, reason: 'A technician asked for a new contact.' }, { ...context, action: 'contact_decision.create', at });
-    return decide(trx, key, { state: 'excluded', targetId: null, reason: 'Excluded by a technician.' }, { ...context, action: 'contact_decision.exclude', at });
+    if (change.action === 'create')
+      return decide(
+        trx,
+        key,
+        { state: 'create', targetId: null, reason: 'A technician asked for a new contact.' },
+        { ...context, action: 'contact_decision.create', at },
+      );
+    return decide(
+      trx,
+      key,
+      { state: 'excluded', targetId: null, reason: 'Excluded by a technician.' },
+      { ...context, action: 'contact_decision.exclude', at },
+    );
   });
 }
 
 /** Contacts of the tenant's matched organization, for "change match" type-ahead. */
 export async function organizationContacts(db: Db, tenantRowId: string, search: string, limit: number): Promise<CandidateContact[]> {
-  const organization = await db.selectFrom('match_decisions').select('target_id').where('kind', '=', 'organization').where('tenant_id', '=', tenantRowId).where('state', '=', 'matched').executeTakeFirst();
+  const organization = await db
+    .selectFrom('match_decisions')
+    .select('target_id')
+    .where('kind', '=', 'organization')
+    .where('tenant_id', '=', tenantRowId)
+    .where('state', '=', 'matched')
+    .executeTakeFirst();
   if (!organization?.target_id) return [];
-  let query = db.selectFrom('contacts').select('id').where('organization_id', '=', organization.target_id).orderBy(sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`).limit(limit);
+  let query = db
+    .selectFrom('contacts')
+    .select('id')
+    .where('organization_id', '=', organization.target_id)
+    .orderBy(sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`)
+    .limit(limit);
   if (search.trim()) {
     const pattern = likePattern(search);
-    query = query.where((eb) => eb.or([eb(sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`, 'like', pattern), eb.exists(eb.selectFrom('contact_emails').select('id').whereRef('contact_emails.contact_id', '=', 'contacts.id').where(sql`lower(email)`, 'like', pattern))]));
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`, 'like', pattern),
+        eb.exists(
+          eb
+            .selectFrom('contact_emails')
+            .select('id')
+            .whereRef('contact_emails.contact_id', '=', 'contacts.id')
+            .where(sql`lower(email)`, 'like', pattern),
+        ),
+      ]),
+    );
   }
   const ids = (await query.execute()).map((r) => r.id);
   const byId = await contactsById(db, ids);
@@ -246,21 +416,42 @@ export interface DeviceRow {
   primaryUser: string | null;
 }
 
-export async function listTenantDevices(db: Db, tenantRowId: string, filter: { search?: string; page: number; pageSize: number }): Promise<{ items: DeviceRow[]; total: number }> {
+export async function listTenantDevices(
+  db: Db,
+  tenantRowId: string,
+  filter: { search?: string; page: number; pageSize: number },
+): Promise<{ items: DeviceRow[]; total: number }> {
   await getTenant(db, tenantRowId);
   let query = db
     .selectFrom('ms_managed_devices as m')
-    .leftJoin('match_decisions as d', (j) => j.onRef('d.tenant_id', '=', 'm.tenant_id').onRef('d.source_id', '=', 'm.device_id').on('d.kind', '=', 'configuration'))
+    .leftJoin('match_decisions as d', (j) =>
+      j.onRef('d.tenant_id', '=', 'm.tenant_id').onRef('d.source_id', '=', 'm.device_id').on('d.kind', '=', 'configuration'),
+    )
     .leftJoin('configurations as c', 'c.id', 'd.target_id')
     .leftJoin('contacts as k', 'k.id', 'c.contact_id')
     .where('m.tenant_id', '=', tenantRowId)
     .where('m.removed_at', 'is', null);
   if (filter.search?.trim()) {
     const pattern = likePattern(filter.search);
-    query = query.where((eb) => eb.or([eb(sql`lower(coalesce(m.data->>'deviceName', ''))`, 'like', pattern), eb(sql`lower(coalesce(m.data->>'serialNumber', ''))`, 'like', pattern)]));
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`lower(coalesce(m.data->>'deviceName', ''))`, 'like', pattern),
+        eb(sql`lower(coalesce(m.data->>'serialNumber', ''))`, 'like', pattern),
+      ]),
+    );
   }
   const rows = await query
-    .select(['m.device_id', 'm.data', 'd.state', 'd.rule', 'c.id as configuration_id', 'c.name as configuration_name', 'k.id as contact_id', 'k.first_name', 'k.last_name'])
+    .select([
+      'm.device_id',
+      'm.data',
+      'd.state',
+      'd.rule',
+      'c.id as configuration_id',
+      'c.name as configuration_name',
+      'k.id as contact_id',
+      'k.first_name',
+      'k.last_name',
+    ])
     .orderBy(sql`lower(coalesce(m.data->>'deviceName', ''))`)
     .orderBy('m.device_id')
     .limit(filter.pageSize)
@@ -281,7 +472,9 @@ export async function listTenantDevices(db: Db, tenantRowId: string, filter: { s
         decision: r.state ?? 'pending',
         rule: r.rule ?? null,
         configuration: r.configuration_id ? { id: r.configuration_id, name: r.configuration_name ?? '' } : null,
-        relatedContact: r.contact_id ? { id: r.contact_id, name: [r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)' } : null,
+        relatedContact: r.contact_id
+          ? { id: r.contact_id, name: [r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)' }
+          : null,
         primaryUser: str(data.userPrincipalName) ?? str(data.userDisplayName),
       };
     }),
@@ -289,10 +482,27 @@ export async function listTenantDevices(db: Db, tenantRowId: string, filter: { s
 }
 
 export interface LicenseSummary {
-  skus: Array<{ skuId: string; partNumber: string | null; name: string; capabilityStatus: string | null; total: number; assigned: number; available: number; suspended: number; warning: number; free: boolean }>;
+  skus: Array<{
+    skuId: string;
+    partNumber: string | null;
+    name: string;
+    capabilityStatus: string | null;
+    total: number;
+    assigned: number;
+    available: number;
+    suspended: number;
+    warning: number;
+    free: boolean;
+  }>;
   /** Paid licenses only: free and trial SKUs (thousands of "bought" units of Power Automate Free) are no cost. */
   totals: { total: number; assigned: number; available: number };
-  inactiveLicensedUsers: Array<{ userId: string; displayName: string; userPrincipalName: string | null; lastSignInAt: string | null; licenses: string[] }>;
+  inactiveLicensedUsers: Array<{
+    userId: string;
+    displayName: string;
+    userPrincipalName: string | null;
+    lastSignInAt: string | null;
+    licenses: string[];
+  }>;
   /** Disabled accounts that still hold licenses (paid for, usable by nobody). */
   disabledLicensedUsers: Array<{ userId: string; displayName: string; userPrincipalName: string | null; licenses: string[] }>;
   signInActivityAvailable: boolean;
@@ -310,7 +520,12 @@ export function isFreeLicense(name: string, partNumber: string | null): boolean 
 
 export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantRowId: string): Promise<LicenseSummary> {
   await getTenant(db, tenantRowId);
-  const rows = await db.selectFrom('ms_subscribed_skus').select(['sku_id', 'data']).where('tenant_id', '=', tenantRowId).where('removed_at', 'is', null).execute();
+  const rows = await db
+    .selectFrom('ms_subscribed_skus')
+    .select(['sku_id', 'data'])
+    .where('tenant_id', '=', tenantRowId)
+    .where('removed_at', 'is', null)
+    .execute();
   const skus = rows
     .map((r) => {
       const data = (r.data ?? {}) as Record<string, unknown>;
@@ -319,10 +534,27 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
       const assigned = num(data.consumedUnits) ?? 0;
       const partNumber = str(data.skuPartNumber);
       const name = licenseDisplayName(r.sku_id, partNumber);
-      return { skuId: r.sku_id, partNumber, name, capabilityStatus: str(data.capabilityStatus), total, assigned, available: Math.max(0, total - assigned), suspended: num(prepaid.suspended) ?? 0, warning: num(prepaid.warning) ?? 0, free: isFreeLicense(name, partNumber) };
+      return {
+        skuId: r.sku_id,
+        partNumber,
+        name,
+        capabilityStatus: str(data.capabilityStatus),
+        total,
+        assigned,
+        available: Math.max(0, total - assigned),
+        suspended: num(prepaid.suspended) ?? 0,
+        warning: num(prepaid.warning) ?? 0,
+        free: isFreeLicense(name, partNumber),
+      };
     })
     .sort((a, b) => Number(a.free) - Number(b.free) || b.total - a.total || a.name.localeCompare(b.name));
-  const totals = skus.filter((s) => !s.free).reduce((t, s) => ({ total: t.total + s.total, assigned: t.assigned + s.assigned, available: t.available + s.available }), { total: 0, assigned: 0, available: 0 });
+  const totals = skus
+    .filter((s) => !s.free)
+    .reduce((t, s) => ({ total: t.total + s.total, assigned: t.assigned + s.assigned, available: t.available + s.available }), {
+      total: 0,
+      assigned: 0,
+      available: 0,
+    });
 
   const now = clock.now();
   const threshold = new Date(now.getTime() - inactiveDays * DAY_MS).toISOString();
@@ -335,12 +567,29 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
     .where(sql<boolean>`data ? 'signInActivity'`)
     .limit(5000)
     .execute();
-  const signInActivityAvailable = users.length > 0 || (await db.selectFrom('ms_users').select('user_id').where('tenant_id', '=', tenantRowId).where(sql<boolean>`data ? 'signInActivity'`).limit(1).execute()).length > 0;
+  const signInActivityAvailable =
+    users.length > 0 ||
+    (
+      await db
+        .selectFrom('ms_users')
+        .select('user_id')
+        .where('tenant_id', '=', tenantRowId)
+        .where(sql<boolean>`data ? 'signInActivity'`)
+        .limit(1)
+        .execute()
+    ).length > 0;
   const inactiveLicensedUsers = users
     .map((u) => {
       const data = (u.data ?? {}) as Record<string, unknown>;
       const overlay = buildOverlay(data, null, null, now, inactiveDays);
-      return { userId: u.user_id, displayName: str(data.displayName) ?? u.user_id, userPrincipalName: str(data.userPrincipalName), lastSignInAt: overlay.lastSignInAt, licenses: overlay.licenses.map((l) => l.name), enabled: data.accountEnabled !== false };
+      return {
+        userId: u.user_id,
+        displayName: str(data.displayName) ?? u.user_id,
+        userPrincipalName: str(data.userPrincipalName),
+        lastSignInAt: overlay.lastSignInAt,
+        licenses: overlay.licenses.map((l) => l.name),
+        enabled: data.accountEnabled !== false,
+      };
     })
     .filter((u) => !u.lastSignInAt || u.lastSignInAt < threshold)
     .map(({ enabled: _enabled, ...rest }) => rest)
@@ -357,7 +606,12 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
     .execute();
   const disabledLicensedUsers = disabled.map((u) => {
     const data = (u.data ?? {}) as Record<string, unknown>;
-    return { userId: u.user_id, displayName: str(data.displayName) ?? u.user_id, userPrincipalName: str(data.userPrincipalName), licenses: buildOverlay(data, null, null, now, inactiveDays).licenses.map((l) => l.name) };
+    return {
+      userId: u.user_id,
+      displayName: str(data.displayName) ?? u.user_id,
+      userPrincipalName: str(data.userPrincipalName),
+      licenses: buildOverlay(data, null, null, now, inactiveDays).licenses.map((l) => l.name),
+    };
   });
   return { skus, totals, inactiveLicensedUsers, disabledLicensedUsers, signInActivityAvailable, inactiveDays };
 }

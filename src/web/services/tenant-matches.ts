@@ -43,7 +43,10 @@ export interface TenantMatchFilter {
 }
 
 export function likePattern(search: string): string {
-  return `%${search.trim().toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  return `%${search
+    .trim()
+    .toLowerCase()
+    .replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
 function baseQuery(db: Kysely<Database>, filter: Omit<TenantMatchFilter, 'page' | 'pageSize'>) {
@@ -53,17 +56,29 @@ function baseQuery(db: Kysely<Database>, filter: Omit<TenantMatchFilter, 'page' 
     .leftJoin('match_decisions as d', (join) => join.onRef('d.tenant_id', '=', 't.id').on('d.kind', '=', 'organization'))
     .leftJoin('organizations as o', 'o.id', 'd.target_id');
   if (filter.state) {
-    query = filter.state === 'unmatched' ? query.where((eb) => eb.or([eb('d.state', '=', 'unmatched'), eb('d.state', 'is', null)])) : query.where('d.state', '=', filter.state);
+    query =
+      filter.state === 'unmatched'
+        ? query.where((eb) => eb.or([eb('d.state', '=', 'unmatched'), eb('d.state', 'is', null)]))
+        : query.where('d.state', '=', filter.state);
   }
   if (filter.integrationId) query = query.where('t.integration_id', '=', filter.integrationId);
   if (filter.search?.trim()) {
     const pattern = likePattern(filter.search);
-    query = query.where((eb) => eb.or([eb(sql`lower(t.display_name)`, 'like', pattern), eb(sql`lower(coalesce(t.default_domain, ''))`, 'like', pattern), eb(sql`lower(coalesce(o.name, ''))`, 'like', pattern)]));
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`lower(t.display_name)`, 'like', pattern),
+        eb(sql`lower(coalesce(t.default_domain, ''))`, 'like', pattern),
+        eb(sql`lower(coalesce(o.name, ''))`, 'like', pattern),
+      ]),
+    );
   }
   return query;
 }
 
-export async function listTenantMatches({ db }: Pick<Deps, 'db'>, filter: TenantMatchFilter): Promise<{ items: TenantMatchRow[]; total: number; counts: Record<TenantMatchState, number> }> {
+export async function listTenantMatches(
+  { db }: Pick<Deps, 'db'>,
+  filter: TenantMatchFilter,
+): Promise<{ items: TenantMatchRow[]; total: number; counts: Record<TenantMatchState, number> }> {
   const rows = await baseQuery(db, filter)
     .select([
       't.id',
@@ -88,7 +103,9 @@ export async function listTenantMatches({ db }: Pick<Deps, 'db'>, filter: Tenant
     .limit(filter.pageSize)
     .offset((filter.page - 1) * filter.pageSize)
     .execute();
-  const { total } = await baseQuery(db, filter).select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+  const { total } = await baseQuery(db, filter)
+    .select((eb) => eb.fn.countAll<string>().as('total'))
+    .executeTakeFirstOrThrow();
   const countRows = await baseQuery(db, { integrationId: filter.integrationId, search: filter.search })
     .select([sql<string>`coalesce(d.state, 'unmatched')`.as('state'), (eb) => eb.fn.countAll<string>().as('n')])
     .groupBy(sql`coalesce(d.state, 'unmatched')`)
@@ -100,9 +117,16 @@ export async function listTenantMatches({ db }: Pick<Deps, 'db'>, filter: Tenant
   for (const row of rows) for (const s of asSuggestions(row.suggestions)) suggestionIds.add(s.organizationId);
   const names = await organizationNames(db, [...suggestionIds]);
   const items = rows.map((row): TenantMatchRow => {
-    const suggestions = asSuggestions(row.suggestions).map((s) => ({ organizationId: s.organizationId, name: names.get(s.organizationId) ?? '(organization removed)', score: s.score }));
+    const suggestions = asSuggestions(row.suggestions).map((s) => ({
+      organizationId: s.organizationId,
+      name: names.get(s.organizationId) ?? '(organization removed)',
+      score: s.score,
+    }));
     const state = (row.state ?? 'unmatched') as TenantMatchState;
-    const score = state === 'matched' ? (suggestions.find((s) => s.organizationId === row.target_id)?.score ?? (row.rule && row.rule !== 'technician' ? 1 : null)) : (suggestions[0]?.score ?? null);
+    const score =
+      state === 'matched'
+        ? (suggestions.find((s) => s.organizationId === row.target_id)?.score ?? (row.rule && row.rule !== 'technician' ? 1 : null))
+        : (suggestions[0]?.score ?? null);
     return {
       id: row.id,
       tenantId: row.tenant_id,
@@ -128,7 +152,9 @@ export async function listTenantMatches({ db }: Pick<Deps, 'db'>, filter: Tenant
 
 function asSuggestions(value: unknown): Array<{ organizationId: string; score: number }> {
   if (!Array.isArray(value)) return [];
-  return value.filter((s): s is { organizationId: string; score: number } => typeof s?.organizationId === 'string' && typeof s?.score === 'number');
+  return value.filter(
+    (s): s is { organizationId: string; score: number } => typeof s?.organizationId === 'string' && typeof s?.score === 'number',
+  );
 }
 
 async function organizationNames(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {
@@ -156,28 +182,62 @@ export interface ActionContext {
 }
 
 /** Accepts a suggestion (the best one when none is named). */
-export async function acceptSuggestion(deps: Deps, tenantRowId: string, organizationId: string | undefined, context: ActionContext): Promise<DecisionSnapshot> {
+export async function acceptSuggestion(
+  deps: Deps,
+  tenantRowId: string,
+  organizationId: string | undefined,
+  context: ActionContext,
+): Promise<DecisionSnapshot> {
   const tenant = await getTenant(deps.db, tenantRowId);
   return deps.db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('match_decisions').select(['state', 'suggestions']).where('kind', '=', 'organization').where('tenant_id', '=', tenant.id).forUpdate().executeTakeFirst();
+    const current = await trx
+      .selectFrom('match_decisions')
+      .select(['state', 'suggestions'])
+      .where('kind', '=', 'organization')
+      .where('tenant_id', '=', tenant.id)
+      .forUpdate()
+      .executeTakeFirst();
     // Suggestions stay on a decision after it is settled: accepting one then would quietly
     // override what a technician (or an exact rule) decided since.
     if (current && current.state !== 'suggested') {
-      throw new Conflict(`This tenant is ${current.state}, not waiting for a suggestion to be accepted.`, 'Use "choose organization" to change its match, or undo the decision first.');
+      throw new Conflict(
+        `This tenant is ${current.state}, not waiting for a suggestion to be accepted.`,
+        'Use "choose organization" to change its match, or undo the decision first.',
+      );
     }
     const suggestions = asSuggestions(current?.suggestions);
     const chosen = organizationId ? suggestions.find((s) => s.organizationId === organizationId) : suggestions[0];
-    if (!chosen) throw new BadInput(organizationId ? 'That organization is not among this tenant\'s suggestions; use "choose organization" instead.' : 'This tenant has no suggestion to accept.');
+    if (!chosen)
+      throw new BadInput(
+        organizationId
+          ? 'That organization is not among this tenant\'s suggestions; use "choose organization" instead.'
+          : 'This tenant has no suggestion to accept.',
+      );
     const org = await requireOrganization(trx, chosen.organizationId);
-    return decide(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { state: 'matched', targetId: org.id, reason: `Suggestion accepted (score ${chosen.score.toFixed(2)}).` }, { ...context, action: 'organization_match.accept', at: deps.clock.now() });
+    return decide(
+      trx,
+      { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id },
+      { state: 'matched', targetId: org.id, reason: `Suggestion accepted (score ${chosen.score.toFixed(2)}).` },
+      { ...context, action: 'organization_match.accept', at: deps.clock.now() },
+    );
   });
 }
 
-export async function chooseOrganization(deps: Deps, tenantRowId: string, organizationId: string, context: ActionContext): Promise<DecisionSnapshot> {
+export async function chooseOrganization(
+  deps: Deps,
+  tenantRowId: string,
+  organizationId: string,
+  context: ActionContext,
+): Promise<DecisionSnapshot> {
   const tenant = await getTenant(deps.db, tenantRowId);
   return deps.db.transaction().execute(async (trx) => {
     const org = await requireOrganization(trx, organizationId);
-    return decide(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { state: 'matched', targetId: org.id, reason: 'Organization chosen by a technician.' }, { ...context, action: 'organization_match.choose', at: deps.clock.now() });
+    return decide(
+      trx,
+      { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id },
+      { state: 'matched', targetId: org.id, reason: 'Organization chosen by a technician.' },
+      { ...context, action: 'organization_match.choose', at: deps.clock.now() },
+    );
   });
 }
 
@@ -190,7 +250,11 @@ export function verifiedDomains(domains: unknown): string[] {
     .filter((d) => !d.endsWith('.onmicrosoft.com'));
 }
 
-export async function createOrganizationFromTenant(deps: Deps, tenantRowId: string, context: ActionContext): Promise<{ organization: { id: string; name: string }; decision: DecisionSnapshot }> {
+export async function createOrganizationFromTenant(
+  deps: Deps,
+  tenantRowId: string,
+  context: ActionContext,
+): Promise<{ organization: { id: string; name: string }; decision: DecisionSnapshot }> {
   const tenant = await getTenant(deps.db, tenantRowId);
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
@@ -199,25 +263,46 @@ export async function createOrganizationFromTenant(deps: Deps, tenantRowId: stri
       .values({ name: tenant.display_name, domains: verifiedDomains(tenant.domains), created_at: at, updated_at: at })
       .returning(['id', 'name'])
       .executeTakeFirstOrThrow();
-    const decision = await decide(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { state: 'matched', targetId: organization.id, reason: 'Organization created from the tenant by a technician.' }, { ...context, action: 'organization_match.create_organization', at });
+    const decision = await decide(
+      trx,
+      { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id },
+      { state: 'matched', targetId: organization.id, reason: 'Organization created from the tenant by a technician.' },
+      { ...context, action: 'organization_match.create_organization', at },
+    );
     return { organization, decision };
   });
 }
 
 export async function ignoreTenant(deps: Deps, tenantRowId: string, context: ActionContext): Promise<DecisionSnapshot> {
   const tenant = await getTenant(deps.db, tenantRowId);
-  return deps.db.transaction().execute((trx) =>
-    decide(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { state: 'ignored', targetId: null, reason: 'Ignored by a technician.' }, { ...context, action: 'organization_match.ignore', at: deps.clock.now() }),
-  );
+  return deps.db
+    .transaction()
+    .execute((trx) =>
+      decide(
+        trx,
+        { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id },
+        { state: 'ignored', targetId: null, reason: 'Ignored by a technician.' },
+        { ...context, action: 'organization_match.ignore', at: deps.clock.now() },
+      ),
+    );
 }
 
 export async function undoTenantDecision(deps: Deps, tenantRowId: string, context: ActionContext): Promise<DecisionSnapshot | null> {
   const tenant = await getTenant(deps.db, tenantRowId);
-  return deps.db.transaction().execute((trx) => undoLatest(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { ...context, at: deps.clock.now() }));
+  return deps.db
+    .transaction()
+    .execute((trx) =>
+      undoLatest(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { ...context, at: deps.clock.now() }),
+    );
 }
 
 /** Accepts the top suggestion of every suggested tenant whose best score is at least minScore. */
-export async function bulkAcceptSuggestions(deps: Deps, minScore: number, integrationId: string | undefined, context: ActionContext): Promise<{ accepted: number }> {
+export async function bulkAcceptSuggestions(
+  deps: Deps,
+  minScore: number,
+  integrationId: string | undefined,
+  context: ActionContext,
+): Promise<{ accepted: number }> {
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     let query = trx
@@ -235,15 +320,29 @@ export async function bulkAcceptSuggestions(deps: Deps, minScore: number, integr
       if (!top) continue;
       const org = await trx.selectFrom('organizations').select('id').where('id', '=', top.organizationId).executeTakeFirst();
       if (!org) continue;
-      await decide(trx, { kind: 'organization', tenantRowId: row.id, sourceId: row.tenant_id }, { state: 'matched', targetId: org.id, reason: `Top suggestion accepted in bulk (score ${top.score.toFixed(2)} ≥ ${minScore}).` }, { ...context, action: 'organization_match.bulk_accept', at });
+      await decide(
+        trx,
+        { kind: 'organization', tenantRowId: row.id, sourceId: row.tenant_id },
+        { state: 'matched', targetId: org.id, reason: `Top suggestion accepted in bulk (score ${top.score.toFixed(2)} ≥ ${minScore}).` },
+        { ...context, action: 'organization_match.bulk_accept', at },
+      );
       accepted++;
     }
     return { accepted };
   });
 }
 
-export async function searchOrganizations(db: Kysely<Database>, search: string, limit: number): Promise<Array<{ id: string; name: string; domains: string[] }>> {
-  let query = db.selectFrom('organizations').select(['id', 'name', 'domains']).orderBy(sql`lower(name)`).orderBy('id').limit(limit);
+export async function searchOrganizations(
+  db: Kysely<Database>,
+  search: string,
+  limit: number,
+): Promise<Array<{ id: string; name: string; domains: string[] }>> {
+  let query = db
+    .selectFrom('organizations')
+    .select(['id', 'name', 'domains'])
+    .orderBy(sql`lower(name)`)
+    .orderBy('id')
+    .limit(limit);
   if (search.trim()) query = query.where(sql`lower(name)`, 'like', likePattern(search));
   const rows = await query.execute();
   return rows.map((r) => ({ id: r.id, name: r.name, domains: r.domains ?? [] }));

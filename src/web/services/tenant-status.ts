@@ -35,10 +35,34 @@ const PENDING = new Set(['created', 'approvalpending', 'approved', 'activating']
 function inactiveProblem(t: Tenant): TenantProblem {
   const reason = t.inactive_reason ?? t.health_reason ?? 'docsync cannot reach this tenant';
   const status = (t.relationship_status ?? '').toLowerCase();
-  if (t.access_kind === 'dap') return { level: 'error', code: 'gdap_missing', message: reason, action: 'create a GDAP relationship with Directory Readers and Global Reader in Partner Center; the customer approves it, and the next discovery finds it' };
-  if (PENDING.has(status)) return { level: 'warning', code: 'relationship_pending', message: reason, action: 'ask the customer to approve the GDAP relationship request' };
-  if (status) return { level: 'error', code: 'relationship_ended', message: reason, action: 'create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept' };
-  return { level: 'warning', code: 'tenant_unlisted', message: reason, action: "nothing to do if the customer left; its documentation is kept. Otherwise check the customer's relationship in Partner Center" };
+  if (t.access_kind === 'dap')
+    return {
+      level: 'error',
+      code: 'gdap_missing',
+      message: reason,
+      action:
+        'create a GDAP relationship with Directory Readers and Global Reader in Partner Center; the customer approves it, and the next discovery finds it',
+    };
+  if (PENDING.has(status))
+    return {
+      level: 'warning',
+      code: 'relationship_pending',
+      message: reason,
+      action: 'ask the customer to approve the GDAP relationship request',
+    };
+  if (status)
+    return {
+      level: 'error',
+      code: 'relationship_ended',
+      message: reason,
+      action: 'create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept',
+    };
+  return {
+    level: 'warning',
+    code: 'tenant_unlisted',
+    message: reason,
+    action: "nothing to do if the customer left; its documentation is kept. Otherwise check the customer's relationship in Partner Center",
+  };
 }
 
 /** Statuses of several tenants in three queries (the integration page lists up to 200). */
@@ -78,11 +102,22 @@ export async function tenantStatuses(db: Db, tenants: Tenant[], now: Date): Prom
       }
       if (t.relationship_end_at && !t.auto_extend) {
         const days = Math.ceil((new Date(t.relationship_end_at).getTime() - now.getTime()) / DAY_MS);
-        if (days >= 0 && days <= 30) problems.push({ level: 'warning', code: 'relationship_ending', message: `the GDAP relationship ends in ${days} day${days === 1 ? '' : 's'}`, action: 'extend the relationship or turn on auto-extend in Partner Center' });
+        if (days >= 0 && days <= 30)
+          problems.push({
+            level: 'warning',
+            code: 'relationship_ending',
+            message: `the GDAP relationship ends in ${days} day${days === 1 ? '' : 's'}`,
+            action: 'extend the relationship or turn on auto-extend in Partner Center',
+          });
       }
       // A failing tenant whose reason is in no log line (e.g. discovery's permission check).
       if (problems.length === 0 && (t.health === 'failing' || t.health === 'warning') && t.health_reason) {
-        problems.push({ level: t.health === 'failing' ? 'error' : 'warning', code: 'tenant_health', message: t.health_reason, action: null });
+        problems.push({
+          level: t.health === 'failing' ? 'error' : 'warning',
+          code: 'tenant_health',
+          message: t.health_reason,
+          action: null,
+        });
       }
     }
     problems.sort((a, b) => (a.level === b.level ? 0 : a.level === 'error' ? -1 : 1));
@@ -90,7 +125,9 @@ export async function tenantStatuses(db: Db, tenants: Tenant[], now: Date): Prom
       health: t.health,
       active: t.active,
       neverSynced: !run && !t.last_sync_at,
-      lastRun: run ? { id: run.id, status: run.status, finishedAt: run.finished_at ? new Date(run.finished_at).toISOString() : null } : null,
+      lastRun: run
+        ? { id: run.id, status: run.status, finishedAt: run.finished_at ? new Date(run.finished_at).toISOString() : null }
+        : null,
       problems,
     });
   }

@@ -35,7 +35,9 @@
     }
     if (!response.ok) {
       const error = data && data.error;
-      throw new Error(error ? `${error.message}${error.action ? ` ${error.action}` : ''}` : `The request failed (HTTP ${response.status}).`);
+      throw new Error(
+        error ? `${error.message}${error.action ? ` ${error.action}` : ''}` : `The request failed (HTTP ${response.status}).`,
+      );
     }
     return data;
   }
@@ -106,7 +108,11 @@
       else if (kind === 'number') body[field.name] = Number(field.value);
       // Commas, semicolons or new lines separate entries; spaces do not, so "Sales Team" stays one
       // entry and the server can say that it is a name, not a group id.
-      else if (kind === 'list') body[field.name] = field.value.split(/[,;\n]+/).map((v) => v.trim()).filter(Boolean);
+      else if (kind === 'list')
+        body[field.name] = field.value
+          .split(/[,;\n]+/)
+          .map((v) => v.trim())
+          .filter(Boolean);
       else body[field.name] = field.value;
       if (field.dataset.group) {
         body[field.dataset.group] = { ...(body[field.dataset.group] || {}), [field.name]: body[field.name] };
@@ -132,7 +138,10 @@
       timer = setTimeout(async () => {
         if (pickedId(input)) return;
         try {
-          const data = await api('GET', `${input.dataset.typeahead}${input.dataset.typeahead.includes('?') ? '&' : '?'}search=${encodeURIComponent(input.value)}`);
+          const data = await api(
+            'GET',
+            `${input.dataset.typeahead}${input.dataset.typeahead.includes('?') ? '&' : '?'}search=${encodeURIComponent(input.value)}`,
+          );
           const list = input.list;
           list.replaceChildren();
           for (const item of data.items) {
@@ -167,8 +176,17 @@
         }
         for (const el of live.querySelectorAll('[data-field]')) {
           const key = el.dataset.field;
-          if (key === 'startedAt' || key === 'finishedAt') el.textContent = run[key] ? `${run[key].slice(0, 16).replace('T', ' ')} UTC` : 'not yet';
-          else el.textContent = key === 'status' ? run.status : key === 'phase' ? run.phase || '' : key === 'progress' ? `${run.progress.done} of ${run.progress.total} tenants` : String(run.counts[key] ?? '');
+          if (key === 'startedAt' || key === 'finishedAt')
+            el.textContent = run[key] ? `${run[key].slice(0, 16).replace('T', ' ')} UTC` : 'not yet';
+          else
+            el.textContent =
+              key === 'status'
+                ? run.status
+                : key === 'phase'
+                  ? run.phase || ''
+                  : key === 'progress'
+                    ? `${run.progress.done} of ${run.progress.total} tenants`
+                    : String(run.counts[key] ?? '');
         }
         for (const el of live.querySelectorAll('[data-when-queued]')) el.hidden = run.status !== 'queued';
         if (log) {

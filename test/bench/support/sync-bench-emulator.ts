@@ -38,15 +38,30 @@ export function peakRssOfProcessMb(pid: number): number | null {
   }
 }
 
-export async function spawnEmulator(options: { seed: number; customers: number; usersPerTenant: number; cachedTenants?: number; startTimeoutMs?: number }): Promise<EmulatorProcess> {
+export async function spawnEmulator(options: {
+  seed: number;
+  customers: number;
+  usersPerTenant: number;
+  cachedTenants?: number;
+  startTimeoutMs?: number;
+}): Promise<EmulatorProcess> {
   const logFile = path.join(tmpdir(), `docsync-bench-emulator-${process.pid}-${Date.now()}.log`);
   const logFd = openSync(logFile, 'w');
   // Generated tenants take ~3.4 MB each (users + devices): a heap to hold the ones it keeps.
   const heapMb = Math.max(2048, 1024 + 4 * (options.cachedTenants ?? 0));
   const args = [
     `--max-old-space-size=${heapMb}`,
-    path.join(root, 'bin', 'docsync.js'), 'emulator', '--port', '0', '--seed', String(options.seed),
-    '--customers', String(options.customers), '--users-per-tenant', String(options.usersPerTenant), '--auto-consent',
+    path.join(root, 'bin', 'docsync.js'),
+    'emulator',
+    '--port',
+    '0',
+    '--seed',
+    String(options.seed),
+    '--customers',
+    String(options.customers),
+    '--users-per-tenant',
+    String(options.usersPerTenant),
+    '--auto-consent',
     ...(options.cachedTenants ? ['--cached-tenants', String(options.cachedTenants)] : []),
   ];
   // Logs go to a file: an undrained stderr pipe would block the emulator once it fills.
@@ -57,7 +72,10 @@ export async function spawnEmulator(options: { seed: number; customers: number; 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const info = await new Promise<EmulatorInfo>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the emulator did not start within ${options.startTimeoutMs ?? 60_000} ms (log: ${logFile})`)), options.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the emulator did not start within ${options.startTimeoutMs ?? 60_000} ms (log: ${logFile})`)),
+      options.startTimeoutMs ?? 60_000,
+    );
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
       clearTimeout(timer);

@@ -19,8 +19,16 @@ export interface ScaleInput {
 
 /** Staged Microsoft records and documentation: a no-change re-sync must write none of these. */
 export const DOCUMENTATION_TABLES = [
-  'organizations', 'contacts', 'contact_emails', 'configurations', 'match_decisions', 'tenant_documentation_state',
-  'ms_users', 'ms_managed_devices', 'ms_mailboxes', 'ms_subscribed_skus',
+  'organizations',
+  'contacts',
+  'contact_emails',
+  'configurations',
+  'match_decisions',
+  'tenant_documentation_state',
+  'ms_users',
+  'ms_managed_devices',
+  'ms_mailboxes',
+  'ms_subscribed_skus',
 ] as const;
 
 export interface SyncFigures {
@@ -65,7 +73,13 @@ export interface ScaleResult {
     tenantsRederivedWithoutExpiry: number;
   };
   database: { rowsPerSecond: number; raw: { rows: number; rowWidthBytes: number; seconds: number; rowsPerSecond: number }; ofRaw: number };
-  memory: { docsyncPeakRssMb: number; docsyncSampledPeakRssMb: number; docsyncRssBeforeSyncMb: number; docsyncPeakHeapUsedMb: number; emulatorPeakRssMb: number | null };
+  memory: {
+    docsyncPeakRssMb: number;
+    docsyncSampledPeakRssMb: number;
+    docsyncRssBeforeSyncMb: number;
+    docsyncPeakHeapUsedMb: number;
+    emulatorPeakRssMb: number | null;
+  };
   loadAverage: { start: number; end: number };
 }
 

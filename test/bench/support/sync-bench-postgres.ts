@@ -78,7 +78,9 @@ export async function averageRowWidth(client: pg.Client, writes: TableWrites): P
   for (const [table, w] of Object.entries(writes)) {
     const n = w.inserted + w.updated;
     if (n === 0) continue;
-    const { rows: r } = await client.query<{ width: string | null }>(`select avg(pg_column_size(t.*)) as width from (select * from "${table}" limit 2000) t`);
+    const { rows: r } = await client.query<{ width: string | null }>(
+      `select avg(pg_column_size(t.*)) as width from (select * from "${table}" limit 2000) t`,
+    );
     const width = Number(r[0]?.width ?? 0);
     if (!width) continue;
     bytes += width * n;
@@ -92,12 +94,17 @@ export async function averageRowWidth(client: pg.Client, writes: TableWrites): P
  * (uuid tenant, text key with a unique index, jsonb payload of the given row width), in
  * multi-row INSERTs of `batch` rows — the same statement shape docsync's writes use.
  */
-export async function rawInsertRate(url: string, input: { rows: number; rowWidth: number; batch?: number }): Promise<{ rows: number; seconds: number; rowsPerSecond: number }> {
+export async function rawInsertRate(
+  url: string,
+  input: { rows: number; rowWidth: number; batch?: number },
+): Promise<{ rows: number; seconds: number; rowsPerSecond: number }> {
   const batch = input.batch ?? 1000;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('create table bench_raw_insert (id bigint primary key, tenant_id uuid not null, key text not null, data jsonb not null, unique (tenant_id, key))');
+    await client.query(
+      'create table bench_raw_insert (id bigint primary key, tenant_id uuid not null, key text not null, data jsonb not null, unique (tenant_id, key))',
+    );
     // pg_column_size(row) counts the tuple header and the other columns (~70 bytes here).
     const payload = JSON.stringify({ p: 'x'.repeat(Math.max(8, input.rowWidth - 70)) });
     const tenants = Array.from({ length: 100 }, () => crypto.randomUUID());

@@ -20,7 +20,15 @@ import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
 import { ownCpuSeconds, postgresServerCpuSeconds, postmasterOf, processCpuSeconds } from './sync-bench-cpu.ts';
 import { spawnEmulator, type EmulatorProcess } from './sync-bench-emulator.ts';
-import { averageRowWidth, createScratchDatabase, rawInsertRate, settledTableWrites, totalRows, writesBetween, type TableWrites } from './sync-bench-postgres.ts';
+import {
+  averageRowWidth,
+  createScratchDatabase,
+  rawInsertRate,
+  settledTableWrites,
+  totalRows,
+  writesBetween,
+  type TableWrites,
+} from './sync-bench-postgres.ts';
 import type { WorldFacts } from './sync-bench-world.ts';
 import { DOCUMENTATION_TABLES, type ScaleInput, type ScaleResult, type SyncFigures } from './sync-bench-figures.ts';
 
@@ -31,7 +39,11 @@ const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 async function worldFacts(input: ScaleInput): Promise<WorldFacts> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sync-bench-world.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(input.seed), String(input.tenants), String(input.usersPerTenant)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, String(input.seed), String(input.tenants), String(input.usersPerTenant)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);
   let out = '';
@@ -60,7 +72,9 @@ async function main(): Promise<void> {
     if (!snapshotWritten && m.rss > input.heapSnapshotMb! * 1_048_576) {
       snapshotWritten = true;
       mkdirSync(input.heapSnapshotDir, { recursive: true });
-      say(`heap snapshot at ${mb(m.rss)} MB RSS: ${writeHeapSnapshot(path.join(input.heapSnapshotDir, `sync-bench-${input.tenants}-${Date.now()}.heapsnapshot`))}`);
+      say(
+        `heap snapshot at ${mb(m.rss)} MB RSS: ${writeHeapSnapshot(path.join(input.heapSnapshotDir, `sync-bench-${input.tenants}-${Date.now()}.heapsnapshot`))}`,
+      );
     }
   }, 50);
 
@@ -84,7 +98,15 @@ async function main(): Promise<void> {
   try {
     const setupStart = performance.now();
     say(`${input.tenants} tenants × ${input.usersPerTenant} users: starting the emulator process and computing the world's facts`);
-    const [facts, started] = await Promise.all([worldFacts(input), spawnEmulator({ seed: input.seed, customers: input.tenants, usersPerTenant: input.usersPerTenant, cachedTenants: Number(process.env.SYNC_BENCH_EMULATOR_CACHE ?? 0) || input.tenants + 1 })]);
+    const [facts, started] = await Promise.all([
+      worldFacts(input),
+      spawnEmulator({
+        seed: input.seed,
+        customers: input.tenants,
+        usersPerTenant: input.usersPerTenant,
+        cachedTenants: Number(process.env.SYNC_BENCH_EMULATOR_CACHE ?? 0) || input.tenants + 1,
+      }),
+    ]);
     emulator = started;
     emit({ event: 'emulator', pid: emulator.pid });
     scratch = await createScratchDatabase(input.adminUrl);
@@ -110,7 +132,14 @@ async function main(): Promise<void> {
     const microsoft = createSyncMicrosoft(ctx);
     const c = emulator.info;
     const integrationId = (
-      await microsoft.integrations.create({ kind: 'gdap', name: 'Bench', tenantId: c.partnerTenantId, clientId: c.clientId, clientSecret: c.clientSecret, settings: {} })
+      await microsoft.integrations.create({
+        kind: 'gdap',
+        name: 'Bench',
+        tenantId: c.partnerTenantId,
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        settings: {},
+      })
     ).id;
     await microsoft.integrations.storeRefreshToken(integrationId, c.refreshToken);
     const discoveryStart = performance.now();
@@ -120,16 +149,28 @@ async function main(): Promise<void> {
 
     // The MSP already documents every customer (one organization per tenant, matched by verified
     // domain), so every tenant's users are documented on the first sync.
-    const active = await db.selectFrom('tenants').select(['id', 'tenant_id', 'domains']).where('active', '=', true).orderBy('tenant_id').execute();
+    const active = await db
+      .selectFrom('tenants')
+      .select(['id', 'tenant_id', 'domains'])
+      .where('active', '=', true)
+      .orderBy('tenant_id')
+      .execute();
     for (const [i, t] of active.entries()) {
-      await db.insertInto('organizations').values({ name: `Customer ${i + 1}`, domains: t.domains as string[] }).execute();
+      await db
+        .insertInto('organizations')
+        .values({ name: `Customer ${i + 1}`, domains: t.domains as string[] })
+        .execute();
     }
     const factsOf = (tenantId: string) => facts.tenants[tenantId.toLowerCase()] ?? { users: 0, intune: false, devices: 0 };
     const users = active.reduce((n, t) => n + factsOf(t.tenant_id).users, 0);
     const intuneTenants = active.filter((t) => factsOf(t.tenant_id).intune).length;
     const devices = active.reduce((n, t) => n + factsOf(t.tenant_id).devices, 0);
 
-    const cpuNow = () => ({ docsync: ownCpuSeconds(), emulator: processCpuSeconds(emulator!.pid), postgres: postmasterPid ? postgresServerCpuSeconds(postmasterPid) : null });
+    const cpuNow = () => ({
+      docsync: ownCpuSeconds(),
+      emulator: processCpuSeconds(emulator!.pid),
+      postgres: postmasterPid ? postgresServerCpuSeconds(postmasterPid) : null,
+    });
     const sync = async (label: string, before: TableWrites) => {
       const cpuBefore = cpuNow();
       const startedAt = new Date();
@@ -140,8 +181,15 @@ async function main(): Promise<void> {
       const runId = await enqueueIntegrationRun(db, { integrationId, trigger: input.trigger, now: new Date() });
       const progress = setInterval(() => {
         void stats!
-          .query<{ done: string; total: string }>(`select count(*) filter (where status not in ('queued', 'running')) as done, count(*) as total from sync_runs where parent_run_id = $1`, [runId])
-          .then(({ rows }) => say(`${label}: ${rows[0]!.done}/${rows[0]!.total} tenants after ${((performance.now() - start) / 1000).toFixed(0)} s, RSS ${mb(process.memoryUsage().rss)} MB`))
+          .query<{ done: string; total: string }>(
+            `select count(*) filter (where status not in ('queued', 'running')) as done, count(*) as total from sync_runs where parent_run_id = $1`,
+            [runId],
+          )
+          .then(({ rows }) =>
+            say(
+              `${label}: ${rows[0]!.done}/${rows[0]!.total} tenants after ${((performance.now() - start) / 1000).toFixed(0)} s, RSS ${mb(process.memoryUsage().rss)} MB`,
+            ),
+          )
           .catch(() => {});
       }, 15_000);
       try {
@@ -177,7 +225,11 @@ async function main(): Promise<void> {
         documentationRowsWritten: totalRows(writes, DOCUMENTATION_TABLES),
         writesByTable: writes,
         profileWindowMicroseconds: [profileFrom, profileTo],
-        cpuSeconds: { docsync: spent(cpuBefore.docsync, cpuAfter.docsync), emulator: spent(cpuBefore.emulator, cpuAfter.emulator), postgres: spent(cpuBefore.postgres, cpuAfter.postgres) },
+        cpuSeconds: {
+          docsync: spent(cpuBefore.docsync, cpuAfter.docsync),
+          emulator: spent(cpuBefore.emulator, cpuAfter.emulator),
+          postgres: spent(cpuBefore.postgres, cpuAfter.postgres),
+        },
       };
       return { runId, run, figures, after: writesAfter, startedAt, endedAt };
     };
@@ -210,20 +262,32 @@ async function main(): Promise<void> {
     async function diagnose(): Promise<void> {
       const { documentationFingerprint } = await import('../../../src/sync/fingerprint.ts');
       // At most 100 tenants: enough for a per-tenant mean, bounded at any scale.
-      const tenantsWithOrg = await db.selectFrom('match_decisions').select(['tenant_id', 'target_id']).where('kind', '=', 'organization').limit(100).execute();
+      const tenantsWithOrg = await db
+        .selectFrom('match_decisions')
+        .select(['tenant_id', 'target_id'])
+        .where('kind', '=', 'organization')
+        .limit(100)
+        .execute();
       const timeIt = async (label: string, each: (t: { tenant_id: string; target_id: string | null }) => Promise<unknown>) => {
         const cpu0 = cpuNow();
         const t0 = performance.now();
         for (const t of tenantsWithOrg) await each(t);
         const ms = (performance.now() - t0) / tenantsWithOrg.length;
         const cpu1 = cpuNow();
-        say(`diagnose ${label}: ${ms.toFixed(1)} ms per tenant; CPU s docsync ${(cpu1.docsync - cpu0.docsync).toFixed(2)}, postgres ${((cpu1.postgres ?? 0) - (cpu0.postgres ?? 0)).toFixed(2)}`);
+        say(
+          `diagnose ${label}: ${ms.toFixed(1)} ms per tenant; CPU s docsync ${(cpu1.docsync - cpu0.docsync).toFixed(2)}, postgres ${((cpu1.postgres ?? 0) - (cpu0.postgres ?? 0)).toFixed(2)}`,
+        );
       };
-      await timeIt('documentationFingerprint', (t) => documentationFingerprint(db, { tenantRowId: t.tenant_id, organizationId: t.target_id, computed: {} }));
+      await timeIt('documentationFingerprint', (t) =>
+        documentationFingerprint(db, { tenantRowId: t.tenant_id, organizationId: t.target_id, computed: {} }),
+      );
       // The fingerprint's parts: the staged records' hashes, and the organization's rows as text
       // (whole rows, jsonb overlay included) versus only their ids and row versions (xmin).
       const staged = (table: string, key: string, tenant: string) =>
-        stats!.query(`select md5(coalesce(string_agg(${key} || ':' || content_hash || ':' || coalesce(removed_at::text, ''), ',' order by ${key}), '')) from ${table} where tenant_id = $1`, [tenant]);
+        stats!.query(
+          `select md5(coalesce(string_agg(${key} || ':' || content_hash || ':' || coalesce(removed_at::text, ''), ',' order by ${key}), '')) from ${table} where tenant_id = $1`,
+          [tenant],
+        );
       await timeIt('fingerprint part: staged hashes', async (t) => {
         await staged('ms_users', 'user_id', t.tenant_id);
         await staged('ms_managed_devices', 'device_id', t.tenant_id);
@@ -255,8 +319,16 @@ async function main(): Promise<void> {
         );
         say(`diagnose plan of the organization part:\n${plan.map((r: Record<string, string>) => `      ${r['QUERY PLAN']}`).join('\n')}`);
       }
-      await timeIt('staged devices keys+hashes', (t) => db.selectFrom('ms_managed_devices').select(['device_id', 'content_hash', 'removed_at']).where('tenant_id', '=', t.tenant_id).execute());
-      await timeIt('staged users keys+hashes', (t) => db.selectFrom('ms_users').select(['user_id', 'content_hash', 'removed_at']).where('tenant_id', '=', t.tenant_id).execute());
+      await timeIt('staged devices keys+hashes', (t) =>
+        db
+          .selectFrom('ms_managed_devices')
+          .select(['device_id', 'content_hash', 'removed_at'])
+          .where('tenant_id', '=', t.tenant_id)
+          .execute(),
+      );
+      await timeIt('staged users keys+hashes', (t) =>
+        db.selectFrom('ms_users').select(['user_id', 'content_hash', 'removed_at']).where('tenant_id', '=', t.tenant_id).execute(),
+      );
     }
     const rssBeforeSync = process.memoryUsage().rss;
     const first = await sync('first sync', setupWrites);
@@ -264,10 +336,17 @@ async function main(): Promise<void> {
     // A tenant's derived documentation is valid until a user crosses the inactivity line by time
     // alone (tenant_documentation_state.valid_until): such a tenant is re-derived and may rightly
     // write (a contact turns "inactive"). Which tenants could, and which did:
-    const { rows: validity } = await stats.query<{ tenant_id: string; valid_until: Date | null }>('select tenant_id, valid_until from tenant_documentation_state');
+    const { rows: validity } = await stats.query<{ tenant_id: string; valid_until: Date | null }>(
+      'select tenant_id, valid_until from tenant_documentation_state',
+    );
     const again = await sync('no-change re-sync', first.after);
-    const expiredByTime = new Set(validity.filter((v) => v.valid_until !== null && v.valid_until.getTime() <= again.endedAt.getTime()).map((v) => v.tenant_id));
-    const { rows: rederived } = await stats.query<{ tenant_id: string }>('select tenant_id from tenant_documentation_state where updated_at >= $1', [again.startedAt]);
+    const expiredByTime = new Set(
+      validity.filter((v) => v.valid_until !== null && v.valid_until.getTime() <= again.endedAt.getTime()).map((v) => v.tenant_id),
+    );
+    const { rows: rederived } = await stats.query<{ tenant_id: string }>(
+      'select tenant_id from tenant_documentation_state where updated_at >= $1',
+      [again.startedAt],
+    );
     // Memory figures end here: what follows is the bench's own yardstick, not docsync.
     clearInterval(sampler);
     const peakRss = Math.max(sampledPeak, process.resourceUsage().maxRSS * 1024);
@@ -282,11 +361,20 @@ async function main(): Promise<void> {
     closeContext = undefined;
     await emulator.stop();
     say(`raw batched INSERT yardstick: ${Math.min(first.figures.rowsWritten, input.rawRowsCap)} rows of ${rowWidth} bytes`);
-    const raw = await rawInsertRate(scratch.url, { rows: Math.max(10_000, Math.min(first.figures.rowsWritten, input.rawRowsCap)), rowWidth });
+    const raw = await rawInsertRate(scratch.url, {
+      rows: Math.max(10_000, Math.min(first.figures.rowsWritten, input.rawRowsCap)),
+      rowWidth,
+    });
     const rowsPerSecond = first.figures.rowsWritten / first.figures.seconds;
 
     const result: ScaleResult = {
-      tenants: { requested: input.tenants, discovered: discovery.counts.discovered, active: active.length, synced: first.run.progress_total - first.run.failed, failed: first.run.failed },
+      tenants: {
+        requested: input.tenants,
+        discovered: discovery.counts.discovered,
+        active: active.length,
+        synced: first.run.progress_total - first.run.failed,
+        failed: first.run.failed,
+      },
       usersPerTenant: input.usersPerTenant,
       users,
       stagedUsers: Number(staged[0]!.users),
@@ -302,7 +390,8 @@ async function main(): Promise<void> {
         tenantsExpiredByTime: expiredByTime.size,
         tenantsRederived: rederived.length,
         tenantsRederivedWithoutExpiry: rederived.filter((r) => !expiredByTime.has(r.tenant_id)).length,
-        ofFirst: round(again.figures.seconds / first.figures.seconds, 3) },
+        ofFirst: round(again.figures.seconds / first.figures.seconds, 3),
+      },
       database: {
         rowsPerSecond: Math.round(rowsPerSecond),
         raw: { rows: raw.rows, rowWidthBytes: rowWidth, seconds: round(raw.seconds), rowsPerSecond: Math.round(raw.rowsPerSecond) },

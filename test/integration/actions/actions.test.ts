@@ -19,7 +19,14 @@ import { revealVaultEntry } from '../../../src/docs/vault.ts';
 import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../sync/fixtures.ts';
 
 const ADMIN: Actor = { id: null, label: 'alice', role: 'administrator', canAct: true };
-const WRITE_ROLES = [ROLES.directoryReaders, ROLES.globalReader, ROLES.userAdministrator, ROLES.licenseAdministrator, ROLES.groupsAdministrator, ROLES.exchangeAdministrator];
+const WRITE_ROLES = [
+  ROLES.directoryReaders,
+  ROLES.globalReader,
+  ROLES.userAdministrator,
+  ROLES.licenseAdministrator,
+  ROLES.groupsAdministrator,
+  ROLES.exchangeAdministrator,
+];
 
 describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (kind) => {
   let emulator: RunningEmulator;
@@ -35,17 +42,33 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
   beforeAll(async () => {
     emulator = await startEmulator({ seed: 7, customers: 3, usersPerTenant: 40, autoConsent: true, clock });
     ctx = await createTestContext(kind, { config: emulatorAsMicrosoft(emulator), overrides: { clock } });
-    microsoft = createSyncMicrosoft(ctx, { sleep: async (ms) => { waits.push(ms); now += ms; } });
+    microsoft = createSyncMicrosoft(ctx, {
+      sleep: async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    });
     const customer = emulator.world.customers()[0]!;
     emulator.world.grantDelegatedScopes(customer.tenantId, [...WRITE_SCOPES]);
     emulator.world.setAccessRoles(customer.tenantId, WRITE_ROLES);
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
-    const tenant = await ctx.database.db.selectFrom('tenants').select(['id', 'tenant_id', 'domains']).where('tenant_id', '=', customer.tenantId).executeTakeFirstOrThrow();
+    const tenant = await ctx.database.db
+      .selectFrom('tenants')
+      .select(['id', 'tenant_id', 'domains'])
+      .where('tenant_id', '=', customer.tenantId)
+      .executeTakeFirstOrThrow();
     contoso = { id: tenant.id, tenantId: tenant.tenant_id };
-    await ctx.database.db.insertInto('organizations').values({ name: customer.displayName, domains: tenant.domains as string[] }).execute();
+    await ctx.database.db
+      .insertInto('organizations')
+      .values({ name: customer.displayName, domains: tenant.domains as string[] })
+      .execute();
     const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
     await createSyncWorker(microsoft.runner, { concurrency: 2 }).drain({ runId });
-    await ctx.database.db.updateTable('integrations').set({ settings: JSON.stringify({ actions: { enabled: true } }) }).where('id', '=', integrationId).execute();
+    await ctx.database.db
+      .updateTable('integrations')
+      .set({ settings: JSON.stringify({ actions: { enabled: true } }) })
+      .where('id', '=', integrationId)
+      .execute();
     deps = actionDepsFor(ctx, microsoft);
   }, 60_000);
   afterAll(async () => {
@@ -68,22 +91,50 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     }
   }
   const contactOf = (userId: string) =>
-    ctx.database.db.selectFrom('contacts').selectAll().where('tenant_id', '=', contoso.id).where('microsoft_user_id', '=', userId).executeTakeFirst();
+    ctx.database.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('tenant_id', '=', contoso.id)
+      .where('microsoft_user_id', '=', userId)
+      .executeTakeFirst();
   const run = async (workerId = 'w1', hooks = {}) => createActionWorker(deps, { workerId, hooks }).drain();
 
   it('previews an offboarding without changing anything, then runs it: Microsoft, the documentation and the vault reflect it at once', async () => {
     const user = freshMember();
-    const groupsBefore = world().groups(contoso.tenantId).filter((g) => world().groupMembers(contoso.tenantId, g.record.id).some((m) => m.kind === 'user' && m.user.record.id === user.id));
+    const groupsBefore = world()
+      .groups(contoso.tenantId)
+      .filter((g) =>
+        world()
+          .groupMembers(contoso.tenantId, g.record.id)
+          .some((m) => m.kind === 'user' && m.user.record.id === user.id),
+      );
     expect(groupsBefore.length).toBeGreaterThan(0);
-    const preview = await requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], input: { autoReply: 'I have left the company.' }, preview: true });
+    const preview = await requestAction(deps, ADMIN, {
+      kind: 'offboard',
+      tenantId: contoso.id,
+      userIds: [user.id],
+      input: { autoReply: 'I have left the company.' },
+      preview: true,
+    });
     expect(preview.status).toBe('preview');
     expect(preview.steps.map((s) => [s.name, s.status])).toEqual([
-      ['block_sign_in', 'planned'], ['revoke_sessions', 'planned'], ['reset_password', 'planned'], ['remove_from_groups', 'planned'], ['remove_licenses', 'planned'], ['set_auto_reply', 'planned'],
+      ['block_sign_in', 'planned'],
+      ['revoke_sessions', 'planned'],
+      ['reset_password', 'planned'],
+      ['remove_from_groups', 'planned'],
+      ['remove_licenses', 'planned'],
+      ['set_auto_reply', 'planned'],
     ]);
     expect(preview.steps[3]!.detail).toContain(groupsBefore[0]!.record.displayName);
     expect(world().user(contoso.tenantId, user.id)!.record.accountEnabled).toBe(true);
 
-    const queued = await requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], input: { autoReply: 'I have left the company.' }, preview: false });
+    const queued = await requestAction(deps, ADMIN, {
+      kind: 'offboard',
+      tenantId: contoso.id,
+      userIds: [user.id],
+      input: { autoReply: 'I have left the company.' },
+      preview: false,
+    });
     expect(queued.status).toBe('queued');
     expect(await run()).toBe(1);
     const done = await getAction(ctx.database.db, queued.id);
@@ -93,27 +144,57 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     const after = world().user(contoso.tenantId, user.id)!.record;
     expect(after.accountEnabled).toBe(false);
     expect(after.assignedLicenses).toEqual([]);
-    expect(world().groups(contoso.tenantId).filter((g) => world().groupMembers(contoso.tenantId, g.record.id).some((m) => m.kind === 'user' && m.user.record.id === user.id))).toEqual([]);
+    expect(
+      world()
+        .groups(contoso.tenantId)
+        .filter((g) =>
+          world()
+            .groupMembers(contoso.tenantId, g.record.id)
+            .some((m) => m.kind === 'user' && m.user.record.id === user.id),
+        ),
+    ).toEqual([]);
     const credentials = emulatedCredentials(world(), contoso.tenantId, user.id);
     expect(credentials.sessionsRevokedAt).toBeDefined();
 
     const contact = await contactOf(user.id);
     expect(contact!.microsoft_overlay).toMatchObject({ accountEnabled: false, licenses: [] });
-    const entry = await ctx.database.db.selectFrom('vault_entries').selectAll().where('microsoft_user_id', '=', user.id).executeTakeFirstOrThrow();
+    const entry = await ctx.database.db
+      .selectFrom('vault_entries')
+      .selectAll()
+      .where('microsoft_user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
     expect(entry.secret_sealed).not.toContain(credentials.password!);
     expect(entry.contact_id).toBe(contact!.id);
     const revealed = await revealVaultEntry(deps, ADMIN, entry.id);
     expect(revealed.password).toBe(credentials.password);
-    const audit = await ctx.database.db.selectFrom('audit_log').select(['action', 'before', 'after']).where('subject_id', '=', user.id).execute();
-    expect(audit.find((a) => a.action === 'action.offboard.block_sign_in')).toMatchObject({ before: { accountEnabled: true }, after: { accountEnabled: false } });
+    const audit = await ctx.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'before', 'after'])
+      .where('subject_id', '=', user.id)
+      .execute();
+    expect(audit.find((a) => a.action === 'action.offboard.block_sign_in')).toMatchObject({
+      before: { accountEnabled: true },
+      after: { accountEnabled: false },
+    });
     expect(JSON.stringify(audit)).not.toContain(credentials.password!);
   });
 
   it('fails a step Microsoft refuses for a missing GDAP role, says which role, keeps earlier steps done, and resumes once the role is given', async () => {
     const user = freshMember();
-    const action = await requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], input: { steps: ['block_sign_in', 'remove_licenses'] }, preview: false });
+    const action = await requestAction(deps, ADMIN, {
+      kind: 'offboard',
+      tenantId: contoso.id,
+      userIds: [user.id],
+      input: { steps: ['block_sign_in', 'remove_licenses'] },
+      preview: false,
+    });
     // The relationship loses License Administrator and User Administrator keeps only users… after the preview.
-    world().setAccessRoles(contoso.tenantId, [ROLES.directoryReaders, ROLES.globalReader, ROLES.groupsAdministrator, ROLES.helpdeskAdministrator]);
+    world().setAccessRoles(contoso.tenantId, [
+      ROLES.directoryReaders,
+      ROLES.globalReader,
+      ROLES.groupsAdministrator,
+      ROLES.helpdeskAdministrator,
+    ]);
     microsoft.tokens.forget(integrationId);
     await run();
     const failed = await getAction(ctx.database.db, action.id);
@@ -134,10 +215,17 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     world().setAccessRoles(contoso.tenantId, [ROLES.directoryReaders, ROLES.globalReader]);
     await microsoft.discovery.discover(integrationId);
     try {
-      const preview = await requestAction(deps, ADMIN, { kind: 'password_rotation', tenantId: contoso.id, userIds: [freshMember().id], preview: true });
+      const preview = await requestAction(deps, ADMIN, {
+        kind: 'password_rotation',
+        tenantId: contoso.id,
+        userIds: [freshMember().id],
+        preview: true,
+      });
       expect(preview.steps[0]).toMatchObject({ name: 'reset_password', status: 'blocked' });
       expect(preview.steps[0]!.detail).toContain('User Administrator');
-      await expect(requestAction(deps, ADMIN, { kind: 'password_rotation', tenantId: contoso.id, userIds: [freshMember().id], preview: false })).rejects.toMatchObject({ code: 'action_blocked', status: 409 });
+      await expect(
+        requestAction(deps, ADMIN, { kind: 'password_rotation', tenantId: contoso.id, userIds: [freshMember().id], preview: false }),
+      ).rejects.toMatchObject({ code: 'action_blocked', status: 409 });
     } finally {
       world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
       await microsoft.discovery.discover(integrationId);
@@ -146,14 +234,24 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
 
   it("refuses an administrator's password in the preview without Privileged Authentication Administrator, and says so when Microsoft refuses it", async () => {
     const admin = world().userAt(contoso.tenantId, 0)!.record;
-    const preview = await requestAction(deps, ADMIN, { kind: 'password_rotation', tenantId: contoso.id, userIds: [admin.id], preview: true });
+    const preview = await requestAction(deps, ADMIN, {
+      kind: 'password_rotation',
+      tenantId: contoso.id,
+      userIds: [admin.id],
+      preview: true,
+    });
     expect(preview.steps[0]).toMatchObject({ name: 'reset_password', status: 'blocked' });
     expect(preview.steps[0]!.detail).toContain('is an administrator');
     // Discovery last saw Privileged Authentication Administrator, but the relationship no longer has it.
     world().setAccessRoles(contoso.tenantId, [...WRITE_ROLES, ROLES.privilegedAuthenticationAdministrator]);
     await microsoft.discovery.discover(integrationId);
     try {
-      const action = await requestAction(deps, ADMIN, { kind: 'password_rotation', tenantId: contoso.id, userIds: [admin.id], preview: false });
+      const action = await requestAction(deps, ADMIN, {
+        kind: 'password_rotation',
+        tenantId: contoso.id,
+        userIds: [admin.id],
+        preview: false,
+      });
       world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
       microsoft.tokens.forget(integrationId);
       await run();
@@ -175,17 +273,34 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     const target = freshMember();
     world().updateUser(contoso.tenantId, target.id, { usageLocation: 'GB', assignedLicenses: [] });
     // Use up the free seats, leaving exactly one.
-    const free = () => { const s = world().subscribedSkus(contoso.tenantId).find((x) => x.skuId === sku.skuId)!; return s.prepaidUnits.enabled - s.consumedUnits; };
+    const free = () => {
+      const s = world()
+        .subscribedSkus(contoso.tenantId)
+        .find((x) => x.skuId === sku.skuId)!;
+      return s.prepaidUnits.enabled - s.consumedUnits;
+    };
     let slot = 30;
     while (free() > 1) {
       const filler = world().addUser(contoso.tenantId, { displayName: `Filler ${slot++}`, skuIds: [] });
       world().updateUser(contoso.tenantId, filler.id, { assignedLicenses: [{ disabledPlans: [], skuId: sku.skuId }] });
     }
-    const action = await requestAction(deps, ADMIN, { kind: 'license_assign', tenantId: contoso.id, userIds: [target.id], input: { skuIds: [sku.skuId] }, preview: false });
+    const action = await requestAction(deps, ADMIN, {
+      kind: 'license_assign',
+      tenantId: contoso.id,
+      userIds: [target.id],
+      input: { skuIds: [sku.skuId] },
+      preview: false,
+    });
     // Someone takes the last seat before the worker runs.
     const last = world().addUser(contoso.tenantId, { displayName: 'Last seat', skuIds: [] });
     world().updateUser(contoso.tenantId, last.id, { assignedLicenses: [{ disabledPlans: [], skuId: sku.skuId }] });
-    const preview = await requestAction(deps, ADMIN, { kind: 'license_assign', tenantId: contoso.id, userIds: [target.id], input: { skuIds: [sku.skuId] }, preview: true });
+    const preview = await requestAction(deps, ADMIN, {
+      kind: 'license_assign',
+      tenantId: contoso.id,
+      userIds: [target.id],
+      input: { skuIds: [sku.skuId] },
+      preview: true,
+    });
     expect(preview.steps[0]!.status).toBe('blocked');
     expect(preview.steps[0]!.detail).toMatch(/has 0 free seat\(s\), 1 needed/);
     await run();
@@ -196,13 +311,29 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     await resumeAction(deps, ADMIN, action.id);
     await run();
     expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
-    expect(world().user(contoso.tenantId, target.id)!.record.assignedLicenses.map((l) => l.skuId)).toEqual([sku.skuId]);
+    expect(
+      world()
+        .user(contoso.tenantId, target.id)!
+        .record.assignedLicenses.map((l) => l.skuId),
+    ).toEqual([sku.skuId]);
   });
 
   it('waits out Microsoft throttling (Retry-After) in the middle of an action and finishes it', async () => {
     const user = freshMember();
-    const action = await requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], input: { steps: ['block_sign_in', 'revoke_sessions', 'remove_licenses'] }, preview: false });
-    emulator.control.faults.add({ server: 'graph', method: 'POST', endpoint: '/v1.0/users/*/revokeSignInSessions', count: 2, action: { kind: 'status', status: 429, retryAfter: 7 } });
+    const action = await requestAction(deps, ADMIN, {
+      kind: 'offboard',
+      tenantId: contoso.id,
+      userIds: [user.id],
+      input: { steps: ['block_sign_in', 'revoke_sessions', 'remove_licenses'] },
+      preview: false,
+    });
+    emulator.control.faults.add({
+      server: 'graph',
+      method: 'POST',
+      endpoint: '/v1.0/users/*/revokeSignInSessions',
+      count: 2,
+      action: { kind: 'status', status: 429, retryAfter: 7 },
+    });
     waits.length = 0;
     await run();
     const done = await getAction(ctx.database.db, action.id);
@@ -213,11 +344,23 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
 
   it('resumes an action whose worker was killed mid-step on another worker, without doing any step twice', async () => {
     const user = freshMember();
-    const action = await requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], input: { steps: ['block_sign_in', 'reset_password', 'remove_licenses'] }, preview: false });
+    const action = await requestAction(deps, ADMIN, {
+      kind: 'offboard',
+      tenantId: contoso.id,
+      userIds: [user.id],
+      input: { steps: ['block_sign_in', 'reset_password', 'remove_licenses'] },
+      preview: false,
+    });
     const seq = world().changeSequence();
     // Worker 1 dies right after Microsoft accepted the password reset, before writing it down.
     const crash = new Error('worker killed');
-    await expect(run('w1', { afterMicrosoftCall: async (step: { name: string }) => { if (step.name === 'reset_password') throw crash; } })).rejects.toBe(crash);
+    await expect(
+      run('w1', {
+        afterMicrosoftCall: async (step: { name: string }) => {
+          if (step.name === 'reset_password') throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
     expect((await getAction(ctx.database.db, action.id)).status).toBe('running');
     const passwordAfterCrash = emulatedCredentials(world(), contoso.tenantId, user.id).password;
     // Its lease runs out; worker 2 claims the action and carries on.
@@ -227,40 +370,84 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     expect(done.status).toBe('succeeded');
     expect(done.steps.map((s) => s.status)).toEqual(['done', 'done', 'done']);
     // One change per step in Microsoft: sign-in, password, licences — the reset was not repeated.
-    const changes = world().userChangesSince(contoso.tenantId, seq).filter((c) => c.userId === user.id);
+    const changes = world()
+      .userChangesSince(contoso.tenantId, seq)
+      .filter((c) => c.userId === user.id);
     expect(changes).toHaveLength(3);
     expect(emulatedCredentials(world(), contoso.tenantId, user.id).password).toBe(passwordAfterCrash);
-    const entry = await ctx.database.db.selectFrom('vault_entries').selectAll().where('microsoft_user_id', '=', user.id).executeTakeFirstOrThrow();
+    const entry = await ctx.database.db
+      .selectFrom('vault_entries')
+      .selectAll()
+      .where('microsoft_user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
     expect((await revealVaultEntry(deps, ADMIN, entry.id)).password).toBe(passwordAfterCrash);
   });
 
   it('onboards a user: created in a verified domain, licensed, in its groups, documented at once as a linked contact, first password in the vault', async () => {
     const customer = world().customers()[0]!;
-    const sku = world().subscribedSkus(contoso.tenantId).find((s) => s.capabilityStatus === 'Enabled' && s.prepaidUnits.enabled > s.consumedUnits)!;
+    const sku = world()
+      .subscribedSkus(contoso.tenantId)
+      .find((s) => s.capabilityStatus === 'Enabled' && s.prepaidUnits.enabled > s.consumedUnits)!;
     const group = world().groups(contoso.tenantId)[0]!;
-    const input = { displayName: 'Nora Newcomer', givenName: 'Nora', surname: 'Newcomer', userPrincipalName: `nora.newcomer@${customer.defaultDomain}`, usageLocation: 'GB', jobTitle: 'Analyst', skuIds: [sku.skuId], groupIds: [group.record.id] };
-    const foreign = await requestAction(deps, ADMIN, { kind: 'onboard', tenantId: contoso.id, input: { ...input, userPrincipalName: 'nora@elsewhere.example' }, preview: true });
+    const input = {
+      displayName: 'Nora Newcomer',
+      givenName: 'Nora',
+      surname: 'Newcomer',
+      userPrincipalName: `nora.newcomer@${customer.defaultDomain}`,
+      usageLocation: 'GB',
+      jobTitle: 'Analyst',
+      skuIds: [sku.skuId],
+      groupIds: [group.record.id],
+    };
+    const foreign = await requestAction(deps, ADMIN, {
+      kind: 'onboard',
+      tenantId: contoso.id,
+      input: { ...input, userPrincipalName: 'nora@elsewhere.example' },
+      preview: true,
+    });
     expect(foreign.steps[0]).toMatchObject({ name: 'create_user', status: 'blocked' });
     const action = await requestAction(deps, ADMIN, { kind: 'onboard', tenantId: contoso.id, input, preview: false });
     expect(action.steps.map((s) => s.name)).toEqual(['create_user', 'document_contact', 'assign_licenses', 'add_to_groups']);
     await run();
     expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
-    const created = emulator.world.customers() && [...Array(world().userSlotCount(contoso.tenantId)).keys()].map((s) => world().userAt(contoso.tenantId, s)).find((u) => u?.record.userPrincipalName === input.userPrincipalName)!;
+    const created =
+      emulator.world.customers() &&
+      [...Array(world().userSlotCount(contoso.tenantId)).keys()]
+        .map((s) => world().userAt(contoso.tenantId, s))
+        .find((u) => u?.record.userPrincipalName === input.userPrincipalName)!;
     expect(created.record).toMatchObject({ usageLocation: 'GB', jobTitle: 'Analyst', accountEnabled: true });
     expect(created.record.assignedLicenses.map((l) => l.skuId)).toEqual([sku.skuId]);
-    expect(world().groupMembers(contoso.tenantId, group.record.id).some((m) => m.kind === 'user' && m.user.record.id === created.record.id)).toBe(true);
+    expect(
+      world()
+        .groupMembers(contoso.tenantId, group.record.id)
+        .some((m) => m.kind === 'user' && m.user.record.id === created.record.id),
+    ).toBe(true);
     const contact = await contactOf(created.record.id);
     expect(contact).toMatchObject({ first_name: 'Nora', last_name: 'Newcomer', title: 'Analyst', in_microsoft: true });
-    const decision = await ctx.database.db.selectFrom('match_decisions').selectAll().where('kind', '=', 'contact').where('source_id', '=', created.record.id).executeTakeFirstOrThrow();
+    const decision = await ctx.database.db
+      .selectFrom('match_decisions')
+      .selectAll()
+      .where('kind', '=', 'contact')
+      .where('source_id', '=', created.record.id)
+      .executeTakeFirstOrThrow();
     expect(decision).toMatchObject({ state: 'match', target_id: contact!.id });
-    const entry = await ctx.database.db.selectFrom('vault_entries').selectAll().where('microsoft_user_id', '=', created.record.id).executeTakeFirstOrThrow();
+    const entry = await ctx.database.db
+      .selectFrom('vault_entries')
+      .selectAll()
+      .where('microsoft_user_id', '=', created.record.id)
+      .executeTakeFirstOrThrow();
     const credentials = emulatedCredentials(world(), contoso.tenantId, created.record.id);
     expect(credentials.forceChange).toBe(true);
     expect((await revealVaultEntry(deps, ADMIN, entry.id)).password).toBe(credentials.password);
     // The next sync links the same contact instead of creating a second one.
     const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
     await createSyncWorker(microsoft.runner, { concurrency: 2 }).drain({ runId });
-    const contacts = await ctx.database.db.selectFrom('contacts').select('id').where('tenant_id', '=', contoso.id).where('microsoft_user_id', '=', created.record.id).execute();
+    const contacts = await ctx.database.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('tenant_id', '=', contoso.id)
+      .where('microsoft_user_id', '=', created.record.id)
+      .execute();
     expect(contacts).toEqual([{ id: contact!.id }]);
   });
 
@@ -269,21 +456,45 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     const b = freshMember();
     const skuA = a.assignedLicenses[0]!.skuId;
     const input = { monthlyPrices: Object.fromEntries([...a.assignedLicenses, ...b.assignedLicenses].map((l) => [l.skuId, 10])) };
-    const preview = await requestAction(deps, ADMIN, { kind: 'license_reclaim', tenantId: contoso.id, userIds: [a.id, b.id], input, preview: true });
+    const preview = await requestAction(deps, ADMIN, {
+      kind: 'license_reclaim',
+      tenantId: contoso.id,
+      userIds: [a.id, b.id],
+      input,
+      preview: true,
+    });
     const seats = a.assignedLicenses.length + b.assignedLicenses.length;
     expect(preview.summary).toContain('seats freed:');
     expect(preview.summary).toContain(`monthly cost freed: ${(seats * 10).toFixed(2)}`);
-    const consumedBefore = world().subscribedSkus(contoso.tenantId).find((s) => s.skuId === skuA)!.consumedUnits;
-    const action = await requestAction(deps, ADMIN, { kind: 'license_reclaim', tenantId: contoso.id, userIds: [a.id, b.id], input, preview: false });
+    const consumedBefore = world()
+      .subscribedSkus(contoso.tenantId)
+      .find((s) => s.skuId === skuA)!.consumedUnits;
+    const action = await requestAction(deps, ADMIN, {
+      kind: 'license_reclaim',
+      tenantId: contoso.id,
+      userIds: [a.id, b.id],
+      input,
+      preview: false,
+    });
     await run();
     expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
     expect(world().user(contoso.tenantId, a.id)!.record.assignedLicenses).toEqual([]);
-    expect(world().subscribedSkus(contoso.tenantId).find((s) => s.skuId === skuA)!.consumedUnits).toBeLessThan(consumedBefore);
+    expect(
+      world()
+        .subscribedSkus(contoso.tenantId)
+        .find((s) => s.skuId === skuA)!.consumedUnits,
+    ).toBeLessThan(consumedBefore);
   });
 
   it('waits for a delayed delete in the queue, then soft-deletes the user (restorable) and marks the contact gone from Microsoft', async () => {
     const user = freshMember();
-    const action = await requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], input: { steps: ['block_sign_in'], deleteAfterDays: 7 }, preview: false });
+    const action = await requestAction(deps, ADMIN, {
+      kind: 'offboard',
+      tenantId: contoso.id,
+      userIds: [user.id],
+      input: { steps: ['block_sign_in'], deleteAfterDays: 7 },
+      preview: false,
+    });
     await run();
     const waiting = await getAction(ctx.database.db, action.id);
     expect(waiting.status).toBe('queued');
@@ -294,25 +505,63 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     await run();
     expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
     expect(world().user(contoso.tenantId, user.id)).toBeUndefined();
-    expect(world().deletedUsers(contoso.tenantId).map((u) => u.record.id)).toContain(user.id);
+    expect(
+      world()
+        .deletedUsers(contoso.tenantId)
+        .map((u) => u.record.id),
+    ).toContain(user.id);
     expect(await contactOf(user.id)).toMatchObject({ in_microsoft: false });
   });
 
   it('refuses read-only accounts, technicians not allowed to act, guests without override, and integrations without actions enabled', async () => {
     const user = freshMember();
-    await expect(requestAction(deps, { ...ADMIN, role: 'read_only', canAct: true }, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], preview: true })).rejects.toMatchObject({ status: 403 });
-    await expect(requestAction(deps, { ...ADMIN, role: 'technician', canAct: false }, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], preview: true })).rejects.toMatchObject({ status: 403 });
-    const guest = [...Array(world().userSlotCount(contoso.tenantId)).keys()].map((s) => world().userAt(contoso.tenantId, s)).find((u) => u?.kind === 'guest')!;
-    const blocked = await requestAction(deps, { ...ADMIN, role: 'technician', canAct: true }, { kind: 'offboard', tenantId: contoso.id, userIds: [guest.record.id], preview: true });
+    await expect(
+      requestAction(
+        deps,
+        { ...ADMIN, role: 'read_only', canAct: true },
+        { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], preview: true },
+      ),
+    ).rejects.toMatchObject({ status: 403 });
+    await expect(
+      requestAction(
+        deps,
+        { ...ADMIN, role: 'technician', canAct: false },
+        { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], preview: true },
+      ),
+    ).rejects.toMatchObject({ status: 403 });
+    const guest = [...Array(world().userSlotCount(contoso.tenantId)).keys()]
+      .map((s) => world().userAt(contoso.tenantId, s))
+      .find((u) => u?.kind === 'guest')!;
+    const blocked = await requestAction(
+      deps,
+      { ...ADMIN, role: 'technician', canAct: true },
+      { kind: 'offboard', tenantId: contoso.id, userIds: [guest.record.id], preview: true },
+    );
     expect(blocked.steps.every((s) => s.status === 'blocked')).toBe(true);
     expect(blocked.steps[0]!.detail).toContain('"guest"');
-    const overridden = await requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [guest.record.id], input: { overrides: ['guest'] }, preview: true });
+    const overridden = await requestAction(deps, ADMIN, {
+      kind: 'offboard',
+      tenantId: contoso.id,
+      userIds: [guest.record.id],
+      input: { overrides: ['guest'] },
+      preview: true,
+    });
     expect(overridden.steps.some((s) => s.status === 'planned')).toBe(true);
-    await ctx.database.db.updateTable('integrations').set({ settings: JSON.stringify({ actions: { enabled: false } }) }).where('id', '=', integrationId).execute();
+    await ctx.database.db
+      .updateTable('integrations')
+      .set({ settings: JSON.stringify({ actions: { enabled: false } }) })
+      .where('id', '=', integrationId)
+      .execute();
     try {
-      await expect(requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], preview: true })).rejects.toMatchObject({ code: 'actions_disabled' });
+      await expect(
+        requestAction(deps, ADMIN, { kind: 'offboard', tenantId: contoso.id, userIds: [user.id], preview: true }),
+      ).rejects.toMatchObject({ code: 'actions_disabled' });
     } finally {
-      await ctx.database.db.updateTable('integrations').set({ settings: JSON.stringify({ actions: { enabled: true } }) }).where('id', '=', integrationId).execute();
+      await ctx.database.db
+        .updateTable('integrations')
+        .set({ settings: JSON.stringify({ actions: { enabled: true } }) })
+        .where('id', '=', integrationId)
+        .execute();
     }
   });
 });

@@ -33,13 +33,28 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     ctx = await createTestContext(kind, { config: emulatorAsMicrosoft(emulator) });
     microsoft = createSyncMicrosoft(ctx);
     customerTenantId = emulator.world.customers()[0]!.tenantId;
-    emulator.world.setAccessRoles(customerTenantId, [ROLES.directoryReaders, ROLES.globalReader, ROLES.userAdministrator, ROLES.licenseAdministrator]);
+    emulator.world.setAccessRoles(customerTenantId, [
+      ROLES.directoryReaders,
+      ROLES.globalReader,
+      ROLES.userAdministrator,
+      ROLES.licenseAdministrator,
+    ]);
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
-    tenantRowId = (await ctx.database.db.selectFrom('tenants').select('id').where('tenant_id', '=', customerTenantId).executeTakeFirstOrThrow()).id;
+    tenantRowId = (
+      await ctx.database.db.selectFrom('tenants').select('id').where('tenant_id', '=', customerTenantId).executeTakeFirstOrThrow()
+    ).id;
     app = await buildApp(ctx);
     await app.ready();
-    for (const [key, role] of [['admin', 'administrator'], ['tech', 'technician'], ['reader', 'read_only']] as const) {
-      const t = await createTechnician({ db: ctx.database.db, clock }, { username: `${key}-user`, password: 'correct horse battery staple', role }, { id: null, label: 'test' });
+    for (const [key, role] of [
+      ['admin', 'administrator'],
+      ['tech', 'technician'],
+      ['reader', 'read_only'],
+    ] as const) {
+      const t = await createTechnician(
+        { db: ctx.database.db, clock },
+        { username: `${key}-user`, password: 'correct horse battery staple', role },
+        { id: null, label: 'test' },
+      );
       if (key === 'tech') techId = t.id;
       auth[key] = `Bearer ${(await createApiToken(ctx.database.db, clock, t.id, 'tests')).token}`;
     }
@@ -55,7 +70,12 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
   const member = () => emulator.world.userAt(customerTenantId, 1)!.record;
 
   it('keeps actions off until an administrator enables them, then hands out the admin-consent link that grants the write permissions', async () => {
-    const off = await call('admin', 'POST', '/api/actions', { kind: 'password_rotation', tenantId: tenantRowId, userIds: [member().id], preview: true });
+    const off = await call('admin', 'POST', '/api/actions', {
+      kind: 'password_rotation',
+      tenantId: tenantRowId,
+      userIds: [member().id],
+      preview: true,
+    });
     expect(off.statusCode).toBe(409);
     expect(off.json().error).toMatchObject({ code: 'actions_disabled' });
     expect((await call('tech', 'POST', `/api/integrations/${integrationId}/actions`, { enabled: true })).statusCode).toBe(403);
@@ -69,7 +89,9 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     // The customer's admin follows the link (the emulator consents at once).
     const consent = await fetch(tenant.consentUrl, { redirect: 'manual' });
     expect(consent.status).toBe(200);
-    expect(emulator.world.delegatedScopes(customerTenantId, emulator.credentials.clientId)).toEqual(expect.arrayContaining(['User.ReadWrite.All', 'LicenseAssignment.ReadWrite.All']));
+    expect(emulator.world.delegatedScopes(customerTenantId, emulator.credentials.clientId)).toEqual(
+      expect.arrayContaining(['User.ReadWrite.All', 'LicenseAssignment.ReadWrite.All']),
+    );
   });
 
   it('lets read-only accounts and technicians not allowed to act read, never act', async () => {
@@ -78,7 +100,10 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     const tech = await call('tech', 'POST', '/api/actions', body);
     expect(tech.statusCode).toBe(403);
     expect(tech.json().error.action).toContain('allow your account to act');
-    expect((await call('admin', 'PUT', `/api/technicians/${techId}/can-act`, { canAct: true })).json()).toEqual({ id: techId, canAct: true });
+    expect((await call('admin', 'PUT', `/api/technicians/${techId}/can-act`, { canAct: true })).json()).toEqual({
+      id: techId,
+      canAct: true,
+    });
     expect((await call('tech', 'POST', '/api/actions', body)).statusCode).toBe(200);
     expect((await call('reader', 'GET', `/api/tenants/${tenantRowId}/actions`)).statusCode).toBe(200);
   });
@@ -90,7 +115,9 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     expect(preview.statusCode).toBe(200);
     const { action } = preview.json();
     expect(action).toMatchObject({ kind: 'password_rotation', status: 'preview' });
-    expect(action.steps).toEqual([{ name: 'reset_password', status: 'planned', detail: expect.stringContaining(member().userPrincipalName) }]);
+    expect(action.steps).toEqual([
+      { name: 'reset_password', status: 'planned', detail: expect.stringContaining(member().userPrincipalName) },
+    ]);
 
     const queued = await call('tech', 'POST', '/api/actions', { ...body, preview: false });
     expect(queued.statusCode).toBe(202);
@@ -104,39 +131,69 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
 
   it('documents the action and vault routes in the OpenAPI document', async () => {
     const doc = (await call('reader', 'GET', '/api/openapi.json')).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/actions', '/api/actions/{id}', '/api/tenants/{id}/actions', '/api/vault/{id}/reveal']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/actions', '/api/actions/{id}', '/api/tenants/{id}/actions', '/api/vault/{id}/reveal']),
+    );
     expect(doc.paths['/api/actions'].post.requestBody.content['application/json'].schema.required).toEqual(['kind', 'tenantId', 'preview']);
   });
 
   it('answers bad input with the documented error shape and stores nothing', async () => {
-    const before = await ctx.database.db.selectFrom('actions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await ctx.database.db
+      .selectFrom('actions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     for (const payload of [
       { kind: 'teleport', tenantId: tenantRowId, preview: true },
       { kind: 'offboard', tenantId: tenantRowId, userIds: [], preview: true },
-      { kind: 'onboard', tenantId: tenantRowId, input: { displayName: 'X', userPrincipalName: 'x@y.example', usageLocation: 'Britain' }, preview: true },
+      {
+        kind: 'onboard',
+        tenantId: tenantRowId,
+        input: { displayName: 'X', userPrincipalName: 'x@y.example', usageLocation: 'Britain' },
+        preview: true,
+      },
       { kind: 'offboard', tenantId: tenantRowId, userIds: [member().id], input: { steps: ['format_disk'] }, preview: true },
     ]) {
       const answer = await call('admin', 'POST', '/api/actions', payload);
       expect(answer.statusCode).toBe(400);
       expect(Object.keys(answer.json().error)).toEqual(expect.arrayContaining(['code', 'message', 'requestId']));
     }
-    const after = await ctx.database.db.selectFrom('actions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await ctx.database.db
+      .selectFrom('actions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 
   it('keeps vault passwords out of lists; reveals are for allowed roles only and audited', async () => {
     const org = await ctx.database.db.insertInto('organizations').values({ name: 'Vault Org' }).returning('id').executeTakeFirstOrThrow();
-    const added = await call('tech', 'POST', `/api/organizations/${org.id}/vault`, { name: 'Firewall admin', username: 'admin', password: 'S3cret-firewall!' });
+    const added = await call('tech', 'POST', `/api/organizations/${org.id}/vault`, {
+      name: 'Firewall admin',
+      username: 'admin',
+      password: 'S3cret-firewall!',
+    });
     expect(added.statusCode).toBe(201);
     const list = await call('reader', 'GET', `/api/organizations/${org.id}/vault`);
     expect(list.json().items).toHaveLength(1);
     expect(list.body).not.toContain('S3cret-firewall!');
-    const stored = await ctx.database.db.selectFrom('vault_entries').select('secret_sealed').where('id', '=', added.json().id).executeTakeFirstOrThrow();
+    const stored = await ctx.database.db
+      .selectFrom('vault_entries')
+      .select('secret_sealed')
+      .where('id', '=', added.json().id)
+      .executeTakeFirstOrThrow();
     expect(stored.secret_sealed).not.toContain('S3cret');
     expect((await call('reader', 'POST', `/api/vault/${added.json().id}/reveal`)).statusCode).toBe(403);
     const revealed = await call('tech', 'POST', `/api/vault/${added.json().id}/reveal`);
-    expect([revealed.statusCode, revealed.json().password, revealed.headers['cache-control']]).toEqual([200, 'S3cret-firewall!', 'no-store']);
-    const audit = await ctx.database.db.selectFrom('audit_log').select(['action', 'actor_label', 'after']).where('subject_id', '=', added.json().id).orderBy('created_at').execute();
+    expect([revealed.statusCode, revealed.json().password, revealed.headers['cache-control']]).toEqual([
+      200,
+      'S3cret-firewall!',
+      'no-store',
+    ]);
+    const audit = await ctx.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_label', 'after'])
+      .where('subject_id', '=', added.json().id)
+      .orderBy('created_at')
+      .execute();
     expect(audit.map((a) => a.action)).toEqual(['vault.add', 'vault.reveal']);
     expect(audit[1]!.actor_label).toBe('tech-user');
     expect(JSON.stringify(audit)).not.toContain('S3cret');

@@ -8,7 +8,10 @@ import { shapeDifferences, type ShapeOptions } from './shape.ts';
 
 const dir = new URL('./microsoft-examples/', import.meta.url);
 const example = (name: string): any => JSON.parse(readFileSync(new URL(name, dir), 'utf8'));
-const PAGING: ShapeOptions = { extraKeys: ['@odata.context', '@odata.nextLink', '@odata.count'], optionalKeys: ['@odata.nextLink', '@odata.context'] };
+const PAGING: ShapeOptions = {
+  extraKeys: ['@odata.context', '@odata.nextLink', '@odata.count'],
+  optionalKeys: ['@odata.nextLink', '@odata.context'],
+};
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let h: Harness;
@@ -88,7 +91,11 @@ describe('Graph fidelity with Microsoft samples', () => {
   });
 
   it('users/delta with Prefer: return=minimal returns only the changed properties of a changed user', async () => {
-    let page = (await h.get('/v1.0/users/delta?$select=displayName,givenName,surname,accountEnabled,proxyAddresses', token, { Prefer: 'odata.maxpagesize=999' })).json;
+    let page = (
+      await h.get('/v1.0/users/delta?$select=displayName,givenName,surname,accountEnabled,proxyAddresses', token, {
+        Prefer: 'odata.maxpagesize=999',
+      })
+    ).json;
     while (page['@odata.nextLink']) page = (await h.get(page['@odata.nextLink'], token)).json;
     const renamed = h.world.userAt(tenant, 5)!.record.id;
     const disabled = [7, 8, 9, 10, 11].map((slot) => h.world.userAt(tenant, slot)!.record).find((u) => u.accountEnabled)!.id;
@@ -96,14 +103,24 @@ describe('Graph fidelity with Microsoft samples', () => {
     h.world.disableUser(tenant, disabled);
     const minimal = await h.get(page['@odata.deltaLink'], token, { Prefer: 'return=minimal' });
     // The documented change item (users-delta.5-deltaLink-changes.json) carries exactly the renamed properties.
-    expectShape(example('users-delta.5-deltaLink-changes.json'), { ...minimal.json, value: [minimal.json.value[0], { id: disabled, '@removed': { reason: 'changed' } }] });
+    expectShape(example('users-delta.5-deltaLink-changes.json'), {
+      ...minimal.json,
+      value: [minimal.json.value[0], { id: disabled, '@removed': { reason: 'changed' } }],
+    });
     expect(minimal.json.value).toEqual([
       { displayName: 'MOD Administrator', givenName: 'MOD', surname: 'Administrator', id: renamed },
       { accountEnabled: false, id: disabled },
     ]);
     // Without the preference: every selected property the user has (the default, G:delta).
     const full = await h.get(page['@odata.deltaLink'], token);
-    expect(Object.keys(full.json.value[1]).sort()).toEqual(['accountEnabled', 'displayName', 'givenName', 'id', 'proxyAddresses', 'surname']);
+    expect(Object.keys(full.json.value[1]).sort()).toEqual([
+      'accountEnabled',
+      'displayName',
+      'givenName',
+      'id',
+      'proxyAddresses',
+      'surname',
+    ]);
   });
 
   it('GET /groups (groups-list.json) and members (group-members.json)', async () => {
@@ -119,15 +136,24 @@ describe('Graph fidelity with Microsoft samples', () => {
     const org = await h.get(`/v1.0/organization/${tenant}`, token);
     expectShape(example('organization.json'), org.json);
     // the domains sample is truncated: it lacks isVerified, which docsync needs
-    expectShape(example('domains.json'), (await h.get('/v1.0/domains', token)).json, { ...PAGING, extraKeys: [...PAGING.extraKeys!, 'isVerified'] });
+    expectShape(example('domains.json'), (await h.get('/v1.0/domains', token)).json, {
+      ...PAGING,
+      extraKeys: [...PAGING.extraKeys!, 'isVerified'],
+    });
   });
 
   it('partner tenant: contracts, delegatedAdminCustomers, delegatedAdminRelationships and accessAssignments', async () => {
     expectShape(example('contracts-list.json'), (await h.get('/v1.0/contracts', partnerToken)).json);
-    expectShape(example('delegatedAdminCustomers-list.json'), (await h.get('/v1.0/tenantRelationships/delegatedAdminCustomers', partnerToken)).json);
+    expectShape(
+      example('delegatedAdminCustomers-list.json'),
+      (await h.get('/v1.0/tenantRelationships/delegatedAdminCustomers', partnerToken)).json,
+    );
     const rels = await h.get('/v1.0/tenantRelationships/delegatedAdminRelationships', partnerToken);
     expectShape(example('delegatedAdminRelationships-list.json'), rels.json);
-    const assignments = await h.get(`/v1.0/tenantRelationships/delegatedAdminRelationships/${rels.json.value[0].id}/accessAssignments`, partnerToken);
+    const assignments = await h.get(
+      `/v1.0/tenantRelationships/delegatedAdminRelationships/${rels.json.value[0].id}/accessAssignments`,
+      partnerToken,
+    );
     expectShape(example('delegatedAdminRelationship-accessAssignments.json'), assignments.json);
   });
 
@@ -158,7 +184,9 @@ describe('Graph fidelity with Microsoft samples', () => {
       expect(download.headers.get('content-type')).toBe('application/octet-stream');
       const bytes = Buffer.from(await download.arrayBuffer());
       const documented = readFileSync(new URL(file, dir));
-      expect(bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(documented.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])));
+      expect(bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(
+        documented.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])),
+      );
       const lines = bytes.toString('utf8').split('\n');
       expect(`${lines[0]}\n`).toBe(documented.toString('utf8'));
       expect(lines.length).toBeGreaterThan(20);
@@ -174,9 +202,13 @@ describe('Graph fidelity with Microsoft samples', () => {
 
   it('$batch: envelope, inner success and error bodies (batch.json)', async () => {
     const request = example('batch.request.json');
-    const r = await fetch(`${h.graph}/v1.0/$batch`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(request) });
+    const r = await fetch(`${h.graph}/v1.0/$batch`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+    });
     expect(r.status).toBe(200);
-    const body = await r.json() as any;
+    const body = (await r.json()) as any;
     const documented = example('batch.json');
     expect(body.responses.map((x: any) => x.id)).toEqual(['1', '2', '3', '4', '5']);
     const byId = (b: any, id: string) => b.responses.find((x: any) => x.id === id);

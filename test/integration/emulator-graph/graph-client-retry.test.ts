@@ -2,7 +2,12 @@
 // is retried by the SDK and the caller gets the page; past the retry budget the caller gets
 // Graph's TooManyRequests error. (Same loopback-over-http middleware as graph-client.test.ts.)
 import {
-  AuthenticationHandler, Client, CustomAuthenticationProvider, GraphError, HTTPMessageHandler, RetryHandler,
+  AuthenticationHandler,
+  Client,
+  CustomAuthenticationProvider,
+  GraphError,
+  HTTPMessageHandler,
+  RetryHandler,
   RetryHandlerOptions,
 } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +37,13 @@ function sdkClient(tenantId: string, maxRetries: number): Client {
 describe('Graph SDK RetryHandler against emulated throttling', () => {
   it('retries a 429 with a fractional Retry-After and returns the page', async () => {
     const tenant = harness.world.customers()[0]!.tenantId;
-    const rule = harness.emulator.control.faults.add({ server: 'graph', tenant, endpoint: '/v1.0/users', count: 2, action: { kind: 'status', status: 429, retryAfter: 0.05 } });
+    const rule = harness.emulator.control.faults.add({
+      server: 'graph',
+      tenant,
+      endpoint: '/v1.0/users',
+      count: 2,
+      action: { kind: 'status', status: 429, retryAfter: 0.05 },
+    });
     const page = await sdkClient(tenant, 3).api('/users').top(10).get();
     expect(page.value).toHaveLength(10);
     expect(harness.emulator.control.faults.list().find((r) => r.id === rule.id)?.fired ?? 2).toBe(2);
@@ -40,8 +51,18 @@ describe('Graph SDK RetryHandler against emulated throttling', () => {
 
   it('gives up with TooManyRequests when throttling outlasts the retry budget', async () => {
     const tenant = harness.world.customers()[1]!.tenantId;
-    harness.emulator.control.faults.add({ server: 'graph', tenant, endpoint: '/v1.0/users', count: 5, action: { kind: 'status', status: 429, retryAfter: 0.01 } });
-    const error = await sdkClient(tenant, 1).api('/users').top(10).get().catch((e: unknown) => e);
+    harness.emulator.control.faults.add({
+      server: 'graph',
+      tenant,
+      endpoint: '/v1.0/users',
+      count: 5,
+      action: { kind: 'status', status: 429, retryAfter: 0.01 },
+    });
+    const error = await sdkClient(tenant, 1)
+      .api('/users')
+      .top(10)
+      .get()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphError);
     expect((error as GraphError).statusCode).toBe(429);
     expect((error as GraphError).code).toBe('TooManyRequests');

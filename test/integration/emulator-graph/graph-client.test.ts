@@ -9,8 +9,16 @@
 // PageIterator, GraphError parsing — is the production code path.
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
-  AuthenticationHandler, Client, CustomAuthenticationProvider, GraphError, HTTPMessageHandler, PageIterator, RedirectHandler, RetryHandler,
-  ResponseType, RetryHandlerOptions,
+  AuthenticationHandler,
+  Client,
+  CustomAuthenticationProvider,
+  GraphError,
+  HTTPMessageHandler,
+  PageIterator,
+  RedirectHandler,
+  RetryHandler,
+  ResponseType,
+  RetryHandlerOptions,
 } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerGraphRoutes } from '../../../src/emulator/graph/index.ts';
@@ -36,7 +44,12 @@ afterAll(() => app?.close());
 
 function clientFor(tenantId: string, roles: string[] = [...ALL_PERMISSIONS]): Client {
   const token = tokens.issueAccessToken({
-    issuer: `https://login.example/${tenantId}/v2.0`, tenantId, clientId: world.partner.app.clientId, appDisplayName: 'docsync', kind: 'app', roles,
+    issuer: `https://login.example/${tenantId}/v2.0`,
+    tenantId,
+    clientId: world.partner.app.clientId,
+    appDisplayName: 'docsync',
+    kind: 'app',
+    roles,
   }).accessToken;
   return Client.initWithMiddleware({
     baseUrl: `https://127.0.0.1:${port}/`,
@@ -58,7 +71,10 @@ describe('real Graph SDK against the emulator', () => {
     const first = await client.api('/users').select(['id', 'userPrincipalName', 'proxyAddresses']).top(999).get();
     expect(first.value).toHaveLength(999);
     const ids: string[] = [];
-    const iterator = new PageIterator(client, first, (user: { id: string }) => { ids.push(user.id); return true; });
+    const iterator = new PageIterator(client, first, (user: { id: string }) => {
+      ids.push(user.id);
+      return true;
+    });
     await iterator.iterate();
     expect(iterator.isComplete()).toBe(true);
     expect(ids).toHaveLength(1234);
@@ -69,18 +85,27 @@ describe('real Graph SDK against the emulator', () => {
     const client = clientFor(world.customers()[1]!.tenantId);
     const first = await client.api('/users/delta').select('displayName').get();
     let count = 0;
-    const iterator = new PageIterator(client, first, () => { count++; return true; });
+    const iterator = new PageIterator(client, first, () => {
+      count++;
+      return true;
+    });
     await iterator.iterate();
     expect(count).toBe(1234);
     expect(iterator.getDeltaLink()).toContain('$deltatoken=');
   });
 
-  it('surfaces Graph errors as GraphError with Graph\'s code and status', async () => {
+  it("surfaces Graph errors as GraphError with Graph's code and status", async () => {
     const client = clientFor(world.customers()[0]!.tenantId, ['Group.Read.All']);
-    const error = await client.api('/users').get().catch((e: unknown) => e);
+    const error = await client
+      .api('/users')
+      .get()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphError);
     expect(error).toMatchObject({ statusCode: 403, code: 'Authorization_RequestDenied' });
-    const noIntune = await clientFor(world.customers()[2]!.tenantId).api('/deviceManagement/managedDevices').get().catch((e: unknown) => e);
+    const noIntune = await clientFor(world.customers()[2]!.tenantId)
+      .api('/deviceManagement/managedDevices')
+      .get()
+      .catch((e: unknown) => e);
     expect(noIntune).toMatchObject({ statusCode: 400 });
   });
 

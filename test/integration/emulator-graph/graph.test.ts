@@ -13,7 +13,11 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const post = (url: string, token: string, body: unknown) =>
-  fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(url, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('users paging and queries', () => {
   it('pages 999 users at a time with absolute $skiptoken nextLinks until every user is listed', async () => {
@@ -36,7 +40,7 @@ describe('users paging and queries', () => {
     expect((await h.get('/v1.0/users?$top=1000', token)).status).toBe(400);
     const select = await h.get('/v1.0/users?$select=id,favouriteColour', token);
     expect(select.status).toBe(400);
-    expect(select.json.error.message).toContain("favouriteColour");
+    expect(select.json.error.message).toContain('favouriteColour');
     const next = (await h.get('/v1.0/users?$top=5', token)).json['@odata.nextLink'] as string;
     const elsewhere = await h.get(next, h.appToken(c[1]!));
     expect(elsewhere.status).toBe(400);
@@ -53,7 +57,10 @@ describe('users paging and queries', () => {
     const alias = someone.proxyAddresses.find((p) => p.startsWith('smtp:'))!;
     const byAlias = await h.get(`/v1.0/users?$filter=proxyAddresses/any(x:x eq '${alias}')`, token);
     expect(byAlias.json.value.map((u: { id: string }) => u.id)).toEqual([someone.id]);
-    const upn = await h.get(`/v1.0/users?$filter=startswith(userPrincipalName,'${someone.userPrincipalName.slice(0, 6).toUpperCase()}')`, token);
+    const upn = await h.get(
+      `/v1.0/users?$filter=startswith(userPrincipalName,'${someone.userPrincipalName.slice(0, 6).toUpperCase()}')`,
+      token,
+    );
     expect(upn.json.value.map((u: { id: string }) => u.id)).toContain(someone.id);
     expect((await h.get("/v1.0/users?$filter=userType ne 'Guest'", token)).status).toBe(400);
     const advanced = await h.get("/v1.0/users?$filter=userType ne 'Guest'&$count=true&$top=5", token, { ConsistencyLevel: 'eventual' });
@@ -61,7 +68,7 @@ describe('users paging and queries', () => {
     expect(advanced.json['@odata.count']).toBeGreaterThan(1000);
     const notIndexed = await h.get("/v1.0/users?$filter=faxNumber eq '1'", token);
     expect(notIndexed.json.error.code).toBe('Request_UnsupportedQuery');
-    const garbage = await h.get("/v1.0/users?$filter=((displayName eq", token);
+    const garbage = await h.get('/v1.0/users?$filter=((displayName eq', token);
     expect(garbage.status).toBe(400);
     expect(garbage.json.error.innerError['request-id']).toBeTruthy();
   });
@@ -73,9 +80,13 @@ describe('users paging and queries', () => {
     expect(withoutAudit.status).toBe(403);
     const notPremium = await h.get('/v1.0/users?$select=id,signInActivity', h.appToken(c[2]!));
     expect(notPremium.status).toBe(403);
-    const stale = await h.get('/v1.0/users?$filter=signInActivity/lastSignInDateTime le 2025-03-01T00:00:00Z&$select=id,signInActivity', h.appToken(c[0]!));
+    const stale = await h.get(
+      '/v1.0/users?$filter=signInActivity/lastSignInDateTime le 2025-03-01T00:00:00Z&$select=id,signInActivity',
+      h.appToken(c[0]!),
+    );
     expect(stale.json.value.length).toBeGreaterThan(0);
-    for (const u of stale.json.value) expect(Date.parse(u.signInActivity.lastSignInDateTime)).toBeLessThanOrEqual(Date.parse('2025-03-01T00:00:00Z'));
+    for (const u of stale.json.value)
+      expect(Date.parse(u.signInActivity.lastSignInDateTime)).toBeLessThanOrEqual(Date.parse('2025-03-01T00:00:00Z'));
   });
 });
 
@@ -128,7 +139,10 @@ describe('users/delta', () => {
     const token = h.appToken(c[1]!);
     let page = (await h.get('/v1.0/users/delta?$select=displayName,accountEnabled', token, { Prefer: 'odata.maxpagesize=999' })).json;
     let pages = 1;
-    while (page['@odata.nextLink']) { page = (await h.get(page['@odata.nextLink'], token, { Prefer: 'odata.maxpagesize=999' })).json; pages++; }
+    while (page['@odata.nextLink']) {
+      page = (await h.get(page['@odata.nextLink'], token, { Prefer: 'odata.maxpagesize=999' })).json;
+      pages++;
+    }
     expect(pages).toBe(2);
     const deltaLink = page['@odata.deltaLink'] as string;
     expect((await h.get(deltaLink, token)).json.value).toEqual([]);
@@ -179,11 +193,23 @@ describe('$batch', () => {
         { id: '4', method: 'GET', url: '/subscribedSkus', dependsOn: ['1'] },
       ],
     });
-    const body = await r.json() as { responses: Array<{ id: string; status: number; body: any }> };
-    expect(body.responses.map((x) => [x.id, x.status])).toEqual([['1', 200], ['2', 400], ['3', 424], ['4', 200]]);
-    const tooMany = await post(`${h.graph}/v1.0/$batch`, token, { requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/users' })) });
+    const body = (await r.json()) as { responses: Array<{ id: string; status: number; body: any }> };
+    expect(body.responses.map((x) => [x.id, x.status])).toEqual([
+      ['1', 200],
+      ['2', 400],
+      ['3', 424],
+      ['4', 200],
+    ]);
+    const tooMany = await post(`${h.graph}/v1.0/$batch`, token, {
+      requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/users' })),
+    });
     expect(tooMany.status).toBe(400);
-    const duplicate = await post(`${h.graph}/v1.0/$batch`, token, { requests: [{ id: 'a', method: 'GET', url: '/users' }, { id: 'A', method: 'GET', url: '/users' }] });
+    const duplicate = await post(`${h.graph}/v1.0/$batch`, token, {
+      requests: [
+        { id: 'a', method: 'GET', url: '/users' },
+        { id: 'A', method: 'GET', url: '/users' },
+      ],
+    });
     expect(duplicate.status).toBe(400);
     const malformed = await post(`${h.graph}/v1.0/$batch`, token, '{"requests": [');
     expect(malformed.status).toBe(400);
@@ -194,18 +220,37 @@ describe('$batch', () => {
 describe('world admin API', () => {
   it('adds, renames and deletes users and devices over HTTP', async () => {
     const base = `${h.graph}/_emulator/world`;
-    const world = await (await fetch(base)).json() as { customers: Array<{ tenantId: string; traits: { intune: boolean } }> };
+    const world = (await (await fetch(base)).json()) as { customers: Array<{ tenantId: string; traits: { intune: boolean } }> };
     expect(world.customers).toHaveLength(8);
     const tenant = c[0]!;
-    const created = await (await fetch(`${base}/tenants/${tenant}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ displayName: 'Admin Api User' }) })).json() as { id: string };
-    const renamed = await fetch(`${base}/tenants/${tenant}/users/${created.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ displayName: 'Renamed Via Api', accountEnabled: false }) });
+    const created = (await (
+      await fetch(`${base}/tenants/${tenant}/users`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ displayName: 'Admin Api User' }),
+      })
+    ).json()) as { id: string };
+    const renamed = await fetch(`${base}/tenants/${tenant}/users/${created.id}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ displayName: 'Renamed Via Api', accountEnabled: false }),
+    });
     expect(await renamed.json()).toMatchObject({ displayName: 'Renamed Via Api', accountEnabled: false });
-    const device = await (await fetch(`${base}/tenants/${tenant}/devices`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: created.id, serialNumber: 'System Serial Number' }) })).json() as { id: string };
+    const device = (await (
+      await fetch(`${base}/tenants/${tenant}/devices`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ userId: created.id, serialNumber: 'System Serial Number' }),
+      })
+    ).json()) as { id: string };
     const listed = await h.get(`/v1.0/deviceManagement/managedDevices/${device.id}`, h.appToken(tenant));
     expect(listed.json).toMatchObject({ serialNumber: 'System Serial Number', userId: created.id });
     expect((await fetch(`${base}/tenants/${tenant}/devices/${device.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${base}/tenants/${tenant}/users/${created.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${base}/tenants/${tenant}/users/${created.id}`, { method: 'DELETE' })).status).toBe(404);
-    expect((await fetch(`${base}/tenants/${c[2]}/devices`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(400);
+    expect(
+      (await fetch(`${base}/tenants/${c[2]}/devices`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }))
+        .status,
+    ).toBe(400);
   });
 });

@@ -7,7 +7,10 @@ import { registerGraphRoutes } from '../../../src/emulator/graph/index.ts';
 import { createWorld, type World } from '../../../src/emulator/world.ts';
 import { DOCSYNC_APP_PERMISSIONS, PARTNER_ONLY_PERMISSIONS } from '../../../src/emulator/world/catalog.ts';
 
-export interface TestClock { now(): Date; advance(ms: number): void }
+export interface TestClock {
+  now(): Date;
+  advance(ms: number): void;
+}
 
 export function testClock(start = '2025-06-01T12:00:00Z'): TestClock {
   let t = Date.parse(start);
@@ -21,7 +24,11 @@ export interface Harness {
   graph: string;
   appToken(tenantId: string, roles?: readonly string[]): string;
   delegatedToken(tenantId: string, scopes?: readonly string[], userId?: string): string;
-  get(path: string, token: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any; text: string }>;
+  get(
+    path: string,
+    token: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; json: any; text: string }>;
   close(): Promise<void>;
 }
 
@@ -29,7 +36,12 @@ export const ALL_PERMISSIONS = [...DOCSYNC_APP_PERMISSIONS, ...PARTNER_ONLY_PERM
 
 export async function startHarness(options: { seed?: number; customers?: number; usersPerTenant?: number } = {}): Promise<Harness> {
   const clock = testClock();
-  const world = createWorld({ seed: options.seed ?? 1, customers: options.customers ?? 8, usersPerTenant: options.usersPerTenant ?? 60, clock });
+  const world = createWorld({
+    seed: options.seed ?? 1,
+    customers: options.customers ?? 8,
+    usersPerTenant: options.usersPerTenant ?? 60,
+    clock,
+  });
   const emulator = await startEmulatorServers({ world, registerGraphRoutes, clock, seed: options.seed ?? 1 });
   const { partner } = world;
   const graph = emulator.urls.graphBaseUrl;
@@ -40,18 +52,42 @@ export async function startHarness(options: { seed?: number; customers?: number;
     clock,
     graph,
     appToken: (tenantId, roles = ALL_PERMISSIONS) =>
-      emulator.tokens.issueAccessToken({ issuer: issuer(tenantId), tenantId, clientId: partner.app.clientId, appDisplayName: 'docsync', kind: 'app', roles: [...roles] }).accessToken,
+      emulator.tokens.issueAccessToken({
+        issuer: issuer(tenantId),
+        tenantId,
+        clientId: partner.app.clientId,
+        appDisplayName: 'docsync',
+        kind: 'app',
+        roles: [...roles],
+      }).accessToken,
     delegatedToken: (tenantId, scopes = ALL_PERMISSIONS, userId = partner.adminUser.id) =>
       emulator.tokens.issueAccessToken({
-        issuer: issuer(tenantId), tenantId, clientId: partner.app.clientId, appDisplayName: 'docsync', kind: 'delegated',
-        user: { id: userId, userPrincipalName: partner.adminUser.userPrincipalName, displayName: partner.adminUser.displayName, homeTenantId: partner.tenantId },
-        scopes: [...scopes], wids: [],
+        issuer: issuer(tenantId),
+        tenantId,
+        clientId: partner.app.clientId,
+        appDisplayName: 'docsync',
+        kind: 'delegated',
+        user: {
+          id: userId,
+          userPrincipalName: partner.adminUser.userPrincipalName,
+          displayName: partner.adminUser.displayName,
+          homeTenantId: partner.tenantId,
+        },
+        scopes: [...scopes],
+        wids: [],
       }).accessToken,
     async get(path, token, headers = {}) {
-      const response = await fetch(path.startsWith('http') ? path : `${graph}${path}`, { headers: { Authorization: `Bearer ${token}`, ...headers }, redirect: 'manual' });
+      const response = await fetch(path.startsWith('http') ? path : `${graph}${path}`, {
+        headers: { Authorization: `Bearer ${token}`, ...headers },
+        redirect: 'manual',
+      });
       const text = await response.text();
       let json: unknown;
-      try { json = JSON.parse(text); } catch { json = undefined; }
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
       return { status: response.status, headers: response.headers, json, text };
     },
     close: () => emulator.close(),

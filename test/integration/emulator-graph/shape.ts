@@ -24,13 +24,18 @@ export function shapeDifferences(example: unknown, actual: unknown, options: Sha
     return problems;
   }
   if (typeof example === 'object' && typeof actual === 'object') {
-    const e = example as Record<string, unknown>, a = actual as Record<string, unknown>;
+    const e = example as Record<string, unknown>,
+      a = actual as Record<string, unknown>;
     const problems: string[] = [];
     for (const key of Object.keys(e)) {
-      if (!(key in a)) { if (!options.optionalKeys?.includes(key)) problems.push(`${path}.${key}: missing in ours`); continue; }
+      if (!(key in a)) {
+        if (!options.optionalKeys?.includes(key)) problems.push(`${path}.${key}: missing in ours`);
+        continue;
+      }
       problems.push(...shapeDifferences(e[key], a[key], options, `${path}.${key}`));
     }
-    for (const key of Object.keys(a)) if (!(key in e) && !options.extraKeys?.includes(key)) problems.push(`${path}.${key}: not in the example`);
+    for (const key of Object.keys(a))
+      if (!(key in e) && !options.extraKeys?.includes(key)) problems.push(`${path}.${key}: not in the example`);
     return problems;
   }
   return [];

@@ -38,8 +38,12 @@ const domain = () => h.world.customers()[0]!.defaultDomain;
 
 function newUser(local: string, extra: Record<string, unknown> = {}) {
   return {
-    accountEnabled: true, displayName: `New ${local}`, mailNickname: local, userPrincipalName: `${local}@${domain()}`,
-    passwordProfile: { password: 'Tr0ub4dor&3-long', forceChangePasswordNextSignIn: true }, ...extra,
+    accountEnabled: true,
+    displayName: `New ${local}`,
+    mailNickname: local,
+    userPrincipalName: `${local}@${domain()}`,
+    passwordProfile: { password: 'Tr0ub4dor&3-long', forceChangePasswordNextSignIn: true },
+    ...extra,
   };
 }
 
@@ -71,14 +75,25 @@ describe('users', () => {
   it('creates a user in a verified domain (201) and refuses other domains, weak passwords and duplicates (400)', async () => {
     const created = await call('POST', '/v1.0/users', newUser('joiner.one', { usageLocation: 'GB', jobTitle: 'Accountant' }));
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ userPrincipalName: `joiner.one@${domain()}`, displayName: 'New joiner.one', jobTitle: 'Accountant' });
-    expect(h.world.user(tenant, created.json.id)!.record).toMatchObject({ usageLocation: 'GB', accountEnabled: true, assignedLicenses: [] });
+    expect(created.json).toMatchObject({
+      userPrincipalName: `joiner.one@${domain()}`,
+      displayName: 'New joiner.one',
+      jobTitle: 'Accountant',
+    });
+    expect(h.world.user(tenant, created.json.id)!.record).toMatchObject({
+      usageLocation: 'GB',
+      accountEnabled: true,
+      assignedLicenses: [],
+    });
     const foreign = await call('POST', '/v1.0/users', { ...newUser('x'), userPrincipalName: 'x@not-theirs.example' });
     expect(foreign.json.error.message).toContain('verified domain');
     const weak = await call('POST', '/v1.0/users', newUser('joiner.two', { passwordProfile: { password: 'short' } }));
     expect(weak.json.error.message).toContain('password complexity');
     const again = await call('POST', '/v1.0/users', newUser('joiner.one'));
-    expect([again.status, again.json.error.message]).toEqual([400, 'Another object with the same value for property userPrincipalName already exists.']);
+    expect([again.status, again.json.error.message]).toEqual([
+      400,
+      'Another object with the same value for property userPrincipalName already exists.',
+    ]);
   });
 
   it('blocks sign-in with PATCH (204) and the change shows in the next users/delta page', async () => {
@@ -115,11 +130,21 @@ describe('users', () => {
 describe('assignLicense', () => {
   it('answers each refusal as Microsoft does: unknown SKU, no usage location, no free units', async () => {
     const user = (await call('POST', '/v1.0/users', newUser('lic.test'))).json;
-    const skus = (await call('GET', '/v1.0/subscribedSkus')).json.value as Array<{ skuId: string; consumedUnits: number; prepaidUnits: { enabled: number } }>;
+    const skus = (await call('GET', '/v1.0/subscribedSkus')).json.value as Array<{
+      skuId: string;
+      consumedUnits: number;
+      prepaidUnits: { enabled: number };
+    }>;
     const sku = skus[0]!;
-    const unknown = await call('POST', `/v1.0/users/${user.id}/assignLicense`, { addLicenses: [{ skuId: '00000000-0000-0000-0000-000000000001' }], removeLicenses: [] });
+    const unknown = await call('POST', `/v1.0/users/${user.id}/assignLicense`, {
+      addLicenses: [{ skuId: '00000000-0000-0000-0000-000000000001' }],
+      removeLicenses: [],
+    });
     expect(unknown.json.error.message).toBe('License 00000000-0000-0000-0000-000000000001 does not correspond to a valid company License.');
-    const noLocation = await call('POST', `/v1.0/users/${user.id}/assignLicense`, { addLicenses: [{ skuId: sku.skuId }], removeLicenses: [] });
+    const noLocation = await call('POST', `/v1.0/users/${user.id}/assignLicense`, {
+      addLicenses: [{ skuId: sku.skuId }],
+      removeLicenses: [],
+    });
     expect(noLocation.json.error.message).toBe('License assignment cannot be done for user with invalid usage location.');
     await call('PATCH', `/v1.0/users/${user.id}`, { usageLocation: 'GB' });
     // Use every free unit, then one more.
@@ -127,14 +152,25 @@ describe('assignLicense', () => {
     const fillers: string[] = [];
     for (let i = 0; i < free; i++) {
       const filler = (await call('POST', '/v1.0/users', newUser(`filler.${i}`, { usageLocation: 'GB' }))).json;
-      expect((await call('POST', `/v1.0/users/${filler.id}/assignLicense`, { addLicenses: [{ skuId: sku.skuId }], removeLicenses: [] })).status).toBe(200);
+      expect(
+        (await call('POST', `/v1.0/users/${filler.id}/assignLicense`, { addLicenses: [{ skuId: sku.skuId }], removeLicenses: [] })).status,
+      ).toBe(200);
       fillers.push(filler.id);
     }
     const full = await call('POST', `/v1.0/users/${user.id}/assignLicense`, { addLicenses: [{ skuId: sku.skuId }], removeLicenses: [] });
-    expect([full.status, full.json.error.code, full.json.error.message]).toEqual([400, 'Request_BadRequest', `Subscription with SKU ${sku.skuId} does not have any available licenses.`]);
+    expect([full.status, full.json.error.code, full.json.error.message]).toEqual([
+      400,
+      'Request_BadRequest',
+      `Subscription with SKU ${sku.skuId} does not have any available licenses.`,
+    ]);
     // Removing one frees the seat.
-    expect((await call('POST', `/v1.0/users/${fillers[0]}/assignLicense`, { addLicenses: [], removeLicenses: [sku.skuId] })).status).toBe(200);
-    const assigned = await call('POST', `/v1.0/users/${user.id}/assignLicense`, { addLicenses: [{ skuId: sku.skuId }], removeLicenses: [] });
+    expect((await call('POST', `/v1.0/users/${fillers[0]}/assignLicense`, { addLicenses: [], removeLicenses: [sku.skuId] })).status).toBe(
+      200,
+    );
+    const assigned = await call('POST', `/v1.0/users/${user.id}/assignLicense`, {
+      addLicenses: [{ skuId: sku.skuId }],
+      removeLicenses: [],
+    });
     expect(assigned.json.assignedLicenses).toBeUndefined(); // default $select of a user has no licences
     expect(h.world.user(tenant, user.id)!.record.assignedLicenses.map((l) => l.skuId)).toEqual([sku.skuId]);
   });
@@ -143,10 +179,14 @@ describe('assignLicense', () => {
 describe('groups and mailbox settings', () => {
   it('adds a member with $ref (204), refuses it twice (400), lists memberOf, removes it (204, then 404)', async () => {
     const user = member();
-    const group = h.world.groups(tenant).find((g) => !h.world.groupMembers(tenant, g.record.id).some((m) => m.kind === 'user' && m.user.record.id === user.id))!;
+    const group = h.world
+      .groups(tenant)
+      .find((g) => !h.world.groupMembers(tenant, g.record.id).some((m) => m.kind === 'user' && m.user.record.id === user.id))!;
     const ref = { '@odata.id': `${h.graph}/v1.0/directoryObjects/${user.id}` };
     expect((await call('POST', `/v1.0/groups/${group.record.id}/members/$ref`, ref)).status).toBe(204);
-    expect((await call('POST', `/v1.0/groups/${group.record.id}/members/$ref`, ref)).json.error.message).toContain("already exist for the following modified properties: 'members'");
+    expect((await call('POST', `/v1.0/groups/${group.record.id}/members/$ref`, ref)).json.error.message).toContain(
+      "already exist for the following modified properties: 'members'",
+    );
     const groups = (await call('GET', `/v1.0/users/${user.id}/memberOf`)).json.value.map((g: { id: string }) => g.id);
     expect(groups).toContain(group.record.id);
     expect((await call('DELETE', `/v1.0/groups/${group.record.id}/members/${user.id}/$ref`)).status).toBe(204);
@@ -154,7 +194,9 @@ describe('groups and mailbox settings', () => {
   });
 
   it('sets an automatic reply with PATCH mailboxSettings (needs Exchange Administrator)', async () => {
-    const body = { automaticRepliesSetting: { status: 'alwaysEnabled', internalReplyMessage: 'I have left.', externalReplyMessage: 'I have left.' } };
+    const body = {
+      automaticRepliesSetting: { status: 'alwaysEnabled', internalReplyMessage: 'I have left.', externalReplyMessage: 'I have left.' },
+    };
     expect((await call('PATCH', `/v1.0/users/${member().id}/mailboxSettings`, body)).status).toBe(403);
     h.world.setAccessRoles(tenant, [ROLES.directoryReaders, ROLES.exchangeAdministrator]);
     const answer = await call('PATCH', `/v1.0/users/${member().id}/mailboxSettings`, body);

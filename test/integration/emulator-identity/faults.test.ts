@@ -13,7 +13,12 @@ afterAll(async () => {
 afterEach(() => emu.control.faults.clear());
 
 const appToken = (tenant: string) =>
-  postForm(`${emu.urls.authorityHost}/${tenant}/oauth2/v2.0/token`, { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' });
+  postForm(`${emu.urls.authorityHost}/${tenant}/oauth2/v2.0/token`, {
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+    grant_type: 'client_credentials',
+    scope: 'https://graph.microsoft.com/.default',
+  });
 
 async function graphGet(path: string, tenant: string) {
   const token = String((await appToken(tenant)).body.access_token);
@@ -22,7 +27,13 @@ async function graphGet(path: string, tenant: string) {
 
 describe('faults', () => {
   it('scripted: the next 2 token calls of one tenant get 429 with a fractional Retry-After, then calls succeed', async () => {
-    emu.control.faults.add({ server: 'identity', tenant: 'contoso.com', endpoint: '*/oauth2/v2.0/token', count: 2, action: { kind: 'status', status: 429, retryAfter: 1.5 } });
+    emu.control.faults.add({
+      server: 'identity',
+      tenant: 'contoso.com',
+      endpoint: '*/oauth2/v2.0/token',
+      count: 2,
+      action: { kind: 'status', status: 429, retryAfter: 1.5 },
+    });
     expect((await appToken(PARTNER)).status).toBe(200); // another tenant is untouched
     const first = await appToken(CUSTOMER_OK);
     expect(first.status).toBe(429);
@@ -36,7 +47,11 @@ describe('faults', () => {
   it('AADSTS faults: MFA required (50076) for one customer tenant, as interaction_required', async () => {
     emu.control.faults.add({ server: 'identity', tenant: CUSTOMER_OK, endpoint: '*/token', action: { kind: 'aadsts', code: 50076 } });
     const result = await postForm(`${emu.urls.authorityHost}/${CUSTOMER_OK}/oauth2/v2.0/token`, {
-      client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'refresh_token', refresh_token: emu.credentials.refreshToken, scope: 'https://graph.microsoft.com/.default offline_access',
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      grant_type: 'refresh_token',
+      refresh_token: emu.credentials.refreshToken,
+      scope: 'https://graph.microsoft.com/.default offline_access',
     });
     expect(result.status).toBe(400);
     expect(result.body).toMatchObject({ error: 'interaction_required', error_codes: [50076] });
@@ -46,7 +61,9 @@ describe('faults', () => {
     emu.control.faults.add({ server: 'graph', tenant: CUSTOMER_OK, action: { kind: 'status', status: 503 } });
     const failing = await graphGet('/v1.0/users', CUSTOMER_OK);
     expect(failing.status).toBe(503);
-    expect(failing.body).toMatchObject({ error: { code: 'serviceNotAvailable', innerError: { 'client-request-id': 'my-client-request' } } });
+    expect(failing.body).toMatchObject({
+      error: { code: 'serviceNotAvailable', innerError: { 'client-request-id': 'my-client-request' } },
+    });
     expect(failing.headers.get('request-id')).toBe((failing.body.error as { innerError: Record<string, string> }).innerError['request-id']);
   });
 
@@ -89,8 +106,11 @@ describe('faults', () => {
   });
 
   it('admin API on either server: add, list, delete; bad rules get a 400 that says why', async () => {
-    const post = (base: string, body: unknown) => fetch(`${base}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const added = await post(emu.urls.graphBaseUrl, { rules: [{ server: 'graph', endpoint: '/v1.0/users*', action: { kind: 'status', status: 429, retryAfter: 0.25 } }] });
+    const post = (base: string, body: unknown) =>
+      fetch(`${base}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const added = await post(emu.urls.graphBaseUrl, {
+      rules: [{ server: 'graph', endpoint: '/v1.0/users*', action: { kind: 'status', status: 429, retryAfter: 0.25 } }],
+    });
     expect(added.status).toBe(201);
     const [rule] = ((await added.json()) as { rules: { id: string }[] }).rules;
     const throttled = await graphGet('/v1.0/users?$top=5', CUSTOMER_OK);

@@ -8,7 +8,12 @@ export type TestEmulator = RunningEmulatorCore<StubWorld> & { clock: ReturnType<
 
 export async function startTestEmulator(options: { autoConsent?: boolean; seed?: number } = {}): Promise<TestEmulator> {
   const clock = manualClock();
-  const emulator = await startEmulatorServers({ world: stubWorld(), clock, seed: options.seed ?? 1, autoConsent: options.autoConsent ?? false });
+  const emulator = await startEmulatorServers({
+    world: stubWorld(),
+    clock,
+    seed: options.seed ?? 1,
+    autoConsent: options.autoConsent ?? false,
+  });
   return emulator as TestEmulator;
 }
 
@@ -47,4 +52,5 @@ async function read(response: Response): Promise<HttpResult> {
 export const VERIFIER = 'ThisIsntRandomButItNeedsToBe43CharactersLong';
 export const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
 
-export const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+export const claimsOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;

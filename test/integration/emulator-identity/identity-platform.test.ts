@@ -1,12 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_ID, ADMIN_PASSWORD, ADMIN_UPN, CLIENT_ID, CLIENT_SECRET, CUSTOMER_EXPIRED, CUSTOMER_NO_CONSENT, CUSTOMER_OK, PARTNER } from '../../unit/emulator-identity/stub-world.ts';
+import {
+  ADMIN_ID,
+  ADMIN_PASSWORD,
+  ADMIN_UPN,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  CUSTOMER_EXPIRED,
+  CUSTOMER_NO_CONSENT,
+  CUSTOMER_OK,
+  PARTNER,
+} from '../../unit/emulator-identity/stub-world.ts';
 import { CHALLENGE, VERIFIER, claimsOf, get, postForm, startTestEmulator, type HttpResult, type TestEmulator } from './helpers.ts';
 
 const examples = '/work/shared/reference/microsoft/examples';
 const example = (name: string) => JSON.parse(readFileSync(`${examples}/${name}`, 'utf8')) as Record<string, unknown>;
 const REDIRECT = 'http://127.0.0.1:9/auth/callback';
-const GRAPH_SCOPES = 'https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Directory.Read.All offline_access openid profile';
+const GRAPH_SCOPES =
+  'https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Directory.Read.All offline_access openid profile';
 
 let emu: TestEmulator;
 beforeAll(async () => {
@@ -18,14 +29,27 @@ afterAll(async () => {
 
 const tokenUrl = (tenant: string) => `${emu.urls.authorityHost}/${tenant}/oauth2/v2.0/token`;
 const refresh = (tenant: string, refreshToken = emu.credentials.refreshToken, scope = GRAPH_SCOPES, extra: Record<string, string> = {}) =>
-  postForm(tokenUrl(tenant), { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'refresh_token', refresh_token: refreshToken, scope, ...extra });
+  postForm(tokenUrl(tenant), {
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    scope,
+    ...extra,
+  });
 
 function expectStsError(result: HttpResult, status: number, error: string, code: number) {
   expect({ status: result.status, error: result.body.error, codes: result.body.error_codes }).toEqual({ status, error, codes: [code] });
   // Same keys as Microsoft's recorded error (suberror only where Microsoft sends one).
-  const keys = Object.keys(result.body).filter((k) => k !== 'suberror').sort();
+  const keys = Object.keys(result.body)
+    .filter((k) => k !== 'suberror')
+    .sort();
   expect(keys).toEqual(Object.keys(example('token-error-invalid_tenant-AADSTS90002.recorded.json')).sort());
-  expect(result.body.error_description).toMatch(new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: [0-9a-f-]{36}\\r\\nCorrelation ID: .+\\r\\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
+  expect(result.body.error_description).toMatch(
+    new RegExp(
+      `^AADSTS${code}: .+\\r\\nTrace ID: [0-9a-f-]{36}\\r\\nCorrelation ID: .+\\r\\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`,
+    ),
+  );
   expect(result.body.trace_id).toBe(result.headers.get('x-ms-request-id'));
   expect(result.body.error_uri).toBe(`https://login.microsoftonline.com/error?code=${code}`);
 }
@@ -41,7 +65,9 @@ describe('discovery', () => {
   });
 
   it('names https URLs when the client says it came over https (X-Forwarded-Proto)', async () => {
-    const result = await get(`${emu.urls.authorityHost}/${PARTNER}/v2.0/.well-known/openid-configuration`, { 'x-forwarded-proto': 'https' });
+    const result = await get(`${emu.urls.authorityHost}/${PARTNER}/v2.0/.well-known/openid-configuration`, {
+      'x-forwarded-proto': 'https',
+    });
     expect(result.body.issuer).toBe(`${emu.urls.authorityHost.replace('http:', 'https:')}/${PARTNER}/v2.0`);
   });
 
@@ -56,10 +82,17 @@ describe('discovery', () => {
 
   it('answers MSAL instance discovery for its own host and refuses other hosts', async () => {
     const host = new URL(emu.urls.authorityHost).host;
-    const ok = await get(`${emu.urls.authorityHost}/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(`https://${host}/${PARTNER}/oauth2/v2.0/authorize`)}`);
-    expect(ok.body).toMatchObject({ 'api-version': '1.1', metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }] });
+    const ok = await get(
+      `${emu.urls.authorityHost}/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(`https://${host}/${PARTNER}/oauth2/v2.0/authorize`)}`,
+    );
+    expect(ok.body).toMatchObject({
+      'api-version': '1.1',
+      metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+    });
     expect(ok.body.tenant_discovery_endpoint).toBe(`${emu.urls.authorityHost}/${PARTNER}/v2.0/.well-known/openid-configuration`);
-    const other = await get(`${emu.urls.authorityHost}/common/discovery/instance?api-version=1.1&authorization_endpoint=https%3A%2F%2Fevil.example%2Fcommon%2Foauth2%2Fv2.0%2Fauthorize`);
+    const other = await get(
+      `${emu.urls.authorityHost}/common/discovery/instance?api-version=1.1&authorization_endpoint=https%3A%2F%2Fevil.example%2Fcommon%2Foauth2%2Fv2.0%2Fauthorize`,
+    );
     expect(other.status).toBe(400);
     expect(other.body.error).toBe('invalid_instance');
   });
@@ -77,8 +110,14 @@ describe('discovery', () => {
 describe('authorization code flow', () => {
   const authorizeUrl = (params: Record<string, string>) =>
     `${emu.urls.authorityHost}/organizations/oauth2/v2.0/authorize?${new URLSearchParams({
-      client_id: CLIENT_ID, response_type: 'code', redirect_uri: REDIRECT, scope: GRAPH_SCOPES, state: 'st-42',
-      code_challenge: CHALLENGE, code_challenge_method: 'S256', ...params,
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      scope: GRAPH_SCOPES,
+      state: 'st-42',
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+      ...params,
     })}`;
 
   it('shows a sign-in and consent page, refuses a wrong password, then redirects with code and state', async () => {
@@ -86,23 +125,57 @@ describe('authorization code flow', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('<form method="post">');
     expect(page.text).toContain('User.Read.All');
-    const fields = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
-    const wrong = await postForm(`${emu.urls.authorityHost}/organizations/oauth2/v2.0/authorize`, { ...fields, login: ADMIN_UPN, passwd: 'nope', decision: 'accept' });
+    const fields = Object.fromEntries(
+      [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]),
+    );
+    const wrong = await postForm(`${emu.urls.authorityHost}/organizations/oauth2/v2.0/authorize`, {
+      ...fields,
+      login: ADMIN_UPN,
+      passwd: 'nope',
+      decision: 'accept',
+    });
     expect(wrong.status).toBe(200);
     expect(wrong.text).toContain('AADSTS50126');
-    const right = await postForm(`${emu.urls.authorityHost}/organizations/oauth2/v2.0/authorize`, { ...fields, login: ADMIN_UPN.toUpperCase(), passwd: ADMIN_PASSWORD, decision: 'accept' });
+    const right = await postForm(`${emu.urls.authorityHost}/organizations/oauth2/v2.0/authorize`, {
+      ...fields,
+      login: ADMIN_UPN.toUpperCase(),
+      passwd: ADMIN_PASSWORD,
+      decision: 'accept',
+    });
     expect(right.status).toBe(302);
     const location = new URL(right.headers.get('location')!);
     expect(`${location.origin}${location.pathname}`).toBe(REDIRECT);
     expect(location.searchParams.get('state')).toBe('st-42');
     const code = location.searchParams.get('code')!;
 
-    const form = { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, scope: GRAPH_SCOPES };
+    const form = {
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: VERIFIER,
+      scope: GRAPH_SCOPES,
+    };
     const tokens = await postForm(tokenUrl('organizations'), form);
     expect(tokens.status).toBe(200);
-    expect(Object.keys(tokens.body).sort()).toEqual(['access_token', 'expires_in', 'ext_expires_in', 'id_token', 'refresh_token', 'scope', 'token_type']);
-    expect(tokens.body.scope).toBe('openid profile https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Directory.Read.All');
-    expect(claimsOf(String(tokens.body.access_token))).toMatchObject({ tid: PARTNER, oid: ADMIN_ID, scp: 'User.Read.All Directory.Read.All' });
+    expect(Object.keys(tokens.body).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'ext_expires_in',
+      'id_token',
+      'refresh_token',
+      'scope',
+      'token_type',
+    ]);
+    expect(tokens.body.scope).toBe(
+      'openid profile https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Directory.Read.All',
+    );
+    expect(claimsOf(String(tokens.body.access_token))).toMatchObject({
+      tid: PARTNER,
+      oid: ADMIN_ID,
+      scp: 'User.Read.All Directory.Read.All',
+    });
     expect(claimsOf(String(tokens.body.id_token))).toMatchObject({ aud: CLIENT_ID, preferred_username: ADMIN_UPN, tid: PARTNER });
     expect(tokens.headers.get('cache-control')).toBe('no-store, no-cache');
     expect(tokens.headers.get('pragma')).toBe('no-cache');
@@ -151,7 +224,14 @@ describe('authorization code flow', () => {
     try {
       const code = new URL((await get(authorizeUrl({}))).headers.get('location')!).searchParams.get('code')!;
       emu.clock.advance(11 * 60_000);
-      const result = await postForm(tokenUrl(PARTNER), { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER });
+      const result = await postForm(tokenUrl(PARTNER), {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        code_verifier: VERIFIER,
+      });
       expectStsError(result, 400, 'invalid_grant', 70008);
     } finally {
       emu.control.setAutoConsent(false);
@@ -169,18 +249,41 @@ describe('refresh token grant', () => {
   });
 
   it('at a customer with active GDAP and consent: a token for that tenant with the GDAP roles as wids', async () => {
-    const result = await refresh(CUSTOMER_OK, emu.credentials.refreshToken, 'https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Mail.Read offline_access');
+    const result = await refresh(
+      CUSTOMER_OK,
+      emu.credentials.refreshToken,
+      'https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Mail.Read offline_access',
+    );
     expect(result.status).toBe(200);
     const claims = claimsOf(String(result.body.access_token));
     // Mail.Read was asked for but is not consented there: scp is the intersection.
-    expect(claims).toMatchObject({ tid: CUSTOMER_OK, oid: ADMIN_ID, scp: 'User.Read.All', wids: ['f2ef992c-3afb-46b9-b7cf-a126ee74c451'], idtyp: 'user' });
+    expect(claims).toMatchObject({
+      tid: CUSTOMER_OK,
+      oid: ADMIN_ID,
+      scp: 'User.Read.All',
+      wids: ['f2ef992c-3afb-46b9-b7cf-a126ee74c451'],
+      idtyp: 'user',
+    });
     expect(result.body.scope).toBe('https://graph.microsoft.com/User.Read.All');
-    expect(emu.tokens.verifyAccessToken(`Bearer ${result.body.access_token}`)).toMatchObject({ tenantId: CUSTOMER_OK, kind: 'delegated', scopes: ['User.Read.All'] });
+    expect(emu.tokens.verifyAccessToken(`Bearer ${result.body.access_token}`)).toMatchObject({
+      tenantId: CUSTOMER_OK,
+      kind: 'delegated',
+      scopes: ['User.Read.All'],
+    });
   });
 
   it('.default gives every consented delegated scope', async () => {
-    const result = await refresh('contoso.onmicrosoft.com', emu.credentials.refreshToken, 'https://graph.microsoft.com/.default offline_access');
-    expect(String(claimsOf(String(result.body.access_token)).scp).split(' ')).toEqual(['User.Read', 'User.Read.All', 'Directory.Read.All', 'DeviceManagementManagedDevices.Read.All']);
+    const result = await refresh(
+      'contoso.onmicrosoft.com',
+      emu.credentials.refreshToken,
+      'https://graph.microsoft.com/.default offline_access',
+    );
+    expect(String(claimsOf(String(result.body.access_token)).scp).split(' ')).toEqual([
+      'User.Read',
+      'User.Read.All',
+      'Directory.Read.All',
+      'DeviceManagementManagedDevices.Read.All',
+    ]);
   });
 
   it('at a customer whose GDAP relationship expired: AADSTS50020', async () => {
@@ -195,7 +298,11 @@ describe('refresh token grant', () => {
 
   it('after the sessions are revoked (admin API): AADSTS50173 with suberror bad_token', async () => {
     const own = emu.control.issuePartnerRefreshToken();
-    const response = await fetch(`${emu.urls.authorityHost}/_emulator/identity/revoke-sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: ADMIN_ID }) });
+    const response = await fetch(`${emu.urls.authorityHost}/_emulator/identity/revoke-sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: ADMIN_ID }),
+    });
     expect(response.status).toBe(204);
     const result = await refresh(PARTNER, own);
     expectStsError(result, 400, 'invalid_grant', 50173);
@@ -210,19 +317,37 @@ describe('refresh token grant', () => {
 });
 
 describe('client credentials grant', () => {
-  const appToken = (tenant: string, scope = 'https://graph.microsoft.com/.default', headers: Record<string, string> = {}, secret: string | null = CLIENT_SECRET) =>
-    postForm(tokenUrl(tenant), { client_id: CLIENT_ID, ...(secret !== null ? { client_secret: secret } : {}), grant_type: 'client_credentials', scope }, headers);
+  const appToken = (
+    tenant: string,
+    scope = 'https://graph.microsoft.com/.default',
+    headers: Record<string, string> = {},
+    secret: string | null = CLIENT_SECRET,
+  ) =>
+    postForm(
+      tokenUrl(tenant),
+      { client_id: CLIENT_ID, ...(secret !== null ? { client_secret: secret } : {}), grant_type: 'client_credentials', scope },
+      headers,
+    );
 
   it('issues an app-only token with the consented app roles and the documented response keys', async () => {
     const result = await appToken(CUSTOMER_OK);
     expect(result.status).toBe(200);
     expect(Object.keys(result.body).sort()).toEqual(Object.keys(example('token-client_credentials.recorded.json')).sort());
-    expect(claimsOf(String(result.body.access_token))).toMatchObject({ tid: CUSTOMER_OK, roles: ['User.Read.All', 'Organization.Read.All'], idtyp: 'app', appid: CLIENT_ID });
+    expect(claimsOf(String(result.body.access_token))).toMatchObject({
+      tid: CUSTOMER_OK,
+      roles: ['User.Read.All', 'Organization.Read.All'],
+      idtyp: 'app',
+      appid: CLIENT_ID,
+    });
   });
 
   it('accepts client_secret_basic', async () => {
     const basic = Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64');
-    const result = await postForm(tokenUrl(CUSTOMER_OK), { grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }, { authorization: `Basic ${basic}` });
+    const result = await postForm(
+      tokenUrl(CUSTOMER_OK),
+      { grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' },
+      { authorization: `Basic ${basic}` },
+    );
     expect(result.status).toBe(200);
   });
 
@@ -232,7 +357,12 @@ describe('client credentials grant', () => {
     expectStsError(wrong, 401, 'invalid_client', 7000215);
     expect(Object.keys(wrong.body).sort()).toEqual(Object.keys(example('token-error-invalid_client-AADSTS7000215.json')).sort());
     expectStsError(await appToken(CUSTOMER_OK, undefined, {}, null), 401, 'invalid_client', 7000218);
-    const unknown = await postForm(tokenUrl(CUSTOMER_OK), { client_id: 'ffffffff-0000-4000-8000-000000000000', client_secret: 'x', grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' });
+    const unknown = await postForm(tokenUrl(CUSTOMER_OK), {
+      client_id: 'ffffffff-0000-4000-8000-000000000000',
+      client_secret: 'x',
+      grant_type: 'client_credentials',
+      scope: 'https://graph.microsoft.com/.default',
+    });
     expectStsError(unknown, 400, 'unauthorized_client', 700016);
     expectStsError(await appToken('00000000-0000-4000-8000-00000000dead'), 400, 'invalid_tenant', 90002);
     expectStsError(await appToken(CUSTOMER_OK, 'https://graph.microsoft.com/User.Read.All'), 400, 'invalid_scope', 1002012);
@@ -244,8 +374,16 @@ describe('bad requests get AADSTS-shaped 4xx answers, never a crash', () => {
     ['no grant_type', { client_id: CLIENT_ID }, 900144],
     ['an unknown grant_type', { grant_type: 'password', client_id: CLIENT_ID }, 70003],
     ['no refresh_token', { grant_type: 'refresh_token', client_id: CLIENT_ID, client_secret: CLIENT_SECRET }, 900144],
-    ['a garbage refresh_token', { grant_type: 'refresh_token', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, refresh_token: '%%%' }, 9002313],
-    ['a garbage code', { grant_type: 'authorization_code', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, code: 'x', redirect_uri: REDIRECT }, 9002313],
+    [
+      'a garbage refresh_token',
+      { grant_type: 'refresh_token', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, refresh_token: '%%%' },
+      9002313,
+    ],
+    [
+      'a garbage code',
+      { grant_type: 'authorization_code', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, code: 'x', redirect_uri: REDIRECT },
+      9002313,
+    ],
   ])('%s', async (_name, form, code) => {
     const result = await postForm(tokenUrl(PARTNER), form as Record<string, string>);
     expect(result.status).toBeGreaterThanOrEqual(400);
@@ -254,7 +392,11 @@ describe('bad requests get AADSTS-shaped 4xx answers, never a crash', () => {
   });
 
   it('JSON instead of a form, broken JSON, GET on the token endpoint, unknown paths', async () => {
-    const json = await fetch(tokenUrl(PARTNER), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"client_credentials"}' });
+    const json = await fetch(tokenUrl(PARTNER), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"grant_type":"client_credentials"}',
+    });
     expect(json.status).toBe(400);
     expect(((await json.json()) as { error_codes: number[] }).error_codes).toEqual([900144]);
     const broken = await fetch(tokenUrl(PARTNER), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });

@@ -5,9 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.ts';
 import { claimsOf, postForm } from './helpers.ts';
 
-const refreshAt = (emu: { urls: { authorityHost: string } }, tenant: string, credentials: { clientId: string; clientSecret: string; refreshToken: string }, scope: string) =>
+const refreshAt = (
+  emu: { urls: { authorityHost: string } },
+  tenant: string,
+  credentials: { clientId: string; clientSecret: string; refreshToken: string },
+  scope: string,
+) =>
   postForm(`${emu.urls.authorityHost}/${tenant}/oauth2/v2.0/token`, {
-    client_id: credentials.clientId, client_secret: credentials.clientSecret, grant_type: 'refresh_token', refresh_token: credentials.refreshToken, scope,
+    client_id: credentials.clientId,
+    client_secret: credentials.clientSecret,
+    grant_type: 'refresh_token',
+    refresh_token: credentials.refreshToken,
+    scope,
   });
 
 describe('startEmulator on the generated world', () => {
@@ -42,7 +51,9 @@ describe('startEmulator on the generated world', () => {
   });
 
   it('consent removed through control → 65001 at that tenant; the admin consent page restores it', async () => {
-    const customer = emu.world.customers().find((c) => c.traits.gdap === 'active' && emu.world.appConsented(c.tenantId, emu.credentials.clientId))!;
+    const customer = emu.world
+      .customers()
+      .find((c) => c.traits.gdap === 'active' && emu.world.appConsented(c.tenantId, emu.credentials.clientId))!;
     emu.control.removeConsent(customer.tenantId);
     const result = await refreshAt(emu, customer.tenantId, emu.credentials, `${emu.urls.graphBaseUrl}/.default offline_access`);
     expect(result.body).toMatchObject({ error: 'invalid_grant', error_codes: [65001], suberror: 'consent_required' });
@@ -62,7 +73,12 @@ describe('startEmulator on the generated world', () => {
   });
 
   it('access tokens expire when the injected clock moves past their lifetime', async () => {
-    const result = await refreshAt(emu, emu.credentials.partnerTenantId, emu.credentials, `${emu.urls.graphBaseUrl}/.default offline_access`);
+    const result = await refreshAt(
+      emu,
+      emu.credentials.partnerTenantId,
+      emu.credentials,
+      `${emu.urls.graphBaseUrl}/.default offline_access`,
+    );
     const header = `Bearer ${String(result.body.access_token)}`;
     expect(emu.tokens.verifyAccessToken(header).tenantId).toBe(emu.credentials.partnerTenantId);
     now += Number(result.body.expires_in) * 1000;
@@ -72,11 +88,15 @@ describe('startEmulator on the generated world', () => {
 
 describe('docsync emulator', () => {
   it('prints one JSON line first, serves, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['bin/docsync.js', 'emulator', '--host', '127.0.0.1', '--port', '0', '--seed', '1', '--customers', '3', '--users-per-tenant', '50'], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DOCSYNC_ENV: 'test' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['bin/docsync.js', 'emulator', '--host', '127.0.0.1', '--port', '0', '--seed', '1', '--customers', '3', '--users-per-tenant', '50'],
+      {
+        cwd: process.cwd(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DOCSYNC_ENV: 'test' },
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -87,7 +107,15 @@ describe('docsync emulator', () => {
         child.once('exit', () => reject(new Error(`exited before printing: ${stderr}`)));
       });
       const info = JSON.parse(first) as Record<string, unknown>;
-      expect(Object.keys(info)).toEqual(['authorityHost', 'graphBaseUrl', 'partnerTenantId', 'clientId', 'clientSecret', 'refreshToken', 'customers']);
+      expect(Object.keys(info)).toEqual([
+        'authorityHost',
+        'graphBaseUrl',
+        'partnerTenantId',
+        'clientId',
+        'clientSecret',
+        'refreshToken',
+        'customers',
+      ]);
       expect(info.customers).toBe(3);
       expect(info.authorityHost).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const result = await refreshAt(

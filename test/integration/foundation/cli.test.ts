@@ -51,7 +51,10 @@ describe('docsync command line', () => {
   });
 
   it('says in one line which database it cannot reach, without a stack trace or the password', () => {
-    const result = docsync(['migrate'], { DOCSYNC_DATABASE_URL: 'postgres://docsync:s3cret-pw@127.0.0.1:1/docsync', DOCSYNC_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') });
+    const result = docsync(['migrate'], {
+      DOCSYNC_DATABASE_URL: 'postgres://docsync:s3cret-pw@127.0.0.1:1/docsync',
+      DOCSYNC_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+    });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('cannot reach the database (postgres 127.0.0.1:1/docsync): connection refused');
@@ -79,7 +82,13 @@ describe('docsync command line', () => {
     temporary.push(dir);
     const child = spawn(process.execPath, [cli, 'serve', '--port', '0'], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCSYNC_ENV: 'test', DOCSYNC_LOG_LEVEL: 'info', DOCSYNC_DATA_DIR: path.join(dir, 'data') },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DOCSYNC_ENV: 'test',
+        DOCSYNC_LOG_LEVEL: 'info',
+        DOCSYNC_DATA_DIR: path.join(dir, 'data'),
+      },
     });
     let logs = '';
     const url = await new Promise<string>((resolve, reject) => {

@@ -38,7 +38,9 @@ describe.each(DATABASE_KINDS)('database errors in the logs on %s', (kind) => {
   it('logs the failure and its SQLSTATE, without the parameters or the values in the detail', async () => {
     const db = database.db;
     await db.insertInto('technicians').values({ username: 'first', email: PERSONAL, password_hash: 'x', role: 'read_only' }).execute();
-    const duplicate = await loggedFailure(() => db.insertInto('technicians').values({ username: 'second', email: PERSONAL, password_hash: 'x', role: 'read_only' }).execute());
+    const duplicate = await loggedFailure(() =>
+      db.insertInto('technicians').values({ username: 'second', email: PERSONAL, password_hash: 'x', role: 'read_only' }).execute(),
+    );
     expect(duplicate).toContain('23505');
     expect(duplicate).not.toContain(PERSONAL);
     const badCast = await loggedFailure(() => sql`select ${PERSONAL}::uuid`.execute(db));

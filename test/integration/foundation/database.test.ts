@@ -19,7 +19,24 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
     const tables = await sql<{ table_name: string }>`
       select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(ctx.database.db);
     const names = tables.rows.map((r) => r.table_name);
-    for (const table of ['integrations', 'tenants', 'organizations', 'contacts', 'contact_emails', 'configurations', 'ms_users', 'ms_managed_devices', 'ms_mailboxes', 'ms_subscribed_skus', 'match_decisions', 'sync_runs', 'sync_log', 'technicians', 'sessions', 'audit_log']) {
+    for (const table of [
+      'integrations',
+      'tenants',
+      'organizations',
+      'contacts',
+      'contact_emails',
+      'configurations',
+      'ms_users',
+      'ms_managed_devices',
+      'ms_mailboxes',
+      'ms_subscribed_skus',
+      'match_decisions',
+      'sync_runs',
+      'sync_log',
+      'technicians',
+      'sessions',
+      'audit_log',
+    ]) {
       expect(names).toContain(table);
     }
     expect(await pendingMigrations(ctx.database.db)).toEqual([]);
@@ -28,9 +45,15 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
   it('keeps one email per contact regardless of case', async () => {
     const db = ctx.database.db;
     const organization = await db.insertInto('organizations').values({ name: 'Contoso, Ltd.' }).returning('id').executeTakeFirstOrThrow();
-    const contact = await db.insertInto('contacts').values({ organization_id: organization.id, first_name: 'Adele', last_name: 'Vance' }).returning('id').executeTakeFirstOrThrow();
+    const contact = await db
+      .insertInto('contacts')
+      .values({ organization_id: organization.id, first_name: 'Adele', last_name: 'Vance' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await db.insertInto('contact_emails').values({ contact_id: contact.id, email: 'AdeleV@contoso.com' }).execute();
-    await expect(db.insertInto('contact_emails').values({ contact_id: contact.id, email: 'adelev@CONTOSO.com' }).execute()).rejects.toThrow();
+    await expect(
+      db.insertInto('contact_emails').values({ contact_id: contact.id, email: 'adelev@CONTOSO.com' }).execute(),
+    ).rejects.toThrow();
   });
 
   it('reports ready when the database answers and the schema is current', async () => {
@@ -45,7 +68,9 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
   it('leaves the database as it was when a migration fails', async () => {
     const database = await createTestDatabase(kind, { migrate: false });
     try {
-      const good: Migration = { up: async (db: Kysely<any>) => void (await db.schema.createTable('first_table').addColumn('id', 'integer').execute()) };
+      const good: Migration = {
+        up: async (db: Kysely<any>) => void (await db.schema.createTable('first_table').addColumn('id', 'integer').execute()),
+      };
       const bad: Migration = {
         up: async (db: Kysely<any>) => {
           await db.schema.createTable('second_table').addColumn('id', 'integer').execute();
@@ -56,7 +81,9 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
       const result = await migrator.migrateToLatest();
       expect(result.error).toBeDefined();
       const tables = await sql<{ table_name: string }>`
-        select table_name from information_schema.tables where table_schema = 'public' and table_name in ('first_table', 'second_table')`.execute(database.db);
+        select table_name from information_schema.tables where table_schema = 'public' and table_name in ('first_table', 'second_table')`.execute(
+        database.db,
+      );
       expect(tables.rows).toEqual([]);
     } finally {
       await database.close();

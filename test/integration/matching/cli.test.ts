@@ -12,7 +12,12 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'docsync-match-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function docsyncMatch(args: string[], stdin?: string) {
-  const result = spawnSync(process.execPath, ['bin/docsync.js', 'match', ...args], { cwd: root, input: stdin, encoding: 'utf8', env: { ...process.env, DOCSYNC_ENV: 'test' } });
+  const result = spawnSync(process.execPath, ['bin/docsync.js', 'match', ...args], {
+    cwd: root,
+    input: stdin,
+    encoding: 'utf8',
+    env: { ...process.env, DOCSYNC_ENV: 'test' },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -21,7 +26,16 @@ const input = {
     { id: 'org-contoso', name: 'Contoso Ltd', domains: ['contoso.com'] },
     { id: 'org-northwind', name: 'Northwind Traders', domains: ['northwindtraders.com'] },
   ],
-  contacts: [{ id: 'c-adele', organizationId: 'org-contoso', firstName: 'Adele', lastName: 'Vance', emails: ['adele.vance@contoso.com'], microsoftUserId: null }],
+  contacts: [
+    {
+      id: 'c-adele',
+      organizationId: 'org-contoso',
+      firstName: 'Adele',
+      lastName: 'Vance',
+      emails: ['adele.vance@contoso.com'],
+      microsoftUserId: null,
+    },
+  ],
   configurations: [{ id: 'k-laptop', organizationId: 'org-contoso', name: 'LT-01', serialNumber: '5CG1234XYZ', intuneDeviceId: null }],
   tenants: [
     {
@@ -30,12 +44,34 @@ const input = {
       organizationId: null,
       domains: [{ id: 'contoso.com', isVerified: true, isInitial: false }],
       users: [
-        { id: 'u-adele', userPrincipalName: 'AdeleV@contoso.onmicrosoft.com', mail: 'Adele.Vance@contoso.com', givenName: 'Adele', surname: 'Vance', proxyAddresses: ['SMTP:Adele.Vance@contoso.com'] },
+        {
+          id: 'u-adele',
+          userPrincipalName: 'AdeleV@contoso.onmicrosoft.com',
+          mail: 'Adele.Vance@contoso.com',
+          givenName: 'Adele',
+          surname: 'Vance',
+          proxyAddresses: ['SMTP:Adele.Vance@contoso.com'],
+        },
         { id: 'u-guest', userPrincipalName: 'x_gmail.com#EXT#@contoso.onmicrosoft.com', userType: 'Guest' },
       ],
-      managedDevices: [{ id: 'd-1', deviceName: 'LT-01', serialNumber: '5cg1234xyz', userId: 'u-adele', userPrincipalName: 'AdeleV@contoso.onmicrosoft.com' }],
+      managedDevices: [
+        {
+          id: 'd-1',
+          deviceName: 'LT-01',
+          serialNumber: '5cg1234xyz',
+          userId: 'u-adele',
+          userPrincipalName: 'AdeleV@contoso.onmicrosoft.com',
+        },
+      ],
     },
-    { id: 't-northwind', displayName: 'Northwind Traders Inc.', organizationId: null, domains: [], users: [{ id: 'u-n', userPrincipalName: 'n@northwindtraders.com' }], managedDevices: [] },
+    {
+      id: 't-northwind',
+      displayName: 'Northwind Traders Inc.',
+      organizationId: null,
+      domains: [],
+      users: [{ id: 'u-n', userPrincipalName: 'n@northwindtraders.com' }],
+      managedDevices: [],
+    },
   ],
   options: { includeGuests: false },
 };
@@ -51,14 +87,54 @@ describe('docsync match', () => {
     expect(JSON.parse(stdout)).toEqual({
       organizations: [
         { tenantId: 't-contoso', state: 'matched', organizationId: 'org-contoso', rule: 'name', suggestions: [] },
-        { tenantId: 't-northwind', state: 'suggested', organizationId: null, rule: null, suggestions: [{ organizationId: 'org-northwind', score: expect.any(Number) }] },
+        {
+          tenantId: 't-northwind',
+          state: 'suggested',
+          organizationId: null,
+          rule: null,
+          suggestions: [{ organizationId: 'org-northwind', score: expect.any(Number) }],
+        },
       ],
       contacts: [
-        { tenantId: 't-contoso', userId: 'u-adele', decision: 'match', contactId: 'c-adele', rule: 'alias', candidates: [], reason: expect.any(String) },
-        { tenantId: 't-contoso', userId: 'u-guest', decision: 'skip', contactId: null, rule: null, candidates: [], reason: expect.any(String) },
-        { tenantId: 't-northwind', userId: 'u-n', decision: 'pending', contactId: null, rule: null, candidates: [], reason: expect.any(String) },
+        {
+          tenantId: 't-contoso',
+          userId: 'u-adele',
+          decision: 'match',
+          contactId: 'c-adele',
+          rule: 'alias',
+          candidates: [],
+          reason: expect.any(String),
+        },
+        {
+          tenantId: 't-contoso',
+          userId: 'u-guest',
+          decision: 'skip',
+          contactId: null,
+          rule: null,
+          candidates: [],
+          reason: expect.any(String),
+        },
+        {
+          tenantId: 't-northwind',
+          userId: 'u-n',
+          decision: 'pending',
+          contactId: null,
+          rule: null,
+          candidates: [],
+          reason: expect.any(String),
+        },
       ],
-      configurations: [{ tenantId: 't-contoso', deviceId: 'd-1', decision: 'match', configurationId: 'k-laptop', rule: 'serial', contactId: 'c-adele', candidates: [] }],
+      configurations: [
+        {
+          tenantId: 't-contoso',
+          deviceId: 'd-1',
+          decision: 'match',
+          configurationId: 'k-laptop',
+          rule: 'serial',
+          contactId: 'c-adele',
+          candidates: [],
+        },
+      ],
     });
   });
 
@@ -90,13 +166,30 @@ describe('docsync match', () => {
     const many = 2000;
     const crowd = {
       organizations: [{ id: 'org', name: 'Contoso Ltd', domains: ['contoso.com'] }],
-      contacts: Array.from({ length: many }, (_, i) => ({ id: `c-${i}`, organizationId: 'org', firstName: 'Sam', lastName: 'Smith', emails: [], microsoftUserId: null })),
+      contacts: Array.from({ length: many }, (_, i) => ({
+        id: `c-${i}`,
+        organizationId: 'org',
+        firstName: 'Sam',
+        lastName: 'Smith',
+        emails: [],
+        microsoftUserId: null,
+      })),
       configurations: [],
-      tenants: [{
-        id: 't', displayName: 'Contoso', organizationId: 'org', domains: [],
-        users: Array.from({ length: many }, (_, i) => ({ id: `u-${i}`, userPrincipalName: `sam${i}@contoso.com`, givenName: 'Sam', surname: 'Smith' })),
-        managedDevices: [],
-      }],
+      tenants: [
+        {
+          id: 't',
+          displayName: 'Contoso',
+          organizationId: 'org',
+          domains: [],
+          users: Array.from({ length: many }, (_, i) => ({
+            id: `u-${i}`,
+            userPrincipalName: `sam${i}@contoso.com`,
+            givenName: 'Sam',
+            surname: 'Smith',
+          })),
+          managedDevices: [],
+        },
+      ],
     };
     const file = path.join(scratch, 'crowd.json');
     writeFileSync(file, JSON.stringify(crowd));

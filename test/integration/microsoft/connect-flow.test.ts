@@ -26,7 +26,11 @@ beforeAll(async () => {
   await app.register(microsoftConnectRoutes, { ctx: h.ctx, microsoft: h.microsoft, onDiscovery: (id, p) => void discoveries.set(id, p) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const admin = await createTechnician({ db: h.ctx.database.db, clock: h.clock }, { username: 'admin', password: 'correct horse battery staple', role: 'administrator' }, { id: null, label: 'test' });
+  const admin = await createTechnician(
+    { db: h.ctx.database.db, clock: h.clock },
+    { username: 'admin', password: 'correct horse battery staple', role: 'administrator' },
+    { id: null, label: 'test' },
+  );
   adminAuth = `Bearer ${(await createApiToken(h.ctx.database.db, h.clock, admin.id, 'connect tests')).token}`;
 });
 afterAll(async () => {
@@ -40,7 +44,15 @@ beforeEach(() => {
 
 async function newIntegration(): Promise<string> {
   const c = h.emulator.credentials;
-  return (await h.microsoft.integrations.create({ kind: 'gdap', name: 'Fabrikam Partners', tenantId: c.partnerTenantId, clientId: c.clientId, clientSecret: c.clientSecret })).id;
+  return (
+    await h.microsoft.integrations.create({
+      kind: 'gdap',
+      name: 'Fabrikam Partners',
+      tenantId: c.partnerTenantId,
+      clientId: c.clientId,
+      clientSecret: c.clientSecret,
+    })
+  ).id;
 }
 
 /** A browser: keeps cookies per origin, follows nothing by itself. */
@@ -51,7 +63,10 @@ function browser() {
     async get(url: string, extra: Record<string, string> = {}) {
       const origin = new URL(url).origin;
       const cookieHeader = origin === base ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : '';
-      const response = await fetch(url, { redirect: 'manual', headers: { ...(cookieHeader ? { cookie: cookieHeader } : {}), ...(origin === base ? { authorization: adminAuth } : {}), ...extra } });
+      const response = await fetch(url, {
+        redirect: 'manual',
+        headers: { ...(cookieHeader ? { cookie: cookieHeader } : {}), ...(origin === base ? { authorization: adminAuth } : {}), ...extra },
+      });
       if (origin === base) {
         for (const line of response.headers.getSetCookie()) {
           const [pair] = line.split(';');
@@ -66,13 +81,17 @@ function browser() {
 }
 
 describe('connect flow', () => {
-  it('builds the redirect URI from docsync\'s own address, never from the Host header', async () => {
+  it("builds the redirect URI from docsync's own address, never from the Host header", async () => {
     const id = await newIntegration();
     const location = await new Promise<string>((resolve, reject) => {
-      const forged = httpRequest(`${base}/integrations/${id}/connect`, { headers: { host: 'evil.example', authorization: adminAuth } }, (response) => {
-        response.resume();
-        resolve(response.headers.location ?? '');
-      });
+      const forged = httpRequest(
+        `${base}/integrations/${id}/connect`,
+        { headers: { host: 'evil.example', authorization: adminAuth } },
+        (response) => {
+          response.resume();
+          resolve(response.headers.location ?? '');
+        },
+      );
       forged.on('error', reject);
       forged.end();
     });
@@ -85,7 +104,9 @@ describe('connect flow', () => {
     const start = await b.get(`${base}/integrations/${id}/connect`);
     expect(start.status).toBe(302);
     const authorize = new URL(start.location!);
-    expect(authorize.origin + authorize.pathname).toBe(`${h.emulator.urls.authorityHost}/${h.emulator.credentials.partnerTenantId}/oauth2/v2.0/authorize`);
+    expect(authorize.origin + authorize.pathname).toBe(
+      `${h.emulator.urls.authorityHost}/${h.emulator.credentials.partnerTenantId}/oauth2/v2.0/authorize`,
+    );
     expect(authorize.searchParams.get('client_id')).toBe(h.emulator.credentials.clientId);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('state')).toMatch(new RegExp(`^${id}\\.`));
@@ -144,7 +165,12 @@ describe('connect flow', () => {
     // The technician presses "Cancel" on Microsoft's consent page.
     const authorize = new URL(start.location!);
     const form = new URLSearchParams([...authorize.searchParams, ['decision', 'cancel']]);
-    const cancelled = await fetch(`${authorize.origin}${authorize.pathname}`, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const cancelled = await fetch(`${authorize.origin}${authorize.pathname}`, {
+      method: 'POST',
+      body: form,
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(cancelled.status).toBe(302);
     const callback = await b.get(cancelled.headers.get('location')!);
     expect(callback.status).toBe(400);

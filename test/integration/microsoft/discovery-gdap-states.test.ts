@@ -20,7 +20,12 @@ describe.each(DATABASE_KINDS)('GDAP states in discovery on %s', (kind) => {
     await h?.close();
   });
   const stored = (index: number) =>
-    h.ctx.database.db.selectFrom('tenants').selectAll().where('integration_id', '=', integrationId).where('tenant_id', '=', customerByIndex(h, index).tenantId).executeTakeFirstOrThrow();
+    h.ctx.database.db
+      .selectFrom('tenants')
+      .selectAll()
+      .where('integration_id', '=', integrationId)
+      .where('tenant_id', '=', customerByIndex(h, index).tenantId)
+      .executeTakeFirstOrThrow();
 
   it('a customer found only in /contracts has no GDAP relationship (reseller contract only), not "DAP only"', async () => {
     const report = await h.microsoft.discovery.discover(integrationId);
@@ -31,10 +36,13 @@ describe.each(DATABASE_KINDS)('GDAP states in discovery on %s', (kind) => {
     expect(warning.message).not.toMatch(/DAP only/);
   });
 
-  it("counts only roles given to groups the GDAP service account is in, and names the group that lacks it", async () => {
+  it('counts only roles given to groups the GDAP service account is in, and names the group that lacks it', async () => {
     const limited = customerByIndex(h, 3);
     const otherGroup = '0d0d0d0d-1111-4222-8333-444444444444';
-    h.emulator.world.addAccessAssignment(limited.tenantId, { securityGroupId: otherGroup, roleDefinitionIds: [ENTRA_ROLES.globalReader.id] });
+    h.emulator.world.addAccessAssignment(limited.tenantId, {
+      securityGroupId: otherGroup,
+      roleDefinitionIds: [ENTRA_ROLES.globalReader.id],
+    });
     const report = await h.microsoft.discovery.discover(integrationId);
     const row = await stored(3);
     expect((row.roles as unknown as Array<{ name: string }>).map((r) => r.name)).toEqual(['Directory Readers']);

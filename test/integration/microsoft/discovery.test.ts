@@ -19,7 +19,12 @@ afterAll(async () => {
 });
 
 const stored = async (index: number) =>
-  h.ctx.database.db.selectFrom('tenants').selectAll().where('integration_id', '=', integrationId).where('tenant_id', '=', customerByIndex(h, index).tenantId).executeTakeFirstOrThrow();
+  h.ctx.database.db
+    .selectFrom('tenants')
+    .selectAll()
+    .where('integration_id', '=', integrationId)
+    .where('tenant_id', '=', customerByIndex(h, index).tenantId)
+    .executeTakeFirstOrThrow();
 
 describe('discovery', () => {
   it('finds every customer, GDAP and DAP-only, with one token request per reachable tenant', () => {
@@ -36,7 +41,12 @@ describe('discovery', () => {
     expect(row.default_domain).toBe('contoso.com');
     expect((row.domains as unknown as string[]).length).toBeGreaterThan(1);
     expect((row.roles as unknown as Array<{ name: string }>).map((r) => r.name).sort()).toEqual(['Directory Readers', 'Global Reader']);
-    expect(row.permissions).toMatchObject({ users: { ok: true }, signInActivity: { ok: true }, devices: { ok: true }, reports: { ok: true } });
+    expect(row.permissions).toMatchObject({
+      users: { ok: true },
+      signInActivity: { ok: true },
+      devices: { ok: true },
+      reports: { ok: true },
+    });
   });
 
   it('concealed reports are a warning with the admin-center setting to change', async () => {
@@ -55,7 +65,9 @@ describe('discovery', () => {
     const row = await stored(3);
     expect([row.health, row.active]).toEqual(['warning', true]);
     const tenantWarnings = report.warnings.filter((w) => w.tenantId === customerByIndex(h, 3).tenantId && w.code === 'gdap_role_missing');
-    expect(tenantWarnings.map((w) => w.message)).toEqual(expect.arrayContaining([expect.stringMatching(/Intune managed devices/), expect.stringMatching(/mailbox usage reports/)]));
+    expect(tenantWarnings.map((w) => w.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Intune managed devices/), expect.stringMatching(/mailbox usage reports/)]),
+    );
     expect(tenantWarnings[0]!.action).toMatch(/Global Reader/);
   });
 
@@ -80,7 +92,11 @@ describe('discovery', () => {
     const row = await stored(0);
     expect([row.active, row.health]).toEqual([false, 'failing']);
     expect(row.inactive_reason).toMatch(/terminat/);
-    const { count } = await h.ctx.database.db.selectFrom('tenants').select(sql<number>`count(*)::int`.as('count')).where('integration_id', '=', integrationId).executeTakeFirstOrThrow();
+    const { count } = await h.ctx.database.db
+      .selectFrom('tenants')
+      .select(sql<number>`count(*)::int`.as('count'))
+      .where('integration_id', '=', integrationId)
+      .executeTakeFirstOrThrow();
     expect(count).toBe(7);
   });
 });
@@ -89,11 +105,20 @@ describe('direct app-only integration (client credentials in one tenant)', () =>
   it('discovers its one tenant with the permission check, and refuses other tenants', async () => {
     const own = customerByIndex(h, 2);
     const c = h.emulator.credentials;
-    const direct = await h.microsoft.integrations.create({ kind: 'direct_app', name: 'Fabrikam own tenant', tenantId: own.tenantId, clientId: c.clientId, clientSecret: c.clientSecret });
+    const direct = await h.microsoft.integrations.create({
+      kind: 'direct_app',
+      name: 'Fabrikam own tenant',
+      tenantId: own.tenantId,
+      clientId: c.clientId,
+      clientSecret: c.clientSecret,
+    });
     const result = await h.microsoft.discovery.discover(direct.id);
     expect(result.tenants).toHaveLength(1);
     expect(result.tenants[0]).toMatchObject({ tenantId: own.tenantId, accessKind: 'direct', active: true, displayName: own.displayName });
     expect(result.tenants[0]!.permissions?.users.ok).toBe(true);
-    await expect(h.microsoft.tokens.accessToken(direct.id, customerByIndex(h, 0).tenantId)).rejects.toMatchObject({ code: 'tenant_not_found', scope: 'tenant' });
+    await expect(h.microsoft.tokens.accessToken(direct.id, customerByIndex(h, 0).tenantId)).rejects.toMatchObject({
+      code: 'tenant_not_found',
+      scope: 'tenant',
+    });
   });
 });

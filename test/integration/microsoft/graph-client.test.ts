@@ -2,7 +2,14 @@
 // $batch and injected faults (429 with fractional Retry-After, 503, dropped connections).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, connectedIntegration, customerByIndex, type MicrosoftHarness } from './support.ts';
-import { usersResource, usersDeltaResource, managedDevicesResource, subscribedSkusResource, usersWithSignInResource, parseMailboxUsageCsv } from '../../../src/microsoft/resources.ts';
+import {
+  usersResource,
+  usersDeltaResource,
+  managedDevicesResource,
+  subscribedSkusResource,
+  usersWithSignInResource,
+  parseMailboxUsageCsv,
+} from '../../../src/microsoft/resources.ts';
 import type { GraphCounters } from '../../../src/microsoft/graph-client.ts';
 
 let h: MicrosoftHarness;
@@ -40,7 +47,12 @@ describe('Graph client against the emulator', () => {
   });
 
   it('rides out a 429 storm with fractional Retry-After, counting each throttled answer', async () => {
-    h.emulator.control.faults.add({ server: 'graph', endpoint: '/v1.0/users*', count: 3, action: { kind: 'status', status: 429, retryAfter: 0.25 } });
+    h.emulator.control.faults.add({
+      server: 'graph',
+      endpoint: '/v1.0/users*',
+      count: 3,
+      action: { kind: 'status', status: 429, retryAfter: 0.25 },
+    });
     const c = counters();
     const { ids } = await listUsers(c);
     expect(ids.length).toBe(h.emulator.world.userCount(tenant));

@@ -26,12 +26,22 @@ describe.each(DATABASE_KINDS)('no plaintext secrets (%s)', (kind) => {
     const graph = h.microsoft.graph.forTenant(id, tenant, { graphRequests: 0, throttled: 0 });
     for await (const page of graph.listAll(usersResource)) expect(page.length).toBeGreaterThan(0);
     // A failure path too: revoked sign-in logs a line and marks the integration.
-    h.emulator.control.faults.add({ server: 'identity', endpoint: '*/oauth2/v2.0/token', count: 1, action: { kind: 'aadsts', code: 50173 } });
-    await h.secondProcess().tokens.accessToken(id, customerByIndex(h, 1).tenantId).catch(() => undefined);
+    h.emulator.control.faults.add({
+      server: 'identity',
+      endpoint: '*/oauth2/v2.0/token',
+      count: 1,
+      action: { kind: 'aadsts', code: 50173 },
+    });
+    await h
+      .secondProcess()
+      .tokens.accessToken(id, customerByIndex(h, 1).tenantId)
+      .catch(() => undefined);
     secrets.add((await h.microsoft.integrations.credentials(id)).refreshToken!);
 
     const db = h.ctx.database.db;
-    const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(db);
+    const tables = await sql<{
+      table_name: string;
+    }>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(db);
     let dump = '';
     for (const { table_name } of tables.rows) {
       const rows = await sql`select * from ${sql.table(table_name)}`.execute(db);

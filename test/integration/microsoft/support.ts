@@ -21,8 +21,14 @@ export interface MicrosoftHarness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { kind?: DatabaseKind; customers?: number; usersPerTenant?: number; autoConsent?: boolean } = {}): Promise<MicrosoftHarness> {
-  const emulator = await startEmulator({ customers: options.customers ?? 6, usersPerTenant: options.usersPerTenant ?? 5, autoConsent: options.autoConsent ?? false });
+export async function startHarness(
+  options: { kind?: DatabaseKind; customers?: number; usersPerTenant?: number; autoConsent?: boolean } = {},
+): Promise<MicrosoftHarness> {
+  const emulator = await startEmulator({
+    customers: options.customers ?? 6,
+    usersPerTenant: options.usersPerTenant ?? 5,
+    autoConsent: options.autoConsent ?? false,
+  });
   let now = Date.now();
   const clock = { now: () => new Date(now), advance: (ms: number) => void (now += ms) };
   const logLines: string[] = [];
@@ -33,7 +39,12 @@ export async function startHarness(options: { kind?: DatabaseKind; customers?: n
     },
   });
   const log = pino({ level: 'debug' }, sink);
-  const ctx = await createMicrosoftTestContext(options.kind ?? 'pglite', { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl, clock, log });
+  const ctx = await createMicrosoftTestContext(options.kind ?? 'pglite', {
+    authorityHost: emulator.urls.authorityHost,
+    graphBaseUrl: emulator.urls.graphBaseUrl,
+    clock,
+    log,
+  });
   const sleeps: number[] = [];
   const sleep = async (ms: number) => {
     sleeps.push(ms);
@@ -71,7 +82,12 @@ export async function connectedIntegration(h: MicrosoftHarness, overrides: { cli
 
 /** Counts token requests at the emulator (a zero-delay fault rule counts the calls it matches). */
 export function countTokenRequests(h: MicrosoftHarness, tenant?: string): () => number {
-  const rule = h.emulator.control.faults.add({ server: 'identity', endpoint: '*/oauth2/v2.0/token', ...(tenant ? { tenant } : {}), action: { kind: 'delay', ms: 0 } });
+  const rule = h.emulator.control.faults.add({
+    server: 'identity',
+    endpoint: '*/oauth2/v2.0/token',
+    ...(tenant ? { tenant } : {}),
+    action: { kind: 'delay', ms: 0 },
+  });
   return () => h.emulator.control.faults.list().find((r) => r.id === rule.id)?.fired ?? 0;
 }
 

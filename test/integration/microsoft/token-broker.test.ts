@@ -14,7 +14,10 @@ afterAll(async () => {
 beforeEach(() => h.emulator.control.faults.clear());
 
 async function failure(promise: Promise<unknown>): Promise<MicrosoftError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(MicrosoftError);
   return error as MicrosoftError;
 }
@@ -74,7 +77,13 @@ describe('token broker (real MSAL against the emulator)', () => {
     const tenant = customerByIndex(h, 0).tenantId;
     // Process B signs in again (new refresh token) after every old token was revoked; process A still
     // holds the old one when it starts — the first answer it gets is invalid_grant (50173).
-    h.emulator.control.faults.add({ server: 'identity', endpoint: '*/oauth2/v2.0/token', tenant, count: 1, action: { kind: 'aadsts', code: 50173 } });
+    h.emulator.control.faults.add({
+      server: 'identity',
+      endpoint: '*/oauth2/v2.0/token',
+      tenant,
+      count: 1,
+      action: { kind: 'aadsts', code: 50173 },
+    });
     await h.microsoft.integrations.storeRefreshToken(id, h.emulator.control.issuePartnerRefreshToken());
     const stale = await h.microsoft.integrations.credentials(id);
     // Simulate the interleaving: A read `stale`, then B stored a fresh token.
@@ -108,7 +117,9 @@ describe('token failures become technician actions', () => {
     try {
       const error = await failure(h.microsoft.tokens.accessToken(id, tenant.tenantId));
       expect([error.code, error.scope]).toEqual(['consent_missing', 'tenant']);
-      expect(error.action).toContain(`${h.emulator.urls.authorityHost}/${tenant.tenantId}/adminconsent?client_id=${h.emulator.credentials.clientId}`);
+      expect(error.action).toContain(
+        `${h.emulator.urls.authorityHost}/${tenant.tenantId}/adminconsent?client_id=${h.emulator.credentials.clientId}`,
+      );
       expect((await h.microsoft.integrations.get(id)).status).toBe('connected');
       expect(await h.microsoft.tokens.accessToken(id, customerByIndex(h, 0).tenantId)).toBeTruthy();
     } finally {
@@ -139,32 +150,47 @@ describe('token failures become technician actions', () => {
   ] as const)('AADSTS%i → %s (%s scope)', async (code, expected, scope) => {
     const id = await connectedIntegration(h);
     const tenant = customerByIndex(h, 3).tenantId;
-    h.emulator.control.faults.add({ server: 'identity', endpoint: '*/oauth2/v2.0/token', tenant, count: 1, action: { kind: 'aadsts', code } });
+    h.emulator.control.faults.add({
+      server: 'identity',
+      endpoint: '*/oauth2/v2.0/token',
+      tenant,
+      count: 1,
+      action: { kind: 'aadsts', code },
+    });
     const error = await failure(h.microsoft.tokens.accessToken(id, tenant));
     expect([error.code, error.scope]).toEqual([expected, scope]);
     expect((await h.microsoft.integrations.get(id)).status).toBe(scope === 'partner' ? 'needs_reconnect' : 'connected');
   });
 
-  it.each([50173, 700082])('AADSTS%i: partner connection expired → needs reconnect, stored token kept, one log line with the action', async (code) => {
-    const id = await connectedIntegration(h);
-    const before = await h.microsoft.integrations.credentials(id);
-    const tenant = customerByIndex(h, 0).tenantId;
-    h.emulator.control.faults.add({ server: 'identity', endpoint: '*/oauth2/v2.0/token', tenant, count: 1, action: { kind: 'aadsts', code } });
-    const linesBefore = h.logLines.length;
-    const error = await failure(h.microsoft.tokens.accessToken(id, tenant));
-    expect([error.code, error.scope]).toEqual(['partner_connection_expired', 'partner']);
-    const after = await h.microsoft.integrations.credentials(id);
-    expect(after.integration.status).toBe('needs_reconnect');
-    expect(after.integration.statusReason).toMatch(/reconnect the integration/);
-    expect(after.refreshToken).toBe(before.refreshToken);
-    const lines = h.logLines.slice(linesBefore).filter((l) => l.includes('token request failed'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('reconnect the integration');
-    // Further requests fail fast without asking Microsoft again.
-    const count = countTokenRequests(h);
-    await failure(h.microsoft.tokens.accessToken(id, customerByIndex(h, 1).tenantId));
-    expect(count()).toBe(0);
-  });
+  it.each([50173, 700082])(
+    'AADSTS%i: partner connection expired → needs reconnect, stored token kept, one log line with the action',
+    async (code) => {
+      const id = await connectedIntegration(h);
+      const before = await h.microsoft.integrations.credentials(id);
+      const tenant = customerByIndex(h, 0).tenantId;
+      h.emulator.control.faults.add({
+        server: 'identity',
+        endpoint: '*/oauth2/v2.0/token',
+        tenant,
+        count: 1,
+        action: { kind: 'aadsts', code },
+      });
+      const linesBefore = h.logLines.length;
+      const error = await failure(h.microsoft.tokens.accessToken(id, tenant));
+      expect([error.code, error.scope]).toEqual(['partner_connection_expired', 'partner']);
+      const after = await h.microsoft.integrations.credentials(id);
+      expect(after.integration.status).toBe('needs_reconnect');
+      expect(after.integration.statusReason).toMatch(/reconnect the integration/);
+      expect(after.refreshToken).toBe(before.refreshToken);
+      const lines = h.logLines.slice(linesBefore).filter((l) => l.includes('token request failed'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('reconnect the integration');
+      // Further requests fail fast without asking Microsoft again.
+      const count = countTokenRequests(h);
+      await failure(h.microsoft.tokens.accessToken(id, customerByIndex(h, 1).tenantId));
+      expect(count()).toBe(0);
+    },
+  );
 
   it('a wrong client secret (7000215) says to paste the value, not the id', async () => {
     const id = await connectedIntegration(h, { clientSecret: 'wrong~secret-value-000000000000000000000' });

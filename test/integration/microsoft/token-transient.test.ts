@@ -21,7 +21,10 @@ describe.each(DATABASE_KINDS)('transient token failures on %s', (kind) => {
   });
 
   const failure = async (promise: Promise<unknown>) => {
-    const error = await promise.then(() => null, (e: unknown) => e);
+    const error = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(MicrosoftError);
     return error as MicrosoftError;
   };

@@ -42,7 +42,10 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
   });
 
   /** The same runner with a per-tenant time budget shorter than configuration allows. */
-  const withBudget = (runner: RunnerDeps, seconds: number): RunnerDeps => ({ ...runner, config: { ...runner.config, sync: { ...runner.config.sync, tenantTimeBudgetSeconds: seconds } } });
+  const withBudget = (runner: RunnerDeps, seconds: number): RunnerDeps => ({
+    ...runner,
+    config: { ...runner.config, sync: { ...runner.config.sync, tenantTimeBudgetSeconds: seconds } },
+  });
 
   async function syncAll(runner: RunnerDeps, options: { fullListing?: boolean } = {}) {
     const db = ctx.database.db;
@@ -51,13 +54,29 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
     return { runId, run: (await getRun(db, runId))!, children: await childRuns(db, runId), log: await readSyncLog(db, runId) };
   }
 
-  const activeTenants = () => ctx.database.db.selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('active', '=', true).orderBy('tenant_id').execute();
+  const activeTenants = () =>
+    ctx.database.db
+      .selectFrom('tenants')
+      .select(['id', 'tenant_id', 'display_name'])
+      .where('active', '=', true)
+      .orderBy('tenant_id')
+      .execute();
   /** What a tenant has stored: its contacts and its staged users. */
   async function stored(tenantRowId: string) {
     const db = ctx.database.db;
     return {
-      contacts: await db.selectFrom('contacts').select(['id', 'microsoft_user_id', 'in_microsoft', 'updated_at']).where('tenant_id', '=', tenantRowId).orderBy('id').execute(),
-      users: await db.selectFrom('ms_users').select(['user_id', 'content_hash', 'removed_at']).where('tenant_id', '=', tenantRowId).orderBy('user_id').execute(),
+      contacts: await db
+        .selectFrom('contacts')
+        .select(['id', 'microsoft_user_id', 'in_microsoft', 'updated_at'])
+        .where('tenant_id', '=', tenantRowId)
+        .orderBy('id')
+        .execute(),
+      users: await db
+        .selectFrom('ms_users')
+        .select(['user_id', 'content_hash', 'removed_at'])
+        .where('tenant_id', '=', tenantRowId)
+        .orderBy('user_id')
+        .execute(),
     };
   }
   const synced = (run: SyncRun) => run.status === 'succeeded' || run.status === 'partial';
@@ -82,7 +101,12 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
     const [held] = await activeTenants();
     const before = await stored(held!.id);
     expect(before.users.length).toBeGreaterThan(0);
-    emulator.control.faults.add({ server: 'graph', tenant: held!.tenant_id, endpoint: '/v1.0/users', action: { kind: 'delay', ms: GRAPH_HOLD_MS } });
+    emulator.control.faults.add({
+      server: 'graph',
+      tenant: held!.tenant_id,
+      endpoint: '/v1.0/users',
+      action: { kind: 'delay', ms: GRAPH_HOLD_MS },
+    });
 
     const result = await syncAll(withBudget(microsoft.runner, BUDGET_SECONDS), { fullListing: true });
 
@@ -92,7 +116,7 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
     expect(await stored(held!.id)).toEqual(before);
   });
 
-  it('ends a 429 storm\'s Retry-After wait at the time budget, deleting nothing', async () => {
+  it("ends a 429 storm's Retry-After wait at the time budget, deleting nothing", async () => {
     const [, stormed] = await activeTenants();
     const before = await stored(stormed!.id);
     // A minute's Retry-After on every call of one tenant: the retry policy (5 minutes of waiting
@@ -110,7 +134,13 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
     const [, , slow] = await activeTenants();
     // A new process: no access token cached, each tenant asks the identity platform for its own.
     const fresh = createSyncMicrosoft(ctx);
-    emulator.control.faults.add({ server: 'identity', tenant: slow!.tenant_id, endpoint: '*/oauth2/v2.0/token', count: 1, action: { kind: 'delay', ms: TOKEN_HOLD_MS } });
+    emulator.control.faults.add({
+      server: 'identity',
+      tenant: slow!.tenant_id,
+      endpoint: '*/oauth2/v2.0/token',
+      count: 1,
+      action: { kind: 'delay', ms: TOKEN_HOLD_MS },
+    });
 
     const result = await syncAll(withBudget(fresh.runner, BUDGET_SECONDS));
 

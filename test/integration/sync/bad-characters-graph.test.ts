@@ -29,13 +29,21 @@ describe.each(DATABASE_KINDS)('text Postgres cannot hold, from Graph, on %s', (k
   });
 
   it('discovers every customer and syncs a user whose names hold NUL and lone surrogates', async () => {
-    const bad = emulator.world.addCustomer({ displayName: 'Nul\u0000 Traders \uD800', traits: { gdap: 'active', reportsConcealed: false } });
+    const bad = emulator.world.addCustomer({
+      displayName: 'Nul\u0000 Traders \uD800',
+      traits: { gdap: 'active', reportsConcealed: false },
+    });
     const user = emulator.world.userAt(bad.tenantId, 1)!.record;
     emulator.world.renameUser(bad.tenantId, user.id, 'Zoë\u0000 \uDC00Ward', { givenName: 'Zoë\u0000', surname: '\uDC00Ward' });
 
     const integrationId = await connectIntegrationToEmulator(microsoft, emulator);
     const tenants = await ctx.database.db.selectFrom('tenants').select(['tenant_id', 'display_name']).execute();
-    expect(tenants.map((t) => t.tenant_id).sort()).toEqual(emulator.world.customers().map((c) => c.tenantId).sort());
+    expect(tenants.map((t) => t.tenant_id).sort()).toEqual(
+      emulator.world
+        .customers()
+        .map((c) => c.tenantId)
+        .sort(),
+    );
     expect(tenants.find((t) => t.tenant_id === bad.tenantId)?.display_name).toBe('Nul\uFFFD Traders \uFFFD');
 
     const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });

@@ -70,7 +70,10 @@ describe('docsync demo (process)', () => {
   });
 
   it('serves the UI on the port it prints with the demo login, shows the client secret expiring, and stops cleanly on SIGTERM', async () => {
-    const demo = startDocsync(['demo', '--port', '0', '--data-dir', dataDir(), '--customers', '2', '--users-per-tenant', '5'], docsyncEnv({}));
+    const demo = startDocsync(
+      ['demo', '--port', '0', '--data-dir', dataDir(), '--customers', '2', '--users-per-tenant', '5'],
+      docsyncEnv({}),
+    );
     try {
       const [firstLine] = await explained(demo.waitForOutput(/^[^\n]*\n/, 45_000), demo);
       const login = JSON.parse(demo.stdout().split('\n')[0]!);
@@ -91,9 +94,16 @@ describe('docsync demo (process)', () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok' });
 
-      const signIn = await fetch(`${login.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: login.username, password: login.password }) });
+      const signIn = await fetch(`${login.url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: login.username, password: login.password }),
+      });
       expect(signIn.status, await signIn.clone().text()).toBe(200);
-      const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = signIn.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const get = async (url: string) => {
         const response = await fetch(`${login.url}${url}`, { headers: { cookie } });
         expect(response.status, url).toBe(200);
@@ -104,7 +114,9 @@ describe('docsync demo (process)', () => {
       expect(banner).toMatch(/The client secret of Demo partner \(emulator, seed \d+\) expires on .+ \(in 20 days\)/);
       const runs = (await (await get('/api/sync-runs?pageSize=50')).json()) as { items: Array<{ id: string; tenantId: string | null }> };
       const integrationRun = runs.items.find((r) => r.tenantId === null)!;
-      const detail = (await (await get(`/api/sync-runs/${integrationRun.id}`)).json()) as { log: Array<{ code: string; message: string; action: string | null }> };
+      const detail = (await (await get(`/api/sync-runs/${integrationRun.id}`)).json()) as {
+        log: Array<{ code: string; message: string; action: string | null }>;
+      };
       const reminder = detail.log.find((l) => l.code === 'client_secret_expiring');
       expect(reminder?.message).toMatch(/expires in 20 days/);
       expect(reminder?.action).toContain('Entra');
@@ -112,10 +124,18 @@ describe('docsync demo (process)', () => {
       demo.child.kill('SIGTERM');
     }
     const code = await explained(
-      Promise.race([demo.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('demo did not stop within 20 s of SIGTERM')), 20_000))]),
+      Promise.race([
+        demo.exited,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('demo did not stop within 20 s of SIGTERM')), 20_000)),
+      ]),
       demo,
     );
     expect(code, demo.stderr()).toBe(0);
-    expect(demo.stdout().split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(
+      demo
+        .stdout()
+        .split('\n')
+        .filter((l) => l !== ''),
+    ).toHaveLength(1);
   });
 });

@@ -43,7 +43,11 @@ export function childSettings(ctx: AppContext, emulator: RunningEmulator, databa
   };
 }
 
-export function startDocsync(args: string[], env: NodeJS.ProcessEnv, options: { command?: string; commandArgs?: string[] } = {}): DocsyncProcess {
+export function startDocsync(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { command?: string; commandArgs?: string[] } = {},
+): DocsyncProcess {
   const command = options.command ?? process.execPath;
   const child = spawn(command, options.commandArgs ?? [BIN, ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -81,7 +85,10 @@ export function startDocsync(args: string[], env: NodeJS.ProcessEnv, options: { 
           if (match) return finish(() => resolve(match));
           if (ended) finish(() => reject(new Error(`docsync exited before printing ${pattern}\nstdout: ${out}\nstderr: ${err}`)));
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${pattern}\nstdout: ${out}\nstderr: ${err}`))), withinMs);
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`timed out waiting for ${pattern}\nstdout: ${out}\nstderr: ${err}`))),
+          withinMs,
+        );
         const finish = (then: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);
@@ -108,7 +115,11 @@ export async function runDocsync(
 }
 
 /** Polls (bounded) until `condition` yields a truthy value; never a fixed sleep. */
-export async function until<T>(what: string, condition: () => Promise<T | undefined | null | false> | T | undefined | null | false, withinMs = 30_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  condition: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  withinMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const value = await condition();
@@ -133,7 +144,11 @@ export async function explained<T>(work: Promise<T>, ...processes: DocsyncProces
  * tenant already documented as an organization of the same name and domain (as an MSP that
  * used IT Glue before docsync would have it), so every tenant's users become contacts.
  */
-export async function connectEmulatedPartner(ctx: AppContext, emulator: RunningEmulator, options: { microsoft?: SyncMicrosoft } = {}): Promise<string> {
+export async function connectEmulatedPartner(
+  ctx: AppContext,
+  emulator: RunningEmulator,
+  options: { microsoft?: SyncMicrosoft } = {},
+): Promise<string> {
   const microsoft = options.microsoft ?? ctx.microsoft;
   const c = emulator.credentials;
   const { id } = await microsoft.integrations.create({
@@ -148,7 +163,10 @@ export async function connectEmulatedPartner(ctx: AppContext, emulator: RunningE
   const db = ctx.database.db;
   const tenants = await db.selectFrom('tenants').select(['display_name', 'default_domain']).where('integration_id', '=', id).execute();
   for (const t of tenants) {
-    await db.insertInto('organizations').values({ name: t.display_name, domains: t.default_domain ? [t.default_domain.toLowerCase()] : [] }).execute();
+    await db
+      .insertInto('organizations')
+      .values({ name: t.display_name, domains: t.default_domain ? [t.default_domain.toLowerCase()] : [] })
+      .execute();
   }
   return id;
 }

@@ -8,7 +8,16 @@ import { startEmulator, type RunningEmulator } from '../../../src/emulator/index
 import { createTestContext, type TestContext } from '../../support/context.ts';
 import { childRuns } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
-import { childSettings, connectEmulatedPartner, docsyncEnv, explained, runDocsync, startDocsync, until, type DocsyncProcess } from './cli-harness.ts';
+import {
+  childSettings,
+  connectEmulatedPartner,
+  docsyncEnv,
+  explained,
+  runDocsync,
+  startDocsync,
+  until,
+  type DocsyncProcess,
+} from './cli-harness.ts';
 
 /** How long the emulator holds each users listing: long enough for the signal to land in it. */
 const HOLD_MS = 2_500;
@@ -22,7 +31,9 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed: 47, customers: 3, usersPerTenant: 8, autoConsent: true });
-    ctx = await createTestContext('postgres', { config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } } });
+    ctx = await createTestContext('postgres', {
+      config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } },
+    });
     await connectEmulatedPartner(ctx, emulator);
     // One tenant at a time, so one is synced, one is in flight and one still queued at the signal.
     env = docsyncEnv({ ...childSettings(ctx, emulator, ctx.database.url!), DOCSYNC_SYNC_CONCURRENCY: 1, DOCSYNC_LOG_LEVEL: 'warn' });
@@ -35,11 +46,24 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
   });
 
   const db = () => ctx.database.db;
-  const contactsOf = (tenantRowId: string) => db().selectFrom('contacts').select(['id', 'microsoft_user_id', 'updated_at']).where('tenant_id', '=', tenantRowId).orderBy('id').execute();
+  const contactsOf = (tenantRowId: string) =>
+    db()
+      .selectFrom('contacts')
+      .select(['id', 'microsoft_user_id', 'updated_at'])
+      .where('tenant_id', '=', tenantRowId)
+      .orderBy('id')
+      .execute();
   const allContacts = () => db().selectFrom('contacts').select(['tenant_id', 'microsoft_user_id']).execute();
   const unfinished = () => db().selectFrom('sync_runs').select(['id', 'status']).where('status', 'in', ['queued', 'running']).execute();
   const latestCliRun = () =>
-    db().selectFrom('sync_runs').selectAll().where('trigger', '=', 'cli').where('tenant_id', 'is', null).orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+    db()
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('trigger', '=', 'cli')
+      .where('tenant_id', 'is', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
 
   function start(args: string[]): DocsyncProcess {
     const p = startDocsync(args, env);
@@ -71,7 +95,12 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
     expect(await explained(cli.exited, cli)).toBe(130);
     emulator.control.faults.clear();
 
-    expect(cli.stderr().split('\n').filter((line) => line === STOPPING)).toHaveLength(1);
+    expect(
+      cli
+        .stderr()
+        .split('\n')
+        .filter((line) => line === STOPPING),
+    ).toHaveLength(1);
     expect(cli.stdout()).toMatch(/^sync cancelled \(3 tenants\): .* — 1 of 3 tenants synced, 2 cancelled\n$/);
 
     const parent = (await latestCliRun())!;
@@ -88,16 +117,32 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
     const log = await readSyncLog(db(), parentId);
     const cancelled = log.filter((l) => l.code === 'cancelled');
     const runLine = cancelled.find((l) => l.run_id === parentId);
-    expect(runLine).toMatchObject({ level: 'warning', tenant_id: null, action: 'run `docsync sync` again or wait for the next scheduled sync' });
+    expect(runLine).toMatchObject({
+      level: 'warning',
+      tenant_id: null,
+      action: 'run `docsync sync` again or wait for the next scheduled sync',
+    });
     expect(runLine!.message).toBe('stopped from the command line (SIGINT); 2 of 3 tenant(s) not synced in this run');
     const tenantLine = cancelled.find((l) => l.run_id === inFlight.id);
-    expect(tenantLine).toMatchObject({ level: 'warning', tenant_id: inFlight.tenant_id, action: 'run `docsync sync` again or wait for the next scheduled sync' });
+    expect(tenantLine).toMatchObject({
+      level: 'warning',
+      tenant_id: inFlight.tenant_id,
+      action: 'run `docsync sync` again or wait for the next scheduled sync',
+    });
     expect(tenantLine!.message).toContain('stopped from the command line (SIGINT) before the sync finished');
 
     // Nothing half-written: the cancelled tenants have no contacts yet, the synced one kept its own.
     for (const child of children.filter((c) => c.id !== synced.id)) expect(await contactsOf(child.tenant_id!)).toEqual([]);
     expect(await contactsOf(synced.tenant_id!)).toEqual(syncedContacts);
-    const cancelledTenants = await db().selectFrom('tenants').select('health').where('id', 'in', children.filter((c) => c.id !== synced.id).map((c) => c.tenant_id!)).execute();
+    const cancelledTenants = await db()
+      .selectFrom('tenants')
+      .select('health')
+      .where(
+        'id',
+        'in',
+        children.filter((c) => c.id !== synced.id).map((c) => c.tenant_id!),
+      )
+      .execute();
     expect(cancelledTenants.map((t) => t.health)).not.toContain('failing');
 
     const again = await runDocsync(['sync'], env);
@@ -116,11 +161,22 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
   it('quits at once on a second Ctrl-C, leaving the tenant in flight to its lease', async () => {
     const tenant = await db().selectFrom('tenants').select(['id', 'tenant_id']).orderBy('display_name').executeTakeFirstOrThrow();
     // Held far longer than the test waits: only quitting at once lets the process end.
-    const hold = emulator.control.faults.add({ server: 'graph', tenant: tenant.tenant_id, endpoint: '/v1.0/$batch', count: 1, action: { kind: 'delay', ms: 20_000 } });
+    const hold = emulator.control.faults.add({
+      server: 'graph',
+      tenant: tenant.tenant_id,
+      endpoint: '/v1.0/$batch',
+      count: 1,
+      action: { kind: 'delay', ms: 20_000 },
+    });
     const cli = start(['sync', '--tenant', tenant.tenant_id]);
     await explained(
       until('the tenant being read from Microsoft', async () => {
-        const run = await db().selectFrom('sync_runs').selectAll().where('tenant_id', '=', tenant.id).where('status', '=', 'running').executeTakeFirst();
+        const run = await db()
+          .selectFrom('sync_runs')
+          .selectAll()
+          .where('tenant_id', '=', tenant.id)
+          .where('status', '=', 'running')
+          .executeTakeFirst();
         const held = !emulator.control.faults.list().some((r) => r.id === hold.id);
         return run && held;
       }),
@@ -131,11 +187,19 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
     let release: () => void = () => {};
     let locked: () => void = () => {};
     const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holding = db().transaction().execute(async (trx) => {
-      await trx.selectFrom('sync_runs').select('id').where('tenant_id', '=', tenant.id).where('status', '=', 'running').forUpdate().execute();
-      locked();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
+    const holding = db()
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .selectFrom('sync_runs')
+          .select('id')
+          .where('tenant_id', '=', tenant.id)
+          .where('status', '=', 'running')
+          .forUpdate()
+          .execute();
+        locked();
+        await new Promise<void>((resolve) => (release = resolve));
+      });
     await isLocked;
     cli.child.kill('SIGINT');
     await cli.waitForOutput(/docsync sync: stopping/);
@@ -145,7 +209,12 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
     await holding;
     expect(code).toBe(130);
     expect(cli.stdout()).toBe('');
-    const runs = await db().selectFrom('sync_runs').select(['status', 'lease_owner']).where('tenant_id', '=', tenant.id).where('status', '=', 'running').execute();
+    const runs = await db()
+      .selectFrom('sync_runs')
+      .select(['status', 'lease_owner'])
+      .where('tenant_id', '=', tenant.id)
+      .where('status', '=', 'running')
+      .execute();
     expect(runs).toHaveLength(1);
     expect(runs[0]!.lease_owner).toContain(`:${cli.pid}:`);
   }, 60_000);

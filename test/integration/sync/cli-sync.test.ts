@@ -16,7 +16,9 @@ describe('docsync sync (process)', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed: 41, customers: 3, usersPerTenant: 8, autoConsent: true });
-    ctx = await createTestContext('postgres', { config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } } });
+    ctx = await createTestContext('postgres', {
+      config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } },
+    });
     integrationId = await connectEmulatedPartner(ctx, emulator);
     env = docsyncEnv({ ...childSettings(ctx, emulator, ctx.database.url!), DOCSYNC_LOG_LEVEL: 'warn' });
   });
@@ -27,7 +29,8 @@ describe('docsync sync (process)', () => {
 
   const db = () => ctx.database.db;
   const contacts = () => db().selectFrom('contacts').select(['id', 'tenant_id', 'microsoft_user_id']).orderBy('id').execute();
-  const SUMMARY = /^sync (succeeded|partial) \((\d+ tenants|tenant)\): (\d+) created, (\d+) updated, (\d+) unchanged, (\d+) flagged, (\d+) failed; (\d+) Graph requests, (\d+) throttled/;
+  const SUMMARY =
+    /^sync (succeeded|partial) \((\d+ tenants|tenant)\): (\d+) created, (\d+) updated, (\d+) unchanged, (\d+) flagged, (\d+) failed; (\d+) Graph requests, (\d+) throttled/;
 
   it('syncs every connected integration to the end and prints one summary line, with no progress bar in a pipe', async () => {
     const { code, stdout, stderr } = await runDocsync(['sync'], env);
@@ -40,7 +43,12 @@ describe('docsync sync (process)', () => {
     expect(Number(summary![3])).toBeGreaterThan(0);
     expect(stdout).not.toMatch(/\r|\[#/);
 
-    const run = await db().selectFrom('sync_runs').selectAll().where('trigger', '=', 'cli').where('tenant_id', 'is', null).executeTakeFirstOrThrow();
+    const run = await db()
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('trigger', '=', 'cli')
+      .where('tenant_id', 'is', null)
+      .executeTakeFirstOrThrow();
     expect(run.integration_id).toBe(integrationId);
     expect(['succeeded', 'partial']).toContain(run.status);
     expect(run.created).toBe(Number(summary![3]));
@@ -51,13 +59,22 @@ describe('docsync sync (process)', () => {
 
   it('syncs one tenant with --tenant, and a second time creates and updates nothing', async () => {
     const before = await contacts();
-    const tenant = await db().selectFrom('tenants').select(['id', 'tenant_id']).where('display_name', '=', 'Contoso, Ltd.').executeTakeFirstOrThrow();
+    const tenant = await db()
+      .selectFrom('tenants')
+      .select(['id', 'tenant_id'])
+      .where('display_name', '=', 'Contoso, Ltd.')
+      .executeTakeFirstOrThrow();
     const { code, stdout } = await runDocsync(['sync', '--tenant', tenant.tenant_id], env);
     expect(code).toBe(0);
     const summary = stdout.trim().match(SUMMARY);
     expect(summary, stdout).not.toBeNull();
     expect(summary!.slice(2, 5)).toEqual(['tenant', '0', '0']);
-    const run = await db().selectFrom('sync_runs').selectAll().where('trigger', '=', 'cli').where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+    const run = await db()
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('trigger', '=', 'cli')
+      .where('tenant_id', '=', tenant.id)
+      .executeTakeFirstOrThrow();
     expect(run.status).toBe('succeeded');
     expect(await contacts()).toEqual(before);
   });

@@ -28,7 +28,12 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
     ctx = await createTestContext(kind, { config: emulatorAsMicrosoft(emulator), overrides: { clock } });
     microsoft = createSyncMicrosoft(ctx, { sleep: async (ms) => void (now += ms) });
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
-    const tenant = await ctx.database.db.selectFrom('tenants').select(['id', 'tenant_id']).where('active', '=', true).orderBy('tenant_id').executeTakeFirstOrThrow();
+    const tenant = await ctx.database.db
+      .selectFrom('tenants')
+      .select(['id', 'tenant_id'])
+      .where('active', '=', true)
+      .orderBy('tenant_id')
+      .executeTakeFirstOrThrow();
     tenantId = tenant.tenant_id;
     tenantRowId = tenant.id;
   });
@@ -43,11 +48,20 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
     return childRuns(ctx.database.db, runId);
   }
   const staged = async (userId: string) =>
-    (await ctx.database.db.selectFrom('ms_users').select('data').where('tenant_id', '=', tenantRowId).where('user_id', '=', userId).executeTakeFirstOrThrow()).data as unknown as MsUser;
+    (
+      await ctx.database.db
+        .selectFrom('ms_users')
+        .select('data')
+        .where('tenant_id', '=', tenantRowId)
+        .where('user_id', '=', userId)
+        .executeTakeFirstOrThrow()
+    ).data as unknown as MsUser;
 
   it('keeps aliases, licenses and account state when the change feed sends only a new name', async () => {
     await syncAll();
-    const licensed = [...Array(25).keys()].map((slot) => emulator.world.userAt(tenantId, slot)?.record).find((u) => u && u.assignedLicenses.length > 0 && u.proxyAddresses.length > 0 && u.accountEnabled)!;
+    const licensed = [...Array(25).keys()]
+      .map((slot) => emulator.world.userAt(tenantId, slot)?.record)
+      .find((u) => u && u.assignedLicenses.length > 0 && u.proxyAddresses.length > 0 && u.accountEnabled)!;
     const before = await staged(licensed.id);
     expect(before.proxyAddresses?.length).toBeGreaterThan(0);
 
@@ -68,7 +82,9 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
   });
 
   it('applies a change that carries only accountEnabled', async () => {
-    const user = [...Array(25).keys()].map((slot) => emulator.world.userAt(tenantId, slot)?.record).find((u) => u && u.accountEnabled && u.mail)!;
+    const user = [...Array(25).keys()]
+      .map((slot) => emulator.world.userAt(tenantId, slot)?.record)
+      .find((u) => u && u.accountEnabled && u.mail)!;
     const before = await staged(user.id);
     emulator.world.disableUser(tenantId, user.id);
     now += 3_600_000;
@@ -93,7 +109,11 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
     expect(resync).toHaveLength(1);
     expect(resync[0]!.message).toContain(`not the configured Graph base ${emulator.urls.graphBaseUrl}`);
     expect(resync[0]!.message).not.toContain('deltatoken');
-    const { delta_link: fresh } = await db.selectFrom('tenants').select('delta_link').where('id', '=', tenantRowId).executeTakeFirstOrThrow();
+    const { delta_link: fresh } = await db
+      .selectFrom('tenants')
+      .select('delta_link')
+      .where('id', '=', tenantRowId)
+      .executeTakeFirstOrThrow();
     expect(fresh!.startsWith(emulator.urls.graphBaseUrl)).toBe(true);
   });
 });

@@ -37,7 +37,12 @@ describe('discovery inside integration runs', () => {
     return { children: await childRuns(ctx.database.db, runId), log: await readSyncLog(ctx.database.db, runId) };
   }
   const knownTenant = (tenantId: string) =>
-    ctx.database.db.selectFrom('tenants').select(['id', 'display_name', 'active']).where('integration_id', '=', integrationId).where('tenant_id', '=', tenantId).executeTakeFirst();
+    ctx.database.db
+      .selectFrom('tenants')
+      .select(['id', 'display_name', 'active'])
+      .where('integration_id', '=', integrationId)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
 
   it('leaves a scheduled run on the known tenants while the last discovery is recent', async () => {
     const added = emulator.world.addCustomer({ displayName: 'Brand New Customer Ltd', traits: { gdap: 'active' } });

@@ -40,7 +40,10 @@ describe.each(DATABASE_KINDS)('a tenant that refuses /domains, on %s', (kind) =>
 
   it('syncs on the verified domains of /organization and says which permission to consent', async () => {
     const customer = emulator.world.customers()[0]!;
-    emulator.world.setConsentedPermissions(customer.tenantId, DOCSYNC_APP_PERMISSIONS.filter((p) => p !== 'Domain.Read.All' && p !== 'Directory.Read.All'));
+    emulator.world.setConsentedPermissions(
+      customer.tenantId,
+      DOCSYNC_APP_PERMISSIONS.filter((p) => p !== 'Domain.Read.All' && p !== 'Directory.Read.All'),
+    );
     const integrationId = await connectIntegrationToEmulator(microsoft, emulator);
     const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
     await createSyncWorker(microsoft.runner, { concurrency: 1 }).drain({ runId });
@@ -52,8 +55,15 @@ describe.each(DATABASE_KINDS)('a tenant that refuses /domains, on %s', (kind) =>
     const line = log.find((l) => l.code === 'domains_from_organization');
     expect(line?.message).toMatch(/Authorization_RequestDenied/);
     expect(line?.action).toMatch(/Domain\.Read\.All/);
-    const verified = emulator.world.organization(customer.tenantId)!.verifiedDomains.map((d) => d.name.toLowerCase()).sort();
-    const tenant = await ctx.database.db.selectFrom('tenants').select('domains').where('tenant_id', '=', customer.tenantId).executeTakeFirstOrThrow();
+    const verified = emulator.world
+      .organization(customer.tenantId)!
+      .verifiedDomains.map((d) => d.name.toLowerCase())
+      .sort();
+    const tenant = await ctx.database.db
+      .selectFrom('tenants')
+      .select('domains')
+      .where('tenant_id', '=', customer.tenantId)
+      .executeTakeFirstOrThrow();
     expect([...(tenant.domains as string[])].sort()).toEqual(verified);
   });
 });

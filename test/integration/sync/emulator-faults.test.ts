@@ -57,10 +57,16 @@ describe('sync against the emulator, with faults', () => {
   }
 
   const contacts = () => ctx.database.db.selectFrom('contacts').select(['id', 'microsoft_user_id', 'in_microsoft']).execute();
-  const activeTenants = async () => (await ctx.database.db.selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('active', '=', true).execute());
+  const activeTenants = async () =>
+    await ctx.database.db.selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('active', '=', true).execute();
 
   it('rides out a 429 storm with Retry-After and writes nothing on the re-sync', async () => {
-    emulator.control.faults.add({ server: 'graph', endpoint: '/v1.0/users*', count: 6, action: { kind: 'status', status: 429, retryAfter: 2.5 } });
+    emulator.control.faults.add({
+      server: 'graph',
+      endpoint: '/v1.0/users*',
+      count: 6,
+      action: { kind: 'status', status: 429, retryAfter: 2.5 },
+    });
     const first = await syncAll();
     expect(first.run.status).not.toBe('failed');
     expect(first.run.throttled).toBeGreaterThanOrEqual(6);
@@ -76,7 +82,12 @@ describe('sync against the emulator, with faults', () => {
 
   it('survives 5xx and dropped connections mid-listing', async () => {
     emulator.control.faults.add({ server: 'graph', endpoint: '/v1.0/users*', count: 2, action: { kind: 'status', status: 503 } });
-    emulator.control.faults.add({ server: 'graph', endpoint: '/v1.0/deviceManagement/managedDevices*', count: 1, action: { kind: 'drop' } });
+    emulator.control.faults.add({
+      server: 'graph',
+      endpoint: '/v1.0/deviceManagement/managedDevices*',
+      count: 1,
+      action: { kind: 'drop' },
+    });
     const { run } = await syncAll();
     expect(run.status).not.toBe('failed');
     const ids = (await contacts()).map((c) => c.microsoft_user_id);
@@ -86,7 +97,11 @@ describe('sync against the emulator, with faults', () => {
   it('changes nothing for a resource Graph keeps failing, and logs it', async () => {
     await syncAll();
     const before = await ctx.database.db.selectFrom('configurations').select(['id', 'in_microsoft', 'updated_at']).orderBy('id').execute();
-    emulator.control.faults.add({ server: 'graph', endpoint: '/v1.0/deviceManagement/managedDevices*', action: { kind: 'status', status: 503 } });
+    emulator.control.faults.add({
+      server: 'graph',
+      endpoint: '/v1.0/deviceManagement/managedDevices*',
+      action: { kind: 'status', status: 503 },
+    });
     const { runId, run } = await syncAll();
     expect(run.status).toBe('partial');
     const after = await ctx.database.db.selectFrom('configurations').select(['id', 'in_microsoft', 'updated_at']).orderBy('id').execute();
@@ -126,7 +141,11 @@ describe('sync against the emulator, with faults', () => {
     });
     expect(run.status).toBe('partial');
     expect(children.filter((c) => c.status === 'cancelled').length).toBeGreaterThan(0);
-    const integration = await ctx.database.db.selectFrom('integrations').select(['status']).where('id', '=', integrationId).executeTakeFirstOrThrow();
+    const integration = await ctx.database.db
+      .selectFrom('integrations')
+      .select(['status'])
+      .where('id', '=', integrationId)
+      .executeTakeFirstOrThrow();
     expect(integration.status).toBe('needs_reconnect');
     const stopped = (await readSyncLog(ctx.database.db, runId)).find((l) => l.code === 'run_stopped')!;
     expect(stopped.action).toBeTruthy();

@@ -48,8 +48,17 @@ describe('a customer tenant loses docsync access between runs', () => {
   }
 
   const documented = () =>
-    ctx.database.db.selectFrom('contacts').select(['id', 'tenant_id', 'microsoft_user_id', 'in_microsoft', 'first_name', 'last_name']).orderBy('id').execute();
-  const tenantNamed = (name: string) => ctx.database.db.selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('display_name', '=', name).executeTakeFirstOrThrow();
+    ctx.database.db
+      .selectFrom('contacts')
+      .select(['id', 'tenant_id', 'microsoft_user_id', 'in_microsoft', 'first_name', 'last_name'])
+      .orderBy('id')
+      .execute();
+  const tenantNamed = (name: string) =>
+    ctx.database.db
+      .selectFrom('tenants')
+      .select(['id', 'tenant_id', 'display_name'])
+      .where('display_name', '=', name)
+      .executeTakeFirstOrThrow();
 
   async function expectOnlyTenantFailed(result: Awaited<ReturnType<typeof syncAll>>, tenantRowId: string) {
     expect(result.run.status).toBe('partial');
@@ -77,10 +86,18 @@ describe('a customer tenant loses docsync access between runs', () => {
       expect(line.action).toMatch(/consent/i);
       expect(result.run.summary).toContain('1 failed');
       expect(await documented()).toEqual(before);
-      const health = await ctx.database.db.selectFrom('tenants').select(['health', 'health_reason']).where('id', '=', victim.id).executeTakeFirstOrThrow();
+      const health = await ctx.database.db
+        .selectFrom('tenants')
+        .select(['health', 'health_reason'])
+        .where('id', '=', victim.id)
+        .executeTakeFirstOrThrow();
       expect(health.health).toBe('failing');
       // The partner connection itself is fine: no reconnect is asked for.
-      const integration = await ctx.database.db.selectFrom('integrations').select('status').where('id', '=', integrationId).executeTakeFirstOrThrow();
+      const integration = await ctx.database.db
+        .selectFrom('integrations')
+        .select('status')
+        .where('id', '=', integrationId)
+        .executeTakeFirstOrThrow();
       expect(integration.status).toBe('connected');
     } finally {
       emulator.world.restoreConsent(victim.tenant_id);

@@ -64,11 +64,17 @@ describe('Postgres restarts in the middle of a sync run', () => {
 
   const db = () => ctx.database.db;
   const worker = () => createSyncWorker(createSyncMicrosoft(ctx, { sleep: async (ms) => void (now += ms) }).runner, { concurrency: 1 });
-  const contacts = () => db().selectFrom('contacts').select(['id', 'tenant_id', 'microsoft_user_id', 'in_microsoft']).orderBy('id').execute();
-  const tenantNamed = (name: string) => db().selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('display_name', '=', name).executeTakeFirstOrThrow();
+  const contacts = () =>
+    db().selectFrom('contacts').select(['id', 'tenant_id', 'microsoft_user_id', 'in_microsoft']).orderBy('id').execute();
+  const tenantNamed = (name: string) =>
+    db().selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('display_name', '=', name).executeTakeFirstOrThrow();
 
   /** Polls (bounded) until `condition` holds; never a fixed sleep. */
-  async function until<T>(what: string, condition: () => Promise<T | undefined | false> | T | undefined | false, withinMs = 20_000): Promise<T> {
+  async function until<T>(
+    what: string,
+    condition: () => Promise<T | undefined | false> | T | undefined | false,
+    withinMs = 20_000,
+  ): Promise<T> {
     const deadline = Date.now() + withinMs;
     for (;;) {
       const value = await condition();
@@ -83,7 +89,7 @@ describe('Postgres restarts in the middle of a sync run', () => {
     const rule = emulator.control.faults.add({ server: 'graph', tenant: tenant.tenant_id, count: 1, action: { kind: 'delay', ms } });
     return {
       held: () =>
-        until('the tenant\'s Graph call to be held', async () => {
+        until("the tenant's Graph call to be held", async () => {
           if (emulator.control.faults.list().some((r) => r.id === rule.id)) return undefined;
           const child = (await childRuns(db(), runId)).find((c) => c.tenant_id === tenant.id);
           return child?.status === 'running' ? child : undefined;
@@ -156,7 +162,12 @@ describe('Postgres restarts in the middle of a sync run', () => {
     const after = await contacts();
     noDuplicates(after);
     expect(after.filter((c) => before.some((b) => b.id === c.id))).toEqual(before);
-    const rita = await db().selectFrom('contacts').select('id').where('tenant_id', '=', victim.id).where('last_name', '=', 'Restart').execute();
+    const rita = await db()
+      .selectFrom('contacts')
+      .select('id')
+      .where('tenant_id', '=', victim.id)
+      .where('last_name', '=', 'Restart')
+      .execute();
     expect(rita).toHaveLength(1);
 
     // And a run with no change in Microsoft writes nothing.

@@ -39,11 +39,17 @@ export async function retireOrganizations(db: Db): Promise<void> {
  * What a sync of contosoData() starts from: a connected integration, its tenant Contoso, and the
  * one organization the tenant matches by its domain contoso.com (earlier tests' are retired).
  */
-export async function insertContosoTenantWithOrganization(db: Db): Promise<{ integration: Integration; tenant: Tenant; organizationId: string }> {
+export async function insertContosoTenantWithOrganization(
+  db: Db,
+): Promise<{ integration: Integration; tenant: Tenant; organizationId: string }> {
   const integration = await insertIntegration(db);
   const tenant = await insertTenant(db, integration.id, { display_name: 'Contoso' });
   await retireOrganizations(db);
-  const organization = await db.insertInto('organizations').values({ name: `Contoso ${tenant.id}`, domains: ['contoso.com'] }).returning('id').executeTakeFirstOrThrow();
+  const organization = await db
+    .insertInto('organizations')
+    .values({ name: `Contoso ${tenant.id}`, domains: ['contoso.com'] })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return { integration, tenant, organizationId: organization.id };
 }
 
@@ -51,7 +57,11 @@ export async function insertContosoTenantWithOrganization(db: Db): Promise<{ int
  * The runner's dependencies with each tenant read from the fake source `sourceFor` gives (see
  * records.ts) instead of Graph; the source takes over the counters the runner hands it.
  */
-export function runnerWithFakeSources(ctx: AppContext, sourceFor: (tenant: Tenant) => TenantSource, extra: Pick<RunnerDeps, 'onPartnerFailure'> = {}): RunnerDeps {
+export function runnerWithFakeSources(
+  ctx: AppContext,
+  sourceFor: (tenant: Tenant) => TenantSource,
+  extra: Pick<RunnerDeps, 'onPartnerFailure'> = {},
+): RunnerDeps {
   return {
     db: ctx.database.db,
     log: ctx.log,
@@ -75,9 +85,20 @@ export function emulatorAsMicrosoft(emulator: RunningEmulator): { microsoft: { a
  * stored by docsync's integration store) and its customer tenants discovered; returns the
  * integration's id. No organization is documented (cli-harness's connectEmulatedPartner does that too).
  */
-export async function connectIntegrationToEmulator(microsoft: SyncMicrosoft, emulator: RunningEmulator, settings: Record<string, unknown> = {}): Promise<string> {
+export async function connectIntegrationToEmulator(
+  microsoft: SyncMicrosoft,
+  emulator: RunningEmulator,
+  settings: Record<string, unknown> = {},
+): Promise<string> {
   const c = emulator.credentials;
-  const { id } = await microsoft.integrations.create({ kind: 'gdap', name: 'Emulated partner', tenantId: c.partnerTenantId, clientId: c.clientId, clientSecret: c.clientSecret, settings });
+  const { id } = await microsoft.integrations.create({
+    kind: 'gdap',
+    name: 'Emulated partner',
+    tenantId: c.partnerTenantId,
+    clientId: c.clientId,
+    clientSecret: c.clientSecret,
+    settings,
+  });
   await microsoft.integrations.storeRefreshToken(id, c.refreshToken);
   await microsoft.discovery.discover(id);
   return id;

@@ -37,7 +37,11 @@ describe.each(DATABASE_KINDS)('Intune 401 "Forbidden" on %s', (kind) => {
     const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
     await createSyncWorker(microsoft.runner, { concurrency: 1 }).drain({ runId });
 
-    const row = await ctx.database.db.selectFrom('tenants').select('id').where('tenant_id', '=', limited.tenantId).executeTakeFirstOrThrow();
+    const row = await ctx.database.db
+      .selectFrom('tenants')
+      .select('id')
+      .where('tenant_id', '=', limited.tenantId)
+      .executeTakeFirstOrThrow();
     const run = (await childRuns(ctx.database.db, runId)).find((c) => c.tenant_id === row.id)!;
     expect(run.status).toBe('partial');
     const log = await readSyncLog(ctx.database.db, run.id);

@@ -44,7 +44,9 @@ describe.each(DATABASE_KINDS)('sync queue on %s', (kind) => {
   });
 
   const deps = (): RunnerDeps =>
-    runnerWithFakeSources(ctx, (tenant) => fakeSource(data.get(tenant.id)!), { onPartnerFailure: async (id) => void partnerFailures.push(id) });
+    runnerWithFakeSources(ctx, (tenant) => fakeSource(data.get(tenant.id)!), {
+      onPartnerFailure: async (id) => void partnerFailures.push(id),
+    });
 
   const contactCount = async () =>
     Number(
@@ -119,7 +121,12 @@ describe.each(DATABASE_KINDS)('sync queue on %s', (kind) => {
 
   it('retries a throttled-out tenant after a backoff', async () => {
     const db = ctx.database.db;
-    data.get(tenants[0]!.id)!.failing.organization = new MicrosoftError('throttled_out', 'tenant', 'Microsoft kept throttling Alpha', 'nothing to do: docsync retries');
+    data.get(tenants[0]!.id)!.failing.organization = new MicrosoftError(
+      'throttled_out',
+      'tenant',
+      'Microsoft kept throttling Alpha',
+      'nothing to do: docsync retries',
+    );
     const runId = await enqueueTenantRun(db, { integrationId: integration.id, tenantId: tenants[0]!.id, trigger: 'manual', now });
     await createSyncWorker(deps(), { concurrency: 1 }).drain();
     expect((await getRun(db, runId))!.status).toBe('queued');
@@ -132,7 +139,13 @@ describe.each(DATABASE_KINDS)('sync queue on %s', (kind) => {
 
   it('stops the integration run when the partner connection breaks', async () => {
     const db = ctx.database.db;
-    for (const t of tenants) data.get(t.id)!.failing.organization = new MicrosoftError('partner_connection_expired', 'partner', 'the partner sign-in was revoked', 'reconnect the partner account');
+    for (const t of tenants)
+      data.get(t.id)!.failing.organization = new MicrosoftError(
+        'partner_connection_expired',
+        'partner',
+        'the partner sign-in was revoked',
+        'reconnect the partner account',
+      );
     const runId = await enqueueIntegrationRun(db, { integrationId: integration.id, trigger: 'manual', now });
     await createSyncWorker(deps(), { concurrency: 1 }).drain();
     const children = await childRuns(db, runId);

@@ -93,7 +93,17 @@ export function contosoData(): FakeTenantData {
         prepaidUnits: { enabled: 5, suspended: 0, warning: 0, lockedOut: 0 },
       },
     ],
-    mailboxes: [{ userPrincipalName: 'AdeleV@contoso.com', displayName: 'Adele Vance', storageUsedBytes: 1_234_567, itemCount: 321, prohibitSendReceiveQuotaBytes: 53_687_091_200, lastActivityDate: '2026-11-21', hasArchive: false }],
+    mailboxes: [
+      {
+        userPrincipalName: 'AdeleV@contoso.com',
+        displayName: 'Adele Vance',
+        storageUsedBytes: 1_234_567,
+        itemCount: 321,
+        prohibitSendReceiveQuotaBytes: 53_687_091_200,
+        lastActivityDate: '2026-11-21',
+        hasArchive: false,
+      },
+    ],
     concealed: false,
     groups: {},
     failing: {},
@@ -125,8 +135,14 @@ export function fakeSource(data: FakeTenantData): TenantSource & { calls: string
     calls,
     counters,
     organization: () => step('organization', () => ({ displayName: data.displayName, domains: data.domains })),
-    listUsers: () => step('users', () => ({ users: data.users, deltaLink: 'https://graph.example/v1.0/users/delta?$deltatoken=1', signInActivityAvailable: true })),
-    userChanges: () => step('users', () => ({ changed: [], removedIds: [], deltaLink: 'https://graph.example/v1.0/users/delta?$deltatoken=2' })),
+    listUsers: () =>
+      step('users', () => ({
+        users: data.users,
+        deltaLink: 'https://graph.example/v1.0/users/delta?$deltatoken=1',
+        signInActivityAvailable: true,
+      })),
+    userChanges: () =>
+      step('users', () => ({ changed: [], removedIds: [], deltaLink: 'https://graph.example/v1.0/users/delta?$deltatoken=2' })),
     reportNamesConcealed: () => step('mailboxes', () => data.concealed),
     mailboxUsage: () => step('mailboxes', () => data.mailboxes),
     managedDevices: () => step('devices', () => data.devices),

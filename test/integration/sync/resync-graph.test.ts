@@ -32,9 +32,17 @@ describe('sync against the emulator: requests and re-sync', () => {
 
   /** The MSP's documentation already has an organization per customer, found by verified domain. */
   async function documentOrganizations() {
-    const tenants = await ctx.database.db.selectFrom('tenants').select(['domains']).where('active', '=', true).orderBy('tenant_id').execute();
+    const tenants = await ctx.database.db
+      .selectFrom('tenants')
+      .select(['domains'])
+      .where('active', '=', true)
+      .orderBy('tenant_id')
+      .execute();
     for (const [i, t] of tenants.entries()) {
-      await ctx.database.db.insertInto('organizations').values({ name: `Customer ${i + 1}`, domains: t.domains as string[] }).execute();
+      await ctx.database.db
+        .insertInto('organizations')
+        .values({ name: `Customer ${i + 1}`, domains: t.domains as string[] })
+        .execute();
     }
   }
   afterAll(async () => {
@@ -68,11 +76,14 @@ describe('sync against the emulator: requests and re-sync', () => {
         || (select md5(coalesce(string_agg(id::text || updated_at::text || state || coalesce(target_id::text, ''), ',' order by id), '')) from match_decisions)
         || (select md5(coalesce(string_agg(id::text || created_at::text, ',' order by id), '')) from contact_emails)
         || (select md5(coalesce(string_agg(user_id || last_seen_at::text || content_hash, ',' order by tenant_id, user_id), '')) from ms_users)
-        || (select md5(coalesce(string_agg(device_id || last_seen_at::text || content_hash, ',' order by tenant_id, device_id), '')) from ms_managed_devices) as digest`.execute(ctx.database.db);
+        || (select md5(coalesce(string_agg(device_id || last_seen_at::text || content_hash, ',' order by tenant_id, device_id), '')) from ms_managed_devices) as digest`.execute(
+      ctx.database.db,
+    );
     return state.rows[0]!.digest;
   }
 
-  const tenantIdOf = async (rowId: string) => (await ctx.database.db.selectFrom('tenants').select('tenant_id').where('id', '=', rowId).executeTakeFirstOrThrow()).tenant_id;
+  const tenantIdOf = async (rowId: string) =>
+    (await ctx.database.db.selectFrom('tenants').select('tenant_id').where('id', '=', rowId).executeTakeFirstOrThrow()).tenant_id;
 
   let firstLog: Awaited<ReturnType<typeof syncAll>>['log'] = [];
 
@@ -88,11 +99,20 @@ describe('sync against the emulator: requests and re-sync', () => {
       const said = (code: string) => log.some((l) => l.tenant_id === run.tenant_id && l.code === code);
       if (!emulator.world.hasIntune(tenantId)) {
         expect(said('devices_not_synced')).toBe(false);
-        expect(log.find((l) => l.tenant_id === run.tenant_id && l.code === 'devices_not_available')).toMatchObject({ level: 'info', action: expect.stringContaining('Intune') });
+        expect(log.find((l) => l.tenant_id === run.tenant_id && l.code === 'devices_not_available')).toMatchObject({
+          level: 'info',
+          action: expect.stringContaining('Intune'),
+        });
       }
-      expect(run.status).toBe(said('devices_not_synced') || said('mailboxes_not_synced') || said('licenses_not_synced') || said('reports_concealed') ? 'partial' : 'succeeded');
+      expect(run.status).toBe(
+        said('devices_not_synced') || said('mailboxes_not_synced') || said('licenses_not_synced') || said('reports_concealed')
+          ? 'partial'
+          : 'succeeded',
+      );
       const signIn = !said('sign_in_activity_unavailable');
-      expect(run.graph_requests, `tenant ${tenantId}`).toBe(pagesNeeded(tenantId, signIn, !said('mailboxes_not_synced') && !said('reports_concealed'), !said('devices_not_synced')));
+      expect(run.graph_requests, `tenant ${tenantId}`).toBe(
+        pagesNeeded(tenantId, signIn, !said('mailboxes_not_synced') && !said('reports_concealed'), !said('devices_not_synced')),
+      );
     }
   });
 
@@ -107,7 +127,9 @@ describe('sync against the emulator: requests and re-sync', () => {
       expect(run.status).not.toBe('failed');
       expect(run.created + run.updated).toBe(0);
       expect(run.graph_requests, `tenant ${tenantId}`).toBe(1);
-      expect(log.find((l) => l.tenant_id === run.tenant_id && l.code === 'tenant_synced')?.message).toContain('nothing changed since the last sync');
+      expect(log.find((l) => l.tenant_id === run.tenant_id && l.code === 'tenant_synced')?.message).toContain(
+        'nothing changed since the last sync',
+      );
     }
     // Every row's id and timestamps, before and after: timestamps the database fills itself
     // (defaults) follow the real clock, not the test's, so compare states instead of times.
@@ -115,9 +137,27 @@ describe('sync against the emulator: requests and re-sync', () => {
   });
 
   it('documents a change made in Microsoft on the next run, through the change feed', async () => {
-    const run = (await childRuns(ctx.database.db, (await ctx.database.db.selectFrom('sync_runs').select('id').where('tenant_id', 'is', null).orderBy('created_at', 'desc').executeTakeFirstOrThrow()).id))[0]!;
+    const run = (
+      await childRuns(
+        ctx.database.db,
+        (
+          await ctx.database.db
+            .selectFrom('sync_runs')
+            .select('id')
+            .where('tenant_id', 'is', null)
+            .orderBy('created_at', 'desc')
+            .executeTakeFirstOrThrow()
+        ).id,
+      )
+    )[0]!;
     const tenantId = await tenantIdOf(run.tenant_id!);
-    const contact = await ctx.database.db.selectFrom('contacts').select(['id', 'microsoft_user_id']).where('tenant_id', '=', run.tenant_id!).where('microsoft_user_id', 'is not', null).orderBy('id').executeTakeFirstOrThrow();
+    const contact = await ctx.database.db
+      .selectFrom('contacts')
+      .select(['id', 'microsoft_user_id'])
+      .where('tenant_id', '=', run.tenant_id!)
+      .where('microsoft_user_id', 'is not', null)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
     emulator.world.updateUser(tenantId, contact.microsoft_user_id!, { jobTitle: 'Chief Emulation Officer' });
     now += 60_000;
     const { children } = await syncAll();

@@ -81,7 +81,11 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
         .values({ organization_id: organizationId, first_name: first, last_name: last, microsoft_user_id: microsoftUserId })
         .returning('id')
         .executeTakeFirstOrThrow();
-      for (const [i, email] of emails.entries()) await db.insertInto('contact_emails').values({ contact_id: id, email, is_primary: i === 0 }).execute();
+      for (const [i, email] of emails.entries())
+        await db
+          .insertInto('contact_emails')
+          .values({ contact_id: id, email, is_primary: i === 0 })
+          .execute();
     };
     await contact('Raúl', 'van der Berg', ['raul.vdb@old-contoso.example'], 'a-user-of-another-tenant');
     await contact('Front', 'Desk', ['info@contoso.com']);
@@ -110,8 +114,15 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
     integration = await db.selectFrom('integrations').selectAll().where('id', '=', integration.id).executeTakeFirstOrThrow();
     const fresh = await db.selectFrom('tenants').selectAll().where('id', '=', tenant.id).executeTakeFirstOrThrow();
     const runId = await enqueueTenantRun(db, { integrationId: integration.id, tenantId: tenant.id, trigger: 'cli', now });
-    const result = await syncTenant({ db, log: ctx.log, clock, config: ctx.config }, { runId, tenant: fresh, integration, source: fakeSource(data), fullListing: true, rederive: options.rederive });
-    await finishRun(db, runId, { status: result.status, now, counts: { ...result.writes, flagged: result.flagged, failed: 0, graphRequests: 0, throttled: 0 } });
+    const result = await syncTenant(
+      { db, log: ctx.log, clock, config: ctx.config },
+      { runId, tenant: fresh, integration, source: fakeSource(data), fullListing: true, rederive: options.rederive },
+    );
+    await finishRun(db, runId, {
+      status: result.status,
+      now,
+      counts: { ...result.writes, flagged: result.flagged, failed: 0, graphRequests: 0, throttled: 0 },
+    });
     return result;
   }
 
@@ -125,7 +136,11 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
       const before = await rowVersions(ctx.database.db);
       const again = await sync({ rederive });
       expect(written(before, await rowVersions(ctx.database.db))).toEqual([]);
-      expect(again.writes).toEqual({ created: 0, updated: 0, unchanged: first.writes.created + first.writes.updated + first.writes.unchanged });
+      expect(again.writes).toEqual({
+        created: 0,
+        updated: 0,
+        unchanged: first.writes.created + first.writes.updated + first.writes.unchanged,
+      });
       expect(again.flagged).toBe(first.flagged);
       expect(again.decisions.review).toBe(first.decisions.review);
       expect(again.derived).toBe(rederive);
@@ -152,7 +167,10 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
         .execute();
     const first = await decisions();
     expect(first).toHaveLength(5);
-    expect(first.find((d) => d.source_id === '10000000-0000-4000-8000-000000000003')).toMatchObject({ rule: 'alias', reason: '2 contacts share the address info@contoso.com; choose the right one.' });
+    expect(first.find((d) => d.source_id === '10000000-0000-4000-8000-000000000003')).toMatchObject({
+      rule: 'alias',
+      reason: '2 contacts share the address info@contoso.com; choose the right one.',
+    });
     expect(first.find((d) => d.source_id === '10000000-0000-4000-8000-000000000004')).toMatchObject({ rule: 'name' });
     await sync({ rederive: true });
     expect(await decisions()).toEqual(first);
@@ -161,9 +179,19 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
   // The skip must never hide a change: everything the documentation is derived from counts.
   describe('an unchanged tenant is skipped, but not when', () => {
     const contactOf = (userId: string) =>
-      ctx.database.db.selectFrom('contacts').selectAll().where('organization_id', '=', organizationId).where('microsoft_user_id', '=', userId).executeTakeFirst();
+      ctx.database.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('organization_id', '=', organizationId)
+        .where('microsoft_user_id', '=', userId)
+        .executeTakeFirst();
     const decisionOf = (userId: string) =>
-      ctx.database.db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenant.id).where('source_id', '=', userId).executeTakeFirstOrThrow();
+      ctx.database.db
+        .selectFrom('match_decisions')
+        .selectAll()
+        .where('tenant_id', '=', tenant.id)
+        .where('source_id', '=', userId)
+        .executeTakeFirstOrThrow();
     const isaiah = '10000000-0000-4000-8000-000000000003';
     const megan = '10000000-0000-4000-8000-000000000004';
 
@@ -186,7 +214,15 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
       const otherTenant = await insertTenant(ctx.database.db, integration.id, { display_name: 'Contoso Europe' });
       await ctx.database.db.transaction().execute(async (trx) => {
         await writeAsTenantSync(trx, otherTenant.id);
-        await trx.insertInto('contacts').values({ organization_id: organizationId, first_name: 'Isaiah', last_name: 'Langer', microsoft_user_id: 'a-user-of-contoso-europe' }).execute();
+        await trx
+          .insertInto('contacts')
+          .values({
+            organization_id: organizationId,
+            first_name: 'Isaiah',
+            last_name: 'Langer',
+            microsoft_user_id: 'a-user-of-contoso-europe',
+          })
+          .execute();
       });
       expect((await sync()).derived).toBe(true);
       expect((await sync()).derived).toBe(false);
@@ -194,7 +230,15 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
 
     it('a technician decides a review', async () => {
       await sync();
-      const chosen = (await ctx.database.db.selectFrom('contacts').select('id').where('organization_id', '=', organizationId).where('first_name', '=', 'Megan').orderBy('id').executeTakeFirstOrThrow()).id;
+      const chosen = (
+        await ctx.database.db
+          .selectFrom('contacts')
+          .select('id')
+          .where('organization_id', '=', organizationId)
+          .where('first_name', '=', 'Megan')
+          .orderBy('id')
+          .executeTakeFirstOrThrow()
+      ).id;
       await ctx.database.db
         .updateTable('match_decisions')
         .set({ state: 'match', target_id: chosen, decided_by: 'tech-1', decided_by_technician: true })
@@ -207,7 +251,11 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
 
     it('the integration settings change', async () => {
       const first = await sync();
-      await ctx.database.db.updateTable('integrations').set({ settings: jsonb({ includeGuests: true }) }).where('id', '=', integration.id).execute();
+      await ctx.database.db
+        .updateTable('integrations')
+        .set({ settings: jsonb({ includeGuests: true }) })
+        .where('id', '=', integration.id)
+        .execute();
       const { writes } = await sync();
       expect(writes.created).toBe(1);
       expect(first.decisions.skip).toBe(1);

@@ -58,7 +58,8 @@ describe.each(DATABASE_KINDS)('tenant health after a sync on %s', (kind) => {
     now = new Date(now.getTime() + 60_000);
     return runId;
   };
-  const health = () => ctx.database.db.selectFrom('tenants').select(['health', 'health_reason']).where('id', '=', tenantId).executeTakeFirstOrThrow();
+  const health = () =>
+    ctx.database.db.selectFrom('tenants').select(['health', 'health_reason']).where('id', '=', tenantId).executeTakeFirstOrThrow();
 
   it('marks a tenant failing when its sync failed inside docsync, naming the run to look up in the server log', async () => {
     await syncOnce();
@@ -88,7 +89,12 @@ describe.each(DATABASE_KINDS)('tenant health after a sync on %s', (kind) => {
   });
 
   it('follows the same rule for a failure Microsoft reported', async () => {
-    data.failing.organization = new MicrosoftError('consent_missing', 'tenant', 'the docsync app is not consented in Fabrikam', 'open the admin consent link for Fabrikam');
+    data.failing.organization = new MicrosoftError(
+      'consent_missing',
+      'tenant',
+      'the docsync app is not consented in Fabrikam',
+      'open the admin consent link for Fabrikam',
+    );
     await syncOnce();
     expect(await health()).toEqual({ health: 'failing', health_reason: 'the docsync app is not consented in Fabrikam' });
 

@@ -22,7 +22,8 @@ describe.each(DATABASE_KINDS)('client secret reminders on %s', (kind) => {
     await ctx?.close();
   });
 
-  const tick = () => onScheduleTick({ db: ctx.database.db, secrets: ctx.secrets, log: pino({ level: 'silent' }), clock, retentionDays: 30, owner: 'test' });
+  const tick = () =>
+    onScheduleTick({ db: ctx.database.db, secrets: ctx.secrets, log: pino({ level: 'silent' }), clock, retentionDays: 30, owner: 'test' });
 
   async function reminderLines(integrationId: string) {
     return ctx.database.db

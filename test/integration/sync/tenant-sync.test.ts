@@ -44,7 +44,11 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
       { db, log: ctx.log, clock, config: ctx.config },
       { runId, tenant: fresh, integration, source, fullListing: options.fullListing ?? true },
     );
-    await finishRun(db, runId, { status: result.status, now, counts: { ...result.writes, flagged: result.flagged, failed: result.failedResources.length, graphRequests: 0, throttled: 0 } });
+    await finishRun(db, runId, {
+      status: result.status,
+      now,
+      counts: { ...result.writes, flagged: result.flagged, failed: result.failedResources.length, graphRequests: 0, throttled: 0 },
+    });
     return { result, runId, source };
   }
 
@@ -66,7 +70,12 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     expect(overlay.inactive).toBe(false);
     const admin = contacts.find((c) => c.first_name === 'MOD')!;
     expect((admin.microsoft_overlay as Record<string, any>).inactive).toBe(true);
-    const emails = await ctx.database.db.selectFrom('contact_emails').select(['email', 'is_primary']).where('contact_id', '=', adele.id).orderBy('email').execute();
+    const emails = await ctx.database.db
+      .selectFrom('contact_emails')
+      .select(['email', 'is_primary'])
+      .where('contact_id', '=', adele.id)
+      .orderBy('email')
+      .execute();
     expect(emails).toHaveLength(2);
     expect(emails).toEqual(
       expect.arrayContaining([
@@ -74,9 +83,17 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
         { email: 'AdeleV@contoso.com', is_primary: true },
       ]),
     );
-    const device = await ctx.database.db.selectFrom('configurations').selectAll().where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+    const device = await ctx.database.db
+      .selectFrom('configurations')
+      .selectAll()
+      .where('tenant_id', '=', tenant.id)
+      .executeTakeFirstOrThrow();
     expect(device).toMatchObject({ name: 'CONTOSO-LT-001', serial_number: 'PF3ABCDE', contact_id: adele.id, in_microsoft: true });
-    const sku = await ctx.database.db.selectFrom('ms_subscribed_skus').select('data').where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+    const sku = await ctx.database.db
+      .selectFrom('ms_subscribed_skus')
+      .select('data')
+      .where('tenant_id', '=', tenant.id)
+      .executeTakeFirstOrThrow();
     expect(sku.data).toMatchObject({ displayName: 'Microsoft 365 Business Premium', available: 4 });
   });
 
@@ -85,12 +102,16 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     const db = ctx.database.db;
     const before = await sql<{ xmin: string }>`select string_agg(xmin::text, ',' order by id) as xmin from (
         select id::text, xmin from contacts union all select id::text, xmin from configurations
-        union all select id::text, xmin from match_decisions union all select tenant_id::text || user_id, xmin from ms_users) t`.execute(db);
+        union all select id::text, xmin from match_decisions union all select tenant_id::text || user_id, xmin from ms_users) t`.execute(
+      db,
+    );
     const { result } = await sync();
     expect(result.writes).toEqual({ created: 0, updated: 0, unchanged: 3 });
     const after = await sql<{ xmin: string }>`select string_agg(xmin::text, ',' order by id) as xmin from (
         select id::text, xmin from contacts union all select id::text, xmin from configurations
-        union all select id::text, xmin from match_decisions union all select tenant_id::text || user_id, xmin from ms_users) t`.execute(db);
+        union all select id::text, xmin from match_decisions union all select tenant_id::text || user_id, xmin from ms_users) t`.execute(
+      db,
+    );
     expect(after.rows[0]!.xmin).toBe(before.rows[0]!.xmin);
   });
 
@@ -111,7 +132,11 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     const admin = (await contactsOf()).find((c) => c.first_name === 'MOD')!;
     expect(admin.in_microsoft).toBe(false);
     expect(admin.removed_from_microsoft_at).toEqual(now);
-    const device = await ctx.database.db.selectFrom('configurations').selectAll().where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+    const device = await ctx.database.db
+      .selectFrom('configurations')
+      .selectAll()
+      .where('tenant_id', '=', tenant.id)
+      .executeTakeFirstOrThrow();
     expect(device.in_microsoft).toBe(false);
   });
 
@@ -134,10 +159,17 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     expect(result.status).toBe('partial');
     expect(result.failedResources).toEqual(['users', 'devices']);
     expect((await contactsOf()).every((c) => c.in_microsoft)).toBe(true);
-    const device = await ctx.database.db.selectFrom('configurations').selectAll().where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+    const device = await ctx.database.db
+      .selectFrom('configurations')
+      .selectAll()
+      .where('tenant_id', '=', tenant.id)
+      .executeTakeFirstOrThrow();
     expect(device.in_microsoft).toBe(true);
     const log = await readSyncLog(ctx.database.db, runId);
-    expect(log.find((l) => l.code === 'devices_not_synced')).toMatchObject({ level: 'warning', action: 'grant the permission and re-run admin consent' });
+    expect(log.find((l) => l.code === 'devices_not_synced')).toMatchObject({
+      level: 'warning',
+      action: 'grant the permission and re-run admin consent',
+    });
     expect((await getRun(ctx.database.db, runId))?.status).toBe('partial');
   });
 
@@ -165,7 +197,12 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
       .execute();
     data.users[1]!.jobTitle = 'Changed';
     await sync();
-    const decision = await db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenant.id).where('source_id', '=', data.users[1]!.id).executeTakeFirstOrThrow();
+    const decision = await db
+      .selectFrom('match_decisions')
+      .selectAll()
+      .where('tenant_id', '=', tenant.id)
+      .where('source_id', '=', data.users[1]!.id)
+      .executeTakeFirstOrThrow();
     expect(decision).toMatchObject({ state: 'excluded', decided_by: 'tech-1', decided_by_technician: true });
     expect((await contactsOf()).find((c) => c.first_name === 'MOD')!.title).toBeNull();
   });
@@ -189,7 +226,12 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
 
     const { result } = await sync();
     expect(result.status).not.toBe('failed');
-    const linked = await db.selectFrom('contacts').selectAll().where('organization_id', '=', organizationId).where('microsoft_user_id', '=', adele.id).execute();
+    const linked = await db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('microsoft_user_id', '=', adele.id)
+      .execute();
     expect(linked.map((c) => c.id)).toEqual([chosen.id]);
     expect((linked[0]!.microsoft_overlay as Record<string, unknown>).userPrincipalName).toBeDefined();
     const released = await db.selectFrom('contacts').selectAll().where('id', '=', before.id).executeTakeFirstOrThrow();
@@ -202,8 +244,17 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     await sync();
     const db = ctx.database.db;
     const device = data.devices[0]!;
-    const before = await db.selectFrom('configurations').selectAll().where('intune_device_id', '=', device.id).where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
-    const chosen = await db.insertInto('configurations').values({ organization_id: organizationId, name: 'SPARE-LAPTOP' }).returning('id').executeTakeFirstOrThrow();
+    const before = await db
+      .selectFrom('configurations')
+      .selectAll()
+      .where('intune_device_id', '=', device.id)
+      .where('tenant_id', '=', tenant.id)
+      .executeTakeFirstOrThrow();
+    const chosen = await db
+      .insertInto('configurations')
+      .values({ organization_id: organizationId, name: 'SPARE-LAPTOP' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await db
       .updateTable('match_decisions')
       .set({ state: 'match', target_id: chosen.id, rule: 'technician', decided_by: 'tech-1', decided_by_technician: true })
@@ -214,13 +265,24 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
 
     const { result } = await sync();
     expect(result.status).not.toBe('failed');
-    const linked = await db.selectFrom('configurations').select('id').where('organization_id', '=', organizationId).where('intune_device_id', '=', device.id).execute();
+    const linked = await db
+      .selectFrom('configurations')
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .where('intune_device_id', '=', device.id)
+      .execute();
     expect(linked.map((c) => c.id)).toEqual([chosen.id]);
-    expect(await db.selectFrom('configurations').select('intune_device_id').where('id', '=', before.id).executeTakeFirstOrThrow()).toEqual({ intune_device_id: null });
+    expect(await db.selectFrom('configurations').select('intune_device_id').where('id', '=', before.id).executeTakeFirstOrThrow()).toEqual({
+      intune_device_id: null,
+    });
   });
 
   it('leaves users pending while the tenant matches no organization', async () => {
-    await ctx.database.db.updateTable('organizations').set({ name: 'Someone Else', domains: [] }).where('id', '=', organizationId).execute();
+    await ctx.database.db
+      .updateTable('organizations')
+      .set({ name: 'Someone Else', domains: [] })
+      .where('id', '=', organizationId)
+      .execute();
     const { result } = await sync();
     expect(result.decisions.pending).toBe(4); // three users and the device
     expect(result.writes.created).toBe(0);
@@ -228,12 +290,29 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
   });
 
   async function createOrganizationsSetting(on: boolean) {
-    await ctx.database.db.updateTable('integrations').set({ settings: jsonb({ createOrganizations: on }) }).where('id', '=', integration.id).execute();
+    await ctx.database.db
+      .updateTable('integrations')
+      .set({ settings: jsonb({ createOrganizations: on }) })
+      .where('id', '=', integration.id)
+      .execute();
     integration = await ctx.database.db.selectFrom('integrations').selectAll().where('id', '=', integration.id).executeTakeFirstOrThrow();
   }
-  const organizationCount = async () => Number((await ctx.database.db.selectFrom('organizations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const organizationCount = async () =>
+    Number(
+      (
+        await ctx.database.db
+          .selectFrom('organizations')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const organizationDecision = () =>
-    ctx.database.db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenant.id).where('kind', '=', 'organization').executeTakeFirstOrThrow();
+    ctx.database.db
+      .selectFrom('match_decisions')
+      .selectAll()
+      .where('tenant_id', '=', tenant.id)
+      .where('kind', '=', 'organization')
+      .executeTakeFirstOrThrow();
 
   it('waits for a technician instead of creating an organization when the tenant only resembles one', async () => {
     await createOrganizationsSetting(true);
@@ -252,7 +331,11 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
   });
 
   it('creates an organization for a tenant that resembles none, only when the integration says so', async () => {
-    await ctx.database.db.updateTable('organizations').set({ name: 'Someone Else', domains: [] }).where('id', '=', organizationId).execute();
+    await ctx.database.db
+      .updateTable('organizations')
+      .set({ name: 'Someone Else', domains: [] })
+      .where('id', '=', organizationId)
+      .execute();
     const before = await organizationCount();
     await sync();
     expect(await organizationCount()).toBe(before);
@@ -263,7 +346,11 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     expect(await organizationCount()).toBe(before + 1);
     const decision = await organizationDecision();
     expect(decision).toMatchObject({ state: 'matched', rule: 'created' });
-    const created = await ctx.database.db.selectFrom('organizations').selectAll().where('id', '=', decision.target_id!).executeTakeFirstOrThrow();
+    const created = await ctx.database.db
+      .selectFrom('organizations')
+      .selectAll()
+      .where('id', '=', decision.target_id!)
+      .executeTakeFirstOrThrow();
     expect(created).toMatchObject({ name: 'Contoso', domains: ['contoso.com', 'contoso.onmicrosoft.com'] });
     expect(result.writes.created).toBe(3);
   });

@@ -28,7 +28,29 @@ function random(seed: number) {
   };
 }
 
-const PIECES = ['\u0000', '\uD800', '\uDFFF', '\uDBFF\uDFFF', '\u200F', '\u202E', '\u061C', 'é', 'e\u0301', '😀', '\uFEFF', '\uFFFF', '\u0001', '"', "'", '\\', '<', '%', ' ', 'A', 'z'];
+const PIECES = [
+  '\u0000',
+  '\uD800',
+  '\uDFFF',
+  '\uDBFF\uDFFF',
+  '\u200F',
+  '\u202E',
+  '\u061C',
+  'é',
+  'e\u0301',
+  '😀',
+  '\uFEFF',
+  '\uFFFF',
+  '\u0001',
+  '"',
+  "'",
+  '\\',
+  '<',
+  '%',
+  ' ',
+  'A',
+  'z',
+];
 
 function randomText(next: () => number): string {
   if (next() < 0.1) return 'x'.repeat(10_000) + '\u0000' + '\uD83D';
@@ -74,12 +96,17 @@ describe.each(DATABASE_KINDS)('random Unicode through stage → match → write 
         assignedLicenses: [],
       }));
       data.users = users;
-      data.devices = [{ id: `d-${seed}-${randomText(next)}`, deviceName: randomText(next), serialNumber: randomText(next), userId: users[0]!.id }];
+      data.devices = [
+        { id: `d-${seed}-${randomText(next)}`, deviceName: randomText(next), serialNumber: randomText(next), userId: users[0]!.id },
+      ];
       data.displayName = randomText(next);
 
       const runId = await enqueueTenantRun(db, { integrationId: integration.id, tenantId: tenant.id, trigger: 'cli', now: NOW });
       const fresh = await db.selectFrom('tenants').selectAll().where('id', '=', tenant.id).executeTakeFirstOrThrow();
-      const result = await syncTenant({ db, log: ctx.log, clock, config: ctx.config }, { runId, tenant: fresh, integration, source: fakeSource(data), fullListing: true });
+      const result = await syncTenant(
+        { db, log: ctx.log, clock, config: ctx.config },
+        { runId, tenant: fresh, integration, source: fakeSource(data), fullListing: true },
+      );
 
       expect(result.failedResources).toEqual([]);
       expect(result.users).toBe(users.length);

@@ -39,7 +39,9 @@ describe('docsync worker processes', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ seed: 51, customers: 3, usersPerTenant: 8, autoConsent: true });
     graphCalls = watchGraphCallers(emulator);
-    ctx = await createTestContext('postgres', { config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } } });
+    ctx = await createTestContext('postgres', {
+      config: { microsoft: { authorityHost: emulator.urls.authorityHost, graphBaseUrl: emulator.urls.graphBaseUrl } },
+    });
     integrationId = await connectEmulatedPartner(ctx, emulator);
     env = docsyncEnv({
       ...childSettings(ctx, emulator, ctx.database.url!),
@@ -64,8 +66,15 @@ describe('docsync worker processes', () => {
   }
 
   const db = () => ctx.database.db;
-  const tenantNamed = (name: string) => db().selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('display_name', '=', name).executeTakeFirstOrThrow();
-  const contactsOf = (tenantRowId: string) => db().selectFrom('contacts').select(['id', 'microsoft_user_id', 'last_name']).where('tenant_id', '=', tenantRowId).orderBy('id').execute();
+  const tenantNamed = (name: string) =>
+    db().selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('display_name', '=', name).executeTakeFirstOrThrow();
+  const contactsOf = (tenantRowId: string) =>
+    db()
+      .selectFrom('contacts')
+      .select(['id', 'microsoft_user_id', 'last_name'])
+      .where('tenant_id', '=', tenantRowId)
+      .orderBy('id')
+      .execute();
   const runRow = (runId: string) => db().selectFrom('sync_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
   const expectNoDuplicates = (rows: Array<{ microsoft_user_id: string | null }>) => {
     const ids = rows.map((r) => r.microsoft_user_id);
@@ -76,7 +85,12 @@ describe('docsync worker processes', () => {
     const victim = await tenantNamed('Contoso, Ltd.');
     // The emulator holds the tenant's first Graph call, so the kill lands while the tenant is
     // being synced (claimed, leased, Microsoft being read).
-    const hold = emulator.control.faults.add({ server: 'graph', tenant: victim.tenant_id, count: 1, action: { kind: 'delay', ms: 60_000 } });
+    const hold = emulator.control.faults.add({
+      server: 'graph',
+      tenant: victim.tenant_id,
+      count: 1,
+      action: { kind: 'delay', ms: 60_000 },
+    });
     const runId = await enqueueTenantRun(db(), { integrationId, tenantId: victim.id, trigger: 'manual', now: new Date() });
     const doomed = await startWorker();
     await explained(
@@ -96,10 +110,14 @@ describe('docsync worker processes', () => {
 
     const survivor = await startWorker();
     const finished = await explained(
-      until('the tenant to be synced by the second worker', async () => {
-        const run = await runRow(runId);
-        return run.status !== 'running' && run.status !== 'queued' ? run : undefined;
-      }, 45_000),
+      until(
+        'the tenant to be synced by the second worker',
+        async () => {
+          const run = await runRow(runId);
+          return run.status !== 'running' && run.status !== 'queued' ? run : undefined;
+        },
+        45_000,
+      ),
       survivor,
     );
     expect(finished).toMatchObject({ status: 'succeeded', attempts: 2, lease_owner: null });
@@ -150,7 +168,13 @@ describe('docsync worker processes', () => {
     workers.push(cli);
     await explained(
       until('the CLI to be syncing the tenant', async () => {
-        const rows = await db().selectFrom('sync_runs').selectAll().where('tenant_id', '=', tenant.id).where('trigger', '=', 'cli').where('status', '=', 'running').execute();
+        const rows = await db()
+          .selectFrom('sync_runs')
+          .selectAll()
+          .where('tenant_id', '=', tenant.id)
+          .where('trigger', '=', 'cli')
+          .where('status', '=', 'running')
+          .execute();
         return rows.some((r) => r.lease_owner?.includes(`:${cli.pid}:`));
       }),
       cli,
@@ -161,10 +185,19 @@ describe('docsync worker processes', () => {
     expect(await explained(cli.exited, cli)).toBe(0);
     expect(cli.stdout()).toMatch(/^sync (succeeded|partial) \(tenant\)/);
     const runs = await explained(
-      until('every run of the tenant to finish', async () => {
-        const rows = await db().selectFrom('sync_runs').selectAll().where('tenant_id', '=', tenant.id).where('id', 'not in', earlier).execute();
-        return rows.length === 3 && rows.every((r) => r.status !== 'queued' && r.status !== 'running') ? rows : undefined;
-      }, 45_000),
+      until(
+        'every run of the tenant to finish',
+        async () => {
+          const rows = await db()
+            .selectFrom('sync_runs')
+            .selectAll()
+            .where('tenant_id', '=', tenant.id)
+            .where('id', 'not in', earlier)
+            .execute();
+          return rows.length === 3 && rows.every((r) => r.status !== 'queued' && r.status !== 'running') ? rows : undefined;
+        },
+        45_000,
+      ),
       ...workers,
     );
     emulator.control.faults.clear();
@@ -180,6 +213,10 @@ describe('docsync worker processes', () => {
     expectNoDuplicates(contacts);
     expect(contacts.filter((c) => c.last_name === 'Race')).toHaveLength(1);
     expect(contacts).toHaveLength(documented.length + 1);
-    expect(runs.map((r) => [r.trigger, r.created]).sort()).toEqual([['cli', 1], ['manual', 0], ['schedule', 0]]);
+    expect(runs.map((r) => [r.trigger, r.created]).sort()).toEqual([
+      ['cli', 1],
+      ['manual', 0],
+      ['schedule', 0],
+    ]);
   });
 });

@@ -23,13 +23,21 @@ describe.each(DATABASE_KINDS)('account hardening on %s', (kind) => {
   const signInAs = (username: string, password: string, remoteAddress = freshAddress()) =>
     world.app.inject({ method: 'POST', url: '/api/session', remoteAddress, payload: { username, password } });
   const newTechnician = (username: string, role: 'technician' | 'read_only' = 'technician') =>
-    createTechnician({ db: world.ctx.database.db, clock: world.clock }, { username, password: PASSWORD, role }, { id: null, label: 'test' });
+    createTechnician(
+      { db: world.ctx.database.db, clock: world.clock },
+      { username, password: PASSWORD, role },
+      { id: null, label: 'test' },
+    );
 
   it('counts every one of 12 parallel wrong passwords: the account locks and the right password is refused', async () => {
     await newTechnician('parallel-victim');
     const attempts = await Promise.all(Array.from({ length: 12 }, (_, i) => signInAs('parallel-victim', `wrong guess number ${i}`)));
     expect(attempts.map((a) => a.statusCode)).toEqual(Array(12).fill(401));
-    const row = await world.ctx.database.db.selectFrom('technicians').select(['locked_until', 'failed_logins']).where('username', '=', 'parallel-victim').executeTakeFirstOrThrow();
+    const row = await world.ctx.database.db
+      .selectFrom('technicians')
+      .select(['locked_until', 'failed_logins'])
+      .where('username', '=', 'parallel-victim')
+      .executeTakeFirstOrThrow();
     expect(row.locked_until).not.toBeNull();
     expect((await signInAs('parallel-victim', PASSWORD)).statusCode).toBe(401);
   });
@@ -37,12 +45,23 @@ describe.each(DATABASE_KINDS)('account hardening on %s', (kind) => {
   it('locks exactly once when failures are recorded in parallel, and audits that one lockout', async () => {
     const victim = await newTechnician('parallel-counted');
     const now = world.clock.now();
-    const outcomes = await Promise.all(Array.from({ length: MAX_FAILED_SIGN_INS }, () => recordFailedSignIn(world.ctx.database.db, victim.id, now)));
+    const outcomes = await Promise.all(
+      Array.from({ length: MAX_FAILED_SIGN_INS }, () => recordFailedSignIn(world.ctx.database.db, victim.id, now)),
+    );
     expect(outcomes.filter((o) => o.lockedNow)).toHaveLength(1);
     expect(outcomes.find((o) => o.lockedNow)!.lockedUntil).not.toBeNull();
-    const row = await world.ctx.database.db.selectFrom('technicians').select('locked_until').where('id', '=', victim.id).executeTakeFirstOrThrow();
+    const row = await world.ctx.database.db
+      .selectFrom('technicians')
+      .select('locked_until')
+      .where('id', '=', victim.id)
+      .executeTakeFirstOrThrow();
     expect(row.locked_until).not.toBeNull();
-    const audits = await world.ctx.database.db.selectFrom('audit_log').select('id').where('action', '=', 'technician.locked_out').where('subject_id', '=', victim.id).execute();
+    const audits = await world.ctx.database.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('action', '=', 'technician.locked_out')
+      .where('subject_id', '=', victim.id)
+      .execute();
     expect(audits).toHaveLength(1);
   });
 
@@ -51,7 +70,11 @@ describe.each(DATABASE_KINDS)('account hardening on %s', (kind) => {
     const wrong = Array.from({ length: MAX_FAILED_SIGN_INS + 3 }, (_, i) => signInAs('racing-right', `wrong guess number ${i}`));
     const right = signInAs('racing-right', PASSWORD);
     await Promise.all([...wrong, right]);
-    const row = await world.ctx.database.db.selectFrom('technicians').select('locked_until').where('username', '=', 'racing-right').executeTakeFirstOrThrow();
+    const row = await world.ctx.database.db
+      .selectFrom('technicians')
+      .select('locked_until')
+      .where('username', '=', 'racing-right')
+      .executeTakeFirstOrThrow();
     expect(row.locked_until).not.toBeNull();
     expect((await signInAs('racing-right', PASSWORD)).statusCode).toBe(401);
   });
@@ -64,8 +87,18 @@ describe.each(DATABASE_KINDS)('account hardening on %s', (kind) => {
     expect(locked.statusCode).toBe(unknown.statusCode);
     expect(locked.json().error.code).toBe(unknown.json().error.code);
     expect(locked.json().error.message).toBe(unknown.json().error.message);
-    const page = await world.app.inject({ method: 'POST', url: '/sign-in', remoteAddress: freshAddress(), payload: { username: 'will-be-locked', password: PASSWORD } });
-    const unknownPage = await world.app.inject({ method: 'POST', url: '/sign-in', remoteAddress: freshAddress(), payload: { username: 'never-existed', password: PASSWORD } });
+    const page = await world.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      remoteAddress: freshAddress(),
+      payload: { username: 'will-be-locked', password: PASSWORD },
+    });
+    const unknownPage = await world.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      remoteAddress: freshAddress(),
+      payload: { username: 'never-existed', password: PASSWORD },
+    });
     expect(page.statusCode).toBe(unknownPage.statusCode);
     expect(page.body.replace(/will-be-locked/g, 'X')).toBe(unknownPage.body.replace(/never-existed/g, 'X'));
     world.clock.advance(LOCKOUT_MS + 1000);
@@ -77,22 +110,47 @@ describe.each(DATABASE_KINDS)('account hardening on %s', (kind) => {
     const statuses: number[] = [];
     for (let i = 0; i < SIGN_IN_BUDGET.perAddress; i++) {
       const viaPage = i % 2 === 0;
-      const response = await world.app.inject({ method: 'POST', url: viaPage ? '/sign-in' : '/api/session', remoteAddress: address, payload: { username: `nobody-${i}`, password: 'whatever it is' } });
+      const response = await world.app.inject({
+        method: 'POST',
+        url: viaPage ? '/sign-in' : '/api/session',
+        remoteAddress: address,
+        payload: { username: `nobody-${i}`, password: 'whatever it is' },
+      });
       statuses.push(response.statusCode);
     }
     expect(statuses.every((s) => s === 401)).toBe(true);
-    const api = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: address, payload: { username: 'nobody', password: 'whatever it is' } });
-    const page = await world.app.inject({ method: 'POST', url: '/sign-in', remoteAddress: address, payload: { username: 'nobody', password: 'whatever it is' } });
+    const api = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: address,
+      payload: { username: 'nobody', password: 'whatever it is' },
+    });
+    const page = await world.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      remoteAddress: address,
+      payload: { username: 'nobody', password: 'whatever it is' },
+    });
     expect(api.statusCode).toBe(429);
     expect(api.json().error.code).toBe('rate_limited');
     expect(api.headers['retry-after']).toBeTruthy();
     expect(page.statusCode).toBe(429);
     world.clock.advance(SIGN_IN_BUDGET.windowMs + 1);
-    expect((await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: address, payload: { username: 'nobody', password: 'whatever it is' } })).statusCode).toBe(401);
+    expect(
+      (
+        await world.app.inject({
+          method: 'POST',
+          url: '/api/session',
+          remoteAddress: address,
+          payload: { username: 'nobody', password: 'whatever it is' },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 
   it('limits failed sign-ins per username, whichever addresses they come from', async () => {
-    for (let i = 0; i < SIGN_IN_BUDGET.perUsername; i++) expect((await signInAs('Spray-Target', `guess ${i} of many`)).statusCode).toBe(401);
+    for (let i = 0; i < SIGN_IN_BUDGET.perUsername; i++)
+      expect((await signInAs('Spray-Target', `guess ${i} of many`)).statusCode).toBe(401);
     const next = await signInAs('spray-target', 'another guess here');
     expect(next.statusCode).toBe(429);
     expect(next.json().error).toMatchObject({ code: 'rate_limited', requestId: expect.any(String) });
@@ -102,7 +160,12 @@ describe.each(DATABASE_KINDS)('account hardening on %s', (kind) => {
   it('lets only a signed-in person create API tokens, not another token', async () => {
     const created = await call(world, 'technician', 'POST', '/api/me/tokens', { name: 'parent' });
     expect(created.statusCode).toBe(201);
-    const child = await world.app.inject({ method: 'POST', url: '/api/me/tokens', headers: { authorization: `Bearer ${created.json().token}` }, payload: { name: 'child' } });
+    const child = await world.app.inject({
+      method: 'POST',
+      url: '/api/me/tokens',
+      headers: { authorization: `Bearer ${created.json().token}` },
+      payload: { name: 'child' },
+    });
     expect(child.statusCode).toBe(403);
     expect(child.json().error.code).toBe('forbidden');
   });
@@ -115,7 +178,12 @@ describe.each(DATABASE_KINDS)('account hardening on %s', (kind) => {
     expect(first.statusCode).toBe(200);
     expect(second.statusCode).toBe(200);
     expect(second.json().revokedAt).toBe(first.json().revokedAt);
-    const audits = await world.ctx.database.db.selectFrom('audit_log').select('id').where('action', '=', 'api_token.revoke').where('subject_id', '=', id).execute();
+    const audits = await world.ctx.database.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('action', '=', 'api_token.revoke')
+      .where('subject_id', '=', id)
+      .execute();
     expect(audits).toHaveLength(1);
   });
 
@@ -124,7 +192,12 @@ describe.each(DATABASE_KINDS)('account hardening on %s', (kind) => {
     const resetOne = await newTechnician('token-owner-reset');
     const tokenOf = async (username: string) => {
       const session = await signIn(world.app, username, PASSWORD);
-      const response = await world.app.inject({ method: 'POST', url: '/api/me/tokens', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf }, payload: { name: 'script' } });
+      const response = await world.app.inject({
+        method: 'POST',
+        url: '/api/me/tokens',
+        headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+        payload: { name: 'script' },
+      });
       return response.json().token as string;
     };
     const me = (token: string) => world.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
@@ -136,32 +209,75 @@ describe.each(DATABASE_KINDS)('account hardening on %s', (kind) => {
     expect((await call(world, 'administrator', 'PATCH', `/api/technicians/${disabledOne.id}`, { disabled: false })).statusCode).toBe(200);
     expect((await me(disabledToken)).statusCode).toBe(401);
 
-    expect((await call(world, 'administrator', 'PATCH', `/api/technicians/${resetOne.id}`, { password: 'a brand new pass phrase' })).statusCode).toBe(200);
+    expect(
+      (await call(world, 'administrator', 'PATCH', `/api/technicians/${resetOne.id}`, { password: 'a brand new pass phrase' })).statusCode,
+    ).toBe(200);
     expect((await me(resetToken)).statusCode).toBe(401);
-    const tokens = await world.ctx.database.db.selectFrom('api_tokens').select('revoked_at').where('technician_id', 'in', [disabledOne.id, resetOne.id]).execute();
+    const tokens = await world.ctx.database.db
+      .selectFrom('api_tokens')
+      .select('revoked_at')
+      .where('technician_id', 'in', [disabledOne.id, resetOne.id])
+      .execute();
     expect(tokens.every((t) => t.revoked_at !== null)).toBe(true);
   });
 
   it('refuses common, blank and one-letter passwords with a message that says why', async () => {
-    for (const password of ['Password2024!', 'passwordpassword', 'qwertyuiop123', ' '.repeat(14), 'a'.repeat(14), 'abababababab', 'iloveyou iloveyou']) {
-      const response = await call(world, 'administrator', 'POST', '/api/technicians', { username: `weak-${password.length}-${password.charCodeAt(0)}`, password, role: 'read_only' });
+    for (const password of [
+      'Password2024!',
+      'passwordpassword',
+      'qwertyuiop123',
+      ' '.repeat(14),
+      'a'.repeat(14),
+      'abababababab',
+      'iloveyou iloveyou',
+    ]) {
+      const response = await call(world, 'administrator', 'POST', '/api/technicians', {
+        username: `weak-${password.length}-${password.charCodeAt(0)}`,
+        password,
+        role: 'read_only',
+      });
       expect(response.statusCode, password).toBe(400);
       expect(response.json().error.message).toMatch(/common|spaces|different characters/);
     }
-    const fine = await call(world, 'administrator', 'POST', '/api/technicians', { username: 'strong-one', password: 'violet kettle under moss', role: 'read_only' });
+    const fine = await call(world, 'administrator', 'POST', '/api/technicians', {
+      username: 'strong-one',
+      password: 'violet kettle under moss',
+      role: 'read_only',
+    });
     expect(fine.statusCode).toBe(201);
   });
 
   it('checks emails: a real address, and no two accounts with the same one', async () => {
-    const bad = await call(world, 'administrator', 'POST', '/api/technicians', { username: 'bad-email', password: PASSWORD, role: 'read_only', email: 'Sales Team' });
+    const bad = await call(world, 'administrator', 'POST', '/api/technicians', {
+      username: 'bad-email',
+      password: PASSWORD,
+      role: 'read_only',
+      email: 'Sales Team',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/not an email address/);
-    const first = await call(world, 'administrator', 'POST', '/api/technicians', { username: 'mail-one', password: PASSWORD, role: 'read_only', email: 'helpdesk@fabrikam.example' });
+    const first = await call(world, 'administrator', 'POST', '/api/technicians', {
+      username: 'mail-one',
+      password: PASSWORD,
+      role: 'read_only',
+      email: 'helpdesk@fabrikam.example',
+    });
     expect(first.statusCode).toBe(201);
-    const duplicate = await call(world, 'administrator', 'POST', '/api/technicians', { username: 'mail-two', password: PASSWORD, role: 'read_only', email: 'HelpDesk@Fabrikam.example' });
+    const duplicate = await call(world, 'administrator', 'POST', '/api/technicians', {
+      username: 'mail-two',
+      password: PASSWORD,
+      role: 'read_only',
+      email: 'HelpDesk@Fabrikam.example',
+    });
     expect(duplicate.statusCode).toBe(409);
-    const other = await call(world, 'administrator', 'POST', '/api/technicians', { username: 'mail-three', password: PASSWORD, role: 'read_only' });
-    const patched = await call(world, 'administrator', 'PATCH', `/api/technicians/${other.json().id}`, { email: ' helpdesk@FABRIKAM.example ' });
+    const other = await call(world, 'administrator', 'POST', '/api/technicians', {
+      username: 'mail-three',
+      password: PASSWORD,
+      role: 'read_only',
+    });
+    const patched = await call(world, 'administrator', 'PATCH', `/api/technicians/${other.json().id}`, {
+      email: ' helpdesk@FABRIKAM.example ',
+    });
     expect(patched.statusCode).toBe(409);
     const badPatch = await call(world, 'administrator', 'PATCH', `/api/technicians/${other.json().id}`, { email: 'not@an@address' });
     expect(badPatch.statusCode).toBe(400);
@@ -182,9 +298,16 @@ describe.each(DATABASE_KINDS)('the setup link on %s', (kind) => {
       const page = await app.inject({ method: 'POST', url: '/setup', payload: { token, username: 'first-admin', password: 'short' } });
       expect(page.statusCode).toBe(400);
       expect((await app.inject({ method: 'GET', url: `/setup?token=${encodeURIComponent(token)}` })).statusCode).toBe(200);
-      const created = await app.inject({ method: 'POST', url: '/api/setup', payload: { token, username: 'first-admin', password: PASSWORD } });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/setup',
+        payload: { token, username: 'first-admin', password: PASSWORD },
+      });
       expect(created.statusCode).toBe(201);
-      expect((await app.inject({ method: 'POST', url: '/api/setup', payload: { token, username: 'second-admin', password: PASSWORD } })).statusCode).toBe(404);
+      expect(
+        (await app.inject({ method: 'POST', url: '/api/setup', payload: { token, username: 'second-admin', password: PASSWORD } }))
+          .statusCode,
+      ).toBe(404);
     } finally {
       await app.close();
       await ctx.close();

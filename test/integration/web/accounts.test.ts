@@ -20,7 +20,12 @@ describe.each(DATABASE_KINDS)('accounts and sessions on %s', (kind) => {
   });
 
   it('sets an HttpOnly, SameSite=Lax session cookie and stores only its hash', async () => {
-    const response = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: '192.0.2.4', payload: { username: 'technician-user', password: PASSWORD } });
+    const response = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: '192.0.2.4',
+      payload: { username: 'technician-user', password: PASSWORD },
+    });
     expect(response.statusCode).toBe(200);
     const cookie = response.cookies.find((c) => c.name === 'docsync_session')!;
     expect(cookie.httpOnly).toBe(true);
@@ -33,8 +38,18 @@ describe.each(DATABASE_KINDS)('accounts and sessions on %s', (kind) => {
   });
 
   it('refuses a wrong password with 401 and the same message as an unknown user', async () => {
-    const wrong = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: '192.0.2.1', payload: { username: 'read_only-user', password: 'not the password' } });
-    const unknown = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: '192.0.2.1', payload: { username: 'nobody', password: 'not the password' } });
+    const wrong = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: '192.0.2.1',
+      payload: { username: 'read_only-user', password: 'not the password' },
+    });
+    const unknown = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: '192.0.2.1',
+      payload: { username: 'nobody', password: 'not the password' },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
     expect(wrong.json().error.message).toBe(unknown.json().error.message);
@@ -44,19 +59,42 @@ describe.each(DATABASE_KINDS)('accounts and sessions on %s', (kind) => {
   it('locks an account after repeated wrong passwords, even for the right password, until the lockout passes', async () => {
     const db = world.ctx.database.db;
     const { createTechnician } = await import('../../../src/auth/accounts.ts');
-    await createTechnician({ db, clock: world.clock }, { username: 'victim', password: PASSWORD, role: 'technician' }, { id: null, label: 'test' });
+    await createTechnician(
+      { db, clock: world.clock },
+      { username: 'victim', password: PASSWORD, role: 'technician' },
+      { id: null, label: 'test' },
+    );
     const statuses: number[] = [];
     for (let i = 0; i < MAX_FAILED_SIGN_INS; i++) {
-      statuses.push((await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: '192.0.2.2', payload: { username: 'victim', password: `guess ${i}` } })).statusCode);
+      statuses.push(
+        (
+          await world.app.inject({
+            method: 'POST',
+            url: '/api/session',
+            remoteAddress: '192.0.2.2',
+            payload: { username: 'victim', password: `guess ${i}` },
+          })
+        ).statusCode,
+      );
     }
     expect(statuses.every((s) => s === 401)).toBe(true);
-    const right = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: '192.0.2.2', payload: { username: 'victim', password: PASSWORD } });
+    const right = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: '192.0.2.2',
+      payload: { username: 'victim', password: PASSWORD },
+    });
     expect(right.statusCode).toBe(401);
     expect(right.json().error.code).toBe('invalid_credentials');
     const locked = await db.selectFrom('technicians').select('locked_until').where('username', '=', 'victim').executeTakeFirstOrThrow();
     expect(locked.locked_until).not.toBeNull();
     world.clock.advance(LOCKOUT_MS + 1000);
-    const later = await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: '192.0.2.3', payload: { username: 'victim', password: PASSWORD } });
+    const later = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: '192.0.2.3',
+      payload: { username: 'victim', password: PASSWORD },
+    });
     expect(later.statusCode).toBe(200);
     const audit = await db.selectFrom('audit_log').select('action').where('action', '=', 'technician.locked_out').execute();
     expect(audit).toHaveLength(1);
@@ -88,7 +126,11 @@ describe.each(DATABASE_KINDS)('accounts and sessions on %s', (kind) => {
 
   it('signs out: the cookie no longer works', async () => {
     const session = await signIn(world.app, 'technician-user', PASSWORD);
-    const out = await world.app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
+    const out = await world.app.inject({
+      method: 'DELETE',
+      url: '/api/session',
+      headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+    });
     expect(out.statusCode).toBe(204);
     expect((await world.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: session.cookie } })).statusCode).toBe(401);
   });
@@ -98,9 +140,17 @@ describe.each(DATABASE_KINDS)('accounts and sessions on %s', (kind) => {
     const missing = await world.app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie: session.cookie } });
     expect(missing.statusCode).toBe(403);
     expect(missing.json().error.code).toBe('csrf_rejected');
-    const wrong = await world.app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie: session.cookie, 'x-csrf-token': 'x'.repeat(43) } });
+    const wrong = await world.app.inject({
+      method: 'DELETE',
+      url: '/api/session',
+      headers: { cookie: session.cookie, 'x-csrf-token': 'x'.repeat(43) },
+    });
     expect(wrong.statusCode).toBe(403);
-    const foreign = await world.app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, origin: 'https://evil.example' } });
+    const foreign = await world.app.inject({
+      method: 'DELETE',
+      url: '/api/session',
+      headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, origin: 'https://evil.example' },
+    });
     expect(foreign.statusCode).toBe(403);
     expect((await world.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: session.cookie } })).statusCode).toBe(200);
   });
@@ -110,13 +160,22 @@ describe.each(DATABASE_KINDS)('accounts and sessions on %s', (kind) => {
     expect(created.statusCode).toBe(201);
     const { token, apiToken } = created.json();
     expect(token).toMatch(/^dsk_/);
-    const stored = await world.ctx.database.db.selectFrom('api_tokens').select('token_hash').where('id', '=', apiToken.id).executeTakeFirstOrThrow();
+    const stored = await world.ctx.database.db
+      .selectFrom('api_tokens')
+      .select('token_hash')
+      .where('id', '=', apiToken.id)
+      .executeTakeFirstOrThrow();
     expect(stored.token_hash).not.toContain(token);
     const listed = await call(world, 'technician', 'GET', '/api/me/tokens');
     expect(listed.body).not.toContain(token);
     const me = await world.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
     expect(me.json()).toMatchObject({ username: 'technician-user', via: 'api_token' });
-    const write = await world.app.inject({ method: 'POST', url: '/api/tenants/bulk-accept', headers: { authorization: `Bearer ${token}` }, payload: { minScore: 0.99 } });
+    const write = await world.app.inject({
+      method: 'POST',
+      url: '/api/tenants/bulk-accept',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { minScore: 0.99 },
+    });
     expect(write.statusCode).toBe(200);
     expect((await call(world, 'technician', 'DELETE', `/api/me/tokens/${apiToken.id}`)).statusCode).toBe(200);
     const after = await world.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
@@ -126,11 +185,21 @@ describe.each(DATABASE_KINDS)('accounts and sessions on %s', (kind) => {
   it('lets only administrators manage accounts, and audits every change', async () => {
     expect((await call(world, null, 'GET', '/api/technicians')).statusCode).toBe(401);
     expect((await call(world, 'technician', 'GET', '/api/technicians')).statusCode).toBe(403);
-    expect((await call(world, 'read_only', 'POST', '/api/technicians', { username: 'x1', password: PASSWORD, role: 'technician' })).statusCode).toBe(403);
-    const created = await call(world, 'administrator', 'POST', '/api/technicians', { username: 'new-tech', password: PASSWORD, role: 'read_only' });
+    expect(
+      (await call(world, 'read_only', 'POST', '/api/technicians', { username: 'x1', password: PASSWORD, role: 'technician' })).statusCode,
+    ).toBe(403);
+    const created = await call(world, 'administrator', 'POST', '/api/technicians', {
+      username: 'new-tech',
+      password: PASSWORD,
+      role: 'read_only',
+    });
     expect(created.statusCode).toBe(201);
     expect(created.body).not.toContain('argon2');
-    const short = await call(world, 'administrator', 'POST', '/api/technicians', { username: 'weak', password: 'short', role: 'read_only' });
+    const short = await call(world, 'administrator', 'POST', '/api/technicians', {
+      username: 'weak',
+      password: 'short',
+      role: 'read_only',
+    });
     expect(short.statusCode).toBe(400);
     const promoted = await call(world, 'administrator', 'PATCH', `/api/technicians/${created.json().id}`, { role: 'technician' });
     expect(promoted.json().role).toBe('technician');
@@ -144,7 +213,16 @@ describe.each(DATABASE_KINDS)('accounts and sessions on %s', (kind) => {
   it('rate-limits sign-in attempts from one address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 25; i++) {
-      statuses.push((await world.app.inject({ method: 'POST', url: '/api/session', remoteAddress: '203.0.113.9', payload: { username: `nobody${i}`, password: 'x' } })).statusCode);
+      statuses.push(
+        (
+          await world.app.inject({
+            method: 'POST',
+            url: '/api/session',
+            remoteAddress: '203.0.113.9',
+            payload: { username: `nobody${i}`, password: 'x' },
+          })
+        ).statusCode,
+      );
     }
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429]);
@@ -157,7 +235,11 @@ describe('behind HTTPS', () => {
     const app = await buildApp(ctx);
     try {
       const { createTechnician } = await import('../../../src/auth/accounts.ts');
-      await createTechnician({ db: ctx.database.db, clock: ctx.clock }, { username: 'secure-user', password: PASSWORD, role: 'read_only' }, { id: null, label: 'test' });
+      await createTechnician(
+        { db: ctx.database.db, clock: ctx.clock },
+        { username: 'secure-user', password: PASSWORD, role: 'read_only' },
+        { id: null, label: 'test' },
+      );
       const response = await app.inject({ method: 'POST', url: '/api/session', payload: { username: 'secure-user', password: PASSWORD } });
       const cookie = response.cookies.find((c) => c.name === 'docsync_session')!;
       expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax' });
@@ -179,12 +261,20 @@ describe('first run and the demo login', () => {
       const link = await firstRunSetupLink(ctx, 'http://127.0.0.1:8080/');
       expect(link).toMatch(/^http:\/\/127\.0\.0\.1:8080\/setup\?token=/);
       const token = new URL(link!).searchParams.get('token')!;
-      const created = await app.inject({ method: 'POST', url: '/api/setup', payload: { token, username: 'first-admin', password: PASSWORD } });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/setup',
+        payload: { token, username: 'first-admin', password: PASSWORD },
+      });
       expect(created.statusCode).toBe(201);
       expect(created.json().technician.role).toBe('administrator');
       const me = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: sessionCookie(created) } });
       expect(me.json().username).toBe('first-admin');
-      const again = await app.inject({ method: 'POST', url: '/api/setup', payload: { token, username: 'second-admin', password: PASSWORD } });
+      const again = await app.inject({
+        method: 'POST',
+        url: '/api/setup',
+        payload: { token, username: 'second-admin', password: PASSWORD },
+      });
       expect(again.statusCode).toBe(404);
       expect(await firstRunSetupLink(ctx, 'http://127.0.0.1:8080')).toBeNull();
     } finally {

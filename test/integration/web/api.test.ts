@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../../support/databases.ts';
-import { call, HOSTILE_NAMES, seedContents, seedTenants, startWebWorld, type Seeded, type SeededContents, type WebWorld } from './support.ts';
+import {
+  call,
+  HOSTILE_NAMES,
+  seedContents,
+  seedTenants,
+  startWebWorld,
+  type Seeded,
+  type SeededContents,
+  type WebWorld,
+} from './support.ts';
 
 describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
   let world: WebWorld;
@@ -24,7 +33,12 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
       expect(all.json().counts).toEqual({ matched: 1, suggested: 2, unmatched: 5, ignored: 0 });
       const suggested = await call(world, 'read_only', 'GET', '/api/tenants?state=suggested&search=northwind');
       const [northwind] = suggested.json().items;
-      expect(northwind).toMatchObject({ displayName: 'Northwind Traders Inc.', state: 'suggested', score: 0.92, suggestions: [{ name: 'Northwind Traders', score: 0.92 }, { name: 'Contoso Ltd' }] });
+      expect(northwind).toMatchObject({
+        displayName: 'Northwind Traders Inc.',
+        state: 'suggested',
+        score: 0.92,
+        suggestions: [{ name: 'Northwind Traders', score: 0.92 }, { name: 'Contoso Ltd' }],
+      });
       const matched = await call(world, 'read_only', 'GET', '/api/tenants?state=matched');
       expect(matched.json().items[0]).toMatchObject({ displayName: 'Contoso, Ltd.', rule: 'name', organizationName: 'Contoso Ltd' });
       const unmatched = await call(world, 'read_only', 'GET', '/api/tenants?state=unmatched&pageSize=10');
@@ -43,7 +57,9 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
       expect((await call(world, 'read_only', 'GET', '/api/tenants?pageSize=100000')).statusCode).toBe(400);
       expect((await call(world, 'technician', 'POST', '/api/tenants/not-a-uuid/ignore')).statusCode).toBe(400);
       expect((await call(world, 'technician', 'POST', '/api/tenants/bulk-accept', { minScore: 7 })).statusCode).toBe(400);
-      expect((await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.fresh!.id}/accept`, {})).json().error.code).toBe('bad_input');
+      expect((await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.fresh!.id}/accept`, {})).json().error.code).toBe(
+        'bad_input',
+      );
       const missing = await call(world, 'technician', 'POST', '/api/tenants/00000000-0000-4000-8000-000000000000/ignore');
       expect(missing.statusCode).toBe(404);
     });
@@ -58,7 +74,12 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
       const noCsrf = await call(world, 'technician', 'POST', `/api/tenants/${tenant}/ignore`, undefined, { csrf: false });
       expect(noCsrf.statusCode).toBe(403);
       expect(noCsrf.json().error.code).toBe('csrf_rejected');
-      const decision = await world.ctx.database.db.selectFrom('match_decisions').select('state').where('tenant_id', '=', tenant).where('kind', '=', 'organization').executeTakeFirstOrThrow();
+      const decision = await world.ctx.database.db
+        .selectFrom('match_decisions')
+        .select('state')
+        .where('tenant_id', '=', tenant)
+        .where('kind', '=', 'organization')
+        .executeTakeFirstOrThrow();
       expect(decision.state).toBe('suggested');
     });
 
@@ -66,22 +87,44 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
       const tenant = seeded.tenants.northwind!.id;
       const accepted = await call(world, 'technician', 'POST', `/api/tenants/${tenant}/accept`, {});
       expect(accepted.statusCode).toBe(200);
-      expect(accepted.json().decision).toMatchObject({ state: 'matched', targetId: seeded.organizations.northwind, rule: 'technician', decidedByTechnician: true, decidedBy: world.as.technician.id });
+      expect(accepted.json().decision).toMatchObject({
+        state: 'matched',
+        targetId: seeded.organizations.northwind,
+        rule: 'technician',
+        decidedByTechnician: true,
+        decidedBy: world.as.technician.id,
+      });
       const audit = await call(world, 'administrator', 'GET', '/api/audit?subjectType=organization_decision');
-      expect(audit.json().items[0]).toMatchObject({ actor: 'technician-user', action: 'organization_match.accept', before: { state: 'suggested', decidedByTechnician: false }, after: { state: 'matched' } });
+      expect(audit.json().items[0]).toMatchObject({
+        actor: 'technician-user',
+        action: 'organization_match.accept',
+        before: { state: 'suggested', decidedByTechnician: false },
+        after: { state: 'matched' },
+      });
       const undone = await call(world, 'technician', 'POST', `/api/tenants/${tenant}/undo`);
       expect(undone.json().decision).toMatchObject({ state: 'suggested', decidedByTechnician: false, decidedBy: 'sync' });
-      const row = await world.ctx.database.db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenant).where('kind', '=', 'organization').executeTakeFirstOrThrow();
+      const row = await world.ctx.database.db
+        .selectFrom('match_decisions')
+        .selectAll()
+        .where('tenant_id', '=', tenant)
+        .where('kind', '=', 'organization')
+        .executeTakeFirstOrThrow();
       expect(row.decided_by_technician).toBe(false);
       expect(row.suggestions).toHaveLength(2);
     });
 
     it('chooses another organization, creates one from a tenant, and ignores a tenant', async () => {
-      const chosen = await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.tailspin!.id}/choose`, { organizationId: seeded.organizations.contoso });
+      const chosen = await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.tailspin!.id}/choose`, {
+        organizationId: seeded.organizations.contoso,
+      });
       expect(chosen.json().decision).toMatchObject({ state: 'matched', targetId: seeded.organizations.contoso });
       const created = await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.fresh!.id}/create-organization`);
       expect(created.statusCode).toBe(201);
-      const organization = await world.ctx.database.db.selectFrom('organizations').selectAll().where('id', '=', created.json().organization.id).executeTakeFirstOrThrow();
+      const organization = await world.ctx.database.db
+        .selectFrom('organizations')
+        .selectAll()
+        .where('id', '=', created.json().organization.id)
+        .executeTakeFirstOrThrow();
       expect(organization).toMatchObject({ name: 'Fresh Tenant', domains: ['fresh.example'] });
       const undoCreate = await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.fresh!.id}/undo`);
       expect(undoCreate.json().decision).toBeNull();
@@ -99,7 +142,7 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
       await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.northwind!.id}/undo`);
     });
 
-    it('returns hostile names verbatim as JSON data (escaping is the page\'s job)', async () => {
+    it("returns hostile names verbatim as JSON data (escaping is the page's job)", async () => {
       const response = await call(world, 'read_only', 'GET', '/api/tenants?pageSize=200');
       const names = response.json().items.map((t: { displayName: string }) => t.displayName);
       expect(names).toEqual(expect.arrayContaining([HOSTILE_NAMES.script, HOSTILE_NAMES.quotes, HOSTILE_NAMES.rtl, HOSTILE_NAMES.huge]));
@@ -114,8 +157,15 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
       const response = await call(world, 'read_only', 'GET', `/api/tenants/${tenant}/users`);
       expect(response.statusCode).toBe(200);
       const byId = Object.fromEntries(response.json().items.map((u: { userId: string }) => [u.userId, u]));
-      expect(byId['u-adele']).toMatchObject({ decision: 'match', rule: 'alias', contact: { name: 'Adele Vance', emails: ['adelev@contoso.example'] } });
-      expect(byId['u-alex'].candidates.map((c: { emails: string[] }) => c.emails[0]).sort()).toEqual(['alex.w@contoso.example', 'awilber@contoso.example']);
+      expect(byId['u-adele']).toMatchObject({
+        decision: 'match',
+        rule: 'alias',
+        contact: { name: 'Adele Vance', emails: ['adelev@contoso.example'] },
+      });
+      expect(byId['u-alex'].candidates.map((c: { emails: string[] }) => c.emails[0]).sort()).toEqual([
+        'alex.w@contoso.example',
+        'awilber@contoso.example',
+      ]);
       expect(byId['u-hostile']).toMatchObject({ decision: 'pending', displayName: HOSTILE_NAMES.script });
       const reviews = await call(world, 'read_only', 'GET', `/api/tenants/${tenant}/users?decision=review`);
       expect(reviews.json().items.map((u: { userId: string }) => u.userId)).toEqual(['u-alex']);
@@ -125,7 +175,14 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
     it('shows the Microsoft overlay: enabled, sign-in, password change, friendly license names, mailbox, devices', async () => {
       const response = await call(world, 'read_only', 'GET', `/api/tenants/${seeded.tenants.contoso!.id}/users/u-adele`);
       const overlay = response.json().overlay;
-      expect(overlay).toMatchObject({ accountEnabled: true, signInActivityAvailable: true, inactive: false, licenses: [{ name: 'Microsoft 365 E5' }], mailbox: { storageUsedBytes: 5 * 1024 ** 3, itemCount: 1234, hasArchive: true }, devices: [{ name: 'ADELE-LAPTOP', complianceState: 'compliant' }] });
+      expect(overlay).toMatchObject({
+        accountEnabled: true,
+        signInActivityAvailable: true,
+        inactive: false,
+        licenses: [{ name: 'Microsoft 365 E5' }],
+        mailbox: { storageUsedBytes: 5 * 1024 ** 3, itemCount: 1234, hasArchive: true },
+        devices: [{ name: 'ADELE-LAPTOP', complianceState: 'compliant' }],
+      });
       expect(overlay.lastPasswordChangeAt).toBeTruthy();
       const alex = await call(world, 'read_only', 'GET', `/api/tenants/${seeded.tenants.contoso!.id}/users/u-alex`);
       expect(alex.json().overlay).toMatchObject({ accountEnabled: false, licenses: [{ name: 'Microsoft 365 Business Premium' }] });
@@ -153,13 +210,23 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
 
     it('lists Intune devices with their configuration and related contact', async () => {
       const response = await call(world, 'read_only', 'GET', `/api/tenants/${seeded.tenants.contoso!.id}/devices`);
-      expect(response.json().items[0]).toMatchObject({ name: 'ADELE-LAPTOP', decision: 'match', rule: 'serial', configuration: { name: 'ADELE-LAPTOP' }, relatedContact: { name: 'Adele Vance' } });
+      expect(response.json().items[0]).toMatchObject({
+        name: 'ADELE-LAPTOP',
+        decision: 'match',
+        rule: 'serial',
+        configuration: { name: 'ADELE-LAPTOP' },
+        relatedContact: { name: 'Adele Vance' },
+      });
     });
 
     it('sums licenses per SKU with friendly names (never a bare GUID) and lists licensed users without a recent sign-in', async () => {
       const response = await call(world, 'read_only', 'GET', `/api/tenants/${seeded.tenants.contoso!.id}/licenses`);
       const body = response.json();
-      expect(body.skus.map((s: { name: string }) => s.name)).toEqual(['Microsoft 365 E5', 'Microsoft 365 Business Premium', 'Unrecognised Microsoft license']);
+      expect(body.skus.map((s: { name: string }) => s.name)).toEqual([
+        'Microsoft 365 E5',
+        'Microsoft 365 Business Premium',
+        'Unrecognised Microsoft license',
+      ]);
       expect(body.skus[0]).toMatchObject({ total: 25, assigned: 14, available: 11 });
       expect(body.totals).toEqual({ total: 38, assigned: 25, available: 13 });
       expect(body.inactiveLicensedUsers.map((u: { userId: string }) => u.userId)).toEqual(['u-alex']);
@@ -168,21 +235,34 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
 
   describe('integrations and sync runs', () => {
     it('creates and edits integrations as administrator only; secrets are write-only', async () => {
-      const body = { kind: 'gdap', name: 'Second partner', tenantId: 'fabrikam.onmicrosoft.com', clientId: '6731de76-14a6-49ae-97bc-6eba6914391e', clientSecret: 'super-secret-value~123' };
+      const body = {
+        kind: 'gdap',
+        name: 'Second partner',
+        tenantId: 'fabrikam.onmicrosoft.com',
+        clientId: '6731de76-14a6-49ae-97bc-6eba6914391e',
+        clientSecret: 'super-secret-value~123',
+      };
       expect((await call(world, 'technician', 'POST', '/api/integrations', body)).statusCode).toBe(403);
       const created = await call(world, 'administrator', 'POST', '/api/integrations', body);
       expect(created.statusCode).toBe(201);
       expect(created.body).not.toContain('super-secret-value');
       expect(created.json()).toMatchObject({ hasClientSecret: true, settings: { includeGuests: false, domains: ['*'] } });
       const id = created.json().id;
-      const edited = await call(world, 'administrator', 'PATCH', `/api/integrations/${id}`, { settings: { includeGuests: true, domains: ['contoso.example'], schedule: '15 * * * *' }, clientSecret: 'another-secret~456' });
+      const edited = await call(world, 'administrator', 'PATCH', `/api/integrations/${id}`, {
+        settings: { includeGuests: true, domains: ['contoso.example'], schedule: '15 * * * *' },
+        clientSecret: 'another-secret~456',
+      });
       expect(edited.json().settings).toMatchObject({ includeGuests: true, domains: ['contoso.example'], schedule: '15 * * * *' });
       const list = await call(world, 'read_only', 'GET', '/api/integrations');
       expect(list.body).not.toContain('another-secret');
       expect(list.body).not.toContain('encrypted');
       const audit = await call(world, 'administrator', 'GET', '/api/audit?subjectType=integration');
       expect(audit.body).not.toContain('another-secret');
-      expect(audit.json().items[0]).toMatchObject({ action: 'integration.update', before: { settings: { includeGuests: false } }, after: { settings: { includeGuests: true }, clientSecret: 'replaced' } });
+      expect(audit.json().items[0]).toMatchObject({
+        action: 'integration.update',
+        before: { settings: { includeGuests: false } },
+        after: { settings: { includeGuests: true }, clientSecret: 'replaced' },
+      });
       const tenants = await call(world, 'read_only', 'GET', `/api/integrations/${seeded.integrationId}/tenants`);
       expect(tenants.json().total).toBe(8);
       expect(tenants.json().items[0].action).toMatch(/sync now/);
@@ -195,8 +275,17 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
       expect(first.json().alreadyQueued).toBe(false);
       const second = await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.contoso!.id}/sync`);
       expect(second.json()).toEqual({ runId: first.json().runId, alreadyQueued: true });
-      const row = await world.ctx.database.db.selectFrom('sync_runs').selectAll().where('id', '=', first.json().runId).executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ status: 'queued', trigger: 'manual', tenant_id: seeded.tenants.contoso!.id, requested_by: 'technician-user' });
+      const row = await world.ctx.database.db
+        .selectFrom('sync_runs')
+        .selectAll()
+        .where('id', '=', first.json().runId)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({
+        status: 'queued',
+        trigger: 'manual',
+        tenant_id: seeded.tenants.contoso!.id,
+        requested_by: 'technician-user',
+      });
       const whole = await call(world, 'technician', 'POST', `/api/integrations/${seeded.integrationId}/sync`);
       expect(whole.statusCode).toBe(202);
     });
@@ -218,6 +307,16 @@ describe.each(DATABASE_KINDS)('the JSON API on %s', (kind) => {
     const response = await call(world, 'read_only', 'GET', '/api/openapi.json');
     expect(response.statusCode).toBe(200);
     const paths = Object.keys(response.json().paths);
-    expect(paths).toEqual(expect.arrayContaining(['/api/tenants', '/api/tenants/{id}/accept', '/api/tenants/{id}/users/{userId}', '/api/sync-runs/{id}', '/api/integrations', '/api/session', '/api/me/tokens']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/tenants',
+        '/api/tenants/{id}/accept',
+        '/api/tenants/{id}/users/{userId}',
+        '/api/sync-runs/{id}',
+        '/api/integrations',
+        '/api/session',
+        '/api/me/tokens',
+      ]),
+    );
   });
 });

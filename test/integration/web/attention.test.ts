@@ -25,7 +25,8 @@ describe.each(DATABASE_KINDS)('what needs attention on %s', (kind) => {
     expect(response.statusCode).toBe(200);
     return response.json() as { items: Item[]; counts: { error: number; warning: number; info: number; byKind: Record<string, number> } };
   };
-  const of = (list: Item[], kind: string, tenantKey?: string) => list.filter((i) => i.kind === kind && (!tenantKey || i.tenantId === seeded.tenants[tenantKey]!.id));
+  const of = (list: Item[], kind: string, tenantKey?: string) =>
+    list.filter((i) => i.kind === kind && (!tenantKey || i.tenantId === seeded.tenants[tenantKey]!.id));
 
   beforeAll(async () => {
     world = await startWebWorld(kind);
@@ -35,10 +36,26 @@ describe.each(DATABASE_KINDS)('what needs attention on %s', (kind) => {
     const now = world.clock.now();
     // Contoso's last run failed for missing consent (seedContents wrote its log line); Tailspin's
     // last sync left something unread; Northwind's GDAP relationship ends in 10 days.
-    await db.updateTable('tenants').set({ health: 'failing', health_reason: 'consent missing' }).where('id', '=', seeded.tenants.contoso!.id).execute();
-    await db.updateTable('tenants').set({ health: 'warning', health_reason: 'devices could not be read: Intune is not licensed' }).where('id', '=', seeded.tenants.tailspin!.id).execute();
-    await db.updateTable('tenants').set({ relationship_end_at: new Date(now.getTime() + 10 * DAY_MS), auto_extend: false, last_sync_at: now }).where('id', '=', seeded.tenants.northwind!.id).execute();
-    await db.updateTable('integrations').set({ client_secret_encrypted: 'sealed', client_secret_expires_at: new Date(now.getTime() + 5 * DAY_MS) }).where('id', '=', seeded.integrationId).execute();
+    await db
+      .updateTable('tenants')
+      .set({ health: 'failing', health_reason: 'consent missing' })
+      .where('id', '=', seeded.tenants.contoso!.id)
+      .execute();
+    await db
+      .updateTable('tenants')
+      .set({ health: 'warning', health_reason: 'devices could not be read: Intune is not licensed' })
+      .where('id', '=', seeded.tenants.tailspin!.id)
+      .execute();
+    await db
+      .updateTable('tenants')
+      .set({ relationship_end_at: new Date(now.getTime() + 10 * DAY_MS), auto_extend: false, last_sync_at: now })
+      .where('id', '=', seeded.tenants.northwind!.id)
+      .execute();
+    await db
+      .updateTable('integrations')
+      .set({ client_secret_encrypted: 'sealed', client_secret_expires_at: new Date(now.getTime() + 5 * DAY_MS) })
+      .where('id', '=', seeded.integrationId)
+      .execute();
     // An ignored tenant never needs attention.
     await db.updateTable('match_decisions').set({ state: 'ignored' }).where('tenant_id', '=', seeded.tenants.huge!.id).execute();
   });
@@ -58,7 +75,10 @@ describe.each(DATABASE_KINDS)('what needs attention on %s', (kind) => {
 
   it('lists a warning tenant with its reason, and the expiring client secret and GDAP relationship with the action', async () => {
     const { items: list } = await items();
-    expect(of(list, 'tenant_warning', 'tailspin')[0]).toMatchObject({ severity: 'warning', url: `/tenants/${seeded.tenants.tailspin!.id}/contacts` });
+    expect(of(list, 'tenant_warning', 'tailspin')[0]).toMatchObject({
+      severity: 'warning',
+      url: `/tenants/${seeded.tenants.tailspin!.id}/contacts`,
+    });
     expect(of(list, 'tenant_warning', 'tailspin')[0]!.message).toContain('Intune is not licensed');
     const [secret] = of(list, 'client_secret_expiring');
     expect(secret).toMatchObject({ severity: 'error', url: `/integrations/${seeded.integrationId}#s-secret` });
@@ -76,7 +96,11 @@ describe.each(DATABASE_KINDS)('what needs attention on %s', (kind) => {
     expect(organizations!.message).toMatch(/^6 tenants of Fabrikam Partners GDAP wait for an organization \(2 with a suggestion\)/);
     expect(organizations!.url).toBe(`/tenants?integrationId=${seeded.integrationId}&state=suggested`);
     const [reviews] = of(list, 'contact_review', 'contoso');
-    expect(reviews).toMatchObject({ severity: 'warning', organizationId: seeded.organizations.contoso, url: `/tenants/${seeded.tenants.contoso!.id}/contacts?decision=review` });
+    expect(reviews).toMatchObject({
+      severity: 'warning',
+      organizationId: seeded.organizations.contoso,
+      url: `/tenants/${seeded.tenants.contoso!.id}/contacts?decision=review`,
+    });
     expect(reviews!.message).toContain('1 user could match more than one record');
   });
 
@@ -86,7 +110,14 @@ describe.each(DATABASE_KINDS)('what needs attention on %s', (kind) => {
     expect(disabled!.message).toContain('1 disabled account still holds licenses');
     // Where it points lists the account and its licenses.
     const licenses = await call(world, 'read_only', 'GET', `/api/tenants/${seeded.tenants.contoso!.id}/licenses`);
-    expect(licenses.json().disabledLicensedUsers).toEqual([{ userId: 'u-alex', displayName: 'Alex Wilber', userPrincipalName: 'AlexW@contoso.example', licenses: ['Microsoft 365 Business Premium'] }]);
+    expect(licenses.json().disabledLicensedUsers).toEqual([
+      {
+        userId: 'u-alex',
+        displayName: 'Alex Wilber',
+        userPrincipalName: 'AlexW@contoso.example',
+        licenses: ['Microsoft 365 Business Premium'],
+      },
+    ]);
     expect((await call(world, 'read_only', 'GET', disabled!.url.split('#')[0]!)).body).toContain('id="disabled-licensed"');
     const [seats] = of(list, 'unused_paid_seats', 'contoso');
     expect(seats).toMatchObject({ severity: 'info', url: `/tenants/${seeded.tenants.contoso!.id}/licenses` });
@@ -101,12 +132,18 @@ describe.each(DATABASE_KINDS)('what needs attention on %s', (kind) => {
     const all = await items();
     expect(all.counts.error + all.counts.warning + all.counts.info).toBe(all.items.length);
     const severities = all.items.map((i) => i.severity);
-    expect(severities).toEqual([...severities].sort((a, b) => ['error', 'warning', 'info'].indexOf(a) - ['error', 'warning', 'info'].indexOf(b)));
+    expect(severities).toEqual(
+      [...severities].sort((a, b) => ['error', 'warning', 'info'].indexOf(a) - ['error', 'warning', 'info'].indexOf(b)),
+    );
     const errors = await items('?severity=error');
     expect(errors.items.length).toBe(all.counts.error);
     expect(errors.items.every((i) => i.severity === 'error')).toBe(true);
     expect(errors.counts).toEqual(all.counts);
-    const other = await world.ctx.database.db.insertInto('integrations').values({ kind: 'direct_app', name: 'Other', partner_tenant_id: 'x', client_id: 'y', status: 'connected' }).returning('id').executeTakeFirstOrThrow();
+    const other = await world.ctx.database.db
+      .insertInto('integrations')
+      .values({ kind: 'direct_app', name: 'Other', partner_tenant_id: 'x', client_id: 'y', status: 'connected' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     expect((await items(`?integrationId=${other.id}`)).items).toEqual([]);
     expect((await items(`?integrationId=${seeded.integrationId}`)).items.length).toBe(all.items.length);
   });

@@ -18,22 +18,61 @@ describe.each(DATABASE_KINDS)('bidi controls in Microsoft text on %s', (kind) =>
     contents = await seedContents(world.ctx, seeded, world.clock.now());
     const db = world.ctx.database.db;
     const tenant = seeded.tenants.contoso!.id;
-    await db.updateTable('tenants').set({ display_name: `Contoso ${RTL}` }).where('id', '=', tenant).execute();
-    await db.updateTable('organizations').set({ name: `Contoso org ${RTL}` }).where('id', '=', seeded.organizations.contoso!).execute();
-    await db.updateTable('integrations').set({ name: `Partner ${RTL}` }).where('id', '=', seeded.integrationId).execute();
-    await db.updateTable('configurations').set({ serial_number: `SN-${RTL}`, name: `LAPTOP ${RTL}` }).where('intune_device_id', '=', contents.deviceId).execute();
+    await db
+      .updateTable('tenants')
+      .set({ display_name: `Contoso ${RTL}` })
+      .where('id', '=', tenant)
+      .execute();
+    await db
+      .updateTable('organizations')
+      .set({ name: `Contoso org ${RTL}` })
+      .where('id', '=', seeded.organizations.contoso!)
+      .execute();
+    await db
+      .updateTable('integrations')
+      .set({ name: `Partner ${RTL}` })
+      .where('id', '=', seeded.integrationId)
+      .execute();
+    await db
+      .updateTable('configurations')
+      .set({ serial_number: `SN-${RTL}`, name: `LAPTOP ${RTL}` })
+      .where('intune_device_id', '=', contents.deviceId)
+      .execute();
     await db
       .updateTable('ms_managed_devices')
-      .set({ data: JSON.stringify({ id: contents.deviceId, deviceName: `LAPTOP ${RTL}`, serialNumber: `SN-${RTL}`, operatingSystem: `Windows ${RTL}`, complianceState: 'compliant', userId: contents.users.adele }) as never })
+      .set({
+        data: JSON.stringify({
+          id: contents.deviceId,
+          deviceName: `LAPTOP ${RTL}`,
+          serialNumber: `SN-${RTL}`,
+          operatingSystem: `Windows ${RTL}`,
+          complianceState: 'compliant',
+          userId: contents.users.adele,
+        }) as never,
+      })
       .where('device_id', '=', contents.deviceId)
       .execute();
     await db
       .updateTable('ms_users')
-      .set({ data: JSON.stringify({ id: contents.users.adele, displayName: `Adele ${RTL}`, userPrincipalName: 'AdeleV@contoso.example', jobTitle: RTL, accountEnabled: true }) as never })
+      .set({
+        data: JSON.stringify({
+          id: contents.users.adele,
+          displayName: `Adele ${RTL}`,
+          userPrincipalName: 'AdeleV@contoso.example',
+          jobTitle: RTL,
+          accountEnabled: true,
+        }) as never,
+      })
       .where('user_id', '=', contents.users.adele)
       .execute();
-    await db.updateTable('sync_log').set({ message: `consent missing for tenant ${RTL}`, action: `re-run admin consent for ${RTL}` }).execute();
-    await db.updateTable('sync_runs').set({ summary: `failed for ${RTL}` }).execute();
+    await db
+      .updateTable('sync_log')
+      .set({ message: `consent missing for tenant ${RTL}`, action: `re-run admin consent for ${RTL}` })
+      .execute();
+    await db
+      .updateTable('sync_runs')
+      .set({ summary: `failed for ${RTL}` })
+      .execute();
     const token = await call(world, 'administrator', 'POST', '/api/me/tokens', { name: `script ${RTL}` });
     expect(token.statusCode).toBe(201);
   });

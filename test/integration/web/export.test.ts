@@ -5,7 +5,11 @@ import { sql } from 'kysely';
 import { DATABASE_KINDS } from '../../support/databases.ts';
 import { call, seedContents, seedTenants, startWebWorld, type Seeded, type WebWorld } from './support.ts';
 
-const rowsOf = (body: string) => body.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+const rowsOf = (body: string) =>
+  body
+    .replace(/^\uFEFF/, '')
+    .split('\r\n')
+    .filter(Boolean);
 
 describe.each(DATABASE_KINDS)('CSV export on %s', (kind) => {
   let world: WebWorld;
@@ -16,8 +20,13 @@ describe.each(DATABASE_KINDS)('CSV export on %s', (kind) => {
     await seedContents(world.ctx, seeded, world.clock.now());
     const db = world.ctx.database.db;
     // More contacts than one export page (500), one with a name a spreadsheet would run.
-    await sql`insert into contacts (organization_id, first_name, last_name) select ${seeded.organizations.northwind}::uuid, 'Bulk', 'Contact ' || lpad(i::text, 4, '0') from generate_series(1, 1203) i`.execute(db);
-    await db.insertInto('contacts').values({ organization_id: seeded.organizations.northwind!, first_name: '=HYPERLINK("http://evil.example")', last_name: 'Zed' }).execute();
+    await sql`insert into contacts (organization_id, first_name, last_name) select ${seeded.organizations.northwind}::uuid, 'Bulk', 'Contact ' || lpad(i::text, 4, '0') from generate_series(1, 1203) i`.execute(
+      db,
+    );
+    await db
+      .insertInto('contacts')
+      .values({ organization_id: seeded.organizations.northwind!, first_name: '=HYPERLINK("http://evil.example")', last_name: 'Zed' })
+      .execute();
   });
   afterAll(async () => {
     await world?.close();
@@ -36,12 +45,32 @@ describe.each(DATABASE_KINDS)('CSV export on %s', (kind) => {
   });
 
   it('keeps the filters of the list, and answers Accept: text/csv', async () => {
-    const suggested = await world.app.inject({ method: 'GET', url: '/api/tenants?state=suggested', headers: { cookie: world.as.read_only.cookie, accept: 'text/csv' } });
+    const suggested = await world.app.inject({
+      method: 'GET',
+      url: '/api/tenants?state=suggested',
+      headers: { cookie: world.as.read_only.cookie, accept: 'text/csv' },
+    });
     expect(suggested.headers['content-type']).toBe('text/csv; charset=utf-8');
     const rows = rowsOf(suggested.body);
-    expect(rows[0]).toBe('Tenant,Microsoft tenant id,Default domain,Integration,State,Rule,Score,Organization,Suggestions,Health,Health reason,Last sync,docsync id');
-    expect(rows.slice(1).map((r) => r.split(',')[0]).sort()).toEqual(['Northwind Traders Inc.', 'Tailspin Toys']);
-    const searched = rowsOf((await call(world, 'read_only', 'GET', `/api/organizations/${seeded.organizations.northwind}/contacts?format=csv&search=contact%2000`)).body);
+    expect(rows[0]).toBe(
+      'Tenant,Microsoft tenant id,Default domain,Integration,State,Rule,Score,Organization,Suggestions,Health,Health reason,Last sync,docsync id',
+    );
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r.split(',')[0])
+        .sort(),
+    ).toEqual(['Northwind Traders Inc.', 'Tailspin Toys']);
+    const searched = rowsOf(
+      (
+        await call(
+          world,
+          'read_only',
+          'GET',
+          `/api/organizations/${seeded.organizations.northwind}/contacts?format=csv&search=contact%2000`,
+        )
+      ).body,
+    );
     expect(searched).toHaveLength(1 + 99);
     const json = await call(world, 'read_only', 'GET', '/api/tenants?state=suggested');
     expect(json.headers['content-type']).toContain('application/json');

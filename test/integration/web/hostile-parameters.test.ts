@@ -90,11 +90,21 @@ function validExample(schema: JsonSchema): unknown {
   }
 }
 
-function operationsOf(doc: { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>> }): Operation[] {
+function operationsOf(doc: {
+  paths: Record<
+    string,
+    Record<
+      string,
+      { parameters?: Array<{ name: string; in: string }>; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }
+    >
+  >;
+}): Operation[] {
   const operations: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
-      const parameters = (op.parameters ?? []).filter((p): p is { name: string; in: 'path' | 'query' } => p.in === 'path' || p.in === 'query');
+      const parameters = (op.parameters ?? []).filter(
+        (p): p is { name: string; in: 'path' | 'query' } => p.in === 'path' || p.in === 'query',
+      );
       const body = op.requestBody?.content?.['application/json']?.schema ?? null;
       operations.push({ method: method.toUpperCase(), path, parameters, body });
     }
@@ -112,7 +122,11 @@ describe.each(DATABASE_KINDS)('hostile parameters on %s', (kind) => {
     world = await startWebWorld(kind);
     const seeded = await seedTenants(world.ctx);
     const contents = await seedContents(world.ctx, seeded, world.clock.now());
-    const spare = await createTechnician({ db: world.ctx.database.db, clock: world.clock }, { username: 'spare-user', password: PASSWORD, role: 'read_only' }, { id: null, label: 'test' });
+    const spare = await createTechnician(
+      { db: world.ctx.database.db, clock: world.clock },
+      { username: 'spare-user', password: PASSWORD, role: 'read_only' },
+      { id: null, label: 'test' },
+    );
     const token = await createApiToken(world.ctx.database.db, world.clock, world.as.administrator.id, 'sweep');
     bearer = token.token;
     Object.assign(realIds, {
@@ -225,7 +239,8 @@ describe.each(DATABASE_KINDS)('hostile parameters on %s', (kind) => {
         for (const url of urls) {
           for (const cookie of [admin, undefined]) {
             const response = await world.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
-            if (response.statusCode >= 500) failures.push(`GET ${url.slice(0, 120)} ${cookie ? 'signed in' : 'anonymous'} → ${response.statusCode}`);
+            if (response.statusCode >= 500)
+              failures.push(`GET ${url.slice(0, 120)} ${cookie ? 'signed in' : 'anonymous'} → ${response.statusCode}`);
           }
         }
       }
@@ -236,7 +251,11 @@ describe.each(DATABASE_KINDS)('hostile parameters on %s', (kind) => {
   it('sends a sign-in with a non-ASCII "next" to the default page instead of failing', async () => {
     const page = await world.app.inject({ method: 'GET', url: '/sign-in?next=/%E3%80%82' });
     expect(page.statusCode).toBe(200);
-    const signedIn = await world.app.inject({ method: 'GET', url: '/sign-in?next=/%E3%80%82', headers: { cookie: world.as.administrator.cookie } });
+    const signedIn = await world.app.inject({
+      method: 'GET',
+      url: '/sign-in?next=/%E3%80%82',
+      headers: { cookie: world.as.administrator.cookie },
+    });
     expect(signedIn.statusCode).toBe(303);
     expect(signedIn.headers.location).toBe('/organizations');
   });
@@ -247,7 +266,9 @@ describe.each(DATABASE_KINDS)('hostile parameters on %s', (kind) => {
     const { hostname, port } = new URL(address);
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = connect({ host: hostname, port: Number(port) }, () => {
-        socket.write(`POST /api/tenants/bulk-accept HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{"minScore":1}`);
+        socket.write(
+          `POST /api/tenants/bulk-accept HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{"minScore":1}`,
+        );
       });
       let received = '';
       socket.on('data', (chunk) => (received += chunk.toString('utf8')));
@@ -259,7 +280,11 @@ describe.each(DATABASE_KINDS)('hostile parameters on %s', (kind) => {
       const [head, body] = response.split('\r\n\r\n');
       const status = Number(head!.split(' ')[1]);
       expect(status).toBeLessThan(500);
-      expect(JSON.parse(body!).error).toMatchObject({ code: expect.any(String), message: expect.any(String), requestId: expect.any(String) });
+      expect(JSON.parse(body!).error).toMatchObject({
+        code: expect.any(String),
+        message: expect.any(String),
+        requestId: expect.any(String),
+      });
     }
     expect(responses.map((r) => r.split(' ')[1])).toContain('400');
   });

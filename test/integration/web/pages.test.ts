@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../../support/databases.ts';
 import { buildApp } from '../../../src/app.ts';
 import { createTestContext } from '../../support/context.ts';
-import { call, HOSTILE_NAMES, PASSWORD, seedContents, seedTenants, startWebWorld, type Seeded, type SeededContents, type WebWorld } from './support.ts';
+import {
+  call,
+  HOSTILE_NAMES,
+  PASSWORD,
+  seedContents,
+  seedTenants,
+  startWebWorld,
+  type Seeded,
+  type SeededContents,
+  type WebWorld,
+} from './support.ts';
 
 /** A <script> element without a src attribute: inline code, which the CSP forbids. */
 const INLINE_SCRIPT = /<script(?![^>]*\bsrc=)[^>]*>/i;
@@ -50,7 +60,14 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
   });
 
   it('signs in through the form and goes back only to a path on this site', async () => {
-    const form = (next: string, password = PASSWORD) => world.app.inject({ method: 'POST', url: '/sign-in', remoteAddress: '192.0.2.50', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ username: 'technician-user', password, next }).toString() });
+    const form = (next: string, password = PASSWORD) =>
+      world.app.inject({
+        method: 'POST',
+        url: '/sign-in',
+        remoteAddress: '192.0.2.50',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ username: 'technician-user', password, next }).toString(),
+      });
     const ok = await form('/sync-runs');
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe('/sync-runs');
@@ -87,7 +104,9 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     const organizations = (await call(world, 'read_only', 'GET', '/tenants?pageSize=200')).body;
     expect(organizations).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(organizations).toContain('&quot;Quote&#39;s&quot; &#96;back&#96; &amp; &lt;b&gt;bold&lt;/b&gt;');
-    expect(organizations).toContain('<bdi class="name">Contoso<abbr class="bidi" title="hidden direction control U+202E">[U+202E]</abbr>gnp.exe<abbr class="bidi" title="hidden direction control U+202C">[U+202C]</abbr> Ltd</bdi>');
+    expect(organizations).toContain(
+      '<bdi class="name">Contoso<abbr class="bidi" title="hidden direction control U+202E">[U+202E]</abbr>gnp.exe<abbr class="bidi" title="hidden direction control U+202C">[U+202C]</abbr> Ltd</bdi>',
+    );
     expect(organizations).not.toContain('\u202E');
     expect(organizations).toContain(`<bdi class="name">${HOSTILE_NAMES.huge}</bdi>`);
     const page = (await call(world, 'read_only', 'GET', `/tenants/${seeded.tenants.script!.id}/contacts`)).body;
@@ -106,7 +125,9 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     const review = (await call(world, 'technician', 'GET', `/tenants/${seeded.tenants.contoso!.id}/contacts?decision=review`)).body;
     expect(review).toContain(`"contactId":"${contents.contacts.alexOne}"`.replace(/"/g, '&quot;'));
     expect((await call(world, 'technician', 'GET', '/account')).body).not.toContain('Technician accounts');
-    expect((await call(world, 'administrator', 'GET', '/integrations')).body).toContain(`href="/integrations/${seeded.integrationId}/connect"`);
+    expect((await call(world, 'administrator', 'GET', '/integrations')).body).toContain(
+      `href="/integrations/${seeded.integrationId}/connect"`,
+    );
     expect((await call(world, 'technician', 'GET', '/integrations')).body).not.toContain('/connect"');
     expect((await call(world, 'administrator', 'GET', '/account')).body).toContain('Technician accounts');
   });
@@ -136,15 +157,29 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     const badQuery = await call(world, 'read_only', 'GET', '/tenants?state=<script>');
     expect(badQuery.statusCode).toBe(400);
     expect(badQuery.body).not.toContain('<script>');
-    const signOut = await world.app.inject({ method: 'POST', url: '/sign-out', headers: { cookie: world.as.read_only.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+    const signOut = await world.app.inject({
+      method: 'POST',
+      url: '/sign-out',
+      headers: { cookie: world.as.read_only.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
     expect(signOut.statusCode).toBe(403);
-    const signedOut = await world.app.inject({ method: 'POST', url: '/sign-out', headers: { cookie: world.as.read_only.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(world.as.read_only.csrf)}` });
+    const signedOut = await world.app.inject({
+      method: 'POST',
+      url: '/sign-out',
+      headers: { cookie: world.as.read_only.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(world.as.read_only.csrf)}`,
+    });
     expect(signedOut.statusCode).toBe(303);
     expect((await call(world, 'read_only', 'GET', '/api/me')).statusCode).toBe(401);
   });
 
   it('refuses request bodies over the size limit', async () => {
-    const response = await world.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'x', password: 'y'.repeat(2_000_000) } });
+    const response = await world.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      payload: { username: 'x', password: 'y'.repeat(2_000_000) },
+    });
     expect(response.statusCode).toBe(413);
   });
 });

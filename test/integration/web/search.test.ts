@@ -42,8 +42,18 @@ describe.each(DATABASE_KINDS)('search on %s', (kind) => {
       .executeTakeFirstOrThrow();
     obrien = contact.id;
     // Discovery stores a tenant's verified domains as names, the tenant sync as Graph domain objects.
-    await db.updateTable('tenants').set({ domains: JSON.stringify(['fresh-domain.example', 'fresh.onmicrosoft.com']) as never }).where('id', '=', seeded.tenants.fresh!.id).execute();
-    await db.insertInto('contact_emails').values([{ contact_id: obrien, email: 'sean.obrien@contoso.example', is_primary: true }, { contact_id: obrien, email: 'helpdesk-lead@contoso.example', is_primary: false }]).execute();
+    await db
+      .updateTable('tenants')
+      .set({ domains: JSON.stringify(['fresh-domain.example', 'fresh.onmicrosoft.com']) as never })
+      .where('id', '=', seeded.tenants.fresh!.id)
+      .execute();
+    await db
+      .insertInto('contact_emails')
+      .values([
+        { contact_id: obrien, email: 'sean.obrien@contoso.example', is_primary: true },
+        { contact_id: obrien, email: 'helpdesk-lead@contoso.example', is_primary: false },
+      ])
+      .execute();
   });
   afterAll(async () => {
     await world?.close();
@@ -52,7 +62,12 @@ describe.each(DATABASE_KINDS)('search on %s', (kind) => {
   it('finds a contact by name whatever the case, accents and apostrophes, and links to the overlay', async () => {
     for (const q of ['obrien', "O'BRIEN", 'sean', 'Seán O’Brien']) {
       const [first] = await search(q);
-      expect(first, q).toMatchObject({ kind: 'contact', id: obrien, label: "Seán O'Brien", url: `/tenants/${seeded.tenants.contoso!.id}/users/u-obrien` });
+      expect(first, q).toMatchObject({
+        kind: 'contact',
+        id: obrien,
+        label: "Seán O'Brien",
+        url: `/tenants/${seeded.tenants.contoso!.id}/users/u-obrien`,
+      });
       expect(first!.detail).toBe('sean.obrien@contoso.example · Contoso Ltd');
     }
   });
@@ -63,12 +78,18 @@ describe.each(DATABASE_KINDS)('search on %s', (kind) => {
     expect((await search('555 0177')).map((r) => r.id)).toContain(obrien);
     // A contact without a Microsoft user links to its organization's contacts, filtered to it.
     const [awilber] = await search('awilber@contoso.example');
-    expect(awilber).toMatchObject({ kind: 'contact', label: 'Alex Wilber', url: `/organizations/${seeded.organizations.contoso}/contacts?search=awilber%40contoso.example` });
+    expect(awilber).toMatchObject({
+      kind: 'contact',
+      label: 'Alex Wilber',
+      url: `/organizations/${seeded.organizations.contoso}/contacts?search=awilber%40contoso.example`,
+    });
   });
 
   it('finds organizations, tenants and their domains by prefix and despite a typo', async () => {
     const contoso = await search('contso');
-    expect(contoso.map((r) => `${r.kind}:${r.label}`)).toEqual(expect.arrayContaining(['organization:Contoso Ltd', 'tenant:Contoso, Ltd.']));
+    expect(contoso.map((r) => `${r.kind}:${r.label}`)).toEqual(
+      expect.arrayContaining(['organization:Contoso Ltd', 'tenant:Contoso, Ltd.']),
+    );
     const byDomain = await search('tailspin.exa');
     expect(byDomain[0]).toMatchObject({ kind: 'tenant', label: 'Tailspin Toys', url: `/tenants/${seeded.tenants.tailspin!.id}/contacts` });
     expect((await search('northw')).map((r) => r.label)).toEqual(expect.arrayContaining(['Northwind Traders', 'Northwind Traders Inc.']));
@@ -77,7 +98,12 @@ describe.each(DATABASE_KINDS)('search on %s', (kind) => {
 
   it('finds configurations by name and serial number', async () => {
     const [bySerial] = await search('sn123');
-    expect(bySerial).toMatchObject({ kind: 'configuration', label: 'ADELE-LAPTOP', detail: 'serial SN123 · Contoso Ltd', url: `/organizations/${seeded.organizations.contoso}/configurations?search=SN123` });
+    expect(bySerial).toMatchObject({
+      kind: 'configuration',
+      label: 'ADELE-LAPTOP',
+      detail: 'serial SN123 · Contoso Ltd',
+      url: `/organizations/${seeded.organizations.contoso}/configurations?search=SN123`,
+    });
     expect((await search('adele-lap'))[0]).toMatchObject({ kind: 'configuration' });
   });
 
@@ -105,6 +131,16 @@ describe.each(DATABASE_KINDS)('search on %s', (kind) => {
 
   it('documents the new routes in the OpenAPI document', async () => {
     const paths = Object.keys((await call(world, 'read_only', 'GET', '/api/openapi.json')).json().paths);
-    expect(paths).toEqual(expect.arrayContaining(['/api/search', '/api/attention', '/api/organizations', '/api/organizations/{id}', '/api/organizations/{id}/contacts', '/api/contacts/{id}', '/api/configurations/{id}']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/search',
+        '/api/attention',
+        '/api/organizations',
+        '/api/organizations/{id}',
+        '/api/organizations/{id}/contacts',
+        '/api/contacts/{id}',
+        '/api/configurations/{id}',
+      ]),
+    );
   });
 });

@@ -9,7 +9,12 @@ const DAY = 86_400_000;
 /** The banner's text, or null when the page has none. */
 function banner(body: string): string | null {
   const found = /<section class="banner[^"]*"[\s\S]*?<\/section>/.exec(body);
-  return found ? found[0].replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim() : null;
+  return found
+    ? found[0]
+        .replace(/<[^>]+>/g, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+    : null;
 }
 
 describe('the client secret expiry banner', () => {
@@ -47,9 +52,13 @@ describe('the client secret expiry banner', () => {
     const text = banner(response.body)!;
     expect(text).toContain('Client secrets need replacing');
     // 2026-11-23 09:00 + 20 days; +5 days; −2 days (the test clock's start).
-    expect(text).toContain('The client secret of Soon Partner expires on 13 December 2026 (in 20 days): create a new secret in Entra ID and paste its value here.');
+    expect(text).toContain(
+      'The client secret of Soon Partner expires on 13 December 2026 (in 20 days): create a new secret in Entra ID and paste its value here.',
+    );
     expect(text).toContain('expires on 28 November 2026 (in 5 days)');
-    expect(text).toContain('The client secret of Expired Partner expired on 21 November 2026, so its syncs fail: create a new secret in Entra ID and paste its value here.');
+    expect(text).toContain(
+      'The client secret of Expired Partner expired on 21 November 2026, so its syncs fail: create a new secret in Entra ID and paste its value here.',
+    );
     expect(text).not.toContain('Later Partner');
     expect(text).not.toContain('No Expiry Partner');
     // "here" is where the new secret goes; the hostile name is text, not markup.
@@ -71,7 +80,9 @@ describe('the client secret expiry banner', () => {
 
   it('tells technicians on the Integrations page to ask an administrator', async () => {
     const text = banner((await call(world, 'technician', 'GET', '/integrations')).body)!;
-    expect(text).toContain('The client secret of Soon Partner expires on 13 December 2026 (in 20 days): ask an administrator to create a new secret in Entra ID and paste its value into the integration.');
+    expect(text).toContain(
+      'The client secret of Soon Partner expires on 13 December 2026 (in 20 days): ask an administrator to create a new secret in Entra ID and paste its value into the integration.',
+    );
     expect(text).not.toContain('paste its value here');
   });
 
@@ -79,7 +90,10 @@ describe('the client secret expiry banner', () => {
     const before = banner((await call(world, 'administrator', 'GET', `/integrations/${ids.expired}`)).body)!;
     expect(before).toContain('Expired Partner expired on 21 November 2026');
     expect(before).not.toContain('Soon Partner');
-    const replaced = await call(world, 'administrator', 'PATCH', `/api/integrations/${ids.expired}`, { clientSecret: 'a-new-secret-value', clientSecretExpiresAt: '2027-11-23' });
+    const replaced = await call(world, 'administrator', 'PATCH', `/api/integrations/${ids.expired}`, {
+      clientSecret: 'a-new-secret-value',
+      clientSecretExpiresAt: '2027-11-23',
+    });
     expect(replaced.statusCode).toBe(200);
     expect(banner((await call(world, 'administrator', 'GET', `/integrations/${ids.expired}`)).body)).toBeNull();
     expect(banner((await call(world, 'administrator', 'GET', '/integrations')).body)).not.toContain('Expired Partner');

@@ -18,8 +18,16 @@ describe.each(DATABASE_KINDS)('integration settings and tenant matches on %s', (
     await world?.close();
   });
 
-  const patchSettings = (settings: Record<string, unknown>) => call(world, 'administrator', 'PATCH', `/api/integrations/${seeded.integrationId}`, { settings });
-  const storedSettings = async () => (await world.ctx.database.db.selectFrom('integrations').select('settings').where('id', '=', seeded.integrationId).executeTakeFirstOrThrow()).settings;
+  const patchSettings = (settings: Record<string, unknown>) =>
+    call(world, 'administrator', 'PATCH', `/api/integrations/${seeded.integrationId}`, { settings });
+  const storedSettings = async () =>
+    (
+      await world.ctx.database.db
+        .selectFrom('integrations')
+        .select('settings')
+        .where('id', '=', seeded.integrationId)
+        .executeTakeFirstOrThrow()
+    ).settings;
 
   it('refuses a group typed by name instead of its object id, says which entry is wrong, and stores nothing', async () => {
     const before = await storedSettings();
@@ -65,16 +73,40 @@ describe.each(DATABASE_KINDS)('integration settings and tenant matches on %s', (
     const db = world.ctx.database.db;
     const nightly = await db
       .insertInto('integrations')
-      .values({ kind: 'direct_delegated', name: 'Nightly customer', partner_tenant_id: 'nightly-tenant', client_id: 'client-id', status: 'connected', settings: JSON.stringify({ schedule: '30 2 * * *' }) as never })
+      .values({
+        kind: 'direct_delegated',
+        name: 'Nightly customer',
+        partner_tenant_id: 'nightly-tenant',
+        client_id: 'client-id',
+        status: 'connected',
+        settings: JSON.stringify({ schedule: '30 2 * * *' }) as never,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const hourly = await db.insertInto('integrations').values({ kind: 'gdap', name: 'Hourly partner', partner_tenant_id: 'hourly-tenant', client_id: 'client-id', status: 'connected' }).returning('id').executeTakeFirstOrThrow();
+    const hourly = await db
+      .insertInto('integrations')
+      .values({ kind: 'gdap', name: 'Hourly partner', partner_tenant_id: 'hourly-tenant', client_id: 'client-id', status: 'connected' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     // Cron schedules are read in the process's local time zone, like node-cron's own timers.
     const tick = async (hour: number, minute: number, second = 0) => {
       const at = new Date(2026, 10, 24, hour, minute, second);
-      const ids = await onScheduleTick({ db, secrets: world.ctx.secrets, log: pino({ level: 'silent' }), clock: { now: () => at }, retentionDays: 30, owner: 'test', defaultExpression: '0 * * * *' });
-      const runs = ids.length === 0 ? [] : await db.selectFrom('sync_runs').select(['integration_id', 'id']).where('id', 'in', ids).execute();
-      await db.updateTable('sync_runs').set({ status: 'succeeded', finished_at: at }).where('id', 'in', ids.length ? ids : ['00000000-0000-4000-8000-000000000000']).execute();
+      const ids = await onScheduleTick({
+        db,
+        secrets: world.ctx.secrets,
+        log: pino({ level: 'silent' }),
+        clock: { now: () => at },
+        retentionDays: 30,
+        owner: 'test',
+        defaultExpression: '0 * * * *',
+      });
+      const runs =
+        ids.length === 0 ? [] : await db.selectFrom('sync_runs').select(['integration_id', 'id']).where('id', 'in', ids).execute();
+      await db
+        .updateTable('sync_runs')
+        .set({ status: 'succeeded', finished_at: at })
+        .where('id', 'in', ids.length ? ids : ['00000000-0000-4000-8000-000000000000'])
+        .execute();
       return runs.map((r) => r.integration_id).filter((id) => id === nightly.id || id === hourly.id);
     };
     expect(await tick(2, 0)).toEqual([hourly.id]);
@@ -85,12 +117,19 @@ describe.each(DATABASE_KINDS)('integration settings and tenant matches on %s', (
 
   it('refuses to accept a suggestion on a tenant a technician has already matched, and keeps that match', async () => {
     const tenant = seeded.tenants.northwind!.id;
-    const chosen = await call(world, 'technician', 'POST', `/api/tenants/${tenant}/choose`, { organizationId: seeded.organizations.contoso });
+    const chosen = await call(world, 'technician', 'POST', `/api/tenants/${tenant}/choose`, {
+      organizationId: seeded.organizations.contoso,
+    });
     expect(chosen.statusCode).toBe(200);
     const accepted = await call(world, 'technician', 'POST', `/api/tenants/${tenant}/accept`, {});
     expect(accepted.statusCode).toBe(409);
     expect(accepted.json().error.code).toBe('conflict');
-    const decision = await world.ctx.database.db.selectFrom('match_decisions').select(['state', 'target_id']).where('tenant_id', '=', tenant).where('kind', '=', 'organization').executeTakeFirstOrThrow();
+    const decision = await world.ctx.database.db
+      .selectFrom('match_decisions')
+      .select(['state', 'target_id'])
+      .where('tenant_id', '=', tenant)
+      .where('kind', '=', 'organization')
+      .executeTakeFirstOrThrow();
     expect(decision).toEqual({ state: 'matched', target_id: seeded.organizations.contoso });
     const ignored = seeded.tenants.tailspin!.id;
     expect((await call(world, 'technician', 'POST', `/api/tenants/${ignored}/ignore`)).statusCode).toBe(200);

@@ -40,7 +40,11 @@ export async function startWebWorld(kind: DatabaseKind): Promise<WebWorld> {
   await app.ready();
   const as = {} as Record<TechnicianRole, SignedIn>;
   for (const role of ['administrator', 'technician', 'read_only'] as const) {
-    const created = await createTechnician({ db: ctx.database.db, clock }, { username: `${role}-user`, password: PASSWORD, role }, { id: null, label: 'test' });
+    const created = await createTechnician(
+      { db: ctx.database.db, clock },
+      { username: `${role}-user`, password: PASSWORD, role },
+      { id: null, label: 'test' },
+    );
     const signedIn = await signIn(app, `${role}-user`, PASSWORD);
     as[role] = { ...signedIn, id: created.id };
   }
@@ -81,7 +85,14 @@ export function sessionCookie(response: LightMyRequestResponse): string {
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** A request as a signed-in technician of the role, with the CSRF header on writes. */
-export function call(world: WebWorld, role: TechnicianRole | null, method: Method, url: string, payload?: unknown, options: { csrf?: boolean } = {}) {
+export function call(
+  world: WebWorld,
+  role: TechnicianRole | null,
+  method: Method,
+  url: string,
+  payload?: unknown,
+  options: { csrf?: boolean } = {},
+) {
   const headers: Record<string, string> = {};
   if (role) {
     headers.cookie = world.as[role].cookie;
@@ -106,14 +117,32 @@ export const HOSTILE_NAMES = {
 /** One integration, four tenants (one per organization match state) and three organizations. */
 export async function seedTenants(ctx: TestContext): Promise<Seeded> {
   const db = ctx.database.db;
-  const integration = await db.insertInto('integrations').values({ kind: 'gdap', name: 'Fabrikam Partners GDAP', partner_tenant_id: 'partner-tenant', client_id: 'client-id' }).returning('id').executeTakeFirstOrThrow();
+  const integration = await db
+    .insertInto('integrations')
+    .values({ kind: 'gdap', name: 'Fabrikam Partners GDAP', partner_tenant_id: 'partner-tenant', client_id: 'client-id' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const organizations: Record<string, string> = {};
-  for (const [key, orgName] of [['northwind', 'Northwind Traders'], ['contoso', 'Contoso Ltd'], ['hostile', HOSTILE_NAMES.script]] as const) {
-    organizations[key] = (await db.insertInto('organizations').values({ name: orgName, domains: [] }).returning('id').executeTakeFirstOrThrow()).id;
+  for (const [key, orgName] of [
+    ['northwind', 'Northwind Traders'],
+    ['contoso', 'Contoso Ltd'],
+    ['hostile', HOSTILE_NAMES.script],
+  ] as const) {
+    organizations[key] = (
+      await db.insertInto('organizations').values({ name: orgName, domains: [] }).returning('id').executeTakeFirstOrThrow()
+    ).id;
   }
   const tenants: Seeded['tenants'] = {};
   const specs = [
-    { key: 'northwind', name: 'Northwind Traders Inc.', state: 'suggested', suggestions: [{ organizationId: organizations.northwind!, score: 0.92 }, { organizationId: organizations.contoso!, score: 0.31 }] },
+    {
+      key: 'northwind',
+      name: 'Northwind Traders Inc.',
+      state: 'suggested',
+      suggestions: [
+        { organizationId: organizations.northwind!, score: 0.92 },
+        { organizationId: organizations.contoso!, score: 0.31 },
+      ],
+    },
     { key: 'contoso', name: 'Contoso, Ltd.', state: 'matched', target: organizations.contoso, rule: 'name', suggestions: [] },
     { key: 'tailspin', name: 'Tailspin Toys', state: 'suggested', suggestions: [{ organizationId: organizations.northwind!, score: 0.4 }] },
     { key: 'fresh', name: 'Fresh Tenant', state: null, suggestions: [] },
@@ -128,14 +157,31 @@ export async function seedTenants(ctx: TestContext): Promise<Seeded> {
     const tenantId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     const row = await db
       .insertInto('tenants')
-      .values({ integration_id: integration.id, tenant_id: tenantId, display_name: spec.name, default_domain: `${spec.key}.onmicrosoft.com`, domains: JSON.stringify([{ id: `${spec.key}.example`, isVerified: true }, { id: `${spec.key}.onmicrosoft.com`, isVerified: true }]) as never })
+      .values({
+        integration_id: integration.id,
+        tenant_id: tenantId,
+        display_name: spec.name,
+        default_domain: `${spec.key}.onmicrosoft.com`,
+        domains: JSON.stringify([
+          { id: `${spec.key}.example`, isVerified: true },
+          { id: `${spec.key}.onmicrosoft.com`, isVerified: true },
+        ]) as never,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     tenants[spec.key] = { id: row.id, tenantId };
     if (spec.state) {
       await db
         .insertInto('match_decisions')
-        .values({ kind: 'organization', tenant_id: row.id, source_id: tenantId, state: spec.state, target_id: 'target' in spec ? spec.target! : null, rule: 'rule' in spec ? spec.rule : null, suggestions: JSON.stringify(spec.suggestions) as never })
+        .values({
+          kind: 'organization',
+          tenant_id: row.id,
+          source_id: tenantId,
+          state: spec.state,
+          target_id: 'target' in spec ? spec.target! : null,
+          rule: 'rule' in spec ? spec.rule : null,
+          suggestions: JSON.stringify(spec.suggestions) as never,
+        })
         .execute();
     }
   }
@@ -158,7 +204,11 @@ export async function seedContents(ctx: TestContext, seeded: Seeded, now: Date):
   const tenant = seeded.tenants.contoso!.id;
   const org = seeded.organizations.contoso!;
   const contact = async (first: string, last: string, email: string, organizationId = org) => {
-    const row = await db.insertInto('contacts').values({ organization_id: organizationId, first_name: first, last_name: last }).returning('id').executeTakeFirstOrThrow();
+    const row = await db
+      .insertInto('contacts')
+      .values({ organization_id: organizationId, first_name: first, last_name: last })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await db.insertInto('contact_emails').values({ contact_id: row.id, email, is_primary: true }).execute();
     return row.id;
   };
@@ -170,28 +220,162 @@ export async function seedContents(ctx: TestContext, seeded: Seeded, now: Date):
   };
   const days = (n: number) => new Date(now.getTime() - n * 86_400_000).toISOString();
   const user = async (id: string, data: Record<string, unknown>) => {
-    await db.insertInto('ms_users').values({ tenant_id: tenant, user_id: id, data: JSON.stringify({ id, ...data }) as never, content_hash: id }).execute();
+    await db
+      .insertInto('ms_users')
+      .values({ tenant_id: tenant, user_id: id, data: JSON.stringify({ id, ...data }) as never, content_hash: id })
+      .execute();
     return id;
   };
   const users = {
-    adele: await user('u-adele', { displayName: 'Adele Vance', userPrincipalName: 'AdeleV@contoso.example', mail: 'AdeleV@contoso.example', accountEnabled: true, lastPasswordChangeDateTime: days(40), signInActivity: { lastSuccessfulSignInDateTime: days(2) }, assignedLicenses: [{ skuId: E5 }] }),
-    alex: await user('u-alex', { displayName: 'Alex Wilber', userPrincipalName: 'AlexW@contoso.example', accountEnabled: false, signInActivity: { lastSuccessfulSignInDateTime: days(90) }, assignedLicenses: [{ skuId: BUSINESS_PREMIUM }] }),
-    hostile: await user('u-hostile', { displayName: HOSTILE_NAMES.script, userPrincipalName: 'evil@contoso.example', accountEnabled: true, signInActivity: { lastSuccessfulSignInDateTime: '' }, assignedLicenses: [] }),
+    adele: await user('u-adele', {
+      displayName: 'Adele Vance',
+      userPrincipalName: 'AdeleV@contoso.example',
+      mail: 'AdeleV@contoso.example',
+      accountEnabled: true,
+      lastPasswordChangeDateTime: days(40),
+      signInActivity: { lastSuccessfulSignInDateTime: days(2) },
+      assignedLicenses: [{ skuId: E5 }],
+    }),
+    alex: await user('u-alex', {
+      displayName: 'Alex Wilber',
+      userPrincipalName: 'AlexW@contoso.example',
+      accountEnabled: false,
+      signInActivity: { lastSuccessfulSignInDateTime: days(90) },
+      assignedLicenses: [{ skuId: BUSINESS_PREMIUM }],
+    }),
+    hostile: await user('u-hostile', {
+      displayName: HOSTILE_NAMES.script,
+      userPrincipalName: 'evil@contoso.example',
+      accountEnabled: true,
+      signInActivity: { lastSuccessfulSignInDateTime: '' },
+      assignedLicenses: [],
+    }),
   };
   const decision = (source: string, state: string, target: string | null, rule: string | null, candidates: string[] = []) =>
-    db.insertInto('match_decisions').values({ kind: 'contact', tenant_id: tenant, source_id: source, state: state as never, target_id: target, rule, candidates: JSON.stringify(candidates) as never, reason: `seeded ${state}` }).execute();
+    db
+      .insertInto('match_decisions')
+      .values({
+        kind: 'contact',
+        tenant_id: tenant,
+        source_id: source,
+        state: state as never,
+        target_id: target,
+        rule,
+        candidates: JSON.stringify(candidates) as never,
+        reason: `seeded ${state}`,
+      })
+      .execute();
   await decision(users.adele, 'match', contacts.adele, 'alias');
   await decision(users.alex, 'review', null, null, [contacts.alexOne, contacts.alexTwo]);
-  await db.insertInto('ms_mailboxes').values({ tenant_id: tenant, user_principal_name: 'adelev@contoso.example', data: JSON.stringify({ userPrincipalName: 'AdeleV@contoso.example', storageUsedInBytes: 5 * 1024 ** 3, itemCount: 1234, lastActivityDate: days(1).slice(0, 10), prohibitSendReceiveQuotaInBytes: 50 * 1024 ** 3, hasArchive: true }) as never, content_hash: 'm' }).execute();
+  await db
+    .insertInto('ms_mailboxes')
+    .values({
+      tenant_id: tenant,
+      user_principal_name: 'adelev@contoso.example',
+      data: JSON.stringify({
+        userPrincipalName: 'AdeleV@contoso.example',
+        storageUsedInBytes: 5 * 1024 ** 3,
+        itemCount: 1234,
+        lastActivityDate: days(1).slice(0, 10),
+        prohibitSendReceiveQuotaInBytes: 50 * 1024 ** 3,
+        hasArchive: true,
+      }) as never,
+      content_hash: 'm',
+    })
+    .execute();
   const deviceId = 'dev-1';
-  await db.insertInto('ms_managed_devices').values({ tenant_id: tenant, device_id: deviceId, data: JSON.stringify({ id: deviceId, deviceName: 'ADELE-LAPTOP', serialNumber: 'SN123', operatingSystem: 'Windows', osVersion: '10.0.22631', complianceState: 'compliant', userId: users.adele, userPrincipalName: 'AdeleV@contoso.example', lastSyncDateTime: days(1) }) as never, content_hash: 'd' }).execute();
-  const configuration = await db.insertInto('configurations').values({ organization_id: org, name: 'ADELE-LAPTOP', serial_number: 'SN123', intune_device_id: deviceId, tenant_id: tenant, contact_id: contacts.adele }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('match_decisions').values({ kind: 'configuration', tenant_id: tenant, source_id: deviceId, state: 'match', target_id: configuration.id, rule: 'serial' }).execute();
-  for (const [skuId, part, enabled, consumed] of [[E5, 'SPE_E5', 25, 14], [BUSINESS_PREMIUM, 'SPB', 10, 10], ['11111111-2222-4333-8444-555555555555', null, 3, 1]] as const) {
-    await db.insertInto('ms_subscribed_skus').values({ tenant_id: tenant, sku_id: skuId, data: JSON.stringify({ skuId, skuPartNumber: part, consumedUnits: consumed, prepaidUnits: { enabled, suspended: 0, warning: 0 }, capabilityStatus: 'Enabled' }) as never, content_hash: skuId }).execute();
+  await db
+    .insertInto('ms_managed_devices')
+    .values({
+      tenant_id: tenant,
+      device_id: deviceId,
+      data: JSON.stringify({
+        id: deviceId,
+        deviceName: 'ADELE-LAPTOP',
+        serialNumber: 'SN123',
+        operatingSystem: 'Windows',
+        osVersion: '10.0.22631',
+        complianceState: 'compliant',
+        userId: users.adele,
+        userPrincipalName: 'AdeleV@contoso.example',
+        lastSyncDateTime: days(1),
+      }) as never,
+      content_hash: 'd',
+    })
+    .execute();
+  const configuration = await db
+    .insertInto('configurations')
+    .values({
+      organization_id: org,
+      name: 'ADELE-LAPTOP',
+      serial_number: 'SN123',
+      intune_device_id: deviceId,
+      tenant_id: tenant,
+      contact_id: contacts.adele,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('match_decisions')
+    .values({ kind: 'configuration', tenant_id: tenant, source_id: deviceId, state: 'match', target_id: configuration.id, rule: 'serial' })
+    .execute();
+  for (const [skuId, part, enabled, consumed] of [
+    [E5, 'SPE_E5', 25, 14],
+    [BUSINESS_PREMIUM, 'SPB', 10, 10],
+    ['11111111-2222-4333-8444-555555555555', null, 3, 1],
+  ] as const) {
+    await db
+      .insertInto('ms_subscribed_skus')
+      .values({
+        tenant_id: tenant,
+        sku_id: skuId,
+        data: JSON.stringify({
+          skuId,
+          skuPartNumber: part,
+          consumedUnits: consumed,
+          prepaidUnits: { enabled, suspended: 0, warning: 0 },
+          capabilityStatus: 'Enabled',
+        }) as never,
+        content_hash: skuId,
+      })
+      .execute();
   }
-  const run = await db.insertInto('sync_runs').values({ integration_id: seeded.integrationId, trigger: 'schedule', status: 'running', started_at: now, progress_done: 3, progress_total: 8 }).returning('id').executeTakeFirstOrThrow();
-  const child = await db.insertInto('sync_runs').values({ integration_id: seeded.integrationId, tenant_id: tenant, parent_run_id: run.id, trigger: 'schedule', status: 'failed', created: 2, failed: 1, summary: 'consent missing' }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('sync_log').values({ run_id: child.id, tenant_id: tenant, level: 'error', code: 'consent_missing', message: `consent missing for tenant ${HOSTILE_NAMES.script}`, action: 're-run admin consent' }).execute();
+  const run = await db
+    .insertInto('sync_runs')
+    .values({
+      integration_id: seeded.integrationId,
+      trigger: 'schedule',
+      status: 'running',
+      started_at: now,
+      progress_done: 3,
+      progress_total: 8,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const child = await db
+    .insertInto('sync_runs')
+    .values({
+      integration_id: seeded.integrationId,
+      tenant_id: tenant,
+      parent_run_id: run.id,
+      trigger: 'schedule',
+      status: 'failed',
+      created: 2,
+      failed: 1,
+      summary: 'consent missing',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('sync_log')
+    .values({
+      run_id: child.id,
+      tenant_id: tenant,
+      level: 'error',
+      code: 'consent_missing',
+      message: `consent missing for tenant ${HOSTILE_NAMES.script}`,
+      action: 're-run admin consent',
+    })
+    .execute();
   return { users, contacts, deviceId, runId: run.id };
 }

@@ -6,7 +6,11 @@ import { call, seedContents, seedTenants, startWebWorld, type Seeded, type Seede
 /** The visible text of a page's main element, tags stripped and spaces collapsed. */
 function text(body: string): string {
   const main = /<main[\s\S]*<\/main>/.exec(body)?.[0] ?? body;
-  return main.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/\s+/g, ' ');
+  return main
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, ' ');
 }
 
 describe('tenant status on the technician pages', () => {
@@ -20,15 +24,59 @@ describe('tenant status on the technician pages', () => {
     contents = await seedContents(world.ctx, seeded, world.clock.now());
     const db = world.ctx.database.db;
     const t = seeded.tenants;
-    await db.updateTable('tenants').set({ active: false, relationship_status: 'expired', relationship_end_at: new Date('2026-10-21T00:00:00Z'), inactive_reason: 'the GDAP relationship is expired (ended 2026-10-21)', health: 'failing', health_reason: 'the GDAP relationship is expired (ended 2026-10-21)' }).where('id', '=', t.tailspin!.id).execute();
-    await db.updateTable('tenants').set({ active: false, access_kind: 'dap', inactive_reason: 'no GDAP relationship (DAP only)', health: 'failing', health_reason: 'no GDAP relationship: Microsoft retired DAP' }).where('id', '=', t.northwind!.id).execute();
+    await db
+      .updateTable('tenants')
+      .set({
+        active: false,
+        relationship_status: 'expired',
+        relationship_end_at: new Date('2026-10-21T00:00:00Z'),
+        inactive_reason: 'the GDAP relationship is expired (ended 2026-10-21)',
+        health: 'failing',
+        health_reason: 'the GDAP relationship is expired (ended 2026-10-21)',
+      })
+      .where('id', '=', t.tailspin!.id)
+      .execute();
+    await db
+      .updateTable('tenants')
+      .set({
+        active: false,
+        access_kind: 'dap',
+        inactive_reason: 'no GDAP relationship (DAP only)',
+        health: 'failing',
+        health_reason: 'no GDAP relationship: Microsoft retired DAP',
+      })
+      .where('id', '=', t.northwind!.id)
+      .execute();
     // "quotes": synced, but its devices could not be read (no Intune licence).
-    await db.updateTable('tenants').set({ health: 'warning', health_reason: 'not synced last time: devices', last_sync_at: world.clock.now() }).where('id', '=', t.quotes!.id).execute();
-    const run = await db.insertInto('sync_runs').values({ integration_id: seeded.integrationId, tenant_id: t.quotes!.id, trigger: 'manual', status: 'partial', started_at: world.clock.now(), finished_at: world.clock.now(), failed: 1 }).returning('id').executeTakeFirstOrThrow();
+    await db
+      .updateTable('tenants')
+      .set({ health: 'warning', health_reason: 'not synced last time: devices', last_sync_at: world.clock.now() })
+      .where('id', '=', t.quotes!.id)
+      .execute();
+    const run = await db
+      .insertInto('sync_runs')
+      .values({
+        integration_id: seeded.integrationId,
+        tenant_id: t.quotes!.id,
+        trigger: 'manual',
+        status: 'partial',
+        started_at: world.clock.now(),
+        finished_at: world.clock.now(),
+        failed: 1,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await db
       .insertInto('sync_log')
       .values([
-        { run_id: run.id, tenant_id: t.quotes!.id, level: 'warning', code: 'devices_not_synced', message: 'devices of Quotes were not synced: the tenant has no Intune subscription; the previous data is kept', action: 'nothing to do if the customer does not use Intune; otherwise check its Intune licence' },
+        {
+          run_id: run.id,
+          tenant_id: t.quotes!.id,
+          level: 'warning',
+          code: 'devices_not_synced',
+          message: 'devices of Quotes were not synced: the tenant has no Intune subscription; the previous data is kept',
+          action: 'nothing to do if the customer does not use Intune; otherwise check its Intune licence',
+        },
         { run_id: run.id, tenant_id: t.quotes!.id, level: 'info', code: 'tenant_synced', message: 'Quotes: 3 created', action: null },
       ])
       .execute();
@@ -40,25 +88,33 @@ describe('tenant status on the technician pages', () => {
   it('says an ended GDAP relationship stops the sync, and what to do', async () => {
     const page = text((await call(world, 'technician', 'GET', `/tenants/${seeded.tenants.tailspin!.id}/contacts`)).body);
     expect(page).toContain('docsync cannot read this tenant');
-    expect(page).toContain('The GDAP relationship is expired (ended 2026-10-21). What to do: Create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept.');
+    expect(page).toContain(
+      'The GDAP relationship is expired (ended 2026-10-21). What to do: Create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept.',
+    );
     expect(page).toContain('No users. docsync cannot read this tenant: the reason and what to do are above.');
     expect(page).not.toContain('has not been synced');
   });
 
   it('tells how to reach a DAP-only customer', async () => {
     const page = text((await call(world, 'read_only', 'GET', `/tenants/${seeded.tenants.northwind!.id}/configurations`)).body);
-    expect(page).toContain('No GDAP relationship (DAP only). What to do: Create a GDAP relationship with Directory Readers and Global Reader in Partner Center');
+    expect(page).toContain(
+      'No GDAP relationship (DAP only). What to do: Create a GDAP relationship with Directory Readers and Global Reader in Partner Center',
+    );
   });
 
   it('explains an empty device list by what the last sync could not read, with a link to its log', async () => {
     const response = await call(world, 'technician', 'GET', `/tenants/${seeded.tenants.quotes!.id}/configurations`);
     const page = text(response.body);
     expect(page).toContain('The last sync could not read everything in this tenant');
-    expect(page).toContain('Devices of Quotes were not synced: the tenant has no Intune subscription; the previous data is kept. What to do: Nothing to do if the customer does not use Intune; otherwise check its Intune licence.');
+    expect(page).toContain(
+      'Devices of Quotes were not synced: the tenant has no Intune subscription; the previous data is kept. What to do: Nothing to do if the customer does not use Intune; otherwise check its Intune licence.',
+    );
     expect(page).toContain('No Intune devices: the last sync could not read them.');
     expect(response.body).toMatch(/<a href="\/sync-runs\/[0-9a-f-]{36}">Open the last sync's log<\/a>/);
     // The licenses page of the same tenant is not "not read": it just has none yet.
-    expect(text((await call(world, 'technician', 'GET', `/tenants/${seeded.tenants.quotes!.id}/licenses`)).body)).toContain('This tenant has no subscriptions.');
+    expect(text((await call(world, 'technician', 'GET', `/tenants/${seeded.tenants.quotes!.id}/licenses`)).body)).toContain(
+      'This tenant has no subscriptions.',
+    );
   });
 
   it('asks for a first sync where a tenant was never synced', async () => {
@@ -83,7 +139,18 @@ describe('tenant status on the technician pages', () => {
   it("reads the overlay from the user's own data after a technician moved the match to another user's contact", async () => {
     const db = world.ctx.database.db;
     // The contact Adele is matched to still carries the overlay of the user the sync linked it to.
-    await db.updateTable('contacts').set({ microsoft_user_id: 'u-someone-else', microsoft_overlay: JSON.stringify({ signInActivityAvailable: true, lastSignInAt: '2020-01-01T00:00:00.000Z', inactive: true }) as never }).where('id', '=', contents.contacts.adele).execute();
+    await db
+      .updateTable('contacts')
+      .set({
+        microsoft_user_id: 'u-someone-else',
+        microsoft_overlay: JSON.stringify({
+          signInActivityAvailable: true,
+          lastSignInAt: '2020-01-01T00:00:00.000Z',
+          inactive: true,
+        }) as never,
+      })
+      .where('id', '=', contents.contacts.adele)
+      .execute();
     const response = await call(world, 'technician', 'GET', `/api/tenants/${seeded.tenants.contoso!.id}/users/${contents.users.adele}`);
     expect(response.statusCode).toBe(200);
     const overlay = response.json().overlay;

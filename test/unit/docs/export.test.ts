@@ -28,10 +28,17 @@ describe('the CSV writer', () => {
     const rows = Array.from({ length: EXPORT_PAGE_SIZE + 3 }, (_, i) => ({ n: i, name: `Zoë ${i}` }));
     const lines: string[] = [];
     type Row = { n: number; name: string };
-    for await (const chunk of csvLines<Row>([{ header: 'Number', value: (r) => r.n }, { header: 'Name', value: (r) => r.name }], async (page, size) => {
-      asked.push(page);
-      return rows.slice((page - 1) * size, page * size);
-    })) lines.push(chunk);
+    for await (const chunk of csvLines<Row>(
+      [
+        { header: 'Number', value: (r) => r.n },
+        { header: 'Name', value: (r) => r.name },
+      ],
+      async (page, size) => {
+        asked.push(page);
+        return rows.slice((page - 1) * size, page * size);
+      },
+    ))
+      lines.push(chunk);
     const text = lines.join('');
     expect(text.startsWith('\uFEFFNumber,Name\r\n')).toBe(true);
     expect(text.split('\r\n').filter(Boolean)).toHaveLength(EXPORT_PAGE_SIZE + 4);

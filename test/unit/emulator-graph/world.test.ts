@@ -10,7 +10,9 @@ function allUsers(world: World, tenantId: string) {
 
 describe('world generation', () => {
   it('is deterministic from the seed and differs between seeds', () => {
-    const a = small(7), b = small(7), c = small(8);
+    const a = small(7),
+      b = small(7),
+      c = small(8);
     expect(a.customers().map((p) => p.tenantId)).toEqual(b.customers().map((p) => p.tenantId));
     const t = a.customers()[0]!.tenantId;
     expect(allUsers(a, t).map((u) => u.record)).toEqual(allUsers(b, t).map((u) => u.record));
@@ -102,7 +104,9 @@ describe('world generation', () => {
     expect(devices.length).toBe(160);
     const owned = devices.find((d) => d.userId !== null)!;
     expect(world.user(tenant, owned.userId!)?.record.userPrincipalName).toBe(owned.userPrincipalName);
-    expect(devices.some((d) => ['To Be Filled By O.E.M.', 'System Serial Number', '0', 'Default string'].includes(d.serialNumber))).toBe(true);
+    expect(devices.some((d) => ['To Be Filled By O.E.M.', 'System Serial Number', '0', 'Default string'].includes(d.serialNumber))).toBe(
+      true,
+    );
     expect(world.device(tenant, owned.id)?.id).toBe(owned.id);
   });
 
@@ -166,7 +170,10 @@ describe('world mutations', () => {
     const tenant = world.customers()[0]!.tenantId;
     const user = world.userAt(tenant, 1)!.record;
     const device = world.addDevice(tenant, { userId: user.id, serialNumber: 'To Be Filled By O.E.M.' });
-    expect(world.device(tenant, device.id)).toMatchObject({ userPrincipalName: user.userPrincipalName, serialNumber: 'To Be Filled By O.E.M.' });
+    expect(world.device(tenant, device.id)).toMatchObject({
+      userPrincipalName: user.userPrincipalName,
+      serialNumber: 'To Be Filled By O.E.M.',
+    });
     const other = world.userAt(tenant, 11)!.record;
     world.moveDevice(tenant, device.id, other.id);
     expect(world.device(tenant, device.id)?.userId).toBe(other.id);

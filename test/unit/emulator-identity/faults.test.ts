@@ -2,15 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { createFaultInjector, parseFaultRules, validateFaultRule } from '../../../src/emulator/faults.ts';
 import { seededRandom } from '../../../src/emulator/identity/random.ts';
 
-const injector = () => createFaultInjector({ random: seededRandom(3), resolveTenantId: (t) => (t === 'contoso.com' ? 'tid-contoso' : undefined) });
+const injector = () =>
+  createFaultInjector({ random: seededRandom(3), resolveTenantId: (t) => (t === 'contoso.com' ? 'tid-contoso' : undefined) });
 const call = (over: Partial<{ server: 'identity' | 'graph'; tenantId: string; method: string; path: string }> = {}) => ({
-  server: 'graph' as const, tenantId: 'tid-contoso', method: 'GET', path: '/v1.0/users', ...over,
+  server: 'graph' as const,
+  tenantId: 'tid-contoso',
+  method: 'GET',
+  path: '/v1.0/users',
+  ...over,
 });
 
 describe('fault rules', () => {
   it('match by server, tenant (domain resolved), method and endpoint pattern', () => {
     const faults = injector();
-    faults.add({ server: 'graph', tenant: 'contoso.com', method: 'get', endpoint: '/v1.0/users*', action: { kind: 'status', status: 503 } });
+    faults.add({
+      server: 'graph',
+      tenant: 'contoso.com',
+      method: 'get',
+      endpoint: '/v1.0/users*',
+      action: { kind: 'status', status: 503 },
+    });
     expect(faults.decide(call())).toEqual({ kind: 'status', status: 503 });
     expect(faults.decide(call({ path: '/v1.0/users/delta' }))).toBeDefined();
     expect(faults.decide(call({ path: '/v1.0/groups' }))).toBeUndefined();
@@ -23,7 +34,11 @@ describe('fault rules', () => {
     const faults = injector();
     faults.add({ count: 2, action: { kind: 'status', status: 429, retryAfter: 0.5 } });
     faults.add({ action: { kind: 'delay', ms: 5 } });
-    expect([faults.decide(call()), faults.decide(call()), faults.decide(call())].map((a) => a?.kind)).toEqual(['status', 'status', 'delay']);
+    expect([faults.decide(call()), faults.decide(call()), faults.decide(call())].map((a) => a?.kind)).toEqual([
+      'status',
+      'status',
+      'delay',
+    ]);
     expect(faults.list()).toHaveLength(1);
   });
 

@@ -3,7 +3,9 @@ import { isLoopbackHttpAuthority, msalAuthorityFor, msalKnownAuthorities } from 
 
 describe('how docsync names its authority to MSAL', () => {
   it('leaves Microsoft clouds exactly as configured', () => {
-    expect(msalAuthorityFor('https://login.microsoftonline.com', 'contoso.onmicrosoft.com')).toBe('https://login.microsoftonline.com/contoso.onmicrosoft.com');
+    expect(msalAuthorityFor('https://login.microsoftonline.com', 'contoso.onmicrosoft.com')).toBe(
+      'https://login.microsoftonline.com/contoso.onmicrosoft.com',
+    );
     expect(msalKnownAuthorities('https://login.microsoftonline.com')).toEqual([]);
     expect(msalKnownAuthorities('https://login.microsoftonline.us')).toEqual([]);
     expect(isLoopbackHttpAuthority('https://login.microsoftonline.com')).toBe(false);

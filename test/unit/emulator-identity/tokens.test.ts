@@ -27,17 +27,30 @@ describe('access tokens', () => {
   it('carry tid, oid, space-separated scp, aud, iss, appid/azp, idtyp and a 60–90 minute lifetime', () => {
     const { tokens } = setup();
     const issued = tokens.issueAccessToken({
-      kind: 'delegated', issuer: `https://login.test/${CUSTOMER_OK}/v2.0`, tenantId: CUSTOMER_OK, clientId: CLIENT_ID,
-      appDisplayName: 'docsync', user: admin, scopes: ['User.Read.All', 'Directory.Read.All'], wids: ['f2ef992c-3afb-46b9-b7cf-a126ee74c451'],
+      kind: 'delegated',
+      issuer: `https://login.test/${CUSTOMER_OK}/v2.0`,
+      tenantId: CUSTOMER_OK,
+      clientId: CLIENT_ID,
+      appDisplayName: 'docsync',
+      user: admin,
+      scopes: ['User.Read.All', 'Directory.Read.All'],
+      wids: ['f2ef992c-3afb-46b9-b7cf-a126ee74c451'],
     });
     const [header] = issued.accessToken.split('.');
     expect(JSON.parse(Buffer.from(header!, 'base64url').toString())).toMatchObject({ alg: 'RS256', typ: 'JWT', kid: tokens.kid });
     const claims = claimsOf(issued.accessToken);
     expect(claims).toMatchObject({
-      tid: CUSTOMER_OK, oid: ADMIN_ID, scp: 'User.Read.All Directory.Read.All', aud: 'https://graph.microsoft.com',
-      appid: CLIENT_ID, azp: CLIENT_ID, idtyp: 'user', iss: `https://login.test/${CUSTOMER_OK}/v2.0`, idp: `https://sts.windows.net/${PARTNER}/`,
+      tid: CUSTOMER_OK,
+      oid: ADMIN_ID,
+      scp: 'User.Read.All Directory.Read.All',
+      aud: 'https://graph.microsoft.com',
+      appid: CLIENT_ID,
+      azp: CLIENT_ID,
+      idtyp: 'user',
+      iss: `https://login.test/${CUSTOMER_OK}/v2.0`,
+      idp: `https://sts.windows.net/${PARTNER}/`,
     });
-    expect(claims.exp as number - (claims.iat as number)).toBe(issued.expiresIn);
+    expect((claims.exp as number) - (claims.iat as number)).toBe(issued.expiresIn);
     expect(issued.expiresIn).toBeGreaterThanOrEqual(3600);
     expect(issued.expiresIn).toBeLessThanOrEqual(5400);
   });
@@ -45,7 +58,12 @@ describe('access tokens', () => {
   it('draws lifetimes deterministically from the seed, and not all the same', () => {
     const lifetimes = (seed: number) => {
       const { tokens } = setup(seed);
-      return Array.from({ length: 8 }, () => tokens.issueAccessToken({ kind: 'app', issuer: 'i', tenantId: PARTNER, clientId: CLIENT_ID, appDisplayName: 'd', roles: [] }).expiresIn);
+      return Array.from(
+        { length: 8 },
+        () =>
+          tokens.issueAccessToken({ kind: 'app', issuer: 'i', tenantId: PARTNER, clientId: CLIENT_ID, appDisplayName: 'd', roles: [] })
+            .expiresIn,
+      );
     };
     expect(lifetimes(7)).toEqual(lifetimes(7));
     expect(new Set(lifetimes(7)).size).toBeGreaterThan(1);
@@ -53,19 +71,54 @@ describe('access tokens', () => {
 
   it('verify: delegated and app-only tokens come back as the contract says', () => {
     const { tokens } = setup();
-    const delegated = tokens.issueAccessToken({ kind: 'delegated', issuer: 'i', tenantId: PARTNER, clientId: CLIENT_ID, appDisplayName: 'd', user: admin, scopes: ['User.Read'], wids: [] });
-    expect(tokens.verifyAccessToken(`Bearer ${delegated.accessToken}`)).toEqual({
-      tenantId: PARTNER, clientId: CLIENT_ID, kind: 'delegated', userId: ADMIN_ID, scopes: ['User.Read'], roles: [], wids: [],
+    const delegated = tokens.issueAccessToken({
+      kind: 'delegated',
+      issuer: 'i',
+      tenantId: PARTNER,
+      clientId: CLIENT_ID,
+      appDisplayName: 'd',
+      user: admin,
+      scopes: ['User.Read'],
+      wids: [],
     });
-    const app = tokens.issueAccessToken({ kind: 'app', issuer: 'i', tenantId: CUSTOMER_OK, clientId: CLIENT_ID, appDisplayName: 'd', roles: ['User.Read.All'] });
+    expect(tokens.verifyAccessToken(`Bearer ${delegated.accessToken}`)).toEqual({
+      tenantId: PARTNER,
+      clientId: CLIENT_ID,
+      kind: 'delegated',
+      userId: ADMIN_ID,
+      scopes: ['User.Read'],
+      roles: [],
+      wids: [],
+    });
+    const app = tokens.issueAccessToken({
+      kind: 'app',
+      issuer: 'i',
+      tenantId: CUSTOMER_OK,
+      clientId: CLIENT_ID,
+      appDisplayName: 'd',
+      roles: ['User.Read.All'],
+    });
     expect(tokens.verifyAccessToken(`bearer ${app.accessToken}`)).toEqual({
-      tenantId: CUSTOMER_OK, clientId: CLIENT_ID, kind: 'app', userId: null, scopes: [], roles: ['User.Read.All'], wids: [],
+      tenantId: CUSTOMER_OK,
+      clientId: CLIENT_ID,
+      kind: 'app',
+      userId: null,
+      scopes: [],
+      roles: ['User.Read.All'],
+      wids: [],
     });
   });
 
   it('verify: rejects missing, malformed, tampered, expired and foreign-audience tokens with a reason', () => {
     const { tokens, clock } = setup();
-    const issued = tokens.issueAccessToken({ kind: 'app', issuer: 'i', tenantId: PARTNER, clientId: CLIENT_ID, appDisplayName: 'd', roles: [] });
+    const issued = tokens.issueAccessToken({
+      kind: 'app',
+      issuer: 'i',
+      tenantId: PARTNER,
+      clientId: CLIENT_ID,
+      appDisplayName: 'd',
+      roles: [],
+    });
     expect(reasonOf(() => tokens.verifyAccessToken(undefined))).toBe('missing');
     expect(reasonOf(() => tokens.verifyAccessToken('Basic abc'))).toBe('malformed');
     expect(reasonOf(() => tokens.verifyAccessToken('Bearer not-a-jwt'))).toBe('malformed');
@@ -73,7 +126,15 @@ describe('access tokens', () => {
     const [h, p, s] = issued.accessToken.split('.') as [string, string, string];
     const forged = Buffer.from(JSON.stringify({ ...claimsOf(issued.accessToken), tid: CUSTOMER_OK })).toString('base64url');
     expect(reasonOf(() => tokens.verifyAccessToken(`Bearer ${h}.${forged}.${s}`))).toBe('bad_signature');
-    const foreign = tokens.issueAccessToken({ kind: 'app', issuer: 'i', tenantId: PARTNER, clientId: CLIENT_ID, appDisplayName: 'd', roles: [], audience: 'https://vault.azure.net' });
+    const foreign = tokens.issueAccessToken({
+      kind: 'app',
+      issuer: 'i',
+      tenantId: PARTNER,
+      clientId: CLIENT_ID,
+      appDisplayName: 'd',
+      roles: [],
+      audience: 'https://vault.azure.net',
+    });
     expect(reasonOf(() => tokens.verifyAccessToken(`Bearer ${foreign.accessToken}`))).toBe('wrong_audience');
     expect(reasonOf(() => tokens.verifyAccessToken(`Bearer ${h}.${p}.${s}`))).toBe('accepted');
     clock.advance(issued.expiresIn * 1000 - 1000);
@@ -101,7 +162,9 @@ describe('refresh tokens', () => {
     clock.advance(MINUTE);
     tokens.revokeRefreshTokens(ADMIN_ID);
     expect(() => tokens.redeemRefreshToken(first, CLIENT_ID)).toThrow(/AADSTS50173/);
-    expect(() => tokens.redeemRefreshToken(second, CLIENT_ID)).toThrow(expect.objectContaining({ code: 50173, error: 'invalid_grant', suberror: 'bad_token' }));
+    expect(() => tokens.redeemRefreshToken(second, CLIENT_ID)).toThrow(
+      expect.objectContaining({ code: 50173, error: 'invalid_grant', suberror: 'bad_token' }),
+    );
     const fresh = tokens.issueRefreshToken({ user: admin, clientId: CLIENT_ID });
     expect(tokens.redeemRefreshToken(fresh, CLIENT_ID).user.id).toBe(ADMIN_ID);
   });
@@ -129,21 +192,39 @@ describe('authorization codes', () => {
   const verifier = 'ThisIsntRandomButItNeedsToBe43CharactersLong';
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const issue = (tokens: ReturnType<typeof setup>['tokens']) =>
-    tokens.issueAuthorizationCode({ user: admin, clientId: CLIENT_ID, tenantId: PARTNER, redirectUri: 'http://localhost/cb', scope: 'User.Read', codeChallenge: challenge, nonce: undefined });
+    tokens.issueAuthorizationCode({
+      user: admin,
+      clientId: CLIENT_ID,
+      tenantId: PARTNER,
+      redirectUri: 'http://localhost/cb',
+      scope: 'User.Read',
+      codeChallenge: challenge,
+      nonce: undefined,
+    });
 
   it('redeem once with the right verifier and redirect URI; twice is AADSTS54005', () => {
     const { tokens } = setup();
     const code = issue(tokens);
-    expect(() => tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/other', codeVerifier: verifier })).toThrow(/AADSTS500112/);
-    expect(() => tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/cb', codeVerifier: `${verifier}x` })).toThrow(/AADSTS501481/);
-    expect(tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/cb', codeVerifier: verifier }).user.id).toBe(ADMIN_ID);
-    expect(() => tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/cb', codeVerifier: verifier })).toThrow(/AADSTS54005/);
+    expect(() =>
+      tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/other', codeVerifier: verifier }),
+    ).toThrow(/AADSTS500112/);
+    expect(() =>
+      tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/cb', codeVerifier: `${verifier}x` }),
+    ).toThrow(/AADSTS501481/);
+    expect(
+      tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/cb', codeVerifier: verifier }).user.id,
+    ).toBe(ADMIN_ID);
+    expect(() =>
+      tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/cb', codeVerifier: verifier }),
+    ).toThrow(/AADSTS54005/);
   });
 
   it('expire after 10 minutes', () => {
     const { tokens, clock } = setup();
     const code = issue(tokens);
     clock.advance(10 * MINUTE + 1);
-    expect(() => tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/cb', codeVerifier: verifier })).toThrow(/AADSTS70008/);
+    expect(() =>
+      tokens.redeemAuthorizationCode(code, { clientId: CLIENT_ID, redirectUri: 'http://localhost/cb', codeVerifier: verifier }),
+    ).toThrow(/AADSTS70008/);
   });
 });

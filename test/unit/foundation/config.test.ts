@@ -70,7 +70,9 @@ describe('configuration', () => {
   });
 
   it('stops on an unknown NODE_ENV too, naming where it came from, instead of running as development', () => {
-    expect(() => loadConfig({ env: { NODE_ENV: 'staging' } })).toThrow('invalid configuration: env (from NODE_ENV): got "staging"; accepted values: development, production, test');
+    expect(() => loadConfig({ env: { NODE_ENV: 'staging' } })).toThrow(
+      'invalid configuration: env (from NODE_ENV): got "staging"; accepted values: development, production, test',
+    );
     expect(() => loadConfig({ env: { DOCSYNC_ENV: 'test', NODE_ENV: 'prod' } })).toThrow(/env \(from NODE_ENV\)/);
     expect(() => loadConfig({ env: { DOCSYNC_ENV: 'Production' } })).toThrow(/env \(from DOCSYNC_ENV\): got "Production"/);
     expect(loadConfig({ env: { NODE_ENV: 'test' } }).env).toBe('test');
@@ -79,8 +81,15 @@ describe('configuration', () => {
 
   it('takes the OAuth redirect URI from publicBaseUrl, and requires it outside loopback', () => {
     expect(oauthRedirectBase(loadConfig({ env: { DOCSYNC_HTTP_HOST: '127.0.0.1' } }), 41234)).toBe('http://127.0.0.1:41234');
-    expect(oauthRedirectBase(loadConfig({ env: { DOCSYNC_HTTP_HOST: '0.0.0.0', DOCSYNC_PUBLIC_BASE_URL: 'https://docsync.example.com/' } }), 8080)).toBe('https://docsync.example.com');
-    expect(() => oauthRedirectBase(loadConfig({ env: { DOCSYNC_HTTP_HOST: '0.0.0.0' } }), 8080)).toThrow(/http\.publicBaseUrl: missing; required when docsync listens on "0\.0\.0\.0"/);
+    expect(
+      oauthRedirectBase(
+        loadConfig({ env: { DOCSYNC_HTTP_HOST: '0.0.0.0', DOCSYNC_PUBLIC_BASE_URL: 'https://docsync.example.com/' } }),
+        8080,
+      ),
+    ).toBe('https://docsync.example.com');
+    expect(() => oauthRedirectBase(loadConfig({ env: { DOCSYNC_HTTP_HOST: '0.0.0.0' } }), 8080)).toThrow(
+      /http\.publicBaseUrl: missing; required when docsync listens on "0\.0\.0\.0"/,
+    );
   });
 
   it('rejects a Microsoft host with a trailing slash', () => {
@@ -90,7 +99,11 @@ describe('configuration', () => {
   });
 
   it('accepts plain http for Microsoft endpoints only on a loopback host (the emulator)', () => {
-    expect(loadConfig({ env: { DOCSYNC_MICROSOFT_AUTHORITY_HOST: 'http://127.0.0.1:41001' } }).microsoft.authorityHost).toBe('http://127.0.0.1:41001');
-    expect(() => loadConfig({ env: { DOCSYNC_MICROSOFT_GRAPH_BASE_URL: 'http://graph.example.com' } })).toThrow(/http:\/\/ is accepted only for a local emulator/);
+    expect(loadConfig({ env: { DOCSYNC_MICROSOFT_AUTHORITY_HOST: 'http://127.0.0.1:41001' } }).microsoft.authorityHost).toBe(
+      'http://127.0.0.1:41001',
+    );
+    expect(() => loadConfig({ env: { DOCSYNC_MICROSOFT_GRAPH_BASE_URL: 'http://graph.example.com' } })).toThrow(
+      /http:\/\/ is accepted only for a local emulator/,
+    );
   });
 });

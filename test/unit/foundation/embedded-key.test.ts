@@ -48,14 +48,17 @@ describe('the embedded encryption key', () => {
     expect(() => embeddedKey(dataDir)).toThrow(/encryption\.key has mode 0644: other users may read or change the key; run "chmod 600/);
   });
 
-  it.skipIf(process.platform === 'win32')('refuses a planted key beside the data directory with wider permissions, and writes nothing', () => {
-    const root = tempDir();
-    const dataDir = path.join(root, 'data');
-    writeFileSync(path.join(root, 'encryption.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o666 });
-    chmodSync(path.join(root, 'encryption.key'), 0o666);
-    expect(() => embeddedKey(dataDir)).toThrow(/mode 0666/);
-    expect(existsSync(path.join(dataDir, 'encryption.key'))).toBe(false);
-  });
+  it.skipIf(process.platform === 'win32')(
+    'refuses a planted key beside the data directory with wider permissions, and writes nothing',
+    () => {
+      const root = tempDir();
+      const dataDir = path.join(root, 'data');
+      writeFileSync(path.join(root, 'encryption.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o666 });
+      chmodSync(path.join(root, 'encryption.key'), 0o666);
+      expect(() => embeddedKey(dataDir)).toThrow(/mode 0666/);
+      expect(existsSync(path.join(dataDir, 'encryption.key'))).toBe(false);
+    },
+  );
 
   it.skipIf(process.platform === 'win32')('refuses a key file that is a symbolic link', () => {
     const root = tempDir();

@@ -20,8 +20,21 @@ function graphInput(): MatchingInput {
     ],
     configurations: [{ id: 'k-1', organizationId: 'org-contoso', name: 'device name value', serialNumber: null, intuneDeviceId: null }],
     tenants: [
-      { id: 't-contoso', displayName: 'Contoso', organizationId: null, domains: graph('domains.json'), users: [...graph('users-list.json'), guest], managedDevices: graph('managedDevices-list.json') },
-      { id: 't-unknown', displayName: 'Woodgrove Bank', domains: [], users: graph('users-list.json'), managedDevices: graph('managedDevices-list.json') },
+      {
+        id: 't-contoso',
+        displayName: 'Contoso',
+        organizationId: null,
+        domains: graph('domains.json'),
+        users: [...graph('users-list.json'), guest],
+        managedDevices: graph('managedDevices-list.json'),
+      },
+      {
+        id: 't-unknown',
+        displayName: 'Woodgrove Bank',
+        domains: [],
+        users: graph('users-list.json'),
+        managedDevices: graph('managedDevices-list.json'),
+      },
     ],
     options: { includeGuests: true },
   });
@@ -39,7 +52,10 @@ describe('a matching run over Graph-shaped records', () => {
       't-unknown/6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0',
       't-unknown/4562bcc8-c436-4f95-b7c0-4f8ce89dca5e',
     ]);
-    expect(output.configurations.map((c) => `${c.tenantId}/${c.deviceId}`)).toEqual(['t-contoso/705c034c-034c-705c-4c03-5c704c035c70', 't-unknown/705c034c-034c-705c-4c03-5c704c035c70']);
+    expect(output.configurations.map((c) => `${c.tenantId}/${c.deviceId}`)).toEqual([
+      't-contoso/705c034c-034c-705c-4c03-5c704c035c70',
+      't-unknown/705c034c-034c-705c-4c03-5c704c035c70',
+    ]);
   });
 
   it('reads mail, names and the stray-quoted guest address the way Graph returns them', () => {

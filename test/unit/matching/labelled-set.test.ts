@@ -8,11 +8,21 @@ const labelled = JSON.parse(readFileSync(new URL('../../fixtures/matching/labell
 const labels = labelled.labels as Record<'organizations' | 'contacts' | 'configurations', Record<string, string | null>>;
 const output = runMatching(parseMatchingInput(labelled.input));
 
-interface Tally { autoMatched: number; autoCorrect: number; withTruth: number; top1Offered: number; top1Correct: number; top1WithTruth: number }
+interface Tally {
+  autoMatched: number;
+  autoCorrect: number;
+  withTruth: number;
+  top1Offered: number;
+  top1Correct: number;
+  top1WithTruth: number;
+}
 const tally = (): Tally => ({ autoMatched: 0, autoCorrect: 0, withTruth: 0, top1Offered: 0, top1Correct: 0, top1WithTruth: 0 });
 const ratio = (n: number, d: number) => (d === 0 ? 1 : n / d);
 
-function measure(decisions: Array<{ key: string; matchedId: string | null; top1?: string | undefined }>, truths: Record<string, string | null>): Tally {
+function measure(
+  decisions: Array<{ key: string; matchedId: string | null; top1?: string | undefined }>,
+  truths: Record<string, string | null>,
+): Tally {
   const t = tally();
   for (const { key, matchedId, top1 } of decisions) {
     expect(key in truths, `${key} is labelled`).toBe(true);
@@ -31,11 +41,21 @@ function measure(decisions: Array<{ key: string; matchedId: string | null; top1?
 }
 
 const organizations = measure(
-  output.organizations.map((o) => ({ key: o.tenantId, matchedId: o.state === 'matched' ? o.organizationId : null, top1: o.suggestions[0]?.organizationId })),
+  output.organizations.map((o) => ({
+    key: o.tenantId,
+    matchedId: o.state === 'matched' ? o.organizationId : null,
+    top1: o.suggestions[0]?.organizationId,
+  })),
   labels.organizations,
 );
-const contacts = measure(output.contacts.map((c) => ({ key: `${c.tenantId}/${c.userId}`, matchedId: c.decision === 'match' ? c.contactId : null })), labels.contacts);
-const configurations = measure(output.configurations.map((c) => ({ key: `${c.tenantId}/${c.deviceId}`, matchedId: c.decision === 'match' ? c.configurationId : null })), labels.configurations);
+const contacts = measure(
+  output.contacts.map((c) => ({ key: `${c.tenantId}/${c.userId}`, matchedId: c.decision === 'match' ? c.contactId : null })),
+  labels.contacts,
+);
+const configurations = measure(
+  output.configurations.map((c) => ({ key: `${c.tenantId}/${c.deviceId}`, matchedId: c.decision === 'match' ? c.configurationId : null })),
+  labels.configurations,
+);
 
 describe('quality on the labelled set', () => {
   it('prints precision and recall', () => {

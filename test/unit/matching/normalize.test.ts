@@ -52,7 +52,19 @@ describe('normalization', () => {
   });
 
   it('treats placeholder serials as no serial', () => {
-    for (const placeholder of ['', ' ', '0', '00000000', 'System Serial Number', 'To Be Filled By O.E.M.', 'Default string', 'None', '123456789', 'N/A', 'FFFFFFFF']) {
+    for (const placeholder of [
+      '',
+      ' ',
+      '0',
+      '00000000',
+      'System Serial Number',
+      'To Be Filled By O.E.M.',
+      'Default string',
+      'None',
+      '123456789',
+      'N/A',
+      'FFFFFFFF',
+    ]) {
       expect(normalizeSerial(placeholder), placeholder).toBe('');
     }
     expect(normalizeSerial(' 5cg1234xyz ')).toBe('5CG1234XYZ');

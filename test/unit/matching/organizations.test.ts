@@ -13,7 +13,13 @@ const one = (t: ReturnType<typeof tenant>, orgs = organizations) => matchOrganiz
 
 describe('matching tenants to organizations', () => {
   it('keeps a tenant linked to its organization, whatever its name says', () => {
-    expect(one(tenant('t', 'Contoso Ltd', { organizationId: 'adatum' }))).toEqual({ tenantId: 't', state: 'matched', organizationId: 'adatum', rule: 'linked', suggestions: [] });
+    expect(one(tenant('t', 'Contoso Ltd', { organizationId: 'adatum' }))).toEqual({
+      tenantId: 't',
+      state: 'matched',
+      organizationId: 'adatum',
+      rule: 'linked',
+      suggestions: [],
+    });
   });
 
   it('matches by name ignoring case, accents, punctuation and spacing', () => {
@@ -22,12 +28,20 @@ describe('matching tenants to organizations', () => {
   });
 
   it('matches by a verified domain', () => {
-    expect(one(tenant('t', 'Contoso Holding EMEA', { domains: [verified('Contoso.com')] }))).toMatchObject({ state: 'matched', organizationId: 'contoso', rule: 'domain' });
+    expect(one(tenant('t', 'Contoso Holding EMEA', { domains: [verified('Contoso.com')] }))).toMatchObject({
+      state: 'matched',
+      organizationId: 'contoso',
+      rule: 'domain',
+    });
   });
 
   it('matches a verified domain to an organization that lists it as a web address', () => {
     const web = [organization('woodgrove', 'Woodgrove Bank', ['https://www.woodgrovebank.com/'])];
-    expect(one(tenant('t', 'WGB', { domains: [verified('woodgrovebank.com')] }), web)).toMatchObject({ state: 'matched', organizationId: 'woodgrove', rule: 'domain' });
+    expect(one(tenant('t', 'WGB', { domains: [verified('woodgrovebank.com')] }), web)).toMatchObject({
+      state: 'matched',
+      organizationId: 'woodgrove',
+      rule: 'domain',
+    });
   });
 
   it('does not match by an unverified domain, but suggests its organization', () => {
@@ -42,8 +56,14 @@ describe('matching tenants to organizations', () => {
   });
 
   it('matches by the initial onmicrosoft.com domain only when an organization lists it', () => {
-    expect(one(tenant('t', 'FBK', { domains: [verified('fabrikam.onmicrosoft.com', { isInitial: true })] }))).toMatchObject({ state: 'matched', organizationId: 'fabrikam', rule: 'domain' });
-    expect(one(tenant('t', 'Totally Different', { domains: [verified('contoso.onmicrosoft.com', { isInitial: true })] }))?.state).not.toBe('matched');
+    expect(one(tenant('t', 'FBK', { domains: [verified('fabrikam.onmicrosoft.com', { isInitial: true })] }))).toMatchObject({
+      state: 'matched',
+      organizationId: 'fabrikam',
+      rule: 'domain',
+    });
+    expect(one(tenant('t', 'Totally Different', { domains: [verified('contoso.onmicrosoft.com', { isInitial: true })] }))?.state).not.toBe(
+      'matched',
+    );
   });
 
   it('suggests "Northwind Traders" for "Northwind Traders Inc." without matching it', () => {
@@ -59,7 +79,12 @@ describe('matching tenants to organizations', () => {
   });
 
   it('offers at most five suggestions, best first, scored from 0 to 1', () => {
-    const many = Array.from({ length: 12 }, (_, i) => organization(`o${i}`, `Blue Yonder ${['Airlines', 'Air', 'Airways', 'Aviation', 'Travel', 'Trips', 'Tours', 'Cargo', 'Freight', 'Labs', 'Systems', 'Group'][i]}`));
+    const many = Array.from({ length: 12 }, (_, i) =>
+      organization(
+        `o${i}`,
+        `Blue Yonder ${['Airlines', 'Air', 'Airways', 'Aviation', 'Travel', 'Trips', 'Tours', 'Cargo', 'Freight', 'Labs', 'Systems', 'Group'][i]}`,
+      ),
+    );
     const suggestions = one(tenant('t', 'Blue Yonder Airline'), many)?.suggestions ?? [];
     expect(suggestions).toHaveLength(5);
     expect(suggestions[0]?.organizationId).toBe('o0');
@@ -71,7 +96,13 @@ describe('matching tenants to organizations', () => {
   });
 
   it('leaves a tenant unmatched when nothing resembles it', () => {
-    expect(one(tenant('t', 'Zyxwvut Qqq'))).toEqual({ tenantId: 't', state: 'unmatched', organizationId: null, rule: null, suggestions: [] });
+    expect(one(tenant('t', 'Zyxwvut Qqq'))).toEqual({
+      tenantId: 't',
+      state: 'unmatched',
+      organizationId: null,
+      rule: null,
+      suggestions: [],
+    });
   });
 
   it('matches no one when two organizations share the name, and suggests both', () => {
@@ -94,7 +125,10 @@ describe('matching tenants to organizations', () => {
   });
 
   it('decides every tenant, in the order given', () => {
-    const decisions = matchOrganizations([tenant('a', 'Adatum'), tenant('b', 'Nothing Alike At All'), tenant('c', 'x', { organizationId: 'acme-corp' })], organizations);
+    const decisions = matchOrganizations(
+      [tenant('a', 'Adatum'), tenant('b', 'Nothing Alike At All'), tenant('c', 'x', { organizationId: 'acme-corp' })],
+      organizations,
+    );
     expect(decisions.map((d) => [d.tenantId, d.state])).toEqual([
       ['a', 'matched'],
       ['b', 'unmatched'],

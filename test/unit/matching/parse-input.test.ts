@@ -7,7 +7,14 @@ const valid = () => ({
   configurations: [{ id: 'k', organizationId: 'o', name: 'PC', serialNumber: null, intuneDeviceId: null }],
   tenants: [
     { id: 't0', displayName: 'Contoso', organizationId: null, domains: [], users: [], managedDevices: [] },
-    { id: 't1', displayName: 'Fabrikam', organizationId: null, domains: [{ id: 'fabrikam.com', isVerified: true }], users: [{ id: 'u', userPrincipalName: 'a@fabrikam.com', extra: { ignored: true } }], managedDevices: [] },
+    {
+      id: 't1',
+      displayName: 'Fabrikam',
+      organizationId: null,
+      domains: [{ id: 'fabrikam.com', isVerified: true }],
+      users: [{ id: 'u', userPrincipalName: 'a@fabrikam.com', extra: { ignored: true } }],
+      managedDevices: [],
+    },
   ],
   options: { includeGuests: false },
 });
@@ -30,16 +37,22 @@ describe('reading the matching input', () => {
   });
 
   it('names the path of a field with the wrong type', () => {
-    expect(problem((i) => void ((i.tenants[1]!.users[0] as Record<string, unknown>).userPrincipalName = 42))).toBe('tenants[1].users[0].userPrincipalName: expected string, got number 42');
+    expect(problem((i) => void ((i.tenants[1]!.users[0] as Record<string, unknown>).userPrincipalName = 42))).toBe(
+      'tenants[1].users[0].userPrincipalName: expected string, got number 42',
+    );
   });
 
   it('names the path of a missing field', () => {
-    expect(problem((i) => void delete (i.contacts[0] as Partial<(typeof i.contacts)[0]>).id)).toBe('contacts[0].id: expected string, but it is missing');
+    expect(problem((i) => void delete (i.contacts[0] as Partial<(typeof i.contacts)[0]>).id)).toBe(
+      'contacts[0].id: expected string, but it is missing',
+    );
     expect(problem((i) => ({ ...i, tenants: undefined }))).toBe('tenants: expected an array, but it is missing');
   });
 
   it('says which types a nullable field accepts', () => {
-    expect(problem((i) => void ((i.tenants[1]!.users[0] as Record<string, unknown>).mail = 7))).toBe('tenants[1].users[0].mail: expected string or null, got number 7');
+    expect(problem((i) => void ((i.tenants[1]!.users[0] as Record<string, unknown>).mail = 7))).toBe(
+      'tenants[1].users[0].mail: expected string or null, got number 7',
+    );
   });
 
   it('refuses a tenant listed twice', () => {

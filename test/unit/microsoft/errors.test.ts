@@ -78,7 +78,10 @@ describe('AADSTS failures as technician actions', () => {
   });
 
   it("70043 (sign-in frequency) at a customer is that customer's Conditional Access, at the partner an expired connection", () => {
-    expect([mapBody(stsBody(70043, 'invalid_grant')).code, mapBody(stsBody(70043, 'invalid_grant')).scope]).toEqual(['conditional_access_blocked', 'tenant']);
+    expect([mapBody(stsBody(70043, 'invalid_grant')).code, mapBody(stsBody(70043, 'invalid_grant')).scope]).toEqual([
+      'conditional_access_blocked',
+      'tenant',
+    ]);
     const atPartner = mapBody(stsBody(70043, 'invalid_grant'), partner);
     expect([atPartner.code, atPartner.scope]).toEqual(['partner_connection_expired', 'partner']);
   });

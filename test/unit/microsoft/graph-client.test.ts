@@ -29,7 +29,9 @@ function json(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
-const graphError = (code: string) => ({ error: { code, message: code, innerError: { date: '2024-01-01T00:00:00', 'request-id': 'req-1', 'client-request-id': 'req-1' } } });
+const graphError = (code: string) => ({
+  error: { code, message: code, innerError: { date: '2024-01-01T00:00:00', 'request-id': 'req-1', 'client-request-id': 'req-1' } },
+});
 const user = (id: string) => ({ id, userPrincipalName: `${id}@contoso.com`, displayName: id, proxyAddresses: [`SMTP:${id}@contoso.com`] });
 
 function setup() {
@@ -117,15 +119,23 @@ describe('Graph client', () => {
   it('turns a 403 into permission_missing and a lasting outage into graph_unavailable', async () => {
     handler = (_req, res) => json(res, 403, graphError('Authorization_RequestDenied'));
     const { graph } = setup();
-    await expect(graph.get('/organization', (raw) => ({ ok: true, value: raw }))).rejects.toMatchObject({ code: 'permission_missing', scope: 'tenant' });
+    await expect(graph.get('/organization', (raw) => ({ ok: true, value: raw }))).rejects.toMatchObject({
+      code: 'permission_missing',
+      scope: 'tenant',
+    });
     handler = (req) => req.socket.destroy();
     await expect(graph.get('/organization', (raw) => ({ ok: true, value: raw }))).rejects.toMatchObject({ code: 'graph_unavailable' });
   });
 
   it('delta: removed ids, the final deltaLink, and 410 as ResyncRequired', async () => {
     handler = (_req, res, url) => {
-      if (url.searchParams.get('$deltatoken') === 'expired') return json(res, 410, graphError('resyncRequired'), { location: `${base}/v1.0/users/delta?$deltatoken=` });
-      if (url.searchParams.get('$skiptoken') === 'd2') return json(res, 200, { value: [{ id: 'gone', '@removed': { reason: 'deleted' } }], '@odata.deltaLink': `${base}/v1.0/users/delta?$deltatoken=next` });
+      if (url.searchParams.get('$deltatoken') === 'expired')
+        return json(res, 410, graphError('resyncRequired'), { location: `${base}/v1.0/users/delta?$deltatoken=` });
+      if (url.searchParams.get('$skiptoken') === 'd2')
+        return json(res, 200, {
+          value: [{ id: 'gone', '@removed': { reason: 'deleted' } }],
+          '@odata.deltaLink': `${base}/v1.0/users/delta?$deltatoken=next`,
+        });
       json(res, 200, { value: [user('a')], '@odata.nextLink': `${base}/v1.0/users/delta?$skiptoken=d2` });
     };
     const { graph } = setup();
@@ -173,13 +183,23 @@ describe('Graph client', () => {
         round++;
         const ids = (JSON.parse(body) as { requests: Array<{ id: string }> }).requests.map((r) => r.id);
         json(res, 200, {
-          responses: ids.map((id) => (round === 1 && id === '2' ? { id, status: 429, headers: { 'Retry-After': '0.5' }, body: graphError('TooManyRequests') } : { id, status: 200, body: { id } })),
+          responses: ids.map((id) =>
+            round === 1 && id === '2'
+              ? { id, status: 429, headers: { 'Retry-After': '0.5' }, body: graphError('TooManyRequests') }
+              : { id, status: 200, body: { id } },
+          ),
         });
       });
     };
     const { graph, waits } = setup();
-    const answers = await graph.batch([{ id: '1', url: '/users/a' }, { id: '2', url: '/users/b' }]);
-    expect(answers.map((a) => [a.id, a.status])).toEqual([['1', 200], ['2', 200]]);
+    const answers = await graph.batch([
+      { id: '1', url: '/users/a' },
+      { id: '2', url: '/users/b' },
+    ]);
+    expect(answers.map((a) => [a.id, a.status])).toEqual([
+      ['1', 200],
+      ['2', 200],
+    ]);
     expect(waits).toContain(500);
   });
 });
@@ -187,7 +207,10 @@ describe('Graph client', () => {
 describe('refused tokens', () => {
   it('a 401 drops the cached token and retries once with a fresh one', async () => {
     seen.length = 0;
-    handler = (req, res) => (req.headers.authorization === 'Bearer token-0' ? json(res, 401, graphError('InvalidAuthenticationToken')) : json(res, 200, { value: [user('a')] }));
+    handler = (req, res) =>
+      req.headers.authorization === 'Bearer token-0'
+        ? json(res, 401, graphError('InvalidAuthenticationToken'))
+        : json(res, 200, { value: [user('a')] });
     const { graph } = setup();
     const ids: string[] = [];
     for await (const page of graph.listAll(usersResource)) ids.push(...page.map((u) => u.id));
@@ -198,13 +221,23 @@ describe('refused tokens', () => {
   it('a second 401 is a typed error, not a loop', async () => {
     handler = (_req, res) => json(res, 401, graphError('InvalidAuthenticationToken'));
     const { graph } = setup();
-    await expect(graph.get('/organization', (raw) => ({ ok: true, value: raw }))).rejects.toMatchObject({ code: 'permission_missing', details: { httpStatus: 401 } });
+    await expect(graph.get('/organization', (raw) => ({ ok: true, value: raw }))).rejects.toMatchObject({
+      code: 'permission_missing',
+      details: { httpStatus: 401 },
+    });
   });
 });
 
 describe('a tenant without Intune', () => {
   it('is told apart from a docsync bug: service_not_enabled with an action, not "report this to the maintainers"', async () => {
-    handler = (_req, res) => json(res, 400, { error: { code: 'BadRequest', message: 'Request not applicable to target tenant.', innerError: { date: '2024-01-01T00:00:00', 'request-id': 'r', 'client-request-id': 'r' } } });
+    handler = (_req, res) =>
+      json(res, 400, {
+        error: {
+          code: 'BadRequest',
+          message: 'Request not applicable to target tenant.',
+          innerError: { date: '2024-01-01T00:00:00', 'request-id': 'r', 'client-request-id': 'r' },
+        },
+      });
     const { graph } = setup();
     await expect(graph.get('/deviceManagement/managedDevices', (raw) => ({ ok: true, value: raw }))).rejects.toMatchObject({
       code: 'service_not_enabled',
@@ -215,12 +248,17 @@ describe('a tenant without Intune', () => {
 });
 
 describe('a token the broker cannot get', () => {
-  it('reaches the caller as the broker\'s own partner-scope error, without retrying as a dropped connection', async () => {
+  it("reaches the caller as the broker's own partner-scope error, without retrying as a dropped connection", async () => {
     seen.length = 0;
     handler = (_req, res) => json(res, 200, { value: [user('a')] });
     let tokenCalls = 0;
     const waits: number[] = [];
-    const expired = new MicrosoftError('partner_connection_expired', 'partner', 'the partner connection expired', 'reconnect the integration');
+    const expired = new MicrosoftError(
+      'partner_connection_expired',
+      'partner',
+      'the partner connection expired',
+      'reconnect the integration',
+    );
     const factory = createGraphClientFactory({
       graphBaseUrl: base,
       tokens: {
@@ -271,9 +309,10 @@ describe('pacing', () => {
 describe('a tenant whose signal aborts', () => {
   class Stopped extends Error {}
   const never = <T>() => new Promise<T>(() => {});
-  const listing = (graph: ReturnType<typeof setup>['graph']) => (async () => {
-    for await (const _ of graph.listAll(usersResource)) void _;
-  })();
+  const listing = (graph: ReturnType<typeof setup>['graph']) =>
+    (async () => {
+      for await (const _ of graph.listAll(usersResource)) void _;
+    })();
 
   function abortable(options: { sleep?: (ms: number) => Promise<void>; accessToken?: () => Promise<string> } = {}) {
     const controller = new AbortController();
@@ -321,12 +360,13 @@ describe('a tenant whose signal aborts', () => {
     expect(counters.throttled).toBe(1);
   });
 
-  it('ends a backoff after a dropped connection, and a $batch\'s inner Retry-After wait', async () => {
+  it("ends a backoff after a dropped connection, and a $batch's inner Retry-After wait", async () => {
     handler = (req) => req.socket.destroy();
     const first = abortable({ sleep: () => (first.abort(), never()) });
     await expect(first.graph.get('/organization', (raw) => ({ ok: true, value: raw }))).rejects.toBe(first.stopped);
 
-    handler = (_req, res) => json(res, 200, { responses: [{ id: '1', status: 429, headers: { 'Retry-After': '600' }, body: graphError('TooManyRequests') }] });
+    handler = (_req, res) =>
+      json(res, 200, { responses: [{ id: '1', status: 429, headers: { 'Retry-After': '600' }, body: graphError('TooManyRequests') }] });
     const second = abortable({ sleep: () => (second.abort(), never()) });
     await expect(second.graph.batch([{ id: '1', url: '/users/a' }])).rejects.toBe(second.stopped);
   });

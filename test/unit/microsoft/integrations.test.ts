@@ -41,11 +41,15 @@ describe('integrations store', () => {
   });
 
   it('refuses a Secret ID pasted instead of the secret value', async () => {
-    await expect(store().create({ kind: 'gdap', name: 'X', tenantId: partner, clientId: app, clientSecret: '44444444-4444-4444-8444-444444444444' })).rejects.toThrow(/Secret ID/);
+    await expect(
+      store().create({ kind: 'gdap', name: 'X', tenantId: partner, clientId: app, clientSecret: '44444444-4444-4444-8444-444444444444' }),
+    ).rejects.toThrow(/Secret ID/);
   });
 
   it('refuses a tenant id that is neither a GUID nor a domain', async () => {
-    await expect(store().create({ kind: 'gdap', name: 'X', tenantId: 'not a tenant', clientId: app, clientSecret: secretValue })).rejects.toThrow(/tenant id/);
+    await expect(
+      store().create({ kind: 'gdap', name: 'X', tenantId: 'not a tenant', clientId: app, clientSecret: secretValue }),
+    ).rejects.toThrow(/tenant id/);
   });
 
   it('rotation is compare-and-swap: a second process with a stale token does not overwrite', async () => {
@@ -68,13 +72,23 @@ describe('integrations store', () => {
   });
 
   it('direct app-only integrations are connected at once', async () => {
-    const created = await store().create({ kind: 'direct_app', name: 'Own tenant', tenantId: 'contoso.onmicrosoft.com', clientId: app, clientSecret: secretValue });
+    const created = await store().create({
+      kind: 'direct_app',
+      name: 'Own tenant',
+      tenantId: 'contoso.onmicrosoft.com',
+      clientId: app,
+      clientSecret: secretValue,
+    });
     expect(created.status).toBe('connected');
   });
 
   it('reminds 30 and 7 days before the secret expires, each once', async () => {
     const created = await store().create({
-      kind: 'gdap', name: 'Reminded', tenantId: partner, clientId: app, clientSecret: secretValue,
+      kind: 'gdap',
+      name: 'Reminded',
+      tenantId: partner,
+      clientId: app,
+      clientSecret: secretValue,
       clientSecretExpiresAt: new Date(now.getTime() + 40 * 86_400_000),
     });
     const due = async () => (await store().dueSecretReminders()).filter((r) => r.integration.id === created.id);

@@ -20,7 +20,20 @@ describe('text from Microsoft, made storable', () => {
 
   it('names each Graph record that had characters replaced, once, also inside $batch answers', () => {
     const seen: string[] = [];
-    const body = { responses: [{ id: '1', status: 200, body: { value: [{ id: 'u1', displayName: 'a\u0000', surname: '\uDC00' }, { id: 'u2', displayName: 'ok' }] } }] };
+    const body = {
+      responses: [
+        {
+          id: '1',
+          status: 200,
+          body: {
+            value: [
+              { id: 'u1', displayName: 'a\u0000', surname: '\uDC00' },
+              { id: 'u2', displayName: 'ok' },
+            ],
+          },
+        },
+      ],
+    };
     const cleaned = cleanGraphBody(body, (record) => seen.push(record));
     expect(seen).toEqual(['u1']);
     expect(cleaned.responses[0]!.body.value[0]).toEqual({ id: 'u1', displayName: 'a\uFFFD', surname: '\uFFFD' });

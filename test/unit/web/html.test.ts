@@ -7,17 +7,25 @@ describe('html', () => {
     const hostile = `"><script>alert('x')</script>\``;
     const out = html`<a title="${hostile}">${hostile}</a>`.toString();
     expect(out).not.toContain('<script>');
-    expect(out).toBe('<a title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&#96;">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&#96;</a>');
+    expect(out).toBe(
+      '<a title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&#96;">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&#96;</a>',
+    );
   });
 
   it('keeps SafeHtml as it is and escapes arrays item by item', () => {
-    expect(html`<ul>${['<a>', html`<li>ok</li>`]}</ul>`.toString()).toBe('<ul>&lt;a&gt;<li>ok</li></ul>');
+    expect(
+      html`<ul>
+        ${['<a>', html`<li>ok</li>`]}
+      </ul>`.toString(),
+    ).toBe('<ul>&lt;a&gt;<li>ok</li></ul>');
     expect(html`${null}${undefined}${false}${0}`.toString()).toBe('0');
     expect(new SafeHtml('<b>').toString()).toBe('<b>');
   });
 
   it('isolates names and shows hidden bidi controls as visible markers', () => {
-    expect(name('Contoso\u202Egnp.exe').toString()).toBe('<bdi class="name">Contoso<abbr class="bidi" title="hidden direction control U+202E">[U+202E]</abbr>gnp.exe</bdi>');
+    expect(name('Contoso\u202Egnp.exe').toString()).toBe(
+      '<bdi class="name">Contoso<abbr class="bidi" title="hidden direction control U+202E">[U+202E]</abbr>gnp.exe</bdi>',
+    );
     expect(name('<i>x</i>').toString()).toBe('<bdi class="name">&lt;i&gt;x&lt;/i&gt;</bdi>');
     expect(name('').toString()).toContain('muted');
   });
