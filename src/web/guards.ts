@@ -22,6 +22,8 @@ declare module 'fastify' {
     page?: boolean;
     /** Reachable by a session that may only enrol a second factor (an administrator requires MFA). */
     duringEnrolment?: boolean;
+    /** Spends the shared sign-in budget (src/auth/sign-in-throttle.ts): may answer 429. */
+    signInBudget?: boolean;
   }
 }
 

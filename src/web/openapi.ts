@@ -118,7 +118,10 @@ export function openapiOptions(serverUrl: string, document: { info: { title: str
           operationId,
           tags: given.tags ?? [tag],
           [ACCESS_KEY]: route.config?.access ?? 'administrator',
-          [RATE_LIMITED_KEY]: Boolean((route.config as { rateLimit?: unknown } | undefined)?.rateLimit),
+          [RATE_LIMITED_KEY]: Boolean(
+            (route.config as { rateLimit?: unknown } | undefined)?.rateLimit ||
+            (route.config as { signInBudget?: boolean } | undefined)?.signInBudget,
+          ),
         },
         url,
       };

@@ -102,7 +102,7 @@ describe.skipIf(!existsSync(CHROMIUM))('multi-factor sign-in in Chromium', () =>
     await page.fill('#username', 'mira');
     await page.fill('#password', PASSWORD);
     await page.click('button[type="submit"]');
-    await page.waitForURL(`${base}/organizations`);
+    await page.waitForURL(`${base}/`);
     await page.goto(`${base}/account/mfa`);
     expect(await page.textContent('main')).toContain('Add a second factor');
     await shots('mfa-account-off');
@@ -159,7 +159,7 @@ describe.skipIf(!existsSync(CHROMIUM))('multi-factor sign-in in Chromium', () =>
     await page.click('summary');
     await page.fill('#recovery-code', recoveryCodes[0]!);
     await page.click('button:has-text("Use recovery code")');
-    await page.waitForURL(`${base}/organizations`);
+    await page.waitForURL(`${base}/`);
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   });

@@ -123,7 +123,7 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   app.post(
     '/api/session',
     {
-      config: { access: 'public' },
+      config: { access: 'public', signInBudget: true },
       schema: {
         tags: ['accounts'],
         summary: 'Sign in (sets the session cookie), or answers mfaRequired: then POST /api/session/mfa',
@@ -204,13 +204,13 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
+      await requireMfaVerifiedSessionForApiToken(deps, principal);
       // A token minting tokens would outlive its own revocation: only a signed-in person may.
       if (principal.via !== 'session')
         throw new Forbidden(
           'API tokens are created by a signed-in person, not by another token.',
           'Sign in to docsync and create the token on your Account page.',
         );
-      await requireMfaVerifiedSessionForApiToken(deps, principal);
       const { token, summary } = await createApiToken(deps.db, ctx.clock, principal.technicianId, request.body.name);
       await recordTokenAudit(
         ctx,
@@ -251,7 +251,7 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   app.post(
     '/api/setup',
     {
-      config: { access: 'public' },
+      config: { access: 'public', signInBudget: true },
       schema: {
         tags: ['accounts'],
         summary: 'Create the first administrator with the one-time setup link',

@@ -86,9 +86,9 @@ function contactForm(c: ContactRow | null, organizationId: string): SafeHtml {
     ${field(`c-${key}-last`, 'Last name', 'lastName', c?.lastName ?? null, { readOnly: linked })}
     ${field(`c-${key}-title`, 'Title', 'title', c?.title ?? null, { readOnly: linked })}
     ${field(`c-${key}-phone`, 'Phone', 'phone', c?.phone ?? null, { readOnly: linked, max: 60 })}
-    ${linked ? field(`c-${key}-emails`, 'Emails', 'emails', (c?.emails ?? []).join(', '), { readOnly: true }) : field(`c-${key}-emails`, 'Emails (separate with spaces or commas)', 'emails', (c?.emails ?? []).join(', '), { list: true, max: 4000 })}
+    ${linked ? field(`c-${key}-emails`, 'Emails', 'emails', (c?.emails ?? []).join(', '), { readOnly: true }) : field(`c-${key}-emails`, 'Emails (separate with commas)', 'emails', (c?.emails ?? []).join(', '), { list: true, max: 4000 })}
     ${field(`c-${key}-ext`, 'Phone extension', 'phoneExtension', c?.phoneExtension ?? null, { max: 20 })}
-    ${field(`c-${key}-tags`, 'Tags (separate with spaces or commas)', 'tags', (c?.tags ?? []).join(', '), { list: true, max: 2000 })}
+    ${field(`c-${key}-tags`, 'Tags (separate with commas)', 'tags', (c?.tags ?? []).join(', '), { list: true, max: 2000 })}
     ${field(`c-${key}-notes`, 'Notes', 'notes', c?.notes ?? null, { multiline: true })}
     <div>
       <button type="submit">
@@ -108,7 +108,7 @@ function configurationForm(g: ConfigurationRow | null, organizationId: string): 
     ${field(`g-${key}-serial`, 'Serial number', 'serialNumber', g?.serialNumber ?? null, { readOnly: linked })}
     ${field(`g-${key}-make`, 'Manufacturer', 'manufacturer', g?.manufacturer ?? null, { readOnly: linked })}
     ${field(`g-${key}-model`, 'Model', 'model', g?.model ?? null, { readOnly: linked })}
-    ${field(`g-${key}-tags`, 'Tags (separate with spaces or commas)', 'tags', (g?.tags ?? []).join(', '), { list: true, max: 2000 })}
+    ${field(`g-${key}-tags`, 'Tags (separate with commas)', 'tags', (g?.tags ?? []).join(', '), { list: true, max: 2000 })}
     ${field(`g-${key}-notes`, 'Notes', 'notes', g?.notes ?? null, { multiline: true })}
     <div>
       <button type="submit">

@@ -235,8 +235,9 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
       remoteAddress: from(),
       payload: { username: 'lockout-tech', password: PASSWORD },
     });
-    expect(locked.statusCode).toBe(429);
-    expect(locked.json().error.code).toBe('locked_out');
+    // A locked account's password sign-in answers like any wrong one (no account enumeration).
+    expect(locked.statusCode).toBe(401);
+    expect(locked.json().error.code).toBe('invalid_credentials');
     world.clock.advance(LOCKOUT_MS + 1000);
     expect((await signInWithCode('lockout-tech', 'totp', nowCode(secret))).second.statusCode).toBe(200);
     expect(await audits('technician.locked_out', account.id)).toHaveLength(1);

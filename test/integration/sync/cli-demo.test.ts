@@ -67,7 +67,7 @@ describe('docsync demo (process)', () => {
       mailboxes: line.mailboxes,
       licenses: line.licenses,
     });
-  });
+  }, 240_000);
 
   it('serves the UI on the port it prints with the demo login, shows the client secret expiring, and stops cleanly on SIGTERM', async () => {
     const demo = startDocsync(
@@ -75,7 +75,7 @@ describe('docsync demo (process)', () => {
       docsyncEnv({}),
     );
     try {
-      const [firstLine] = await explained(demo.waitForOutput(/^[^\n]*\n/, 45_000), demo);
+      const [firstLine] = await explained(demo.waitForOutput(/^[^\n]*\n/, 90_000), demo);
       const login = JSON.parse(demo.stdout().split('\n')[0]!);
       expect(Object.keys(login).sort()).toEqual(['emulator', 'password', 'url', 'username']);
       // Scripts drive the demo's emulator from the first line: its world and its faults.
@@ -110,7 +110,10 @@ describe('docsync demo (process)', () => {
         return response;
       };
       const page = await (await get('/integrations')).text();
-      const banner = /<section class="banner[^"]*"[^>]*>(.*?)<\/section>/s.exec(page)?.[1]?.replace(/<[^>]+>/g, '');
+      const banner = /<section class="banner[^"]*"[^>]*>(.*?)<\/section>/s
+        .exec(page)?.[1]
+        ?.replace(/<[^>]+>/g, '')
+        .replace(/\s+/g, ' ');
       expect(banner).toMatch(/The client secret of Demo partner \(emulator, seed \d+\) expires on .+ \(in 20 days\)/);
       const runs = (await (await get('/api/sync-runs?pageSize=50')).json()) as { items: Array<{ id: string; tenantId: string | null }> };
       const integrationRun = runs.items.find((r) => r.tenantId === null)!;
@@ -137,5 +140,5 @@ describe('docsync demo (process)', () => {
         .split('\n')
         .filter((l) => l !== ''),
     ).toHaveLength(1);
-  });
+  }, 240_000);
 });

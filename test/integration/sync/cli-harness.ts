@@ -108,7 +108,7 @@ export async function runDocsync(
   options: { withinMs?: number; command?: string; commandArgs?: string[] } = {},
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const proc = startDocsync(args, env, options);
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), options.withinMs ?? 45_000);
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), options.withinMs ?? 90_000);
   const code = await proc.exited;
   clearTimeout(timer);
   return { code, stdout: proc.stdout(), stderr: proc.stderr() };

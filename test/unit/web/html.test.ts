@@ -13,11 +13,8 @@ describe('html', () => {
   });
 
   it('keeps SafeHtml as it is and escapes arrays item by item', () => {
-    expect(
-      html`<ul>
-        ${['<a>', html`<li>ok</li>`]}
-      </ul>`.toString(),
-    ).toBe('<ul>&lt;a&gt;<li>ok</li></ul>');
+    // prettier-ignore
+    expect(html`<ul>${['<a>', html`<li>ok</li>`]}</ul>`.toString()).toBe('<ul>&lt;a&gt;<li>ok</li></ul>');
     expect(html`${null}${undefined}${false}${0}`.toString()).toBe('0');
     expect(new SafeHtml('<b>').toString()).toBe('<b>');
   });
