@@ -189,9 +189,24 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         tags,
         summary: 'Accept the top suggestion of every tenant scoring at least minScore',
         body: Type.Object({ minScore: Type.Number({ minimum: 0, maximum: 1 }), integrationId: Type.Optional(Uuid) }),
-        response: { 200: Type.Object({ accepted: Type.Integer() }) },
+        response: {
+          200: Type.Object({
+            accepted: Type.Integer(),
+            documented: Type.Integer({ description: 'accepted tenants whose contacts and configurations were written at once' }),
+          }),
+        },
       },
     },
-    async (request) => bulkAcceptSuggestions(deps, request.body.minScore, request.body.integrationId, actionContext(request)),
+    async (request) => {
+      const { accepted, tenantRowIds } = await bulkAcceptSuggestions(
+        deps,
+        request.body.minScore,
+        request.body.integrationId,
+        actionContext(request),
+      );
+      let documented = 0;
+      for (const id of tenantRowIds) if ((await applyNow(id)).applied) documented++;
+      return { accepted, documented };
+    },
   );
 };

@@ -57,7 +57,10 @@
       location.href = `/sync-runs/${encodeURIComponent(data.runId)}`;
       return;
     }
-    sessionStorage.setItem('docsync-flash', data && data.applied ? `${message} ${appliedSentence(data.applied)}` : message);
+    let said = message;
+    if (data && data.applied) said = `${message} ${appliedSentence(data.applied)}`;
+    else if (data && typeof data.documented === 'number') said = `${message} ${data.documented} documented at once.`;
+    sessionStorage.setItem('docsync-flash', said);
     location.reload();
   }
 

@@ -79,6 +79,13 @@ describe.each(DATABASE_KINDS)('technician decisions applied at once on %s', (kin
     expect(next.derived).toBe(false);
   });
 
+  it('documents every tenant a bulk accept matched, at once', async () => {
+    await sync();
+    const response = await call(world, 'technician', 'POST', '/api/tenants/bulk-accept', { minScore: 0, integrationId: integration.id });
+    expect(response.json()).toEqual({ accepted: 1, documented: 1 });
+    expect((await contactsOfTenant()).map((c) => c.last_name)).toEqual(['Administrator', 'Vance']);
+  });
+
   it('links a user to the contact a technician chose at once', async () => {
     await sync();
     await call(world, 'technician', 'POST', `/api/tenants/${tenant.id}/choose`, { organizationId });
