@@ -337,6 +337,8 @@ export interface TenantDocumentationStateTable {
   valid_until: Timestamp | null;
   summary: Json<unknown>;
   updated_at: UpdatedAt;
+  /** Domains and excluded group members the last full pass read (migration T1510). */
+  inputs: Json<unknown> | null;
 }
 
 /** Per scope (tenant row or organization) and writer: how often it was written (T0500). */

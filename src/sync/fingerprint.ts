@@ -33,10 +33,18 @@ export interface DocumentationSummary {
   licenses: number;
 }
 
+/** What the pass read from Microsoft besides the staged records: a decision derives from these at once. */
+export interface StoredDerivationInputs {
+  domains: Array<{ id: string; isVerified?: boolean | null; isDefault?: boolean | null; isInitial?: boolean | null }>;
+  excludedByGroup: string[];
+}
+
 export interface DocumentationState {
   fingerprint: string;
   validUntil: Date | null;
   summary: DocumentationSummary;
+  /** Null for a state stored before migration T1510 (the next full pass stores them). */
+  inputs: StoredDerivationInputs | null;
 }
 
 /**
@@ -76,7 +84,8 @@ export async function loadDocumentationState(database: Kysely<Database>, tenantR
   const row = await database.selectFrom('tenant_documentation_state').selectAll().where('tenant_id', '=', tenantRowId).executeTakeFirst();
   if (!row) return null;
   const summary = (typeof row.summary === 'string' ? JSON.parse(row.summary) : row.summary) as DocumentationSummary;
-  return { fingerprint: row.fingerprint, validUntil: row.valid_until === null ? null : new Date(row.valid_until), summary };
+  const inputs = (typeof row.inputs === 'string' ? JSON.parse(row.inputs) : row.inputs) as StoredDerivationInputs | null;
+  return { fingerprint: row.fingerprint, validUntil: row.valid_until === null ? null : new Date(row.valid_until), summary, inputs };
 }
 
 /** Writes the state only when it differs (a no-change run writes no row here either). */
@@ -91,7 +100,8 @@ export async function saveDocumentationState(
     previous &&
     previous.fingerprint === state.fingerprint &&
     (previous.validUntil?.getTime() ?? null) === (state.validUntil?.getTime() ?? null) &&
-    stableStringify(previous.summary) === stableStringify(state.summary)
+    stableStringify(previous.summary) === stableStringify(state.summary) &&
+    stableStringify(previous.inputs) === stableStringify(state.inputs)
   ) {
     return;
   }
@@ -102,6 +112,7 @@ export async function saveDocumentationState(
       fingerprint: state.fingerprint,
       valid_until: state.validUntil,
       summary: jsonb(state.summary),
+      inputs: state.inputs === null ? null : jsonb(state.inputs),
       updated_at: now,
     })
     .onConflict((oc) =>
@@ -109,6 +120,7 @@ export async function saveDocumentationState(
         fingerprint: eb.ref('excluded.fingerprint'),
         valid_until: eb.ref('excluded.valid_until'),
         summary: eb.ref('excluded.summary'),
+        inputs: eb.ref('excluded.inputs'),
         updated_at: eb.ref('excluded.updated_at'),
       })),
     )

@@ -48,7 +48,9 @@ import {
   saveDocumentationState,
   writeAsTenantSync,
   type DecisionCounts,
+  type DocumentationState,
   type DocumentationSummary,
+  type StoredDerivationInputs,
 } from './fingerprint.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
@@ -324,71 +326,32 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     decisionCounts = { ...summary.decisions };
     writes.unchanged += summary.unchanged;
   } else {
-    const users = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true });
-    const presentUsers = users.filter((u) => u.removedAt === null).map((u) => u.data);
-    const goneUserIds = users.filter((u) => u.removedAt !== null).map((u) => u.key);
-    const stagedDevices = await loadStaged<MsManagedDevice>(db, 'ms_managed_devices', tenant.id, { includeRemoved: true });
-    const presentDevices = stagedDevices.filter((d) => d.removedAt === null).map((d) => d.data);
-    const goneDeviceIds = stagedDevices.filter((d) => d.removedAt !== null).map((d) => d.key);
-    const mailboxes = new Map((await loadStaged<MsMailboxUsage>(db, 'ms_mailboxes', tenant.id)).map((m) => [m.key, m.data]));
-    const skus = await loadStaged<MsSubscribedSku>(db, 'ms_subscribed_skus', tenant.id);
-    const skuNames = new Map(skus.map((s) => [s.key, (s.data as { displayName?: string }).displayName]));
-
-    const included: MsUser[] = [];
-    const exclusionRows: DecisionInput[] = [];
-    for (const user of presentUsers) {
-      const why = exclusionReason(user, settings, excludedByGroup);
-      if (why) exclusionRows.push({ kind: 'contact', sourceId: user.id, state: 'excluded', targetId: null, rule: null, reason: why });
-      else included.push(user);
-    }
-    const signInAvailable = presentUsers.some((u) => 'signInActivity' in u);
-    const timing = { signInAvailable, now: now(), inactiveDays: deps.config.sync.inactiveDays };
-    const derivation: DerivationInput = {
+    const staged = await loadStagedDerivation(db, {
       tenant,
-      organizationId,
-      organizationRow: organizationDecisionRow(tenant, organizationDecision),
-      exclusionRows,
-      included,
-      presentDevices,
-      goneUserIds,
-      goneDeviceIds,
-      domains,
       settings,
-      toContact: (user) => contactFromUser(user, { mailboxes, skuNames, ...timing }),
+      organizationDecision,
+      domains,
+      excludedByGroup,
+      inactiveDays: deps.config.sync.inactiveDays,
       now: now(),
-    };
-    const counts = { users: presentUsers.length, devices: presentDevices.length, mailboxes: mailboxes.size, licenses: skus.length };
+    });
     if (writing) {
-      const derived = await db.transaction().execute(async (trx) => {
-        const result = await deriveDocumentation(trx, derivation);
-        const steady: DocumentationSummary = {
-          decisions: result.steady,
-          flagged: result.flagged,
-          unchanged: result.writes.unchanged + result.writes.updated + result.writes.created,
-          ...counts,
-        };
-        const previous = previousState ?? (await loadDocumentationState(trx, tenant.id));
-        await saveDocumentationState(
-          trx,
-          tenant.id,
-          { fingerprint: fingerprint!, validUntil: inactivityChangesAt(included, timing), summary: steady },
-          previous,
-          now(),
-        );
-        return { ...result, summary: steady };
-      });
+      const inputs = { domains, excludedByGroup: computed.excludedByGroup };
+      const derived = await db
+        .transaction()
+        .execute((trx) => deriveAndRemember(trx, staged, { fingerprint: fingerprint!, previousState, inputs }));
       add(writes, derived.writes);
       decisionCounts = derived.effective;
       summary = derived.summary;
     } else {
       // Nothing is written: the decisions are computed for the run's figures only.
       const { steady } = decideOnce(
-        derivation,
+        staged.derivation,
         organizationId ? await contactsOfOrganization(db, organizationId) : [],
         organizationId ? await configurationsOfOrganization(db, organizationId) : [],
       );
       decisionCounts = steady;
-      summary = { decisions: steady, flagged: 0, unchanged: 0, ...counts };
+      summary = { decisions: steady, flagged: 0, unchanged: 0, ...staged.counts };
       if (!exclusionsKnown) {
         logLines.push({
           tenantId: tenant.id,
@@ -455,6 +418,184 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     mailboxes: summary.mailboxes,
     licenses: summary.licenses,
   };
+}
+
+// ---- deriving from the staged records ------------------------------------------------------
+
+interface PassInput {
+  tenant: Tenant;
+  settings: SyncSettings;
+  organizationDecision: OrganizationDecision;
+  domains: MsDomain[];
+  excludedByGroup: Set<string>;
+  inactiveDays: number;
+  now: Date;
+}
+
+interface StagedDerivation {
+  derivation: DerivationInput;
+  counts: Pick<DocumentationSummary, 'users' | 'devices' | 'mailboxes' | 'licenses'>;
+  included: MsUser[];
+  timing: { signInAvailable: boolean; now: Date; inactiveDays: number };
+}
+
+/** Reads the staged Microsoft records of a tenant into what matching and writing need. */
+async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput): Promise<StagedDerivation> {
+  const { tenant, settings, organizationDecision, excludedByGroup, now } = pass;
+  const users = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true });
+  const presentUsers = users.filter((u) => u.removedAt === null).map((u) => u.data);
+  const goneUserIds = users.filter((u) => u.removedAt !== null).map((u) => u.key);
+  const stagedDevices = await loadStaged<MsManagedDevice>(db, 'ms_managed_devices', tenant.id, { includeRemoved: true });
+  const presentDevices = stagedDevices.filter((d) => d.removedAt === null).map((d) => d.data);
+  const goneDeviceIds = stagedDevices.filter((d) => d.removedAt !== null).map((d) => d.key);
+  const mailboxes = new Map((await loadStaged<MsMailboxUsage>(db, 'ms_mailboxes', tenant.id)).map((m) => [m.key, m.data]));
+  const skus = await loadStaged<MsSubscribedSku>(db, 'ms_subscribed_skus', tenant.id);
+  const skuNames = new Map(skus.map((s) => [s.key, (s.data as { displayName?: string }).displayName]));
+
+  const included: MsUser[] = [];
+  const exclusionRows: DecisionInput[] = [];
+  for (const user of presentUsers) {
+    const why = exclusionReason(user, settings, excludedByGroup);
+    if (why) exclusionRows.push({ kind: 'contact', sourceId: user.id, state: 'excluded', targetId: null, rule: null, reason: why });
+    else included.push(user);
+  }
+  const signInAvailable = presentUsers.some((u) => 'signInActivity' in u);
+  const timing = { signInAvailable, now, inactiveDays: pass.inactiveDays };
+  const derivation: DerivationInput = {
+    tenant,
+    organizationId: organizationDecision.state === 'matched' ? organizationDecision.organizationId : null,
+    organizationRow: organizationDecisionRow(tenant, organizationDecision),
+    exclusionRows,
+    included,
+    presentDevices,
+    goneUserIds,
+    goneDeviceIds,
+    domains: pass.domains,
+    settings,
+    toContact: (user) => contactFromUser(user, { mailboxes, skuNames, ...timing }),
+    now,
+  };
+  const counts = { users: presentUsers.length, devices: presentDevices.length, mailboxes: mailboxes.size, licenses: skus.length };
+  return { derivation, counts, included, timing };
+}
+
+/** Matches and writes inside the caller's transaction, then stores the state the next run compares with. */
+async function deriveAndRemember(
+  trx: Kysely<Database>,
+  staged: StagedDerivation,
+  state: { fingerprint: string; previousState: DocumentationState | null; inputs: StoredDerivationInputs },
+) {
+  const { tenant, now } = staged.derivation;
+  const result = await deriveDocumentation(trx, staged.derivation);
+  const steady: DocumentationSummary = {
+    decisions: result.steady,
+    flagged: result.flagged,
+    unchanged: result.writes.unchanged + result.writes.updated + result.writes.created,
+    ...staged.counts,
+  };
+  const previous = state.previousState ?? (await loadDocumentationState(trx, tenant.id));
+  await saveDocumentationState(
+    trx,
+    tenant.id,
+    {
+      fingerprint: state.fingerprint,
+      validUntil: inactivityChangesAt(staged.included, staged.timing),
+      summary: steady,
+      inputs: state.inputs,
+    },
+    previous,
+    now,
+  );
+  return { ...result, summary: steady };
+}
+
+export type DecisionApplied =
+  | { applied: true; writes: WriteCounts; decisions: DecisionCounts }
+  | { applied: false; reason: 'sync_running' | 'not_synced' | 'not_matched' | 'ignored'; message: string };
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * A technician's decision, applied at once: the tenant's documentation derived from its staged
+ * records and what its last full pass read (domains, excluded group members), without asking
+ * Microsoft. It writes exactly what a sync would, so the next sync that finds nothing changed
+ * writes nothing. The guard is the queue's own: a "running" run of the tenant, inserted inside
+ * the transaction and removed before it commits (sync_runs_one_running_per_tenant, migration
+ * T0300), so it never overlaps a sync of the tenant; a worker claiming the tenant meanwhile waits.
+ */
+export async function applyDecisionsNow(
+  deps: { db: Kysely<Database>; clock: Clock; config: { sync: { inactiveDays: number } } },
+  tenantRowId: string,
+): Promise<DecisionApplied> {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantRowId).executeTakeFirstOrThrow();
+  const integration = await db.selectFrom('integrations').selectAll().where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
+  const settings = syncSettingsOf(integration.settings);
+  const stored = await loadDecision(db, tenant.id, 'organization', tenant.tenant_id);
+  if (stored?.state === 'ignored')
+    return { applied: false, reason: 'ignored', message: 'This tenant is ignored: docsync writes nothing for it.' };
+  const organizationId = stored?.state === 'matched' && stored.target_id ? stored.target_id : null;
+  if (!organizationId || !(await organizationExists(db, organizationId)))
+    return {
+      applied: false,
+      reason: 'not_matched',
+      message: 'Contacts and configurations are written once the tenant is matched to an organization.',
+    };
+  const remembered = await loadDocumentationState(db, tenant.id);
+  if (!remembered?.inputs)
+    return {
+      applied: false,
+      reason: 'not_synced',
+      message: 'The decision is saved; it applies at the next sync (this tenant has no Microsoft data docsync could derive from yet).',
+    };
+  const inputs = remembered.inputs;
+  const organizationDecision: OrganizationDecision = {
+    tenantId: tenant.tenant_id,
+    state: 'matched',
+    organizationId,
+    rule: 'linked',
+    suggestions: [],
+  };
+  const domains: MsDomain[] = inputs.domains;
+  // The same values the sync's fingerprint hashes (see syncTenant), so a sync that finds
+  // nothing changed after this skips matching and writing altogether.
+  const computed = {
+    settings,
+    inactiveDays: deps.config.sync.inactiveDays,
+    organization: { state: 'matched', organizationId, suggestions: [] },
+    domains: domains.map(toGraphDomain),
+    excludedByGroup: [...inputs.excludedByGroup].sort(),
+  };
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const guard = await trx
+        .insertInto('sync_runs')
+        .values({ integration_id: tenant.integration_id, tenant_id: tenant.id, trigger: 'manual', status: 'running', started_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const fingerprint = await documentationFingerprint(trx, { tenantRowId: tenant.id, organizationId, computed });
+      const staged = await loadStagedDerivation(trx, {
+        tenant,
+        settings,
+        organizationDecision,
+        domains,
+        excludedByGroup: new Set(inputs.excludedByGroup),
+        inactiveDays: deps.config.sync.inactiveDays,
+        now,
+      });
+      const derived = await deriveAndRemember(trx, staged, { fingerprint, previousState: remembered, inputs });
+      await trx.deleteFrom('sync_runs').where('id', '=', guard.id).execute();
+      return { applied: true as const, writes: derived.writes, decisions: derived.effective };
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    return {
+      applied: false,
+      reason: 'sync_running',
+      message: 'The decision is saved; a sync of this tenant is running and applies it (or the next one does).',
+    };
+  }
 }
 
 function add(target: WriteCounts, more: WriteCounts): void {

@@ -38,3 +38,23 @@ export const DecisionSnapshotSchema = Type.Object({
   decidedBy: Type.String(),
   decidedByTechnician: Type.Boolean(),
 });
+
+/** What a decision changed at once (issue 15): the writes, or why it waits for a sync. */
+export const DecisionAppliedSchema = Type.Union([
+  Type.Object({
+    applied: Type.Literal(true),
+    writes: Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() }),
+    decisions: Type.Object({
+      match: Type.Integer(),
+      create: Type.Integer(),
+      review: Type.Integer(),
+      pending: Type.Integer(),
+      skip: Type.Integer(),
+    }),
+  }),
+  Type.Object({
+    applied: Type.Literal(false),
+    reason: Type.Union([Type.Literal('sync_running'), Type.Literal('not_synced'), Type.Literal('not_matched'), Type.Literal('ignored')]),
+    message: Type.String(),
+  }),
+]);

@@ -180,6 +180,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     const suggestion = (await suggested.locator('td').nth(4).locator('li bdi').first().textContent())!;
     await suggested.getByRole('button', { name: /^Accept/ }).click();
     await page.getByText('Suggestion accepted.').waitFor();
+    // The decision is documentation at once, derived from what the demo's sync staged.
+    await expect(page.locator('#flash').innerText()).resolves.toMatch(/Documentation updated: [1-9]\d* created/);
+    await shot('02b-organizations-accepted');
+    expect(await axe()).toEqual([]);
+    const wide = page.viewportSize()!;
+    await page.setViewportSize({ width: 800, height: wide.height });
+    await shot('02b-organizations-accepted-800');
+    expect(await axe()).toEqual([]);
+    await page.setViewportSize(wide);
     const accepted = page.locator(`tr[data-tenant="${suggestedTenantId}"]`);
     await expect(accepted.locator('.badge').first().textContent()).resolves.toBe('matched');
     await expect(accepted.locator('td').nth(4).innerText()).resolves.toContain(suggestion);
@@ -215,8 +224,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
       await row.getByRole('button', { name: 'Change match' }).click();
       await page.getByText('Contact chosen.').waitFor();
       const changed = page.locator(`tr[data-user="${user.userId}"]`);
-      await expect(changed.locator('td').nth(4).innerText()).resolves.toContain(other.contact!.name);
       await expect(changed.locator('td').nth(2).innerText()).resolves.toContain('match');
+      // Written at once: the chosen contact is now this user's (its Microsoft fields are the user's).
+      const chosen = await api<{ contact: { id: string; name: string } | null }>(
+        `/api/tenants/${healthy!.id}/users/${encodeURIComponent(user.userId)}`,
+      );
+      expect(chosen.contact?.id).toBe(other.contact!.id);
+      await expect(changed.locator('td').nth(4).innerText()).resolves.toContain(chosen.contact!.name);
+      await expect(page.locator('#flash').innerText()).resolves.toContain('Documentation updated:');
       changedMatch = { tenantId: healthy!.id, userId: user.userId, contactId: other.contact!.id };
     }
 

@@ -11,10 +11,11 @@ import {
   tenantUserDetail,
 } from '../services/tenant-contents.ts';
 import { actionContext } from './tenant-matches.ts';
-import { DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
+import { DecisionAppliedSchema, DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { DEVICE_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
 import { getTenant } from '../services/tenant-matches.ts';
+import { applyDecisionsNow } from '../../sync/tenant-sync.ts';
 
 const Decision = Type.Union(['match', 'create', 'review', 'skip', 'pending', 'excluded'].map((d) => Type.Literal(d)));
 const Candidate = Type.Object({ id: Type.String(), name: Type.String(), emails: Type.Array(Type.String()) });
@@ -136,7 +137,7 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
           Type.Object({ action: Type.Literal('exclude') }),
           Type.Object({ action: Type.Literal('undo') }),
         ]),
-        response: { 200: Type.Object({ decision: Nullable(DecisionSnapshotSchema) }) },
+        response: { 200: Type.Object({ decision: Nullable(DecisionSnapshotSchema), applied: DecisionAppliedSchema }) },
       },
     },
     async (request) => ({
@@ -147,6 +148,8 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         request.body,
         actionContext(request),
       ),
+      // A changed or resolved match is written at once, from the staged Microsoft data.
+      applied: await applyDecisionsNow({ db, clock: ctx.clock, config: ctx.config }, request.params.id),
     }),
   );
 

@@ -14,9 +14,10 @@ import {
   type ActionContext,
 } from '../services/tenant-matches.ts';
 import { requirePrincipal } from '../guards.ts';
-import { DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
+import { DecisionAppliedSchema, DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { TENANT_COLUMNS } from '../csv-columns.ts';
+import { applyDecisionsNow } from '../../sync/tenant-sync.ts';
 
 const State = Type.Union([Type.Literal('matched'), Type.Literal('suggested'), Type.Literal('unmatched'), Type.Literal('ignored')]);
 export const TenantMatchSchema = Type.Object({
@@ -48,6 +49,8 @@ export function actionContext(request: FastifyRequest): ActionContext {
 export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const deps = { db: ctx.database.db, clock: ctx.clock };
   const tags = ['organizations'];
+  // A technician's match is documentation at once: derived from the staged Microsoft data.
+  const applyNow = (tenantRowId: string) => applyDecisionsNow({ ...deps, config: ctx.config }, tenantRowId);
 
   app.get(
     '/api/tenants',
@@ -95,6 +98,7 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
   // GET /api/organizations (list and type-ahead) lives in organizations.ts.
 
   const decisionResponse = { 200: Type.Object({ decision: NullableDecision }) };
+  const appliedResponse = { 200: Type.Object({ decision: NullableDecision, applied: DecisionAppliedSchema }) };
 
   app.post(
     '/api/tenants/:id/accept',
@@ -105,11 +109,12 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         summary: 'Accept a suggestion (the best one when none is named)',
         params: IdParams,
         body: Type.Object({ organizationId: Type.Optional(Uuid) }),
-        response: decisionResponse,
+        response: appliedResponse,
       },
     },
     async (request) => ({
       decision: await acceptSuggestion(deps, request.params.id, request.body?.organizationId, actionContext(request)),
+      applied: await applyNow(request.params.id),
     }),
   );
 
@@ -122,11 +127,12 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         summary: 'Match the tenant to any organization',
         params: IdParams,
         body: Type.Object({ organizationId: Uuid }),
-        response: decisionResponse,
+        response: appliedResponse,
       },
     },
     async (request) => ({
       decision: await chooseOrganization(deps, request.params.id, request.body.organizationId, actionContext(request)),
+      applied: await applyNow(request.params.id),
     }),
   );
 
@@ -139,11 +145,18 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         summary: 'Create an organization from the tenant and match them',
         params: IdParams,
         response: {
-          201: Type.Object({ organization: Type.Object({ id: Type.String(), name: Type.String() }), decision: DecisionSnapshotSchema }),
+          201: Type.Object({
+            organization: Type.Object({ id: Type.String(), name: Type.String() }),
+            decision: DecisionSnapshotSchema,
+            applied: DecisionAppliedSchema,
+          }),
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await createOrganizationFromTenant(deps, request.params.id, actionContext(request))),
+    async (request, reply) => {
+      const created = await createOrganizationFromTenant(deps, request.params.id, actionContext(request));
+      return reply.status(201).send({ ...created, applied: await applyNow(request.params.id) });
+    },
   );
 
   app.post(
@@ -176,9 +189,24 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         tags,
         summary: 'Accept the top suggestion of every tenant scoring at least minScore',
         body: Type.Object({ minScore: Type.Number({ minimum: 0, maximum: 1 }), integrationId: Type.Optional(Uuid) }),
-        response: { 200: Type.Object({ accepted: Type.Integer() }) },
+        response: {
+          200: Type.Object({
+            accepted: Type.Integer(),
+            documented: Type.Integer({ description: 'accepted tenants whose contacts and configurations were written at once' }),
+          }),
+        },
       },
     },
-    async (request) => bulkAcceptSuggestions(deps, request.body.minScore, request.body.integrationId, actionContext(request)),
+    async (request) => {
+      const { accepted, tenantRowIds } = await bulkAcceptSuggestions(
+        deps,
+        request.body.minScore,
+        request.body.integrationId,
+        actionContext(request),
+      );
+      let documented = 0;
+      for (const id of tenantRowIds) if ((await applyNow(id)).applied) documented++;
+      return { accepted, documented };
+    },
   );
 };

@@ -302,7 +302,7 @@ export async function bulkAcceptSuggestions(
   minScore: number,
   integrationId: string | undefined,
   context: ActionContext,
-): Promise<{ accepted: number }> {
+): Promise<{ accepted: number; tenantRowIds: string[] }> {
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     let query = trx
@@ -314,7 +314,7 @@ export async function bulkAcceptSuggestions(
       .where(sql<number>`(d.suggestions->0->>'score')::float8`, '>=', minScore);
     if (integrationId) query = query.where('t.integration_id', '=', integrationId);
     const rows = await query.execute();
-    let accepted = 0;
+    const tenantRowIds: string[] = [];
     for (const row of rows) {
       const top = asSuggestions(row.suggestions)[0];
       if (!top) continue;
@@ -326,9 +326,9 @@ export async function bulkAcceptSuggestions(
         { state: 'matched', targetId: org.id, reason: `Top suggestion accepted in bulk (score ${top.score.toFixed(2)} ≥ ${minScore}).` },
         { ...context, action: 'organization_match.bulk_accept', at },
       );
-      accepted++;
+      tenantRowIds.push(row.id);
     }
-    return { accepted };
+    return { accepted: tenantRowIds.length, tenantRowIds };
   });
 }
 

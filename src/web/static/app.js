@@ -57,8 +57,20 @@
       location.href = `/sync-runs/${encodeURIComponent(data.runId)}`;
       return;
     }
-    sessionStorage.setItem('docsync-flash', message);
+    let said = message;
+    if (data && data.applied) said = `${message} ${appliedSentence(data.applied)}`;
+    else if (data && typeof data.documented === 'number') said = `${message} ${data.documented} documented at once.`;
+    sessionStorage.setItem('docsync-flash', said);
     location.reload();
+  }
+
+  // A technician's decision is written at once (or says why it waits for a sync).
+  function appliedSentence(applied) {
+    if (!applied.applied) return applied.message;
+    const { created, updated } = applied.writes;
+    return created + updated === 0
+      ? 'The documentation was already up to date.'
+      : `Documentation updated: ${created} created, ${updated} updated.`;
   }
 
   // The id of the option picked in a type-ahead input (its datalist maps labels to ids).
