@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.ts';
 import type { Principal } from '../../auth/roles.ts';
 import { actionsEnabled, getAction, listTenantActions, requestAction, type ActionRequest, type ActionView } from '../../actions/engine.ts';
 import { actorOf, mayAct, requireFreshSecondFactor } from '../../actions/permission.ts';
+import { FreshSecondFactorRequired } from '../../auth/mfa-errors.ts';
 import { ACTION_KINDS, actionsAllowed, type ActionKind } from '../../actions/roles.ts';
 import { actionDepsFor } from '../../actions/wiring.ts';
 import { BadInput } from '../../errors.ts';
@@ -378,7 +379,15 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           `Type ${confirmationWord(kind)} exactly to confirm; nothing was changed.`,
         );
       }
-      await requireFreshSecondFactor(principal);
+      try {
+        await requireFreshSecondFactor({ db, clock: ctx.clock }, principal);
+      } catch (error) {
+        // Nothing ran: confirm the second factor, then start again from the tenant's actions.
+        if (error instanceof FreshSecondFactorRequired) {
+          return reply.redirect(`/account/verify?next=${encodeURIComponent(`/tenants/${tenant.id}/actions`)}`, 303);
+        }
+        throw error;
+      }
       const action = await requestAction(deps, await actorOf(db, principal), { ...wanted, kind, preview: false });
       return reply.redirect(`/actions/${action.id}`, 303);
     },
