@@ -21,7 +21,7 @@ import { IdParams, Uuid } from '../schemas.ts';
 import { sendPage } from './account-pages.ts';
 import { badge, emptyState, layout } from './layout.ts';
 
-const TITLES: Record<ActionKind, string> = {
+export const ACTION_TITLES: Record<ActionKind, string> = {
   offboard: 'Offboard a user',
   onboard: 'Onboard a user',
   license_assign: 'Assign licences',
@@ -30,6 +30,7 @@ const TITLES: Record<ActionKind, string> = {
   password_rotation: 'Rotate a password',
 };
 /** Kinds whose run needs the technician to type a confirmation word. */
+const TITLES = ACTION_TITLES;
 const DESTRUCTIVE = new Set<ActionKind>(['offboard', 'license_remove', 'license_reclaim', 'password_rotation']);
 const confirmationWord = (kind: ActionKind) => kind.split('_')[0]!.toUpperCase();
 const OFFBOARD_STEPS: Array<[string, string, boolean]> = [
