@@ -1,13 +1,15 @@
 // Who may act on Microsoft (and reveal vault passwords): administrators, and technicians an
 // administrator allowed to act (technicians.can_act). read_only never acts.
 //
-// STEP-UP CHECK POINT: `requireFreshSecondFactor` is the one place every action run and every
-// vault reveal passes through before doing anything. Issue 20 (MFA + step-up) wires "a second
-// factor proved within the last few minutes" in here; today it only requires a signed-in actor.
+// STEP-UP CHECK POINT: every action run or resume and every vault reveal passes
+// requireFreshSecondFactor (src/auth/step-up.ts) before doing anything: 403 step_up_required when
+// the session's last second factor is older than the security settings' window.
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/roles.ts';
 import type { Database, TechnicianRole } from '../db/schema.ts';
 import { Forbidden } from '../errors.ts';
+
+export { requireFreshSecondFactor } from '../auth/step-up.ts';
 
 export interface Actor {
   id: string | null;
@@ -27,11 +29,6 @@ export function assertMayAct(actor: Actor): void {
       'Ask an administrator to allow your account to act (Accounts → "may act").',
     );
   }
-}
-
-/** The step-up hook (issue 20): a fresh second factor before a write or a reveal. */
-export async function requireFreshSecondFactor(_principal: Principal): Promise<void> {
-  // Intentionally empty until MFA lands: the call sites are already in place.
 }
 
 /** The acting technician as the actions and the vault see them. */

@@ -259,4 +259,31 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
   });
+
+  it("shows on the integration page whether actions are on, what each tenant's roles allow, and lets an administrator switch", async () => {
+    const integrations = await api<{ items: Array<{ id: string }> }>('/api/integrations');
+    const integrationId = integrations.items[0]!.id;
+    const view = await api<{ tenants: Array<{ id: string; displayName: string; consentUrl: string; allowed: Record<string, boolean> }> }>(
+      `/api/integrations/${integrationId}/actions`,
+    );
+    await page.goto(`${login.url}/integrations/${integrationId}`);
+    const section = page.locator('h2#actions + p');
+    await expect(section.innerText()).resolves.toContain('are enabled for this integration');
+    const offboarder = view.tenants.find((t) => t.allowed.offboard)!;
+    const row = page.locator('table tbody tr', { hasText: offboarder.displayName }).filter({ hasText: 'Grant admin consent' });
+    expect(await row.locator('td').nth(1).innerText()).toContain('Offboard a user');
+    expect(await row.getByRole('link', { name: /Grant admin consent/ }).getAttribute('href')).toBe(offboarder.consentUrl);
+    await shots('08-integration-actions');
+    expect(await axe()).toEqual([]);
+
+    await page.getByRole('button', { name: 'Disable lifecycle actions' }).click();
+    await page.getByRole('button', { name: 'Enable lifecycle actions' }).waitFor();
+    await expect(section.innerText()).resolves.toContain('are disabled for this integration');
+    expect((await api<{ enabled: boolean }>(`/api/integrations/${integrationId}/actions`)).enabled).toBe(false);
+    await page.getByRole('button', { name: 'Enable lifecycle actions' }).click();
+    await page.getByRole('button', { name: 'Disable lifecycle actions' }).waitFor();
+    expect((await api<{ enabled: boolean }>(`/api/integrations/${integrationId}/actions`)).enabled).toBe(true);
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
 });

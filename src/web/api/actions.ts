@@ -72,6 +72,7 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
   const microsoft = createMicrosoft({ config: ctx.config, db: ctx.database.db, secrets: ctx.secrets, log: ctx.log, clock: ctx.clock });
   const deps = actionDepsFor(ctx, microsoft);
   const tags = ['actions'];
+  const stepUp = { db: ctx.database.db, clock: ctx.clock };
   const actor = async (request: FastifyRequest) => actorOf(ctx.database.db, requirePrincipal(request));
 
   app.post(
@@ -86,7 +87,7 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       },
     },
     async (request, reply) => {
-      if (!request.body.preview) await requireFreshSecondFactor(requirePrincipal(request));
+      if (!request.body.preview) await requireFreshSecondFactor(stepUp, requirePrincipal(request));
       const action = await requestAction(deps, await actor(request), request.body);
       return reply.status(request.body.preview ? 200 : 202).send({ action });
     },
@@ -115,7 +116,7 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       },
     },
     async (request, reply) => {
-      await requireFreshSecondFactor(requirePrincipal(request));
+      await requireFreshSecondFactor(stepUp, requirePrincipal(request));
       return reply.status(202).send({ action: await resumeAction(deps, await actor(request), request.params.id) });
     },
   );
@@ -270,7 +271,7 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       },
     },
     async (request, reply) => {
-      await requireFreshSecondFactor(requirePrincipal(request));
+      await requireFreshSecondFactor(stepUp, requirePrincipal(request));
       reply.header('Cache-Control', 'no-store');
       return revealVaultEntry(
         { db: ctx.database.db, secrets: ctx.secrets, clock: ctx.clock },

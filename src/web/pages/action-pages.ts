@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.ts';
 import type { Principal } from '../../auth/roles.ts';
 import { actionsEnabled, getAction, listTenantActions, requestAction, type ActionRequest, type ActionView } from '../../actions/engine.ts';
 import { actorOf, mayAct, requireFreshSecondFactor } from '../../actions/permission.ts';
+import { FreshSecondFactorRequired } from '../../auth/mfa-errors.ts';
 import { ACTION_KINDS, actionsAllowed, type ActionKind } from '../../actions/roles.ts';
 import { actionDepsFor } from '../../actions/wiring.ts';
 import { BadInput } from '../../errors.ts';
@@ -20,7 +21,7 @@ import { IdParams, Uuid } from '../schemas.ts';
 import { sendPage } from './account-pages.ts';
 import { badge, emptyState, layout } from './layout.ts';
 
-const TITLES: Record<ActionKind, string> = {
+export const ACTION_TITLES: Record<ActionKind, string> = {
   offboard: 'Offboard a user',
   onboard: 'Onboard a user',
   license_assign: 'Assign licences',
@@ -29,6 +30,7 @@ const TITLES: Record<ActionKind, string> = {
   password_rotation: 'Rotate a password',
 };
 /** Kinds whose run needs the technician to type a confirmation word. */
+const TITLES = ACTION_TITLES;
 const DESTRUCTIVE = new Set<ActionKind>(['offboard', 'license_remove', 'license_reclaim', 'password_rotation']);
 const confirmationWord = (kind: ActionKind) => kind.split('_')[0]!.toUpperCase();
 const OFFBOARD_STEPS: Array<[string, string, boolean]> = [
@@ -378,7 +380,15 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           `Type ${confirmationWord(kind)} exactly to confirm; nothing was changed.`,
         );
       }
-      await requireFreshSecondFactor(principal);
+      try {
+        await requireFreshSecondFactor({ db, clock: ctx.clock }, principal);
+      } catch (error) {
+        // Nothing ran: confirm the second factor, then start again from the tenant's actions.
+        if (error instanceof FreshSecondFactorRequired) {
+          return reply.redirect(`/account/verify?next=${encodeURIComponent(`/tenants/${tenant.id}/actions`)}`, 303);
+        }
+        throw error;
+      }
       const action = await requestAction(deps, await actorOf(db, principal), { ...wanted, kind, preview: false });
       return reply.redirect(`/actions/${action.id}`, 303);
     },

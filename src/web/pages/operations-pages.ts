@@ -20,6 +20,9 @@ import { IdParams, PageQuery } from '../schemas.ts';
 import { DAY_MS } from '../../time.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { RUN_COLUMNS } from '../csv-columns.ts';
+import { integrationActions } from '../../actions/integration-actions.ts';
+import { ACTION_KINDS } from '../../actions/roles.ts';
+import { ACTION_TITLES } from './action-pages.ts';
 
 const KIND_LABEL: Record<string, string> = {
   gdap: 'GDAP (partner)',
@@ -184,6 +187,62 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     return sendPage(reply, 200, layout({ title: 'Integrations', principal, section: 'integrations', body }));
   });
 
+  /** Lifecycle actions of the integration: on or off, and per tenant (this page's) what its GDAP roles allow. */
+  async function actionsSection(integrationId: string, admin: boolean, onThisPage: Set<string>): Promise<SafeHtml> {
+    const view = await integrationActions(deps.db, integrationId, ctx.config.microsoft);
+    const tenants = view.tenants.filter((t) => onThisPage.has(t.id));
+    const toggle = html`<button
+      data-api="POST /api/integrations/${integrationId}/actions"
+      data-body="${JSON.stringify({ enabled: !view.enabled })}"
+      data-done="${view.enabled ? 'Lifecycle actions disabled.' : 'Lifecycle actions enabled.'}"
+      class="${view.enabled ? 'danger' : ''}"
+    >
+      ${view.enabled ? 'Disable lifecycle actions' : 'Enable lifecycle actions'}
+    </button>`;
+    return html`<h2 id="actions">Lifecycle actions</h2>
+      <p>
+        Lifecycle actions (onboarding, offboarding, licences, password rotation) are
+        <strong>${view.enabled ? 'enabled' : 'disabled'}</strong> for this integration.
+        ${admin ? toggle : html`<span class="muted">Only administrators enable or disable them.</span>`}
+      </p>
+      <p class="muted">
+        They need the write permissions (${view.scopes.join(', ')}) consented in each customer tenant, and GDAP roles that allow them.
+      </p>
+      ${
+        tenants.length === 0
+          ? ''
+          : html`<table>
+              <caption class="visually-hidden">
+                Actions each tenant's GDAP roles allow
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Tenant</th>
+                  <th scope="col">Allowed by its roles</th>
+                  <th scope="col">Not allowed</th>
+                  <th scope="col">Write permissions</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${tenants.map((t) => {
+                  const allowed = ACTION_KINDS.filter((k) => t.allowed[k]);
+                  const refused = ACTION_KINDS.filter((k) => !t.allowed[k]);
+                  return html`<tr>
+                    <td><a href="/tenants/${t.id}/actions">${name(t.displayName)}</a></td>
+                    <td>${allowed.length ? allowed.map((k) => ACTION_TITLES[k]).join(', ') : html`<span class="muted">none</span>`}</td>
+                    <td>${refused.length ? refused.map((k) => ACTION_TITLES[k]).join(', ') : html`<span class="muted">none</span>`}</td>
+                    <td>
+                      <a href="${t.consentUrl}" rel="noopener noreferrer" target="_blank"
+                        >Grant admin consent<span class="visually-hidden"> for ${name(t.displayName)}</span></a
+                      >
+                    </td>
+                  </tr>`;
+                })}
+              </tbody>
+            </table>`
+      }`;
+  }
+
   app.get(
     '/integrations/:id',
     { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object(PageQuery) } },
@@ -293,6 +352,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
               : html`<p class="muted">Only administrators change these settings.</p>`
           }
         </form>
+        ${await actionsSection(i.id, admin, new Set(rows.map((r) => r.id)))}
         <h2>Tenants</h2>
         ${
           tenants.total === 0
