@@ -139,7 +139,7 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     async (request, reply) => {
       const next = safeNext(request.body.next);
       try {
-        await secondFactorSignIn(ctx, request, reply, request.body.method, request.body.code);
+        await secondFactorSignIn(ctx, request, reply, { method: request.body.method, code: request.body.code });
         return reply.redirect(next, 303);
       } catch (error) {
         if (error instanceof SignInChallengeExpired) return reply.redirect(`/sign-in?next=${encodeURIComponent(next)}&expired=1`, 303);
@@ -321,7 +321,7 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       const principal = requirePrincipal(request);
       const next = safeNext(request.body.next);
       try {
-        await verifySecondFactor(deps, principal.technicianId, request.body.method, request.body.code, request.id);
+        await verifySecondFactor(deps, principal.technicianId, { method: request.body.method, code: request.body.code }, request.id);
         const token = request.cookies[SESSION_COOKIE];
         if (token) await markSecondFactor(deps, token);
         return reply.redirect(next, 303);
