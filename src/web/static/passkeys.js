@@ -8,13 +8,13 @@
 
   const toBytes = (text) => {
     const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
-    const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+    const binary = window.atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
     return Uint8Array.from(binary, (c) => c.charCodeAt(0));
   };
   const toText = (buffer) => {
     let binary = '';
     for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
-    return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    return window.btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   };
 
   async function post(url, body) {
@@ -44,7 +44,7 @@
       user: { ...options.user, id: toBytes(options.user.id) },
       excludeCredentials: (options.excludeCredentials ?? []).map((c) => ({ ...c, id: toBytes(c.id) })),
     };
-    const credential = await navigator.credentials.create({ publicKey });
+    const credential = await window.navigator.credentials.create({ publicKey });
     const name = form.querySelector('input[name="name"]').value;
     await post('/api/me/mfa/webauthn', {
       name,
@@ -70,7 +70,7 @@
       challenge: toBytes(options.challenge),
       allowCredentials: (options.allowCredentials ?? []).map((c) => ({ ...c, id: toBytes(c.id) })),
     };
-    const credential = await navigator.credentials.get({ publicKey });
+    const credential = await window.navigator.credentials.get({ publicKey });
     return {
       id: credential.id,
       rawId: toText(credential.rawId),
