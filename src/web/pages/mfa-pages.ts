@@ -183,9 +183,11 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         : undefined;
     return methodsOf(challenge?.technician_id ?? null);
   };
-  const factorForms = (methods: string[], action: string, next: string, hidden: SafeHtml | string, label: string) =>
-    html`${methods.includes('webauthn') ? passkeyForm(action === '/sign-in/code' ? 'second-step' : 'step-up', next, `${label} with a passkey`) : ''}
+  const factorForms = (methods: string[], action: string, next: string, hidden: SafeHtml | string, label: string) => {
+    const ceremony = action === '/sign-in/code' ? 'second-step' : 'step-up';
+    return html`${methods.includes('webauthn') ? passkeyForm(ceremony, next, `${label} with a passkey`) : ''}
     ${methods.includes('totp') ? codeForms(action, next, hidden, label) : ''}`;
+  };
 
   const secondStepPage = (next: string, message: string | null, methods: string[]) =>
     layout({
@@ -230,7 +232,9 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       .executeTakeFirstOrThrow();
     const settings = await readSecuritySettings(deps.db);
     const codesLeft = await unusedRecoveryCodeCount(deps.db, principal.technicianId);
-    const passkeys = passkeySection(principal, await listPasskeys(deps.db, principal.technicianId));
+    const passkeyList = await listPasskeys(deps.db, principal.technicianId);
+    const hasPasskey = passkeyList.length > 0;
+    const passkeys = passkeySection(principal, passkeyList);
     const enrolled = row.totp_confirmed_at !== null;
     const required = settings.mfaRequired
       ? html`<p class="banner warn">
@@ -256,10 +260,14 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
           ${passkeys}`
       : html`<h1>Sign-in security</h1>
           ${flash(message)}${required}
-          <p>
-            Add a second factor: after your password, docsync asks for a 6-digit code from an authenticator app on your phone. Someone who
-            learns your password still cannot sign in.
-          </p>
+          ${
+            hasPasskey
+              ? html`<p>Your passkeys are your second factor. You can add an authenticator app as well (it comes with recovery codes).</p>`
+              : html`<p>
+                  Add a second factor: after your password, docsync asks for a 6-digit code from an authenticator app on your phone, or for
+                  a passkey. Someone who learns your password still cannot sign in.
+                </p>`
+          }
           <form method="post" action="/account/mfa/totp">
             ${csrfField(principal)}<button type="submit">Set up authenticator app</button>
           </form>
