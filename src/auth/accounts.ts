@@ -183,8 +183,8 @@ export async function authenticate({ db, clock }: AccountDeps, login: string, pa
 }
 
 /** Whether an account has a confirmed second factor (a TOTP authenticator; passkeys later). */
-export function hasSecondFactor(row: Pick<Technician, 'totp_confirmed_at'>): boolean {
-  return row.totp_confirmed_at !== null;
+export function hasSecondFactor(row: Pick<Technician, 'totp_confirmed_at' | 'passkey_count'>): boolean {
+  return row.totp_confirmed_at !== null || row.passkey_count > 0;
 }
 
 export async function countTechnicians(db: Kysely<Database>): Promise<number> {

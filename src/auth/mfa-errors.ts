@@ -54,3 +54,24 @@ export class MfaVerifiedSessionRequired extends DocsyncError {
     );
   }
 }
+
+/** A passkey's answer refused: the reason (for the audit log) and a message saying what to do. */
+export class PasskeyRefused extends DocsyncError {
+  readonly code = 'passkey_refused';
+  constructor(
+    readonly reason:
+      | 'malformed'
+      | 'wrong_origin'
+      | 'unknown_challenge'
+      | 'expired_challenge'
+      | 'unknown_credential'
+      | 'replayed_counter'
+      | 'invalid_attestation'
+      | 'invalid_assertion'
+      | 'not_allowed',
+    message: string,
+    readonly status: 400 | 401 = 401,
+  ) {
+    super(message, 'Try the passkey again, or use another second factor.');
+  }
+}

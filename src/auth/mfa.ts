@@ -7,6 +7,7 @@
 // the step it belongs to is stored and only later steps are accepted (RFC 6238 §5.2), with one
 // step of clock drift either way. Wrong codes count towards the same lockout as passwords.
 import type { Kysely } from 'kysely';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import type { Clock } from '../context.ts';
@@ -17,7 +18,8 @@ import { hasSecondFactor, type Actor } from './accounts.ts';
 import { LOCKOUT_MS, recordFailedSignIn, recordSuccessfulSignIn } from './lockout.ts';
 import { recordAudit } from './audit.ts';
 import { LockedOut } from './errors.ts';
-import { InvalidSecondFactor, SignInChallengeExpired } from './mfa-errors.ts';
+import { InvalidSecondFactor, PasskeyRefused, SignInChallengeExpired } from './mfa-errors.ts';
+import { removeAllPasskeys, verifyPasskeyAssertion, type RelyingParty } from './passkeys.ts';
 import { randomSecret, sha256Hex } from './secrets.ts';
 import { destroySessionsOf } from './sessions.ts';
 
@@ -31,12 +33,18 @@ export const RECOVERY_CODE_COUNT = 10;
 export const SIGN_IN_CHALLENGE_COOKIE = 'docsync_sign_in';
 export const SIGN_IN_CHALLENGE_LIFETIME_MS = 5 * 60 * 1000;
 
-export type SecondFactorMethod = 'totp' | 'recovery';
+export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery';
+
+/** What a technician presents as the second factor: a code, or a passkey's answer to a challenge. */
+export type SecondFactorProof =
+  { method: 'totp' | 'recovery'; code: string } | { method: 'webauthn'; assertion: AuthenticationResponseJSON };
 
 export interface MfaDeps {
   db: Kysely<Database>;
   clock: Clock;
   secrets: SecretBox;
+  /** Needed to check passkeys (passkeys.ts relyingPartyFor). */
+  relyingParty?: RelyingParty;
 }
 
 // ---- security settings ------------------------------------------------------------------
@@ -44,11 +52,17 @@ export interface MfaDeps {
 export interface SecuritySettings {
   mfaRequired: boolean;
   stepUpMinutes: number;
+  /** Technicians may sign in with a discoverable passkey alone. */
+  passwordlessPasskeys: boolean;
 }
 
 export async function readSecuritySettings(db: Kysely<Database>): Promise<SecuritySettings> {
   const row = await db.selectFrom('security_settings').selectAll().where('id', '=', 1).executeTakeFirst();
-  return { mfaRequired: row?.mfa_required ?? false, stepUpMinutes: row?.step_up_minutes ?? 15 };
+  return {
+    mfaRequired: row?.mfa_required ?? false,
+    stepUpMinutes: row?.step_up_minutes ?? 15,
+    passwordlessPasskeys: row?.passwordless_passkeys ?? false,
+  };
 }
 
 export async function updateSecuritySettings(
@@ -71,6 +85,7 @@ export async function updateSecuritySettings(
       .set({
         ...(changes.mfaRequired !== undefined ? { mfa_required: changes.mfaRequired } : {}),
         ...(changes.stepUpMinutes !== undefined ? { step_up_minutes: changes.stepUpMinutes } : {}),
+        ...(changes.passwordlessPasskeys !== undefined ? { passwordless_passkeys: changes.passwordlessPasskeys } : {}),
         updated_at: now,
       })
       .where('id', '=', 1)
@@ -91,12 +106,20 @@ export async function updateSecuritySettings(
 }
 
 /** Whether a technician must present a second factor: one is enrolled, or an administrator requires it. */
-export function mustUseSecondFactor(technician: Pick<Technician, 'totp_confirmed_at'>, settings: SecuritySettings): boolean {
+export function mustUseSecondFactor(
+  technician: Pick<Technician, 'totp_confirmed_at' | 'passkey_count'>,
+  settings: SecuritySettings,
+): boolean {
   return settings.mfaRequired || hasSecondFactor(technician);
 }
 
-export function secondFactorMethods(technician: Pick<Technician, 'totp_confirmed_at'>): SecondFactorMethod[] {
-  return hasSecondFactor(technician) ? ['totp', 'recovery'] : [];
+export function secondFactorMethods(technician: Pick<Technician, 'totp_confirmed_at' | 'passkey_count'>): SecondFactorMethod[] {
+  const methods: SecondFactorMethod[] = [];
+  if (technician.totp_confirmed_at) methods.push('totp');
+  if (technician.passkey_count > 0) methods.push('webauthn');
+  // Recovery codes come with the authenticator app (they replace a lost phone).
+  if (technician.totp_confirmed_at) methods.push('recovery');
+  return methods;
 }
 
 // ---- TOTP enrolment ---------------------------------------------------------------------
@@ -239,13 +262,19 @@ export async function removeSecondFactors(
       .where('id', '=', technicianId)
       .execute();
     const removedCodes = await trx.deleteFrom('recovery_codes').where('technician_id', '=', technicianId).executeTakeFirst();
+    // An administrator's reset takes every factor, passkeys included; removing the app keeps them.
+    const removedPasskeys = options.action === 'technician.mfa_reset' ? await removeAllPasskeys(trx, technicianId) : 0;
     if (options.endSessions) await destroySessionsOf(trx, technicianId);
     await recordAudit(trx, {
       actor,
       action: options.action,
       subjectType: 'technician',
       subjectId: technicianId,
-      before: { totp: before.totp_confirmed_at !== null, recoveryCodes: Number(removedCodes.numDeletedRows) },
+      before: {
+        totp: before.totp_confirmed_at !== null,
+        recoveryCodes: Number(removedCodes.numDeletedRows),
+        ...(removedPasskeys ? { passkeys: removedPasskeys } : {}),
+      },
       after: { totp: false, recoveryCodes: 0 },
       requestId: options.requestId,
       at: now,
@@ -295,7 +324,7 @@ export async function regenerateRecoveryCodes(
   const { codes, hashes } = newRecoveryCodes();
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('technicians').select('totp_confirmed_at').where('id', '=', technicianId).executeTakeFirst();
-    if (!row || !hasSecondFactor(row)) throw new Conflict('Recovery codes come with an authenticator app: set one up first.');
+    if (!row?.totp_confirmed_at) throw new Conflict('Recovery codes come with an authenticator app: set one up first.');
     const now = clock.now();
     await replaceRecoveryCodes(trx, technicianId, hashes, now);
     await recordAudit(trx, {
@@ -325,7 +354,7 @@ export async function unusedRecoveryCodeCount(db: Kysely<Database>, technicianId
 // ---- checking a second factor -----------------------------------------------------------
 
 /** Checks a code without counting failures: true when right (and then used up). */
-async function acceptCode({ db, clock, secrets }: MfaDeps, row: Technician, method: SecondFactorMethod, code: string): Promise<boolean> {
+async function acceptCode({ db, clock, secrets }: MfaDeps, row: Technician, method: 'totp' | 'recovery', code: string): Promise<boolean> {
   const now = clock.now();
   if (method === 'recovery') {
     const normalized = normalizeRecoveryCode(code);
@@ -362,17 +391,31 @@ async function acceptCode({ db, clock, secrets }: MfaDeps, row: Technician, meth
 export async function verifySecondFactor(
   deps: MfaDeps,
   technicianId: string,
-  method: SecondFactorMethod,
-  code: string,
+  proof: SecondFactorProof,
   requestId?: string,
 ): Promise<Technician> {
+  const { method } = proof;
   const { db, clock } = deps;
   const row = await db.selectFrom('technicians').selectAll().where('id', '=', technicianId).executeTakeFirst();
   if (!row || row.disabled) throw new SignInChallengeExpired();
   const now = clock.now();
   if (row.locked_until && new Date(row.locked_until).getTime() > now.getTime())
     throw new LockedOut((new Date(row.locked_until).getTime() - now.getTime()) / 1000);
-  if (await acceptCode(deps, row, method, code)) {
+  let refusal: PasskeyRefused | null = null;
+  let accepted = false;
+  if (proof.method === 'webauthn') {
+    if (!deps.relyingParty) throw new Error('verifySecondFactor needs the relying party to check a passkey');
+    try {
+      await verifyPasskeyAssertion({ db, clock, relyingParty: deps.relyingParty }, proof.assertion, row.id);
+      accepted = true;
+    } catch (error) {
+      if (!(error instanceof PasskeyRefused)) throw error;
+      refusal = error;
+    }
+  } else {
+    accepted = await acceptCode(deps, row, proof.method, proof.code);
+  }
+  if (accepted) {
     if (method === 'recovery') {
       await recordAudit(db, {
         actor: { id: row.id, label: row.username },
@@ -393,14 +436,14 @@ export async function verifySecondFactor(
     subjectType: 'technician',
     subjectId: row.id,
     before: null,
-    after: { method },
+    after: { method, ...(refusal ? { reason: refusal.reason } : {}) },
     requestId,
     at: now,
   });
   // Counted atomically with wrong passwords (lockout.ts); the attempt that locks says so: the
   // password was right, so the lock reveals nothing new.
   if ((await recordFailedSignIn(db, row.id, now)).lockedNow) throw new LockedOut(LOCKOUT_MS / 1000);
-  throw new InvalidSecondFactor();
+  throw refusal ?? new InvalidSecondFactor();
 }
 
 // ---- the sign-in between password and second factor ---------------------------------------
@@ -429,15 +472,14 @@ export async function createSignInChallenge({ db, clock }: Pick<MfaDeps, 'db' | 
 export async function completeSignInChallenge(
   deps: MfaDeps,
   token: string | undefined,
-  method: SecondFactorMethod,
-  code: string,
+  proof: SecondFactorProof,
   requestId?: string,
 ): Promise<Technician> {
   const { db, clock } = deps;
   if (!token || token.length > 200) throw new SignInChallengeExpired();
   const challenge = await db.selectFrom('sign_in_challenges').selectAll().where('id_hash', '=', sha256Hex(token)).executeTakeFirst();
   if (!challenge || new Date(challenge.expires_at).getTime() <= clock.now().getTime()) throw new SignInChallengeExpired();
-  const technician = await verifySecondFactor(deps, challenge.technician_id, method, code, requestId);
+  const technician = await verifySecondFactor(deps, challenge.technician_id, proof, requestId);
   const spent = await db.deleteFrom('sign_in_challenges').where('id_hash', '=', challenge.id_hash).executeTakeFirst();
   if (Number(spent.numDeletedRows) !== 1) throw new SignInChallengeExpired();
   if (!(await recordSuccessfulSignIn(db, technician.id, clock.now()))) throw new LockedOut(LOCKOUT_MS / 1000);

@@ -24,7 +24,7 @@ export async function requireFreshSecondFactor({ db, clock }: StepUpDeps, princi
   const settings = await readSecuritySettings(db);
   const technician = await db
     .selectFrom('technicians')
-    .select('totp_confirmed_at')
+    .select(['totp_confirmed_at', 'passkey_count'])
     .where('id', '=', principal.technicianId)
     .executeTakeFirst();
   if (!technician || !mustUseSecondFactor(technician, settings)) return;
@@ -39,7 +39,7 @@ export async function requireMfaVerifiedSessionForApiToken({ db }: Pick<StepUpDe
   const settings = await readSecuritySettings(db);
   const technician = await db
     .selectFrom('technicians')
-    .select('totp_confirmed_at')
+    .select(['totp_confirmed_at', 'passkey_count'])
     .where('id', '=', principal.technicianId)
     .executeTakeFirst();
   if (!technician || !mustUseSecondFactor(technician, settings)) return;

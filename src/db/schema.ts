@@ -248,6 +248,8 @@ export interface TechniciansTable {
   totp_last_used_step: number | null;
   /** The Entra object id (`oid`) single sign-on matched this technician to (T2001). */
   entra_object_id: string | null;
+  /** How many passkeys the technician has registered (T2010), kept in step with webauthn_credentials. */
+  passkey_count: Generated<number>;
 }
 
 /** A "Sign in with Microsoft" under way (T2001): single use, ten minutes. */
@@ -283,7 +285,33 @@ export interface SecuritySettingsTable {
   id: number;
   mfa_required: Generated<boolean>;
   step_up_minutes: Generated<number>;
+  /** Technicians may sign in with a discoverable passkey alone (T2010). */
+  passwordless_passkeys: Generated<boolean>;
   updated_at: UpdatedAt;
+}
+
+/** A registered passkey or security key (T2010). */
+export interface WebauthnCredentialsTable {
+  id: Generated<string>;
+  technician_id: string;
+  credential_id: string;
+  public_key: string;
+  /** bigint: a string from node-postgres, so read it through Number(). */
+  sign_count: ColumnType<string | number | bigint, number | undefined, number>;
+  transports: JsonWithDefault<string[]>;
+  name: string;
+  discoverable: boolean;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+}
+
+/** A WebAuthn challenge handed to a browser (T2010): single use, five minutes. */
+export interface WebauthnChallengesTable {
+  challenge: string;
+  purpose: 'register' | 'authenticate' | 'passwordless';
+  technician_id: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
 }
 
 export interface SessionsTable {
@@ -434,6 +462,8 @@ export interface Database {
   sign_in_challenges: SignInChallengesTable;
   security_settings: SecuritySettingsTable;
   sso_sign_ins: SsoSignInsTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 export type Integration = Selectable<IntegrationsTable>;

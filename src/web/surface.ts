@@ -13,6 +13,7 @@ import { installGuards } from './guards.ts';
 import { openapiOptions } from './openapi.ts';
 import { authApiRoutes } from './api/auth.ts';
 import { mfaApiRoutes } from './api/mfa.ts';
+import { passkeyApiRoutes } from './api/passkeys.ts';
 import { tenantMatchApiRoutes } from './api/tenant-matches.ts';
 import { tenantContentApiRoutes } from './api/tenant-contents.ts';
 import { operationsApiRoutes } from './api/operations.ts';
@@ -80,6 +81,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     typed.get('/api/openapi.json', { config: { access: 'signedIn' }, schema: { hide: true } }, async () => app.swagger());
     await typed.register(authApiRoutes, { ctx });
     await typed.register(mfaApiRoutes, { ctx });
+    await typed.register(passkeyApiRoutes, { ctx });
     await typed.register(tenantMatchApiRoutes, { ctx });
     await typed.register(tenantContentApiRoutes, { ctx });
     await typed.register(operationsApiRoutes, { ctx });

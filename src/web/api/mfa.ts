@@ -21,7 +21,9 @@ import {
   updateSecuritySettings,
   verifySecondFactor,
   type SecondFactorMethod,
+  type SecondFactorProof,
 } from '../../auth/mfa.ts';
+import { listPasskeys, relyingPartyFor } from '../../auth/passkeys.ts';
 import { markSecondFactor, restrictSessionToEnrolment, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { requireFreshSecondFactor } from '../../auth/step-up.ts';
 import { BadInput } from '../../errors.ts';
@@ -30,15 +32,47 @@ import { requirePrincipal } from '../guards.ts';
 import { IdParams, Nullable, Timestamp } from '../schemas.ts';
 import { sessionCookieOptions, SIGN_IN_RATE_LIMIT, startSession, TechnicianSchema } from './auth.ts';
 
+export const PasskeySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  discoverable: Type.Boolean({ description: 'Usable to sign in without a password, where allowed' }),
+  createdAt: Timestamp,
+  lastUsedAt: Nullable(Timestamp),
+});
+
 export const SecondFactorRequired = Type.Object({
   mfaRequired: Type.Literal(true),
   methods: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn'), Type.Literal('recovery')])),
 });
 const Method = Type.Union([Type.Literal('totp'), Type.Literal('recovery')]);
-const CodeInput = Type.Object({ method: Method, code: Type.String({ minLength: 1, maxLength: 64 }) });
+/** A passkey's answer as the browser's PublicKeyCredential.toJSON() (or @simplewebauthn/browser) gives it. */
+export const AssertionSchema = Type.Object(
+  {
+    id: Type.String({ maxLength: 1400 }),
+    rawId: Type.String({ maxLength: 1400 }),
+    type: Type.Literal('public-key'),
+    response: Type.Object(
+      {
+        clientDataJSON: Type.String({ maxLength: 4096 }),
+        authenticatorData: Type.String({ maxLength: 4096 }),
+        signature: Type.String({ maxLength: 2048 }),
+        userHandle: Type.Optional(Type.String({ maxLength: 1024 })),
+      },
+      { additionalProperties: true },
+    ),
+    clientExtensionResults: Type.Object({}, { additionalProperties: true }),
+    authenticatorAttachment: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')])),
+  },
+  { additionalProperties: true },
+);
+const CodeInput = Type.Union([
+  Type.Object({ method: Method, code: Type.String({ minLength: 1, maxLength: 64 }) }),
+  Type.Object({ method: Type.Literal('webauthn'), assertion: AssertionSchema }),
+]);
 const RecoveryCodes = Type.Object({ recoveryCodes: Type.Array(Type.String(), { description: 'Shown once; each works once.' }) });
 const SecuritySettingsSchema = Type.Object({
   mfaRequired: Type.Boolean({ description: 'Every technician must use a second factor' }),
+  passwordlessPasskeys: Type.Boolean({ description: 'Technicians may sign in with a discoverable passkey alone' }),
   stepUpMinutes: Type.Integer({
     minimum: 1,
     maximum: 720,
@@ -89,14 +123,12 @@ export async function secondFactorSignIn(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  method: SecondFactorMethod,
-  code: string,
+  proof: SecondFactorProof,
 ): Promise<{ technician: Technician; csrfToken: string }> {
   const technician = await completeSignInChallenge(
-    { db: ctx.database.db, clock: ctx.clock, secrets: ctx.secrets },
+    { db: ctx.database.db, clock: ctx.clock, secrets: ctx.secrets, relyingParty: relyingPartyFor(ctx.config) },
     request.cookies[SIGN_IN_CHALLENGE_COOKIE],
-    method,
-    code,
+    proof,
     request.id,
   );
   reply.clearCookie(SIGN_IN_CHALLENGE_COOKIE, { path: '/' });
@@ -110,7 +142,7 @@ function actor(request: FastifyRequest) {
 }
 
 export const mfaApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const deps = { db: ctx.database.db, clock: ctx.clock, secrets: ctx.secrets };
+  const deps = { db: ctx.database.db, clock: ctx.clock, secrets: ctx.secrets, relyingParty: relyingPartyFor(ctx.config) };
 
   app.post(
     '/api/session/mfa',
@@ -124,7 +156,7 @@ export const mfaApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       },
     },
     async (request, reply) => {
-      const { technician, csrfToken } = await secondFactorSignIn(ctx, request, reply, request.body.method, request.body.code);
+      const { technician, csrfToken } = await secondFactorSignIn(ctx, request, reply, request.body);
       return { technician: summarizeTechnician(technician), csrfToken };
     },
   );
@@ -139,6 +171,7 @@ export const mfaApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         response: {
           200: Type.Object({
             totp: Type.Boolean(),
+            passkeys: Type.Array(PasskeySchema),
             recoveryCodesLeft: Type.Integer(),
             mfaRequired: Type.Boolean(),
             stepUpMinutes: Type.Integer(),
@@ -156,7 +189,8 @@ export const mfaApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         .executeTakeFirstOrThrow();
       const settings = await readSecuritySettings(deps.db);
       return {
-        totp: hasSecondFactor(row),
+        totp: row.totp_confirmed_at !== null,
+        passkeys: await listPasskeys(deps.db, principal.technicianId),
         recoveryCodesLeft: await unusedRecoveryCodeCount(deps.db, principal.technicianId),
         mfaRequired: settings.mfaRequired,
         stepUpMinutes: settings.stepUpMinutes,
@@ -255,7 +289,7 @@ export const mfaApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       const token = request.cookies[SESSION_COOKIE];
       if (principal.via !== 'session' || !token)
         throw new BadInput('A second factor is confirmed in a browser session; API tokens cannot step up.');
-      await verifySecondFactor(deps, principal.technicianId, request.body.method, request.body.code, request.id);
+      await verifySecondFactor(deps, principal.technicianId, request.body, request.id);
       await markSecondFactor(deps, token);
       return { secondFactorAt: ctx.clock.now().toISOString() };
     },

@@ -2,6 +2,7 @@
 // app (QR code as inline SVG: no script, so the CSP holds), recovery codes shown once,
 // confirming a code again for sensitive changes (step-up), and removing the authenticator.
 // Plain HTML forms with the session's CSRF token: nothing here needs the page script.
+import { readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -14,17 +15,22 @@ import {
   readSecuritySettings,
   regenerateRecoveryCodes,
   removeSecondFactors,
+  secondFactorMethods,
+  SIGN_IN_CHALLENGE_COOKIE,
   unusedRecoveryCodeCount,
   verifySecondFactor,
   type TotpEnrolment,
 } from '../../auth/mfa.ts';
 import { FreshSecondFactorRequired, SignInChallengeExpired } from '../../auth/mfa-errors.ts';
+import { listPasskeys, PASSKEY_NAME_MAX, removePasskey, type PasskeySummary } from '../../auth/passkeys.ts';
+import { sha256Hex } from '../../auth/secrets.ts';
 import { markSecondFactor, restrictSessionToEnrolment, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { requireFreshSecondFactor } from '../../auth/step-up.ts';
 import { DocsyncError } from '../../errors.ts';
 import { SIGN_IN_RATE_LIMIT } from '../api/auth.ts';
 import { secondFactorSignIn } from '../api/mfa.ts';
 import { requirePrincipal } from '../guards.ts';
+import { IdParams } from '../schemas.ts';
 import { html, SafeHtml, when } from '../html.ts';
 import { safeNext, sendPage } from './account-pages.ts';
 import { layout } from './layout.ts';
@@ -73,6 +79,47 @@ function codeForms(action: string, next: string, hidden: SafeHtml | string, subm
     </details>`;
 }
 
+const passkeyScript = html`<script src="/static/passkeys.js" defer></script>`;
+
+/** A button that runs a passkey ceremony (static/passkeys.js), then goes to `next`. */
+function passkeyForm(ceremony: 'second-step' | 'step-up', next: string, label: string): SafeHtml {
+  return html`<form class="stack passkey" data-passkey="${ceremony}" data-next="${next}">
+      <p class="flash error" role="alert" data-passkey-message hidden></p>
+      <div><button type="submit">${label}</button></div>
+    </form>
+    ${passkeyScript}`;
+}
+
+/** The account's passkeys: each with a remove button (step-up), and a form to add one by name. */
+function passkeySection(principal: Principal, passkeys: PasskeySummary[]): SafeHtml {
+  return html`<h2>Passkeys and security keys</h2>
+    ${
+      passkeys.length
+        ? html`<ul class="passkeys">
+            ${passkeys.map(
+              (p) =>
+                html`<li>
+                  <strong>${p.name}</strong>
+                  <span class="muted">added ${when(p.createdAt)}${p.lastUsedAt ? html`, last used ${when(p.lastUsedAt)}` : ''}</span>
+                  <form method="post" action="/account/mfa/passkeys/${p.id}/remove" class="inline">
+                    ${csrfField(principal)}<button type="submit" class="danger" aria-label="Remove passkey ${p.name}">Remove</button>
+                  </form>
+                </li>`,
+            )}
+          </ul>`
+        : html`<p>A passkey signs you in with your fingerprint, face, device PIN or a security key, and cannot be phished.</p>`
+    }
+    <form class="stack" data-passkey="register" data-next="/account/mfa">
+      <p class="flash error" role="alert" data-passkey-message hidden></p>
+      <div>
+        <label for="passkey-name">Name for the new passkey</label>
+        <input id="passkey-name" name="name" maxlength="${PASSKEY_NAME_MAX}" required placeholder="Work laptop, YubiKey…" />
+      </div>
+      <div><button type="submit">Add a passkey</button></div>
+    </form>
+    ${passkeyScript}`;
+}
+
 /** The key grouped in fours, as authenticator apps show it, for typing it in by hand. */
 const groupedKey = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 
@@ -111,11 +158,38 @@ function enrolmentBody(principal: Principal, enrolment: TotpEnrolment, message: 
     </ol>`;
 }
 
+const passkeysScript = readFileSync(new URL('../static/passkeys.js', import.meta.url), 'utf8');
+
 export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const deps = { db: ctx.database.db, clock: ctx.clock, secrets: ctx.secrets };
   const actorOf = (principal: Principal) => ({ id: principal.technicianId, label: principal.username });
 
-  const secondStepPage = (next: string, message: string | null) =>
+  /** The second factors of the account whose sign-in is under way (from its cookie); both kinds when unknown. */
+  const methodsOf = async (technicianId: string | null) => {
+    const row = technicianId
+      ? await deps.db
+          .selectFrom('technicians')
+          .select(['totp_confirmed_at', 'passkey_count'])
+          .where('id', '=', technicianId)
+          .executeTakeFirst()
+      : undefined;
+    return row ? secondFactorMethods(row) : ['totp', 'webauthn', 'recovery'];
+  };
+  const signInMethods = async (request: FastifyRequest) => {
+    const token = request.cookies[SIGN_IN_CHALLENGE_COOKIE];
+    const challenge =
+      token && token.length <= 200
+        ? await deps.db.selectFrom('sign_in_challenges').select('technician_id').where('id_hash', '=', sha256Hex(token)).executeTakeFirst()
+        : undefined;
+    return methodsOf(challenge?.technician_id ?? null);
+  };
+  const factorForms = (methods: string[], action: string, next: string, hidden: SafeHtml | string, label: string) => {
+    const ceremony = action === '/sign-in/code' ? 'second-step' : 'step-up';
+    return html`${methods.includes('webauthn') ? passkeyForm(ceremony, next, `${label} with a passkey`) : ''}
+    ${methods.includes('totp') ? codeForms(action, next, hidden, label) : ''}`;
+  };
+
+  const secondStepPage = (next: string, message: string | null, methods: string[]) =>
     layout({
       title: 'Second step of sign-in',
       principal: null,
@@ -124,13 +198,13 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         <h1>Confirm it's you</h1>
         ${flash(message)}
         <p>Your account is protected with a second factor.</p>
-        ${codeForms('/sign-in/code', next, '', 'Sign in')}
+        ${factorForms(methods, '/sign-in/code', next, '', 'Sign in')}
         <p class="muted"><a href="/sign-in">Start again with your password</a></p>
       </div>`,
     });
 
   app.get('/sign-in/code', { config: { access: 'public', page: true }, schema: { querystring: NextQuery } }, async (request, reply) =>
-    sendPage(reply, 200, secondStepPage(safeNext(request.query.next), null)),
+    sendPage(reply, 200, secondStepPage(safeNext(request.query.next), null, await signInMethods(request))),
   );
 
   app.post(
@@ -139,11 +213,12 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     async (request, reply) => {
       const next = safeNext(request.body.next);
       try {
-        await secondFactorSignIn(ctx, request, reply, request.body.method, request.body.code);
+        await secondFactorSignIn(ctx, request, reply, { method: request.body.method, code: request.body.code });
         return reply.redirect(next, 303);
       } catch (error) {
         if (error instanceof SignInChallengeExpired) return reply.redirect(`/sign-in?next=${encodeURIComponent(next)}&expired=1`, 303);
-        if (error instanceof DocsyncError && error.status < 500) return sendPage(reply, error.status, secondStepPage(next, error.message));
+        if (error instanceof DocsyncError && error.status < 500)
+          return sendPage(reply, error.status, secondStepPage(next, error.message, await signInMethods(request)));
         throw error;
       }
     },
@@ -157,6 +232,9 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       .executeTakeFirstOrThrow();
     const settings = await readSecuritySettings(deps.db);
     const codesLeft = await unusedRecoveryCodeCount(deps.db, principal.technicianId);
+    const passkeyList = await listPasskeys(deps.db, principal.technicianId);
+    const hasPasskey = passkeyList.length > 0;
+    const passkeys = passkeySection(principal, passkeyList);
     const enrolled = row.totp_confirmed_at !== null;
     const required = settings.mfaRequired
       ? html`<p class="banner warn">
@@ -178,16 +256,22 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
           <p class="muted">
             Changing a role, an integration's secret or these settings asks for a code again when your last one is older than
             ${settings.stepUpMinutes} minutes.
-          </p>`
+          </p>
+          ${passkeys}`
       : html`<h1>Sign-in security</h1>
           ${flash(message)}${required}
-          <p>
-            Add a second factor: after your password, docsync asks for a 6-digit code from an authenticator app on your phone. Someone who
-            learns your password still cannot sign in.
-          </p>
+          ${
+            hasPasskey
+              ? html`<p>Your passkeys are your second factor. You can add an authenticator app as well (it comes with recovery codes).</p>`
+              : html`<p>
+                  Add a second factor: after your password, docsync asks for a 6-digit code from an authenticator app on your phone, or for
+                  a passkey. Someone who learns your password still cannot sign in.
+                </p>`
+          }
           <form method="post" action="/account/mfa/totp">
             ${csrfField(principal)}<button type="submit">Set up authenticator app</button>
-          </form>`;
+          </form>
+          ${passkeys}`;
     return layout({ title: 'Sign-in security', principal, section: 'account', body });
   };
 
@@ -297,7 +381,29 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     }),
   );
 
-  const verifyPage = (principal: Principal, next: string, message: string | null) =>
+  app.get('/static/passkeys.js', { config: { access: 'public' } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(passkeysScript),
+  );
+
+  app.post(
+    '/account/mfa/passkeys/:id/remove',
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams } },
+    async (request, reply) =>
+      withFreshFactor(request, reply, '/account/mfa', async (principal) => {
+        await removePasskey(deps, principal.technicianId, request.params.id, actorOf(principal), request.id);
+        const left = await deps.db
+          .selectFrom('technicians')
+          .select(['totp_confirmed_at', 'passkey_count'])
+          .where('id', '=', principal.technicianId)
+          .executeTakeFirstOrThrow();
+        const token = request.cookies[SESSION_COOKIE];
+        if (secondFactorMethods(left).length === 0 && (await readSecuritySettings(deps.db)).mfaRequired && token)
+          await restrictSessionToEnrolment(deps, token);
+        return reply.redirect('/account/mfa', 303);
+      }),
+  );
+
+  const verifyPage = async (principal: Principal, next: string, message: string | null) =>
     layout({
       title: "Confirm it's you",
       principal,
@@ -306,12 +412,12 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         <h1>Confirm it's you</h1>
         ${flash(message)}
         <p>This change needs a second factor confirmed in the last few minutes.</p>
-        ${codeForms('/account/verify', next, csrfField(principal), 'Confirm')}
+        ${factorForms(await methodsOf(principal.technicianId), '/account/verify', next, csrfField(principal), 'Confirm')}
       </div>`,
     });
 
   app.get('/account/verify', { config: { access: 'signedIn', page: true }, schema: { querystring: NextQuery } }, async (request, reply) =>
-    sendPage(reply, 200, verifyPage(requirePrincipal(request), safeNext(request.query.next), null)),
+    sendPage(reply, 200, await verifyPage(requirePrincipal(request), safeNext(request.query.next), null)),
   );
 
   app.post(
@@ -321,13 +427,13 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       const principal = requirePrincipal(request);
       const next = safeNext(request.body.next);
       try {
-        await verifySecondFactor(deps, principal.technicianId, request.body.method, request.body.code, request.id);
+        await verifySecondFactor(deps, principal.technicianId, { method: request.body.method, code: request.body.code }, request.id);
         const token = request.cookies[SESSION_COOKIE];
         if (token) await markSecondFactor(deps, token);
         return reply.redirect(next, 303);
       } catch (error) {
         if (error instanceof DocsyncError && error.status < 500)
-          return sendPage(reply, error.status, verifyPage(principal, next, error.message));
+          return sendPage(reply, error.status, await verifyPage(principal, next, error.message));
         throw error;
       }
     },
