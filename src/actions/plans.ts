@@ -437,7 +437,7 @@ async function planReclaim(ctx: PlanContext, userIds: string[], input: Record<st
     const inactiveDays = typeof criteria.inactiveDays === 'number' ? criteria.inactiveDays : null;
     ids = rows
       .filter((r) => {
-        const d = r.data as Record<string, any>;
+        const d = r.data as { assignedLicenses?: unknown; accountEnabled?: unknown; signInActivity?: { lastSignInDateTime?: unknown } };
         if (!Array.isArray(d.assignedLicenses) || d.assignedLicenses.length === 0) return false;
         if (criteria.disabled === true && d.accountEnabled === false) return true;
         const last = d.signInActivity?.lastSignInDateTime;

@@ -453,7 +453,7 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
       if (typeof grantable.restoreConsent !== 'function') return html(501, errorPage('This emulated world cannot record admin consent.'));
       grantable.restoreConsent(tenantId, params.client_id);
       // v2 admin consent with a scope list (dynamic consent) also consents those scopes.
-      let asked: string[] = [];
+      let asked: string[];
       try {
         asked = parseScopes(params.scope, options.graphIdentifiers()).resourceScopes.filter((s) => s !== '.default');
       } catch {

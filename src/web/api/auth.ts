@@ -11,7 +11,6 @@ import {
   completeSetup,
   createTechnician,
   listTechnicians,
-  summarizeTechnician,
   updateTechnician,
 } from '../../auth/accounts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens.ts';

@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { ATTENTION_SEVERITIES, attentionItems, type AttentionItem, type AttentionSeverity } from '../../docs/attention.ts';
 import { listIntegrations } from '../services/integrations.ts';
 import { requirePrincipal } from '../guards.ts';
-import { html, SafeHtml } from '../html.ts';
+import { html, type SafeHtml } from '../html.ts';
 import { emptyState, layout } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { Uuid } from '../schemas.ts';
