@@ -57,7 +57,9 @@ function runRow(r: RunView): SafeHtml {
     </td>
     <td>${r.trigger}${r.requestedBy ? html` <span class="muted">by <bdi>${r.requestedBy}</bdi></span>` : ''}</td>
     <td>
-      ${badge('state', r.status)}${r.status === 'running' ? html`<br /><progress max="100" value="${pct}" aria-label="Progress">${pct}%</progress>` : ''}
+      ${badge('state', r.status)}${
+        r.status === 'running' ? html`<br /><progress max="100" value="${pct}" aria-label="Progress">${pct}%</progress>` : ''
+      }
     </td>
     <td class="num">${r.counts.created}</td>
     <td class="num">${r.counts.updated}</td>
@@ -138,10 +140,21 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                         ${i.tenantCount}${i.failingTenants ? html`<br />${badge('health', 'failing')} ${i.failingTenants}` : ''}
                       </td>
                       <td>
-                        ${i.lastRun ? html`<a href="/sync-runs/${i.lastRun.id}">${badge('state', i.lastRun.status)}</a> ${when(i.lastRun.createdAt)}` : html`<span class="muted">never</span>`}
+                        ${
+                          i.lastRun
+                            ? html`<a href="/sync-runs/${i.lastRun.id}">${badge('state', i.lastRun.status)}</a>
+                                ${when(i.lastRun.createdAt)}`
+                            : html`<span class="muted">never</span>`
+                        }
                       </td>
                       <td class="actions">
-                        ${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${i.name}</span></button>` : ''}
+                        ${
+                          can(principal, 'technician')
+                            ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">
+                                Sync now<span class="visually-hidden"> ${i.name}</span>
+                              </button>`
+                            : ''
+                        }
                         ${connectLink(i, principal)}
                       </td>
                     </tr>`,
@@ -230,7 +243,13 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         </p>
         <p>Client secret: ${secretExpiry(i, ctx.clock.now())}</p>
         <p class="actions">
-          ${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync every tenant now</button>` : ''}
+          ${
+            can(principal, 'technician')
+              ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">
+                  Sync every tenant now
+                </button>`
+              : ''
+          }
           ${connectLink(i, principal)}
         </p>
         <h2>What to sync</h2>
@@ -321,12 +340,25 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                           <td><a href="/tenants/${t.id}/contacts">${name(t.displayName)}</a></td>
                           <td>${badge('health', t.health)}</td>
                           <td>
-                            ${t.relationshipStatus ?? '—'}${t.relationshipEndAt ? html`<br /><span class="muted">ends ${when(t.relationshipEndAt)}</span>` : ''}
+                            ${t.relationshipStatus ?? '—'}${
+                              t.relationshipEndAt ? html`<br /><span class="muted">ends ${when(t.relationshipEndAt)}</span>` : ''
+                            }
                           </td>
                           <td>${when(t.lastSyncAt)}</td>
                           <td>${whatToDo(t)}</td>
                           <td>
-                            ${can(principal, 'technician') ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span></button>` : ''}
+                            ${
+                              can(principal, 'technician')
+                                ? html`<button
+                                    class="secondary"
+                                    data-api="POST /api/tenants/${t.id}/sync"
+                                    data-follow
+                                    data-done="Sync queued."
+                                  >
+                                    Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span>
+                                  </button>`
+                                : ''
+                            }
                           </td>
                         </tr>`,
                     )}
@@ -394,8 +426,25 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           <span data-field="startedAt">${when(run.startedAt, 'not yet')}</span> · finished
           <span data-field="finishedAt">${when(run.finishedAt, 'not yet')}</span>
         </p>
-        ${live ? html`<p><label for="run-progress">Progress</label> <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">${run.progress.done} of ${run.progress.total}</progress> <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span></p>` : ''}
-        ${run.status === 'queued' ? html`<p class="muted" data-when-queued>Waiting for a worker to pick this run up: workers look for new runs every few seconds. If it stays queued, check that a worker is running (<code>docsync worker</code>, or <code>docsync serve</code>/<code>demo</code> with its built-in worker).</p>` : ''}
+        ${
+          live
+            ? html`<p>
+                <label for="run-progress">Progress</label>
+                <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">
+                  ${run.progress.done} of ${run.progress.total}
+                </progress>
+                <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span>
+              </p>`
+            : ''
+        }
+        ${
+          run.status === 'queued'
+            ? html`<p class="muted" data-when-queued>
+                Waiting for a worker to pick this run up: workers look for new runs every few seconds. If it stays queued, check that a
+                worker is running (<code>docsync worker</code>, or <code>docsync serve</code>/<code>demo</code> with its built-in worker).
+              </p>`
+            : ''
+        }
         ${STATUS_MEANING[run.status] ? html`<p>${STATUS_MEANING[run.status]}</p>` : ''}
         <ul class="counts">
           <li>

@@ -40,7 +40,15 @@ export const searchPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                   'Case, accents and small typos do not matter; try part of a name, an email address or a serial number.',
                 )
               : html`<ol class="results">
-                  ${results.map((r) => html`<li data-kind="${r.kind}"><a href="${r.url}">${name(r.label)}</a> <span class="badge kind">${KIND_LABEL[r.kind]}</span><br /><span class="muted">${r.detail}</span></li>`)}
+                  ${results.map(
+                    (r) =>
+                      html`<li data-kind="${r.kind}">
+                        <a href="${r.url}">${name(r.label)}</a> <span class="badge kind">${KIND_LABEL[r.kind]}</span><br /><span
+                          class="muted"
+                          >${r.detail}</span
+                        >
+                      </li>`,
+                  )}
                 </ol>`
         }`;
       return sendPage(
