@@ -53,7 +53,8 @@ describe.each(DATABASE_KINDS)('CSV export on %s', (kind) => {
     expect(suggested.headers['content-type']).toBe('text/csv; charset=utf-8');
     const rows = rowsOf(suggested.body);
     expect(rows[0]).toBe(
-      'Tenant,Microsoft tenant id,Default domain,Integration,State,Rule,Score,Organization,Suggestions,Health,Health reason,Last sync,docsync id',
+      'Tenant,Microsoft tenant id,Default domain,Integration,State,Rule,Score,Organization,Suggestions,Health,Health reason,Last ' +
+        'sync,docsync id',
     );
     expect(
       rows
