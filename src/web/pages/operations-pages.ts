@@ -73,7 +73,8 @@ function runRow(r: RunView): SafeHtml {
 /** What a finished status means for the technician (the log below says what exactly). */
 const STATUS_MEANING: Partial<Record<string, string>> = {
   partial:
-    'Partial: what docsync could read was synced, but some data could not be read. The warnings in the log below say what was left out and what to do; the data read before is kept.',
+    'Partial: what docsync could read was synced, but some data could not be read. The warnings in the log below say what was left out ' +
+    'and what to do; the data read before is kept.',
   failed: 'Failed: nothing was changed where the sync failed. The errors in the log below say why and what to do.',
   cancelled: 'Cancelled: the run was stopped before it finished; nothing it had not reached was changed.',
 };
@@ -108,7 +109,8 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           ? emptyState(
               'No integration yet.',
               admin
-                ? 'Register docsync in Entra (a multi-tenant app with a client secret), then add the connection below: GDAP for every customer at once, or a direct connection to one tenant.'
+                ? 'Register docsync in Entra (a multi-tenant app with a client secret), then add the connection below: GDAP for every ' +
+                    'customer at once, or a direct connection to one tenant.'
                 : 'Ask an administrator to add a GDAP or direct connection.',
             )
           : html`<table>

@@ -672,7 +672,9 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
               ? emptyState('No device fits this search.', html`<a href="/tenants/${tenant.id}/configurations">Clear the search</a>.`)
               : tenantEmptyState(status, 'devices', 'Intune devices', {
                   title: 'This tenant has no Intune-managed devices.',
-                  next: 'Devices enrolled in Intune appear here after the next sync, each with its configuration and the contact of its primary user.',
+                  next:
+                    'Devices enrolled in Intune appear here after the next sync, each with its configuration and the contact of its ' +
+                    'primary user.',
                 })
             : html`<table>
                   <caption class="visually-hidden">

@@ -32,7 +32,8 @@ export const searchPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           q.length < MIN_QUERY_LENGTH
             ? emptyState(
                 'Type at least two letters in the search box above.',
-                'It finds organizations, tenants and domains, contacts by name, any email, user principal name or phone, and configurations by name or serial number.',
+                'It finds organizations, tenants and domains, contacts by name, any email, user principal name or phone, and ' +
+                  'configurations by name or serial number.',
               )
             : results.length === 0
               ? emptyState(

@@ -302,24 +302,30 @@ async function main(): Promise<void> {
       await timeIt('fingerprint part: organization rows as text', (t) =>
         stats!.query(
           `select (select md5(coalesce(string_agg(c::text, ',' order by c.id), '')) from contacts c where c.organization_id = $1)
-             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id = e.contact_id where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id =
+               e.contact_id where c.organization_id = $1)
              || (select md5(coalesce(string_agg(g::text, ',' order by g.id), '')) from configurations g where g.organization_id = $1)`,
           [t.target_id],
         ),
       );
       await timeIt('alternative: organization rows as id:xmin', (t) =>
         stats!.query(
-          `select (select md5(coalesce(string_agg(c.id::text || ':' || c.xmin::text, ',' order by c.id), '')) from contacts c where c.organization_id = $1)
-             || (select md5(coalesce(string_agg(e.id::text || ':' || e.xmin::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id = e.contact_id where c.organization_id = $1)
-             || (select md5(coalesce(string_agg(g.id::text || ':' || g.xmin::text, ',' order by g.id), '')) from configurations g where g.organization_id = $1)`,
+          `select (select md5(coalesce(string_agg(c.id::text || ':' || c.xmin::text, ',' order by c.id), '')) from contacts c where
+            c.organization_id = $1)
+             || (select md5(coalesce(string_agg(e.id::text || ':' || e.xmin::text, ',' order by e.id), '')) from contact_emails e join
+               contacts c on c.id = e.contact_id where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(g.id::text || ':' || g.xmin::text, ',' order by g.id), '')) from configurations g where
+               g.organization_id = $1)`,
           [t.target_id],
         ),
       );
       const sample = tenantsWithOrg.find((t) => t.target_id);
       if (sample) {
         const { rows: plan } = await stats!.query(
-          `explain (analyze, buffers) select (select md5(coalesce(string_agg(c::text, ',' order by c.id), '')) from contacts c where c.organization_id = $1)
-             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id = e.contact_id where c.organization_id = $1)
+          `explain (analyze, buffers) select (select md5(coalesce(string_agg(c::text, ',' order by c.id), '')) from contacts c where
+            c.organization_id = $1)
+             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id =
+               e.contact_id where c.organization_id = $1)
              || (select md5(coalesce(string_agg(g::text, ',' order by g.id), '')) from configurations g where g.organization_id = $1)`,
           [sample.target_id],
         );

@@ -20,9 +20,8 @@ describe.each(DATABASE_KINDS)('CSV export on %s', (kind) => {
     await seedContents(world.ctx, seeded, world.clock.now());
     const db = world.ctx.database.db;
     // More contacts than one export page (500), one with a name a spreadsheet would run.
-    await sql`insert into contacts (organization_id, first_name, last_name) select ${seeded.organizations.northwind}::uuid, 'Bulk', 'Contact ' || lpad(i::text, 4, '0') from generate_series(1, 1203) i`.execute(
-      db,
-    );
+    await sql`insert into contacts (organization_id, first_name, last_name) select ${seeded.organizations.northwind}::uuid, 'Bulk',
+      'Contact ' || lpad(i::text, 4, '0') from generate_series(1, 1203) i`.execute(db);
     await db
       .insertInto('contacts')
       .values({ organization_id: seeded.organizations.northwind!, first_name: '=HYPERLINK("http://evil.example")', last_name: 'Zed' })
