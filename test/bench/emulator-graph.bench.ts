@@ -26,7 +26,8 @@ function tokenFor(tenantId: string): string {
 }
 
 const WIDE_SELECT =
-  'id,displayName,givenName,surname,userPrincipalName,mail,otherMails,proxyAddresses,accountEnabled,userType,assignedLicenses,lastPasswordChangeDateTime,createdDateTime,jobTitle,department';
+  'id,displayName,givenName,surname,userPrincipalName,mail,otherMails,proxyAddresses,accountEnabled,userType,assignedLicenses,' +
+  'lastPasswordChangeDateTime,createdDateTime,jobTitle,department';
 
 async function run(name: string, query: string, tenants: string[]): Promise<void> {
   const latencies: number[] = [];

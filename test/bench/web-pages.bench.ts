@@ -199,9 +199,13 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
   await sql`
     insert into ms_subscribed_skus (tenant_id, sku_id, data, content_hash)
     values (${big.id}::uuid, 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46',
-      ${JSON.stringify({ skuId: 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', skuPartNumber: 'SPB', capabilityStatus: 'Enabled', consumedUnits: Math.round(USERS * 0.86), prepaidUnits: { enabled: USERS, suspended: 0, warning: 0 } })}::jsonb, 'sku')`.execute(
-    db,
-  );
+      ${JSON.stringify({
+        skuId: 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46',
+        skuPartNumber: 'SPB',
+        capabilityStatus: 'Enabled',
+        consumedUnits: Math.round(USERS * 0.86),
+        prepaidUnits: { enabled: USERS, suspended: 0, warning: 0 },
+      })}::jsonb, 'sku')`.execute(db);
 
   // Hourly integration runs over the last two days, each with a run and two log lines per tenant.
   await sql`
@@ -210,7 +214,8 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
     select ${integrationId}::uuid, 'schedule', 'partial', now() - make_interval(hours => h), now() - make_interval(hours => h) + interval
       '9 minutes',
            0, 12, ${USERS}::int, ${Math.floor(TENANTS / 50)}::int, ${TENANTS * 3}::int, ${TENANTS}::int, ${TENANTS}::int,
-           ${`${TENANTS - Math.floor(TENANTS / 50)} of ${TENANTS} tenants synced, ${Math.floor(TENANTS / 50)} failed`}, now() - make_interval(hours => h)
+           ${`${TENANTS - Math.floor(TENANTS / 50)} of ${TENANTS} tenants synced, ${Math.floor(TENANTS / 50)} failed`},
+           now() - make_interval(hours => h)
     from generate_series(1, ${INTEGRATION_RUNS}::int) h`.execute(db);
   await sql`
     insert into sync_runs (integration_id, tenant_id, parent_run_id, trigger, status, started_at, finished_at, unchanged, failed,

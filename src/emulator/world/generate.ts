@@ -640,7 +640,8 @@ export function generateDevice(
     meid: '',
     totalStorageSpaceInBytes: rng.pick([127_999_672_320, 255_398_731_776, 511_101_108_224]),
     freeStorageSpaceInBytes: rng.between(5, 100) * 1_073_741_824,
-    managedDeviceName: `${primary ? asciiFold(primary.displayName ?? '') : 'device'}_${operatingSystem}_${isoDate(enrolledMs).replace(/-/g, '/')}`,
+    managedDeviceName:
+      `${primary ? asciiFold(primary.displayName ?? '') : 'device'}_${operatingSystem}_` + isoDate(enrolledMs).replace(/-/g, '/'),
     partnerReportedThreatState: 'unknown',
     requireUserEnrollmentApproval: null,
     managementCertificateExpirationDate: isoSeconds(enrolledMs + 365 * DAY),

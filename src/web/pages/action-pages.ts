@@ -244,7 +244,11 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           (k) =>
             html`<li>
               ${TITLES[k]}:
-              ${allowed[k] ? 'allowed' : html`<strong>not allowed</strong> <span class="muted">(a role is missing in the relationship)</span>`}
+              ${
+                allowed[k]
+                  ? 'allowed'
+                  : html`<strong>not allowed</strong> <span class="muted">(a role is missing in the relationship)</span>`
+              }
             </li>`,
         )}
       </ul>

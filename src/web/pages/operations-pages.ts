@@ -414,8 +414,11 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     const { run, tenants, log } = await runDetail(deps.db, request.params.id, null, 1000);
     const live = run.status === 'queued' || run.status === 'running';
     const body = html`<p>
-        <a href="/sync-runs">← Sync runs</a
-        >${run.parentRunId ? html` · <a href="/sync-runs/${run.parentRunId}">← the whole sync of ${name(run.integrationName ?? run.integrationId)}</a>` : ''}
+        <a href="/sync-runs">← Sync runs</a>${
+          run.parentRunId
+            ? html` · <a href="/sync-runs/${run.parentRunId}">← the whole sync of ${name(run.integrationName ?? run.integrationId)}</a>`
+            : ''
+        }
       </p>
       <h1>Sync of ${name(run.tenantName ?? run.integrationName ?? run.integrationId)}</h1>
       <section

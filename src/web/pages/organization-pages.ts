@@ -294,8 +294,11 @@ function contactsTable(items: ContactRow[], organizationId: string, principal: P
             <td>
               ${name(fullName(c))}${c.title ? html`<br /><span class="muted">${c.title}</span>` : ''}<br />${
                 c.linkedToMicrosoft
-                  ? html`<span class="badge state-match">Microsoft</span
-                      >${c.tenantId && c.microsoftUserId ? html` <a href="/tenants/${c.tenantId}/users/${encodeURIComponent(c.microsoftUserId)}">overlay</a>` : ''}`
+                  ? html`<span class="badge state-match">Microsoft</span>${
+                        c.tenantId && c.microsoftUserId
+                          ? html` <a href="/tenants/${c.tenantId}/users/${encodeURIComponent(c.microsoftUserId)}">overlay</a>`
+                          : ''
+                      }`
                   : c.microsoftUserId
                     ? html`<span class="badge state-skip">no longer in Microsoft</span>`
                     : html`<span class="badge state-pending">docsync only</span>`
@@ -308,7 +311,13 @@ function contactsTable(items: ContactRow[], organizationId: string, principal: P
                       ${c.emails.map((e) => html`<li>${e}</li>`)}
                     </ul>`
                   : html`<span class="muted">no email</span>`
-              }${c.phone ? html`<span>${c.phone}${c.phoneExtension ? html` ext. ${c.phoneExtension}` : ''}</span>` : c.phoneExtension ? html`<span>ext. ${c.phoneExtension}</span>` : ''}
+              }${
+                c.phone
+                  ? html`<span>${c.phone}${c.phoneExtension ? html` ext. ${c.phoneExtension}` : ''}</span>`
+                  : c.phoneExtension
+                    ? html`<span>ext. ${c.phoneExtension}</span>`
+                    : ''
+              }
             </td>
             <td>
               ${c.accountEnabled === false ? badge('state', 'disabled') : c.accountEnabled ? 'enabled' : html`<span class="muted">—</span>`}
@@ -353,9 +362,13 @@ function configurationsTable(items: ConfigurationRow[], organizationId: string, 
         (g) =>
           html`<tr data-configuration="${g.id}">
             <td>
-              ${name(
-                g.name,
-              )}<br />${g.linkedToMicrosoft ? html`<span class="badge state-match">Intune</span>` : g.intuneDeviceId ? html`<span class="badge state-skip">no longer in Intune</span>` : html`<span class="badge state-pending">docsync only</span>`}${
+              ${name(g.name)}<br />${
+                g.linkedToMicrosoft
+                  ? html`<span class="badge state-match">Intune</span>`
+                  : g.intuneDeviceId
+                    ? html`<span class="badge state-skip">no longer in Intune</span>`
+                    : html`<span class="badge state-pending">docsync only</span>`
+              }${
                 g.manufacturer || g.model
                   ? html`<br /><span class="muted">${[g.manufacturer, g.model].filter(Boolean).join(' ')}</span>`
                   : ''
@@ -478,7 +491,9 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                         html`<tr data-organization="${o.id}">
                           <td>
                             <a href="/organizations/${o.id}">${name(o.name)}</a
-                            >${o.domains.length ? html`<br /><span class="muted">${o.domains.slice(0, 3).join(', ')}</span>` : ''}${o.reviewCount ? html`<br /><a class="small" href="/organizations/${o.id}">${o.reviewCount} to review</a>` : ''}
+                            >${o.domains.length ? html`<br /><span class="muted">${o.domains.slice(0, 3).join(', ')}</span>` : ''}${
+                              o.reviewCount ? html`<br /><a class="small" href="/organizations/${o.id}">${o.reviewCount} to review</a>` : ''
+                            }
                           </td>
                           <td class="num">${o.tenantCount}</td>
                           <td class="num">${o.contactCount}</td>
@@ -558,7 +573,13 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                     ? 'The users of its tenants become contacts at the next sync.'
                     : 'Add one by hand, or match a tenant to this organization.',
                 )
-            : html`${contactsTable(result.items, detail.id, principal)}${pager(`/organizations/${detail.id}/contacts`, { search: q.search }, q.page, q.pageSize, result.total)}`
+            : html`${contactsTable(result.items, detail.id, principal)}${pager(
+                `/organizations/${detail.id}/contacts`,
+                { search: q.search },
+                q.page,
+                q.pageSize,
+                result.total,
+              )}`
         }`;
       return sendPage(reply, 200, layout({ title: `Contacts of ${detail.name.slice(0, 80)}`, principal, section: 'organizations', body }));
     },
@@ -617,7 +638,13 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                     ? 'The Intune devices of its tenants become configurations at the next sync.'
                     : 'Add one by hand, or match a tenant to this organization.',
                 )
-            : html`${configurationsTable(result.items, detail.id, principal)}${pager(`/organizations/${detail.id}/configurations`, { search: q.search }, q.page, q.pageSize, result.total)}`
+            : html`${configurationsTable(result.items, detail.id, principal)}${pager(
+                `/organizations/${detail.id}/configurations`,
+                { search: q.search },
+                q.page,
+                q.pageSize,
+                result.total,
+              )}`
         }`;
       return sendPage(
         reply,

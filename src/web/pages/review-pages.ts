@@ -315,7 +315,9 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                                 t.state,
                               )}${t.decidedByTechnician ? html`<br /><span class="muted">by a technician</span>` : ''}${
                                 t.health === 'failing' || t.health === 'warning'
-                                  ? html`<br />${badge('health', t.health)}${t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''}`
+                                  ? html`<br />${badge('health', t.health)}${
+                                        t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''
+                                      }`
                                   : ''
                               }
                             </td>
@@ -756,7 +758,17 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
               <tbody>
                 ${l.skus.map(
                   (s) =>
-                    html`<tr${s.free ? html` class="free"` : ''}><td>${s.name}${s.partNumber ? html` <span class="muted">${s.partNumber}</span>` : ''}${s.free ? html` <span class="badge state-skip">free or trial</span>` : ''}</td><td>${s.capabilityStatus ?? '—'}</td><td class="num">${s.total}</td><td class="num">${s.assigned}</td><td class="num">${s.available > 0 && !s.free ? html`<strong>${s.available}</strong>` : s.available}</td></tr>`,
+                    html`<tr${s.free ? html` class="free"` : ''}>
+                      <td>
+                        ${s.name}${s.partNumber ? html` <span class="muted">${s.partNumber}</span>` : ''}${
+                          s.free ? html` <span class="badge state-skip">free or trial</span>` : ''
+                        }
+                      </td>
+                      <td>${s.capabilityStatus ?? '—'}</td>
+                      <td class="num">${s.total}</td>
+                      <td class="num">${s.assigned}</td>
+                      <td class="num">${s.available > 0 && !s.free ? html`<strong>${s.available}</strong>` : s.available}</td>
+                    </tr>`,
                 )}
               </tbody>
               <tfoot>

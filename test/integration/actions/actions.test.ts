@@ -99,7 +99,7 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
       .executeTakeFirst();
   const run = async (workerId = 'w1', hooks = {}) => createActionWorker(deps, { workerId, hooks }).drain();
 
-  it('previews an offboarding without changing anything, then runs it: Microsoft, the documentation and the vault reflect it at once', async () => {
+  it('previews an offboarding without changing anything, then runs it: Microsoft, documentation and vault reflect it at once', async () => {
     const user = freshMember();
     const groupsBefore = world()
       .groups(contoso.tenantId)
@@ -498,7 +498,7 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     ).toBeLessThan(consumedBefore);
   });
 
-  it('waits for a delayed delete in the queue, then soft-deletes the user (restorable) and marks the contact gone from Microsoft', async () => {
+  it('waits for a delayed delete in the queue, then soft-deletes the user (restorable), marks the contact gone', async () => {
     const user = freshMember();
     const action = await requestAction(deps, ADMIN, {
       kind: 'offboard',
@@ -525,7 +525,7 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     expect(await contactOf(user.id)).toMatchObject({ in_microsoft: false });
   });
 
-  it('refuses read-only accounts, technicians not allowed to act, guests without override, and integrations without actions enabled', async () => {
+  it('refuses read-only accounts, technicians not allowed to act, guests without override, integrations without actions on', async () => {
     const user = freshMember();
     await expect(
       requestAction(

@@ -91,7 +91,8 @@ describe('discovery', () => {
     });
     expect(ok.body.tenant_discovery_endpoint).toBe(`${emu.urls.authorityHost}/${PARTNER}/v2.0/.well-known/openid-configuration`);
     const other = await get(
-      `${emu.urls.authorityHost}/common/discovery/instance?api-version=1.1&authorization_endpoint=https%3A%2F%2Fevil.example%2Fcommon%2Foauth2%2Fv2.0%2Fauthorize`,
+      `${emu.urls.authorityHost}/common/discovery/instance?api-version=1.1` +
+        '&authorization_endpoint=https%3A%2F%2Fevil.example%2Fcommon%2Foauth2%2Fv2.0%2Fauthorize',
     );
     expect(other.status).toBe(400);
     expect(other.body.error).toBe('invalid_instance');
