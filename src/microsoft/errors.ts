@@ -193,8 +193,8 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
         // Microsoft documents no separate code for an expired relationship: it is the same 50020.
         `the GDAP service account has no access to tenant ${tenant}: its GDAP relationship is no longer active, or gives the account's ` +
           `security group no role`,
-        `the GDAP service account is not in a security group with a role in tenant ${tenant}'s relationship: renew the relationship in ' +
-          'Partner Center if it expired, otherwise add the group to the active relationship's access assignments`,
+        `the GDAP service account is not in a security group with a role in tenant ${tenant}'s relationship: renew the relationship in ` +
+          `Partner Center if it expired, otherwise add the group to the active relationship's access assignments`,
       );
     case 70043:
       // Sign-in frequency (Conditional Access) is the policy of the tenant that asked for it: at a

@@ -80,8 +80,8 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
              lpad(i::text, 4, '0') || (array[' Ltd', ' GmbH', ' Inc.', ' BV', ''])[1 + i % 5],
            'customer' || i || '.example', jsonb_build_array('customer' || i || '.example', 'customer' || i || '.onmicrosoft.com'), 'active',
            case when i % 50 = 0 then 'failing' when i % 20 = 0 then 'warning' else 'ok' end,
-           case when i % 50 = 0 then 'the docsync app is not consented in this tenant' when i % 20 = 0 then 'not synced last time: ' +
-             'mailboxes' end,
+           case when i % 50 = 0 then 'the docsync app is not consented in this tenant' when i % 20 = 0
+             then 'not synced last time: mailboxes' end,
            now() - make_interval(mins => i % 60)
     from generate_series(1, ${TENANTS}::int) i`.execute(db);
 
@@ -227,16 +227,16 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
     where r.parent_run_id is null and r.tenant_id is null and t.integration_id = ${integrationId}`.execute(db);
   await sql`
     insert into sync_log (run_id, tenant_id, level, code, message, action, created_at)
-    select r.id, r.tenant_id, 'info', 'tenant_synced', t.display_name || ': 0 created, 0 updated, 100 unchanged (nothing changed since ' +
-      'the last sync)', null, r.finished_at
+    select r.id, r.tenant_id, 'info', 'tenant_synced', t.display_name ||
+      ': 0 created, 0 updated, 100 unchanged (nothing changed since the last sync)', null, r.finished_at
     from sync_runs r join tenants t on t.id = r.tenant_id
     union all
     select r.id, r.tenant_id, case when r.status = 'failed' then 'error' else 'info' end, case when r.status = 'failed' then
       'consent_missing' else 'reviews_waiting' end,
            case when r.status = 'failed' then t.display_name || ': the docsync app is not consented in this tenant' else '3 match(es) in '
              || t.display_name || ' need a technician''s review' end,
-           case when r.status = 'failed' then 'open the admin consent link for the tenant' else 'open the tenant''s contacts and ' +
-             'configurations and resolve the reviews' end, r.finished_at
+           case when r.status = 'failed' then 'open the admin consent link for the tenant' 
+             else 'open the tenant''s contacts and configurations and resolve the reviews' end, r.finished_at
     from sync_runs r join tenants t on t.id = r.tenant_id`.execute(db);
   await sql`analyze`.execute(db);
 

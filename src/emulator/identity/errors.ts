@@ -105,8 +105,8 @@ export const sts = {
       'invalid_grant',
       50173,
       `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their ` +
-        `password. The grant was issued on '${issuedAt.toISOString()}' and the TokensValidFrom date (before which tokens are not valid) ' +
-          'for this user is '${validFrom.toISOString()}'.`,
+        `password. The grant was issued on '${issuedAt.toISOString()}' and the TokensValidFrom date (before which tokens are not valid) ` +
+        `for this user is '${validFrom.toISOString()}'.`,
       'bad_token',
     ),
   inactiveRefreshToken: (issuedAt: Date) =>
