@@ -4,7 +4,6 @@
 // which Prettier cannot enforce on strings, templates and comments.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { longLinesPendingReformat } from './eslint.long-lines.js';
 
 const browserGlobals = Object.fromEntries(
   ['document', 'window', 'location', 'sessionStorage', 'setTimeout', 'clearTimeout', 'fetch', 'URL', 'console'].map((name) => [
@@ -48,11 +47,5 @@ export default tseslint.config(
   { files: ['bin/**/*.js', '*.js'], languageOptions: { globals: nodeGlobals } },
   {
     rules: { 'max-len': ['error', { code: 140, ignoreUrls: true }] },
-  },
-  {
-    // Files written before the limit, whose long lines the one-off Prettier reformat (width 140)
-    // wraps; remove the list with that reformat (see eslint.long-lines.js).
-    files: longLinesPendingReformat,
-    rules: { 'max-len': 'off' },
   },
 );

@@ -74,7 +74,8 @@ end $$`,
         .execute(db);
       await sql
         .raw(
-          `create trigger ${name} after ${event} on ${watched.table} referencing ${referencing} for each statement execute function ${name}()`,
+          `create trigger ${name} after ${event} on ${watched.table} referencing ${referencing} for each statement execute function ` +
+            `${name}()`,
         )
         .execute(db);
     }

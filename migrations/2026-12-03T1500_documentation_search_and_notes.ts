@@ -31,9 +31,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute(db);
   await sql
     .raw(
-      `create function docsync_tenant_search_text(display_name text, default_domain text, domains jsonb) returns text language sql immutable parallel safe as
+      `create function docsync_tenant_search_text(display_name text, default_domain text, domains jsonb) returns text language sql
+        immutable parallel safe as
        $$ select ${here}.docsync_fold(concat_ws(' ', display_name, default_domain,
-            (select string_agg(d->>'id', ' ') from jsonb_array_elements(case when jsonb_typeof(domains) = 'array' then domains else '[]'::jsonb end) d))) $$`,
+            (select string_agg(d->>'id', ' ') from jsonb_array_elements(case when jsonb_typeof(domains) = 'array' then domains else
+              '[]'::jsonb end) d))) $$`,
     )
     .execute(db);
   await sql
@@ -44,7 +46,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute(db);
   await sql
     .raw(
-      `create function docsync_contact_search_text(first_name text, last_name text, phone text, ms_overlay jsonb) returns text language sql immutable parallel safe as
+      `create function docsync_contact_search_text(first_name text, last_name text, phone text, ms_overlay jsonb) returns text language
+        sql immutable parallel safe as
        $$ select ${here}.docsync_fold(concat_ws(' ', first_name, last_name, phone, ms_overlay->>'userPrincipalName')) $$`,
     )
     .execute(db);
@@ -81,7 +84,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql
     .raw(
       `create index ms_users_disabled_licensed_index on ms_users (tenant_id)
-       where removed_at is null and (data->>'accountEnabled') = 'false' and jsonb_array_length(coalesce(data->'assignedLicenses', '[]'::jsonb)) > 0`,
+       where removed_at is null and (data->>'accountEnabled') = 'false' and jsonb_array_length(coalesce(data->'assignedLicenses',
+         '[]'::jsonb)) > 0`,
     )
     .execute(db);
 }

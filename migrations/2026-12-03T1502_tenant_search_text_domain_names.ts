@@ -8,7 +8,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const here = (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema.replace(/"/g, '""');
   await sql
     .raw(
-      `create or replace function docsync_tenant_search_text(display_name text, default_domain text, domains jsonb) returns text language sql immutable parallel safe as
+      `create or replace function docsync_tenant_search_text(display_name text, default_domain text, domains jsonb) returns text language
+        sql immutable parallel safe as
        $$ select "${here}".docsync_fold(concat_ws(' ', display_name, default_domain,
             (select string_agg(coalesce(d->>'id', d#>>'{}'), ' ')
              from jsonb_array_elements(case when jsonb_typeof(domains) = 'array' then domains else '[]'::jsonb end) d

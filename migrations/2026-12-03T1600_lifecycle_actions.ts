@@ -68,9 +68,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('vault_entries_organization').on('vault_entries').columns(['organization_id', 'name']).execute();
   // One entry per Microsoft user and tenant for passwords docsync sets: a rotation replaces it.
-  await sql`create unique index vault_entries_microsoft_user on vault_entries (tenant_id, microsoft_user_id) where microsoft_user_id is not null`.execute(
-    db,
-  );
+  await sql`create unique index vault_entries_microsoft_user on vault_entries (tenant_id, microsoft_user_id) where microsoft_user_id is
+    not null`.execute(db);
 
   await db.schema
     .alterTable('technicians')

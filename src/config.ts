@@ -246,7 +246,10 @@ function describeProblem(schema: TSchema, value: unknown, message: string): stri
   if (literals.length > 0) return `${shown}; accepted values: ${literals.join(', ')}`;
   if (schema.pattern === '^[A-Za-z0-9+/]{43}=$') return `${shown}; expected 32 bytes in base64 (openssl rand -base64 32)`;
   if (schema.type === 'integer') {
-    return `${shown}; expected a whole number${schema.minimum !== undefined ? ` from ${schema.minimum}` : ''}${schema.maximum !== undefined ? ` to ${schema.maximum}` : ''}`;
+    return (
+      `${shown}; expected a whole ` +
+      `number${schema.minimum !== undefined ? ` from ${schema.minimum}` : ''}${schema.maximum !== undefined ? ` to ${schema.maximum}` : ''}`
+    );
   }
   if (schema.pattern === '^postgres(ql)?://') return `${shown}; expected a postgres:// URL or null for the embedded database`;
   if (typeof schema.pattern === 'string' && schema.pattern.startsWith('^https?://')) return `${shown}; expected an http(s) URL`;
@@ -379,7 +382,8 @@ export function oauthRedirectBase(config: Config, listeningPort?: number): strin
   if (!isLoopbackHost(config.http.host)) {
     throw new ConfigError(
       'http.publicBaseUrl',
-      `missing; required when docsync listens on "${config.http.host}" (not a loopback address): set DOCSYNC_PUBLIC_BASE_URL to the address people and Microsoft reach docsync at, e.g. https://docsync.example.com`,
+      `missing; required when docsync listens on "${config.http.host}" (not a loopback address): set DOCSYNC_PUBLIC_BASE_URL to the ` +
+        `address people and Microsoft reach docsync at, e.g. https://docsync.example.com`,
     );
   }
   return publicBaseUrl(config, listeningPort);

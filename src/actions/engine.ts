@@ -496,9 +496,9 @@ export function createActionWorker(deps: ActionDeps, options: { workerId: string
         } catch (error) {
           deps.log.warn({ err: error }, 'could not run queued actions; retrying');
         }
-        if (!stopped) timer = setTimeout(poll, pollIntervalMs);
+        if (!stopped) timer = setTimeout(() => void poll(), pollIntervalMs);
       };
-      timer = setTimeout(poll, 0);
+      timer = setTimeout(() => void poll(), 0);
     },
     async stop() {
       stopped = true;

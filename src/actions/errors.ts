@@ -63,15 +63,20 @@ export function translateStepError(error: unknown, step: { name: StepName; targe
     ) {
       return {
         code: 'user_is_administrator',
-        message: `${step.target} is an administrator: Microsoft only lets a Privileged Authentication Administrator (or Global Administrator) do "${step.name}"`,
+        message:
+          `${step.target} is an administrator: Microsoft only lets a Privileged Authentication Administrator (or Global ` +
+          `Administrator) do "${step.name}"`,
         action:
-          "add Privileged Authentication Administrator to docsync's group in this customer's GDAP relationship, or do it in the customer's admin center",
+          "add Privileged Authentication Administrator to docsync's group in this customer's GDAP relationship, or do it in the " +
+          "customer's admin center",
       };
     }
     return {
       code: 'gdap_role_missing',
       message: `Microsoft refused "${step.name}" for ${step.target} (${error.details.upstreamCode ?? 'Forbidden'})`,
-      action: `give docsync's GDAP group the ${roleNames(step.name)} role in this customer's relationship, and make sure the write permissions are consented (Integrations → enable actions), then resume`,
+      action:
+        `give docsync's GDAP group the ${roleNames(step.name)} role in this customer's relationship, and make sure the write ` +
+        `permissions are consented (Integrations → enable actions), then resume`,
     };
   }
   if (error.code === 'throttled_out') {

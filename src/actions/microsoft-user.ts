@@ -103,7 +103,7 @@ export function readSkus(graph: TenantGraph): Promise<SkuState[]> {
   return graph.get(
     '/subscribedSkus',
     list((s) => {
-      const sku = s as Record<string, any>;
+      const sku = s as { skuId?: unknown; skuPartNumber?: unknown; prepaidUnits?: { enabled?: unknown }; consumedUnits?: unknown };
       if (typeof sku?.skuId !== 'string') return undefined;
       return {
         skuId: sku.skuId.toLowerCase(),

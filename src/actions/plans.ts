@@ -114,7 +114,9 @@ function gate(
     return {
       ...step,
       status: 'blocked',
-      detail: `${target.user.userPrincipalName} is ${target.protectedBy}: docsync does not act on it unless input.overrides includes "${key}"`,
+      detail:
+        `${target.user.userPrincipalName} is ${target.protectedBy}: docsync does not act on it unless input.overrides includes ` +
+        `"${key}"`,
     };
   }
   if (!rolesAllow(step.name, roles)) {
@@ -133,7 +135,9 @@ function gate(
     return {
       ...step,
       status: 'blocked',
-      detail: `${target.user.userPrincipalName} is an administrator: "${step.name}" needs Privileged Authentication Administrator in this customer's GDAP relationship`,
+      detail:
+        `${target.user.userPrincipalName} is an administrator: "${step.name}" needs Privileged Authentication Administrator in ` +
+        `this customer's GDAP relationship`,
     };
   }
   return step;
@@ -232,7 +236,8 @@ async function planOffboard(ctx: PlanContext, userIds: string[], input: Record<s
         default:
           planned = step(
             'planned',
-            `${upn}: deleted ${deleteAt && deleteAt > ctx.now ? `on ${deleteAt.toISOString().slice(0, 10)}` : 'at the end'} (restorable for 30 days)`,
+            `${upn}: deleted ${deleteAt && deleteAt > ctx.now ? `on ${deleteAt.toISOString().slice(0, 10)}` : 'at the end'} (restorable ` +
+              `for 30 days)`,
             { notBefore: deleteAt?.toISOString() },
           );
       }
@@ -339,7 +344,8 @@ function seatProblems(skus: SkuState[], wanted: Array<{ skuId: string; count: nu
     if (!sku) problems.push(`the tenant has no subscription for ${licenseDisplayName(w.skuId)}`);
     else if (sku.enabled - sku.consumed < w.count)
       problems.push(
-        `${licenseDisplayName(sku.skuId, sku.skuPartNumber)} has ${Math.max(0, sku.enabled - sku.consumed)} free seat(s), ${w.count} needed`,
+        `${licenseDisplayName(sku.skuId, sku.skuPartNumber)} has ${Math.max(0, sku.enabled - sku.consumed)} free seat(s), ${w.count} ` +
+          `needed`,
       );
   }
   return problems.length ? problems.join('; ') : null;
@@ -437,7 +443,7 @@ async function planReclaim(ctx: PlanContext, userIds: string[], input: Record<st
     const inactiveDays = typeof criteria.inactiveDays === 'number' ? criteria.inactiveDays : null;
     ids = rows
       .filter((r) => {
-        const d = r.data as Record<string, any>;
+        const d = r.data as { assignedLicenses?: unknown; accountEnabled?: unknown; signInActivity?: { lastSignInDateTime?: unknown } };
         if (!Array.isArray(d.assignedLicenses) || d.assignedLicenses.length === 0) return false;
         if (criteria.disabled === true && d.accountEnabled === false) return true;
         const last = d.signInActivity?.lastSignInDateTime;
@@ -481,6 +487,12 @@ async function planReclaim(ctx: PlanContext, userIds: string[], input: Record<st
   const seats = [...freed].map(([id, n]) => `${n} × ${licenseDisplayName(id)}`).join(', ') || 'none';
   return {
     steps,
-    summary: `seats freed: ${seats}${freed.size === 0 ? '' : priced ? `; monthly cost freed: ${cost.toFixed(2)}` : '; monthly cost: give input.monthlyPrices to see it'}`,
+    summary: `seats freed: ${seats}${
+      freed.size === 0
+        ? ''
+        : priced
+          ? `; monthly cost freed: ${cost.toFixed(2)}`
+          : '; monthly cost: give ' + 'input.monthlyPrices to see it'
+    }`,
   };
 }

@@ -228,7 +228,9 @@ const executors: Record<StepName, Executor> = {
     const remaining = user.skuIds.filter((id) => !removing.includes(id));
     return {
       changed: true,
-      detail: `${removing.map((id) => licenseDisplayName(id)).join(', ')} removed from ${user.userPrincipalName} (${removing.length} seat(s) freed)`,
+      detail:
+        `${removing.map((id) => licenseDisplayName(id)).join(', ')} removed from ${user.userPrincipalName} (${removing.length} ` +
+        `seat(s) freed)`,
       before: { licenses: user.skuIds },
       after: { licenses: remaining },
       document: (trx) => patchOverlay(trx, io.tenant.id, user.id, { licenses: licensesOf(remaining) }, io.now()),

@@ -57,8 +57,8 @@ export function summarizeTechnician(row: Technician): TechnicianSummary {
 
 const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{2,64}$/;
 /** A mailbox address as people type it: local@domain.tld, no spaces, no display name. */
-const EMAIL_PATTERN =
-  /^[^\s@<>()[\]\\,;:"]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const DOMAIN_LABEL = /[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?/.source;
+const EMAIL_PATTERN = new RegExp(`^[^\\s@<>()[\\]\\\\,;:"]{1,64}@(?=.{1,253}$)${DOMAIN_LABEL}(?:\\.${DOMAIN_LABEL})+$`);
 
 export interface NewTechnicianInput {
   username: string;

@@ -9,7 +9,8 @@ export class InvalidCredentials extends DocsyncError {
     // One sentence for every refusal (unknown, wrong, locked, disabled): it names the lockout
     // rule without saying whether this account exists or is locked.
     super(
-      `The username or password is wrong. After ${MAX_FAILED_SIGN_INS} failed attempts in a row an account is locked for ${LOCKOUT_MS / 60_000} minutes.`,
+      `The username or password is wrong. After ${MAX_FAILED_SIGN_INS} failed attempts in a row an account is locked for ` +
+        `${LOCKOUT_MS / 60_000} minutes.`,
     );
   }
 }

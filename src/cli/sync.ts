@@ -117,7 +117,11 @@ async function enqueue(ctx: AppContext, options: { integration?: string; tenant?
 
 export function describe(run: SyncRun): string {
   const scope = run.tenant_id ? 'tenant' : `${run.progress_total} tenants`;
-  return `sync ${run.status} (${scope}): ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.flagged} flagged, ${run.failed} failed; ${run.graph_requests} Graph requests, ${run.throttled} throttled${run.summary ? ` — ${run.summary}` : ''}`;
+  return (
+    `sync ${run.status} (${scope}): ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.flagged} ` +
+    `flagged, ${run.failed} failed; ${run.graph_requests} Graph requests, ${run.throttled} ` +
+    `throttled${run.summary ? ` — ${run.summary}` : ''}`
+  );
 }
 
 function startProgressBar(ctx: AppContext, runIds: string[]): { stop(): Promise<void> } {
@@ -129,7 +133,8 @@ function startProgressBar(ctx: AppContext, runIds: string[]): { stop(): Promise<
     const created = runs.reduce((s, r) => s + (r?.created ?? 0), 0);
     const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
     process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${runIds.length === 1 && runs[0]?.tenant_id ? 'steps' : 'tenants'}, ${created} created `,
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ` +
+        `${runIds.length === 1 && runs[0]?.tenant_id ? 'steps' : 'tenants'}, ${created} created `,
     );
   };
   // One draw at a time; a failed read only skips a frame.

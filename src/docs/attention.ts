@@ -126,7 +126,8 @@ export async function attentionItems(
       integrationId: notice.integrationId,
       message: notice.expired
         ? `The client secret of ${shortName(notice.integrationName)} expired on ${notice.expiresAt.slice(0, 10)}: its syncs fail.`
-        : `The client secret of ${shortName(notice.integrationName)} expires on ${notice.expiresAt.slice(0, 10)} (in ${plural(notice.daysLeft, 'day')}).`,
+        : `The client secret of ${shortName(notice.integrationName)} expires on ${notice.expiresAt.slice(0, 10)} (in ` +
+          `${plural(notice.daysLeft, 'day')}).`,
       action: 'Create a new client secret for the app in Entra ID and paste its value into the integration.',
       url: `/integrations/${notice.integrationId}#s-secret`,
     });
@@ -193,7 +194,9 @@ export async function attentionItems(
       kind: failing ? 'tenant_failing' : 'tenant_warning',
       severity: failing ? 'error' : 'warning',
       ...about(t),
-      message: `${shortName(t.display_name)}: ${sentence(first?.message ?? t.health_reason ?? (failing ? 'the last sync failed' : 'the last sync could not read everything'))}`,
+      message:
+        `${shortName(t.display_name)}: ` +
+        `${sentence(first?.message ?? t.health_reason ?? (failing ? 'the last sync failed' : 'the last sync could not read everything'))}`,
       action: sentence(first?.action ?? "Open the tenant's last sync log for the reason"),
       url: statuses.get(t.id)?.lastRun ? `/sync-runs/${statuses.get(t.id)!.lastRun!.id}` : `/tenants/${t.id}/contacts`,
     });
@@ -208,7 +211,9 @@ export async function attentionItems(
       kind: 'relationship_ending',
       severity: days <= 7 ? 'error' : 'warning',
       ...about(t),
-      message: `${shortName(t.display_name)}: the GDAP relationship ends on ${ends.toISOString().slice(0, 10)} (in ${plural(days, 'day')}); docsync can read nothing after that.`,
+      message:
+        `${shortName(t.display_name)}: the GDAP relationship ends on ${ends.toISOString().slice(0, 10)} (in ` +
+        `${plural(days, 'day')}); docsync can read nothing after that.`,
       action: 'Extend the relationship or turn on auto-extend in Partner Center (the customer approves a new one otherwise).',
       url: `/tenants/${t.id}/contacts`,
     });
@@ -230,7 +235,10 @@ export async function attentionItems(
       kind: 'organization_review',
       severity: 'warning',
       integrationId,
-      message: `${plural(total, 'tenant')} of ${shortName(integrationById.get(integrationId)?.name ?? 'an integration')} ${total === 1 ? 'waits' : 'wait'} for an organization${n.suggested ? ` (${n.suggested} with a suggestion)` : ''}: their users and devices are not documented until then.`,
+      message:
+        `${plural(total, 'tenant')} of ${shortName(integrationById.get(integrationId)?.name ?? 'an integration')} ` +
+        `${total === 1 ? 'waits' : 'wait'} for an organization${n.suggested ? ` (${n.suggested} with a suggestion)` : ''}: their users ` +
+        `and devices are not documented until then.`,
       action: 'Accept the suggestion, choose an organization or create one from the tenant.',
       url: `/tenants?${params.toString()}`,
     });
@@ -285,7 +293,9 @@ export async function attentionItems(
         kind: 'disabled_licensed_users',
         severity: 'warning',
         ...about(t),
-        message: `${shortName(t.display_name)}: ${plural(n, 'disabled account')} still ${n === 1 ? 'holds' : 'hold'} licenses that are paid for.`,
+        message:
+          `${shortName(t.display_name)}: ${plural(n, 'disabled account')} still ${n === 1 ? 'holds' : 'hold'} licenses that are ` +
+          `paid for.`,
         action: 'Remove or reassign their licenses in the Microsoft 365 admin center.',
         url: `/tenants/${t.id}/licenses#disabled-licensed`,
       });
@@ -316,7 +326,9 @@ export async function attentionItems(
         kind: 'unused_paid_seats',
         severity: 'info',
         ...about(t),
-        message: `${shortName(t.display_name)}: ${plural(total, 'paid license')} unused (${list.map((l) => `${l.name}: ${l.available}`).join(', ')}).`,
+        message:
+          `${shortName(t.display_name)}: ${plural(total, 'paid license')} unused ` +
+          `(${list.map((l) => `${l.name}: ${l.available}`).join(', ')}).`,
         action: 'Assign them or reduce the subscription at its next renewal.',
         url: `/tenants/${t.id}/licenses`,
       });

@@ -158,7 +158,8 @@ export async function updateLinkedConfigurations(
         in_microsoft = true, removed_from_microsoft_at = null, updated_at = ${input.now}
       from jsonb_to_recordset(cast(${JSON.stringify(changed.slice(i, i + 500))} as jsonb))
         as v(id uuid, name text, serial_number text, intune_device_id text, tenant_id uuid, contact_id uuid, manufacturer text, model text,
-             operating_system text, os_version text, compliance_state text, owner_type text, enrolled_at timestamptz, last_check_in_at timestamptz)
+             operating_system text, os_version text, compliance_state text, owner_type text, enrolled_at timestamptz, last_check_in_at
+               timestamptz)
       where configurations.id = v.id`.execute(db);
   }
   return { counts, matchingInputsChanged };

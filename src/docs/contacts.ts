@@ -173,7 +173,8 @@ export async function updateLinkedContacts(
         microsoft_user_id = v.microsoft_user_id, tenant_id = v.tenant_id, microsoft_overlay = v.microsoft_overlay,
         in_microsoft = true, removed_from_microsoft_at = null, updated_at = ${input.now}
       from jsonb_to_recordset(cast(${JSON.stringify(rows.slice(i, i + 500))} as jsonb))
-        as v(id uuid, first_name text, last_name text, title text, phone text, microsoft_user_id text, tenant_id uuid, microsoft_overlay jsonb)
+        as v(id uuid, first_name text, last_name text, title text, phone text, microsoft_user_id text, tenant_id uuid, microsoft_overlay
+          jsonb)
       where contacts.id = v.id`.execute(db);
   }
   for (let i = 0; i < emailRows.length; i += 1000) {

@@ -564,7 +564,8 @@ export async function updateContact(
       const fromMicrosoft = MICROSOFT_CONTACT_FIELDS.filter((f) => changes[f] !== undefined);
       if (fromMicrosoft.length > 0) {
         throw new Conflict(
-          `${fromMicrosoft.join(', ')} of this contact come${fromMicrosoft.length === 1 ? 's' : ''} from Microsoft and would be overwritten by the next sync.`,
+          `${fromMicrosoft.join(', ')} of this contact come${fromMicrosoft.length === 1 ? 's' : ''} from Microsoft and would be ` +
+            `overwritten by the next sync.`,
           'Change them in Microsoft 365 (the next sync brings them here), or edit notes, phone extension and tags.',
         );
       }

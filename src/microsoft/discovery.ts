@@ -312,7 +312,9 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
               tenantId,
               code: 'gdap_role_missing',
               message: `tenant ${tenant.displayName}: no GDAP role for ${need.feature}`,
-              action: `add ${need.recommended} to the access assignment of docsync's security group in the relationship "${relationship.displayName ?? relationship.id}"`,
+              action:
+                `add ${need.recommended} to the access assignment of docsync's security group in the relationship ` +
+                `"${relationship.displayName ?? relationship.id}"`,
             });
           }
           if (missing.length > 0)
@@ -399,7 +401,9 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
           warnings.push({
             tenantId: relationship.customer.tenantId,
             code: 'access_assignments_unreadable',
-            message: `the access assignments of relationship ${relationship.displayName ?? relationship.id} could not be read (HTTP ${answer.status})`,
+            message:
+              `the access assignments of relationship ${relationship.displayName ?? relationship.id} could not be read (HTTP ` +
+              `${answer.status})`,
             action: 'run discovery again later',
           });
           continue;

@@ -191,8 +191,10 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
         'gdap_role_missing',
         tenantScope,
         // Microsoft documents no separate code for an expired relationship: it is the same 50020.
-        `the GDAP service account has no access to tenant ${tenant}: its GDAP relationship is no longer active, or gives the account's security group no role`,
-        `the GDAP service account is not in a security group with a role in tenant ${tenant}'s relationship: renew the relationship in Partner Center if it expired, otherwise add the group to the active relationship's access assignments`,
+        `the GDAP service account has no access to tenant ${tenant}: its GDAP relationship is no longer active, or gives the account's ` +
+          `security group no role`,
+        `the GDAP service account is not in a security group with a role in tenant ${tenant}'s relationship: renew the relationship in ` +
+          `Partner Center if it expired, otherwise add the group to the active relationship's access assignments`,
       );
     case 70043:
       // Sign-in frequency (Conditional Access) is the policy of the tenant that asked for it: at a
@@ -242,7 +244,8 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
         `tenant ${tenant} was not found by Microsoft`,
         isPartner
           ? 'check the partner tenant id of the integration (and that the configured cloud is the right one)'
-          : 'check that the customer still exists; if it left, its documentation stays and the tenant is marked inactive at the next discovery',
+          : 'check that the customer still exists; if it left, its documentation stays and the tenant is marked inactive at the next ' +
+              'discovery',
       );
     case 700016:
       return make(
@@ -251,7 +254,8 @@ export function tokenFailureToError(failure: TokenFailure, context: TokenFailure
         `app ${context.clientId} was not found in tenant ${tenant}`,
         isPartner
           ? 'check the application (client) id of the integration: it must be the app registered in the partner tenant'
-          : `the app is not provisioned in tenant ${tenant}: run the admin consent link ${adminConsentUrl(context.authorityHost, context.tenantId, context.clientId)}`,
+          : `the app is not provisioned in tenant ${tenant}: run the admin consent link ` +
+              `${adminConsentUrl(context.authorityHost, context.tenantId, context.clientId)}`,
       );
     case 50076:
     case 50079:

@@ -226,7 +226,8 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
           message:
             daysLeft === 0
               ? `the client secret of integration "${view.name}" has expired`
-              : `the client secret of integration "${view.name}" expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${expiresAt.toISOString().slice(0, 10)})`,
+              : `the client secret of integration "${view.name}" expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} ` +
+                `(${expiresAt.toISOString().slice(0, 10)})`,
           action: "create a new secret in the Entra admin center and paste its Value (not its Secret ID) into the integration's settings",
         });
       }

@@ -354,7 +354,8 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
       : new MicrosoftError(
           'token_request_failed',
           'tenant',
-          `the identity platform could not be reached for tenant ${context.tenantId} (${(error as { errorCode?: string }).errorCode ?? (error as Error).name ?? 'error'})`,
+          `the identity platform could not be reached for tenant ${context.tenantId} ` +
+            `(${(error as { errorCode?: string }).errorCode ?? (error as Error).name ?? 'error'})`,
           `check that ${context.authorityHost} is reachable from docsync; the next run retries`,
           { tenantId: context.tenantId },
         );

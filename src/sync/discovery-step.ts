@@ -60,7 +60,9 @@ export async function discoverBeforeExpanding(deps: DiscoveryStepDeps, run: Sync
       tenantId: null,
       level: isMicrosoftError(error) && error.scope === 'partner' ? 'error' : 'warning',
       code: 'discovery_failed',
-      message: `customer tenants could not be discovered (${isMicrosoftError(error) ? error.message : 'an error inside docsync'}); the tenants already known are synced`,
+      message:
+        `customer tenants could not be discovered (${isMicrosoftError(error) ? error.message : 'an error inside docsync'}); the ` +
+        `tenants already known are synced`,
       action: isMicrosoftError(error) ? (error.action ?? null) : 'see the server log for this run',
     });
     if (!isMicrosoftError(error)) deps.log.error({ err: error, runId: run.id }, 'discovery before the run failed');

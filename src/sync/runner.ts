@@ -22,7 +22,10 @@ import { writeSyncLog } from './sync-log.ts';
 import type { DiscoveryForRuns } from './discovery-step.ts';
 import { cancelQueuedSiblings, MAX_ATTEMPTS, renewLease, requeueLater, LEASE_SECONDS } from './queue.ts';
 
-/** `signal` aborts with the run's stop reason (time budget, lost lease, cancel): the source's Microsoft calls in flight and its waits end with it. */
+/**
+ * `signal` aborts with the run's stop reason (time budget, lost lease, cancel): the source's Microsoft calls in flight and its waits end
+ * with it.
+ */
 export type TenantSourceFactory = (input: {
   integration: Integration;
   tenant: Tenant;
@@ -78,7 +81,9 @@ export async function runTenantRun(
       tenantId: tenant.id,
       level: 'error',
       code: 'integration_not_connected',
-      message: `integration ${integration.name} is ${integration.status.replace('_', ' ')}${integration.status_reason ? `: ${integration.status_reason}` : ''}`,
+      message:
+        `integration ${integration.name} is ` +
+        `${integration.status.replace('_', ' ')}${integration.status_reason ? `: ${integration.status_reason}` : ''}`,
       action: 'open Integrations and reconnect the partner account',
     });
     await finishRun(db, run.id, {
@@ -161,7 +166,9 @@ export async function runTenantRun(
         tenantId: tenant.id,
         level: 'warning',
         code: 'cancelled',
-        message: `${tenant.display_name}: ${error.message} before the sync finished; what was read so far is kept and the next sync continues`,
+        message:
+          `${tenant.display_name}: ${error.message} before the sync finished; what was read so far is kept and the next sync ` +
+          `continues`,
         action: error.action,
       });
       await finishRun(db, run.id, {
@@ -221,7 +228,9 @@ export async function runTenantRun(
           tenantId: tenant.id,
           level: 'warning',
           code: 'retrying',
-          message: `${tenant.display_name}: ${error.message}; trying again at ${at.toISOString()} (attempt ${run.attempts + 1} of ${MAX_ATTEMPTS})`,
+          message:
+            `${tenant.display_name}: ${error.message}; trying again at ${at.toISOString()} (attempt ${run.attempts + 1} of ` +
+            `${MAX_ATTEMPTS})`,
           action: null,
         });
         return { status: 'retrying' };
@@ -247,7 +256,9 @@ export async function runTenantRun(
         tenantId: tenant.id,
         level: 'error',
         code: 'time_budget_exceeded',
-        message: `${tenant.display_name} took longer than ${error.seconds} s and was stopped; what was staged is kept and the next run continues`,
+        message:
+          `${tenant.display_name} took longer than ${error.seconds} s and was stopped; what was staged is kept and the next run ` +
+          `continues`,
         action: 'if this repeats, raise sync.tenantTimeBudgetSeconds',
       });
       await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: 'time_budget_exceeded', summary: 'time budget exceeded' });
@@ -282,7 +293,9 @@ async function retryAfterDatabaseLoss(
 ): Promise<TenantRunOutcome> {
   const { db } = deps;
   const now = deps.clock.now();
-  const lost = `${tenant.display_name}: the connection to the database was lost during the sync (database restart or failover); nothing was deleted`;
+  const lost =
+    `${tenant.display_name}: the connection to the database was lost during the sync (database restart or failover); nothing ` +
+    `was deleted`;
   try {
     if (run.attempts < MAX_ATTEMPTS) {
       const at = await requeueLater(db, { runId: run.id, workerId, attempts: run.attempts, now });

@@ -208,7 +208,9 @@ export async function rollUpParent(db: Db, parentRunId: string, now: Date): Prom
             phase: null,
             lease_owner: null,
             lease_expires_at: null,
-            summary: `${synced} of ${children} tenants synced${failedChildren > 0 ? `, ${failedChildren} failed` : ''}${cancelled > 0 ? `, ${cancelled} cancelled` : ''}`,
+            summary:
+              `${synced} of ${children} tenants ` +
+              `synced${failedChildren > 0 ? `, ${failedChildren} failed` : ''}${cancelled > 0 ? `, ${cancelled} cancelled` : ''}`,
           }
         : {}),
     })

@@ -184,7 +184,9 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
         tenantId: tenant.id,
         level: 'info',
         code: 'sign_in_activity_unavailable',
-        message: `last sign-in dates are not available for ${name} (needs Entra ID P1 or P2 and AuditLog.Read.All); inactive users cannot be flagged`,
+        message:
+          `last sign-in dates are not available for ${name} (needs Entra ID P1 or P2 and AuditLog.Read.All); inactive users ` +
+          `cannot be flagged`,
         action: 'grant AuditLog.Read.All to the docsync app, or ignore this if the tenant has no Entra ID P1 licence',
       });
     }
@@ -401,7 +403,9 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     tenantId: tenant.id,
     level: 'info',
     code: 'tenant_synced',
-    message: `${name}: ${writes.created} created, ${writes.updated} updated, ${writes.unchanged} unchanged${usersListed ? '' : ' (users not refreshed)'}${upToDate ? ' (nothing changed since the last sync)' : ''}`,
+    message:
+      `${name}: ${writes.created} created, ${writes.updated} updated, ${writes.unchanged} ` +
+      `unchanged${usersListed ? '' : ' (users not refreshed)'}${upToDate ? ' (nothing changed since the last sync)' : ''}`,
     action: null,
   });
   await writeSyncLog(db, input.runId, logLines);

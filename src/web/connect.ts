@@ -112,7 +112,8 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
         reply,
         400,
         'Sign-in could not be verified',
-        'The answer from Microsoft does not belong to a sign-in this browser started (state mismatch or expired). Nothing was changed. Start "Connect" again from the integration.',
+        'The answer from Microsoft does not belong to a sign-in this browser started (state mismatch or expired). Nothing was changed. ' +
+          'Start "Connect" again from the integration.',
       );
     }
     const integrationId = query.state!.split('.')[0]!;
@@ -190,7 +191,8 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
         reply,
         400,
         'Wrong account',
-        `The account that signed in belongs to tenant ${signedInTenant}, not ${integration.tenantId}. Sign in with the GDAP service account of the partner tenant.`,
+        `The account that signed in belongs to tenant ${signedInTenant}, not ${integration.tenantId}. Sign in with the GDAP service ` +
+          `account of the partner tenant.`,
       );
     }
 
@@ -207,7 +209,8 @@ export async function microsoftConnectRoutes(app: FastifyInstance, options: Conn
       reply,
       200,
       'Connected',
-      `docsync is connected to ${integration.name}. Discovery of the customer tenants has started; they appear under the integration in a moment.`,
+      `docsync is connected to ${integration.name}. Discovery of the customer tenants has started; they appear under the integration in ` +
+        `a moment.`,
       `/integrations/${integrationId}`,
     );
   });

@@ -4,10 +4,10 @@ import type { CsvColumn } from '../docs/export.ts';
 import type { AttentionItem } from '../docs/attention.ts';
 import type { ConfigurationRow, ContactRow, OrganizationListRow } from '../docs/organization-directory.ts';
 import type { TenantMatchRow } from './services/tenant-matches.ts';
-import type { UserRow } from './services/tenant-contents.ts';
+import type { listTenantDevices, UserRow } from './services/tenant-contents.ts';
 import type { RunView } from './services/sync-requests.ts';
 
-type DeviceRow = Awaited<ReturnType<typeof import('./services/tenant-contents.ts').listTenantDevices>>['items'][number];
+type DeviceRow = Awaited<ReturnType<typeof listTenantDevices>>['items'][number];
 
 export const ATTENTION_COLUMNS: Array<CsvColumn<AttentionItem>> = [
   { header: 'Severity', value: (i) => i.severity },

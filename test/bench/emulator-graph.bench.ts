@@ -26,7 +26,8 @@ function tokenFor(tenantId: string): string {
 }
 
 const WIDE_SELECT =
-  'id,displayName,givenName,surname,userPrincipalName,mail,otherMails,proxyAddresses,accountEnabled,userType,assignedLicenses,lastPasswordChangeDateTime,createdDateTime,jobTitle,department';
+  'id,displayName,givenName,surname,userPrincipalName,mail,otherMails,proxyAddresses,accountEnabled,userType,assignedLicenses,' +
+  'lastPasswordChangeDateTime,createdDateTime,jobTitle,department';
 
 async function run(name: string, query: string, tenants: string[]): Promise<void> {
   const latencies: number[] = [];
@@ -45,7 +46,8 @@ async function run(name: string, query: string, tenants: string[]): Promise<void
   latencies.sort((a, b) => a - b);
   const pct = (p: number): string => (latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] as number).toFixed(2);
   console.log(
-    `${name.padEnd(44)} ${(PAGES_PER_CASE / seconds).toFixed(1).padStart(7)} pages/s   p50 ${pct(0.5).padStart(6)} ms   p99 ${pct(0.99).padStart(6)} ms   ${(bytes / PAGES_PER_CASE / 1024).toFixed(0)} KiB/page`,
+    `${name.padEnd(44)} ${(PAGES_PER_CASE / seconds).toFixed(1).padStart(7)} pages/s   p50 ${pct(0.5).padStart(6)} ms   p99 ` +
+      `${pct(0.99).padStart(6)} ms   ${(bytes / PAGES_PER_CASE / 1024).toFixed(0)} KiB/page`,
   );
 }
 
@@ -70,6 +72,7 @@ await run('500 users with signInActivity', '$top=999&$select=id,signInActivity',
 (globalThis as { gc?: () => void }).gc?.();
 const stats = world.cacheStats();
 console.log(
-  `tenant cache: ${stats.cachedTenants} tenants, ${stats.generatedUsers} generated users; rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`,
+  `tenant cache: ${stats.cachedTenants} tenants, ${stats.generatedUsers} generated users; rss ` +
+    `${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`,
 );
 await emulator.close();

@@ -44,7 +44,8 @@ async function scenario(name: string, call: () => Promise<void>) {
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   console.log(
-    `${name.padEnd(34)} ${String(latencies.length).padStart(5)} grants  ${(latencies.length / elapsed).toFixed(0).padStart(6)} grants/s  p50 ${percentile(latencies, 50).toFixed(2)} ms  p99 ${percentile(latencies, 99).toFixed(2)} ms`,
+    `${name.padEnd(34)} ${String(latencies.length).padStart(5)} grants  ${(latencies.length / elapsed).toFixed(0).padStart(6)} grants/s  ` +
+      `p50 ${percentile(latencies, 50).toFixed(2)} ms  p99 ${percentile(latencies, 99).toFixed(2)} ms`,
   );
 }
 
@@ -113,7 +114,8 @@ t0 = performance.now();
 for (let r = 0; r < 10; r++) for (const t of fresh) emu.tokens.verifyAccessToken(`Bearer ${t}`);
 const repeat = (performance.now() - t0) / (fresh.length * 10);
 console.log(
-  `verifyAccessToken                  first sight ${(firstSight * 1000).toFixed(1)} µs/token, repeat ${(repeat * 1000).toFixed(1)} µs/token`,
+  `verifyAccessToken                  first sight ${(firstSight * 1000).toFixed(1)} µs/token, repeat ${(repeat * 1000).toFixed(1)} ` +
+    `µs/token`,
 );
 
 agent.destroy();

@@ -275,19 +275,23 @@ for (let t = 0; t < NAIVE_SAMPLE_TENANTS; t++) naiveSample += naiveTenant(t);
 const naiveExtrapolated = (naiveSample / NAIVE_SAMPLE_TENANTS) * TENANTS;
 
 console.log(
-  `tenants ${TENANTS}, users ${counts.users}, contacts ${counts.contacts}, devices ${counts.devices}, configurations ${counts.configurations}`,
+  `tenants ${TENANTS}, users ${counts.users}, contacts ${counts.contacts}, devices ${counts.devices}, configurations ` +
+    `${counts.configurations}`,
 );
 console.log(`matched users ${counts.matchedUsers}, matched devices ${counts.matchedDevices}`);
 console.log(`engine time (index + match, all tenants): ${ms(engineTime)}   data generation (not timed as engine): ${ms(generateTime)}`);
 console.log(`growth by tenants: ${checkpoints.map(([n, time]) => `${n} → ${ms(time)}`).join(', ')}`);
 console.log(
-  `suggestions: ${TENANTS} unmatched tenants against ${organizations.length} organizations in ${ms(suggestionTime)} (${suggestedTenants} got suggestions, ${rightFirst} with the right organization first)`,
+  `suggestions: ${TENANTS} unmatched tenants against ${organizations.length} organizations in ${ms(suggestionTime)} (${suggestedTenants} ` +
+    `got suggestions, ${rightFirst} with the right organization first)`,
 );
 console.log(`growth inside one organization (users = contacts): ${growth.map(([n, time]) => `${n} → ${ms(time)}`).join(', ')}`);
 console.log(
-  `peak RSS ${mb(peakRss)} after the 1,000-tenant streaming run; ${mb(process.resourceUsage().maxRSS * 1024)} after the 100k-user single organization`,
+  `peak RSS ${mb(peakRss)} after the 1,000-tenant streaming run; ${mb(process.resourceUsage().maxRSS * 1024)} after the 100k-user single ` +
+    `organization`,
 );
 console.log(
-  `naive scan: ${ms(naiveSample)} for ${NAIVE_SAMPLE_TENANTS} tenants, extrapolated to ${TENANTS} tenants: ${ms(naiveExtrapolated)} (sampled, not run at full size)`,
+  `naive scan: ${ms(naiveSample)} for ${NAIVE_SAMPLE_TENANTS} tenants, extrapolated to ${TENANTS} tenants: ${ms(naiveExtrapolated)} ` +
+    `(sampled, not run at full size)`,
 );
 console.log(`engine is ${(naiveExtrapolated / engineTime).toFixed(0)}× faster than the naive scan`);

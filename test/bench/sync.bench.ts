@@ -165,9 +165,12 @@ function printTable(outcomes: ScaleOutcome[]): void {
   console.log(
     [
       '',
-      "tenants: synced/requested (customers without an active GDAP relationship are not synced); devices: Intune devices synced/in the emulator's world (see the log codes for those not synced);",
-      "RSS MB: docsync's process peak (max of 50 ms samples and ru_maxrss); emu MB: the emulator process (VmHWM); req/min: Graph requests ÷ minimum;",
-      "rows: rows written in the first sync (inserted + updated + deleted, pg_stat_user_tables); raw/s: one connection's batched INSERT (1,000 rows) of rows as wide, same server;",
+      'tenants: synced/requested (customers without an active GDAP relationship are not synced); devices: Intune devices synced/in the ' +
+        "emulator's world (see the log codes for those not synced);",
+      "RSS MB: docsync's process peak (max of 50 ms samples and ru_maxrss); emu MB: the emulator process (VmHWM); req/min: Graph " +
+        'requests ÷ minimum;',
+      "rows: rows written in the first sync (inserted + updated + deleted, pg_stat_user_tables); raw/s: one connection's batched INSERT " +
+        '(1,000 rows) of rows as wide, same server;',
       'doc rows: documentation and staging rows the re-sync wrote (must be 0); all rows: including run rows, log and cursors.',
       `minimum requests = ${MINIMUM_IS}.`,
     ].join('\n'),
@@ -179,13 +182,16 @@ function printTable(outcomes: ScaleOutcome[]): void {
     [r.docsync, r.emulator, r.postgres, wall].map((v, i) => pad(v ?? '?', i === 3 ? 7 : 9)).join(' ');
   const ours = (r: ScaleResult['first']['cpuSeconds']) => (r.docsync ?? 0) + (r.postgres ?? 0);
   console.log(
-    `\nCPU seconds  ${pad('first:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  ${pad('re-sync:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  re-sync ÷ first, docsync+postgres CPU`,
+    `\nCPU seconds  ${pad('first:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  ` +
+      `${pad('re-sync:', 9)} ${['docsync', 'emulator', 'postgres', 'wall'].map((h, i) => pad(h, i === 3 ? 7 : 9)).join(' ')}  re-sync ÷ ` +
+      `first, docsync+postgres CPU`,
   );
   for (const o of outcomes) {
     if (!o.result) continue;
     const { first, resync } = o.result;
     console.log(
-      `${pad(o.tenants, 12)} ${pad('', 9)} ${cpu(first.cpuSeconds, first.seconds)}  ${pad('', 9)} ${cpu(resync.cpuSeconds, resync.seconds)}  ${pad(pct(ours(resync.cpuSeconds) / Math.max(0.001, ours(first.cpuSeconds))), 8)}`,
+      `${pad(o.tenants, 12)} ${pad('', 9)} ${cpu(first.cpuSeconds, first.seconds)}  ${pad('', 9)} ` +
+        `${cpu(resync.cpuSeconds, resync.seconds)}  ${pad(pct(ours(resync.cpuSeconds) / Math.max(0.001, ours(first.cpuSeconds))), 8)}`,
     );
   }
 }
@@ -204,17 +210,25 @@ function printVerdicts(outcomes: ScaleOutcome[]): void {
   // Fewer requests than the minimum means the minimum is wrong or data was not read: a miss too.
   verdict(
     done.every((o) => o.result.first.requestsOverMinimum <= TARGETS.requestsOverMinimum && o.result.first.requestsOverMinimum >= 1),
-    `Graph requests ≤ ${TARGETS.requestsOverMinimum} × minimum, and not below it (${each((r) => `${r.first.graphRequests}/${r.first.minimumRequests}`)})`,
+    `Graph requests ≤ ${TARGETS.requestsOverMinimum} × minimum, and not below it ` +
+      `(${each((r) => `${r.first.graphRequests}/${r.first.minimumRequests}`)})`,
   );
   verdict(
     done.every((o) => o.result.resync.ofFirst <= TARGETS.resyncOfFirst),
-    `no-change re-sync ≤ ${pct(TARGETS.resyncOfFirst)} of the first sync (${each((r) => `${r.resync.seconds} s = ${pct(r.resync.ofFirst)}`)})`,
+    `no-change re-sync ≤ ${pct(TARGETS.resyncOfFirst)} of the first sync ` +
+      `(${each((r) => `${r.resync.seconds} s = ${pct(r.resync.ofFirst)}`)})`,
   );
   const rowsOk = (r: ScaleResult) =>
     r.resync.documentationRowsWritten === 0 || (r.resync.tenantsRederivedWithoutExpiry === 0 && r.resync.tenantsRederived > 0);
   verdict(
     done.every((o) => rowsOk(o.result)),
-    `no-change re-sync writes 0 documentation/staging rows, except where time alone changed a fact (a user crossed the inactivity line between the runs) (${each((r) => `${r.resync.documentationRowsWritten} rows; ${r.resync.tenantsRederived} tenant(s) re-derived, ${r.resync.tenantsExpiredByTime} expired by time, ${r.resync.tenantsRederivedWithoutExpiry} unexplained`)})`,
+    `no-change re-sync writes 0 documentation/staging rows, except where time alone changed a fact (a user crossed the inactivity line ` +
+      `between the runs) ` +
+      `(${each(
+        (r) =>
+          `${r.resync.documentationRowsWritten} rows; ${r.resync.tenantsRederived} tenant(s) re-derived, ` +
+          `${r.resync.tenantsExpiredByTime} expired by time, ${r.resync.tenantsRederivedWithoutExpiry} unexplained`,
+      )})`,
   );
   verdict(
     done.every((o) => o.result.tenants.failed === 0 && o.result.first.throttled === 0),
@@ -235,13 +249,15 @@ function printVerdicts(outcomes: ScaleOutcome[]): void {
     });
     verdict(
       steps.every((s) => s.first <= TARGETS.linearGrowth && s.resync <= TARGETS.linearGrowth),
-      `cost grows linearly: time per user (first) and per tenant (re-sync) grow ≤ ${TARGETS.linearGrowth}× per step (${steps.map((s) => `${s.from}→${s.to}: first ×${s.first.toFixed(2)}, re-sync ×${s.resync.toFixed(2)}`).join('; ')})`,
+      `cost grows linearly: time per user (first) and per tenant (re-sync) grow ≤ ${TARGETS.linearGrowth}× per step ` +
+        `(${steps.map((s) => `${s.from}→${s.to}: first ×${s.first.toFixed(2)}, re-sync ×${s.resync.toFixed(2)}`).join('; ')})`,
     );
     const smallest = done[0]!.result.memory.docsyncPeakRssMb;
     const largest = done.at(-1)!.result.memory.docsyncPeakRssMb;
     verdict(
       largest <= smallest * TARGETS.memoryGrowth,
-      `memory does not grow with tenants: peak RSS at ${done.at(-1)!.tenants} ≤ ${TARGETS.memoryGrowth} × at ${done[0]!.tenants} (${largest} vs ${smallest} MB)`,
+      `memory does not grow with tenants: peak RSS at ${done.at(-1)!.tenants} ≤ ${TARGETS.memoryGrowth} × at ${done[0]!.tenants} ` +
+        `(${largest} vs ${smallest} MB)`,
     );
   }
 }

@@ -73,12 +73,15 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
 
   // Tenants: customer<i>.example; a few failing or with a warning, as after real syncs.
   await sql`
-    insert into tenants (integration_id, tenant_id, display_name, default_domain, domains, relationship_status, health, health_reason, last_sync_at)
+    insert into tenants (integration_id, tenant_id, display_name, default_domain, domains, relationship_status, health, health_reason,
+      last_sync_at)
     select ${integrationId}::uuid, md5('tenant' || i)::uuid::text,
-           (array['Contoso', 'Fabrikam', 'Northwind', 'Tailspin', 'Woodgrove', 'Litware', 'Adatum', 'Proseware'])[1 + i % 8] || ' ' || lpad(i::text, 4, '0') || (array[' Ltd', ' GmbH', ' Inc.', ' BV', ''])[1 + i % 5],
+           (array['Contoso', 'Fabrikam', 'Northwind', 'Tailspin', 'Woodgrove', 'Litware', 'Adatum', 'Proseware'])[1 + i % 8] || ' ' ||
+             lpad(i::text, 4, '0') || (array[' Ltd', ' GmbH', ' Inc.', ' BV', ''])[1 + i % 5],
            'customer' || i || '.example', jsonb_build_array('customer' || i || '.example', 'customer' || i || '.onmicrosoft.com'), 'active',
            case when i % 50 = 0 then 'failing' when i % 20 = 0 then 'warning' else 'ok' end,
-           case when i % 50 = 0 then 'the docsync app is not consented in this tenant' when i % 20 = 0 then 'not synced last time: mailboxes' end,
+           case when i % 50 = 0 then 'the docsync app is not consented in this tenant' when i % 20 = 0
+             then 'not synced last time: mailboxes' end,
            now() - make_interval(mins => i % 60)
     from generate_series(1, ${TENANTS}::int) i`.execute(db);
 
@@ -96,14 +99,15 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
            case when n % 10 = 0 then 'suggested' when n % 10 = 1 then 'unmatched' when n % 25 = 2 then 'ignored' else 'matched' end,
            case when n % 10 not in (0, 1) and n % 25 <> 2 then o.id end,
            case when n % 10 not in (0, 1) and n % 25 <> 2 then (case when n % 3 = 0 then 'domain' else 'name' end) end,
-           case when n % 10 = 0 then jsonb_build_array(jsonb_build_object('organizationId', o.id, 'score', 0.82), jsonb_build_object('organizationId', other.id, 'score', 0.61))
+           case when n % 10 = 0 then jsonb_build_array(jsonb_build_object('organizationId', o.id, 'score', 0.82),
+             jsonb_build_object('organizationId', other.id, 'score', 0.61))
                 when n % 10 not in (0, 1) and n % 25 <> 2 then jsonb_build_array(jsonb_build_object('organizationId', o.id, 'score', 1))
                 else '[]'::jsonb end
-    from (select id, tenant_id, substring(default_domain from 'customer([0-9]+)')::int as n from tenants where integration_id = ${integrationId}) t
+    from (select id, tenant_id, substring(default_domain from 'customer([0-9]+)')::int as n from tenants where integration_id =
+      ${integrationId}) t
     join organizations o on o.domains[1] = 'customer' || t.n || '.example'
-    join organizations other on other.name = 'Other client ' || (${TENANTS}::int + 1 + t.n % ${Math.max(1, Math.round(TENANTS * 0.5))}::int)`.execute(
-    db,
-  );
+    join organizations other on other.name = 'Other client ' || (${TENANTS}::int + 1 + t.n %
+      ${Math.max(1, Math.round(TENANTS * 0.5))}::int)`.execute(db);
 
   // The big tenant: customer1 (matched to organization "Customer 0001").
   const big = await db.selectFrom('tenants').select('id').where('default_domain', '=', 'customer1.example').executeTakeFirstOrThrow();
@@ -114,26 +118,36 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
            jsonb_build_object(
              'id', md5('user' || i)::uuid::text,
              'employeeId', i::text,
-             'givenName', (array['Adele', 'Alex', 'Allan', 'Debra', 'Diego', 'Grady', 'Henrietta', 'Isaiah', 'Johanna', 'Joni', 'Lee', 'Lidia', 'Lynne', 'Megan', 'Miriam', 'Nestor', 'Patti', 'Pradeep', 'Raul', 'Zrinka'])[1 + i % 20],
-             'surname', (array['Vance', 'Wilber', 'Deyoung', 'Berg', 'Siciliani', 'Archie', 'Mueller', 'Lopez', 'Lauer', 'Sherman', 'Gu', 'Holloway', 'Robbins', 'Bowen', 'Graham', 'Kowalski', 'Fernandez', 'Gupta', 'Ortiz', 'Pintar'])[1 + (i / 20) % 20] || ' ' || i,
-             'displayName', (array['Adele', 'Alex', 'Allan', 'Debra', 'Diego', 'Grady', 'Henrietta', 'Isaiah', 'Johanna', 'Joni', 'Lee', 'Lidia', 'Lynne', 'Megan', 'Miriam', 'Nestor', 'Patti', 'Pradeep', 'Raul', 'Zrinka'])[1 + i % 20] || ' ' ||
-                            (array['Vance', 'Wilber', 'Deyoung', 'Berg', 'Siciliani', 'Archie', 'Mueller', 'Lopez', 'Lauer', 'Sherman', 'Gu', 'Holloway', 'Robbins', 'Bowen', 'Graham', 'Kowalski', 'Fernandez', 'Gupta', 'Ortiz', 'Pintar'])[1 + (i / 20) % 20] || ' ' || i,
+             'givenName', (array['Adele', 'Alex', 'Allan', 'Debra', 'Diego', 'Grady', 'Henrietta', 'Isaiah', 'Johanna', 'Joni', 'Lee',
+               'Lidia', 'Lynne', 'Megan', 'Miriam', 'Nestor', 'Patti', 'Pradeep', 'Raul', 'Zrinka'])[1 + i % 20],
+             'surname', (array['Vance', 'Wilber', 'Deyoung', 'Berg', 'Siciliani', 'Archie', 'Mueller', 'Lopez', 'Lauer', 'Sherman', 'Gu',
+               'Holloway', 'Robbins', 'Bowen', 'Graham', 'Kowalski', 'Fernandez', 'Gupta', 'Ortiz', 'Pintar'])[1 + (i / 20) % 20] || ' '
+                 || i,
+             'displayName', (array['Adele', 'Alex', 'Allan', 'Debra', 'Diego', 'Grady', 'Henrietta', 'Isaiah', 'Johanna', 'Joni', 'Lee',
+               'Lidia', 'Lynne', 'Megan', 'Miriam', 'Nestor', 'Patti', 'Pradeep', 'Raul', 'Zrinka'])[1 + i % 20] || ' ' ||
+                            (array['Vance', 'Wilber', 'Deyoung', 'Berg', 'Siciliani', 'Archie', 'Mueller', 'Lopez', 'Lauer', 'Sherman',
+                              'Gu', 'Holloway', 'Robbins', 'Bowen', 'Graham', 'Kowalski', 'Fernandez', 'Gupta', 'Ortiz', 'Pintar'])[1 + (i
+                                / 20) % 20] || ' ' || i,
              'userPrincipalName', 'user' || i || '@customer1.example',
              'mail', 'user' || i || '@customer1.example',
-             'proxyAddresses', jsonb_build_array('SMTP:user' || i || '@customer1.example', 'smtp:user' || i || '@customer1.onmicrosoft.com'),
+             'proxyAddresses', jsonb_build_array('SMTP:user' || i || '@customer1.example', 'smtp:user' || i ||
+               '@customer1.onmicrosoft.com'),
              'jobTitle', (array['Sales', 'Engineer', 'Accountant', 'Manager', 'Support'])[1 + i % 5],
              'userType', 'Member',
              'accountEnabled', i % 40 <> 0,
              'createdDateTime', '2023-03-01T09:00:00Z',
              'lastPasswordChangeDateTime', '2025-10-01T08:00:00Z',
-             'signInActivity', jsonb_build_object('lastSuccessfulSignInDateTime', to_char(now() - make_interval(days => i % 90), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
-             'assignedLicenses', case when i % 7 = 0 then '[]'::jsonb else jsonb_build_array(jsonb_build_object('skuId', 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46')) end),
+             'signInActivity', jsonb_build_object('lastSuccessfulSignInDateTime', to_char(now() - make_interval(days => i % 90),
+               'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+             'assignedLicenses', case when i % 7 = 0 then '[]'::jsonb else jsonb_build_array(jsonb_build_object('skuId',
+               'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46')) end),
            md5('hash' || i)
     from generate_series(1, ${USERS}::int) i`.execute(db);
   await sql`
     insert into ms_mailboxes (tenant_id, user_principal_name, data, content_hash)
     select ${big.id}::uuid, 'user' || i || '@customer1.example',
-           jsonb_build_object('userPrincipalName', 'user' || i || '@customer1.example', 'storageUsedInBytes', (i * 7919) % 50000000000, 'itemCount', i % 20000,
+           jsonb_build_object('userPrincipalName', 'user' || i || '@customer1.example', 'storageUsedInBytes', (i * 7919) % 50000000000,
+             'itemCount', i % 20000,
                               'prohibitSendReceiveQuotaInBytes', 53687091200, 'lastActivityDate', '2026-11-20', 'hasArchive', i % 9 = 0),
            md5('mbx' || i)
     from generate_series(1, ${USERS}::int) i where i % 7 <> 0`.execute(db);
@@ -141,8 +155,10 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
   await sql`
     insert into ms_managed_devices (tenant_id, device_id, data, content_hash)
     select ${big.id}::uuid, md5('device' || i)::uuid::text,
-           jsonb_build_object('id', md5('device' || i)::uuid::text, 'deviceName', 'CUST1-LT-' || lpad(i::text, 6, '0'), 'serialNumber', 'SN' || i, 'manufacturer', 'LENOVO', 'model', 'ThinkPad T14',
-                              'operatingSystem', 'Windows', 'osVersion', '10.0.22631.4460', 'complianceState', 'compliant', 'managedDeviceOwnerType', 'company',
+           jsonb_build_object('id', md5('device' || i)::uuid::text, 'deviceName', 'CUST1-LT-' || lpad(i::text, 6, '0'), 'serialNumber',
+             'SN' || i, 'manufacturer', 'LENOVO', 'model', 'ThinkPad T14',
+                              'operatingSystem', 'Windows', 'osVersion', '10.0.22631.4460', 'complianceState', 'compliant',
+                                'managedDeviceOwnerType', 'company',
                               'userId', md5('user' || (i * 3))::uuid::text, 'lastSyncDateTime', '2026-11-22T07:00:00Z'),
            md5('dev' || i)
     from generate_series(1, ${Math.floor(USERS / 3)}::int) i`.execute(db);
@@ -152,7 +168,8 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
   await sql`
     insert into contacts (organization_id, first_name, last_name, title, microsoft_user_id, tenant_id, microsoft_overlay)
     select ${org.id}::uuid, u.data->>'givenName', u.data->>'surname', u.data->>'jobTitle', u.user_id, ${big.id}::uuid,
-           jsonb_build_object('accountEnabled', (u.data->>'accountEnabled')::boolean, 'signInActivityAvailable', true, 'lastSignInAt', u.data->'signInActivity'->>'lastSuccessfulSignInDateTime', 'inactive', false)
+           jsonb_build_object('accountEnabled', (u.data->>'accountEnabled')::boolean, 'signInActivityAvailable', true, 'lastSignInAt',
+             u.data->'signInActivity'->>'lastSuccessfulSignInDateTime', 'inactive', false)
     from ms_users u
     where u.tenant_id = ${big.id} and (u.data->>'employeeId')::int % 20 <> 0 and (u.data->>'employeeId')::int % 50 <> 7`.execute(db);
   await sql`
@@ -175,36 +192,51 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
            case when c.id is null and (u.data->>'employeeId')::int % 20 <> 0 then 'Member of a group this integration excludes.' end
     from ms_users u
     left join contacts c on c.tenant_id = u.tenant_id and c.microsoft_user_id = u.user_id
-    left join (select substring(title from 14) as user_id, jsonb_agg(id::text) as candidates from contacts where organization_id = ${org.id} and title like 'bench-review %' group by 1) r on r.user_id = u.user_id
+    left join (select substring(title from 14) as user_id, jsonb_agg(id::text) as candidates from contacts where organization_id =
+      ${org.id} and title like 'bench-review %' group by 1) r on r.user_id = u.user_id
     where u.tenant_id = ${big.id}`.execute(db);
   await sql`update contacts set title = null where organization_id = ${org.id} and title like 'bench-review %'`.execute(db);
   await sql`
     insert into ms_subscribed_skus (tenant_id, sku_id, data, content_hash)
-    values (${big.id}::uuid, 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', ${JSON.stringify({ skuId: 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', skuPartNumber: 'SPB', capabilityStatus: 'Enabled', consumedUnits: Math.round(USERS * 0.86), prepaidUnits: { enabled: USERS, suspended: 0, warning: 0 } })}::jsonb, 'sku')`.execute(
-    db,
-  );
+    values (${big.id}::uuid, 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46',
+      ${JSON.stringify({
+        skuId: 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46',
+        skuPartNumber: 'SPB',
+        capabilityStatus: 'Enabled',
+        consumedUnits: Math.round(USERS * 0.86),
+        prepaidUnits: { enabled: USERS, suspended: 0, warning: 0 },
+      })}::jsonb, 'sku')`.execute(db);
 
   // Hourly integration runs over the last two days, each with a run and two log lines per tenant.
   await sql`
-    insert into sync_runs (integration_id, trigger, status, started_at, finished_at, created, updated, unchanged, failed, graph_requests, progress_done, progress_total, summary, created_at)
-    select ${integrationId}::uuid, 'schedule', 'partial', now() - make_interval(hours => h), now() - make_interval(hours => h) + interval '9 minutes',
+    insert into sync_runs (integration_id, trigger, status, started_at, finished_at, created, updated, unchanged, failed, graph_requests,
+      progress_done, progress_total, summary, created_at)
+    select ${integrationId}::uuid, 'schedule', 'partial', now() - make_interval(hours => h), now() - make_interval(hours => h) + interval
+      '9 minutes',
            0, 12, ${USERS}::int, ${Math.floor(TENANTS / 50)}::int, ${TENANTS * 3}::int, ${TENANTS}::int, ${TENANTS}::int,
-           ${`${TENANTS - Math.floor(TENANTS / 50)} of ${TENANTS} tenants synced, ${Math.floor(TENANTS / 50)} failed`}, now() - make_interval(hours => h)
+           ${`${TENANTS - Math.floor(TENANTS / 50)} of ${TENANTS} tenants synced, ${Math.floor(TENANTS / 50)} failed`},
+           now() - make_interval(hours => h)
     from generate_series(1, ${INTEGRATION_RUNS}::int) h`.execute(db);
   await sql`
-    insert into sync_runs (integration_id, tenant_id, parent_run_id, trigger, status, started_at, finished_at, unchanged, failed, graph_requests, progress_done, progress_total, summary, created_at)
+    insert into sync_runs (integration_id, tenant_id, parent_run_id, trigger, status, started_at, finished_at, unchanged, failed,
+      graph_requests, progress_done, progress_total, summary, created_at)
     select r.integration_id, t.id, r.id, 'schedule', case when t.health = 'failing' then 'failed' else 'succeeded' end,
-           r.started_at, r.started_at + interval '30 seconds', 100, case when t.health = 'failing' then 1 else 0 end, 3, 6, 6, '100 users, 30 devices, 100 mailboxes, 3 licenses', r.created_at
+           r.started_at, r.started_at + interval '30 seconds', 100, case when t.health = 'failing' then 1 else 0 end, 3, 6, 6,
+             '100 users, 30 devices, 100 mailboxes, 3 licenses', r.created_at
     from sync_runs r cross join tenants t
     where r.parent_run_id is null and r.tenant_id is null and t.integration_id = ${integrationId}`.execute(db);
   await sql`
     insert into sync_log (run_id, tenant_id, level, code, message, action, created_at)
-    select r.id, r.tenant_id, 'info', 'tenant_synced', t.display_name || ': 0 created, 0 updated, 100 unchanged (nothing changed since the last sync)', null, r.finished_at
+    select r.id, r.tenant_id, 'info', 'tenant_synced', t.display_name ||
+      ': 0 created, 0 updated, 100 unchanged (nothing changed since the last sync)', null, r.finished_at
     from sync_runs r join tenants t on t.id = r.tenant_id
     union all
-    select r.id, r.tenant_id, case when r.status = 'failed' then 'error' else 'info' end, case when r.status = 'failed' then 'consent_missing' else 'reviews_waiting' end,
-           case when r.status = 'failed' then t.display_name || ': the docsync app is not consented in this tenant' else '3 match(es) in ' || t.display_name || ' need a technician''s review' end,
-           case when r.status = 'failed' then 'open the admin consent link for the tenant' else 'open the tenant''s contacts and configurations and resolve the reviews' end, r.finished_at
+    select r.id, r.tenant_id, case when r.status = 'failed' then 'error' else 'info' end, case when r.status = 'failed' then
+      'consent_missing' else 'reviews_waiting' end,
+           case when r.status = 'failed' then t.display_name || ': the docsync app is not consented in this tenant' else '3 match(es) in '
+             || t.display_name || ' need a technician''s review' end,
+           case when r.status = 'failed' then 'open the admin consent link for the tenant' 
+             else 'open the tenant''s contacts and configurations and resolve the reviews' end, r.finished_at
     from sync_runs r join tenants t on t.id = r.tenant_id`.execute(db);
   await sql`analyze`.execute(db);
 
@@ -355,7 +387,8 @@ function printResults(results: DatabaseResult[]): void {
   const first = results[0];
   if (!first) return;
   console.log(
-    `\nweb pages at ${TENANTS} tenants, one with ${USERS} users; ${REQUESTS} requests per page after one warm-up (in-process app.inject; p95 = nearest rank)`,
+    `\nweb pages at ${TENANTS} tenants, one with ${USERS} users; ${REQUESTS} requests per page after one warm-up (in-process app.inject; ` +
+      `p95 = nearest rank)`,
   );
   for (const r of results) {
     console.log(

@@ -140,7 +140,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
   async function axe(): Promise<string[]> {
     await page.evaluate(axeSource);
     return (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
+      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === ` +
+        `'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
     )) as string[];
   }
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `demo-${name}.png`), fullPage: true });

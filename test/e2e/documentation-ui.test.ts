@@ -89,7 +89,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
   async function axe(): Promise<string[]> {
     await page.evaluate(axeSource);
     return (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
+      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === ` +
+        `'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
     )) as string[];
   }
 

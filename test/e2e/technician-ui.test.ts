@@ -88,7 +88,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
   async function axe(name: string): Promise<AxeViolation[]> {
     await page.evaluate(axeSource);
     const violations = (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })) })))`,
+      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: ` +
+        `v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })) })))`,
     )) as AxeViolation[];
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     if (serious.length) console.error(`axe on ${name}:`, JSON.stringify(serious, null, 2));

@@ -24,7 +24,8 @@ function postgresBinDir(): string {
   versions.sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) {
     throw new Error(
-      "Postgres server binaries not found under /usr/lib/postgresql/*/bin: install Debian's postgresql package (apt-get install -y postgresql), or set DATABASE_URL",
+      "Postgres server binaries not found under /usr/lib/postgresql/*/bin: install Debian's postgresql package (apt-get install -y " +
+        'postgresql), or set DATABASE_URL',
     );
   }
   return path.join(base, versions[0]!, 'bin');
@@ -58,7 +59,9 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
   run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
   const port = await freePort();
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const options =
+    `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c ` +
+    `synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   run(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-o', options, '-l', path.join(dir, 'server.log'), '-w', 'start']);
   const runAsync = (file: string, args: string[]) =>
     new Promise<void>((resolve, reject) => {

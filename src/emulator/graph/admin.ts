@@ -38,15 +38,13 @@ export function registerWorldAdminRoutes(app: FastifyInstance, world: World): vo
         adminGroupId: world.partner.adminGroupId,
         clientId: world.partner.app.clientId,
       },
-      customers: world
-        .customers()
-        .map((c) => ({
-          index: c.index,
-          tenantId: c.tenantId,
-          displayName: c.displayName,
-          defaultDomain: c.defaultDomain,
-          traits: c.traits,
-        })),
+      customers: world.customers().map((c) => ({
+        index: c.index,
+        tenantId: c.tenantId,
+        displayName: c.displayName,
+        defaultDomain: c.defaultDomain,
+        traits: c.traits,
+      })),
     }),
   );
 

@@ -128,7 +128,8 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
     }
     const entry = store.take(request.params.id);
     if (!entry) return reply.status(404).type('text/plain').send('The report download link is unknown or has expired.');
-    const fileName = `${entry.report.replace(/^get/, '')}${new Date(deps.world.anchor.getTime()).toISOString().slice(0, 10).replace(/-/g, '_')}.csv`;
+    const anchorDate = new Date(deps.world.anchor.getTime()).toISOString().slice(0, 10).replace(/-/g, '_');
+    const fileName = `${entry.report.replace(/^get/, '')}${anchorDate}.csv`;
     return reply
       .status(200)
       .header('Content-Type', 'application/octet-stream')

@@ -17,7 +17,13 @@ export function linkWith(
     if (drop.includes(key.toLowerCase())) continue;
     // Graph keeps OData punctuation readable in its links ($select=a,b; $filter=x eq 'y').
     parts.push(
-      `${key}=${encodeURIComponent(value).replace(/%2C/gi, ',').replace(/%24/g, '$').replace(/%27/g, "'").replace(/%28/g, '(').replace(/%29/g, ')').replace(/%3A/gi, ':')}`,
+      `${key}=${encodeURIComponent(value)
+        .replace(/%2C/gi, ',')
+        .replace(/%24/g, '$')
+        .replace(/%27/g, "'")
+        .replace(/%28/g, '(')
+        .replace(/%29/g, ')')
+        .replace(/%3A/gi, ':')}`,
     );
   }
   for (const [key, value] of Object.entries(extra)) parts.push(`${key}=${value}`);

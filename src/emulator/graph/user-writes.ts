@@ -171,7 +171,8 @@ function createUser(request: GraphRequest, services: GraphServices): GraphRespon
     .map((d) => d.id.toLowerCase());
   if (!domain || !verified.includes(domain)) {
     throw badRequest(
-      'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
+      'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your ' +
+        'organization.',
       'Request_BadRequest',
     );
   }

@@ -422,11 +422,18 @@ function deltaResponse(
   };
   const base = `${services.graphBaseUrl()}/${request.version}/users/delta`;
   if (next) {
-    body['@odata.nextLink'] =
-      `${base}?$skiptoken=${encodeToken(services.instanceId, 'users-delta-page', request.tenantId, next as unknown as Record<string, unknown>)}`;
+    body['@odata.nextLink'] = `${base}?$skiptoken=${encodeToken(
+      services.instanceId,
+      'users-delta-page',
+      request.tenantId,
+      next as unknown as Record<string, unknown>,
+    )}`;
   } else {
-    body['@odata.deltaLink'] =
-      `${base}?$deltatoken=${encodeToken(services.instanceId, 'users-delta', request.tenantId, { s: select, q: seq, iat: services.clock.now().getTime() })}`;
+    body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeToken(services.instanceId, 'users-delta', request.tenantId, {
+      s: select,
+      q: seq,
+      iat: services.clock.now().getTime(),
+    })}`;
   }
   body.value = value;
   return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body };

@@ -23,7 +23,9 @@ export function signInPage(input: SignInPageInput): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Sign in to your account</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}label{display:block;margin-top:1rem}input[type=text],input[type=password]{width:100%;padding:.4rem}.error{color:#a4262c}button{margin-top:1.5rem;margin-right:.5rem;padding:.5rem 1.2rem}</style></head>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}label{display:block;margin-top:1rem}
+input[type=text],input[type=password]{width:100%;padding:.4rem}
+.error{color:#a4262c}button{margin-top:1.5rem;margin-right:.5rem;padding:.5rem 1.2rem}</style></head>
 <body>
   <main>
     <h1>Sign in</h1>

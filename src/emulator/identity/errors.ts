@@ -40,7 +40,9 @@ export function stsErrorBody(err: StsError, ctx: StsErrorContext): Record<string
   const timestamp = stsTimestamp(ctx.now);
   const body: Record<string, unknown> = {
     error: err.error,
-    error_description: `AADSTS${err.code}: ${err.description}\r\nTrace ID: ${ctx.traceId}\r\nCorrelation ID: ${ctx.correlationId}\r\nTimestamp: ${timestamp}`,
+    error_description:
+      `AADSTS${err.code}: ${err.description}\r\nTrace ID: ${ctx.traceId}\r\nCorrelation ID: ` +
+      `${ctx.correlationId}\r\nTimestamp: ${timestamp}`,
     error_codes: [err.code],
     timestamp,
     trace_id: ctx.traceId,
@@ -59,7 +61,8 @@ export const sts = {
     bad(
       'invalid_tenant',
       90002,
-      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check ` +
+        `with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
     ),
   missingParameter: (name: string) => bad('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`),
   malformed: () => bad('invalid_request', 9002313, 'Invalid request. Request is malformed or invalid.'),
@@ -69,7 +72,9 @@ export const sts = {
     bad(
       'unauthorized_client',
       700016,
-      `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not ` +
+        `been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your ` +
+        `authentication request to the wrong tenant.`,
     ),
   missingClientSecret: () =>
     new StsError(
@@ -83,7 +88,8 @@ export const sts = {
       401,
       'invalid_client',
       7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, ` +
+        `for a secret added to app '${clientId}'.`,
     ),
   invalidScope: (scope: string) =>
     bad('invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`),
@@ -91,27 +97,32 @@ export const sts = {
     bad(
       'invalid_scope',
       1002012,
-      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to ` +
+        `the resource identifier (application ID URI).`,
     ),
   revoked: (issuedAt: Date, validFrom: Date) =>
     bad(
       'invalid_grant',
       50173,
-      `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${issuedAt.toISOString()}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${validFrom.toISOString()}'.`,
+      `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their ` +
+        `password. The grant was issued on '${issuedAt.toISOString()}' and the TokensValidFrom date (before which tokens are not valid) ` +
+        `for this user is '${validFrom.toISOString()}'.`,
       'bad_token',
     ),
   inactiveRefreshToken: (issuedAt: Date) =>
     bad(
       'invalid_grant',
       700082,
-      `The refresh token has expired due to inactivity. The token was issued on ${issuedAt.toISOString()} and was inactive for 90.00:00:00.`,
+      `The refresh token has expired due to inactivity. The token was issued on ${issuedAt.toISOString()} and was inactive for ` +
+        `90.00:00:00.`,
       'bad_token',
     ),
   signInFrequency: (issuedAt: Date) =>
     bad(
       'invalid_grant',
       70043,
-      `The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on ${issuedAt.toISOString()} and the maximum allowed lifetime for this request is 3600.`,
+      `The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on ` +
+        `${issuedAt.toISOString()} and the maximum allowed lifetime for this request is 3600.`,
       'bad_token',
     ),
   invalidRefreshToken: () => bad('invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.'),
@@ -131,7 +142,8 @@ export const sts = {
     bad(
       'invalid_grant',
       70008,
-      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for ' +
+        'this user and resource.',
     ),
   codeInvalid: () => bad('invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.'),
   codeOtherTenant: () =>
@@ -153,26 +165,31 @@ export const sts = {
     bad(
       'invalid_grant',
       50020,
-      `User account '${upn}' from identity provider 'https://sts.windows.net/${homeTenantId}/' does not exist in tenant '${tenantId}' and cannot access the application '${clientId}'(${appName}) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.`,
+      `User account '${upn}' from identity provider 'https://sts.windows.net/${homeTenantId}/' does not exist in tenant '${tenantId}' ` +
+        `and cannot access the application '${clientId}'(${appName}) in that tenant. The account needs to be added as an external user ` +
+        `in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.`,
     ),
   consentRequired: (clientId: string, appName: string) =>
     bad(
       'invalid_grant',
       65001,
-      `The user or administrator has not consented to use the application with ID '${clientId}' named '${appName}'. Send an interactive authorization request for this user and resource.`,
+      `The user or administrator has not consented to use the application with ID '${clientId}' named '${appName}'. Send an interactive ` +
+        `authorization request for this user and resource.`,
       'consent_required',
     ),
   mfaRequired: (resource: string) =>
     bad(
       'interaction_required',
       50076,
-      `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${resource}'.`,
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor ` +
+        `authentication to access '${resource}'.`,
     ),
   mfaRegistrationRequired: (resource: string) =>
     bad(
       'interaction_required',
       50079,
-      `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '${resource}'.`,
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor ` +
+        `authentication to access '${resource}'.`,
     ),
   blockedByConditionalAccess: () =>
     bad('invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.'),

@@ -239,7 +239,8 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
         400,
         'invalid_request',
         50011,
-        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${params.client_id}'.`,
+        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application ` +
+          `'${params.client_id}'.`,
       );
     }
     // The emulated app registration accepts any http(s) redirect URI: docsync's callback URL is configuration.
@@ -248,7 +249,8 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
         400,
         'invalid_request',
         50011,
-        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${params.client_id}'.`,
+        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application ` +
+          `'${params.client_id}'.`,
       );
     }
     return { tenantId, redirectUri };
@@ -453,7 +455,7 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
       if (typeof grantable.restoreConsent !== 'function') return html(501, errorPage('This emulated world cannot record admin consent.'));
       grantable.restoreConsent(tenantId, params.client_id);
       // v2 admin consent with a scope list (dynamic consent) also consents those scopes.
-      let asked: string[] = [];
+      let asked: string[];
       try {
         asked = parseScopes(params.scope, options.graphIdentifiers()).resourceScopes.filter((s) => s !== '.default');
       } catch {
@@ -465,7 +467,8 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
         return redirectWith(reply, params.redirect_uri, { admin_consent: 'True', tenant: tenantId, state: params.state });
       return html(
         200,
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Permissions granted</title></head><body><main><h1>Permissions granted</h1><p>You can close this window.</p></main></body></html>\n',
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Permissions granted</title></head><body><main><h1>Permissions ' +
+          'granted</h1><p>You can close this window.</p></main></body></html>\n',
       );
     };
     if (!submitted && options.autoConsent()) return done();
@@ -533,7 +536,8 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
           400,
           'invalid_request',
           900023,
-          `Specified tenant identifier '${tenantSegment}' is neither a valid DNS name, nor a valid external domain. Client credentials require a tenant.`,
+          `Specified tenant identifier '${tenantSegment}' is neither a valid DNS name, nor a valid external domain. Client credentials ` +
+            `require a tenant.`,
         );
       }
       const parsed = parseScopes(field('scope'), options.graphIdentifiers());

@@ -351,7 +351,8 @@ export function generateUser(ctx: GenerationContext, tenant: TenantNaming, slot:
     if (kind === 'member' && rng.chance(0.4) && givenName) aliases.push(`smtp:${asciiFold(givenName)}@${tenant.defaultDomain}`);
     if (rng.chance(0.3))
       aliases.push(
-        `x500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${hexString(rng, 32)}-${local.slice(0, 8)}`,
+        `x500:/o=ExchangeLabs/ou=Exchange Administrative Group ` +
+          `(FYDIBOHF23SPDLT)/cn=Recipients/cn=${hexString(rng, 32)}-${local.slice(0, 8)}`,
       );
     if (kind === 'member' && rng.chance(0.3)) aliases.push(`SIP:${mail}`.replace('SIP:', 'sip:'));
     // Exchange lists the primary anywhere in the array; secondaries first is common.
@@ -639,7 +640,8 @@ export function generateDevice(
     meid: '',
     totalStorageSpaceInBytes: rng.pick([127_999_672_320, 255_398_731_776, 511_101_108_224]),
     freeStorageSpaceInBytes: rng.between(5, 100) * 1_073_741_824,
-    managedDeviceName: `${primary ? asciiFold(primary.displayName ?? '') : 'device'}_${operatingSystem}_${isoDate(enrolledMs).replace(/-/g, '/')}`,
+    managedDeviceName:
+      `${primary ? asciiFold(primary.displayName ?? '') : 'device'}_${operatingSystem}_` + isoDate(enrolledMs).replace(/-/g, '/'),
     partnerReportedThreatState: 'unknown',
     requireUserEnrollmentApproval: null,
     managementCertificateExpirationDate: isoSeconds(enrolledMs + 365 * DAY),

@@ -32,7 +32,8 @@ export const attentionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
       schema: {
         tags: ['attention'],
         summary:
-          'What needs attention across every customer, most severe first, each with the action and where to fix it (CSV: ?format=csv or Accept: text/csv)',
+          'What needs attention across every customer, most severe first, each with the action and where to fix it (CSV: ?format=csv or ' +
+          'Accept: text/csv)',
         querystring: AttentionQuery,
         response: {
           200: Type.Object({

@@ -6,14 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidCredentials } from '../../auth/errors.ts';
 import { SignInThrottle } from '../../auth/sign-in-throttle.ts';
 import type { AppContext } from '../../context.ts';
-import {
-  authenticate,
-  completeSetup,
-  createTechnician,
-  listTechnicians,
-  summarizeTechnician,
-  updateTechnician,
-} from '../../auth/accounts.ts';
+import { authenticate, completeSetup, createTechnician, listTechnicians, updateTechnician } from '../../auth/accounts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens.ts';
 import { ABSOLUTE_LIFETIME_MS, createSession, destroySession, pruneSessions, SESSION_COOKIE } from '../../auth/sessions.ts';
 import type { NewSessionOptions } from '../../auth/sessions.ts';

@@ -160,7 +160,8 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
       schema: {
         tags,
         summary:
-          'Organizations with their counts: search (name or domain; case and accents do not matter), sort, pages; also the type-ahead of the pickers',
+          'Organizations with their counts: search (name or domain; case and accents do not matter), sort, pages; also the type-ahead of ' +
+          'the pickers',
         querystring: Type.Object({
           search: Type.Optional(Type.String({ maxLength: 200 })),
           sort: Type.Union(
@@ -206,7 +207,8 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
       schema: {
         tags,
         summary:
-          "One organization's documentation: tenants and their health, domains, licenses, last sync, review queue, first page of contacts and configurations",
+          "One organization's documentation: tenants and their health, domains, licenses, last sync, review queue, first page of " +
+          'contacts and configurations',
         params: IdParams,
         response: { 200: OrganizationDetailSchema },
       },
@@ -308,7 +310,8 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
       schema: {
         tags: ['contacts'],
         summary:
-          'Edit a contact. While it is linked to a Microsoft user, only notes, phoneExtension and tags (409 for the fields Microsoft fills)',
+          'Edit a contact. While it is linked to a Microsoft user, only notes, phoneExtension and tags (409 for the fields Microsoft ' +
+          'fills)',
         params: IdParams,
         body: Type.Object(ContactInput.properties, { minProperties: 1 }),
         response: { 200: ContactSchema },

@@ -21,7 +21,8 @@ export const searchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       schema: {
         tags: ['search'],
         summary:
-          'Organizations, tenants (and their domains), contacts (name, any email, UPN, phone) and configurations (name, serial); case, accents and small typos do not matter. Best matches first; fewer than 2 characters find nothing.',
+          'Organizations, tenants (and their domains), contacts (name, any email, UPN, phone) and configurations (name, serial); case, ' +
+          'accents and small typos do not matter. Best matches first; fewer than 2 characters find nothing.',
         querystring: Type.Object({ q: Type.String({ maxLength: 200 }), limit: Type.Integer({ minimum: 1, maximum: 50, default: 20 }) }),
         response: { 200: Type.Object({ results: Type.Array(SearchResultSchema) }) },
       },

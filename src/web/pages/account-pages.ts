@@ -265,12 +265,30 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
                   <td>${name(t.username)}</td>
                   <td>${t.role.replace('_', '-')}</td>
                   <td>
-                    ${t.disabled ? badge('state', 'disabled') : t.lockedUntil && new Date(t.lockedUntil) > ctx.clock.now() ? badge('state', 'locked') : 'active'}
+                    ${
+                      t.disabled
+                        ? badge('state', 'disabled')
+                        : t.lockedUntil && new Date(t.lockedUntil) > ctx.clock.now()
+                          ? badge('state', 'locked')
+                          : 'active'
+                    }
                   </td>
                   <td>${when(t.lastLoginAt)}</td>
                   <td>${t.mfaEnrolled ? mfaReset(t) : html`<span class="muted">none</span>`}</td>
                   <td class="actions">
-                    ${(['administrator', 'technician', 'read_only'] as const).filter((r) => r !== t.role).map((r) => html`<button class="secondary" data-api="PATCH /api/technicians/${t.id}" data-body="${JSON.stringify({ role: r })}" data-done="Role changed.">Make ${r.replace('_', '-')}<span class="visually-hidden"> (${t.username})</span></button>`)}
+                    ${(['administrator', 'technician', 'read_only'] as const)
+                      .filter((r) => r !== t.role)
+                      .map(
+                        (r) =>
+                          html`<button
+                            class="secondary"
+                            data-api="PATCH /api/technicians/${t.id}"
+                            data-body="${JSON.stringify({ role: r })}"
+                            data-done="Role changed."
+                          >
+                            Make ${r.replace('_', '-')}<span class="visually-hidden"> (${t.username})</span>
+                          </button>`,
+                      )}
                     <button
                       class="danger"
                       data-api="PATCH /api/technicians/${t.id}"
@@ -394,7 +412,13 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
                           <td>${when(t.createdAt)}</td>
                           <td>${when(t.lastUsedAt)}</td>
                           <td>
-                            ${t.revokedAt ? html`revoked ${when(t.revokedAt)}` : html`<button class="danger" data-api="DELETE /api/me/tokens/${t.id}" data-done="Token revoked.">Revoke<span class="visually-hidden"> ${t.name}</span></button>`}
+                            ${
+                              t.revokedAt
+                                ? html`revoked ${when(t.revokedAt)}`
+                                : html`<button class="danger" data-api="DELETE /api/me/tokens/${t.id}" data-done="Token revoked.">
+                                    Revoke<span class="visually-hidden"> ${t.name}</span>
+                                  </button>`
+                            }
                           </td>
                         </tr>`,
                     )}

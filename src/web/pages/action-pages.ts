@@ -113,7 +113,14 @@ async function formFields(ctx: AppContext, tenantRowId: string, kind: ActionKind
       return html`${userPicker}
         <fieldset>
           <legend>Steps</legend>
-          ${OFFBOARD_STEPS.map(([value, label, on]) => html`<div><input type="checkbox" id="st-${value}" name="steps" value="${value}" ${on ? html` checked` : ''} /><label for="st-${value}">${label}</label></div>`)}
+          ${OFFBOARD_STEPS.map(
+            ([value, label, on]) =>
+              html`<div>
+                <input type="checkbox" id="st-${value}" name="steps" value="${value}" ${on ? html` checked` : ''} /><label for="st-${value}"
+                  >${label}</label
+                >
+              </div>`,
+          )}
         </fieldset>
         <div><label for="f-reply">Automatic reply (optional)</label><input id="f-reply" name="autoReply" maxlength="2000" /></div>
         <div>
@@ -122,7 +129,9 @@ async function formFields(ctx: AppContext, tenantRowId: string, kind: ActionKind
         </div>
         <fieldset>
           <legend>Overrides (docsync refuses these accounts otherwise)</legend>
-          ${['guest', 'excluded', 'partner'].map((o) => html`<div><input type="checkbox" id="ov-${o}" name="overrides" value="${o}" /><label for="ov-${o}">${o}</label></div>`)}
+          ${['guest', 'excluded', 'partner'].map(
+            (o) => html`<div><input type="checkbox" id="ov-${o}" name="overrides" value="${o}" /><label for="ov-${o}">${o}</label></div>`,
+          )}
         </fieldset>`;
     case 'onboard':
       return html`<div><label for="f-dn">Display name</label><input id="f-dn" name="displayName" required maxlength="200" /></div>
@@ -227,9 +236,23 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     const allowed = actionsAllowed(roleIds);
     const possible = html`<section aria-labelledby="allowed-title">
       <h2 id="allowed-title">What this tenant's GDAP roles allow</h2>
-      ${actionsEnabled(integration.settings) ? '' : html`<p class="banner warn">Actions are off for this integration: an administrator enables them.</p>`}
+      ${
+        actionsEnabled(integration.settings)
+          ? ''
+          : html`<p class="banner warn">Actions are off for this integration: an administrator enables them.</p>`
+      }
       <ul>
-        ${ACTION_KINDS.map((k) => html`<li>${TITLES[k]}: ${allowed[k] ? 'allowed' : html`<strong>not allowed</strong> <span class="muted">(a role is missing in the relationship)</span>`}</li>`)}
+        ${ACTION_KINDS.map(
+          (k) =>
+            html`<li>
+              ${TITLES[k]}:
+              ${
+                allowed[k]
+                  ? 'allowed'
+                  : html`<strong>not allowed</strong> <span class="muted">(a role is missing in the relationship)</span>`
+              }
+            </li>`,
+        )}
       </ul>
     </section>`;
     const body = html`<p><a href="/tenants/${tenant.id}/contacts">← Contacts of ${name(tenant.display_name)}</a></p>
@@ -237,7 +260,9 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       ${
         mayAct(actor)
           ? html`<ul class="actions-menu">
-              ${(['onboard', 'license_reclaim', 'offboard', 'password_rotation', 'license_assign', 'license_remove'] as ActionKind[]).map((k) => html`<li><a href="/tenants/${tenant.id}/actions/new?kind=${k}">${TITLES[k]}</a></li>`)}
+              ${(['onboard', 'license_reclaim', 'offboard', 'password_rotation', 'license_assign', 'license_remove'] as ActionKind[]).map(
+                (k) => html`<li><a href="/tenants/${tenant.id}/actions/new?kind=${k}">${TITLES[k]}</a></li>`,
+              )}
             </ul>`
           : html`<p class="muted">Your account may not act; an administrator can allow it.</p>`
       }
@@ -314,7 +339,11 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     const confirm =
       blocked || preview.steps.length === 0
         ? html`<p class="banner bad" role="alert">
-            ${preview.steps.length === 0 ? 'Nothing to do.' : 'Some steps cannot run (marked blocked): change the action or fix what they say, then preview again.'}
+            ${
+              preview.steps.length === 0
+                ? 'Nothing to do.'
+                : 'Some steps cannot run (marked blocked): change the action or fix what they say, then preview again.'
+            }
           </p>`
         : html`<form class="stacked" method="post" action="/tenants/${tenant.id}/actions/run">
             ${csrf(principal)}<input type="hidden" name="request" value="${JSON.stringify(wanted)}" />
@@ -405,9 +434,26 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const body = html`<p><a href="/tenants/${tenant.id}/actions">← Actions of ${name(tenant.display_name)}</a></p>
         <h1>${TITLES[action.kind as ActionKind] ?? action.kind}: ${badge('state', action.status)}</h1>
         <p>${action.summary} <span class="muted">— requested by ${action.requestedBy}, ${when(action.createdAt)}</span></p>
-        ${action.error ? html`<p class="banner bad" role="alert">${action.error.message}. What to do: ${action.error.action ?? ''}</p>` : ''}
-        ${stepsTable(action)}${ongoing ? html`<p><a href="/actions/${action.id}">Refresh</a> <span class="muted">(the workers run it; closing this page does not stop it)</span></p>` : ''}
-        ${(action.status === 'failed' || action.status === 'partial') && mayAct(await actorOf(db, principal)) ? html`<p><button data-api="POST /api/actions/${action.id}/resume" data-done="Action queued again." data-follow>Resume at the failed step</button></p>` : ''}`;
+        ${
+          action.error ? html`<p class="banner bad" role="alert">${action.error.message}. What to do: ${action.error.action ?? ''}</p>` : ''
+        }
+        ${stepsTable(action)}${
+          ongoing
+            ? html`<p>
+                <a href="/actions/${action.id}">Refresh</a>
+                <span class="muted">(the workers run it; closing this page does not stop it)</span>
+              </p>`
+            : ''
+        }
+        ${
+          (action.status === 'failed' || action.status === 'partial') && mayAct(await actorOf(db, principal))
+            ? html`<p>
+                <button data-api="POST /api/actions/${action.id}/resume" data-done="Action queued again." data-follow>
+                  Resume at the failed step
+                </button>
+              </p>`
+            : ''
+        }`;
       return page(reply, principal, `Action ${action.kind}`, body);
     },
   );

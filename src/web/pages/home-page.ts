@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { ATTENTION_SEVERITIES, attentionItems, type AttentionItem, type AttentionSeverity } from '../../docs/attention.ts';
 import { listIntegrations } from '../services/integrations.ts';
 import { requirePrincipal } from '../guards.ts';
-import { html, SafeHtml } from '../html.ts';
+import { html, type SafeHtml } from '../html.ts';
 import { emptyState, layout } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { Uuid } from '../schemas.ts';
@@ -71,7 +71,15 @@ export const homePageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = as
       const body = html`<h1>Needs attention</h1>
         <p class="muted">Across every customer: what is failing, expiring, waiting for a decision or costing money, and where to fix it.</p>
         <ul class="counts" aria-label="Items by severity">
-          ${filterLink(undefined, 'all', total)}${filterLink('error', 'errors', counts.error)}${filterLink('warning', 'warnings', counts.warning)}${filterLink('info', 'info', counts.info)}
+          ${filterLink(
+            undefined,
+            'all',
+            total,
+          )}${filterLink('error', 'errors', counts.error)}${filterLink('warning', 'warnings', counts.warning)}${filterLink(
+            'info',
+            'info',
+            counts.info,
+          )}
         </ul>
         ${
           integrations.length > 1
@@ -81,7 +89,9 @@ export const homePageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = as
                   <label for="a-integration">Integration</label
                   ><select id="a-integration" name="integrationId">
                     <option value="">any</option>
-                    ${integrations.map((i) => html`<option value="${i.id}" ${integrationId === i.id ? html` selected` : ''}>${i.name}</option>`)}
+                    ${integrations.map(
+                      (i) => html`<option value="${i.id}" ${integrationId === i.id ? html` selected` : ''}>${i.name}</option>`,
+                    )}
                   </select>
                 </div>
                 <div><button type="submit">Filter</button></div>
@@ -117,7 +127,9 @@ export const homePageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = as
                               <p class="attention-action"><strong>What to do:</strong> ${item.action}</p>
                             </div>
                             <div class="attention-fix">
-                              ${fixLink(item)}${item.organizationId ? html` <a href="/organizations/${item.organizationId}">Organization</a>` : ''}
+                              ${fixLink(item)}${
+                                item.organizationId ? html` <a href="/organizations/${item.organizationId}">Organization</a>` : ''
+                              }
                             </div>
                           </li>`,
                       )}

@@ -32,7 +32,12 @@ export function layout(options: { title: string; principal: Principal | null; se
         </form>
         <nav aria-label="Main">
           <ul>
-            ${NAV.filter(shownTo(principal)).map((item) => html`<li><a href="${item.href}" ${item.section === options.section ? new SafeHtml(' aria-current="page"') : ''}>${item.label}</a></li>`)}
+            ${NAV.filter(shownTo(principal)).map(
+              (item) =>
+                html`<li>
+                  <a href="${item.href}" ${item.section === options.section ? new SafeHtml(' aria-current="page"') : ''}>${item.label}</a>
+                </li>`,
+            )}
           </ul>
         </nav>
         <div class="who">

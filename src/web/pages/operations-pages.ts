@@ -60,7 +60,9 @@ function runRow(r: RunView): SafeHtml {
     </td>
     <td>${r.trigger}${r.requestedBy ? html` <span class="muted">by <bdi>${r.requestedBy}</bdi></span>` : ''}</td>
     <td>
-      ${badge('state', r.status)}${r.status === 'running' ? html`<br /><progress max="100" value="${pct}" aria-label="Progress">${pct}%</progress>` : ''}
+      ${badge('state', r.status)}${
+        r.status === 'running' ? html`<br /><progress max="100" value="${pct}" aria-label="Progress">${pct}%</progress>` : ''
+      }
     </td>
     <td class="num">${r.counts.created}</td>
     <td class="num">${r.counts.updated}</td>
@@ -74,7 +76,8 @@ function runRow(r: RunView): SafeHtml {
 /** What a finished status means for the technician (the log below says what exactly). */
 const STATUS_MEANING: Partial<Record<string, string>> = {
   partial:
-    'Partial: what docsync could read was synced, but some data could not be read. The warnings in the log below say what was left out and what to do; the data read before is kept.',
+    'Partial: what docsync could read was synced, but some data could not be read. The warnings in the log below say what was left out ' +
+    'and what to do; the data read before is kept.',
   failed: 'Failed: nothing was changed where the sync failed. The errors in the log below say why and what to do.',
   cancelled: 'Cancelled: the run was stopped before it finished; nothing it had not reached was changed.',
 };
@@ -109,7 +112,8 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           ? emptyState(
               'No integration yet.',
               admin
-                ? 'Register docsync in Entra (a multi-tenant app with a client secret), then add the connection below: GDAP for every customer at once, or a direct connection to one tenant.'
+                ? 'Register docsync in Entra (a multi-tenant app with a client secret), then add the connection below: GDAP for every ' +
+                    'customer at once, or a direct connection to one tenant.'
                 : 'Ask an administrator to add a GDAP or direct connection.',
             )
           : html`<table>
@@ -141,10 +145,21 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                         ${i.tenantCount}${i.failingTenants ? html`<br />${badge('health', 'failing')} ${i.failingTenants}` : ''}
                       </td>
                       <td>
-                        ${i.lastRun ? html`<a href="/sync-runs/${i.lastRun.id}">${badge('state', i.lastRun.status)}</a> ${when(i.lastRun.createdAt)}` : html`<span class="muted">never</span>`}
+                        ${
+                          i.lastRun
+                            ? html`<a href="/sync-runs/${i.lastRun.id}">${badge('state', i.lastRun.status)}</a>
+                                ${when(i.lastRun.createdAt)}`
+                            : html`<span class="muted">never</span>`
+                        }
                       </td>
                       <td class="actions">
-                        ${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${i.name}</span></button>` : ''}
+                        ${
+                          can(principal, 'technician')
+                            ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">
+                                Sync now<span class="visually-hidden"> ${i.name}</span>
+                              </button>`
+                            : ''
+                        }
                         ${connectLink(i, principal)}
                       </td>
                     </tr>`,
@@ -289,7 +304,13 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         </p>
         <p>Client secret: ${secretExpiry(i, ctx.clock.now())}</p>
         <p class="actions">
-          ${can(principal, 'technician') ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">Sync every tenant now</button>` : ''}
+          ${
+            can(principal, 'technician')
+              ? html`<button data-api="POST /api/integrations/${i.id}/sync" data-follow data-done="Sync queued.">
+                  Sync every tenant now
+                </button>`
+              : ''
+          }
           ${connectLink(i, principal)}
         </p>
         <h2>What to sync</h2>
@@ -381,12 +402,25 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                           <td><a href="/tenants/${t.id}/contacts">${name(t.displayName)}</a></td>
                           <td>${badge('health', t.health)}</td>
                           <td>
-                            ${t.relationshipStatus ?? '—'}${t.relationshipEndAt ? html`<br /><span class="muted">ends ${when(t.relationshipEndAt)}</span>` : ''}
+                            ${t.relationshipStatus ?? '—'}${
+                              t.relationshipEndAt ? html`<br /><span class="muted">ends ${when(t.relationshipEndAt)}</span>` : ''
+                            }
                           </td>
                           <td>${when(t.lastSyncAt)}</td>
                           <td>${whatToDo(t)}</td>
                           <td>
-                            ${can(principal, 'technician') ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/sync" data-follow data-done="Sync queued.">Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span></button>` : ''}
+                            ${
+                              can(principal, 'technician')
+                                ? html`<button
+                                    class="secondary"
+                                    data-api="POST /api/tenants/${t.id}/sync"
+                                    data-follow
+                                    data-done="Sync queued."
+                                  >
+                                    Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span>
+                                  </button>`
+                                : ''
+                            }
                           </td>
                         </tr>`,
                     )}
@@ -440,8 +474,11 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     const { run, tenants, log } = await runDetail(deps.db, request.params.id, null, 1000);
     const live = run.status === 'queued' || run.status === 'running';
     const body = html`<p>
-        <a href="/sync-runs">← Sync runs</a
-        >${run.parentRunId ? html` · <a href="/sync-runs/${run.parentRunId}">← the whole sync of ${name(run.integrationName ?? run.integrationId)}</a>` : ''}
+        <a href="/sync-runs">← Sync runs</a>${
+          run.parentRunId
+            ? html` · <a href="/sync-runs/${run.parentRunId}">← the whole sync of ${name(run.integrationName ?? run.integrationId)}</a>`
+            : ''
+        }
       </p>
       <h1>Sync of ${name(run.tenantName ?? run.integrationName ?? run.integrationId)}</h1>
       <section
@@ -454,8 +491,25 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           <span data-field="startedAt">${when(run.startedAt, 'not yet')}</span> · finished
           <span data-field="finishedAt">${when(run.finishedAt, 'not yet')}</span>
         </p>
-        ${live ? html`<p><label for="run-progress">Progress</label> <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">${run.progress.done} of ${run.progress.total}</progress> <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span></p>` : ''}
-        ${run.status === 'queued' ? html`<p class="muted" data-when-queued>Waiting for a worker to pick this run up: workers look for new runs every few seconds. If it stays queued, check that a worker is running (<code>docsync worker</code>, or <code>docsync serve</code>/<code>demo</code> with its built-in worker).</p>` : ''}
+        ${
+          live
+            ? html`<p>
+                <label for="run-progress">Progress</label>
+                <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">
+                  ${run.progress.done} of ${run.progress.total}
+                </progress>
+                <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span>
+              </p>`
+            : ''
+        }
+        ${
+          run.status === 'queued'
+            ? html`<p class="muted" data-when-queued>
+                Waiting for a worker to pick this run up: workers look for new runs every few seconds. If it stays queued, check that a
+                worker is running (<code>docsync worker</code>, or <code>docsync serve</code>/<code>demo</code> with its built-in worker).
+              </p>`
+            : ''
+        }
         ${STATUS_MEANING[run.status] ? html`<p>${STATUS_MEANING[run.status]}</p>` : ''}
         <ul class="counts">
           <li>

@@ -47,7 +47,11 @@ function organizationTabs(org: { id: string; name: string }, current: 'overview'
     <h1>${name(org.name)}</h1>
     <nav aria-label="Organization">
       <ul class="tabs">
-        ${tab('overview', 'Overview', `/organizations/${org.id}`)}${tab('contacts', 'Contacts', `/organizations/${org.id}/contacts`)}${tab('configurations', 'Configurations', `/organizations/${org.id}/configurations`)}
+        ${tab('overview', 'Overview', `/organizations/${org.id}`)}${tab('contacts', 'Contacts', `/organizations/${org.id}/contacts`)}${tab(
+          'configurations',
+          'Configurations',
+          `/organizations/${org.id}/configurations`,
+        )}
       </ul>
     </nav>`;
 }
@@ -81,12 +85,26 @@ function contactForm(c: ContactRow | null, organizationId: string): SafeHtml {
   const linked = c?.linkedToMicrosoft ?? false;
   const api = c ? `PATCH /api/contacts/${c.id}` : `POST /api/organizations/${organizationId}/contacts`;
   return html`<form class="stack edit" data-api="${api}" data-done="${c ? 'Contact saved.' : 'Contact added.'}">
-    ${linked ? html`<p class="muted small">Linked to a Microsoft user: names, title, phone and emails come from Microsoft (change them there). Notes, extension and tags are docsync's and no sync changes them.</p>` : ''}
+    ${
+      linked
+        ? html`<p class="muted small">
+            Linked to a Microsoft user: names, title, phone and emails come from Microsoft (change them there). Notes, extension and tags
+            are docsync's and no sync changes them.
+          </p>`
+        : ''
+    }
     ${field(`c-${key}-first`, 'First name', 'firstName', c?.firstName ?? null, { readOnly: linked })}
     ${field(`c-${key}-last`, 'Last name', 'lastName', c?.lastName ?? null, { readOnly: linked })}
     ${field(`c-${key}-title`, 'Title', 'title', c?.title ?? null, { readOnly: linked })}
     ${field(`c-${key}-phone`, 'Phone', 'phone', c?.phone ?? null, { readOnly: linked, max: 60 })}
-    ${linked ? field(`c-${key}-emails`, 'Emails', 'emails', (c?.emails ?? []).join(', '), { readOnly: true }) : field(`c-${key}-emails`, 'Emails (separate with commas)', 'emails', (c?.emails ?? []).join(', '), { list: true, max: 4000 })}
+    ${
+      linked
+        ? field(`c-${key}-emails`, 'Emails', 'emails', (c?.emails ?? []).join(', '), { readOnly: true })
+        : field(`c-${key}-emails`, 'Emails (separate with commas)', 'emails', (c?.emails ?? []).join(', '), {
+            list: true,
+            max: 4000,
+          })
+    }
     ${field(`c-${key}-ext`, 'Phone extension', 'phoneExtension', c?.phoneExtension ?? null, { max: 20 })}
     ${field(`c-${key}-tags`, 'Tags (separate with commas)', 'tags', (c?.tags ?? []).join(', '), { list: true, max: 2000 })}
     ${field(`c-${key}-notes`, 'Notes', 'notes', c?.notes ?? null, { multiline: true })}
@@ -103,7 +121,14 @@ function configurationForm(g: ConfigurationRow | null, organizationId: string): 
   const linked = g?.linkedToMicrosoft ?? false;
   const api = g ? `PATCH /api/configurations/${g.id}` : `POST /api/organizations/${organizationId}/configurations`;
   return html`<form class="stack edit" data-api="${api}" data-done="${g ? 'Configuration saved.' : 'Configuration added.'}">
-    ${linked ? html`<p class="muted small">Linked to an Intune device: name, serial number, manufacturer and model come from Intune. Notes and tags are docsync's and no sync changes them.</p>` : ''}
+    ${
+      linked
+        ? html`<p class="muted small">
+            Linked to an Intune device: name, serial number, manufacturer and model come from Intune. Notes and tags are docsync's and no
+            sync changes them.
+          </p>`
+        : ''
+    }
     ${field(`g-${key}-name`, 'Name', 'name', g?.name ?? null, { readOnly: linked })}
     ${field(`g-${key}-serial`, 'Serial number', 'serialNumber', g?.serialNumber ?? null, { readOnly: linked })}
     ${field(`g-${key}-make`, 'Manufacturer', 'manufacturer', g?.manufacturer ?? null, { readOnly: linked })}
@@ -176,7 +201,9 @@ function overview(d: OrganizationDetail): SafeHtml {
                       ${
                         t.problems.length
                           ? html`<ul class="todo">
-                              ${t.problems.slice(0, 3).map((p) => html`<li>${p.message}${p.action ? html`<br /><strong>→ ${p.action}</strong>` : ''}</li>`)}
+                              ${t.problems
+                                .slice(0, 3)
+                                .map((p) => html`<li>${p.message}${p.action ? html`<br /><strong>→ ${p.action}</strong>` : ''}</li>`)}
                             </ul>`
                           : html`<span class="muted">nothing</span>`
                       }
@@ -265,7 +292,17 @@ function contactsTable(items: ContactRow[], organizationId: string, principal: P
         (c) =>
           html`<tr data-contact="${c.id}">
             <td>
-              ${name(fullName(c))}${c.title ? html`<br /><span class="muted">${c.title}</span>` : ''}<br />${c.linkedToMicrosoft ? html`<span class="badge state-match">Microsoft</span>${c.tenantId && c.microsoftUserId ? html` <a href="/tenants/${c.tenantId}/users/${encodeURIComponent(c.microsoftUserId)}">overlay</a>` : ''}` : c.microsoftUserId ? html`<span class="badge state-skip">no longer in Microsoft</span>` : html`<span class="badge state-pending">docsync only</span>`}
+              ${name(fullName(c))}${c.title ? html`<br /><span class="muted">${c.title}</span>` : ''}<br />${
+                c.linkedToMicrosoft
+                  ? html`<span class="badge state-match">Microsoft</span>${
+                        c.tenantId && c.microsoftUserId
+                          ? html` <a href="/tenants/${c.tenantId}/users/${encodeURIComponent(c.microsoftUserId)}">overlay</a>`
+                          : ''
+                      }`
+                  : c.microsoftUserId
+                    ? html`<span class="badge state-skip">no longer in Microsoft</span>`
+                    : html`<span class="badge state-pending">docsync only</span>`
+              }
             </td>
             <td>
               ${
@@ -274,7 +311,13 @@ function contactsTable(items: ContactRow[], organizationId: string, principal: P
                       ${c.emails.map((e) => html`<li>${e}</li>`)}
                     </ul>`
                   : html`<span class="muted">no email</span>`
-              }${c.phone ? html`<span>${c.phone}${c.phoneExtension ? html` ext. ${c.phoneExtension}` : ''}</span>` : c.phoneExtension ? html`<span>ext. ${c.phoneExtension}</span>` : ''}
+              }${
+                c.phone
+                  ? html`<span>${c.phone}${c.phoneExtension ? html` ext. ${c.phoneExtension}` : ''}</span>`
+                  : c.phoneExtension
+                    ? html`<span>ext. ${c.phoneExtension}</span>`
+                    : ''
+              }
             </td>
             <td>
               ${c.accountEnabled === false ? badge('state', 'disabled') : c.accountEnabled ? 'enabled' : html`<span class="muted">—</span>`}
@@ -319,7 +362,17 @@ function configurationsTable(items: ConfigurationRow[], organizationId: string, 
         (g) =>
           html`<tr data-configuration="${g.id}">
             <td>
-              ${name(g.name)}<br />${g.linkedToMicrosoft ? html`<span class="badge state-match">Intune</span>` : g.intuneDeviceId ? html`<span class="badge state-skip">no longer in Intune</span>` : html`<span class="badge state-pending">docsync only</span>`}${g.manufacturer || g.model ? html`<br /><span class="muted">${[g.manufacturer, g.model].filter(Boolean).join(' ')}</span>` : ''}
+              ${name(g.name)}<br />${
+                g.linkedToMicrosoft
+                  ? html`<span class="badge state-match">Intune</span>`
+                  : g.intuneDeviceId
+                    ? html`<span class="badge state-skip">no longer in Intune</span>`
+                    : html`<span class="badge state-pending">docsync only</span>`
+              }${
+                g.manufacturer || g.model
+                  ? html`<br /><span class="muted">${[g.manufacturer, g.model].filter(Boolean).join(' ')}</span>`
+                  : ''
+              }
             </td>
             <td>${g.serialNumber ?? '—'}</td>
             <td>${g.operatingSystem ?? '—'}</td>
@@ -438,7 +491,9 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                         html`<tr data-organization="${o.id}">
                           <td>
                             <a href="/organizations/${o.id}">${name(o.name)}</a
-                            >${o.domains.length ? html`<br /><span class="muted">${o.domains.slice(0, 3).join(', ')}</span>` : ''}${o.reviewCount ? html`<br /><a class="small" href="/organizations/${o.id}">${o.reviewCount} to review</a>` : ''}
+                            >${o.domains.length ? html`<br /><span class="muted">${o.domains.slice(0, 3).join(', ')}</span>` : ''}${
+                              o.reviewCount ? html`<br /><a class="small" href="/organizations/${o.id}">${o.reviewCount} to review</a>` : ''
+                            }
                           </td>
                           <td class="num">${o.tenantCount}</td>
                           <td class="num">${o.contactCount}</td>
@@ -449,7 +504,13 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                     )}
                   </tbody>
                 </table>
-                ${pager('/organizations', { search: q.search, sort: q.sort, pageSize: q.pageSize === 50 ? undefined : q.pageSize }, q.page, q.pageSize, result.total)}`
+                ${pager(
+                  '/organizations',
+                  { search: q.search, sort: q.sort, pageSize: q.pageSize === 50 ? undefined : q.pageSize },
+                  q.page,
+                  q.pageSize,
+                  result.total,
+                )}`
         }`;
       return sendPage(reply, 200, layout({ title: 'Organizations', principal, section: 'organizations', body }));
     },
@@ -512,7 +573,13 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                     ? 'The users of its tenants become contacts at the next sync.'
                     : 'Add one by hand, or match a tenant to this organization.',
                 )
-            : html`${contactsTable(result.items, detail.id, principal)}${pager(`/organizations/${detail.id}/contacts`, { search: q.search }, q.page, q.pageSize, result.total)}`
+            : html`${contactsTable(result.items, detail.id, principal)}${pager(
+                `/organizations/${detail.id}/contacts`,
+                { search: q.search },
+                q.page,
+                q.pageSize,
+                result.total,
+              )}`
         }`;
       return sendPage(reply, 200, layout({ title: `Contacts of ${detail.name.slice(0, 80)}`, principal, section: 'organizations', body }));
     },
@@ -571,7 +638,13 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                     ? 'The Intune devices of its tenants become configurations at the next sync.'
                     : 'Add one by hand, or match a tenant to this organization.',
                 )
-            : html`${configurationsTable(result.items, detail.id, principal)}${pager(`/organizations/${detail.id}/configurations`, { search: q.search }, q.page, q.pageSize, result.total)}`
+            : html`${configurationsTable(result.items, detail.id, principal)}${pager(
+                `/organizations/${detail.id}/configurations`,
+                { search: q.search },
+                q.page,
+                q.pageSize,
+                result.total,
+              )}`
         }`;
       return sendPage(
         reply,

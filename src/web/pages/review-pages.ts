@@ -30,7 +30,17 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
   const top = t.suggestions[0];
   const pickId = `pick-${t.id}`;
   return html`<div class="actions">
-    ${t.state === 'suggested' && top ? html`<button data-api="POST /api/tenants/${t.id}/accept" data-body="${JSON.stringify({ organizationId: top.organizationId })}" data-done="Suggestion accepted.">Accept<span class="visually-hidden"> ${top.name} for ${t.displayName.slice(0, 200)}</span></button>` : ''}
+    ${
+      t.state === 'suggested' && top
+        ? html`<button
+            data-api="POST /api/tenants/${t.id}/accept"
+            data-body="${JSON.stringify({ organizationId: top.organizationId })}"
+            data-done="Suggestion accepted."
+          >
+            Accept<span class="visually-hidden"> ${top.name} for ${t.displayName.slice(0, 200)}</span>
+          </button>`
+        : ''
+    }
     <label class="visually-hidden" for="${pickId}">Choose an organization for ${t.displayName.slice(0, 200)}</label>
     <input
       id="${pickId}"
@@ -43,9 +53,23 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
     <button class="secondary" data-api="POST /api/tenants/${t.id}/choose" data-pick="${pickId}" data-done="Organization chosen.">
       ${t.state === 'matched' ? 'Change' : 'Choose'}<span class="visually-hidden"> organization</span>
     </button>
-    ${t.state !== 'matched' ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/create-organization" data-done="Organization created.">Create organization</button>` : ''}
-    ${t.state !== 'ignored' ? html`<button class="danger" data-api="POST /api/tenants/${t.id}/ignore" data-done="Tenant ignored.">Ignore</button>` : ''}
-    ${t.decidedByTechnician ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/undo" data-done="Undone.">Undo</button>` : ''}
+    ${
+      t.state !== 'matched'
+        ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/create-organization" data-done="Organization created.">
+            Create organization
+          </button>`
+        : ''
+    }
+    ${
+      t.state !== 'ignored'
+        ? html`<button class="danger" data-api="POST /api/tenants/${t.id}/ignore" data-done="Tenant ignored.">Ignore</button>`
+        : ''
+    }
+    ${
+      t.decidedByTechnician
+        ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/undo" data-done="Undone.">Undo</button>`
+        : ''
+    }
   </div>`;
 }
 
@@ -63,7 +87,15 @@ function tenantTabs(
       </ul>
     </nav>
     ${tenantStatusBanner(status)}
-    ${can(principal, 'technician') ? html`<p><button class="secondary" data-api="POST /api/tenants/${tenantRowId}/sync" data-follow data-done="Sync queued.">Sync this tenant now</button></p>` : ''}
+    ${
+      can(principal, 'technician')
+        ? html`<p>
+            <button class="secondary" data-api="POST /api/tenants/${tenantRowId}/sync" data-follow data-done="Sync queued.">
+              Sync this tenant now
+            </button>
+          </p>`
+        : ''
+    }
     <p><a href="/tenants/${tenantRowId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
 }
 
@@ -72,7 +104,21 @@ function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): Sa
   const url = `/api/tenants/${tenantRowId}/users/${encodeURIComponent(u.userId)}/decision`;
   const pickId = `contact-${u.userId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return html`<div class="actions">
-    ${technician && u.decision === 'review' ? u.candidates.map((c) => html`<button data-api="POST ${url}" data-body="${JSON.stringify({ action: 'match', contactId: c.id })}" data-done="Review resolved.">Match ${c.name}<span class="visually-hidden"> to ${u.displayName.slice(0, 200)}</span>${c.emails[0] ? html` <span class="muted">(${c.emails[0]})</span>` : ''}</button>`) : ''}
+    ${
+      technician && u.decision === 'review'
+        ? u.candidates.map(
+            (c) =>
+              html`<button
+                data-api="POST ${url}"
+                data-body="${JSON.stringify({ action: 'match', contactId: c.id })}"
+                data-done="Review resolved."
+              >
+                Match ${c.name}<span class="visually-hidden"> to ${u.displayName.slice(0, 200)}</span
+                >${c.emails[0] ? html` <span class="muted">(${c.emails[0]})</span>` : ''}
+              </button>`,
+          )
+        : ''
+    }
     ${
       technician
         ? html`<label class="visually-hidden" for="${pickId}">Choose a contact for ${u.displayName.slice(0, 200)}</label
@@ -94,9 +140,30 @@ function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): Sa
             >
               Change match
             </button>
-            ${u.decision !== 'create' && u.decision !== 'match' ? html`<button class="secondary" data-api="POST ${url}" data-body='{"action":"create"}' data-done="A new contact will be created at the next sync.">New contact</button>` : ''}
-            ${u.decision !== 'excluded' ? html`<button class="danger" data-api="POST ${url}" data-body='{"action":"exclude"}' data-done="User excluded.">Exclude</button>` : ''}
-            ${u.decidedByTechnician ? html`<button class="secondary" data-api="POST ${url}" data-body='{"action":"undo"}' data-done="Undone.">Undo</button>` : ''}`
+            ${
+              u.decision !== 'create' && u.decision !== 'match'
+                ? html`<button
+                    class="secondary"
+                    data-api="POST ${url}"
+                    data-body='{"action":"create"}'
+                    data-done="A new contact will be created at the next sync."
+                  >
+                    New contact
+                  </button>`
+                : ''
+            }
+            ${
+              u.decision !== 'excluded'
+                ? html`<button class="danger" data-api="POST ${url}" data-body='{"action":"exclude"}' data-done="User excluded.">
+                    Exclude
+                  </button>`
+                : ''
+            }
+            ${
+              u.decidedByTechnician
+                ? html`<button class="secondary" data-api="POST ${url}" data-body='{"action":"undo"}' data-done="Undone.">Undo</button>`
+                : ''
+            }`
         : ''
     }
   </div>`;
@@ -175,7 +242,9 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             <label for="f-integration">Integration</label
             ><select id="f-integration" name="integrationId">
               <option value="">any</option>
-              ${integrations.map((i) => html`<option value="${i.id}" ${filter.integrationId === i.id ? html` selected` : ''}>${i.name}</option>`)}
+              ${integrations.map(
+                (i) => html`<option value="${i.id}" ${filter.integrationId === i.id ? html` selected` : ''}>${i.name}</option>`,
+              )}
             </select>
           </div>
           <div><button type="submit">Filter</button></div>
@@ -241,7 +310,16 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                               · <a href="/tenants/${t.id}/configurations">Devices</a> · <a href="/tenants/${t.id}/licenses">Licenses</a>
                             </td>
                             <td>
-                              ${badge('state', t.state)}${t.decidedByTechnician ? html`<br /><span class="muted">by a technician</span>` : ''}${t.health === 'failing' || t.health === 'warning' ? html`<br />${badge('health', t.health)}${t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''}` : ''}
+                              ${badge(
+                                'state',
+                                t.state,
+                              )}${t.decidedByTechnician ? html`<br /><span class="muted">by a technician</span>` : ''}${
+                                t.health === 'failing' || t.health === 'warning'
+                                  ? html`<br />${badge('health', t.health)}${
+                                        t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''
+                                      }`
+                                  : ''
+                              }
                             </td>
                             <td>${t.rule ?? '—'}</td>
                             <td class="num">${score(t.score)}</td>
@@ -251,7 +329,9 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                                   ? html`<a href="/organizations/${t.organizationId}">${name(t.organizationName)}</a>`
                                   : t.suggestions.length
                                     ? html`<ol>
-                                        ${t.suggestions.map((s) => html`<li>${name(s.name)} <span class="muted">${s.score.toFixed(2)}</span></li>`)}
+                                        ${t.suggestions.map(
+                                          (s) => html`<li>${name(s.name)} <span class="muted">${s.score.toFixed(2)}</span></li>`,
+                                        )}
                                       </ol>`
                                     : html`<span class="muted">no suggestion</span>`
                               }
@@ -303,7 +383,9 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>
         ${tenantTabs(tenant.id, 'contacts', principal, status)}
         <ul class="counts" aria-label="Users by decision">
-          ${DECISIONS.filter((d) => result.counts[d]).map((d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`)}
+          ${DECISIONS.filter((d) => result.counts[d]).map(
+            (d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`,
+          )}
         </ul>
         <form class="filters" method="get" role="search">
           <div>
@@ -363,7 +445,13 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                             >
                           </td>
                           <td>
-                            ${u.accountEnabled === false ? badge('state', 'disabled') : u.removedFromMicrosoft ? 'no longer in Microsoft' : 'enabled'}
+                            ${
+                              u.accountEnabled === false
+                                ? badge('state', 'disabled')
+                                : u.removedFromMicrosoft
+                                  ? 'no longer in Microsoft'
+                                  : 'enabled'
+                            }
                           </td>
                           <td>${badge('state', u.decision)}</td>
                           <td>${u.rule ?? '—'}${u.reason ? html`<br /><span class="muted">${u.reason}</span>` : ''}</td>
@@ -373,7 +461,9 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                                 ? html`${name(u.contact.name)} <span class="muted">${u.contact.emails[0] ?? ''}</span>`
                                 : u.candidates.length
                                   ? html`<ul>
-                                      ${u.candidates.map((c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`)}
+                                      ${u.candidates.map(
+                                        (c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`,
+                                      )}
                                     </ul>`
                                   : '—'
                             }
@@ -424,15 +514,27 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
               <dd>${o.userPrincipalName ?? '—'}</dd>
               <dt>Account</dt>
               <dd>
-                ${o.accountEnabled === false ? badge('state', 'disabled') : o.accountEnabled ? 'enabled' : '—'}${o.userType === 'Guest' ? ' (guest)' : ''}
+                ${o.accountEnabled === false ? badge('state', 'disabled') : o.accountEnabled ? 'enabled' : '—'}${
+                  o.userType === 'Guest' ? ' (guest)' : ''
+                }
               </dd>
               <dt>Last sign-in</dt>
               <dd>
-                ${o.signInActivityAvailable ? when(o.lastSignInAt, 'never signed in') : html`<span class="muted">not available: needs Entra ID P1 in the tenant and the AuditLog.Read.All permission</span>`}
+                ${
+                  o.signInActivityAvailable
+                    ? when(o.lastSignInAt, 'never signed in')
+                    : html`<span class="muted">not available: needs Entra ID P1 in the tenant and the AuditLog.Read.All permission</span>`
+                }
               </dd>
               <dt>Inactive</dt>
               <dd>
-                ${o.inactive === null ? html`<span class="muted">unknown</span>` : o.inactive ? html`<strong class="warn-text">yes</strong>: no sign-in for ${inactiveDays} days` : 'no'}
+                ${
+                  o.inactive === null
+                    ? html`<span class="muted">unknown</span>`
+                    : o.inactive
+                      ? html`<strong class="warn-text">yes</strong>: no sign-in for ${inactiveDays} days`
+                      : 'no'
+                }
               </dd>
               <dt>Last password change</dt>
               <dd>${when(o.lastPasswordChangeAt, 'unknown')}</dd>
@@ -448,14 +550,26 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
               </dd>
               <dt>Mailbox</dt>
               <dd>
-                ${o.mailbox ? html`${bytes(o.mailbox.storageUsedBytes)} used${o.mailbox.quotaBytes ? html` of ${bytes(o.mailbox.quotaBytes)}` : ''}, ${o.mailbox.itemCount ?? '—'} items, last activity ${o.mailbox.lastActivityDate ?? 'unknown'}${o.mailbox.hasArchive ? ', archive on' : ''}` : (unread('mailboxes', ['reports_concealed']) ?? html`<span class="muted">no mailbox in the usage report</span>`)}
+                ${
+                  o.mailbox
+                    ? html`${bytes(o.mailbox.storageUsedBytes)} used${o.mailbox.quotaBytes ? html` of ${bytes(o.mailbox.quotaBytes)}` : ''},
+                      ${o.mailbox.itemCount ?? '—'} items, last activity
+                      ${o.mailbox.lastActivityDate ?? 'unknown'}${o.mailbox.hasArchive ? ', archive on' : ''}`
+                    : (unread('mailboxes', ['reports_concealed']) ?? html`<span class="muted">no mailbox in the usage report</span>`)
+                }
               </dd>
               <dt>Devices</dt>
               <dd>
                 ${
                   o.devices.length
                     ? html`<ul>
-                        ${o.devices.map((d) => html`<li>${name(d.name)} — ${d.operatingSystem ?? ''}, ${d.complianceState ?? 'compliance unknown'}, last check-in ${when(d.lastCheckInAt)}</li>`)}
+                        ${o.devices.map(
+                          (d) =>
+                            html`<li>
+                              ${name(d.name)} — ${d.operatingSystem ?? ''}, ${d.complianceState ?? 'compliance unknown'}, last check-in
+                              ${when(d.lastCheckInAt)}
+                            </li>`,
+                        )}
                       </ul>`
                     : (unread('devices') ?? 'none')
                 }
@@ -469,7 +583,13 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
               ${u.reason ? html`<span class="muted">— ${u.reason}</span>` : ''}
             </p>
             <p>
-              ${u.contact ? html`Contact: ${name(u.contact.name)} <span class="muted">${u.contact.emails.join(', ')}</span>` : u.candidates.length ? 'Candidates:' : 'No contact yet.'}
+              ${
+                u.contact
+                  ? html`Contact: ${name(u.contact.name)} <span class="muted">${u.contact.emails.join(', ')}</span>`
+                  : u.candidates.length
+                    ? 'Candidates:'
+                    : 'No contact yet.'
+              }
             </p>
             ${
               u.candidates.length
@@ -486,7 +606,14 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             ? html`<section aria-labelledby="actions-title">
                 <h2 id="actions-title">Lifecycle actions</h2>
                 <ul class="actions-menu">
-                  ${(['offboard', 'password_rotation', 'license_reclaim'] as const).map((k) => html`<li><a href="/tenants/${tenant.id}/actions/new?kind=${k}&amp;userId=${encodeURIComponent(request.params.userId)}">${{ offboard: 'Offboard', password_rotation: 'Rotate password', license_reclaim: 'Reclaim licences' }[k]}</a></li>`)}
+                  ${(['offboard', 'password_rotation', 'license_reclaim'] as const).map(
+                    (k) =>
+                      html`<li>
+                        <a href="/tenants/${tenant.id}/actions/new?kind=${k}&amp;userId=${encodeURIComponent(request.params.userId)}"
+                          >${{ offboard: 'Offboard', password_rotation: 'Rotate password', license_reclaim: 'Reclaim licences' }[k]}</a
+                        >
+                      </li>`,
+                  )}
                 </ul>
               </section>`
             : ''
@@ -547,7 +674,9 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
               ? emptyState('No device fits this search.', html`<a href="/tenants/${tenant.id}/configurations">Clear the search</a>.`)
               : tenantEmptyState(status, 'devices', 'Intune devices', {
                   title: 'This tenant has no Intune-managed devices.',
-                  next: 'Devices enrolled in Intune appear here after the next sync, each with its configuration and the contact of its primary user.',
+                  next:
+                    'Devices enrolled in Intune appear here after the next sync, each with its configuration and the contact of its ' +
+                    'primary user.',
                 })
             : html`<table>
                   <caption class="visually-hidden">
@@ -581,7 +710,13 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                     )}
                   </tbody>
                 </table>
-                ${pager(`/tenants/${tenant.id}/configurations`, { search: request.query.search }, request.query.page, request.query.pageSize, result.total)}`
+                ${pager(
+                  `/tenants/${tenant.id}/configurations`,
+                  { search: request.query.search },
+                  request.query.page,
+                  request.query.pageSize,
+                  result.total,
+                )}`
         }`;
       return sendPage(
         reply,
@@ -621,7 +756,20 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                 </tr>
               </thead>
               <tbody>
-                ${l.skus.map((s) => html`<tr${s.free ? html` class="free"` : ''}><td>${s.name}${s.partNumber ? html` <span class="muted">${s.partNumber}</span>` : ''}${s.free ? html` <span class="badge state-skip">free or trial</span>` : ''}</td><td>${s.capabilityStatus ?? '—'}</td><td class="num">${s.total}</td><td class="num">${s.assigned}</td><td class="num">${s.available > 0 && !s.free ? html`<strong>${s.available}</strong>` : s.available}</td></tr>`)}
+                ${l.skus.map(
+                  (s) =>
+                    html`<tr${s.free ? html` class="free"` : ''}>
+                      <td>
+                        ${s.name}${s.partNumber ? html` <span class="muted">${s.partNumber}</span>` : ''}${
+                          s.free ? html` <span class="badge state-skip">free or trial</span>` : ''
+                        }
+                      </td>
+                      <td>${s.capabilityStatus ?? '—'}</td>
+                      <td class="num">${s.total}</td>
+                      <td class="num">${s.assigned}</td>
+                      <td class="num">${s.available > 0 && !s.free ? html`<strong>${s.available}</strong>` : s.available}</td>
+                    </tr>`,
+                )}
               </tbody>
               <tfoot>
                 <tr>

@@ -32,7 +32,8 @@ export const searchPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           q.length < MIN_QUERY_LENGTH
             ? emptyState(
                 'Type at least two letters in the search box above.',
-                'It finds organizations, tenants and domains, contacts by name, any email, user principal name or phone, and configurations by name or serial number.',
+                'It finds organizations, tenants and domains, contacts by name, any email, user principal name or phone, and ' +
+                  'configurations by name or serial number.',
               )
             : results.length === 0
               ? emptyState(
@@ -40,7 +41,15 @@ export const searchPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                   'Case, accents and small typos do not matter; try part of a name, an email address or a serial number.',
                 )
               : html`<ol class="results">
-                  ${results.map((r) => html`<li data-kind="${r.kind}"><a href="${r.url}">${name(r.label)}</a> <span class="badge kind">${KIND_LABEL[r.kind]}</span><br /><span class="muted">${r.detail}</span></li>`)}
+                  ${results.map(
+                    (r) =>
+                      html`<li data-kind="${r.kind}">
+                        <a href="${r.url}">${name(r.label)}</a> <span class="badge kind">${KIND_LABEL[r.kind]}</span><br /><span
+                          class="muted"
+                          >${r.detail}</span
+                        >
+                      </li>`,
+                  )}
                 </ol>`
         }`;
       return sendPage(

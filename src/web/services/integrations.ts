@@ -154,7 +154,8 @@ export function checkSettingsInput(settings: IntegrationInput['settings']): void
   for (const id of settings.excludeGroupIds ?? []) {
     if (!GUID.test(id.trim())) {
       throw new BadInput(
-        `Excluded groups: "${id.slice(0, 100)}" is not a group object id. Give each group's Object ID (a GUID such as 0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0), separated by commas.`,
+        `Excluded groups: "${id.slice(0, 100)}" is not a group object id. Give each group's Object ID (a GUID such as ` +
+          `0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0), separated by commas.`,
         "Find it in the customer's Entra admin center: Groups → the group → Object ID.",
       );
     }

@@ -513,7 +513,10 @@ export interface LicenseSummary {
  * Licenses per tenant: subscribedSku prepaidUnits.enabled = bought (total), consumedUnits =
  * assigned, the difference = unused (https://learn.microsoft.com/graph/api/resources/subscribedsku).
  */
-/** Free, trial and self-service SKUs, by Microsoft's own naming (e.g. FLOW_FREE "Microsoft Power Automate Free", POWERAPPS_VIRAL "… Trial"). */
+/**
+ * Free, trial and self-service SKUs, by Microsoft's own naming (e.g. FLOW_FREE "Microsoft Power Automate Free", POWERAPPS_VIRAL "…
+ * Trial").
+ */
 export function isFreeLicense(name: string, partNumber: string | null): boolean {
   return /\b(free|trial|exploratory|for developer)\b/i.test(name) || /(FREE|VIRAL|TRIAL|EXPLORATORY)/i.test(partNumber ?? '');
 }

@@ -41,7 +41,8 @@ function inactiveProblem(t: Tenant): TenantProblem {
       code: 'gdap_missing',
       message: reason,
       action:
-        'create a GDAP relationship with Directory Readers and Global Reader in Partner Center; the customer approves it, and the next discovery finds it',
+        'create a GDAP relationship with Directory Readers and Global Reader in Partner Center; the customer approves it, and the next ' +
+        'discovery finds it',
     };
   if (PENDING.has(status))
     return {

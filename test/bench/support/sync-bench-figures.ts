@@ -84,6 +84,7 @@ export interface ScaleResult {
 }
 
 export const MINIMUM_IS =
-  'per tenant: 1 $batch (organization, domains, subscribedSkus, reportSettings, the change feed start, a signInActivity probe, the first Intune page) ' +
+  'per tenant: 1 $batch (organization, domains, subscribedSkus, reportSettings, the change feed start, a signInActivity probe, the first ' +
+  'Intune page) ' +
   '+ users ÷ 500 pages (Graph caps pages with signInActivity at 500; ÷ 999 without it) + Intune pages beyond the first (1,000 each) ' +
   '+ 2 for the mailbox report when it was read (a 302, then the download); resources a tenant denied need none';

@@ -103,7 +103,8 @@ export async function rawInsertRate(
   await client.connect();
   try {
     await client.query(
-      'create table bench_raw_insert (id bigint primary key, tenant_id uuid not null, key text not null, data jsonb not null, unique (tenant_id, key))',
+      'create table bench_raw_insert (id bigint primary key, tenant_id uuid not null, key text not null, data jsonb not null, unique ' +
+        '(tenant_id, key))',
     );
     // pg_column_size(row) counts the tuple header and the other columns (~70 bytes here).
     const payload = JSON.stringify({ p: 'x'.repeat(Math.max(8, input.rowWidth - 70)) });

@@ -73,7 +73,8 @@ async function main(): Promise<void> {
       snapshotWritten = true;
       mkdirSync(input.heapSnapshotDir, { recursive: true });
       say(
-        `heap snapshot at ${mb(m.rss)} MB RSS: ${writeHeapSnapshot(path.join(input.heapSnapshotDir, `sync-bench-${input.tenants}-${Date.now()}.heapsnapshot`))}`,
+        `heap snapshot at ${mb(m.rss)} MB RSS: ` +
+          `${writeHeapSnapshot(path.join(input.heapSnapshotDir, `sync-bench-${input.tenants}-${Date.now()}.heapsnapshot`))}`,
       );
     }
   }, 50);
@@ -182,12 +183,14 @@ async function main(): Promise<void> {
       const progress = setInterval(() => {
         void stats!
           .query<{ done: string; total: string }>(
-            `select count(*) filter (where status not in ('queued', 'running')) as done, count(*) as total from sync_runs where parent_run_id = $1`,
+            `select count(*) filter (where status not in ('queued', 'running')) as done, count(*) as total from sync_runs where ` +
+              `parent_run_id = $1`,
             [runId],
           )
           .then(({ rows }) =>
             say(
-              `${label}: ${rows[0]!.done}/${rows[0]!.total} tenants after ${((performance.now() - start) / 1000).toFixed(0)} s, RSS ${mb(process.memoryUsage().rss)} MB`,
+              `${label}: ${rows[0]!.done}/${rows[0]!.total} tenants after ${((performance.now() - start) / 1000).toFixed(0)} s, RSS ` +
+                `${mb(process.memoryUsage().rss)} MB`,
             ),
           )
           .catch(() => {});
@@ -205,7 +208,8 @@ async function main(): Promise<void> {
       const spent = (a: number | null, b: number | null) => (a === null || b === null ? null : round(b - a, 1));
       const run = (await getRun(db, runId))!;
       const { rows: timing } = await stats!.query<{ sum: number | null; max: number | null }>(
-        `select sum(extract(epoch from finished_at - started_at))::float8 as sum, max(extract(epoch from finished_at - started_at))::float8 as max from sync_runs where parent_run_id = $1`,
+        `select sum(extract(epoch from finished_at - started_at))::float8 as sum, max(extract(epoch from finished_at - ` +
+          `started_at))::float8 as max from sync_runs where parent_run_id = $1`,
         [runId],
       );
       const writesAfter = await settledTableWrites(stats!, ended);
@@ -275,7 +279,8 @@ async function main(): Promise<void> {
         const ms = (performance.now() - t0) / tenantsWithOrg.length;
         const cpu1 = cpuNow();
         say(
-          `diagnose ${label}: ${ms.toFixed(1)} ms per tenant; CPU s docsync ${(cpu1.docsync - cpu0.docsync).toFixed(2)}, postgres ${((cpu1.postgres ?? 0) - (cpu0.postgres ?? 0)).toFixed(2)}`,
+          `diagnose ${label}: ${ms.toFixed(1)} ms per tenant; CPU s docsync ${(cpu1.docsync - cpu0.docsync).toFixed(2)}, postgres ` +
+            `${((cpu1.postgres ?? 0) - (cpu0.postgres ?? 0)).toFixed(2)}`,
         );
       };
       await timeIt('documentationFingerprint', (t) =>
@@ -285,7 +290,8 @@ async function main(): Promise<void> {
       // (whole rows, jsonb overlay included) versus only their ids and row versions (xmin).
       const staged = (table: string, key: string, tenant: string) =>
         stats!.query(
-          `select md5(coalesce(string_agg(${key} || ':' || content_hash || ':' || coalesce(removed_at::text, ''), ',' order by ${key}), '')) from ${table} where tenant_id = $1`,
+          `select md5(coalesce(string_agg(${key} || ':' || content_hash || ':' || coalesce(removed_at::text, ''), ',' order by ${key}), ` +
+            `'')) from ${table} where tenant_id = $1`,
           [tenant],
         );
       await timeIt('fingerprint part: staged hashes', async (t) => {
@@ -296,24 +302,30 @@ async function main(): Promise<void> {
       await timeIt('fingerprint part: organization rows as text', (t) =>
         stats!.query(
           `select (select md5(coalesce(string_agg(c::text, ',' order by c.id), '')) from contacts c where c.organization_id = $1)
-             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id = e.contact_id where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id =
+               e.contact_id where c.organization_id = $1)
              || (select md5(coalesce(string_agg(g::text, ',' order by g.id), '')) from configurations g where g.organization_id = $1)`,
           [t.target_id],
         ),
       );
       await timeIt('alternative: organization rows as id:xmin', (t) =>
         stats!.query(
-          `select (select md5(coalesce(string_agg(c.id::text || ':' || c.xmin::text, ',' order by c.id), '')) from contacts c where c.organization_id = $1)
-             || (select md5(coalesce(string_agg(e.id::text || ':' || e.xmin::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id = e.contact_id where c.organization_id = $1)
-             || (select md5(coalesce(string_agg(g.id::text || ':' || g.xmin::text, ',' order by g.id), '')) from configurations g where g.organization_id = $1)`,
+          `select (select md5(coalesce(string_agg(c.id::text || ':' || c.xmin::text, ',' order by c.id), '')) from contacts c where
+            c.organization_id = $1)
+             || (select md5(coalesce(string_agg(e.id::text || ':' || e.xmin::text, ',' order by e.id), '')) from contact_emails e join
+               contacts c on c.id = e.contact_id where c.organization_id = $1)
+             || (select md5(coalesce(string_agg(g.id::text || ':' || g.xmin::text, ',' order by g.id), '')) from configurations g where
+               g.organization_id = $1)`,
           [t.target_id],
         ),
       );
       const sample = tenantsWithOrg.find((t) => t.target_id);
       if (sample) {
         const { rows: plan } = await stats!.query(
-          `explain (analyze, buffers) select (select md5(coalesce(string_agg(c::text, ',' order by c.id), '')) from contacts c where c.organization_id = $1)
-             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id = e.contact_id where c.organization_id = $1)
+          `explain (analyze, buffers) select (select md5(coalesce(string_agg(c::text, ',' order by c.id), '')) from contacts c where
+            c.organization_id = $1)
+             || (select md5(coalesce(string_agg(e::text, ',' order by e.id), '')) from contact_emails e join contacts c on c.id =
+               e.contact_id where c.organization_id = $1)
              || (select md5(coalesce(string_agg(g::text, ',' order by g.id), '')) from configurations g where g.organization_id = $1)`,
           [sample.target_id],
         );
@@ -354,7 +366,8 @@ async function main(): Promise<void> {
     if (process.env.SYNC_BENCH_DIAGNOSE) await diagnose();
 
     const { rows: staged } = await stats.query<{ users: string; devices: string }>(
-      `select (select count(*) from ms_users where removed_at is null) as users, (select count(*) from ms_managed_devices where removed_at is null) as devices`,
+      `select (select count(*) from ms_users where removed_at is null) as users, (select count(*) from ms_managed_devices where ` +
+        `removed_at is null) as devices`,
     );
     const rowWidth = await averageRowWidth(stats, first.figures.writesByTable);
     await closeContext();

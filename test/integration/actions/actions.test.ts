@@ -99,7 +99,7 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
       .executeTakeFirst();
   const run = async (workerId = 'w1', hooks = {}) => createActionWorker(deps, { workerId, hooks }).drain();
 
-  it('previews an offboarding without changing anything, then runs it: Microsoft, the documentation and the vault reflect it at once', async () => {
+  it('previews an offboarding without changing anything, then runs it: Microsoft, documentation and vault reflect it at once', async () => {
     const user = freshMember();
     const groupsBefore = world()
       .groups(contoso.tenantId)
@@ -179,37 +179,41 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     expect(JSON.stringify(audit)).not.toContain(credentials.password!);
   });
 
-  it('fails a step Microsoft refuses for a missing GDAP role, says which role, keeps earlier steps done, and resumes once the role is given', async () => {
-    const user = freshMember();
-    const action = await requestAction(deps, ADMIN, {
-      kind: 'offboard',
-      tenantId: contoso.id,
-      userIds: [user.id],
-      input: { steps: ['block_sign_in', 'remove_licenses'] },
-      preview: false,
-    });
-    // The relationship loses License Administrator and User Administrator keeps only users… after the preview.
-    world().setAccessRoles(contoso.tenantId, [
-      ROLES.directoryReaders,
-      ROLES.globalReader,
-      ROLES.groupsAdministrator,
-      ROLES.helpdeskAdministrator,
-    ]);
-    microsoft.tokens.forget(integrationId);
-    await run();
-    const failed = await getAction(ctx.database.db, action.id);
-    expect(failed.status).toBe('failed');
-    expect(failed.error).toMatchObject({ code: 'gdap_role_missing' });
-    expect(failed.error!.action).toContain('User Administrator');
-    expect(failed.steps.map((s) => s.status)).toEqual(['failed', 'not_run']);
+  it(
+    'fails a step Microsoft refuses for a missing GDAP role, says which role, keeps earlier steps done, and resumes once the role is ' +
+      'given',
+    async () => {
+      const user = freshMember();
+      const action = await requestAction(deps, ADMIN, {
+        kind: 'offboard',
+        tenantId: contoso.id,
+        userIds: [user.id],
+        input: { steps: ['block_sign_in', 'remove_licenses'] },
+        preview: false,
+      });
+      // The relationship loses License Administrator and User Administrator keeps only users… after the preview.
+      world().setAccessRoles(contoso.tenantId, [
+        ROLES.directoryReaders,
+        ROLES.globalReader,
+        ROLES.groupsAdministrator,
+        ROLES.helpdeskAdministrator,
+      ]);
+      microsoft.tokens.forget(integrationId);
+      await run();
+      const failed = await getAction(ctx.database.db, action.id);
+      expect(failed.status).toBe('failed');
+      expect(failed.error).toMatchObject({ code: 'gdap_role_missing' });
+      expect(failed.error!.action).toContain('User Administrator');
+      expect(failed.steps.map((s) => s.status)).toEqual(['failed', 'not_run']);
 
-    world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
-    microsoft.tokens.forget(integrationId);
-    expect((await resumeAction(deps, ADMIN, action.id)).status).toBe('queued');
-    await run();
-    expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
-    expect(world().user(contoso.tenantId, user.id)!.record.accountEnabled).toBe(false);
-  });
+      world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
+      microsoft.tokens.forget(integrationId);
+      expect((await resumeAction(deps, ADMIN, action.id)).status).toBe('queued');
+      await run();
+      expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
+      expect(world().user(contoso.tenantId, user.id)!.record.accountEnabled).toBe(false);
+    },
+  );
 
   it('blocks a preview when the relationship lacks the role a step needs (from discovery)', async () => {
     world().setAccessRoles(contoso.tenantId, [ROLES.directoryReaders, ROLES.globalReader]);
@@ -232,38 +236,42 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     }
   });
 
-  it("refuses an administrator's password in the preview without Privileged Authentication Administrator, and says so when Microsoft refuses it", async () => {
-    const admin = world().userAt(contoso.tenantId, 0)!.record;
-    const preview = await requestAction(deps, ADMIN, {
-      kind: 'password_rotation',
-      tenantId: contoso.id,
-      userIds: [admin.id],
-      preview: true,
-    });
-    expect(preview.steps[0]).toMatchObject({ name: 'reset_password', status: 'blocked' });
-    expect(preview.steps[0]!.detail).toContain('is an administrator');
-    // Discovery last saw Privileged Authentication Administrator, but the relationship no longer has it.
-    world().setAccessRoles(contoso.tenantId, [...WRITE_ROLES, ROLES.privilegedAuthenticationAdministrator]);
-    await microsoft.discovery.discover(integrationId);
-    try {
-      const action = await requestAction(deps, ADMIN, {
+  it(
+    "refuses an administrator's password in the preview without Privileged Authentication Administrator, and says so when Microsoft " +
+      'refuses it',
+    async () => {
+      const admin = world().userAt(contoso.tenantId, 0)!.record;
+      const preview = await requestAction(deps, ADMIN, {
         kind: 'password_rotation',
         tenantId: contoso.id,
         userIds: [admin.id],
-        preview: false,
+        preview: true,
       });
-      world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
-      microsoft.tokens.forget(integrationId);
-      await run();
-      const failed = await getAction(ctx.database.db, action.id);
-      expect(failed.error).toMatchObject({ code: 'user_is_administrator' });
-      expect(failed.error!.action).toContain('Privileged Authentication Administrator');
-      expect(emulatedCredentials(world(), contoso.tenantId, admin.id).password).toBeUndefined();
-    } finally {
-      world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
+      expect(preview.steps[0]).toMatchObject({ name: 'reset_password', status: 'blocked' });
+      expect(preview.steps[0]!.detail).toContain('is an administrator');
+      // Discovery last saw Privileged Authentication Administrator, but the relationship no longer has it.
+      world().setAccessRoles(contoso.tenantId, [...WRITE_ROLES, ROLES.privilegedAuthenticationAdministrator]);
       await microsoft.discovery.discover(integrationId);
-    }
-  });
+      try {
+        const action = await requestAction(deps, ADMIN, {
+          kind: 'password_rotation',
+          tenantId: contoso.id,
+          userIds: [admin.id],
+          preview: false,
+        });
+        world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
+        microsoft.tokens.forget(integrationId);
+        await run();
+        const failed = await getAction(ctx.database.db, action.id);
+        expect(failed.error).toMatchObject({ code: 'user_is_administrator' });
+        expect(failed.error!.action).toContain('Privileged Authentication Administrator');
+        expect(emulatedCredentials(world(), contoso.tenantId, admin.id).password).toBeUndefined();
+      } finally {
+        world().setAccessRoles(contoso.tenantId, WRITE_ROLES);
+        await microsoft.discovery.discover(integrationId);
+      }
+    },
+  );
 
   it('names the SKU without free seats in the preview, and fails then resumes when seats ran out between preview and run', async () => {
     const skus = world().subscribedSkus(contoso.tenantId);
@@ -383,73 +391,77 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     expect((await revealVaultEntry(deps, ADMIN, entry.id)).password).toBe(passwordAfterCrash);
   });
 
-  it('onboards a user: created in a verified domain, licensed, in its groups, documented at once as a linked contact, first password in the vault', async () => {
-    const customer = world().customers()[0]!;
-    const sku = world()
-      .subscribedSkus(contoso.tenantId)
-      .find((s) => s.capabilityStatus === 'Enabled' && s.prepaidUnits.enabled > s.consumedUnits)!;
-    const group = world().groups(contoso.tenantId)[0]!;
-    const input = {
-      displayName: 'Nora Newcomer',
-      givenName: 'Nora',
-      surname: 'Newcomer',
-      userPrincipalName: `nora.newcomer@${customer.defaultDomain}`,
-      usageLocation: 'GB',
-      jobTitle: 'Analyst',
-      skuIds: [sku.skuId],
-      groupIds: [group.record.id],
-    };
-    const foreign = await requestAction(deps, ADMIN, {
-      kind: 'onboard',
-      tenantId: contoso.id,
-      input: { ...input, userPrincipalName: 'nora@elsewhere.example' },
-      preview: true,
-    });
-    expect(foreign.steps[0]).toMatchObject({ name: 'create_user', status: 'blocked' });
-    const action = await requestAction(deps, ADMIN, { kind: 'onboard', tenantId: contoso.id, input, preview: false });
-    expect(action.steps.map((s) => s.name)).toEqual(['create_user', 'document_contact', 'assign_licenses', 'add_to_groups']);
-    await run();
-    expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
-    const created =
-      emulator.world.customers() &&
-      [...Array(world().userSlotCount(contoso.tenantId)).keys()]
-        .map((s) => world().userAt(contoso.tenantId, s))
-        .find((u) => u?.record.userPrincipalName === input.userPrincipalName)!;
-    expect(created.record).toMatchObject({ usageLocation: 'GB', jobTitle: 'Analyst', accountEnabled: true });
-    expect(created.record.assignedLicenses.map((l) => l.skuId)).toEqual([sku.skuId]);
-    expect(
-      world()
-        .groupMembers(contoso.tenantId, group.record.id)
-        .some((m) => m.kind === 'user' && m.user.record.id === created.record.id),
-    ).toBe(true);
-    const contact = await contactOf(created.record.id);
-    expect(contact).toMatchObject({ first_name: 'Nora', last_name: 'Newcomer', title: 'Analyst', in_microsoft: true });
-    const decision = await ctx.database.db
-      .selectFrom('match_decisions')
-      .selectAll()
-      .where('kind', '=', 'contact')
-      .where('source_id', '=', created.record.id)
-      .executeTakeFirstOrThrow();
-    expect(decision).toMatchObject({ state: 'match', target_id: contact!.id });
-    const entry = await ctx.database.db
-      .selectFrom('vault_entries')
-      .selectAll()
-      .where('microsoft_user_id', '=', created.record.id)
-      .executeTakeFirstOrThrow();
-    const credentials = emulatedCredentials(world(), contoso.tenantId, created.record.id);
-    expect(credentials.forceChange).toBe(true);
-    expect((await revealVaultEntry(deps, ADMIN, entry.id)).password).toBe(credentials.password);
-    // The next sync links the same contact instead of creating a second one.
-    const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
-    await createSyncWorker(microsoft.runner, { concurrency: 2 }).drain({ runId });
-    const contacts = await ctx.database.db
-      .selectFrom('contacts')
-      .select('id')
-      .where('tenant_id', '=', contoso.id)
-      .where('microsoft_user_id', '=', created.record.id)
-      .execute();
-    expect(contacts).toEqual([{ id: contact!.id }]);
-  });
+  it(
+    'onboards a user: created in a verified domain, licensed, in its groups, documented at once as a linked contact, first password in ' +
+      'the vault',
+    async () => {
+      const customer = world().customers()[0]!;
+      const sku = world()
+        .subscribedSkus(contoso.tenantId)
+        .find((s) => s.capabilityStatus === 'Enabled' && s.prepaidUnits.enabled > s.consumedUnits)!;
+      const group = world().groups(contoso.tenantId)[0]!;
+      const input = {
+        displayName: 'Nora Newcomer',
+        givenName: 'Nora',
+        surname: 'Newcomer',
+        userPrincipalName: `nora.newcomer@${customer.defaultDomain}`,
+        usageLocation: 'GB',
+        jobTitle: 'Analyst',
+        skuIds: [sku.skuId],
+        groupIds: [group.record.id],
+      };
+      const foreign = await requestAction(deps, ADMIN, {
+        kind: 'onboard',
+        tenantId: contoso.id,
+        input: { ...input, userPrincipalName: 'nora@elsewhere.example' },
+        preview: true,
+      });
+      expect(foreign.steps[0]).toMatchObject({ name: 'create_user', status: 'blocked' });
+      const action = await requestAction(deps, ADMIN, { kind: 'onboard', tenantId: contoso.id, input, preview: false });
+      expect(action.steps.map((s) => s.name)).toEqual(['create_user', 'document_contact', 'assign_licenses', 'add_to_groups']);
+      await run();
+      expect((await getAction(ctx.database.db, action.id)).status).toBe('succeeded');
+      const created =
+        emulator.world.customers() &&
+        [...Array(world().userSlotCount(contoso.tenantId)).keys()]
+          .map((s) => world().userAt(contoso.tenantId, s))
+          .find((u) => u?.record.userPrincipalName === input.userPrincipalName)!;
+      expect(created.record).toMatchObject({ usageLocation: 'GB', jobTitle: 'Analyst', accountEnabled: true });
+      expect(created.record.assignedLicenses.map((l) => l.skuId)).toEqual([sku.skuId]);
+      expect(
+        world()
+          .groupMembers(contoso.tenantId, group.record.id)
+          .some((m) => m.kind === 'user' && m.user.record.id === created.record.id),
+      ).toBe(true);
+      const contact = await contactOf(created.record.id);
+      expect(contact).toMatchObject({ first_name: 'Nora', last_name: 'Newcomer', title: 'Analyst', in_microsoft: true });
+      const decision = await ctx.database.db
+        .selectFrom('match_decisions')
+        .selectAll()
+        .where('kind', '=', 'contact')
+        .where('source_id', '=', created.record.id)
+        .executeTakeFirstOrThrow();
+      expect(decision).toMatchObject({ state: 'match', target_id: contact!.id });
+      const entry = await ctx.database.db
+        .selectFrom('vault_entries')
+        .selectAll()
+        .where('microsoft_user_id', '=', created.record.id)
+        .executeTakeFirstOrThrow();
+      const credentials = emulatedCredentials(world(), contoso.tenantId, created.record.id);
+      expect(credentials.forceChange).toBe(true);
+      expect((await revealVaultEntry(deps, ADMIN, entry.id)).password).toBe(credentials.password);
+      // The next sync links the same contact instead of creating a second one.
+      const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
+      await createSyncWorker(microsoft.runner, { concurrency: 2 }).drain({ runId });
+      const contacts = await ctx.database.db
+        .selectFrom('contacts')
+        .select('id')
+        .where('tenant_id', '=', contoso.id)
+        .where('microsoft_user_id', '=', created.record.id)
+        .execute();
+      expect(contacts).toEqual([{ id: contact!.id }]);
+    },
+  );
 
   it('reclaims the licences of chosen users, showing the seats and monthly cost freed in the preview', async () => {
     const a = freshMember();
@@ -486,7 +498,7 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     ).toBeLessThan(consumedBefore);
   });
 
-  it('waits for a delayed delete in the queue, then soft-deletes the user (restorable) and marks the contact gone from Microsoft', async () => {
+  it('waits for a delayed delete in the queue, then soft-deletes the user (restorable), marks the contact gone', async () => {
     const user = freshMember();
     const action = await requestAction(deps, ADMIN, {
       kind: 'offboard',
@@ -513,7 +525,7 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     expect(await contactOf(user.id)).toMatchObject({ in_microsoft: false });
   });
 
-  it('refuses read-only accounts, technicians not allowed to act, guests without override, and integrations without actions enabled', async () => {
+  it('refuses read-only accounts, technicians not allowed to act, guests without override, integrations without actions on', async () => {
     const user = freshMember();
     await expect(
       requestAction(

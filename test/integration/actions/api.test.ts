@@ -69,7 +69,7 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     app.inject({ method, url, headers: { authorization: auth[who] }, ...(payload === undefined ? {} : { payload: payload as object }) });
   const member = () => emulator.world.userAt(customerTenantId, 1)!.record;
 
-  it('keeps actions off until an administrator enables them, then hands out the admin-consent link that grants the write permissions', async () => {
+  it('keeps actions off until an administrator enables them, then hands out the admin-consent link for write permissions', async () => {
     const off = await call('admin', 'POST', '/api/actions', {
       kind: 'password_rotation',
       tenantId: tenantRowId,

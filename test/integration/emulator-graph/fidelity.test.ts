@@ -84,7 +84,7 @@ describe('Graph fidelity with Microsoft samples', () => {
   it('users/delta leaves out properties never set, like "Conf Room Adams" in users-delta.json', async () => {
     const room = h.world.userAt(tenant, 3)!.record.id;
     h.world.updateUser(tenant, room, { displayName: 'Conf Room Adams', givenName: null, surname: null });
-    let page = (await h.get('/v1.0/users/delta?$select=displayName,givenName,surname', token, { Prefer: 'odata.maxpagesize=999' })).json;
+    const page = (await h.get('/v1.0/users/delta?$select=displayName,givenName,surname', token, { Prefer: 'odata.maxpagesize=999' })).json;
     const documented = example('users-delta.json').value.find((u: { displayName?: string }) => u.displayName === 'Conf Room Adams');
     const ours = page.value.find((u: { id: string }) => u.id === room);
     expect(Object.keys(ours).sort()).toEqual(Object.keys(documented).sort());

@@ -91,7 +91,8 @@ describe('discovery', () => {
     });
     expect(ok.body.tenant_discovery_endpoint).toBe(`${emu.urls.authorityHost}/${PARTNER}/v2.0/.well-known/openid-configuration`);
     const other = await get(
-      `${emu.urls.authorityHost}/common/discovery/instance?api-version=1.1&authorization_endpoint=https%3A%2F%2Fevil.example%2Fcommon%2Foauth2%2Fv2.0%2Fauthorize`,
+      `${emu.urls.authorityHost}/common/discovery/instance?api-version=1.1` +
+        '&authorization_endpoint=https%3A%2F%2Fevil.example%2Fcommon%2Foauth2%2Fv2.0%2Fauthorize',
     );
     expect(other.status).toBe(400);
     expect(other.body.error).toBe('invalid_instance');
@@ -351,22 +352,26 @@ describe('client credentials grant', () => {
     expect(result.status).toBe(200);
   });
 
-  it('refuses: no consent (700016), wrong secret (401, 7000215), missing secret (401), unknown client, unknown tenant, scope without /.default', async () => {
-    expectStsError(await appToken(CUSTOMER_NO_CONSENT), 400, 'unauthorized_client', 700016);
-    const wrong = await appToken(CUSTOMER_OK, undefined, {}, 'not-the-secret');
-    expectStsError(wrong, 401, 'invalid_client', 7000215);
-    expect(Object.keys(wrong.body).sort()).toEqual(Object.keys(example('token-error-invalid_client-AADSTS7000215.json')).sort());
-    expectStsError(await appToken(CUSTOMER_OK, undefined, {}, null), 401, 'invalid_client', 7000218);
-    const unknown = await postForm(tokenUrl(CUSTOMER_OK), {
-      client_id: 'ffffffff-0000-4000-8000-000000000000',
-      client_secret: 'x',
-      grant_type: 'client_credentials',
-      scope: 'https://graph.microsoft.com/.default',
-    });
-    expectStsError(unknown, 400, 'unauthorized_client', 700016);
-    expectStsError(await appToken('00000000-0000-4000-8000-00000000dead'), 400, 'invalid_tenant', 90002);
-    expectStsError(await appToken(CUSTOMER_OK, 'https://graph.microsoft.com/User.Read.All'), 400, 'invalid_scope', 1002012);
-  });
+  it(
+    'refuses: no consent (700016), wrong secret (401, 7000215), missing secret (401), unknown client, unknown tenant, scope without ' +
+      '/.default',
+    async () => {
+      expectStsError(await appToken(CUSTOMER_NO_CONSENT), 400, 'unauthorized_client', 700016);
+      const wrong = await appToken(CUSTOMER_OK, undefined, {}, 'not-the-secret');
+      expectStsError(wrong, 401, 'invalid_client', 7000215);
+      expect(Object.keys(wrong.body).sort()).toEqual(Object.keys(example('token-error-invalid_client-AADSTS7000215.json')).sort());
+      expectStsError(await appToken(CUSTOMER_OK, undefined, {}, null), 401, 'invalid_client', 7000218);
+      const unknown = await postForm(tokenUrl(CUSTOMER_OK), {
+        client_id: 'ffffffff-0000-4000-8000-000000000000',
+        client_secret: 'x',
+        grant_type: 'client_credentials',
+        scope: 'https://graph.microsoft.com/.default',
+      });
+      expectStsError(unknown, 400, 'unauthorized_client', 700016);
+      expectStsError(await appToken('00000000-0000-4000-8000-00000000dead'), 400, 'invalid_tenant', 90002);
+      expectStsError(await appToken(CUSTOMER_OK, 'https://graph.microsoft.com/User.Read.All'), 400, 'invalid_scope', 1002012);
+    },
+  );
 });
 
 describe('bad requests get AADSTS-shaped 4xx answers, never a crash', () => {

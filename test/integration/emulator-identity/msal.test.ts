@@ -99,37 +99,41 @@ describe('MSAL ConfidentialClientApplication against the emulator', () => {
     });
   });
 
-  it('errors reach the caller with their AADSTS code: revoked (50173), wrong secret (7000215), no GDAP (50020), unknown tenant (discovery fails)', async () => {
-    const doomed = emu.control.issuePartnerRefreshToken();
-    emu.control.revokeRefreshTokens(ADMIN_ID);
-    const revoked = await failureOf(msal().acquireTokenByRefreshToken({ refreshToken: doomed, scopes: graphScopes() }));
-    expect(revoked.errorCode).toBe('invalid_grant');
-    expect(String(revoked.errorNo)).toBe('50173');
-    expect(revoked.subError).toBe('bad_token');
-    emu.credentials.refreshToken = emu.control.issuePartnerRefreshToken();
+  it(
+    'errors reach the caller with their AADSTS code: revoked (50173), wrong secret (7000215), no GDAP (50020), unknown tenant ' +
+      '(discovery fails)',
+    async () => {
+      const doomed = emu.control.issuePartnerRefreshToken();
+      emu.control.revokeRefreshTokens(ADMIN_ID);
+      const revoked = await failureOf(msal().acquireTokenByRefreshToken({ refreshToken: doomed, scopes: graphScopes() }));
+      expect(revoked.errorCode).toBe('invalid_grant');
+      expect(String(revoked.errorNo)).toBe('50173');
+      expect(revoked.subError).toBe('bad_token');
+      emu.credentials.refreshToken = emu.control.issuePartnerRefreshToken();
 
-    const wrongSecret = await failureOf(
-      msal('not-the-secret', CUSTOMER_OK).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }),
-    );
-    expect(wrongSecret.errorCode).toBe('invalid_client');
-    expect(String(wrongSecret.errorNo)).toBe('7000215');
+      const wrongSecret = await failureOf(
+        msal('not-the-secret', CUSTOMER_OK).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }),
+      );
+      expect(wrongSecret.errorCode).toBe('invalid_client');
+      expect(String(wrongSecret.errorNo)).toBe('7000215');
 
-    const noGdap = await failureOf(
-      msal().acquireTokenByRefreshToken({
-        refreshToken: emu.credentials.refreshToken,
-        scopes: graphScopes(),
-        authority: msalAuthorityFor(emu.urls.authorityHost, CUSTOMER_EXPIRED),
-      }),
-    );
-    expect(String(noGdap.errorNo)).toBe('50020');
+      const noGdap = await failureOf(
+        msal().acquireTokenByRefreshToken({
+          refreshToken: emu.credentials.refreshToken,
+          scopes: graphScopes(),
+          authority: msalAuthorityFor(emu.urls.authorityHost, CUSTOMER_EXPIRED),
+        }),
+      );
+      expect(String(noGdap.errorNo)).toBe('50020');
 
-    // The emulator answers discovery with 400 invalid_tenant AADSTS90002 (identity-platform.test.ts);
-    // MSAL reports that, as it does against Microsoft, as an endpoint resolution failure.
-    const unknownTenant = await failureOf(
-      msal(CLIENT_SECRET, 'nosuchtenant.onmicrosoft.com').acquireTokenByClientCredential({
-        scopes: ['https://graph.microsoft.com/.default'],
-      }),
-    );
-    expect(unknownTenant.errorCode).toBe('endpoints_resolution_error');
-  });
+      // The emulator answers discovery with 400 invalid_tenant AADSTS90002 (identity-platform.test.ts);
+      // MSAL reports that, as it does against Microsoft, as an endpoint resolution failure.
+      const unknownTenant = await failureOf(
+        msal(CLIENT_SECRET, 'nosuchtenant.onmicrosoft.com').acquireTokenByClientCredential({
+          scopes: ['https://graph.microsoft.com/.default'],
+        }),
+      );
+      expect(unknownTenant.errorCode).toBe('endpoints_resolution_error');
+    },
+  );
 });

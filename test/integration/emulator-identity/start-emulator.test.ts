@@ -29,7 +29,7 @@ describe('startEmulator on the generated world', () => {
     await emu.close();
   });
 
-  it('the partner admin refresh token works at the partner and at customers with active GDAP, not where GDAP expired or is DAP-only', async () => {
+  it('partner admin refresh token works at the partner and customers with active GDAP, not where GDAP expired or DAP only', async () => {
     const scope = `${emu.urls.graphBaseUrl}/.default offline_access`;
     const atPartner = await refreshAt(emu, emu.credentials.partnerTenantId, emu.credentials, scope);
     expect(atPartner.status).toBe(200);

@@ -81,9 +81,8 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
       const result = await migrator.migrateToLatest();
       expect(result.error).toBeDefined();
       const tables = await sql<{ table_name: string }>`
-        select table_name from information_schema.tables where table_schema = 'public' and table_name in ('first_table', 'second_table')`.execute(
-        database.db,
-      );
+        select table_name from information_schema.tables where table_schema = 'public' and table_name in ('first_table',
+          'second_table')`.execute(database.db);
       expect(tables.rows).toEqual([]);
     } finally {
       await database.close();

@@ -69,7 +69,7 @@ describe('docsync demo (process)', () => {
     });
   }, 240_000);
 
-  it('serves the UI on the port it prints with the demo login, shows the client secret expiring, and stops cleanly on SIGTERM', async () => {
+  it('serves the UI on the port it prints with the demo login, shows the client secret expiring, stops cleanly on SIGTERM', async () => {
     const demo = startDocsync(
       ['demo', '--port', '0', '--data-dir', dataDir(), '--customers', '2', '--users-per-tenant', '5'],
       docsyncEnv({}),

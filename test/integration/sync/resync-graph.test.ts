@@ -73,12 +73,13 @@ describe('sync against the emulator: requests and re-sync', () => {
     const state = await sql<{ digest: string }>`select
         (select md5(coalesce(string_agg(id::text || updated_at::text, ',' order by id), '')) from contacts)
         || (select md5(coalesce(string_agg(id::text || updated_at::text, ',' order by id), '')) from configurations)
-        || (select md5(coalesce(string_agg(id::text || updated_at::text || state || coalesce(target_id::text, ''), ',' order by id), '')) from match_decisions)
+        || (select md5(coalesce(string_agg(id::text || updated_at::text || state || coalesce(target_id::text, ''), ',' order by id), ''))
+          from match_decisions)
         || (select md5(coalesce(string_agg(id::text || created_at::text, ',' order by id), '')) from contact_emails)
-        || (select md5(coalesce(string_agg(user_id || last_seen_at::text || content_hash, ',' order by tenant_id, user_id), '')) from ms_users)
-        || (select md5(coalesce(string_agg(device_id || last_seen_at::text || content_hash, ',' order by tenant_id, device_id), '')) from ms_managed_devices) as digest`.execute(
-      ctx.database.db,
-    );
+        || (select md5(coalesce(string_agg(user_id || last_seen_at::text || content_hash, ',' order by tenant_id, user_id), '')) from
+          ms_users)
+        || (select md5(coalesce(string_agg(device_id || last_seen_at::text || content_hash, ',' order by tenant_id, device_id), '')) from
+          ms_managed_devices) as digest`.execute(ctx.database.db);
     return state.rows[0]!.digest;
   }
 

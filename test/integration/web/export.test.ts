@@ -20,9 +20,8 @@ describe.each(DATABASE_KINDS)('CSV export on %s', (kind) => {
     await seedContents(world.ctx, seeded, world.clock.now());
     const db = world.ctx.database.db;
     // More contacts than one export page (500), one with a name a spreadsheet would run.
-    await sql`insert into contacts (organization_id, first_name, last_name) select ${seeded.organizations.northwind}::uuid, 'Bulk', 'Contact ' || lpad(i::text, 4, '0') from generate_series(1, 1203) i`.execute(
-      db,
-    );
+    await sql`insert into contacts (organization_id, first_name, last_name) select ${seeded.organizations.northwind}::uuid, 'Bulk',
+      'Contact ' || lpad(i::text, 4, '0') from generate_series(1, 1203) i`.execute(db);
     await db
       .insertInto('contacts')
       .values({ organization_id: seeded.organizations.northwind!, first_name: '=HYPERLINK("http://evil.example")', last_name: 'Zed' })
@@ -53,7 +52,8 @@ describe.each(DATABASE_KINDS)('CSV export on %s', (kind) => {
     expect(suggested.headers['content-type']).toBe('text/csv; charset=utf-8');
     const rows = rowsOf(suggested.body);
     expect(rows[0]).toBe(
-      'Tenant,Microsoft tenant id,Default domain,Integration,State,Rule,Score,Organization,Suggestions,Health,Health reason,Last sync,docsync id',
+      'Tenant,Microsoft tenant id,Default domain,Integration,State,Rule,Score,Organization,Suggestions,Health,Health reason,Last ' +
+        'sync,docsync id',
     );
     expect(
       rows

@@ -267,7 +267,8 @@ describe.each(DATABASE_KINDS)('hostile parameters on %s', (kind) => {
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = connect({ host: hostname, port: Number(port) }, () => {
         socket.write(
-          `POST /api/tenants/bulk-accept HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{"minScore":1}`,
+          `POST /api/tenants/bulk-accept HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: ` +
+            `application/json\r\nContent-Length: 2\r\n\r\n{"minScore":1}`,
         );
       });
       let received = '';

@@ -59,7 +59,7 @@ describe.each(DATABASE_KINDS)('organizations on %s', (kind) => {
     expect((await call(world, 'read_only', 'GET', '/api/organizations?search=%25')).json().total).toBe(0);
   });
 
-  it("shows one organization's documentation: tenants with health, domains, licenses, review queue, contacts with the overlay", async () => {
+  it("shows one organization's documentation: tenants with health, domains, licenses, review queue, contacts with overlay", async () => {
     const response = await call(world, 'read_only', 'GET', `/api/organizations/${seeded.organizations.contoso}`);
     expect(response.statusCode).toBe(200);
     const d = response.json();

@@ -105,7 +105,8 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     expect(organizations).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(organizations).toContain('&quot;Quote&#39;s&quot; &#96;back&#96; &amp; &lt;b&gt;bold&lt;/b&gt;');
     expect(organizations).toContain(
-      '<bdi class="name">Contoso<abbr class="bidi" title="hidden direction control U+202E">[U+202E]</abbr>gnp.exe<abbr class="bidi" title="hidden direction control U+202C">[U+202C]</abbr> Ltd</bdi>',
+      '<bdi class="name">Contoso<abbr class="bidi" title="hidden direction control U+202E">[U+202E]</abbr>gnp.exe<abbr class="bidi" ' +
+        'title="hidden direction control U+202C">[U+202C]</abbr> Ltd</bdi>',
     );
     expect(organizations).not.toContain('\u202E');
     expect(organizations).toContain(`<bdi class="name">${HOSTILE_NAMES.huge}</bdi>`);

@@ -53,11 +53,13 @@ describe('the client secret expiry banner', () => {
     expect(text).toContain('Client secrets need replacing');
     // 2026-11-23 09:00 + 20 days; +5 days; −2 days (the test clock's start).
     expect(text).toContain(
-      'The client secret of Soon Partner expires on 13 December 2026 (in 20 days): create a new secret in Entra ID and paste its value here.',
+      'The client secret of Soon Partner expires on 13 December 2026 (in 20 days): create a new secret in Entra ID and paste its value ' +
+        'here.',
     );
     expect(text).toContain('expires on 28 November 2026 (in 5 days)');
     expect(text).toContain(
-      'The client secret of Expired Partner expired on 21 November 2026, so its syncs fail: create a new secret in Entra ID and paste its value here.',
+      'The client secret of Expired Partner expired on 21 November 2026, so its syncs fail: create a new secret in Entra ID and paste ' +
+        'its value here.',
     );
     expect(text).not.toContain('Later Partner');
     expect(text).not.toContain('No Expiry Partner');
@@ -81,7 +83,8 @@ describe('the client secret expiry banner', () => {
   it('tells technicians on the Integrations page to ask an administrator', async () => {
     const text = banner((await call(world, 'technician', 'GET', '/integrations')).body)!;
     expect(text).toContain(
-      'The client secret of Soon Partner expires on 13 December 2026 (in 20 days): ask an administrator to create a new secret in Entra ID and paste its value into the integration.',
+      'The client secret of Soon Partner expires on 13 December 2026 (in 20 days): ask an administrator to create a new secret in Entra ' +
+        'ID and paste its value into the integration.',
     );
     expect(text).not.toContain('paste its value here');
   });

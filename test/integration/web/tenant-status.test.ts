@@ -89,7 +89,8 @@ describe('tenant status on the technician pages', () => {
     const page = text((await call(world, 'technician', 'GET', `/tenants/${seeded.tenants.tailspin!.id}/contacts`)).body);
     expect(page).toContain('docsync cannot read this tenant');
     expect(page).toContain(
-      'The GDAP relationship is expired (ended 2026-10-21). What to do: Create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept.',
+      'The GDAP relationship is expired (ended 2026-10-21). What to do: Create a new GDAP relationship in Partner Center if you still ' +
+        'manage this customer; its documentation is kept.',
     );
     expect(page).toContain('No users. docsync cannot read this tenant: the reason and what to do are above.');
     expect(page).not.toContain('has not been synced');
@@ -107,7 +108,8 @@ describe('tenant status on the technician pages', () => {
     const page = text(response.body);
     expect(page).toContain('The last sync could not read everything in this tenant');
     expect(page).toContain(
-      'Devices of Quotes were not synced: the tenant has no Intune subscription; the previous data is kept. What to do: Nothing to do if the customer does not use Intune; otherwise check its Intune licence.',
+      'Devices of Quotes were not synced: the tenant has no Intune subscription; the previous data is kept. What to do: Nothing to do if ' +
+        'the customer does not use Intune; otherwise check its Intune licence.',
     );
     expect(page).toContain('No Intune devices: the last sync could not read them.');
     expect(response.body).toMatch(/<a href="\/sync-runs\/[0-9a-f-]{36}">Open the last sync's log<\/a>/);

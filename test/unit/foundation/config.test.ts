@@ -43,7 +43,8 @@ describe('configuration', () => {
 
   it('names the setting, its source and the accepted values when a value is wrong', () => {
     expect(() => loadConfig({ env: { DOCSYNC_LOG_LEVEL: 'loud' } })).toThrow(
-      'invalid configuration: log.level (from DOCSYNC_LOG_LEVEL): got "loud"; accepted values: fatal, error, warn, info, debug, trace, silent',
+      'invalid configuration: log.level (from DOCSYNC_LOG_LEVEL): got "loud"; accepted values: fatal, error, warn, info, debug, trace, ' +
+        'silent',
     );
   });
 

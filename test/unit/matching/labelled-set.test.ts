@@ -60,11 +60,14 @@ const configurations = measure(
 describe('quality on the labelled set', () => {
   it('prints precision and recall', () => {
     const line = (name: string, t: Tally, pairs: number) =>
-      `${name.padEnd(15)} ${String(pairs).padStart(4)} pairs  auto-match precision ${ratio(t.autoCorrect, t.autoMatched).toFixed(3)} recall ${ratio(t.autoCorrect, t.withTruth).toFixed(3)} (${t.autoCorrect}/${t.withTruth})`;
+      `${name.padEnd(15)} ${String(pairs).padStart(4)} pairs  auto-match precision ${ratio(t.autoCorrect, t.autoMatched).toFixed(3)} ` +
+      `recall ${ratio(t.autoCorrect, t.withTruth).toFixed(3)} (${t.autoCorrect}/${t.withTruth})`;
     console.log(
       [
         line('organizations', organizations, Object.keys(labels.organizations).length) +
-          `  top-1 suggestion precision ${ratio(organizations.top1Correct, organizations.top1Offered).toFixed(3)} (${organizations.top1Correct}/${organizations.top1Offered}) recall ${ratio(organizations.top1Correct, organizations.top1WithTruth).toFixed(3)}`,
+          `  top-1 suggestion precision ${ratio(organizations.top1Correct, organizations.top1Offered).toFixed(3)} ` +
+          `(${organizations.top1Correct}/${organizations.top1Offered}) recall ` +
+          `${ratio(organizations.top1Correct, organizations.top1WithTruth).toFixed(3)}`,
         line('contacts', contacts, Object.keys(labels.contacts).length),
         line('configurations', configurations, Object.keys(labels.configurations).length),
       ].join('\n'),

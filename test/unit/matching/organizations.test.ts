@@ -82,7 +82,8 @@ describe('matching tenants to organizations', () => {
     const many = Array.from({ length: 12 }, (_, i) =>
       organization(
         `o${i}`,
-        `Blue Yonder ${['Airlines', 'Air', 'Airways', 'Aviation', 'Travel', 'Trips', 'Tours', 'Cargo', 'Freight', 'Labs', 'Systems', 'Group'][i]}`,
+        `Blue Yonder ` +
+          `${['Airlines', 'Air', 'Airways', 'Aviation', 'Travel', 'Trips', 'Tours', 'Cargo', 'Freight', 'Labs', 'Systems', 'Group'][i]}`,
       ),
     );
     const suggestions = one(tenant('t', 'Blue Yonder Airline'), many)?.suggestions ?? [];

@@ -19,7 +19,9 @@ const context = (tenantId = customer): TokenFailureContext => ({
 function stsBody(code: number, error: string, text = 'message'): Record<string, unknown> {
   return {
     error,
-    error_description: `AADSTS${code}: ${text}\r\nTrace ID: 0000aaaa-11bb-cccc-dd22-eeeeee333333\r\nCorrelation ID: x\r\nTimestamp: 2024-01-01 00:00:00Z`,
+    error_description:
+      `AADSTS${code}: ${text}\r\nTrace ID: 0000aaaa-11bb-cccc-dd22-eeeeee333333\r\nCorrelation ID: x\r\nTimestamp: ` +
+      `2024-01-01 00:00:00Z`,
     error_codes: [code],
     trace_id: '0000aaaa-11bb-cccc-dd22-eeeeee333333',
   };
