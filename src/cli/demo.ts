@@ -3,7 +3,7 @@
 // the web UI, a worker and the schedule.
 //
 //   docsync demo [--port N] [--data-dir DIR]      first stdout line: {"url","username","password"}
-//   docsync demo --once --data-dir DIR [--seed S] [--customers N] [--users-per-tenant M] --json
+//   docsync demo --once --data-dir DIR [--seed S] [--customers N] [--users-per-tenant M] [--world FILE] --json
 //                                                 discovery + one full sync, one JSON line
 import { performance } from 'node:perf_hooks';
 import closeWithGrace from 'close-with-grace';
