@@ -3,7 +3,7 @@
 // the web UI, a worker and the schedule.
 //
 //   docsync demo [--port N] [--data-dir DIR]      first stdout line: {"url","username","password"}
-//   docsync demo --once --data-dir DIR [--seed S] [--customers N] [--users-per-tenant M] --json
+//   docsync demo --once --data-dir DIR [--seed S] [--customers N] [--users-per-tenant M] [--world FILE] --json
 //                                                 discovery + one full sync, one JSON line
 import { performance } from 'node:perf_hooks';
 import closeWithGrace from 'close-with-grace';
@@ -13,6 +13,7 @@ import { createContext, type AppContext } from '../context.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
 import { integerFlag, parseCommandArgs } from './args.ts';
+import { loadWorldFile } from './world-file.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { partnerStaff, staffGroups } from '../emulator/identity/staff.ts';
 import type { SyncMicrosoft } from '../sync/microsoft-wiring.ts';
@@ -40,7 +41,13 @@ export async function demo(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     customers: { type: 'string' },
     'users-per-tenant': { type: 'string' },
+    world: { type: 'string' },
   });
+  const world = values.world === undefined ? undefined : await loadWorldFile(values.world);
+  if (world && 'error' in world) {
+    process.stderr.write(`${world.error}\n`);
+    return 2;
+  }
   const seed = integerFlag('seed', values.seed, 1, 0, 2 ** 31 - 1);
   const customers = integerFlag('customers', values.customers, values.once ? 10 : 12, 1, 100_000);
   const usersPerTenant = integerFlag('users-per-tenant', values['users-per-tenant'], 25, 1, 100_000);
@@ -48,7 +55,7 @@ export async function demo(argv: string[]): Promise<number> {
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
 
   const started = performance.now();
-  const emulator = await startEmulator({ seed, customers, usersPerTenant, autoConsent: true });
+  const emulator = await startEmulator({ seed, customers, usersPerTenant, autoConsent: true, explicitCustomers: world?.customers });
   const config = loadConfig({
     overrides: {
       database: { url: null, dataDir },
@@ -63,7 +70,8 @@ export async function demo(argv: string[]): Promise<number> {
   try {
     await migrateToLatest(ctx.database.db);
     const microsoft = ctx.microsoft;
-    enableDemoWrites(emulator);
+    // A world file is the caller's world: its relationships and documentation stay as given.
+    if (!world) enableDemoWrites(emulator);
     const integrationId = await connectDemoIntegration(ctx, microsoft, emulator, seed);
     await setActionsEnabled(
       ctx.database.db,
@@ -74,7 +82,8 @@ export async function demo(argv: string[]): Promise<number> {
       ctx.config.microsoft,
     );
     const discovered = (await microsoft.discovery.discover(integrationId)).counts.discovered;
-    await seedDocumentation(ctx.database.db, emulator);
+    if (world) await documentWorldCustomers(ctx.database.db, emulator);
+    else await seedDocumentation(ctx.database.db, emulator);
 
     if (values.once) {
       const line = await syncOnce(ctx, microsoft, integrationId, discovered, started);
@@ -271,6 +280,19 @@ async function serveDemo(
  * them twice, so the first sync has a review for the technician to resolve.
  * Seeded once per data directory, deterministically from the emulator's world.
  */
+/**
+ * A world file's customers are each documented as an organization of the same name and domains
+ * (nothing else), so the first sync creates the contacts of the file's users.
+ */
+async function documentWorldCustomers(db: Kysely<Database>, emulator: RunningEmulator): Promise<void> {
+  const already = await db.selectFrom('organizations').select('id').limit(1).execute();
+  if (already.length > 0) return;
+  for (const customer of emulator.world.customers()) {
+    const domains = customer.domains.filter((d) => d.isVerified && !d.isInitial).map((d) => d.id.toLowerCase());
+    await db.insertInto('organizations').values({ name: customer.displayName, domains }).execute();
+  }
+}
+
 async function seedDocumentation(db: Kysely<Database>, emulator: RunningEmulator): Promise<void> {
   const already = await db.selectFrom('organizations').select('id').limit(1).execute();
   if (already.length > 0) return;

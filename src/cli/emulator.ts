@@ -6,6 +6,7 @@ import pino from 'pino';
 import { startEmulator } from '../emulator/index.ts';
 import { FaultRuleError, parseFaultRules, type FaultRuleInput } from '../emulator/faults.ts';
 import { UsageError, integerFlag, parseCommandArgs } from './args.ts';
+import { loadWorldFile } from './world-file.ts';
 
 // Flags and the --fault rule format: see the `emulator` entry of commands.ts (docsync emulator --help).
 
@@ -19,7 +20,13 @@ export async function emulator(argv: string[]): Promise<number> {
     'cached-tenants': { type: 'string' },
     'auto-consent': { type: 'boolean' },
     fault: { type: 'string', multiple: true },
+    world: { type: 'string' },
   });
+  const world = values.world === undefined ? undefined : await loadWorldFile(values.world);
+  if (world && 'error' in world) {
+    process.stderr.write(`${world.error}\n`);
+    return 2;
+  }
   const faults: FaultRuleInput[] = [];
   for (const json of values.fault ?? []) {
     try {
@@ -39,6 +46,7 @@ export async function emulator(argv: string[]): Promise<number> {
     cachedTenants: integerFlag('cached-tenants', values['cached-tenants'], 16, 1, 100_000),
     autoConsent: values['auto-consent'] ?? false,
     faults,
+    explicitCustomers: world?.customers,
     logger: log,
   });
   process.stdout.write(

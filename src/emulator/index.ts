@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { FaultRuleInput } from './faults.ts';
 import { startEmulatorServers, type EmulatorControl, type EmulatorCredentials, type EmulatorUrls } from './server.ts';
 import type { TokenService } from './identity/tokens.ts';
-import { createWorld, type World } from './world.ts';
+import { createWorld, type ExplicitCustomer, type World } from './world.ts';
 import { registerGraphRoutes } from './graph/index.ts';
 import type { EmulatorClock } from './world-types.ts';
 
@@ -27,6 +27,8 @@ export interface StartEmulatorOptions {
   /** /authorize redirects at once with a code for the partner admin (scripted runs). */
   autoConsent?: boolean;
   faults?: FaultRuleInput[];
+  /** Customers from a world file (`--world FILE`) instead of `customers` generated ones. */
+  explicitCustomers?: ExplicitCustomer[];
   /** Request errors and lifecycle lines; silent when absent. */
   logger?: Logger;
 }
@@ -57,6 +59,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     usersPerTenant: options.usersPerTenant ?? 50,
     cachedTenants: options.cachedTenants,
     clock,
+    explicitCustomers: options.explicitCustomers,
   });
   const running = await startEmulatorServers<World>({
     world,

@@ -42,9 +42,11 @@ import type {
   WorldGroup,
   WorldUser,
 } from './world/records.ts';
+import type { ExplicitCustomer } from './world/explicit.ts';
 import type { EmulatorClock, GdapAccess, IdentityWorld, PartnerInfo } from './world-types.ts';
 
 export type * from './world/records.ts';
+export type { ExplicitCustomer } from './world/explicit.ts';
 
 const DAY = 86_400_000;
 
@@ -55,6 +57,8 @@ export interface WorldOptions {
   clock: EmulatorClock;
   /** how many customer tenants keep their generated users/devices in memory (default 16) */
   cachedTenants?: number;
+  /** Customers served from a world file's records (world/explicit.ts) instead of generated ones. */
+  explicitCustomers?: ExplicitCustomer[];
 }
 
 export interface OrganizationRecord {
@@ -305,7 +309,10 @@ export function createWorld(options: WorldOptions): World {
     tenantMask: rngFrom(seed, 'tenant-mask').uint32(),
   };
   const cacheCapacity = Math.max(1, options.cachedTenants ?? 16);
-  let customerTotal = options.customers;
+  // A world file replaces the generated customers: same routes, the file's records.
+  const explicit = options.explicitCustomers;
+  let customerTotal = explicit ? explicit.length : options.customers;
+  const explicitIndex = new Map(explicit?.map((c, i) => [c.tenantId, i]));
   let sequence = 0;
 
   // --- the partner ---------------------------------------------------------------------------
@@ -388,7 +395,8 @@ export function createWorld(options: WorldOptions): World {
     let p = profiles.get(index);
     if (!p) {
       const added = addedCustomers.get(index);
-      p = customerProfile(ctx, index, added?.displayName);
+      const record = explicit?.[index];
+      p = record ? explicitProfile(record, index) : customerProfile(ctx, index, added?.displayName);
       if (added?.traits) p = { ...p, traits: { ...p.traits, ...added.traits } };
       profiles.set(index, p);
     }
@@ -396,8 +404,11 @@ export function createWorld(options: WorldOptions): World {
   }
 
   function customerIndexOf(tenantId: string): number | undefined {
+    const listed = explicitIndex.get(tenantId.toLowerCase());
+    if (listed !== undefined) return listed;
     const index = indexFromGuid(ctx.tenantMask, tenantId.toLowerCase());
-    if (index === undefined || index >= customerTotal) return undefined;
+    // With a world file, generated tenants start after the file's (addCustomer).
+    if (index === undefined || index >= customerTotal || index < (explicit?.length ?? 0)) return undefined;
     return customerTenantId(ctx, index) === tenantId.toLowerCase() ? index : undefined;
   }
 
@@ -434,8 +445,8 @@ export function createWorld(options: WorldOptions): World {
         domains: p.domains,
         createdDateTime: p.createdDateTime,
         countryLetterCode: p.countryLetterCode,
-        baseUsers: options.usersPerTenant,
-        baseDevices: p.traits.intune ? deviceCountFor(options.usersPerTenant) : 0,
+        baseUsers: explicit?.[p.index]?.users.length ?? options.usersPerTenant,
+        baseDevices: explicit?.[p.index]?.managedDevices.length ?? (p.traits.intune ? deviceCountFor(options.usersPerTenant) : 0),
         userMask: userMask(ctx, p.tenantId),
         deviceMask: deviceMask(ctx, p.tenantId),
       };
@@ -519,7 +530,9 @@ export function createWorld(options: WorldOptions): World {
     const cache = cacheOf(def);
     let user = cache.users[slot];
     if (!user) {
-      user = def.index === -1 ? partnerUser(slot) : generateUser(ctx, def.naming, slot, def.userMask);
+      const record = explicit?.[def.index]?.users[slot];
+      if (record) user = { slot, kind: explicitUserKind(record), record: structuredClone(record) };
+      else user = def.index === -1 ? partnerUser(slot) : generateUser(ctx, def.naming, slot, def.userMask);
       cache.users[slot] = user;
       cache.generatedUsers++;
     }
@@ -569,7 +582,9 @@ export function createWorld(options: WorldOptions): World {
   }
 
   function slotOfUser(def: TenantDefinition, userId: string): number | undefined {
-    const slot = indexFromGuid(def.userMask, userId.toLowerCase());
+    // A world file's ids carry no slot (generated ones do): look them up.
+    const listed = def.index >= 0 ? explicit?.[def.index]?.users.findIndex((u) => u.id === userId.toLowerCase()) : undefined;
+    const slot = listed !== undefined && listed >= 0 ? listed : indexFromGuid(def.userMask, userId.toLowerCase());
     if (slot === undefined) return undefined;
     const entry = slotEntry(def, slot);
     const user = entry ? ('deleted' in entry ? entry.user : entry) : undefined;
@@ -602,14 +617,18 @@ export function createWorld(options: WorldOptions): World {
     const cache = cacheOf(def);
     let device = cache.devices[slot];
     if (!device) {
-      device = generateDevice(ctx, def.naming, slot, def.deviceMask, (userSlot) => liveUser(def, userSlot));
+      const record = explicit?.[def.index]?.managedDevices[slot];
+      device = record
+        ? structuredClone(record)
+        : generateDevice(ctx, def.naming, slot, def.deviceMask, (userSlot) => liveUser(def, userSlot));
       cache.devices[slot] = device;
     }
     return device;
   }
 
   function slotOfDevice(def: TenantDefinition, deviceId: string): number | undefined {
-    const slot = indexFromGuid(def.deviceMask, deviceId.toLowerCase());
+    const listed = def.index >= 0 ? explicit?.[def.index]?.managedDevices.findIndex((d) => d.id === deviceId.toLowerCase()) : undefined;
+    const slot = listed !== undefined && listed >= 0 ? listed : indexFromGuid(def.deviceMask, deviceId.toLowerCase());
     if (slot === undefined) return undefined;
     return deviceAt(def, slot)?.id === deviceId.toLowerCase() ? slot : undefined;
   }
@@ -676,8 +695,13 @@ export function createWorld(options: WorldOptions): World {
       const createdMs = anchorMs - (kind === 'old' ? 900 : expired ? 400 : rng.between(30, 600)) * DAY - rng.int(DAY);
       const activatedMs = createdMs + rng.between(60_000, 3 * DAY);
       const durationDays = expired ? 365 : kind === 'old' ? 180 : 730;
-      let status: RelationshipStatus = kind === 'old' ? 'terminated' : expired ? 'expired' : 'active';
-      let endMs = kind === 'old' ? createdMs + 120 * DAY : activatedMs + durationDays * DAY;
+      const listed = kind === 'current' ? explicit?.[index]?.relationship : undefined;
+      let status: RelationshipStatus = kind === 'old' ? 'terminated' : expired ? 'expired' : (listed?.status ?? 'active');
+      let endMs = listed?.endDateTime
+        ? Date.parse(listed.endDateTime)
+        : kind === 'old'
+          ? createdMs + 120 * DAY
+          : activatedMs + durationDays * DAY;
       let modifiedMs = kind === 'old' ? endMs : expired ? endMs : activatedMs;
       const override = kind === 'current' ? relationshipOverrides.get(index) : undefined;
       if (override) {
@@ -688,6 +712,7 @@ export function createWorld(options: WorldOptions): World {
       const id = `${guidFrom(rng)}-${relationshipSuffix}`;
       const assignmentRoles =
         accessRoleOverrides.get(index) ??
+        listed?.roles ??
         (p.traits.gdap === 'limited' ? [ROLES.directoryReaders] : [ROLES.directoryReaders, ROLES.globalReader]);
       const iso = (ms: number): string => new Date(ms).toISOString().replace('Z', '0000Z');
       return {
@@ -890,6 +915,8 @@ export function createWorld(options: WorldOptions): World {
     domains: (t) => need(t).domains,
     subscribedSkus(tenantId) {
       const def = need(tenantId);
+      const listed = def.index >= 0 ? explicit?.[def.index]?.subscribedSkus : undefined;
+      if (listed) return structuredClone(listed);
       const consumed = consumedUnits(def);
       const rng = rngFrom(seed, 'subscriptions', def.tenantId);
       return def.naming.skuPlan.skus.map((s) => {
@@ -1270,6 +1297,36 @@ export function createWorld(options: WorldOptions): World {
   }
 
   return world;
+}
+
+/** A world file's customer as a profile (its relationship's status and roles: relationshipsFor). */
+function explicitProfile(c: ExplicitCustomer, index: number): CustomerProfile {
+  const initial = c.domains.find((d) => d.isInitial) ?? c.domains[0];
+  const defaultDomain = (c.domains.find((d) => d.isDefault) ?? initial)?.id ?? `${c.tenantId}.onmicrosoft.com`;
+  return {
+    index,
+    tenantId: c.tenantId,
+    displayName: c.displayName,
+    initialDomain: (initial?.id ?? defaultDomain).split('.')[0] as string,
+    defaultDomain,
+    domains: c.domains,
+    traits: {
+      intune: c.intune,
+      premium: c.premium,
+      reportsConcealed: false,
+      gdap: 'active',
+      contract: false,
+      oldTerminatedRelationship: false,
+    },
+    createdDateTime: '2020-01-01T00:00:00Z',
+    countryLetterCode: 'GB',
+  };
+}
+
+function explicitUserKind(record: UserRecord): UserKind {
+  if (record.userType === 'Guest') return 'guest';
+  if (!record.accountEnabled) return 'disabled';
+  return record.assignedLicenses.length > 0 ? 'member' : 'unlicensed';
 }
 
 function ownerFields(

@@ -35,7 +35,7 @@ export function parseMatchingInput(value: unknown): MatchingInput {
 }
 
 /** JSON pointer "/tenants/3/users/0/mail" → "tenants[3].users[0].mail". */
-function readablePath(pointer: string): string {
+export function readablePath(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)
@@ -43,7 +43,7 @@ function readablePath(pointer: string): string {
     .reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment), '');
 }
 
-function describe(error: ValueError): string {
+export function describe(error: ValueError): string {
   const expected = expectedOf(error.schema);
   if (error.type === ValueErrorType.ObjectRequiredProperty || error.value === undefined) return `expected ${expected}, but it is missing`;
   return `expected ${expected}, got ${kindOf(error.value)}`;

@@ -5,10 +5,12 @@
 //    a second run on the same data directory creates and updates nothing.
 //  - the server: first stdout line is {"url","username","password"}, the URL answers /healthz,
 //    the demo login sees the client secret expiry banner and reminder, SIGTERM stops it cleanly.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.ts';
+import { createContext } from '../../../src/context.ts';
 import { docsyncEnv, explained, runDocsync, startDocsync } from './cli-harness.ts';
 
 const directories: string[] = [];
@@ -141,4 +143,42 @@ describe('docsync demo (process)', () => {
         .filter((l) => l !== ''),
     ).toHaveLength(1);
   }, 240_000);
+
+  it("--world FILE syncs the file's customers: contacts for the file's users, nothing for the tenant whose GDAP ended", async () => {
+    const dir = dataDir();
+    const world = path.resolve('test/fixtures/world-two-customers.json');
+    const run = await runDocsync(['demo', '--once', '--json', '--data-dir', dir, '--world', world], docsyncEnv({}));
+    expect(run.code, run.stderr).toBe(0);
+    const line = JSON.parse(run.stdout);
+    expect(line.tenants).toEqual({ discovered: 2, synced: 1, failed: 0 });
+    expect({ users: line.users, devices: line.devices }).toEqual({ users: 2, devices: 1 });
+
+    const ctx = await createContext(loadConfig({ overrides: { database: { url: null, dataDir: dir } } }));
+    try {
+      const contacts = await ctx.database.db
+        .selectFrom('contacts')
+        .innerJoin('organizations', 'organizations.id', 'contacts.organization_id')
+        .select(['organizations.name as organization', 'contacts.first_name', 'contacts.last_name'])
+        .orderBy('contacts.last_name')
+        .execute();
+      expect(contacts).toEqual([
+        { organization: 'Contoso Dental', first_name: 'Yuri', last_name: 'Brandt' },
+        { organization: 'Contoso Dental', first_name: 'Zoë', last_name: 'Quill' },
+      ]);
+    } finally {
+      await ctx.close();
+    }
+  }, 240_000);
+
+  it('--world with an invalid file exits 2 naming the bad value and creates no data directory', async () => {
+    const dir = path.join(dataDir(), 'data');
+    const bad = path.join(dataDir(), 'world.json');
+    const customer = { tenantId: 'x', displayName: 'X', domains: [{ id: 7 }], users: [], managedDevices: [], subscribedSkus: [] };
+    writeFileSync(bad, JSON.stringify({ customers: [{ ...customer, intune: false, premium: false }] }));
+    const run = await runDocsync(['demo', '--once', '--json', '--data-dir', dir, '--world', bad], docsyncEnv({}));
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('customers[0].domains[0].id: expected string, got number 7\n');
+    expect(existsSync(dir)).toBe(false);
+  });
 });
