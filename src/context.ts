@@ -10,12 +10,10 @@ import { secretBoxFromConfig } from './crypto/keys.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
 import type { MicrosoftDeps } from './microsoft/index.ts';
 import { createSyncMicrosoft, type SyncMicrosoft } from './sync/microsoft-wiring.ts';
+import { systemClock, type Clock } from './time.ts';
 
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+// The clock lives in time.ts so modules that only need the time do not import the composition root.
+export { systemClock, type Clock } from './time.ts';
 
 export interface AppContext {
   config: Config;

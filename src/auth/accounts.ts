@@ -1,7 +1,8 @@
 // Technician accounts: creation, sign-in with lockout, the first-run setup link, the demo
 // login, and administration (role, disable, password reset). Every change is audited.
 import { sql, type Kysely } from 'kysely';
-import type { AppContext, Clock } from '../context.ts';
+import type { AppContext } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { Database, Technician, TechnicianRole } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
 import { recordAudit } from './audit.ts';

@@ -1,7 +1,7 @@
 // Personal API tokens for scripts: `Authorization: Bearer dsk_…`. Shown once at creation,
 // stored as SHA-256, revocable; a token acts with its owner's current role.
 import type { Kysely } from 'kysely';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import type { Principal } from './roles.ts';

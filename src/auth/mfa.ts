@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database, Technician } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';

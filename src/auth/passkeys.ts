@@ -22,7 +22,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Config } from '../config.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
 import type { Actor } from './accounts.ts';

@@ -2,7 +2,7 @@
 // its SHA-256. A session ends after IDLE_TIMEOUT without a request or ABSOLUTE_LIFETIME after
 // sign-in, whichever comes first (OWASP Session Management: both timeouts).
 import type { Kysely } from 'kysely';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
 import type { Principal } from './roles.ts';
 import { randomSecret, sha256Hex } from './secrets.ts';

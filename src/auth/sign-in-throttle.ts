@@ -3,7 +3,7 @@
 // (failed attempts, whoever sends them), so switching routes or addresses buys no extra
 // guesses. Kept in memory per process, like the per-route limits it replaces; the per-account
 // lockout (lockout.ts) is the durable, cross-process limit.
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import { DocsyncError } from '../errors.ts';
 
 export const SIGN_IN_BUDGET = { perAddress: 20, perUsername: 20, windowMs: 60_000 } as const;

@@ -15,7 +15,7 @@ import type { Kysely } from 'kysely';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { sql } from 'kysely';
 import { publicBaseUrl, type Config } from '../config.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database, Technician, TechnicianRole } from '../db/schema.ts';
 import { DocsyncError } from '../errors.ts';

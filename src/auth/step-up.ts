@@ -3,7 +3,7 @@
 // factor proved recently, not only at sign-in. Call requireFreshSecondFactor at the start of
 // such an operation; it throws FreshSecondFactorRequired (403 step_up_required) otherwise.
 import type { Kysely } from 'kysely';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
 import { FreshSecondFactorRequired, MfaVerifiedSessionRequired } from './mfa-errors.ts';
 import { mustUseSecondFactor, readSecuritySettings } from './mfa.ts';

@@ -4,7 +4,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../db/database.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 
 export interface HealthFile {
   /** Checks the database once and writes or removes the file accordingly. */

@@ -3,7 +3,7 @@
 // what docsync already stores (tenant health and the last sync's log lines, decisions waiting for
 // review, GDAP end dates, secret expiry dates, staged users and licenses): no Microsoft call.
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database, Tenant } from '../db/schema.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';

@@ -8,7 +8,7 @@
 // tags — stay editable, and no sync statement ever writes them (src/docs/contacts.ts,
 // configurations.ts). Unlinked records are documentation of their own: every field is editable.
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
 import { recordAudit } from '../auth/audit.ts';

@@ -8,7 +8,7 @@
 // reachable tenant one token + one $batch with the permission probes and /organization.
 import type { Kysely } from 'kysely';
 import type { Database, TenantHealth } from '../db/schema.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { Logger } from '../logger.ts';
 import type { IntegrationStore, IntegrationView } from './integrations.ts';
 import type { GraphClientFactory, GraphCounters, TenantGraph } from './graph-client.ts';

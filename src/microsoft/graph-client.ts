@@ -22,7 +22,7 @@ import {
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { Logger } from '../logger.ts';
 import { MicrosoftError, ResyncRequired } from './errors.ts';
 import { cleanGraphBody } from './text.ts';

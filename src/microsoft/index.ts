@@ -3,7 +3,7 @@
 // only what this module exports.
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Integration, IntegrationKind, IntegrationStatus } from '../db/schema.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import { BadInput, NotFound } from '../errors.ts';
 import { DAY_MS } from '../time.ts';
 import { GUID } from '../ids.ts';

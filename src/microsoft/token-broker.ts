@@ -21,7 +21,7 @@ import {
   type NetworkResponse,
 } from '@azure/msal-node';
 import type { Logger } from '../logger.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { IntegrationStore, IntegrationView } from './integrations.ts';
 import { MicrosoftError, tokenFailureFrom, tokenFailureToError, isInvalidGrant } from './errors.ts';
 import { graphDefaultScope } from './scopes.ts';

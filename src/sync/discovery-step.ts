@@ -5,7 +5,7 @@
 // daily full listing that catches drift). Discovery's warnings (relationship ending, role missing,
 // DAP only) go into the run's sync log with their actions.
 import type { Kysely } from 'kysely';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { Database, SyncRun } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { isMicrosoftError, type MicrosoftError } from '../microsoft/errors.ts';

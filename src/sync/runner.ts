@@ -13,7 +13,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Integration, SyncRun, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import { isMicrosoftError, MicrosoftError } from '../microsoft/errors.ts';
 import { syncTenant, type TenantSyncResult } from './tenant-sync.ts';
 import type { GraphCounters, TenantSource } from './tenant-source.ts';

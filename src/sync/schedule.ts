@@ -6,7 +6,7 @@ import cron from 'node-cron';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { createIntegrationStore } from '../microsoft/integrations.ts';
 import { enqueueIntegrationRun, pruneRuns } from './runs.ts';

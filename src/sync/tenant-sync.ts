@@ -8,7 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Integration, MatchDecision, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
 import {
   indexOrganizations,

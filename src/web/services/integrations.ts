@@ -1,7 +1,7 @@
 // Integrations for administrators: list, create, edit name/settings/secret. Secrets go in
 // through the integration store (sealed) and never come back out: views carry hasClientSecret.
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../../context.ts';
+import type { Clock } from '../../time.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Database, IntegrationKind } from '../../db/schema.ts';
 import { recordAudit } from '../../auth/audit.ts';

@@ -1,7 +1,7 @@
 // Sync runs for the technician: the list, one run with its per-tenant runs and log lines, and
 // "sync now", which queues a sync_runs row that the workers pick up (src/sync/queue.ts).
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../../context.ts';
+import type { Clock } from '../../time.ts';
 import type { Database, SyncRun, SyncRunStatus } from '../../db/schema.ts';
 import { NotFound } from '../../errors.ts';
 import { recordAudit } from '../../auth/audit.ts';

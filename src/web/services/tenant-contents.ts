@@ -2,7 +2,7 @@
 // overlay, Intune devices with their configuration, and licenses. Reads the staged Microsoft
 // records (ms_*), the decisions and the documentation; writes only technician decisions.
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../../context.ts';
+import type { Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';

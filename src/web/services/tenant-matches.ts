@@ -1,7 +1,7 @@
 // Organizations ↔ tenants: every customer tenant with its match state, rule and score, and
 // the technician's actions on it (accept, choose, create from tenant, ignore, undo, bulk accept).
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../../context.ts';
+import type { Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../../errors.ts';
 import type { Actor } from '../../auth/accounts.ts';
