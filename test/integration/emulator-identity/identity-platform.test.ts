@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { microsoftExamplesDir } from '../../support/reference.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_ID,
@@ -13,7 +14,7 @@ import {
 } from '../../unit/emulator-identity/stub-world.ts';
 import { CHALLENGE, VERIFIER, claimsOf, get, postForm, startTestEmulator, type HttpResult, type TestEmulator } from './helpers.ts';
 
-const examples = '/work/shared/reference/microsoft/examples';
+const examples = microsoftExamplesDir;
 const example = (name: string) => JSON.parse(readFileSync(`${examples}/${name}`, 'utf8')) as Record<string, unknown>;
 const REDIRECT = 'http://127.0.0.1:9/auth/callback';
 const GRAPH_SCOPES =

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { microsoftExamplesDir } from '../../support/reference.ts';
 import { describe, expect, it } from 'vitest';
 import { ServerError, InteractionRequiredAuthError } from '@azure/msal-node';
 import { tokenFailureFrom, tokenFailureToError, adminConsentUrl, type TokenFailureContext } from '../../../src/microsoft/errors.ts';
 
-const examples = '/work/shared/reference/microsoft/examples';
+const examples = microsoftExamplesDir;
 const recorded = (name: string) => JSON.parse(readFileSync(`${examples}/${name}`, 'utf8')) as Record<string, unknown>;
 
 const partner = '11111111-1111-4111-8111-111111111111';

@@ -1,5 +1,6 @@
 // Parsers against Microsoft's own example payloads (shared/reference/microsoft/examples).
 import { readFileSync } from 'node:fs';
+import { microsoftExamplesDir } from '../../support/reference.ts';
 import { describe, expect, it } from 'vitest';
 import {
   parseUser,
@@ -17,7 +18,7 @@ import {
 import { mergeUserChanges } from '../../../src/sync/tenant-sync.ts';
 import { isAutoExtend } from '../../../src/microsoft/discovery.ts';
 
-const dir = '/work/shared/reference/microsoft/examples';
+const dir = microsoftExamplesDir;
 const json = (name: string) => JSON.parse(readFileSync(`${dir}/${name}`, 'utf8')) as { value: unknown[] } & Record<string, unknown>;
 const ok = <T>(p: { ok: true; value: T } | { ok: false; reason: string }): T => {
   if (!p.ok) throw new Error(p.reason);
