@@ -14,13 +14,24 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, Integration, SyncRun, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../time.ts';
-import { isMicrosoftError, MicrosoftError } from '../microsoft/errors.ts';
+import { isMicrosoftError, type MicrosoftError } from '../microsoft/errors.ts';
+import {
+  classifyFailure,
+  effectiveError,
+  isDatabaseUnavailable,
+  LeaseLost,
+  RunCancelled,
+  TimeBudgetExceeded,
+  type FailureOutcome,
+} from './failure-table.ts';
 import { syncTenant, type TenantSyncResult } from './tenant-sync.ts';
 import type { GraphCounters, TenantSource } from './tenant-source.ts';
 import { finishRun, zeroCounts } from './runs.ts';
 import { writeSyncLog } from './sync-log.ts';
 import type { DiscoveryForRuns } from './discovery-step.ts';
 import { cancelQueuedSiblings, MAX_ATTEMPTS, renewLease, requeueLater, LEASE_SECONDS } from './queue.ts';
+
+export { isDatabaseUnavailable, RunCancelled, TimeBudgetExceeded } from './failure-table.ts';
 
 /**
  * `signal` aborts with the run's stop reason (time budget, lost lease, cancel): the source's Microsoft calls in flight and its waits end
@@ -44,8 +55,6 @@ export interface RunnerDeps {
   /** Tenant discovery before an integration run fans out (discovery-step.ts); none: known tenants only. */
   discover?: DiscoveryForRuns;
 }
-
-const TRANSIENT = new Set(['throttled_out', 'graph_unavailable', 'graph_request_failed', 'token_request_failed', 'identity_unavailable']);
 
 export interface TenantRunOutcome {
   status: 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'retrying' | 'lost';
@@ -152,64 +161,79 @@ export async function runTenantRun(
     });
     return { status: result.status, result };
   } catch (raw) {
-    // Stopped (budget, lease, cancel): whatever a Microsoft call said as it was cut off is the stop's
-    // doing, not the tenant's — only a broken partner connection is news worth keeping.
-    let error = budget.signal.aborted && !(isMicrosoftError(raw) && raw.scope === 'partner') ? budget.signal.reason : raw;
     const counts = { ...zeroCounts(), failed: 1, graphRequests: counters.graphRequests, throttled: counters.throttled };
-    const now = clock.now();
-    if (error instanceof LeaseLost) {
+    const stopReason = budget.signal.aborted ? budget.signal.reason : undefined;
+    const judged = effectiveError({ error: raw, stopReason });
+    const outcome = classifyFailure({
+      error: raw,
+      stopReason,
+      integration:
+        isMicrosoftError(judged) && judged.scope !== 'partner' && !isDatabaseUnavailable(raw)
+          ? await integrationState(db, integration.id)
+          : undefined,
+      attempts: run.attempts,
+      maxAttempts: MAX_ATTEMPTS,
+      tenantName: tenant.display_name,
+      runId: run.id,
+    });
+    return await carryOut(deps, { run, workerId, tenant, integration, counts, leaseSeconds, raw }, outcome);
+  } finally {
+    clearTimeout(budgetTimer);
+    clearInterval(heartbeat);
+    options.signal?.removeEventListener('abort', cancel);
+  }
+}
+
+/** Does what the failure table (failure-table.ts) decided for a run that threw. */
+async function carryOut(
+  deps: RunnerDeps,
+  failed: {
+    run: SyncRun;
+    workerId: string;
+    tenant: Tenant;
+    integration: Integration;
+    counts: ReturnType<typeof zeroCounts>;
+    leaseSeconds: number;
+    raw: unknown;
+  },
+  outcome: FailureOutcome,
+): Promise<TenantRunOutcome> {
+  const { db } = deps;
+  const { run, tenant, counts } = failed;
+  const now = deps.clock.now();
+  switch (outcome.run) {
+    case 'lost':
       deps.log.warn({ runId: run.id }, 'lease lost; another worker owns this tenant run now');
       return { status: 'lost' };
-    }
-    if (error instanceof RunCancelled) {
-      await writeSyncLog(db, run.id, {
-        tenantId: tenant.id,
-        level: 'warning',
-        code: 'cancelled',
-        message:
-          `${tenant.display_name}: ${error.message} before the sync finished; what was read so far is kept and the next sync ` +
-          `continues`,
-        action: error.action,
-      });
+    case 'cancelled':
+      await writeSyncLog(db, run.id, { tenantId: tenant.id, ...outcome.log });
       await finishRun(db, run.id, {
         status: 'cancelled',
         now,
         counts: { ...counts, failed: 0 },
-        errorCode: 'cancelled',
-        summary: error.message,
+        errorCode: outcome.errorCode,
+        summary: outcome.summary,
       });
       return { status: 'cancelled' };
+    case 'database_unavailable':
+      // Wait (bounded by the lease) for the database to answer again, then put the tenant back in
+      // the queue; if it does not come back, the lease expiry does the same.
+      deps.log.warn({ runId: run.id, tenantId: tenant.id, err: failed.raw }, 'the database went away during a tenant sync; waiting for it');
+      if (!(await waitForDatabase(db, failed.leaseSeconds * 1000))) return { status: 'lost' };
+      return retryAfterDatabaseLoss(deps, run, failed.workerId, tenant, counts);
+    case 'retrying': {
+      const at = await requeueLater(db, { runId: run.id, workerId: failed.workerId, attempts: run.attempts, now });
+      const retry = `trying again at ${at.toISOString()} (attempt ${run.attempts + 1} of ${MAX_ATTEMPTS})`;
+      await writeSyncLog(db, run.id, { tenantId: tenant.id, ...outcome.log, message: `${outcome.log.message}; ${retry}` });
+      return { status: 'retrying' };
     }
-    if (isDatabaseUnavailable(raw)) {
-      // Postgres restarted or failed over mid-sync: the open transaction rolled back, so nothing
-      // half-written stays. Wait (bounded by the lease) for it to answer again, then put the
-      // tenant back in the queue; if it does not come back, the lease expiry does the same.
-      deps.log.warn({ runId: run.id, tenantId: tenant.id, err: raw }, 'the database went away during a tenant sync; waiting for it');
-      if (!(await waitForDatabase(db, leaseSeconds * 1000))) return { status: 'lost' };
-      return retryAfterDatabaseLoss(deps, run, workerId, tenant, counts);
-    }
-    if (isMicrosoftError(error)) {
-      // A token failure can surface through the Graph client as a generic one; the broker has
-      // then already marked the integration: treat it as the partner failure it is.
-      const current = error.scope === 'partner' ? undefined : await integrationState(db, integration.id);
-      const partnerBroken = error.scope === 'partner' || (current !== undefined && current.status !== 'connected');
-      if (partnerBroken && error.scope !== 'partner' && current?.status_reason) {
-        error = new MicrosoftError(
-          'partner_connection_expired',
-          'partner',
-          current.status_reason,
-          'open Integrations and reconnect the partner account',
-        );
-      }
-      if (partnerBroken) {
-        await writeSyncLog(db, run.id, {
-          tenantId: tenant.id,
-          level: 'error',
-          code: error.code,
-          message: error.message,
-          action: error.action ?? null,
-        });
-        await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: error.code, summary: error.message });
+    case 'failed':
+      if (outcome.internal) deps.log.error({ err: failed.raw, runId: run.id, tenantId: tenant.id }, 'tenant sync failed');
+      if (outcome.tenantFailing !== null) await markTenantFailing(db, tenant.id, outcome.tenantFailing);
+      await writeSyncLog(db, run.id, { tenantId: tenant.id, ...outcome.log });
+      await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: outcome.errorCode, summary: outcome.summary });
+      if (outcome.partner) {
+        const error = outcome.partner;
         if (run.parent_run_id) {
           const cancelled = await cancelQueuedSiblings(db, { parentRunId: run.parent_run_id, now, reason: `stopped: ${error.message}` });
           await writeSyncLog(db, run.parent_run_id, {
@@ -219,68 +243,9 @@ export async function runTenantRun(
             action: error.action ?? 'open Integrations and reconnect the partner account',
           });
         }
-        await deps.onPartnerFailure?.(integration.id, error);
-        return { status: 'failed' };
+        await deps.onPartnerFailure?.(failed.integration.id, error);
       }
-      if (TRANSIENT.has(error.code) && run.attempts < MAX_ATTEMPTS) {
-        const at = await requeueLater(db, { runId: run.id, workerId, attempts: run.attempts, now });
-        await writeSyncLog(db, run.id, {
-          tenantId: tenant.id,
-          level: 'warning',
-          code: 'retrying',
-          message:
-            `${tenant.display_name}: ${error.message}; trying again at ${at.toISOString()} (attempt ${run.attempts + 1} of ` +
-            `${MAX_ATTEMPTS})`,
-          action: null,
-        });
-        return { status: 'retrying' };
-      }
-      await markTenantFailing(db, tenant.id, error.message);
-      await writeSyncLog(db, run.id, {
-        tenantId: tenant.id,
-        level: 'error',
-        code: error.code,
-        message: `${tenant.display_name}: ${error.message}`,
-        action: error.action ?? null,
-      });
-      await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: error.code, summary: error.message });
       return { status: 'failed' };
-    }
-    if (error instanceof TimeBudgetExceeded) {
-      await markTenantFailing(
-        db,
-        tenant.id,
-        `the last sync took longer than ${error.seconds} s and was stopped; what was staged is kept and the next run continues`,
-      );
-      await writeSyncLog(db, run.id, {
-        tenantId: tenant.id,
-        level: 'error',
-        code: 'time_budget_exceeded',
-        message:
-          `${tenant.display_name} took longer than ${error.seconds} s and was stopped; what was staged is kept and the next run ` +
-          `continues`,
-        action: 'if this repeats, raise sync.tenantTimeBudgetSeconds',
-      });
-      await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: 'time_budget_exceeded', summary: 'time budget exceeded' });
-      return { status: 'failed' };
-    }
-    // A bug or a constraint violation: the details (stack, SQL) belong in the server log, found by
-    // the run id; the technician sees that the failure is ours, not the tenant's.
-    deps.log.error({ err: error, runId: run.id, tenantId: tenant.id }, 'tenant sync failed');
-    await markTenantFailing(db, tenant.id, `the last sync failed inside docsync; the error is in the server log with run id ${run.id}`);
-    await writeSyncLog(db, run.id, {
-      tenantId: tenant.id,
-      level: 'error',
-      code: 'internal_error',
-      message: `${tenant.display_name} could not be synced because of an error inside docsync; nothing was deleted`,
-      action: `find run id ${run.id} in the worker log for the error, then press "sync now"`,
-    });
-    await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: 'internal_error', summary: 'internal error' });
-    return { status: 'failed' };
-  } finally {
-    clearTimeout(budgetTimer);
-    clearInterval(heartbeat);
-    options.signal?.removeEventListener('abort', cancel);
   }
 }
 
@@ -329,27 +294,6 @@ async function retryAfterDatabaseLoss(
   }
 }
 
-// Connection-level failures (not SQL errors): refused/reset sockets, a server shutting down
-// (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now) and SQLSTATE class 08
-// (connection exception). https://www.postgresql.org/docs/current/errcodes-appendix.html
-const DATABASE_GONE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03']);
-
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown; errors?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  const code = typeof e.code === 'string' ? e.code : '';
-  if (DATABASE_GONE_CODES.has(code) || code.startsWith('08')) return true;
-  const message = typeof e.message === 'string' ? e.message : '';
-  if (
-    /Connection terminated|Client has encountered a connection error|connection timeout|timeout exceeded when trying to connect/i.test(
-      message,
-    )
-  )
-    return true;
-  // Node reports a refused dual-stack connect as an AggregateError of per-address errors.
-  return Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner));
-}
-
 /** Polls the database until it answers (true) or the deadline passes (false). */
 export async function waitForDatabase(db: Kysely<Database>, withinMs: number): Promise<boolean> {
   const deadline = Date.now() + withinMs;
@@ -370,29 +314,4 @@ async function integrationState(db: Kysely<Database>, integrationId: string) {
 
 async function markTenantFailing(db: Kysely<Database>, tenantRowId: string, reason: string): Promise<void> {
   await db.updateTable('tenants').set({ health: 'failing', health_reason: reason }).where('id', '=', tenantRowId).execute();
-}
-
-export class TimeBudgetExceeded extends Error {
-  constructor(readonly seconds: number) {
-    super(`time budget of ${seconds} s exceeded`);
-    this.name = 'TimeBudgetExceeded';
-  }
-}
-
-/** A person stopped the run (Ctrl-C on `docsync sync`); message and action go into the sync log. */
-export class RunCancelled extends Error {
-  constructor(
-    reason = 'stopped',
-    readonly action: string | null = null,
-  ) {
-    super(reason);
-    this.name = 'RunCancelled';
-  }
-}
-
-class LeaseLost extends Error {
-  constructor() {
-    super('lease lost');
-    this.name = 'LeaseLost';
-  }
 }

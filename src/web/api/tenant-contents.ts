@@ -15,7 +15,7 @@ import { DecisionAppliedSchema, DecisionSnapshotSchema, IdParams, Nullable, Page
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { DEVICE_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
 import { getTenant } from '../services/tenant-matches.ts';
-import { applyDecisionsNow } from '../../sync/tenant-sync.ts';
+import { applyDecisionsNow } from '../../sync/apply-decisions.ts';
 
 const Decision = Type.Union(['match', 'create', 'review', 'skip', 'pending', 'excluded'].map((d) => Type.Literal(d)));
 const Candidate = Type.Object({ id: Type.String(), name: Type.String(), emails: Type.Array(Type.String()) });

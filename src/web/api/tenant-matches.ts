@@ -17,7 +17,7 @@ import { requirePrincipal } from '../guards.ts';
 import { DecisionAppliedSchema, DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { TENANT_COLUMNS } from '../csv-columns.ts';
-import { applyDecisionsNow } from '../../sync/tenant-sync.ts';
+import { applyDecisionsNow } from '../../sync/apply-decisions.ts';
 
 const State = Type.Union([Type.Literal('matched'), Type.Literal('suggested'), Type.Literal('unmatched'), Type.Literal('ignored')]);
 export const TenantMatchSchema = Type.Object({

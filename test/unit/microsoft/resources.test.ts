@@ -15,7 +15,7 @@ import {
   parseCsv,
   parseUserChange,
 } from '../../../src/microsoft/resources.ts';
-import { mergeUserChanges } from '../../../src/sync/tenant-sync.ts';
+import { mergeUserChanges } from '../../../src/sync/documentation-mapping.ts';
 import { isAutoExtend } from '../../../src/microsoft/discovery.ts';
 
 const dir = microsoftExamplesDir;

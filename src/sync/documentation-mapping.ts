@@ -1,0 +1,254 @@
+// The pure half of a tenant sync: Microsoft records → what docsync stages and documents. No I/O,
+// no clock (the time comes in as an argument), so every rule here is a unit test away
+// (test/unit/sync/documentation-mapping.test.ts): a user's contact fields, emails and overlay,
+// a device's configuration, who is excluded and why, the decision rows that explain a match,
+// and when the derived documentation expires by time alone (a user crossing the inactivity line).
+import type { Tenant } from '../db/schema.ts';
+import type { ContactDecision, ConfigurationDecision, OrganizationDecision, GraphUser } from '../matching/index.ts';
+import { licenseDisplayName } from '../licensing/skus.ts';
+import type { ContactFromMicrosoft } from '../docs/contacts.ts';
+import type { ConfigurationFromMicrosoft } from '../docs/configurations.ts';
+import type { StagedInput } from './staging.ts';
+import type { DecisionInput } from './decisions.ts';
+import type { SyncSettings } from './settings.ts';
+import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange } from './tenant-source.ts';
+import { DAY_MS } from '../time.ts';
+
+// ---- decision rows: what the sync stores to explain a match --------------------------------
+
+export function organizationDecisionRow(tenant: Tenant, d: OrganizationDecision): DecisionInput {
+  return {
+    kind: 'organization',
+    sourceId: tenant.tenant_id,
+    state: d.state,
+    targetId: d.organizationId,
+    rule: d.rule,
+    suggestions: d.suggestions,
+    candidates: [],
+    reason:
+      d.state === 'matched'
+        ? `Matched by ${d.rule}.`
+        : d.state === 'suggested'
+          ? 'Suggestions wait for a technician.'
+          : 'No organization resembles this tenant.',
+  };
+}
+
+export function contactDecisionRow(d: ContactDecision): DecisionInput {
+  return {
+    kind: 'contact',
+    sourceId: d.userId,
+    state: d.decision,
+    targetId: d.contactId,
+    rule: d.rule,
+    candidates: d.candidates,
+    reason: d.reason,
+  };
+}
+
+export function configurationDecisionRow(d: ConfigurationDecision): DecisionInput {
+  return {
+    kind: 'configuration',
+    sourceId: d.deviceId,
+    state: d.decision,
+    targetId: d.configurationId,
+    rule: d.rule,
+    candidates: d.candidates,
+    reason: null,
+  };
+}
+
+export function exclusionReason(user: MsUser, settings: SyncSettings, excludedByGroup: Set<string>): string | null {
+  if (excludedByGroup.has(user.id)) return 'Member of a group this integration excludes.';
+  if (!settings.includeDisabled && user.accountEnabled === false)
+    return 'Disabled account; this integration does not sync disabled accounts.';
+  if (!settings.domains.includes('*')) {
+    const domainsOf = [user.userPrincipalName, user.mail].filter((v): v is string => !!v).map((v) => v.split('@')[1]?.toLowerCase());
+    if (!domainsOf.some((d) => d && settings.domains.includes(d))) return 'Outside the domains this integration syncs.';
+  }
+  // Guests are the engine's to skip (its rule also catches #EXT# UPNs without userType).
+  return null;
+}
+
+// ---- records: staging shape and documentation shape --------------------------------------
+
+/**
+ * Merges delta items (partial: only the keys present changed) onto the staged users. A user with
+ * no staged record and no user principal name cannot be documented from the item alone.
+ */
+export function mergeUserChanges(changes: MsUserChange[], previous: Map<string, MsUser>): { merged: MsUser[]; incomplete: string[] } {
+  // Delta may name a user more than once in one round (G:delta): each copy merges onto the last.
+  const latest = new Map<string, Partial<MsUser>>();
+  for (const change of changes) latest.set(change.id, { ...(latest.get(change.id) ?? previous.get(change.id)), ...change });
+  const merged: MsUser[] = [];
+  const incomplete: string[] = [];
+  for (const [id, user] of latest) {
+    if (typeof user.userPrincipalName !== 'string' || !user.userPrincipalName) incomplete.push(id);
+    else merged.push(user as MsUser);
+  }
+  return { merged, incomplete };
+}
+
+export function userRecord(user: MsUser): StagedInput {
+  return { key: user.id, data: { ...user } };
+}
+
+export function mailboxRecord(row: MsMailboxUsage): StagedInput {
+  return { key: row.userPrincipalName.trim().toLowerCase(), data: { ...row } };
+}
+
+export function skuRecord(sku: MsSubscribedSku): StagedInput {
+  const enabled = sku.prepaidUnits?.enabled ?? 0;
+  const consumed = sku.consumedUnits ?? 0;
+  return {
+    key: sku.skuId.toLowerCase(),
+    data: { ...sku, displayName: licenseDisplayName(sku.skuId, sku.skuPartNumber), available: Math.max(0, enabled - consumed) },
+  };
+}
+
+export const toGraphDomain = (d: MsDomain) => ({
+  id: d.id,
+  isVerified: d.isVerified ?? null,
+  isInitial: d.isInitial ?? null,
+  isDefault: d.isDefault ?? null,
+});
+export const toGraphUser = (u: MsUser): GraphUser => ({
+  id: u.id,
+  userPrincipalName: u.userPrincipalName,
+  displayName: u.displayName ?? null,
+  givenName: u.givenName ?? null,
+  surname: u.surname ?? null,
+  mail: u.mail ?? null,
+  proxyAddresses: u.proxyAddresses ?? null,
+  otherMails: u.otherMails ?? null,
+  userType: u.userType ?? null,
+  accountEnabled: u.accountEnabled ?? null,
+});
+export const toGraphDevice = (d: MsManagedDevice) => ({
+  id: d.id,
+  deviceName: d.deviceName ?? null,
+  serialNumber: d.serialNumber ?? null,
+  userId: d.userId ?? null,
+  userPrincipalName: d.userPrincipalName ?? null,
+});
+
+export function splitDisplayName(user: MsUser): { first: string | null; last: string | null } {
+  if (user.givenName || user.surname) return { first: user.givenName ?? null, last: user.surname ?? null };
+  const parts = (user.displayName ?? '').trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0) return { first: null, last: null };
+  if (parts.length === 1) return { first: parts[0]!, last: null };
+  return { first: parts.slice(0, -1).join(' '), last: parts.at(-1)! };
+}
+
+const dateOnly = (value: string | null | undefined) => (value && !value.startsWith('0001-01-01') ? value : null);
+
+/** Prefer the last *successful* sign-in (interactive attempts include failures). */
+export const lastSignInOf = (user: MsUser) => {
+  const activity = user.signInActivity ?? null;
+  return (
+    dateOnly(activity?.lastSuccessfulSignInDateTime) ??
+    dateOnly(activity?.lastSignInDateTime) ??
+    dateOnly(activity?.lastNonInteractiveSignInDateTime)
+  );
+};
+
+/** Inactive: no sign-in (or, never signed in, created) within inactiveDays. Null: cannot tell. */
+export function isInactive(user: MsUser, context: { signInAvailable: boolean; now: Date; inactiveDays: number }): boolean | null {
+  if (!context.signInAvailable || user.accountEnabled === false) return null;
+  const lastSignInAt = lastSignInOf(user);
+  const reference = lastSignInAt ?? dateOnly(user.createdDateTime);
+  return reference ? new Date(reference).getTime() < context.now.getTime() - context.inactiveDays * DAY_MS : lastSignInAt === null;
+}
+
+/**
+ * The first moment a user's "inactive" flag flips by time alone (no sign-in for inactiveDays):
+ * the documentation derived now is valid until then. Null: no flag changes with time.
+ */
+export function inactivityChangesAt(users: MsUser[], context: { signInAvailable: boolean; now: Date; inactiveDays: number }): Date | null {
+  if (!context.signInAvailable) return null;
+  let earliest: number | null = null;
+  for (const user of users) {
+    if (user.accountEnabled === false) continue;
+    const reference = lastSignInOf(user) ?? dateOnly(user.createdDateTime);
+    if (!reference) continue;
+    const at = new Date(reference).getTime() + context.inactiveDays * DAY_MS;
+    if (Number.isFinite(at) && at > context.now.getTime() && (earliest === null || at < earliest)) earliest = at;
+  }
+  return earliest === null ? null : new Date(earliest);
+}
+
+export function contactFromUser(
+  user: MsUser,
+  context: {
+    mailboxes: Map<string, MsMailboxUsage>;
+    skuNames: Map<string, string | undefined>;
+    signInAvailable: boolean;
+    now: Date;
+    inactiveDays: number;
+  },
+): ContactFromMicrosoft {
+  const { first, last } = splitDisplayName(user);
+  const primary = user.mail?.trim() || user.userPrincipalName;
+  const aliases = (user.proxyAddresses ?? []).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5));
+  const mailbox = context.mailboxes.get(user.userPrincipalName.trim().toLowerCase());
+  const lastSignInAt = lastSignInOf(user);
+  const inactive = isInactive(user, context);
+  const licenses = (user.assignedLicenses ?? []).map((l) => ({
+    skuId: l.skuId,
+    name: context.skuNames.get(l.skuId.toLowerCase()) ?? licenseDisplayName(l.skuId),
+  }));
+  return {
+    microsoftUserId: user.id,
+    firstName: first,
+    lastName: last,
+    title: user.jobTitle ?? null,
+    phone: user.businessPhones?.[0] ?? user.mobilePhone ?? null,
+    emails: [primary, ...aliases, ...(user.otherMails ?? [])],
+    overlay: {
+      userPrincipalName: user.userPrincipalName,
+      displayName: user.displayName ?? null,
+      userType: user.userType ?? null,
+      accountEnabled: user.accountEnabled ?? null,
+      createdAt: dateOnly(user.createdDateTime),
+      lastPasswordChangeAt: dateOnly(user.lastPasswordChangeDateTime),
+      signInActivityAvailable: context.signInAvailable,
+      lastSignInAt,
+      inactive,
+      licenses,
+      mailbox: mailbox
+        ? {
+            storageUsedBytes: mailbox.storageUsedBytes ?? null,
+            itemCount: mailbox.itemCount ?? null,
+            quotaBytes: mailbox.prohibitSendReceiveQuotaBytes ?? null,
+            lastActivityDate: mailbox.lastActivityDate ?? null,
+            hasArchive: mailbox.hasArchive ?? null,
+            reportRefreshDate: mailbox.reportRefreshDate ?? null,
+          }
+        : null,
+    },
+  };
+}
+
+const dateOrNull = (value: string | null | undefined) => {
+  const v = dateOnly(value);
+  if (!v) return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+};
+
+export function configurationFromDevice(device: MsManagedDevice, contactId: string | null): ConfigurationFromMicrosoft {
+  return {
+    intuneDeviceId: device.id,
+    name: device.deviceName?.trim() || device.serialNumber?.trim() || `Intune device ${device.id}`,
+    serialNumber: device.serialNumber?.trim() || null,
+    manufacturer: device.manufacturer ?? null,
+    model: device.model ?? null,
+    operatingSystem: device.operatingSystem ?? null,
+    osVersion: device.osVersion ?? null,
+    complianceState: device.complianceState ?? null,
+    ownerType: device.managedDeviceOwnerType ?? null,
+    enrolledAt: dateOrNull(device.enrolledDateTime),
+    lastCheckInAt: dateOrNull(device.lastSyncDateTime),
+    contactId,
+  };
+}
