@@ -104,8 +104,36 @@ export interface BatchResponse {
   headers: Record<string, string>;
 }
 
+/** One request of firstPages: a resource's first page, or a page link (a stored deltaLink) to start from. */
+export interface FirstPageRequest<T> {
+  resource: GraphResource<T>;
+  /** An absolute link under the Graph base to read instead of the resource's first page. */
+  link?: string;
+  /** The answer is one object, not a page of records (e.g. admin/reportSettings). */
+  single?: boolean;
+}
+
+/**
+ * The parsed answer to one request of a firstPages batch: a page (its records parsed, delta's
+ * "@removed" ids apart, the links to go on from), or the error Graph will give again if asked
+ * again (400, 403, 404, Intune's refusal). Undefined: anything else (429 after the batch's
+ * retries, 5xx, an odd body, a request that could not go in the batch); read it on its own path,
+ * which owns retries and errors.
+ */
+export type FirstPage<T> =
+  { ok: true; items: T[]; removedIds: string[]; nextLink: string | null; deltaLink: string | null } | { ok: false; error: MicrosoftError };
+
+export type FirstPages<R extends Record<string, FirstPageRequest<unknown> | undefined>> = {
+  [K in keyof R]-?: NonNullable<R[K]> extends FirstPageRequest<infer T> ? FirstPage<T> | undefined : never;
+};
+
 export interface TenantGraph {
   readonly tenantId: string;
+  /**
+   * The first pages of up to 20 resources in one $batch (G:batch), parsed like listAll and delta
+   * parse theirs. A page's nextLink is kept only when it stays under the Graph base.
+   */
+  firstPages<R extends Record<string, FirstPageRequest<unknown> | undefined>>(requests: R): Promise<FirstPages<R>>;
   /** Every page of a resource, parsed; bad records are skipped (see `skipped`). */
   listAll<T>(resource: GraphResource<T>): AsyncIterable<T[]>;
   /** A delta feed from the start (null) or from a stored deltaLink. 410 → ResyncRequired. */
@@ -448,6 +476,47 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
         }
       }
 
+      /** A page's records parsed; delta's deleted objects ({ id, "@removed" }, G:delta) as ids apart. */
+      function parseDeltaPage<T>(resource: GraphResource<T>, values: unknown): { items: T[]; removedIds: string[] } {
+        const removedIds: string[] = [];
+        const present: unknown[] = [];
+        for (const raw of Array.isArray(values) ? values : []) {
+          if (raw && typeof raw === 'object' && '@removed' in raw) {
+            const id = (raw as { id?: unknown }).id;
+            if (typeof id === 'string') removedIds.push(id);
+          } else present.push(raw);
+        }
+        return { items: parsePage(resource, present), removedIds };
+      }
+
+      /** A link Graph sent, kept only under our own Graph base (it is followed with this token). */
+      const ownLink = (link: unknown) =>
+        typeof link === 'string' && link.toLowerCase().startsWith(`${deps.graphBaseUrl.toLowerCase()}/`) ? link : null;
+
+      function firstPageOf<T>(request: FirstPageRequest<T>, response: BatchResponse): FirstPage<T> | undefined {
+        const body = response.body;
+        if (response.status === 200 && body && typeof body === 'object') {
+          if (request.single) {
+            const parsed = request.resource.parse(body);
+            if (!parsed.ok) return undefined;
+            return { ok: true, items: [parsed.value], removedIds: [], nextLink: null, deltaLink: null };
+          }
+          const page = body as { value?: unknown; '@odata.nextLink'?: unknown; '@odata.deltaLink'?: unknown };
+          if (!Array.isArray(page.value)) return undefined;
+          const nextLink = page['@odata.nextLink'] === undefined ? null : ownLink(page['@odata.nextLink']);
+          // A next page somewhere else is not followed here: the resource's own path reads it.
+          if (page['@odata.nextLink'] !== undefined && nextLink === null) return undefined;
+          const deltaLink = typeof page['@odata.deltaLink'] === 'string' ? page['@odata.deltaLink'] : null;
+          return { ok: true, ...parseDeltaPage(request.resource, page.value), nextLink, deltaLink };
+        }
+        const error = (body ?? {}) as { error?: { code?: string; message?: string } };
+        const intuneRefusal = isIntuneForbidden(response.status, error.error?.code, error.error?.message);
+        if (![400, 403, 404].includes(response.status) && !intuneRefusal) return undefined;
+        const graphError = new GraphError(response.status, error.error?.message ?? `HTTP ${response.status}`);
+        graphError.code = error.error?.code ?? null;
+        return { ok: false, error: translateGraphError(graphError, tenantId, request.resource.name) };
+      }
+
       function parsePage<T>(resource: GraphResource<T>, values: unknown): T[] {
         if (!Array.isArray(values)) {
           skipped.push(`${resource.name}: a page without a value list`);
@@ -462,7 +531,7 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
         return items;
       }
 
-      return {
+      const tenantGraph: TenantGraph = {
         tenantId,
         skipped,
         async *listAll<T>(resource: GraphResource<T>) {
@@ -487,17 +556,7 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           let request = deltaLink ? apiFor(deltaLink) : firstRequest({ ...resource, pageSize: undefined } as GraphResource<unknown>);
           for (;;) {
             const page = await send<{ value?: unknown; '@odata.nextLink'?: string; '@odata.deltaLink'?: string }>(request, resource);
-            const values = Array.isArray(page.value) ? page.value : [];
-            const removedIds: string[] = [];
-            const present: unknown[] = [];
-            for (const raw of values) {
-              // Deleted or soft-deleted objects come as { id, "@removed": { reason } } (G:delta).
-              if (raw && typeof raw === 'object' && '@removed' in raw) {
-                const id = (raw as { id?: unknown }).id;
-                if (typeof id === 'string') removedIds.push(id);
-              } else present.push(raw);
-            }
-            const items = parsePage(resource, present);
+            const { items, removedIds } = parseDeltaPage(resource, page.value);
             const next = page['@odata.nextLink'];
             const finalLink = page['@odata.deltaLink'];
             yield finalLink ? { items, removedIds, deltaLink: finalLink } : { items, removedIds };
@@ -529,6 +588,28 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           const request = client.api(`/reports/${name}(period='${period}')`).version('v1.0').responseType(ResponseType.TEXT);
           const csv = await send<string>(request, { name: `report ${name}` });
           return typeof csv === 'string' ? csv.replace(/^\uFEFF/, '') : '';
+        },
+        async firstPages<R extends Record<string, FirstPageRequest<unknown> | undefined>>(requests: R) {
+          const versionRoot = `${deps.graphBaseUrl}/v1.0`;
+          const entries = Object.entries(requests).filter((e): e is [string, FirstPageRequest<unknown>] => e[1] !== undefined);
+          // Only a link under our own Graph root can go in the batch (relative to the version root).
+          const inBatch = entries.filter(([, r]) => !r.link || r.link.startsWith(`${versionRoot}/`));
+          const answers = new Map<string, FirstPage<unknown>>();
+          if (inBatch.length > 0) {
+            const responses = await tenantGraph.batch(
+              inBatch.map(([id, r]) => ({
+                id,
+                url: r.link ? r.link.slice(versionRoot.length) : firstPageUrl(r.resource),
+                ...(r.resource.headers ? { headers: { ...r.resource.headers } } : {}),
+              })),
+            );
+            for (const response of responses) {
+              const request = requests[response.id as keyof R];
+              const answer = request && firstPageOf(request, response);
+              if (answer) answers.set(response.id, answer);
+            }
+          }
+          return Object.fromEntries(entries.map(([id]) => [id, answers.get(id)])) as FirstPages<R>;
         },
         async batch(requests) {
           if (requests.length > 20)
@@ -574,11 +655,22 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
           return requests.map((r) => results.get(r.id) ?? { id: r.id, status: 0, body: null, headers: {} });
         },
       };
+      return tenantGraph;
     },
   };
 }
 
 /** Where a link points, without its query (a deltatoken is nobody's business in a log). */
+/** A resource's first request as a $batch url (relative to the version root). */
+function firstPageUrl(resource: GraphResource<unknown>): string {
+  const query = [
+    ...(resource.select?.length ? [`$select=${resource.select.join(',')}`] : []),
+    ...(resource.filter ? [`$filter=${encodeURIComponent(resource.filter)}`] : []),
+    ...(resource.pageSize ? [`$top=${resource.pageSize}`] : []),
+  ];
+  return query.length ? `${resource.path}?${query.join('&')}` : resource.path;
+}
+
 function safeOrigin(link: string): string {
   try {
     const url = new URL(link);

@@ -101,29 +101,34 @@ function parser<T>(name: string, build: (o: Obj) => T): (raw: unknown) => Parsed
 // Users
 
 export interface SignInActivity {
-  lastSignInDateTime: string | null;
-  lastNonInteractiveSignInDateTime: string | null;
+  lastSignInDateTime?: string | null;
+  lastNonInteractiveSignInDateTime?: string | null;
   /** Preferred: the last sign-in that succeeded (2023+ Graph). */
-  lastSuccessfulSignInDateTime: string | null;
+  lastSuccessfulSignInDateTime?: string | null;
 }
 
+/**
+ * Graph `user`, the properties docsync $selects: the one user type from the parser through
+ * staging to documentation. The parser sets every property; records read back from staging (an
+ * older version's, a delta merge's, a world file's) may lack some, hence optional.
+ */
 export interface GraphUser {
   id: string;
-  displayName: string | null;
-  givenName: string | null;
-  surname: string | null;
-  jobTitle: string | null;
-  mail: string | null;
   userPrincipalName: string;
-  businessPhones: string[];
-  mobilePhone: string | null;
-  proxyAddresses: string[];
-  otherMails: string[];
-  userType: string | null;
-  accountEnabled: boolean | null;
-  createdDateTime: string | null;
-  lastPasswordChangeDateTime: string | null;
-  assignedLicenses: Array<{ skuId: string; disabledPlans: string[] }>;
+  displayName?: string | null;
+  givenName?: string | null;
+  surname?: string | null;
+  jobTitle?: string | null;
+  mail?: string | null;
+  businessPhones?: string[] | null;
+  mobilePhone?: string | null;
+  proxyAddresses?: string[] | null;
+  otherMails?: string[] | null;
+  userType?: string | null;
+  accountEnabled?: boolean | null;
+  createdDateTime?: string | null;
+  lastPasswordChangeDateTime?: string | null;
+  assignedLicenses?: Array<{ skuId: string; disabledPlans?: string[] }> | null;
   /** undefined: not asked for / not readable; null: never signed in (or before April 2020). */
   signInActivity?: SignInActivity | null;
 }
@@ -291,21 +296,22 @@ export const myGroupsResource: GraphResource<{ id: string }> = {
 // ---------------------------------------------------------------------------------------
 // Intune managed devices
 
+/** Graph `managedDevice` (Intune); optional for the reason GraphUser says. */
 export interface GraphManagedDevice {
   id: string;
-  deviceName: string | null;
-  userId: string | null;
-  userPrincipalName: string | null;
-  managedDeviceOwnerType: string | null;
-  enrolledDateTime: string | null;
-  lastSyncDateTime: string | null;
-  operatingSystem: string | null;
-  osVersion: string | null;
-  complianceState: string | null;
-  model: string | null;
-  manufacturer: string | null;
-  serialNumber: string | null;
-  azureADDeviceId: string | null;
+  deviceName?: string | null;
+  userId?: string | null;
+  userPrincipalName?: string | null;
+  managedDeviceOwnerType?: string | null;
+  enrolledDateTime?: string | null;
+  lastSyncDateTime?: string | null;
+  operatingSystem?: string | null;
+  osVersion?: string | null;
+  complianceState?: string | null;
+  model?: string | null;
+  manufacturer?: string | null;
+  serialNumber?: string | null;
+  azureADDeviceId?: string | null;
 }
 export const MANAGED_DEVICE_SELECT = [
   'id',
@@ -352,14 +358,15 @@ export const managedDevicesResource: GraphResource<GraphManagedDevice> = {
 // ---------------------------------------------------------------------------------------
 // Licenses, organization, domains
 
+/** Graph `subscribedSku`; optional for the reason GraphUser says. */
 export interface GraphSubscribedSku {
-  id: string;
+  id?: string;
   skuId: string;
-  skuPartNumber: string;
-  appliesTo: string | null;
-  capabilityStatus: string | null;
-  consumedUnits: number;
-  prepaidUnits: { enabled: number; suspended: number; warning: number; lockedOut: number };
+  skuPartNumber?: string | null;
+  appliesTo?: string | null;
+  capabilityStatus?: string | null;
+  consumedUnits?: number | null;
+  prepaidUnits?: { enabled?: number | null; suspended?: number | null; warning?: number | null; lockedOut?: number | null } | null;
 }
 export const parseSubscribedSku = parser<GraphSubscribedSku>('subscribedSku', (o) => {
   const prepaid = obj(o, 'prepaidUnits') ?? {};
@@ -413,11 +420,12 @@ export const organizationResource: GraphResource<GraphOrganization> = {
   parse: parseOrganization,
 };
 
+/** Graph `domain`: `id` is the domain name. */
 export interface GraphDomain {
   id: string;
-  isDefault: boolean;
-  isInitial: boolean;
-  isVerified: boolean;
+  isDefault?: boolean | null;
+  isInitial?: boolean | null;
+  isVerified?: boolean | null;
 }
 export const parseDomain = parser<GraphDomain>('domain', (o) => ({
   id: reqStr(o, 'id'),
@@ -534,20 +542,20 @@ export function parseReportSettings(raw: unknown): Parsed<{ displayConcealedName
 
 export interface MailboxUsageRow {
   userPrincipalName: string;
-  displayName: string | null;
-  isDeleted: boolean;
-  createdDate: string | null;
-  lastActivityDate: string | null;
-  itemCount: number | null;
-  storageUsedBytes: number | null;
-  issueWarningQuotaBytes: number | null;
-  prohibitSendQuotaBytes: number | null;
-  prohibitSendReceiveQuotaBytes: number | null;
-  deletedItemCount: number | null;
-  deletedItemSizeBytes: number | null;
+  displayName?: string | null;
+  isDeleted?: boolean | null;
+  createdDate?: string | null;
+  lastActivityDate?: string | null;
+  itemCount?: number | null;
+  storageUsedBytes?: number | null;
+  issueWarningQuotaBytes?: number | null;
+  prohibitSendQuotaBytes?: number | null;
+  prohibitSendReceiveQuotaBytes?: number | null;
+  deletedItemCount?: number | null;
+  deletedItemSizeBytes?: number | null;
   /** Only in the 17-column form (beta / newer v1.0). */
-  hasArchive: boolean | null;
-  reportRefreshDate: string | null;
+  hasArchive?: boolean | null;
+  reportRefreshDate?: string | null;
 }
 
 /** Parses getMailboxUsageDetail CSV (15 or 17 columns, optional BOM, quoted fields). */

@@ -9,7 +9,7 @@ import type { WriteCounts } from '../docs/contacts.ts';
 import { loadDecision } from './decisions.ts';
 import { documentationFingerprint, loadDocumentationState, type DecisionCounts } from './fingerprint.ts';
 import { syncSettingsOf } from './settings.ts';
-import type { MsDomain } from './tenant-source.ts';
+import type { GraphDomain } from '../microsoft/tenant-reader.ts';
 import { toGraphDomain } from './documentation-mapping.ts';
 import { deriveAndRemember, loadStagedDerivation } from './derive-documentation.ts';
 
@@ -61,7 +61,7 @@ export async function applyDecisionsNow(
     rule: 'linked',
     suggestions: [],
   };
-  const domains: MsDomain[] = inputs.domains;
+  const domains: GraphDomain[] = inputs.domains;
   // The same values the sync's fingerprint hashes (see syncTenant), so a sync that finds
   // nothing changed after this skips matching and writing altogether.
   const computed = {

@@ -3,7 +3,7 @@
 // not when the technician saves it while a sync is running (the upsert's WHERE guards it).
 import { sql, type Kysely } from 'kysely';
 import type { Database, MatchDecision } from '../db/schema.ts';
-import { stableStringify } from './staging.ts';
+import { stableStringify } from '../db/json.ts';
 
 type Db = Kysely<Database>;
 

@@ -9,7 +9,7 @@ import { indexOrganizations, matchOrganization, type OrganizationDecision } from
 import { organizationsForMatching, createOrganization, organizationExists } from '../docs/organizations.ts';
 import { contactsOfOrganization, zeroWrites, type WriteCounts } from '../docs/contacts.ts';
 import { configurationsOfOrganization } from '../docs/configurations.ts';
-import { loadStaged } from './staging.ts';
+import { loadStaged } from '../stores/staging.ts';
 import { loadDecision, type DecisionInput } from './decisions.ts';
 import {
   documentationFingerprint,
@@ -22,7 +22,7 @@ import {
 } from './fingerprint.ts';
 import type { SyncLogEntry } from './sync-log.ts';
 import type { SyncSettings } from './settings.ts';
-import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser } from './tenant-source.ts';
+import type { GraphDomain, MailboxUsageRow, GraphManagedDevice, GraphSubscribedSku, GraphUser } from '../microsoft/tenant-reader.ts';
 import { contactFromUser, exclusionReason, inactivityChangesAt, organizationDecisionRow, toGraphDomain } from './documentation-mapping.ts';
 import { add, decideOnce, deriveDocumentation, type DerivationInput } from './documentation-rounds.ts';
 
@@ -30,7 +30,7 @@ export interface DeriveInput {
   tenant: Tenant;
   settings: SyncSettings;
   /** What fetch-and-stage read this run besides the staged records. */
-  organization: { displayName: string | null; domains: MsDomain[] };
+  organization: { displayName: string | null; domains: GraphDomain[] };
   excludedByGroup: Set<string>;
   exclusionsKnown: boolean;
   /** Match and compare everything even when nothing it reads changed since the last run. */
@@ -145,7 +145,7 @@ export interface PassInput {
   tenant: Tenant;
   settings: SyncSettings;
   organizationDecision: OrganizationDecision;
-  domains: MsDomain[];
+  domains: GraphDomain[];
   excludedByGroup: Set<string>;
   inactiveDays: number;
   now: Date;
@@ -154,24 +154,24 @@ export interface PassInput {
 export interface StagedDerivation {
   derivation: DerivationInput;
   counts: Pick<DocumentationSummary, 'users' | 'devices' | 'mailboxes' | 'licenses'>;
-  included: MsUser[];
+  included: GraphUser[];
   timing: { signInAvailable: boolean; now: Date; inactiveDays: number };
 }
 
 /** Reads the staged Microsoft records of a tenant into what matching and writing need. */
 export async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput): Promise<StagedDerivation> {
   const { tenant, settings, organizationDecision, excludedByGroup, now } = pass;
-  const users = await loadStaged<MsUser>(db, 'ms_users', tenant.id, { includeRemoved: true });
+  const users = await loadStaged<GraphUser>(db, 'ms_users', tenant.id, { includeRemoved: true });
   const presentUsers = users.filter((u) => u.removedAt === null).map((u) => u.data);
   const goneUserIds = users.filter((u) => u.removedAt !== null).map((u) => u.key);
-  const stagedDevices = await loadStaged<MsManagedDevice>(db, 'ms_managed_devices', tenant.id, { includeRemoved: true });
+  const stagedDevices = await loadStaged<GraphManagedDevice>(db, 'ms_managed_devices', tenant.id, { includeRemoved: true });
   const presentDevices = stagedDevices.filter((d) => d.removedAt === null).map((d) => d.data);
   const goneDeviceIds = stagedDevices.filter((d) => d.removedAt !== null).map((d) => d.key);
-  const mailboxes = new Map((await loadStaged<MsMailboxUsage>(db, 'ms_mailboxes', tenant.id)).map((m) => [m.key, m.data]));
-  const skus = await loadStaged<MsSubscribedSku>(db, 'ms_subscribed_skus', tenant.id);
+  const mailboxes = new Map((await loadStaged<MailboxUsageRow>(db, 'ms_mailboxes', tenant.id)).map((m) => [m.key, m.data]));
+  const skus = await loadStaged<GraphSubscribedSku>(db, 'ms_subscribed_skus', tenant.id);
   const skuNames = new Map(skus.map((s) => [s.key, (s.data as { displayName?: string }).displayName]));
 
-  const included: MsUser[] = [];
+  const included: GraphUser[] = [];
   const exclusionRows: DecisionInput[] = [];
   for (const user of presentUsers) {
     const why = exclusionReason(user, settings, excludedByGroup);
@@ -232,7 +232,7 @@ async function decideOrganization(
   deps: { db: Kysely<Database>; clock: Clock },
   input: {
     tenant: Tenant;
-    organization: { displayName: string; domains: MsDomain[] };
+    organization: { displayName: string; domains: GraphDomain[] };
     stored: MatchDecision | undefined;
     settings: SyncSettings;
   },

@@ -4,14 +4,21 @@
 // a device's configuration, who is excluded and why, the decision rows that explain a match,
 // and when the derived documentation expires by time alone (a user crossing the inactivity line).
 import type { Tenant } from '../db/schema.ts';
-import type { ContactDecision, ConfigurationDecision, OrganizationDecision, GraphUser } from '../matching/index.ts';
+import type { ContactDecision, ConfigurationDecision, OrganizationDecision } from '../matching/index.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import type { ContactFromMicrosoft } from '../docs/contacts.ts';
 import type { ConfigurationFromMicrosoft } from '../docs/configurations.ts';
-import type { StagedInput } from './staging.ts';
+import type { StagedInput } from '../stores/staging.ts';
 import type { DecisionInput } from './decisions.ts';
 import type { SyncSettings } from './settings.ts';
-import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange } from './tenant-source.ts';
+import type {
+  GraphDomain,
+  MailboxUsageRow,
+  GraphManagedDevice,
+  GraphSubscribedSku,
+  GraphUser,
+  GraphUserChange,
+} from '../microsoft/tenant-reader.ts';
 import { DAY_MS } from '../time.ts';
 
 // ---- decision rows: what the sync stores to explain a match --------------------------------
@@ -58,7 +65,7 @@ export function configurationDecisionRow(d: ConfigurationDecision): DecisionInpu
   };
 }
 
-export function exclusionReason(user: MsUser, settings: SyncSettings, excludedByGroup: Set<string>): string | null {
+export function exclusionReason(user: GraphUser, settings: SyncSettings, excludedByGroup: Set<string>): string | null {
   if (excludedByGroup.has(user.id)) return 'Member of a group this integration excludes.';
   if (!settings.includeDisabled && user.accountEnabled === false)
     return 'Disabled account; this integration does not sync disabled accounts.';
@@ -76,28 +83,31 @@ export function exclusionReason(user: MsUser, settings: SyncSettings, excludedBy
  * Merges delta items (partial: only the keys present changed) onto the staged users. A user with
  * no staged record and no user principal name cannot be documented from the item alone.
  */
-export function mergeUserChanges(changes: MsUserChange[], previous: Map<string, MsUser>): { merged: MsUser[]; incomplete: string[] } {
+export function mergeUserChanges(
+  changes: GraphUserChange[],
+  previous: Map<string, GraphUser>,
+): { merged: GraphUser[]; incomplete: string[] } {
   // Delta may name a user more than once in one round (G:delta): each copy merges onto the last.
-  const latest = new Map<string, Partial<MsUser>>();
+  const latest = new Map<string, Partial<GraphUser>>();
   for (const change of changes) latest.set(change.id, { ...(latest.get(change.id) ?? previous.get(change.id)), ...change });
-  const merged: MsUser[] = [];
+  const merged: GraphUser[] = [];
   const incomplete: string[] = [];
   for (const [id, user] of latest) {
     if (typeof user.userPrincipalName !== 'string' || !user.userPrincipalName) incomplete.push(id);
-    else merged.push(user as MsUser);
+    else merged.push(user as GraphUser);
   }
   return { merged, incomplete };
 }
 
-export function userRecord(user: MsUser): StagedInput {
+export function userRecord(user: GraphUser): StagedInput {
   return { key: user.id, data: { ...user } };
 }
 
-export function mailboxRecord(row: MsMailboxUsage): StagedInput {
+export function mailboxRecord(row: MailboxUsageRow): StagedInput {
   return { key: row.userPrincipalName.trim().toLowerCase(), data: { ...row } };
 }
 
-export function skuRecord(sku: MsSubscribedSku): StagedInput {
+export function skuRecord(sku: GraphSubscribedSku): StagedInput {
   const enabled = sku.prepaidUnits?.enabled ?? 0;
   const consumed = sku.consumedUnits ?? 0;
   return {
@@ -106,33 +116,15 @@ export function skuRecord(sku: MsSubscribedSku): StagedInput {
   };
 }
 
-export const toGraphDomain = (d: MsDomain) => ({
+/** A domain with every flag said (unset = null): the form the documentation fingerprint hashes. */
+export const toGraphDomain = (d: GraphDomain) => ({
   id: d.id,
   isVerified: d.isVerified ?? null,
   isInitial: d.isInitial ?? null,
   isDefault: d.isDefault ?? null,
 });
-export const toGraphUser = (u: MsUser): GraphUser => ({
-  id: u.id,
-  userPrincipalName: u.userPrincipalName,
-  displayName: u.displayName ?? null,
-  givenName: u.givenName ?? null,
-  surname: u.surname ?? null,
-  mail: u.mail ?? null,
-  proxyAddresses: u.proxyAddresses ?? null,
-  otherMails: u.otherMails ?? null,
-  userType: u.userType ?? null,
-  accountEnabled: u.accountEnabled ?? null,
-});
-export const toGraphDevice = (d: MsManagedDevice) => ({
-  id: d.id,
-  deviceName: d.deviceName ?? null,
-  serialNumber: d.serialNumber ?? null,
-  userId: d.userId ?? null,
-  userPrincipalName: d.userPrincipalName ?? null,
-});
 
-export function splitDisplayName(user: MsUser): { first: string | null; last: string | null } {
+export function splitDisplayName(user: GraphUser): { first: string | null; last: string | null } {
   if (user.givenName || user.surname) return { first: user.givenName ?? null, last: user.surname ?? null };
   const parts = (user.displayName ?? '').trim().split(/\s+/).filter(Boolean);
   if (parts.length === 0) return { first: null, last: null };
@@ -143,7 +135,7 @@ export function splitDisplayName(user: MsUser): { first: string | null; last: st
 const dateOnly = (value: string | null | undefined) => (value && !value.startsWith('0001-01-01') ? value : null);
 
 /** Prefer the last *successful* sign-in (interactive attempts include failures). */
-export const lastSignInOf = (user: MsUser) => {
+export const lastSignInOf = (user: GraphUser) => {
   const activity = user.signInActivity ?? null;
   return (
     dateOnly(activity?.lastSuccessfulSignInDateTime) ??
@@ -153,7 +145,7 @@ export const lastSignInOf = (user: MsUser) => {
 };
 
 /** Inactive: no sign-in (or, never signed in, created) within inactiveDays. Null: cannot tell. */
-export function isInactive(user: MsUser, context: { signInAvailable: boolean; now: Date; inactiveDays: number }): boolean | null {
+export function isInactive(user: GraphUser, context: { signInAvailable: boolean; now: Date; inactiveDays: number }): boolean | null {
   if (!context.signInAvailable || user.accountEnabled === false) return null;
   const lastSignInAt = lastSignInOf(user);
   const reference = lastSignInAt ?? dateOnly(user.createdDateTime);
@@ -164,7 +156,10 @@ export function isInactive(user: MsUser, context: { signInAvailable: boolean; no
  * The first moment a user's "inactive" flag flips by time alone (no sign-in for inactiveDays):
  * the documentation derived now is valid until then. Null: no flag changes with time.
  */
-export function inactivityChangesAt(users: MsUser[], context: { signInAvailable: boolean; now: Date; inactiveDays: number }): Date | null {
+export function inactivityChangesAt(
+  users: GraphUser[],
+  context: { signInAvailable: boolean; now: Date; inactiveDays: number },
+): Date | null {
   if (!context.signInAvailable) return null;
   let earliest: number | null = null;
   for (const user of users) {
@@ -178,9 +173,9 @@ export function inactivityChangesAt(users: MsUser[], context: { signInAvailable:
 }
 
 export function contactFromUser(
-  user: MsUser,
+  user: GraphUser,
   context: {
-    mailboxes: Map<string, MsMailboxUsage>;
+    mailboxes: Map<string, MailboxUsageRow>;
     skuNames: Map<string, string | undefined>;
     signInAvailable: boolean;
     now: Date;
@@ -236,7 +231,7 @@ const dateOrNull = (value: string | null | undefined) => {
   return Number.isNaN(d.getTime()) ? null : d;
 };
 
-export function configurationFromDevice(device: MsManagedDevice, contactId: string | null): ConfigurationFromMicrosoft {
+export function configurationFromDevice(device: GraphManagedDevice, contactId: string | null): ConfigurationFromMicrosoft {
   return {
     intuneDeviceId: device.id,
     name: device.deviceName?.trim() || device.serialNumber?.trim() || `Intune device ${device.id}`,

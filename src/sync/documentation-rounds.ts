@@ -5,34 +5,25 @@ import type { Database, MatchDecision, Tenant } from '../db/schema.ts';
 import { matchContacts, matchConfigurations, type ContactDecision } from '../matching/index.ts';
 import {
   contactsOfOrganization,
-  createContacts,
-  markContactsGone,
-  updateLinkedContacts,
   zeroWrites,
   type ContactFromMicrosoft,
   type OrganizationContact,
   type WriteCounts,
 } from '../docs/contacts.ts';
+import { configurationsOfOrganization, type ConfigurationFromMicrosoft, type OrganizationConfiguration } from '../docs/configurations.ts';
 import {
-  configurationsOfOrganization,
   createConfigurations,
+  createContacts,
   markConfigurationsGone,
+  markContactsGone,
   updateLinkedConfigurations,
-  type ConfigurationFromMicrosoft,
-  type OrganizationConfiguration,
-} from '../docs/configurations.ts';
+  updateLinkedContacts,
+} from '../stores/documentation-writes.ts';
 import { decisionOf, loadDecisions, saveDecisions, type DecisionInput } from './decisions.ts';
 import { writeAsTenantSync, type DecisionCounts } from './fingerprint.ts';
 import type { SyncSettings } from './settings.ts';
-import type { MsDomain, MsManagedDevice, MsUser } from './tenant-source.ts';
-import {
-  configurationDecisionRow,
-  configurationFromDevice,
-  contactDecisionRow,
-  toGraphDevice,
-  toGraphDomain,
-  toGraphUser,
-} from './documentation-mapping.ts';
+import type { GraphDomain, GraphManagedDevice, GraphUser } from '../microsoft/tenant-reader.ts';
+import { configurationDecisionRow, configurationFromDevice, contactDecisionRow, toGraphDomain } from './documentation-mapping.ts';
 
 export function add(target: WriteCounts, more: WriteCounts): void {
   target.created += more.created;
@@ -58,13 +49,13 @@ export interface DerivationInput {
   organizationId: string | null;
   organizationRow: DecisionInput;
   exclusionRows: DecisionInput[];
-  included: MsUser[];
-  presentDevices: MsManagedDevice[];
+  included: GraphUser[];
+  presentDevices: GraphManagedDevice[];
   goneUserIds: string[];
   goneDeviceIds: string[];
-  domains: MsDomain[];
+  domains: GraphDomain[];
   settings: SyncSettings;
-  toContact: (user: MsUser) => ContactFromMicrosoft;
+  toContact: (user: GraphUser) => ContactFromMicrosoft;
   now: Date;
 }
 
@@ -84,8 +75,9 @@ const CREATED_REASON = 'Created from this Microsoft user by the sync.';
 const matchingTenantOf = (input: DerivationInput) => ({
   id: input.tenant.id,
   domains: input.domains.map(toGraphDomain),
-  users: input.included.map(toGraphUser),
-  managedDevices: input.presentDevices.map(toGraphDevice),
+  // The engine reads the fields of the same Graph types it was given (src/matching/input-schema.ts).
+  users: input.included,
+  managedDevices: input.presentDevices,
 });
 
 export function decideOnce(input: DerivationInput, contacts: OrganizationContact[], configurations: OrganizationConfiguration[]) {
@@ -130,7 +122,7 @@ export async function deriveDocumentation(trx: Kysely<Database>, input: Derivati
     let reshaped = false;
 
     const links = new Map<string, ContactFromMicrosoft>();
-    const toCreate: MsUser[] = [];
+    const toCreate: GraphUser[] = [];
     for (const decision of decided.contactDecisions) {
       const user = usersById.get(decision.userId);
       if (!user || actedOn.has(`contact:${user.id}`)) continue;

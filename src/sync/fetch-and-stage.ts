@@ -7,10 +7,10 @@ import type { Kysely } from 'kysely';
 import type { Database, Tenant } from '../db/schema.ts';
 import type { Clock } from '../time.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
-import { loadStaged, stageRecords } from './staging.ts';
+import { loadStaged, stageRecords } from '../stores/staging.ts';
 import type { SyncLogEntry } from './sync-log.ts';
 import type { SyncSettings } from './settings.ts';
-import type { MsDomain, MsUser, TenantSource } from './tenant-source.ts';
+import type { GraphDomain, GraphUser, TenantSource } from '../microsoft/tenant-reader.ts';
 import { mailboxRecord, mergeUserChanges, skuRecord, userRecord } from './documentation-mapping.ts';
 
 /** Usage reports are daily data; reading them hourly only spends the report rate limit. */
@@ -33,7 +33,7 @@ export interface FetchAndStageInput {
 
 export interface FetchAndStageOutcome {
   /** The tenant's name and domains as Microsoft says them now. */
-  organization: { displayName: string | null; domains: MsDomain[] };
+  organization: { displayName: string | null; domains: GraphDomain[] };
   /** Labels of the resources not read this run (their staged records were kept). */
   failedResources: string[];
   /** The users were read this run (in full or through the change feed). */
@@ -134,7 +134,7 @@ export async function fetchAndStage(
     try {
       const changes = await source.userChanges(tenant.delta_link!);
       // Delta does not carry signInActivity: keep what the last full listing said.
-      const previousUsers = await loadStaged<MsUser>(db, 'ms_users', tenant.id, {
+      const previousUsers = await loadStaged<GraphUser>(db, 'ms_users', tenant.id, {
         includeRemoved: true,
         keys: changes.changed.map((u) => u.id),
       });

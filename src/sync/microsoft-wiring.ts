@@ -3,7 +3,7 @@
 // process (ctx.microsoft); tests that inject a sleep may build their own.
 import type { AppContext } from '../context.ts';
 import { createMicrosoft, type Microsoft, type MicrosoftDeps } from '../microsoft/index.ts';
-import { createGraphTenantSource } from './graph-source.ts';
+import { createTenantReader } from '../microsoft/tenant-reader.ts';
 import type { RunnerDeps } from './runner.ts';
 
 export interface SyncMicrosoft extends Microsoft {
@@ -31,7 +31,7 @@ export function createSyncMicrosoft(
       clock: ctx.clock,
       config: ctx.config,
       sources: ({ integration, tenant, counters, signal }) =>
-        createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), {
+        createTenantReader(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), {
           counters,
           graphBaseUrl,
           signal,

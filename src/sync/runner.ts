@@ -25,7 +25,7 @@ import {
   type FailureOutcome,
 } from './failure-table.ts';
 import { syncTenant, type TenantSyncResult } from './tenant-sync.ts';
-import type { GraphCounters, TenantSource } from './tenant-source.ts';
+import type { GraphCounters, TenantSource } from '../microsoft/tenant-reader.ts';
 import { finishRun, zeroCounts } from './runs.ts';
 import { writeSyncLog } from './sync-log.ts';
 import type { DiscoveryForRuns } from './discovery-step.ts';

@@ -16,7 +16,7 @@ import type { DecisionCounts } from './fingerprint.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
 import { syncSettingsOf } from './settings.ts';
-import type { TenantSource } from './tenant-source.ts';
+import type { TenantSource } from '../microsoft/tenant-reader.ts';
 import { fetchAndStage } from './fetch-and-stage.ts';
 import { deriveTenantDocumentation, type DeriveOutcome } from './derive-documentation.ts';
 

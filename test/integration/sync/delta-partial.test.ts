@@ -11,7 +11,7 @@ import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { childRuns, enqueueIntegrationRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
 import { connectIntegrationToEmulator, emulatorAsMicrosoft } from './fixtures.ts';
-import type { MsUser } from '../../../src/sync/tenant-source.ts';
+import type { GraphUser } from '../../../src/microsoft/tenant-reader.ts';
 
 describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
   let emulator: RunningEmulator;
@@ -55,7 +55,7 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
         .where('tenant_id', '=', tenantRowId)
         .where('user_id', '=', userId)
         .executeTakeFirstOrThrow()
-    ).data as unknown as MsUser;
+    ).data as unknown as GraphUser;
 
   it('keeps aliases, licenses and account state when the change feed sends only a new name', async () => {
     await syncAll();

@@ -8,7 +8,7 @@ import type { Database, Integration, NewIntegration, Tenant, TenantsTable } from
 import type { RunningEmulator } from '../../../src/emulator/index.ts';
 import type { SyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
 import type { RunnerDeps } from '../../../src/sync/runner.ts';
-import type { TenantSource } from '../../../src/sync/tenant-source.ts';
+import type { TenantSource } from '../../../src/microsoft/tenant-reader.ts';
 
 type Db = Kysely<Database>;
 

@@ -1,15 +1,22 @@
 // A tenant's Microsoft data as a TenantSource, for tests of the store and writer. Records follow
 // Microsoft's documented payloads (reference/microsoft/examples); tests change them between syncs.
 import { MicrosoftError } from '../../../src/microsoft/errors.ts';
-import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, TenantSource } from '../../../src/sync/tenant-source.ts';
+import type {
+  GraphDomain,
+  MailboxUsageRow,
+  GraphManagedDevice,
+  GraphSubscribedSku,
+  GraphUser,
+  TenantSource,
+} from '../../../src/microsoft/tenant-reader.ts';
 
 export interface FakeTenantData {
   displayName: string;
-  domains: MsDomain[];
-  users: MsUser[];
-  devices: MsManagedDevice[];
-  skus: MsSubscribedSku[];
-  mailboxes: MsMailboxUsage[];
+  domains: GraphDomain[];
+  users: GraphUser[];
+  devices: GraphManagedDevice[];
+  skus: GraphSubscribedSku[];
+  mailboxes: MailboxUsageRow[];
   concealed: boolean;
   groups: Record<string, string[]>;
   /** Resources that fail with this error on the next sync. */

@@ -10,7 +10,7 @@ import { enqueueTenantRun, finishRun } from '../../../src/sync/runs.ts';
 import { jsonb } from '../../../src/sync/decisions.ts';
 import { writeAsTenantSync } from '../../../src/sync/fingerprint.ts';
 import type { Database, Integration, Tenant } from '../../../src/db/schema.ts';
-import type { MsUser } from '../../../src/sync/tenant-source.ts';
+import type { GraphUser } from '../../../src/microsoft/tenant-reader.ts';
 import { contosoData, fakeSource, type FakeTenantData } from './records.ts';
 import { insertContosoTenantWithOrganization, insertTenant } from './fixtures.ts';
 
@@ -38,7 +38,7 @@ function written(before: Map<string, string>, after: Map<string, string>): strin
   return keys;
 }
 
-const member = (id: string, given: string, surname: string, upn: string, aliases: string[] = []): MsUser => ({
+const member = (id: string, given: string, surname: string, upn: string, aliases: string[] = []): GraphUser => ({
   id,
   userPrincipalName: upn,
   displayName: `${given} ${surname}`,

@@ -8,7 +8,7 @@ import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { enqueueTenantRun, getRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
 import type { RunnerDeps } from '../../../src/sync/runner.ts';
-import type { TenantSource } from '../../../src/sync/tenant-source.ts';
+import type { TenantSource } from '../../../src/microsoft/tenant-reader.ts';
 import { contosoDataAs, fakeSource, type FakeTenantData } from './records.ts';
 import { insertIntegration, insertTenant, runnerWithFakeSources } from './fixtures.ts';
 

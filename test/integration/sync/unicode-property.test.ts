@@ -9,7 +9,7 @@ import { DATABASE_KINDS } from '../../support/databases.ts';
 import { syncTenant } from '../../../src/sync/tenant-sync.ts';
 import { enqueueTenantRun } from '../../../src/sync/runs.ts';
 import { cleanText } from '../../../src/microsoft/text.ts';
-import type { MsUser } from '../../../src/sync/tenant-source.ts';
+import type { GraphUser } from '../../../src/microsoft/tenant-reader.ts';
 import { contosoData, fakeSource } from './records.ts';
 import { insertContosoTenantWithOrganization } from './fixtures.ts';
 
@@ -81,7 +81,7 @@ describe.each(DATABASE_KINDS)('random Unicode through stage → match → write 
       const db = ctx.database.db;
       const { integration, tenant } = await insertContosoTenantWithOrganization(db);
       const data = contosoData();
-      const users: MsUser[] = Array.from({ length: 12 }, (_, i) => ({
+      const users: GraphUser[] = Array.from({ length: 12 }, (_, i) => ({
         id: `u-${seed}-${i}-${randomText(next)}`,
         userPrincipalName: `user${i}.${randomText(next)}@contoso.com`,
         displayName: randomText(next),

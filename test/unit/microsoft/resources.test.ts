@@ -55,7 +55,7 @@ describe('Graph parsers on recorded payloads', () => {
     const device = ok(parseManagedDevice(json('managedDevices-list.json').value[0]));
     expect(device.id).toBeTruthy();
     const skus = json('subscribedSkus.json').value.map((s) => ok(parseSubscribedSku(s)));
-    expect(skus[0]!.prepaidUnits.enabled).toBeGreaterThanOrEqual(0);
+    expect(skus[0]!.prepaidUnits!.enabled).toBeGreaterThanOrEqual(0);
     const org = ok(parseOrganization(json('organization.json')));
     expect(org.verifiedDomains.length).toBeGreaterThan(0);
   });

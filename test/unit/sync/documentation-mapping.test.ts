@@ -9,12 +9,12 @@ import {
   skuRecord,
 } from '../../../src/sync/documentation-mapping.ts';
 import { DEFAULT_SYNC_SETTINGS } from '../../../src/sync/settings.ts';
-import type { MsMailboxUsage, MsUser } from '../../../src/sync/tenant-source.ts';
+import type { MailboxUsageRow, GraphUser } from '../../../src/microsoft/tenant-reader.ts';
 import type { Tenant } from '../../../src/db/schema.ts';
 
 const now = new Date('2026-12-01T12:00:00Z');
 const context = (over: Partial<Parameters<typeof contactFromUser>[1]> = {}) => ({
-  mailboxes: new Map<string, MsMailboxUsage>(),
+  mailboxes: new Map<string, MailboxUsageRow>(),
   skuNames: new Map<string, string | undefined>(),
   signInAvailable: true,
   now,
@@ -22,7 +22,7 @@ const context = (over: Partial<Parameters<typeof contactFromUser>[1]> = {}) => (
   ...over,
 });
 
-const adele: MsUser = {
+const adele: GraphUser = {
   id: 'u-adele',
   userPrincipalName: 'AdeleV@contoso.com',
   displayName: 'Adele Vance',
@@ -77,7 +77,7 @@ describe('a Microsoft user as a contact', () => {
   });
 
   it('finds the mailbox by user principal name whatever its case', () => {
-    const mailbox: MsMailboxUsage = { userPrincipalName: 'adelev@contoso.com', storageUsedBytes: 1024, itemCount: 3 };
+    const mailbox: MailboxUsageRow = { userPrincipalName: 'adelev@contoso.com', storageUsedBytes: 1024, itemCount: 3 };
     const contact = contactFromUser(adele, context({ mailboxes: new Map([['adelev@contoso.com', mailbox]]) }));
     expect(contact.overlay.mailbox).toMatchObject({ storageUsedBytes: 1024, itemCount: 3, quotaBytes: null });
   });

@@ -2,7 +2,7 @@
 // any key order, and the text must not drift between docsync versions (a change re-stages every
 // record of every tenant once), so its exact form is pinned here.
 import { describe, expect, it } from 'vitest';
-import { contentHash, stableStringify } from '../../../src/sync/staging.ts';
+import { contentHash, stableStringify } from '../../../src/stores/staging.ts';
 
 describe('stable JSON of staged records', () => {
   it('writes the same text for the same content in any key order, at any depth', () => {
