@@ -118,33 +118,39 @@ export async function createContacts(
   const counts = zeroWrites();
   for (let i = 0; i < input.users.length; i += 500) {
     const chunk = input.users.slice(i, i + 500);
-    const rows = await db
-      .insertInto('contacts')
-      .values(
-        chunk.map((u) => ({
-          organization_id: input.organizationId,
-          first_name: u.firstName,
-          last_name: u.lastName,
-          title: u.title,
-          phone: u.phone,
-          microsoft_user_id: u.microsoftUserId,
-          tenant_id: input.tenantRowId,
-          microsoft_overlay: JSON.stringify(u.overlay),
-          created_at: input.now,
-          updated_at: input.now,
-        })),
+    const values = chunk.map((u) => ({
+      first_name: u.firstName,
+      last_name: u.lastName,
+      title: u.title,
+      phone: u.phone,
+      microsoft_user_id: u.microsoftUserId,
+      microsoft_overlay: u.overlay,
+      emails: uniqueEmails(u.emails),
+    }));
+    // One statement writes the chunk's contacts and their addresses (primary first): one round
+    // trip, and the addresses go only to contacts this statement created.
+    const { rows } = await sql<{ id: string; microsoft_user_id: string }>`
+      with input as (
+        select * from jsonb_to_recordset(cast(${JSON.stringify(values)} as jsonb))
+          as v(first_name text, last_name text, title text, phone text, microsoft_user_id text, microsoft_overlay jsonb, emails jsonb)
+      ), created as (
+        insert into contacts (organization_id, first_name, last_name, title, phone, microsoft_user_id, tenant_id, microsoft_overlay,
+          created_at, updated_at)
+        select ${input.organizationId}, first_name, last_name, title, phone, microsoft_user_id, ${input.tenantRowId}, microsoft_overlay,
+          ${input.now}, ${input.now}
+        from input
+        on conflict (organization_id, microsoft_user_id) where microsoft_user_id is not null do nothing
+        returning id, microsoft_user_id
+      ), addresses as (
+        insert into contact_emails (contact_id, email, is_primary)
+        select created.id, address.email, address.position = 1
+        from created
+        join input using (microsoft_user_id)
+        cross join lateral jsonb_array_elements_text(input.emails) with ordinality as address(email, position)
+        on conflict do nothing
       )
-      .onConflict((oc) => oc.columns(['organization_id', 'microsoft_user_id']).where('microsoft_user_id', 'is not', null).doNothing())
-      .returning(['id', 'microsoft_user_id'])
-      .execute();
-    const emailRows: Array<{ contact_id: string; email: string; is_primary: boolean }> = [];
-    const byUser = new Map(chunk.map((u) => [u.microsoftUserId, u]));
-    for (const row of rows) {
-      const user = byUser.get(row.microsoft_user_id!);
-      if (!user) continue;
-      created.set(user.microsoftUserId, row.id);
-      uniqueEmails(user.emails).forEach((email, index) => emailRows.push({ contact_id: row.id, email, is_primary: index === 0 }));
-    }
+      select id, microsoft_user_id from created`.execute(db);
+    for (const row of rows) created.set(row.microsoft_user_id, row.id);
     counts.created += rows.length;
     // Users another writer created meanwhile: link to theirs, count as unchanged.
     const lost = chunk.filter((u) => !created.has(u.microsoftUserId));
@@ -161,13 +167,6 @@ export async function createContacts(
         .execute();
       for (const row of theirs) created.set(row.microsoft_user_id!, row.id);
       counts.unchanged += theirs.length;
-    }
-    for (let j = 0; j < emailRows.length; j += 1000) {
-      await db
-        .insertInto('contact_emails')
-        .values(emailRows.slice(j, j + 1000))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
     }
   }
   return { created, counts };
