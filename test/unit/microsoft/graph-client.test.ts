@@ -421,3 +421,57 @@ describe('realSleep', () => {
     await expect(waiting).rejects.toThrow('stopped');
   });
 });
+
+describe('Graph client: the first pages of several resources in one $batch', () => {
+  it('parses each answer: records, delta removals and links, final refusals as errors, anything else left to its own path', async () => {
+    seen.length = 0;
+    const bodies: string[] = [];
+    handler = (req, res, url) => {
+      if (url.pathname !== '/v1.0/$batch') return json(res, 404, graphError('NotFound'));
+      let text = '';
+      req.on('data', (chunk) => (text += chunk));
+      req.on('end', () => {
+        bodies.push(text);
+        json(res, 200, {
+          responses: [
+            {
+              id: 'users',
+              status: 200,
+              body: { value: [user('a'), { id: 'no-upn' }], '@odata.nextLink': `${base}/v1.0/users?$skiptoken=2` },
+            },
+            {
+              id: 'delta',
+              status: 200,
+              body: { value: [user('b'), { id: 'gone', '@removed': { reason: 'deleted' } }], '@odata.deltaLink': `${base}/v1.0/d?t=1` },
+            },
+            { id: 'refused', status: 403, body: graphError('Authorization_RequestDenied') },
+            { id: 'busy', status: 503, body: graphError('ServiceUnavailable') },
+            { id: 'elsewhere', status: 200, body: { value: [], '@odata.nextLink': 'https://elsewhere.example/v1.0/users' } },
+          ],
+        });
+      });
+    };
+    const { graph, counters } = setup();
+    const pages = await graph.firstPages({
+      users: { resource: usersResource },
+      delta: { resource: usersDeltaResource, link: `${base}/v1.0/users/delta?$deltatoken=latest` },
+      refused: { resource: usersResource },
+      busy: { resource: usersResource },
+      elsewhere: { resource: usersResource },
+      notOurs: { resource: usersDeltaResource, link: 'https://elsewhere.example/v1.0/users/delta' },
+    });
+    expect(counters.graphRequests).toBe(1);
+    const sent = JSON.parse(bodies[0]!) as { requests: Array<{ id: string; url: string; headers?: Record<string, string> }> };
+    expect(sent.requests.map((r) => r.id)).toEqual(['users', 'delta', 'refused', 'busy', 'elsewhere']);
+    expect(sent.requests[0]!.url).toMatch(/^\/users\?\$select=.*&\$top=999$/);
+    expect(sent.requests[1]).toMatchObject({ url: '/users/delta?$deltatoken=latest', headers: { Prefer: 'return=minimal' } });
+    expect(pages.users).toMatchObject({ ok: true, nextLink: `${base}/v1.0/users?$skiptoken=2`, deltaLink: null });
+    expect(pages.users?.ok && pages.users.items.map((u) => u.id)).toEqual(['a']);
+    expect(graph.skipped.some((reason) => /userPrincipalName/.test(reason))).toBe(true);
+    expect(pages.delta).toMatchObject({ ok: true, removedIds: ['gone'], deltaLink: `${base}/v1.0/d?t=1`, nextLink: null });
+    expect(pages.refused?.ok === false && pages.refused.error).toBeInstanceOf(MicrosoftError);
+    expect(pages.busy).toBeUndefined();
+    expect(pages.elsewhere).toBeUndefined();
+    expect(pages.notOurs).toBeUndefined();
+  });
+});
