@@ -8,6 +8,7 @@ import type { TokenService } from './identity/tokens.ts';
 import { createWorld, type ExplicitCustomer, type World } from './world.ts';
 import { registerGraphRoutes } from './graph/index.ts';
 import type { EmulatorClock } from './world-types.ts';
+import type { LatencySleep, LatencySpec } from './latency.ts';
 
 export type { EmulatorControl, EmulatorCredentials, EmulatorUrls } from './server.ts';
 export type { FaultAction, FaultRuleInput, FaultRule } from './faults.ts';
@@ -29,6 +30,10 @@ export interface StartEmulatorOptions {
   faults?: FaultRuleInput[];
   /** Customers from a world file (`--world FILE`) instead of `customers` generated ones. */
   explicitCustomers?: ExplicitCustomer[];
+  /** Microsoft-like answer times (`--latency p50=MS,p99=MS`, latency.ts); none: answers at once. */
+  latency?: LatencySpec;
+  /** How latency waits (tests record delays instead); default setTimeout. */
+  latencySleep?: LatencySleep;
   /** Request errors and lifecycle lines; silent when absent. */
   logger?: Logger;
 }
@@ -70,6 +75,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     clock,
     autoConsent: options.autoConsent,
     faults: options.faults,
+    latency: options.latency,
+    latencySleep: options.latencySleep,
     logger: options.logger,
   });
   if (!options.clock) {

@@ -10,6 +10,7 @@ import { registerIdentityRoutes } from './identity/routes.ts';
 import { createTokenService, partnerAdminUser, type TokenService } from './identity/tokens.ts';
 import type { EmulatorClock, IdentityWorld } from './world-types.ts';
 import type { ReportDownloadHost } from './graph/context.ts';
+import { createLatencyModel, installLatency, type LatencySleep, type LatencySpec } from './latency.ts';
 
 export interface EmulatorUrls {
   /** e.g. http://127.0.0.1:41001 (no trailing slash) */
@@ -74,6 +75,10 @@ export interface EmulatorServersOptions<W extends IdentityWorld> {
   clock?: EmulatorClock;
   autoConsent?: boolean;
   faults?: FaultRuleInput[];
+  /** Microsoft-like answer times on all three servers (latency.ts); none: answers at once. */
+  latency?: LatencySpec;
+  /** How the latency waits (tests record the delays instead of waiting). */
+  latencySleep?: LatencySleep;
   logger?: Logger;
 }
 
@@ -154,6 +159,14 @@ export async function startEmulatorServers<W extends IdentityWorld>(options: Emu
     baseUrl: () => downloadsBaseUrl,
     served: { total: 0, withAuthorization: 0 },
   };
+  if (options.latency) {
+    // A stream of its own: turning latency on does not change request ids or token lifetimes.
+    const model = createLatencyModel(options.latency, seededRandom(seed * 7919 + 6));
+    const sleep = options.latencySleep;
+    installLatency(identity, model, { sleep });
+    installLatency(graph, model, { sleep, isReport: (url) => /^\/(v1\.0|beta)\/reports\//i.test(url) });
+    installLatency(downloads, model, { sleep, isReport: () => true });
+  }
   if (options.registerGraphRoutes) {
     await graph.register(options.registerGraphRoutes, { world, tokens, clock, graphBaseUrl: () => graphBaseUrl, reportDownloads });
   }
