@@ -40,7 +40,7 @@ export async function startHarness(
     customers?: number;
     usersPerTenant?: number;
     /** Latency, throttling: passed to the servers as they are. */
-    servers?: Pick<EmulatorServersOptions<World>, 'latency' | 'latencySleep'>;
+    servers?: Pick<EmulatorServersOptions<World>, 'latency' | 'latencySleep' | 'throttle'>;
   } = {},
 ): Promise<Harness> {
   const clock = testClock();
