@@ -186,7 +186,7 @@ async function syncOnce(
   const decisions: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: 0 };
   const runId = await enqueueIntegrationRun(db, { integrationId, trigger: 'demo', now: ctx.clock.now() });
   const worker = createSyncWorker(microsoft.runner, {
-    concurrency: ctx.config.sync.concurrency,
+    concurrency: ctx.config.sync.maxConcurrency,
     fullListing: true,
     onTenantFinished: (outcome) => {
       if (!outcome.result) return;
@@ -244,7 +244,7 @@ async function serveDemo(
   // After the first line, which is the demo's contract: the emulator's SSO login for people, on stderr.
   process.stderr.write(`${ssoHint}\n`);
 
-  const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.concurrency });
+  const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.maxConcurrency });
   const schedule = startSchedule({
     db: ctx.database.db,
     secrets: ctx.secrets,

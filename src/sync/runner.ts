@@ -20,6 +20,7 @@ import type { GraphCounters, TenantSource } from './tenant-source.ts';
 import { finishRun, zeroCounts } from './runs.ts';
 import { writeSyncLog } from './sync-log.ts';
 import type { DiscoveryForRuns } from './discovery-step.ts';
+import type { AdaptiveConcurrency } from './concurrency.ts';
 import { cancelQueuedSiblings, MAX_ATTEMPTS, renewLease, requeueLater, LEASE_SECONDS } from './queue.ts';
 
 /**
@@ -43,6 +44,8 @@ export interface RunnerDeps {
   onPartnerFailure?: (integrationId: string, error: MicrosoftError) => Promise<void>;
   /** Tenant discovery before an integration run fans out (discovery-step.ts); none: known tenants only. */
   discover?: DiscoveryForRuns;
+  /** How many tenants at once, adjusted to Microsoft's answers (concurrency.ts); none: the worker's fixed number. */
+  concurrency?: AdaptiveConcurrency;
 }
 
 const TRANSIENT = new Set(['throttled_out', 'graph_unavailable', 'graph_request_failed', 'token_request_failed', 'identity_unavailable']);
