@@ -86,6 +86,11 @@ describe('emulated Graph throttling', () => {
     expect(body.responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
     expect(Number(body.responses[5]!.headers['Retry-After'])).toBeCloseTo(0.2, 3);
     expect(h.emulator.throttle!.counters()).toMatchObject({ admitted: 5, throttled: 3, throttledBy: { appAnyRequest: 3 } });
+    // Scripts (the sync bench) read the same counters over HTTP, and can start them over.
+    const counters = await (await fetch(`${h.graph}/_emulator/throttle`)).json();
+    expect(counters).toMatchObject({ admitted: 5, throttled: 3, admittedByApp: { [h.world.partner.app.clientId]: 5 } });
+    expect((await fetch(`${h.graph}/_emulator/throttle`, { method: 'DELETE' })).status).toBe(204);
+    expect(h.emulator.throttle!.counters()).toMatchObject({ admitted: 0, throttled: 0 });
   });
 
   it('throttles nothing unless it is turned on', async () => {
