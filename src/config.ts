@@ -76,6 +76,16 @@ export const ConfigSchema = Type.Object(
         // How long a worker's claim on a tenant run lasts without a heartbeat: after a worker
         // dies (kill -9, lost machine) its tenant is picked up again this many seconds later.
         leaseSeconds: Type.Integer({ minimum: 3, maximum: 3600 }),
+        // Adaptive concurrency (src/sync/concurrency.ts): a worker starts at `concurrency`
+        // tenants, halves on Microsoft's 429s and grows by one while answers stay quick, up to
+        // maxConcurrency, with at most maxInFlightRequests Graph requests at once and no new
+        // tenant above memoryLimitMb of resident memory.
+        maxConcurrency: Type.Integer({ minimum: 1, maximum: 256 }),
+        maxInFlightRequests: Type.Integer({ minimum: 1, maximum: 1024 }),
+        memoryLimitMb: Type.Integer({ minimum: 64, maximum: 65536 }),
+        // Microsoft's per-app limit (2,000 requests/s across all tenants), paced by all workers
+        // together through the database; the default leaves 10 % headroom.
+        appRequestsPerSecond: Type.Integer({ minimum: 1, maximum: 2000 }),
       },
       { additionalProperties: false },
     ),
@@ -125,6 +135,10 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: string; 
   { name: 'DOCSYNC_SYNC_RUN_RETENTION_DAYS', path: 'sync.runRetentionDays', parse: 'integer' },
   { name: 'DOCSYNC_SYNC_INACTIVE_DAYS', path: 'sync.inactiveDays', parse: 'integer' },
   { name: 'DOCSYNC_SYNC_LEASE_SECONDS', path: 'sync.leaseSeconds', parse: 'integer' },
+  { name: 'DOCSYNC_SYNC_MAX_CONCURRENCY', path: 'sync.maxConcurrency', parse: 'integer' },
+  { name: 'DOCSYNC_SYNC_MAX_IN_FLIGHT_REQUESTS', path: 'sync.maxInFlightRequests', parse: 'integer' },
+  { name: 'DOCSYNC_SYNC_MEMORY_LIMIT_MB', path: 'sync.memoryLimitMb', parse: 'integer' },
+  { name: 'DOCSYNC_SYNC_APP_REQUESTS_PER_SECOND', path: 'sync.appRequestsPerSecond', parse: 'integer' },
   { name: 'DOCSYNC_LOG_LEVEL', path: 'log.level', parse: 'string' },
   { name: 'DOCSYNC_LOG_PRETTY', path: 'log.pretty', parse: 'string' },
 ];
@@ -202,6 +216,13 @@ function checkRules(config: Static<typeof ConfigSchema>, sources: Map<string, st
       'sync.schedule',
       `"${config.sync.schedule}" is not a cron expression; expected five or six fields, e.g. "0 * * * *" (hourly)`,
       sources.get('sync.schedule'),
+    );
+  }
+  if (config.sync.maxConcurrency < config.sync.concurrency) {
+    throw new ConfigError(
+      'sync.maxConcurrency',
+      `${config.sync.maxConcurrency} is below sync.concurrency (${config.sync.concurrency}), the number of tenants a worker starts with`,
+      sources.get('sync.maxConcurrency'),
     );
   }
   if (config.env === 'production' && config.secrets.encryptionKey === null) {

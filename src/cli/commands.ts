@@ -36,7 +36,9 @@ export const commands: Record<string, Command> = {
     summary: 'serve the Microsoft cloud emulator (identity platform + Graph)',
     usage:
       'docsync emulator [--host 127.0.0.1] [--port 0] [--seed 1] [--customers 3] [--users-per-tenant 50] [--cached-tenants 16] ' +
-      '[--auto-consent] [--world FILE] [--fault JSON]...\n' +
+      '[--auto-consent] [--world FILE] [--fault JSON]... [--latency p50=MS,p99=MS] [--throttle]\n' +
+      "  --throttle: Graph enforces Microsoft's documented per-tenant and per-app limits (429 + Retry-After)\n" +
+      '  --latency: Microsoft-like answer times, log-normal through p50 and p99 (longer for big pages and reports); seeded\n' +
       '  --world FILE: customers from a JSON world file instead of the seed (README, "World files")\n' +
       '  --fault: a rule or array of rules, e.g. \'{"server":"graph","tenant":"<id or ' +
       'domain>","endpoint":"/v1.0/users*","rate":0.1,"action":{"kind":"status","status":429,"retryAfter":1.5}}\'\n' +
@@ -48,7 +50,7 @@ export const commands: Record<string, Command> = {
   demo: {
     summary: 'embedded database + emulator + server: try docsync end to end',
     usage:
-      'docsync demo [--port N] [--data-dir DIR] [--world FILE] | ' +
+      'docsync demo [--port N] [--data-dir DIR] [--world FILE] [--latency p50=MS,p99=MS] [--throttle] | ' +
       'docsync demo --once --data-dir DIR [--seed S] [--customers N] [--users-per-tenant M] [--world FILE] --json',
     run: async (argv) => (await import('./demo.ts')).demo(argv),
   },

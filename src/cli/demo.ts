@@ -14,6 +14,7 @@ import { migrateToLatest } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
 import { integerFlag, parseCommandArgs } from './args.ts';
 import { loadWorldFile } from './world-file.ts';
+import { MICROSOFT_LIKE_FLAGS, microsoftLikeOptions } from './emulator-flags.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { partnerStaff, staffGroups } from '../emulator/identity/staff.ts';
 import type { SyncMicrosoft } from '../sync/microsoft-wiring.ts';
@@ -42,7 +43,9 @@ export async function demo(argv: string[]): Promise<number> {
     customers: { type: 'string' },
     'users-per-tenant': { type: 'string' },
     world: { type: 'string' },
+    ...MICROSOFT_LIKE_FLAGS,
   });
+  const microsoftLike = microsoftLikeOptions(values);
   const world = values.world === undefined ? undefined : await loadWorldFile(values.world);
   if (world && 'error' in world) {
     process.stderr.write(`${world.error}\n`);
@@ -55,7 +58,14 @@ export async function demo(argv: string[]): Promise<number> {
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
 
   const started = performance.now();
-  const emulator = await startEmulator({ seed, customers, usersPerTenant, autoConsent: true, explicitCustomers: world?.customers });
+  const emulator = await startEmulator({
+    seed,
+    customers,
+    usersPerTenant,
+    autoConsent: true,
+    explicitCustomers: world?.customers,
+    ...microsoftLike,
+  });
   const config = loadConfig({
     overrides: {
       database: { url: null, dataDir },
@@ -176,7 +186,7 @@ async function syncOnce(
   const decisions: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: 0 };
   const runId = await enqueueIntegrationRun(db, { integrationId, trigger: 'demo', now: ctx.clock.now() });
   const worker = createSyncWorker(microsoft.runner, {
-    concurrency: ctx.config.sync.concurrency,
+    concurrency: ctx.config.sync.maxConcurrency,
     fullListing: true,
     onTenantFinished: (outcome) => {
       if (!outcome.result) return;
@@ -234,7 +244,7 @@ async function serveDemo(
   // After the first line, which is the demo's contract: the emulator's SSO login for people, on stderr.
   process.stderr.write(`${ssoHint}\n`);
 
-  const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.concurrency });
+  const worker = createSyncWorker(microsoft.runner, { concurrency: ctx.config.sync.maxConcurrency });
   const schedule = startSchedule({
     db: ctx.database.db,
     secrets: ctx.secrets,

@@ -7,6 +7,7 @@ import { startEmulator } from '../emulator/index.ts';
 import { FaultRuleError, parseFaultRules, type FaultRuleInput } from '../emulator/faults.ts';
 import { UsageError, integerFlag, parseCommandArgs } from './args.ts';
 import { loadWorldFile } from './world-file.ts';
+import { MICROSOFT_LIKE_FLAGS, microsoftLikeOptions } from './emulator-flags.ts';
 
 // Flags and the --fault rule format: see the `emulator` entry of commands.ts (docsync emulator --help).
 
@@ -21,7 +22,9 @@ export async function emulator(argv: string[]): Promise<number> {
     'auto-consent': { type: 'boolean' },
     fault: { type: 'string', multiple: true },
     world: { type: 'string' },
+    ...MICROSOFT_LIKE_FLAGS,
   });
+  const microsoftLike = microsoftLikeOptions(values);
   const world = values.world === undefined ? undefined : await loadWorldFile(values.world);
   if (world && 'error' in world) {
     process.stderr.write(`${world.error}\n`);
@@ -47,6 +50,7 @@ export async function emulator(argv: string[]): Promise<number> {
     autoConsent: values['auto-consent'] ?? false,
     faults,
     explicitCustomers: world?.customers,
+    ...microsoftLike,
     logger: log,
   });
   process.stdout.write(
@@ -60,7 +64,7 @@ export async function emulator(argv: string[]): Promise<number> {
       customers: running.world.customerCount(),
     })}\n`,
   );
-  log.info({ ...running.urls, customers: running.world.customerCount(), faults: faults.length }, 'emulator is serving');
+  log.info({ ...running.urls, customers: running.world.customerCount(), faults: faults.length, ...microsoftLike }, 'emulator is serving');
 
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 5_000 }, async ({ signal, err }) => {

@@ -55,7 +55,7 @@ export async function sync(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     try {
       const runIds = await enqueue(ctx, { integration: values.integration, tenant: values.tenant });
-      const worker = createSyncWorker(ctx.microsoft.runner, { concurrency: config.sync.concurrency, signal: cancel.signal });
+      const worker = createSyncWorker(ctx.microsoft.runner, { concurrency: config.sync.maxConcurrency, signal: cancel.signal });
       // Only a person at a terminal gets the bar; pipes and logs get the summary lines alone.
       bar = process.stderr.isTTY ? startProgressBar(ctx, runIds) : undefined;
       try {

@@ -26,7 +26,7 @@ export async function worker(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  const syncWorker = createSyncWorker(ctx.microsoft.runner, { concurrency: config.sync.concurrency });
+  const syncWorker = createSyncWorker(ctx.microsoft.runner, { concurrency: config.sync.maxConcurrency });
   const schedule = startSchedule({
     db: ctx.database.db,
     secrets: ctx.secrets,
@@ -48,6 +48,7 @@ export async function worker(argv: string[]): Promise<number> {
     {
       worker: syncWorker.workerId,
       concurrency: config.sync.concurrency,
+      maxConcurrency: config.sync.maxConcurrency,
       schedule: config.sync.schedule,
       database: ctx.database.description,
     },

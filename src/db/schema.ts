@@ -215,6 +215,13 @@ export interface SyncScheduleSlotsTable {
   claimed_at: CreatedAt;
 }
 
+/** Per-app pacing shared by all workers (a token bucket per app registration). */
+export interface GraphAppBudgetsTable {
+  app_id: string;
+  tokens: number;
+  updated_at: Generated<Date>;
+}
+
 export interface SyncLogTable {
   id: Generated<string>;
   run_id: string;
@@ -451,6 +458,7 @@ export interface Database {
   sync_runs: SyncRunsTable;
   sync_log: SyncLogTable;
   sync_schedule_slots: SyncScheduleSlotsTable;
+  graph_app_budgets: GraphAppBudgetsTable;
   technicians: TechniciansTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;

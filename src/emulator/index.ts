@@ -8,6 +8,8 @@ import type { TokenService } from './identity/tokens.ts';
 import { createWorld, type ExplicitCustomer, type World } from './world.ts';
 import { registerGraphRoutes } from './graph/index.ts';
 import type { EmulatorClock } from './world-types.ts';
+import type { LatencySleep, LatencySpec } from './latency.ts';
+import type { GraphThrottle, ThrottleLimits } from './graph/throttle.ts';
 
 export type { EmulatorControl, EmulatorCredentials, EmulatorUrls } from './server.ts';
 export type { FaultAction, FaultRuleInput, FaultRule } from './faults.ts';
@@ -29,6 +31,12 @@ export interface StartEmulatorOptions {
   faults?: FaultRuleInput[];
   /** Customers from a world file (`--world FILE`) instead of `customers` generated ones. */
   explicitCustomers?: ExplicitCustomer[];
+  /** Microsoft-like answer times (`--latency p50=MS,p99=MS`, latency.ts); none: answers at once. */
+  latency?: LatencySpec;
+  /** How latency waits (tests record delays instead); default setTimeout. */
+  latencySleep?: LatencySleep;
+  /** Graph enforces Microsoft's documented limits with 429 + Retry-After (`--throttle`, graph/throttle.ts). */
+  throttle?: boolean | { limits?: Partial<ThrottleLimits> };
   /** Request errors and lifecycle lines; silent when absent. */
   logger?: Logger;
 }
@@ -42,6 +50,8 @@ export interface RunningEmulator {
   clock: EmulatorClock;
   /** Report downloads served by the reports.office.com stand-in, and how many carried an Authorization header. */
   reportDownloads: { total: number; withAuthorization: number };
+  /** Graph's throttling when on (its counters: admitted, throttled, by limit and app). */
+  throttle: GraphThrottle | undefined;
   close(): Promise<void>;
 }
 
@@ -70,6 +80,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     clock,
     autoConsent: options.autoConsent,
     faults: options.faults,
+    latency: options.latency,
+    latencySleep: options.latencySleep,
+    throttle: options.throttle,
     logger: options.logger,
   });
   if (!options.clock) {

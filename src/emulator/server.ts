@@ -10,6 +10,8 @@ import { registerIdentityRoutes } from './identity/routes.ts';
 import { createTokenService, partnerAdminUser, type TokenService } from './identity/tokens.ts';
 import type { EmulatorClock, IdentityWorld } from './world-types.ts';
 import type { ReportDownloadHost } from './graph/context.ts';
+import { createGraphThrottle, type GraphThrottle, type ThrottleLimits } from './graph/throttle.ts';
+import { createLatencyModel, installLatency, type LatencySleep, type LatencySpec } from './latency.ts';
 
 export interface EmulatorUrls {
   /** e.g. http://127.0.0.1:41001 (no trailing slash) */
@@ -48,6 +50,8 @@ export interface RunningEmulatorCore<W extends IdentityWorld> {
   clock: EmulatorClock;
   /** Report downloads served by the reports.office.com stand-in (another origin). */
   reportDownloads: ReportDownloadHost['served'];
+  /** Graph's throttling, when on: its counters say what was admitted and refused. */
+  throttle: GraphThrottle | undefined;
   close(): Promise<void>;
 }
 
@@ -59,6 +63,7 @@ export type GraphRoutesRegistrar<W> = (
     clock: EmulatorClock;
     graphBaseUrl: () => string;
     reportDownloads: ReportDownloadHost;
+    throttle?: GraphThrottle;
   },
 ) => Promise<void>;
 
@@ -74,6 +79,12 @@ export interface EmulatorServersOptions<W extends IdentityWorld> {
   clock?: EmulatorClock;
   autoConsent?: boolean;
   faults?: FaultRuleInput[];
+  /** Microsoft-like answer times on all three servers (latency.ts); none: answers at once. */
+  latency?: LatencySpec;
+  /** How the latency waits (tests record the delays instead of waiting). */
+  latencySleep?: LatencySleep;
+  /** Graph enforces Microsoft's documented limits (graph/throttle.ts); `limits` replaces some (tests). */
+  throttle?: boolean | { limits?: Partial<ThrottleLimits> };
   logger?: Logger;
 }
 
@@ -154,8 +165,32 @@ export async function startEmulatorServers<W extends IdentityWorld>(options: Emu
     baseUrl: () => downloadsBaseUrl,
     served: { total: 0, withAuthorization: 0 },
   };
+  if (options.latency) {
+    // A stream of its own: turning latency on does not change request ids or token lifetimes.
+    const model = createLatencyModel(options.latency, seededRandom(seed * 7919 + 6));
+    const sleep = options.latencySleep;
+    installLatency(identity, model, { sleep });
+    installLatency(graph, model, { sleep, isReport: (url) => /^\/(v1\.0|beta)\/reports\//i.test(url) });
+    installLatency(downloads, model, { sleep, isReport: () => true });
+  }
+  const throttle = options.throttle
+    ? createGraphThrottle({
+        now: () => clock.now().getTime(),
+        // Identity limits depend on the tenant's size; a world that cannot tell counts as small.
+        tenantUsers: (tenantId) => (world as Partial<{ userSlotCount(t: string): number }>).userSlotCount?.(tenantId) ?? 0,
+        limits: options.throttle === true ? undefined : options.throttle.limits,
+      })
+    : undefined;
+  if (throttle) installThrottleControlRoutes(graph, throttle);
   if (options.registerGraphRoutes) {
-    await graph.register(options.registerGraphRoutes, { world, tokens, clock, graphBaseUrl: () => graphBaseUrl, reportDownloads });
+    await graph.register(options.registerGraphRoutes, {
+      world,
+      tokens,
+      clock,
+      graphBaseUrl: () => graphBaseUrl,
+      reportDownloads,
+      throttle,
+    });
   }
 
   await identity.listen({ host, port: options.port ?? 0 });
@@ -183,10 +218,20 @@ export async function startEmulatorServers<W extends IdentityWorld>(options: Emu
     tokens,
     clock,
     reportDownloads: reportDownloads.served,
+    throttle,
     async close() {
       await Promise.allSettled([identity.close(), graph.close(), downloads.close()]);
     },
   };
+}
+
+/** GET /_emulator/throttle: what Graph admitted and refused (scripts, the sync bench); DELETE resets. */
+function installThrottleControlRoutes(app: FastifyInstance, throttle: GraphThrottle): void {
+  app.get('/_emulator/throttle', async () => throttle.counters());
+  app.delete('/_emulator/throttle', async (_request, reply) => {
+    throttle.reset();
+    return reply.status(204).send();
+  });
 }
 
 /** Identity-side state changes on demand (the fault API covers call-level faults). */

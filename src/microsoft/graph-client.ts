@@ -27,6 +27,13 @@ import type { Logger } from '../logger.ts';
 import { MicrosoftError, ResyncRequired } from './errors.ts';
 import { cleanGraphBody } from './text.ts';
 import type { GraphResource, Parsed, ThrottleFamily } from './resources.ts';
+import type { AppPacer } from './app-pacing.ts';
+
+/** Where requests wait for a slot and report how Microsoft answered (sync/concurrency.ts). */
+export interface RequestGate {
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  observe(status: number, latencyMs: number): void;
+}
 
 export interface GraphCounters {
   graphRequests: number;
@@ -204,6 +211,10 @@ export interface GraphClientDeps {
   /** Override limits (tests). */
   tenantLimits?: Partial<Record<ThrottleFamily, { requests: number; windowMs: number }>>;
   globalLimit?: { requests: number; windowMs: number };
+  /** Microsoft's per-app limit, paced with every other docsync process (app-pacing.ts). */
+  appPacer?: AppPacer;
+  /** The process-wide cap on requests in flight, told every answer (sync/concurrency.ts adjusts to them). */
+  gate?: RequestGate;
 }
 
 /**
@@ -388,9 +399,25 @@ export function createGraphClientFactory(deps: GraphClientDeps): GraphClientFact
             const reportName = family === 'reports' ? /reports\/([A-Za-z0-9]+)/.exec(path)?.[1] : undefined;
             await pacerFor(tenantId.toLowerCase(), family, reportName).take(signal);
             await globalPacer.take(signal);
+            // Microsoft counts every $batch item against the app's limit (G:batch).
+            await deps.appPacer?.take(integrationId, batchWeight(path, context), signal);
           }
           counters.graphRequests += 1;
-          await this.next!.execute(context);
+          if (!deps.gate) {
+            await this.next!.execute(context);
+            return;
+          }
+          const release = await deps.gate.acquire(signal);
+          const started = performance.now();
+          try {
+            await this.next!.execute(context);
+            deps.gate.observe(context.response?.status ?? 0, performance.now() - started);
+          } catch (error) {
+            deps.gate.observe(0, performance.now() - started);
+            throw error;
+          } finally {
+            release();
+          }
         },
         setNext(next: Middleware) {
           this.next = next;
@@ -680,6 +707,17 @@ function safeOrigin(link: string): string {
   }
 }
 
+/** Requests a call counts for against per-app limits: a $batch's items, else 1. */
+function batchWeight(path: string, context: Context): number {
+  if (!/\/\$batch$/i.test(path)) return 1;
+  try {
+    const requests = (JSON.parse(String(context.options?.body ?? '')) as { requests?: unknown }).requests;
+    return Array.isArray(requests) && requests.length > 0 ? requests.length : 1;
+  } catch {
+    return 1;
+  }
+}
+
 function requestUrl(context: Context): string {
   return typeof context.request === 'string' ? context.request : (context.request as Request).url;
 }
@@ -765,7 +803,7 @@ export function translateGraphError(error: unknown, tenantId: string, what: stri
       'throttled_out',
       'tenant',
       `Microsoft kept throttling ${what} in tenant ${tenantId}`,
-      'nothing was changed; the next run continues (lower sync.concurrency if it happens often)',
+      'nothing was changed; the next run continues (lower sync.maxConcurrency if it happens often)',
       details,
     );
   }

@@ -9,7 +9,8 @@ import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { createIntegrationStore, type IntegrationStore } from './integrations.ts';
 import { createTokenBroker, type MsalWiring, type TokenBroker } from './token-broker.ts';
-import { createGraphClientFactory, type GraphClientFactory, type RetryPolicy, type Sleep } from './graph-client.ts';
+import { createGraphClientFactory, type GraphClientFactory, type RequestGate, type RetryPolicy, type Sleep } from './graph-client.ts';
+import type { AppPacer } from './app-pacing.ts';
 import { createDiscovery, type Discovery } from './discovery.ts';
 import { createMsalNetworkClient, msalAuthorityFor, msalKnownAuthorities } from './network-client.ts';
 
@@ -31,6 +32,9 @@ export interface MicrosoftDeps {
   retry?: Partial<RetryPolicy>;
   /** Replace how MSAL reaches the identity platform (default: the configured authority host). */
   msal?: MsalWiring;
+  /** Per-app pacing shared with other processes, and the in-flight request gate (the sync worker's). */
+  appPacer?: AppPacer;
+  gate?: RequestGate;
 }
 
 export function msalWiringFor(authorityHost: string): MsalWiring {
@@ -59,6 +63,8 @@ export function createMicrosoft(deps: MicrosoftDeps): Microsoft {
     log,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.retry ? { retry: deps.retry } : {}),
+    ...(deps.appPacer ? { appPacer: deps.appPacer } : {}),
+    ...(deps.gate ? { gate: deps.gate } : {}),
   });
   const discovery = createDiscovery({ db, integrations, tokens, graph, clock, log });
   return { integrations, tokens, graph, discovery };

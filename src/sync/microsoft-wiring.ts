@@ -5,6 +5,9 @@ import type { AppContext } from '../context.ts';
 import { createMicrosoft, type Microsoft, type MicrosoftDeps } from '../microsoft/index.ts';
 import { createTenantReader } from '../microsoft/tenant-reader.ts';
 import type { RunnerDeps } from './runner.ts';
+import { createAdaptiveConcurrency } from './concurrency.ts';
+import { createSharedAppPacer } from '../microsoft/app-pacing.ts';
+import { realSleep } from '../microsoft/graph-client.ts';
 
 export interface SyncMicrosoft extends Microsoft {
   runner: RunnerDeps;
@@ -14,12 +17,30 @@ export function createSyncMicrosoft(
   ctx: Pick<AppContext, 'config' | 'log' | 'database' | 'secrets' | 'clock'>,
   options: Pick<MicrosoftDeps, 'sleep' | 'retry' | 'msal'> = {},
 ): SyncMicrosoft {
+  const { sync } = ctx.config;
+  // One per process: every tenant this process syncs shares the request cap and the AIMD limit.
+  const concurrency = createAdaptiveConcurrency(
+    {
+      initialTenants: sync.concurrency,
+      maxTenants: sync.maxConcurrency,
+      maxInFlightRequests: sync.maxInFlightRequests,
+      memoryLimitMb: sync.memoryLimitMb,
+    },
+    { clock: ctx.clock },
+  );
+  const appPacer = createSharedAppPacer({
+    db: ctx.database.db,
+    requestsPerSecond: sync.appRequestsPerSecond,
+    sleep: options.sleep ?? realSleep,
+  });
   const microsoft = createMicrosoft({
     config: ctx.config,
     db: ctx.database.db,
     secrets: ctx.secrets,
     log: ctx.log,
     clock: ctx.clock,
+    appPacer,
+    gate: concurrency,
     ...options,
   });
   const { graphBaseUrl } = ctx.config.microsoft;
@@ -30,6 +51,7 @@ export function createSyncMicrosoft(
       log: ctx.log,
       clock: ctx.clock,
       config: ctx.config,
+      concurrency,
       sources: ({ integration, tenant, counters, signal }) =>
         createTenantReader(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), {
           counters,

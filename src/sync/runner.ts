@@ -29,6 +29,7 @@ import type { GraphCounters, TenantSource } from '../microsoft/tenant-reader.ts'
 import { finishRun, zeroCounts } from './runs.ts';
 import { writeSyncLog } from './sync-log.ts';
 import type { DiscoveryForRuns } from './discovery-step.ts';
+import type { AdaptiveConcurrency } from './concurrency.ts';
 import { cancelQueuedSiblings, MAX_ATTEMPTS, renewLease, requeueLater, LEASE_SECONDS } from './queue.ts';
 
 export { isDatabaseUnavailable, RunCancelled, TimeBudgetExceeded } from './failure-table.ts';
@@ -54,6 +55,8 @@ export interface RunnerDeps {
   onPartnerFailure?: (integrationId: string, error: MicrosoftError) => Promise<void>;
   /** Tenant discovery before an integration run fans out (discovery-step.ts); none: known tenants only. */
   discover?: DiscoveryForRuns;
+  /** How many tenants at once, adjusted to Microsoft's answers (concurrency.ts); none: the worker's fixed number. */
+  concurrency?: AdaptiveConcurrency;
 }
 
 export interface TenantRunOutcome {

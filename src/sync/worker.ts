@@ -1,6 +1,8 @@
-// A sync worker: claims queued runs from sync_runs and runs up to `concurrency` tenants at a
-// time. Any number of workers (processes, machines) share one queue; see queue.ts for why two
-// of them can never sync the same tenant at once.
+// A sync worker: claims queued runs from sync_runs and runs many tenants at a time: as many as
+// the adaptive limit allows (concurrency.ts: halved on Microsoft's 429s, grown while answers stay
+// quick, held under the memory line), never more than `concurrency`. Any number of workers
+// (processes, machines) share one queue; see queue.ts for why two of them can never sync the
+// same tenant at once.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { discoverBeforeExpanding } from './discovery-step.ts';
@@ -11,6 +13,7 @@ import { getRun } from './runs.ts';
 export interface SyncWorkerOptions {
   /** Shown in logs and in lease_owner; unique per process. */
   workerId?: string;
+  /** Tenants at once at most; the runner's adaptive limit (RunnerDeps.concurrency), when it has one, decides below it. */
   concurrency: number;
   /** How often an idle worker looks for work (ms). */
   pollIntervalMs?: number;
@@ -49,6 +52,17 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
   let timer: NodeJS.Timeout | undefined;
   let filling: Promise<number> | undefined;
   const cancelled = () => options.signal?.aborted === true;
+  const tenantLimit = () => Math.min(options.concurrency, deps.concurrency?.tenantLimit(running.size) ?? Number.POSITIVE_INFINITY);
+  // The adaptive limit grew: one shared wait, renewed once it fires (no listener per loop turn).
+  let grown: Promise<'grown'> | undefined;
+  const limitGrown = (): Promise<'grown'> | undefined => {
+    if (!deps.concurrency) return undefined;
+    grown ??= deps.concurrency.changed().then(() => {
+      grown = undefined;
+      return 'grown' as const;
+    });
+    return grown;
+  };
 
   async function fill(): Promise<number> {
     const now = deps.clock.now();
@@ -62,7 +76,7 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
       await expandIntegrationRun(deps.db, parent, deps.clock.now());
     }
     let started = 0;
-    while (!stopped && !cancelled() && running.size < options.concurrency) {
+    while (!stopped && !cancelled() && running.size < tenantLimit()) {
       const run = await claimTenantRun(deps.db, { workerId, now: deps.clock.now(), leaseSeconds });
       if (!run) break;
       started++;
@@ -118,7 +132,8 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
           if (running.size === 0) continue;
         }
         if (running.size > 0) {
-          await Promise.race(running);
+          const growth = limitGrown();
+          await Promise.race<unknown>(growth ? [...running, growth] : [...running]);
           continue;
         }
         if (!runId) return;
@@ -138,6 +153,14 @@ export function createSyncWorker(deps: RunnerDeps, options: SyncWorkerOptions): 
         if (!stopped) timer = setTimeout(() => void poll(), options.pollIntervalMs ?? 2000);
       };
       timer = setTimeout(() => void poll(), 0);
+      const watchGrowth = (): void => {
+        void limitGrown()?.then(() => {
+          if (stopped) return;
+          void fillSlots().catch((error) => deps.log.warn({ err: error }, 'could not read the sync queue; retrying'));
+          watchGrowth();
+        });
+      };
+      watchGrowth();
     },
     async stop() {
       stopped = true;

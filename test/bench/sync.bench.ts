@@ -23,6 +23,8 @@
 //   SYNC_BENCH_EMULATOR_CACHE=N      tenants the emulator keeps generated (its --cached-tenants);
 //                                    default all of them: Microsoft answers a re-read from stored
 //                                    data, and regenerating it would be the emulator's cost, not docsync's
+//   SYNC_BENCH_LATENCY=p50=200,p99=1500  the emulator answers with Microsoft-like latency (its --latency)
+//   SYNC_BENCH_THROTTLE=1            the emulator enforces Microsoft's documented limits (its --throttle)
 //   SYNC_BENCH_RAW_ROWS=1000000      cap on rows inserted for the raw INSERT yardstick
 //   SYNC_BENCH_CPU_PROF=DIR          --cpu-prof of each scale's docsync process into DIR
 //   SYNC_BENCH_HEAP_SNAPSHOT_MB=N    heap snapshot (into SYNC_BENCH_CPU_PROF or the temp dir) once RSS > N MB

@@ -5,6 +5,7 @@ import type { World } from '../world.ts';
 import type { EmulatorClock } from '../world-types.ts';
 import type { VerifiedToken } from '../identity/tokens.ts';
 import type { FastifyInstance } from 'fastify';
+import type { GraphThrottle } from './throttle.ts';
 
 /** The caller as verified from the bearer token (GDAP roles are checked live against the world, not from wids). */
 export type GraphCaller = Omit<VerifiedToken, 'wids'>;
@@ -25,6 +26,8 @@ export interface GraphDeps {
    * Absent: downloads are served by the Graph server itself.
    */
   reportDownloads?: ReportDownloadHost;
+  /** Microsoft's documented limits (throttle.ts); absent: nothing is throttled. */
+  throttle?: GraphThrottle;
 }
 
 export interface ReportDownloadHost {

@@ -15,6 +15,8 @@ import { createReportStore, renderReportCsv, reportRoutes } from './reports.ts';
 import { userRoutes } from './users.ts';
 import { GUID } from '../../ids.ts';
 import { userWriteRoutes } from './user-writes.ts';
+import { throttledResponse, type GraphThrottle } from './throttle.ts';
+import type { Dispatcher } from './dispatch.ts';
 
 export type { GraphCaller, GraphDeps, GraphTokenVerifier } from './context.ts';
 
@@ -44,7 +46,9 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
   const services: GraphServices = { ...deps, instanceId };
   const store = createReportStore(deps.clock, instanceId);
   const log = (err: unknown): void => app.log.error({ err }, 'graph emulator handler failed');
-  const dispatcher = createDispatcher([...userRoutes, ...userWriteRoutes, ...directoryRoutes, ...reportRoutes(store)], services, log);
+  const routed = createDispatcher([...userRoutes, ...userWriteRoutes, ...directoryRoutes, ...reportRoutes(store)], services, log);
+  // Throttling sits in front of the routes, so every $batch item is counted on its own, as Graph does.
+  const dispatcher = deps.throttle ? throttledDispatcher(routed, deps.throttle, services) : routed;
 
   const idsOf = (request: FastifyRequest): { requestId: string; clientRequestId: string } => {
     const requestId = GUID.test(request.id) ? request.id : randomUUID();
@@ -138,6 +142,25 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
   });
 
   registerWorldAdminRoutes(app, deps.world);
+}
+
+function throttledDispatcher(inner: Dispatcher, throttle: GraphThrottle, services: GraphServices): Dispatcher {
+  return {
+    async dispatch(request, ids) {
+      const verdict = throttle.admit({
+        method: request.method,
+        path: request.path.replace(/^\/+/, ''),
+        query: request.query,
+        tenantId: request.tenantId,
+        appId: request.caller.clientId,
+      });
+      if (!verdict.ok) return throttledResponse(verdict, request, ids, services.clock.now());
+      const response = await inner.dispatch(request, ids);
+      if (verdict.resourceUnits === undefined) return response;
+      // Identity answers say what they cost (x-ms-resource-unit, ENDPOINTS.md §2).
+      return { ...response, headers: { ...response.headers, 'x-ms-resource-unit': String(verdict.resourceUnits) } };
+    },
+  };
 }
 
 function authenticate(authorization: string | undefined, services: GraphServices): GraphCaller {

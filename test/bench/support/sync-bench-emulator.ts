@@ -62,6 +62,10 @@ export async function spawnEmulator(options: {
     '--users-per-tenant',
     String(options.usersPerTenant),
     '--auto-consent',
+    // SYNC_BENCH_LATENCY=p50=200,p99=1500: Microsoft-like answer times (the bench with and without them).
+    ...(process.env.SYNC_BENCH_LATENCY ? ['--latency', process.env.SYNC_BENCH_LATENCY] : []),
+    // SYNC_BENCH_THROTTLE=1: Graph enforces Microsoft's documented limits (429s are counted by docsync's runs).
+    ...(process.env.SYNC_BENCH_THROTTLE === '1' ? ['--throttle'] : []),
     ...(options.cachedTenants ? ['--cached-tenants', String(options.cachedTenants)] : []),
   ];
   // Logs go to a file: an undrained stderr pipe would block the emulator once it fills.

@@ -196,7 +196,7 @@ async function main(): Promise<void> {
           .catch(() => {});
       }, 15_000);
       try {
-        await createSyncWorker(microsoft.runner, { concurrency: config.sync.concurrency }).drain({ runId });
+        await createSyncWorker(microsoft.runner, { concurrency: config.sync.maxConcurrency }).drain({ runId });
       } finally {
         clearInterval(progress);
       }

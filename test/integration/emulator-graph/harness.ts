@@ -2,7 +2,7 @@
 // routes, on 127.0.0.1:0, with a clock the test moves. Tokens are minted by the real token
 // service, so Graph verifies genuine RS256 JWTs.
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { startEmulatorServers, type RunningEmulatorCore } from '../../../src/emulator/server.ts';
+import { startEmulatorServers, type EmulatorServersOptions, type RunningEmulatorCore } from '../../../src/emulator/server.ts';
 import { registerGraphRoutes } from '../../../src/emulator/graph/index.ts';
 import { createWorld, type World } from '../../../src/emulator/world.ts';
 import { DOCSYNC_APP_PERMISSIONS, PARTNER_ONLY_PERMISSIONS } from '../../../src/emulator/world/catalog.ts';
@@ -34,7 +34,15 @@ export interface Harness {
 
 export const ALL_PERMISSIONS = [...DOCSYNC_APP_PERMISSIONS, ...PARTNER_ONLY_PERMISSIONS];
 
-export async function startHarness(options: { seed?: number; customers?: number; usersPerTenant?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: {
+    seed?: number;
+    customers?: number;
+    usersPerTenant?: number;
+    /** Latency, throttling: passed to the servers as they are. */
+    servers?: Pick<EmulatorServersOptions<World>, 'latency' | 'latencySleep' | 'throttle'>;
+  } = {},
+): Promise<Harness> {
   const clock = testClock();
   const world = createWorld({
     seed: options.seed ?? 1,
@@ -42,7 +50,7 @@ export async function startHarness(options: { seed?: number; customers?: number;
     usersPerTenant: options.usersPerTenant ?? 60,
     clock,
   });
-  const emulator = await startEmulatorServers({ world, registerGraphRoutes, clock, seed: options.seed ?? 1 });
+  const emulator = await startEmulatorServers({ world, registerGraphRoutes, clock, seed: options.seed ?? 1, ...options.servers });
   const { partner } = world;
   const graph = emulator.urls.graphBaseUrl;
   const issuer = (tenantId: string) => `${emulator.urls.authorityHost}/${tenantId}/v2.0`;

@@ -2,7 +2,7 @@
 // context on a fresh database pointed at it, a captured log, a movable clock.
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.ts';
+import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../../../src/emulator/index.ts';
 import { createMicrosoftTestContext } from '../../unit/microsoft/support/database.ts';
 import { createMicrosoft, type Microsoft } from '../../../src/microsoft/index.ts';
 import type { AppContext } from '../../../src/context.ts';
@@ -22,12 +22,20 @@ export interface MicrosoftHarness {
 }
 
 export async function startHarness(
-  options: { kind?: DatabaseKind; customers?: number; usersPerTenant?: number; autoConsent?: boolean } = {},
+  options: {
+    kind?: DatabaseKind;
+    customers?: number;
+    usersPerTenant?: number;
+    autoConsent?: boolean;
+    /** Graph's throttling on; docsync's waits then move the emulator's clock too (its buckets refill). */
+    throttle?: StartEmulatorOptions['throttle'];
+  } = {},
 ): Promise<MicrosoftHarness> {
   const emulator = await startEmulator({
     customers: options.customers ?? 6,
     usersPerTenant: options.usersPerTenant ?? 5,
     autoConsent: options.autoConsent ?? false,
+    throttle: options.throttle,
   });
   let now = Date.now();
   const clock = { now: () => new Date(now), advance: (ms: number) => void (now += ms) };
@@ -49,6 +57,7 @@ export async function startHarness(
   const sleep = async (ms: number) => {
     sleeps.push(ms);
     clock.advance(ms);
+    if (options.throttle) emulator.control.advanceClock(ms);
   };
   const build = () => createMicrosoft({ config: ctx.config, db: ctx.database.db, secrets: ctx.secrets, log, clock, sleep });
   return {

@@ -13,6 +13,16 @@ describe('configuration', () => {
     expect(config.sync.schedule).toBe('0 * * * *');
   });
 
+  it('stops on an adaptive concurrency ceiling below the starting number, and on a per-app rate Microsoft would refuse', () => {
+    expect(() => loadConfig({ env: { DOCSYNC_SYNC_CONCURRENCY: '8', DOCSYNC_SYNC_MAX_CONCURRENCY: '4' } })).toThrow(
+      /sync\.maxConcurrency .*4 is below sync\.concurrency \(8\)/,
+    );
+    expect(() => loadConfig({ env: { DOCSYNC_SYNC_APP_REQUESTS_PER_SECOND: '5000' } })).toThrow(
+      /sync\.appRequestsPerSecond .*from 1 to 2000/,
+    );
+    expect(loadConfig({ env: {} }).sync).toMatchObject({ maxConcurrency: 32, maxInFlightRequests: 64, memoryLimitMb: 384 });
+  });
+
   it('takes DOCSYNC_* environment variables over the files', () => {
     const config = loadConfig({
       env: {
