@@ -433,7 +433,34 @@ export interface VaultEntriesTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
+/** Per Microsoft user: MFA registration as userRegistrationDetails last said (T0400, issue 17). */
+export interface MsUserRegistrationDetailsTable {
+  tenant_id: string;
+  user_id: string;
+  user_principal_name: string | null;
+  is_admin: boolean;
+  is_mfa_registered: boolean;
+  is_mfa_capable: boolean;
+  methods_registered: JsonWithDefault<string[]>;
+  default_method: string | null;
+  data: Json<Record<string, unknown>>;
+  content_hash: string;
+  first_seen_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+  removed_at: Timestamp | null;
+}
+export type TenantMfaState = 'available' | 'no_license' | 'permission_missing';
+/** Per tenant: whether its MFA registration report can be read, and why not (T0400). */
+export interface TenantMfaStatusTable {
+  tenant_id: string;
+  state: TenantMfaState;
+  reason: string | null;
+  action: string | null;
+  changed_at: UpdatedAt;
+}
 export interface Database {
+  ms_user_registration_details: MsUserRegistrationDetailsTable;
+  tenant_mfa_status: TenantMfaStatusTable;
   actions: ActionsTable;
   action_steps: ActionStepsTable;
   vault_entries: VaultEntriesTable;

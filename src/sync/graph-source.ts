@@ -29,6 +29,7 @@ import {
   type GraphResource,
 } from '../microsoft/resources.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
+import { userRegistrationDetailsResource } from '../microsoft/authentication-methods.ts';
 import type {
   FullUserListing,
   GraphCounters,
@@ -311,5 +312,6 @@ export function createGraphTenantSource(
     async groupMemberIds(groupId) {
       return (await collect(graph.listAll(groupMembersResource(groupId)))).map((m) => m.id);
     },
+    userRegistrationDetails: () => collect(graph.listAll(userRegistrationDetailsResource)),
   };
 }

@@ -3,6 +3,7 @@
 // Retry-After, pacing, token renewal all live there); tests can hand records in directly.
 // Every method either returns a complete answer or throws (a MicrosoftError, or the run's stop
 // reason once its signal aborted): a partial listing is never returned as if it were whole.
+import type { GraphUserRegistration } from '../microsoft/authentication-methods.ts';
 
 /** Graph `user`, the properties docsync $selects. */
 export interface MsUser {
@@ -135,4 +136,6 @@ export interface TenantSource {
   subscribedSkus(): Promise<MsSubscribedSku[]>;
   /** Object ids of a group's members (transitive), for exclusions. */
   groupMemberIds(groupId: string): Promise<string[]>;
+  /** Every user's MFA registration (userRegistrationDetails); optional: sources without it skip MFA. */
+  userRegistrationDetails?(): Promise<GraphUserRegistration[]>;
 }

@@ -57,6 +57,7 @@ import { reportProgress } from './runs.ts';
 import { syncSettingsOf, type SyncSettings } from './settings.ts';
 import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange, TenantSource } from './tenant-source.ts';
 import { DAY_MS } from '../time.ts';
+import { syncMfaRegistration } from './mfa-phase.ts';
 
 export interface TenantSyncDeps {
   db: Kysely<Database>;
@@ -275,6 +276,11 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   await progress('licenses');
   const skus = await resource('licenses', () => source.subscribedSkus());
   if (skus) await stageRecords(db, 'ms_subscribed_skus', tenant.id, skus.map(skuRecord), { complete: true, now: now() });
+
+  // MFA registration (issue 17): its own module; a failure there leaves the rest of the run alone.
+  const mfa = await syncMfaRegistration({ db, now, signal }, { tenant, source });
+  logLines.push(...mfa.log);
+  if (mfa.failed) failedResources.push('mfa');
 
   // Exclusions by group need this run's membership; without it we cannot tell who is excluded,
   // so no contact is written this run (decisions and documentation stay as they were).

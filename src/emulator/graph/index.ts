@@ -15,6 +15,7 @@ import { createReportStore, renderReportCsv, reportRoutes } from './reports.ts';
 import { userRoutes } from './users.ts';
 import { GUID } from '../../ids.ts';
 import { userWriteRoutes } from './user-writes.ts';
+import { authenticationMethodsRoutes } from './authentication-methods.ts';
 
 export type { GraphCaller, GraphDeps, GraphTokenVerifier } from './context.ts';
 
@@ -44,7 +45,11 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
   const services: GraphServices = { ...deps, instanceId };
   const store = createReportStore(deps.clock, instanceId);
   const log = (err: unknown): void => app.log.error({ err }, 'graph emulator handler failed');
-  const dispatcher = createDispatcher([...userRoutes, ...userWriteRoutes, ...directoryRoutes, ...reportRoutes(store)], services, log);
+  const dispatcher = createDispatcher(
+    [...userRoutes, ...userWriteRoutes, ...directoryRoutes, ...reportRoutes(store), ...authenticationMethodsRoutes],
+    services,
+    log,
+  );
 
   const idsOf = (request: FastifyRequest): { requestId: string; clientRequestId: string } => {
     const requestId = GUID.test(request.id) ? request.id : randomUUID();

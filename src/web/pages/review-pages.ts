@@ -17,6 +17,8 @@ import { tenantStatus, type TenantStatus } from '../services/tenant-status.ts';
 import { tenantEmptyState, tenantStatusBanner } from './tenant-status-view.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { DEVICE_COLUMNS, TENANT_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
+import { userMfa } from '../../reports/mfa.ts';
+import { mfaOverlay } from './tenant-mfa-page.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -73,9 +75,9 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
   </div>`;
 }
 
-function tenantTabs(
+export function tenantTabs(
   tenantRowId: string,
-  current: 'contacts' | 'configurations' | 'licenses',
+  current: 'contacts' | 'configurations' | 'licenses' | 'mfa',
   principal: Principal,
   status: TenantStatus,
 ): SafeHtml {
@@ -83,7 +85,7 @@ function tenantTabs(
     html`<li><a href="/tenants/${tenantRowId}/${key}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
   return html`<nav aria-label="Tenant">
       <ul class="tabs">
-        ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}
+        ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}${tab('mfa', 'MFA')}
       </ul>
     </nav>
     ${tenantStatusBanner(status)}
@@ -492,9 +494,10 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
-      const [u, status] = await Promise.all([
+      const [u, status, mfa] = await Promise.all([
         tenantUserDetail(db, ctx.clock, inactiveDays, tenant.id, request.params.userId),
         tenantStatus(db, tenant, ctx.clock.now()),
+        userMfa(db, tenant.id, request.params.userId),
       ]);
       // Why a part of the overlay is missing, when the last sync says so (concealed reports, no Intune…).
       const unread = (resource: string, extra: string[] = []) => {
@@ -526,6 +529,8 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                     : html`<span class="muted">not available: needs Entra ID P1 in the tenant and the AuditLog.Read.All permission</span>`
                 }
               </dd>
+              <dt>MFA</dt>
+              <dd>${mfaOverlay(tenant.id, mfa)}</dd>
               <dt>Inactive</dt>
               <dd>
                 ${
