@@ -29,7 +29,7 @@ import {
   type GraphResource,
 } from '../microsoft/resources.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
-import { userRegistrationDetailsResource } from '../microsoft/authentication-methods.ts';
+import { userRegistrationDetailsResource, type GraphUserRegistration } from '../microsoft/authentication-methods.ts';
 import type {
   FullUserListing,
   GraphCounters,
@@ -130,7 +130,19 @@ export function createGraphTenantSource(
     signIn?: boolean;
     /** The managed devices' first page (and where the rest is), or the error Intune answered. */
     devices?: { items: MsManagedDevice[]; next: string | null } | { error: Error };
+    /** MFA registration's first page (and where the rest is), or the error Graph answered. */
+    mfa?: { items: GraphUserRegistration[]; next: string | null } | { error: Error };
   } = {};
+
+  /** A listing's first page from the batch, parsed, and its next link when that stays under our Graph root. */
+  function firstPageOf<T>(response: BatchResponse | undefined, resource: GraphResource<T>) {
+    if (response?.status !== 200 || !response.body || typeof response.body !== 'object') return undefined;
+    const body = response.body as { value?: unknown; '@odata.nextLink'?: unknown };
+    const next = typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : null;
+    if (!Array.isArray(body.value) || (next !== null && !next.startsWith(`${versionRoot}/`))) return undefined;
+    const items = onePage({ ...response, body: { value: body.value } }, resource.parse, graph.skipped as string[]) as T[];
+    return { items, next };
+  }
 
   async function drainDelta(link: string | null): Promise<UserChanges> {
     const changed: MsUserChange[] = [];
@@ -190,6 +202,8 @@ export function createGraphTenantSource(
         ...(plan.users === 'full' ? [{ id: 'signIn', url: '/users?$select=id,signInActivity&$top=1' }] : []),
         // Intune's first page (1,000 devices): most tenants need no other devices request.
         { id: 'devices', url: batchUrl(managedDevicesResource) },
+        // MFA registration is read with the reports (its first page; most tenants have one).
+        ...(plan.reports ? [{ id: 'mfa', url: batchUrl(userRegistrationDetailsResource) }] : []),
       ];
       let responses: BatchResponse[];
       try {
@@ -237,6 +251,10 @@ export function createGraphTenantSource(
           prepared.devices = { items, next };
         }
       }
+      const mfaError = finalError(byId.get('mfa'), graph.tenantId, userRegistrationDetailsResource.name);
+      const mfaPage = firstPageOf(byId.get('mfa'), userRegistrationDetailsResource);
+      if (mfaError) prepared.mfa = { error: mfaError };
+      else if (mfaPage) prepared.mfa = mfaPage;
       const signIn = byId.get('signIn');
       if (signIn?.status === 200) prepared.signIn = true;
       else if (signIn?.status === 403) prepared.signIn = false;
@@ -312,6 +330,14 @@ export function createGraphTenantSource(
     async groupMemberIds(groupId) {
       return (await collect(graph.listAll(groupMembersResource(groupId)))).map((m) => m.id);
     },
-    userRegistrationDetails: () => collect(graph.listAll(userRegistrationDetailsResource)),
+    async userRegistrationDetails() {
+      const answer = prepared.mfa;
+      prepared.mfa = undefined;
+      if (!answer) return collect(graph.listAll(userRegistrationDetailsResource));
+      if ('error' in answer) throw answer.error;
+      const rows = [...answer.items];
+      if (answer.next) for await (const page of graph.delta(userRegistrationDetailsResource, answer.next)) rows.push(...page.items);
+      return rows;
+    },
   };
 }

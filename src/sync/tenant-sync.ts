@@ -277,10 +277,13 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   const skus = await resource('licenses', () => source.subscribedSkus());
   if (skus) await stageRecords(db, 'ms_subscribed_skus', tenant.id, skus.map(skuRecord), { complete: true, now: now() });
 
-  // MFA registration (issue 17): its own module; a failure there leaves the rest of the run alone.
-  const mfa = await syncMfaRegistration({ db, now, signal }, { tenant, source });
-  logLines.push(...mfa.log);
-  if (mfa.failed) failedResources.push('mfa');
+  // MFA registration (issue 17), read with the reports (Microsoft refreshes it, it is not live):
+  // its own module; a failure there leaves the rest of the run alone.
+  if (reportsDue) {
+    const mfa = await syncMfaRegistration({ db, now, signal }, { tenant, source });
+    logLines.push(...mfa.log);
+    if (mfa.failed) failedResources.push('mfa');
+  }
 
   // Exclusions by group need this run's membership; without it we cannot tell who is excluded,
   // so no contact is written this run (decisions and documentation stay as they were).

@@ -7,7 +7,7 @@
 // gets 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant, as for signInActivity (the code
 // Microsoft's users report in microsoftgraph/microsoft-graph-docs-contrib issue 8777).
 // Supports $filter (eq on the flags, userType, userPrincipalName) and nothing for paging besides
-// the nextLink: the page size is not documented; 100 here, like the directory lists.
+// the nextLink: the page size is not documented; 999 here, the directory lists' largest page.
 //
 // The registration of each user is derived from the world (stable for a seed): admins and
 // members mostly registered, guests, shared mailboxes and rooms not. Tests change one user's
@@ -133,7 +133,7 @@ function listUserRegistrationDetails(request: GraphRequest, services: GraphServi
     const row = registrationDetailsOf(world, request.tenantId, user);
     if (!filter || evaluate(filter.node, row)) rows.push(row);
   }
-  const top = parseTop(request, { default: 100, max: 999 });
+  const top = parseTop(request, { default: 999, max: 999 });
   const page = pageByOffset(request, services, 'userRegistrationDetails', rows, top);
   const body: Record<string, unknown> = {
     '@odata.context': contextUrl(services, request, 'reports/authenticationMethods/userRegistrationDetails'),

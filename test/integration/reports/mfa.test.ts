@@ -19,6 +19,7 @@ import { readSyncLog } from '../../../src/sync/sync-log.ts';
 import { mfaCoverageByTenant, tenantMfaReport } from '../../../src/reports/mfa.ts';
 import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../sync/fixtures.ts';
 import { signIn } from '../web/support.ts';
+import { REPORT_INTERVAL_HOURS } from '../../../src/sync/tenant-sync.ts';
 
 describe.each(DATABASE_KINDS)('MFA coverage on %s', (kind) => {
   let emulator: RunningEmulator;
@@ -35,6 +36,12 @@ describe.each(DATABASE_KINDS)('MFA coverage on %s', (kind) => {
 
   const rowIdOf = async (tenantId: string) =>
     (await ctx.database.db.selectFrom('tenants').select('id').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).id;
+
+  /** A sync once the reports (and MFA registration with them) are due again. */
+  async function syncLater() {
+    now += (REPORT_INTERVAL_HOURS + 1) * 3_600_000;
+    return syncAll();
+  }
 
   async function syncAll() {
     const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
@@ -99,7 +106,7 @@ describe.each(DATABASE_KINDS)('MFA coverage on %s', (kind) => {
       message: expect.stringMatching(/Entra ID P1 or P2/),
     });
     expect(report.users).toEqual([]);
-    const runId = await syncAll();
+    const runId = await syncLater();
     const run = (await childRuns(ctx.database.db, runId)).find((r) => r.tenant_id === rowId)!;
     const log = await readSyncLog(ctx.database.db, run.id);
     expect(log.find((l) => l.code === 'mfa_not_available')?.level).toBe('info');
@@ -111,7 +118,7 @@ describe.each(DATABASE_KINDS)('MFA coverage on %s', (kind) => {
     const report = await tenantMfaReport(ctx.database.db, rowId);
     expect(report.availability).toMatchObject({ available: false, reason: 'permission_missing' });
     expect(report.coverage).toBeNull();
-    const runId = await syncAll();
+    const runId = await syncLater();
     const run = (await childRuns(ctx.database.db, runId)).find((r) => r.tenant_id === rowId)!;
     expect(run.status).toBe('partial');
     const line = (await readSyncLog(ctx.database.db, run.id)).find((l) => l.code === 'mfa_not_synced')!;
@@ -127,7 +134,7 @@ describe.each(DATABASE_KINDS)('MFA coverage on %s', (kind) => {
       isMfaCapable: false,
       methodsRegistered: [],
     });
-    await syncAll();
+    await syncLater();
     const report = await tenantMfaReport(ctx.database.db, rowId);
     expect(report.users[0]).toMatchObject({ userId: admin.record.id, isAdmin: true, registered: false });
     expect(report.adminsWithoutMfa).toBe(1);
@@ -144,11 +151,10 @@ describe.each(DATABASE_KINDS)('MFA coverage on %s', (kind) => {
       (await db.selectFrom('tenant_mfa_status').select(['tenant_id', 'changed_at']).execute())
         .map((r) => `${r.tenant_id}|${new Date(r.changed_at).toISOString()}`)
         .sort();
-    await syncAll();
+    await syncLater();
     const before = await snapshot();
     const statusBefore = await statuses();
-    now += 3_600_000;
-    await syncAll();
+    await syncLater();
     expect(await snapshot()).toEqual(before);
     expect(await statuses()).toEqual(statusBefore);
 
@@ -160,8 +166,7 @@ describe.each(DATABASE_KINDS)('MFA coverage on %s', (kind) => {
       isSystemPreferredAuthenticationMethodEnabled: false,
       userPreferredMethodForSecondaryAuthentication: 'none',
     });
-    now += 3_600_000;
-    await syncAll();
+    await syncLater();
     const after = await snapshot();
     const changed = after.filter((row) => !before.includes(row));
     expect(changed).toHaveLength(1);
