@@ -113,6 +113,8 @@ export interface GraphUser {
   givenName: string | null;
   surname: string | null;
   jobTitle: string | null;
+  /** The user's department (issue 17: user lists filter by it). */
+  department: string | null;
   mail: string | null;
   userPrincipalName: string;
   businessPhones: string[];
@@ -134,6 +136,7 @@ export const USER_SELECT = [
   'givenName',
   'surname',
   'jobTitle',
+  'department',
   'mail',
   'userPrincipalName',
   'businessPhones',
@@ -154,6 +157,7 @@ export const parseUser = parser<GraphUser>('user', (o) => {
     givenName: str(o, 'givenName'),
     surname: str(o, 'surname'),
     jobTitle: str(o, 'jobTitle'),
+    department: str(o, 'department'),
     mail: str(o, 'mail'),
     userPrincipalName: reqStr(o, 'userPrincipalName'),
     businessPhones: strings(o, 'businessPhones'),
@@ -198,6 +202,7 @@ export const parseUserChange = parser<GraphUserChange>('user change', (o) => {
   set('givenName', str);
   set('surname', str);
   set('jobTitle', str);
+  set('department', str);
   set('mail', str);
   // A user principal name is never cleared: a null one is no change.
   if (typeof o.userPrincipalName === 'string' && o.userPrincipalName) change.userPrincipalName = o.userPrincipalName;

@@ -13,6 +13,7 @@ export interface MsUser {
   givenName?: string | null;
   surname?: string | null;
   jobTitle?: string | null;
+  department?: string | null;
   mail?: string | null;
   businessPhones?: string[] | null;
   mobilePhone?: string | null;
