@@ -458,7 +458,37 @@ export interface TenantMfaStatusTable {
   action: string | null;
   changed_at: UpdatedAt;
 }
+export type GroupType = 'microsoft365' | 'security' | 'mail_security' | 'distribution' | 'other';
+/** A customer tenant's group as groups/delta last said (T0401, issue 17). */
+export interface MsGroupsTable {
+  tenant_id: string;
+  group_id: string;
+  display_name: string | null;
+  group_type: GroupType;
+  data: Json<Record<string, unknown>>;
+  content_hash: string;
+  first_seen_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+  removed_at: Timestamp | null;
+}
+/** A direct member of a group (a user or a nested group) (T0401). */
+export interface MsGroupMembersTable {
+  tenant_id: string;
+  group_id: string;
+  member_id: string;
+  member_type: string;
+  first_seen_at: CreatedAt;
+}
+/** Per tenant: the groups change feed's deltaLink (T0401). */
+export interface TenantGroupSyncTable {
+  tenant_id: string;
+  delta_link: string | null;
+  synced_at: UpdatedAt;
+}
 export interface Database {
+  ms_groups: MsGroupsTable;
+  ms_group_members: MsGroupMembersTable;
+  tenant_group_sync: TenantGroupSyncTable;
   ms_user_registration_details: MsUserRegistrationDetailsTable;
   tenant_mfa_status: TenantMfaStatusTable;
   actions: ActionsTable;

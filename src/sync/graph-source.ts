@@ -30,6 +30,7 @@ import {
 } from '../microsoft/resources.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
 import { userRegistrationDetailsResource, type GraphUserRegistration } from '../microsoft/authentication-methods.ts';
+import { groupsDeltaResource, type GraphGroupChange } from '../microsoft/groups-delta.ts';
 import type {
   FullUserListing,
   GraphCounters,
@@ -118,6 +119,13 @@ export function createGraphTenantSource(
   // we list shows up again in the next delta (harmless) instead of being lost.
   const latestDeltaLink = `${input.graphBaseUrl}/v1.0/users/delta?$select=${USER_SELECT.join(',')}&${LATEST}`;
   const versionRoot = `${input.graphBaseUrl}/v1.0`;
+  /** The groups feed's request for the batch (relative to the version root); null: a link elsewhere. */
+  const groupsRequest = (deltaLink: string | null): string | null =>
+    deltaLink === null
+      ? batchUrl(groupsDeltaResource)
+      : deltaLink.startsWith(`${versionRoot}/`)
+        ? deltaLink.slice(versionRoot.length)
+        : null;
 
   // Answers the batch gave; each is used once, by the method that asks for it.
   const prepared: {
@@ -130,6 +138,8 @@ export function createGraphTenantSource(
     signIn?: boolean;
     /** The managed devices' first page (and where the rest is), or the error Intune answered. */
     devices?: { items: MsManagedDevice[]; next: string | null } | { error: Error };
+    /** The groups feed's first response, for this link (null: a new round). */
+    groups?: { link: string | null; response: BatchResponse };
     /** MFA registration's first page (and where the rest is), or the error Graph answered. */
     mfa?: { items: GraphUserRegistration[]; next: string | null } | { error: Error };
   } = {};
@@ -202,6 +212,10 @@ export function createGraphTenantSource(
         ...(plan.users === 'full' ? [{ id: 'signIn', url: '/users?$select=id,signInActivity&$top=1' }] : []),
         // Intune's first page (1,000 devices): most tenants need no other devices request.
         { id: 'devices', url: batchUrl(managedDevicesResource) },
+        ...((plan.groups ? [{ id: 'groups', url: groupsRequest(plan.groups.deltaLink) }] : []).filter((r) => r.url !== null) as Array<{
+          id: string;
+          url: string;
+        }>),
         // MFA registration is read with the reports (its first page; most tenants have one).
         ...(plan.reports ? [{ id: 'mfa', url: batchUrl(userRegistrationDetailsResource) }] : []),
       ];
@@ -251,6 +265,8 @@ export function createGraphTenantSource(
           prepared.devices = { items, next };
         }
       }
+      const groups = byId.get('groups');
+      if (groups?.status === 200 && plan.groups) prepared.groups = { link: plan.groups.deltaLink, response: groups };
       const mfaError = finalError(byId.get('mfa'), graph.tenantId, userRegistrationDetailsResource.name);
       const mfaPage = firstPageOf(byId.get('mfa'), userRegistrationDetailsResource);
       if (mfaError) prepared.mfa = { error: mfaError };
@@ -329,6 +345,51 @@ export function createGraphTenantSource(
     },
     async groupMemberIds(groupId) {
       return (await collect(graph.listAll(groupMembersResource(groupId)))).map((m) => m.id);
+    },
+    async groupChanges(deltaLink) {
+      const byId = new Map<string, GraphGroupChange>();
+      const removedIds: string[] = [];
+      let finalLink: string | undefined;
+      const take = (items: GraphGroupChange[], removed: string[]) => {
+        for (const item of items) {
+          const known = byId.get(item.id);
+          // A big group comes again on the next page with more members: merge them.
+          byId.set(item.id, known ? { ...item, members: [...known.members, ...item.members] } : item);
+        }
+        removedIds.push(...removed);
+      };
+      const first = prepared.groups && prepared.groups.link === deltaLink ? prepared.groups.response : undefined;
+      prepared.groups = undefined;
+      let next: string | null = deltaLink;
+      let fresh = deltaLink === null;
+      if (first && first.body && typeof first.body === 'object') {
+        const body = first.body as { value?: unknown; '@odata.nextLink'?: unknown; '@odata.deltaLink'?: unknown };
+        const items: GraphGroupChange[] = [];
+        const removed: string[] = [];
+        for (const raw of Array.isArray(body.value) ? body.value : []) {
+          if (raw && typeof raw === 'object' && '@removed' in raw) {
+            const id = (raw as { id?: unknown }).id;
+            if (typeof id === 'string') removed.push(id);
+            continue;
+          }
+          const parsed = groupsDeltaResource.parse(raw);
+          if (parsed.ok) items.push(parsed.value);
+          else (graph.skipped as string[]).push(parsed.reason);
+        }
+        take(items, removed);
+        finalLink = typeof body['@odata.deltaLink'] === 'string' ? body['@odata.deltaLink'] : undefined;
+        next = typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : null;
+        fresh = false;
+        if (!next && !finalLink) throw new Error('groups/delta answered without a nextLink or deltaLink');
+      }
+      if (next || fresh) {
+        for await (const page of graph.delta(groupsDeltaResource, next)) {
+          take(page.items, page.removedIds);
+          if (page.deltaLink) finalLink = page.deltaLink;
+        }
+      }
+      if (!finalLink) throw new Error('groups/delta ended without a deltaLink');
+      return { groups: [...byId.values()], removedIds, deltaLink: finalLink, complete: deltaLink === null };
     },
     async userRegistrationDetails() {
       const answer = prepared.mfa;

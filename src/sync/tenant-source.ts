@@ -4,6 +4,7 @@
 // Every method either returns a complete answer or throws (a MicrosoftError, or the run's stop
 // reason once its signal aborted): a partial listing is never returned as if it were whole.
 import type { GraphUserRegistration } from '../microsoft/authentication-methods.ts';
+import type { GraphGroupChange } from '../microsoft/groups-delta.ts';
 
 /** Graph `user`, the properties docsync $selects. */
 export interface MsUser {
@@ -110,6 +111,17 @@ export interface TenantReadPlan {
   users: 'full' | { deltaLink: string };
   /** The usage reports are due (admin/reportSettings is read first). */
   reports: boolean;
+  /** Groups to read: a new round (null) or the changes since the stored deltaLink; absent: not this run. */
+  groups?: { deltaLink: string | null };
+}
+
+/** A groups/delta round read to its end: group items (one per group, members merged) and removed groups. */
+export interface GroupChanges {
+  groups: GraphGroupChange[];
+  removedIds: string[];
+  deltaLink: string;
+  /** A first round (no deltaLink): the complete list of groups and members. */
+  complete: boolean;
 }
 
 export interface TenantSource {
@@ -139,4 +151,6 @@ export interface TenantSource {
   groupMemberIds(groupId: string): Promise<string[]>;
   /** Every user's MFA registration (userRegistrationDetails); optional: sources without it skip MFA. */
   userRegistrationDetails?(): Promise<GraphUserRegistration[]>;
+  /** groups/delta from the start (null) or a stored deltaLink; optional: sources without it skip groups. */
+  groupChanges?(deltaLink: string | null): Promise<GroupChanges>;
 }

@@ -58,6 +58,7 @@ import { syncSettingsOf, type SyncSettings } from './settings.ts';
 import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange, TenantSource } from './tenant-source.ts';
 import { DAY_MS } from '../time.ts';
 import { syncMfaRegistration } from './mfa-phase.ts';
+import { groupsDeltaLinkOf, syncGroups } from './groups-phase.ts';
 
 export interface TenantSyncDeps {
   db: Kysely<Database>;
@@ -160,7 +161,13 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   // read them at most every REPORT_INTERVAL_HOURS; the staged rows stay in between.
   const reportsDue =
     !tenant.reports_fetched_at || now().getTime() - new Date(tenant.reports_fetched_at).getTime() >= REPORT_INTERVAL_HOURS * 3_600_000;
-  await source.prepare?.({ users: fullDue ? 'full' : { deltaLink: tenant.delta_link! }, reports: reportsDue });
+  // Groups and members (issue 17): the change feed every run, its first page in the batch.
+  const groupsLink = await groupsDeltaLinkOf(db, tenant.id);
+  await source.prepare?.({
+    users: fullDue ? 'full' : { deltaLink: tenant.delta_link! },
+    reports: reportsDue,
+    groups: { deltaLink: groupsLink },
+  });
   const organization = await source.organization();
   if (organization.domainsFallback) {
     logLines.push({
@@ -276,6 +283,10 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   await progress('licenses');
   const skus = await resource('licenses', () => source.subscribedSkus());
   if (skus) await stageRecords(db, 'ms_subscribed_skus', tenant.id, skus.map(skuRecord), { complete: true, now: now() });
+
+  const groups = await syncGroups({ db, now, signal }, { tenant, source, deltaLink: groupsLink });
+  logLines.push(...groups.log);
+  if (groups.failed) failedResources.push('groups');
 
   // MFA registration (issue 17), read with the reports (Microsoft refreshes it, it is not live):
   // its own module; a failure there leaves the rest of the run alone.

@@ -16,6 +16,7 @@ import { userRoutes } from './users.ts';
 import { GUID } from '../../ids.ts';
 import { userWriteRoutes } from './user-writes.ts';
 import { authenticationMethodsRoutes } from './authentication-methods.ts';
+import { groupRoutes } from './groups.ts';
 
 export type { GraphCaller, GraphDeps, GraphTokenVerifier } from './context.ts';
 
@@ -46,7 +47,7 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
   const store = createReportStore(deps.clock, instanceId);
   const log = (err: unknown): void => app.log.error({ err }, 'graph emulator handler failed');
   const dispatcher = createDispatcher(
-    [...userRoutes, ...userWriteRoutes, ...directoryRoutes, ...reportRoutes(store), ...authenticationMethodsRoutes],
+    [...userRoutes, ...userWriteRoutes, ...groupRoutes, ...directoryRoutes, ...reportRoutes(store), ...authenticationMethodsRoutes],
     services,
     log,
   );
