@@ -32,6 +32,8 @@ import { searchPageRoutes } from './pages/search-page.ts';
 import { actionPageRoutes } from './pages/action-pages.ts';
 import { tenantMfaApiRoutes } from './api/tenant-mfa.ts';
 import { tenantMfaPageRoutes } from './pages/tenant-mfa-page.ts';
+import { tenantGroupApiRoutes } from './api/tenant-groups.ts';
+import { tenantGroupsPageRoutes } from './pages/tenant-groups-page.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -102,6 +104,8 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(actionPageRoutes, { ctx });
     await typed.register(tenantMfaApiRoutes, { ctx });
     await typed.register(tenantMfaPageRoutes, { ctx });
+    await typed.register(tenantGroupApiRoutes, { ctx });
+    await typed.register(tenantGroupsPageRoutes, { ctx });
   });
 }
 

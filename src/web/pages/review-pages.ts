@@ -19,6 +19,7 @@ import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts
 import { DEVICE_COLUMNS, TENANT_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
 import { userMfa } from '../../reports/mfa.ts';
 import { mfaOverlay } from './tenant-mfa-page.ts';
+import { tenantDepartments, tenantGroups } from '../../stores/groups.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -77,7 +78,7 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
 
 export function tenantTabs(
   tenantRowId: string,
-  current: 'contacts' | 'configurations' | 'licenses' | 'mfa',
+  current: 'contacts' | 'configurations' | 'licenses' | 'groups' | 'mfa',
   principal: Principal,
   status: TenantStatus,
 ): SafeHtml {
@@ -85,7 +86,8 @@ export function tenantTabs(
     html`<li><a href="/tenants/${tenantRowId}/${key}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
   return html`<nav aria-label="Tenant">
       <ul class="tabs">
-        ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}${tab('mfa', 'MFA')}
+        ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}
+        ${tab('groups', 'Groups')}${tab('mfa', 'MFA')}
       </ul>
     </nav>
     ${tenantStatusBanner(status)}
@@ -359,6 +361,8 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           ...PageQuery,
           decision: Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))),
           search: Type.Optional(Type.String({ maxLength: 200 })),
+          group: Type.Optional(Type.String({ maxLength: 64 })),
+          department: Type.Optional(Type.String({ maxLength: 200 })),
           ...CsvFormatQuery,
         }),
       },
@@ -370,9 +374,12 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const filter = {
         decision: (q.decision || undefined) as (typeof DECISIONS)[number] | undefined,
         search: q.search || undefined,
+        group: q.group || undefined,
+        department: q.department || undefined,
         page: q.page,
         pageSize: q.pageSize,
       };
+      const [groups, departments] = await Promise.all([tenantGroups(db, tenant.id), tenantDepartments(db, tenant.id)]);
       if (wantsCsv(request))
         return sendCsv(
           reply,
@@ -402,7 +409,31 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             />
           </div>
           <div>
-            <a href="${csvHref(`/tenants/${tenant.id}/contacts`, { decision: filter.decision, search: filter.search })}">Export as CSV</a>
+            <a
+              href="${csvHref(`/tenants/${tenant.id}/contacts`, {
+                decision: filter.decision,
+                search: filter.search,
+                group: filter.group,
+                department: filter.department,
+              })}"
+              >Export as CSV</a
+            >
+          </div>
+          <div>
+            <label for="c-group">Group</label
+            ><select id="c-group" name="group">
+              <option value="">any</option>
+              ${groups.map(
+                (g) => html`<option value="${g.groupId}" ${filter.group === g.groupId ? html` selected` : ''}>${g.displayName}</option>`,
+              )}
+            </select>
+          </div>
+          <div>
+            <label for="c-department">Department</label
+            ><select id="c-department" name="department">
+              <option value="">any</option>
+              ${departments.map((d) => html`<option value="${d}" ${filter.department === d ? html` selected` : ''}>${d}</option>`)}
+            </select>
           </div>
           <div>
             <label for="c-decision">Decision</label
@@ -415,7 +446,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         </form>
         ${
           result.total === 0
-            ? filter.decision || filter.search
+            ? filter.decision || filter.search || filter.group || filter.department
               ? emptyState('No user fits these filters.', html`<a href="/tenants/${tenant.id}/contacts">Clear the filters</a>.`)
               : tenantEmptyState(status, 'users', 'users', {
                   title: 'The last sync found no users to document.',

@@ -16,6 +16,7 @@ import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { childRuns, enqueueIntegrationRun } from '../../../src/sync/runs.ts';
 import { tenantGroups } from '../../../src/stores/groups.ts';
 import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../sync/fixtures.ts';
+import { signIn } from '../web/support.ts';
 
 describe.each(DATABASE_KINDS)('groups on %s', (kind) => {
   let emulator: RunningEmulator;
@@ -117,5 +118,88 @@ describe.each(DATABASE_KINDS)('groups on %s', (kind) => {
       expect.stringContaining(`${sales.record.id}|${leaving.user.record.id}|`),
     ]);
     expect((await tenantGroups(db, rowId)).find((g) => g.groupId === sales.record.id)?.userCount).toBe(usersOf(sales.record.id).size);
+  });
+
+  async function call(role: 'administrator' | 'read_only', method: 'GET' | 'POST', url: string) {
+    const session = await signIn(app, role, 'correct horse battery staple');
+    return app.inject({ method, url, headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
+  }
+
+  it('answers the groups API as JSON and CSV, and filters the users by group and by department', async () => {
+    const groups = await call('read_only', 'GET', `/api/tenants/${rowId}/groups`);
+    expect(groups.statusCode).toBe(200);
+    const body = groups.json();
+    const sales = body.items.find((g: { displayName: string }) => g.displayName === 'Sales');
+    expect(sales).toMatchObject({ type: 'security', excluded: false, userCount: usersOf(sales.groupId).size });
+    const csv = await call('read_only', 'GET', `/api/tenants/${rowId}/groups?format=csv`);
+    expect(
+      csv.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n'),
+    ).toHaveLength(body.items.length + 1);
+
+    const finance = body.items.find((g: { displayName: string }) => g.displayName === 'Finance Team');
+    const inFinance = await call('read_only', 'GET', `/api/tenants/${rowId}/users?group=${finance.groupId}&pageSize=200`);
+    expect(
+      inFinance
+        .json()
+        .items.map((u: { userId: string }) => u.userId)
+        .sort(),
+    ).toEqual([...usersOf(finance.groupId)].sort());
+    const byDepartment = await call('read_only', 'GET', `/api/tenants/${rowId}/users?department=Finance&pageSize=200`);
+    const departmentUsers = byDepartment.json().items as Array<{ department: string }>;
+    expect(departmentUsers.length).toBeGreaterThan(0);
+    expect(departmentUsers.every((u) => u.department === 'Finance')).toBe(true);
+    const csvUsers = await call('read_only', 'GET', `/api/tenants/${rowId}/users?department=Finance&format=csv`);
+    expect(
+      csvUsers.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n'),
+    ).toHaveLength(departmentUsers.length + 1);
+    const page = await call('read_only', 'GET', `/tenants/${rowId}/contacts?group=${finance.groupId}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('selected>Finance Team');
+  });
+
+  it('excludes a group picked from the list and re-includes it; a read-only account may do neither', async () => {
+    const db = ctx.database.db;
+    const sales = emulator.world.groups(healthy.tenantId).find((g) => g.record.displayName === 'Sales')!.record.id;
+    expect((await call('read_only', 'POST', `/api/tenants/${rowId}/groups/${sales}/exclude`)).statusCode).toBe(403);
+    const unknown = await call('administrator', 'POST', `/api/tenants/${rowId}/groups/not-a-group/exclude`);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBeDefined();
+
+    const excluded = await call('administrator', 'POST', `/api/tenants/${rowId}/groups/${sales}/exclude`);
+    expect(excluded.json()).toMatchObject({ excluded: true, excludedGroupIds: [sales] });
+    now += 60_000;
+    await syncAll();
+    const decisions = async () =>
+      new Map(
+        (
+          await db
+            .selectFrom('match_decisions')
+            .select(['source_id', 'state'])
+            .where('tenant_id', '=', rowId)
+            .where('kind', '=', 'contact')
+            .execute()
+        ).map((d) => [d.source_id, d.state]),
+      );
+    const members = [...usersOf(sales)];
+    expect(members.length).toBeGreaterThan(0);
+    const whileExcluded = await decisions();
+    for (const id of members) expect(whileExcluded.get(id), id).toBe('excluded');
+    const listed = (await call('read_only', 'GET', `/api/tenants/${rowId}/groups`)).json();
+    expect(listed.items.find((g: { groupId: string }) => g.groupId === sales).excluded).toBe(true);
+
+    const included = await call('administrator', 'POST', `/api/tenants/${rowId}/groups/${sales}/include`);
+    expect(included.json()).toMatchObject({ excluded: false, excludedGroupIds: [] });
+    now += 60_000;
+    await syncAll();
+    const afterwards = await decisions();
+    for (const id of members) expect(afterwards.get(id), id).not.toBe('excluded');
+    const audit = await db.selectFrom('audit_log').select('action').where('action', '=', 'integration.update').execute();
+    expect(audit).toHaveLength(2);
   });
 });
