@@ -94,7 +94,7 @@ export const tenantGroupsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                     <th scope="col">Kind</th>
                     <th scope="col" class="num">Users</th>
                     <th scope="col" class="num">Nested groups</th>
-                    <th scope="col">Users</th>
+                    <th scope="col">Members</th>
                     ${admin ? html`<th scope="col">Exclusion</th>` : ''}
                   </tr>
                 </thead>
