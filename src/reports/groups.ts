@@ -2,7 +2,7 @@
 // included), and whether its integration excludes the group's members from the documentation.
 // Exclude / re-include change the integration's excludeGroupIds (audited like any settings edit),
 // picked from this list rather than typed as raw object ids.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { syncSettingsOf } from '../sync/settings.ts';
 import { tenantGroups, type GroupRow } from '../stores/groups.ts';
@@ -26,4 +26,42 @@ export async function tenantGroupsReport(
 export function withGroupExcluded(current: string[], groupId: string, excluded: boolean): string[] {
   const rest = current.filter((id) => id.toLowerCase() !== groupId.toLowerCase());
   return excluded ? [...rest, groupId] : rest;
+}
+
+export interface ExcludedGroup {
+  groupId: string;
+  /** null: no synced tenant of the integration has this group (deleted, or a typo from before). */
+  displayName: string | null;
+  tenantRowId: string | null;
+  tenantName: string | null;
+}
+
+/** The integration's excluded groups by name, with the tenant whose groups page re-includes each. */
+export async function excludedGroupsOfIntegration(
+  db: Kysely<Database>,
+  integrationId: string,
+  groupIds: string[],
+): Promise<ExcludedGroup[]> {
+  if (groupIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('ms_groups as g')
+    .innerJoin('tenants as t', 't.id', 'g.tenant_id')
+    .select(['g.group_id', 'g.display_name', 't.id as tenant_row_id', 't.display_name as tenant_name'])
+    .where('t.integration_id', '=', integrationId)
+    .where(
+      sql<string>`lower(g.group_id)`,
+      'in',
+      groupIds.map((id) => id.toLowerCase()),
+    )
+    .execute();
+  const byId = new Map(rows.map((r) => [r.group_id.toLowerCase(), r]));
+  return groupIds.map((groupId) => {
+    const row = byId.get(groupId.toLowerCase());
+    return {
+      groupId,
+      displayName: row?.display_name ?? null,
+      tenantRowId: row?.tenant_row_id ?? null,
+      tenantName: row?.tenant_name ?? null,
+    };
+  });
 }

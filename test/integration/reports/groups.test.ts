@@ -190,6 +190,10 @@ describe.each(DATABASE_KINDS)('groups on %s', (kind) => {
     expect(members.length).toBeGreaterThan(0);
     const whileExcluded = await decisions();
     for (const id of members) expect(whileExcluded.get(id), id).toBe('excluded');
+    // The integration's page names the excluded group and links to where it is re-included.
+    const integrationPage = await call('administrator', 'GET', `/integrations/${integrationId}`);
+    expect(integrationPage.body).toMatch(new RegExp(`<a href="/tenants/${rowId}/groups"><bdi class="name">Sales</bdi></a>`));
+    expect(integrationPage.body).not.toContain('name="excludeGroupIds"');
     const listed = (await call('read_only', 'GET', `/api/tenants/${rowId}/groups`)).json();
     expect(listed.items.find((g: { groupId: string }) => g.groupId === sales).excluded).toBe(true);
 
