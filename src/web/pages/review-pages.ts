@@ -552,6 +552,10 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                   o.userType === 'Guest' ? ' (guest)' : ''
                 }
               </dd>
+              <dt>Department</dt>
+              <dd>${u.department ?? html`<span class="muted">—</span>`}</dd>
+              <dt>Job title</dt>
+              <dd>${u.jobTitle ?? html`<span class="muted">—</span>`}</dd>
               <dt>Last sign-in</dt>
               <dd>
                 ${

@@ -158,6 +158,14 @@ describe.each(DATABASE_KINDS)('groups on %s', (kind) => {
         .trim()
         .split('\r\n'),
     ).toHaveLength(departmentUsers.length + 1);
+    const someone = (departmentUsers[0] as unknown as { userId: string }).userId;
+    const detail = await call('read_only', 'GET', `/api/tenants/${rowId}/users/${someone}`);
+    expect(detail.json()).toMatchObject({
+      department: 'Finance',
+      jobTitle: emulator.world.user(healthy.tenantId, someone)!.record.jobTitle,
+    });
+    const userPage = await call('read_only', 'GET', `/tenants/${rowId}/users/${someone}`);
+    expect(userPage.body).toMatch(/<dt>Department<\/dt>\s*<dd>Finance<\/dd>/);
     const page = await call('read_only', 'GET', `/tenants/${rowId}/contacts?group=${finance.groupId}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('selected>Finance Team');
