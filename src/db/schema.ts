@@ -440,7 +440,64 @@ export interface VaultEntriesTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
+/** Per Microsoft user: MFA registration as userRegistrationDetails last said (T0400, issue 17). */
+export interface MsUserRegistrationDetailsTable {
+  tenant_id: string;
+  user_id: string;
+  user_principal_name: string | null;
+  is_admin: boolean;
+  is_mfa_registered: boolean;
+  is_mfa_capable: boolean;
+  methods_registered: JsonWithDefault<string[]>;
+  default_method: string | null;
+  data: Json<Record<string, unknown>>;
+  content_hash: string;
+  first_seen_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+  removed_at: Timestamp | null;
+}
+export type TenantMfaState = 'available' | 'no_license' | 'permission_missing';
+/** Per tenant: whether its MFA registration report can be read, and why not (T0400). */
+export interface TenantMfaStatusTable {
+  tenant_id: string;
+  state: TenantMfaState;
+  reason: string | null;
+  action: string | null;
+  changed_at: UpdatedAt;
+}
+export type GroupType = 'microsoft365' | 'security' | 'mail_security' | 'distribution' | 'other';
+/** A customer tenant's group as groups/delta last said (T0401, issue 17). */
+export interface MsGroupsTable {
+  tenant_id: string;
+  group_id: string;
+  display_name: string | null;
+  group_type: GroupType;
+  data: Json<Record<string, unknown>>;
+  content_hash: string;
+  first_seen_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+  removed_at: Timestamp | null;
+}
+/** A direct member of a group (a user or a nested group) (T0401). */
+export interface MsGroupMembersTable {
+  tenant_id: string;
+  group_id: string;
+  member_id: string;
+  member_type: string;
+  first_seen_at: CreatedAt;
+}
+/** Per tenant: the groups change feed's deltaLink (T0401). */
+export interface TenantGroupSyncTable {
+  tenant_id: string;
+  delta_link: string | null;
+  synced_at: UpdatedAt;
+}
 export interface Database {
+  ms_groups: MsGroupsTable;
+  ms_group_members: MsGroupMembersTable;
+  tenant_group_sync: TenantGroupSyncTable;
+  ms_user_registration_details: MsUserRegistrationDetailsTable;
+  tenant_mfa_status: TenantMfaStatusTable;
   actions: ActionsTable;
   action_steps: ActionStepsTable;
   vault_entries: VaultEntriesTable;

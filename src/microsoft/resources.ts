@@ -119,6 +119,8 @@ export interface GraphUser {
   givenName?: string | null;
   surname?: string | null;
   jobTitle?: string | null;
+  /** The user's department (issue 17: user lists filter by it). */
+  department?: string | null;
   mail?: string | null;
   businessPhones?: string[] | null;
   mobilePhone?: string | null;
@@ -139,6 +141,7 @@ export const USER_SELECT = [
   'givenName',
   'surname',
   'jobTitle',
+  'department',
   'mail',
   'userPrincipalName',
   'businessPhones',
@@ -159,6 +162,7 @@ export const parseUser = parser<GraphUser>('user', (o) => {
     givenName: str(o, 'givenName'),
     surname: str(o, 'surname'),
     jobTitle: str(o, 'jobTitle'),
+    department: str(o, 'department'),
     mail: str(o, 'mail'),
     userPrincipalName: reqStr(o, 'userPrincipalName'),
     businessPhones: strings(o, 'businessPhones'),
@@ -203,6 +207,7 @@ export const parseUserChange = parser<GraphUserChange>('user change', (o) => {
   set('givenName', str);
   set('surname', str);
   set('jobTitle', str);
+  set('department', str);
   set('mail', str);
   // A user principal name is never cleared: a null one is no change.
   if (typeof o.userPrincipalName === 'string' && o.userPrincipalName) change.userPrincipalName = o.userPrincipalName;

@@ -34,6 +34,8 @@ import {
   type MailboxUsageRow,
 } from './resources.ts';
 import { isMicrosoftError } from './errors.ts';
+import { userRegistrationDetailsResource, type GraphUserRegistration } from './authentication-methods.ts';
+import { groupsDeltaResource, type GraphGroupChange } from './groups-delta.ts';
 
 export type { GraphCounters } from './graph-client.ts';
 export type { GraphDomain, GraphManagedDevice, GraphSubscribedSku, GraphUser, GraphUserChange, MailboxUsageRow } from './resources.ts';
@@ -59,6 +61,17 @@ export interface TenantReadPlan {
   users: 'full' | { deltaLink: string };
   /** The usage reports are due (admin/reportSettings is read first). */
   reports: boolean;
+  /** Groups to read: a new round (null) or the changes since the stored deltaLink; absent: not this run. */
+  groups?: { deltaLink: string | null };
+}
+
+/** A groups/delta round read to its end: group items (one per group, members merged) and removed groups. */
+export interface GroupChanges {
+  groups: GraphGroupChange[];
+  removedIds: string[];
+  deltaLink: string;
+  /** A first round (no deltaLink): the complete list of groups and members. */
+  complete: boolean;
 }
 
 export interface TenantSource {
@@ -86,6 +99,10 @@ export interface TenantSource {
   subscribedSkus(): Promise<GraphSubscribedSku[]>;
   /** Object ids of a group's members (transitive), for exclusions. */
   groupMemberIds(groupId: string): Promise<string[]>;
+  /** Every user's MFA registration (userRegistrationDetails); optional: sources without it skip MFA. */
+  userRegistrationDetails?(): Promise<GraphUserRegistration[]>;
+  /** groups/delta from the start (null) or a stored deltaLink; optional: sources without it skip groups. */
+  groupChanges?(deltaLink: string | null): Promise<GroupChanges>;
 }
 
 async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
@@ -151,6 +168,10 @@ export function createTenantReader(
     signIn?: boolean;
     /** The managed devices' first page (and where the rest is), or the error Intune answered. */
     devices?: { items: GraphManagedDevice[]; next: string | null } | { error: Error };
+    /** The groups feed's first page, for this link (null: a new round). */
+    groups?: { link: string | null; page: FirstPage<GraphGroupChange> & { ok: true } };
+    /** MFA registration's first page (and where the rest is), or the error Graph answered. */
+    mfa?: { items: GraphUserRegistration[]; next: string | null } | { error: Error };
   } = {};
 
   async function drainDelta(link: string): Promise<UserChanges> {
@@ -198,6 +219,10 @@ export function createTenantReader(
           ...(plan.users === 'full' ? { signIn: { resource: signInProbeResource } } : {}),
           // Intune's first page (1,000 devices): most tenants need no other devices request.
           devices: { resource: managedDevicesResource },
+          // Groups and members (issue 17): the change feed's first page.
+          ...(plan.groups ? { groups: { resource: groupsDeltaResource, ...(plan.groups.deltaLink ? { link: plan.groups.deltaLink } : {}) } } : {}),
+          // MFA registration is read with the reports (its first page; most tenants have one).
+          ...(plan.reports ? { mfa: { resource: userRegistrationDetailsResource } } : {}),
         });
       } catch (error) {
         // Stopped (time budget, lease, Ctrl-C): nothing more is read.
@@ -226,6 +251,10 @@ export function createTenantReader(
       const devices = pages.devices;
       if (devices && !devices.ok) prepared.devices = { error: devices.error };
       else if (devices?.ok) prepared.devices = { items: devices.items, next: devices.nextLink };
+      if (pages.groups?.ok && plan.groups) prepared.groups = { link: plan.groups.deltaLink, page: pages.groups };
+      const mfa = pages.mfa;
+      if (mfa && !mfa.ok) prepared.mfa = { error: mfa.error };
+      else if (mfa?.ok) prepared.mfa = { items: mfa.items, next: mfa.nextLink };
       const signIn = pages.signIn;
       if (signIn?.ok) prepared.signIn = true;
       else if (signIn && signIn.error.details.httpStatus === 403) prepared.signIn = false;
@@ -300,6 +329,47 @@ export function createTenantReader(
     },
     async groupMemberIds(groupId) {
       return (await collect(graph.listAll(groupMembersResource(groupId)))).map((m) => m.id);
+    },
+    async groupChanges(deltaLink) {
+      const byId = new Map<string, GraphGroupChange>();
+      const removedIds: string[] = [];
+      let finalLink: string | undefined;
+      const take = (items: GraphGroupChange[], removed: string[]) => {
+        for (const item of items) {
+          const known = byId.get(item.id);
+          // A big group comes again on the next page with more members: merge them.
+          byId.set(item.id, known ? { ...item, members: [...known.members, ...item.members] } : item);
+        }
+        removedIds.push(...removed);
+      };
+      const first = prepared.groups && prepared.groups.link === deltaLink ? prepared.groups.page : undefined;
+      prepared.groups = undefined;
+      let next: string | null = deltaLink;
+      let fresh = deltaLink === null;
+      // An odd first answer (neither a next page nor a deltaLink): read the feed on its own path.
+      if (first && (first.nextLink || first.deltaLink)) {
+        take(first.items, first.removedIds);
+        finalLink = first.deltaLink ?? undefined;
+        next = first.nextLink;
+        fresh = false;
+      }
+      if (next || fresh) {
+        for await (const page of graph.delta(groupsDeltaResource, next)) {
+          take(page.items, page.removedIds);
+          if (page.deltaLink) finalLink = page.deltaLink;
+        }
+      }
+      if (!finalLink) throw new Error('groups/delta ended without a deltaLink');
+      return { groups: [...byId.values()], removedIds, deltaLink: finalLink, complete: deltaLink === null };
+    },
+    async userRegistrationDetails() {
+      const answer = prepared.mfa;
+      prepared.mfa = undefined;
+      if (!answer) return collect(graph.listAll(userRegistrationDetailsResource));
+      if ('error' in answer) throw answer.error;
+      const rows = [...answer.items];
+      if (answer.next) for await (const page of graph.delta(userRegistrationDetailsResource, answer.next)) rows.push(...page.items);
+      return rows;
     },
   };
 }

@@ -12,6 +12,8 @@ import type { SyncLogEntry } from './sync-log.ts';
 import type { SyncSettings } from './settings.ts';
 import type { GraphDomain, GraphUser, TenantSource } from '../microsoft/tenant-reader.ts';
 import { mailboxRecord, mergeUserChanges, skuRecord, userRecord } from './documentation-mapping.ts';
+import { syncMfaRegistration } from './mfa-phase.ts';
+import { groupsDeltaLinkOf, syncGroups } from './groups-phase.ts';
 
 /** Usage reports are daily data; reading them hourly only spends the report rate limit. */
 export const REPORT_INTERVAL_HOURS = 6;
@@ -95,7 +97,13 @@ export async function fetchAndStage(
   // read them at most every REPORT_INTERVAL_HOURS; the staged rows stay in between.
   const reportsDue =
     !tenant.reports_fetched_at || now().getTime() - new Date(tenant.reports_fetched_at).getTime() >= REPORT_INTERVAL_HOURS * 3_600_000;
-  await source.prepare?.({ users: fullDue ? 'full' : { deltaLink: tenant.delta_link! }, reports: reportsDue });
+  // Groups and members (issue 17): the change feed every run, its first page in the batch.
+  const groupsLink = await groupsDeltaLinkOf(db, tenant.id);
+  await source.prepare?.({
+    users: fullDue ? 'full' : { deltaLink: tenant.delta_link! },
+    reports: reportsDue,
+    groups: { deltaLink: groupsLink },
+  });
   const organization = await source.organization();
   if (organization.domainsFallback) {
     logLines.push({
@@ -211,6 +219,18 @@ export async function fetchAndStage(
   await progress('licenses');
   const skus = await resource('licenses', () => source.subscribedSkus());
   if (skus) await stageRecords(db, 'ms_subscribed_skus', tenant.id, skus.map(skuRecord), { complete: true, now: now() });
+
+  const groups = await syncGroups({ db, now, signal }, { tenant, source, deltaLink: groupsLink });
+  logLines.push(...groups.log);
+  if (groups.failed) failedResources.push('groups');
+
+  // MFA registration (issue 17), read with the reports (Microsoft refreshes it, it is not live):
+  // its own module; a failure there leaves the rest of the run alone.
+  if (reportsDue) {
+    const mfa = await syncMfaRegistration({ db, now, signal }, { tenant, source });
+    logLines.push(...mfa.log);
+    if (mfa.failed) failedResources.push('mfa');
+  }
 
   // Exclusions by group need this run's membership; without it we cannot tell who is excluded,
   // so no contact is written this run (decisions and documentation stay as they were).

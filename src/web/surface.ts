@@ -30,6 +30,10 @@ import { organizationPageRoutes } from './pages/organization-pages.ts';
 import { searchApiRoutes } from './api/search.ts';
 import { searchPageRoutes } from './pages/search-page.ts';
 import { actionPageRoutes } from './pages/action-pages.ts';
+import { tenantMfaApiRoutes } from './api/tenant-mfa.ts';
+import { tenantMfaPageRoutes } from './pages/tenant-mfa-page.ts';
+import { tenantGroupApiRoutes } from './api/tenant-groups.ts';
+import { tenantGroupsPageRoutes } from './pages/tenant-groups-page.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -98,6 +102,10 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(searchApiRoutes, { ctx });
     await typed.register(searchPageRoutes, { ctx });
     await typed.register(actionPageRoutes, { ctx });
+    await typed.register(tenantMfaApiRoutes, { ctx });
+    await typed.register(tenantMfaPageRoutes, { ctx });
+    await typed.register(tenantGroupApiRoutes, { ctx });
+    await typed.register(tenantGroupsPageRoutes, { ctx });
   });
 }
 

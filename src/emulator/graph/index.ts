@@ -17,6 +17,8 @@ import { GUID } from '../../ids.ts';
 import { userWriteRoutes } from './user-writes.ts';
 import { throttledResponse, type GraphThrottle } from './throttle.ts';
 import type { Dispatcher } from './dispatch.ts';
+import { authenticationMethodsRoutes } from './authentication-methods.ts';
+import { groupRoutes } from './groups.ts';
 
 export type { GraphCaller, GraphDeps, GraphTokenVerifier } from './context.ts';
 
@@ -46,7 +48,11 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
   const services: GraphServices = { ...deps, instanceId };
   const store = createReportStore(deps.clock, instanceId);
   const log = (err: unknown): void => app.log.error({ err }, 'graph emulator handler failed');
-  const routed = createDispatcher([...userRoutes, ...userWriteRoutes, ...directoryRoutes, ...reportRoutes(store)], services, log);
+  const routed = createDispatcher(
+    [...userRoutes, ...userWriteRoutes, ...groupRoutes, ...directoryRoutes, ...reportRoutes(store), ...authenticationMethodsRoutes],
+    services,
+    log,
+  );
   // Throttling sits in front of the routes, so every $batch item is counted on its own, as Graph does.
   const dispatcher = deps.throttle ? throttledDispatcher(routed, deps.throttle, services) : routed;
 

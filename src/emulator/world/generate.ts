@@ -497,6 +497,14 @@ export function generateGroups(ctx: GenerationContext, tenant: TenantNaming): Wo
     ),
     mk('External collaborators', 'externals', { security: true }, { kind: 'userKinds', kinds: ['guest'] }),
     itAdmins,
+    // A distribution list (mail-enabled, not security-enabled, not Unified); made last so the
+    // groups before it keep their ids.
+    mk(
+      'Newsletter',
+      'newsletter',
+      { mail: true, security: false, description: 'Distribution list' },
+      { kind: 'department', department: 'Sales' },
+    ),
   ];
 }
 

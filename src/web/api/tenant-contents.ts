@@ -16,6 +16,7 @@ import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { DEVICE_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
 import { getTenant } from '../services/tenant-matches.ts';
 import { applyDecisionsNow } from '../../sync/apply-decisions.ts';
+import { userMfa } from '../../reports/mfa.ts';
 
 const Decision = Type.Union(['match', 'create', 'review', 'skip', 'pending', 'excluded'].map((d) => Type.Literal(d)));
 const Candidate = Type.Object({ id: Type.String(), name: Type.String(), emails: Type.Array(Type.String()) });
@@ -25,6 +26,8 @@ const UserSchema = Type.Object({
   userPrincipalName: Nullable(Type.String()),
   mail: Nullable(Type.String()),
   accountEnabled: Nullable(Type.Boolean()),
+  department: Nullable(Type.String()),
+  jobTitle: Nullable(Type.String()),
   decision: Type.String(),
   rule: Nullable(Type.String()),
   reason: Nullable(Type.String()),
@@ -63,6 +66,18 @@ const OverlaySchema = Type.Object({
       lastCheckInAt: Nullable(Type.String()),
     }),
   ),
+  mfa: Type.Object(
+    {
+      available: Type.Boolean(),
+      reason: Nullable(Type.String({ description: 'why not available: no Entra ID P1/P2, a permission missing, not read yet' })),
+      registered: Nullable(Type.Boolean()),
+      capable: Nullable(Type.Boolean()),
+      isAdmin: Type.Boolean(),
+      methods: Type.Array(Type.String()),
+      defaultMethod: Nullable(Type.String()),
+    },
+    { description: 'MFA registration (reports/authenticationMethods/userRegistrationDetails)' },
+  ),
 });
 const UserParams = Type.Object({ id: Uuid, userId: Type.String({ minLength: 1, maxLength: 200 }) });
 
@@ -83,6 +98,8 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
           ...PageQuery,
           decision: Type.Optional(Decision),
           search: Type.Optional(Type.String({ maxLength: 200 })),
+          group: Type.Optional(Type.String({ maxLength: 64, description: "a group's object id: its users, nested groups included" })),
+          department: Type.Optional(Type.String({ maxLength: 200 })),
           ...CsvFormatQuery,
         }),
         response: { 200: Type.Intersect([Paged(UserSchema), Type.Object({ counts: Type.Record(Type.String(), Type.Integer()) })]) },
@@ -120,7 +137,10 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         response: { 200: Type.Intersect([UserSchema, Type.Object({ overlay: OverlaySchema })]) },
       },
     },
-    async (request) => tenantUserDetail(db, ctx.clock, inactiveDays, request.params.id, request.params.userId),
+    async (request) => {
+      const user = await tenantUserDetail(db, ctx.clock, inactiveDays, request.params.id, request.params.userId);
+      return { ...user, overlay: { ...user.overlay, mfa: await userMfa(db, request.params.id, request.params.userId) } };
+    },
   );
 
   app.post(

@@ -1,4 +1,5 @@
 // Integrations (settings, tenants' health, sync now) and sync runs (list, detail, live view).
+import { excludedGroupsOfIntegration } from '../../reports/groups.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
@@ -295,6 +296,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           >
         </div>`;
       const notices = (await secretExpiryNotices(deps)).filter((n) => n.integrationId === i.id);
+      const excludedGroups = await excludedGroupsOfIntegration(deps.db, i.id, s.excludeGroupIds);
       const body = html`<p><a href="/integrations">← Integrations</a></p>
         <h1>${name(i.name)}</h1>
         ${secretExpiryBanner(notices, principal)}
@@ -333,15 +335,24 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
               />
             </div>
             <div>
-              <label for="s-groups">Exclude members of these groups (Object IDs from Entra, separated by commas)</label
-              ><input
-                id="s-groups"
-                name="excludeGroupIds"
-                data-type="list"
-                data-group="settings"
-                value="${s.excludeGroupIds.join(', ')}"
-                ${admin ? '' : html` disabled`}
-              />
+              <p id="s-groups">Members of these groups are excluded (pick groups on a tenant's Groups page):</p>
+              ${
+                excludedGroups.length === 0
+                  ? html`<p class="muted">No group is excluded.</p>`
+                  : html`<ul aria-labelledby="s-groups">
+                      ${excludedGroups.map(
+                        (g) =>
+                          html`<li>
+                            ${
+                              g.tenantRowId
+                                ? html`<a href="/tenants/${g.tenantRowId}/groups">${name(g.displayName)}</a>
+                                    <span class="muted">in ${name(g.tenantName)}</span>`
+                                : html`<code>${g.groupId}</code> <span class="muted">(not among the synced groups)</span>`
+                            }
+                          </li>`,
+                      )}
+                    </ul>`
+              }
             </div>
             <div>
               <label for="s-schedule"

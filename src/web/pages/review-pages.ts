@@ -17,6 +17,9 @@ import { tenantStatus, type TenantStatus } from '../services/tenant-status.ts';
 import { tenantEmptyState, tenantStatusBanner } from './tenant-status-view.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { DEVICE_COLUMNS, TENANT_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
+import { userMfa } from '../../reports/mfa.ts';
+import { mfaOverlay } from './tenant-mfa-page.ts';
+import { tenantDepartments, tenantGroups } from '../../stores/groups.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -73,9 +76,9 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
   </div>`;
 }
 
-function tenantTabs(
+export function tenantTabs(
   tenantRowId: string,
-  current: 'contacts' | 'configurations' | 'licenses',
+  current: 'contacts' | 'configurations' | 'licenses' | 'groups' | 'mfa',
   principal: Principal,
   status: TenantStatus,
 ): SafeHtml {
@@ -84,6 +87,7 @@ function tenantTabs(
   return html`<nav aria-label="Tenant">
       <ul class="tabs">
         ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}
+        ${tab('groups', 'Groups')}${tab('mfa', 'MFA')}
       </ul>
     </nav>
     ${tenantStatusBanner(status)}
@@ -357,6 +361,8 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           ...PageQuery,
           decision: Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))),
           search: Type.Optional(Type.String({ maxLength: 200 })),
+          group: Type.Optional(Type.String({ maxLength: 64 })),
+          department: Type.Optional(Type.String({ maxLength: 200 })),
           ...CsvFormatQuery,
         }),
       },
@@ -368,9 +374,12 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const filter = {
         decision: (q.decision || undefined) as (typeof DECISIONS)[number] | undefined,
         search: q.search || undefined,
+        group: q.group || undefined,
+        department: q.department || undefined,
         page: q.page,
         pageSize: q.pageSize,
       };
+      const [groups, departments] = await Promise.all([tenantGroups(db, tenant.id), tenantDepartments(db, tenant.id)]);
       if (wantsCsv(request))
         return sendCsv(
           reply,
@@ -400,7 +409,31 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             />
           </div>
           <div>
-            <a href="${csvHref(`/tenants/${tenant.id}/contacts`, { decision: filter.decision, search: filter.search })}">Export as CSV</a>
+            <a
+              href="${csvHref(`/tenants/${tenant.id}/contacts`, {
+                decision: filter.decision,
+                search: filter.search,
+                group: filter.group,
+                department: filter.department,
+              })}"
+              >Export as CSV</a
+            >
+          </div>
+          <div>
+            <label for="c-group">Group</label
+            ><select id="c-group" name="group">
+              <option value="">any</option>
+              ${groups.map(
+                (g) => html`<option value="${g.groupId}" ${filter.group === g.groupId ? html` selected` : ''}>${g.displayName}</option>`,
+              )}
+            </select>
+          </div>
+          <div>
+            <label for="c-department">Department</label
+            ><select id="c-department" name="department">
+              <option value="">any</option>
+              ${departments.map((d) => html`<option value="${d}" ${filter.department === d ? html` selected` : ''}>${d}</option>`)}
+            </select>
           </div>
           <div>
             <label for="c-decision">Decision</label
@@ -413,7 +446,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         </form>
         ${
           result.total === 0
-            ? filter.decision || filter.search
+            ? filter.decision || filter.search || filter.group || filter.department
               ? emptyState('No user fits these filters.', html`<a href="/tenants/${tenant.id}/contacts">Clear the filters</a>.`)
               : tenantEmptyState(status, 'users', 'users', {
                   title: 'The last sync found no users to document.',
@@ -492,9 +525,10 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
-      const [u, status] = await Promise.all([
+      const [u, status, mfa] = await Promise.all([
         tenantUserDetail(db, ctx.clock, inactiveDays, tenant.id, request.params.userId),
         tenantStatus(db, tenant, ctx.clock.now()),
+        userMfa(db, tenant.id, request.params.userId),
       ]);
       // Why a part of the overlay is missing, when the last sync says so (concealed reports, no Intune…).
       const unread = (resource: string, extra: string[] = []) => {
@@ -518,6 +552,10 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                   o.userType === 'Guest' ? ' (guest)' : ''
                 }
               </dd>
+              <dt>Department</dt>
+              <dd>${u.department ?? html`<span class="muted">—</span>`}</dd>
+              <dt>Job title</dt>
+              <dd>${u.jobTitle ?? html`<span class="muted">—</span>`}</dd>
               <dt>Last sign-in</dt>
               <dd>
                 ${
@@ -526,6 +564,8 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                     : html`<span class="muted">not available: needs Entra ID P1 in the tenant and the AuditLog.Read.All permission</span>`
                 }
               </dd>
+              <dt>MFA</dt>
+              <dd>${mfaOverlay(tenant.id, mfa)}</dd>
               <dt>Inactive</dt>
               <dd>
                 ${

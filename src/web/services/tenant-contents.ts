@@ -8,6 +8,7 @@ import { BadInput, NotFound } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
 import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
 import { getTenant, likePattern, type ActionContext } from './tenant-matches.ts';
+import { usersInGroupSql } from '../../stores/groups.ts';
 import { DAY_MS } from '../../time.ts';
 
 type Db = Kysely<Database>;
@@ -52,6 +53,8 @@ export interface UserRow {
   userPrincipalName: string | null;
   mail: string | null;
   accountEnabled: boolean | null;
+  department: string | null;
+  jobTitle: string | null;
   decision: ContactDecisionState;
   rule: string | null;
   reason: string | null;
@@ -69,7 +72,7 @@ const num = (v: unknown): number | null =>
 export async function listTenantUsers(
   db: Db,
   tenantRowId: string,
-  filter: { decision?: ContactDecisionState; search?: string; page: number; pageSize: number },
+  filter: { decision?: ContactDecisionState; search?: string; group?: string; department?: string; page: number; pageSize: number },
 ): Promise<{ items: UserRow[]; total: number; counts: Record<string, number> }> {
   await getTenant(db, tenantRowId);
   const base = () => {
@@ -79,7 +82,9 @@ export async function listTenantUsers(
         j.onRef('d.tenant_id', '=', 'u.tenant_id').onRef('d.source_id', '=', 'u.user_id').on('d.kind', '=', 'contact'),
       )
       .where('u.tenant_id', '=', tenantRowId);
-    return q;
+    // Group (its users through nested groups too) and department narrow every count as well.
+    const inGroup = filter.group ? q.where('u.user_id', 'in', usersInGroupSql(tenantRowId, filter.group)) : q;
+    return filter.department ? inGroup.where(sql`u.data->>'department'`, '=', filter.department) : inGroup;
   };
   let query = base();
   if (filter.decision)
@@ -133,6 +138,8 @@ export async function listTenantUsers(
       userPrincipalName: str(data.userPrincipalName),
       mail: str(data.mail),
       accountEnabled: typeof data.accountEnabled === 'boolean' ? data.accountEnabled : null,
+      department: str(data.department),
+      jobTitle: str(data.jobTitle),
       decision: (r.state ?? 'pending') as ContactDecisionState,
       rule: r.rule ?? null,
       reason: r.reason ?? null,
@@ -243,6 +250,8 @@ export async function tenantUserDetail(
     userPrincipalName: upn,
     mail: str(data.mail),
     accountEnabled: typeof data.accountEnabled === 'boolean' ? data.accountEnabled : null,
+    department: str(data.department),
+    jobTitle: str(data.jobTitle),
     decision: (decision?.state ?? 'pending') as ContactDecisionState,
     rule: decision?.rule ?? null,
     reason: decision?.reason ?? null,

@@ -1,0 +1,67 @@
+// The groups of a tenant for its groups page and API (issue 17): kind, users (nested groups
+// included), and whether its integration excludes the group's members from the documentation.
+// Exclude / re-include change the integration's excludeGroupIds (audited like any settings edit),
+// picked from this list rather than typed as raw object ids.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { syncSettingsOf } from '../sync/settings.ts';
+import { tenantGroups, type GroupRow } from '../stores/groups.ts';
+
+export interface TenantGroupRow extends GroupRow {
+  excluded: boolean;
+}
+
+export async function tenantGroupsReport(
+  db: Kysely<Database>,
+  tenant: { id: string; integration_id: string },
+): Promise<{ items: TenantGroupRow[]; excludedGroupIds: string[] }> {
+  const integration = await db.selectFrom('integrations').select('settings').where('id', '=', tenant.integration_id).executeTakeFirst();
+  const excluded = syncSettingsOf(integration?.settings).excludeGroupIds;
+  const wanted = new Set(excluded.map((id) => id.toLowerCase()));
+  const items = (await tenantGroups(db, tenant.id)).map((g) => ({ ...g, excluded: wanted.has(g.groupId.toLowerCase()) }));
+  return { items, excludedGroupIds: excluded };
+}
+
+/** The integration's excluded group ids with `groupId` added or taken out (case-insensitive, order kept). */
+export function withGroupExcluded(current: string[], groupId: string, excluded: boolean): string[] {
+  const rest = current.filter((id) => id.toLowerCase() !== groupId.toLowerCase());
+  return excluded ? [...rest, groupId] : rest;
+}
+
+export interface ExcludedGroup {
+  groupId: string;
+  /** null: no synced tenant of the integration has this group (deleted, or a typo from before). */
+  displayName: string | null;
+  tenantRowId: string | null;
+  tenantName: string | null;
+}
+
+/** The integration's excluded groups by name, with the tenant whose groups page re-includes each. */
+export async function excludedGroupsOfIntegration(
+  db: Kysely<Database>,
+  integrationId: string,
+  groupIds: string[],
+): Promise<ExcludedGroup[]> {
+  if (groupIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('ms_groups as g')
+    .innerJoin('tenants as t', 't.id', 'g.tenant_id')
+    .select(['g.group_id', 'g.display_name', 't.id as tenant_row_id', 't.display_name as tenant_name'])
+    .where('t.integration_id', '=', integrationId)
+    .where(
+      sql<string>`lower(g.group_id)`,
+      'in',
+      groupIds.map((id) => id.toLowerCase()),
+    )
+    .execute();
+  const byId = new Map(rows.map((r) => [r.group_id.toLowerCase(), r]));
+  return groupIds.map((groupId) => {
+    const row = byId.get(groupId.toLowerCase());
+    return {
+      groupId,
+      displayName: row?.display_name ?? null,
+      tenantRowId: row?.tenant_row_id ?? null,
+      tenantName: row?.tenant_name ?? null,
+    };
+  });
+}

@@ -1,0 +1,127 @@
+// /tenants/:id/mfa: MFA coverage of one tenant (issue 17): the share of enabled member users
+// with MFA registered, admins without MFA first, or "not available" with the reason and what to do.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../../context.ts';
+import { tenantMfaReport, type userMfa, type UserMfaRow } from '../../reports/mfa.ts';
+import { csvHref } from '../../docs/export.ts';
+import { requirePrincipal } from '../guards.ts';
+import { html, name, type SafeHtml } from '../html.ts';
+import { emptyState, layout } from './layout.ts';
+import { sendPage } from './account-pages.ts';
+import { IdParams } from '../schemas.ts';
+import { getTenant } from '../services/tenant-matches.ts';
+import { tenantStatus } from '../services/tenant-status.ts';
+import { tenantTabs } from './review-pages.ts';
+
+/** Microsoft's method names (userRegistrationDetails) in words. */
+const METHOD_NAMES: Record<string, string> = {
+  microsoftAuthenticatorPush: 'Authenticator (push)',
+  microsoftAuthenticatorPasswordless: 'Authenticator (passwordless)',
+  softwareOneTimePasscode: 'Authenticator code',
+  hardwareOneTimePasscode: 'Hardware token',
+  mobilePhone: 'Mobile phone',
+  alternateMobilePhone: 'Alternate phone',
+  officePhone: 'Office phone',
+  email: 'Email',
+  fido2: 'Security key / passkey',
+  windowsHelloForBusiness: 'Windows Hello',
+  temporaryAccessPass: 'Temporary Access Pass',
+  push: 'Authenticator (push)',
+  oath: 'Authenticator code',
+  sms: 'Text message',
+  voiceMobile: 'Phone call',
+  voiceAlternateMobile: 'Phone call (alternate)',
+  voiceOffice: 'Phone call (office)',
+};
+export const methodName = (method: string): string => METHOD_NAMES[method] ?? method;
+
+export function mfaBadge(registered: boolean | null): SafeHtml {
+  if (registered === true) return html`<span class="badge health-ok">registered</span>`;
+  if (registered === false) return html`<span class="badge state-failed">not registered</span>`;
+  return html`<span class="badge state-skip">no record</span>`;
+}
+
+/** The MFA line of a user's Microsoft overlay. */
+export function mfaOverlay(tenantRowId: string, mfa: Awaited<ReturnType<typeof userMfa>>): SafeHtml {
+  if (!mfa.available)
+    return html`<span class="muted">not available: ${mfa.reason ?? 'unknown'}</span> (<a href="/tenants/${tenantRowId}/mfa"
+        >MFA of the tenant</a
+      >)`;
+  const methods = mfa.methods.length ? html`; ${mfa.methods.map(methodName).join(', ')}` : '';
+  const preferred = mfa.defaultMethod ? html`; default ${methodName(mfa.defaultMethod)}` : '';
+  return html`${mfaBadge(mfa.registered)}${mfa.isAdmin ? html` <strong>admin</strong>` : ''}${methods}${preferred}`;
+}
+
+const percent = (value: number) => `${Math.round(value * 1000) / 10} %`;
+
+function userRow(tenantRowId: string, u: UserMfaRow): SafeHtml {
+  return html`<tr>
+    <td>
+      <a href="/tenants/${tenantRowId}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span class="muted"
+        >${u.userPrincipalName ?? ''}</span
+      >
+    </td>
+    <td>${u.isAdmin ? html`<strong>admin</strong>` : ''}</td>
+    <td>${u.accountEnabled === false ? 'disabled' : u.userType === 'Guest' ? 'guest' : 'member'}</td>
+    <td>${mfaBadge(u.registered)}</td>
+    <td>${u.methods.length ? u.methods.map(methodName).join(', ') : html`<span class="muted">none</span>`}</td>
+    <td>${u.defaultMethod ? methodName(u.defaultMethod) : html`<span class="muted">—</span>`}</td>
+  </tr>`;
+}
+
+export const tenantMfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const db = ctx.database.db;
+  app.get('/tenants/:id/mfa', { config: { access: 'signedIn', page: true }, schema: { params: IdParams } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const tenant = await getTenant(db, request.params.id);
+    const [report, status] = await Promise.all([tenantMfaReport(db, tenant.id), tenantStatus(db, tenant, ctx.clock.now())]);
+    const a = report.availability;
+    const summary = !a.available
+      ? html`<section class="banner warn" aria-labelledby="mfa-unavailable">
+          <h2 id="mfa-unavailable">MFA registration is not available for this tenant</h2>
+          <p>${a.message.charAt(0).toUpperCase()}${a.message.slice(1)}${/[.!?]$/.test(a.message) ? '' : '.'}</p>
+          ${a.action ? html`<p><strong>What to do:</strong> ${a.action}.</p>` : ''}
+        </section>`
+      : html`<dl class="overlay">
+          <dt>MFA coverage</dt>
+          <dd>
+            ${
+              report.coverage === null
+                ? html`<span class="muted">no enabled member users</span>`
+                : html`<strong>${percent(report.coverage)}</strong>`
+            }
+            <span class="muted">(${report.registered} of ${report.enabledMembers} enabled member users have MFA registered)</span>
+          </dd>
+          <dt>Admins without MFA</dt>
+          <dd>${report.adminsWithoutMfa > 0 ? html`<strong>${report.adminsWithoutMfa}</strong>` : '0'}</dd>
+        </dl>`;
+    const body = html`<h1>MFA of ${name(tenant.display_name)}</h1>
+      ${tenantTabs(tenant.id, 'mfa', principal, status)} ${summary}
+      ${
+        a.available
+          ? report.users.length === 0
+            ? emptyState('No users yet.', 'Users appear here after the next sync.')
+            : html`<p><a href="${csvHref(`/api/tenants/${tenant.id}/mfa`, {})}" download>Download CSV</a></p>
+                <table>
+                  <caption>
+                    Users and their MFA registration (admins without MFA first)
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">User</th>
+                      <th scope="col">Role</th>
+                      <th scope="col">Account</th>
+                      <th scope="col">MFA</th>
+                      <th scope="col">Methods</th>
+                      <th scope="col">Default method</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${report.users.map((u) => userRow(tenant.id, u))}
+                  </tbody>
+                </table>`
+          : ''
+      }`;
+    return sendPage(reply, 200, layout({ title: `MFA of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }));
+  });
+};
