@@ -160,6 +160,10 @@ export interface MsMailboxesTable extends StagedRecord {
 export interface MsSubscribedSkusTable extends StagedRecord {
   sku_id: string;
 }
+/** App activity per user (usage reports), keyed by lower-case user principal name. */
+export interface MsUserActivityTable extends StagedRecord {
+  user_principal_name: string;
+}
 
 export interface MatchDecisionsTable {
   id: Generated<string>;
@@ -447,6 +451,7 @@ export interface Database {
   ms_managed_devices: MsManagedDevicesTable;
   ms_mailboxes: MsMailboxesTable;
   ms_subscribed_skus: MsSubscribedSkusTable;
+  ms_user_activity: MsUserActivityTable;
   match_decisions: MatchDecisionsTable;
   sync_runs: SyncRunsTable;
   sync_log: SyncLogTable;

@@ -29,6 +29,7 @@ import {
   type GraphResource,
 } from '../microsoft/resources.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
+import { parseActiveUserDetailCsv, parseEmailActivityCsv } from '../microsoft/usage-reports.ts';
 import type {
   FullUserListing,
   GraphCounters,
@@ -291,6 +292,9 @@ export function createGraphTenantSource(
       const csv = await graph.report('getMailboxUsageDetail', 'D7');
       return parseMailboxUsageCsv(csv).rows.filter((r) => !r.isDeleted);
     },
+    // D180: the widest window, so a user active five months ago still has a date.
+    activeUserDetail: async () => parseActiveUserDetailCsv(await graph.report('getOffice365ActiveUserDetail', 'D180')),
+    emailActivity: async () => parseEmailActivityCsv(await graph.report('getEmailActivityUserDetail', 'D30')),
     async managedDevices() {
       const answer = prepared.devices;
       prepared.devices = undefined;

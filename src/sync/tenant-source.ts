@@ -3,6 +3,7 @@
 // Retry-After, pacing, token renewal all live there); tests can hand records in directly.
 // Every method either returns a complete answer or throws (a MicrosoftError, or the run's stop
 // reason once its signal aborted): a partial listing is never returned as if it were whole.
+import type { ActiveUserDetailRow, EmailActivityRow } from '../microsoft/usage-reports.ts';
 
 /** Graph `user`, the properties docsync $selects. */
 export interface MsUser {
@@ -131,6 +132,10 @@ export interface TenantSource {
   /** admin/reportSettings: true = report user names are concealed (hashed). */
   reportNamesConcealed(): Promise<boolean>;
   mailboxUsage(): Promise<MsMailboxUsage[]>;
+  /** reports/getOffice365ActiveUserDetail: last activity per service (src/sync/app-activity.ts). */
+  activeUserDetail?(): Promise<ActiveUserDetailRow[]>;
+  /** reports/getEmailActivityUserDetail: email counts per user. */
+  emailActivity?(): Promise<EmailActivityRow[]>;
   managedDevices(): Promise<MsManagedDevice[]>;
   subscribedSkus(): Promise<MsSubscribedSku[]>;
   /** Object ids of a group's members (transitive), for exclusions. */

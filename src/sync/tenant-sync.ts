@@ -55,8 +55,9 @@ import {
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
 import { syncSettingsOf, type SyncSettings } from './settings.ts';
+import { syncAppActivity, type StagedUserActivity } from './app-activity.ts';
+import { assessInactivity, inactivityFlipsAt, serviceActivityOf, type Inactivity, type ReadableSources } from '../reports/inactivity.ts';
 import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange, TenantSource } from './tenant-source.ts';
-import { DAY_MS } from '../time.ts';
 
 export interface TenantSyncDeps {
   db: Kysely<Database>;
@@ -241,12 +242,14 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   await progress('mailboxes');
   const concealed = reportsDue ? await resource('mailboxes', () => source.reportNamesConcealed()) : undefined;
   if (concealed === true) {
-    failedResources.push('mailboxes');
+    failedResources.push('mailboxes', 'activity');
     logLines.push({
       tenantId: tenant.id,
       level: 'warning',
       code: 'reports_concealed',
-      message: `reports are anonymised in tenant ${name}: mailbox sizes cannot be matched to users; the previous mailbox data is kept`,
+      message:
+        `reports are anonymised in tenant ${name}: mailbox sizes and app activity cannot be matched to users; ` +
+        `the previous data is kept`,
       action:
         "turn off 'Display concealed user, group and site names' in the Microsoft 365 admin center (Settings › Org settings › Reports)",
     });
@@ -259,6 +262,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       });
       await db.updateTable('tenants').set({ reports_fetched_at: now() }).where('id', '=', tenant.id).execute();
     }
+    await syncAppActivity(db, { tenantRowId: tenant.id, source, now: now(), resource });
   }
 
   await progress('devices');
@@ -302,7 +306,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   // Skip matching and writing when nothing they read changed since the last full pass.
   const computed = {
     settings,
-    inactiveDays: deps.config.sync.inactiveDays,
+    inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
     // Not the rule: a match by domain is "linked" from the next run on, and means the same.
     organization: {
       state: organizationDecision.state,
@@ -334,7 +338,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
       organizationDecision,
       domains,
       excludedByGroup,
-      inactiveDays: deps.config.sync.inactiveDays,
+      inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
       now: now(),
     });
     if (writing) {
@@ -440,7 +444,7 @@ interface StagedDerivation {
   derivation: DerivationInput;
   counts: Pick<DocumentationSummary, 'users' | 'devices' | 'mailboxes' | 'licenses'>;
   included: MsUser[];
-  timing: { signInAvailable: boolean; now: Date; inactiveDays: number };
+  timing: InactivityContext;
 }
 
 /** Reads the staged Microsoft records of a tenant into what matching and writing need. */
@@ -455,6 +459,7 @@ async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput): Prom
   const mailboxes = new Map((await loadStaged<MsMailboxUsage>(db, 'ms_mailboxes', tenant.id)).map((m) => [m.key, m.data]));
   const skus = await loadStaged<MsSubscribedSku>(db, 'ms_subscribed_skus', tenant.id);
   const skuNames = new Map(skus.map((s) => [s.key, (s.data as { displayName?: string }).displayName]));
+  const activity = new Map((await loadStaged<StagedUserActivity>(db, 'ms_user_activity', tenant.id)).map((a) => [a.key, a.data]));
 
   const included: MsUser[] = [];
   const exclusionRows: DecisionInput[] = [];
@@ -463,8 +468,19 @@ async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput): Prom
     if (why) exclusionRows.push({ kind: 'contact', sourceId: user.id, state: 'excluded', targetId: null, rule: null, reason: why });
     else included.push(user);
   }
-  const signInAvailable = presentUsers.some((u) => 'signInActivity' in u);
-  const timing = { signInAvailable, now, inactiveDays: pass.inactiveDays };
+  const timing: InactivityContext = {
+    readable: {
+      signIn: presentUsers.some((u) => 'signInActivity' in u),
+      // Staged rows are the proof a source was read: a tenant without them was never readable.
+      appActivity: activity.size > 0 || mailboxes.size > 0,
+      deviceCheckIn: presentDevices.length > 0,
+    },
+    activity,
+    mailboxes,
+    checkIns: deviceCheckInsByUser(presentDevices),
+    now,
+    inactiveDays: pass.inactiveDays,
+  };
   const derivation: DerivationInput = {
     tenant,
     organizationId: organizationDecision.state === 'matched' ? organizationDecision.organizationId : null,
@@ -476,7 +492,7 @@ async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput): Prom
     goneDeviceIds,
     domains: pass.domains,
     settings,
-    toContact: (user) => contactFromUser(user, { mailboxes, skuNames, ...timing }),
+    toContact: (user) => contactFromUser(user, { skuNames, ...timing }),
     now,
   };
   const counts = { users: presentUsers.length, devices: presentDevices.length, mailboxes: mailboxes.size, licenses: skus.length };
@@ -566,7 +582,7 @@ export async function applyDecisionsNow(
   // nothing changed after this skips matching and writing altogether.
   const computed = {
     settings,
-    inactiveDays: deps.config.sync.inactiveDays,
+    inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
     organization: { state: 'matched', organizationId, suggestions: [] },
     domains: domains.map(toGraphDomain),
     excludedByGroup: [...inputs.excludedByGroup].sort(),
@@ -585,7 +601,7 @@ export async function applyDecisionsNow(
         organizationDecision,
         domains,
         excludedByGroup: new Set(inputs.excludedByGroup),
-        inactiveDays: deps.config.sync.inactiveDays,
+        inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
         now,
       });
       const derived = await deriveAndRemember(trx, staged, { fingerprint, previousState: remembered, inputs });
@@ -993,47 +1009,67 @@ const lastSignInOf = (user: MsUser) => {
   );
 };
 
-/** Inactive: no sign-in (or, never signed in, created) within inactiveDays. Null: cannot tell. */
-function isInactive(user: MsUser, context: { signInAvailable: boolean; now: Date; inactiveDays: number }): boolean | null {
-  if (!context.signInAvailable || user.accountEnabled === false) return null;
-  const lastSignInAt = lastSignInOf(user);
-  const reference = lastSignInAt ?? dateOnly(user.createdDateTime);
-  return reference ? new Date(reference).getTime() < context.now.getTime() - context.inactiveDays * DAY_MS : lastSignInAt === null;
+/** What the inactivity of a tenant's users is judged from (src/reports/inactivity.ts). */
+export interface InactivityContext {
+  readable: ReadableSources;
+  activity: Map<string, StagedUserActivity>;
+  mailboxes: Map<string, MsMailboxUsage>;
+  checkIns: Map<string, Array<{ name: string; at: string | null }>>;
+  now: Date;
+  inactiveDays: number;
+}
+
+function deviceCheckInsByUser(devices: MsManagedDevice[]): Map<string, Array<{ name: string; at: string | null }>> {
+  const byUser = new Map<string, Array<{ name: string; at: string | null }>>();
+  for (const d of devices) {
+    if (!d.userId) continue;
+    const list = byUser.get(d.userId) ?? [];
+    list.push({ name: d.deviceName ?? d.id, at: d.lastSyncDateTime ?? null });
+    byUser.set(d.userId, list);
+  }
+  return byUser;
+}
+
+function inactivityOf(user: MsUser, context: InactivityContext): Inactivity {
+  const key = user.userPrincipalName.trim().toLowerCase();
+  return assessInactivity(
+    {
+      accountEnabled: user.accountEnabled,
+      createdDateTime: user.createdDateTime,
+      signInActivity: user.signInActivity,
+      serviceActivity: serviceActivityOf(context.activity.get(key), context.mailboxes.get(key)?.lastActivityDate),
+      deviceCheckIns: context.checkIns.get(user.id),
+    },
+    context.readable,
+    context.now,
+    context.inactiveDays,
+  );
 }
 
 /**
- * The first moment a user's "inactive" flag flips by time alone (no sign-in for inactiveDays):
- * the documentation derived now is valid until then. Null: no flag changes with time.
+ * The first moment a user's inactivity state flips by time alone (nothing seen for inactiveDays):
+ * the documentation derived now is valid until then. Null: no state changes with time.
  */
-export function inactivityChangesAt(users: MsUser[], context: { signInAvailable: boolean; now: Date; inactiveDays: number }): Date | null {
-  if (!context.signInAvailable) return null;
+export function inactivityChangesAt(users: MsUser[], context: InactivityContext): Date | null {
   let earliest: number | null = null;
   for (const user of users) {
-    if (user.accountEnabled === false) continue;
-    const reference = lastSignInOf(user) ?? dateOnly(user.createdDateTime);
-    if (!reference) continue;
-    const at = new Date(reference).getTime() + context.inactiveDays * DAY_MS;
-    if (Number.isFinite(at) && at > context.now.getTime() && (earliest === null || at < earliest)) earliest = at;
+    const at = inactivityFlipsAt(inactivityOf(user, context), user.createdDateTime)?.getTime();
+    if (at !== undefined && Number.isFinite(at) && at > context.now.getTime() && (earliest === null || at < earliest)) earliest = at;
   }
   return earliest === null ? null : new Date(earliest);
 }
 
 export function contactFromUser(
   user: MsUser,
-  context: {
-    mailboxes: Map<string, MsMailboxUsage>;
-    skuNames: Map<string, string | undefined>;
-    signInAvailable: boolean;
-    now: Date;
-    inactiveDays: number;
-  },
+  context: InactivityContext & { skuNames: Map<string, string | undefined> },
 ): ContactFromMicrosoft {
   const { first, last } = splitDisplayName(user);
   const primary = user.mail?.trim() || user.userPrincipalName;
   const aliases = (user.proxyAddresses ?? []).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5));
   const mailbox = context.mailboxes.get(user.userPrincipalName.trim().toLowerCase());
   const lastSignInAt = lastSignInOf(user);
-  const inactive = isInactive(user, context);
+  const inactivity = inactivityOf(user, context);
+  const activity = context.activity.get(user.userPrincipalName.trim().toLowerCase());
   const licenses = (user.assignedLicenses ?? []).map((l) => ({
     skuId: l.skuId,
     name: context.skuNames.get(l.skuId.toLowerCase()) ?? licenseDisplayName(l.skuId),
@@ -1052,9 +1088,12 @@ export function contactFromUser(
       accountEnabled: user.accountEnabled ?? null,
       createdAt: dateOnly(user.createdDateTime),
       lastPasswordChangeAt: dateOnly(user.lastPasswordChangeDateTime),
-      signInActivityAvailable: context.signInAvailable,
+      signInActivityAvailable: context.readable.signIn,
       lastSignInAt,
-      inactive,
+      // Kept for readers of the boolean: true only for "inactive"; disabled and unknown are null.
+      inactive: inactivity.state === 'inactive' ? true : inactivity.state === 'active' ? false : null,
+      inactivity,
+      appActivity: activity ? { lastActivity: activity.lastActivity, email: activity.email } : null,
       licenses,
       mailbox: mailbox
         ? {
