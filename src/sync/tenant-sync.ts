@@ -56,6 +56,7 @@ import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
 import { syncSettingsOf, type SyncSettings } from './settings.ts';
 import { syncAppActivity, type StagedUserActivity } from './app-activity.ts';
+import { recordTenantReport } from '../reports/snapshots.ts';
 import { assessInactivity, inactivityFlipsAt, serviceActivityOf, type Inactivity, type ReadableSources } from '../reports/inactivity.ts';
 import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange, TenantSource } from './tenant-source.ts';
 
@@ -394,6 +395,13 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     });
   }
 
+  // Report figures and the day's snapshot (src/reports/snapshots.ts): written only when they change.
+  await recordTenantReport(db, {
+    tenantRowId: tenant.id,
+    integrationId: tenant.integration_id,
+    now: now(),
+    inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
+  });
   await db
     .updateTable('tenants')
     .set({

@@ -525,13 +525,9 @@ export interface LicenseSummary {
  * Licenses per tenant: subscribedSku prepaidUnits.enabled = bought (total), consumedUnits =
  * assigned, the difference = unused (https://learn.microsoft.com/graph/api/resources/subscribedsku).
  */
-/**
- * Free, trial and self-service SKUs, by Microsoft's own naming (e.g. FLOW_FREE "Microsoft Power Automate Free", POWERAPPS_VIRAL "…
- * Trial").
- */
-export function isFreeLicense(name: string, partNumber: string | null): boolean {
-  return /\b(free|trial|exploratory|for developer)\b/i.test(name) || /(FREE|VIRAL|TRIAL|EXPLORATORY)/i.test(partNumber ?? '');
-}
+// Free and trial SKUs are no cost; the rule lives with the licence figures.
+export { isFreeLicense } from '../../reports/licenses.ts';
+import { isFreeLicense } from '../../reports/licenses.ts';
 
 export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantRowId: string): Promise<LicenseSummary> {
   await getTenant(db, tenantRowId);
