@@ -30,6 +30,8 @@ import { organizationPageRoutes } from './pages/organization-pages.ts';
 import { searchApiRoutes } from './api/search.ts';
 import { searchPageRoutes } from './pages/search-page.ts';
 import { actionPageRoutes } from './pages/action-pages.ts';
+import { reportApiRoutes } from './api/reports.ts';
+import { reportPageRoutes } from './pages/report-pages.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -98,6 +100,8 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(searchApiRoutes, { ctx });
     await typed.register(searchPageRoutes, { ctx });
     await typed.register(actionPageRoutes, { ctx });
+    await typed.register(reportApiRoutes, { ctx });
+    await typed.register(reportPageRoutes, { ctx });
   });
 }
 

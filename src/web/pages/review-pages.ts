@@ -85,6 +85,7 @@ function tenantTabs(
   return html`<nav aria-label="Tenant">
       <ul class="tabs">
         ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}
+        <li><a href="/tenants/${tenantRowId}/license-report">Cost, waste and trends</a></li>
       </ul>
     </nav>
     ${tenantStatusBanner(status)}
