@@ -75,7 +75,7 @@ export function lineChart(options: { id: string; title: string; days: string[]; 
         ${series.map((s, index) => html`<li><span class="chart-key chart-series-${index % 4}" aria-hidden="true"></span>${s.label}</li>`)}
       </ul>
     </div>
-    <div class="chart-table">
+    <div class="chart-table" tabindex="0" role="region" aria-label="${title}: the numbers">
       <table>
         <caption>
           ${title}: the numbers

@@ -163,45 +163,51 @@ export const reportPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         ${
           report.skus.length === 0
             ? emptyState('No licences read for this tenant yet.')
-            : html`<table>
-                <caption class="visually-hidden">
-                  Licences per SKU
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Licence</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Bought (enabled / warning / suspended / locked out)</th>
-                    <th scope="col">Assigned</th>
-                    <th scope="col">Unused</th>
-                    <th scope="col">Disabled holders</th>
-                    <th scope="col">Inactive holders</th>
-                    <th scope="col">Price / month</th>
-                    <th scope="col">Cost / month</th>
-                    <th scope="col">Waste / month</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${report.skus.map(
-                    (s) =>
-                      html`<tr>
-                        <th scope="row">
-                          <a href="/tenants/${tenant.id}/licenses/${s.skuId}">${s.name}</a
-                          >${s.free ? html` <span class="muted">(free)</span>` : ''}
-                        </th>
-                        <td>${s.capabilityStatus ? badge('sku', s.capabilityStatus.toLowerCase()) : '—'}</td>
-                        <td>${s.prepaid.enabled} / ${s.prepaid.warning} / ${s.prepaid.suspended} / ${s.prepaid.lockedOut}</td>
-                        <td>${s.consumed}</td>
-                        <td>${s.unusedPaidSeats}</td>
-                        <td>${s.disabledHolders}</td>
-                        <td>${s.inactiveHolders}</td>
-                        <td>${s.price ? `${s.price.monthlyPrice.toFixed(2)} ${s.price.currency}` : html`<span class="muted">—</span>`}</td>
-                        <td>${money(s.monthlyCost, s.price?.currency)}</td>
-                        <td>${money(s.monthlyWaste, s.price?.currency)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+            : html`<div class="table-scroll" tabindex="0" role="region" aria-label="Licences per SKU">
+                <table>
+                  <caption class="visually-hidden">
+                    Licences per SKU
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Licence</th>
+                      <th scope="col">Bought: enabled / warning / suspended / locked out</th>
+                      <th scope="col">Assigned / unused</th>
+                      <th scope="col">Held by disabled / inactive</th>
+                      <th scope="col">Price, cost and waste per month</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${report.skus.map(
+                      (s) =>
+                        html`<tr>
+                          <th scope="row">
+                            <a href="/tenants/${tenant.id}/licenses/${s.skuId}">${s.name}</a
+                            >${s.free ? html` <span class="muted">(free)</span>` : ''}
+                            ${
+                              s.capabilityStatus && s.capabilityStatus !== 'Enabled'
+                                ? html`<br />${badge('sku', s.capabilityStatus.toLowerCase())}`
+                                : ''
+                            }
+                          </th>
+                          <td>${s.prepaid.enabled} / ${s.prepaid.warning} / ${s.prepaid.suspended} / ${s.prepaid.lockedOut}</td>
+                          <td>${s.consumed} / ${s.unusedPaidSeats}</td>
+                          <td>${s.disabledHolders} / ${s.inactiveHolders}</td>
+                          <td>
+                            ${
+                              s.price
+                                ? html`${s.price.monthlyPrice.toFixed(2)} ${s.price.currency} a seat; cost
+                                  ${money(s.monthlyCost, s.price.currency)}; waste ${money(s.monthlyWaste, s.price.currency)}`
+                                : s.free
+                                  ? html`<span class="muted">free</span>`
+                                  : html`<span class="muted">no price</span>`
+                            }
+                          </td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
         }
         <h2>Trends</h2>
         ${trendsChart('tenant-trends', `${tenant.display_name.slice(0, 80)}, the last ${TREND_DAYS} days`, trends)}`;
