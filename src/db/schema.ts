@@ -160,6 +160,42 @@ export interface MsMailboxesTable extends StagedRecord {
 export interface MsSubscribedSkusTable extends StagedRecord {
   sku_id: string;
 }
+export interface LicensePricesTable {
+  id: Generated<string>;
+  /** null: the global price; else this integration's override. */
+  integration_id: string | null;
+  sku_id: string;
+  monthly_price_minor: ColumnType<string, number | string, number | string>;
+  currency: string;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+export interface TenantReportFiguresTable {
+  tenant_id: string;
+  figures: Json<Record<string, unknown>>;
+  content_hash: string;
+  computed_at: Timestamp;
+}
+export interface TenantSnapshotsTable {
+  tenant_id: string;
+  /** yyyy-mm-dd (UTC) */
+  taken_on: string;
+  users: number;
+  enabled_users: number;
+  licensed_users: number;
+  inactive_users: number;
+  unused_paid_seats: number;
+  waste_seats: number;
+  monthly_waste_minor: ColumnType<string | null, number | string | null, number | string | null>;
+  currency: string | null;
+  mfa_coverage: number | null;
+  seats: Json<Array<Record<string, unknown>>>;
+  taken_at: Timestamp;
+}
+/** App activity per user (usage reports), keyed by lower-case user principal name. */
+export interface MsUserActivityTable extends StagedRecord {
+  user_principal_name: string;
+}
 
 export interface MatchDecisionsTable {
   id: Generated<string>;
@@ -511,6 +547,10 @@ export interface Database {
   ms_managed_devices: MsManagedDevicesTable;
   ms_mailboxes: MsMailboxesTable;
   ms_subscribed_skus: MsSubscribedSkusTable;
+  ms_user_activity: MsUserActivityTable;
+  license_prices: LicensePricesTable;
+  tenant_report_figures: TenantReportFiguresTable;
+  tenant_snapshots: TenantSnapshotsTable;
   match_decisions: MatchDecisionsTable;
   sync_runs: SyncRunsTable;
   sync_log: SyncLogTable;

@@ -34,6 +34,7 @@ import {
   type MailboxUsageRow,
 } from './resources.ts';
 import { isMicrosoftError } from './errors.ts';
+import { parseActiveUserDetailCsv, parseEmailActivityCsv, type ActiveUserDetailRow, type EmailActivityRow } from './usage-reports.ts';
 import { userRegistrationDetailsResource, type GraphUserRegistration } from './authentication-methods.ts';
 import { groupsDeltaResource, type GraphGroupChange } from './groups-delta.ts';
 
@@ -95,6 +96,10 @@ export interface TenantSource {
   /** admin/reportSettings: true = report user names are concealed (hashed). */
   reportNamesConcealed(): Promise<boolean>;
   mailboxUsage(): Promise<MailboxUsageRow[]>;
+  /** reports/getOffice365ActiveUserDetail: last activity per service (src/sync/app-activity.ts). */
+  activeUserDetail?(): Promise<ActiveUserDetailRow[]>;
+  /** reports/getEmailActivityUserDetail: email counts per user. */
+  emailActivity?(): Promise<EmailActivityRow[]>;
   managedDevices(): Promise<GraphManagedDevice[]>;
   subscribedSkus(): Promise<GraphSubscribedSku[]>;
   /** Object ids of a group's members (transitive), for exclusions. */
@@ -310,6 +315,9 @@ export function createTenantReader(
       const csv = await graph.report('getMailboxUsageDetail', 'D7');
       return parseMailboxUsageCsv(csv).rows.filter((r) => !r.isDeleted);
     },
+    // D180: the widest window, so a user active five months ago still has a date.
+    activeUserDetail: async () => parseActiveUserDetailCsv(await graph.report('getOffice365ActiveUserDetail', 'D180')),
+    emailActivity: async () => parseEmailActivityCsv(await graph.report('getEmailActivityUserDetail', 'D30')),
     async managedDevices() {
       const answer = prepared.devices;
       prepared.devices = undefined;

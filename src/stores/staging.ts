@@ -11,13 +11,14 @@ import { stableStringify } from '../db/json.ts';
 
 export { stableStringify };
 
-export type StagingTable = 'ms_users' | 'ms_managed_devices' | 'ms_mailboxes' | 'ms_subscribed_skus';
+export type StagingTable = 'ms_users' | 'ms_managed_devices' | 'ms_mailboxes' | 'ms_subscribed_skus' | 'ms_user_activity';
 
 const KEY_COLUMN: Record<StagingTable, string> = {
   ms_users: 'user_id',
   ms_managed_devices: 'device_id',
   ms_mailboxes: 'user_principal_name',
   ms_subscribed_skus: 'sku_id',
+  ms_user_activity: 'user_principal_name',
 };
 
 export interface StagedInput {

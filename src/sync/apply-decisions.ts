@@ -66,7 +66,7 @@ export async function applyDecisionsNow(
   // nothing changed after this skips matching and writing altogether.
   const computed = {
     settings,
-    inactiveDays: deps.config.sync.inactiveDays,
+    inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
     organization: { state: 'matched', organizationId, suggestions: [] },
     domains: domains.map(toGraphDomain),
     excludedByGroup: [...inputs.excludedByGroup].sort(),
@@ -85,7 +85,7 @@ export async function applyDecisionsNow(
         organizationDecision,
         domains,
         excludedByGroup: new Set(inputs.excludedByGroup),
-        inactiveDays: deps.config.sync.inactiveDays,
+        inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
         now,
       });
       const derived = await deriveAndRemember(trx, staged, { fingerprint, previousState: remembered, inputs });

@@ -23,7 +23,16 @@ import {
 import type { SyncLogEntry } from './sync-log.ts';
 import type { SyncSettings } from './settings.ts';
 import type { GraphDomain, MailboxUsageRow, GraphManagedDevice, GraphSubscribedSku, GraphUser } from '../microsoft/tenant-reader.ts';
-import { contactFromUser, exclusionReason, inactivityChangesAt, organizationDecisionRow, toGraphDomain } from './documentation-mapping.ts';
+import {
+  contactFromUser,
+  deviceCheckInsByUser,
+  exclusionReason,
+  inactivityChangesAt,
+  organizationDecisionRow,
+  toGraphDomain,
+  type InactivityContext,
+} from './documentation-mapping.ts';
+import type { StagedUserActivity } from './app-activity.ts';
 import { add, decideOnce, deriveDocumentation, type DerivationInput } from './documentation-rounds.ts';
 
 export interface DeriveInput {
@@ -75,7 +84,7 @@ export async function deriveTenantDocumentation(
   // Skip matching and writing when nothing they read changed since the last full pass.
   const computed = {
     settings,
-    inactiveDays: deps.config.sync.inactiveDays,
+    inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
     // Not the rule: a match by domain is "linked" from the next run on, and means the same.
     organization: {
       state: organizationDecision.state,
@@ -107,7 +116,7 @@ export async function deriveTenantDocumentation(
       organizationDecision,
       domains,
       excludedByGroup,
-      inactiveDays: deps.config.sync.inactiveDays,
+      inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
       now: now(),
     });
     if (writing) {
@@ -155,7 +164,7 @@ export interface StagedDerivation {
   derivation: DerivationInput;
   counts: Pick<DocumentationSummary, 'users' | 'devices' | 'mailboxes' | 'licenses'>;
   included: GraphUser[];
-  timing: { signInAvailable: boolean; now: Date; inactiveDays: number };
+  timing: InactivityContext;
 }
 
 /** Reads the staged Microsoft records of a tenant into what matching and writing need. */
@@ -170,6 +179,7 @@ export async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput
   const mailboxes = new Map((await loadStaged<MailboxUsageRow>(db, 'ms_mailboxes', tenant.id)).map((m) => [m.key, m.data]));
   const skus = await loadStaged<GraphSubscribedSku>(db, 'ms_subscribed_skus', tenant.id);
   const skuNames = new Map(skus.map((s) => [s.key, (s.data as { displayName?: string }).displayName]));
+  const activity = new Map((await loadStaged<StagedUserActivity>(db, 'ms_user_activity', tenant.id)).map((a) => [a.key, a.data]));
 
   const included: GraphUser[] = [];
   const exclusionRows: DecisionInput[] = [];
@@ -178,8 +188,19 @@ export async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput
     if (why) exclusionRows.push({ kind: 'contact', sourceId: user.id, state: 'excluded', targetId: null, rule: null, reason: why });
     else included.push(user);
   }
-  const signInAvailable = presentUsers.some((u) => 'signInActivity' in u);
-  const timing = { signInAvailable, now, inactiveDays: pass.inactiveDays };
+  const timing: InactivityContext = {
+    readable: {
+      signIn: presentUsers.some((u) => 'signInActivity' in u),
+      // Staged rows are the proof a source was read: a tenant without them was never readable.
+      appActivity: activity.size > 0 || mailboxes.size > 0,
+      deviceCheckIn: presentDevices.length > 0,
+    },
+    activity,
+    mailboxes,
+    checkIns: deviceCheckInsByUser(presentDevices),
+    now,
+    inactiveDays: pass.inactiveDays,
+  };
   const derivation: DerivationInput = {
     tenant,
     organizationId: organizationDecision.state === 'matched' ? organizationDecision.organizationId : null,
@@ -191,7 +212,7 @@ export async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput
     goneDeviceIds,
     domains: pass.domains,
     settings,
-    toContact: (user) => contactFromUser(user, { mailboxes, skuNames, ...timing }),
+    toContact: (user) => contactFromUser(user, { skuNames, ...timing }),
     now,
   };
   const counts = { users: presentUsers.length, devices: presentDevices.length, mailboxes: mailboxes.size, licenses: skus.length };

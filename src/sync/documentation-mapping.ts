@@ -19,7 +19,8 @@ import type {
   GraphUser,
   GraphUserChange,
 } from '../microsoft/tenant-reader.ts';
-import { DAY_MS } from '../time.ts';
+import type { StagedUserActivity } from './app-activity.ts';
+import { assessInactivity, inactivityFlipsAt, serviceActivityOf, type Inactivity, type ReadableSources } from '../reports/inactivity.ts';
 
 // ---- decision rows: what the sync stores to explain a match --------------------------------
 
@@ -144,50 +145,68 @@ export const lastSignInOf = (user: GraphUser) => {
   );
 };
 
-/** Inactive: no sign-in (or, never signed in, created) within inactiveDays. Null: cannot tell. */
-export function isInactive(user: GraphUser, context: { signInAvailable: boolean; now: Date; inactiveDays: number }): boolean | null {
-  if (!context.signInAvailable || user.accountEnabled === false) return null;
-  const lastSignInAt = lastSignInOf(user);
-  const reference = lastSignInAt ?? dateOnly(user.createdDateTime);
-  return reference ? new Date(reference).getTime() < context.now.getTime() - context.inactiveDays * DAY_MS : lastSignInAt === null;
+/** What the inactivity of a tenant's users is judged from (src/reports/inactivity.ts). */
+export interface InactivityContext {
+  readable: ReadableSources;
+  activity: Map<string, StagedUserActivity>;
+  mailboxes: Map<string, MailboxUsageRow>;
+  checkIns: Map<string, Array<{ name: string; at: string | null }>>;
+  now: Date;
+  inactiveDays: number;
+}
+
+/** Each user's Intune devices and their last check-in: evidence that the user is active. */
+export function deviceCheckInsByUser(devices: GraphManagedDevice[]): Map<string, Array<{ name: string; at: string | null }>> {
+  const byUser = new Map<string, Array<{ name: string; at: string | null }>>();
+  for (const d of devices) {
+    if (!d.userId) continue;
+    const list = byUser.get(d.userId) ?? [];
+    list.push({ name: d.deviceName ?? d.id, at: d.lastSyncDateTime ?? null });
+    byUser.set(d.userId, list);
+  }
+  return byUser;
+}
+
+function inactivityOf(user: GraphUser, context: InactivityContext): Inactivity {
+  const key = user.userPrincipalName.trim().toLowerCase();
+  return assessInactivity(
+    {
+      accountEnabled: user.accountEnabled,
+      createdDateTime: user.createdDateTime,
+      signInActivity: user.signInActivity,
+      serviceActivity: serviceActivityOf(context.activity.get(key), context.mailboxes.get(key)?.lastActivityDate),
+      deviceCheckIns: context.checkIns.get(user.id),
+    },
+    context.readable,
+    context.now,
+    context.inactiveDays,
+  );
 }
 
 /**
- * The first moment a user's "inactive" flag flips by time alone (no sign-in for inactiveDays):
- * the documentation derived now is valid until then. Null: no flag changes with time.
+ * The first moment a user's inactivity state flips by time alone (nothing seen for inactiveDays):
+ * the documentation derived now is valid until then. Null: no state changes with time.
  */
-export function inactivityChangesAt(
-  users: GraphUser[],
-  context: { signInAvailable: boolean; now: Date; inactiveDays: number },
-): Date | null {
-  if (!context.signInAvailable) return null;
+export function inactivityChangesAt(users: GraphUser[], context: InactivityContext): Date | null {
   let earliest: number | null = null;
   for (const user of users) {
-    if (user.accountEnabled === false) continue;
-    const reference = lastSignInOf(user) ?? dateOnly(user.createdDateTime);
-    if (!reference) continue;
-    const at = new Date(reference).getTime() + context.inactiveDays * DAY_MS;
-    if (Number.isFinite(at) && at > context.now.getTime() && (earliest === null || at < earliest)) earliest = at;
+    const at = inactivityFlipsAt(inactivityOf(user, context), user.createdDateTime)?.getTime();
+    if (at !== undefined && Number.isFinite(at) && at > context.now.getTime() && (earliest === null || at < earliest)) earliest = at;
   }
   return earliest === null ? null : new Date(earliest);
 }
 
 export function contactFromUser(
   user: GraphUser,
-  context: {
-    mailboxes: Map<string, MailboxUsageRow>;
-    skuNames: Map<string, string | undefined>;
-    signInAvailable: boolean;
-    now: Date;
-    inactiveDays: number;
-  },
+  context: InactivityContext & { skuNames: Map<string, string | undefined> },
 ): ContactFromMicrosoft {
   const { first, last } = splitDisplayName(user);
   const primary = user.mail?.trim() || user.userPrincipalName;
   const aliases = (user.proxyAddresses ?? []).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5));
   const mailbox = context.mailboxes.get(user.userPrincipalName.trim().toLowerCase());
   const lastSignInAt = lastSignInOf(user);
-  const inactive = isInactive(user, context);
+  const inactivity = inactivityOf(user, context);
+  const activity = context.activity.get(user.userPrincipalName.trim().toLowerCase());
   const licenses = (user.assignedLicenses ?? []).map((l) => ({
     skuId: l.skuId,
     name: context.skuNames.get(l.skuId.toLowerCase()) ?? licenseDisplayName(l.skuId),
@@ -206,9 +225,12 @@ export function contactFromUser(
       accountEnabled: user.accountEnabled ?? null,
       createdAt: dateOnly(user.createdDateTime),
       lastPasswordChangeAt: dateOnly(user.lastPasswordChangeDateTime),
-      signInActivityAvailable: context.signInAvailable,
+      signInActivityAvailable: context.readable.signIn,
       lastSignInAt,
-      inactive,
+      // Kept for readers of the boolean: true only for "inactive"; disabled and unknown are null.
+      inactive: inactivity.state === 'inactive' ? true : inactivity.state === 'active' ? false : null,
+      inactivity,
+      appActivity: activity ? { lastActivity: activity.lastActivity, email: activity.email } : null,
       licenses,
       mailbox: mailbox
         ? {

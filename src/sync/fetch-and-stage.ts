@@ -13,6 +13,7 @@ import type { SyncSettings } from './settings.ts';
 import type { GraphDomain, GraphUser, TenantSource } from '../microsoft/tenant-reader.ts';
 import { mailboxRecord, mergeUserChanges, skuRecord, userRecord } from './documentation-mapping.ts';
 import { syncMfaRegistration } from './mfa-phase.ts';
+import { syncAppActivity } from './app-activity.ts';
 import { groupsDeltaLinkOf, syncGroups } from './groups-phase.ts';
 
 /** Usage reports are daily data; reading them hourly only spends the report rate limit. */
@@ -185,12 +186,14 @@ export async function fetchAndStage(
   await progress('mailboxes');
   const concealed = reportsDue ? await resource('mailboxes', () => source.reportNamesConcealed()) : undefined;
   if (concealed === true) {
-    failedResources.push('mailboxes');
+    failedResources.push('mailboxes', 'activity');
     logLines.push({
       tenantId: tenant.id,
       level: 'warning',
       code: 'reports_concealed',
-      message: `reports are anonymised in tenant ${name}: mailbox sizes cannot be matched to users; the previous mailbox data is kept`,
+      message:
+        `reports are anonymised in tenant ${name}: mailbox sizes and app activity cannot be matched to users; ` +
+        `the previous data is kept`,
       action:
         "turn off 'Display concealed user, group and site names' in the Microsoft 365 admin center (Settings › Org settings › Reports)",
     });
@@ -203,6 +206,7 @@ export async function fetchAndStage(
       });
       await db.updateTable('tenants').set({ reports_fetched_at: now() }).where('id', '=', tenant.id).execute();
     }
+    await syncAppActivity(db, { tenantRowId: tenant.id, source, now: now(), resource });
   }
 
   await progress('devices');

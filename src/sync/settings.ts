@@ -13,7 +13,12 @@ export interface SyncSettings {
   autoCreate: boolean;
   /** An unmatched tenant gets an organization created from its name and verified domains. */
   createOrganizations: boolean;
+  /** Days without any sign-in, app activity or device check-in before a user is inactive; null = sync.inactiveDays. */
+  inactiveDays: number | null;
 }
+
+/** The accepted range of an integration's inactive days. */
+export const INACTIVE_DAYS_RANGE = { minimum: 1, maximum: 3650 } as const;
 
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = Object.freeze({
   includeGuests: false,
@@ -22,6 +27,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = Object.freeze({
   domains: ['*'],
   autoCreate: true,
   createOrganizations: false,
+  inactiveDays: null,
 }) as SyncSettings;
 
 export function syncSettingsOf(raw: unknown): SyncSettings {
@@ -40,6 +46,12 @@ export function syncSettingsOf(raw: unknown): SyncSettings {
     domains: domains.length === 0 ? ['*'] : domains.map((d) => d.toLowerCase()),
     autoCreate: bool('autoCreate'),
     createOrganizations: bool('createOrganizations'),
+    inactiveDays:
+      Number.isInteger(s.inactiveDays) &&
+      (s.inactiveDays as number) >= INACTIVE_DAYS_RANGE.minimum &&
+      (s.inactiveDays as number) <= INACTIVE_DAYS_RANGE.maximum
+        ? (s.inactiveDays as number)
+        : null,
   };
 }
 

@@ -19,6 +19,7 @@ import { syncSettingsOf } from './settings.ts';
 import type { TenantSource } from '../microsoft/tenant-reader.ts';
 import { fetchAndStage } from './fetch-and-stage.ts';
 import { deriveTenantDocumentation, type DeriveOutcome } from './derive-documentation.ts';
+import { recordTenantReport } from '../reports/snapshots.ts';
 
 export { REPORT_INTERVAL_HOURS } from './fetch-and-stage.ts';
 export type { DecisionCounts } from './fingerprint.ts';
@@ -87,6 +88,14 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   });
   const failedResources = [...new Set(fetched.failedResources)];
   logLines.push(...outcomeLogLines(tenant, derived, { usersListed: fetched.usersListed }));
+
+  // Report figures and the day's snapshot (src/reports/snapshots.ts): written only when they change.
+  await recordTenantReport(db, {
+    tenantRowId: tenant.id,
+    integrationId: tenant.integration_id,
+    now: deps.clock.now(),
+    inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
+  });
 
   await db
     .updateTable('tenants')

@@ -34,6 +34,8 @@ import { tenantMfaApiRoutes } from './api/tenant-mfa.ts';
 import { tenantMfaPageRoutes } from './pages/tenant-mfa-page.ts';
 import { tenantGroupApiRoutes } from './api/tenant-groups.ts';
 import { tenantGroupsPageRoutes } from './pages/tenant-groups-page.ts';
+import { reportApiRoutes } from './api/reports.ts';
+import { reportPageRoutes } from './pages/report-pages.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -106,6 +108,8 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(tenantMfaPageRoutes, { ctx });
     await typed.register(tenantGroupApiRoutes, { ctx });
     await typed.register(tenantGroupsPageRoutes, { ctx });
+    await typed.register(reportApiRoutes, { ctx });
+    await typed.register(reportPageRoutes, { ctx });
   });
 }
 

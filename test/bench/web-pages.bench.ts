@@ -249,6 +249,22 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
     .executeTakeFirstOrThrow();
   // A user with a mailbox, devices and a matched contact: the overlay has everything to show.
   const userId = (await sql<{ user_id: string }>`select md5('user' || 3)::uuid::text as user_id`.execute(db)).rows[0]!.user_id;
+  // Report figures for every tenant (what a sync keeps, src/reports/snapshots.ts) and two prices,
+  // so the cross-customer overview prices waste at full size.
+  const sku = (id: string, n: string) =>
+    `jsonb_build_object('skuId', '${id}', 'partNumber', 'X', 'name', 'X', 'free', false, 'capabilityStatus', 'Enabled', ` +
+    `'prepaid', jsonb_build_object('enabled', ${n} + 5, 'warning', 0, 'suspended', 0, 'lockedOut', 0), 'consumed', ${n}, ` +
+    `'unusedPaidSeats', 5, 'disabledHolders', n % 3, 'inactiveHolders', n % 4, 'wasteSeats', 5 + n % 3 + n % 4)`;
+  await sql`
+    insert into tenant_report_figures (tenant_id, figures, content_hash, computed_at)
+    select t.id, jsonb_build_object('users', 20 + n % 50, 'enabledUsers', 18 + n % 50, 'licensedUsers', 15 + n % 40,
+      'inactiveUsers', n % 7, 'unusedPaidSeats', 10, 'wasteSeats', 10 + 2 * (n % 3) + 2 * (n % 4),
+      'skus', jsonb_build_array(${sql.raw(sku('05e9a617-0261-4cee-bb44-138d3ef5d965', '(10 + n % 30)'))},
+        ${sql.raw(sku('cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', '(5 + n % 10)'))})),
+      md5(t.id::text), now()
+    from (select id, substring(default_domain from 'customer([0-9]+)')::int as n from tenants) t`.execute(db);
+  await sql`insert into license_prices (integration_id, sku_id, monthly_price_minor, currency) values
+    (null, '05e9a617-0261-4cee-bb44-138d3ef5d965', 3600, 'EUR'), (null, 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', 2200, 'EUR')`.execute(db);
   return { bigTenantId: big.id, organizationId: org.id, userId, latestRunId: latest.id };
 }
 
@@ -351,6 +367,8 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
         ['API search: a typo', '/api/search?q=Sicilani&limit=20', '"results"'],
         ['API search: a domain', '/api/search?q=customer77.example&limit=20', '"tenant"'],
         [`Sync run detail (${TENANTS} tenant runs)`, `/sync-runs/${ids.latestRunId}`, 'tenant_synced'],
+        [`API reports overview (${TENANTS} tenants)`, '/api/reports/overview', '"monthlyWaste"'],
+        ['Reports: every customer', '/reports?sort=-unusedPaidSeats', 'Monthly waste'],
       ];
       const timings: Timing[] = [];
       for (const [page, url, expected] of pages) {

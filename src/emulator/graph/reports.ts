@@ -14,8 +14,9 @@ import { parseTop, queryValue } from './odata.ts';
 import { pageByOffset } from './paging.ts';
 import { authorize, PERMISSIONS } from './permissions.ts';
 import { DAY_MS } from '../../time.ts';
+import { EMAIL_ACTIVITY_COLUMNS, emailActivityRows, withActivityPatches, withMailboxPatches } from './usage-activity.ts';
 
-type ReportName = 'getMailboxUsageDetail' | 'getOffice365ActiveUserDetail';
+type ReportName = 'getMailboxUsageDetail' | 'getOffice365ActiveUserDetail' | 'getEmailActivityUserDetail';
 const PERIODS = new Set(['D7', 'D30', 'D90', 'D180']);
 const DOWNLOAD_LIFETIME_MS = 5 * 60_000;
 
@@ -104,7 +105,7 @@ function parseArguments(raw: string, report: ReportName): { period: string } {
     return { period: value };
   }
   const date = /^date=(\d{4}-\d{2}-\d{2})$/i.exec(raw.trim());
-  if (date && report === 'getOffice365ActiveUserDetail') return { period: 'D7' };
+  if (date && report !== 'getMailboxUsageDetail') return { period: 'D7' };
   throw badRequest(`Either period or date must be specified for ${report}.`);
 }
 
@@ -113,7 +114,7 @@ export function concealedName(tenantId: string, value: string): string {
 }
 
 function mailboxRows(world: World, tenantId: string): MailboxUsageRow[] {
-  const rows = world.mailboxUsage(tenantId);
+  const rows = withMailboxPatches(world, tenantId, world.mailboxUsage(tenantId));
   if (!world.reportsConcealed(tenantId)) return rows;
   return rows.map((r) => ({
     ...r,
@@ -123,7 +124,17 @@ function mailboxRows(world: World, tenantId: string): MailboxUsageRow[] {
 }
 
 function activeRows(world: World, tenantId: string): ActiveUserRow[] {
-  const rows = world.activeUserDetail(tenantId);
+  const rows = withActivityPatches(world, tenantId, world.activeUserDetail(tenantId));
+  if (!world.reportsConcealed(tenantId)) return rows;
+  return rows.map((r) => ({
+    ...r,
+    userPrincipalName: concealedName(tenantId, r.userPrincipalName),
+    displayName: concealedName(tenantId, `name:${r.userPrincipalName}`),
+  }));
+}
+
+function emailRows(world: World, tenantId: string) {
+  const rows = emailActivityRows(world, tenantId);
   if (!world.reportsConcealed(tenantId)) return rows;
   return rows.map((r) => ({
     ...r,
@@ -168,6 +179,26 @@ export function renderReportCsv(world: World, entry: Pick<DownloadEntry, 'tenant
       ];
       if (beta) cells.push(r.deletedItemQuotaInBytes, r.hasArchive);
       cells.push(days);
+      lines.push(cells.map(csvCell).join(','));
+    }
+  } else if (entry.report === 'getEmailActivityUserDetail') {
+    lines.push(EMAIL_ACTIVITY_COLUMNS.join(','));
+    for (const r of emailRows(world, entry.tenantId)) {
+      const cells: unknown[] = [
+        refreshed,
+        r.userPrincipalName,
+        r.displayName,
+        r.isDeleted,
+        r.deletedDate,
+        r.lastActivityDate,
+        r.sendCount,
+        r.receiveCount,
+        r.readCount,
+        r.meetingCreatedCount,
+        r.meetingInteractedCount,
+        r.assignedProducts.join('+'),
+        days,
+      ];
       lines.push(cells.map(csvCell).join(','));
     }
   } else {
@@ -236,10 +267,17 @@ function report(request: GraphRequest, services: GraphServices, name: ReportName
             prohibitSendReceiveQuotaInBytes: r.prohibitSendReceiveQuotaInBytes,
             reportPeriod: period.slice(1),
           }))
-        : activeRows(world, request.tenantId).map((r) => ({ reportRefreshDate: refreshed, ...r }));
+        : name === 'getEmailActivityUserDetail'
+          ? emailRows(world, request.tenantId).map((r) => ({ reportRefreshDate: refreshed, ...r, reportPeriod: period.slice(1) }))
+          : activeRows(world, request.tenantId).map((r) => ({ reportRefreshDate: refreshed, ...r }));
     const top = parseTop(request, { default: 200, max: 200 });
     const page = pageByOffset(request, services, `report-${name}`, rows, top);
-    const type = name === 'getMailboxUsageDetail' ? 'mailboxUsageDetail' : 'office365ActiveUserDetail';
+    const type =
+      name === 'getMailboxUsageDetail'
+        ? 'mailboxUsageDetail'
+        : name === 'getEmailActivityUserDetail'
+          ? 'emailActivityUserDetail'
+          : 'office365ActiveUserDetail';
     const body: Record<string, unknown> = { '@odata.context': contextUrl(services, request, `Collection(microsoft.graph.${type})`) };
     if (page.nextLink) body['@odata.nextLink'] = page.nextLink;
     body.value = page.page;
@@ -280,7 +318,7 @@ export function reportRoutes(store: ReportStore): GraphRoute[] {
   return [
     {
       method: 'GET',
-      pattern: /^reports\/(getMailboxUsageDetail|getOffice365ActiveUserDetail)\((.*)\)$/,
+      pattern: /^reports\/(getMailboxUsageDetail|getOffice365ActiveUserDetail|getEmailActivityUserDetail)\((.*)\)$/,
       handler: (r, m, s) => report(r, s, m[1] as ReportName, m[2] as string, store),
     },
     { method: 'GET', pattern: /^admin\/reportSettings\/?$/, handler: (r, _m, s) => reportSettings(r, s) },

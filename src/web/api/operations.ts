@@ -10,6 +10,7 @@ import { requirePrincipal } from '../guards.ts';
 import { AfterId, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { RUN_COLUMNS } from '../csv-columns.ts';
+import { INACTIVE_DAYS_RANGE } from '../../sync/settings.ts';
 
 const Kind = Type.Union([Type.Literal('gdap'), Type.Literal('direct_delegated'), Type.Literal('direct_app')]);
 const Settings = Type.Object({
@@ -19,6 +20,7 @@ const Settings = Type.Object({
   domains: Type.Array(Type.String()),
   autoCreate: Type.Boolean(),
   createOrganizations: Type.Boolean(),
+  inactiveDays: Nullable(Type.Integer({ description: 'Days without sign-in, app activity or device check-in; null = the default' })),
   schedule: Nullable(Type.String()),
 });
 const SettingsInput = Type.Partial(
@@ -29,6 +31,7 @@ const SettingsInput = Type.Partial(
     domains: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 200 }),
     autoCreate: Type.Boolean(),
     createOrganizations: Type.Boolean(),
+    inactiveDays: Nullable(Type.Integer(INACTIVE_DAYS_RANGE)),
     schedule: Nullable(Type.String({ maxLength: 100 })),
   }),
 );

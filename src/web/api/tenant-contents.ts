@@ -36,6 +36,18 @@ const UserSchema = Type.Object({
   candidates: Type.Array(Candidate),
   removedFromMicrosoft: Type.Boolean(),
 });
+const EvidenceSchema = Type.Object({
+  source: Type.Union([Type.Literal('signIn'), Type.Literal('appActivity'), Type.Literal('deviceCheckIn')]),
+  label: Type.String(),
+  at: Type.String(),
+});
+const InactivitySchema = Type.Object({
+  state: Type.Union([Type.Literal('active'), Type.Literal('inactive'), Type.Literal('disabled'), Type.Literal('unknown')]),
+  inactiveDays: Type.Integer(),
+  lastSeen: Nullable(EvidenceSchema),
+  evidence: Type.Array(EvidenceSchema),
+  missing: Type.Array(Type.Object({ source: Type.String(), reason: Type.String() })),
+});
 const OverlaySchema = Type.Object({
   userPrincipalName: Nullable(Type.String()),
   displayName: Nullable(Type.String()),
@@ -46,7 +58,24 @@ const OverlaySchema = Type.Object({
     description: 'false: the tenant has no Entra ID P1 or docsync lacks AuditLog.Read.All; lastSignInAt is then unknown, not "never"',
   }),
   lastSignInAt: Nullable(Type.String()),
-  inactive: Nullable(Type.Boolean()),
+  inactive: Nullable(Type.Boolean({ description: 'true only when inactivity.state is "inactive"' })),
+  inactivity: Nullable(InactivitySchema),
+  appActivity: Nullable(
+    Type.Object({
+      lastActivity: Nullable(Type.Record(Type.String(), Nullable(Type.String()))),
+      email: Nullable(
+        Type.Object({
+          lastActivityDate: Nullable(Type.String()),
+          sendCount: Nullable(Type.Number()),
+          receiveCount: Nullable(Type.Number()),
+          readCount: Nullable(Type.Number()),
+          meetingCreatedCount: Nullable(Type.Number()),
+          meetingInteractedCount: Nullable(Type.Number()),
+          reportPeriod: Nullable(Type.Number()),
+        }),
+      ),
+    }),
+  ),
   licenses: Type.Array(Type.Object({ skuId: Type.String(), name: Type.String() })),
   mailbox: Nullable(
     Type.Object({
@@ -270,6 +299,8 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                 displayName: Type.String(),
                 userPrincipalName: Nullable(Type.String()),
                 lastSignInAt: Nullable(Timestamp),
+                lastSeenAt: Nullable(Type.String({ description: 'the latest sign-in, app activity or device check-in' })),
+                lastSeenBy: Nullable(Type.String()),
                 licenses: Type.Array(Type.String()),
               }),
             ),

@@ -3,12 +3,13 @@ import { html, name, SafeHtml } from '../html.ts';
 import type { Principal } from '../../auth/roles.ts';
 import { roleAllows, type Access } from '../../auth/roles.ts';
 
-export type Section = 'home' | 'organizations' | 'tenants' | 'integrations' | 'sync-runs' | 'account' | 'api-docs' | 'none';
+export type Section = 'home' | 'organizations' | 'tenants' | 'reports' | 'integrations' | 'sync-runs' | 'account' | 'api-docs' | 'none';
 
 const NAV: Array<{ section: Section; href: string; label: string }> = [
   { section: 'home', href: '/', label: 'Home' },
   { section: 'organizations', href: '/organizations', label: 'Organizations' },
   { section: 'tenants', href: '/tenants', label: 'Tenants ↔ organizations' },
+  { section: 'reports', href: '/reports', label: 'Reports' },
   { section: 'integrations', href: '/integrations', label: 'Integrations' },
   { section: 'sync-runs', href: '/sync-runs', label: 'Sync runs' },
   { section: 'account', href: '/account', label: 'Account' },

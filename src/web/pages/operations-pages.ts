@@ -355,6 +355,23 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
               }
             </div>
             <div>
+              <label for="s-inactive"
+                >Inactive after this many days without sign-in, app activity or device check-in (empty keeps it; the default is
+                ${ctx.config.sync.inactiveDays})</label
+              ><input
+                id="s-inactive"
+                name="inactiveDays"
+                type="number"
+                min="1"
+                max="3650"
+                data-type="number"
+                data-optional
+                data-group="settings"
+                value="${s.inactiveDays ?? ''}"
+                ${admin ? '' : html` disabled`}
+              />
+            </div>
+            <div>
               <label for="s-schedule"
                 >Schedule (five-field cron such as 0 2 * * * for 02:00 nightly; empty = the default ${ctx.config.sync.schedule})</label
               ><input

@@ -45,6 +45,7 @@ function organizationTabs(org: { id: string; name: string }, current: 'overview'
     html`<li><a href="${href}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
   return html`<p><a href="/organizations">← Organizations</a></p>
     <h1>${name(org.name)}</h1>
+    <p><a href="/organizations/${org.id}/trends">Trends: users, inactivity and licence waste over time</a></p>
     <nav aria-label="Organization">
       <ul class="tabs">
         ${tab('overview', 'Overview', `/organizations/${org.id}`)}${tab('contacts', 'Contacts', `/organizations/${org.id}/contacts`)}${tab(

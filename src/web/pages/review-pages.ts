@@ -20,6 +20,7 @@ import { DEVICE_COLUMNS, TENANT_COLUMNS, USER_COLUMNS } from '../csv-columns.ts'
 import { userMfa } from '../../reports/mfa.ts';
 import { mfaOverlay } from './tenant-mfa-page.ts';
 import { tenantDepartments, tenantGroups } from '../../stores/groups.ts';
+import { appActivityView, inactivityView } from './inactivity-view.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -88,6 +89,7 @@ export function tenantTabs(
       <ul class="tabs">
         ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}
         ${tab('groups', 'Groups')}${tab('mfa', 'MFA')}
+        <li><a href="/tenants/${tenantRowId}/license-report">Cost, waste and trends</a></li>
       </ul>
     </nav>
     ${tenantStatusBanner(status)}
@@ -566,15 +568,11 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
               </dd>
               <dt>MFA</dt>
               <dd>${mfaOverlay(tenant.id, mfa)}</dd>
-              <dt>Inactive</dt>
+              <dt>Activity</dt>
+              <dd>${inactivityView(o.inactivity)}</dd>
+              <dt>App activity</dt>
               <dd>
-                ${
-                  o.inactive === null
-                    ? html`<span class="muted">unknown</span>`
-                    : o.inactive
-                      ? html`<strong class="warn-text">yes</strong>: no sign-in for ${inactiveDays} days`
-                      : 'no'
-                }
+                ${o.appActivity ? appActivityView(o.appActivity) : (unread('activity', ['reports_concealed']) ?? appActivityView(null))}
               </dd>
               <dt>Last password change</dt>
               <dd>${when(o.lastPasswordChangeAt, 'unknown')}</dd>
@@ -853,37 +851,35 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       ${
         !status.active || status.neverSynced
           ? ''
-          : html`<h2>Licensed users without a sign-in for ${l.inactiveDays} days</h2>
+          : html`<h2>Licensed users inactive for ${l.inactiveDays} days</h2>
+              <p class="muted">No sign-in, no activity in any Microsoft 365 service and no device check-in for that long.</p>
               ${
-                !l.signInActivityAvailable
-                  ? emptyState(
-                      'Sign-in activity is not available for this tenant.',
-                      'It needs Entra ID P1 in the tenant and the AuditLog.Read.All permission for docsync.',
-                    )
-                  : l.inactiveLicensedUsers.length === 0
-                    ? html`<p>None: every licensed user signed in within ${l.inactiveDays} days.</p>`
-                    : html`<table>
-                        <thead>
-                          <tr>
-                            <th scope="col">User</th>
-                            <th scope="col">Last sign-in</th>
-                            <th scope="col">Licenses</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          ${l.inactiveLicensedUsers.map(
-                            (u) =>
-                              html`<tr>
-                                <td>
-                                  <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a
-                                  ><br /><span class="muted">${u.userPrincipalName ?? ''}</span>
-                                </td>
-                                <td>${when(u.lastSignInAt, 'never')}</td>
-                                <td>${u.licenses.join(', ')}</td>
-                              </tr>`,
-                          )}
-                        </tbody>
-                      </table>`
+                l.inactiveLicensedUsers.length === 0
+                  ? html`<p>None: every licensed user was seen within ${l.inactiveDays} days, as far as the readable sources tell.</p>`
+                  : html`<table>
+                      <thead>
+                        <tr>
+                          <th scope="col">User</th>
+                          <th scope="col">Last seen</th>
+                          <th scope="col">Licenses</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        ${l.inactiveLicensedUsers.map(
+                          (u) =>
+                            html`<tr>
+                              <td>
+                                <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span
+                                  class="muted"
+                                  >${u.userPrincipalName ?? ''}</span
+                                >
+                              </td>
+                              <td>${u.lastSeenAt ? html`${when(u.lastSeenAt)} (${u.lastSeenBy ?? ''})` : 'never'}</td>
+                              <td>${u.licenses.join(', ')}</td>
+                            </tr>`,
+                        )}
+                      </tbody>
+                    </table>`
               }`
       }`;
     return sendPage(reply, 200, layout({ title: `Licenses of ${tenant.display_name.slice(0, 80)}`, principal, section: 'tenants', body }));

@@ -6,7 +6,7 @@ import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Database, IntegrationKind } from '../../db/schema.ts';
 import { recordAudit } from '../../auth/audit.ts';
 import { createIntegrationStore, SECRET_REMINDER_DAYS, type IntegrationView } from '../../microsoft/integrations.ts';
-import { syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
+import { INACTIVE_DAYS_RANGE, syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
 import { scheduleProblem } from '../../sync/schedule.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import type { ActionContext } from './tenant-matches.ts';
@@ -167,6 +167,16 @@ export function checkSettingsInput(settings: IntegrationInput['settings']): void
       );
     }
   }
+  const days = settings.inactiveDays;
+  if (
+    days !== undefined &&
+    days !== null &&
+    (!Number.isInteger(days) || days < INACTIVE_DAYS_RANGE.minimum || days > INACTIVE_DAYS_RANGE.maximum)
+  )
+    throw new BadInput(
+      `Inactive days: ${String(days).slice(0, 20)} is not a whole number from ` +
+        `${INACTIVE_DAYS_RANGE.minimum} to ${INACTIVE_DAYS_RANGE.maximum}.`,
+    );
   if (typeof settings.schedule === 'string' && settings.schedule.trim() !== '') {
     const problem = scheduleProblem(settings.schedule);
     if (problem) throw new BadInput(`Schedule: ${problem}. Leave it empty for the default schedule.`);

@@ -10,6 +10,9 @@ import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
 import { getTenant, likePattern, type ActionContext } from './tenant-matches.ts';
 import { usersInGroupSql } from '../../stores/groups.ts';
 import { DAY_MS } from '../../time.ts';
+import { inactivityOfTenantUsers, type Inactivity } from '../../reports/inactivity.ts';
+import { inactiveDaysOfTenant, loadTenantActivityData } from '../../stores/activity.ts';
+import type { StagedUserActivity } from '../../sync/app-activity.ts';
 
 type Db = Kysely<Database>;
 
@@ -24,6 +27,10 @@ export interface Overlay {
   signInActivityAvailable: boolean;
   lastSignInAt: string | null;
   inactive: boolean | null;
+  /** Inactivity with its evidence (src/reports/inactivity.ts); null until computed from the staged data. */
+  inactivity: Inactivity | null;
+  /** Last activity per service and email counts from the usage reports; null: not in the reports. */
+  appActivity: { lastActivity: Record<string, string | null> | null; email: StagedUserActivity['email'] } | null;
   licenses: Array<{ skuId: string; name: string }>;
   mailbox: {
     storageUsedBytes: number | null;
@@ -231,9 +238,13 @@ export async function tenantUserDetail(
     data,
     (mailbox?.data ?? null) as Record<string, unknown> | null,
     contactRow?.microsoft_overlay as Record<string, unknown> | null | undefined,
-    clock.now(),
-    inactiveDays,
   );
+  const days = await inactiveDaysOfTenant(db, tenantRowId, inactiveDays);
+  const activityData = await loadTenantActivityData(db, tenantRowId, [userId]);
+  overlay.inactivity = inactivityOfTenantUsers(activityData, clock.now(), days).get(userId) ?? null;
+  overlay.inactive = overlay.inactivity ? stateAsFlag(overlay.inactivity) : overlay.inactive;
+  const activity = upn ? activityData.activity.get(upn.trim().toLowerCase()) : undefined;
+  overlay.appActivity = activity ? { lastActivity: activity.lastActivity, email: activity.email } : null;
   overlay.devices = devices.map((d) => {
     const dd = (d.data ?? {}) as Record<string, unknown>;
     return {
@@ -265,12 +276,13 @@ export async function tenantUserDetail(
   };
 }
 
+/** The old boolean, for API readers: true only for "inactive"; disabled and unknown are null. */
+export const stateAsFlag = (i: Inactivity): boolean | null => (i.state === 'inactive' ? true : i.state === 'active' ? false : null);
+
 export function buildOverlay(
   user: Record<string, unknown>,
   mailbox: Record<string, unknown> | null,
   synced: Record<string, unknown> | null | undefined,
-  now: Date,
-  inactiveDays: number,
 ): Overlay {
   const activity = (user.signInActivity ?? null) as Record<string, unknown> | null;
   const lastSignInAt =
@@ -278,11 +290,7 @@ export function buildOverlay(
     unsetDate(activity?.lastSignInDateTime) ??
     unsetDate(activity?.lastNonInteractiveSignInDateTime);
   const signInActivityAvailable = typeof synced?.signInActivityAvailable === 'boolean' ? synced.signInActivityAvailable : activity !== null;
-  let inactive: boolean | null = typeof synced?.inactive === 'boolean' ? synced.inactive : null;
-  if (synced?.inactive === undefined && signInActivityAvailable && user.accountEnabled !== false) {
-    const reference = lastSignInAt ?? unsetDate(user.createdDateTime);
-    inactive = reference ? new Date(reference).getTime() < now.getTime() - inactiveDays * DAY_MS : true;
-  }
+  const inactive: boolean | null = typeof synced?.inactive === 'boolean' ? synced.inactive : null;
   const licenses = (Array.isArray(user.assignedLicenses) ? user.assignedLicenses : [])
     .map((l) => str((l as Record<string, unknown>)?.skuId))
     .filter((s): s is string => !!s)
@@ -296,6 +304,8 @@ export function buildOverlay(
     signInActivityAvailable,
     lastSignInAt: str(synced?.lastSignInAt) ?? lastSignInAt,
     inactive,
+    inactivity: null,
+    appActivity: null,
     licenses,
     mailbox: mailbox
       ? {
@@ -510,6 +520,9 @@ export interface LicenseSummary {
     displayName: string;
     userPrincipalName: string | null;
     lastSignInAt: string | null;
+    /** The latest evidence of use from any source, and what it was. */
+    lastSeenAt: string | null;
+    lastSeenBy: string | null;
     licenses: string[];
   }>;
   /** Disabled accounts that still hold licenses (paid for, usable by nobody). */
@@ -522,13 +535,9 @@ export interface LicenseSummary {
  * Licenses per tenant: subscribedSku prepaidUnits.enabled = bought (total), consumedUnits =
  * assigned, the difference = unused (https://learn.microsoft.com/graph/api/resources/subscribedsku).
  */
-/**
- * Free, trial and self-service SKUs, by Microsoft's own naming (e.g. FLOW_FREE "Microsoft Power Automate Free", POWERAPPS_VIRAL "…
- * Trial").
- */
-export function isFreeLicense(name: string, partNumber: string | null): boolean {
-  return /\b(free|trial|exploratory|for developer)\b/i.test(name) || /(FREE|VIRAL|TRIAL|EXPLORATORY)/i.test(partNumber ?? '');
-}
+// Free and trial SKUs are no cost; the rule lives with the licence figures.
+export { isFreeLicense } from '../../reports/licenses.ts';
+import { isFreeLicense } from '../../reports/licenses.ts';
 
 export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantRowId: string): Promise<LicenseSummary> {
   await getTenant(db, tenantRowId);
@@ -569,42 +578,22 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
     });
 
   const now = clock.now();
-  const threshold = new Date(now.getTime() - inactiveDays * DAY_MS).toISOString();
-  const users = await db
-    .selectFrom('ms_users')
-    .select(['user_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
-    .where('removed_at', 'is', null)
-    .where(sql<boolean>`jsonb_array_length(coalesce(data->'assignedLicenses', '[]'::jsonb)) > 0`)
-    .where(sql<boolean>`data ? 'signInActivity'`)
-    .limit(5000)
-    .execute();
-  const signInActivityAvailable =
-    users.length > 0 ||
-    (
-      await db
-        .selectFrom('ms_users')
-        .select('user_id')
-        .where('tenant_id', '=', tenantRowId)
-        .where(sql<boolean>`data ? 'signInActivity'`)
-        .limit(1)
-        .execute()
-    ).length > 0;
-  const inactiveLicensedUsers = users
-    .map((u) => {
-      const data = (u.data ?? {}) as Record<string, unknown>;
-      const overlay = buildOverlay(data, null, null, now, inactiveDays);
-      return {
-        userId: u.user_id,
-        displayName: str(data.displayName) ?? u.user_id,
-        userPrincipalName: str(data.userPrincipalName),
-        lastSignInAt: overlay.lastSignInAt,
-        licenses: overlay.licenses.map((l) => l.name),
-        enabled: data.accountEnabled !== false,
-      };
-    })
-    .filter((u) => !u.lastSignInAt || u.lastSignInAt < threshold)
-    .map(({ enabled: _enabled, ...rest }) => rest)
+  const days = await inactiveDaysOfTenant(db, tenantRowId, inactiveDays);
+  const activityData = await loadTenantActivityData(db, tenantRowId);
+  const signInActivityAvailable = activityData.readable.signIn;
+  const inactivity = inactivityOfTenantUsers(activityData, now, days);
+  const inactiveLicensedUsers = activityData.users
+    .filter((u) => u.skuIds.length > 0 && inactivity.get(u.userId)?.state === 'inactive')
+    .slice(0, 5000)
+    .map((u) => ({
+      userId: u.userId,
+      displayName: u.displayName ?? u.userId,
+      userPrincipalName: u.userPrincipalName,
+      lastSignInAt: buildOverlay({ signInActivity: u.signInActivity }, null, null).lastSignInAt,
+      lastSeenAt: inactivity.get(u.userId)?.lastSeen?.at ?? null,
+      lastSeenBy: inactivity.get(u.userId)?.lastSeen?.label ?? null,
+      licenses: u.skuIds.map((id) => licenseDisplayName(id)),
+    }))
     .sort((a, b) => a.displayName.localeCompare(b.displayName));
   const disabled = await db
     .selectFrom('ms_users')
@@ -622,8 +611,8 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
       userId: u.user_id,
       displayName: str(data.displayName) ?? u.user_id,
       userPrincipalName: str(data.userPrincipalName),
-      licenses: buildOverlay(data, null, null, now, inactiveDays).licenses.map((l) => l.name),
+      licenses: buildOverlay(data, null, null).licenses.map((l) => l.name),
     };
   });
-  return { skus, totals, inactiveLicensedUsers, disabledLicensedUsers, signInActivityAvailable, inactiveDays };
+  return { skus, totals, inactiveLicensedUsers, disabledLicensedUsers, signInActivityAvailable, inactiveDays: days };
 }

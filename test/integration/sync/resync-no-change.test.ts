@@ -263,6 +263,9 @@ describe.each(DATABASE_KINDS)('no-change re-sync with review cases on %s', (kind
 
     it('a user becomes inactive with time alone', async () => {
       data.users[0]!.signInActivity = { lastSuccessfulSignInDateTime: '2026-11-01T10:00:00Z' };
+      // Her mailbox's last activity and her laptop's check-in count as being seen too (issue 17): the same day.
+      data.mailboxes[0]!.lastActivityDate = '2026-11-01';
+      data.devices[0]!.lastSyncDateTime = '2026-11-01T07:00:00Z';
       await sync();
       const adele = data.users[0]!.id;
       expect(((await contactOf(adele))?.microsoft_overlay as { inactive: boolean }).inactive).toBe(false);

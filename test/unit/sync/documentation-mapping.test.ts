@@ -13,10 +13,13 @@ import type { MailboxUsageRow, GraphUser } from '../../../src/microsoft/tenant-r
 import type { Tenant } from '../../../src/db/schema.ts';
 
 const now = new Date('2026-12-01T12:00:00Z');
-const context = (over: Partial<Parameters<typeof contactFromUser>[1]> = {}) => ({
+const readable = (signIn: boolean) => ({ signIn, appActivity: false, deviceCheckIn: false });
+const context = (over: Partial<Parameters<typeof contactFromUser>[1]> = {}): Parameters<typeof contactFromUser>[1] => ({
+  readable: readable(true),
+  activity: new Map(),
   mailboxes: new Map<string, MailboxUsageRow>(),
+  checkIns: new Map(),
   skuNames: new Map<string, string | undefined>(),
-  signInAvailable: true,
   now,
   inactiveDays: 30,
   ...over,
@@ -96,16 +99,20 @@ describe('inactivity', () => {
     expect(contactFromUser(adele, context()).overlay.inactive).toBe(false);
   });
 
-  it('says "cannot tell" when sign-in activity is not readable, or the account is disabled', () => {
-    expect(contactFromUser(old, context({ signInAvailable: false })).overlay.inactive).toBeNull();
-    expect(contactFromUser({ ...old, accountEnabled: false }, context()).overlay.inactive).toBeNull();
+  it('says "unknown" when no source is readable, and "disabled" for a disabled account', () => {
+    const unreadable = contactFromUser(old, context({ readable: readable(false) })).overlay;
+    expect(unreadable.inactive).toBeNull();
+    expect(unreadable.inactivity).toMatchObject({ state: 'unknown' });
+    const disabled = contactFromUser({ ...old, accountEnabled: false }, context()).overlay;
+    expect(disabled.inactive).toBeNull();
+    expect(disabled.inactivity).toMatchObject({ state: 'disabled' });
   });
 
   it('knows the first moment a user crosses the inactivity line by time alone', () => {
-    const at = inactivityChangesAt([adele, old], { signInAvailable: true, now, inactiveDays: 30 });
+    const at = inactivityChangesAt([adele, old], context());
     expect(at?.toISOString()).toBe('2026-12-20T10:00:00.000Z');
-    expect(inactivityChangesAt([old], { signInAvailable: true, now, inactiveDays: 30 })).toBeNull();
-    expect(inactivityChangesAt([adele], { signInAvailable: false, now, inactiveDays: 30 })).toBeNull();
+    expect(inactivityChangesAt([old], context())).toBeNull();
+    expect(inactivityChangesAt([adele], context({ readable: readable(false) }))).toBeNull();
   });
 });
 

@@ -1,0 +1,65 @@
+// A tenant's report figures after each sync, and its daily snapshot (issue 17). The figures row
+// is rewritten only when the figures changed, and the snapshot is taken at most once per UTC day,
+// so an hourly no-change re-sync writes nothing but the day's first snapshot. Snapshots older
+// than SNAPSHOT_RETENTION_DAYS are pruned when the next one is taken.
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { DAY_MS } from '../time.ts';
+import { contentHash } from '../stores/staging.ts';
+import { loadTenantActivityData } from '../stores/activity.ts';
+import { allPrices, subscribedSkusOf } from '../stores/licenses.ts';
+import { hasSnapshotOn, insertSnapshot, pruneSnapshots, saveFigures, storedFiguresHash } from '../stores/snapshots.ts';
+import { inactivityOfTenantUsers } from './inactivity.ts';
+import { effectivePrices, moneyOf, tenantFigures, type TenantFigures } from './licenses.ts';
+
+export const SNAPSHOT_RETENTION_DAYS = 400;
+
+const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+
+export async function computeTenantFigures(
+  db: Kysely<Database>,
+  tenantRowId: string,
+  now: Date,
+  inactiveDays: number,
+): Promise<TenantFigures> {
+  const data = await loadTenantActivityData(db, tenantRowId);
+  const inactivity = inactivityOfTenantUsers(data, now, inactiveDays);
+  return tenantFigures(data.users, await subscribedSkusOf(db, tenantRowId), inactivity);
+}
+
+export async function recordTenantReport(
+  db: Kysely<Database>,
+  input: { tenantRowId: string; integrationId: string; now: Date; inactiveDays: number },
+): Promise<{ figuresWritten: boolean; snapshotTaken: boolean }> {
+  const { tenantRowId, now } = input;
+  const figures = await computeTenantFigures(db, tenantRowId, now, input.inactiveDays);
+  const hash = contentHash({ ...figures, inactiveDays: input.inactiveDays });
+  const figuresWritten = (await storedFiguresHash(db, tenantRowId)) !== hash;
+  if (figuresWritten) await saveFigures(db, tenantRowId, { ...figures, inactiveDays: input.inactiveDays }, hash, now);
+  const today = dayOf(now);
+  if (await hasSnapshotOn(db, tenantRowId, today)) return { figuresWritten, snapshotTaken: false };
+  const money = moneyOf(figures, effectivePrices(await allPrices(db), input.integrationId));
+  await insertSnapshot(
+    db,
+    {
+      tenantId: tenantRowId,
+      takenOn: today,
+      users: figures.users,
+      enabledUsers: figures.enabledUsers,
+      licensedUsers: figures.licensedUsers,
+      inactiveUsers: figures.inactiveUsers,
+      unusedPaidSeats: figures.unusedPaidSeats,
+      wasteSeats: figures.wasteSeats,
+      monthlyWasteMinor: money.monthlyWasteMinor,
+      currency: money.currency,
+      // Filled once MFA registration is read (src/reports/mfa.ts); null means "not known", not 0 %.
+      mfaCoverage: null,
+      seats: figures.skus
+        .filter((s) => !s.free)
+        .map((s) => ({ skuId: s.skuId, name: s.name, enabled: s.prepaid.enabled, consumed: s.consumed })),
+    },
+    now,
+  );
+  await pruneSnapshots(db, tenantRowId, dayOf(new Date(now.getTime() - SNAPSHOT_RETENTION_DAYS * DAY_MS)));
+  return { figuresWritten, snapshotTaken: true };
+}
