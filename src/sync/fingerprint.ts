@@ -18,7 +18,7 @@ import { jsonb } from './decisions.ts';
 import { stableStringify } from './staging.ts';
 
 /** Bump when what the sync derives from the same inputs changes (new overlay field, rule…). */
-export const DOCUMENTATION_VERSION = 2;
+export const DOCUMENTATION_VERSION = 3;
 
 export type DecisionCounts = Record<'match' | 'create' | 'review' | 'pending' | 'skip', number>;
 

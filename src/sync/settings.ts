@@ -13,6 +13,8 @@ export interface SyncSettings {
   autoCreate: boolean;
   /** An unmatched tenant gets an organization created from its name and verified domains. */
   createOrganizations: boolean;
+  /** Rooms, equipment and shared mailboxes become contacts too (off: they are excluded, marked as what they are). */
+  includeResourceMailboxes: boolean;
 }
 
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = Object.freeze({
@@ -22,6 +24,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = Object.freeze({
   domains: ['*'],
   autoCreate: true,
   createOrganizations: false,
+  includeResourceMailboxes: false,
 }) as SyncSettings;
 
 export function syncSettingsOf(raw: unknown): SyncSettings {
@@ -40,6 +43,7 @@ export function syncSettingsOf(raw: unknown): SyncSettings {
     domains: domains.length === 0 ? ['*'] : domains.map((d) => d.toLowerCase()),
     autoCreate: bool('autoCreate'),
     createOrganizations: bool('createOrganizations'),
+    includeResourceMailboxes: bool('includeResourceMailboxes'),
   };
 }
 

@@ -68,6 +68,8 @@ export interface MsMailboxUsage {
   prohibitSendQuotaBytes?: number | null;
   prohibitSendReceiveQuotaBytes?: number | null;
   hasArchive?: boolean | null;
+  /** Exchange's recipient type (SharedMailbox, RoomMailbox, EquipmentMailbox…): see microsoft/mailbox-kinds.ts. */
+  recipientType?: string | null;
   reportRefreshDate?: string | null;
 }
 

@@ -55,6 +55,13 @@ import {
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
 import { syncSettingsOf, type SyncSettings } from './settings.ts';
+import { resourceKindOf, type ResourceMailboxKind } from '../microsoft/mailbox-kinds.ts';
+
+const RESOURCE_MAILBOX_SENTENCE: Record<ResourceMailboxKind, string> = {
+  shared: 'A shared mailbox',
+  room: 'A room mailbox',
+  equipment: 'An equipment mailbox',
+};
 import type { MsDomain, MsMailboxUsage, MsManagedDevice, MsSubscribedSku, MsUser, MsUserChange, TenantSource } from './tenant-source.ts';
 import { DAY_MS } from '../time.ts';
 
@@ -459,7 +466,8 @@ async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput): Prom
   const included: MsUser[] = [];
   const exclusionRows: DecisionInput[] = [];
   for (const user of presentUsers) {
-    const why = exclusionReason(user, settings, excludedByGroup);
+    const resource = resourceKindOf(mailboxes.get(user.userPrincipalName.trim().toLowerCase())?.recipientType);
+    const why = exclusionReason(user, settings, excludedByGroup, resource);
     if (why) exclusionRows.push({ kind: 'contact', sourceId: user.id, state: 'excluded', targetId: null, rule: null, reason: why });
     else included.push(user);
   }
@@ -899,8 +907,15 @@ function configurationDecisionRow(d: ConfigurationDecision): DecisionInput {
   };
 }
 
-function exclusionReason(user: MsUser, settings: SyncSettings, excludedByGroup: Set<string>): string | null {
+function exclusionReason(
+  user: MsUser,
+  settings: SyncSettings,
+  excludedByGroup: Set<string>,
+  resource: ResourceMailboxKind | null,
+): string | null {
   if (excludedByGroup.has(user.id)) return 'Member of a group this integration excludes.';
+  if (resource && !settings.includeResourceMailboxes)
+    return `${RESOURCE_MAILBOX_SENTENCE[resource]}; this integration does not document rooms, equipment and shared mailboxes as contacts.`;
   if (!settings.includeDisabled && user.accountEnabled === false)
     return 'Disabled account; this integration does not sync disabled accounts.';
   if (!settings.domains.includes('*')) {

@@ -19,6 +19,7 @@ const Settings = Type.Object({
   domains: Type.Array(Type.String()),
   autoCreate: Type.Boolean(),
   createOrganizations: Type.Boolean(),
+  includeResourceMailboxes: Type.Boolean({ description: 'Rooms, equipment and shared mailboxes become contacts too (default false)' }),
   schedule: Nullable(Type.String()),
 });
 const SettingsInput = Type.Partial(
@@ -29,6 +30,7 @@ const SettingsInput = Type.Partial(
     domains: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 200 }),
     autoCreate: Type.Boolean(),
     createOrganizations: Type.Boolean(),
+    includeResourceMailboxes: Type.Boolean(),
     schedule: Nullable(Type.String({ maxLength: 100 })),
   }),
 );
