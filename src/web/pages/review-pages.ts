@@ -453,54 +453,56 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                   next: html`Check what the integration syncs (guests, disabled accounts, domains, excluded groups) on the
                     <a href="/integrations/${tenant.integration_id}">integration's page</a>.`,
                 })
-            : html`<table>
-                  <caption class="visually-hidden">
-                    Users and their contacts
-                  </caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">User</th>
-                      <th scope="col">Account</th>
-                      <th scope="col">Decision</th>
-                      <th scope="col">Rule</th>
-                      <th scope="col">Contact / candidates</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${result.items.map(
-                      (u) =>
-                        html`<tr data-user="${u.userId}">
-                          <td>
-                            <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a>${mailboxMark(
-                              u,
-                            )}<br /><span class="muted">${u.userPrincipalName ?? ''}</span>
-                          </td>
-                          <td>
-                            ${
-                              u.accountEnabled === false
-                                ? badge('state', 'disabled')
-                                : u.removedFromMicrosoft
-                                  ? 'no longer in Microsoft'
-                                  : 'enabled'
-                            }
-                          </td>
-                          <td>${badge('state', u.decision)}</td>
-                          <td>${u.rule ?? '—'}${u.reason ? html`<br /><span class="muted">${u.reason}</span>` : ''}</td>
-                          <td>
-                            ${
-                              u.contact
-                                ? html`${name(u.contact.name)} <span class="muted">${u.contact.emails[0] ?? ''}</span>`
-                                : u.candidates.length
-                                  ? candidateList(u, tenant.id, principal)
-                                  : '—'
-                            }
-                          </td>
-                          <td>${decisionCell(u, tenant.id, principal)}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
+            : html`<div class="table-scroll" role="region" aria-label="Users and their contacts" tabindex="0">
+                  <table class="users">
+                    <caption class="visually-hidden">
+                      Users and their contacts
+                    </caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">User</th>
+                        <th scope="col">Account</th>
+                        <th scope="col">Decision</th>
+                        <th scope="col">Rule</th>
+                        <th scope="col">Contact / candidates</th>
+                        <th scope="col">Actions</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${result.items.map(
+                        (u) =>
+                          html`<tr data-user="${u.userId}">
+                            <td>
+                              <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a>${mailboxMark(
+                                u,
+                              )}<br /><span class="muted">${u.userPrincipalName ?? ''}</span>
+                            </td>
+                            <td>
+                              ${
+                                u.accountEnabled === false
+                                  ? badge('state', 'disabled')
+                                  : u.removedFromMicrosoft
+                                    ? 'no longer in Microsoft'
+                                    : 'enabled'
+                              }
+                            </td>
+                            <td>${badge('state', u.decision)}</td>
+                            <td class="reason">${u.rule ?? '—'}${u.reason ? html`<br /><span class="muted">${u.reason}</span>` : ''}</td>
+                            <td>
+                              ${
+                                u.contact
+                                  ? html`${name(u.contact.name)} <span class="muted">${u.contact.emails[0] ?? ''}</span>`
+                                  : u.candidates.length
+                                    ? candidateList(u, tenant.id, principal)
+                                    : '—'
+                              }
+                            </td>
+                            <td>${decisionCell(u, tenant.id, principal)}</td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>
+                </div>
                 ${pager(`/tenants/${tenant.id}/contacts`, { ...filter }, filter.page, filter.pageSize, result.total)}`
         }`;
       return sendPage(
