@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../support/context.ts';
 import { DATABASE_KINDS } from '../../support/databases.ts';
 import { createSyncWorker } from '../../../src/sync/worker.ts';
-import { enqueueIntegrationRun, getRun } from '../../../src/sync/runs.ts';
+import { enqueueIntegrationRun, enqueueTenantRun, finishRun, getRun } from '../../../src/sync/runs.ts';
+import { getIntegration } from '../../../src/web/services/integrations.ts';
 import { contosoDataAs, fakeSource, type FakeTenantData } from './records.ts';
 import { insertIntegration, insertTenant, retireOrganizations, runnerWithFakeSources } from './fixtures.ts';
 
@@ -43,5 +44,18 @@ describe.each(DATABASE_KINDS)("an integration run's summary on %s", (kind) => {
     const run = (await getRun(db, runId))!;
     expect(run.status).toBe('succeeded');
     expect(run.summary).toBe('2 of 2 tenants synced, 2 skipped: relationship ended (2)');
+
+    // A technician's "sync now" of the ended tenant fails on its own; the integration's last run stays the integration's.
+    const ended = await db.selectFrom('tenants').select('id').where('display_name', '=', 'Charlie').executeTakeFirstOrThrow();
+    const later = new Date(now.getTime() + 60_000);
+    const single = await enqueueTenantRun(db, { integrationId: integration.id, tenantId: ended.id, trigger: 'manual', now: later });
+    await finishRun(db, single, {
+      status: 'failed',
+      now: later,
+      errorCode: 'relationship_ended',
+      summary: 'the GDAP relationship has ended',
+    });
+    const summary = await getIntegration({ db, secrets: ctx.secrets, clock }, integration.id);
+    expect(summary.lastRun).toMatchObject({ id: runId, status: 'succeeded' });
   });
 });
