@@ -4,8 +4,9 @@
 //   RecipientTypeDetails names (UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox; see the
 //   RecipientTypeDetails enumeration on Microsoft Learn); the admin center's export shortens them
 //   (User, Shared, Room, Equipment), so both spellings are read;
-// - a user's mailboxSettings.userPurpose (user, linked, shared, room, equipment, others), when a
-//   record carries it (https://learn.microsoft.com/en-us/graph/api/resources/mailboxsettings).
+// - a user's mailboxSettings.userPurpose (user, linked, shared, room, equipment, others;
+//   https://learn.microsoft.com/en-us/graph/api/resources/mailboxsettings), which needs a call per
+//   user and MailboxSettings.Read: docsync reads the report; the emulator's world files use it.
 
 export type ResourceMailboxKind = 'shared' | 'room' | 'equipment';
 
@@ -24,12 +25,4 @@ export function resourceKindOf(value: unknown): ResourceMailboxKind | null {
     .replace(/^remote/, '')
     .replace(/mailbox$/, '');
   return v === 'shared' || v === 'room' || v === 'equipment' ? v : null;
-}
-
-/** What a user is, from the report's recipient type first, then the user's own mailbox settings. */
-export function resourceKindOfUser(user: { mailboxSettings?: unknown }, recipientType: unknown): ResourceMailboxKind | null {
-  const fromReport = resourceKindOf(recipientType);
-  if (fromReport) return fromReport;
-  const settings = user.mailboxSettings;
-  return settings && typeof settings === 'object' ? resourceKindOf((settings as { userPurpose?: unknown }).userPurpose) : null;
 }
