@@ -22,6 +22,12 @@ export class Conflict extends DocsyncError {
   readonly code = 'conflict';
 }
 
+/** 409: the contact is already another Microsoft user's; the technician confirms to go on. */
+export class ContactHeldByAnotherUser extends DocsyncError {
+  readonly status = 409;
+  readonly code = 'contact_belongs_to_another_user';
+}
+
 export class BadInput extends DocsyncError {
   readonly status = 400;
   readonly code = 'bad_input';

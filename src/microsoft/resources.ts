@@ -560,6 +560,8 @@ export interface MailboxUsageRow {
   deletedItemSizeBytes?: number | null;
   /** Only in the 17-column form (beta / newer v1.0). */
   hasArchive?: boolean | null;
+  /** "Recipient Type" (UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox…); null when the report has no such column. */
+  recipientType?: string | null;
   reportRefreshDate?: string | null;
 }
 
@@ -603,6 +605,7 @@ export function parseMailboxUsageCsv(csv: string): { rows: MailboxUsageRow[]; sk
       deletedItemCount: number(record, 'Deleted Item Count'),
       deletedItemSizeBytes: number(record, 'Deleted Item Size (Byte)'),
       hasArchive: index.has('Has Archive') ? (cell(record, 'Has Archive') ?? '').toLowerCase() === 'true' : null,
+      recipientType: cell(record, 'Recipient Type'),
       reportRefreshDate: cell(record, 'Report Refresh Date'),
     });
   });

@@ -33,6 +33,7 @@ import {
   type InactivityContext,
 } from './documentation-mapping.ts';
 import type { StagedUserActivity } from './app-activity.ts';
+import { resourceKindOf } from '../microsoft/mailbox-kinds.ts';
 import { add, decideOnce, deriveDocumentation, type DerivationInput } from './documentation-rounds.ts';
 
 export interface DeriveInput {
@@ -184,7 +185,8 @@ export async function loadStagedDerivation(db: Kysely<Database>, pass: PassInput
   const included: GraphUser[] = [];
   const exclusionRows: DecisionInput[] = [];
   for (const user of presentUsers) {
-    const why = exclusionReason(user, settings, excludedByGroup);
+    const resource = resourceKindOf(mailboxes.get(user.userPrincipalName.trim().toLowerCase())?.recipientType);
+    const why = exclusionReason(user, settings, excludedByGroup, resource);
     if (why) exclusionRows.push({ kind: 'contact', sourceId: user.id, state: 'excluded', targetId: null, rule: null, reason: why });
     else included.push(user);
   }

@@ -20,6 +20,7 @@ import type {
   GraphUserChange,
 } from '../microsoft/tenant-reader.ts';
 import type { StagedUserActivity } from './app-activity.ts';
+import type { ResourceMailboxKind } from '../microsoft/mailbox-kinds.ts';
 import { assessInactivity, inactivityFlipsAt, serviceActivityOf, type Inactivity, type ReadableSources } from '../reports/inactivity.ts';
 
 // ---- decision rows: what the sync stores to explain a match --------------------------------
@@ -66,8 +67,21 @@ export function configurationDecisionRow(d: ConfigurationDecision): DecisionInpu
   };
 }
 
-export function exclusionReason(user: GraphUser, settings: SyncSettings, excludedByGroup: Set<string>): string | null {
+const RESOURCE_MAILBOX_SENTENCE: Record<ResourceMailboxKind, string> = {
+  shared: 'A shared mailbox',
+  room: 'A room mailbox',
+  equipment: 'An equipment mailbox',
+};
+
+export function exclusionReason(
+  user: GraphUser,
+  settings: SyncSettings,
+  excludedByGroup: Set<string>,
+  resource: ResourceMailboxKind | null = null,
+): string | null {
   if (excludedByGroup.has(user.id)) return 'Member of a group this integration excludes.';
+  if (resource && !settings.includeResourceMailboxes)
+    return `${RESOURCE_MAILBOX_SENTENCE[resource]}; this integration does not document rooms, equipment and shared mailboxes as contacts.`;
   if (!settings.includeDisabled && user.accountEnabled === false)
     return 'Disabled account; this integration does not sync disabled accounts.';
   if (!settings.domains.includes('*')) {

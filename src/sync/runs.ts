@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, SyncRun, SyncRunStatus, SyncTrigger } from '../db/schema.ts';
 import { DAY_MS } from '../time.ts';
+import { integrationRunSummary } from './run-summary.ts';
 
 type Db = Kysely<Database>;
 
@@ -208,15 +209,32 @@ export async function rollUpParent(db: Db, parentRunId: string, now: Date): Prom
             phase: null,
             lease_owner: null,
             lease_expires_at: null,
-            summary:
-              `${synced} of ${children} tenants ` +
-              `synced${failedChildren > 0 ? `, ${failedChildren} failed` : ''}${cancelled > 0 ? `, ${cancelled} cancelled` : ''}`,
+            summary: integrationRunSummary({
+              succeeded,
+              partial: Number(totals.partial_children),
+              failed: failedChildren,
+              cancelled,
+              skipped: await skippedTenants(db, parentRunId),
+            }),
           }
         : {}),
     })
     .where('id', '=', parentRunId)
     .where('status', 'in', ['queued', 'running'])
     .execute();
+}
+
+/** The integration's inactive tenants (an integration run fans out to active tenants only), by reason. */
+async function skippedTenants(db: Db, parentRunId: string): Promise<Array<{ reason: string | null; count: number }>> {
+  const rows = await db
+    .selectFrom('tenants as t')
+    .innerJoin('sync_runs as r', 'r.integration_id', 't.integration_id')
+    .where('r.id', '=', parentRunId)
+    .where('t.active', '=', false)
+    .select(['t.inactive_reason', (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy('t.inactive_reason')
+    .execute();
+  return rows.map((r) => ({ reason: r.inactive_reason, count: Number(r.n) }));
 }
 
 /**

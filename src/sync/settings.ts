@@ -15,6 +15,8 @@ export interface SyncSettings {
   createOrganizations: boolean;
   /** Days without any sign-in, app activity or device check-in before a user is inactive; null = sync.inactiveDays. */
   inactiveDays: number | null;
+  /** Rooms, equipment and shared mailboxes become contacts too (off: they are excluded, marked as what they are). */
+  includeResourceMailboxes: boolean;
 }
 
 /** The accepted range of an integration's inactive days. */
@@ -28,6 +30,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = Object.freeze({
   autoCreate: true,
   createOrganizations: false,
   inactiveDays: null,
+  includeResourceMailboxes: false,
 }) as SyncSettings;
 
 export function syncSettingsOf(raw: unknown): SyncSettings {
@@ -52,6 +55,7 @@ export function syncSettingsOf(raw: unknown): SyncSettings {
       (s.inactiveDays as number) <= INACTIVE_DAYS_RANGE.maximum
         ? (s.inactiveDays as number)
         : null,
+    includeResourceMailboxes: bool('includeResourceMailboxes'),
   };
 }
 

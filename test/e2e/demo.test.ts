@@ -127,6 +127,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Matching a contact another user already holds asks for a confirmation (reviews.test.ts tests it): yes.
+    page.on('dialog', (dialog) => void dialog.accept());
   }, START_DEADLINE_MS + 30_000);
 
   afterAll(async () => {

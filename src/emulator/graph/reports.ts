@@ -38,6 +38,10 @@ const MAILBOX_V1_COLUMNS = [
   'Report Period',
 ];
 const MAILBOX_BETA_COLUMNS = [...MAILBOX_V1_COLUMNS.slice(0, -1), 'Deleted Item Quota (Byte)', 'Has Archive', 'Report Period'];
+// The service's downloads carry "Recipient Type" (Exchange's RecipientTypeDetails: UserMailbox,
+// SharedMailbox, RoomMailbox, EquipmentMailbox) before "Report Period", beyond the doc's example
+// header; it is how a client tells shared, room and equipment mailboxes from people's.
+const withRecipientType = (columns: string[]) => [...columns.slice(0, -1), 'Recipient Type', 'Report Period'];
 const ACTIVE_USER_COLUMNS = [
   'Report Refresh Date',
   'User Principal Name',
@@ -159,7 +163,7 @@ export function renderReportCsv(world: World, entry: Pick<DownloadEntry, 'tenant
   const lines: string[] = [];
   if (entry.report === 'getMailboxUsageDetail') {
     const beta = entry.version === 'beta';
-    lines.push((beta ? MAILBOX_BETA_COLUMNS : MAILBOX_V1_COLUMNS).join(','));
+    lines.push(withRecipientType(beta ? MAILBOX_BETA_COLUMNS : MAILBOX_V1_COLUMNS).join(','));
     for (const r of mailboxRows(world, entry.tenantId)) {
       const cells: unknown[] = [
         refreshed,
@@ -178,7 +182,7 @@ export function renderReportCsv(world: World, entry: Pick<DownloadEntry, 'tenant
         r.deletedItemSizeInBytes,
       ];
       if (beta) cells.push(r.deletedItemQuotaInBytes, r.hasArchive);
-      cells.push(days);
+      cells.push(r.recipientType, days);
       lines.push(cells.map(csvCell).join(','));
     }
   } else if (entry.report === 'getEmailActivityUserDetail') {
@@ -265,6 +269,7 @@ function report(request: GraphRequest, services: GraphServices, name: ReportName
             issueWarningQuotaInBytes: r.issueWarningQuotaInBytes,
             prohibitSendQuotaInBytes: r.prohibitSendQuotaInBytes,
             prohibitSendReceiveQuotaInBytes: r.prohibitSendReceiveQuotaInBytes,
+            recipientType: r.recipientType,
             reportPeriod: period.slice(1),
           }))
         : name === 'getEmailActivityUserDetail'

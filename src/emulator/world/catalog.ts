@@ -174,6 +174,7 @@ export const DEPARTMENTS = ['Finance', 'Sales', 'Marketing', 'IT', 'Operations',
 
 export const SHARED_MAILBOX_NAMES = ['Info', 'Reception', 'Accounts Payable', 'Support', 'Sales Inbox', 'Jobs', 'Invoices'] as const;
 export const ROOM_NAMES = ['Conf Room Adams', 'Conf Room Baker', 'Boardroom', 'Meeting Room 1'] as const;
+export const EQUIPMENT_NAMES = ['Projector 1', 'Pool Car', 'Camera Kit'] as const;
 export const GUEST_MAIL_DOMAINS = ['gmail.com', 'outlook.com', 'partner-consulting.com', 'yahoo.co.uk'] as const;
 
 export interface ServicePlan {

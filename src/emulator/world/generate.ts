@@ -12,6 +12,7 @@ import {
   GUEST_MAIL_DOMAINS,
   JOB_TITLES,
   ROOM_NAMES,
+  EQUIPMENT_NAMES,
   SHARED_MAILBOX_NAMES,
   SKUS,
   SURNAMES,
@@ -238,7 +239,8 @@ function kindFor(slot: number, rng: Rng): UserKind {
   const r = rng.next();
   if (r < 0.06) return 'guest';
   if (r < 0.1) return 'shared';
-  if (r < 0.115) return 'room';
+  if (r < 0.11) return 'room';
+  if (r < 0.115) return 'equipment';
   if (r < 0.16) return 'unlicensed';
   if (r < 0.21) return 'disabled';
   return 'member';
@@ -296,11 +298,9 @@ export function generateUser(ctx: GenerationContext, tenant: TenantNaming, slot:
     upn = `admin@${onInitial}`;
     mail = upn;
     licenses = [primarySku.skuId];
-  } else if (kind === 'shared' || kind === 'room') {
-    displayName =
-      kind === 'shared'
-        ? (SHARED_MAILBOX_NAMES[slot % SHARED_MAILBOX_NAMES.length] as string)
-        : (ROOM_NAMES[slot % ROOM_NAMES.length] as string);
+  } else if (kind === 'shared' || kind === 'room' || kind === 'equipment') {
+    const names = kind === 'shared' ? SHARED_MAILBOX_NAMES : kind === 'room' ? ROOM_NAMES : EQUIPMENT_NAMES;
+    displayName = names[slot % names.length] as string;
     local = asciiFold(displayName) + (slot > 10 ? slot : '');
     upn = `${local}@${tenant.defaultDomain}`;
     mail = upn;
@@ -359,7 +359,7 @@ export function generateUser(ctx: GenerationContext, tenant: TenantNaming, slot:
     proxyAddresses = rng.chance(0.5) ? [...aliases, `SMTP:${mail}`] : [`SMTP:${mail}`, ...aliases];
   }
 
-  const neverSignedIn = kind === 'shared' || kind === 'room' || rng.chance(0.05);
+  const neverSignedIn = kind === 'shared' || kind === 'room' || kind === 'equipment' || rng.chance(0.05);
   const lastSignInMs = kind === 'disabled' ? ctx.anchorMs - rng.between(120, 700) * DAY : ctx.anchorMs - rng.int(45 * DAY);
   const interactiveId = requestId(rng);
   const nonInteractiveMs = lastSignInMs + rng.int(DAY);
@@ -664,9 +664,15 @@ export function generateDevice(
 // ---------------------------------------------------------------------------------------------
 // Usage reports
 
+const RECIPIENT_TYPES: Partial<Record<WorldUser['kind'], MailboxUsageRow['recipientType']>> = {
+  shared: 'SharedMailbox',
+  room: 'RoomMailbox',
+  equipment: 'EquipmentMailbox',
+};
+
 export function hasMailbox(user: WorldUser): boolean {
   if (user.record.userType === 'Guest' || !user.record.mail) return false;
-  if (user.kind === 'shared' || user.kind === 'room') return true;
+  if (user.kind === 'shared' || user.kind === 'room' || user.kind === 'equipment') return true;
   return user.record.assignedLicenses.some((l) => Object.values(SKUS).some((s) => s.skuId === l.skuId && s.exchange));
 }
 
@@ -691,6 +697,7 @@ export function mailboxUsageRow(ctx: GenerationContext, tenantId: string, user: 
     deletedItemSizeInBytes: rng.between(0, 900) * 1_048_576,
     deletedItemQuotaInBytes: 32_212_254_720,
     hasArchive: rng.chance(0.2),
+    recipientType: RECIPIENT_TYPES[user.kind] ?? 'UserMailbox',
   };
 }
 

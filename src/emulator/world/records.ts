@@ -51,7 +51,7 @@ export interface UserRecord {
   country: string | null;
 }
 
-export type UserKind = 'admin' | 'member' | 'unlicensed' | 'guest' | 'shared' | 'room' | 'disabled';
+export type UserKind = 'admin' | 'member' | 'unlicensed' | 'guest' | 'shared' | 'room' | 'equipment' | 'disabled';
 
 /** A user plus what the world knows about it beyond Graph's view. */
 export interface WorldUser {
@@ -204,6 +204,8 @@ export interface MailboxUsageRow {
   deletedItemSizeInBytes: number;
   deletedItemQuotaInBytes: number;
   hasArchive: boolean;
+  /** Exchange's RecipientTypeDetails name: UserMailbox, SharedMailbox, RoomMailbox or EquipmentMailbox. */
+  recipientType: 'UserMailbox' | 'SharedMailbox' | 'RoomMailbox' | 'EquipmentMailbox';
 }
 
 export interface ActiveUserRow {

@@ -338,6 +338,9 @@ function explicitProfile(c: ExplicitCustomer, index: number): CustomerProfile {
 
 function explicitUserKind(record: UserRecord): UserKind {
   if (record.userType === 'Guest') return 'guest';
+  // A world file marks a room, equipment or shared mailbox as Exchange does, in mailboxSettings.userPurpose.
+  const purpose = (record as { mailboxSettings?: { userPurpose?: unknown } }).mailboxSettings?.userPurpose;
+  if (purpose === 'shared' || purpose === 'room' || purpose === 'equipment') return purpose;
   if (!record.accountEnabled) return 'disabled';
   return record.assignedLicenses.length > 0 ? 'member' : 'unlicensed';
 }

@@ -21,6 +21,7 @@ const Settings = Type.Object({
   autoCreate: Type.Boolean(),
   createOrganizations: Type.Boolean(),
   inactiveDays: Nullable(Type.Integer({ description: 'Days without sign-in, app activity or device check-in; null = the default' })),
+  includeResourceMailboxes: Type.Boolean({ description: 'Rooms, equipment and shared mailboxes become contacts too (default false)' }),
   schedule: Nullable(Type.String()),
 });
 const SettingsInput = Type.Partial(
@@ -32,6 +33,7 @@ const SettingsInput = Type.Partial(
     autoCreate: Type.Boolean(),
     createOrganizations: Type.Boolean(),
     inactiveDays: Nullable(Type.Integer(INACTIVE_DAYS_RANGE)),
+    includeResourceMailboxes: Type.Boolean(),
     schedule: Nullable(Type.String({ maxLength: 100 })),
   }),
 );

@@ -19,7 +19,22 @@ import { applyDecisionsNow } from '../../sync/apply-decisions.ts';
 import { userMfa } from '../../reports/mfa.ts';
 
 const Decision = Type.Union(['match', 'create', 'review', 'skip', 'pending', 'excluded'].map((d) => Type.Literal(d)));
-const Candidate = Type.Object({ id: Type.String(), name: Type.String(), emails: Type.Array(Type.String()) });
+const Candidate = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  emails: Type.Array(Type.String()),
+  title: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  devices: Type.Array(Type.String(), { description: 'names of the configurations related to the contact (at most 10)' }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  url: Type.String({ description: "the page of the contact's record" }),
+});
+const MailboxKind = Nullable(
+  Type.Union([Type.Literal('shared'), Type.Literal('room'), Type.Literal('equipment')], {
+    description: "a room, equipment or shared mailbox (the mailbox report's recipient type); null for a person's or unknown",
+  }),
+);
 const UserSchema = Type.Object({
   userId: Type.String(),
   displayName: Type.String(),
@@ -35,6 +50,7 @@ const UserSchema = Type.Object({
   contact: Nullable(Candidate),
   candidates: Type.Array(Candidate),
   removedFromMicrosoft: Type.Boolean(),
+  mailboxKind: MailboxKind,
 });
 const EvidenceSchema = Type.Object({
   source: Type.Union([Type.Literal('signIn'), Type.Literal('appActivity'), Type.Literal('deviceCheckIn')]),
@@ -181,11 +197,20 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         summary: 'Resolve a review or change a match (match a contact), ask for a new contact, exclude the user, or undo',
         params: UserParams,
         body: Type.Union([
-          Type.Object({ action: Type.Literal('match'), contactId: Uuid }),
+          Type.Object({
+            action: Type.Literal('match'),
+            contactId: Uuid,
+            confirm: Type.Optional(
+              Type.Boolean({ description: 'true: match even though the contact already belongs to another Microsoft user' }),
+            ),
+          }),
           Type.Object({ action: Type.Literal('create') }),
           Type.Object({ action: Type.Literal('exclude') }),
           Type.Object({ action: Type.Literal('undo') }),
         ]),
+        description:
+          'Matching a contact that already belongs to another Microsoft user answers 409 with the code ' +
+          'contact_belongs_to_another_user and changes nothing; send "confirm": true to match it anyway.',
         response: { 200: Type.Object({ decision: Nullable(DecisionSnapshotSchema), applied: DecisionAppliedSchema }) },
       },
     },

@@ -323,6 +323,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
             ${check('includeDisabled', 'Include disabled accounts (shown as disabled)', s.includeDisabled)}
             ${check('autoCreate', 'Create contacts and configurations for new users and devices', s.autoCreate)}
             ${check('createOrganizations', 'Create an organization for an unmatched tenant', s.createOrganizations)}
+            ${check('includeResourceMailboxes', 'Document rooms, equipment and shared mailboxes as contacts', s.includeResourceMailboxes)}
             <div>
               <label for="s-domains">Domains to sync (* = all; separate with commas)</label
               ><input

@@ -21,6 +21,7 @@ import { userMfa } from '../../reports/mfa.ts';
 import { mfaOverlay } from './tenant-mfa-page.ts';
 import { tenantDepartments, tenantGroups } from '../../stores/groups.ts';
 import { appActivityView, inactivityView } from './inactivity-view.ts';
+import { RESOURCE_MAILBOX_LABELS } from '../../microsoft/mailbox-kinds.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -105,26 +106,58 @@ export function tenantTabs(
     <p><a href="/tenants/${tenantRowId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
 }
 
+const decisionUrl = (tenantRowId: string, userId: string) => `/api/tenants/${tenantRowId}/users/${encodeURIComponent(userId)}/decision`;
+
+/** A room, equipment or shared mailbox, marked as such wherever the user is listed. */
+function mailboxMark(u: Pick<UserRow, 'mailboxKind'>): SafeHtml | string {
+  return u.mailboxKind ? html` <span class="badge mailbox-kind">${RESOURCE_MAILBOX_LABELS[u.mailboxKind]}</span>` : '';
+}
+
+/**
+ * The candidates of a review, each with what tells namesakes apart (emails, title, phone,
+ * devices, when the record was made and changed) and a link to its record; a technician
+ * picks one with its own button.
+ */
+function candidateList(u: UserRow, tenantRowId: string, principal: Principal): SafeHtml {
+  const technician = can(principal, 'technician') && u.decision === 'review';
+  return html`<ul class="candidates" aria-label="Candidates for ${u.displayName.slice(0, 200)}">
+    ${u.candidates.map(
+      (c) =>
+        html`<li class="candidate">
+          <a href="${c.url}">${name(c.name)}</a>${c.title ? html` <span class="muted">· ${c.title}</span>` : ''}
+          <dl class="candidate-facts">
+            <dt>Emails</dt>
+            <dd>${c.emails.length ? c.emails.join(', ') : html`<span class="muted">none</span>`}</dd>
+            <dt>Phone</dt>
+            <dd>${c.phone ?? html`<span class="muted">none</span>`}</dd>
+            <dt>Devices</dt>
+            <dd>${c.devices.length ? c.devices.join(', ') : html`<span class="muted">none</span>`}</dd>
+            <dt>Created</dt>
+            <dd>${when(c.createdAt)}</dd>
+            <dt>Updated</dt>
+            <dd>${when(c.updatedAt)}</dd>
+          </dl>
+          ${
+            technician
+              ? html`<button
+                  data-api="POST ${decisionUrl(tenantRowId, u.userId)}"
+                  data-body="${JSON.stringify({ action: 'match', contactId: c.id })}"
+                  data-done="Review resolved."
+                >
+                  Match ${c.name}<span class="visually-hidden"> to ${u.displayName.slice(0, 200)}</span>
+                </button>`
+              : ''
+          }
+        </li>`,
+    )}
+  </ul>`;
+}
+
 function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): SafeHtml {
   const technician = can(principal, 'technician');
-  const url = `/api/tenants/${tenantRowId}/users/${encodeURIComponent(u.userId)}/decision`;
+  const url = decisionUrl(tenantRowId, u.userId);
   const pickId = `contact-${u.userId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return html`<div class="actions">
-    ${
-      technician && u.decision === 'review'
-        ? u.candidates.map(
-            (c) =>
-              html`<button
-                data-api="POST ${url}"
-                data-body="${JSON.stringify({ action: 'match', contactId: c.id })}"
-                data-done="Review resolved."
-              >
-                Match ${c.name}<span class="visually-hidden"> to ${u.displayName.slice(0, 200)}</span
-                >${c.emails[0] ? html` <span class="muted">(${c.emails[0]})</span>` : ''}
-              </button>`,
-          )
-        : ''
-    }
     ${
       technician
         ? html`<label class="visually-hidden" for="${pickId}">Choose a contact for ${u.displayName.slice(0, 200)}</label
@@ -455,59 +488,56 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                   next: html`Check what the integration syncs (guests, disabled accounts, domains, excluded groups) on the
                     <a href="/integrations/${tenant.integration_id}">integration's page</a>.`,
                 })
-            : html`<table>
-                  <caption class="visually-hidden">
-                    Users and their contacts
-                  </caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">User</th>
-                      <th scope="col">Account</th>
-                      <th scope="col">Decision</th>
-                      <th scope="col">Rule</th>
-                      <th scope="col">Contact / candidates</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${result.items.map(
-                      (u) =>
-                        html`<tr data-user="${u.userId}">
-                          <td>
-                            <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span
-                              class="muted"
-                              >${u.userPrincipalName ?? ''}</span
-                            >
-                          </td>
-                          <td>
-                            ${
-                              u.accountEnabled === false
-                                ? badge('state', 'disabled')
-                                : u.removedFromMicrosoft
-                                  ? 'no longer in Microsoft'
-                                  : 'enabled'
-                            }
-                          </td>
-                          <td>${badge('state', u.decision)}</td>
-                          <td>${u.rule ?? '—'}${u.reason ? html`<br /><span class="muted">${u.reason}</span>` : ''}</td>
-                          <td>
-                            ${
-                              u.contact
-                                ? html`${name(u.contact.name)} <span class="muted">${u.contact.emails[0] ?? ''}</span>`
-                                : u.candidates.length
-                                  ? html`<ul>
-                                      ${u.candidates.map(
-                                        (c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`,
-                                      )}
-                                    </ul>`
-                                  : '—'
-                            }
-                          </td>
-                          <td>${decisionCell(u, tenant.id, principal)}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
+            : html`<div class="table-scroll" role="region" aria-label="Users and their contacts" tabindex="0">
+                  <table class="users">
+                    <caption class="visually-hidden">
+                      Users and their contacts
+                    </caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">User</th>
+                        <th scope="col">Account</th>
+                        <th scope="col">Decision</th>
+                        <th scope="col">Rule</th>
+                        <th scope="col">Contact / candidates</th>
+                        <th scope="col">Actions</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${result.items.map(
+                        (u) =>
+                          html`<tr data-user="${u.userId}">
+                            <td>
+                              <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a>${mailboxMark(
+                                u,
+                              )}<br /><span class="muted">${u.userPrincipalName ?? ''}</span>
+                            </td>
+                            <td>
+                              ${
+                                u.accountEnabled === false
+                                  ? badge('state', 'disabled')
+                                  : u.removedFromMicrosoft
+                                    ? 'no longer in Microsoft'
+                                    : 'enabled'
+                              }
+                            </td>
+                            <td>${badge('state', u.decision)}</td>
+                            <td class="reason">${u.rule ?? '—'}${u.reason ? html`<br /><span class="muted">${u.reason}</span>` : ''}</td>
+                            <td>
+                              ${
+                                u.contact
+                                  ? html`${name(u.contact.name)} <span class="muted">${u.contact.emails[0] ?? ''}</span>`
+                                  : u.candidates.length
+                                    ? candidateList(u, tenant.id, principal)
+                                    : '—'
+                              }
+                            </td>
+                            <td>${decisionCell(u, tenant.id, principal)}</td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>
+                </div>
                 ${pager(`/tenants/${tenant.id}/contacts`, { ...filter }, filter.page, filter.pageSize, result.total)}`
         }`;
       return sendPage(
@@ -541,7 +571,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       };
       const o = u.overlay;
       const body = html`<p><a href="/tenants/${tenant.id}/contacts">← Contacts of ${name(tenant.display_name)}</a></p>
-        <h1>${name(u.displayName)}</h1>
+        <h1>${name(u.displayName)}${mailboxMark(u)}</h1>
         <div class="grid2">
           <section aria-labelledby="overlay-title">
             <h2 id="overlay-title">Microsoft overlay</h2>
@@ -623,20 +653,14 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             <p>
               ${
                 u.contact
-                  ? html`Contact: ${name(u.contact.name)} <span class="muted">${u.contact.emails.join(', ')}</span>`
+                  ? html`Contact: <a href="${u.contact.url}">${name(u.contact.name)}</a>
+                      <span class="muted">${u.contact.emails.join(', ')}</span>`
                   : u.candidates.length
                     ? 'Candidates:'
                     : 'No contact yet.'
               }
             </p>
-            ${
-              u.candidates.length
-                ? html`<ul>
-                    ${u.candidates.map((c) => html`<li>${name(c.name)} <span class="muted">${c.emails.join(', ')}</span></li>`)}
-                  </ul>`
-                : ''
-            }
-            ${decisionCell(u, tenant.id, principal)}
+            ${u.candidates.length ? candidateList(u, tenant.id, principal) : ''} ${decisionCell(u, tenant.id, principal)}
           </section>
         </div>
         ${

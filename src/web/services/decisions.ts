@@ -76,6 +76,8 @@ export async function decide(
     decided_by_technician: true,
     decided_at: context.at,
     updated_at: context.at,
+    // A resolved review has nothing left to choose from: its candidates go (undo brings them back).
+    ...(change.state === 'review' ? {} : { candidates: sql<never>`'[]'::jsonb` }),
   };
   const row = await trx
     .insertInto('match_decisions')

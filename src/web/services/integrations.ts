@@ -67,6 +67,8 @@ async function statsFor(db: Kysely<Database>, id: string) {
     .select(['id', 'status', 'created_at'])
     .where('integration_id', '=', id)
     .where('parent_run_id', 'is', null)
+    // The integration's own runs: one tenant's "sync now" (an ended relationship's, say) is that tenant's.
+    .where('tenant_id', 'is', null)
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirst();

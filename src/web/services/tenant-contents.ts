@@ -13,6 +13,14 @@ import { DAY_MS } from '../../time.ts';
 import { inactivityOfTenantUsers, type Inactivity } from '../../reports/inactivity.ts';
 import { inactiveDaysOfTenant, loadTenantActivityData } from '../../stores/activity.ts';
 import type { StagedUserActivity } from '../../sync/app-activity.ts';
+import {
+  candidateContactDetails,
+  otherHoldersOfContact,
+  resourceMailboxKinds,
+  type CandidateContactDetail,
+} from '../../stores/review-details.ts';
+import { resourceKindOf, type ResourceMailboxKind } from '../../microsoft/mailbox-kinds.ts';
+import { ContactHeldByAnotherUser } from '../../errors.ts';
 
 type Db = Kysely<Database>;
 
@@ -48,11 +56,7 @@ export interface Overlay {
   }>;
 }
 
-export interface CandidateContact {
-  id: string;
-  name: string;
-  emails: string[];
-}
+export type CandidateContact = CandidateContactDetail;
 
 export interface UserRow {
   userId: string;
@@ -69,6 +73,8 @@ export interface UserRow {
   contact: CandidateContact | null;
   candidates: CandidateContact[];
   removedFromMicrosoft: boolean;
+  /** A room, equipment or shared mailbox (the mailbox report's recipient type); null for a person or unknown. */
+  mailboxKind: ResourceMailboxKind | null;
 }
 
 const unsetDate = (v: unknown): string | null => (typeof v === 'string' && v !== '' && !v.startsWith('0001-01-01') ? v : null);
@@ -137,9 +143,15 @@ export async function listTenantUsers(
     for (const c of Array.isArray(r.candidates) ? r.candidates : []) if (typeof c === 'string') contactIds.add(c);
   }
   const contacts = await contactsById(db, [...contactIds]);
+  const mailboxKinds = await resourceMailboxKinds(
+    db,
+    tenantRowId,
+    rows.map((r) => str((r.data as Record<string, unknown> | null)?.userPrincipalName) ?? ''),
+  );
   const items = rows.map((r): UserRow => {
     const data = (r.data ?? {}) as Record<string, unknown>;
     return {
+      mailboxKind: mailboxKinds.get((str(data.userPrincipalName) ?? '').toLowerCase()) ?? null,
       userId: r.user_id,
       displayName: str(data.displayName) ?? str(data.userPrincipalName) ?? r.user_id,
       userPrincipalName: str(data.userPrincipalName),
@@ -162,20 +174,7 @@ export async function listTenantUsers(
 }
 
 async function contactsById(db: Db, ids: string[]): Promise<Map<string, CandidateContact>> {
-  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-  if (valid.length === 0) return new Map();
-  const rows = await db.selectFrom('contacts').select(['id', 'first_name', 'last_name']).where('id', 'in', valid).execute();
-  const emails = await db
-    .selectFrom('contact_emails')
-    .select(['contact_id', 'email'])
-    .where('contact_id', 'in', valid)
-    .orderBy('is_primary', 'desc')
-    .orderBy('email')
-    .execute();
-  const map = new Map<string, CandidateContact>();
-  for (const r of rows) map.set(r.id, { id: r.id, name: [r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)', emails: [] });
-  for (const e of emails) map.get(e.contact_id)?.emails.push(e.email);
-  return map;
+  return candidateContactDetails(db, ids);
 }
 
 /** One user with the Microsoft overlay: the synced contact's overlay when there is one, else built from the staged records. */
@@ -272,6 +271,7 @@ export async function tenantUserDetail(
       .map((id) => contacts.get(String(id)))
       .filter((c): c is CandidateContact => !!c),
     removedFromMicrosoft: user.removed_at !== null,
+    mailboxKind: resourceKindOf((mailbox?.data as Record<string, unknown> | undefined)?.recipientType),
     overlay,
   };
 }
@@ -322,7 +322,8 @@ export function buildOverlay(
   };
 }
 
-export type ContactAction = { action: 'match'; contactId: string } | { action: 'create' } | { action: 'exclude' } | { action: 'undo' };
+export type ContactAction =
+  { action: 'match'; contactId: string; confirm?: boolean } | { action: 'create' } | { action: 'exclude' } | { action: 'undo' };
 
 /** Resolve a review, change a match, create a new contact, exclude a user, or undo. */
 export async function decideContact(
@@ -362,6 +363,16 @@ export async function decideContact(
       if (!contact) throw new NotFound('No such contact.');
       if (contact.organization_id !== organization.target_id)
         throw new BadInput("That contact belongs to another organization; choose one of this tenant's organization.");
+      if (!change.confirm) {
+        const holders = await otherHoldersOfContact(trx, contact.id, { tenantRowId: tenant.id, userId });
+        if (holders.length > 0) {
+          const names = holders.map((h) => (h.userPrincipalName ? `${h.displayName} (${h.userPrincipalName})` : h.displayName));
+          throw new ContactHeldByAnotherUser(
+            `That contact already belongs to ${names.join(', ')}: matching it here documents two people as one.`,
+            'Choose another contact, or confirm to give it to this user as well (send "confirm": true).',
+          );
+        }
+      }
       return decide(
         trx,
         key,

@@ -35,9 +35,12 @@
     }
     if (!response.ok) {
       const error = data && data.error;
-      throw new Error(
+      const failure = new Error(
         error ? `${error.message}${error.action ? ` ${error.action}` : ''}` : `The request failed (HTTP ${response.status}).`,
       );
+      failure.code = error && error.code;
+      failure.plain = error ? error.message : failure.message;
+      throw failure;
     }
     return data;
   }
@@ -101,7 +104,17 @@
     try {
       done(button.dataset.done || 'Done.', await api(method, url, body), button);
     } catch (error) {
-      say(error.message, 'error');
+      let failure = error;
+      // A contact that already belongs to another user: the technician confirms, or nothing changes.
+      if (error.code === 'contact_belongs_to_another_user' && window.confirm(`${error.plain}\n\nMatch it to this user anyway?`)) {
+        try {
+          done(button.dataset.done || 'Done.', await api(method, url, { ...body, confirm: true }), button);
+          return;
+        } catch (again) {
+          failure = again;
+        }
+      }
+      say(failure.message, 'error');
       button.disabled = false;
     }
   });
