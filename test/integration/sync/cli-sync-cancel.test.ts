@@ -36,7 +36,13 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
     });
     await connectEmulatedPartner(ctx, emulator);
     // One tenant at a time, so one is synced, one is in flight and one still queued at the signal.
-    env = docsyncEnv({ ...childSettings(ctx, emulator, ctx.database.url!), DOCSYNC_SYNC_CONCURRENCY: 1, DOCSYNC_LOG_LEVEL: 'warn' });
+    // One tenant at a time, for good: the adaptive limit would otherwise grow past 1 (sync.maxConcurrency).
+    env = docsyncEnv({
+      ...childSettings(ctx, emulator, ctx.database.url!),
+      DOCSYNC_SYNC_CONCURRENCY: 1,
+      DOCSYNC_SYNC_MAX_CONCURRENCY: 1,
+      DOCSYNC_LOG_LEVEL: 'warn',
+    });
   });
   afterAll(async () => {
     for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
