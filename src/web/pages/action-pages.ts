@@ -11,6 +11,7 @@ import { actorOf, mayAct, requireFreshSecondFactor } from '../../actions/permiss
 import { FreshSecondFactorRequired } from '../../auth/mfa-errors.ts';
 import { ACTION_KINDS, actionsAllowed, type ActionKind } from '../../actions/roles.ts';
 import { actionDepsFor } from '../../actions/wiring.ts';
+import { listTenantRotationSchedules, type RotationScheduleView } from '../../actions/rotation-schedules.ts';
 import { BadInput } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
 import { createMicrosoft } from '../../microsoft/index.ts';
@@ -50,6 +51,85 @@ const many = (form: Form, key: string): string[] => {
   const v = form[key];
   return (Array.isArray(v) ? v : v ? [v] : []).map((s) => s.trim()).filter(Boolean);
 };
+
+/** The tenant's password rotation schedules, and (for those who may act) the form to set one. */
+function rotationSection(tenantId: string, schedules: RotationScheduleView[], canAct: boolean): SafeHtml {
+  const last = (s: RotationScheduleView) => {
+    if (s.problem) return html`<strong>Not rotated:</strong> ${s.problem}`;
+    if (!s.lastAction) return s.lastRotatedAt ? when(s.lastRotatedAt) : html`<span class="muted">not yet</span>`;
+    return html`${s.lastRotatedAt ? when(s.lastRotatedAt) : html`<span class="muted">not yet</span>`}
+      <a href="/actions/${s.lastAction.id}">${badge('state', s.lastAction.status)}</a>
+      ${s.lastAction.error ? html`<span class="muted">${s.lastAction.error}</span>` : ''}`;
+  };
+  return html`<section aria-labelledby="rotation-title">
+    <h2 id="rotation-title">Scheduled password rotation</h2>
+    <p class="muted">
+      Every N days the workers reset the password (change required at next sign-in) and keep the new one in the vault, as a password
+      rotation action.
+    </p>
+    ${
+      schedules.length === 0
+        ? emptyState('No password is rotated on a schedule in this tenant.')
+        : html`<table class="rotations">
+            <caption class="visually-hidden">
+              Password rotation schedules
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Every</th>
+                <th scope="col">Next rotation</th>
+                <th scope="col">Last rotation</th>
+                <th scope="col">Set by</th>
+                ${canAct ? html`<th scope="col"><span class="visually-hidden">Stop</span></th>` : ''}
+              </tr>
+            </thead>
+            <tbody>
+              ${schedules.map(
+                (s) =>
+                  html`<tr data-rotation="${s.userPrincipalName}">
+                    <td>${name(s.userPrincipalName)}</td>
+                    <td>${s.intervalDays} days</td>
+                    <td>${when(s.nextRotationAt)}</td>
+                    <td>${last(s)}</td>
+                    <td>${s.createdBy}</td>
+                    ${
+                      canAct
+                        ? html`<td>
+                            <button
+                              type="button"
+                              class="secondary"
+                              data-api="DELETE /api/password-rotations/${s.id}"
+                              data-done="Rotation stopped."
+                              aria-label="Stop rotating the password of ${s.userPrincipalName}"
+                            >
+                              Stop
+                            </button>
+                          </td>`
+                        : ''
+                    }
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+    ${
+      canAct
+        ? html`<form class="stacked" data-api="POST /api/tenants/${tenantId}/password-rotations" data-done="Rotation scheduled.">
+            <div>
+              <label for="rot-users">User ids or UPNs (one per line)</label
+              ><textarea id="rot-users" name="userIds" data-type="list" rows="2" required></textarea>
+            </div>
+            <div>
+              <label for="rot-days">Rotate every (days)</label
+              ><input id="rot-days" name="intervalDays" data-type="number" type="number" min="1" max="365" value="90" required />
+            </div>
+            <div><button type="submit">Schedule rotation</button></div>
+          </form>`
+        : ''
+    }
+  </section>`;
+}
 
 function csrf(principal: Principal): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${principal.csrfToken ?? ''}" />`;
@@ -223,7 +303,11 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
   app.get('/tenants/:id/actions', { config: { access: 'signedIn', page: true }, schema: { params: IdParams } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await getTenant(db, request.params.id);
-    const [actions, actor] = await Promise.all([listTenantActions(db, tenant.id), actorOf(db, principal)]);
+    const [actions, actor, schedules] = await Promise.all([
+      listTenantActions(db, tenant.id),
+      actorOf(db, principal),
+      listTenantRotationSchedules(deps, tenant.id),
+    ]);
     const integration = await db
       .selectFrom('integrations')
       .select(['settings'])
@@ -266,7 +350,7 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             </ul>`
           : html`<p class="muted">Your account may not act; an administrator can allow it.</p>`
       }
-      ${possible}
+      ${possible} ${rotationSection(tenant.id, schedules, mayAct(actor))}
       <h2>History</h2>
       ${
         actions.length === 0
