@@ -318,18 +318,20 @@ async function planOnboard(ctx: PlanContext, input: Record<string, unknown>): Pr
   }
   if (groupIds.length > 0) {
     const names: string[] = [];
+    const refused: string[] = [];
     for (const id of groupIds) {
       const group = GUID.test(id) ? await readGroup(ctx.graph, id) : undefined;
       if (!group) throw new BadInput(`no group ${id} in ${ctx.tenant.display_name}`);
       names.push(group.displayName);
+      if (group.notManageable) refused.push(`${group.displayName}: ${group.notManageable}`);
     }
     steps.push(
       roleGate({
         name: 'add_to_groups',
         userId: null,
         params: { userPrincipalName: upn, groupIds },
-        status: 'planned',
-        detail: `added to ${names.join(', ')}`,
+        status: refused.length ? 'blocked' : 'planned',
+        detail: refused.length ? `docsync cannot add members to ${refused.join('; ')}` : `added to ${names.join(', ')}`,
       }),
     );
   }

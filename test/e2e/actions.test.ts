@@ -237,6 +237,13 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     await page.getByLabel('Job title').fill('Analyst');
     const licence = page.locator('fieldset:has(legend:text("Licences")) div').filter({ hasNotText: '(0 free)' }).first();
     await licence.locator('input').check();
+    // Groups come from Microsoft now, by name; the ones docsync cannot change are shown, not offered.
+    const picker = page.locator('fieldset.group-picker');
+    expect(await picker.getByLabel(/Finance Team/).isDisabled()).toBe(true);
+    await expect(picker.innerText()).resolves.toContain('managed in Exchange');
+    await page.getByLabel('Filter groups').fill('all comp');
+    await picker.getByLabel(/Sales/).waitFor({ state: 'hidden' });
+    await picker.getByLabel(/All Company/).check();
     await shots('05b-onboard-form');
     expect(await axe()).toEqual([]);
     await page.getByRole('button', { name: 'Preview' }).click();
@@ -247,7 +254,9 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
       ['create_user', 'planned'],
       ['document_contact', 'planned'],
       ['assign_licenses', 'planned'],
+      ['add_to_groups', 'planned'],
     ]);
+    await expect(page.locator('tr[data-step="add_to_groups"]').innerText()).resolves.toContain('added to All Company');
     await shots('06-onboard-preview');
     await page.getByRole('button', { name: 'Run onboard a user' }).click();
     await page.waitForURL(/\/actions\/[0-9a-f-]{36}$/);
@@ -257,6 +266,18 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     const row = page.locator('table tbody tr', { hasText: 'Nora Newcomer' });
     await expect(row.innerText()).resolves.toContain(`nora.newcomer@${domain}`);
     await shots('07-contacts-after-onboard');
+
+    // Her password is rotated every 30 days from now on: the tenant's actions page shows when next.
+    await page.goto(`${login.url}/tenants/${tenantId}/actions`);
+    await page.getByLabel('User ids or UPNs (one per line)').fill(`nora.newcomer@${domain}`);
+    await page.getByLabel('Rotate every (days)').fill('30');
+    await page.getByRole('button', { name: 'Schedule rotation' }).click();
+    const rotation = page.locator(`tr[data-rotation="nora.newcomer@${domain}"]`);
+    await rotation.waitFor();
+    await expect(rotation.innerText()).resolves.toContain('30 days');
+    await page.getByText('Rotation scheduled.').waitFor();
+    await shots('07b-rotation-scheduled');
+    expect(await axe()).toEqual([]);
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
   });

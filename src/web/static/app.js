@@ -223,4 +223,23 @@
     };
     setTimeout(tick, 1000);
   }
+
+  // A filter box over a list of choices (the onboarding group picker): hides the entries whose
+  // text does not contain what is typed, case and accents ignored. Checked entries stay visible.
+  const fold = (text) =>
+    text
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase();
+  for (const input of document.querySelectorAll('input[data-filter-list]')) {
+    const list = document.getElementById(input.dataset.filterList);
+    if (!list) continue;
+    input.addEventListener('input', () => {
+      const wanted = fold(input.value.trim());
+      for (const item of list.querySelectorAll('[data-filter-text]')) {
+        const checked = item.querySelector('input:checked');
+        item.hidden = wanted !== '' && !checked && !fold(item.dataset.filterText).includes(wanted);
+      }
+    });
+  }
 })();

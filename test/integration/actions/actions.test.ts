@@ -16,6 +16,7 @@ import { actionDepsFor } from '../../../src/actions/wiring.ts';
 import { WRITE_SCOPES } from '../../../src/actions/roles.ts';
 import type { Actor } from '../../../src/actions/permission.ts';
 import { revealVaultEntry } from '../../../src/docs/vault.ts';
+import { listGroupChoices } from '../../../src/actions/microsoft-user.ts';
 import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../sync/fixtures.ts';
 
 const ADMIN: Actor = { id: null, label: 'alice', role: 'administrator', canAct: true };
@@ -462,6 +463,46 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
       expect(contacts).toEqual([{ id: contact!.id }]);
     },
   );
+
+  it("offers the tenant's groups read from Microsoft now, and refuses in the preview a group docsync cannot add members to", async () => {
+    const customer = world().customers()[0]!;
+    const tenantRow = await ctx.database.db.selectFrom('tenants').selectAll().where('id', '=', contoso.id).executeTakeFirstOrThrow();
+    const graph = microsoft.graph.forTenant(integrationId, tenantRow.tenant_id, { graphRequests: 0, throttled: 0 });
+    const choices = await listGroupChoices(graph);
+    expect(choices.map((g) => g.displayName)).toEqual(
+      [
+        ...world()
+          .groups(contoso.tenantId)
+          .map((g) => g.record.displayName),
+      ].sort((a, b) => a.localeCompare(b)),
+    );
+    const sales = choices.find((g) => g.displayName === 'Sales')!;
+    expect(sales).toMatchObject({ kind: 'Security', notManageable: null });
+    expect(choices.find((g) => g.displayName === 'All Company')).toMatchObject({ kind: 'Microsoft 365', notManageable: null });
+    const finance = choices.find((g) => g.displayName === 'Finance Team')!;
+    expect(finance).toMatchObject({ kind: 'Mail-enabled security', notManageable: expect.stringContaining('managed in Exchange') });
+    const input = {
+      displayName: 'Gail Grouped',
+      userPrincipalName: `gail.grouped@${customer.defaultDomain}`,
+      usageLocation: 'GB',
+      groupIds: [sales.id, finance.id],
+    };
+    const refused = await requestAction(deps, ADMIN, { kind: 'onboard', tenantId: contoso.id, input, preview: true });
+    expect(refused.steps.find((s) => s.name === 'add_to_groups')).toMatchObject({
+      status: 'blocked',
+      detail: expect.stringContaining('Finance Team: a mail-enabled security group') as string,
+    });
+    const named = await requestAction(deps, ADMIN, {
+      kind: 'onboard',
+      tenantId: contoso.id,
+      input: { ...input, groupIds: [sales.id] },
+      preview: true,
+    });
+    expect(named.steps.find((s) => s.name === 'add_to_groups')).toMatchObject({
+      status: 'planned',
+      detail: 'added to Sales',
+    });
+  });
 
   it('reclaims the licences of chosen users, showing the seats and monthly cost freed in the preview', async () => {
     const a = freshMember();
