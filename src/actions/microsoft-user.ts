@@ -212,4 +212,65 @@ export function readAutoReplyStatus(graph: TenantGraph, userId: string): Promise
   });
 }
 
+/** A licensed user as the reclaim criteria read it from Microsoft at preview time. */
+export interface LicensedUser {
+  id: string;
+  userPrincipalName: string;
+  accountEnabled: boolean;
+  skuIds: string[];
+  createdDateTime: string | null;
+  /** The latest interactive or non-interactive sign-in; null when never (or not readable). */
+  lastSignIn: string | null;
+}
+
+function parseLicensedUser(raw: unknown): Parsed<LicensedUser> {
+  const u = raw as Record<string, unknown> | null;
+  if (!u || typeof u.id !== 'string' || typeof u.userPrincipalName !== 'string') return { ok: false, reason: 'a user without id' };
+  const licenses = Array.isArray(u.assignedLicenses) ? (u.assignedLicenses as Array<{ skuId?: unknown }>) : [];
+  const activity = (u.signInActivity ?? null) as Record<string, unknown> | null;
+  const times = [activity?.lastSignInDateTime, activity?.lastNonInteractiveSignInDateTime].filter(
+    (t): t is string => typeof t === 'string' && Number.isFinite(Date.parse(t)),
+  );
+  return {
+    ok: true,
+    value: {
+      id: u.id,
+      userPrincipalName: u.userPrincipalName,
+      accountEnabled: u.accountEnabled !== false,
+      skuIds: licenses.map((l) => String(l.skuId ?? '').toLowerCase()).filter(Boolean),
+      createdDateTime: typeof u.createdDateTime === 'string' ? u.createdDateTime : null,
+      lastSignIn: times.length ? times.reduce((a, b) => (Date.parse(a) > Date.parse(b) ? a : b)) : null,
+    },
+  };
+}
+
+/**
+ * Every licensed user of the tenant, read now. With signIn, their sign-in activity too, which needs
+ * AuditLog.Read.All and Entra ID P1/P2 (Graph pages it by 500 and answers 403 without them):
+ * `signInReadable` says whether it came.
+ */
+export async function readLicensedUsers(graph: TenantGraph, signIn: boolean): Promise<{ users: LicensedUser[]; signInReadable: boolean }> {
+  const select = ['id', 'userPrincipalName', 'accountEnabled', 'assignedLicenses', 'createdDateTime'];
+  const read = async (withSignIn: boolean) => {
+    const users: LicensedUser[] = [];
+    for await (const page of graph.listAll({
+      name: 'users (licence reclaim)',
+      path: '/users',
+      select: withSignIn ? [...select, 'signInActivity'] : select,
+      pageSize: withSignIn ? 500 : 999,
+      family: 'identity',
+      parse: parseLicensedUser,
+    }))
+      users.push(...page.filter((u) => u.skuIds.length > 0));
+    return users;
+  };
+  if (!signIn) return { users: await read(false), signInReadable: false };
+  try {
+    return { users: await read(true), signInReadable: true };
+  } catch (error) {
+    if (!(error instanceof MicrosoftError) || error.code !== 'permission_missing') throw error;
+    return { users: await read(false), signInReadable: false };
+  }
+}
+
 export { isNotFound };

@@ -294,7 +294,8 @@ async function formFields(
       return html`${userPicker}${skuChoices}`;
     case 'license_reclaim':
       return html`<p>
-          Leave the users empty to reclaim from every user docsync last saw disabled but licensed, or without sign-in for the days below.
+          Leave the users empty to reclaim from every licensed user Microsoft says, when you preview, is disabled, or has not signed in for
+          the days below.
         </p>
         <div>
           <label for="f-users">User ids or UPNs (optional, one per line)</label

@@ -3,6 +3,7 @@
 // technician can meet is here: a missing GDAP role, no free licence seats, throttling in the
 // middle of an action, and a worker killed mid-action whose action resumes without doing a step twice.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.ts';
 import { ROLES } from '../../../src/emulator/world/catalog.ts';
 import { emulatedCredentials } from '../../../src/emulator/graph/user-writes.ts';
@@ -537,6 +538,66 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
         .subscribedSkus(contoso.tenantId)
         .find((s) => s.skuId === skuA)!.consumedUnits,
     ).toBeLessThan(consumedBefore);
+  });
+
+  it('chooses whom to reclaim from what Microsoft says at preview time, not from the last sync, and shows the seats freed', async () => {
+    const DAY = 86_400_000;
+    const disabledSinceSync = freshMember();
+    world().updateUser(contoso.tenantId, disabledSinceSync.id, { accountEnabled: false });
+    // The last sync saw this one disabled, but it was enabled again since and signed in yesterday.
+    const enabledSinceSync = freshMember();
+    await ctx.database.db
+      .updateTable('ms_users')
+      .set({ data: sql`data || '{"accountEnabled": false}'::jsonb` })
+      .where('tenant_id', '=', contoso.id)
+      .where('user_id', '=', enabledSinceSync.id)
+      .execute();
+    const yesterday = new Date(now - DAY).toISOString().slice(0, 19) + 'Z';
+    world().updateUser(contoso.tenantId, enabledSinceSync.id, {
+      signInActivity: { ...enabledSinceSync.signInActivity, lastSignInDateTime: yesterday, lastNonInteractiveSignInDateTime: yesterday },
+    });
+    const idle = freshMember();
+    const longAgo = new Date(now - 400 * DAY).toISOString().slice(0, 19) + 'Z';
+    world().updateUser(contoso.tenantId, idle.id, {
+      signInActivity: { ...idle.signInActivity, lastSignInDateTime: longAgo, lastNonInteractiveSignInDateTime: longAgo },
+    });
+
+    const preview = await requestAction(deps, ADMIN, {
+      kind: 'license_reclaim',
+      tenantId: contoso.id,
+      input: { criteria: { disabled: true, inactiveDays: 365 } },
+      preview: true,
+    });
+    const stepOf = (id: string) =>
+      preview.steps.find((s) => s.detail.startsWith(world().user(contoso.tenantId, id)!.record.userPrincipalName));
+    expect(stepOf(disabledSinceSync.id)).toMatchObject({
+      status: 'planned',
+      detail: expect.stringContaining('sign-in blocked but licensed'),
+    });
+    expect(stepOf(idle.id)).toMatchObject({
+      status: 'planned',
+      detail: expect.stringContaining(`no sign-in since ${longAgo.slice(0, 10)}`),
+    });
+    expect(stepOf(enabledSinceSync.id)).toBeUndefined();
+    const seats = preview.steps.filter((s) => s.status === 'planned').length;
+    expect(preview.summary).toMatch(/^seats freed: \d+ × /);
+    expect(preview.summary).not.toContain('monthly cost');
+    expect(seats).toBeGreaterThanOrEqual(2);
+
+    // Where Microsoft gives no sign-in activity (no Entra ID P1), "no sign-in for N days" is refused in words.
+    const fabrikam = await ctx.database.db
+      .selectFrom('tenants')
+      .select('id')
+      .where('tenant_id', '=', world().customers()[2]!.tenantId)
+      .executeTakeFirstOrThrow();
+    await expect(
+      requestAction(deps, ADMIN, {
+        kind: 'license_reclaim',
+        tenantId: fabrikam.id,
+        input: { criteria: { inactiveDays: 90 } },
+        preview: true,
+      }),
+    ).rejects.toMatchObject({ code: 'sign_in_activity_unavailable', message: expect.stringContaining('Entra ID P1') });
   });
 
   it('waits for a delayed delete in the queue, then soft-deletes the user (restorable), marks the contact gone', async () => {
