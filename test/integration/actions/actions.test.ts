@@ -600,6 +600,33 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     ).rejects.toMatchObject({ code: 'sign_in_activity_unavailable', message: expect.stringContaining('Entra ID P1') });
   });
 
+  it('removes one chosen licence and keeps the others, in Microsoft and in the contact at once; a second run changes nothing', async () => {
+    const user = freshMember();
+    const [kept, removed] = world()
+      .subscribedSkus(contoso.tenantId)
+      .filter((s) => s.capabilityStatus === 'Enabled')
+      .map((s) => s.skuId);
+    world().updateUser(contoso.tenantId, user.id, {
+      usageLocation: 'GB',
+      assignedLicenses: [
+        { disabledPlans: [], skuId: kept! },
+        { disabledPlans: [], skuId: removed! },
+      ],
+    });
+    const request = { kind: 'license_remove', tenantId: contoso.id, userIds: [user.id], input: { skuIds: [removed!] } };
+    const action = await requestAction(deps, ADMIN, { ...request, preview: false });
+    await run();
+    expect((await getAction(ctx.database.db, action.id)).steps).toEqual([expect.objectContaining({ status: 'done' })]);
+    expect(
+      world()
+        .user(contoso.tenantId, user.id)!
+        .record.assignedLicenses.map((l) => l.skuId),
+    ).toEqual([kept]);
+    expect((await contactOf(user.id))!.microsoft_overlay).toMatchObject({ licenses: [expect.objectContaining({ skuId: kept })] });
+    const again = await requestAction(deps, ADMIN, { ...request, preview: true });
+    expect(again.steps).toEqual([expect.objectContaining({ status: 'unchanged' })]);
+  });
+
   it('waits for a delayed delete in the queue, then soft-deletes the user (restorable), marks the contact gone', async () => {
     const user = freshMember();
     const action = await requestAction(deps, ADMIN, {
