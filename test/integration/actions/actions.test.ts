@@ -352,6 +352,42 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     expect(emulatedCredentials(world(), contoso.tenantId, user.id).sessionsRevokedAt).toBeDefined();
   });
 
+  it('stops an action Microsoft keeps throttling with what to do, and resumes it later without repeating the steps done', async () => {
+    const user = freshMember();
+    const action = await requestAction(deps, ADMIN, {
+      kind: 'offboard',
+      tenantId: contoso.id,
+      userIds: [user.id],
+      input: { steps: ['block_sign_in', 'revoke_sessions', 'remove_licenses'] },
+      preview: false,
+    });
+    emulator.control.faults.add({
+      server: 'graph',
+      method: 'POST',
+      endpoint: '/v1.0/users/*/revokeSignInSessions',
+      count: 50,
+      action: { kind: 'status', status: 429, retryAfter: 30 },
+    });
+    await run();
+    const stopped = await getAction(ctx.database.db, action.id);
+    expect(stopped.status).toBe('partial');
+    expect(stopped.error).toMatchObject({ code: 'throttled', action: expect.stringContaining('not repeated') as string });
+    expect(stopped.steps.map((s) => s.status)).toEqual(['done', 'failed', 'not_run']);
+    emulator.control.faults.clear();
+    const seq = world().changeSequence();
+    await resumeAction(deps, ADMIN, action.id);
+    await run();
+    const done = await getAction(ctx.database.db, action.id);
+    expect(done.steps.map((s) => s.status)).toEqual(['done', 'done', 'done']);
+    // Only the licences changed on resume: sign-in was not blocked a second time.
+    expect(
+      world()
+        .userChangesSince(contoso.tenantId, seq)
+        .filter((c) => c.userId === user.id),
+    ).toHaveLength(1);
+    expect(world().user(contoso.tenantId, user.id)!.record.assignedLicenses).toEqual([]);
+  });
+
   it('resumes an action whose worker was killed mid-step on another worker, without doing any step twice', async () => {
     const user = freshMember();
     const action = await requestAction(deps, ADMIN, {
