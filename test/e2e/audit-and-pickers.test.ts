@@ -3,120 +3,34 @@
 // the organization picker finds O'Brien from "obrien" and tells the namesakes apart by domain;
 // the audit log is in an administrator's menu and reads as names and changed fields, not ids
 // and JSON.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, launchBrowser, signIn, startDemo, type BrowserSession, type RunningDemo } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'];
-const SCREENSHOTS = path.resolve('test-results/screenshots');
 const WORLD = path.resolve('test/fixtures/world-namesakes.json');
-const START_DEADLINE_MS = 60_000;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-interface DemoLogin {
-  url: string;
-  username: string;
-  password: string;
-}
-
-function startDemo(dataDir: string, stderr: string[]): Promise<{ child: ChildProcessWithoutNullStreams; login: DemoLogin }> {
-  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir, '--world', WORLD], {
-    cwd: path.resolve('.'),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr.push(chunk);
-    if (stderr.length > 400) stderr.splice(0, stderr.length - 400);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no demo login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)),
-      START_DEADLINE_MS,
-    );
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo exited (${code ?? signal}) before printing its login:\n${stderr.join('').slice(-4000)}`));
-    });
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve({ child, login: JSON.parse(line) as DemoLogin });
-    });
-  });
-}
-
-async function stopDemo(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('favicon, organization picker and audit log in the demo, in Chromium', () => {
-  let dataRoot: string;
-  let userDataDir: string;
-  let demo: ChildProcessWithoutNullStreams;
-  let login: DemoLogin;
-  let browser: BrowserContext;
+describe.skipIf(!chromiumAvailable)('favicon, organization picker and audit log in the demo, in Chromium', () => {
+  let demo: RunningDemo;
+  let session: BrowserSession;
   let page: Page;
-  const demoStderr: string[] = [];
-  const pageErrors: string[] = [];
-  const cspViolations: string[] = [];
+  let login: RunningDemo['login'];
 
   beforeAll(async () => {
-    dataRoot = mkdtempSync(path.join(tmpdir(), 'docsync-audit-e2e-'));
-    ({ child: demo, login } = await startDemo(path.join(dataRoot, 'data'), demoStderr));
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    browser.setDefaultTimeout(15_000);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${login.url}/tenants`);
-    await page.getByLabel('Username or email').fill(login.username);
-    await page.getByLabel('Password').fill(login.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${login.url}/tenants`);
-  }, START_DEADLINE_MS + 30_000);
+    demo = await startDemo({ args: ['--world', WORLD] });
+    login = demo.login;
+    session = await launchBrowser({ screenshotPrefix: 'audit' });
+    page = session.page;
+    await signIn(page, login, '/tenants');
+  }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (demo) expect(await stopDemo(demo)).toBe(0);
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+    await session?.close();
+    if (demo) expect(await demo.stop()).toBe(0);
   }, 30_000);
 
-  async function axe(): Promise<string[]> {
-    await page.evaluate(axeSource);
-    return (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === ` +
-        `'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
-    )) as string[];
-  }
-  async function shots(name: string) {
-    for (const width of [1280, 800]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(SCREENSHOTS, `audit-${name}-${width}.png`), fullPage: true });
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-  }
+  const axe = () => session.axe();
+  const shots = (name: string) => session.shots(name);
 
   it('links an SVG favicon from every page and serves it, also at /favicon.ico, without signing in', async () => {
     for (const url of ['/tenants', '/organizations', '/account']) {
@@ -167,7 +81,7 @@ describe.skipIf(!existsSync(CHROMIUM))('favicon, organization picker and audit l
     expect(await page.locator('main').innerText()).not.toContain('{"');
     await shots('02-audit-log');
     expect(await axe()).toEqual([]);
-    expect(pageErrors).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
   });
 });
