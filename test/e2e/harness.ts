@@ -48,7 +48,7 @@ export async function launchBrowser(options: { screenshotPrefix: string; timeout
     args: FLAGS,
     viewport: { width: 1280, height: 900 },
   });
-  browser.setDefaultTimeout(options.timeoutMs ?? 15_000);
+  browser.setDefaultTimeout(options.timeoutMs ?? 30_000);
   const page = browser.pages()[0] ?? (await browser.newPage());
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
