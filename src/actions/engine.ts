@@ -10,7 +10,7 @@
 import { sql, type Kysely } from 'kysely';
 import { recordAudit } from '../auth/audit.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import type { Action, ActionStep, ActionStepStatus, Database } from '../db/schema.ts';
+import type { Action, ActionStep, ActionStepStatus, Database, Integration, Tenant } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
 import type { GraphClientFactory } from '../microsoft/graph-client.ts';
 import type { Logger } from '../logger.ts';
@@ -72,17 +72,11 @@ export function actionsEnabled(settings: unknown): boolean {
   return actions?.enabled === true;
 }
 
-export async function requestAction(deps: ActionDeps, actor: Actor, request: ActionRequest): Promise<ActionView> {
-  assertMayAct(actor);
-  if (!ACTION_KINDS.includes(request.kind as ActionKind)) throw new BadInput(`kind must be one of ${ACTION_KINDS.join(', ')}`);
-  const kind = request.kind as ActionKind;
-  const tenant = await deps.db.selectFrom('tenants').selectAll().where('id', '=', request.tenantId).executeTakeFirst();
+/** The tenant and integration an action acts in, refused when actions are off or the tenant is inactive. */
+export async function actionTarget(db: Db, tenantId: string): Promise<{ tenant: Tenant; integration: Integration }> {
+  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
   if (!tenant) throw new NotFound('No such tenant.');
-  const integration = await deps.db
-    .selectFrom('integrations')
-    .selectAll()
-    .where('id', '=', tenant.integration_id)
-    .executeTakeFirstOrThrow();
+  const integration = await db.selectFrom('integrations').selectAll().where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
   if (!actionsEnabled(integration.settings)) {
     throw new ActionRefused(
       'actions_disabled',
@@ -91,6 +85,14 @@ export async function requestAction(deps: ActionDeps, actor: Actor, request: Act
     );
   }
   if (!tenant.active) throw new Conflict(`${tenant.display_name} is inactive (${tenant.inactive_reason ?? 'no active relationship'}).`);
+  return { tenant, integration };
+}
+
+export async function requestAction(deps: ActionDeps, actor: Actor, request: ActionRequest): Promise<ActionView> {
+  assertMayAct(actor);
+  if (!ACTION_KINDS.includes(request.kind as ActionKind)) throw new BadInput(`kind must be one of ${ACTION_KINDS.join(', ')}`);
+  const kind = request.kind as ActionKind;
+  const { tenant, integration } = await actionTarget(deps.db, request.tenantId);
   const userIds = request.userIds ?? [];
   const input = request.input ?? {};
   const now = deps.clock.now();
@@ -454,7 +456,14 @@ export interface ActionWorker {
   stop(): Promise<void>;
 }
 
-export function createActionWorker(deps: ActionDeps, options: { workerId: string; hooks?: RunHooks }): ActionWorker {
+export interface ActionWorkerOptions {
+  workerId: string;
+  hooks?: RunHooks;
+  /** Runs before each round of claims: queues what is due (scheduled password rotation, rotation-schedules.ts). */
+  beforeClaim?: () => Promise<unknown>;
+}
+
+export function createActionWorker(deps: ActionDeps, options: ActionWorkerOptions): ActionWorker {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let current: Promise<number> | undefined;
@@ -462,6 +471,12 @@ export function createActionWorker(deps: ActionDeps, options: { workerId: string
 
   async function drainOnce(): Promise<number> {
     let ran = 0;
+    try {
+      await options.beforeClaim?.();
+    } catch (error) {
+      // Queued actions still run; the schedules are looked at again at the next poll.
+      deps.log.warn({ err: error }, 'could not queue the scheduled actions that are due');
+    }
     for (;;) {
       if (stopped && timer === undefined && ran > 0) break;
       const action = await claimAction(deps.db, { workerId: options.workerId, now: deps.clock.now(), leaseSeconds });

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Integration, Tenant } from '../db/schema.ts';
 import { BadInput } from '../errors.ts';
+import { ActionRefused } from './errors.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import type { TenantGraph } from '../microsoft/graph-client.ts';
 import { syncSettingsOf } from '../sync/settings.ts';
@@ -13,7 +14,9 @@ import {
   readMemberships,
   readSkus,
   readUser,
+  readLicensedUsers,
   readVerifiedDomains,
+  type LicensedUser,
   type MicrosoftUserState,
   type SkuState,
 } from './microsoft-user.ts';
@@ -318,18 +321,20 @@ async function planOnboard(ctx: PlanContext, input: Record<string, unknown>): Pr
   }
   if (groupIds.length > 0) {
     const names: string[] = [];
+    const refused: string[] = [];
     for (const id of groupIds) {
       const group = GUID.test(id) ? await readGroup(ctx.graph, id) : undefined;
       if (!group) throw new BadInput(`no group ${id} in ${ctx.tenant.display_name}`);
       names.push(group.displayName);
+      if (group.notManageable) refused.push(`${group.displayName}: ${group.notManageable}`);
     }
     steps.push(
       roleGate({
         name: 'add_to_groups',
         userId: null,
         params: { userPrincipalName: upn, groupIds },
-        status: 'planned',
-        detail: `added to ${names.join(', ')}`,
+        status: refused.length ? 'blocked' : 'planned',
+        detail: refused.length ? `docsync cannot add members to ${refused.join('; ')}` : `added to ${names.join(', ')}`,
       }),
     );
   }
@@ -425,33 +430,62 @@ async function planLicenses(
   return { steps, summary: `remove ${skuIds.map((id) => licenseDisplayName(id)).join(', ')} from ${chosen.length} user(s)` };
 }
 
+/** Why a user matches the reclaim criteria, in words; null when it does not. */
+function reclaimReason(user: LicensedUser, criteria: { disabled: boolean; inactiveDays: number | null }, now: Date): string | null {
+  if (criteria.disabled && !user.accountEnabled) return 'sign-in blocked but licensed';
+  if (criteria.inactiveDays === null) return null;
+  const cutoff = now.getTime() - criteria.inactiveDays * DAY;
+  if (user.lastSignIn) {
+    const last = Date.parse(user.lastSignIn);
+    return last < cutoff ? `no sign-in since ${user.lastSignIn.slice(0, 10)} (${Math.floor((now.getTime() - last) / DAY)} days)` : null;
+  }
+  // Never signed in: inactive once the account is older than the period.
+  const created = user.createdDateTime ? Date.parse(user.createdDateTime) : NaN;
+  return Number.isFinite(created) && created < cutoff ? `never signed in (created ${user.createdDateTime!.slice(0, 10)})` : null;
+}
+
 /**
- * Reclaim: the chosen users, or those docsync last saw disabled-but-licensed or without sign-in
- * for N days (input.criteria), lose every licence. The summary counts the seats freed per SKU and,
- * with input.monthlyPrices ({skuId: price}), the monthly cost freed.
+ * Reclaim: the chosen users, or those Microsoft says now (read at preview time, not the last sync)
+ * are disabled-but-licensed or without sign-in for N days (input.criteria), lose every licence. The
+ * summary counts the seats freed per SKU and, when prices are known (input.monthlyPrices,
+ * {skuId: price}), the monthly cost freed.
  */
 async function planReclaim(ctx: PlanContext, userIds: string[], input: Record<string, unknown>, overrides: Override[]): Promise<Plan> {
   let ids = userIds;
+  const reasons = new Map<string, string>();
+  let note = '';
   const criteria = input.criteria as { disabled?: unknown; inactiveDays?: unknown } | undefined;
-  if (ids.length === 0 && criteria && typeof criteria === 'object') {
-    const rows = await ctx.db
-      .selectFrom('ms_users')
-      .select(['user_id', 'data'])
-      .where('tenant_id', '=', ctx.tenant.id)
-      .where('removed_at', 'is', null)
-      .execute();
-    const inactiveDays = typeof criteria.inactiveDays === 'number' ? criteria.inactiveDays : null;
-    ids = rows
-      .filter((r) => {
-        const d = r.data as { assignedLicenses?: unknown; accountEnabled?: unknown; signInActivity?: { lastSignInDateTime?: unknown } };
-        if (!Array.isArray(d.assignedLicenses) || d.assignedLicenses.length === 0) return false;
-        if (criteria.disabled === true && d.accountEnabled === false) return true;
-        const last = d.signInActivity?.lastSignInDateTime;
-        return inactiveDays !== null && typeof last === 'string' && Date.parse(last) < ctx.now.getTime() - inactiveDays * DAY;
-      })
-      .map((r) => r.user_id)
-      .slice(0, 200);
-    if (ids.length === 0) return { steps: [], summary: 'no user matches the reclaim criteria' };
+  if (ids.length === 0 && criteria !== undefined) {
+    if (criteria === null || typeof criteria !== 'object') throw new BadInput('input.criteria must be an object');
+    const inactiveDays = criteria.inactiveDays ?? null;
+    if (
+      inactiveDays !== null &&
+      (typeof inactiveDays !== 'number' || !Number.isInteger(inactiveDays) || inactiveDays < 1 || inactiveDays > 3650)
+    )
+      throw new BadInput('input.criteria.inactiveDays must be a whole number of days from 1 to 3650');
+    if (criteria.disabled !== undefined && typeof criteria.disabled !== 'boolean')
+      throw new BadInput('input.criteria.disabled is true or false');
+    const wanted = { disabled: criteria.disabled === true, inactiveDays: inactiveDays as number | null };
+    if (!wanted.disabled && wanted.inactiveDays === null) throw new BadInput('input.criteria needs disabled: true, inactiveDays, or both');
+    const live = await readLicensedUsers(ctx.graph, wanted.inactiveDays !== null);
+    if (wanted.inactiveDays !== null && !live.signInReadable) {
+      const why = "Microsoft does not give this tenant's sign-in activity (it needs Entra ID P1/P2 and the AuditLog.Read.All permission)";
+      if (!wanted.disabled)
+        throw new ActionRefused(
+          'sign_in_activity_unavailable',
+          `${why}, so "no sign-in for N days" cannot be checked`,
+          'choose the users, or reclaim from disabled users',
+        );
+      note = ` (${why}: only disabled users were looked at)`;
+      wanted.inactiveDays = null;
+    }
+    for (const user of live.users) {
+      const reason = reclaimReason(user, wanted, ctx.now);
+      if (reason) reasons.set(user.id, reason);
+    }
+    ids = [...reasons.keys()].slice(0, 200);
+    if (ids.length === 0) return { steps: [], summary: `no licensed user matches the reclaim criteria in Microsoft now${note}` };
+    if (reasons.size > 200) note += `; ${reasons.size} users match, the first 200 are in this action`;
   }
   const prices = (input.monthlyPrices ?? {}) as Record<string, unknown>;
   const chosen = await targets(ctx, ids, overrides);
@@ -471,28 +505,23 @@ async function planReclaim(ctx: PlanContext, userIds: string[], input: Record<st
             userId: t.user.id,
             params: {},
             status: 'planned',
-            detail: `${t.user.userPrincipalName}: ${t.user.skuIds.map((id) => licenseDisplayName(id)).join(', ')} reclaimed`,
+            detail:
+              `${t.user.userPrincipalName}${reasons.has(t.user.id) ? ` (${reasons.get(t.user.id)})` : ''}: ` +
+              `${t.user.skuIds.map((id) => licenseDisplayName(id)).join(', ')} reclaimed`,
           };
     const gated = gate(ctx, step, t);
     if (gated.status === 'planned') for (const id of t.user.skuIds) freed.set(id, (freed.get(id) ?? 0) + 1);
     return gated;
   });
-  let cost = 0;
+  let total = 0;
   let priced = true;
   for (const [id, n] of freed) {
     const price = prices[id];
-    if (typeof price === 'number' && price >= 0) cost += price * n;
+    if (typeof price === 'number' && price >= 0) total += price * n;
     else priced = false;
   }
   const seats = [...freed].map(([id, n]) => `${n} × ${licenseDisplayName(id)}`).join(', ') || 'none';
-  return {
-    steps,
-    summary: `seats freed: ${seats}${
-      freed.size === 0
-        ? ''
-        : priced
-          ? `; monthly cost freed: ${cost.toFixed(2)}`
-          : '; monthly cost: give ' + 'input.monthlyPrices to see it'
-    }`,
-  };
+  // The cost only where every freed licence has a known price: a partial sum would read as the total.
+  const cost = freed.size > 0 && priced ? `; monthly cost freed: ${total.toFixed(2)}` : '';
+  return { steps, summary: `seats freed: ${seats}${cost}${note}` };
 }

@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Action, ActionStep, Database, Integration, Tenant } from '../db/schema.ts';
 import { storeMicrosoftPassword } from '../docs/vault.ts';
+import { markPasswordRotated } from '../stores/password-rotations.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import type { TenantGraph } from '../microsoft/graph-client.ts';
 import { ActionRefused } from './errors.ts';
@@ -134,6 +135,7 @@ async function setPassword(io: StepIO, step: ActionStep, user: MicrosoftUserStat
     after: { passwordInVault: true },
     document: async (trx) => {
       await patchOverlay(trx, io.tenant.id, user.id, { lastPasswordChangeAt: io.now().toISOString() }, io.now());
+      await markPasswordRotated(trx, { tenantId: io.tenant.id, userId: user.id, actionId: io.action.id, now: io.now() });
       const organizationId = await organizationOf(trx, io.tenant.id);
       if (organizationId) {
         await storeMicrosoftPassword(trx, {

@@ -20,6 +20,7 @@ import { partnerStaff, staffGroups } from '../emulator/identity/staff.ts';
 import type { SyncMicrosoft } from '../sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../sync/worker.ts';
 import { createActionWorker } from '../actions/engine.ts';
+import { queueDueRotations } from '../actions/rotation-schedules.ts';
 import { actionDepsFor } from '../actions/wiring.ts';
 import { setActionsEnabled } from '../actions/integration-actions.ts';
 import { WRITE_SCOPES } from '../actions/roles.ts';
@@ -268,7 +269,8 @@ async function serveDemo(
     owner: worker.workerId,
   });
   worker.start();
-  const actionWorker = createActionWorker(actionDepsFor(ctx, microsoft), { workerId: worker.workerId });
+  const actionDeps = actionDepsFor(ctx, microsoft);
+  const actionWorker = createActionWorker(actionDeps, { workerId: worker.workerId, beforeClaim: () => queueDueRotations(actionDeps) });
   actionWorker.start();
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 15_000 }, async ({ err }) => {

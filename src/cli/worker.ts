@@ -12,6 +12,7 @@ import { healthFile } from './health-file.ts';
 const HEALTH_BEAT_MS = 15_000;
 import { createActionWorker } from '../actions/engine.ts';
 import { actionDepsFor } from '../actions/wiring.ts';
+import { queueDueRotations } from '../actions/rotation-schedules.ts';
 
 export async function worker(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { 'health-file': { type: 'string' } });
@@ -39,7 +40,11 @@ export async function worker(argv: string[]): Promise<number> {
   });
   syncWorker.start();
   // Lifecycle actions run on the same workers, from their own queue (src/actions/engine.ts).
-  const actionWorker = createActionWorker(actionDepsFor(ctx, ctx.microsoft), { workerId: syncWorker.workerId });
+  const actionDeps = actionDepsFor(ctx, ctx.microsoft);
+  const actionWorker = createActionWorker(actionDeps, {
+    workerId: syncWorker.workerId,
+    beforeClaim: () => queueDueRotations(actionDeps),
+  });
   actionWorker.start();
   const health = values['health-file'] ? healthFile(values['health-file'], { db: ctx.database.db, clock: ctx.clock }) : null;
   const healthTimer = health ? setInterval(() => void health.beat(), HEALTH_BEAT_MS) : null;

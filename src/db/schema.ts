@@ -528,6 +528,22 @@ export interface TenantGroupSyncTable {
   delta_link: string | null;
   synced_at: UpdatedAt;
 }
+/** Scheduled password rotation per Microsoft user (T0700). */
+export interface PasswordRotationSchedulesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  microsoft_user_id: string;
+  user_principal_name: string;
+  interval_days: number;
+  next_rotation_at: Timestamp;
+  last_rotated_at: Timestamp | null;
+  last_action_id: string | null;
+  problem: string | null;
+  created_by: string | null;
+  created_by_label: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
 export interface Database {
   ms_groups: MsGroupsTable;
   ms_group_members: MsGroupMembersTable;
@@ -535,6 +551,7 @@ export interface Database {
   ms_user_registration_details: MsUserRegistrationDetailsTable;
   tenant_mfa_status: TenantMfaStatusTable;
   actions: ActionsTable;
+  password_rotation_schedules: PasswordRotationSchedulesTable;
   action_steps: ActionStepsTable;
   vault_entries: VaultEntriesTable;
   integrations: IntegrationsTable;

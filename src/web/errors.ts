@@ -126,7 +126,8 @@ export function sendMessagePage(reply: FastifyReply, status: number, page: Messa
   const link = page.link ?? { href: '/', text: 'Back to docsync' };
   const html =
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
-    `<title>${escapeHtml(page.title)} · docsync</title><link rel="stylesheet" href="/static/app.css"></head>\n` +
+    `<title>${escapeHtml(page.title)} · docsync</title>` +
+    '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/app.css"></head>\n' +
     `<body><main id="main"><h1>${escapeHtml(page.title)}</h1><p>${escapeHtml(page.message)}</p>` +
     (page.action ? `<p>${escapeHtml(page.action)}</p>` : '') +
     `<p class="muted">Request id: <code>${escapeHtml(page.requestId)}</code></p>` +

@@ -2,35 +2,12 @@
 // one child process), driven in Debian's Chromium: a technician offboards a user from its contact
 // page and onboards a new one from the tenant page, through the preview and the typed
 // confirmation; the documentation shows both at once, without waiting for a sync.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, launchBrowser, signIn, startDemo, type BrowserSession, type RunningDemo } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = path.resolve('test-results/screenshots');
-const START_DEADLINE_MS = 60_000;
 const WORK_DEADLINE_MS = 45_000;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-interface DemoLogin {
-  url: string;
-  username: string;
-  password: string;
-}
 interface UserRow {
   userId: string;
   displayName: string;
@@ -40,101 +17,30 @@ interface UserRow {
   contact: { id: string; name: string } | null;
 }
 
-function startDemo(dataDir: string, stderr: string[]): Promise<{ child: ChildProcessWithoutNullStreams; login: DemoLogin }> {
-  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir], {
-    cwd: path.resolve('.'),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr.push(chunk);
-    if (stderr.length > 400) stderr.splice(0, stderr.length - 400);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the demo printed no login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)),
-      START_DEADLINE_MS,
-    );
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo exited (${code ?? signal}) before printing its login:\n${stderr.join('').slice(-4000)}`));
-    });
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve({ child, login: JSON.parse(line) as DemoLogin });
-    });
-  });
-}
-
-async function stopDemo(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromium', () => {
-  let dataRoot: string;
-  let userDataDir: string;
-  let demo: ChildProcessWithoutNullStreams;
-  let login: DemoLogin;
-  let browser: BrowserContext;
+describe.skipIf(!chromiumAvailable)('lifecycle actions in the demo, in Chromium', () => {
+  let demo: RunningDemo;
+  let session: BrowserSession;
   let page: Page;
-  const demoStderr: string[] = [];
-  const pageErrors: string[] = [];
-  const cspViolations: string[] = [];
+  let login: RunningDemo['login'];
   let tenantId = '';
   let domain = '';
 
   beforeAll(async () => {
-    dataRoot = mkdtempSync(path.join(tmpdir(), 'docsync-actions-e2e-'));
-    ({ child: demo, login } = await startDemo(path.join(dataRoot, 'data'), demoStderr));
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    browser.setDefaultTimeout(15_000);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${login.url}/organizations`);
-    await page.getByLabel('Username or email').fill(login.username);
-    await page.getByLabel('Password').fill(login.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${login.url}/organizations`);
-  }, START_DEADLINE_MS + 30_000);
+    demo = await startDemo();
+    login = demo.login;
+    session = await launchBrowser({ screenshotPrefix: 'actions' });
+    page = session.page;
+    await signIn(page, login, '/organizations');
+  }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (demo) expect(await stopDemo(demo)).toBe(0);
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+    await session?.close();
+    if (demo) expect(await demo.stop()).toBe(0);
   }, 30_000);
 
-  async function axe(): Promise<string[]> {
-    await page.evaluate(axeSource);
-    return (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === ` +
-        `'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
-    )) as string[];
-  }
+  const axe = () => session.axe();
   /** Full-page screenshots at 1280 and 800 px wide. */
-  async function shots(name: string) {
-    for (const width of [1280, 800]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(SCREENSHOTS, `actions-${name}-${width}.png`), fullPage: true });
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-  }
+  const shots = (name: string) => session.shots(name);
   const api = async <T>(url: string): Promise<T> => {
     const response = await page.request.get(`${login.url}${url}`);
     expect(response.status(), url).toBe(200);
@@ -237,6 +143,13 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     await page.getByLabel('Job title').fill('Analyst');
     const licence = page.locator('fieldset:has(legend:text("Licences")) div').filter({ hasNotText: '(0 free)' }).first();
     await licence.locator('input').check();
+    // Groups come from Microsoft now, by name; the ones docsync cannot change are shown, not offered.
+    const picker = page.locator('fieldset.group-picker');
+    expect(await picker.getByLabel(/Finance Team/).isDisabled()).toBe(true);
+    await expect(picker.innerText()).resolves.toContain('managed in Exchange');
+    await page.getByLabel('Filter groups').fill('all comp');
+    await picker.getByLabel(/Sales/).waitFor({ state: 'hidden' });
+    await picker.getByLabel(/All Company/).check();
     await shots('05b-onboard-form');
     expect(await axe()).toEqual([]);
     await page.getByRole('button', { name: 'Preview' }).click();
@@ -247,7 +160,9 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
       ['create_user', 'planned'],
       ['document_contact', 'planned'],
       ['assign_licenses', 'planned'],
+      ['add_to_groups', 'planned'],
     ]);
+    await expect(page.locator('tr[data-step="add_to_groups"]').innerText()).resolves.toContain('added to All Company');
     await shots('06-onboard-preview');
     await page.getByRole('button', { name: 'Run onboard a user' }).click();
     await page.waitForURL(/\/actions\/[0-9a-f-]{36}$/);
@@ -257,8 +172,20 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     const row = page.locator('table tbody tr', { hasText: 'Nora Newcomer' });
     await expect(row.innerText()).resolves.toContain(`nora.newcomer@${domain}`);
     await shots('07-contacts-after-onboard');
-    expect(pageErrors).toEqual([]);
-    expect(cspViolations).toEqual([]);
+
+    // Her password is rotated every 30 days from now on: the tenant's actions page shows when next.
+    await page.goto(`${login.url}/tenants/${tenantId}/actions`);
+    await page.getByLabel('User ids or UPNs (one per line)').fill(`nora.newcomer@${domain}`);
+    await page.getByLabel('Rotate every (days)').fill('30');
+    await page.getByRole('button', { name: 'Schedule rotation' }).click();
+    const rotation = page.locator(`tr[data-rotation="nora.newcomer@${domain}"]`);
+    await rotation.waitFor();
+    await expect(rotation.innerText()).resolves.toContain('30 days');
+    await page.getByText('Rotation scheduled.').waitFor();
+    await shots('07b-rotation-scheduled');
+    expect(await axe()).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
   });
 
   it("shows on the integration page whether actions are on, what each tenant's roles allow, and lets an administrator switch", async () => {
@@ -284,7 +211,7 @@ describe.skipIf(!existsSync(CHROMIUM))('lifecycle actions in the demo, in Chromi
     await page.getByRole('button', { name: 'Enable lifecycle actions' }).click();
     await page.getByRole('button', { name: 'Disable lifecycle actions' }).waitFor();
     expect((await api<{ enabled: boolean }>(`/api/integrations/${integrationId}/actions`)).enabled).toBe(true);
-    expect(pageErrors).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
   });
 });

@@ -10,6 +10,12 @@ import { integrationActions, setActionsEnabled } from '../../actions/integration
 import { actorOf, requireFreshSecondFactor } from '../../actions/permission.ts';
 import { ACTION_KINDS } from '../../actions/roles.ts';
 import { actionDepsFor } from '../../actions/wiring.ts';
+import {
+  listOrganizationRotationSchedules,
+  listTenantRotationSchedules,
+  removeRotationSchedule,
+  setRotationSchedules,
+} from '../../actions/rotation-schedules.ts';
 import { recordAudit } from '../../auth/audit.ts';
 import { addVaultEntry, listVaultEntries, revealVaultEntry } from '../../docs/vault.ts';
 import { NotFound } from '../../errors.ts';
@@ -54,6 +60,23 @@ const IntegrationActions = Type.Object({
     }),
   ),
 });
+const RotationScheduleSchema = Type.Object(
+  {
+    id: Type.String(),
+    tenantId: Type.String(),
+    tenantName: Type.String(),
+    userId: Type.String(),
+    userPrincipalName: Type.String(),
+    intervalDays: Type.Integer(),
+    nextRotationAt: Timestamp,
+    lastRotatedAt: Nullable(Timestamp),
+    lastAction: Nullable(Type.Object({ id: Type.String(), status: Type.String(), error: Nullable(Type.String()) })),
+    problem: Nullable(Type.String()),
+    createdBy: Type.String(),
+  },
+  { description: "A user's scheduled password rotation: every intervalDays, a password_rotation action queued for the workers." },
+);
+const RotationSchedules = Type.Object({ items: Type.Array(RotationScheduleSchema) });
 const VaultEntrySchema = Type.Object(
   {
     id: Type.String(),
@@ -212,6 +235,77 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         });
         return { id: request.params.id, canAct: request.body.canAct };
       });
+    },
+  );
+
+  // --- scheduled password rotation ---
+  app.get(
+    '/api/tenants/:id/password-rotations',
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags,
+        summary: "A tenant's password rotation schedules: every N days, next and last rotation",
+        params: IdParams,
+        response: { 200: RotationSchedules },
+      },
+    },
+    async (request) => ({ items: await listTenantRotationSchedules(deps, request.params.id) }),
+  );
+
+  app.get(
+    '/api/organizations/:id/password-rotations',
+    {
+      config: { access: 'signedIn' },
+      schema: {
+        tags,
+        summary: "The password rotation schedules of an organization's tenants",
+        params: IdParams,
+        response: { 200: RotationSchedules },
+      },
+    },
+    async (request) => ({ items: await listOrganizationRotationSchedules(deps, request.params.id) }),
+  );
+
+  app.post(
+    '/api/tenants/:id/password-rotations',
+    {
+      config: { access: 'technician' },
+      schema: {
+        tags,
+        summary: "Rotate these users' passwords every intervalDays (set or change); refused like the rotation itself would be",
+        params: IdParams,
+        body: Type.Object(
+          {
+            userIds: Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { minItems: 1, maxItems: 200 }),
+            intervalDays: Type.Integer({ minimum: 1, maximum: 365 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: RotationSchedules },
+      },
+    },
+    async (request, reply) => {
+      await requireFreshSecondFactor(stepUp, requirePrincipal(request));
+      const items = await setRotationSchedules(deps, await actor(request), {
+        tenantId: request.params.id,
+        userIds: request.body.userIds,
+        intervalDays: request.body.intervalDays,
+        requestId: request.id,
+      });
+      return reply.status(201).send({ items });
+    },
+  );
+
+  app.delete(
+    '/api/password-rotations/:id',
+    {
+      config: { access: 'technician' },
+      schema: { tags, summary: 'Stop rotating this password', params: IdParams, response: { 204: Type.Null() } },
+    },
+    async (request, reply) => {
+      await removeRotationSchedule(deps, await actor(request), request.params.id, request.id);
+      return reply.status(204).send(null);
     },
   );
 

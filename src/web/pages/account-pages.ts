@@ -19,6 +19,9 @@ import { assertPasswordSignInAllowed, ssoEnabled } from '../../auth/sso.ts';
 import type { Config } from '../../config.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 
+import { auditSubjectNames, auditValueNames } from '../../stores/audit-names.ts';
+import { auditDiff, auditSubject } from './audit-view.ts';
+
 const asset = (file: string) => readFileSync(new URL(`../static/${file}`, import.meta.url), 'utf8');
 
 export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
@@ -89,6 +92,12 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
   app.get('/static/app.css', { config: { access: 'public' } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(styles),
   );
+  // Pages link the SVG; /favicon.ico is what browsers and bookmarks ask for without a link.
+  const favicon = asset('favicon.svg');
+  for (const url of ['/static/favicon.svg', '/favicon.ico'])
+    app.get(url, { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon),
+    );
 
   const signInForm = (next: string, message: string | null, username = '') => signInPage(ctx.config, next, message, username);
 
@@ -448,14 +457,19 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
         .selectFrom('audit_log')
         .select((eb) => eb.fn.countAll<string>().as('total'))
         .executeTakeFirstOrThrow();
-      const json = (value: unknown) => (value === null || value === undefined ? '—' : JSON.stringify(value, null, 1).slice(0, 2000));
+      const names = await auditSubjectNames(deps.db, rows);
+      const values = await auditValueNames(deps.db, rows);
+      const actors = await auditSubjectNames(
+        deps.db,
+        rows.filter((r) => r.actor_id).map((r) => ({ subject_type: 'technician', subject_id: r.actor_id })),
+      );
       return sendPage(
         reply,
         200,
         layout({
           title: 'Audit log',
           principal,
-          section: 'account',
+          section: 'audit',
           body: html`<h1>Audit log</h1>
             ${
               rows.length === 0
@@ -470,8 +484,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
                           <th scope="col">Who</th>
                           <th scope="col">What</th>
                           <th scope="col">Subject</th>
-                          <th scope="col">Before</th>
-                          <th scope="col">After</th>
+                          <th scope="col">Change (before → after)</th>
                         </tr>
                       </thead>
                       <tbody>
@@ -479,11 +492,10 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
                           (r) =>
                             html`<tr>
                               <td>${when(r.created_at)}</td>
-                              <td>${name(r.actor_label)}</td>
-                              <td><code>${r.action}</code></td>
-                              <td>${r.subject_type} <span class="muted">${r.subject_id ?? ''}</span></td>
-                              <td><pre>${json(r.before)}</pre></td>
-                              <td><pre>${json(r.after)}</pre></td>
+                              <td>${name((r.actor_id && actors.get(`technician:${r.actor_id}`)) || r.actor_label)}</td>
+                              <td>${r.action.replaceAll('_', ' ').replaceAll('.', ' · ')}</td>
+                              <td>${auditSubject(r, names)}</td>
+                              <td>${auditDiff(r.before, r.after, values)}</td>
                             </tr>`,
                         )}
                       </tbody>

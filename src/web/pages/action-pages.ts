@@ -6,12 +6,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { Principal } from '../../auth/roles.ts';
-import { actionsEnabled, getAction, listTenantActions, requestAction, type ActionRequest, type ActionView } from '../../actions/engine.ts';
+import {
+  actionsEnabled,
+  getAction,
+  listTenantActions,
+  requestAction,
+  type ActionDeps,
+  type ActionRequest,
+  type ActionView,
+} from '../../actions/engine.ts';
 import { actorOf, mayAct, requireFreshSecondFactor } from '../../actions/permission.ts';
 import { FreshSecondFactorRequired } from '../../auth/mfa-errors.ts';
 import { ACTION_KINDS, actionsAllowed, type ActionKind } from '../../actions/roles.ts';
 import { actionDepsFor } from '../../actions/wiring.ts';
-import { BadInput } from '../../errors.ts';
+import { listTenantRotationSchedules, type RotationScheduleView } from '../../actions/rotation-schedules.ts';
+import { BadInput, DocsyncError } from '../../errors.ts';
+import { listGroupChoices, type GroupChoice } from '../../actions/microsoft-user.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
 import { createMicrosoft } from '../../microsoft/index.ts';
 import { requirePrincipal } from '../guards.ts';
@@ -51,6 +61,85 @@ const many = (form: Form, key: string): string[] => {
   return (Array.isArray(v) ? v : v ? [v] : []).map((s) => s.trim()).filter(Boolean);
 };
 
+/** The tenant's password rotation schedules, and (for those who may act) the form to set one. */
+function rotationSection(tenantId: string, schedules: RotationScheduleView[], canAct: boolean): SafeHtml {
+  const last = (s: RotationScheduleView) => {
+    if (s.problem) return html`<strong>Not rotated:</strong> ${s.problem}`;
+    if (!s.lastAction) return s.lastRotatedAt ? when(s.lastRotatedAt) : html`<span class="muted">not yet</span>`;
+    return html`${s.lastRotatedAt ? when(s.lastRotatedAt) : html`<span class="muted">not yet</span>`}
+      <a href="/actions/${s.lastAction.id}">${badge('state', s.lastAction.status)}</a>
+      ${s.lastAction.error ? html`<span class="muted">${s.lastAction.error}</span>` : ''}`;
+  };
+  return html`<section aria-labelledby="rotation-title">
+    <h2 id="rotation-title">Scheduled password rotation</h2>
+    <p class="muted">
+      Every N days the workers reset the password (change required at next sign-in) and keep the new one in the vault, as a password
+      rotation action.
+    </p>
+    ${
+      schedules.length === 0
+        ? emptyState('No password is rotated on a schedule in this tenant.')
+        : html`<table class="rotations">
+            <caption class="visually-hidden">
+              Password rotation schedules
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Every</th>
+                <th scope="col">Next rotation</th>
+                <th scope="col">Last rotation</th>
+                <th scope="col">Set by</th>
+                ${canAct ? html`<th scope="col"><span class="visually-hidden">Stop</span></th>` : ''}
+              </tr>
+            </thead>
+            <tbody>
+              ${schedules.map(
+                (s) =>
+                  html`<tr data-rotation="${s.userPrincipalName}">
+                    <td>${name(s.userPrincipalName)}</td>
+                    <td>${s.intervalDays} days</td>
+                    <td>${when(s.nextRotationAt)}</td>
+                    <td>${last(s)}</td>
+                    <td>${s.createdBy}</td>
+                    ${
+                      canAct
+                        ? html`<td>
+                            <button
+                              type="button"
+                              class="secondary"
+                              data-api="DELETE /api/password-rotations/${s.id}"
+                              data-done="Rotation stopped."
+                              aria-label="Stop rotating the password of ${s.userPrincipalName}"
+                            >
+                              Stop
+                            </button>
+                          </td>`
+                        : ''
+                    }
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+    ${
+      canAct
+        ? html`<form class="stacked" data-api="POST /api/tenants/${tenantId}/password-rotations" data-done="Rotation scheduled.">
+            <div>
+              <label for="rot-users">User ids or UPNs (one per line)</label
+              ><textarea id="rot-users" name="userIds" data-type="list" rows="2" required></textarea>
+            </div>
+            <div>
+              <label for="rot-days">Rotate every (days)</label
+              ><input id="rot-days" name="intervalDays" data-type="number" type="number" min="1" max="365" value="90" required />
+            </div>
+            <div><button type="submit">Schedule rotation</button></div>
+          </form>`
+        : ''
+    }
+  </section>`;
+}
+
 function csrf(principal: Principal): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${principal.csrfToken ?? ''}" />`;
 }
@@ -83,7 +172,59 @@ function stepsTable(action: ActionView): SafeHtml {
 }
 
 /** What the new-action form asks for each kind; turned into the API request by requestFromForm. */
-async function formFields(ctx: AppContext, tenantRowId: string, kind: ActionKind, userId: string): Promise<SafeHtml> {
+/** The onboarding group picker: the tenant's groups read live from Microsoft; those docsync cannot change are shown, not offered. */
+function groupPicker(groups: GroupChoice[] | { error: string }): SafeHtml {
+  if ('error' in groups)
+    return html`<p class="banner warn" role="status">The tenant's groups could not be read from Microsoft (${groups.error}).</p>
+      <div>
+        <label for="f-groups">Group ids (optional, one per line)</label><textarea id="f-groups" name="groupIdsText" rows="2"></textarea>
+      </div>`;
+  if (groups.length === 0) return html`<p class="muted">The tenant has no group.</p>`;
+  return html`<fieldset class="group-picker">
+    <legend>Groups (read from Microsoft now)</legend>
+    <div>
+      <label for="f-group-filter">Filter groups</label
+      ><input id="f-group-filter" type="search" data-filter-list="group-choices" autocomplete="off" />
+    </div>
+    <ul id="group-choices" class="choices">
+      ${groups.map(
+        (g, i) =>
+          html`<li data-filter-text="${g.displayName} ${g.kind} ${g.description ?? ''}">
+            <input
+              type="checkbox"
+              id="grp-${i}"
+              name="groupIds"
+              value="${g.id}"
+              ${g.notManageable ? html` disabled aria-describedby="grp-${i}-why"` : ''}
+            /><label for="grp-${i}">${name(g.displayName)} <span class="muted">(${g.kind})</span></label>
+            ${g.notManageable ? html`<span class="muted" id="grp-${i}-why">— not offered: ${g.notManageable}</span>` : ''}
+          </li>`,
+      )}
+    </ul>
+  </fieldset>`;
+}
+
+async function onboardGroups(deps: ActionDeps, tenantRowId: string): Promise<GroupChoice[] | { error: string }> {
+  const tenant = await deps.db
+    .selectFrom('tenants')
+    .select(['integration_id', 'tenant_id'])
+    .where('id', '=', tenantRowId)
+    .executeTakeFirstOrThrow();
+  try {
+    return await listGroupChoices(deps.graph.forTenant(tenant.integration_id, tenant.tenant_id, { graphRequests: 0, throttled: 0 }));
+  } catch (error) {
+    if (error instanceof DocsyncError) return { error: `${error.message}${error.action ? ` ${error.action}` : ''}` };
+    throw error;
+  }
+}
+
+async function formFields(
+  ctx: AppContext,
+  tenantRowId: string,
+  kind: ActionKind,
+  userId: string,
+  groups: GroupChoice[] | { error: string } | null,
+): Promise<SafeHtml> {
   const user = userId ? html`<input type="hidden" name="userIds" value="${userId}" />` : '';
   const userPicker = userId
     ? user
@@ -147,16 +288,14 @@ async function formFields(ctx: AppContext, tenantRowId: string, kind: ActionKind
         </div>
         <div><label for="f-job">Job title</label><input id="f-job" name="jobTitle" maxlength="200" /></div>
         <div><label for="f-dep">Department</label><input id="f-dep" name="department" maxlength="200" /></div>
-        ${skuChoices}
-        <div>
-          <label for="f-groups">Group ids (optional, one per line)</label><textarea id="f-groups" name="groupIdsText" rows="2"></textarea>
-        </div>`;
+        ${skuChoices} ${groups ? groupPicker(groups) : ''}`;
     case 'license_assign':
     case 'license_remove':
       return html`${userPicker}${skuChoices}`;
     case 'license_reclaim':
       return html`<p>
-          Leave the users empty to reclaim from every user docsync last saw disabled but licensed, or without sign-in for the days below.
+          Leave the users empty to reclaim from every licensed user Microsoft says, when you preview, is disabled, or has not signed in for
+          the days below.
         </p>
         <div>
           <label for="f-users">User ids or UPNs (optional, one per line)</label
@@ -195,8 +334,8 @@ function requestFromForm(tenantId: string, kind: ActionKind, form: Form): Omit<A
     for (const key of ['displayName', 'givenName', 'surname', 'userPrincipalName', 'usageLocation', 'jobTitle', 'department'])
       if (one(form, key)) input[key] = one(form, key);
     if (many(form, 'skuIds').length) input.skuIds = many(form, 'skuIds');
-    const groups = one(form, 'groupIdsText').split(/\s+/).filter(Boolean);
-    if (groups.length) input.groupIds = groups;
+    const groups = [...many(form, 'groupIds'), ...one(form, 'groupIdsText').split(/\s+/).filter(Boolean)];
+    if (groups.length) input.groupIds = [...new Set(groups)];
   } else if (kind === 'license_assign' || kind === 'license_remove') {
     input.skuIds = many(form, 'skuIds');
   } else if (kind === 'license_reclaim' && userIds.length === 0) {
@@ -223,7 +362,11 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
   app.get('/tenants/:id/actions', { config: { access: 'signedIn', page: true }, schema: { params: IdParams } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await getTenant(db, request.params.id);
-    const [actions, actor] = await Promise.all([listTenantActions(db, tenant.id), actorOf(db, principal)]);
+    const [actions, actor, schedules] = await Promise.all([
+      listTenantActions(db, tenant.id),
+      actorOf(db, principal),
+      listTenantRotationSchedules(deps, tenant.id),
+    ]);
     const integration = await db
       .selectFrom('integrations')
       .select(['settings'])
@@ -266,7 +409,7 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             </ul>`
           : html`<p class="muted">Your account may not act; an administrator can allow it.</p>`
       }
-      ${possible}
+      ${possible} ${rotationSection(tenant.id, schedules, mayAct(actor))}
       <h2>History</h2>
       ${
         actions.length === 0
@@ -317,7 +460,13 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         <h1>${TITLES[kind]} in ${name(tenant.display_name)}</h1>
         <p>Nothing changes until you confirm: the next page shows every step and its effect.</p>
         <form class="stacked" method="post" action="/tenants/${tenant.id}/actions/preview">
-          ${csrf(principal)}<input type="hidden" name="kind" value="${kind}" /> ${await formFields(ctx, tenant.id, kind, userId)}
+          ${csrf(principal)}<input type="hidden" name="kind" value="${kind}" /> ${await formFields(
+            ctx,
+            tenant.id,
+            kind,
+            userId,
+            kind === 'onboard' ? await onboardGroups(deps, tenant.id) : null,
+          )}
           <div><button type="submit">Preview</button></div>
         </form>`;
       return page(reply, principal, TITLES[kind], body);

@@ -3,9 +3,10 @@ import { html, name, SafeHtml } from '../html.ts';
 import type { Principal } from '../../auth/roles.ts';
 import { roleAllows, type Access } from '../../auth/roles.ts';
 
-export type Section = 'home' | 'organizations' | 'tenants' | 'reports' | 'integrations' | 'sync-runs' | 'account' | 'api-docs' | 'none';
+export type Section =
+  'home' | 'organizations' | 'tenants' | 'reports' | 'integrations' | 'sync-runs' | 'account' | 'audit' | 'api-docs' | 'none';
 
-const NAV: Array<{ section: Section; href: string; label: string }> = [
+const NAV: Array<{ section: Section; href: string; label: string; access?: Access }> = [
   { section: 'home', href: '/', label: 'Home' },
   { section: 'organizations', href: '/organizations', label: 'Organizations' },
   { section: 'tenants', href: '/tenants', label: 'Tenants ↔ organizations' },
@@ -13,6 +14,7 @@ const NAV: Array<{ section: Section; href: string; label: string }> = [
   { section: 'integrations', href: '/integrations', label: 'Integrations' },
   { section: 'sync-runs', href: '/sync-runs', label: 'Sync runs' },
   { section: 'account', href: '/account', label: 'Account' },
+  { section: 'audit', href: '/audit', label: 'Audit log', access: 'administrator' },
   { section: 'api-docs', href: '/api/docs', label: 'API' },
 ];
 
@@ -57,6 +59,7 @@ export function layout(options: { title: string; principal: Principal | null; se
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>${options.title} · docsync</title>
       <meta name="csrf-token" content="${principal?.csrfToken ?? ''}" />
+      <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href="/static/app.css" />
       <script src="/static/app.js" defer></script>
     </head>
@@ -72,7 +75,8 @@ export function layout(options: { title: string; principal: Principal | null; se
 }
 
 /** A session that may only enrol a second factor is shown the Account link alone. */
-const shownTo = (principal: Principal) => (item: { section: Section }) => !principal.enrolmentOnly || item.section === 'account';
+const shownTo = (principal: Principal) => (item: { section: Section; access?: Access }) =>
+  (!principal.enrolmentOnly || item.section === 'account') && roleAllows(principal.role, item.access ?? 'signedIn');
 
 export function can(principal: Principal | null, access: Access): boolean {
   return !!principal && roleAllows(principal.role, access);

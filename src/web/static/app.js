@@ -5,6 +5,13 @@
 (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
   const flash = document.getElementById('flash');
+  // Case, accents and apostrophes do not matter, as in docsync's search (docsync_fold, migration T1500).
+  const fold = (text) =>
+    text
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/['’`]/g, '')
+      .toLowerCase();
 
   function say(message, kind) {
     if (!flash) return;
@@ -169,10 +176,23 @@
           );
           const list = input.list;
           list.replaceChildren();
+          // Namesakes are told apart by their primary domain (or email), never by an id; without
+          // one, by how many contacts each documents.
+          const describe = (item) => item.emails?.[0] || item.domains?.[0] || 'no domain';
+          const seen = new Map();
+          for (const item of data.items) {
+            const key = `${item.name}|${describe(item)}`;
+            seen.set(key, (seen.get(key) || 0) + 1);
+          }
           for (const item of data.items) {
             const option = document.createElement('option');
-            const extra = item.emails?.[0] || item.domains?.[0] || item.id.slice(0, 8);
-            option.value = `${item.name} (${extra})`;
+            const extra = describe(item);
+            const twin = seen.get(`${item.name}|${extra}`) > 1 && typeof item.contactCount === 'number';
+            option.value = `${item.name} (${twin ? `${extra}, ${item.contactCount} contacts` : extra})`;
+            // The server matched as search does (case, accents and apostrophes ignored: "obrien" finds
+            // O'Brien); the browser filters the list by what is typed, so the label carries the folded
+            // name it can match.
+            option.label = fold(`${item.name} ${extra}`);
             option.dataset.id = item.id;
             list.append(option);
           }
@@ -235,5 +255,19 @@
       }
     };
     setTimeout(tick, 1000);
+  }
+
+  // A filter box over a list of choices (the onboarding group picker): hides the entries whose
+  // text does not contain what is typed, case and accents ignored. Checked entries stay visible.
+  for (const input of document.querySelectorAll('input[data-filter-list]')) {
+    const list = document.getElementById(input.dataset.filterList);
+    if (!list) continue;
+    input.addEventListener('input', () => {
+      const wanted = fold(input.value.trim());
+      for (const item of list.querySelectorAll('[data-filter-text]')) {
+        const checked = item.querySelector('input:checked');
+        item.hidden = wanted !== '' && !checked && !fold(item.dataset.filterText).includes(wanted);
+      }
+    });
   }
 })();

@@ -3,6 +3,7 @@
 // technician can meet is here: a missing GDAP role, no free licence seats, throttling in the
 // middle of an action, and a worker killed mid-action whose action resumes without doing a step twice.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.ts';
 import { ROLES } from '../../../src/emulator/world/catalog.ts';
 import { emulatedCredentials } from '../../../src/emulator/graph/user-writes.ts';
@@ -16,6 +17,7 @@ import { actionDepsFor } from '../../../src/actions/wiring.ts';
 import { WRITE_SCOPES } from '../../../src/actions/roles.ts';
 import type { Actor } from '../../../src/actions/permission.ts';
 import { revealVaultEntry } from '../../../src/docs/vault.ts';
+import { listGroupChoices } from '../../../src/actions/microsoft-user.ts';
 import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../sync/fixtures.ts';
 
 const ADMIN: Actor = { id: null, label: 'alice', role: 'administrator', canAct: true };
@@ -350,6 +352,42 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     expect(emulatedCredentials(world(), contoso.tenantId, user.id).sessionsRevokedAt).toBeDefined();
   });
 
+  it('stops an action Microsoft keeps throttling with what to do, and resumes it later without repeating the steps done', async () => {
+    const user = freshMember();
+    const action = await requestAction(deps, ADMIN, {
+      kind: 'offboard',
+      tenantId: contoso.id,
+      userIds: [user.id],
+      input: { steps: ['block_sign_in', 'revoke_sessions', 'remove_licenses'] },
+      preview: false,
+    });
+    emulator.control.faults.add({
+      server: 'graph',
+      method: 'POST',
+      endpoint: '/v1.0/users/*/revokeSignInSessions',
+      count: 50,
+      action: { kind: 'status', status: 429, retryAfter: 30 },
+    });
+    await run();
+    const stopped = await getAction(ctx.database.db, action.id);
+    expect(stopped.status).toBe('partial');
+    expect(stopped.error).toMatchObject({ code: 'throttled', action: expect.stringContaining('not repeated') as string });
+    expect(stopped.steps.map((s) => s.status)).toEqual(['done', 'failed', 'not_run']);
+    emulator.control.faults.clear();
+    const seq = world().changeSequence();
+    await resumeAction(deps, ADMIN, action.id);
+    await run();
+    const done = await getAction(ctx.database.db, action.id);
+    expect(done.steps.map((s) => s.status)).toEqual(['done', 'done', 'done']);
+    // Only the licences changed on resume: sign-in was not blocked a second time.
+    expect(
+      world()
+        .userChangesSince(contoso.tenantId, seq)
+        .filter((c) => c.userId === user.id),
+    ).toHaveLength(1);
+    expect(world().user(contoso.tenantId, user.id)!.record.assignedLicenses).toEqual([]);
+  });
+
   it('resumes an action whose worker was killed mid-step on another worker, without doing any step twice', async () => {
     const user = freshMember();
     const action = await requestAction(deps, ADMIN, {
@@ -463,6 +501,46 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     },
   );
 
+  it("offers the tenant's groups read from Microsoft now, and refuses in the preview a group docsync cannot add members to", async () => {
+    const customer = world().customers()[0]!;
+    const tenantRow = await ctx.database.db.selectFrom('tenants').selectAll().where('id', '=', contoso.id).executeTakeFirstOrThrow();
+    const graph = microsoft.graph.forTenant(integrationId, tenantRow.tenant_id, { graphRequests: 0, throttled: 0 });
+    const choices = await listGroupChoices(graph);
+    expect(choices.map((g) => g.displayName)).toEqual(
+      [
+        ...world()
+          .groups(contoso.tenantId)
+          .map((g) => g.record.displayName),
+      ].sort((a, b) => a.localeCompare(b)),
+    );
+    const sales = choices.find((g) => g.displayName === 'Sales')!;
+    expect(sales).toMatchObject({ kind: 'Security', notManageable: null });
+    expect(choices.find((g) => g.displayName === 'All Company')).toMatchObject({ kind: 'Microsoft 365', notManageable: null });
+    const finance = choices.find((g) => g.displayName === 'Finance Team')!;
+    expect(finance).toMatchObject({ kind: 'Mail-enabled security', notManageable: expect.stringContaining('managed in Exchange') });
+    const input = {
+      displayName: 'Gail Grouped',
+      userPrincipalName: `gail.grouped@${customer.defaultDomain}`,
+      usageLocation: 'GB',
+      groupIds: [sales.id, finance.id],
+    };
+    const refused = await requestAction(deps, ADMIN, { kind: 'onboard', tenantId: contoso.id, input, preview: true });
+    expect(refused.steps.find((s) => s.name === 'add_to_groups')).toMatchObject({
+      status: 'blocked',
+      detail: expect.stringContaining('Finance Team: a mail-enabled security group') as string,
+    });
+    const named = await requestAction(deps, ADMIN, {
+      kind: 'onboard',
+      tenantId: contoso.id,
+      input: { ...input, groupIds: [sales.id] },
+      preview: true,
+    });
+    expect(named.steps.find((s) => s.name === 'add_to_groups')).toMatchObject({
+      status: 'planned',
+      detail: 'added to Sales',
+    });
+  });
+
   it('reclaims the licences of chosen users, showing the seats and monthly cost freed in the preview', async () => {
     const a = freshMember();
     const b = freshMember();
@@ -496,6 +574,93 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
         .subscribedSkus(contoso.tenantId)
         .find((s) => s.skuId === skuA)!.consumedUnits,
     ).toBeLessThan(consumedBefore);
+  });
+
+  it('chooses whom to reclaim from what Microsoft says at preview time, not from the last sync, and shows the seats freed', async () => {
+    const DAY = 86_400_000;
+    const disabledSinceSync = freshMember();
+    world().updateUser(contoso.tenantId, disabledSinceSync.id, { accountEnabled: false });
+    // The last sync saw this one disabled, but it was enabled again since and signed in yesterday.
+    const enabledSinceSync = freshMember();
+    await ctx.database.db
+      .updateTable('ms_users')
+      .set({ data: sql`data || '{"accountEnabled": false}'::jsonb` })
+      .where('tenant_id', '=', contoso.id)
+      .where('user_id', '=', enabledSinceSync.id)
+      .execute();
+    const yesterday = new Date(now - DAY).toISOString().slice(0, 19) + 'Z';
+    world().updateUser(contoso.tenantId, enabledSinceSync.id, {
+      signInActivity: { ...enabledSinceSync.signInActivity, lastSignInDateTime: yesterday, lastNonInteractiveSignInDateTime: yesterday },
+    });
+    const idle = freshMember();
+    const longAgo = new Date(now - 400 * DAY).toISOString().slice(0, 19) + 'Z';
+    world().updateUser(contoso.tenantId, idle.id, {
+      signInActivity: { ...idle.signInActivity, lastSignInDateTime: longAgo, lastNonInteractiveSignInDateTime: longAgo },
+    });
+
+    const preview = await requestAction(deps, ADMIN, {
+      kind: 'license_reclaim',
+      tenantId: contoso.id,
+      input: { criteria: { disabled: true, inactiveDays: 365 } },
+      preview: true,
+    });
+    const stepOf = (id: string) =>
+      preview.steps.find((s) => s.detail.startsWith(world().user(contoso.tenantId, id)!.record.userPrincipalName));
+    expect(stepOf(disabledSinceSync.id)).toMatchObject({
+      status: 'planned',
+      detail: expect.stringContaining('sign-in blocked but licensed'),
+    });
+    expect(stepOf(idle.id)).toMatchObject({
+      status: 'planned',
+      detail: expect.stringContaining(`no sign-in since ${longAgo.slice(0, 10)}`),
+    });
+    expect(stepOf(enabledSinceSync.id)).toBeUndefined();
+    const seats = preview.steps.filter((s) => s.status === 'planned').length;
+    expect(preview.summary).toMatch(/^seats freed: \d+ × /);
+    expect(preview.summary).not.toContain('monthly cost');
+    expect(seats).toBeGreaterThanOrEqual(2);
+
+    // Where Microsoft gives no sign-in activity (no Entra ID P1), "no sign-in for N days" is refused in words.
+    const fabrikam = await ctx.database.db
+      .selectFrom('tenants')
+      .select('id')
+      .where('tenant_id', '=', world().customers()[2]!.tenantId)
+      .executeTakeFirstOrThrow();
+    await expect(
+      requestAction(deps, ADMIN, {
+        kind: 'license_reclaim',
+        tenantId: fabrikam.id,
+        input: { criteria: { inactiveDays: 90 } },
+        preview: true,
+      }),
+    ).rejects.toMatchObject({ code: 'sign_in_activity_unavailable', message: expect.stringContaining('Entra ID P1') });
+  });
+
+  it('removes one chosen licence and keeps the others, in Microsoft and in the contact at once; a second run changes nothing', async () => {
+    const user = freshMember();
+    const [kept, removed] = world()
+      .subscribedSkus(contoso.tenantId)
+      .filter((s) => s.capabilityStatus === 'Enabled')
+      .map((s) => s.skuId);
+    world().updateUser(contoso.tenantId, user.id, {
+      usageLocation: 'GB',
+      assignedLicenses: [
+        { disabledPlans: [], skuId: kept! },
+        { disabledPlans: [], skuId: removed! },
+      ],
+    });
+    const request = { kind: 'license_remove', tenantId: contoso.id, userIds: [user.id], input: { skuIds: [removed!] } };
+    const action = await requestAction(deps, ADMIN, { ...request, preview: false });
+    await run();
+    expect((await getAction(ctx.database.db, action.id)).steps).toEqual([expect.objectContaining({ status: 'done' })]);
+    expect(
+      world()
+        .user(contoso.tenantId, user.id)!
+        .record.assignedLicenses.map((l) => l.skuId),
+    ).toEqual([kept]);
+    expect((await contactOf(user.id))!.microsoft_overlay).toMatchObject({ licenses: [expect.objectContaining({ skuId: kept })] });
+    const again = await requestAction(deps, ADMIN, { ...request, preview: true });
+    expect(again.steps).toEqual([expect.objectContaining({ status: 'unchanged' })]);
   });
 
   it('waits for a delayed delete in the queue, then soft-deletes the user (restorable), marks the contact gone', async () => {

@@ -65,7 +65,7 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     await emulator?.close();
   });
 
-  const call = (who: keyof typeof auth, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
+  const call = (who: keyof typeof auth, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
     app.inject({ method, url, headers: { authorization: auth[who] }, ...(payload === undefined ? {} : { payload: payload as object }) });
   const member = () => emulator.world.userAt(customerTenantId, 1)!.record;
 
@@ -197,5 +197,39 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     expect(audit.map((a) => a.action)).toEqual(['vault.add', 'vault.reveal']);
     expect(audit[1]!.actor_label).toBe('tech-user');
     expect(JSON.stringify(audit)).not.toContain('S3cret');
+  });
+
+  it('sets, lists and stops a password rotation schedule over the API; read-only accounts only read it', async () => {
+    const user = member();
+    const url = `/api/tenants/${tenantRowId}/password-rotations`;
+    expect((await call('reader', 'POST', url, { userIds: [user.id], intervalDays: 60 })).statusCode).toBe(403);
+    const bad = await call('tech', 'POST', url, { userIds: [user.id], intervalDays: 0 });
+    expect([bad.statusCode, Object.keys(bad.json().error).sort()]).toEqual([400, ['code', 'message', 'requestId']]);
+    const set = await call('tech', 'POST', url, { userIds: [user.userPrincipalName], intervalDays: 60 });
+    expect(set.statusCode).toBe(201);
+    expect(set.json().items).toEqual([
+      expect.objectContaining({
+        userId: user.id,
+        userPrincipalName: user.userPrincipalName,
+        intervalDays: 60,
+        lastRotatedAt: null,
+        lastAction: null,
+        problem: null,
+        createdBy: 'tech-user',
+      }),
+    ]);
+    const listed = await call('reader', 'GET', url);
+    expect(listed.json().items.map((s: { id: string }) => s.id)).toEqual([set.json().items[0].id]);
+    expect((await call('reader', 'DELETE', `/api/password-rotations/${set.json().items[0].id}`)).statusCode).toBe(403);
+    expect((await call('tech', 'DELETE', `/api/password-rotations/${set.json().items[0].id}`)).statusCode).toBe(204);
+    expect((await call('reader', 'GET', url)).json().items).toEqual([]);
+    const doc = (await call('reader', 'GET', '/api/openapi.json')).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/tenants/{id}/password-rotations',
+        '/api/password-rotations/{id}',
+        '/api/organizations/{id}/password-rotations',
+      ]),
+    );
   });
 });

@@ -137,8 +137,10 @@ describe.each(DATABASE_KINDS)('the HTML pages on %s', (kind) => {
     await call(world, 'technician', 'POST', `/api/tenants/${seeded.tenants.tailspin!.id}/ignore`);
     const audit = await call(world, 'administrator', 'GET', '/audit');
     expect(audit.statusCode).toBe(200);
-    expect(audit.body).toContain('organization_match.ignore');
-    expect(audit.body).toContain('&quot;state&quot;: &quot;ignored&quot;');
+    expect(audit.body).toContain('organization match · ignore');
+    // The change as the field that changed, not JSON.
+    expect(audit.body).toMatch(/<span class="field">state<\/span>: <del>[^<]+<\/del> → <ins>ignored<\/ins>/);
+    expect(audit.body).not.toContain('&quot;state&quot;');
     const forbidden = await call(world, 'technician', 'GET', '/audit');
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.body).toContain('<h1>Not allowed</h1>');
