@@ -21,7 +21,12 @@ describe('a customer tenant loses docsync access between runs', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed: 23, customers: 4, usersPerTenant: 12, autoConsent: true });
-    ctx = await createTestContext('pglite', { config: emulatorAsMicrosoft(emulator), overrides: { clock } });
+    // The clock is the wall clock: with 30 inactive days a user could turn inactive between two runs
+    // (a real change, written), whatever the hour. Ten years keeps this test about consent.
+    ctx = await createTestContext('pglite', {
+      config: { ...emulatorAsMicrosoft(emulator), sync: { inactiveDays: 3650 } },
+      overrides: { clock },
+    });
     const microsoft = newProcess();
     integrationId = await connectEmulatedPartner(ctx, emulator, { microsoft });
     // Some emulated customers are partial by nature (no Intune, concealed reports): none fails.
