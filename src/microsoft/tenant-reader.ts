@@ -225,7 +225,9 @@ export function createTenantReader(
           // Intune's first page (1,000 devices): most tenants need no other devices request.
           devices: { resource: managedDevicesResource },
           // Groups and members (issue 17): the change feed's first page.
-          ...(plan.groups ? { groups: { resource: groupsDeltaResource, ...(plan.groups.deltaLink ? { link: plan.groups.deltaLink } : {}) } } : {}),
+          ...(plan.groups
+            ? { groups: { resource: groupsDeltaResource, ...(plan.groups.deltaLink ? { link: plan.groups.deltaLink } : {}) } }
+            : {}),
           // MFA registration is read with the reports (its first page; most tenants have one).
           ...(plan.reports ? { mfa: { resource: userRegistrationDetailsResource } } : {}),
         });

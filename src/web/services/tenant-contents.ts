@@ -9,7 +9,6 @@ import { licenseDisplayName } from '../../licensing/skus.ts';
 import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
 import { getTenant, likePattern, type ActionContext } from './tenant-matches.ts';
 import { usersInGroupSql } from '../../stores/groups.ts';
-import { DAY_MS } from '../../time.ts';
 import { inactivityOfTenantUsers, type Inactivity } from '../../reports/inactivity.ts';
 import { inactiveDaysOfTenant, loadTenantActivityData } from '../../stores/activity.ts';
 import type { StagedUserActivity } from '../../sync/app-activity.ts';
