@@ -91,7 +91,7 @@ async function targets(ctx: PlanContext, userIds: string[], overrides: Override[
     if (!user) throw new BadInput(`no user ${id} in ${ctx.tenant.display_name}`);
     const memberships = await readMemberships(ctx.graph, user.id);
     let protectedBy: string | null = null;
-    if (ctx.tenant.tenant_id === ctx.integration.partner_tenant_id && !overrides.includes('partner'))
+    if (ctx.tenant.microsoft_tenant_id === ctx.integration.partner_tenant_id && !overrides.includes('partner'))
       protectedBy = "an account of the partner's own tenant";
     else if (user.userType === 'Guest' && !overrides.includes('guest')) protectedBy = 'a guest account';
     else if (memberships.groups.some((g) => excluded.has(g.id.toLowerCase())) && !overrides.includes('excluded'))

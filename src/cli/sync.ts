@@ -91,8 +91,8 @@ async function enqueue(ctx: AppContext, options: { integration?: string; tenant?
   if (options.tenant) {
     let query = db.selectFrom('tenants').selectAll();
     query = GUID.test(options.tenant)
-      ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('tenant_id', '=', options.tenant!)]))
-      : query.where('tenant_id', '=', options.tenant);
+      ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('microsoft_tenant_id', '=', options.tenant!)]))
+      : query.where('microsoft_tenant_id', '=', options.tenant);
     if (options.integration) query = query.where('integration_id', '=', options.integration);
     const tenants = await query.execute();
     if (tenants.length === 0)

@@ -25,12 +25,12 @@ export interface ConfigurationFromMicrosoft {
 
 const time = (d: Date | string | null) => (d === null ? null : new Date(d).getTime());
 
-function columns(device: ConfigurationFromMicrosoft, tenantRowId: string) {
+function columns(device: ConfigurationFromMicrosoft, tenantId: string) {
   return {
     name: device.name,
     serial_number: device.serialNumber,
     intune_device_id: device.intuneDeviceId,
-    tenant_id: tenantRowId,
+    tenant_id: tenantId,
     contact_id: device.contactId,
     manufacturer: device.manufacturer,
     model: device.model,
@@ -94,7 +94,7 @@ export interface ConfigurationUpdateOutcome {
 export async function updateLinkedConfigurations(
   db: Db,
   input: {
-    tenantRowId: string;
+    tenantId: string;
     links: Map<string, ConfigurationFromMicrosoft>;
     configurations: ReadonlyMap<string, OrganizationConfiguration>;
     now: Date;
@@ -124,7 +124,7 @@ export async function updateLinkedConfigurations(
     const existing = input.configurations.get(id);
     if (!existing) continue;
     const row = existing.row;
-    const next = columns(device, input.tenantRowId);
+    const next = columns(device, input.tenantId);
     // A technician's related contact stays when Intune has no primary user.
     if (next.contact_id === null) next.contact_id = row.contact_id;
     const reshaped = row.name !== next.name || row.serial_number !== next.serial_number || row.intune_device_id !== next.intune_device_id;
@@ -167,7 +167,7 @@ export async function updateLinkedConfigurations(
 
 export async function createConfigurations(
   db: Db,
-  input: { organizationId: string; tenantRowId: string; devices: ConfigurationFromMicrosoft[]; now: Date },
+  input: { organizationId: string; tenantId: string; devices: ConfigurationFromMicrosoft[]; now: Date },
 ): Promise<{ created: Map<string, string>; counts: WriteCounts }> {
   const created = new Map<string, string>();
   const counts = zeroWrites();
@@ -177,7 +177,7 @@ export async function createConfigurations(
       .insertInto('configurations')
       .values(
         chunk.map((d) => ({
-          ...columns(d, input.tenantRowId),
+          ...columns(d, input.tenantId),
           organization_id: input.organizationId,
           created_at: input.now,
           updated_at: input.now,
@@ -193,16 +193,13 @@ export async function createConfigurations(
   return { created, counts };
 }
 
-export async function markConfigurationsGone(
-  db: Db,
-  input: { tenantRowId: string; intuneDeviceIds: string[]; now: Date },
-): Promise<number> {
+export async function markConfigurationsGone(db: Db, input: { tenantId: string; intuneDeviceIds: string[]; now: Date }): Promise<number> {
   let marked = 0;
   for (let i = 0; i < input.intuneDeviceIds.length; i += 1000) {
     const result = await db
       .updateTable('configurations')
       .set({ in_microsoft: false, removed_from_microsoft_at: input.now, updated_at: input.now })
-      .where('tenant_id', '=', input.tenantRowId)
+      .where('tenant_id', '=', input.tenantId)
       .where('intune_device_id', 'in', input.intuneDeviceIds.slice(i, i + 1000))
       .where('in_microsoft', '=', true)
       .executeTakeFirst();

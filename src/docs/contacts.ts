@@ -38,7 +38,7 @@ export interface OrganizationContact {
   title: string | null;
   phone: string | null;
   microsoftUserId: string | null;
-  tenantRowId: string | null;
+  tenantId: string | null;
   microsoftOverlay: unknown;
   inMicrosoft: boolean;
   /** Primary first, then by address: a stable order, so decisions that quote one are stable too. */
@@ -77,7 +77,7 @@ export async function contactsOfOrganization(db: Db, organizationId: string): Pr
       title: r.title,
       phone: r.phone,
       microsoftUserId: r.microsoft_user_id,
-      tenantRowId: r.tenant_id,
+      tenantId: r.tenant_id,
       microsoftOverlay: r.microsoft_overlay,
       inMicrosoft: r.in_microsoft,
       emails: [],
@@ -114,7 +114,7 @@ export interface ContactUpdateOutcome {
  */
 export async function updateLinkedContacts(
   db: Db,
-  input: { tenantRowId: string; links: Map<string, ContactFromMicrosoft>; contacts: ReadonlyMap<string, OrganizationContact>; now: Date },
+  input: { tenantId: string; links: Map<string, ContactFromMicrosoft>; contacts: ReadonlyMap<string, OrganizationContact>; now: Date },
 ): Promise<ContactUpdateOutcome> {
   const counts = zeroWrites();
   let matchingInputsChanged = false;
@@ -144,7 +144,7 @@ export async function updateLinkedContacts(
       title: fillFrom(user.title, contact.title),
       phone: fillFrom(user.phone, contact.phone),
       microsoft_user_id: user.microsoftUserId,
-      tenant_id: input.tenantRowId,
+      tenant_id: input.tenantId,
     };
     const reshaped =
       next.first_name !== contact.firstName || next.last_name !== contact.lastName || next.microsoft_user_id !== contact.microsoftUserId;
@@ -152,7 +152,7 @@ export async function updateLinkedContacts(
       reshaped ||
       next.title !== contact.title ||
       next.phone !== contact.phone ||
-      next.tenant_id !== contact.tenantRowId ||
+      next.tenant_id !== contact.tenantId ||
       !contact.inMicrosoft ||
       overlayText(contact.microsoftOverlay) !== stableStringify(user.overlay);
     const known = new Set(contact.emails.map((e) => e.trim().toLowerCase()));
@@ -194,7 +194,7 @@ export async function updateLinkedContacts(
  */
 export async function createContacts(
   db: Db,
-  input: { organizationId: string; tenantRowId: string; users: ContactFromMicrosoft[]; now: Date },
+  input: { organizationId: string; tenantId: string; users: ContactFromMicrosoft[]; now: Date },
 ): Promise<{ created: Map<string, string>; counts: WriteCounts }> {
   const created = new Map<string, string>();
   const counts = zeroWrites();
@@ -210,7 +210,7 @@ export async function createContacts(
           title: u.title,
           phone: u.phone,
           microsoft_user_id: u.microsoftUserId,
-          tenant_id: input.tenantRowId,
+          tenant_id: input.tenantId,
           microsoft_overlay: JSON.stringify(u.overlay),
           created_at: input.now,
           updated_at: input.now,
@@ -256,13 +256,13 @@ export async function createContacts(
 }
 
 /** Marks the contacts of users gone from Microsoft (complete listing or delta @removed). */
-export async function markContactsGone(db: Db, input: { tenantRowId: string; microsoftUserIds: string[]; now: Date }): Promise<number> {
+export async function markContactsGone(db: Db, input: { tenantId: string; microsoftUserIds: string[]; now: Date }): Promise<number> {
   let marked = 0;
   for (let i = 0; i < input.microsoftUserIds.length; i += 1000) {
     const result = await db
       .updateTable('contacts')
       .set({ in_microsoft: false, removed_from_microsoft_at: input.now, updated_at: input.now })
-      .where('tenant_id', '=', input.tenantRowId)
+      .where('tenant_id', '=', input.tenantId)
       .where('microsoft_user_id', 'in', input.microsoftUserIds.slice(i, i + 1000))
       .where('in_microsoft', '=', true)
       .executeTakeFirst();

@@ -280,7 +280,7 @@ export async function organizationDetail(db: Db, clock: Clock, id: string): Prom
     createdAt: new Date(org.created_at).toISOString(),
     tenants: tenants.map((t) => ({
       id: t.id,
-      tenantId: t.tenant_id,
+      tenantId: t.microsoft_tenant_id,
       displayName: t.display_name,
       defaultDomain: t.default_domain,
       integrationId: t.integration_id,

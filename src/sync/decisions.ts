@@ -24,22 +24,22 @@ export const jsonb = (value: unknown) => sql<any>`cast(${JSON.stringify(value)} 
 
 const keyOf = (kind: string, sourceId: string) => `${kind}:${sourceId}`;
 
-export async function loadDecisions(db: Db, tenantRowId: string): Promise<Map<string, MatchDecision>> {
-  const rows = await db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenantRowId).execute();
+export async function loadDecisions(db: Db, tenantId: string): Promise<Map<string, MatchDecision>> {
+  const rows = await db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenantId).execute();
   return new Map(rows.map((r) => [keyOf(r.kind, r.source_id), r]));
 }
 
 /** One stored decision (the organization's, before anything else is read). */
 export async function loadDecision(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   kind: DecisionInput['kind'],
   sourceId: string,
 ): Promise<MatchDecision | undefined> {
   return db
     .selectFrom('match_decisions')
     .selectAll()
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('kind', '=', kind)
     .where('source_id', '=', sourceId)
     .executeTakeFirst();
@@ -73,7 +73,7 @@ function unchanged(before: MatchDecision, next: DecisionInput): boolean {
 /** Writes the decisions that differ from what is stored; returns how many rows were written. */
 export async function saveDecisions(
   db: Db,
-  input: { tenantRowId: string; existing: Map<string, MatchDecision>; decisions: DecisionInput[]; now: Date },
+  input: { tenantId: string; existing: Map<string, MatchDecision>; decisions: DecisionInput[]; now: Date },
 ): Promise<number> {
   const writes = input.decisions.filter((d) => {
     const before = input.existing.get(keyOf(d.kind, d.sourceId));
@@ -85,7 +85,7 @@ export async function saveDecisions(
       .values(
         writes.slice(i, i + 500).map((d) => ({
           kind: d.kind,
-          tenant_id: input.tenantRowId,
+          tenant_id: input.tenantId,
           source_id: d.sourceId,
           state: d.state,
           target_id: d.targetId,

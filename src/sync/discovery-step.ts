@@ -45,9 +45,10 @@ export async function discoverBeforeExpanding(deps: DiscoveryStepDeps, run: Sync
   heartbeat.unref();
   try {
     const report = await deps.discover(run.integration_id);
-    const rowIds = await tenantRowIds(deps.db, run.integration_id);
+    const tenantIdOf = await tenantIdsByMicrosoftTenantId(deps.db, run.integration_id);
+    // Discovery speaks Microsoft's tenant ids; the sync log keys lines by docsync's tenant id.
     const lines: SyncLogEntry[] = report.warnings.map((w) => ({
-      tenantId: w.tenantId ? (rowIds.get(w.tenantId.toLowerCase()) ?? null) : null,
+      tenantId: w.tenantId ? (tenantIdOf.get(w.tenantId.toLowerCase()) ?? null) : null,
       level: 'warning',
       code: w.code,
       message: w.message,
@@ -81,7 +82,7 @@ async function discoveryDue(db: Kysely<Database>, integrationId: string, now: Da
   return last === null || now.getTime() - last.getTime() >= intervalHours * 3_600_000;
 }
 
-async function tenantRowIds(db: Kysely<Database>, integrationId: string): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('tenants').select(['id', 'tenant_id']).where('integration_id', '=', integrationId).execute();
-  return new Map(rows.map((r) => [r.tenant_id.toLowerCase(), r.id]));
+async function tenantIdsByMicrosoftTenantId(db: Kysely<Database>, integrationId: string): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('tenants').select(['id', 'microsoft_tenant_id']).where('integration_id', '=', integrationId).execute();
+  return new Map(rows.map((r) => [r.microsoft_tenant_id.toLowerCase(), r.id]));
 }

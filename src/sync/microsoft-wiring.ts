@@ -31,7 +31,7 @@ export function createSyncMicrosoft(
       clock: ctx.clock,
       config: ctx.config,
       sources: ({ integration, tenant, counters, signal }) =>
-        createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), {
+        createGraphTenantSource(microsoft.graph.forTenant(integration.id, tenant.microsoft_tenant_id, counters, { signal }), {
           counters,
           graphBaseUrl,
           signal,

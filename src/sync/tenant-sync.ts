@@ -288,7 +288,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   }
 
   const domains: MsDomain[] = organization.domains;
-  const storedOrganization = await loadDecision(db, tenant.id, 'organization', tenant.tenant_id);
+  const storedOrganization = await loadDecision(db, tenant.id, 'organization', tenant.microsoft_tenant_id);
   const organizationDecision = await decideOrganization(deps, {
     tenant,
     organization: { displayName: organization.displayName ?? name, domains },
@@ -314,7 +314,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   };
   const previousState = writing && !input.rederive ? await loadDocumentationState(db, tenant.id) : null;
   // Before any input is read: what changes while this run reads them shows in the next one.
-  const fingerprint = writing ? await documentationFingerprint(db, { tenantRowId: tenant.id, organizationId, computed }) : null;
+  const fingerprint = writing ? await documentationFingerprint(db, { tenantId: tenant.id, organizationId, computed }) : null;
   const upToDate =
     previousState !== null &&
     previousState.fingerprint === fingerprint &&
@@ -529,14 +529,14 @@ const UNIQUE_VIOLATION = '23505';
  */
 export async function applyDecisionsNow(
   deps: { db: Kysely<Database>; clock: Clock; config: { sync: { inactiveDays: number } } },
-  tenantRowId: string,
+  tenantId: string,
 ): Promise<DecisionApplied> {
   const { db } = deps;
   const now = deps.clock.now();
-  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantRowId).executeTakeFirstOrThrow();
+  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirstOrThrow();
   const integration = await db.selectFrom('integrations').selectAll().where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
   const settings = syncSettingsOf(integration.settings);
-  const stored = await loadDecision(db, tenant.id, 'organization', tenant.tenant_id);
+  const stored = await loadDecision(db, tenant.id, 'organization', tenant.microsoft_tenant_id);
   if (stored?.state === 'ignored')
     return { applied: false, reason: 'ignored', message: 'This tenant is ignored: docsync writes nothing for it.' };
   const organizationId = stored?.state === 'matched' && stored.target_id ? stored.target_id : null;
@@ -555,7 +555,7 @@ export async function applyDecisionsNow(
     };
   const inputs = remembered.inputs;
   const organizationDecision: OrganizationDecision = {
-    tenantId: tenant.tenant_id,
+    tenantId: tenant.microsoft_tenant_id,
     state: 'matched',
     organizationId,
     rule: 'linked',
@@ -578,7 +578,7 @@ export async function applyDecisionsNow(
         .values({ integration_id: tenant.integration_id, tenant_id: tenant.id, trigger: 'manual', status: 'running', started_at: now })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const fingerprint = await documentationFingerprint(trx, { tenantRowId: tenant.id, organizationId, computed });
+      const fingerprint = await documentationFingerprint(trx, { tenantId: tenant.id, organizationId, computed });
       const staged = await loadStagedDerivation(trx, {
         tenant,
         settings,
@@ -623,12 +623,12 @@ async function decideOrganization(
   // A linked tenant needs no index of every organization (nor its fuzzy suggester): only proof
   // that its organization still exists.
   if (linkedTo && (await organizationExists(deps.db, linkedTo)))
-    return { tenantId: tenant.tenant_id, state: 'matched', organizationId: linkedTo, rule: 'linked', suggestions: [] };
+    return { tenantId: tenant.microsoft_tenant_id, state: 'matched', organizationId: linkedTo, rule: 'linked', suggestions: [] };
   const organizations = await organizationsForMatching(deps.db);
   const decision = matchOrganization(
     // (linked to an organization that is gone: match again)
     {
-      id: tenant.tenant_id,
+      id: tenant.microsoft_tenant_id,
       displayName: input.organization.displayName,
       organizationId: null,
       domains: input.organization.domains.map(toGraphDomain),
@@ -642,7 +642,7 @@ async function decideOrganization(
   const verified = input.organization.domains.filter((d) => d.isVerified).map((d) => d.id.toLowerCase());
   const id = await createOrganization(deps.db, { name: input.organization.displayName, domains: verified, now: deps.clock.now() });
   return {
-    tenantId: tenant.tenant_id,
+    tenantId: tenant.microsoft_tenant_id,
     state: 'matched',
     organizationId: id,
     rule: 'created' as OrganizationDecision['rule'],
@@ -757,7 +757,7 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
       }
     }
     const contactUpdate = await updateLinkedContacts(trx, {
-      tenantRowId: tenant.id,
+      tenantId: tenant.id,
       links,
       contacts: new Map(contacts.map((c) => [c.id, c])),
       now,
@@ -767,7 +767,7 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
     if (toCreate.length > 0 && organizationId) {
       const { created, counts } = await createContacts(trx, {
         organizationId,
-        tenantRowId: tenant.id,
+        tenantId: tenant.id,
         users: toCreate.map(input.toContact),
         now,
       });
@@ -803,7 +803,7 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
       }
     }
     const configurationUpdate = await updateLinkedConfigurations(trx, {
-      tenantRowId: tenant.id,
+      tenantId: tenant.id,
       links: deviceLinks,
       configurations: new Map(configurations.map((c) => [c.id, c])),
       now,
@@ -813,7 +813,7 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
     if (devicesToCreate.length > 0 && organizationId) {
       const { created, counts } = await createConfigurations(trx, {
         organizationId,
-        tenantRowId: tenant.id,
+        tenantId: tenant.id,
         devices: devicesToCreate,
         now,
       });
@@ -832,8 +832,8 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
     }
     if (!reshaped) break;
   }
-  await markContactsGone(trx, { tenantRowId: tenant.id, microsoftUserIds: input.goneUserIds, now });
-  await markConfigurationsGone(trx, { tenantRowId: tenant.id, intuneDeviceIds: input.goneDeviceIds, now });
+  await markContactsGone(trx, { tenantId: tenant.id, microsoftUserIds: input.goneUserIds, now });
+  await markConfigurationsGone(trx, { tenantId: tenant.id, intuneDeviceIds: input.goneDeviceIds, now });
 
   const rows: DecisionInput[] = [input.organizationRow, ...input.exclusionRows];
   const effective: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: input.exclusionRows.length };
@@ -853,14 +853,14 @@ async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput
   for (const d of decided.contactDecisions) settle('contact', d.userId, d.decision, d.contactId, () => contactDecisionRow(d));
   for (const d of decided.configurationDecisions)
     settle('configuration', d.deviceId, d.decision, d.configurationId, () => configurationDecisionRow(d));
-  await saveDecisions(trx, { tenantRowId: tenant.id, existing, decisions: rows, now });
+  await saveDecisions(trx, { tenantId: tenant.id, existing, decisions: rows, now });
   return { writes, effective, steady: decided.steady, flagged };
 }
 
 function organizationDecisionRow(tenant: Tenant, d: OrganizationDecision): DecisionInput {
   return {
     kind: 'organization',
-    sourceId: tenant.tenant_id,
+    sourceId: tenant.microsoft_tenant_id,
     state: d.state,
     targetId: d.organizationId,
     rule: d.rule,

@@ -205,7 +205,7 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
       config: { access: 'technician' },
       schema: { tags: ['sync runs'], summary: 'Sync now: one tenant', params: IdParams, response: { 202: SyncRequested } },
     },
-    async (request, reply) => reply.status(202).send(await requestSync(deps, { tenantRowId: request.params.id }, actionContext(request))),
+    async (request, reply) => reply.status(202).send(await requestSync(deps, { tenantId: request.params.id }, actionContext(request))),
   );
 
   app.get(

@@ -83,7 +83,7 @@ function stepsTable(action: ActionView): SafeHtml {
 }
 
 /** What the new-action form asks for each kind; turned into the API request by requestFromForm. */
-async function formFields(ctx: AppContext, tenantRowId: string, kind: ActionKind, userId: string): Promise<SafeHtml> {
+async function formFields(ctx: AppContext, tenantId: string, kind: ActionKind, userId: string): Promise<SafeHtml> {
   const user = userId ? html`<input type="hidden" name="userIds" value="${userId}" />` : '';
   const userPicker = userId
     ? user
@@ -93,7 +93,7 @@ async function formFields(ctx: AppContext, tenantRowId: string, kind: ActionKind
   const skus = await ctx.database.db
     .selectFrom('ms_subscribed_skus')
     .select(['sku_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .execute();
   const skuChoices = html`<fieldset>

@@ -74,13 +74,13 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
 }
 
 function tenantTabs(
-  tenantRowId: string,
+  tenantId: string,
   current: 'contacts' | 'configurations' | 'licenses',
   principal: Principal,
   status: TenantStatus,
 ): SafeHtml {
   const tab = (key: typeof current, label: string) =>
-    html`<li><a href="/tenants/${tenantRowId}/${key}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
+    html`<li><a href="/tenants/${tenantId}/${key}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
   return html`<nav aria-label="Tenant">
       <ul class="tabs">
         ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}
@@ -90,18 +90,18 @@ function tenantTabs(
     ${
       can(principal, 'technician')
         ? html`<p>
-            <button class="secondary" data-api="POST /api/tenants/${tenantRowId}/sync" data-follow data-done="Sync queued.">
+            <button class="secondary" data-api="POST /api/tenants/${tenantId}/sync" data-follow data-done="Sync queued.">
               Sync this tenant now
             </button>
           </p>`
         : ''
     }
-    <p><a href="/tenants/${tenantRowId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
+    <p><a href="/tenants/${tenantId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
 }
 
-function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): SafeHtml {
+function decisionCell(u: UserRow, tenantId: string, principal: Principal): SafeHtml {
   const technician = can(principal, 'technician');
-  const url = `/api/tenants/${tenantRowId}/users/${encodeURIComponent(u.userId)}/decision`;
+  const url = `/api/tenants/${tenantId}/users/${encodeURIComponent(u.userId)}/decision`;
   const pickId = `contact-${u.userId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return html`<div class="actions">
     ${
@@ -125,7 +125,7 @@ function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): Sa
             ><input
               id="${pickId}"
               list="${pickId}-list"
-              data-typeahead="/api/tenants/${tenantRowId}/contacts"
+              data-typeahead="/api/tenants/${tenantId}/contacts"
               placeholder="Other contact…"
               size="14"
               autocomplete="off"

@@ -37,7 +37,7 @@ export function snapshotOf(row: MatchDecision | undefined): DecisionSnapshot | n
 export interface DecisionKey {
   kind: DecisionKind;
   /** tenants.id (the row), not the Microsoft tenant GUID. */
-  tenantRowId: string;
+  tenantId: string;
   /** Tenant GUID, Microsoft user id or Intune device id. */
   sourceId: string;
 }
@@ -47,7 +47,7 @@ export async function readDecision(db: Kysely<Database>, key: DecisionKey): Prom
     .selectFrom('match_decisions')
     .selectAll()
     .where('kind', '=', key.kind)
-    .where('tenant_id', '=', key.tenantRowId)
+    .where('tenant_id', '=', key.tenantId)
     .where('source_id', '=', key.sourceId)
     .executeTakeFirst();
 }
@@ -79,7 +79,7 @@ export async function decide(
   };
   const row = await trx
     .insertInto('match_decisions')
-    .values({ kind: key.kind, tenant_id: key.tenantRowId, source_id: key.sourceId, ...values })
+    .values({ kind: key.kind, tenant_id: key.tenantId, source_id: key.sourceId, ...values })
     .onConflict((oc) => oc.columns(['kind', 'tenant_id', 'source_id']).doUpdateSet(values))
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -88,7 +88,7 @@ export async function decide(
     actor: context.actor,
     action: context.action,
     subjectType: `${key.kind}_decision`,
-    subjectId: `${key.tenantRowId}/${key.sourceId}`,
+    subjectId: `${key.tenantId}/${key.sourceId}`,
     before,
     after,
     requestId: context.requestId,
@@ -106,7 +106,7 @@ export async function undoLatest(
   key: DecisionKey,
   context: { actor: Actor; requestId?: string; at: Date },
 ): Promise<DecisionSnapshot | null> {
-  const subjectId = `${key.tenantRowId}/${key.sourceId}`;
+  const subjectId = `${key.tenantId}/${key.sourceId}`;
   const latest = await trx
     .selectFrom('audit_log')
     .select(['id', 'before'])
@@ -122,7 +122,7 @@ export async function undoLatest(
     await trx
       .deleteFrom('match_decisions')
       .where('kind', '=', key.kind)
-      .where('tenant_id', '=', key.tenantRowId)
+      .where('tenant_id', '=', key.tenantId)
       .where('source_id', '=', key.sourceId)
       .execute();
   } else {
@@ -140,7 +140,7 @@ export async function undoLatest(
     };
     await trx
       .insertInto('match_decisions')
-      .values({ kind: key.kind, tenant_id: key.tenantRowId, source_id: key.sourceId, ...values })
+      .values({ kind: key.kind, tenant_id: key.tenantId, source_id: key.sourceId, ...values })
       .onConflict((oc) => oc.columns(['kind', 'tenant_id', 'source_id']).doUpdateSet(values))
       .execute();
   }

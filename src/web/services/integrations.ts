@@ -290,7 +290,7 @@ export async function integrationTenants(
     total: Number(total),
     items: rows.map((t) => ({
       id: t.id,
-      tenantId: t.tenant_id,
+      tenantId: t.microsoft_tenant_id,
       displayName: t.display_name,
       health: t.health,
       healthReason: t.health_reason,

@@ -68,17 +68,17 @@ const num = (v: unknown): number | null =>
 
 export async function listTenantUsers(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   filter: { decision?: ContactDecisionState; search?: string; page: number; pageSize: number },
 ): Promise<{ items: UserRow[]; total: number; counts: Record<string, number> }> {
-  await getTenant(db, tenantRowId);
+  await getTenant(db, tenantId);
   const base = () => {
     const q = db
       .selectFrom('ms_users as u')
       .leftJoin('match_decisions as d', (j) =>
         j.onRef('d.tenant_id', '=', 'u.tenant_id').onRef('d.source_id', '=', 'u.user_id').on('d.kind', '=', 'contact'),
       )
-      .where('u.tenant_id', '=', tenantRowId);
+      .where('u.tenant_id', '=', tenantId);
     return q;
   };
   let query = base();
@@ -169,14 +169,14 @@ export async function tenantUserDetail(
   db: Db,
   clock: Clock,
   inactiveDays: number,
-  tenantRowId: string,
+  tenantId: string,
   userId: string,
 ): Promise<UserRow & { overlay: Overlay }> {
-  await getTenant(db, tenantRowId);
+  await getTenant(db, tenantId);
   const user = await db
     .selectFrom('ms_users')
     .selectAll()
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
   if (!user) throw new NotFound('No such user in this tenant.');
@@ -184,7 +184,7 @@ export async function tenantUserDetail(
     .selectFrom('match_decisions')
     .selectAll()
     .where('kind', '=', 'contact')
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('source_id', '=', userId)
     .executeTakeFirst();
   const data = (user.data ?? {}) as Record<string, unknown>;
@@ -207,14 +207,14 @@ export async function tenantUserDetail(
     ? await db
         .selectFrom('ms_mailboxes')
         .select('data')
-        .where('tenant_id', '=', tenantRowId)
+        .where('tenant_id', '=', tenantId)
         .where(sql`lower(user_principal_name)`, '=', upn.toLowerCase())
         .executeTakeFirst()
     : undefined;
   const devices = await db
     .selectFrom('ms_managed_devices')
     .select(['device_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where(sql`data->>'userId'`, '=', userId)
     .where('removed_at', 'is', null)
     .orderBy('device_id')
@@ -308,12 +308,12 @@ export type ContactAction = { action: 'match'; contactId: string } | { action: '
 /** Resolve a review, change a match, create a new contact, exclude a user, or undo. */
 export async function decideContact(
   deps: { db: Db; clock: Clock },
-  tenantRowId: string,
+  tenantId: string,
   userId: string,
   change: ContactAction,
   context: ActionContext,
 ): Promise<DecisionSnapshot | null> {
-  const tenant = await getTenant(deps.db, tenantRowId);
+  const tenant = await getTenant(deps.db, tenantId);
   const user = await deps.db
     .selectFrom('ms_users')
     .select('user_id')
@@ -321,7 +321,7 @@ export async function decideContact(
     .where('user_id', '=', userId)
     .executeTakeFirst();
   if (!user) throw new NotFound('No such user in this tenant.');
-  const key = { kind: 'contact' as const, tenantRowId: tenant.id, sourceId: userId };
+  const key = { kind: 'contact' as const, tenantId: tenant.id, sourceId: userId };
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     if (change.action === 'undo') return undoLatest(trx, key, { ...context, at });
@@ -367,12 +367,12 @@ export async function decideContact(
 }
 
 /** Contacts of the tenant's matched organization, for "change match" type-ahead. */
-export async function organizationContacts(db: Db, tenantRowId: string, search: string, limit: number): Promise<CandidateContact[]> {
+export async function organizationContacts(db: Db, tenantId: string, search: string, limit: number): Promise<CandidateContact[]> {
   const organization = await db
     .selectFrom('match_decisions')
     .select('target_id')
     .where('kind', '=', 'organization')
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('state', '=', 'matched')
     .executeTakeFirst();
   if (!organization?.target_id) return [];
@@ -418,10 +418,10 @@ export interface DeviceRow {
 
 export async function listTenantDevices(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   filter: { search?: string; page: number; pageSize: number },
 ): Promise<{ items: DeviceRow[]; total: number }> {
-  await getTenant(db, tenantRowId);
+  await getTenant(db, tenantId);
   let query = db
     .selectFrom('ms_managed_devices as m')
     .leftJoin('match_decisions as d', (j) =>
@@ -429,7 +429,7 @@ export async function listTenantDevices(
     )
     .leftJoin('configurations as c', 'c.id', 'd.target_id')
     .leftJoin('contacts as k', 'k.id', 'c.contact_id')
-    .where('m.tenant_id', '=', tenantRowId)
+    .where('m.tenant_id', '=', tenantId)
     .where('m.removed_at', 'is', null);
   if (filter.search?.trim()) {
     const pattern = likePattern(filter.search);
@@ -521,12 +521,12 @@ export function isFreeLicense(name: string, partNumber: string | null): boolean 
   return /\b(free|trial|exploratory|for developer)\b/i.test(name) || /(FREE|VIRAL|TRIAL|EXPLORATORY)/i.test(partNumber ?? '');
 }
 
-export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantRowId: string): Promise<LicenseSummary> {
-  await getTenant(db, tenantRowId);
+export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantId: string): Promise<LicenseSummary> {
+  await getTenant(db, tenantId);
   const rows = await db
     .selectFrom('ms_subscribed_skus')
     .select(['sku_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .execute();
   const skus = rows
@@ -564,7 +564,7 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
   const users = await db
     .selectFrom('ms_users')
     .select(['user_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .where(sql<boolean>`jsonb_array_length(coalesce(data->'assignedLicenses', '[]'::jsonb)) > 0`)
     .where(sql<boolean>`data ? 'signInActivity'`)
@@ -576,7 +576,7 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
       await db
         .selectFrom('ms_users')
         .select('user_id')
-        .where('tenant_id', '=', tenantRowId)
+        .where('tenant_id', '=', tenantId)
         .where(sql<boolean>`data ? 'signInActivity'`)
         .limit(1)
         .execute()
@@ -600,7 +600,7 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
   const disabled = await db
     .selectFrom('ms_users')
     .select(['user_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .where(sql`(data->>'accountEnabled')`, '=', 'false')
     .where(sql<number>`jsonb_array_length(coalesce(data->'assignedLicenses', '[]'::jsonb))`, '>', 0)

@@ -54,10 +54,10 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
     const tenant = await ctx.database.db
       .selectFrom('tenants')
-      .select(['id', 'tenant_id', 'domains'])
-      .where('tenant_id', '=', customer.tenantId)
+      .select(['id', 'microsoft_tenant_id', 'domains'])
+      .where('microsoft_tenant_id', '=', customer.tenantId)
       .executeTakeFirstOrThrow();
-    contoso = { id: tenant.id, tenantId: tenant.tenant_id };
+    contoso = { id: tenant.id, tenantId: tenant.microsoft_tenant_id };
     await ctx.database.db
       .insertInto('organizations')
       .values({ name: customer.displayName, domains: tenant.domains as string[] })
