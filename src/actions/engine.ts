@@ -8,7 +8,7 @@
 // which re-reads Microsoft's state first, so nothing is done twice. A failed step stops the
 // action; the steps before it stay done (never rolled back) and `resume` continues from it.
 import { sql, type Kysely } from 'kysely';
-import { recordAudit } from '../auth/audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Action, ActionStep, ActionStepStatus, Database } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';

@@ -3,7 +3,7 @@
 // grants the write permissions (README: "Lifecycle actions"); actions stay refused by Microsoft
 // (403, translated) in a tenant until that consent is given.
 import type { Kysely } from 'kysely';
-import { recordAudit } from '../auth/audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import type { Database } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import { actionsEnabled } from './engine.ts';

@@ -18,6 +18,8 @@ import {
   type SkuState,
 } from './microsoft-user.ts';
 import { ADMINISTRATOR_TARGET_ROLES, roleNames, rolesAllow, type ActionKind, type StepName } from './roles.ts';
+import { GUID } from '../ids.ts';
+import { DAY_MS } from '../time.ts';
 
 export interface PlannedStep {
   name: StepName;
@@ -46,8 +48,6 @@ const OVERRIDES: readonly Override[] = ['partner', 'guest', 'excluded'];
 const OFFBOARD_DEFAULT: StepName[] = ['block_sign_in', 'revoke_sessions', 'reset_password', 'remove_from_groups', 'remove_licenses'];
 const OFFBOARD_OPTIONAL: StepName[] = [...OFFBOARD_DEFAULT, 'set_auto_reply', 'delete_user'];
 const ADMIN_SENSITIVE = new Set<StepName>(['block_sign_in', 'revoke_sessions', 'reset_password', 'delete_user']);
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DAY = 86_400_000;
 
 function tenantRoles(tenant: Tenant): string[] | null {
   if (tenant.access_kind === 'direct') return null;
@@ -190,7 +190,7 @@ async function planOffboard(ctx: PlanContext, userIds: string[], input: Record<s
     const days = input.deleteAfterDays;
     if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 365)
       throw new BadInput('input.deleteAfterDays must be a whole number of days from 0 to 365');
-    deleteAt = new Date(ctx.now.getTime() + days * DAY);
+    deleteAt = new Date(ctx.now.getTime() + days * DAY_MS);
     if (!chosen.includes('delete_user')) chosen.push('delete_user');
   } else if (chosen.includes('delete_user')) deleteAt = ctx.now;
   const steps: PlannedStep[] = [];
@@ -447,7 +447,7 @@ async function planReclaim(ctx: PlanContext, userIds: string[], input: Record<st
         if (!Array.isArray(d.assignedLicenses) || d.assignedLicenses.length === 0) return false;
         if (criteria.disabled === true && d.accountEnabled === false) return true;
         const last = d.signInActivity?.lastSignInDateTime;
-        return inactiveDays !== null && typeof last === 'string' && Date.parse(last) < ctx.now.getTime() - inactiveDays * DAY;
+        return inactiveDays !== null && typeof last === 'string' && Date.parse(last) < ctx.now.getTime() - inactiveDays * DAY_MS;
       })
       .map((r) => r.user_id)
       .slice(0, 200);

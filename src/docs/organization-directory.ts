@@ -11,7 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
-import { recordAudit } from '../auth/audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import type { Actor } from '../auth/accounts.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import { isFreeLicense } from '../web/services/tenant-contents.ts';

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { isMicrosoftError, type MicrosoftError } from '../microsoft/errors.ts';
 import { renewLease } from './queue.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
+import { tenantIdsByMicrosoftTenantId } from '../stores/tenants.ts';
 
 export interface DiscoveryForRuns {
   (integrationId: string): Promise<{ warnings: Array<{ tenantId: string | null; code: string; message: string; action: string }> }>;
@@ -80,9 +81,4 @@ async function discoveryDue(db: Kysely<Database>, integrationId: string, now: Da
     .executeTakeFirst();
   const last = row?.last ? new Date(row.last as Date | string) : null;
   return last === null || now.getTime() - last.getTime() >= intervalHours * 3_600_000;
-}
-
-async function tenantIdsByMicrosoftTenantId(db: Kysely<Database>, integrationId: string): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('tenants').select(['id', 'microsoft_tenant_id']).where('integration_id', '=', integrationId).execute();
-  return new Map(rows.map((r) => [r.microsoft_tenant_id.toLowerCase(), r.id]));
 }

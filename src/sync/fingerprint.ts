@@ -14,8 +14,8 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { jsonb } from './decisions.ts';
-import { stableStringify } from './staging.ts';
+import { jsonb } from '../db/json.ts';
+import { stableStringify } from '../db/json.ts';
 
 /** Bump when what the sync derives from the same inputs changes (new overlay field, rule…). */
 export const DOCUMENTATION_VERSION = 2;

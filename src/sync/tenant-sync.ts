@@ -41,7 +41,7 @@ import {
   type OrganizationConfiguration,
 } from '../docs/configurations.ts';
 import { loadStaged, stageRecords, type StagedInput } from './staging.ts';
-import { decisionOf, loadDecision, loadDecisions, saveDecisions, type DecisionInput } from './decisions.ts';
+import { decisionOf, loadDecisions, readDecision, saveDecisions, type DecisionInput } from '../stores/decisions.ts';
 import {
   documentationFingerprint,
   loadDocumentationState,
@@ -288,7 +288,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
   }
 
   const domains: MsDomain[] = organization.domains;
-  const storedOrganization = await loadDecision(db, tenant.id, 'organization', tenant.microsoft_tenant_id);
+  const storedOrganization = await readDecision(db, { kind: 'organization', tenantId: tenant.id, sourceId: tenant.microsoft_tenant_id });
   const organizationDecision = await decideOrganization(deps, {
     tenant,
     organization: { displayName: organization.displayName ?? name, domains },
@@ -536,7 +536,7 @@ export async function applyDecisionsNow(
   const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirstOrThrow();
   const integration = await db.selectFrom('integrations').selectAll().where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
   const settings = syncSettingsOf(integration.settings);
-  const stored = await loadDecision(db, tenant.id, 'organization', tenant.microsoft_tenant_id);
+  const stored = await readDecision(db, { kind: 'organization', tenantId: tenant.id, sourceId: tenant.microsoft_tenant_id });
   if (stored?.state === 'ignored')
     return { applied: false, reason: 'ignored', message: 'This tenant is ignored: docsync writes nothing for it.' };
   const organizationId = stored?.state === 'matched' && stored.target_id ? stored.target_id : null;

@@ -9,7 +9,7 @@ import { authenticate, completeSetup, listTechnicians, setupLinkUsable } from '.
 import { listApiTokens } from '../../auth/api-tokens.ts';
 import { DocsyncError } from '../../errors.ts';
 import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
-import { startSession, withinSignInBudget } from '../api/auth.ts';
+import { startSession, withinSignInBudget } from '../api/sign-in.ts';
 import { continueAfterPassword } from '../api/mfa.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, SafeHtml, when } from '../html.ts';
@@ -18,6 +18,7 @@ import { readSecuritySettings } from '../../auth/mfa.ts';
 import { assertPasswordSignInAllowed, ssoEnabled } from '../../auth/sso.ts';
 import type { Config } from '../../config.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
+import { listAuditEntries } from '../../stores/audit.ts';
 
 const asset = (file: string) => readFileSync(new URL(`../static/${file}`, import.meta.url), 'utf8');
 
@@ -437,17 +438,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
       const principal = requirePrincipal(request);
       const pageSize = 100;
       const page = request.query.page;
-      const rows = await deps.db
-        .selectFrom('audit_log')
-        .selectAll()
-        .orderBy('id', 'desc')
-        .limit(pageSize)
-        .offset((page - 1) * pageSize)
-        .execute();
-      const { total } = await deps.db
-        .selectFrom('audit_log')
-        .select((eb) => eb.fn.countAll<string>().as('total'))
-        .executeTakeFirstOrThrow();
+      const { items: rows, total } = await listAuditEntries(deps.db, { page, pageSize });
       const json = (value: unknown) => (value === null || value === undefined ? '—' : JSON.stringify(value, null, 1).slice(0, 2000));
       return sendPage(
         reply,
@@ -478,17 +469,17 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
                         ${rows.map(
                           (r) =>
                             html`<tr>
-                              <td>${when(r.created_at)}</td>
-                              <td>${name(r.actor_label)}</td>
+                              <td>${when(r.at)}</td>
+                              <td>${name(r.actor)}</td>
                               <td><code>${r.action}</code></td>
-                              <td>${r.subject_type} <span class="muted">${r.subject_id ?? ''}</span></td>
+                              <td>${r.subjectType} <span class="muted">${r.subjectId ?? ''}</span></td>
                               <td><pre>${json(r.before)}</pre></td>
                               <td><pre>${json(r.after)}</pre></td>
                             </tr>`,
                         )}
                       </tbody>
                     </table>
-                    ${pager('/audit', {}, page, pageSize, Number(total))}`
+                    ${pager('/audit', {}, page, pageSize, total)}`
             }`,
         }),
       );

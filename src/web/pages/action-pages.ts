@@ -16,7 +16,7 @@ import { licenseDisplayName } from '../../licensing/skus.ts';
 import { createMicrosoft } from '../../microsoft/index.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
-import { getTenant } from '../services/tenant-matches.ts';
+import { currentSubscribedSkus, getTenant, integrationSettings } from '../../stores/tenants.ts';
 import { IdParams, Uuid } from '../schemas.ts';
 import { sendPage } from './account-pages.ts';
 import { badge, emptyState, layout } from './layout.ts';
@@ -90,12 +90,7 @@ async function formFields(ctx: AppContext, tenantId: string, kind: ActionKind, u
     : html`<div>
         <label for="f-users">User ids or UPNs (one per line)</label><textarea id="f-users" name="userIdsText" rows="3" required></textarea>
       </div>`;
-  const skus = await ctx.database.db
-    .selectFrom('ms_subscribed_skus')
-    .select(['sku_id', 'data'])
-    .where('tenant_id', '=', tenantId)
-    .where('removed_at', 'is', null)
-    .execute();
+  const skus = await currentSubscribedSkus(ctx.database.db, tenantId);
   const skuChoices = html`<fieldset>
     <legend>Licences</legend>
     ${skus.map((s, i) => {
@@ -224,11 +219,7 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     const principal = requirePrincipal(request);
     const tenant = await getTenant(db, request.params.id);
     const [actions, actor] = await Promise.all([listTenantActions(db, tenant.id), actorOf(db, principal)]);
-    const integration = await db
-      .selectFrom('integrations')
-      .select(['settings'])
-      .where('id', '=', tenant.integration_id)
-      .executeTakeFirstOrThrow();
+    const settings = await integrationSettings(db, tenant.integration_id);
     const roleIds =
       tenant.access_kind === 'direct'
         ? null
@@ -237,7 +228,7 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     const possible = html`<section aria-labelledby="allowed-title">
       <h2 id="allowed-title">What this tenant's GDAP roles allow</h2>
       ${
-        actionsEnabled(integration.settings)
+        actionsEnabled(settings)
           ? ''
           : html`<p class="banner warn">Actions are off for this integration: an administrator enables them.</p>`
       }

@@ -6,8 +6,9 @@ import type { Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
-import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
-import { getTenant, likePattern, type ActionContext } from './tenant-matches.ts';
+import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
+import { likePattern, type ActionContext } from './tenant-matches.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { DAY_MS } from '../../time.ts';
 
 type Db = Kysely<Database>;

@@ -4,8 +4,9 @@ import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../../errors.ts';
-import type { Actor } from '../../auth/accounts.ts';
-import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
+import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
+import { getTenant } from '../../stores/tenants.ts';
+import type { ActionContext } from '../../stores/audit.ts';
 
 export interface Deps {
   db: Kysely<Database>;
@@ -164,22 +165,13 @@ async function organizationNames(db: Kysely<Database>, ids: string[]): Promise<M
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-export async function getTenant(db: Kysely<Database>, tenantId: string) {
-  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
-  if (!tenant) throw new NotFound('No such tenant.');
-  return tenant;
-}
-
 async function requireOrganization(db: Kysely<Database>, organizationId: string): Promise<{ id: string; name: string }> {
   const org = await db.selectFrom('organizations').select(['id', 'name']).where('id', '=', organizationId).executeTakeFirst();
   if (!org) throw new NotFound('No such organization.');
   return org;
 }
 
-export interface ActionContext {
-  actor: Actor;
-  requestId?: string;
-}
+export type { ActionContext };
 
 /** Accepts a suggestion (the best one when none is named). */
 export async function acceptSuggestion(

@@ -1,12 +1,11 @@
 // Sync runs for the technician: the list, one run with its per-tenant runs and log lines, and
 // "sync now", which queues a sync_runs row that the workers pick up (src/sync/queue.ts).
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../../time.ts';
-import type { Database, SyncRun, SyncRunStatus } from '../../db/schema.ts';
-import { NotFound } from '../../errors.ts';
-import { recordAudit } from '../../auth/audit.ts';
-import { enqueueIntegrationRun, enqueueTenantRun } from '../../sync/runs.ts';
-import type { ActionContext } from './tenant-matches.ts';
+import type { Clock } from '../time.ts';
+import type { Database, SyncRun, SyncRunStatus } from '../db/schema.ts';
+import { NotFound } from '../errors.ts';
+import { recordAudit, type ActionContext } from './audit.ts';
+import { enqueueIntegrationRun, enqueueTenantRun } from '../sync/runs.ts';
 
 type Db = Kysely<Database>;
 
