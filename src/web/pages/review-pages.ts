@@ -11,6 +11,7 @@ import { listTenantDevices, listTenantUsers, tenantLicenses, tenantUserDetail, t
 import { listIntegrations, secretExpiryNotices } from '../services/integrations.ts';
 import { requirePrincipal } from '../guards.ts';
 import { bytes, html, name, when, type SafeHtml } from '../html.ts';
+import { searchFilters } from './list-views.ts';
 import { badge, can, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery, Uuid } from '../schemas.ts';
@@ -388,30 +389,20 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             (d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`,
           )}
         </ul>
-        <form class="filters" method="get" role="search">
-          <div>
-            <label for="c-search">Search</label
-            ><input
-              id="c-search"
-              name="search"
-              type="search"
-              value="${filter.search ?? ''}"
-              maxlength="200"
-              placeholder="name, UPN or mail"
-            />
-          </div>
-          <div>
-            <a href="${csvHref(`/tenants/${tenant.id}/contacts`, { decision: filter.decision, search: filter.search })}">Export as CSV</a>
-          </div>
-          <div>
+        ${searchFilters({
+          id: 'c-search',
+          value: filter.search,
+          placeholder: 'name, UPN or mail',
+          button: 'Filter',
+          csv: { path: `/tenants/${tenant.id}/contacts`, query: { decision: filter.decision, search: filter.search } },
+          extra: html`<div>
             <label for="c-decision">Decision</label
             ><select id="c-decision" name="decision">
               <option value="">any</option>
               ${DECISIONS.map((d) => html`<option value="${d}" ${filter.decision === d ? html` selected` : ''}>${d}</option>`)}
             </select>
-          </div>
-          <div><button type="submit">Filter</button></div>
-        </form>
+          </div>`,
+        })}
         ${
           result.total === 0
             ? filter.decision || filter.search
@@ -654,21 +645,13 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       ]);
       const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>
         ${tenantTabs(tenant.id, 'configurations', principal, status)}
-        <form class="filters" method="get" role="search">
-          <div>
-            <label for="d-search">Search</label
-            ><input
-              id="d-search"
-              name="search"
-              type="search"
-              value="${request.query.search ?? ''}"
-              maxlength="200"
-              placeholder="device name or serial"
-            />
-          </div>
-          <div><button type="submit">Filter</button></div>
-          <div><a href="${csvHref(`/tenants/${tenant.id}/configurations`, { search: request.query.search })}">Export as CSV</a></div>
-        </form>
+        ${searchFilters({
+          id: 'd-search',
+          value: request.query.search,
+          placeholder: 'device name or serial',
+          button: 'Filter',
+          csv: { path: `/tenants/${tenant.id}/configurations`, query: { search: request.query.search } },
+        })}
         ${
           result.total === 0
             ? request.query.search
