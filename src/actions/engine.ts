@@ -8,7 +8,7 @@
 // which re-reads Microsoft's state first, so nothing is done twice. A failed step stops the
 // action; the steps before it stay done (never rolled back) and `resume` continues from it.
 import { sql, type Kysely } from 'kysely';
-import { recordAudit } from '../auth/audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Action, ActionStep, ActionStepStatus, Database, Integration, Tenant } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
@@ -96,7 +96,7 @@ export async function requestAction(deps: ActionDeps, actor: Actor, request: Act
   const userIds = request.userIds ?? [];
   const input = request.input ?? {};
   const now = deps.clock.now();
-  const graph = deps.graph.forTenant(integration.id, tenant.tenant_id, { graphRequests: 0, throttled: 0 });
+  const graph = deps.graph.forTenant(integration.id, tenant.microsoft_tenant_id, { graphRequests: 0, throttled: 0 });
   const plan = await planAction({ graph, db: deps.db, tenant, integration, now }, kind, userIds, input);
   if (!request.preview) {
     const blocked = plan.steps.filter((s) => s.status === 'blocked');
@@ -284,7 +284,7 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
   const leaseSeconds = deps.leaseSeconds ?? LEASE_SECONDS;
   const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', claimed.tenant_id).executeTakeFirstOrThrow();
   const integration = await db.selectFrom('integrations').selectAll().where('id', '=', claimed.integration_id).executeTakeFirstOrThrow();
-  const graph = deps.graph.forTenant(integration.id, tenant.tenant_id, { graphRequests: 0, throttled: 0 });
+  const graph = deps.graph.forTenant(integration.id, tenant.microsoft_tenant_id, { graphRequests: 0, throttled: 0 });
   const actor = { id: claimed.requested_by, label: claimed.requested_by_label };
   const steps = await stepsOf(db, claimed.id);
   let anyDone = steps.some((s) => s.status === 'done');

@@ -3,7 +3,7 @@
 // grants the write permissions (README: "Lifecycle actions"); actions stay refused by Microsoft
 // (403, translated) in a tenant until that consent is given.
 import type { Kysely } from 'kysely';
-import { recordAudit } from '../auth/audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import type { Database } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import { actionsEnabled } from './engine.ts';
@@ -25,7 +25,7 @@ export async function integrationActions(
   if (!integration) throw new NotFound('No such integration.');
   const tenants = await db
     .selectFrom('tenants')
-    .select(['id', 'tenant_id', 'display_name', 'roles', 'access_kind'])
+    .select(['id', 'microsoft_tenant_id', 'display_name', 'roles', 'access_kind'])
     .where('integration_id', '=', integrationId)
     .where('active', '=', true)
     .orderBy('display_name')
@@ -35,7 +35,7 @@ export async function integrationActions(
     enabled: actionsEnabled(integration.settings),
     scopes: [...WRITE_SCOPES],
     tenants: tenants.map((t) => {
-      const url = new URL(`${microsoft.authorityHost}/${encodeURIComponent(t.tenant_id)}/adminconsent`);
+      const url = new URL(`${microsoft.authorityHost}/${encodeURIComponent(t.microsoft_tenant_id)}/adminconsent`);
       url.searchParams.set('client_id', integration.client_id);
       url.searchParams.set('scope', scope);
       const roles =

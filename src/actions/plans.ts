@@ -21,6 +21,8 @@ import {
   type SkuState,
 } from './microsoft-user.ts';
 import { ADMINISTRATOR_TARGET_ROLES, roleNames, rolesAllow, type ActionKind, type StepName } from './roles.ts';
+import { GUID } from '../ids.ts';
+import { DAY_MS } from '../time.ts';
 
 export interface PlannedStep {
   name: StepName;
@@ -49,8 +51,6 @@ const OVERRIDES: readonly Override[] = ['partner', 'guest', 'excluded'];
 const OFFBOARD_DEFAULT: StepName[] = ['block_sign_in', 'revoke_sessions', 'reset_password', 'remove_from_groups', 'remove_licenses'];
 const OFFBOARD_OPTIONAL: StepName[] = [...OFFBOARD_DEFAULT, 'set_auto_reply', 'delete_user'];
 const ADMIN_SENSITIVE = new Set<StepName>(['block_sign_in', 'revoke_sessions', 'reset_password', 'delete_user']);
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DAY = 86_400_000;
 
 function tenantRoles(tenant: Tenant): string[] | null {
   if (tenant.access_kind === 'direct') return null;
@@ -94,7 +94,7 @@ async function targets(ctx: PlanContext, userIds: string[], overrides: Override[
     if (!user) throw new BadInput(`no user ${id} in ${ctx.tenant.display_name}`);
     const memberships = await readMemberships(ctx.graph, user.id);
     let protectedBy: string | null = null;
-    if (ctx.tenant.tenant_id === ctx.integration.partner_tenant_id && !overrides.includes('partner'))
+    if (ctx.tenant.microsoft_tenant_id === ctx.integration.partner_tenant_id && !overrides.includes('partner'))
       protectedBy = "an account of the partner's own tenant";
     else if (user.userType === 'Guest' && !overrides.includes('guest')) protectedBy = 'a guest account';
     else if (memberships.groups.some((g) => excluded.has(g.id.toLowerCase())) && !overrides.includes('excluded'))
@@ -193,7 +193,7 @@ async function planOffboard(ctx: PlanContext, userIds: string[], input: Record<s
     const days = input.deleteAfterDays;
     if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 365)
       throw new BadInput('input.deleteAfterDays must be a whole number of days from 0 to 365');
-    deleteAt = new Date(ctx.now.getTime() + days * DAY);
+    deleteAt = new Date(ctx.now.getTime() + days * DAY_MS);
     if (!chosen.includes('delete_user')) chosen.push('delete_user');
   } else if (chosen.includes('delete_user')) deleteAt = ctx.now;
   const steps: PlannedStep[] = [];
@@ -434,10 +434,10 @@ async function planLicenses(
 function reclaimReason(user: LicensedUser, criteria: { disabled: boolean; inactiveDays: number | null }, now: Date): string | null {
   if (criteria.disabled && !user.accountEnabled) return 'sign-in blocked but licensed';
   if (criteria.inactiveDays === null) return null;
-  const cutoff = now.getTime() - criteria.inactiveDays * DAY;
+  const cutoff = now.getTime() - criteria.inactiveDays * DAY_MS;
   if (user.lastSignIn) {
     const last = Date.parse(user.lastSignIn);
-    return last < cutoff ? `no sign-in since ${user.lastSignIn.slice(0, 10)} (${Math.floor((now.getTime() - last) / DAY)} days)` : null;
+    return last < cutoff ? `no sign-in since ${user.lastSignIn.slice(0, 10)} (${Math.floor((now.getTime() - last) / DAY_MS)} days)` : null;
   }
   // Never signed in: inactive once the account is older than the period.
   const created = user.createdDateTime ? Date.parse(user.createdDateTime) : NaN;

@@ -8,7 +8,7 @@
 // so N workers queue one rotation; a refused or failed rotation is tried again a day later and the
 // schedule shows why. Any successful reset of the user's password by docsync (scheduled, on demand,
 // offboarding) restarts the interval (steps.ts → markPasswordRotated).
-import { recordAudit } from '../auth/audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import { BadInput, DocsyncError, NotFound } from '../errors.ts';
 import { DAY_MS } from '../time.ts';
 import {
@@ -99,7 +99,7 @@ export async function setRotationSchedules(
     throw new BadInput(`intervalDays must be a whole number of days from 1 to ${MAX_INTERVAL_DAYS}`);
   const { tenant, integration } = await actionTarget(deps.db, input.tenantId);
   const now = deps.clock.now();
-  const graph = deps.graph.forTenant(integration.id, tenant.tenant_id, { graphRequests: 0, throttled: 0 });
+  const graph = deps.graph.forTenant(integration.id, tenant.microsoft_tenant_id, { graphRequests: 0, throttled: 0 });
   // The same plan a rotation would run now: its refusals are the schedule's.
   const plan = await planAction({ graph, db: deps.db, tenant, integration, now }, 'password_rotation', input.userIds, {});
   const blocked = plan.steps.filter((s) => s.status === 'blocked');

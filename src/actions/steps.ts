@@ -69,7 +69,7 @@ async function needUser(io: StepIO, idOrUpn: string): Promise<MicrosoftUserState
  * change at once. The staged content hash is left as it was: the next sync sees a difference and
  * writes Microsoft's own record over it.
  */
-async function patchOverlay(trx: Db, tenantRowId: string, userId: string, patch: Record<string, unknown>, now: Date): Promise<void> {
+async function patchOverlay(trx: Db, tenantId: string, userId: string, patch: Record<string, unknown>, now: Date): Promise<void> {
   const graphPatch: Record<string, unknown> = {};
   if ('accountEnabled' in patch) graphPatch.accountEnabled = patch.accountEnabled;
   if (typeof patch.lastPasswordChangeAt === 'string') graphPatch.lastPasswordChangeDateTime = patch.lastPasswordChangeAt;
@@ -79,36 +79,36 @@ async function patchOverlay(trx: Db, tenantRowId: string, userId: string, patch:
     await trx
       .updateTable('ms_users')
       .set({ data: sql`data || ${JSON.stringify(graphPatch)}::jsonb`, last_seen_at: now })
-      .where('tenant_id', '=', tenantRowId)
+      .where('tenant_id', '=', tenantId)
       .where('user_id', '=', userId)
       .execute();
   }
   await trx
     .updateTable('contacts')
     .set({ microsoft_overlay: sql`coalesce(microsoft_overlay, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb`, updated_at: now })
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('microsoft_user_id', '=', userId)
     .execute();
 }
 
 const licensesOf = (skuIds: string[]) => skuIds.map((skuId) => ({ skuId, name: licenseDisplayName(skuId) }));
 
-async function contactIdOf(trx: Db, tenantRowId: string, userId: string): Promise<string | null> {
+async function contactIdOf(trx: Db, tenantId: string, userId: string): Promise<string | null> {
   const row = await trx
     .selectFrom('contacts')
     .select('id')
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('microsoft_user_id', '=', userId)
     .executeTakeFirst();
   return row?.id ?? null;
 }
 
-async function organizationOf(trx: Db, tenantRowId: string): Promise<string | null> {
+async function organizationOf(trx: Db, tenantId: string): Promise<string | null> {
   const row = await trx
     .selectFrom('match_decisions')
     .select('target_id')
     .where('kind', '=', 'organization')
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('state', '=', 'matched')
     .executeTakeFirst();
   return row?.target_id ?? null;

@@ -5,16 +5,17 @@ import type { AppContext } from '../context.ts';
 import type { Clock } from '../time.ts';
 import type { Database, Technician, TechnicianRole } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import { revokeApiTokensOf } from './api-tokens.ts';
 import { InvalidCredentials } from './errors.ts';
 import { isLockedOut, recordFailedSignIn, recordSuccessfulSignIn } from './lockout.ts';
 import { checkPasswordPolicy, decoyPasswordHash, hashPassword, passwordNeedsRehash, verifyPassword } from './passwords.ts';
 import { destroySessionsOf } from './sessions.ts';
 import { randomSecret, sha256Hex } from './secrets.ts';
+import { DAY_MS } from '../time.ts';
 
 export { LOCKOUT_MS, MAX_FAILED_SIGN_INS } from './lockout.ts';
-const SETUP_LINK_LIFETIME_MS = 24 * 60 * 60 * 1000;
+const SETUP_LINK_LIFETIME_MS = DAY_MS;
 export const DEMO_USERNAME = 'demo';
 
 export interface AccountDeps {
@@ -184,6 +185,39 @@ export async function authenticate({ db, clock }: AccountDeps, login: string, pa
 }
 
 /** Whether an account has a confirmed second factor (a TOTP authenticator; passkeys later). */
+/** One technician by id; NotFound when there is none. */
+export async function getTechnician(db: Kysely<Database>, technicianId: string): Promise<Technician> {
+  const row = await db.selectFrom('technicians').selectAll().where('id', '=', technicianId).executeTakeFirst();
+  if (!row) throw new NotFound('No such technician.');
+  return row;
+}
+
+/** Lets a technician run lifecycle actions, or stops them; audited in the same transaction. */
+export async function setCanAct(
+  db: Kysely<Database>,
+  input: { technicianId: string; canAct: boolean; actor: Actor; requestId?: string; at: Date },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('technicians').select(['can_act']).where('id', '=', input.technicianId).executeTakeFirst();
+    if (!before) throw new NotFound('No such technician.');
+    await trx
+      .updateTable('technicians')
+      .set({ can_act: input.canAct, updated_at: input.at })
+      .where('id', '=', input.technicianId)
+      .execute();
+    await recordAudit(trx, {
+      actor: input.actor,
+      action: 'technician.can_act',
+      subjectType: 'technician',
+      subjectId: input.technicianId,
+      before: { canAct: before.can_act },
+      after: { canAct: input.canAct },
+      requestId: input.requestId,
+      at: input.at,
+    });
+  });
+}
+
 export function hasSecondFactor(row: Pick<Technician, 'totp_confirmed_at' | 'passkey_count'>): boolean {
   return row.totp_confirmed_at !== null || row.passkey_count > 0;
 }

@@ -4,7 +4,7 @@
 // read-then-write count let 12 parallel guesses leave the account unlocked (issue 13).
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 
 export const MAX_FAILED_SIGN_INS = 5;
 export const LOCKOUT_MS = 15 * 60 * 1000;

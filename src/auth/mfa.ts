@@ -6,17 +6,17 @@
 // a half-finished enrolment never replaces a working authenticator. A code is accepted once:
 // the step it belongs to is stored and only later steps are accepted (RFC 6238 §5.2), with one
 // step of clock drift either way. Wrong codes count towards the same lockout as passwords.
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import type { Clock } from '../time.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import type { Database, Technician } from '../db/schema.ts';
+import type { Database, SignInChallengesTable, Technician } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
 import { hasSecondFactor, type Actor } from './accounts.ts';
 import { LOCKOUT_MS, recordFailedSignIn, recordSuccessfulSignIn } from './lockout.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import { LockedOut } from './errors.ts';
 import { InvalidSecondFactor, PasskeyRefused, SignInChallengeExpired } from './mfa-errors.ts';
 import { removeAllPasskeys, verifyPasskeyAssertion, type RelyingParty } from './passkeys.ts';
@@ -111,6 +111,20 @@ export function mustUseSecondFactor(
   settings: SecuritySettings,
 ): boolean {
   return settings.mfaRequired || hasSecondFactor(technician);
+}
+
+type SecondFactors = Pick<Technician, 'totp_confirmed_at' | 'passkey_count'>;
+
+/** What second factors a technician has set up (undefined: no such technician). */
+export async function findSecondFactors(db: Kysely<Database>, technicianId: string): Promise<SecondFactors | undefined> {
+  return db.selectFrom('technicians').select(['totp_confirmed_at', 'passkey_count']).where('id', '=', technicianId).executeTakeFirst();
+}
+
+/** What second factors a technician has set up; NotFound when the account is gone. */
+export async function secondFactorsOf(db: Kysely<Database>, technicianId: string): Promise<SecondFactors> {
+  const row = await findSecondFactors(db, technicianId);
+  if (!row) throw new NotFound('No such technician.');
+  return row;
 }
 
 export function secondFactorMethods(technician: Pick<Technician, 'totp_confirmed_at' | 'passkey_count'>): SecondFactorMethod[] {
@@ -447,6 +461,18 @@ export async function verifySecondFactor(
 }
 
 // ---- the sign-in between password and second factor ---------------------------------------
+
+/** The sign-in waiting for its second factor that this cookie value names (expired or not), or undefined. */
+export async function signInChallengeOf(
+  db: Kysely<Database>,
+  token: string,
+): Promise<Pick<Selectable<SignInChallengesTable>, 'technician_id' | 'expires_at'> | undefined> {
+  return db
+    .selectFrom('sign_in_challenges')
+    .select(['technician_id', 'expires_at'])
+    .where('id_hash', '=', sha256Hex(token))
+    .executeTakeFirst();
+}
 
 /** After a right password: a short-lived challenge the second factor completes. Returns the cookie value. */
 export async function createSignInChallenge({ db, clock }: Pick<MfaDeps, 'db' | 'clock'>, technicianId: string): Promise<string> {

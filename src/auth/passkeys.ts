@@ -26,7 +26,7 @@ import type { Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
 import type { Actor } from './accounts.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import { PasskeyRefused } from './mfa-errors.ts';
 
 export const WEBAUTHN_CHALLENGE_LIFETIME_MS = 5 * 60 * 1000;

@@ -20,7 +20,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database, Technician, TechnicianRole } from '../db/schema.ts';
 import { DocsyncError } from '../errors.ts';
 import { updateTechnician } from './accounts.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import { hashPassword } from './passwords.ts';
 import { ROLES } from './roles.ts';
 import { constantTimeEquals, randomSecret, sha256Hex } from './secrets.ts';

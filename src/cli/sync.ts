@@ -16,6 +16,7 @@ import { cancelRun } from '../sync/queue.ts';
 import { RunCancelled } from '../sync/runner.ts';
 import type { SyncRun } from '../db/schema.ts';
 import { GUID } from '../ids.ts';
+import { integrationsToSync, tenantsByReference } from '../stores/tenants.ts';
 
 /** 128 + SIGINT, what shells report for a command stopped with Ctrl-C. */
 const EXIT_INTERRUPTED = 130;
@@ -89,23 +90,15 @@ async function enqueue(ctx: AppContext, options: { integration?: string; tenant?
   const db = ctx.database.db;
   const now = ctx.clock.now();
   if (options.tenant) {
-    let query = db.selectFrom('tenants').selectAll();
-    query = GUID.test(options.tenant)
-      ? query.where((eb) => eb.or([eb('id', '=', options.tenant!), eb('tenant_id', '=', options.tenant!)]))
-      : query.where('tenant_id', '=', options.tenant);
-    if (options.integration) query = query.where('integration_id', '=', options.integration);
-    const tenants = await query.execute();
+    const tenants = await tenantsByReference(db, options.tenant, options.integration);
     if (tenants.length === 0)
       throw new UsageError(`no tenant ${options.tenant}${options.integration ? ` in integration ${options.integration}` : ''}`);
     if (tenants.length > 1) throw new UsageError(`tenant ${options.tenant} is in several integrations: add --integration`);
     return [await enqueueTenantRun(db, { integrationId: tenants[0]!.integration_id, tenantId: tenants[0]!.id, trigger: 'cli', now })];
   }
-  let query = db.selectFrom('integrations').select(['id', 'status', 'name']);
-  if (options.integration) {
-    if (!GUID.test(options.integration)) throw new UsageError(`--integration expects an integration id, got "${options.integration}"`);
-    query = query.where('id', '=', options.integration);
-  } else query = query.where('status', '=', 'connected');
-  const integrations = await query.execute();
+  if (options.integration && !GUID.test(options.integration))
+    throw new UsageError(`--integration expects an integration id, got "${options.integration}"`);
+  const integrations = await integrationsToSync(db, options.integration);
   if (integrations.length === 0)
     throw new UsageError(
       options.integration ? `no integration ${options.integration}` : 'no connected integration: connect one in the web UI first',

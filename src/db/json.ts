@@ -1,4 +1,13 @@
-// JSON helpers shared by staging, matching decisions and the documentation writers.
+// JSON helpers shared by the stores, staging and the documentation writers: jsonb in (a
+// parameter), jsonb out (a column value) and a stable text form for comparing content.
+import { sql, type RawBuilder } from 'kysely';
+
+/** A jsonb parameter: pg would send a JS array as a Postgres array, so send JSON text, cast. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the jsonb column's row type differs per table
+export const jsonb = (value: unknown): RawBuilder<any> => sql<any>`cast(${JSON.stringify(value)} as jsonb)`;
+
+/** A jsonb column read back: the drivers hand over parsed values; one still in JSON text is parsed here. */
+export const fromJsonColumn = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
 
 /**
  * JSON with object keys sorted, so equal content gives equal text whatever the key order.

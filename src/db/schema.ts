@@ -44,7 +44,8 @@ export interface IntegrationsTable {
 export interface TenantsTable {
   id: Generated<string>;
   integration_id: string;
-  tenant_id: string;
+  /** Microsoft's tenant id (a GUID); every other table's `tenant_id` is a foreign key to `tenants.id` (migration 2026-12-04T0100). */
+  microsoft_tenant_id: string;
   display_name: string;
   default_domain: string | null;
   domains: JsonWithDefault<unknown[]>;

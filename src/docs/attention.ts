@@ -173,7 +173,7 @@ export async function attentionItems(
         message: `${shortName(t.display_name)}: docsync's app is not consented in this tenant, so nothing in it is synced.`,
         action:
           'Open the admin consent link as an administrator of that tenant (or consent the app in Partner Center), then sync the tenant.',
-        url: clientId ? adminConsentUrl(deps.authorityHost, t.tenant_id, clientId) : `/tenants/${t.id}/contacts`,
+        url: clientId ? adminConsentUrl(deps.authorityHost, t.microsoft_tenant_id, clientId) : `/tenants/${t.id}/contacts`,
       });
       continue;
     }
@@ -261,8 +261,8 @@ export async function attentionItems(
       entry[r.kind as 'contact' | 'configuration'] += Number(r.n);
       reviewCounts.set(r.tenant_id, entry);
     }
-    for (const [tenantRowId, n] of reviewCounts) {
-      const t = tenantById.get(tenantRowId)!;
+    for (const [tenantId, n] of reviewCounts) {
+      const t = tenantById.get(tenantId)!;
       const parts = [n.contact ? plural(n.contact, 'user') : null, n.configuration ? plural(n.configuration, 'device') : null]
         .filter(Boolean)
         .join(' and ');
@@ -318,8 +318,8 @@ export async function attentionItems(
       if (!(available > 0) || isFreeLicense(licenseName, partNumber)) continue;
       unused.set(s.tenant_id, [...(unused.get(s.tenant_id) ?? []), { name: licenseName, available }]);
     }
-    for (const [tenantRowId, list] of unused) {
-      const t = tenantById.get(tenantRowId)!;
+    for (const [tenantId, list] of unused) {
+      const t = tenantById.get(tenantId)!;
       const total = list.reduce((sum, l) => sum + l.available, 0);
       list.sort((a, b) => b.available - a.available || a.name.localeCompare(b.name));
       items.push({

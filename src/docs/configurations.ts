@@ -21,12 +21,12 @@ export interface ConfigurationFromMicrosoft {
 }
 
 /** The columns of a configuration the sync fills from Intune. */
-export function configurationColumns(device: ConfigurationFromMicrosoft, tenantRowId: string) {
+export function configurationColumns(device: ConfigurationFromMicrosoft, tenantId: string) {
   return {
     name: device.name,
     serial_number: device.serialNumber,
     intune_device_id: device.intuneDeviceId,
-    tenant_id: tenantRowId,
+    tenant_id: tenantId,
     contact_id: device.contactId,
     manufacturer: device.manufacturer,
     model: device.model,

@@ -33,7 +33,7 @@ export interface OrganizationContact {
   title: string | null;
   phone: string | null;
   microsoftUserId: string | null;
-  tenantRowId: string | null;
+  tenantId: string | null;
   microsoftOverlay: unknown;
   inMicrosoft: boolean;
   /** Primary first, then by address: a stable order, so decisions that quote one are stable too. */
@@ -72,7 +72,7 @@ export async function contactsOfOrganization(db: Db, organizationId: string): Pr
       title: r.title,
       phone: r.phone,
       microsoftUserId: r.microsoft_user_id,
-      tenantRowId: r.tenant_id,
+      tenantId: r.tenant_id,
       microsoftOverlay: r.microsoft_overlay,
       inMicrosoft: r.in_microsoft,
       emails: [],

@@ -11,7 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
-import { recordAudit } from '../auth/audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import type { Actor } from '../auth/accounts.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import { isFreeLicense } from '../web/services/tenant-contents.ts';
@@ -280,7 +280,7 @@ export async function organizationDetail(db: Db, clock: Clock, id: string): Prom
     createdAt: new Date(org.created_at).toISOString(),
     tenants: tenants.map((t) => ({
       id: t.id,
-      tenantId: t.tenant_id,
+      tenantId: t.microsoft_tenant_id,
       displayName: t.display_name,
       defaultDomain: t.default_domain,
       integrationId: t.integration_id,

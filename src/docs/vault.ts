@@ -4,7 +4,7 @@
 // entry's name and username. Revealing one is allowed to administrators and technicians allowed
 // to act, and every reveal writes an audit row (who, which entry) in the same transaction.
 import type { Kysely } from 'kysely';
-import { recordAudit } from '../auth/audit.ts';
+import { recordAudit } from '../stores/audit.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database, VaultEntry } from '../db/schema.ts';
 import { BadInput, Forbidden, NotFound } from '../errors.ts';

@@ -157,14 +157,18 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
         },
       );
 
-      const known = await db.selectFrom('tenants').select(['tenant_id', 'active']).where('integration_id', '=', integrationId).execute();
-      const knownIds = new Set(known.map((t) => t.tenant_id));
+      const known = await db
+        .selectFrom('tenants')
+        .select(['microsoft_tenant_id', 'active'])
+        .where('integration_id', '=', integrationId)
+        .execute();
+      const knownIds = new Set(known.map((t) => t.microsoft_tenant_id));
       for (const tenant of found) tenant.isNew = !knownIds.has(tenant.tenantId);
       await upsertTenants(integrationId, found, now, warnings);
 
       // A tenant we knew but Microsoft no longer lists: keep it (and its documentation), inactive.
       const listed = new Set(found.map((t) => t.tenantId));
-      const vanished = known.filter((t) => !listed.has(t.tenant_id) && t.active).map((t) => t.tenant_id);
+      const vanished = known.filter((t) => !listed.has(t.microsoft_tenant_id) && t.active).map((t) => t.microsoft_tenant_id);
       if (vanished.length > 0) {
         await db
           .updateTable('tenants')
@@ -177,7 +181,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
             updated_at: now,
           })
           .where('integration_id', '=', integrationId)
-          .where('tenant_id', 'in', vanished)
+          .where('microsoft_tenant_id', 'in', vanished)
           .execute();
         for (const tenantId of vanished)
           warnings.push({
@@ -460,8 +464,8 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     } as const;
     await db
       .insertInto('tenants')
-      .values({ integration_id: integrationId, tenant_id: t.tenantId, ...values } as never)
-      .onConflict((oc) => oc.columns(['integration_id', 'tenant_id']).doUpdateSet(values as never))
+      .values({ integration_id: integrationId, microsoft_tenant_id: t.tenantId, ...values } as never)
+      .onConflict((oc) => oc.columns(['integration_id', 'microsoft_tenant_id']).doUpdateSet(values as never))
       .execute();
   }
 }

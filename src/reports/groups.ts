@@ -32,7 +32,7 @@ export interface ExcludedGroup {
   groupId: string;
   /** null: no synced tenant of the integration has this group (deleted, or a typo from before). */
   displayName: string | null;
-  tenantRowId: string | null;
+  tenantId: string | null;
   tenantName: string | null;
 }
 
@@ -60,7 +60,7 @@ export async function excludedGroupsOfIntegration(
     return {
       groupId,
       displayName: row?.display_name ?? null,
-      tenantRowId: row?.tenant_row_id ?? null,
+      tenantId: row?.tenant_row_id ?? null,
       tenantName: row?.tenant_name ?? null,
     };
   });

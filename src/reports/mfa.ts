@@ -40,11 +40,11 @@ export interface TenantMfaReport {
 
 const NOT_READ_YET = 'docsync has not read MFA registration for this tenant yet; it does at the next sync.';
 
-export async function tenantMfaReport(db: Kysely<Database>, tenantRowId: string): Promise<TenantMfaReport> {
+export async function tenantMfaReport(db: Kysely<Database>, tenantId: string): Promise<TenantMfaReport> {
   const [status, [counts], users] = await Promise.all([
-    mfaStatusOf(db, tenantRowId),
-    mfaCounts(db, [tenantRowId]),
-    userMfaRows(db, tenantRowId),
+    mfaStatusOf(db, tenantId),
+    mfaCounts(db, [tenantId]),
+    userMfaRows(db, tenantId),
   ]);
   const enabledMembers = counts?.enabledMembers ?? 0;
   const registered = counts?.registered ?? 0;
@@ -69,7 +69,7 @@ export async function tenantMfaReport(db: Kysely<Database>, tenantRowId: string)
 /** One user's MFA for the contact overlay; null when the tenant's report is not readable. */
 export async function userMfa(
   db: Kysely<Database>,
-  tenantRowId: string,
+  tenantId: string,
   userId: string,
 ): Promise<{
   available: boolean;
@@ -80,7 +80,7 @@ export async function userMfa(
   methods: string[];
   defaultMethod: string | null;
 }> {
-  const status = await mfaStatusOf(db, tenantRowId);
+  const status = await mfaStatusOf(db, tenantId);
   if (status?.state !== 'available')
     return {
       available: false,
@@ -91,7 +91,7 @@ export async function userMfa(
       methods: [],
       defaultMethod: null,
     };
-  const [row] = await userMfaRows(db, tenantRowId, { userId });
+  const [row] = await userMfaRows(db, tenantId, { userId });
   return {
     available: true,
     reason: null,

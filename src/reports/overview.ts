@@ -62,13 +62,13 @@ export async function overviewReport(db: Kysely<Database>, options: { sort?: str
   const priceMaps = new Map<string, ReturnType<typeof effectivePrices>>();
   const names = new Map<string, string>();
   const tenants = source.map((row): OverviewTenant => {
-    names.set(row.tenantRowId, row.displayName);
+    names.set(row.tenantId, row.displayName);
     let map = priceMaps.get(row.integrationId);
     if (!map) priceMaps.set(row.integrationId, (map = effectivePrices(prices, row.integrationId)));
     const f = row.figures;
     const money = moneyOf({ skus: (Array.isArray(f.skus) ? f.skus : []) as SkuFigures[] }, map);
     return {
-      tenantId: row.tenantRowId,
+      tenantId: row.tenantId,
       ...(row.organizationId ? { organizationId: row.organizationId } : {}),
       users: int(f.users),
       enabledUsers: int(f.enabledUsers),

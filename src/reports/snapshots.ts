@@ -18,31 +18,31 @@ const dayOf = (at: Date) => at.toISOString().slice(0, 10);
 
 export async function computeTenantFigures(
   db: Kysely<Database>,
-  tenantRowId: string,
+  tenantId: string,
   now: Date,
   inactiveDays: number,
 ): Promise<TenantFigures> {
-  const data = await loadTenantActivityData(db, tenantRowId);
+  const data = await loadTenantActivityData(db, tenantId);
   const inactivity = inactivityOfTenantUsers(data, now, inactiveDays);
-  return tenantFigures(data.users, await subscribedSkusOf(db, tenantRowId), inactivity);
+  return tenantFigures(data.users, await subscribedSkusOf(db, tenantId), inactivity);
 }
 
 export async function recordTenantReport(
   db: Kysely<Database>,
-  input: { tenantRowId: string; integrationId: string; now: Date; inactiveDays: number },
+  input: { tenantId: string; integrationId: string; now: Date; inactiveDays: number },
 ): Promise<{ figuresWritten: boolean; snapshotTaken: boolean }> {
-  const { tenantRowId, now } = input;
-  const figures = await computeTenantFigures(db, tenantRowId, now, input.inactiveDays);
+  const { tenantId, now } = input;
+  const figures = await computeTenantFigures(db, tenantId, now, input.inactiveDays);
   const hash = contentHash({ ...figures, inactiveDays: input.inactiveDays });
-  const figuresWritten = (await storedFiguresHash(db, tenantRowId)) !== hash;
-  if (figuresWritten) await saveFigures(db, tenantRowId, { ...figures, inactiveDays: input.inactiveDays }, hash, now);
+  const figuresWritten = (await storedFiguresHash(db, tenantId)) !== hash;
+  if (figuresWritten) await saveFigures(db, tenantId, { ...figures, inactiveDays: input.inactiveDays }, hash, now);
   const today = dayOf(now);
-  if (await hasSnapshotOn(db, tenantRowId, today)) return { figuresWritten, snapshotTaken: false };
+  if (await hasSnapshotOn(db, tenantId, today)) return { figuresWritten, snapshotTaken: false };
   const money = moneyOf(figures, effectivePrices(await allPrices(db), input.integrationId));
   await insertSnapshot(
     db,
     {
-      tenantId: tenantRowId,
+      tenantId: tenantId,
       takenOn: today,
       users: figures.users,
       enabledUsers: figures.enabledUsers,
@@ -60,6 +60,6 @@ export async function recordTenantReport(
     },
     now,
   );
-  await pruneSnapshots(db, tenantRowId, dayOf(new Date(now.getTime() - SNAPSHOT_RETENTION_DAYS * DAY_MS)));
+  await pruneSnapshots(db, tenantId, dayOf(new Date(now.getTime() - SNAPSHOT_RETENTION_DAYS * DAY_MS)));
   return { figuresWritten, snapshotTaken: true };
 }

@@ -26,15 +26,15 @@ export interface TenantLicenseReport extends Omit<TenantFigures, 'skus'> {
 
 export async function tenantLicenseReport(
   db: Kysely<Database>,
-  input: { tenantRowId: string; now: Date; defaultInactiveDays: number },
+  input: { tenantId: string; now: Date; defaultInactiveDays: number },
 ): Promise<TenantLicenseReport> {
-  const integrationId = await integrationOfTenant(db, input.tenantRowId);
+  const integrationId = await integrationOfTenant(db, input.tenantId);
   if (!integrationId) throw new NotFound('No such tenant.');
-  const inactiveDays = await inactiveDaysOfTenant(db, input.tenantRowId, input.defaultInactiveDays);
-  const data = await loadTenantActivityData(db, input.tenantRowId);
+  const inactiveDays = await inactiveDaysOfTenant(db, input.tenantId, input.defaultInactiveDays);
+  const data = await loadTenantActivityData(db, input.tenantId);
   const figures = tenantFigures(
     data.users,
-    await subscribedSkusOf(db, input.tenantRowId),
+    await subscribedSkusOf(db, input.tenantId),
     inactivityOfTenantUsers(data, input.now, inactiveDays),
   );
   const prices = effectivePrices(await allPrices(db), integrationId);
@@ -69,14 +69,14 @@ export interface SkuHolder {
 
 export async function skuHolders(
   db: Kysely<Database>,
-  input: { tenantRowId: string; skuId: string; now: Date; defaultInactiveDays: number },
+  input: { tenantId: string; skuId: string; now: Date; defaultInactiveDays: number },
 ): Promise<SkuHolder[]> {
-  if (!(await integrationOfTenant(db, input.tenantRowId))) throw new NotFound('No such tenant.');
-  const holders = await holdersOfSku(db, input.tenantRowId, input.skuId);
-  const inactiveDays = await inactiveDaysOfTenant(db, input.tenantRowId, input.defaultInactiveDays);
+  if (!(await integrationOfTenant(db, input.tenantId))) throw new NotFound('No such tenant.');
+  const holders = await holdersOfSku(db, input.tenantId, input.skuId);
+  const inactiveDays = await inactiveDaysOfTenant(db, input.tenantId, input.defaultInactiveDays);
   const data = await loadTenantActivityData(
     db,
-    input.tenantRowId,
+    input.tenantId,
     holders.map((h) => h.userId),
   );
   const inactivity = inactivityOfTenantUsers(data, input.now, inactiveDays);

@@ -33,11 +33,11 @@ const parseJson = (value: unknown): unknown => (typeof value === 'string' ? JSON
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** Everything inactivity is judged from, for the present users of a tenant (or only `userIds`). */
-export async function loadTenantActivityData(db: Db, tenantRowId: string, userIds?: string[]): Promise<TenantActivityData> {
+export async function loadTenantActivityData(db: Db, tenantId: string, userIds?: string[]): Promise<TenantActivityData> {
   let usersQuery = db
     .selectFrom('ms_users')
     .select(['user_id', 'data', sql<boolean>`data ? 'signInActivity'`.as('has_sign_in')])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null);
   if (userIds) usersQuery = userIds.length ? usersQuery.where('user_id', 'in', userIds) : usersQuery.where(sql<boolean>`false`);
   const userRows = await usersQuery.orderBy('user_id').execute();
@@ -58,13 +58,13 @@ export async function loadTenantActivityData(db: Db, tenantRowId: string, userId
   const activityRows = await db
     .selectFrom('ms_user_activity')
     .select(['user_principal_name', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .execute();
   const mailboxRows = await db
     .selectFrom('ms_mailboxes')
     .select(['user_principal_name', sql<string | null>`data->>'lastActivityDate'`.as('last')])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .execute();
   const deviceRows = await db
@@ -74,7 +74,7 @@ export async function loadTenantActivityData(db: Db, tenantRowId: string, userId
       sql<string | null>`coalesce(data->>'deviceName', device_id)`.as('name'),
       sql<string | null>`data->>'lastSyncDateTime'`.as('at'),
     ])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .execute();
   const checkIns = new Map<string, Array<{ name: string; at: string | null }>>();
@@ -91,14 +91,14 @@ export async function loadTenantActivityData(db: Db, tenantRowId: string, userId
           await db
             .selectFrom('ms_users')
             .select('user_id')
-            .where('tenant_id', '=', tenantRowId)
+            .where('tenant_id', '=', tenantId)
             .where(sql<boolean>`data ? 'signInActivity'`)
             .limit(1)
             .execute()
         ).length > 0;
   const anyDevice =
     deviceRows.length > 0 ||
-    (await db.selectFrom('ms_managed_devices').select('device_id').where('tenant_id', '=', tenantRowId).limit(1).execute()).length > 0;
+    (await db.selectFrom('ms_managed_devices').select('device_id').where('tenant_id', '=', tenantId).limit(1).execute()).length > 0;
   return {
     users,
     activity: new Map(activityRows.map((r) => [r.user_principal_name, parseJson(r.data) as StagedUserActivity])),
@@ -109,12 +109,12 @@ export async function loadTenantActivityData(db: Db, tenantRowId: string, userId
 }
 
 /** The tenant's integration's inactive days, or the installation's default. */
-export async function inactiveDaysOfTenant(db: Db, tenantRowId: string, fallback: number): Promise<number> {
+export async function inactiveDaysOfTenant(db: Db, tenantId: string, fallback: number): Promise<number> {
   const row = await db
     .selectFrom('tenants')
     .innerJoin('integrations', 'integrations.id', 'tenants.integration_id')
     .select('integrations.settings')
-    .where('tenants.id', '=', tenantRowId)
+    .where('tenants.id', '=', tenantId)
     .executeTakeFirst();
   return (row ? syncSettingsOf(row.settings).inactiveDays : null) ?? fallback;
 }

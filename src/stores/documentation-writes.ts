@@ -32,7 +32,7 @@ export interface ContactUpdateOutcome {
  */
 export async function updateLinkedContacts(
   db: Db,
-  input: { tenantRowId: string; links: Map<string, ContactFromMicrosoft>; contacts: ReadonlyMap<string, OrganizationContact>; now: Date },
+  input: { tenantId: string; links: Map<string, ContactFromMicrosoft>; contacts: ReadonlyMap<string, OrganizationContact>; now: Date },
 ): Promise<ContactUpdateOutcome> {
   const counts = zeroWrites();
   let matchingInputsChanged = false;
@@ -62,7 +62,7 @@ export async function updateLinkedContacts(
       title: fillFrom(user.title, contact.title),
       phone: fillFrom(user.phone, contact.phone),
       microsoft_user_id: user.microsoftUserId,
-      tenant_id: input.tenantRowId,
+      tenant_id: input.tenantId,
     };
     const reshaped =
       next.first_name !== contact.firstName || next.last_name !== contact.lastName || next.microsoft_user_id !== contact.microsoftUserId;
@@ -70,7 +70,7 @@ export async function updateLinkedContacts(
       reshaped ||
       next.title !== contact.title ||
       next.phone !== contact.phone ||
-      next.tenant_id !== contact.tenantRowId ||
+      next.tenant_id !== contact.tenantId ||
       !contact.inMicrosoft ||
       overlayText(contact.microsoftOverlay) !== stableStringify(user.overlay);
     const known = new Set(contact.emails.map((e) => e.trim().toLowerCase()));
@@ -112,7 +112,7 @@ export async function updateLinkedContacts(
  */
 export async function createContacts(
   db: Db,
-  input: { organizationId: string; tenantRowId: string; users: ContactFromMicrosoft[]; now: Date },
+  input: { organizationId: string; tenantId: string; users: ContactFromMicrosoft[]; now: Date },
 ): Promise<{ created: Map<string, string>; counts: WriteCounts }> {
   const created = new Map<string, string>();
   const counts = zeroWrites();
@@ -136,7 +136,7 @@ export async function createContacts(
       ), created as (
         insert into contacts (organization_id, first_name, last_name, title, phone, microsoft_user_id, tenant_id, microsoft_overlay,
           created_at, updated_at)
-        select ${input.organizationId}, first_name, last_name, title, phone, microsoft_user_id, ${input.tenantRowId}, microsoft_overlay,
+        select ${input.organizationId}, first_name, last_name, title, phone, microsoft_user_id, ${input.tenantId}, microsoft_overlay,
           ${input.now}, ${input.now}
         from input
         on conflict (organization_id, microsoft_user_id) where microsoft_user_id is not null do nothing
@@ -173,13 +173,13 @@ export async function createContacts(
 }
 
 /** Marks the contacts of users gone from Microsoft (complete listing or delta @removed). */
-export async function markContactsGone(db: Db, input: { tenantRowId: string; microsoftUserIds: string[]; now: Date }): Promise<number> {
+export async function markContactsGone(db: Db, input: { tenantId: string; microsoftUserIds: string[]; now: Date }): Promise<number> {
   let marked = 0;
   for (let i = 0; i < input.microsoftUserIds.length; i += 1000) {
     const result = await db
       .updateTable('contacts')
       .set({ in_microsoft: false, removed_from_microsoft_at: input.now, updated_at: input.now })
-      .where('tenant_id', '=', input.tenantRowId)
+      .where('tenant_id', '=', input.tenantId)
       .where('microsoft_user_id', 'in', input.microsoftUserIds.slice(i, i + 1000))
       .where('in_microsoft', '=', true)
       .executeTakeFirst();
@@ -219,7 +219,7 @@ export interface ConfigurationUpdateOutcome {
 export async function updateLinkedConfigurations(
   db: Db,
   input: {
-    tenantRowId: string;
+    tenantId: string;
     links: Map<string, ConfigurationFromMicrosoft>;
     configurations: ReadonlyMap<string, OrganizationConfiguration>;
     now: Date;
@@ -249,7 +249,7 @@ export async function updateLinkedConfigurations(
     const existing = input.configurations.get(id);
     if (!existing) continue;
     const row = existing.row;
-    const next = configurationColumns(device, input.tenantRowId);
+    const next = configurationColumns(device, input.tenantId);
     // A technician's related contact stays when Intune has no primary user.
     if (next.contact_id === null) next.contact_id = row.contact_id;
     const reshaped = row.name !== next.name || row.serial_number !== next.serial_number || row.intune_device_id !== next.intune_device_id;
@@ -292,7 +292,7 @@ export async function updateLinkedConfigurations(
 
 export async function createConfigurations(
   db: Db,
-  input: { organizationId: string; tenantRowId: string; devices: ConfigurationFromMicrosoft[]; now: Date },
+  input: { organizationId: string; tenantId: string; devices: ConfigurationFromMicrosoft[]; now: Date },
 ): Promise<{ created: Map<string, string>; counts: WriteCounts }> {
   const created = new Map<string, string>();
   const counts = zeroWrites();
@@ -302,7 +302,7 @@ export async function createConfigurations(
       .insertInto('configurations')
       .values(
         chunk.map((d) => ({
-          ...configurationColumns(d, input.tenantRowId),
+          ...configurationColumns(d, input.tenantId),
           organization_id: input.organizationId,
           created_at: input.now,
           updated_at: input.now,
@@ -320,14 +320,14 @@ export async function createConfigurations(
 
 export async function markConfigurationsGone(
   db: Db,
-  input: { tenantRowId: string; intuneDeviceIds: string[]; now: Date },
+  input: { tenantId: string; intuneDeviceIds: string[]; now: Date },
 ): Promise<number> {
   let marked = 0;
   for (let i = 0; i < input.intuneDeviceIds.length; i += 1000) {
     const result = await db
       .updateTable('configurations')
       .set({ in_microsoft: false, removed_from_microsoft_at: input.now, updated_at: input.now })
-      .where('tenant_id', '=', input.tenantRowId)
+      .where('tenant_id', '=', input.tenantId)
       .where('intune_device_id', 'in', input.intuneDeviceIds.slice(i, i + 1000))
       .where('in_microsoft', '=', true)
       .executeTakeFirst();

@@ -16,15 +16,15 @@ export interface GroupWrites {
   removedGroups: number;
 }
 
-export async function groupsDeltaLinkOf(db: Db, tenantRowId: string): Promise<string | null> {
-  const row = await db.selectFrom('tenant_group_sync').select('delta_link').where('tenant_id', '=', tenantRowId).executeTakeFirst();
+export async function groupsDeltaLinkOf(db: Db, tenantId: string): Promise<string | null> {
+  const row = await db.selectFrom('tenant_group_sync').select('delta_link').where('tenant_id', '=', tenantId).executeTakeFirst();
   return row?.delta_link ?? null;
 }
 
 /** Applies a round read to its end; `complete`: a first round, whose absent groups and members are gone. */
 export async function applyGroupChanges(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   round: { groups: GraphGroupChange[]; removedIds: string[]; deltaLink: string; complete: boolean },
   now: Date,
 ): Promise<GroupWrites> {
@@ -32,7 +32,7 @@ export async function applyGroupChanges(
     const writes: GroupWrites = { groups: 0, members: 0, removedGroups: 0 };
     const stored = new Map(
       (
-        await trx.selectFrom('ms_groups').select(['group_id', 'content_hash', 'removed_at']).where('tenant_id', '=', tenantRowId).execute()
+        await trx.selectFrom('ms_groups').select(['group_id', 'content_hash', 'removed_at']).where('tenant_id', '=', tenantId).execute()
       ).map((g) => [g.group_id, g]),
     );
     const upserts = [];
@@ -42,7 +42,7 @@ export async function applyGroupChanges(
       const before = stored.get(g.id);
       if (before && before.content_hash === hash && before.removed_at === null) continue;
       upserts.push({
-        tenant_id: tenantRowId,
+        tenant_id: tenantId,
         group_id: g.id,
         display_name: g.displayName,
         group_type: groupTypeOf(g) as GroupType,
@@ -79,7 +79,7 @@ export async function applyGroupChanges(
       await trx
         .updateTable('ms_groups')
         .set({ removed_at: now })
-        .where('tenant_id', '=', tenantRowId)
+        .where('tenant_id', '=', tenantId)
         .where('group_id', 'in', toMark)
         .execute();
     }
@@ -89,7 +89,7 @@ export async function applyGroupChanges(
     const existing = await trx
       .selectFrom('ms_group_members')
       .select(['group_id', 'member_id'])
-      .where('tenant_id', '=', tenantRowId)
+      .where('tenant_id', '=', tenantId)
       .execute();
     const has = new Set(existing.map((m) => `${m.group_id}|${m.member_id}`));
     const add: Array<{ tenant_id: string; group_id: string; member_id: string; member_type: string; first_seen_at: Date }> = [];
@@ -103,7 +103,7 @@ export async function applyGroupChanges(
         }
         listed.add(m.id);
         if (!has.has(`${g.id}|${m.id}`) && !add.some((a) => a.group_id === g.id && a.member_id === m.id))
-          add.push({ tenant_id: tenantRowId, group_id: g.id, member_id: m.id, member_type: m.type, first_seen_at: now });
+          add.push({ tenant_id: tenantId, group_id: g.id, member_id: m.id, member_type: m.type, first_seen_at: now });
       }
       if (round.complete) for (const m of existing) if (m.group_id === g.id && !listed.has(m.member_id)) remove.push([g.id, m.member_id]);
     }
@@ -116,18 +116,18 @@ export async function applyGroupChanges(
     for (const [groupId, memberId] of remove) {
       await trx
         .deleteFrom('ms_group_members')
-        .where('tenant_id', '=', tenantRowId)
+        .where('tenant_id', '=', tenantId)
         .where('group_id', '=', groupId)
         .where('member_id', '=', memberId)
         .execute();
     }
     writes.members = add.length + remove.length;
 
-    const link = await trx.selectFrom('tenant_group_sync').select('delta_link').where('tenant_id', '=', tenantRowId).executeTakeFirst();
+    const link = await trx.selectFrom('tenant_group_sync').select('delta_link').where('tenant_id', '=', tenantId).executeTakeFirst();
     if (link?.delta_link !== round.deltaLink) {
       await trx
         .insertInto('tenant_group_sync')
-        .values({ tenant_id: tenantRowId, delta_link: round.deltaLink, synced_at: now })
+        .values({ tenant_id: tenantId, delta_link: round.deltaLink, synced_at: now })
         .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ delta_link: round.deltaLink, synced_at: now }))
         .execute();
     }
@@ -136,8 +136,8 @@ export async function applyGroupChanges(
 }
 
 /** Forgets the change feed (Microsoft's 410): the next round starts over and lists everything. */
-export async function resetGroupsDeltaLink(db: Db, tenantRowId: string): Promise<void> {
-  await db.updateTable('tenant_group_sync').set({ delta_link: null }).where('tenant_id', '=', tenantRowId).execute();
+export async function resetGroupsDeltaLink(db: Db, tenantId: string): Promise<void> {
+  await db.updateTable('tenant_group_sync').set({ delta_link: null }).where('tenant_id', '=', tenantId).execute();
 }
 
 export interface GroupRow {
@@ -153,7 +153,7 @@ export interface GroupRow {
 }
 
 /** The tenant's present groups with their member counts (users through nested groups too), by name. */
-export async function tenantGroups(db: Db, tenantRowId: string): Promise<GroupRow[]> {
+export async function tenantGroups(db: Db, tenantId: string): Promise<GroupRow[]> {
   const rows = await sql<{
     group_id: string;
     display_name: string | null;
@@ -163,20 +163,20 @@ export async function tenantGroups(db: Db, tenantRowId: string): Promise<GroupRo
     nested: string;
   }>`
     with recursive reach(root, group_id) as (
-      select g.group_id, g.group_id from ms_groups g where g.tenant_id = ${tenantRowId} and g.removed_at is null
+      select g.group_id, g.group_id from ms_groups g where g.tenant_id = ${tenantId} and g.removed_at is null
       union
       select r.root, m.member_id from reach r
-        join ms_group_members m on m.tenant_id = ${tenantRowId} and m.group_id = r.group_id and m.member_type = 'group'
+        join ms_group_members m on m.tenant_id = ${tenantId} and m.group_id = r.group_id and m.member_type = 'group'
     )
     select g.group_id, g.display_name, g.group_type, g.data,
       (select count(distinct m.member_id) from reach r
-         join ms_group_members m on m.tenant_id = ${tenantRowId} and m.group_id = r.group_id and m.member_type = 'user'
-         join ms_users u on u.tenant_id = ${tenantRowId} and u.user_id = m.member_id and u.removed_at is null
+         join ms_group_members m on m.tenant_id = ${tenantId} and m.group_id = r.group_id and m.member_type = 'user'
+         join ms_users u on u.tenant_id = ${tenantId} and u.user_id = m.member_id and u.removed_at is null
        where r.root = g.group_id) as user_count,
       (select count(*) from ms_group_members m
-       where m.tenant_id = ${tenantRowId} and m.group_id = g.group_id and m.member_type = 'group') as nested
+       where m.tenant_id = ${tenantId} and m.group_id = g.group_id and m.member_type = 'group') as nested
     from ms_groups g
-    where g.tenant_id = ${tenantRowId} and g.removed_at is null
+    where g.tenant_id = ${tenantId} and g.removed_at is null
     order by lower(coalesce(g.display_name, g.group_id)), g.group_id`.execute(db);
   return rows.rows.map((r) => {
     const data = (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as { description?: string | null; mail?: string | null };
@@ -193,26 +193,26 @@ export async function tenantGroups(db: Db, tenantRowId: string): Promise<GroupRo
 }
 
 /** User ids in a group (nested groups included), as a subquery for user lists that filter by group. */
-export function usersInGroupSql(tenantRowId: string, groupId: string) {
+export function usersInGroupSql(tenantId: string, groupId: string) {
   return sql<string>`(
     with recursive reach(group_id) as (
       select ${groupId}::text
       union
       select m.member_id from reach r
-        join ms_group_members m on m.tenant_id = ${tenantRowId} and m.group_id = r.group_id and m.member_type = 'group'
+        join ms_group_members m on m.tenant_id = ${tenantId} and m.group_id = r.group_id and m.member_type = 'group'
     )
     select m.member_id from reach r
-      join ms_group_members m on m.tenant_id = ${tenantRowId} and m.group_id = r.group_id and m.member_type = 'user'
+      join ms_group_members m on m.tenant_id = ${tenantId} and m.group_id = r.group_id and m.member_type = 'user'
   )`;
 }
 
 /** The tenant's departments (from its present users), for the user list's filter. */
-export async function tenantDepartments(db: Db, tenantRowId: string): Promise<string[]> {
+export async function tenantDepartments(db: Db, tenantId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('ms_users')
     .select(sql<string>`data->>'department'`.as('department'))
     .distinct()
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .where(sql`data->>'department'`, 'is not', null)
     .orderBy('department')

@@ -21,11 +21,11 @@ export interface LicensePrice {
 
 const parseJson = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
 
-export async function subscribedSkusOf(db: Db, tenantRowId: string): Promise<SkuRow[]> {
+export async function subscribedSkusOf(db: Db, tenantId: string): Promise<SkuRow[]> {
   const rows = await db
     .selectFrom('ms_subscribed_skus')
     .select(['sku_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .orderBy('sku_id')
     .execute();
@@ -35,13 +35,13 @@ export async function subscribedSkusOf(db: Db, tenantRowId: string): Promise<Sku
 /** Present users of a tenant holding the SKU (assignedLicenses), by display name. */
 export async function holdersOfSku(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   skuId: string,
 ): Promise<Array<{ userId: string; data: Record<string, unknown> }>> {
   const rows = await db
     .selectFrom('ms_users')
     .select(['user_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .where(
       sql<boolean>`exists (select 1 from jsonb_array_elements(coalesce(data->'assignedLicenses', '[]'::jsonb)) l
@@ -122,7 +122,7 @@ export async function deletePrice(db: Db, integrationId: string | null, skuId: s
   return Number(result.numDeletedRows) > 0;
 }
 
-export async function integrationOfTenant(db: Db, tenantRowId: string): Promise<string | null> {
-  const row = await db.selectFrom('tenants').select('integration_id').where('id', '=', tenantRowId).executeTakeFirst();
+export async function integrationOfTenant(db: Db, tenantId: string): Promise<string | null> {
+  const row = await db.selectFrom('tenants').select('integration_id').where('id', '=', tenantId).executeTakeFirst();
   return row?.integration_id ?? null;
 }

@@ -20,7 +20,7 @@ export interface RegistrationWrites {
 /** Stores a complete listing of a tenant's registrations; users not in it are marked removed. */
 export async function saveRegistrationDetails(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   rows: GraphUserRegistration[],
   now: Date,
 ): Promise<RegistrationWrites> {
@@ -29,7 +29,7 @@ export async function saveRegistrationDetails(
       await db
         .selectFrom('ms_user_registration_details')
         .select(['user_id', 'content_hash', 'removed_at'])
-        .where('tenant_id', '=', tenantRowId)
+        .where('tenant_id', '=', tenantId)
         .execute()
     ).map((r) => [r.user_id, r]),
   );
@@ -48,7 +48,7 @@ export async function saveRegistrationDetails(
     if (before) writes.changed++;
     else writes.inserted++;
     upserts.push({
-      tenant_id: tenantRowId,
+      tenant_id: tenantId,
       user_id: row.id,
       user_principal_name: row.userPrincipalName,
       is_admin: row.isAdmin,
@@ -88,7 +88,7 @@ export async function saveRegistrationDetails(
     await db
       .updateTable('ms_user_registration_details')
       .set({ removed_at: now })
-      .where('tenant_id', '=', tenantRowId)
+      .where('tenant_id', '=', tenantId)
       .where('user_id', 'in', gone.slice(i, i + CHUNK))
       .execute();
   }
@@ -106,22 +106,22 @@ export interface MfaStatus {
 /** Records whether the tenant's report could be read; writes only when that changed. */
 export async function setMfaStatus(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   status: { state: TenantMfaState; reason: string | null; action: string | null },
   now: Date,
 ): Promise<boolean> {
-  const before = await mfaStatusOf(db, tenantRowId);
+  const before = await mfaStatusOf(db, tenantId);
   if (before && before.state === status.state && before.reason === status.reason && before.action === status.action) return false;
   await db
     .insertInto('tenant_mfa_status')
-    .values({ tenant_id: tenantRowId, ...status, changed_at: now })
+    .values({ tenant_id: tenantId, ...status, changed_at: now })
     .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ ...status, changed_at: now }))
     .execute();
   return true;
 }
 
-export async function mfaStatusOf(db: Db, tenantRowId: string): Promise<MfaStatus | null> {
-  const row = await db.selectFrom('tenant_mfa_status').selectAll().where('tenant_id', '=', tenantRowId).executeTakeFirst();
+export async function mfaStatusOf(db: Db, tenantId: string): Promise<MfaStatus | null> {
+  const row = await db.selectFrom('tenant_mfa_status').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
   return row ? { state: row.state, reason: row.reason, action: row.action, changedAt: new Date(row.changed_at) } : null;
 }
 
@@ -144,7 +144,7 @@ export interface UserMfaRow {
  * Every present Microsoft user of the tenant with what the report says about their MFA.
  * Admins without MFA first, then users without MFA, then the rest; by name within each.
  */
-export async function userMfaRows(db: Db, tenantRowId: string, options: { userId?: string } = {}): Promise<UserMfaRow[]> {
+export async function userMfaRows(db: Db, tenantId: string, options: { userId?: string } = {}): Promise<UserMfaRow[]> {
   let query = db
     .selectFrom('ms_users as u')
     .leftJoin('ms_user_registration_details as r', (join) =>
@@ -163,7 +163,7 @@ export async function userMfaRows(db: Db, tenantRowId: string, options: { userId
       'r.methods_registered',
       'r.default_method',
     ])
-    .where('u.tenant_id', '=', tenantRowId)
+    .where('u.tenant_id', '=', tenantId)
     .where('u.removed_at', 'is', null);
   if (options.userId !== undefined) query = query.where('u.user_id', '=', options.userId);
   const rows = await query.execute();

@@ -92,7 +92,7 @@ export async function candidateContactDetails(db: Db, ids: string[]): Promise<Ma
 }
 
 export interface ContactHolder {
-  tenantRowId: string;
+  tenantId: string;
   userId: string;
   displayName: string;
   userPrincipalName: string | null;
@@ -106,7 +106,7 @@ export interface ContactHolder {
 export async function otherHoldersOfContact(
   db: Db,
   contactId: string,
-  except: { tenantRowId: string; userId: string },
+  except: { tenantId: string; userId: string },
 ): Promise<ContactHolder[]> {
   const [contact, decisions] = await Promise.all([
     db.selectFrom('contacts').select(['tenant_id', 'microsoft_user_id']).where('id', '=', contactId).executeTakeFirst(),
@@ -118,10 +118,10 @@ export async function otherHoldersOfContact(
       .where('target_id', '=', contactId)
       .execute(),
   ]);
-  const keys = new Map<string, { tenantRowId: string; userId: string }>();
-  const add = (tenantRowId: string | null, userId: string | null) => {
-    if (!tenantRowId || !userId || (tenantRowId === except.tenantRowId && userId === except.userId)) return;
-    keys.set(`${tenantRowId}/${userId}`, { tenantRowId, userId });
+  const keys = new Map<string, { tenantId: string; userId: string }>();
+  const add = (tenantId: string | null, userId: string | null) => {
+    if (!tenantId || !userId || (tenantId === except.tenantId && userId === except.userId)) return;
+    keys.set(`${tenantId}/${userId}`, { tenantId, userId });
   };
   add(contact?.tenant_id ?? null, contact?.microsoft_user_id ?? null);
   for (const d of decisions) add(d.tenant_id, d.source_id);
@@ -130,7 +130,7 @@ export async function otherHoldersOfContact(
     const user = await db
       .selectFrom('ms_users')
       .select('data')
-      .where('tenant_id', '=', key.tenantRowId)
+      .where('tenant_id', '=', key.tenantId)
       .where('user_id', '=', key.userId)
       .where('removed_at', 'is', null)
       .executeTakeFirst();
@@ -150,7 +150,7 @@ export async function otherHoldersOfContact(
 /** Per user principal name (lower case), what kind of resource mailbox the tenant's mailbox report says it is. */
 export async function resourceMailboxKinds(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   userPrincipalNames: string[],
 ): Promise<Map<string, ResourceMailboxKind>> {
   const keys = [...new Set(userPrincipalNames.map((u) => u.trim().toLowerCase()).filter(Boolean))];
@@ -159,7 +159,7 @@ export async function resourceMailboxKinds(
   const rows = await db
     .selectFrom('ms_mailboxes')
     .select(['user_principal_name', sql<string | null>`data->>'recipientType'`.as('recipient_type')])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('user_principal_name', 'in', keys)
     .execute();
   for (const r of rows) {

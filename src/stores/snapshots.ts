@@ -7,24 +7,24 @@ type Db = Kysely<Database>;
 
 const parseJson = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
 
-export async function storedFiguresHash(db: Db, tenantRowId: string): Promise<string | null> {
-  const row = await db.selectFrom('tenant_report_figures').select('content_hash').where('tenant_id', '=', tenantRowId).executeTakeFirst();
+export async function storedFiguresHash(db: Db, tenantId: string): Promise<string | null> {
+  const row = await db.selectFrom('tenant_report_figures').select('content_hash').where('tenant_id', '=', tenantId).executeTakeFirst();
   return row?.content_hash ?? null;
 }
 
-export async function saveFigures(db: Db, tenantRowId: string, figures: object, hash: string, now: Date): Promise<void> {
+export async function saveFigures(db: Db, tenantId: string, figures: object, hash: string, now: Date): Promise<void> {
   await db
     .insertInto('tenant_report_figures')
-    .values({ tenant_id: tenantRowId, figures: JSON.stringify(figures), content_hash: hash, computed_at: now })
+    .values({ tenant_id: tenantId, figures: JSON.stringify(figures), content_hash: hash, computed_at: now })
     .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ figures: JSON.stringify(figures), content_hash: hash, computed_at: now }))
     .execute();
 }
 
-export async function hasSnapshotOn(db: Db, tenantRowId: string, day: string): Promise<boolean> {
+export async function hasSnapshotOn(db: Db, tenantId: string, day: string): Promise<boolean> {
   const row = await db
     .selectFrom('tenant_snapshots')
     .select('taken_on')
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('taken_on', '=', day)
     .executeTakeFirst();
   return row !== undefined;
@@ -69,10 +69,10 @@ export async function insertSnapshot(db: Db, s: SnapshotRow, now: Date): Promise
 }
 
 /** Deletes a tenant's snapshots older than `beforeDay`; a tenant with none that old writes nothing. */
-export async function pruneSnapshots(db: Db, tenantRowId: string, beforeDay: string): Promise<number> {
+export async function pruneSnapshots(db: Db, tenantId: string, beforeDay: string): Promise<number> {
   const result = await db
     .deleteFrom('tenant_snapshots')
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('taken_on', '<', beforeDay)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
@@ -103,7 +103,7 @@ export async function snapshotSeries(db: Db, tenantRowIds: string[] | 'all', fro
 }
 
 export interface OverviewSourceRow {
-  tenantRowId: string;
+  tenantId: string;
   displayName: string;
   integrationId: string;
   organizationId: string | null;
@@ -124,7 +124,7 @@ export async function overviewSource(db: Db): Promise<OverviewSourceRow[]> {
     .orderBy('t.id')
     .execute();
   return rows.map((r) => ({
-    tenantRowId: r.id,
+    tenantId: r.id,
     displayName: r.display_name,
     integrationId: r.integration_id,
     organizationId: r.target_id ?? null,

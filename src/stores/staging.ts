@@ -56,7 +56,7 @@ const CHUNK = 500;
 export async function stageRecords(
   database: Kysely<Database>,
   table: StagingTable,
-  tenantRowId: string,
+  tenantId: string,
   records: StagedInput[],
   options: { complete: boolean; removedKeys?: string[]; now: Date },
 ): Promise<StagingOutcome> {
@@ -67,7 +67,7 @@ export async function stageRecords(
   const rows = await db
     .selectFrom(table)
     .select([`${key} as key`, 'content_hash', 'removed_at'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .execute();
   for (const row of rows) existing.set(row.key as string, { hash: row.content_hash as string, removed: row.removed_at !== null });
 
@@ -94,7 +94,7 @@ export async function stageRecords(
     else if (before.removed) outcome.restored.push(record.key);
     else outcome.changed++;
     writes.push({
-      tenant_id: tenantRowId,
+      tenant_id: tenantId,
       [key]: record.key,
       data: JSON.stringify(record.data),
       content_hash: hash,
@@ -124,7 +124,7 @@ export async function stageRecords(
     await db
       .updateTable(table)
       .set({ removed_at: options.now })
-      .where('tenant_id', '=', tenantRowId)
+      .where('tenant_id', '=', tenantId)
       .where(key, 'in', toMark.slice(i, i + CHUNK))
       .where('removed_at', 'is', null)
       .execute();
@@ -137,7 +137,7 @@ export async function stageRecords(
 export async function loadStaged<T = Record<string, unknown>>(
   database: Kysely<Database>,
   table: StagingTable,
-  tenantRowId: string,
+  tenantId: string,
   options: { includeRemoved?: boolean; keys?: string[] } = {},
 ): Promise<Array<StagedRecord<T>>> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the staging table is chosen at run time (KEY_COLUMN)
@@ -147,7 +147,7 @@ export async function loadStaged<T = Record<string, unknown>>(
     let query = db
       .selectFrom(table)
       .select([`${key} as key`, 'data', 'removed_at'])
-      .where('tenant_id', '=', tenantRowId)
+      .where('tenant_id', '=', tenantId)
       .orderBy(key);
     if (!options.includeRemoved) query = query.where('removed_at', 'is', null);
     if (keys) query = query.where(key, 'in', keys);

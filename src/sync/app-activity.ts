@@ -45,7 +45,7 @@ export function mergeActivityReports(active: ActiveUserDetailRow[], email: Email
 export async function syncAppActivity(
   db: Kysely<Database>,
   input: {
-    tenantRowId: string;
+    tenantId: string;
     source: TenantSource;
     now: Date;
     /** tenant-sync's resource(): logs a tenant-scope failure and answers undefined. */
@@ -59,6 +59,6 @@ export async function syncAppActivity(
   const email = await input.resource('activity', () => source.emailActivity!());
   if (!email) return undefined;
   const records = mergeActivityReports(active, email);
-  await stageRecords(db, 'ms_user_activity', input.tenantRowId, records, { complete: true, now: input.now });
+  await stageRecords(db, 'ms_user_activity', input.tenantId, records, { complete: true, now: input.now });
   return records.length;
 }

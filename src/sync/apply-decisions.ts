@@ -6,7 +6,7 @@ import type { Clock } from '../time.ts';
 import type { OrganizationDecision } from '../matching/index.ts';
 import { organizationExists } from '../docs/organizations.ts';
 import type { WriteCounts } from '../docs/contacts.ts';
-import { loadDecision } from './decisions.ts';
+import { readDecision } from '../stores/decisions.ts';
 import { documentationFingerprint, loadDocumentationState, type DecisionCounts } from './fingerprint.ts';
 import { syncSettingsOf } from './settings.ts';
 import type { GraphDomain } from '../microsoft/tenant-reader.ts';
@@ -29,14 +29,14 @@ const UNIQUE_VIOLATION = '23505';
  */
 export async function applyDecisionsNow(
   deps: { db: Kysely<Database>; clock: Clock; config: { sync: { inactiveDays: number } } },
-  tenantRowId: string,
+  tenantId: string,
 ): Promise<DecisionApplied> {
   const { db } = deps;
   const now = deps.clock.now();
-  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantRowId).executeTakeFirstOrThrow();
+  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirstOrThrow();
   const integration = await db.selectFrom('integrations').selectAll().where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
   const settings = syncSettingsOf(integration.settings);
-  const stored = await loadDecision(db, tenant.id, 'organization', tenant.tenant_id);
+  const stored = await readDecision(db, { tenantId: tenant.id, kind: 'organization', sourceId: tenant.microsoft_tenant_id });
   if (stored?.state === 'ignored')
     return { applied: false, reason: 'ignored', message: 'This tenant is ignored: docsync writes nothing for it.' };
   const organizationId = stored?.state === 'matched' && stored.target_id ? stored.target_id : null;
@@ -55,7 +55,7 @@ export async function applyDecisionsNow(
     };
   const inputs = remembered.inputs;
   const organizationDecision: OrganizationDecision = {
-    tenantId: tenant.tenant_id,
+    tenantId: tenant.microsoft_tenant_id,
     state: 'matched',
     organizationId,
     rule: 'linked',
@@ -78,7 +78,7 @@ export async function applyDecisionsNow(
         .values({ integration_id: tenant.integration_id, tenant_id: tenant.id, trigger: 'manual', status: 'running', started_at: now })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const fingerprint = await documentationFingerprint(trx, { tenantRowId: tenant.id, organizationId, computed });
+      const fingerprint = await documentationFingerprint(trx, { tenantId: tenant.id, organizationId, computed });
       const staged = await loadStagedDerivation(trx, {
         tenant,
         settings,

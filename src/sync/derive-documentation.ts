@@ -10,7 +10,7 @@ import { organizationsForMatching, createOrganization, organizationExists } from
 import { contactsOfOrganization, zeroWrites, type WriteCounts } from '../docs/contacts.ts';
 import { configurationsOfOrganization } from '../docs/configurations.ts';
 import { loadStaged } from '../stores/staging.ts';
-import { loadDecision, type DecisionInput } from './decisions.ts';
+import { readDecision, type DecisionInput } from '../stores/decisions.ts';
 import {
   documentationFingerprint,
   loadDocumentationState,
@@ -71,7 +71,7 @@ export async function deriveTenantDocumentation(
   const now = () => deps.clock.now();
   const writes = zeroWrites();
   const domains = input.organization.domains;
-  const storedOrganization = await loadDecision(db, tenant.id, 'organization', tenant.tenant_id);
+  const storedOrganization = await readDecision(db, { tenantId: tenant.id, kind: 'organization', sourceId: tenant.microsoft_tenant_id });
   const organizationDecision = await decideOrganization(deps, {
     tenant,
     organization: { displayName: input.organization.displayName ?? tenant.display_name, domains },
@@ -97,7 +97,7 @@ export async function deriveTenantDocumentation(
   };
   const previousState = writing && !input.rederive ? await loadDocumentationState(db, tenant.id) : null;
   // Before any input is read: what changes while this run reads them shows in the next one.
-  const fingerprint = writing ? await documentationFingerprint(db, { tenantRowId: tenant.id, organizationId, computed }) : null;
+  const fingerprint = writing ? await documentationFingerprint(db, { tenantId: tenant.id, organizationId, computed }) : null;
   const upToDate =
     previousState !== null &&
     previousState.fingerprint === fingerprint &&
@@ -266,12 +266,12 @@ async function decideOrganization(
   // A linked tenant needs no index of every organization (nor its fuzzy suggester): only proof
   // that its organization still exists.
   if (linkedTo && (await organizationExists(deps.db, linkedTo)))
-    return { tenantId: tenant.tenant_id, state: 'matched', organizationId: linkedTo, rule: 'linked', suggestions: [] };
+    return { tenantId: tenant.microsoft_tenant_id, state: 'matched', organizationId: linkedTo, rule: 'linked', suggestions: [] };
   const organizations = await organizationsForMatching(deps.db);
   const decision = matchOrganization(
     // (linked to an organization that is gone: match again)
     {
-      id: tenant.tenant_id,
+      id: tenant.microsoft_tenant_id,
       displayName: input.organization.displayName,
       organizationId: null,
       domains: input.organization.domains.map(toGraphDomain),
@@ -285,7 +285,7 @@ async function decideOrganization(
   const verified = input.organization.domains.filter((d) => d.isVerified).map((d) => d.id.toLowerCase());
   const id = await createOrganization(deps.db, { name: input.organization.displayName, domains: verified, now: deps.clock.now() });
   return {
-    tenantId: tenant.tenant_id,
+    tenantId: tenant.microsoft_tenant_id,
     state: 'matched',
     organizationId: id,
     rule: 'created' as OrganizationDecision['rule'],

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { isMicrosoftError, type MicrosoftError } from '../microsoft/errors.ts';
 import { renewLease } from './queue.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
+import { tenantIdsByMicrosoftTenantId } from '../stores/tenants.ts';
 
 export interface DiscoveryForRuns {
   (integrationId: string): Promise<{ warnings: Array<{ tenantId: string | null; code: string; message: string; action: string }> }>;
@@ -45,9 +46,10 @@ export async function discoverBeforeExpanding(deps: DiscoveryStepDeps, run: Sync
   heartbeat.unref();
   try {
     const report = await deps.discover(run.integration_id);
-    const rowIds = await tenantRowIds(deps.db, run.integration_id);
+    const tenantIdOf = await tenantIdsByMicrosoftTenantId(deps.db, run.integration_id);
+    // Discovery speaks Microsoft's tenant ids; the sync log keys lines by docsync's tenant id.
     const lines: SyncLogEntry[] = report.warnings.map((w) => ({
-      tenantId: w.tenantId ? (rowIds.get(w.tenantId.toLowerCase()) ?? null) : null,
+      tenantId: w.tenantId ? (tenantIdOf.get(w.tenantId.toLowerCase()) ?? null) : null,
       level: 'warning',
       code: w.code,
       message: w.message,
@@ -79,9 +81,4 @@ async function discoveryDue(db: Kysely<Database>, integrationId: string, now: Da
     .executeTakeFirst();
   const last = row?.last ? new Date(row.last as Date | string) : null;
   return last === null || now.getTime() - last.getTime() >= intervalHours * 3_600_000;
-}
-
-async function tenantRowIds(db: Kysely<Database>, integrationId: string): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('tenants').select(['id', 'tenant_id']).where('integration_id', '=', integrationId).execute();
-  return new Map(rows.map((r) => [r.tenant_id.toLowerCase(), r.id]));
 }

@@ -9,7 +9,7 @@ import { licenseDisplayName } from '../licensing/skus.ts';
 import type { ContactFromMicrosoft } from '../docs/contacts.ts';
 import type { ConfigurationFromMicrosoft } from '../docs/configurations.ts';
 import type { StagedInput } from '../stores/staging.ts';
-import type { DecisionInput } from './decisions.ts';
+import type { DecisionInput } from '../stores/decisions.ts';
 import type { SyncSettings } from './settings.ts';
 import type {
   GraphDomain,
@@ -28,7 +28,7 @@ import { assessInactivity, inactivityFlipsAt, serviceActivityOf, type Inactivity
 export function organizationDecisionRow(tenant: Tenant, d: OrganizationDecision): DecisionInput {
   return {
     kind: 'organization',
-    sourceId: tenant.tenant_id,
+    sourceId: tenant.microsoft_tenant_id,
     state: d.state,
     targetId: d.organizationId,
     rule: d.rule,

@@ -19,7 +19,7 @@ import {
   updateLinkedConfigurations,
   updateLinkedContacts,
 } from '../stores/documentation-writes.ts';
-import { decisionOf, loadDecisions, saveDecisions, type DecisionInput } from './decisions.ts';
+import { decisionOf, loadDecisions, saveDecisions, type DecisionInput } from '../stores/decisions.ts';
 import { writeAsTenantSync, type DecisionCounts } from './fingerprint.ts';
 import type { SyncSettings } from './settings.ts';
 import type { GraphDomain, GraphManagedDevice, GraphUser } from '../microsoft/tenant-reader.ts';
@@ -136,7 +136,7 @@ export async function deriveDocumentation(trx: Kysely<Database>, input: Derivati
       }
     }
     const contactUpdate = await updateLinkedContacts(trx, {
-      tenantRowId: tenant.id,
+      tenantId: tenant.id,
       links,
       contacts: new Map(contacts.map((c) => [c.id, c])),
       now,
@@ -146,7 +146,7 @@ export async function deriveDocumentation(trx: Kysely<Database>, input: Derivati
     if (toCreate.length > 0 && organizationId) {
       const { created, counts } = await createContacts(trx, {
         organizationId,
-        tenantRowId: tenant.id,
+        tenantId: tenant.id,
         users: toCreate.map(input.toContact),
         now,
       });
@@ -182,7 +182,7 @@ export async function deriveDocumentation(trx: Kysely<Database>, input: Derivati
       }
     }
     const configurationUpdate = await updateLinkedConfigurations(trx, {
-      tenantRowId: tenant.id,
+      tenantId: tenant.id,
       links: deviceLinks,
       configurations: new Map(configurations.map((c) => [c.id, c])),
       now,
@@ -192,7 +192,7 @@ export async function deriveDocumentation(trx: Kysely<Database>, input: Derivati
     if (devicesToCreate.length > 0 && organizationId) {
       const { created, counts } = await createConfigurations(trx, {
         organizationId,
-        tenantRowId: tenant.id,
+        tenantId: tenant.id,
         devices: devicesToCreate,
         now,
       });
@@ -211,8 +211,8 @@ export async function deriveDocumentation(trx: Kysely<Database>, input: Derivati
     }
     if (!reshaped) break;
   }
-  await markContactsGone(trx, { tenantRowId: tenant.id, microsoftUserIds: input.goneUserIds, now });
-  await markConfigurationsGone(trx, { tenantRowId: tenant.id, intuneDeviceIds: input.goneDeviceIds, now });
+  await markContactsGone(trx, { tenantId: tenant.id, microsoftUserIds: input.goneUserIds, now });
+  await markConfigurationsGone(trx, { tenantId: tenant.id, intuneDeviceIds: input.goneDeviceIds, now });
 
   const rows: DecisionInput[] = [input.organizationRow, ...input.exclusionRows];
   const effective: DecisionCounts = { match: 0, create: 0, review: 0, pending: 0, skip: input.exclusionRows.length };
@@ -232,6 +232,6 @@ export async function deriveDocumentation(trx: Kysely<Database>, input: Derivati
   for (const d of decided.contactDecisions) settle('contact', d.userId, d.decision, d.contactId, () => contactDecisionRow(d));
   for (const d of decided.configurationDecisions)
     settle('configuration', d.deviceId, d.decision, d.configurationId, () => configurationDecisionRow(d));
-  await saveDecisions(trx, { tenantRowId: tenant.id, existing, decisions: rows, now });
+  await saveDecisions(trx, { tenantId: tenant.id, existing, decisions: rows, now });
   return { writes, effective, steady: decided.steady, flagged };
 }

@@ -206,7 +206,7 @@ export async function fetchAndStage(
       });
       await db.updateTable('tenants').set({ reports_fetched_at: now() }).where('id', '=', tenant.id).execute();
     }
-    await syncAppActivity(db, { tenantRowId: tenant.id, source, now: now(), resource });
+    await syncAppActivity(db, { tenantId: tenant.id, source, now: now(), resource });
   }
 
   await progress('devices');

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { jsonb } from './decisions.ts';
+import { jsonb } from '../db/json.ts';
 import { stableStringify } from '../db/json.ts';
 
 /** Bump when what the sync derives from the same inputs changes (new overlay field, rule…). */
@@ -53,18 +53,18 @@ export interface DocumentationState {
  */
 export async function documentationFingerprint(
   database: Kysely<Database>,
-  input: { tenantRowId: string; organizationId: string | null; computed: unknown },
+  input: { tenantId: string; organizationId: string | null; computed: unknown },
 ): Promise<string> {
-  const { tenantRowId, organizationId } = input;
-  const scopes = organizationId ? [tenantRowId, organizationId] : [tenantRowId];
+  const { tenantId, organizationId } = input;
+  const scopes = organizationId ? [tenantId, organizationId] : [tenantId];
   const revisions = await database
     .selectFrom('documentation_revisions')
     .select(['scope_id', 'writer', 'revision'])
     .where('scope_id', 'in', scopes)
-    .where('writer', '<>', tenantRowId)
+    .where('writer', '<>', tenantId)
     .execute();
   const counted = revisions
-    .map((r) => `${r.scope_id === tenantRowId ? 'tenant' : 'organization'}/${r.writer}=${r.revision}`)
+    .map((r) => `${r.scope_id === tenantId ? 'tenant' : 'organization'}/${r.writer}=${r.revision}`)
     .sort()
     .join(',');
   return createHash('sha256')
@@ -76,12 +76,12 @@ export async function documentationFingerprint(
  * Marks the writes of the rest of this transaction as the tenant's own sync's (see above).
  * Only for the transaction that writes what the tenant's run derived.
  */
-export async function writeAsTenantSync(trx: Kysely<Database>, tenantRowId: string): Promise<void> {
-  await sql`select set_config('docsync.writer', ${tenantRowId}, true)`.execute(trx);
+export async function writeAsTenantSync(trx: Kysely<Database>, tenantId: string): Promise<void> {
+  await sql`select set_config('docsync.writer', ${tenantId}, true)`.execute(trx);
 }
 
-export async function loadDocumentationState(database: Kysely<Database>, tenantRowId: string): Promise<DocumentationState | null> {
-  const row = await database.selectFrom('tenant_documentation_state').selectAll().where('tenant_id', '=', tenantRowId).executeTakeFirst();
+export async function loadDocumentationState(database: Kysely<Database>, tenantId: string): Promise<DocumentationState | null> {
+  const row = await database.selectFrom('tenant_documentation_state').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
   if (!row) return null;
   const summary = (typeof row.summary === 'string' ? JSON.parse(row.summary) : row.summary) as DocumentationSummary;
   const inputs = (typeof row.inputs === 'string' ? JSON.parse(row.inputs) : row.inputs) as StoredDerivationInputs | null;
@@ -91,7 +91,7 @@ export async function loadDocumentationState(database: Kysely<Database>, tenantR
 /** Writes the state only when it differs (a no-change run writes no row here either). */
 export async function saveDocumentationState(
   database: Kysely<Database>,
-  tenantRowId: string,
+  tenantId: string,
   state: DocumentationState,
   previous: DocumentationState | null,
   now: Date,
@@ -108,7 +108,7 @@ export async function saveDocumentationState(
   await database
     .insertInto('tenant_documentation_state')
     .values({
-      tenant_id: tenantRowId,
+      tenant_id: tenantId,
       fingerprint: state.fingerprint,
       valid_until: state.validUntil,
       summary: jsonb(state.summary),
@@ -128,6 +128,6 @@ export async function saveDocumentationState(
 }
 
 /** Forget the state (a technician asked for a full sync): the next run derives everything again. */
-export async function forgetDocumentationState(database: Kysely<Database>, tenantRowId: string): Promise<void> {
-  await database.deleteFrom('tenant_documentation_state').where('tenant_id', '=', tenantRowId).execute();
+export async function forgetDocumentationState(database: Kysely<Database>, tenantId: string): Promise<void> {
+  await database.deleteFrom('tenant_documentation_state').where('tenant_id', '=', tenantId).execute();
 }

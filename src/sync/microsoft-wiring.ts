@@ -1,7 +1,11 @@
 // What the sync needs from the Microsoft side (createMicrosoft: integrations, token broker, Graph
 // client, discovery), turned into the runner's dependencies. createContext calls it once per
 // process (ctx.microsoft); tests that inject a sleep may build their own.
-import type { AppContext } from '../context.ts';
+import type { Config } from '../config.ts';
+import type { DatabaseHandle } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Clock } from '../time.ts';
 import { createMicrosoft, type Microsoft, type MicrosoftDeps } from '../microsoft/index.ts';
 import { createTenantReader } from '../microsoft/tenant-reader.ts';
 import type { RunnerDeps } from './runner.ts';
@@ -13,10 +17,16 @@ export interface SyncMicrosoft extends Microsoft {
   runner: RunnerDeps;
 }
 
-export function createSyncMicrosoft(
-  ctx: Pick<AppContext, 'config' | 'log' | 'database' | 'secrets' | 'clock'>,
-  options: Pick<MicrosoftDeps, 'sleep' | 'retry' | 'msal'> = {},
-): SyncMicrosoft {
+/** What building the Microsoft side takes: the parts of the context that exist before it (src/context.ts). */
+export interface SyncMicrosoftDeps {
+  config: Config;
+  log: Logger;
+  database: DatabaseHandle;
+  secrets: SecretBox;
+  clock: Clock;
+}
+
+export function createSyncMicrosoft(ctx: SyncMicrosoftDeps, options: Pick<MicrosoftDeps, 'sleep' | 'retry' | 'msal'> = {}): SyncMicrosoft {
   const { sync } = ctx.config;
   // One per process: every tenant this process syncs shares the request cap and the AIMD limit.
   const concurrency = createAdaptiveConcurrency(
@@ -53,7 +63,7 @@ export function createSyncMicrosoft(
       config: ctx.config,
       concurrency,
       sources: ({ integration, tenant, counters, signal }) =>
-        createTenantReader(microsoft.graph.forTenant(integration.id, tenant.tenant_id, counters, { signal }), {
+        createTenantReader(microsoft.graph.forTenant(integration.id, tenant.microsoft_tenant_id, counters, { signal }), {
           counters,
           graphBaseUrl,
           signal,

@@ -315,6 +315,6 @@ async function integrationState(db: Kysely<Database>, integrationId: string) {
   return db.selectFrom('integrations').select(['status', 'status_reason']).where('id', '=', integrationId).executeTakeFirst();
 }
 
-async function markTenantFailing(db: Kysely<Database>, tenantRowId: string, reason: string): Promise<void> {
-  await db.updateTable('tenants').set({ health: 'failing', health_reason: reason }).where('id', '=', tenantRowId).execute();
+async function markTenantFailing(db: Kysely<Database>, tenantId: string, reason: string): Promise<void> {
+  await db.updateTable('tenants').set({ health: 'failing', health_reason: reason }).where('id', '=', tenantId).execute();
 }

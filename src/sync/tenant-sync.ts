@@ -91,7 +91,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
 
   // Report figures and the day's snapshot (src/reports/snapshots.ts): written only when they change.
   await recordTenantReport(db, {
-    tenantRowId: tenant.id,
+    tenantId: tenant.id,
     integrationId: tenant.integration_id,
     now: deps.clock.now(),
     inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,

@@ -5,7 +5,7 @@ import type { AttentionItem } from '../docs/attention.ts';
 import type { ConfigurationRow, ContactRow, OrganizationListRow } from '../docs/organization-directory.ts';
 import type { TenantMatchRow } from './services/tenant-matches.ts';
 import type { listTenantDevices, UserRow } from './services/tenant-contents.ts';
-import type { RunView } from './services/sync-requests.ts';
+import type { RunView } from '../stores/runs.ts';
 
 type DeviceRow = Awaited<ReturnType<typeof listTenantDevices>>['items'][number];
 

@@ -73,8 +73,8 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
 
   // Tenants: customer<i>.example; a few failing or with a warning, as after real syncs.
   await sql`
-    insert into tenants (integration_id, tenant_id, display_name, default_domain, domains, relationship_status, health, health_reason,
-      last_sync_at)
+    insert into tenants (integration_id, microsoft_tenant_id, display_name, default_domain, domains, relationship_status, health,
+      health_reason, last_sync_at)
     select ${integrationId}::uuid, md5('tenant' || i)::uuid::text,
            (array['Contoso', 'Fabrikam', 'Northwind', 'Tailspin', 'Woodgrove', 'Litware', 'Adatum', 'Proseware'])[1 + i % 8] || ' ' ||
              lpad(i::text, 4, '0') || (array[' Ltd', ' GmbH', ' Inc.', ' BV', ''])[1 + i % 5],
@@ -95,7 +95,7 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
   // Organization decisions: 1 in 10 suggested, 1 in 10 unmatched, 1 in 25 ignored, the rest matched.
   await sql`
     insert into match_decisions (kind, tenant_id, source_id, state, target_id, rule, suggestions)
-    select 'organization', t.id, t.tenant_id,
+    select 'organization', t.id, t.microsoft_tenant_id,
            case when n % 10 = 0 then 'suggested' when n % 10 = 1 then 'unmatched' when n % 25 = 2 then 'ignored' else 'matched' end,
            case when n % 10 not in (0, 1) and n % 25 <> 2 then o.id end,
            case when n % 10 not in (0, 1) and n % 25 <> 2 then (case when n % 3 = 0 then 'domain' else 'name' end) end,
@@ -103,7 +103,7 @@ async function seed(db: Db): Promise<{ bigTenantId: string; organizationId: stri
              jsonb_build_object('organizationId', other.id, 'score', 0.61))
                 when n % 10 not in (0, 1) and n % 25 <> 2 then jsonb_build_array(jsonb_build_object('organizationId', o.id, 'score', 1))
                 else '[]'::jsonb end
-    from (select id, tenant_id, substring(default_domain from 'customer([0-9]+)')::int as n from tenants where integration_id =
+    from (select id, microsoft_tenant_id, substring(default_domain from 'customer([0-9]+)')::int as n from tenants where integration_id =
       ${integrationId}) t
     join organizations o on o.domains[1] = 'customer' || t.n || '.example'
     join organizations other on other.name = 'Other client ' || (${TENANTS}::int + 1 + t.n %

@@ -71,7 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the report pages in Chromium', () => {
           new Date(now.getTime() - d * DAY),
         );
       }
-      await recordTenantReport(db, { tenantRowId: tenantId, integrationId, now, inactiveDays: 30 });
+      await recordTenantReport(db, { tenantId: tenantId, integrationId, now, inactiveDays: 30 });
     }
     await createTechnician(
       { db, clock: ctx.clock },

@@ -16,9 +16,10 @@ import {
   removeRotationSchedule,
   setRotationSchedules,
 } from '../../actions/rotation-schedules.ts';
-import { recordAudit } from '../../auth/audit.ts';
+import { recordAudit } from '../../stores/audit.ts';
+import { setCanAct } from '../../auth/accounts.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { addVaultEntry, listVaultEntries, revealVaultEntry } from '../../docs/vault.ts';
-import { NotFound } from '../../errors.ts';
 import { createMicrosoft } from '../../microsoft/index.ts';
 import { requirePrincipal } from '../guards.ts';
 import { IdParams, Nullable, Timestamp, Uuid } from '../schemas.ts';
@@ -157,8 +158,7 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       },
     },
     async (request) => {
-      const tenant = await ctx.database.db.selectFrom('tenants').select('id').where('id', '=', request.params.id).executeTakeFirst();
-      if (!tenant) throw new NotFound('No such tenant.');
+      const tenant = await getTenant(ctx.database.db, request.params.id);
       return { items: await listTenantActions(ctx.database.db, tenant.id, { userId: request.query.userId }) };
     },
   );
@@ -215,26 +215,14 @@ export const actionApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     async (request) => {
       const by = await actor(request);
       const now = ctx.clock.now();
-      return ctx.database.db.transaction().execute(async (trx) => {
-        const before = await trx.selectFrom('technicians').select(['can_act']).where('id', '=', request.params.id).executeTakeFirst();
-        if (!before) throw new NotFound('No such technician.');
-        await trx
-          .updateTable('technicians')
-          .set({ can_act: request.body.canAct, updated_at: now })
-          .where('id', '=', request.params.id)
-          .execute();
-        await recordAudit(trx, {
-          actor: { id: by.id, label: by.label },
-          action: 'technician.can_act',
-          subjectType: 'technician',
-          subjectId: request.params.id,
-          before: { canAct: before.can_act },
-          after: { canAct: request.body.canAct },
-          requestId: request.id,
-          at: now,
-        });
-        return { id: request.params.id, canAct: request.body.canAct };
+      await setCanAct(ctx.database.db, {
+        technicianId: request.params.id,
+        canAct: request.body.canAct,
+        actor: { id: by.id, label: by.label },
+        requestId: request.id,
+        at: now,
       });
+      return { id: request.params.id, canAct: request.body.canAct };
     },
   );
 

@@ -2,38 +2,20 @@
 // technician administration and the audit log.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidCredentials } from '../../auth/errors.ts';
-import { SignInThrottle } from '../../auth/sign-in-throttle.ts';
 import type { AppContext } from '../../context.ts';
 import { authenticate, completeSetup, createTechnician, listTechnicians, updateTechnician } from '../../auth/accounts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens.ts';
-import { ABSOLUTE_LIFETIME_MS, createSession, destroySession, pruneSessions, SESSION_COOKIE } from '../../auth/sessions.ts';
-import type { NewSessionOptions } from '../../auth/sessions.ts';
+import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { requireFreshSecondFactor, requireMfaVerifiedSessionForApiToken } from '../../auth/step-up.ts';
 import { passwordSignIn, SecondFactorRequired } from './mfa.ts';
+import { Role, startSession, TechnicianSchema, withinSignInBudget } from './sign-in.ts';
 import { assertPasswordSignInAllowed } from '../../auth/sso.ts';
-import { ROLES } from '../../auth/roles.ts';
-import { recordAudit } from '../../auth/audit.ts';
+import { listAuditEntries, recordAudit } from '../../stores/audit.ts';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords.ts';
-import { publicBaseUrl } from '../../config.ts';
 import { Forbidden } from '../../errors.ts';
 import { requirePrincipal } from '../guards.ts';
 import { IdParams, Nullable, PageQuery, Paged, Timestamp } from '../schemas.ts';
 
-const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
-export const TechnicianSchema = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  email: Nullable(Type.String()),
-  displayName: Nullable(Type.String()),
-  role: Role,
-  disabled: Type.Boolean(),
-  lockedUntil: Nullable(Timestamp),
-  lastLoginAt: Nullable(Timestamp),
-  createdAt: Timestamp,
-  mfaEnrolled: Type.Boolean({ description: 'An authenticator app is set up' }),
-});
 const ApiTokenSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -54,61 +36,6 @@ const Me = Type.Object({
   via: Type.String(),
   csrfToken: Nullable(Type.String()),
 });
-
-/** Per-route attempts per client address per minute for the second-factor and single sign-on routes, on top of the lockout. */
-export const SIGN_IN_RATE_LIMIT = { max: 20, timeWindow: 60_000 };
-
-const throttles = new WeakMap<object, SignInThrottle>();
-
-/** The app's one sign-in budget (per address, per username), shared by every sign-in and setup route. */
-export function signInThrottle(ctx: Pick<AppContext, 'clock'>): SignInThrottle {
-  let throttle = throttles.get(ctx);
-  if (!throttle) throttles.set(ctx, (throttle = new SignInThrottle(ctx.clock)));
-  return throttle;
-}
-
-/** Runs a password check within the budgets; a wrong answer also spends the username's budget. */
-export async function withinSignInBudget<T>(
-  ctx: Pick<AppContext, 'clock'>,
-  request: FastifyRequest,
-  username: string | undefined,
-  attempt: () => Promise<T>,
-): Promise<T> {
-  const throttle = signInThrottle(ctx);
-  throttle.admit(request.ip, username);
-  try {
-    return await attempt();
-  } catch (error) {
-    if (username !== undefined && error instanceof InvalidCredentials) throttle.recordFailure(username);
-    throw error;
-  }
-}
-
-export function sessionCookieOptions(ctx: Pick<AppContext, 'config'>) {
-  return {
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    secure: publicBaseUrl(ctx.config).startsWith('https:'),
-    path: '/',
-    maxAge: ABSOLUTE_LIFETIME_MS / 1000,
-  };
-}
-
-export async function startSession(
-  ctx: Pick<AppContext, 'database' | 'clock' | 'config'>,
-  reply: FastifyReply,
-  technicianId: string,
-  previousToken: string | undefined,
-  options: NewSessionOptions = {},
-): Promise<string> {
-  // A fresh token at every sign-in: a session id planted before sign-in is worth nothing after.
-  if (previousToken) await destroySession({ db: ctx.database.db }, previousToken);
-  // Sessions nobody comes back to are swept here, at sign-in, rather than by a timer.
-  await pruneSessions({ db: ctx.database.db, clock: ctx.clock });
-  const { token, csrfToken } = await createSession({ db: ctx.database.db, clock: ctx.clock }, technicianId, options);
-  reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(ctx));
-  return csrfToken;
-}
 
 export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const deps = { db: ctx.database.db, clock: ctx.clock };
@@ -365,28 +292,10 @@ export const authApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
     async (request) => {
       const { page, pageSize, subjectType } = request.query;
-      let query = deps.db.selectFrom('audit_log');
-      if (subjectType) query = query.where('subject_type', '=', subjectType);
-      const rows = await query
-        .selectAll()
-        .orderBy('id', 'desc')
-        .limit(pageSize)
-        .offset((page - 1) * pageSize)
-        .execute();
-      const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+      const { items, total } = await listAuditEntries(deps.db, { page, pageSize, subjectType });
       return {
-        items: rows.map((r) => ({
-          id: String(r.id),
-          actor: r.actor_label,
-          action: r.action,
-          subjectType: r.subject_type,
-          subjectId: r.subject_id,
-          before: r.before,
-          after: r.after,
-          requestId: r.request_id,
-          at: new Date(r.created_at).toISOString(),
-        })),
-        total: Number(total),
+        items,
+        total,
         page,
         pageSize,
       };

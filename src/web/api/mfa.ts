@@ -22,6 +22,7 @@ import {
   verifySecondFactor,
   type SecondFactorMethod,
   type SecondFactorProof,
+  secondFactorsOf,
 } from '../../auth/mfa.ts';
 import { listPasskeys, relyingPartyFor } from '../../auth/passkeys.ts';
 import { markSecondFactor, restrictSessionToEnrolment, SESSION_COOKIE } from '../../auth/sessions.ts';
@@ -30,7 +31,7 @@ import { BadInput } from '../../errors.ts';
 import { passwordSignInAllowed, PasswordSignInDisabled } from '../../auth/sso.ts';
 import { requirePrincipal } from '../guards.ts';
 import { IdParams, Nullable, Timestamp } from '../schemas.ts';
-import { sessionCookieOptions, SIGN_IN_RATE_LIMIT, startSession, TechnicianSchema } from './auth.ts';
+import { sessionCookieOptions, SIGN_IN_RATE_LIMIT, startSession, TechnicianSchema } from './sign-in.ts';
 
 export const PasskeySchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -182,11 +183,7 @@ export const mfaApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     },
     async (request) => {
       const principal = requirePrincipal(request);
-      const row = await deps.db
-        .selectFrom('technicians')
-        .select('totp_confirmed_at')
-        .where('id', '=', principal.technicianId)
-        .executeTakeFirstOrThrow();
+      const row = await secondFactorsOf(deps.db, principal.technicianId);
       const settings = await readSecuritySettings(deps.db);
       return {
         totp: row.totp_confirmed_at !== null,

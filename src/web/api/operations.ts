@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
 import { createIntegration, getIntegration, integrationTenants, listIntegrations, updateIntegration } from '../services/integrations.ts';
-import { listRuns, requestSync, runDetail } from '../services/sync-requests.ts';
+import { listRuns, requestSync, runDetail } from '../../stores/runs.ts';
 import { actionContext } from './tenant-matches.ts';
 import { requireFreshSecondFactor } from '../../auth/step-up.ts';
 import { requirePrincipal } from '../guards.ts';
@@ -210,7 +210,7 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
       config: { access: 'technician' },
       schema: { tags: ['sync runs'], summary: 'Sync now: one tenant', params: IdParams, response: { 202: SyncRequested } },
     },
-    async (request, reply) => reply.status(202).send(await requestSync(deps, { tenantRowId: request.params.id }, actionContext(request))),
+    async (request, reply) => reply.status(202).send(await requestSync(deps, { tenantId: request.params.id }, actionContext(request))),
   );
 
   app.get(

@@ -6,10 +6,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { AppContext } from '../../context.ts';
-import { hasSecondFactor, summarizeTechnician } from '../../auth/accounts.ts';
+import { getTechnician, hasSecondFactor, summarizeTechnician } from '../../auth/accounts.ts';
 import { LockedOut } from '../../auth/errors.ts';
 import { LOCKOUT_MS, recordSuccessfulSignIn } from '../../auth/lockout.ts';
-import { readSecuritySettings, SIGN_IN_CHALLENGE_COOKIE } from '../../auth/mfa.ts';
+import { readSecuritySettings, secondFactorsOf, signInChallengeOf, SIGN_IN_CHALLENGE_COOKIE } from '../../auth/mfa.ts';
 import { PasskeyRefused, SignInChallengeExpired } from '../../auth/mfa-errors.ts';
 import {
   auditPasskeyRefusal,
@@ -22,13 +22,12 @@ import {
   verifyPasskeyAssertion,
 } from '../../auth/passkeys.ts';
 import { markSecondFactor, restrictSessionToEnrolment, SESSION_COOKIE } from '../../auth/sessions.ts';
-import { sha256Hex } from '../../auth/secrets.ts';
 import { requireFreshSecondFactor } from '../../auth/step-up.ts';
 import { passwordSignInAllowed, PasswordSignInDisabled } from '../../auth/sso.ts';
 import { Forbidden } from '../../errors.ts';
 import { requirePrincipal } from '../guards.ts';
 import { IdParams } from '../schemas.ts';
-import { SIGN_IN_RATE_LIMIT, startSession, TechnicianSchema } from './auth.ts';
+import { SIGN_IN_RATE_LIMIT, startSession, TechnicianSchema } from './sign-in.ts';
 import { AssertionSchema, PasskeySchema } from './mfa.ts';
 
 /** WebAuthn options as JSON (PublicKeyCredentialCreationOptionsJSON / RequestOptionsJSON): passed to the browser as they are. */
@@ -77,11 +76,7 @@ export const passkeyApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const technician = await deps.db
-        .selectFrom('technicians')
-        .select(['totp_confirmed_at', 'passkey_count'])
-        .where('id', '=', principal.technicianId)
-        .executeTakeFirstOrThrow();
+      const technician = await secondFactorsOf(deps.db, principal.technicianId);
       // Adding a factor to an account that has one is as sensitive as removing one: a stolen
       // session must not slip its own key in.
       if (hasSecondFactor(technician)) await requireFreshSecondFactor(deps, principal);
@@ -115,11 +110,7 @@ export const passkeyApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const principal = requirePrincipal(request);
       await requireFreshSecondFactor(deps, principal);
       await removePasskey(deps, principal.technicianId, request.params.id, actorOf(principal), request.id);
-      const left = await deps.db
-        .selectFrom('technicians')
-        .select(['totp_confirmed_at', 'passkey_count'])
-        .where('id', '=', principal.technicianId)
-        .executeTakeFirstOrThrow();
+      const left = await secondFactorsOf(deps.db, principal.technicianId);
       const token = request.cookies[SESSION_COOKIE];
       if (!hasSecondFactor(left) && (await readSecuritySettings(deps.db)).mfaRequired && principal.via === 'session' && token)
         await restrictSessionToEnrolment(deps, token);
@@ -153,11 +144,7 @@ export const passkeyApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     async (request) => {
       const token = request.cookies[SIGN_IN_CHALLENGE_COOKIE];
       if (!token || token.length > 200) throw new SignInChallengeExpired();
-      const challenge = await deps.db
-        .selectFrom('sign_in_challenges')
-        .select(['technician_id', 'expires_at'])
-        .where('id_hash', '=', sha256Hex(token))
-        .executeTakeFirst();
+      const challenge = await signInChallengeOf(deps.db, token);
       if (!challenge || new Date(challenge.expires_at).getTime() <= ctx.clock.now().getTime()) throw new SignInChallengeExpired();
       return passkeyAuthenticationOptions(deps, challenge.technician_id);
     },
@@ -202,7 +189,7 @@ export const passkeyApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           await auditPasskeyRefusal(deps.db, ctx.clock, 'technician.passkey_sign_in_refused', null, error.reason, request.id);
         throw error;
       }
-      const technician = await deps.db.selectFrom('technicians').selectAll().where('id', '=', technicianId).executeTakeFirstOrThrow();
+      const technician = await getTechnician(deps.db, technicianId);
       if (technician.disabled) throw new PasskeyRefused('not_allowed', 'This account is disabled.');
       // In "SSO only" mode a passkey alone is a local sign-in like a password: the break-glass administrator's only.
       if (!passwordSignInAllowed(ctx.config, technician.username)) throw new PasswordSignInDisabled();

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv, type CsvColumn } from '../../docs/export.ts';
 import { BadInput, NotFound } from '../../errors.ts';
-import { recordAudit } from '../../auth/audit.ts';
+import { recordAudit } from '../../stores/audit.ts';
 import { OVERVIEW_SORT_FIELDS, overviewReport, type OverviewTenant } from '../../reports/overview.ts';
 import { skuHolders, tenantLicenseReport } from '../../reports/tenant-licenses.ts';
 import { deletePrice, findPrice, listPrices, savePrice, type LicensePrice } from '../../stores/licenses.ts';
@@ -158,7 +158,7 @@ export const reportApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       },
     },
     async (request) =>
-      tenantLicenseReport(db, { tenantRowId: request.params.id, now: ctx.clock.now(), defaultInactiveDays: ctx.config.sync.inactiveDays }),
+      tenantLicenseReport(db, { tenantId: request.params.id, now: ctx.clock.now(), defaultInactiveDays: ctx.config.sync.inactiveDays }),
   );
 
   app.get(
@@ -187,7 +187,7 @@ export const reportApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     },
     async (request) => {
       const holders = await skuHolders(db, {
-        tenantRowId: request.params.id,
+        tenantId: request.params.id,
         skuId: request.params.skuId,
         now: ctx.clock.now(),
         defaultInactiveDays: ctx.config.sync.inactiveDays,

@@ -14,7 +14,7 @@ import { actionContext } from './tenant-matches.ts';
 import { DecisionAppliedSchema, DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { DEVICE_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
-import { getTenant } from '../services/tenant-matches.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { applyDecisionsNow } from '../../sync/apply-decisions.ts';
 import { userMfa } from '../../reports/mfa.ts';
 

@@ -7,7 +7,7 @@ import { tenantGroupsReport, withGroupExcluded, type TenantGroupRow } from '../.
 import { CsvFormatQuery, sendCsv, wantsCsv, type CsvColumn } from '../../docs/export.ts';
 import { NotFound } from '../../errors.ts';
 import { actionContext } from './tenant-matches.ts';
-import { getTenant } from '../services/tenant-matches.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { updateIntegration } from '../services/integrations.ts';
 import { IdParams, Nullable, Uuid } from '../schemas.ts';
 

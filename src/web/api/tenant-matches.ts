@@ -50,7 +50,7 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
   const deps = { db: ctx.database.db, clock: ctx.clock };
   const tags = ['organizations'];
   // A technician's match is documentation at once: derived from the staged Microsoft data.
-  const applyNow = (tenantRowId: string) => applyDecisionsNow({ ...deps, config: ctx.config }, tenantRowId);
+  const applyNow = (tenantId: string) => applyDecisionsNow({ ...deps, config: ctx.config }, tenantId);
 
   app.get(
     '/api/tenants',
@@ -198,14 +198,14 @@ export const tenantMatchApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
       },
     },
     async (request) => {
-      const { accepted, tenantRowIds } = await bulkAcceptSuggestions(
+      const { accepted, tenantIds } = await bulkAcceptSuggestions(
         deps,
         request.body.minScore,
         request.body.integrationId,
         actionContext(request),
       );
       let documented = 0;
-      for (const id of tenantRowIds) if ((await applyNow(id)).applied) documented++;
+      for (const id of tenantIds) if ((await applyNow(id)).applied) documented++;
       return { accepted, documented };
     },
   );

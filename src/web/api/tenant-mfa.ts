@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
 import { tenantMfaReport, type UserMfaRow } from '../../reports/mfa.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv, type CsvColumn } from '../../docs/export.ts';
-import { getTenant } from '../services/tenant-matches.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { IdParams, Nullable } from '../schemas.ts';
 
 export const MFA_USER_COLUMNS: Array<CsvColumn<UserMfaRow>> = [

@@ -9,7 +9,7 @@ import { authenticate, completeSetup, listTechnicians, setupLinkUsable } from '.
 import { listApiTokens } from '../../auth/api-tokens.ts';
 import { DocsyncError } from '../../errors.ts';
 import { destroySession, SESSION_COOKIE } from '../../auth/sessions.ts';
-import { startSession, withinSignInBudget } from '../api/auth.ts';
+import { startSession, withinSignInBudget } from '../api/sign-in.ts';
 import { continueAfterPassword } from '../api/mfa.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, SafeHtml, when } from '../html.ts';
@@ -18,6 +18,7 @@ import { readSecuritySettings } from '../../auth/mfa.ts';
 import { assertPasswordSignInAllowed, ssoEnabled } from '../../auth/sso.ts';
 import type { Config } from '../../config.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
+import { listAuditEntries } from '../../stores/audit.ts';
 
 import { auditSubjectNames, auditValueNames } from '../../stores/audit-names.ts';
 import { auditDiff, auditSubject } from './audit-view.ts';

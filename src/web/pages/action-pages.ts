@@ -26,7 +26,7 @@ import { licenseDisplayName } from '../../licensing/skus.ts';
 import { createMicrosoft } from '../../microsoft/index.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
-import { getTenant } from '../services/tenant-matches.ts';
+import { currentSubscribedSkus, getTenant, integrationSettings } from '../../stores/tenants.ts';
 import { IdParams, Uuid } from '../schemas.ts';
 import { sendPage } from './account-pages.ts';
 import { badge, emptyState, layout } from './layout.ts';
@@ -204,14 +204,14 @@ function groupPicker(groups: GroupChoice[] | { error: string }): SafeHtml {
   </fieldset>`;
 }
 
-async function onboardGroups(deps: ActionDeps, tenantRowId: string): Promise<GroupChoice[] | { error: string }> {
+async function onboardGroups(deps: ActionDeps, tenantId: string): Promise<GroupChoice[] | { error: string }> {
   const tenant = await deps.db
     .selectFrom('tenants')
-    .select(['integration_id', 'tenant_id'])
-    .where('id', '=', tenantRowId)
+    .select(['integration_id', 'microsoft_tenant_id'])
+    .where('id', '=', tenantId)
     .executeTakeFirstOrThrow();
   try {
-    return await listGroupChoices(deps.graph.forTenant(tenant.integration_id, tenant.tenant_id, { graphRequests: 0, throttled: 0 }));
+    return await listGroupChoices(deps.graph.forTenant(tenant.integration_id, tenant.microsoft_tenant_id, { graphRequests: 0, throttled: 0 }));
   } catch (error) {
     if (error instanceof DocsyncError) return { error: `${error.message}${error.action ? ` ${error.action}` : ''}` };
     throw error;
@@ -220,7 +220,7 @@ async function onboardGroups(deps: ActionDeps, tenantRowId: string): Promise<Gro
 
 async function formFields(
   ctx: AppContext,
-  tenantRowId: string,
+  tenantId: string,
   kind: ActionKind,
   userId: string,
   groups: GroupChoice[] | { error: string } | null,
@@ -231,12 +231,7 @@ async function formFields(
     : html`<div>
         <label for="f-users">User ids or UPNs (one per line)</label><textarea id="f-users" name="userIdsText" rows="3" required></textarea>
       </div>`;
-  const skus = await ctx.database.db
-    .selectFrom('ms_subscribed_skus')
-    .select(['sku_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
-    .where('removed_at', 'is', null)
-    .execute();
+  const skus = await currentSubscribedSkus(ctx.database.db, tenantId);
   const skuChoices = html`<fieldset>
     <legend>Licences</legend>
     ${skus.map((s, i) => {
@@ -367,11 +362,7 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       actorOf(db, principal),
       listTenantRotationSchedules(deps, tenant.id),
     ]);
-    const integration = await db
-      .selectFrom('integrations')
-      .select(['settings'])
-      .where('id', '=', tenant.integration_id)
-      .executeTakeFirstOrThrow();
+    const settings = await integrationSettings(db, tenant.integration_id);
     const roleIds =
       tenant.access_kind === 'direct'
         ? null
@@ -380,7 +371,7 @@ export const actionPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     const possible = html`<section aria-labelledby="allowed-title">
       <h2 id="allowed-title">What this tenant's GDAP roles allow</h2>
       ${
-        actionsEnabled(integration.settings)
+        actionsEnabled(settings)
           ? ''
           : html`<p class="banner warn">Actions are off for this integration: an administrator enables them.</p>`
       }

@@ -20,14 +20,16 @@ import {
   unusedRecoveryCodeCount,
   verifySecondFactor,
   type TotpEnrolment,
+  findSecondFactors,
+  secondFactorsOf,
+  signInChallengeOf,
 } from '../../auth/mfa.ts';
 import { FreshSecondFactorRequired, SignInChallengeExpired } from '../../auth/mfa-errors.ts';
 import { listPasskeys, PASSKEY_NAME_MAX, removePasskey, type PasskeySummary } from '../../auth/passkeys.ts';
-import { sha256Hex } from '../../auth/secrets.ts';
 import { markSecondFactor, restrictSessionToEnrolment, SESSION_COOKIE } from '../../auth/sessions.ts';
 import { requireFreshSecondFactor } from '../../auth/step-up.ts';
 import { DocsyncError } from '../../errors.ts';
-import { SIGN_IN_RATE_LIMIT } from '../api/auth.ts';
+import { SIGN_IN_RATE_LIMIT } from '../api/sign-in.ts';
 import { secondFactorSignIn } from '../api/mfa.ts';
 import { requirePrincipal } from '../guards.ts';
 import { IdParams } from '../schemas.ts';
@@ -166,21 +168,12 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
 
   /** The second factors of the account whose sign-in is under way (from its cookie); both kinds when unknown. */
   const methodsOf = async (technicianId: string | null) => {
-    const row = technicianId
-      ? await deps.db
-          .selectFrom('technicians')
-          .select(['totp_confirmed_at', 'passkey_count'])
-          .where('id', '=', technicianId)
-          .executeTakeFirst()
-      : undefined;
+    const row = technicianId ? await findSecondFactors(deps.db, technicianId) : undefined;
     return row ? secondFactorMethods(row) : ['totp', 'webauthn', 'recovery'];
   };
   const signInMethods = async (request: FastifyRequest) => {
     const token = request.cookies[SIGN_IN_CHALLENGE_COOKIE];
-    const challenge =
-      token && token.length <= 200
-        ? await deps.db.selectFrom('sign_in_challenges').select('technician_id').where('id_hash', '=', sha256Hex(token)).executeTakeFirst()
-        : undefined;
+    const challenge = token && token.length <= 200 ? await signInChallengeOf(deps.db, token) : undefined;
     return methodsOf(challenge?.technician_id ?? null);
   };
   const factorForms = (methods: string[], action: string, next: string, hidden: SafeHtml | string, label: string) => {
@@ -225,11 +218,7 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   );
 
   const accountMfaPage = async (principal: Principal, message: string | null) => {
-    const row = await deps.db
-      .selectFrom('technicians')
-      .select(['totp_confirmed_at'])
-      .where('id', '=', principal.technicianId)
-      .executeTakeFirstOrThrow();
+    const row = await secondFactorsOf(deps.db, principal.technicianId);
     const settings = await readSecuritySettings(deps.db);
     const codesLeft = await unusedRecoveryCodeCount(deps.db, principal.technicianId);
     const passkeyList = await listPasskeys(deps.db, principal.technicianId);
@@ -391,11 +380,7 @@ export const mfaPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     async (request, reply) =>
       withFreshFactor(request, reply, '/account/mfa', async (principal) => {
         await removePasskey(deps, principal.technicianId, request.params.id, actorOf(principal), request.id);
-        const left = await deps.db
-          .selectFrom('technicians')
-          .select(['totp_confirmed_at', 'passkey_count'])
-          .where('id', '=', principal.technicianId)
-          .executeTakeFirstOrThrow();
+        const left = await secondFactorsOf(deps.db, principal.technicianId);
         const token = request.cookies[SESSION_COOKIE];
         if (secondFactorMethods(left).length === 0 && (await readSecuritySettings(deps.db)).mfaRequired && token)
           await restrictSessionToEnrolment(deps, token);

@@ -12,7 +12,8 @@ import {
   type TenantHealthRow,
 } from '../services/integrations.ts';
 import { tenantStatuses } from '../services/tenant-status.ts';
-import { listRuns, runDetail, type RunView } from '../services/sync-requests.ts';
+import { tenantsByIds } from '../../stores/tenants.ts';
+import { listRuns, runDetail, type RunView } from '../../stores/runs.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, day, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
@@ -266,17 +267,10 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
       const principal = requirePrincipal(request);
       const i = await getIntegration(deps, request.params.id);
       const tenants = await integrationTenants(deps.db, i.id, request.query.page, request.query.pageSize);
-      const rows = tenants.items.length
-        ? await deps.db
-            .selectFrom('tenants')
-            .selectAll()
-            .where(
-              'id',
-              'in',
-              tenants.items.map((t) => t.id),
-            )
-            .execute()
-        : [];
+      const rows = await tenantsByIds(
+        deps.db,
+        tenants.items.map((t) => t.id),
+      );
       const statuses = await tenantStatuses(deps.db, rows, ctx.clock.now());
       const whatToDo = (t: TenantHealthRow) => {
         const problems = statuses.get(t.id)?.problems ?? [];
@@ -345,8 +339,8 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                         (g) =>
                           html`<li>
                             ${
-                              g.tenantRowId
-                                ? html`<a href="/tenants/${g.tenantRowId}/groups">${name(g.displayName)}</a>
+                              g.tenantId
+                                ? html`<a href="/tenants/${g.tenantId}/groups">${name(g.displayName)}</a>
                                     <span class="muted">in ${name(g.tenantName)}</span>`
                                 : html`<code>${g.groupId}</code> <span class="muted">(not among the synced groups)</span>`
                             }

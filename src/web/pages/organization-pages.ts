@@ -19,16 +19,13 @@ import {
 } from '../../docs/organization-directory.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
+import { searchFilters } from './list-views.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 import { sendPage } from './account-pages.ts';
-import { IdParams } from '../schemas.ts';
+import { IdParams, PageQuery } from '../schemas.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { CONFIGURATION_COLUMNS, CONTACT_COLUMNS, ORGANIZATION_COLUMNS } from '../csv-columns.ts';
 
-const PageQuery = {
-  page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
-  pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-};
 const ListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery });
 const SORT_COLUMNS: Array<{ key: string; label: string; numeric: boolean }> = [
   { key: 'name', label: 'Organization', numeric: false },
@@ -541,47 +538,39 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         );
       const result = await listOrganizationContacts(db, detail.id, q);
       const body = html`${organizationTabs(detail, 'contacts')}
-        <form class="filters" method="get" role="search">
-          <div>
-            <label for="oc-search">Search</label
-            ><input
-              id="oc-search"
-              name="search"
-              type="search"
-              value="${q.search ?? ''}"
-              maxlength="200"
-              placeholder="name, email, UPN or phone"
-            />
-          </div>
-          <div><button type="submit">Search</button></div>
-          <div><a href="${csvHref(`/organizations/${detail.id}/contacts`, { search: q.search })}">Export as CSV</a></div>
-        </form>
-        ${
-          can(principal, 'technician')
-            ? html`<details class="add">
-                <summary>Add a contact</summary>
-                ${contactForm(null, detail.id)}
-              </details>`
-            : ''
-        }
-        ${
-          result.total === 0
-            ? q.search
-              ? emptyState('No contact matches this search.', html`<a href="/organizations/${detail.id}/contacts">Show every contact</a>.`)
-              : emptyState(
-                  'No contacts yet.',
-                  detail.tenants.length
-                    ? 'The users of its tenants become contacts at the next sync.'
-                    : 'Add one by hand, or match a tenant to this organization.',
-                )
-            : html`${contactsTable(result.items, detail.id, principal)}${pager(
-                `/organizations/${detail.id}/contacts`,
-                { search: q.search },
-                q.page,
-                q.pageSize,
-                result.total,
-              )}`
-        }`;
+      ${searchFilters({
+        id: 'oc-search',
+        value: q.search,
+        placeholder: 'name, email, UPN or phone',
+        button: 'Search',
+        csv: { path: `/organizations/${detail.id}/contacts`, query: { search: q.search } },
+      })}
+      ${
+        can(principal, 'technician')
+          ? html`<details class="add">
+              <summary>Add a contact</summary>
+              ${contactForm(null, detail.id)}
+            </details>`
+          : ''
+      }
+      ${
+        result.total === 0
+          ? q.search
+            ? emptyState('No contact matches this search.', html`<a href="/organizations/${detail.id}/contacts">Show every contact</a>.`)
+            : emptyState(
+                'No contacts yet.',
+                detail.tenants.length
+                  ? 'The users of its tenants become contacts at the next sync.'
+                  : 'Add one by hand, or match a tenant to this organization.',
+              )
+          : html`${contactsTable(result.items, detail.id, principal)}${pager(
+              `/organizations/${detail.id}/contacts`,
+              { search: q.search },
+              q.page,
+              q.pageSize,
+              result.total,
+            )}`
+      }`;
       return sendPage(reply, 200, layout({ title: `Contacts of ${detail.name.slice(0, 80)}`, principal, section: 'organizations', body }));
     },
   );
@@ -603,50 +592,42 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         );
       const result = await listOrganizationConfigurations(db, detail.id, q);
       const body = html`${organizationTabs(detail, 'configurations')}
-        <form class="filters" method="get" role="search">
-          <div>
-            <label for="og-search">Search</label
-            ><input
-              id="og-search"
-              name="search"
-              type="search"
-              value="${q.search ?? ''}"
-              maxlength="200"
-              placeholder="name or serial number"
-            />
-          </div>
-          <div><button type="submit">Search</button></div>
-          <div><a href="${csvHref(`/organizations/${detail.id}/configurations`, { search: q.search })}">Export as CSV</a></div>
-        </form>
-        ${
-          can(principal, 'technician')
-            ? html`<details class="add">
-                <summary>Add a configuration</summary>
-                ${configurationForm(null, detail.id)}
-              </details>`
-            : ''
-        }
-        ${
-          result.total === 0
-            ? q.search
-              ? emptyState(
-                  'No configuration matches this search.',
-                  html`<a href="/organizations/${detail.id}/configurations">Show every configuration</a>.`,
-                )
-              : emptyState(
-                  'No configurations yet.',
-                  detail.tenants.length
-                    ? 'The Intune devices of its tenants become configurations at the next sync.'
-                    : 'Add one by hand, or match a tenant to this organization.',
-                )
-            : html`${configurationsTable(result.items, detail.id, principal)}${pager(
-                `/organizations/${detail.id}/configurations`,
-                { search: q.search },
-                q.page,
-                q.pageSize,
-                result.total,
-              )}`
-        }`;
+      ${searchFilters({
+        id: 'og-search',
+        value: q.search,
+        placeholder: 'name or serial number',
+        button: 'Search',
+        csv: { path: `/organizations/${detail.id}/configurations`, query: { search: q.search } },
+      })}
+      ${
+        can(principal, 'technician')
+          ? html`<details class="add">
+              <summary>Add a configuration</summary>
+              ${configurationForm(null, detail.id)}
+            </details>`
+          : ''
+      }
+      ${
+        result.total === 0
+          ? q.search
+            ? emptyState(
+                'No configuration matches this search.',
+                html`<a href="/organizations/${detail.id}/configurations">Show every configuration</a>.`,
+              )
+            : emptyState(
+                'No configurations yet.',
+                detail.tenants.length
+                  ? 'The Intune devices of its tenants become configurations at the next sync.'
+                  : 'Add one by hand, or match a tenant to this organization.',
+              )
+          : html`${configurationsTable(result.items, detail.id, principal)}${pager(
+              `/organizations/${detail.id}/configurations`,
+              { search: q.search },
+              q.page,
+              q.pageSize,
+              result.total,
+            )}`
+      }`;
       return sendPage(
         reply,
         200,

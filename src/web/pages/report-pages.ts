@@ -14,7 +14,7 @@ import { OVERVIEW_SORT_FIELDS, overviewReport, type OverviewTenant } from '../..
 import { skuHolders, tenantLicenseReport } from '../../reports/tenant-licenses.ts';
 import { snapshotSeries, type SnapshotRow } from '../../stores/snapshots.ts';
 import { listPrices } from '../../stores/licenses.ts';
-import { getTenant } from '../services/tenant-matches.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { NotFound } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
 import { DAY_MS } from '../../time.ts';
@@ -141,7 +141,7 @@ export const reportPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
       const report = await tenantLicenseReport(db, {
-        tenantRowId: tenant.id,
+        tenantId: tenant.id,
         now: ctx.clock.now(),
         defaultInactiveDays: ctx.config.sync.inactiveDays,
       });
@@ -229,7 +229,7 @@ export const reportPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
       const holders = await skuHolders(db, {
-        tenantRowId: tenant.id,
+        tenantId: tenant.id,
         skuId: request.params.skuId,
         now: ctx.clock.now(),
         defaultInactiveDays: ctx.config.sync.inactiveDays,

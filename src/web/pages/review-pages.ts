@@ -5,11 +5,13 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.ts';
 import type { Principal } from '../../auth/roles.ts';
-import { listTenantMatches, getTenant, type TenantMatchRow } from '../services/tenant-matches.ts';
+import { listTenantMatches, type TenantMatchRow } from '../services/tenant-matches.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { listTenantDevices, listTenantUsers, tenantLicenses, tenantUserDetail, type UserRow } from '../services/tenant-contents.ts';
 import { listIntegrations, secretExpiryNotices } from '../services/integrations.ts';
 import { requirePrincipal } from '../guards.ts';
 import { bytes, html, name, when, type SafeHtml } from '../html.ts';
+import { searchFilters } from './list-views.ts';
 import { badge, can, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery, Uuid } from '../schemas.ts';
@@ -79,34 +81,34 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
 }
 
 export function tenantTabs(
-  tenantRowId: string,
+  tenantId: string,
   current: 'contacts' | 'configurations' | 'licenses' | 'groups' | 'mfa',
   principal: Principal,
   status: TenantStatus,
 ): SafeHtml {
   const tab = (key: typeof current, label: string) =>
-    html`<li><a href="/tenants/${tenantRowId}/${key}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
+    html`<li><a href="/tenants/${tenantId}/${key}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
   return html`<nav aria-label="Tenant">
       <ul class="tabs">
         ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}
         ${tab('groups', 'Groups')}${tab('mfa', 'MFA')}
-        <li><a href="/tenants/${tenantRowId}/license-report">Cost, waste and trends</a></li>
+        <li><a href="/tenants/${tenantId}/license-report">Cost, waste and trends</a></li>
       </ul>
     </nav>
     ${tenantStatusBanner(status)}
     ${
       can(principal, 'technician')
         ? html`<p>
-            <button class="secondary" data-api="POST /api/tenants/${tenantRowId}/sync" data-follow data-done="Sync queued.">
+            <button class="secondary" data-api="POST /api/tenants/${tenantId}/sync" data-follow data-done="Sync queued.">
               Sync this tenant now
             </button>
           </p>`
         : ''
     }
-    <p><a href="/tenants/${tenantRowId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
+    <p><a href="/tenants/${tenantId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
 }
 
-const decisionUrl = (tenantRowId: string, userId: string) => `/api/tenants/${tenantRowId}/users/${encodeURIComponent(userId)}/decision`;
+const decisionUrl = (tenantId: string, userId: string) => `/api/tenants/${tenantId}/users/${encodeURIComponent(userId)}/decision`;
 
 /** A room, equipment or shared mailbox, marked as such wherever the user is listed. */
 function mailboxMark(u: Pick<UserRow, 'mailboxKind'>): SafeHtml | string {
@@ -118,7 +120,7 @@ function mailboxMark(u: Pick<UserRow, 'mailboxKind'>): SafeHtml | string {
  * devices, when the record was made and changed) and a link to its record; a technician
  * picks one with its own button.
  */
-function candidateList(u: UserRow, tenantRowId: string, principal: Principal): SafeHtml {
+function candidateList(u: UserRow, tenantId: string, principal: Principal): SafeHtml {
   const technician = can(principal, 'technician') && u.decision === 'review';
   return html`<ul class="candidates" aria-label="Candidates for ${u.displayName.slice(0, 200)}">
     ${u.candidates.map(
@@ -140,7 +142,7 @@ function candidateList(u: UserRow, tenantRowId: string, principal: Principal): S
           ${
             technician
               ? html`<button
-                  data-api="POST ${decisionUrl(tenantRowId, u.userId)}"
+                  data-api="POST ${decisionUrl(tenantId, u.userId)}"
                   data-body="${JSON.stringify({ action: 'match', contactId: c.id })}"
                   data-done="Review resolved."
                 >
@@ -153,9 +155,9 @@ function candidateList(u: UserRow, tenantRowId: string, principal: Principal): S
   </ul>`;
 }
 
-function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): SafeHtml {
+function decisionCell(u: UserRow, tenantId: string, principal: Principal): SafeHtml {
   const technician = can(principal, 'technician');
-  const url = decisionUrl(tenantRowId, u.userId);
+  const url = decisionUrl(tenantId, u.userId);
   const pickId = `contact-${u.userId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return html`<div class="actions">
     ${
@@ -164,7 +166,7 @@ function decisionCell(u: UserRow, tenantRowId: string, principal: Principal): Sa
             ><input
               id="${pickId}"
               list="${pickId}-list"
-              data-typeahead="/api/tenants/${tenantRowId}/contacts"
+              data-typeahead="/api/tenants/${tenantId}/contacts"
               placeholder="Other contact…"
               size="14"
               autocomplete="off"
@@ -431,54 +433,39 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             (d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`,
           )}
         </ul>
-        <form class="filters" method="get" role="search">
-          <div>
-            <label for="c-search">Search</label
-            ><input
-              id="c-search"
-              name="search"
-              type="search"
-              value="${filter.search ?? ''}"
-              maxlength="200"
-              placeholder="name, UPN or mail"
-            />
-          </div>
-          <div>
-            <a
-              href="${csvHref(`/tenants/${tenant.id}/contacts`, {
-                decision: filter.decision,
-                search: filter.search,
-                group: filter.group,
-                department: filter.department,
-              })}"
-              >Export as CSV</a
-            >
-          </div>
-          <div>
-            <label for="c-group">Group</label
-            ><select id="c-group" name="group">
-              <option value="">any</option>
-              ${groups.map(
-                (g) => html`<option value="${g.groupId}" ${filter.group === g.groupId ? html` selected` : ''}>${g.displayName}</option>`,
-              )}
-            </select>
-          </div>
-          <div>
-            <label for="c-department">Department</label
-            ><select id="c-department" name="department">
-              <option value="">any</option>
-              ${departments.map((d) => html`<option value="${d}" ${filter.department === d ? html` selected` : ''}>${d}</option>`)}
-            </select>
-          </div>
-          <div>
-            <label for="c-decision">Decision</label
-            ><select id="c-decision" name="decision">
-              <option value="">any</option>
-              ${DECISIONS.map((d) => html`<option value="${d}" ${filter.decision === d ? html` selected` : ''}>${d}</option>`)}
-            </select>
-          </div>
-          <div><button type="submit">Filter</button></div>
-        </form>
+        ${searchFilters({
+          id: 'c-search',
+          value: filter.search,
+          placeholder: 'name, UPN or mail',
+          button: 'Filter',
+          csv: {
+            path: `/tenants/${tenant.id}/contacts`,
+            query: { decision: filter.decision, search: filter.search, group: filter.group, department: filter.department },
+          },
+          extra: html`<div>
+              <label for="c-group">Group</label
+              ><select id="c-group" name="group">
+                <option value="">any</option>
+                ${groups.map(
+                  (g) => html`<option value="${g.groupId}" ${filter.group === g.groupId ? html` selected` : ''}>${g.displayName}</option>`,
+                )}
+              </select>
+            </div>
+            <div>
+              <label for="c-department">Department</label
+              ><select id="c-department" name="department">
+                <option value="">any</option>
+                ${departments.map((d) => html`<option value="${d}" ${filter.department === d ? html` selected` : ''}>${d}</option>`)}
+              </select>
+            </div>
+            <div>
+              <label for="c-decision">Decision</label
+              ><select id="c-decision" name="decision">
+                <option value="">any</option>
+                ${DECISIONS.map((d) => html`<option value="${d}" ${filter.decision === d ? html` selected` : ''}>${d}</option>`)}
+              </select>
+            </div>`,
+        })}
         ${
           result.total === 0
             ? filter.decision || filter.search || filter.group || filter.department
@@ -715,21 +702,13 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       ]);
       const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>
         ${tenantTabs(tenant.id, 'configurations', principal, status)}
-        <form class="filters" method="get" role="search">
-          <div>
-            <label for="d-search">Search</label
-            ><input
-              id="d-search"
-              name="search"
-              type="search"
-              value="${request.query.search ?? ''}"
-              maxlength="200"
-              placeholder="device name or serial"
-            />
-          </div>
-          <div><button type="submit">Filter</button></div>
-          <div><a href="${csvHref(`/tenants/${tenant.id}/configurations`, { search: request.query.search })}">Export as CSV</a></div>
-        </form>
+        ${searchFilters({
+          id: 'd-search',
+          value: request.query.search,
+          placeholder: 'device name or serial',
+          button: 'Filter',
+          csv: { path: `/tenants/${tenant.id}/configurations`, query: { search: request.query.search } },
+        })}
         ${
           result.total === 0
             ? request.query.search

@@ -8,7 +8,7 @@ import type { AppContext } from '../../context.ts';
 import { beginSsoSignIn, completeSsoSignIn, SSO_SIGN_IN_LIFETIME_MS, SSO_STATE_COOKIE } from '../../auth/sso.ts';
 import { SESSION_COOKIE } from '../../auth/sessions.ts';
 import { DocsyncError } from '../../errors.ts';
-import { sessionCookieOptions, SIGN_IN_RATE_LIMIT, startSession } from '../api/auth.ts';
+import { sessionCookieOptions, SIGN_IN_RATE_LIMIT, startSession } from '../api/sign-in.ts';
 import { safeNext, sendPage, signInPage } from './account-pages.ts';
 
 const Param = Type.Optional(Type.String({ maxLength: 4000 }));

@@ -10,7 +10,7 @@ import { html, name, type SafeHtml } from '../html.ts';
 import { can, layout } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams } from '../schemas.ts';
-import { getTenant } from '../services/tenant-matches.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { tenantStatus } from '../services/tenant-status.ts';
 import { tenantTabs } from './review-pages.ts';
 import { tenantEmptyState } from './tenant-status-view.ts';
@@ -23,8 +23,8 @@ const KIND_NAMES: Record<TenantGroupRow['type'], string> = {
   other: 'Other',
 };
 
-function groupRow(tenantRowId: string, g: TenantGroupRow, admin: boolean): SafeHtml {
-  const api = `/api/tenants/${tenantRowId}/groups/${encodeURIComponent(g.groupId)}`;
+function groupRow(tenantId: string, g: TenantGroupRow, admin: boolean): SafeHtml {
+  const api = `/api/tenants/${tenantId}/groups/${encodeURIComponent(g.groupId)}`;
   return html`<tr>
     <td>
       ${name(g.displayName)}${g.excluded ? html` <span class="badge state-excluded">excluded</span>` : ''}${
@@ -35,7 +35,7 @@ function groupRow(tenantRowId: string, g: TenantGroupRow, admin: boolean): SafeH
     <td class="num">${g.userCount}</td>
     <td class="num">${g.nestedGroupCount}</td>
     <td>
-      <a href="/tenants/${tenantRowId}/contacts?group=${encodeURIComponent(g.groupId)}"
+      <a href="/tenants/${tenantId}/contacts?group=${encodeURIComponent(g.groupId)}"
         >View users<span class="visually-hidden"> of ${g.displayName}</span></a
       >
     </td>

@@ -9,7 +9,7 @@ import { html, name, type SafeHtml } from '../html.ts';
 import { emptyState, layout } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams } from '../schemas.ts';
-import { getTenant } from '../services/tenant-matches.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { tenantStatus } from '../services/tenant-status.ts';
 import { tenantTabs } from './review-pages.ts';
 
@@ -42,9 +42,9 @@ export function mfaBadge(registered: boolean | null): SafeHtml {
 }
 
 /** The MFA line of a user's Microsoft overlay. */
-export function mfaOverlay(tenantRowId: string, mfa: Awaited<ReturnType<typeof userMfa>>): SafeHtml {
+export function mfaOverlay(tenantId: string, mfa: Awaited<ReturnType<typeof userMfa>>): SafeHtml {
   if (!mfa.available)
-    return html`<span class="muted">not available: ${mfa.reason ?? 'unknown'}</span> (<a href="/tenants/${tenantRowId}/mfa"
+    return html`<span class="muted">not available: ${mfa.reason ?? 'unknown'}</span> (<a href="/tenants/${tenantId}/mfa"
         >MFA of the tenant</a
       >)`;
   const methods = mfa.methods.length ? html`; ${mfa.methods.map(methodName).join(', ')}` : '';
@@ -54,10 +54,10 @@ export function mfaOverlay(tenantRowId: string, mfa: Awaited<ReturnType<typeof u
 
 const percent = (value: number) => `${Math.round(value * 1000) / 10} %`;
 
-function userRow(tenantRowId: string, u: UserMfaRow): SafeHtml {
+function userRow(tenantId: string, u: UserMfaRow): SafeHtml {
   return html`<tr>
     <td>
-      <a href="/tenants/${tenantRowId}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span class="muted"
+      <a href="/tenants/${tenantId}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span class="muted"
         >${u.userPrincipalName ?? ''}</span
       >
     </td>

@@ -4,13 +4,14 @@ import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../../time.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Database, IntegrationKind } from '../../db/schema.ts';
-import { recordAudit } from '../../auth/audit.ts';
+import { recordAudit } from '../../stores/audit.ts';
 import { createIntegrationStore, SECRET_REMINDER_DAYS, type IntegrationView } from '../../microsoft/integrations.ts';
 import { INACTIVE_DAYS_RANGE, syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
 import { scheduleProblem } from '../../sync/schedule.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import type { ActionContext } from './tenant-matches.ts';
 import { DAY_MS } from '../../time.ts';
+import { GUID } from '../../ids.ts';
 
 type Deps = { db: Kysely<Database>; secrets: SecretBox; clock: Clock };
 
@@ -143,7 +144,6 @@ function auditView(s: IntegrationSummary) {
   };
 }
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /**
@@ -302,7 +302,7 @@ export async function integrationTenants(
     total: Number(total),
     items: rows.map((t) => ({
       id: t.id,
-      tenantId: t.tenant_id,
+      tenantId: t.microsoft_tenant_id,
       displayName: t.display_name,
       health: t.health,
       healthReason: t.health_reason,

@@ -6,8 +6,9 @@ import type { Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
-import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
-import { getTenant, likePattern, type ActionContext } from './tenant-matches.ts';
+import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
+import { likePattern, type ActionContext } from './tenant-matches.ts';
+import { getTenant } from '../../stores/tenants.ts';
 import { usersInGroupSql } from '../../stores/groups.ts';
 import { inactivityOfTenantUsers, type Inactivity } from '../../reports/inactivity.ts';
 import { inactiveDaysOfTenant, loadTenantActivityData } from '../../stores/activity.ts';
@@ -83,19 +84,19 @@ const num = (v: unknown): number | null =>
 
 export async function listTenantUsers(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   filter: { decision?: ContactDecisionState; search?: string; group?: string; department?: string; page: number; pageSize: number },
 ): Promise<{ items: UserRow[]; total: number; counts: Record<string, number> }> {
-  await getTenant(db, tenantRowId);
+  await getTenant(db, tenantId);
   const base = () => {
     const q = db
       .selectFrom('ms_users as u')
       .leftJoin('match_decisions as d', (j) =>
         j.onRef('d.tenant_id', '=', 'u.tenant_id').onRef('d.source_id', '=', 'u.user_id').on('d.kind', '=', 'contact'),
       )
-      .where('u.tenant_id', '=', tenantRowId);
+      .where('u.tenant_id', '=', tenantId);
     // Group (its users through nested groups too) and department narrow every count as well.
-    const inGroup = filter.group ? q.where('u.user_id', 'in', usersInGroupSql(tenantRowId, filter.group)) : q;
+    const inGroup = filter.group ? q.where('u.user_id', 'in', usersInGroupSql(tenantId, filter.group)) : q;
     return filter.department ? inGroup.where(sql`u.data->>'department'`, '=', filter.department) : inGroup;
   };
   let query = base();
@@ -144,7 +145,7 @@ export async function listTenantUsers(
   const contacts = await contactsById(db, [...contactIds]);
   const mailboxKinds = await resourceMailboxKinds(
     db,
-    tenantRowId,
+    tenantId,
     rows.map((r) => str((r.data as Record<string, unknown> | null)?.userPrincipalName) ?? ''),
   );
   const items = rows.map((r): UserRow => {
@@ -181,14 +182,14 @@ export async function tenantUserDetail(
   db: Db,
   clock: Clock,
   inactiveDays: number,
-  tenantRowId: string,
+  tenantId: string,
   userId: string,
 ): Promise<UserRow & { overlay: Overlay }> {
-  await getTenant(db, tenantRowId);
+  await getTenant(db, tenantId);
   const user = await db
     .selectFrom('ms_users')
     .selectAll()
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
   if (!user) throw new NotFound('No such user in this tenant.');
@@ -196,7 +197,7 @@ export async function tenantUserDetail(
     .selectFrom('match_decisions')
     .selectAll()
     .where('kind', '=', 'contact')
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('source_id', '=', userId)
     .executeTakeFirst();
   const data = (user.data ?? {}) as Record<string, unknown>;
@@ -219,14 +220,14 @@ export async function tenantUserDetail(
     ? await db
         .selectFrom('ms_mailboxes')
         .select('data')
-        .where('tenant_id', '=', tenantRowId)
+        .where('tenant_id', '=', tenantId)
         .where(sql`lower(user_principal_name)`, '=', upn.toLowerCase())
         .executeTakeFirst()
     : undefined;
   const devices = await db
     .selectFrom('ms_managed_devices')
     .select(['device_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where(sql`data->>'userId'`, '=', userId)
     .where('removed_at', 'is', null)
     .orderBy('device_id')
@@ -237,8 +238,8 @@ export async function tenantUserDetail(
     (mailbox?.data ?? null) as Record<string, unknown> | null,
     contactRow?.microsoft_overlay as Record<string, unknown> | null | undefined,
   );
-  const days = await inactiveDaysOfTenant(db, tenantRowId, inactiveDays);
-  const activityData = await loadTenantActivityData(db, tenantRowId, [userId]);
+  const days = await inactiveDaysOfTenant(db, tenantId, inactiveDays);
+  const activityData = await loadTenantActivityData(db, tenantId, [userId]);
   overlay.inactivity = inactivityOfTenantUsers(activityData, clock.now(), days).get(userId) ?? null;
   overlay.inactive = overlay.inactivity ? stateAsFlag(overlay.inactivity) : overlay.inactive;
   const activity = upn ? activityData.activity.get(upn.trim().toLowerCase()) : undefined;
@@ -327,12 +328,12 @@ export type ContactAction =
 /** Resolve a review, change a match, create a new contact, exclude a user, or undo. */
 export async function decideContact(
   deps: { db: Db; clock: Clock },
-  tenantRowId: string,
+  tenantId: string,
   userId: string,
   change: ContactAction,
   context: ActionContext,
 ): Promise<DecisionSnapshot | null> {
-  const tenant = await getTenant(deps.db, tenantRowId);
+  const tenant = await getTenant(deps.db, tenantId);
   const user = await deps.db
     .selectFrom('ms_users')
     .select('user_id')
@@ -340,7 +341,7 @@ export async function decideContact(
     .where('user_id', '=', userId)
     .executeTakeFirst();
   if (!user) throw new NotFound('No such user in this tenant.');
-  const key = { kind: 'contact' as const, tenantRowId: tenant.id, sourceId: userId };
+  const key = { kind: 'contact' as const, tenantId: tenant.id, sourceId: userId };
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     if (change.action === 'undo') return undoLatest(trx, key, { ...context, at });
@@ -363,7 +364,7 @@ export async function decideContact(
       if (contact.organization_id !== organization.target_id)
         throw new BadInput("That contact belongs to another organization; choose one of this tenant's organization.");
       if (!change.confirm) {
-        const holders = await otherHoldersOfContact(trx, contact.id, { tenantRowId: tenant.id, userId });
+        const holders = await otherHoldersOfContact(trx, contact.id, { tenantId: tenant.id, userId });
         if (holders.length > 0) {
           const names = holders.map((h) => (h.userPrincipalName ? `${h.displayName} (${h.userPrincipalName})` : h.displayName));
           throw new ContactHeldByAnotherUser(
@@ -396,12 +397,12 @@ export async function decideContact(
 }
 
 /** Contacts of the tenant's matched organization, for "change match" type-ahead. */
-export async function organizationContacts(db: Db, tenantRowId: string, search: string, limit: number): Promise<CandidateContact[]> {
+export async function organizationContacts(db: Db, tenantId: string, search: string, limit: number): Promise<CandidateContact[]> {
   const organization = await db
     .selectFrom('match_decisions')
     .select('target_id')
     .where('kind', '=', 'organization')
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('state', '=', 'matched')
     .executeTakeFirst();
   if (!organization?.target_id) return [];
@@ -447,10 +448,10 @@ export interface DeviceRow {
 
 export async function listTenantDevices(
   db: Db,
-  tenantRowId: string,
+  tenantId: string,
   filter: { search?: string; page: number; pageSize: number },
 ): Promise<{ items: DeviceRow[]; total: number }> {
-  await getTenant(db, tenantRowId);
+  await getTenant(db, tenantId);
   let query = db
     .selectFrom('ms_managed_devices as m')
     .leftJoin('match_decisions as d', (j) =>
@@ -458,7 +459,7 @@ export async function listTenantDevices(
     )
     .leftJoin('configurations as c', 'c.id', 'd.target_id')
     .leftJoin('contacts as k', 'k.id', 'c.contact_id')
-    .where('m.tenant_id', '=', tenantRowId)
+    .where('m.tenant_id', '=', tenantId)
     .where('m.removed_at', 'is', null);
   if (filter.search?.trim()) {
     const pattern = likePattern(filter.search);
@@ -549,12 +550,12 @@ export interface LicenseSummary {
 export { isFreeLicense } from '../../reports/licenses.ts';
 import { isFreeLicense } from '../../reports/licenses.ts';
 
-export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantRowId: string): Promise<LicenseSummary> {
-  await getTenant(db, tenantRowId);
+export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantId: string): Promise<LicenseSummary> {
+  await getTenant(db, tenantId);
   const rows = await db
     .selectFrom('ms_subscribed_skus')
     .select(['sku_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .execute();
   const skus = rows
@@ -588,8 +589,8 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
     });
 
   const now = clock.now();
-  const days = await inactiveDaysOfTenant(db, tenantRowId, inactiveDays);
-  const activityData = await loadTenantActivityData(db, tenantRowId);
+  const days = await inactiveDaysOfTenant(db, tenantId, inactiveDays);
+  const activityData = await loadTenantActivityData(db, tenantId);
   const signInActivityAvailable = activityData.readable.signIn;
   const inactivity = inactivityOfTenantUsers(activityData, now, days);
   const inactiveLicensedUsers = activityData.users
@@ -608,7 +609,7 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
   const disabled = await db
     .selectFrom('ms_users')
     .select(['user_id', 'data'])
-    .where('tenant_id', '=', tenantRowId)
+    .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .where(sql`(data->>'accountEnabled')`, '=', 'false')
     .where(sql<number>`jsonb_array_length(coalesce(data->'assignedLicenses', '[]'::jsonb))`, '>', 0)

@@ -4,8 +4,9 @@ import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../../errors.ts';
-import type { Actor } from '../../auth/accounts.ts';
-import { decide, undoLatest, type DecisionSnapshot } from './decisions.ts';
+import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
+import { getTenant } from '../../stores/tenants.ts';
+import type { ActionContext } from '../../stores/audit.ts';
 
 export interface Deps {
   db: Kysely<Database>;
@@ -82,7 +83,7 @@ export async function listTenantMatches(
   const rows = await baseQuery(db, filter)
     .select([
       't.id',
-      't.tenant_id',
+      't.microsoft_tenant_id',
       't.display_name',
       't.default_domain',
       't.integration_id',
@@ -129,7 +130,7 @@ export async function listTenantMatches(
         : (suggestions[0]?.score ?? null);
     return {
       id: row.id,
-      tenantId: row.tenant_id,
+      tenantId: row.microsoft_tenant_id,
       displayName: row.display_name,
       defaultDomain: row.default_domain,
       integrationId: row.integration_id,
@@ -164,31 +165,22 @@ async function organizationNames(db: Kysely<Database>, ids: string[]): Promise<M
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-export async function getTenant(db: Kysely<Database>, tenantRowId: string) {
-  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantRowId).executeTakeFirst();
-  if (!tenant) throw new NotFound('No such tenant.');
-  return tenant;
-}
-
 async function requireOrganization(db: Kysely<Database>, organizationId: string): Promise<{ id: string; name: string }> {
   const org = await db.selectFrom('organizations').select(['id', 'name']).where('id', '=', organizationId).executeTakeFirst();
   if (!org) throw new NotFound('No such organization.');
   return org;
 }
 
-export interface ActionContext {
-  actor: Actor;
-  requestId?: string;
-}
+export type { ActionContext };
 
 /** Accepts a suggestion (the best one when none is named). */
 export async function acceptSuggestion(
   deps: Deps,
-  tenantRowId: string,
+  tenantId: string,
   organizationId: string | undefined,
   context: ActionContext,
 ): Promise<DecisionSnapshot> {
-  const tenant = await getTenant(deps.db, tenantRowId);
+  const tenant = await getTenant(deps.db, tenantId);
   return deps.db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('match_decisions')
@@ -216,7 +208,7 @@ export async function acceptSuggestion(
     const org = await requireOrganization(trx, chosen.organizationId);
     return decide(
       trx,
-      { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id },
+      { kind: 'organization', tenantId: tenant.id, sourceId: tenant.microsoft_tenant_id },
       { state: 'matched', targetId: org.id, reason: `Suggestion accepted (score ${chosen.score.toFixed(2)}).` },
       { ...context, action: 'organization_match.accept', at: deps.clock.now() },
     );
@@ -225,16 +217,16 @@ export async function acceptSuggestion(
 
 export async function chooseOrganization(
   deps: Deps,
-  tenantRowId: string,
+  tenantId: string,
   organizationId: string,
   context: ActionContext,
 ): Promise<DecisionSnapshot> {
-  const tenant = await getTenant(deps.db, tenantRowId);
+  const tenant = await getTenant(deps.db, tenantId);
   return deps.db.transaction().execute(async (trx) => {
     const org = await requireOrganization(trx, organizationId);
     return decide(
       trx,
-      { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id },
+      { kind: 'organization', tenantId: tenant.id, sourceId: tenant.microsoft_tenant_id },
       { state: 'matched', targetId: org.id, reason: 'Organization chosen by a technician.' },
       { ...context, action: 'organization_match.choose', at: deps.clock.now() },
     );
@@ -252,10 +244,10 @@ export function verifiedDomains(domains: unknown): string[] {
 
 export async function createOrganizationFromTenant(
   deps: Deps,
-  tenantRowId: string,
+  tenantId: string,
   context: ActionContext,
 ): Promise<{ organization: { id: string; name: string }; decision: DecisionSnapshot }> {
-  const tenant = await getTenant(deps.db, tenantRowId);
+  const tenant = await getTenant(deps.db, tenantId);
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const organization = await trx
@@ -265,7 +257,7 @@ export async function createOrganizationFromTenant(
       .executeTakeFirstOrThrow();
     const decision = await decide(
       trx,
-      { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id },
+      { kind: 'organization', tenantId: tenant.id, sourceId: tenant.microsoft_tenant_id },
       { state: 'matched', targetId: organization.id, reason: 'Organization created from the tenant by a technician.' },
       { ...context, action: 'organization_match.create_organization', at },
     );
@@ -273,26 +265,30 @@ export async function createOrganizationFromTenant(
   });
 }
 
-export async function ignoreTenant(deps: Deps, tenantRowId: string, context: ActionContext): Promise<DecisionSnapshot> {
-  const tenant = await getTenant(deps.db, tenantRowId);
+export async function ignoreTenant(deps: Deps, tenantId: string, context: ActionContext): Promise<DecisionSnapshot> {
+  const tenant = await getTenant(deps.db, tenantId);
   return deps.db
     .transaction()
     .execute((trx) =>
       decide(
         trx,
-        { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id },
+        { kind: 'organization', tenantId: tenant.id, sourceId: tenant.microsoft_tenant_id },
         { state: 'ignored', targetId: null, reason: 'Ignored by a technician.' },
         { ...context, action: 'organization_match.ignore', at: deps.clock.now() },
       ),
     );
 }
 
-export async function undoTenantDecision(deps: Deps, tenantRowId: string, context: ActionContext): Promise<DecisionSnapshot | null> {
-  const tenant = await getTenant(deps.db, tenantRowId);
+export async function undoTenantDecision(deps: Deps, tenantId: string, context: ActionContext): Promise<DecisionSnapshot | null> {
+  const tenant = await getTenant(deps.db, tenantId);
   return deps.db
     .transaction()
     .execute((trx) =>
-      undoLatest(trx, { kind: 'organization', tenantRowId: tenant.id, sourceId: tenant.tenant_id }, { ...context, at: deps.clock.now() }),
+      undoLatest(
+        trx,
+        { kind: 'organization', tenantId: tenant.id, sourceId: tenant.microsoft_tenant_id },
+        { ...context, at: deps.clock.now() },
+      ),
     );
 }
 
@@ -302,19 +298,19 @@ export async function bulkAcceptSuggestions(
   minScore: number,
   integrationId: string | undefined,
   context: ActionContext,
-): Promise<{ accepted: number; tenantRowIds: string[] }> {
+): Promise<{ accepted: number; tenantIds: string[] }> {
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     let query = trx
       .selectFrom('match_decisions as d')
       .innerJoin('tenants as t', 't.id', 'd.tenant_id')
-      .select(['t.id', 't.tenant_id', 'd.suggestions'])
+      .select(['t.id', 't.microsoft_tenant_id', 'd.suggestions'])
       .where('d.kind', '=', 'organization')
       .where('d.state', '=', 'suggested')
       .where(sql<number>`(d.suggestions->0->>'score')::float8`, '>=', minScore);
     if (integrationId) query = query.where('t.integration_id', '=', integrationId);
     const rows = await query.execute();
-    const tenantRowIds: string[] = [];
+    const tenantIds: string[] = [];
     for (const row of rows) {
       const top = asSuggestions(row.suggestions)[0];
       if (!top) continue;
@@ -322,13 +318,13 @@ export async function bulkAcceptSuggestions(
       if (!org) continue;
       await decide(
         trx,
-        { kind: 'organization', tenantRowId: row.id, sourceId: row.tenant_id },
+        { kind: 'organization', tenantId: row.id, sourceId: row.microsoft_tenant_id },
         { state: 'matched', targetId: org.id, reason: `Top suggestion accepted in bulk (score ${top.score.toFixed(2)} ≥ ${minScore}).` },
         { ...context, action: 'organization_match.bulk_accept', at },
       );
-      tenantRowIds.push(row.id);
+      tenantIds.push(row.id);
     }
-    return { accepted: tenantRowIds.length, tenantRowIds };
+    return { accepted: tenantIds.length, tenantIds };
   });
 }
 

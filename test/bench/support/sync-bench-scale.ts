@@ -152,9 +152,9 @@ async function main(): Promise<void> {
     // domain), so every tenant's users are documented on the first sync.
     const active = await db
       .selectFrom('tenants')
-      .select(['id', 'tenant_id', 'domains'])
+      .select(['id', 'microsoft_tenant_id', 'domains'])
       .where('active', '=', true)
-      .orderBy('tenant_id')
+      .orderBy('microsoft_tenant_id')
       .execute();
     for (const [i, t] of active.entries()) {
       await db
@@ -163,9 +163,9 @@ async function main(): Promise<void> {
         .execute();
     }
     const factsOf = (tenantId: string) => facts.tenants[tenantId.toLowerCase()] ?? { users: 0, intune: false, devices: 0 };
-    const users = active.reduce((n, t) => n + factsOf(t.tenant_id).users, 0);
-    const intuneTenants = active.filter((t) => factsOf(t.tenant_id).intune).length;
-    const devices = active.reduce((n, t) => n + factsOf(t.tenant_id).devices, 0);
+    const users = active.reduce((n, t) => n + factsOf(t.microsoft_tenant_id).users, 0);
+    const intuneTenants = active.filter((t) => factsOf(t.microsoft_tenant_id).intune).length;
+    const devices = active.reduce((n, t) => n + factsOf(t.microsoft_tenant_id).devices, 0);
 
     const cpuNow = () => ({
       docsync: ownCpuSeconds(),
@@ -250,7 +250,7 @@ async function main(): Promise<void> {
       for (const t of active) {
         const said = (code: string) => log.some((l) => l.tenant_id === t.id && l.code === code);
         if (said('internal_error')) continue;
-        const f = factsOf(t.tenant_id);
+        const f = factsOf(t.microsoft_tenant_id);
         const signIn = !said('sign_in_activity_unavailable');
         const userPages = Math.max(1, Math.ceil(f.users / (signIn ? 500 : 999)));
         const devicePages = f.intune && !said('devices_not_synced') ? Math.max(0, Math.ceil(f.devices / 1000) - 1) : 0;
@@ -284,7 +284,7 @@ async function main(): Promise<void> {
         );
       };
       await timeIt('documentationFingerprint', (t) =>
-        documentationFingerprint(db, { tenantRowId: t.tenant_id, organizationId: t.target_id, computed: {} }),
+        documentationFingerprint(db, { tenantId: t.tenant_id, organizationId: t.target_id, computed: {} }),
       );
       // The fingerprint's parts: the staged records' hashes, and the organization's rows as text
       // (whole rows, jsonb overlay included) versus only their ids and row versions (xmin).

@@ -56,10 +56,10 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
     const tenant = await ctx.database.db
       .selectFrom('tenants')
-      .select(['id', 'tenant_id', 'domains'])
-      .where('tenant_id', '=', customer.tenantId)
+      .select(['id', 'microsoft_tenant_id', 'domains'])
+      .where('microsoft_tenant_id', '=', customer.tenantId)
       .executeTakeFirstOrThrow();
-    contoso = { id: tenant.id, tenantId: tenant.tenant_id };
+    contoso = { id: tenant.id, tenantId: tenant.microsoft_tenant_id };
     await ctx.database.db
       .insertInto('organizations')
       .values({ name: customer.displayName, domains: tenant.domains as string[] })
@@ -504,7 +504,7 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
   it("offers the tenant's groups read from Microsoft now, and refuses in the preview a group docsync cannot add members to", async () => {
     const customer = world().customers()[0]!;
     const tenantRow = await ctx.database.db.selectFrom('tenants').selectAll().where('id', '=', contoso.id).executeTakeFirstOrThrow();
-    const graph = microsoft.graph.forTenant(integrationId, tenantRow.tenant_id, { graphRequests: 0, throttled: 0 });
+    const graph = microsoft.graph.forTenant(integrationId, tenantRow.microsoft_tenant_id, { graphRequests: 0, throttled: 0 });
     const choices = await listGroupChoices(graph);
     expect(choices.map((g) => g.displayName)).toEqual(
       [
@@ -624,7 +624,7 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
     const fabrikam = await ctx.database.db
       .selectFrom('tenants')
       .select('id')
-      .where('tenant_id', '=', world().customers()[2]!.tenantId)
+      .where('microsoft_tenant_id', '=', world().customers()[2]!.tenantId)
       .executeTakeFirstOrThrow();
     await expect(
       requestAction(deps, ADMIN, {

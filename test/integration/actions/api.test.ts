@@ -22,7 +22,7 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
   let app: FastifyInstance;
   let microsoft: SyncMicrosoft;
   let integrationId: string;
-  let tenantRowId: string;
+  let tenantId: string;
   let customerTenantId: string;
   const auth: Record<'admin' | 'tech' | 'reader', string> = { admin: '', tech: '', reader: '' };
   let techId: string;
@@ -40,8 +40,8 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
       ROLES.licenseAdministrator,
     ]);
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
-    tenantRowId = (
-      await ctx.database.db.selectFrom('tenants').select('id').where('tenant_id', '=', customerTenantId).executeTakeFirstOrThrow()
+    tenantId = (
+      await ctx.database.db.selectFrom('tenants').select('id').where('microsoft_tenant_id', '=', customerTenantId).executeTakeFirstOrThrow()
     ).id;
     app = await buildApp(ctx);
     await app.ready();
@@ -72,7 +72,7 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
   it('keeps actions off until an administrator enables them, then hands out the admin-consent link for write permissions', async () => {
     const off = await call('admin', 'POST', '/api/actions', {
       kind: 'password_rotation',
-      tenantId: tenantRowId,
+      tenantId,
       userIds: [member().id],
       preview: true,
     });
@@ -81,9 +81,9 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     expect((await call('tech', 'POST', `/api/integrations/${integrationId}/actions`, { enabled: true })).statusCode).toBe(403);
     const enabled = await call('admin', 'POST', `/api/integrations/${integrationId}/actions`, { enabled: true });
     expect(enabled.statusCode).toBe(200);
-    const tenant = enabled.json().tenants.find((t: { id: string }) => t.id === tenantRowId);
+    const tenant = enabled.json().tenants.find((t: { id: string }) => t.id === tenantId);
     expect(tenant.allowed).toMatchObject({ offboard: true, onboard: true, password_rotation: true, license_reclaim: true });
-    const readOnlyTenant = enabled.json().tenants.find((t: { id: string }) => t.id !== tenantRowId);
+    const readOnlyTenant = enabled.json().tenants.find((t: { id: string }) => t.id !== tenantId);
     expect(readOnlyTenant.allowed).toMatchObject({ offboard: false, onboard: false, password_rotation: false });
     expect(emulator.world.delegatedScopes(customerTenantId, emulator.credentials.clientId)).not.toContain('User.ReadWrite.All');
     // The customer's admin follows the link (the emulator consents at once).
@@ -95,7 +95,7 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
   });
 
   it('lets read-only accounts and technicians not allowed to act read, never act', async () => {
-    const body = { kind: 'password_rotation', tenantId: tenantRowId, userIds: [member().id], preview: true };
+    const body = { kind: 'password_rotation', tenantId, userIds: [member().id], preview: true };
     expect((await call('reader', 'POST', '/api/actions', body)).statusCode).toBe(403);
     const tech = await call('tech', 'POST', '/api/actions', body);
     expect(tech.statusCode).toBe(403);
@@ -105,12 +105,12 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
       canAct: true,
     });
     expect((await call('tech', 'POST', '/api/actions', body)).statusCode).toBe(200);
-    expect((await call('reader', 'GET', `/api/tenants/${tenantRowId}/actions`)).statusCode).toBe(200);
+    expect((await call('reader', 'GET', `/api/tenants/${tenantId}/actions`)).statusCode).toBe(200);
   });
 
   it('previews, queues and reports an action in exactly the documented shape', async () => {
     microsoft.tokens.forget(integrationId);
-    const body = { kind: 'password_rotation', tenantId: tenantRowId, userIds: [member().id] };
+    const body = { kind: 'password_rotation', tenantId, userIds: [member().id] };
     const preview = await call('tech', 'POST', '/api/actions', { ...body, preview: true });
     expect(preview.statusCode).toBe(200);
     const { action } = preview.json();
@@ -125,7 +125,7 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
     await createActionWorker(actionDepsFor(ctx, microsoft), { workerId: 'api-test' }).drain();
     const done = await call('reader', 'GET', `/api/actions/${queued.json().action.id}`);
     expect(done.json().action).toMatchObject({ status: 'succeeded', steps: [{ name: 'reset_password', status: 'done' }] });
-    const listed = await call('reader', 'GET', `/api/tenants/${tenantRowId}/actions?userId=${member().id}`);
+    const listed = await call('reader', 'GET', `/api/tenants/${tenantId}/actions?userId=${member().id}`);
     expect(listed.json().items.map((a: { id: string }) => a.id)).toEqual([queued.json().action.id]);
   });
 
@@ -143,15 +143,15 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .executeTakeFirstOrThrow();
     for (const payload of [
-      { kind: 'teleport', tenantId: tenantRowId, preview: true },
-      { kind: 'offboard', tenantId: tenantRowId, userIds: [], preview: true },
+      { kind: 'teleport', tenantId, preview: true },
+      { kind: 'offboard', tenantId, userIds: [], preview: true },
       {
         kind: 'onboard',
-        tenantId: tenantRowId,
+        tenantId,
         input: { displayName: 'X', userPrincipalName: 'x@y.example', usageLocation: 'Britain' },
         preview: true,
       },
-      { kind: 'offboard', tenantId: tenantRowId, userIds: [member().id], input: { steps: ['format_disk'] }, preview: true },
+      { kind: 'offboard', tenantId, userIds: [member().id], input: { steps: ['format_disk'] }, preview: true },
     ]) {
       const answer = await call('admin', 'POST', '/api/actions', payload);
       expect(answer.statusCode).toBe(400);
@@ -201,7 +201,7 @@ describe.each(DATABASE_KINDS)('actions API on %s', (kind) => {
 
   it('sets, lists and stops a password rotation schedule over the API; read-only accounts only read it', async () => {
     const user = member();
-    const url = `/api/tenants/${tenantRowId}/password-rotations`;
+    const url = `/api/tenants/${tenantId}/password-rotations`;
     expect((await call('reader', 'POST', url, { userIds: [user.id], intervalDays: 60 })).statusCode).toBe(403);
     const bad = await call('tech', 'POST', url, { userIds: [user.id], intervalDays: 0 });
     expect([bad.statusCode, Object.keys(bad.json().error).sort()]).toEqual([400, ['code', 'message', 'requestId']]);

@@ -58,10 +58,10 @@ describe.each(DATABASE_KINDS)('scheduled password rotation on %s', (kind) => {
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
     const row = await ctx.database.db
       .selectFrom('tenants')
-      .select(['id', 'tenant_id', 'domains'])
-      .where('tenant_id', '=', customer.tenantId)
+      .select(['id', 'microsoft_tenant_id', 'domains'])
+      .where('microsoft_tenant_id', '=', customer.tenantId)
       .executeTakeFirstOrThrow();
-    tenant = { id: row.id, tenantId: row.tenant_id };
+    tenant = { id: row.id, tenantId: row.microsoft_tenant_id };
     organizationId = (
       await ctx.database.db
         .insertInto('organizations')

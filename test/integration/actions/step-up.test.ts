@@ -22,7 +22,7 @@ describe.each(DATABASE_KINDS)('step-up for actions and vault reveals on %s', (ki
   let emulator: RunningEmulator;
   let ctx: TestContext;
   let app: FastifyInstance;
-  let tenantRowId: string;
+  let tenantId: string;
   let customerTenantId: string;
   // Real time to start with (the emulator's tokens are checked against it), moved by hand.
   const clock = new TestClock(new Date());
@@ -54,8 +54,8 @@ describe.each(DATABASE_KINDS)('step-up for actions and vault reveals on %s', (ki
     customerTenantId = emulator.world.customers()[0]!.tenantId;
     emulator.world.setAccessRoles(customerTenantId, [ROLES.directoryReaders, ROLES.globalReader, ROLES.userAdministrator]);
     const integrationId = await connectIntegrationToEmulator(createSyncMicrosoft(ctx), emulator);
-    tenantRowId = (
-      await ctx.database.db.selectFrom('tenants').select('id').where('tenant_id', '=', customerTenantId).executeTakeFirstOrThrow()
+    tenantId = (
+      await ctx.database.db.selectFrom('tenants').select('id').where('microsoft_tenant_id', '=', customerTenantId).executeTakeFirstOrThrow()
     ).id;
     app = await buildApp(ctx);
     await app.ready();
@@ -88,7 +88,7 @@ describe.each(DATABASE_KINDS)('step-up for actions and vault reveals on %s', (ki
     await emulator?.close();
   });
 
-  const rotation = (preview: boolean) => ({ kind: 'password_rotation', tenantId: tenantRowId, userIds: [member().id], preview });
+  const rotation = (preview: boolean) => ({ kind: 'password_rotation', tenantId, userIds: [member().id], preview });
 
   it('queues an action with a second factor proved within the window, and refuses an older one until it is confirmed again', async () => {
     clock.advance(14 * 60_000);

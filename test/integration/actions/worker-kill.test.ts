@@ -80,7 +80,7 @@ describe('lifecycle actions in worker processes', () => {
     const tenant = await ctx.database.db
       .selectFrom('tenants')
       .select('id')
-      .where('tenant_id', '=', customer.tenantId)
+      .where('microsoft_tenant_id', '=', customer.tenantId)
       .executeTakeFirstOrThrow();
     const deps = actionDepsFor(ctx, createSyncMicrosoft(ctx));
     const action = await requestAction(deps, ADMIN, {

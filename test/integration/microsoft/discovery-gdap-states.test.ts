@@ -24,7 +24,7 @@ describe.each(DATABASE_KINDS)('GDAP states in discovery on %s', (kind) => {
       .selectFrom('tenants')
       .selectAll()
       .where('integration_id', '=', integrationId)
-      .where('tenant_id', '=', customerByIndex(h, index).tenantId)
+      .where('microsoft_tenant_id', '=', customerByIndex(h, index).tenantId)
       .executeTakeFirstOrThrow();
 
   it('a customer found only in /contracts has no GDAP relationship (reseller contract only), not "DAP only"', async () => {

@@ -23,7 +23,7 @@ const stored = async (index: number) =>
     .selectFrom('tenants')
     .selectAll()
     .where('integration_id', '=', integrationId)
-    .where('tenant_id', '=', customerByIndex(h, index).tenantId)
+    .where('microsoft_tenant_id', '=', customerByIndex(h, index).tenantId)
     .executeTakeFirstOrThrow();
 
 describe('discovery', () => {

@@ -49,7 +49,7 @@ describe.each(DATABASE_KINDS)('groups on %s', (kind) => {
       );
     healthy = emulator.world.customers()[0]!;
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
-    rowId = (await ctx.database.db.selectFrom('tenants').select('id').where('tenant_id', '=', healthy.tenantId).executeTakeFirstOrThrow())
+    rowId = (await ctx.database.db.selectFrom('tenants').select('id').where('microsoft_tenant_id', '=', healthy.tenantId).executeTakeFirstOrThrow())
       .id;
     await syncAll();
   });

@@ -35,7 +35,7 @@ describe.each(DATABASE_KINDS)('MFA coverage on %s', (kind) => {
   let limited: CustomerProfile;
 
   const rowIdOf = async (tenantId: string) =>
-    (await ctx.database.db.selectFrom('tenants').select('id').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).id;
+    (await ctx.database.db.selectFrom('tenants').select('id').where('microsoft_tenant_id', '=', tenantId).executeTakeFirstOrThrow()).id;
 
   /** A sync once the reports (and MFA registration with them) are due again. */
   async function syncLater() {

@@ -57,24 +57,24 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
   const activeTenants = () =>
     ctx.database.db
       .selectFrom('tenants')
-      .select(['id', 'tenant_id', 'display_name'])
+      .select(['id', 'microsoft_tenant_id', 'display_name'])
       .where('active', '=', true)
-      .orderBy('tenant_id')
+      .orderBy('microsoft_tenant_id')
       .execute();
   /** What a tenant has stored: its contacts and its staged users. */
-  async function stored(tenantRowId: string) {
+  async function stored(tenantId: string) {
     const db = ctx.database.db;
     return {
       contacts: await db
         .selectFrom('contacts')
         .select(['id', 'microsoft_user_id', 'in_microsoft', 'updated_at'])
-        .where('tenant_id', '=', tenantRowId)
+        .where('tenant_id', '=', tenantId)
         .orderBy('id')
         .execute(),
       users: await db
         .selectFrom('ms_users')
         .select(['user_id', 'content_hash', 'removed_at'])
-        .where('tenant_id', '=', tenantRowId)
+        .where('tenant_id', '=', tenantId)
         .orderBy('user_id')
         .execute(),
     };
@@ -103,7 +103,7 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
     expect(before.users.length).toBeGreaterThan(0);
     emulator.control.faults.add({
       server: 'graph',
-      tenant: held!.tenant_id,
+      tenant: held!.microsoft_tenant_id,
       endpoint: '/v1.0/users',
       action: { kind: 'delay', ms: GRAPH_HOLD_MS },
     });
@@ -121,7 +121,11 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
     const before = await stored(stormed!.id);
     // A minute's Retry-After on every call of one tenant: the retry policy (5 minutes of waiting
     // per request) would wait it out again and again.
-    emulator.control.faults.add({ server: 'graph', tenant: stormed!.tenant_id, action: { kind: 'status', status: 429, retryAfter: 60 } });
+    emulator.control.faults.add({
+      server: 'graph',
+      tenant: stormed!.microsoft_tenant_id,
+      action: { kind: 'status', status: 429, retryAfter: 60 },
+    });
 
     const result = await syncAll(withBudget(microsoft.runner, BUDGET_SECONDS), { fullListing: true });
 
@@ -136,7 +140,7 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
     const fresh = createSyncMicrosoft(ctx);
     emulator.control.faults.add({
       server: 'identity',
-      tenant: slow!.tenant_id,
+      tenant: slow!.microsoft_tenant_id,
       endpoint: '*/oauth2/v2.0/token',
       count: 1,
       action: { kind: 'delay', ms: TOKEN_HOLD_MS },
@@ -148,13 +152,13 @@ describe('a tenant sync stopped by its time budget while Microsoft holds it', ()
     expect(seconds(stopped)).toBeLessThan(TOKEN_HOLD_MS / 1000);
     expect(stopped.graph_requests).toBe(0);
     // The token request was left running, not cancelled: asking again joins it and gets its token.
-    await expect(fresh.tokens.accessToken(integrationId, slow!.tenant_id)).resolves.toEqual(expect.any(String));
+    await expect(fresh.tokens.accessToken(integrationId, slow!.microsoft_tenant_id)).resolves.toEqual(expect.any(String));
     const perTenant = fresh.tokens.stats().perTenant;
-    for (const tenant of await activeTenants()) expect(perTenant[tenant.tenant_id.toLowerCase()]).toBe(1);
+    for (const tenant of await activeTenants()) expect(perTenant[tenant.microsoft_tenant_id.toLowerCase()]).toBe(1);
 
     // The next run syncs that tenant on the token it waited for.
     const again = await syncAll(fresh.runner);
     expect(again.children.every(synced)).toBe(true);
-    expect(fresh.tokens.stats().perTenant[slow!.tenant_id.toLowerCase()]).toBe(1);
+    expect(fresh.tokens.stats().perTenant[slow!.microsoft_tenant_id.toLowerCase()]).toBe(1);
   });
 });

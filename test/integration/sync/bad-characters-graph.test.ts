@@ -37,14 +37,14 @@ describe.each(DATABASE_KINDS)('text Postgres cannot hold, from Graph, on %s', (k
     emulator.world.renameUser(bad.tenantId, user.id, 'Zoë\u0000 \uDC00Ward', { givenName: 'Zoë\u0000', surname: '\uDC00Ward' });
 
     const integrationId = await connectIntegrationToEmulator(microsoft, emulator);
-    const tenants = await ctx.database.db.selectFrom('tenants').select(['tenant_id', 'display_name']).execute();
-    expect(tenants.map((t) => t.tenant_id).sort()).toEqual(
+    const tenants = await ctx.database.db.selectFrom('tenants').select(['microsoft_tenant_id', 'display_name']).execute();
+    expect(tenants.map((t) => t.microsoft_tenant_id).sort()).toEqual(
       emulator.world
         .customers()
         .map((c) => c.tenantId)
         .sort(),
     );
-    expect(tenants.find((t) => t.tenant_id === bad.tenantId)?.display_name).toBe('Nul\uFFFD Traders \uFFFD');
+    expect(tenants.find((t) => t.microsoft_tenant_id === bad.tenantId)?.display_name).toBe('Nul\uFFFD Traders \uFFFD');
 
     const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
     await createSyncWorker(microsoft.runner, { concurrency: 1 }).drain({ runId });

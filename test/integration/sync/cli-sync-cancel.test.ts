@@ -52,13 +52,8 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
   });
 
   const db = () => ctx.database.db;
-  const contactsOf = (tenantRowId: string) =>
-    db()
-      .selectFrom('contacts')
-      .select(['id', 'microsoft_user_id', 'updated_at'])
-      .where('tenant_id', '=', tenantRowId)
-      .orderBy('id')
-      .execute();
+  const contactsOf = (tenantId: string) =>
+    db().selectFrom('contacts').select(['id', 'microsoft_user_id', 'updated_at']).where('tenant_id', '=', tenantId).orderBy('id').execute();
   const allContacts = () => db().selectFrom('contacts').select(['tenant_id', 'microsoft_user_id']).execute();
   const unfinished = () => db().selectFrom('sync_runs').select(['id', 'status']).where('status', 'in', ['queued', 'running']).execute();
   const latestCliRun = () =>
@@ -165,16 +160,16 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
   }, 60_000);
 
   it('quits at once on a second Ctrl-C, leaving the tenant in flight to its lease', async () => {
-    const tenant = await db().selectFrom('tenants').select(['id', 'tenant_id']).orderBy('display_name').executeTakeFirstOrThrow();
+    const tenant = await db().selectFrom('tenants').select(['id', 'microsoft_tenant_id']).orderBy('display_name').executeTakeFirstOrThrow();
     // Held far longer than the test waits: only quitting at once lets the process end.
     const hold = emulator.control.faults.add({
       server: 'graph',
-      tenant: tenant.tenant_id,
+      tenant: tenant.microsoft_tenant_id,
       endpoint: '/v1.0/$batch',
       count: 1,
       action: { kind: 'delay', ms: 20_000 },
     });
-    const cli = start(['sync', '--tenant', tenant.tenant_id]);
+    const cli = start(['sync', '--tenant', tenant.microsoft_tenant_id]);
     await explained(
       until('the tenant being read from Microsoft', async () => {
         const run = await db()

@@ -63,10 +63,10 @@ describe('docsync sync (process)', () => {
     const before = await contacts();
     const tenant = await db()
       .selectFrom('tenants')
-      .select(['id', 'tenant_id'])
+      .select(['id', 'microsoft_tenant_id'])
       .where('display_name', '=', 'Contoso, Ltd.')
       .executeTakeFirstOrThrow();
-    const { code, stdout } = await runDocsync(['sync', '--tenant', tenant.tenant_id], env);
+    const { code, stdout } = await runDocsync(['sync', '--tenant', tenant.microsoft_tenant_id], env);
     expect(code).toBe(0);
     const summary = stdout.trim().match(SUMMARY);
     expect(summary, stdout).not.toBeNull();

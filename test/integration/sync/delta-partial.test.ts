@@ -20,8 +20,8 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
   const clock = { now: () => new Date(now) };
   let microsoft: SyncMicrosoft;
   let integrationId: string;
+  let microsoftTenantId: string;
   let tenantId: string;
-  let tenantRowId: string;
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed: 11, customers: 2, usersPerTenant: 25, autoConsent: true, clock });
@@ -30,12 +30,12 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
     const tenant = await ctx.database.db
       .selectFrom('tenants')
-      .select(['id', 'tenant_id'])
+      .select(['id', 'microsoft_tenant_id'])
       .where('active', '=', true)
-      .orderBy('tenant_id')
+      .orderBy('microsoft_tenant_id')
       .executeTakeFirstOrThrow();
-    tenantId = tenant.tenant_id;
-    tenantRowId = tenant.id;
+    microsoftTenantId = tenant.microsoft_tenant_id;
+    tenantId = tenant.id;
   });
   afterAll(async () => {
     await ctx?.close();
@@ -52,7 +52,7 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
       await ctx.database.db
         .selectFrom('ms_users')
         .select('data')
-        .where('tenant_id', '=', tenantRowId)
+        .where('tenant_id', '=', tenantId)
         .where('user_id', '=', userId)
         .executeTakeFirstOrThrow()
     ).data as unknown as GraphUser;
@@ -60,12 +60,12 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
   it('keeps aliases, licenses and account state when the change feed sends only a new name', async () => {
     await syncAll();
     const licensed = [...Array(25).keys()]
-      .map((slot) => emulator.world.userAt(tenantId, slot)?.record)
+      .map((slot) => emulator.world.userAt(microsoftTenantId, slot)?.record)
       .find((u) => u && u.assignedLicenses.length > 0 && u.proxyAddresses.length > 0 && u.accountEnabled)!;
     const before = await staged(licensed.id);
     expect(before.proxyAddresses?.length).toBeGreaterThan(0);
 
-    emulator.world.renameUser(tenantId, licensed.id, 'Renamed Person', { givenName: 'Renamed', surname: 'Person' });
+    emulator.world.renameUser(microsoftTenantId, licensed.id, 'Renamed Person', { givenName: 'Renamed', surname: 'Person' });
     now += 3_600_000;
     const children = await syncAll();
     const log = await readSyncLog(ctx.database.db, children[0]!.parent_run_id!);
@@ -83,10 +83,10 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
 
   it('applies a change that carries only accountEnabled', async () => {
     const user = [...Array(25).keys()]
-      .map((slot) => emulator.world.userAt(tenantId, slot)?.record)
+      .map((slot) => emulator.world.userAt(microsoftTenantId, slot)?.record)
       .find((u) => u && u.accountEnabled && u.mail)!;
     const before = await staged(user.id);
-    emulator.world.disableUser(tenantId, user.id);
+    emulator.world.disableUser(microsoftTenantId, user.id);
     now += 3_600_000;
     await syncAll();
     const after = await staged(user.id);
@@ -97,10 +97,10 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
 
   it('lists users in full at once when the stored deltaLink names another Graph base (a moved cloud, a restarted emulator)', async () => {
     const db = ctx.database.db;
-    const { delta_link } = await db.selectFrom('tenants').select('delta_link').where('id', '=', tenantRowId).executeTakeFirstOrThrow();
+    const { delta_link } = await db.selectFrom('tenants').select('delta_link').where('id', '=', tenantId).executeTakeFirstOrThrow();
     const moved = delta_link!.replace(emulator.urls.graphBaseUrl, 'http://127.0.0.1:9');
-    await db.updateTable('tenants').set({ delta_link: moved }).where('id', '=', tenantRowId).execute();
-    const added = emulator.world.addUser(tenantId, { displayName: 'Newly Hired' });
+    await db.updateTable('tenants').set({ delta_link: moved }).where('id', '=', tenantId).execute();
+    const added = emulator.world.addUser(microsoftTenantId, { displayName: 'Newly Hired' });
     now += 3_600_000;
     const children = await syncAll();
     expect((await staged(added.id)).displayName).toBe('Newly Hired');
@@ -109,11 +109,7 @@ describe.each(DATABASE_KINDS)('users/delta partial items on %s', (kind) => {
     expect(resync).toHaveLength(1);
     expect(resync[0]!.message).toContain(`not the configured Graph base ${emulator.urls.graphBaseUrl}`);
     expect(resync[0]!.message).not.toContain('deltatoken');
-    const { delta_link: fresh } = await db
-      .selectFrom('tenants')
-      .select('delta_link')
-      .where('id', '=', tenantRowId)
-      .executeTakeFirstOrThrow();
+    const { delta_link: fresh } = await db.selectFrom('tenants').select('delta_link').where('id', '=', tenantId).executeTakeFirstOrThrow();
     expect(fresh!.startsWith(emulator.urls.graphBaseUrl)).toBe(true);
   });
 });

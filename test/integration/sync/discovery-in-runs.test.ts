@@ -41,7 +41,7 @@ describe('discovery inside integration runs', () => {
       .selectFrom('tenants')
       .select(['id', 'display_name', 'active'])
       .where('integration_id', '=', integrationId)
-      .where('tenant_id', '=', tenantId)
+      .where('microsoft_tenant_id', '=', tenantId)
       .executeTakeFirst();
 
   it('leaves a scheduled run on the known tenants while the last discovery is recent', async () => {

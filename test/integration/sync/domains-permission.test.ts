@@ -62,7 +62,7 @@ describe.each(DATABASE_KINDS)('a tenant that refuses /domains, on %s', (kind) =>
     const tenant = await ctx.database.db
       .selectFrom('tenants')
       .select('domains')
-      .where('tenant_id', '=', customer.tenantId)
+      .where('microsoft_tenant_id', '=', customer.tenantId)
       .executeTakeFirstOrThrow();
     expect([...(tenant.domains as string[])].sort()).toEqual(verified);
   });

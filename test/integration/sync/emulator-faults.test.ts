@@ -58,7 +58,7 @@ describe('sync against the emulator, with faults', () => {
 
   const contacts = () => ctx.database.db.selectFrom('contacts').select(['id', 'microsoft_user_id', 'in_microsoft']).execute();
   const activeTenants = async () =>
-    await ctx.database.db.selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('active', '=', true).execute();
+    await ctx.database.db.selectFrom('tenants').select(['id', 'microsoft_tenant_id', 'display_name']).where('active', '=', true).execute();
 
   it('rides out a 429 storm with Retry-After and writes nothing on the re-sync', async () => {
     emulator.control.faults.add({
@@ -113,7 +113,7 @@ describe('sync against the emulator, with faults', () => {
   it('finishes the other tenants when one fails every call, and names it', async () => {
     const tenants = await activeTenants();
     const broken = tenants[1]!;
-    emulator.control.faults.add({ server: 'graph', tenant: broken.tenant_id, action: { kind: 'status', status: 503 } });
+    emulator.control.faults.add({ server: 'graph', tenant: broken.microsoft_tenant_id, action: { kind: 'status', status: 503 } });
     const { runId, run, children } = await syncAll();
     expect(run.status).toBe('partial');
     const failed = children.filter((c) => c.status === 'failed');

@@ -61,20 +61,20 @@ describe('a customer tenant loses docsync access between runs', () => {
   const tenantNamed = (name: string) =>
     ctx.database.db
       .selectFrom('tenants')
-      .select(['id', 'tenant_id', 'display_name'])
+      .select(['id', 'microsoft_tenant_id', 'display_name'])
       .where('display_name', '=', name)
       .executeTakeFirstOrThrow();
 
-  async function expectOnlyTenantFailed(result: Awaited<ReturnType<typeof syncAll>>, tenantRowId: string) {
+  async function expectOnlyTenantFailed(result: Awaited<ReturnType<typeof syncAll>>, tenantId: string) {
     expect(result.run.status).toBe('partial');
     const failed = result.children.filter((c) => c.status === 'failed');
-    expect(failed.map((c) => c.tenant_id)).toEqual([tenantRowId]);
-    const others = result.children.filter((c) => c.tenant_id !== tenantRowId);
+    expect(failed.map((c) => c.tenant_id)).toEqual([tenantId]);
+    const others = result.children.filter((c) => c.tenant_id !== tenantId);
     expect(others.length).toBeGreaterThan(0);
     expect(others.every((c) => c.status === 'succeeded' || c.status === 'partial')).toBe(true);
     const errors = (await readSyncLog(ctx.database.db, result.runId)).filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0]!.tenant_id).toBe(tenantRowId);
+    expect(errors[0]!.tenant_id).toBe(tenantId);
     return errors[0]!;
   }
 
@@ -82,7 +82,7 @@ describe('a customer tenant loses docsync access between runs', () => {
     const before = await documented();
     const victim = await tenantNamed('Contoso, Ltd.');
     expect(before.some((c) => c.tenant_id === victim.id)).toBe(true);
-    emulator.control.removeConsent(victim.tenant_id);
+    emulator.control.removeConsent(victim.microsoft_tenant_id);
     try {
       const result = await syncAll();
       const line = await expectOnlyTenantFailed(result, victim.id);
@@ -105,7 +105,7 @@ describe('a customer tenant loses docsync access between runs', () => {
         .executeTakeFirstOrThrow();
       expect(integration.status).toBe('connected');
     } finally {
-      emulator.world.restoreConsent(victim.tenant_id);
+      emulator.world.restoreConsent(victim.microsoft_tenant_id);
     }
     // Consent given again: the next run syncs the tenant, creating nothing twice.
     const repaired = await syncAll();
@@ -117,7 +117,7 @@ describe('a customer tenant loses docsync access between runs', () => {
   it('fails only the tenant whose GDAP relationship expired after discovery, with the action, deleting nothing', async () => {
     const before = await documented();
     const victim = await tenantNamed('Fabrikam, Inc.');
-    emulator.world.expireRelationship(victim.tenant_id);
+    emulator.world.expireRelationship(victim.microsoft_tenant_id);
     const result = await syncAll();
     const line = await expectOnlyTenantFailed(result, victim.id);
     expect(line.message).toContain(victim.display_name);

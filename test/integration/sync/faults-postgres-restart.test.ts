@@ -67,7 +67,11 @@ describe('Postgres restarts in the middle of a sync run', () => {
   const contacts = () =>
     db().selectFrom('contacts').select(['id', 'tenant_id', 'microsoft_user_id', 'in_microsoft']).orderBy('id').execute();
   const tenantNamed = (name: string) =>
-    db().selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('display_name', '=', name).executeTakeFirstOrThrow();
+    db()
+      .selectFrom('tenants')
+      .select(['id', 'microsoft_tenant_id', 'display_name'])
+      .where('display_name', '=', name)
+      .executeTakeFirstOrThrow();
 
   /** Polls (bounded) until `condition` holds; never a fixed sleep. */
   async function until<T>(
@@ -85,8 +89,13 @@ describe('Postgres restarts in the middle of a sync run', () => {
   }
 
   /** Holds the tenant's next Graph call for `ms`; resolves (with its run) once the call is held. */
-  async function holdNextGraphCall(runId: string, tenant: { id: string; tenant_id: string }, ms: number) {
-    const rule = emulator.control.faults.add({ server: 'graph', tenant: tenant.tenant_id, count: 1, action: { kind: 'delay', ms } });
+  async function holdNextGraphCall(runId: string, tenant: { id: string; microsoft_tenant_id: string }, ms: number) {
+    const rule = emulator.control.faults.add({
+      server: 'graph',
+      tenant: tenant.microsoft_tenant_id,
+      count: 1,
+      action: { kind: 'delay', ms },
+    });
     return {
       held: () =>
         until("the tenant's Graph call to be held", async () => {
@@ -129,7 +138,7 @@ describe('Postgres restarts in the middle of a sync run', () => {
     const before = await contacts();
     // A user added in Microsoft since the last run: the retry must document her exactly once.
     const victim = await tenantNamed('Contoso Health');
-    emulator.world.addUser(victim.tenant_id, { displayName: 'Rita Restart', givenName: 'Rita', surname: 'Restart' });
+    emulator.world.addUser(victim.microsoft_tenant_id, { displayName: 'Rita Restart', givenName: 'Rita', surname: 'Restart' });
     now += 2 * 3_600_000;
     const runId = await enqueueIntegrationRun(db(), { integrationId, trigger: 'schedule', now: clock.now() });
     const hold = await holdNextGraphCall(runId, victim, 2500);

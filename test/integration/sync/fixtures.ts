@@ -25,7 +25,7 @@ export function insertIntegration(db: Db, overrides: Partial<NewIntegration> = {
 export function insertTenant(db: Db, integrationId: string, overrides: Partial<Insertable<TenantsTable>> = {}): Promise<Tenant> {
   return db
     .insertInto('tenants')
-    .values({ integration_id: integrationId, tenant_id: crypto.randomUUID(), display_name: 'Contoso', ...overrides })
+    .values({ integration_id: integrationId, microsoft_tenant_id: crypto.randomUUID(), display_name: 'Contoso', ...overrides })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

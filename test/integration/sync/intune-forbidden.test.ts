@@ -40,7 +40,7 @@ describe.each(DATABASE_KINDS)('Intune 401 "Forbidden" on %s', (kind) => {
     const row = await ctx.database.db
       .selectFrom('tenants')
       .select('id')
-      .where('tenant_id', '=', limited.tenantId)
+      .where('microsoft_tenant_id', '=', limited.tenantId)
       .executeTakeFirstOrThrow();
     const run = (await childRuns(ctx.database.db, runId)).find((c) => c.tenant_id === row.id)!;
     expect(run.status).toBe('partial');

@@ -16,7 +16,7 @@ describe.each(DATABASE_KINDS)('resource mailboxes on %s', (kind) => {
   let ctx: TestContext;
   let microsoft: SyncMicrosoft;
   let integrationId: string;
-  let tenantRowId: string;
+  let tenantId: string;
   /** userPrincipalName (lower case) → the report's recipient type, for the mailboxes that are not people's. */
   const resources = new Map<string, string>();
 
@@ -32,7 +32,7 @@ describe.each(DATABASE_KINDS)('resource mailboxes on %s', (kind) => {
     microsoft = createSyncMicrosoft(ctx, { sleep: async () => {} });
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
     const tenant = await ctx.database.db.selectFrom('tenants').select(['id', 'domains']).executeTakeFirstOrThrow();
-    tenantRowId = tenant.id;
+    tenantId = tenant.id;
     await ctx.database.db
       .insertInto('organizations')
       .values({ name: 'Customer', domains: tenant.domains as string[] })
@@ -49,7 +49,7 @@ describe.each(DATABASE_KINDS)('resource mailboxes on %s', (kind) => {
   }
 
   const users = async () =>
-    (await listTenantUsers(ctx.database.db, tenantRowId, { page: 1, pageSize: 500 })).items.filter(
+    (await listTenantUsers(ctx.database.db, tenantId, { page: 1, pageSize: 500 })).items.filter(
       (u) => u.userPrincipalName && resources.has(u.userPrincipalName.toLowerCase()),
     );
 
@@ -69,7 +69,7 @@ describe.each(DATABASE_KINDS)('resource mailboxes on %s', (kind) => {
     const contacts = await ctx.database.db
       .selectFrom('contacts')
       .select('microsoft_user_id')
-      .where('tenant_id', '=', tenantRowId)
+      .where('tenant_id', '=', tenantId)
       .execute();
     const documented = new Set(contacts.map((c) => c.microsoft_user_id));
     expect(contacts.length).toBeGreaterThan(20); // people are documented
@@ -88,7 +88,7 @@ describe.each(DATABASE_KINDS)('resource mailboxes on %s', (kind) => {
     const contacts = await ctx.database.db
       .selectFrom('contacts')
       .select('microsoft_user_id')
-      .where('tenant_id', '=', tenantRowId)
+      .where('tenant_id', '=', tenantId)
       .where(
         'microsoft_user_id',
         'in',

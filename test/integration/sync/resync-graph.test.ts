@@ -36,7 +36,7 @@ describe('sync against the emulator: requests and re-sync', () => {
       .selectFrom('tenants')
       .select(['domains'])
       .where('active', '=', true)
-      .orderBy('tenant_id')
+      .orderBy('microsoft_tenant_id')
       .execute();
     for (const [i, t] of tenants.entries()) {
       await ctx.database.db
@@ -84,8 +84,9 @@ describe('sync against the emulator: requests and re-sync', () => {
     return state.rows[0]!.digest;
   }
 
-  const tenantIdOf = async (rowId: string) =>
-    (await ctx.database.db.selectFrom('tenants').select('tenant_id').where('id', '=', rowId).executeTakeFirstOrThrow()).tenant_id;
+  const microsoftTenantIdOf = async (tenantId: string) =>
+    (await ctx.database.db.selectFrom('tenants').select('microsoft_tenant_id').where('id', '=', tenantId).executeTakeFirstOrThrow())
+      .microsoft_tenant_id;
 
   let firstLog: Awaited<ReturnType<typeof syncAll>>['log'] = [];
 
@@ -97,9 +98,9 @@ describe('sync against the emulator: requests and re-sync', () => {
       // Some emulated customers deny docsync a resource (a GDAP role missing): those tenants are
       // "partial", and a denied read costs nothing beyond its place in the batch. A customer
       // without Intune is not partial: there is nothing to read, and the log says so.
-      const tenantId = await tenantIdOf(run.tenant_id!);
+      const microsoftTenantId = await microsoftTenantIdOf(run.tenant_id!);
       const said = (code: string) => log.some((l) => l.tenant_id === run.tenant_id && l.code === code);
-      if (!emulator.world.hasIntune(tenantId)) {
+      if (!emulator.world.hasIntune(microsoftTenantId)) {
         expect(said('devices_not_synced')).toBe(false);
         expect(log.find((l) => l.tenant_id === run.tenant_id && l.code === 'devices_not_available')).toMatchObject({
           level: 'info',
@@ -116,8 +117,8 @@ describe('sync against the emulator: requests and re-sync', () => {
           : 'succeeded',
       );
       const signIn = !said('sign_in_activity_unavailable');
-      expect(run.graph_requests, `tenant ${tenantId}`).toBe(
-        pagesNeeded(tenantId, signIn, !said('mailboxes_not_synced') && !said('reports_concealed'), !said('devices_not_synced')),
+      expect(run.graph_requests, `tenant ${microsoftTenantId}`).toBe(
+        pagesNeeded(microsoftTenantId, signIn, !said('mailboxes_not_synced') && !said('reports_concealed'), !said('devices_not_synced')),
       );
     }
   });
@@ -129,10 +130,10 @@ describe('sync against the emulator: requests and re-sync', () => {
     const before = await documentationState();
     const { children, log } = await syncAll();
     for (const run of children) {
-      const tenantId = await tenantIdOf(run.tenant_id!);
+      const microsoftTenantId = await microsoftTenantIdOf(run.tenant_id!);
       expect(run.status).not.toBe('failed');
       expect(run.created + run.updated).toBe(0);
-      expect(run.graph_requests, `tenant ${tenantId}`).toBe(1);
+      expect(run.graph_requests, `tenant ${microsoftTenantId}`).toBe(1);
       expect(log.find((l) => l.tenant_id === run.tenant_id && l.code === 'tenant_synced')?.message).toContain(
         'nothing changed since the last sync',
       );
@@ -156,7 +157,7 @@ describe('sync against the emulator: requests and re-sync', () => {
         ).id,
       )
     )[0]!;
-    const tenantId = await tenantIdOf(run.tenant_id!);
+    const microsoftTenantId = await microsoftTenantIdOf(run.tenant_id!);
     const contact = await ctx.database.db
       .selectFrom('contacts')
       .select(['id', 'microsoft_user_id'])
@@ -164,7 +165,7 @@ describe('sync against the emulator: requests and re-sync', () => {
       .where('microsoft_user_id', 'is not', null)
       .orderBy('id')
       .executeTakeFirstOrThrow();
-    emulator.world.updateUser(tenantId, contact.microsoft_user_id!, { jobTitle: 'Chief Emulation Officer' });
+    emulator.world.updateUser(microsoftTenantId, contact.microsoft_user_id!, { jobTitle: 'Chief Emulation Officer' });
     now += 60_000;
     const { children } = await syncAll();
     const again = children.find((c) => c.tenant_id === run.tenant_id)!;

@@ -7,7 +7,7 @@ import { createTestContext, type TestContext } from '../../support/context.ts';
 import { DATABASE_KINDS } from '../../support/databases.ts';
 import { syncTenant, type TenantSyncResult } from '../../../src/sync/tenant-sync.ts';
 import { enqueueTenantRun, finishRun } from '../../../src/sync/runs.ts';
-import { jsonb } from '../../../src/sync/decisions.ts';
+import { jsonb } from '../../../src/db/json.ts';
 import { writeAsTenantSync } from '../../../src/sync/fingerprint.ts';
 import type { Database, Integration, Tenant } from '../../../src/db/schema.ts';
 import type { GraphUser } from '../../../src/microsoft/tenant-reader.ts';

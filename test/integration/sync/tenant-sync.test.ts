@@ -5,7 +5,7 @@ import { DATABASE_KINDS } from '../../support/databases.ts';
 import { syncTenant } from '../../../src/sync/tenant-sync.ts';
 import { enqueueTenantRun, finishRun, getRun } from '../../../src/sync/runs.ts';
 import { readSyncLog } from '../../../src/sync/sync-log.ts';
-import { jsonb } from '../../../src/sync/decisions.ts';
+import { jsonb } from '../../../src/db/json.ts';
 import type { Integration, Tenant } from '../../../src/db/schema.ts';
 import { contosoData, fakeSource, permissionMissing, type FakeTenantData } from './records.ts';
 import { insertContosoTenantWithOrganization } from './fixtures.ts';

@@ -67,14 +67,13 @@ describe('docsync worker processes', () => {
 
   const db = () => ctx.database.db;
   const tenantNamed = (name: string) =>
-    db().selectFrom('tenants').select(['id', 'tenant_id', 'display_name']).where('display_name', '=', name).executeTakeFirstOrThrow();
-  const contactsOf = (tenantRowId: string) =>
     db()
-      .selectFrom('contacts')
-      .select(['id', 'microsoft_user_id', 'last_name'])
-      .where('tenant_id', '=', tenantRowId)
-      .orderBy('id')
-      .execute();
+      .selectFrom('tenants')
+      .select(['id', 'microsoft_tenant_id', 'display_name'])
+      .where('display_name', '=', name)
+      .executeTakeFirstOrThrow();
+  const contactsOf = (tenantId: string) =>
+    db().selectFrom('contacts').select(['id', 'microsoft_user_id', 'last_name']).where('tenant_id', '=', tenantId).orderBy('id').execute();
   const runRow = (runId: string) => db().selectFrom('sync_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
   const expectNoDuplicates = (rows: Array<{ microsoft_user_id: string | null }>) => {
     const ids = rows.map((r) => r.microsoft_user_id);
@@ -87,7 +86,7 @@ describe('docsync worker processes', () => {
     // being synced (claimed, leased, Microsoft being read).
     const hold = emulator.control.faults.add({
       server: 'graph',
-      tenant: victim.tenant_id,
+      tenant: victim.microsoft_tenant_id,
       count: 1,
       action: { kind: 'delay', ms: 60_000 },
     });
@@ -149,12 +148,12 @@ describe('docsync worker processes', () => {
     const documented = await contactsOf(tenant.id);
     expect(documented.length).toBeGreaterThan(0);
 
-    emulator.world.addUser(tenant.tenant_id, { displayName: 'Rae Race', givenName: 'Rae', surname: 'Race' });
+    emulator.world.addUser(tenant.microsoft_tenant_id, { displayName: 'Rae Race', givenName: 'Rae', surname: 'Race' });
     // The emulator holds every Graph call for this tenant HOLD_MS before answering it. One sync
     // after another: a process's first call is held HOLD_MS after the previous sync's last call
     // was answered. Two syncs at once: calls of two processes are held at the same moment.
     const HOLD_MS = 800;
-    emulator.control.faults.add({ server: 'graph', tenant: tenant.tenant_id, action: { kind: 'delay', ms: HOLD_MS } });
+    emulator.control.faults.add({ server: 'graph', tenant: tenant.microsoft_tenant_id, action: { kind: 'delay', ms: HOLD_MS } });
     const earlier = (await db().selectFrom('sync_runs').select('id').where('tenant_id', '=', tenant.id).execute()).map((r) => r.id);
     const watchedFrom = graphCalls.length;
 
@@ -164,7 +163,7 @@ describe('docsync worker processes', () => {
     const running = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
     for (const w of running) w.child.kill('SIGTERM');
     expect(await explained(Promise.all(running.map((w) => w.exited)), ...running)).toEqual(running.map(() => 0));
-    const cli = startDocsync(['sync', '--tenant', tenant.tenant_id], env);
+    const cli = startDocsync(['sync', '--tenant', tenant.microsoft_tenant_id], env);
     workers.push(cli);
     await explained(
       until('the CLI to be syncing the tenant', async () => {
@@ -204,7 +203,7 @@ describe('docsync worker processes', () => {
 
     expect(runs.map((r) => r.trigger).sort()).toEqual(['cli', 'manual', 'schedule']);
     expect(runs.every((r) => r.status === 'succeeded' || r.status === 'partial')).toBe(true);
-    const calls = graphCalls.slice(watchedFrom).filter((c) => c.tenantId === tenant.tenant_id);
+    const calls = graphCalls.slice(watchedFrom).filter((c) => c.tenantId === tenant.microsoft_tenant_id);
     expect(new Set(calls.map((c) => c.token)).size).toBeGreaterThanOrEqual(2);
     const overlapping = calls.filter((c, i) => calls.slice(0, i).some((d) => d.token !== c.token && c.at - d.at < HOLD_MS - 50));
     expect(overlapping).toEqual([]);

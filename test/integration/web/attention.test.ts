@@ -67,7 +67,9 @@ describe.each(DATABASE_KINDS)('what needs attention on %s', (kind) => {
     const { items: list } = await items();
     const [consent] = of(list, 'consent_missing', 'contoso');
     expect(consent).toMatchObject({ severity: 'error', organizationId: seeded.organizations.contoso });
-    expect(consent!.url).toBe(adminConsentUrl(world.ctx.config.microsoft.authorityHost, seeded.tenants.contoso!.tenantId, 'client-id'));
+    expect(consent!.url).toBe(
+      adminConsentUrl(world.ctx.config.microsoft.authorityHost, seeded.tenants.contoso!.microsoftTenantId, 'client-id'),
+    );
     expect(consent!.url.startsWith(world.ctx.config.microsoft.authorityHost)).toBe(true);
     // One item per tenant: the consent item replaces the generic "failing".
     expect(of(list, 'tenant_failing', 'contoso')).toEqual([]);

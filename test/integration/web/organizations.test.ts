@@ -207,7 +207,7 @@ describe.each(DATABASE_KINDS)('organizations on %s', (kind) => {
         .values({
           kind: 'organization',
           tenant_id: tenant.id,
-          source_id: tenant.tenant_id,
+          source_id: tenant.microsoft_tenant_id,
           state: 'matched',
           target_id: organizationId,
           rule: 'technician',

@@ -103,7 +103,7 @@ export function call(
 
 export interface Seeded {
   integrationId: string;
-  tenants: Record<string, { id: string; tenantId: string }>;
+  tenants: Record<string, { id: string; microsoftTenantId: string }>;
   organizations: Record<string, string>;
 }
 
@@ -154,12 +154,12 @@ export async function seedTenants(ctx: TestContext): Promise<Seeded> {
   let n = 0;
   for (const spec of specs) {
     n++;
-    const tenantId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const microsoftTenantId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     const row = await db
       .insertInto('tenants')
       .values({
         integration_id: integration.id,
-        tenant_id: tenantId,
+        microsoft_tenant_id: microsoftTenantId,
         display_name: spec.name,
         default_domain: `${spec.key}.onmicrosoft.com`,
         domains: JSON.stringify([
@@ -169,14 +169,14 @@ export async function seedTenants(ctx: TestContext): Promise<Seeded> {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    tenants[spec.key] = { id: row.id, tenantId };
+    tenants[spec.key] = { id: row.id, microsoftTenantId };
     if (spec.state) {
       await db
         .insertInto('match_decisions')
         .values({
           kind: 'organization',
           tenant_id: row.id,
-          source_id: tenantId,
+          source_id: microsoftTenantId,
           state: spec.state,
           target_id: 'target' in spec ? spec.target! : null,
           rule: 'rule' in spec ? spec.rule : null,

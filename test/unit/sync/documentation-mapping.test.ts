@@ -153,7 +153,7 @@ describe('staged records', () => {
 
 describe('the organization decision row', () => {
   it('explains a match by its rule and a suggestion as waiting for a technician', () => {
-    const tenant = { tenant_id: 'guid-1' } as Tenant;
+    const tenant = { microsoft_tenant_id: 'guid-1' } as Tenant;
     const matched = organizationDecisionRow(tenant, {
       tenantId: 'guid-1',
       state: 'matched',

@@ -1,12 +1,11 @@
 // Sync runs for the technician: the list, one run with its per-tenant runs and log lines, and
 // "sync now", which queues a sync_runs row that the workers pick up (src/sync/queue.ts).
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../../time.ts';
-import type { Database, SyncRun, SyncRunStatus } from '../../db/schema.ts';
-import { NotFound } from '../../errors.ts';
-import { recordAudit } from '../../auth/audit.ts';
-import { enqueueIntegrationRun, enqueueTenantRun } from '../../sync/runs.ts';
-import type { ActionContext } from './tenant-matches.ts';
+import type { Clock } from '../time.ts';
+import type { Database, SyncRun, SyncRunStatus } from '../db/schema.ts';
+import { NotFound } from '../errors.ts';
+import { recordAudit, type ActionContext } from './audit.ts';
+import { enqueueIntegrationRun, enqueueTenantRun } from '../sync/runs.ts';
 
 type Db = Kysely<Database>;
 
@@ -157,17 +156,17 @@ export async function runDetail(
 /** "Sync now" for an integration or one tenant. A run already waiting is reused, not doubled. */
 export async function requestSync(
   deps: { db: Db; clock: Clock },
-  target: { integrationId: string } | { tenantRowId: string },
+  target: { integrationId: string } | { tenantId: string },
   context: ActionContext,
 ): Promise<{ runId: string; alreadyQueued: boolean }> {
   const { db, clock } = deps;
   let integrationId: string;
-  let tenantRowId: string | null = null;
-  if ('tenantRowId' in target) {
-    const tenant = await db.selectFrom('tenants').select(['id', 'integration_id']).where('id', '=', target.tenantRowId).executeTakeFirst();
+  let tenantId: string | null = null;
+  if ('tenantId' in target) {
+    const tenant = await db.selectFrom('tenants').select(['id', 'integration_id']).where('id', '=', target.tenantId).executeTakeFirst();
     if (!tenant) throw new NotFound('No such tenant.');
     integrationId = tenant.integration_id;
-    tenantRowId = tenant.id;
+    tenantId = tenant.id;
   } else {
     const integration = await db.selectFrom('integrations').select('id').where('id', '=', target.integrationId).executeTakeFirst();
     if (!integration) throw new NotFound('No such integration.');
@@ -179,19 +178,19 @@ export async function requestSync(
     .where('integration_id', '=', integrationId)
     .where('status', '=', 'queued')
     .where('parent_run_id', 'is', null)
-    .where((eb) => (tenantRowId ? eb('tenant_id', '=', tenantRowId) : eb('tenant_id', 'is', null)))
+    .where((eb) => (tenantId ? eb('tenant_id', '=', tenantId) : eb('tenant_id', 'is', null)))
     .executeTakeFirst();
   if (waiting) return { runId: waiting.id, alreadyQueued: true };
   const now = clock.now();
   const requestedBy = context.actor.label;
-  const runId = tenantRowId
-    ? await enqueueTenantRun(db, { integrationId, tenantId: tenantRowId, trigger: 'manual', requestedBy, now })
+  const runId = tenantId
+    ? await enqueueTenantRun(db, { integrationId, tenantId, trigger: 'manual', requestedBy, now })
     : await enqueueIntegrationRun(db, { integrationId, trigger: 'manual', requestedBy, now });
   await recordAudit(db, {
     actor: context.actor,
     action: 'sync.request',
-    subjectType: tenantRowId ? 'tenant' : 'integration',
-    subjectId: tenantRowId ?? integrationId,
+    subjectType: tenantId ? 'tenant' : 'integration',
+    subjectId: tenantId ?? integrationId,
     before: null,
     after: { runId },
     requestId: context.requestId,

@@ -1,0 +1,70 @@
+// Customer tenants (and the integration each belongs to) as the web pages, the JSON API and the
+// CLI read them. The sync's own writes to tenants (health, delta link, last sync) stay with the
+// sync (src/sync/); discovery's upsert stays with discovery (src/microsoft/discovery.ts).
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, TenantsTable } from '../db/schema.ts';
+import { NotFound } from '../errors.ts';
+import { GUID } from '../ids.ts';
+
+type Db = Kysely<Database>;
+export type TenantRow = Selectable<TenantsTable>;
+
+/** One tenant by docsync's tenant id, or undefined. */
+export async function findTenant(db: Db, tenantId: string): Promise<TenantRow | undefined> {
+  return db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
+}
+
+/** One tenant by docsync's tenant id; NotFound (404) when there is none. */
+export async function getTenant(db: Db, tenantId: string): Promise<TenantRow> {
+  const tenant = await findTenant(db, tenantId);
+  if (!tenant) throw new NotFound('No such tenant.');
+  return tenant;
+}
+
+/** The tenants of these ids (any order; unknown ids are left out). */
+export async function tenantsByIds(db: Db, tenantIds: string[]): Promise<TenantRow[]> {
+  if (tenantIds.length === 0) return [];
+  return db.selectFrom('tenants').selectAll().where('id', 'in', tenantIds).execute();
+}
+
+/**
+ * The tenants a technician means by `reference`: docsync's tenant id or Microsoft's tenant id
+ * (a GUID may be either), or Microsoft's id in another form; optionally within one integration.
+ */
+export async function tenantsByReference(db: Db, reference: string, integrationId?: string): Promise<TenantRow[]> {
+  let query = db.selectFrom('tenants').selectAll();
+  query = GUID.test(reference)
+    ? query.where((eb) => eb.or([eb('id', '=', reference), eb('microsoft_tenant_id', '=', reference)]))
+    : query.where('microsoft_tenant_id', '=', reference);
+  if (integrationId) query = query.where('integration_id', '=', integrationId);
+  return query.execute();
+}
+
+/** docsync's tenant id of each Microsoft tenant id (lower case) of one integration. */
+export async function tenantIdsByMicrosoftTenantId(db: Db, integrationId: string): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('tenants').select(['id', 'microsoft_tenant_id']).where('integration_id', '=', integrationId).execute();
+  return new Map(rows.map((r) => [r.microsoft_tenant_id.toLowerCase(), r.id]));
+}
+
+/** The licences (subscribed SKUs) Microsoft last listed for a tenant, without those gone since. */
+export async function currentSubscribedSkus(db: Db, tenantId: string): Promise<Array<{ sku_id: string; data: unknown }>> {
+  return db
+    .selectFrom('ms_subscribed_skus')
+    .select(['sku_id', 'data'])
+    .where('tenant_id', '=', tenantId)
+    .where('removed_at', 'is', null)
+    .execute();
+}
+
+/** An integration's settings (exclusions, schedule, actions switch…). */
+export async function integrationSettings(db: Db, integrationId: string): Promise<unknown> {
+  const row = await db.selectFrom('integrations').select(['settings']).where('id', '=', integrationId).executeTakeFirstOrThrow();
+  return row.settings;
+}
+
+/** Integrations a sync without --integration covers (the connected ones), or the one named. */
+export async function integrationsToSync(db: Db, integrationId: string | undefined) {
+  let query = db.selectFrom('integrations').select(['id', 'status', 'name']);
+  query = integrationId ? query.where('id', '=', integrationId) : query.where('status', '=', 'connected');
+  return query.execute();
+}
