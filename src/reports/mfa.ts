@@ -41,11 +41,7 @@ export interface TenantMfaReport {
 const NOT_READ_YET = 'docsync has not read MFA registration for this tenant yet; it does at the next sync.';
 
 export async function tenantMfaReport(db: Kysely<Database>, tenantId: string): Promise<TenantMfaReport> {
-  const [status, [counts], users] = await Promise.all([
-    mfaStatusOf(db, tenantId),
-    mfaCounts(db, [tenantId]),
-    userMfaRows(db, tenantId),
-  ]);
+  const [status, [counts], users] = await Promise.all([mfaStatusOf(db, tenantId), mfaCounts(db, [tenantId]), userMfaRows(db, tenantId)]);
   const enabledMembers = counts?.enabledMembers ?? 0;
   const registered = counts?.registered ?? 0;
   const availability: MfaAvailability =

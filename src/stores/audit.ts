@@ -58,10 +58,8 @@ export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Prom
 }
 
 /** A page of the audit log, newest first, optionally of one subject type. */
-export async function listAuditEntries(
-  db: Kysely<Database>,
-  filter: { page: number; pageSize: number; subjectType?: string | undefined },
-): Promise<{ items: AuditRecord[]; total: number }> {
+/** One page of audit rows as stored, newest first (the API maps them, the /audit page names them). */
+export async function listAuditRows(db: Kysely<Database>, filter: { page: number; pageSize: number; subjectType?: string | undefined }) {
   let query = db.selectFrom('audit_log');
   if (filter.subjectType) query = query.where('subject_type', '=', filter.subjectType);
   const rows = await query
@@ -71,6 +69,14 @@ export async function listAuditEntries(
     .offset((filter.page - 1) * filter.pageSize)
     .execute();
   const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+  return { rows, total: Number(total) };
+}
+
+export async function listAuditEntries(
+  db: Kysely<Database>,
+  filter: { page: number; pageSize: number; subjectType?: string | undefined },
+): Promise<{ items: AuditRecord[]; total: number }> {
+  const { rows, total } = await listAuditRows(db, filter);
   return {
     items: rows.map((r) => ({
       id: String(r.id),
@@ -83,7 +89,7 @@ export async function listAuditEntries(
       requestId: r.request_id,
       at: new Date(r.created_at).toISOString(),
     })),
-    total: Number(total),
+    total,
   };
 }
 

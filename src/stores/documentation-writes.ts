@@ -318,10 +318,7 @@ export async function createConfigurations(
   return { created, counts };
 }
 
-export async function markConfigurationsGone(
-  db: Db,
-  input: { tenantId: string; intuneDeviceIds: string[]; now: Date },
-): Promise<number> {
+export async function markConfigurationsGone(db: Db, input: { tenantId: string; intuneDeviceIds: string[]; now: Date }): Promise<number> {
   let marked = 0;
   for (let i = 0; i < input.intuneDeviceIds.length; i += 1000) {
     const result = await db

@@ -86,11 +86,7 @@ export async function applyGroupChanges(
     writes.removedGroups = toMark.length;
 
     // Membership: a first round lists each group's members in full; a delta round adds and removes.
-    const existing = await trx
-      .selectFrom('ms_group_members')
-      .select(['group_id', 'member_id'])
-      .where('tenant_id', '=', tenantId)
-      .execute();
+    const existing = await trx.selectFrom('ms_group_members').select(['group_id', 'member_id']).where('tenant_id', '=', tenantId).execute();
     const has = new Set(existing.map((m) => `${m.group_id}|${m.member_id}`));
     const add: Array<{ tenant_id: string; group_id: string; member_id: string; member_type: string; first_seen_at: Date }> = [];
     const remove: Array<[string, string]> = [];

@@ -62,7 +62,11 @@ describe.skipIf(!existsSync(CHROMIUM))('tenant reports in Chromium', () => {
       ['noPremium', noPremium],
     ] as const) {
       rows[key] = (
-        await ctx.database.db.selectFrom('tenants').select('id').where('microsoft_tenant_id', '=', customer.tenantId).executeTakeFirstOrThrow()
+        await ctx.database.db
+          .selectFrom('tenants')
+          .select('id')
+          .where('microsoft_tenant_id', '=', customer.tenantId)
+          .executeTakeFirstOrThrow()
       ).id;
     }
     await createTechnician(

@@ -16,7 +16,6 @@ import {
   removeRotationSchedule,
   setRotationSchedules,
 } from '../../actions/rotation-schedules.ts';
-import { recordAudit } from '../../stores/audit.ts';
 import { setCanAct } from '../../auth/accounts.ts';
 import { getTenant } from '../../stores/tenants.ts';
 import { addVaultEntry, listVaultEntries, revealVaultEntry } from '../../docs/vault.ts';

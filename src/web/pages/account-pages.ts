@@ -18,7 +18,7 @@ import { readSecuritySettings } from '../../auth/mfa.ts';
 import { assertPasswordSignInAllowed, ssoEnabled } from '../../auth/sso.ts';
 import type { Config } from '../../config.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
-import { listAuditEntries } from '../../stores/audit.ts';
+import { listAuditRows } from '../../stores/audit.ts';
 
 import { auditSubjectNames, auditValueNames } from '../../stores/audit-names.ts';
 import { auditDiff, auditSubject } from './audit-view.ts';
@@ -447,17 +447,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
       const principal = requirePrincipal(request);
       const pageSize = 100;
       const page = request.query.page;
-      const rows = await deps.db
-        .selectFrom('audit_log')
-        .selectAll()
-        .orderBy('id', 'desc')
-        .limit(pageSize)
-        .offset((page - 1) * pageSize)
-        .execute();
-      const { total } = await deps.db
-        .selectFrom('audit_log')
-        .select((eb) => eb.fn.countAll<string>().as('total'))
-        .executeTakeFirstOrThrow();
+      const { rows, total } = await listAuditRows(deps.db, { page, pageSize });
       const names = await auditSubjectNames(deps.db, rows);
       const values = await auditValueNames(deps.db, rows);
       const actors = await auditSubjectNames(
@@ -501,7 +491,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
                         )}
                       </tbody>
                     </table>
-                    ${pager('/audit', {}, page, pageSize, Number(total))}`
+                    ${pager('/audit', {}, page, pageSize, total)}`
             }`,
         }),
       );

@@ -211,7 +211,9 @@ async function onboardGroups(deps: ActionDeps, tenantId: string): Promise<GroupC
     .where('id', '=', tenantId)
     .executeTakeFirstOrThrow();
   try {
-    return await listGroupChoices(deps.graph.forTenant(tenant.integration_id, tenant.microsoft_tenant_id, { graphRequests: 0, throttled: 0 }));
+    return await listGroupChoices(
+      deps.graph.forTenant(tenant.integration_id, tenant.microsoft_tenant_id, { graphRequests: 0, throttled: 0 }),
+    );
   } catch (error) {
     if (error instanceof DocsyncError) return { error: `${error.message}${error.action ? ` ${error.action}` : ''}` };
     throw error;

@@ -49,8 +49,9 @@ describe.each(DATABASE_KINDS)('groups on %s', (kind) => {
       );
     healthy = emulator.world.customers()[0]!;
     integrationId = await connectIntegrationToEmulator(microsoft, emulator);
-    rowId = (await ctx.database.db.selectFrom('tenants').select('id').where('microsoft_tenant_id', '=', healthy.tenantId).executeTakeFirstOrThrow())
-      .id;
+    rowId = (
+      await ctx.database.db.selectFrom('tenants').select('id').where('microsoft_tenant_id', '=', healthy.tenantId).executeTakeFirstOrThrow()
+    ).id;
     await syncAll();
   });
   afterAll(async () => {

@@ -66,11 +66,7 @@ describe.each(DATABASE_KINDS)('resource mailboxes on %s', (kind) => {
       expect(u.decision).toBe('excluded');
       expect(u.reason).toMatch(/mailbox; this integration does not document rooms, equipment and shared mailboxes/);
     }
-    const contacts = await ctx.database.db
-      .selectFrom('contacts')
-      .select('microsoft_user_id')
-      .where('tenant_id', '=', tenantId)
-      .execute();
+    const contacts = await ctx.database.db.selectFrom('contacts').select('microsoft_user_id').where('tenant_id', '=', tenantId).execute();
     const documented = new Set(contacts.map((c) => c.microsoft_user_id));
     expect(contacts.length).toBeGreaterThan(20); // people are documented
     expect(marked.filter((u) => documented.has(u.userId))).toEqual([]);
