@@ -1,13 +1,14 @@
 // The cross-customer report (issue 17): one row per active tenant from its current figures
 // (src/reports/snapshots.ts keeps them after every sync), with the waste priced by the MSP's
 // prices (an integration's override, else the global price). Answers "which customers are wasting
-// the most" (sort by monthlyWaste or unusedPaidSeats) and, once MFA coverage is read, "where is
-// it worst". Reads one row per tenant and the price list: no per-user work at request time.
+// the most" (sort by monthlyWaste or unusedPaidSeats) and "where is MFA coverage worst" (sort by
+// mfaCoverage; tenants whose MFA registration cannot be read have none and go last). Reads one row per tenant and the price list: no per-user work at request time.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { allPrices } from '../stores/licenses.ts';
 import { overviewSource } from '../stores/snapshots.ts';
 import { effectivePrices, moneyOf, type SkuFigures } from './licenses.ts';
+import { mfaCoverageByTenant } from './mfa.ts';
 
 export interface OverviewTenant {
   tenantId: string;
@@ -59,6 +60,7 @@ const int = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0
 export async function overviewReport(db: Kysely<Database>, options: { sort?: string } = {}): Promise<Overview> {
   const source = await overviewSource(db);
   const prices = await allPrices(db);
+  const coverage = await mfaCoverageByTenant(db);
   const priceMaps = new Map<string, ReturnType<typeof effectivePrices>>();
   const names = new Map<string, string>();
   const tenants = source.map((row): OverviewTenant => {
@@ -73,6 +75,7 @@ export async function overviewReport(db: Kysely<Database>, options: { sort?: str
       users: int(f.users),
       enabledUsers: int(f.enabledUsers),
       licensedUsers: int(f.licensedUsers),
+      ...(typeof coverage.get(row.tenantId) === 'number' ? { mfaCoverage: coverage.get(row.tenantId)! } : {}),
       inactiveUsers: int(f.inactiveUsers),
       unusedPaidSeats: int(f.unusedPaidSeats),
       ...(money.monthlyWasteMinor !== null && money.currency

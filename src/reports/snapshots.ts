@@ -9,6 +9,7 @@ import { contentHash } from '../stores/staging.ts';
 import { loadTenantActivityData } from '../stores/activity.ts';
 import { allPrices, subscribedSkusOf } from '../stores/licenses.ts';
 import { hasSnapshotOn, insertSnapshot, pruneSnapshots, saveFigures, storedFiguresHash } from '../stores/snapshots.ts';
+import { mfaCoverageByTenant } from './mfa.ts';
 import { inactivityOfTenantUsers } from './inactivity.ts';
 import { effectivePrices, moneyOf, tenantFigures, type TenantFigures } from './licenses.ts';
 
@@ -52,8 +53,8 @@ export async function recordTenantReport(
       wasteSeats: figures.wasteSeats,
       monthlyWasteMinor: money.monthlyWasteMinor,
       currency: money.currency,
-      // Filled once MFA registration is read (src/reports/mfa.ts); null means "not known", not 0 %.
-      mfaCoverage: null,
+      // null when MFA registration cannot be read (src/reports/mfa.ts): "not known", not 0 %.
+      mfaCoverage: (await mfaCoverageByTenant(db, [tenantId])).get(tenantId) ?? null,
       seats: figures.skus
         .filter((s) => !s.free)
         .map((s) => ({ skuId: s.skuId, name: s.name, enabled: s.prepaid.enabled, consumed: s.consumed })),

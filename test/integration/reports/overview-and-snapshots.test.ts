@@ -134,6 +134,27 @@ describe.each(DATABASE_KINDS)('licences, overview and snapshots on %s', (kind) =
     expect(page.body).toContain(`/tenants/${tenant.tenantId}/users/`);
   });
 
+  it("shows each tenant's MFA coverage as its MFA page does, and keeps it in the day's snapshot", async () => {
+    const tenants = (await get('/api/reports/overview?sort=mfaCoverage')).json().tenants as Array<{
+      tenantId: string;
+      mfaCoverage?: number;
+    }>;
+    const withCoverage = tenants.filter((t) => t.mfaCoverage !== undefined);
+    expect(withCoverage.length).toBeGreaterThan(0);
+    // Worst first; tenants whose MFA registration cannot be read have no figure and come last.
+    expect(tenants.slice(0, withCoverage.length)).toEqual(withCoverage);
+    for (const t of withCoverage) {
+      const mfa = (await get(`/api/tenants/${t.tenantId}/mfa`)).json();
+      expect(t.mfaCoverage).toBeCloseTo(mfa.coverage, 6);
+      const snapshot = await ctx.database.db
+        .selectFrom('tenant_snapshots')
+        .select('mfa_coverage')
+        .where('tenant_id', '=', t.tenantId)
+        .executeTakeFirstOrThrow();
+      expect(Number(snapshot.mfa_coverage)).toBeCloseTo(mfa.coverage, 6);
+    }
+  });
+
   it('takes one snapshot a day: a no-change re-sync the same day writes no figures and no snapshot', async () => {
     const first = await snapshotCount();
     expect(first).toBeGreaterThanOrEqual(3);
