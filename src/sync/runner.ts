@@ -235,15 +235,20 @@ export async function runTenantRun(
         });
         return { status: 'retrying' };
       }
-      await markTenantFailing(db, tenant.id, error.message);
+      // A technician's "sync now" of a tenant whose relationship ended: Microsoft's refusal is the
+      // consequence, the ended relationship is the reason — keep it in the status and say it first.
+      const endedReason = !tenant.active && tenant.inactive_reason ? tenant.inactive_reason : null;
+      await markTenantFailing(db, tenant.id, endedReason ?? error.message);
       await writeSyncLog(db, run.id, {
         tenantId: tenant.id,
         level: 'error',
         code: error.code,
-        message: `${tenant.display_name}: ${error.message}`,
-        action: error.action ?? null,
+        message: endedReason
+          ? `${tenant.display_name}: ${endedReason}; Microsoft refused the sync (${error.message})`
+          : `${tenant.display_name}: ${error.message}`,
+        action: endedReason ? INACTIVE_TENANT_ACTION : (error.action ?? null),
       });
-      await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: error.code, summary: error.message });
+      await finishRun(db, run.id, { status: 'failed', now, counts, errorCode: error.code, summary: endedReason ?? error.message });
       return { status: 'failed' };
     }
     if (error instanceof TimeBudgetExceeded) {
@@ -367,6 +372,9 @@ export async function waitForDatabase(db: Kysely<Database>, withinMs: number): P
 async function integrationState(db: Kysely<Database>, integrationId: string) {
   return db.selectFrom('integrations').select(['status', 'status_reason']).where('id', '=', integrationId).executeTakeFirst();
 }
+
+const INACTIVE_TENANT_ACTION =
+  'create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept';
 
 async function markTenantFailing(db: Kysely<Database>, tenantRowId: string, reason: string): Promise<void> {
   await db.updateTable('tenants').set({ health: 'failing', health_reason: reason }).where('id', '=', tenantRowId).execute();
