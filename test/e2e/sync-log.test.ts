@@ -1,4 +1,4 @@
-// A finished run's log in Chromium: a heading per tenant, repeats collapsed with "×N", and the
+// A finished run's log and the integration page's Microsoft setup in Chromium: a heading per tenant, repeats collapsed with "×N", and the
 // level/tenant filter submitted as a plain GET form; screenshots at 1280 and 800 px, axe clean.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,4 +132,22 @@ describe.skipIf(!existsSync(CHROMIUM))('the sync log in Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'sync-log-filtered-800.png'), fullPage: true });
     expect(await seriousAxeViolations()).toEqual([]);
   }, 120_000);
+
+  it("shows the integration's redirect URI, permissions and GDAP roles within 800 px, axe clean", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${base}/integrations/${seeded.integrationId}#microsoft-setup`);
+    await expect(page.locator('#redirect-uri').inputValue()).resolves.toMatch(/\/auth\/microsoft\/callback$/);
+    await expect(page.getByRole('cell', { name: 'DeviceManagementManagedDevices.Read.All', exact: true }).count()).resolves.toBe(1);
+    expect(await seriousAxeViolations()).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'integration-setup-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'integration-setup-800.png'), fullPage: true });
+    // The setup section fits the window (the page's tenants table further down is another matter).
+    const rightEdges = await page.evaluate(
+      `['#redirect-uri', '[aria-label="Permissions docsync needs"]', '[aria-label="GDAP roles docsync needs"]']` +
+        `.map((selector) => document.querySelector(selector).getBoundingClientRect().right)`,
+    );
+    expect(rightEdges).toHaveLength(3);
+    for (const right of rightEdges as number[]) expect(right).toBeLessThanOrEqual(800);
+  }, 60_000);
 });

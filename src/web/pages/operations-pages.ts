@@ -25,6 +25,9 @@ import { ACTION_KINDS } from '../../actions/roles.ts';
 import { ACTION_TITLES } from './action-pages.ts';
 import { groupLogLines, LOG_LEVELS, type TenantLogGroup } from '../../stores/sync-log-view.ts';
 import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
+import { integrationSetupSection } from './integration-setup.ts';
+import { CALLBACK_PATH } from '../connect.ts';
+import { oauthRedirectBase } from '../../config.ts';
 
 const KIND_LABEL: Record<string, string> = {
   gdap: 'GDAP (partner)',
@@ -297,6 +300,8 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           >
         </div>`;
       const notices = (await secretExpiryNotices(deps)).filter((n) => n.integrationId === i.id);
+      // The same address the connect flow sends Microsoft (src/web/connect.ts).
+      const redirectUri = `${oauthRedirectBase(ctx.config, request.socket.localPort)}${CALLBACK_PATH}`;
       const body = html`<p><a href="/integrations">← Integrations</a></p>
         <h1>${name(i.name)}</h1>
         ${secretExpiryBanner(notices, principal)}
@@ -315,6 +320,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           }
           ${connectLink(i, principal)}
         </p>
+        ${integrationSetupSection({ kind: i.kind, redirectUri })}
         <h2>What to sync</h2>
         <form class="stack" data-api="PATCH /api/integrations/${i.id}" data-done="Settings saved.">
           <fieldset>
