@@ -2,7 +2,8 @@
 // (src/reports/snapshots.ts keeps them after every sync), with the waste priced by the MSP's
 // prices (an integration's override, else the global price). Answers "which customers are wasting
 // the most" (sort by monthlyWaste or unusedPaidSeats) and "where is MFA coverage worst" (sort by
-// mfaCoverage; tenants whose MFA registration cannot be read have none and go last). Reads one row per tenant and the price list: no per-user work at request time.
+// mfaCoverage; tenants whose MFA registration cannot be read have none and go last). Reads one
+// row per tenant, the price list and one MFA count per tenant: no per-user work at request time.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { allPrices } from '../stores/licenses.ts';

@@ -6,6 +6,7 @@ import type { Database, SyncRun, SyncRunStatus } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import { recordAudit, type ActionContext } from './audit.ts';
 import { enqueueIntegrationRun, enqueueTenantRun } from '../sync/runs.ts';
+import { readRunLogLines, type LogLineView, type SyncLogFilter } from './sync-log-view.ts';
 
 type Db = Kysely<Database>;
 
@@ -105,22 +106,14 @@ export async function listRuns(
   return { items: rows.map(runView), total: Number(total) };
 }
 
-export interface LogLineView {
-  id: string;
-  tenantId: string | null;
-  tenantName: string | null;
-  level: string;
-  code: string;
-  message: string;
-  action: string | null;
-  at: string;
-}
+export type { LogLineView };
 
 export async function runDetail(
   db: Db,
   runId: string,
   logAfter: number | null,
   logLimit: number,
+  filter: SyncLogFilter = {},
 ): Promise<{ run: RunView; tenants: RunView[]; log: LogLineView[] }> {
   const run = await runsQuery(db).where('r.id', '=', runId).executeTakeFirst();
   if (!run) throw new NotFound('No such sync run.');
@@ -130,27 +123,8 @@ export async function runDetail(
     .orderBy('r.id')
     .execute();
   const runIds = [runId, ...tenants.map((t) => t.id)];
-  let logQuery = db
-    .selectFrom('sync_log as l')
-    .leftJoin('tenants as t', 't.id', 'l.tenant_id')
-    .select(['l.id', 'l.tenant_id', 't.display_name as tenant_name', 'l.level', 'l.code', 'l.message', 'l.action', 'l.created_at'])
-    .where('l.run_id', 'in', runIds);
-  if (logAfter !== null) logQuery = logQuery.where('l.id', '>', String(logAfter));
-  const log = await logQuery.orderBy('l.id').limit(logLimit).execute();
-  return {
-    run: runView(run),
-    tenants: tenants.map(runView),
-    log: log.map((l) => ({
-      id: String(l.id),
-      tenantId: l.tenant_id,
-      tenantName: l.tenant_name ?? null,
-      level: l.level,
-      code: l.code,
-      message: l.message,
-      action: l.action,
-      at: iso(l.created_at)!,
-    })),
-  };
+  const log = await readRunLogLines(db, runIds, { ...filter, afterId: logAfter === null ? null : String(logAfter), limit: logLimit });
+  return { run: runView(run), tenants: tenants.map(runView), log };
 }
 
 /** "Sync now" for an integration or one tenant. A run already waiting is reused, not doubled. */

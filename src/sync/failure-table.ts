@@ -57,6 +57,8 @@ export interface FailureInput {
   maxAttempts: number;
   tenantName: string;
   runId: string;
+  /** The tenant's relationship ended (tenants.inactive_reason): a "sync now" it fails keeps that reason. */
+  endedReason?: string | null;
 }
 
 export interface FailureLogLine {
@@ -109,6 +111,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 const RECONNECT = 'open Integrations and reconnect the partner account';
+const INACTIVE_TENANT_ACTION =
+  'create a new GDAP relationship in Partner Center if you still manage this customer; its documentation is kept';
 const STAGED_KEPT = 'what was staged is kept and the next run continues';
 
 /**
@@ -202,12 +206,22 @@ function classifyMicrosoftError(error: MicrosoftError, input: FailureInput): Fai
       log: { level: 'warning', code: 'retrying', message: `${input.tenantName}: ${error.message}`, action: null },
     };
   }
+  // A technician's "sync now" of a tenant whose relationship ended: Microsoft's refusal is the
+  // consequence, the ended relationship is the reason — keep it in the status and say it first.
+  const ended = input.endedReason ?? null;
   return {
     run: 'failed',
     errorCode: error.code,
-    summary: error.message,
-    tenantFailing: error.message,
-    log: { level: 'error', code: error.code, message: `${input.tenantName}: ${error.message}`, action: error.action ?? null },
+    summary: ended ?? error.message,
+    tenantFailing: ended ?? error.message,
+    log: {
+      level: 'error',
+      code: error.code,
+      message: ended
+        ? `${input.tenantName}: ${ended}; Microsoft refused the sync (${error.message})`
+        : `${input.tenantName}: ${error.message}`,
+      action: ended ? INACTIVE_TENANT_ACTION : (error.action ?? null),
+    },
     partner: null,
     internal: false,
   };

@@ -178,6 +178,7 @@ export async function runTenantRun(
       maxAttempts: MAX_ATTEMPTS,
       tenantName: tenant.display_name,
       runId: run.id,
+      endedReason: !tenant.active && tenant.inactive_reason ? tenant.inactive_reason : null,
     });
     return await carryOut(deps, { run, workerId, tenant, integration, counts, leaseSeconds, raw }, outcome);
   } finally {

@@ -11,6 +11,7 @@ import { AfterId, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { RUN_COLUMNS } from '../csv-columns.ts';
 import { INACTIVE_DAYS_RANGE } from '../../sync/settings.ts';
+import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
 
 const Kind = Type.Union([Type.Literal('gdap'), Type.Literal('direct_delegated'), Type.Literal('direct_app')]);
 const Settings = Type.Object({
@@ -254,9 +255,13 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
       config: { access: 'signedIn' },
       schema: {
         tags: ['sync runs'],
-        summary: 'One run: its per-tenant runs and log lines (poll with logAfter for new lines)',
+        summary: 'One run: its per-tenant runs and log lines (poll with logAfter for new lines; filter by level and tenantId)',
         params: IdParams,
-        querystring: Type.Object({ logAfter: Type.Optional(AfterId), logLimit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }) }),
+        querystring: Type.Object({
+          logAfter: Type.Optional(AfterId),
+          logLimit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
+          ...LogFilterQuery,
+        }),
         response: {
           200: Type.Object({
             run: RunSchema,
@@ -277,6 +282,7 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         },
       },
     },
-    async (request) => runDetail(deps.db, request.params.id, request.query.logAfter ?? null, request.query.logLimit),
+    async (request) =>
+      runDetail(deps.db, request.params.id, request.query.logAfter ?? null, request.query.logLimit, logFilter(request.query)),
   );
 };

@@ -25,6 +25,11 @@ import { RUN_COLUMNS } from '../csv-columns.ts';
 import { integrationActions } from '../../actions/integration-actions.ts';
 import { ACTION_KINDS } from '../../actions/roles.ts';
 import { ACTION_TITLES } from './action-pages.ts';
+import { groupLogLines, LOG_LEVELS, type TenantLogGroup } from '../../stores/sync-log-view.ts';
+import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
+import { integrationSetupSection } from './integration-setup.ts';
+import { CALLBACK_PATH } from '../connect.ts';
+import { oauthRedirectBase } from '../../config.ts';
 
 const KIND_LABEL: Record<string, string> = {
   gdap: 'GDAP (partner)',
@@ -291,6 +296,8 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         </div>`;
       const notices = (await secretExpiryNotices(deps)).filter((n) => n.integrationId === i.id);
       const excludedGroups = await excludedGroupsOfIntegration(deps.db, i.id, s.excludeGroupIds);
+      // The same address the connect flow sends Microsoft (src/web/connect.ts).
+      const redirectUri = `${oauthRedirectBase(ctx.config, request.socket.localPort)}${CALLBACK_PATH}`;
       const body = html`<p><a href="/integrations">← Integrations</a></p>
         <h1>${name(i.name)}</h1>
         ${secretExpiryBanner(notices, principal)}
@@ -309,6 +316,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           }
           ${connectLink(i, principal)}
         </p>
+        ${integrationSetupSection({ kind: i.kind, redirectUri })}
         <h2>What to sync</h2>
         <form class="stack" data-api="PATCH /api/integrations/${i.id}" data-done="Settings saved.">
           <fieldset>
@@ -492,117 +500,205 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
     },
   );
 
-  app.get('/sync-runs/:id', { config: { access: 'signedIn', page: true }, schema: { params: IdParams } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const { run, tenants, log } = await runDetail(deps.db, request.params.id, null, 1000);
-    const live = run.status === 'queued' || run.status === 'running';
-    const body = html`<p>
-        <a href="/sync-runs">← Sync runs</a>${
-          run.parentRunId
-            ? html` · <a href="/sync-runs/${run.parentRunId}">← the whole sync of ${name(run.integrationName ?? run.integrationId)}</a>`
+  app.get(
+    '/sync-runs/:id',
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object(LogFilterQuery) } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const filter = logFilter(request.query);
+      const { run, tenants, log } = await runDetail(deps.db, request.params.id, null, LOG_PAGE_LINES, filter);
+      // The filter offers every tenant of the run, also those with no line at the chosen level.
+      const tenantChoices = new Map<string, string>();
+      for (const t of tenants) if (t.tenantId) tenantChoices.set(t.tenantId, t.tenantName ?? t.tenantId);
+      if (run.tenantId) tenantChoices.set(run.tenantId, run.tenantName ?? run.tenantId);
+      for (const l of log) if (l.tenantId) tenantChoices.set(l.tenantId, l.tenantName ?? l.tenantId);
+      const filtered = filter.level !== undefined || filter.tenantId !== undefined;
+      const filterParams = new URLSearchParams({
+        ...(filter.level ? { level: filter.level } : {}),
+        ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
+      });
+      const live = run.status === 'queued' || run.status === 'running';
+      const body = html`<p>
+          <a href="/sync-runs">← Sync runs</a>${
+            run.parentRunId
+              ? html` · <a href="/sync-runs/${run.parentRunId}">← the whole sync of ${name(run.integrationName ?? run.integrationId)}</a>`
+              : ''
+          }
+        </p>
+        <h1>Sync of ${name(run.tenantName ?? run.integrationName ?? run.integrationId)}</h1>
+        <section
+          ${
+            live
+              ? html`data-live-run="/api/sync-runs/${run.id}" data-log-after="${log.at(-1)?.id ?? ''}"
+                data-log-filter="${filterParams.toString()}"`
+              : ''
+          }
+          aria-label="Run status"
+        >
+          <p>
+            Status: <strong data-field="status">${run.status}</strong> <span class="muted" data-field="phase">${run.phase ?? ''}</span> ·
+            requested ${when(run.createdAt)} by ${run.requestedBy ?? run.trigger} · started
+            <span data-field="startedAt">${when(run.startedAt, 'not yet')}</span> · finished
+            <span data-field="finishedAt">${when(run.finishedAt, 'not yet')}</span>
+          </p>
+          ${
+            live
+              ? html`<p>
+                  <label for="run-progress">Progress</label>
+                  <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">
+                    ${run.progress.done} of ${run.progress.total}
+                  </progress>
+                  <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span>
+                </p>`
+              : ''
+          }
+          ${
+            run.status === 'queued'
+              ? html`<p class="muted" data-when-queued>
+                  Waiting for a worker to pick this run up: workers look for new runs every few seconds. If it stays queued, check that a
+                  worker is running (<code>docsync worker</code>, or <code>docsync serve</code>/<code>demo</code> with its built-in worker).
+                </p>`
+              : ''
+          }
+          ${STATUS_MEANING[run.status] ? html`<p>${STATUS_MEANING[run.status]}</p>` : ''}
+          <ul class="counts">
+            <li>
+              <span>created <strong data-field="created">${run.counts.created}</strong></span>
+            </li>
+            <li>
+              <span>updated <strong data-field="updated">${run.counts.updated}</strong></span>
+            </li>
+            <li>
+              <span>unchanged <strong data-field="unchanged">${run.counts.unchanged}</strong></span>
+            </li>
+            <li>
+              <span>flagged <strong data-field="flagged">${run.counts.flagged}</strong></span>
+            </li>
+            <li>
+              <span>failed <strong data-field="failed">${run.counts.failed}</strong></span>
+            </li>
+            <li>
+              <span>Graph requests <strong data-field="graphRequests">${run.counts.graphRequests}</strong></span>
+            </li>
+            <li>
+              <span>throttled <strong data-field="throttled">${run.counts.throttled}</strong></span>
+            </li>
+          </ul>
+          ${run.summary ? html`<p>${run.summary}</p>` : ''}
+        </section>
+        ${
+          tenants.length
+            ? html`<h2>Tenants</h2>
+                <div class="table-scroll" role="region" aria-label="Per-tenant runs" tabindex="0">
+                  <table>
+                    <caption class="visually-hidden">
+                      Per-tenant runs
+                    </caption>
+                    ${RUN_HEAD}
+                    <tbody>
+                      ${tenants.map(runRow)}
+                    </tbody>
+                  </table>
+                </div>`
             : ''
         }
-      </p>
-      <h1>Sync of ${name(run.tenantName ?? run.integrationName ?? run.integrationId)}</h1>
-      <section
-        ${live ? html`data-live-run="/api/sync-runs/${run.id}" data-log-after="${log.at(-1)?.id ?? ''}"` : ''}
-        aria-label="Run status"
-      >
-        <p>
-          Status: <strong data-field="status">${run.status}</strong> <span class="muted" data-field="phase">${run.phase ?? ''}</span> ·
-          requested ${when(run.createdAt)} by ${run.requestedBy ?? run.trigger} · started
-          <span data-field="startedAt">${when(run.startedAt, 'not yet')}</span> · finished
-          <span data-field="finishedAt">${when(run.finishedAt, 'not yet')}</span>
-        </p>
+        <h2 id="log">Log</h2>
+        <form class="filters" method="get" action="/sync-runs/${run.id}#log" aria-label="Filter the log">
+          <div>
+            <label for="log-level">Level</label
+            ><select id="log-level" name="level">
+              <option value="">every level</option>
+              ${LOG_LEVELS.map(
+                (level) => html`<option value="${level}" ${filter.level === level ? html` selected` : ''}>${level}</option>`,
+              )}
+            </select>
+          </div>
+          <div>
+            <label for="log-tenant">Tenant</label
+            ><select id="log-tenant" name="tenantId">
+              <option value="">every tenant</option>
+              ${[...tenantChoices]
+                .sort((a, b) => a[1].localeCompare(b[1], undefined, { sensitivity: 'base' }))
+                .map(
+                  ([id, label]) =>
+                    html`<option value="${id}" ${filter.tenantId === id ? html` selected` : ''}>${label.slice(0, 200)}</option>`,
+                )}
+            </select>
+          </div>
+          <div><button type="submit">Filter</button>${filtered ? html` <a href="/sync-runs/${run.id}#log">Show every line</a>` : ''}</div>
+        </form>
+        ${groupLogLines(log).map((group, index) => logGroup(group, index))}
         ${
           live
-            ? html`<p>
-                <label for="run-progress">Progress</label>
-                <progress id="run-progress" max="${Math.max(1, run.progress.total)}" value="${run.progress.done}">
-                  ${run.progress.done} of ${run.progress.total}
-                </progress>
-                <span data-field="progress">${run.progress.done} of ${run.progress.total} tenants</span>
-              </p>`
+            ? html`<h3>New lines</h3>
+                <table class="sync-log">
+                  <caption class="visually-hidden">
+                    Log lines written since this page opened
+                  </caption>
+                  ${LOG_HEAD}
+                  <tbody data-log></tbody>
+                </table>`
             : ''
         }
+        ${log.length === 0 && !live ? html`<p class="muted">${filtered ? 'No log lines match this filter.' : 'No log lines.'}</p>` : ''}
         ${
-          run.status === 'queued'
-            ? html`<p class="muted" data-when-queued>
-                Waiting for a worker to pick this run up: workers look for new runs every few seconds. If it stays queued, check that a
-                worker is running (<code>docsync worker</code>, or <code>docsync serve</code>/<code>demo</code> with its built-in worker).
-              </p>`
-            : ''
-        }
-        ${STATUS_MEANING[run.status] ? html`<p>${STATUS_MEANING[run.status]}</p>` : ''}
-        <ul class="counts">
-          <li>
-            <span>created <strong data-field="created">${run.counts.created}</strong></span>
-          </li>
-          <li>
-            <span>updated <strong data-field="updated">${run.counts.updated}</strong></span>
-          </li>
-          <li>
-            <span>unchanged <strong data-field="unchanged">${run.counts.unchanged}</strong></span>
-          </li>
-          <li>
-            <span>flagged <strong data-field="flagged">${run.counts.flagged}</strong></span>
-          </li>
-          <li>
-            <span>failed <strong data-field="failed">${run.counts.failed}</strong></span>
-          </li>
-          <li>
-            <span>Graph requests <strong data-field="graphRequests">${run.counts.graphRequests}</strong></span>
-          </li>
-          <li>
-            <span>throttled <strong data-field="throttled">${run.counts.throttled}</strong></span>
-          </li>
-        </ul>
-        ${run.summary ? html`<p>${run.summary}</p>` : ''}
-      </section>
-      ${
-        tenants.length
-          ? html`<h2>Tenants</h2>
-              <table>
-                <caption class="visually-hidden">
-                  Per-tenant runs
-                </caption>
-                ${RUN_HEAD}
-                <tbody>
-                  ${tenants.map(runRow)}
-                </tbody>
-              </table>`
-          : ''
-      }
-      <h2>Log</h2>
-      <table>
-        <caption class="visually-hidden">
-          Log lines
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Level</th>
-            <th scope="col">Tenant</th>
-            <th scope="col">Code</th>
-            <th scope="col">Message</th>
-            <th scope="col">What to do</th>
-          </tr>
-        </thead>
-        <tbody data-log>
-          ${log.map(
-            (l) =>
-              html`<tr class="level-${l.level}">
-                <td>${l.at.slice(11, 19)}</td>
-                <td>${l.level}</td>
-                <td>${l.tenantName ? name(l.tenantName) : ''}</td>
-                <td><code>${l.code}</code></td>
-                <td>${l.message}</td>
-                <td>${l.action ?? ''}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-      ${log.length === 0 && !live ? html`<p class="muted">No log lines.</p>` : ''}`;
-    return sendPage(reply, 200, layout({ title: 'Sync run', principal, section: 'sync-runs', body }));
-  });
+          log.length === LOG_PAGE_LINES ? html`<p class="muted">Showing the first ${LOG_PAGE_LINES} lines; filter to see the rest.</p>` : ''
+        }`;
+      return sendPage(reply, 200, layout({ title: 'Sync run', principal, section: 'sync-runs', body }));
+    },
+  );
 };
+
+const LOG_PAGE_LINES = 1000;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+const LOG_HEAD = html`<thead>
+  <tr>
+    <th scope="col">Time</th>
+    <th scope="col">Level</th>
+    <th scope="col">Code</th>
+    <th scope="col">Message</th>
+    <th scope="col">What to do</th>
+  </tr>
+</thead>`;
+
+/** One tenant's lines under its heading (the integration's own lines first); a repeated line shows "×N". */
+function logGroup(group: TenantLogGroup, index: number): SafeHtml {
+  const title = group.tenantId === null ? 'The whole sync' : name(group.tenantName ?? group.tenantId);
+  return html`<section class="log-group" aria-labelledby="log-group-${index}">
+    <h3 id="log-group-${index}">
+      ${title}
+      <span class="muted"
+        >(${plural(
+          group.lines.reduce((n, l) => n + l.repeats, 0),
+          'line',
+        )})</span
+      >
+    </h3>
+    <table class="sync-log">
+      <caption class="visually-hidden">
+        Log lines of ${group.tenantId === null ? 'the whole sync' : (group.tenantName ?? group.tenantId).slice(0, 80)}
+      </caption>
+      ${LOG_HEAD}
+      <tbody>
+        ${group.lines.map(
+          (l) =>
+            html`<tr class="level-${l.level}">
+              <td>${l.at.slice(11, 19)}</td>
+              <td>${l.level}</td>
+              <td><code>${l.code}</code></td>
+              <td>
+                ${l.message}${
+                  l.repeats > 1
+                    ? html` <span class="badge repeats" title="${l.repeats} identical lines, the first at this time">×${l.repeats}</span>`
+                    : ''
+                }
+              </td>
+              <td>${l.action ?? ''}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+}

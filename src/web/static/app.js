@@ -211,7 +211,9 @@
     let after = live.dataset.logAfter || '';
     const tick = async () => {
       try {
-        const data = await api('GET', after ? `${url}?logAfter=${encodeURIComponent(after)}` : url);
+        // data-log-filter is the page's level/tenant filter, already URL-encoded by the server.
+        const query = [live.dataset.logFilter || '', after ? `logAfter=${encodeURIComponent(after)}` : ''].filter(Boolean).join('&');
+        const data = await api('GET', query ? `${url}?${query}` : url);
         const run = data.run;
         const bar = live.querySelector('progress');
         if (bar) {
@@ -237,7 +239,7 @@
         if (log) {
           for (const line of data.log) {
             const row = document.createElement('tr');
-            for (const value of [line.at.slice(11, 19), line.level, line.tenantName || '', line.code, line.message, line.action || '']) {
+            for (const value of [line.at.slice(11, 19), line.level, line.code, line.message, line.action || '']) {
               const cell = document.createElement('td');
               cell.textContent = value;
               row.append(cell);
