@@ -146,7 +146,9 @@ function candidateList(u: UserRow, tenantId: string, principal: Principal): Safe
                   data-body="${JSON.stringify({ action: 'match', contactId: c.id })}"
                   data-done="Review resolved."
                 >
-                  Match ${c.name}<span class="visually-hidden"> to ${u.displayName.slice(0, 200)}</span>
+                  Match ${c.name}<span class="visually-hidden"
+                    >${c.emails[0] ? ` (${c.emails[0]})` : ''} to ${u.displayName.slice(0, 200)}</span
+                  >
                 </button>`
               : ''
           }
