@@ -34,8 +34,11 @@ export interface BrowserSession {
   pageErrors: string[];
   /** axe-core's serious and critical violations on the current page, as "rule: first targets". */
   axe(): Promise<string[]>;
-  /** Full-page screenshots at 1280 and 800 px wide, named `${prefix}-${name}-${width}.png`. */
-  shots(name: string): Promise<void>;
+  /**
+   * Full-page screenshots at 1280 and 800 px wide, named `${prefix}-${name}-${width}.png`; `atEachWidth`, when given,
+   * runs right after each screenshot at that width (for checks that depend on it, such as axe or overflow).
+   */
+  shots(name: string, atEachWidth?: (width: number) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,10 +71,11 @@ export async function launchBrowser(options: { screenshotPrefix: string; timeout
           `v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
       )) as string[];
     },
-    async shots(name) {
+    async shots(name, atEachWidth) {
       for (const width of [1280, 800]) {
         await page.setViewportSize({ width, height: 900 });
         await page.screenshot({ path: path.join(SCREENSHOTS, `${options.screenshotPrefix}-${name}-${width}.png`), fullPage: true });
+        await atEachWidth?.(width);
       }
       await page.setViewportSize({ width: 1280, height: 900 });
     },
@@ -140,9 +144,17 @@ export function startDemo(options: { args?: string[]; deadlineMs?: number } = {}
   });
 }
 
-/** Signs in on the sign-in page the browser was sent to, and waits to be back at `next`. */
-export async function signIn(page: Page, login: Pick<DemoLogin, 'url' | 'username' | 'password'>, next: string): Promise<void> {
-  await page.goto(`${login.url}${next}`);
+/**
+ * Signs in on the sign-in page the browser was sent to, and waits to be back at `next`. `startAt`, when given, is the
+ * path opened first instead of `next` (the sign-in page itself, say), for tests that sign in from there.
+ */
+export async function signIn(
+  page: Page,
+  login: Pick<DemoLogin, 'url' | 'username' | 'password'>,
+  next: string,
+  options: { startAt?: string } = {},
+): Promise<void> {
+  await page.goto(`${login.url}${options.startAt ?? next}`);
   await page.getByLabel('Username or email').fill(login.username);
   await page.getByLabel('Password').fill(login.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
