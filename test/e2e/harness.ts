@@ -39,17 +39,25 @@ export interface BrowserSession {
    * runs right after each screenshot at that width (for checks that depend on it, such as axe or overflow).
    */
   shots(name: string, atEachWidth?: (width: number) => Promise<void>): Promise<void>;
+  /** One full-page screenshot at the current viewport, saved as `${fileName}.png` (no prefix, no width). */
+  screenshot(fileName: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function launchBrowser(options: { screenshotPrefix: string; timeoutMs?: number }): Promise<BrowserSession> {
+/** `viewportWidth`: the page's width between screenshots (1280 unless told). */
+export async function launchBrowser(options: {
+  screenshotPrefix: string;
+  timeoutMs?: number;
+  viewportWidth?: number;
+}): Promise<BrowserSession> {
+  const viewportWidth = options.viewportWidth ?? 1280;
   mkdirSync(SCREENSHOTS, { recursive: true });
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
   const browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: FLAGS,
-    viewport: { width: 1280, height: 900 },
+    viewport: { width: viewportWidth, height: 900 },
   });
   browser.setDefaultTimeout(options.timeoutMs ?? 30_000);
   const page = browser.pages()[0] ?? (await browser.newPage());
@@ -77,7 +85,10 @@ export async function launchBrowser(options: { screenshotPrefix: string; timeout
         await page.screenshot({ path: path.join(SCREENSHOTS, `${options.screenshotPrefix}-${name}-${width}.png`), fullPage: true });
         await atEachWidth?.(width);
       }
-      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.setViewportSize({ width: viewportWidth, height: 900 });
+    },
+    async screenshot(fileName) {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${fileName}.png`), fullPage: true });
     },
     async close() {
       await browser.close();
