@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { PASSWORD, seedContents, seedTenants, TestClock, type Seeded } from '../integration/web/support.ts';
-import { chromiumAvailable, launchBrowser, type BrowserSession } from './harness.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, shotsChecked, type BrowserSession } from './harness.ts';
 
 describe.skipIf(!chromiumAvailable)('the documentation pages in Chromium', () => {
   let ctx: TestContext;
@@ -39,9 +39,7 @@ describe.skipIf(!chromiumAvailable)('the documentation pages in Chromium', () =>
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenOnLoopback(app);
     session = await launchBrowser({ screenshotPrefix: 'docs', timeoutMs: 15_000 });
     page = session.page;
   }, 60_000);
@@ -54,11 +52,7 @@ describe.skipIf(!chromiumAvailable)('the documentation pages in Chromium', () =>
 
   /** Screenshots at both widths, axe at both: a table or list must stay usable at 800 px. */
   async function look(name: string): Promise<void> {
-    await session.shots(name, async (width) => {
-      expect(await session.axe(), `${name} at ${width} px`).toEqual([]);
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-      expect(overflow, `${name} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
-    });
+    await shotsChecked(session, name);
   }
 
   it('lands on what needs attention after sign-in and follows an item to where it is fixed', async () => {

@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Whether the browser is installed (tests skip without it: `npm test` installs it as root). */
@@ -95,6 +97,25 @@ export async function launchBrowser(options: {
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Screenshots at 1280 and 800 px, each width checked with axe-core and, unless `wide` (a page whose table is known
+ * to be wider than 800 px), for the page scrolling sideways: a table or list must stay usable at 800 px.
+ */
+export async function shotsChecked(session: BrowserSession, name: string, options: { wide?: boolean } = {}): Promise<void> {
+  await session.shots(name, async (width) => {
+    expect(await session.axe(), `${name} at ${width} px`).toEqual([]);
+    const overflow = (await session.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    if (!options.wide) expect(overflow, `${name} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
+  });
+}
+
+/** Starts the app on a free port of 127.0.0.1 and returns its base URL. */
+export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
 export interface DemoLogin {

@@ -11,7 +11,7 @@ import { PASSWORD, seedContents, seedTenants, TestClock, type Seeded } from '../
 import { recordTenantReport } from '../../src/reports/snapshots.ts';
 import { insertSnapshot } from '../../src/stores/snapshots.ts';
 import { savePrice } from '../../src/stores/licenses.ts';
-import { chromiumAvailable, launchBrowser, type BrowserSession } from './harness.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, shotsChecked, type BrowserSession } from './harness.ts';
 
 const DAY = 86_400_000;
 
@@ -68,9 +68,7 @@ describe.skipIf(!chromiumAvailable)('the report pages in Chromium', () => {
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenOnLoopback(app);
     session = await launchBrowser({ screenshotPrefix: 'reports', timeoutMs: 15_000 });
     page = session.page;
   }, 90_000);
@@ -82,11 +80,7 @@ describe.skipIf(!chromiumAvailable)('the report pages in Chromium', () => {
   });
 
   async function look(name: string): Promise<void> {
-    await session.shots(name, async (width) => {
-      expect(await session.axe(), `${name} at ${width} px`).toEqual([]);
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-      expect(overflow, `${name} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
-    });
+    await shotsChecked(session, name);
   }
 
   it('shows every customer sorted by waste, with a trend chart and its numbers', async () => {

@@ -15,7 +15,7 @@ import { enqueueIntegrationRun } from '../../src/sync/runs.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../integration/sync/fixtures.ts';
 import { PASSWORD } from '../integration/web/support.ts';
-import { chromiumAvailable, launchBrowser, signIn, type BrowserSession } from './harness.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, shotsChecked, signIn, type BrowserSession } from './harness.ts';
 
 describe.skipIf(!chromiumAvailable)('tenant reports in Chromium', () => {
   let emulator: RunningEmulator;
@@ -63,9 +63,7 @@ describe.skipIf(!chromiumAvailable)('tenant reports in Chromium', () => {
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenOnLoopback(app);
     session = await launchBrowser({ screenshotPrefix: 'reports', timeoutMs: 15_000 });
     page = session.page;
     await signIn(page, { url: base, username: 'ada', password: PASSWORD }, '/', { startAt: '/sign-in' });
@@ -80,11 +78,7 @@ describe.skipIf(!chromiumAvailable)('tenant reports in Chromium', () => {
 
   /** `wide`: a page whose table is known to be wider than 800 px (the contacts list's actions column, not this issue's). */
   async function look(name: string, options: { wide?: boolean } = {}): Promise<void> {
-    await session.shots(name, async (width) => {
-      expect(await session.axe(), `${name} at ${width} px`).toEqual([]);
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-      if (!options.wide) expect(overflow, `${name} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
-    });
+    await shotsChecked(session, name, options);
   }
 
   it('shows MFA coverage with admins without MFA first, and opens the admin from there', async () => {
