@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { PASSWORD, seedContents, seedTenants, TestClock, type Seeded, type SeededContents } from '../integration/web/support.ts';
-import { chromiumAvailable, launchBrowser, type BrowserSession } from './harness.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, type BrowserSession } from './harness.ts';
 
 describe.skipIf(!chromiumAvailable)('the technician UI in Chromium', () => {
   let ctx: TestContext;
@@ -30,9 +30,7 @@ describe.skipIf(!chromiumAvailable)('the technician UI in Chromium', () => {
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenOnLoopback(app);
     session = await launchBrowser({ screenshotPrefix: 'technician', viewportWidth: 1366 });
     page = session.page;
     page.on('dialog', async (dialog) => {
