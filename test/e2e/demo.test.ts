@@ -1,37 +1,14 @@
 // The real `docsync demo` (embedded database, Microsoft emulator, web UI, worker and schedule in
 // one child process) driven in Debian's Chromium the way a technician would use it: nothing is
 // seeded and nothing plays the worker here — what the page shows is what the demo did.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, launchBrowser, startDemo, type BrowserSession, type RunningDemo } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = path.resolve('test-results/screenshots');
 /** Deadlines on what the page shows; the demo's whole first sync takes a second or two. */
 const START_DEADLINE_MS = 60_000;
 const SYNC_DEADLINE_MS = 45_000;
 const STOP_DEADLINE_MS = 20_000;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface DemoLogin {
-  url: string;
-  username: string;
-  password: string;
-}
 
 interface TenantRow {
   id: string;
@@ -55,98 +32,30 @@ interface Overlay {
   mailbox: { storageUsedBytes: number | null } | null;
 }
 
-/** Starts the demo and resolves with its first stdout line (the login), or rejects with what it printed. */
-function startDemo(dataDir: string, stderr: string[]): Promise<{ child: ChildProcessWithoutNullStreams; login: DemoLogin }> {
-  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir], {
-    cwd: path.resolve('.'),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stderr.setEncoding('utf8');
-  // Kept for the failure message only; the demo logs JSON lines.
-  child.stderr.on('data', (chunk: string) => {
-    stderr.push(chunk);
-    if (stderr.length > 400) stderr.splice(0, stderr.length - 400);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the demo printed no login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)),
-      START_DEADLINE_MS,
-    );
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo exited (${code ?? signal}) before printing its login:\n${stderr.join('').slice(-4000)}`));
-    });
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      try {
-        resolve({ child, login: JSON.parse(line) as DemoLogin });
-      } catch {
-        reject(new Error(`the demo's first stdout line is not JSON: ${line.slice(0, 300)}`));
-      }
-    });
-  });
-}
-
-async function stopDemo(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
-  let dataRoot: string;
-  let userDataDir: string;
-  let demo: ChildProcessWithoutNullStreams;
-  let login: DemoLogin;
-  let browser: BrowserContext;
+describe.skipIf(!chromiumAvailable)('the demo in Chromium', () => {
+  let demo: RunningDemo;
+  let login: RunningDemo['login'];
+  let session: BrowserSession;
   let page: Page;
-  const demoStderr: string[] = [];
   let changedMatch: { tenantId: string; userId: string; contactId: string } | undefined;
   let syncNowRunId: string | undefined;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    dataRoot = mkdtempSync(path.join(tmpdir(), 'docsync-demo-e2e-'));
-    ({ child: demo, login } = await startDemo(path.join(dataRoot, 'data'), demoStderr));
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1366, height: 900 },
-    });
-    browser.setDefaultTimeout(15_000);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    demo = await startDemo({ deadlineMs: START_DEADLINE_MS });
+    login = demo.login;
+    session = await launchBrowser({ screenshotPrefix: 'demo', timeoutMs: 15_000, viewportWidth: 1366 });
+    page = session.page;
     // Matching a contact another user already holds asks for a confirmation (reviews.test.ts tests it): yes.
     page.on('dialog', (dialog) => void dialog.accept());
   }, START_DEADLINE_MS + 30_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (demo) expect(await stopDemo(demo)).toBe(0);
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+    await session?.close();
+    if (demo) expect(await demo.stop()).toBe(0);
   }, STOP_DEADLINE_MS + 10_000);
 
-  /** Serious or critical axe-core violations on the current page (ids and first targets). */
-  async function axe(): Promise<string[]> {
-    await page.evaluate(axeSource);
-    return (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === ` +
-        `'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
-    )) as string[];
-  }
-  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `demo-${name}.png`), fullPage: true });
+  const axe = () => session.axe();
+  const shot = (name: string) => session.screenshot(`demo-${name}`);
   const api = async <T>(url: string): Promise<T> => {
     const response = await page.request.get(`${login.url}${url}`);
     expect(response.status(), url).toBe(200);
@@ -342,8 +251,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     await page.goto(`${login.url}/tenants`);
     expect(page.url()).toContain('/sign-in');
 
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 120_000);
 
   it("applies a technician's changed match at the next sync of the tenant", async () => {
@@ -405,14 +314,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo in Chromium', () => {
     );
     await shot('18-search');
     expect(await axe()).toEqual([]);
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 60_000);
 
   it('signs in with "Sign in with Microsoft" as one of the partner tenant\'s technicians', async () => {
-    const hint = /works with the emulator's partner staff, e\.g\. (\S+) \/ (\S+)/.exec(demoStderr.join(''));
+    const hint = /works with the emulator's partner staff, e\.g\. (\S+) \/ (\S+)/.exec(demo.stderr.join(''));
     expect(hint).toBeTruthy();
-    await browser.clearCookies();
+    await session.browser.clearCookies();
     await page.goto(`${login.url}/sign-in`);
     await shot('15-sign-in-with-microsoft');
     expect(await axe()).toEqual([]);

@@ -1,42 +1,22 @@
 // The documentation pages in Chromium as a technician uses them: the home page (what needs
 // attention), at 1280 and 800 px, checked with axe-core. Seeds the database directly, as
 // technician-ui.test.ts does.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { PASSWORD, seedContents, seedTenants, TestClock, type Seeded } from '../integration/web/support.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, shotsChecked, type BrowserSession } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = path.resolve('test-results/screenshots');
-const WIDTHS = [1280, 800] as const;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('the documentation pages in Chromium', () => {
   let ctx: TestContext;
   let app: FastifyInstance;
   let base: string;
-  let browser: BrowserContext;
+  let session: BrowserSession;
   let page: Page;
-  let userDataDir: string;
   let seeded: Seeded;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     ctx = await createTestContext('pglite', { overrides: { clock: new TestClock(new Date()) } });
@@ -59,51 +39,20 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    browser.setDefaultTimeout(15_000);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    base = await listenOnLoopback(app);
+    session = await launchBrowser({ screenshotPrefix: 'docs', timeoutMs: 15_000 });
+    page = session.page;
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await session?.close();
     await app?.close();
     await ctx?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
-
-  /** Serious or critical axe-core violations on the current page. */
-  async function axe(): Promise<string[]> {
-    await page.evaluate(axeSource);
-    return (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === ` +
-        `'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
-    )) as string[];
-  }
 
   /** Screenshots at both widths, axe at both: a table or list must stay usable at 800 px. */
   async function look(name: string): Promise<void> {
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(SCREENSHOTS, `docs-${name}-${width}.png`), fullPage: true });
-      expect(await axe(), `${name} at ${width} px`).toEqual([]);
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-      expect(overflow, `${name} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await shotsChecked(session, name);
   }
 
   it('lands on what needs attention after sign-in and follows an item to where it is fixed', async () => {
@@ -128,8 +77,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
     await review.getByRole('link', { name: /^Fix it/ }).click();
     await page.waitForURL(`${base}/tenants/${seeded.tenants.contoso!.id}/contacts?decision=review`);
     await page.locator('tr[data-user="u-alex"]').waitFor();
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 90_000);
 
   it('finds an organization, reads its documentation, edits a contact and adds one by hand', async () => {
@@ -175,8 +124,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
     await look('04-organization-contacts');
     await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Configurations' }).click();
     await look('05-organization-configurations');
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 90_000);
 
   it('searches every customer from the header of any page, despite a typo', async () => {
@@ -195,7 +144,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the documentation pages in Chromium', ()
     await page.locator('ol.results li[data-kind="configuration"] a').first().click();
     await page.waitForURL(/\/organizations\/[0-9a-f-]{36}\/configurations\?search=SN123/);
     await expect(page.locator('tbody tr').count()).resolves.toBe(1);
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Whether the browser is installed (tests skip without it: `npm test` installs it as root). */
@@ -34,19 +36,30 @@ export interface BrowserSession {
   pageErrors: string[];
   /** axe-core's serious and critical violations on the current page, as "rule: first targets". */
   axe(): Promise<string[]>;
-  /** Full-page screenshots at 1280 and 800 px wide, named `${prefix}-${name}-${width}.png`. */
-  shots(name: string): Promise<void>;
+  /**
+   * Full-page screenshots at 1280 and 800 px wide, named `${prefix}-${name}-${width}.png`; `atEachWidth`, when given,
+   * runs right after each screenshot at that width (for checks that depend on it, such as axe or overflow).
+   */
+  shots(name: string, atEachWidth?: (width: number) => Promise<void>): Promise<void>;
+  /** One full-page screenshot at the current viewport, saved as `${fileName}.png` (no prefix, no width). */
+  screenshot(fileName: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function launchBrowser(options: { screenshotPrefix: string; timeoutMs?: number }): Promise<BrowserSession> {
+/** `viewportWidth`: the page's width between screenshots (1280 unless told). */
+export async function launchBrowser(options: {
+  screenshotPrefix: string;
+  timeoutMs?: number;
+  viewportWidth?: number;
+}): Promise<BrowserSession> {
+  const viewportWidth = options.viewportWidth ?? 1280;
   mkdirSync(SCREENSHOTS, { recursive: true });
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
   const browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: FLAGS,
-    viewport: { width: 1280, height: 900 },
+    viewport: { width: viewportWidth, height: 900 },
   });
   browser.setDefaultTimeout(options.timeoutMs ?? 30_000);
   const page = browser.pages()[0] ?? (await browser.newPage());
@@ -68,18 +81,41 @@ export async function launchBrowser(options: { screenshotPrefix: string; timeout
           `v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
       )) as string[];
     },
-    async shots(name) {
+    async shots(name, atEachWidth) {
       for (const width of [1280, 800]) {
         await page.setViewportSize({ width, height: 900 });
         await page.screenshot({ path: path.join(SCREENSHOTS, `${options.screenshotPrefix}-${name}-${width}.png`), fullPage: true });
+        await atEachWidth?.(width);
       }
-      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.setViewportSize({ width: viewportWidth, height: 900 });
+    },
+    async screenshot(fileName) {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${fileName}.png`), fullPage: true });
     },
     async close() {
       await browser.close();
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Screenshots at 1280 and 800 px, each width checked with axe-core and, unless `wide` (a page whose table is known
+ * to be wider than 800 px), for the page scrolling sideways: a table or list must stay usable at 800 px.
+ */
+export async function shotsChecked(session: BrowserSession, name: string, options: { wide?: boolean } = {}): Promise<void> {
+  await session.shots(name, async (width) => {
+    expect(await session.axe(), `${name} at ${width} px`).toEqual([]);
+    const overflow = (await session.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    if (!options.wide) expect(overflow, `${name} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
+  });
+}
+
+/** Starts the app on a free port of 127.0.0.1 and returns its base URL. */
+export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
 export interface DemoLogin {
@@ -140,9 +176,17 @@ export function startDemo(options: { args?: string[]; deadlineMs?: number } = {}
   });
 }
 
-/** Signs in on the sign-in page the browser was sent to, and waits to be back at `next`. */
-export async function signIn(page: Page, login: Pick<DemoLogin, 'url' | 'username' | 'password'>, next: string): Promise<void> {
-  await page.goto(`${login.url}${next}`);
+/**
+ * Signs in on the sign-in page the browser was sent to, and waits to be back at `next`. `startAt`, when given, is the
+ * path opened first instead of `next` (the sign-in page itself, say), for tests that sign in from there.
+ */
+export async function signIn(
+  page: Page,
+  login: Pick<DemoLogin, 'url' | 'username' | 'password'>,
+  next: string,
+  options: { startAt?: string } = {},
+): Promise<void> {
+  await page.goto(`${login.url}${options.startAt ?? next}`);
   await page.getByLabel('Username or email').fill(login.username);
   await page.getByLabel('Password').fill(login.password);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,12 +1,8 @@
 // The report pages of issue 17 in Chromium: every customer side by side, one tenant's licence cost
 // and waste and an organization's trends, each with a server-rendered SVG chart and its numbers,
 // at 1280 and 800 px, checked with axe-core and for CSP violations. Seeds the database directly.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
@@ -15,24 +11,17 @@ import { PASSWORD, seedContents, seedTenants, TestClock, type Seeded } from '../
 import { recordTenantReport } from '../../src/reports/snapshots.ts';
 import { insertSnapshot } from '../../src/stores/snapshots.ts';
 import { savePrice } from '../../src/stores/licenses.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, shotsChecked, type BrowserSession } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'];
-const SCREENSHOTS = path.resolve('test-results/screenshots');
-const WIDTHS = [1280, 800] as const;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DAY = 86_400_000;
 
-describe.skipIf(!existsSync(CHROMIUM))('the report pages in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('the report pages in Chromium', () => {
   let ctx: TestContext;
   let app: FastifyInstance;
   let base: string;
-  let browser: BrowserContext;
+  let session: BrowserSession;
   let page: Page;
-  let userDataDir: string;
   let seeded: Seeded;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     ctx = await createTestContext('pglite', { overrides: { clock: new TestClock(new Date()) } });
@@ -79,49 +68,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the report pages in Chromium', () => {
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    browser.setDefaultTimeout(15_000);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    base = await listenOnLoopback(app);
+    session = await launchBrowser({ screenshotPrefix: 'reports', timeoutMs: 15_000 });
+    page = session.page;
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await session?.close();
     await app?.close();
     await ctx?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  async function axe(): Promise<string[]> {
-    await page.evaluate(axeSource);
-    return (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === ` +
-        `'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
-    )) as string[];
-  }
-
   async function look(name: string): Promise<void> {
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(SCREENSHOTS, `reports-${name}-${width}.png`), fullPage: true });
-      expect(await axe(), `${name} at ${width} px`).toEqual([]);
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-      expect(overflow, `${name} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await shotsChecked(session, name);
   }
 
   it('shows every customer sorted by waste, with a trend chart and its numbers', async () => {
@@ -143,7 +102,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the report pages in Chromium', () => {
     await page.goto(`${base}/organizations/${seeded.organizations.contoso}/trends`);
     await page.getByRole('heading', { level: 1, name: /Trends/ }).waitFor();
     await look('03-organization-trends');
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -2,37 +2,14 @@
 // a review shows each candidate's facts and a link to its record, resolving it clears the
 // candidates, a contact that is already another user's asks for a confirmation, and rooms and
 // shared mailboxes are marked and left out of the contacts. Nothing is seeded.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, launchBrowser, signIn, startDemo, type BrowserSession, type RunningDemo } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = path.resolve('test-results/screenshots');
 /** Deadlines on what the page shows; the demo's whole first sync takes a second or two. */
 const START_DEADLINE_MS = 60_000;
 const SYNC_DEADLINE_MS = 45_000;
 const STOP_DEADLINE_MS = 20_000;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface DemoLogin {
-  url: string;
-  username: string;
-  password: string;
-}
 
 interface TenantRow {
   id: string;
@@ -51,96 +28,27 @@ interface UserRow {
   candidates: Array<{ id: string; name: string; url: string }>;
 }
 
-/** Starts the demo and resolves with its first stdout line (the login), or rejects with what it printed. */
-function startDemo(dataDir: string, stderr: string[]): Promise<{ child: ChildProcessWithoutNullStreams; login: DemoLogin }> {
-  const child = spawn(process.execPath, ['bin/docsync.js', 'demo', '--port', '0', '--data-dir', dataDir], {
-    cwd: path.resolve('.'),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stderr.setEncoding('utf8');
-  // Kept for the failure message only; the demo logs JSON lines.
-  child.stderr.on('data', (chunk: string) => {
-    stderr.push(chunk);
-    if (stderr.length > 400) stderr.splice(0, stderr.length - 400);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the demo printed no login within ${START_DEADLINE_MS} ms:\n${stderr.join('').slice(-4000)}`)),
-      START_DEADLINE_MS,
-    );
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo exited (${code ?? signal}) before printing its login:\n${stderr.join('').slice(-4000)}`));
-    });
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      try {
-        resolve({ child, login: JSON.parse(line) as DemoLogin });
-      } catch {
-        reject(new Error(`the demo's first stdout line is not JSON: ${line.slice(0, 300)}`));
-      }
-    });
-  });
-}
-
-async function stopDemo(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('reviews in the demo, in Chromium', () => {
-  let dataRoot: string;
-  let userDataDir: string;
-  let demo: ChildProcessWithoutNullStreams;
-  let login: DemoLogin;
-  let browser: BrowserContext;
+describe.skipIf(!chromiumAvailable)('reviews in the demo, in Chromium', () => {
+  let demo: RunningDemo;
+  let login: RunningDemo['login'];
+  let session: BrowserSession;
   let page: Page;
-  const demoStderr: string[] = [];
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    dataRoot = mkdtempSync(path.join(tmpdir(), 'docsync-reviews-e2e-'));
-    ({ child: demo, login } = await startDemo(path.join(dataRoot, 'data'), demoStderr));
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    browser.setDefaultTimeout(15_000);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    demo = await startDemo({ deadlineMs: START_DEADLINE_MS });
+    login = demo.login;
+    session = await launchBrowser({ screenshotPrefix: 'reviews', timeoutMs: 15_000 });
+    page = session.page;
   }, START_DEADLINE_MS + 30_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (demo) expect(await stopDemo(demo)).toBe(0);
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+    await session?.close();
+    if (demo) expect(await demo.stop()).toBe(0);
   }, STOP_DEADLINE_MS + 10_000);
 
-  async function axe(): Promise<string[]> {
-    await page.evaluate(axeSource);
-    return (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === ` +
-        `'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
-    )) as string[];
-  }
   /** A full-page screenshot at 1280 and at 800 px, each checked with axe-core. */
   async function shotBothWidths(name: string) {
-    for (const width of [1280, 800]) {
-      await page.setViewportSize({ width, height: 900 });
+    await session.shots(name, async (width) => {
       // Usable at 800 px: wide tables scroll in their own box, the page itself does not.
       const overflow = await page.evaluate(`(() => {
         const wide = [...document.body.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1
@@ -148,10 +56,8 @@ describe.skipIf(!existsSync(CHROMIUM))('reviews in the demo, in Chromium', () =>
         return wide.slice(0, 3).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
       })()`);
       expect(overflow, `${name} at ${width} px: elements wider than the window`).toEqual([]);
-      await page.screenshot({ path: path.join(SCREENSHOTS, `reviews-${name}-${width}.png`), fullPage: true });
-      expect(await axe(), `${name} at ${width} px`).toEqual([]);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
+      expect(await session.axe(), `${name} at ${width} px`).toEqual([]);
+    });
   }
   const api = async <T>(url: string): Promise<T> => {
     const response = await page.request.get(`${login.url}${url}`);
@@ -160,11 +66,7 @@ describe.skipIf(!existsSync(CHROMIUM))('reviews in the demo, in Chromium', () =>
   };
 
   it('a technician decides a review from the facts of each candidate, and is warned before giving away a contact', async () => {
-    await page.goto(`${login.url}/tenants`);
-    await page.getByLabel('Username or email').fill(login.username);
-    await page.getByLabel('Password').fill(login.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${login.url}/tenants`);
+    await signIn(page, login, '/tenants');
     // The demo's first sync: wait until it is over.
     await expect
       .poll(async () => (await api<{ items: Array<{ status: string }> }>('/api/sync-runs')).items[0]?.status, { timeout: SYNC_DEADLINE_MS })
@@ -244,8 +146,8 @@ describe.skipIf(!existsSync(CHROMIUM))('reviews in the demo, in Chromium', () =>
     expect(asked).toHaveLength(2);
     expect((await api<UserRow>(`/api/tenants/${tenantId}/users/${encodeURIComponent(taker.userId)}`)).contact?.id).toBe(holder.contact!.id);
 
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 120_000);
 
   it('marks rooms and shared mailboxes and leaves them out of the contacts', async () => {
@@ -270,7 +172,7 @@ describe.skipIf(!existsSync(CHROMIUM))('reviews in the demo, in Chromium', () =>
     await page.goto(`${login.url}/integrations`);
     await page.locator('table tbody tr a').first().click();
     await expect(page.getByLabel('Document rooms, equipment and shared mailboxes as contacts').isChecked()).resolves.toBe(false);
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -1,49 +1,23 @@
 // The technician UI in a real browser: Debian's Chromium driven by playwright-core against
 // the app listening on 127.0.0.1. Seeds the database directly (tenants, suggestions, a review),
 // plays the sync worker's part by writing the run row, and checks accessibility with axe-core.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { PASSWORD, seedContents, seedTenants, TestClock, type Seeded, type SeededContents } from '../integration/web/support.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, type BrowserSession } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = path.resolve('test-results/screenshots');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('the technician UI in Chromium', () => {
   let ctx: TestContext;
   let app: FastifyInstance;
   let base: string;
-  let browser: BrowserContext;
+  let session: BrowserSession;
   let page: Page;
-  let userDataDir: string;
   let seeded: Seeded;
   let contents: SeededContents;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
   const dialogs: string[] = [];
 
   beforeAll(async () => {
@@ -56,22 +30,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1366, height: 900 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    base = await listenOnLoopback(app);
+    session = await launchBrowser({ screenshotPrefix: 'technician', viewportWidth: 1366 });
+    page = session.page;
     page.on('dialog', async (dialog) => {
       dialogs.push(dialog.message());
       await dialog.dismiss();
@@ -79,25 +40,20 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await session?.close();
     await app?.close();
     await ctx?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  async function axe(name: string): Promise<AxeViolation[]> {
-    await page.evaluate(axeSource);
-    const violations = (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: ` +
-        `v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })) })))`,
-    )) as AxeViolation[];
-    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  /** axe-core's serious and critical violations, also written to stderr with the page's name so a failure says where. */
+  async function axe(name: string): Promise<string[]> {
+    const serious = await session.axe();
     if (serious.length) console.error(`axe on ${name}:`, JSON.stringify(serious, null, 2));
     return serious;
   }
 
   async function shot(name: string): Promise<void> {
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    await session.screenshot(name);
   }
 
   it('signs in, accepts a suggestion, resolves a review, reads the overlay, watches a sync, signs out', async () => {
@@ -230,8 +186,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the technician UI in Chromium', () => {
     await page.goto(`${base}/tenants`);
     expect(page.url()).toContain('/sign-in');
 
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
     expect(dialogs).toEqual([]);
   }, 120_000);
 });

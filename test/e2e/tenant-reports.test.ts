@@ -2,12 +2,8 @@
 // MFA coverage (admins without MFA first), a tenant without Entra ID P1 ("not available" and
 // why), a user's MFA in the Microsoft overlay, and the groups page (exclude, re-include, view
 // users filtered by group); screenshots at 1280 and 800 px, axe-core clean.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
@@ -19,25 +15,17 @@ import { enqueueIntegrationRun } from '../../src/sync/runs.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../integration/sync/fixtures.ts';
 import { PASSWORD } from '../integration/web/support.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, shotsChecked, signIn, type BrowserSession } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'];
-const SCREENSHOTS = path.resolve('test-results/screenshots');
-const WIDTHS = [1280, 800] as const;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-describe.skipIf(!existsSync(CHROMIUM))('tenant reports in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('tenant reports in Chromium', () => {
   let emulator: RunningEmulator;
   let ctx: TestContext;
   let app: FastifyInstance;
   let base: string;
-  let browser: BrowserContext;
+  let session: BrowserSession;
   let page: Page;
-  let userDataDir: string;
   const rows: Record<'healthy' | 'noPremium', string> = { healthy: '', noPremium: '' };
   let adminId = '';
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     let now = Date.now();
@@ -75,56 +63,22 @@ describe.skipIf(!existsSync(CHROMIUM))('tenant reports in Chromium', () => {
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    browser.setDefaultTimeout(15_000);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${base}/sign-in`);
-    await page.getByLabel('Username or email').fill('ada');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base}/`);
+    base = await listenOnLoopback(app);
+    session = await launchBrowser({ screenshotPrefix: 'reports', timeoutMs: 15_000 });
+    page = session.page;
+    await signIn(page, { url: base, username: 'ada', password: PASSWORD }, '/', { startAt: '/sign-in' });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await session?.close();
     await app?.close();
     await ctx?.close();
     await emulator?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
-
-  async function axe(): Promise<string[]> {
-    await page.evaluate(axeSource);
-    return (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === ` +
-        `'critical').map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
-    )) as string[];
-  }
 
   /** `wide`: a page whose table is known to be wider than 800 px (the contacts list's actions column, not this issue's). */
   async function look(name: string, options: { wide?: boolean } = {}): Promise<void> {
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(SCREENSHOTS, `reports-${name}-${width}.png`), fullPage: true });
-      expect(await axe(), `${name} at ${width} px`).toEqual([]);
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-      if (!options.wide) expect(overflow, `${name} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await shotsChecked(session, name, options);
   }
 
   it('shows MFA coverage with admins without MFA first, and opens the admin from there', async () => {
@@ -139,8 +93,8 @@ describe.skipIf(!existsSync(CHROMIUM))('tenant reports in Chromium', () => {
     await page.waitForURL(`${base}/tenants/${rows.healthy}/users/${adminId}`);
     await expect(page.locator('dl.overlay').innerText()).resolves.toMatch(/MFA\s+not registered admin/);
     await look('02-user-overlay-mfa');
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 90_000);
 
   it('says why MFA is not available for a tenant without Entra ID P1', async () => {
@@ -149,8 +103,8 @@ describe.skipIf(!existsSync(CHROMIUM))('tenant reports in Chromium', () => {
     await expect(page.locator('main').innerText()).resolves.toContain('Entra ID P1 or P2');
     await expect(page.locator('table').count()).resolves.toBe(0);
     await look('03-mfa-not-available');
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 60_000);
 
   it('lists the groups by kind, excludes one and re-includes it, and shows the users of a group', async () => {
@@ -181,7 +135,7 @@ describe.skipIf(!existsSync(CHROMIUM))('tenant reports in Chromium', () => {
     await page.waitForURL(/\/contacts\?group=/);
     await expect(page.locator('#c-group option:checked').innerText()).resolves.toBe('Finance Team');
     await look('06-users-of-group', { wide: true });
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   }, 90_000);
 });
