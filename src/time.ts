@@ -7,3 +7,6 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** Waits (or throws the signal's reason when it aborts): injected so tests never really sleep. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;

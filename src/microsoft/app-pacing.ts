@@ -10,7 +10,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { takeAppTokens, type BucketShape } from '../stores/graph-app-budgets.ts';
-import type { Sleep } from './graph-client.ts';
+import type { Sleep } from '../time.ts';
 
 export interface AppPacer {
   /** Waits until `weight` requests of this integration's app may go (a $batch counts its items). */

@@ -41,7 +41,8 @@ export interface GraphCounters {
 }
 
 /** Waits `ms`; may end early (rejecting with the signal's reason) when `signal` aborts. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+export type { Sleep } from '../time.ts';
+import type { Sleep } from '../time.ts';
 export const realSleep: Sleep = (ms, signal) =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

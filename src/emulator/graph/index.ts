@@ -15,8 +15,7 @@ import { createReportStore, renderReportCsv, reportRoutes } from './reports.ts';
 import { userRoutes } from './users.ts';
 import { GUID } from '../../ids.ts';
 import { userWriteRoutes } from './user-writes.ts';
-import { throttledResponse, type GraphThrottle } from './throttle.ts';
-import type { Dispatcher } from './dispatch.ts';
+import { throttledDispatcher } from './throttled-dispatch.ts';
 import { authenticationMethodsRoutes } from './authentication-methods.ts';
 import { groupRoutes } from './groups.ts';
 
@@ -148,25 +147,6 @@ export async function registerGraphRoutes(app: FastifyInstance, deps: GraphDeps)
   });
 
   registerWorldAdminRoutes(app, deps.world);
-}
-
-function throttledDispatcher(inner: Dispatcher, throttle: GraphThrottle, services: GraphServices): Dispatcher {
-  return {
-    async dispatch(request, ids) {
-      const verdict = throttle.admit({
-        method: request.method,
-        path: request.path.replace(/^\/+/, ''),
-        query: request.query,
-        tenantId: request.tenantId,
-        appId: request.caller.clientId,
-      });
-      if (!verdict.ok) return throttledResponse(verdict, request, ids, services.clock.now());
-      const response = await inner.dispatch(request, ids);
-      if (verdict.resourceUnits === undefined) return response;
-      // Identity answers say what they cost (x-ms-resource-unit, ENDPOINTS.md §2).
-      return { ...response, headers: { ...response.headers, 'x-ms-resource-unit': String(verdict.resourceUnits) } };
-    },
-  };
 }
 
 function authenticate(authorization: string | undefined, services: GraphServices): GraphCaller {

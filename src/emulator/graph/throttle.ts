@@ -14,7 +14,6 @@
 // when the bucket holds enough again) and the documented body (examples/error-throttled-429.http);
 // identity adds x-ms-throttle-scope and x-ms-throttle-information. $batch items count one by one.
 // A refused request takes nothing from any bucket.
-import type { GraphRequest, GraphResponse } from './context.ts';
 
 export interface Limit {
   requests: number;
@@ -197,42 +196,6 @@ export function createGraphThrottle(options: {
     reset() {
       buckets.clear();
       counters = { admitted: 0, throttled: 0, throttledBy: {}, admittedByApp: {} };
-    },
-  };
-}
-
-/** The documented 429 (examples/error-throttled-429.http), with identity's scope headers. */
-export function throttledResponse(
-  verdict: Extract<ThrottleVerdict, { ok: false }>,
-  request: Pick<GraphRequest, 'tenantId' | 'caller' | 'method'>,
-  ids: { requestId: string; clientRequestId: string },
-  now: Date,
-): GraphResponse {
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json',
-    'Retry-After': String(verdict.retryAfterSeconds),
-  };
-  if (verdict.family === 'identity') {
-    const kind = request.method === 'GET' ? 'Read' : 'Write';
-    const subject = verdict.scope === 'Application' ? request.caller.clientId : request.tenantId;
-    headers['x-ms-throttle-scope'] = `${verdict.scope}/${kind}/${request.caller.clientId}/${subject}`;
-    headers['x-ms-throttle-information'] = 'ResourceUnitLimitExceeded';
-  }
-  return {
-    status: 429,
-    headers,
-    body: {
-      error: {
-        code: 'TooManyRequests',
-        innerError: {
-          code: '429',
-          date: now.toISOString().slice(0, 19),
-          message: 'Please retry after',
-          'request-id': ids.requestId,
-          status: '429',
-        },
-        message: 'Please retry again later.',
-      },
     },
   };
 }

@@ -12,11 +12,12 @@ import { listIntegrations, secretExpiryNotices } from '../services/integrations.
 import { requirePrincipal } from '../guards.ts';
 import { bytes, html, name, when, type SafeHtml } from '../html.ts';
 import { searchFilters } from './list-views.ts';
+import { tenantTabs } from './tenant-tabs.ts';
 import { badge, can, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery, Uuid } from '../schemas.ts';
-import { tenantStatus, type TenantStatus } from '../services/tenant-status.ts';
-import { tenantEmptyState, tenantStatusBanner } from './tenant-status-view.ts';
+import { tenantStatus } from '../services/tenant-status.ts';
+import { tenantEmptyState } from './tenant-status-view.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { DEVICE_COLUMNS, TENANT_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
 import { userMfa } from '../../reports/mfa.ts';
@@ -78,34 +79,6 @@ function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
         : ''
     }
   </div>`;
-}
-
-export function tenantTabs(
-  tenantId: string,
-  current: 'contacts' | 'configurations' | 'licenses' | 'groups' | 'mfa',
-  principal: Principal,
-  status: TenantStatus,
-): SafeHtml {
-  const tab = (key: typeof current, label: string) =>
-    html`<li><a href="/tenants/${tenantId}/${key}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
-  return html`<nav aria-label="Tenant">
-      <ul class="tabs">
-        ${tab('contacts', 'Contacts')}${tab('configurations', 'Configurations')}${tab('licenses', 'Licenses')}
-        ${tab('groups', 'Groups')}${tab('mfa', 'MFA')}
-        <li><a href="/tenants/${tenantId}/license-report">Cost, waste and trends</a></li>
-      </ul>
-    </nav>
-    ${tenantStatusBanner(status)}
-    ${
-      can(principal, 'technician')
-        ? html`<p>
-            <button class="secondary" data-api="POST /api/tenants/${tenantId}/sync" data-follow data-done="Sync queued.">
-              Sync this tenant now
-            </button>
-          </p>`
-        : ''
-    }
-    <p><a href="/tenants/${tenantId}/actions">Lifecycle actions (onboard, offboard, licences)</a></p>`;
 }
 
 const decisionUrl = (tenantId: string, userId: string) => `/api/tenants/${tenantId}/users/${encodeURIComponent(userId)}/decision`;

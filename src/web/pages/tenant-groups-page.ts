@@ -12,7 +12,7 @@ import { sendPage } from './account-pages.ts';
 import { IdParams } from '../schemas.ts';
 import { getTenant } from '../../stores/tenants.ts';
 import { tenantStatus } from '../services/tenant-status.ts';
-import { tenantTabs } from './review-pages.ts';
+import { tenantTabs } from './tenant-tabs.ts';
 import { tenantEmptyState } from './tenant-status-view.ts';
 
 const KIND_NAMES: Record<TenantGroupRow['type'], string> = {

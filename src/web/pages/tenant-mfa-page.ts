@@ -11,7 +11,7 @@ import { sendPage } from './account-pages.ts';
 import { IdParams } from '../schemas.ts';
 import { getTenant } from '../../stores/tenants.ts';
 import { tenantStatus } from '../services/tenant-status.ts';
-import { tenantTabs } from './review-pages.ts';
+import { tenantTabs } from './tenant-tabs.ts';
 
 /** Microsoft's method names (userRegistrationDetails) in words. */
 const METHOD_NAMES: Record<string, string> = {
