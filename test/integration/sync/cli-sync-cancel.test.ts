@@ -102,7 +102,10 @@ describe('docsync sync stopped with Ctrl-C (process)', () => {
         .split('\n')
         .filter((line) => line === STOPPING),
     ).toHaveLength(1);
-    expect(cli.stdout()).toMatch(/^sync cancelled \(3 tenants\): .* — 1 of 3 tenants synced, 2 cancelled\n$/);
+    // The tenant that finished may be partial (the wait above accepts either): the summary says so.
+    expect(cli.stdout(), cli.stdout()).toMatch(
+      /^sync cancelled \(3 tenants\): .* — 1 of 3 tenants synced( \(1 partial\))?, 2 cancelled\n$/,
+    );
 
     const parent = (await latestCliRun())!;
     expect(parent).toMatchObject({ id: parentId, status: 'cancelled', lease_owner: null, progress_done: 3, progress_total: 3 });
