@@ -185,6 +185,15 @@ function decisionCell(u: UserRow, tenantId: string, principal: Principal): SafeH
   </div>`;
 }
 
+/** A licensed user in the licence lists: a link to the user's page, the UPN under the name. */
+function licensedUserCell(tenantId: string, u: { userId: string; displayName: string; userPrincipalName: string | null }): SafeHtml {
+  return html`<td>
+    <a href="/tenants/${tenantId}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span class="muted"
+      >${u.userPrincipalName ?? ''}</span
+    >
+  </td>`;
+}
+
 export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const db = ctx.database.db;
   const inactiveDays = ctx.config.sync.inactiveDays;
@@ -813,12 +822,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                   ${l.disabledLicensedUsers.map(
                     (u) =>
                       html`<tr>
-                        <td>
-                          <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span
-                            class="muted"
-                            >${u.userPrincipalName ?? ''}</span
-                          >
-                        </td>
+                        ${licensedUserCell(tenant.id, u)}
                         <td>${u.licenses.join(', ')}</td>
                       </tr>`,
                   )}
@@ -846,12 +850,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                         ${l.inactiveLicensedUsers.map(
                           (u) =>
                             html`<tr>
-                              <td>
-                                <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a><br /><span
-                                  class="muted"
-                                  >${u.userPrincipalName ?? ''}</span
-                                >
-                              </td>
+                              ${licensedUserCell(tenant.id, u)}
                               <td>${u.lastSeenAt ? html`${when(u.lastSeenAt)} (${u.lastSeenBy ?? ''})` : 'never'}</td>
                               <td>${u.licenses.join(', ')}</td>
                             </tr>`,
