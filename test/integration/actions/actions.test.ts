@@ -4,21 +4,19 @@
 // middle of an action, and a worker killed mid-action whose action resumes without doing a step twice.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.ts';
+import type { RunningEmulator } from '../../../src/emulator/index.ts';
 import { ROLES } from '../../../src/emulator/world/catalog.ts';
 import { emulatedCredentials } from '../../../src/emulator/graph/user-writes.ts';
-import { createTestContext, type TestContext } from '../../support/context.ts';
+import type { TestContext } from '../../support/context.ts';
 import { DATABASE_KINDS } from '../../support/databases.ts';
-import { createSyncMicrosoft, type SyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
+import type { SyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
 import { createSyncWorker } from '../../../src/sync/worker.ts';
 import { enqueueIntegrationRun } from '../../../src/sync/runs.ts';
 import { createActionWorker, getAction, requestAction, resumeAction, type ActionDeps } from '../../../src/actions/engine.ts';
-import { actionDepsFor } from '../../../src/actions/wiring.ts';
-import { WRITE_SCOPES } from '../../../src/actions/roles.ts';
 import type { Actor } from '../../../src/actions/permission.ts';
 import { revealVaultEntry } from '../../../src/docs/vault.ts';
 import { listGroupChoices } from '../../../src/actions/microsoft-user.ts';
-import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../sync/fixtures.ts';
+import { startActionsWorld } from './fixtures.ts';
 
 const ADMIN: Actor = { id: null, label: 'alice', role: 'administrator', canAct: true };
 const WRITE_ROLES = [
@@ -42,36 +40,25 @@ describe.each(DATABASE_KINDS)('lifecycle actions against the emulator on %s', (k
   let contoso: { id: string; tenantId: string };
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed: 7, customers: 3, usersPerTenant: 40, autoConsent: true, clock });
-    ctx = await createTestContext(kind, { config: emulatorAsMicrosoft(emulator), overrides: { clock } });
-    microsoft = createSyncMicrosoft(ctx, {
-      sleep: async (ms) => {
-        waits.push(ms);
-        now += ms;
-      },
-    });
-    const customer = emulator.world.customers()[0]!;
-    emulator.world.grantDelegatedScopes(customer.tenantId, [...WRITE_SCOPES]);
-    emulator.world.setAccessRoles(customer.tenantId, WRITE_ROLES);
-    integrationId = await connectIntegrationToEmulator(microsoft, emulator);
-    const tenant = await ctx.database.db
-      .selectFrom('tenants')
-      .select(['id', 'microsoft_tenant_id', 'domains'])
-      .where('microsoft_tenant_id', '=', customer.tenantId)
-      .executeTakeFirstOrThrow();
-    contoso = { id: tenant.id, tenantId: tenant.microsoft_tenant_id };
-    await ctx.database.db
-      .insertInto('organizations')
-      .values({ name: customer.displayName, domains: tenant.domains as string[] })
-      .execute();
-    const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
-    await createSyncWorker(microsoft.runner, { concurrency: 2 }).drain({ runId });
-    await ctx.database.db
-      .updateTable('integrations')
-      .set({ settings: JSON.stringify({ actions: { enabled: true } }) })
-      .where('id', '=', integrationId)
-      .execute();
-    deps = actionDepsFor(ctx, microsoft);
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      now += ms;
+    };
+    ({
+      emulator,
+      ctx,
+      microsoft,
+      deps,
+      integrationId,
+      tenant: contoso,
+    } = await startActionsWorld(kind, {
+      seed: 7,
+      customers: 3,
+      usersPerTenant: 40,
+      roles: WRITE_ROLES,
+      clock,
+      sleep,
+    }));
   }, 60_000);
   afterAll(async () => {
     await ctx?.close();

@@ -4,18 +4,14 @@
 // Administrator is refused when the schedule is set; a due rotation refused later says why on the
 // schedule and is tried again a day later. The clock is injected: no test waits.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.ts';
+import type { RunningEmulator } from '../../../src/emulator/index.ts';
 import { ROLES } from '../../../src/emulator/world/catalog.ts';
 import { emulatedCredentials } from '../../../src/emulator/graph/user-writes.ts';
 import { createTechnician } from '../../../src/auth/accounts.ts';
-import { createTestContext, type TestContext } from '../../support/context.ts';
+import type { TestContext } from '../../support/context.ts';
 import { DATABASE_KINDS } from '../../support/databases.ts';
-import { createSyncMicrosoft, type SyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
-import { createSyncWorker } from '../../../src/sync/worker.ts';
-import { enqueueIntegrationRun } from '../../../src/sync/runs.ts';
+import type { SyncMicrosoft } from '../../../src/sync/microsoft-wiring.ts';
 import { createActionWorker, listTenantActions, type ActionDeps } from '../../../src/actions/engine.ts';
-import { actionDepsFor } from '../../../src/actions/wiring.ts';
-import { WRITE_SCOPES } from '../../../src/actions/roles.ts';
 import type { Actor } from '../../../src/actions/permission.ts';
 import {
   listOrganizationRotationSchedules,
@@ -25,7 +21,7 @@ import {
   setRotationSchedules,
 } from '../../../src/actions/rotation-schedules.ts';
 import { revealVaultEntry } from '../../../src/docs/vault.ts';
-import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../sync/fixtures.ts';
+import { startActionsWorld } from './fixtures.ts';
 
 const DAY = 86_400_000;
 const WRITE_ROLES = [
@@ -49,40 +45,20 @@ describe.each(DATABASE_KINDS)('scheduled password rotation on %s', (kind) => {
   let alice: Actor;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed: 5, customers: 2, usersPerTenant: 30, autoConsent: true, clock });
-    ctx = await createTestContext(kind, { config: emulatorAsMicrosoft(emulator), overrides: { clock } });
-    microsoft = createSyncMicrosoft(ctx, { sleep: async (ms) => void (now += ms) });
-    const customer = emulator.world.customers()[0]!;
-    emulator.world.grantDelegatedScopes(customer.tenantId, [...WRITE_SCOPES]);
-    emulator.world.setAccessRoles(customer.tenantId, WRITE_ROLES);
-    integrationId = await connectIntegrationToEmulator(microsoft, emulator);
-    const row = await ctx.database.db
-      .selectFrom('tenants')
-      .select(['id', 'microsoft_tenant_id', 'domains'])
-      .where('microsoft_tenant_id', '=', customer.tenantId)
-      .executeTakeFirstOrThrow();
-    tenant = { id: row.id, tenantId: row.microsoft_tenant_id };
-    organizationId = (
-      await ctx.database.db
-        .insertInto('organizations')
-        .values({ name: customer.displayName, domains: row.domains as string[] })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-    ).id;
-    const runId = await enqueueIntegrationRun(ctx.database.db, { integrationId, trigger: 'manual', now: clock.now() });
-    await createSyncWorker(microsoft.runner, { concurrency: 2 }).drain({ runId });
-    await ctx.database.db
-      .updateTable('integrations')
-      .set({ settings: JSON.stringify({ actions: { enabled: true } }) })
-      .where('id', '=', integrationId)
-      .execute();
+    ({ emulator, ctx, microsoft, deps, integrationId, tenant, organizationId } = await startActionsWorld(kind, {
+      seed: 5,
+      customers: 2,
+      usersPerTenant: 30,
+      roles: WRITE_ROLES,
+      clock,
+      sleep: async (ms) => void (now += ms),
+    }));
     const technician = await createTechnician(
       { db: ctx.database.db, clock },
       { username: 'alice', password: 'correct horse battery staple', role: 'administrator' },
       { id: null, label: 'test' },
     );
     alice = { id: technician.id, label: 'alice', role: 'administrator', canAct: true };
-    deps = actionDepsFor(ctx, microsoft);
   }, 60_000);
   afterAll(async () => {
     await ctx?.close();
