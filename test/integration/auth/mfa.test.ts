@@ -5,15 +5,13 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTechnician, LOCKOUT_MS, MAX_FAILED_SIGN_INS } from '../../../src/auth/accounts.ts';
 import { SIGN_IN_CHALLENGE_LIFETIME_MS } from '../../../src/auth/mfa.ts';
-import type { TechnicianRole } from '../../../src/db/schema.ts';
 import { DATABASE_KINDS } from '../../support/databases.ts';
-import { PASSWORD, sessionCookie, startWebWorld, type WebWorld } from '../web/support.ts';
+import { accountsOn, PASSWORD, sessionCookie, startWebWorld, type Account, type WebWorld } from '../web/support.ts';
 
 const STEP_MS = 30_000;
 
 describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
   let world: WebWorld;
-  let address = 0;
   beforeAll(async () => {
     world = await startWebWorld(kind);
   });
@@ -21,47 +19,11 @@ describe.each(DATABASE_KINDS)('multi-factor sign-in on %s', (kind) => {
     await world?.close();
   });
 
-  const from = () => `203.0.113.${(address++ % 250) + 1}`;
   const codeAt = (secret: string, at: Date) =>
     new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: at.getTime() });
   const nowCode = (secret: string) => codeAt(secret, world.clock.now());
 
-  interface Account {
-    id: string;
-    username: string;
-    cookie: string;
-    csrf: string;
-  }
-
-  async function newAccount(username: string, role: TechnicianRole = 'technician'): Promise<Account> {
-    const created = await createTechnician(
-      { db: world.ctx.database.db, clock: world.clock },
-      { username, password: PASSWORD, role },
-      { id: null, label: 'test' },
-    );
-    const response = await world.app.inject({
-      method: 'POST',
-      url: '/api/session',
-      remoteAddress: from(),
-      payload: { username, password: PASSWORD },
-    });
-    expect(response.statusCode).toBe(200);
-    return { id: created.id, username, cookie: sessionCookie(response), csrf: response.json().csrfToken };
-  }
-
-  const as = (
-    account: Pick<Account, 'cookie' | 'csrf'>,
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    url: string,
-    payload?: Record<string, unknown>,
-  ) =>
-    world.app.inject({
-      method,
-      url,
-      remoteAddress: from(),
-      headers: { cookie: account.cookie, ...(method === 'GET' ? {} : { 'x-csrf-token': account.csrf }) },
-      ...(payload ? { payload } : {}),
-    });
+  const { from, newAccount, as } = accountsOn(() => world, '203.0.113');
 
   /** Enrols an authenticator app for the signed-in account; returns its key and recovery codes. */
   async function enrol(account: Account): Promise<{ secret: string; recoveryCodes: string[] }> {

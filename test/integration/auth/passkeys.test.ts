@@ -3,17 +3,14 @@
 // step-up, removal, the passwordless sign-in an administrator allows, and each refusal (another
 // origin, a replayed counter, an unknown credential, an expired or reused challenge).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTechnician } from '../../../src/auth/accounts.ts';
 import { relyingPartyFor } from '../../../src/auth/passkeys.ts';
-import type { TechnicianRole } from '../../../src/db/schema.ts';
 import { DATABASE_KINDS } from '../../support/databases.ts';
 import { SoftwareAuthenticator, type SoftwareCredential } from '../../support/software-authenticator.ts';
-import { PASSWORD, sessionCookie, startWebWorld, type WebWorld } from '../web/support.ts';
+import { accountsOn, PASSWORD, sessionCookie, startWebWorld, type Account, type WebWorld } from '../web/support.ts';
 
 describe.each(DATABASE_KINDS)('passkeys on %s', (kind) => {
   let world: WebWorld;
   let authenticator: SoftwareAuthenticator;
-  let address = 0;
   beforeAll(async () => {
     world = await startWebWorld(kind);
     const { publicBaseUrl } = world.ctx.config.http;
@@ -24,39 +21,7 @@ describe.each(DATABASE_KINDS)('passkeys on %s', (kind) => {
     await world?.close();
   });
 
-  const from = () => `198.51.100.${(address++ % 250) + 1}`;
-
-  interface Account {
-    id: string;
-    username: string;
-    cookie: string;
-    csrf: string;
-  }
-
-  async function newAccount(username: string, role: TechnicianRole = 'technician'): Promise<Account> {
-    const created = await createTechnician(
-      { db: world.ctx.database.db, clock: world.clock },
-      { username, password: PASSWORD, role },
-      { id: null, label: 'test' },
-    );
-    const response = await world.app.inject({
-      method: 'POST',
-      url: '/api/session',
-      remoteAddress: from(),
-      payload: { username, password: PASSWORD },
-    });
-    expect(response.statusCode).toBe(200);
-    return { id: created.id, username, cookie: sessionCookie(response), csrf: response.json().csrfToken };
-  }
-
-  const as = (account: Pick<Account, 'cookie' | 'csrf'>, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-    world.app.inject({
-      method,
-      url,
-      remoteAddress: from(),
-      headers: { cookie: account.cookie, ...(method === 'GET' ? {} : { 'x-csrf-token': account.csrf }) },
-      ...(payload ? { payload } : {}),
-    });
+  const { from, newAccount, as } = accountsOn(() => world, '198.51.100');
 
   async function register(account: Account, name: string): Promise<SoftwareCredential> {
     const options = await as(account, 'POST', '/api/me/mfa/webauthn/registration-options');

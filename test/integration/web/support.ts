@@ -379,3 +379,42 @@ export async function seedContents(ctx: TestContext, seeded: Seeded, now: Date):
     .execute();
   return { users, contacts, deviceId, runId: run.id };
 }
+
+export interface Account extends SignedIn {
+  username: string;
+}
+
+/**
+ * New accounts signed in over the API, and requests made as one of them. Each request comes from
+ * the next address of `network` (e.g. '203.0.113'), so the sign-in throttle, which counts per
+ * address, never mixes tests. `world` is read at call time: it is started in a beforeAll.
+ */
+export function accountsOn(world: () => WebWorld, network: string) {
+  let address = 0;
+  const from = () => `${network}.${(address++ % 250) + 1}`;
+  async function newAccount(username: string, role: TechnicianRole = 'technician'): Promise<Account> {
+    const { ctx, clock, app } = world();
+    const created = await createTechnician(
+      { db: ctx.database.db, clock },
+      { username, password: PASSWORD, role },
+      { id: null, label: 'test' },
+    );
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: from(),
+      payload: { username, password: PASSWORD },
+    });
+    if (response.statusCode !== 200) throw new Error(`sign-in of ${username} answered ${response.statusCode}: ${response.body}`);
+    return { id: created.id, username, cookie: sessionCookie(response), csrf: response.json().csrfToken };
+  }
+  const as = (account: Pick<Account, 'cookie' | 'csrf'>, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    world().app.inject({
+      method,
+      url,
+      remoteAddress: from(),
+      headers: { cookie: account.cookie, ...(method === 'GET' ? {} : { 'x-csrf-token': account.csrf }) },
+      ...(payload ? { payload } : {}),
+    });
+  return { from, newAccount, as };
+}
