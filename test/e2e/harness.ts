@@ -111,11 +111,11 @@ export async function shotsChecked(session: BrowserSession, name: string, option
   });
 }
 
-/** Starts the app on a free port of 127.0.0.1 and returns its base URL. */
-export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
+/** Starts the app on a free port of 127.0.0.1 and returns its base URL (naming the host `urlHost`, 127.0.0.1 unless told). */
+export async function listenOnLoopback(app: FastifyInstance, options: { urlHost?: '127.0.0.1' | 'localhost' } = {}): Promise<string> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return `http://${options.urlHost ?? '127.0.0.1'}:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
 export interface DemoLogin {

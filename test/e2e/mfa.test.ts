@@ -5,7 +5,7 @@
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { chromiumAvailable, launchBrowser, type BrowserSession } from './harness.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, type BrowserSession } from './harness.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
@@ -29,9 +29,7 @@ describe.skipIf(!chromiumAvailable)('multi-factor sign-in in Chromium', () => {
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenOnLoopback(app);
     session = await launchBrowser({ screenshotPrefix: 'mfa' });
     page = session.page;
   }, 60_000);

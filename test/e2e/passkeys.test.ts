@@ -4,7 +4,7 @@
 // IP addresses as relying party ids). Screenshots at 1280 and 800 px; axe-core; no CSP violation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { chromiumAvailable, launchBrowser, type BrowserSession } from './harness.ts';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, type BrowserSession } from './harness.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
@@ -28,9 +28,8 @@ describe.skipIf(!chromiumAvailable)('passkeys in Chromium', () => {
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://localhost:${typeof address === 'object' && address ? address.port : 0}`;
+    // WebAuthn accepts 'localhost' as a secure origin and relying party id; an IP address is neither.
+    base = await listenOnLoopback(app, { urlHost: 'localhost' });
     session = await launchBrowser({ screenshotPrefix: 'passkey' });
     page = session.page;
     const cdp = await session.browser.newCDPSession(page);

@@ -1,28 +1,20 @@
 // A finished run's log and the integration page's Microsoft setup in Chromium: a heading per tenant, repeats collapsed with "×N", and the
 // level/tenant filter submitted as a plain GET form; screenshots at 1280 and 800 px, axe clean.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, launchBrowser, listenOnLoopback, type BrowserSession } from './harness.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { PASSWORD, seedTenants, TestClock, type Seeded } from '../integration/web/support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve('test-results/screenshots');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-describe.skipIf(!existsSync(CHROMIUM))('the sync log in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('the sync log in Chromium', () => {
   let ctx: TestContext;
   let app: FastifyInstance;
   let base: string;
-  let browser: BrowserContext;
+  let session: BrowserSession;
   let page: Page;
-  let userDataDir: string;
   let seeded: Seeded;
   let runId: string;
 
@@ -77,34 +69,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the sync log in Chromium', () => {
       { id: null, label: 'test' },
     );
     app = await buildApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'docsync-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(15_000);
+    base = await listenOnLoopback(app);
+    session = await launchBrowser({ screenshotPrefix: 'sync', timeoutMs: 15_000 });
+    page = session.page;
   });
   afterAll(async () => {
-    await browser?.close();
+    await session?.close();
     await app?.close();
     await ctx?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  async function seriousAxeViolations(): Promise<string[]> {
-    await page.evaluate(axeSource);
-    const violations = (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact })))`,
-    )) as Array<{ id: string; impact: string | null }>;
-    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  }
+  const seriousAxeViolations = () => session.axe();
 
   it('reads per tenant, collapses repeats and filters by level and tenant with a plain form', async () => {
     await page.goto(`${base}/sign-in?next=${encodeURIComponent(`/sync-runs/${runId}`)}`);
@@ -116,9 +91,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the sync log in Chromium', () => {
     await expect(page.getByRole('heading', { level: 3 }).allTextContents()).resolves.toHaveLength(2);
     await expect(page.getByText('×12').count()).resolves.toBe(2);
     expect(await seriousAxeViolations()).toEqual([]);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'sync-log-1280.png'), fullPage: true });
+    await session.screenshot('sync-log-1280');
     await page.setViewportSize({ width: 800, height: 900 });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'sync-log-800.png'), fullPage: true });
+    await session.screenshot('sync-log-800');
     // A 10,000-character tenant name wraps inside its heading; the per-tenant runs table scrolls in its own box.
     await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(800);
 
@@ -129,7 +104,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the sync log in Chromium', () => {
     await expect(page.getByRole('heading', { level: 3 }).allTextContents()).resolves.toEqual([expect.stringContaining('Contoso, Ltd.')]);
     await expect(page.getByText('Microsoft is throttling requests').count()).resolves.toBe(0);
     await expect(page.getByText('docsync may not read devices').count()).resolves.toBe(1);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'sync-log-filtered-800.png'), fullPage: true });
+    await session.screenshot('sync-log-filtered-800');
     expect(await seriousAxeViolations()).toEqual([]);
   }, 120_000);
 
@@ -139,9 +114,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the sync log in Chromium', () => {
     await expect(page.locator('#redirect-uri').inputValue()).resolves.toMatch(/\/auth\/microsoft\/callback$/);
     await expect(page.getByRole('cell', { name: 'DeviceManagementManagedDevices.Read.All', exact: true }).count()).resolves.toBe(1);
     expect(await seriousAxeViolations()).toEqual([]);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'integration-setup-1280.png'), fullPage: true });
+    await session.screenshot('integration-setup-1280');
     await page.setViewportSize({ width: 800, height: 900 });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'integration-setup-800.png'), fullPage: true });
+    await session.screenshot('integration-setup-800');
     // The setup section fits the window (the page's tenants table further down is another matter).
     const rightEdges = await page.evaluate(
       `['#redirect-uri', '[aria-label="Permissions docsync needs"]', '[aria-label="GDAP roles docsync needs"]']` +
