@@ -448,12 +448,12 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
       const pageSize = 100;
       const page = request.query.page;
       const { rows, total } = await listAuditRows(deps.db, { page, pageSize });
-      const names = await auditSubjectNames(deps.db, rows);
-      const values = await auditValueNames(deps.db, rows);
-      const actors = await auditSubjectNames(
-        deps.db,
-        rows.filter((r) => r.actor_id).map((r) => ({ subject_type: 'technician', subject_id: r.actor_id })),
-      );
+      // One lookup for the subjects and the technicians who acted (both read as "technician:<id>").
+      const actorsAsSubjects = rows.filter((r) => r.actor_id).map((r) => ({ subject_type: 'technician', subject_id: r.actor_id }));
+      const [names, values] = await Promise.all([
+        auditSubjectNames(deps.db, [...rows, ...actorsAsSubjects]),
+        auditValueNames(deps.db, rows),
+      ]);
       return sendPage(
         reply,
         200,
@@ -483,7 +483,7 @@ export const accountPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> =
                           (r) =>
                             html`<tr>
                               <td>${when(r.created_at)}</td>
-                              <td>${name((r.actor_id && actors.get(`technician:${r.actor_id}`)) || r.actor_label)}</td>
+                              <td>${name((r.actor_id && names.get(`technician:${r.actor_id}`)) || r.actor_label)}</td>
                               <td>${r.action.replaceAll('_', ' ').replaceAll('.', ' · ')}</td>
                               <td>${auditSubject(r, names)}</td>
                               <td>${auditDiff(r.before, r.after, values)}</td>
