@@ -98,6 +98,8 @@ export interface ContactsTable {
   notes: string | null;
   phone_extension: string | null;
   tags: Generated<string[]>;
+  /** The sync created it from microsoft_user_id (migration 2026-12-05T0100: its decision is shown, not stored). */
+  created_by_sync: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   /** Folded text the search matches (migration T1501). */
@@ -135,6 +137,8 @@ export interface ConfigurationsTable {
   /** docsync-only fields (migration T1500): a technician's, never written by a sync. */
   notes: string | null;
   tags: Generated<string[]>;
+  /** The sync created it from intune_device_id (migration 2026-12-05T0100: its decision is shown, not stored). */
+  created_by_sync: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   /** Folded text the search matches (migration T1501). */
@@ -570,6 +574,11 @@ export interface Database {
   tenant_report_figures: TenantReportFiguresTable;
   tenant_snapshots: TenantSnapshotsTable;
   match_decisions: MatchDecisionsTable;
+  /**
+   * A view (migration 2026-12-05T0100): match_decisions plus the "created" decisions of contacts and
+   * configurations the sync created, which are not stored. Read decisions here; write match_decisions.
+   */
+  effective_match_decisions: MatchDecisionsTable;
   sync_runs: SyncRunsTable;
   sync_log: SyncLogTable;
   sync_schedule_slots: SyncScheduleSlotsTable;

@@ -4,6 +4,10 @@
 // when the technician saves it while a sync is running: the upsert's WHERE guards it). The audit
 // row of a technician's decision holds the whole decision before and after, so "undo" can
 // restore exactly what was there.
+//
+// Reads go through effective_match_decisions (migration 2026-12-05T0100): the stored rows plus
+// the "created" decision of every contact or configuration the sync created, which is not stored
+// (issue 18: rows per user). Writes go to match_decisions; a stored row outranks a shown one.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, MatchDecision } from '../db/schema.ts';
 import { fromJsonColumn, jsonb, stableStringify } from '../db/json.ts';
@@ -25,7 +29,7 @@ export interface DecisionKey {
 /** One stored decision, or undefined. */
 export async function readDecision(db: Db, key: DecisionKey): Promise<MatchDecision | undefined> {
   return db
-    .selectFrom('match_decisions')
+    .selectFrom('effective_match_decisions')
     .selectAll()
     .where('kind', '=', key.kind)
     .where('tenant_id', '=', key.tenantId)
@@ -50,7 +54,7 @@ const keyOf = (kind: string, sourceId: string) => `${kind}:${sourceId}`;
 
 /** Every decision of one tenant, keyed for decisionOf. */
 export async function loadDecisions(db: Db, tenantId: string): Promise<Map<string, MatchDecision>> {
-  const rows = await db.selectFrom('match_decisions').selectAll().where('tenant_id', '=', tenantId).execute();
+  const rows = await db.selectFrom('effective_match_decisions').selectAll().where('tenant_id', '=', tenantId).execute();
   return new Map(rows.map((r) => [keyOf(r.kind, r.source_id), r]));
 }
 
@@ -74,14 +78,25 @@ function unchanged(before: MatchDecision, next: DecisionInput): boolean {
   );
 }
 
-/** Writes the sync's decisions that differ from what is stored; returns how many rows were written. */
+/**
+ * A contact or configuration the sync has just created: effective_match_decisions shows this
+ * decision from the created row (created_by_sync), so nothing needs storing where nothing was.
+ */
+const shownWithoutRow = (d: DecisionInput) =>
+  d.kind !== 'organization' && d.state === 'match' && d.rule === 'created' && (d.candidates ?? []).length === 0;
+
+/**
+ * Writes the sync's decisions that differ from what is stored (or shown: `existing` comes from
+ * loadDecisions); returns how many rows were written.
+ */
 export async function saveDecisions(
   db: Db,
   input: { tenantId: string; existing: Map<string, MatchDecision>; decisions: DecisionInput[]; now: Date },
 ): Promise<number> {
   const writes = input.decisions.filter((d) => {
     const before = input.existing.get(keyOf(d.kind, d.sourceId));
-    return !before || (!before.decided_by_technician && !unchanged(before, d));
+    if (!before) return !shownWithoutRow(d);
+    return !before.decided_by_technician && !unchanged(before, d);
   });
   for (let i = 0; i < writes.length; i += 500) {
     await db

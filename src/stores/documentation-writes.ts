@@ -106,7 +106,8 @@ export async function updateLinkedContacts(
 }
 
 /**
- * Creates contacts for users the matching engine found no contact for. Returns user id → new
+ * Creates contacts for users the matching engine found no contact for (created_by_sync: their
+ * "created" decision is shown by effective_match_decisions, not stored). Returns user id → new
  * contact id. The unique (organization, Microsoft user) index makes a second writer's insert a
  * no-op, so a race can never leave two contacts for one user.
  */
@@ -135,9 +136,9 @@ export async function createContacts(
           as v(first_name text, last_name text, title text, phone text, microsoft_user_id text, microsoft_overlay jsonb, emails jsonb)
       ), created as (
         insert into contacts (organization_id, first_name, last_name, title, phone, microsoft_user_id, tenant_id, microsoft_overlay,
-          created_at, updated_at)
+          created_by_sync, created_at, updated_at)
         select ${input.organizationId}, first_name, last_name, title, phone, microsoft_user_id, ${input.tenantId}, microsoft_overlay,
-          ${input.now}, ${input.now}
+          true, ${input.now}, ${input.now}
         from input
         on conflict (organization_id, microsoft_user_id) where microsoft_user_id is not null do nothing
         returning id, microsoft_user_id
@@ -304,6 +305,8 @@ export async function createConfigurations(
         chunk.map((d) => ({
           ...configurationColumns(d, input.tenantId),
           organization_id: input.organizationId,
+          // Its "created" decision is shown from this (effective_match_decisions), not stored.
+          created_by_sync: true,
           created_at: input.now,
           updated_at: input.now,
         })),

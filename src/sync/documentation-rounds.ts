@@ -70,6 +70,8 @@ export interface Derivation {
 
 /** Rounds of match → write within one run; see deriveDocumentation. */
 const MAX_ROUNDS = 3;
+// effective_match_decisions shows this sentence for every contact the sync created, without a
+// stored row (migration 2026-12-05T0100 holds a copy: change both together).
 const CREATED_REASON = 'Created from this Microsoft user by the sync.';
 
 const matchingTenantOf = (input: DerivationInput) => ({

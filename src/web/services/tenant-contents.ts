@@ -91,7 +91,7 @@ export async function listTenantUsers(
   const base = () => {
     const q = db
       .selectFrom('ms_users as u')
-      .leftJoin('match_decisions as d', (j) =>
+      .leftJoin('effective_match_decisions as d', (j) =>
         j.onRef('d.tenant_id', '=', 'u.tenant_id').onRef('d.source_id', '=', 'u.user_id').on('d.kind', '=', 'contact'),
       )
       .where('u.tenant_id', '=', tenantId);
@@ -194,7 +194,7 @@ export async function tenantUserDetail(
     .executeTakeFirst();
   if (!user) throw new NotFound('No such user in this tenant.');
   const decision = await db
-    .selectFrom('match_decisions')
+    .selectFrom('effective_match_decisions')
     .selectAll()
     .where('kind', '=', 'contact')
     .where('tenant_id', '=', tenantId)
@@ -454,7 +454,7 @@ export async function listTenantDevices(
   await getTenant(db, tenantId);
   let query = db
     .selectFrom('ms_managed_devices as m')
-    .leftJoin('match_decisions as d', (j) =>
+    .leftJoin('effective_match_decisions as d', (j) =>
       j.onRef('d.tenant_id', '=', 'm.tenant_id').onRef('d.source_id', '=', 'm.device_id').on('d.kind', '=', 'configuration'),
     )
     .leftJoin('configurations as c', 'c.id', 'd.target_id')

@@ -43,6 +43,10 @@ export async function spawnEmulator(options: {
   customers: number;
   usersPerTenant: number;
   cachedTenants?: number;
+  /** Microsoft-like answer times, e.g. p50=200,p99=1500 (its --latency); none when null. */
+  latency?: string | null;
+  /** Graph enforces Microsoft's documented limits (its --throttle; 429s are counted by docsync's runs). */
+  throttle?: boolean;
   startTimeoutMs?: number;
 }): Promise<EmulatorProcess> {
   const logFile = path.join(tmpdir(), `docsync-bench-emulator-${process.pid}-${Date.now()}.log`);
@@ -62,10 +66,8 @@ export async function spawnEmulator(options: {
     '--users-per-tenant',
     String(options.usersPerTenant),
     '--auto-consent',
-    // SYNC_BENCH_LATENCY=p50=200,p99=1500: Microsoft-like answer times (the bench with and without them).
-    ...(process.env.SYNC_BENCH_LATENCY ? ['--latency', process.env.SYNC_BENCH_LATENCY] : []),
-    // SYNC_BENCH_THROTTLE=1: Graph enforces Microsoft's documented limits (429s are counted by docsync's runs).
-    ...(process.env.SYNC_BENCH_THROTTLE === '1' ? ['--throttle'] : []),
+    ...(options.latency ? ['--latency', options.latency] : []),
+    ...(options.throttle ? ['--throttle'] : []),
     ...(options.cachedTenants ? ['--cached-tenants', String(options.cachedTenants)] : []),
   ];
   // Logs go to a file: an undrained stderr pipe would block the emulator once it fills.

@@ -9,12 +9,20 @@ export interface ScaleInput {
   usersPerTenant: number;
   seed: number;
   concurrency: number;
+  /** sync.maxConcurrency of every worker (the adaptive limit's ceiling), or null for the configured default. */
+  maxConcurrency: number | null;
   trigger: SyncTrigger;
   /** Write a heap snapshot into heapSnapshotDir the first time RSS passes this many MB. */
   heapSnapshotMb: number | null;
   heapSnapshotDir: string;
   /** At most this many rows for the raw INSERT yardstick. */
   rawRowsCap: number;
+  /** Sync worker processes sharing the database and queue (this one + workers - 1 others). */
+  workers: number;
+  /** The emulator's --latency (e.g. p50=200,p99=1500), or null for none. */
+  latency: string | null;
+  /** The emulator enforces Microsoft's documented limits (--throttle). */
+  throttle: boolean;
 }
 
 /** Staged Microsoft records and documentation: a no-change re-sync must write none of these. */
@@ -61,6 +69,10 @@ export interface ScaleResult {
   stagedDevices: number;
   trigger: SyncTrigger;
   concurrency: number;
+  maxConcurrency: number | null;
+  workers: number;
+  latency: string | null;
+  throttle: boolean;
   setupSeconds: { emulatorAndWorld: number; discovery: number };
   /** Sync log lines of the first sync, per code (resources a tenant did not allow, etc.). */
   first: SyncFigures & { logCodes: Record<string, number>; minimumRequests: number; requestsOverMinimum: number };

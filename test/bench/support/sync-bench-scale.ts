@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
 import pino from 'pino';
@@ -30,6 +31,7 @@ import {
   type TableWrites,
 } from './sync-bench-postgres.ts';
 import type { WorldFacts } from './sync-bench-world.ts';
+import type { BenchWorkerInput } from './sync-bench-worker.ts';
 import { DOCUMENTATION_TABLES, type ScaleInput, type ScaleResult, type SyncFigures } from './sync-bench-figures.ts';
 
 const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -53,6 +55,46 @@ async function worldFacts(input: ScaleInput): Promise<WorldFacts> {
   process.off('exit', killOnExit);
   if (code !== 0) throw new Error(`sync-bench-world.ts exited with ${code}`);
   return JSON.parse(out) as WorldFacts;
+}
+
+/** Another worker process sharing the database and queue (support/sync-bench-worker.ts). */
+interface WorkerProcess {
+  pid: number;
+  drain(runId: string): Promise<void>;
+  stop(): void;
+}
+
+async function spawnWorker(input: BenchWorkerInput): Promise<WorkerProcess> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sync-bench-worker.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, SYNC_BENCH_WORKER: JSON.stringify(input) },
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  const waiting: Array<(event: string) => void> = [];
+  const next = () => new Promise<string>((resolve) => waiting.push(resolve));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`a bench worker process exited with ${code}`))),
+  );
+  exited.catch(() => {});
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const event = (JSON.parse(line) as { event: string }).event;
+    waiting.shift()?.(event);
+  });
+  await Promise.race([next(), exited]);
+  return {
+    pid: child.pid!,
+    async drain(runId) {
+      const drained = next();
+      child.stdin.write(`${JSON.stringify({ runId })}\n`);
+      await Promise.race([drained, exited]);
+    },
+    stop() {
+      process.off('exit', killOnExit);
+      child.kill('SIGTERM');
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -83,8 +125,10 @@ async function main(): Promise<void> {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   let stats: pg.Client | undefined;
   let closeContext: (() => Promise<void>) | undefined;
+  const otherWorkers: WorkerProcess[] = [];
   const cleanUp = async () => {
     clearInterval(sampler);
+    for (const w of otherWorkers.splice(0)) w.stop();
     await closeContext?.().catch(() => {});
     await stats?.end().catch(() => {});
     await emulator?.stop().catch(() => {});
@@ -106,6 +150,8 @@ async function main(): Promise<void> {
         customers: input.tenants,
         usersPerTenant: input.usersPerTenant,
         cachedTenants: Number(process.env.SYNC_BENCH_EMULATOR_CACHE ?? 0) || input.tenants + 1,
+        latency: input.latency,
+        throttle: input.throttle,
       }),
     ]);
     emulator = started;
@@ -117,16 +163,31 @@ async function main(): Promise<void> {
     const postmasterPid = postmasterOf(backend[0]!.pid);
     const emulatorAndWorld = (performance.now() - setupStart) / 1000;
 
+    const encryptionKey = randomBytes(32).toString('base64');
     const config = loadConfig({
       env: { DOCSYNC_ENV: 'test' },
       overrides: {
         database: { url: scratch.url, dataDir: 'memory://' },
-        secrets: { encryptionKey: randomBytes(32).toString('base64') },
+        secrets: { encryptionKey },
         microsoft: { authorityHost: emulator.info.authorityHost, graphBaseUrl: emulator.info.graphBaseUrl },
-        sync: { concurrency: input.concurrency },
+        sync: { concurrency: input.concurrency, ...(input.maxConcurrency ? { maxConcurrency: input.maxConcurrency } : {}) },
       },
     });
     const ctx = await createContext(config, { log: pino({ level: 'silent' }) });
+    // Workers beyond this process's own: started (and their context built) before any sync, so
+    // the timed runs hold no process start-up.
+    for (let i = 1; i < input.workers; i++) {
+      otherWorkers.push(
+        await spawnWorker({
+          databaseUrl: scratch.url,
+          encryptionKey,
+          authorityHost: emulator.info.authorityHost,
+          graphBaseUrl: emulator.info.graphBaseUrl,
+          concurrency: input.concurrency,
+          maxConcurrency: input.maxConcurrency,
+        }),
+      );
+    }
     closeContext = () => ctx.close();
     const db = ctx.database.db;
     await migrateToLatest(db);
@@ -168,7 +229,7 @@ async function main(): Promise<void> {
     const devices = active.reduce((n, t) => n + factsOf(t.microsoft_tenant_id).devices, 0);
 
     const cpuNow = () => ({
-      docsync: ownCpuSeconds(),
+      docsync: ownCpuSeconds() + otherWorkers.reduce((sum, w) => sum + (processCpuSeconds(w.pid) ?? 0), 0),
       emulator: processCpuSeconds(emulator!.pid),
       postgres: postmasterPid ? postgresServerCpuSeconds(postmasterPid) : null,
     });
@@ -196,7 +257,11 @@ async function main(): Promise<void> {
           .catch(() => {});
       }, 15_000);
       try {
-        await createSyncWorker(microsoft.runner, { concurrency: config.sync.maxConcurrency }).drain({ runId });
+        // Every worker drains the same run, as production's workers share one queue.
+        await Promise.all([
+          createSyncWorker(microsoft.runner, { concurrency: config.sync.maxConcurrency }).drain({ runId }),
+          ...otherWorkers.map((w) => w.drain(runId)),
+        ]);
       } finally {
         clearInterval(progress);
       }
@@ -396,6 +461,10 @@ async function main(): Promise<void> {
       stagedDevices: Number(staged[0]!.devices),
       trigger: input.trigger,
       concurrency: input.concurrency,
+      maxConcurrency: input.maxConcurrency,
+      workers: input.workers,
+      latency: input.latency,
+      throttle: input.throttle,
       setupSeconds: { emulatorAndWorld: round(emulatorAndWorld, 1), discovery: round(discoverySeconds, 1) },
       first: { ...first.figures, logCodes, minimumRequests: minimum, requestsOverMinimum: round(first.figures.graphRequests / minimum, 3) },
       resync: {

@@ -186,15 +186,32 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
     expect(line.action).toContain("turn off 'Display concealed user, group and site names'");
   });
 
+  /**
+   * A technician's decision on a user or device, stored over the sync's (which may be stored, or
+   * shown without a row for what the sync created: effective_match_decisions).
+   */
+  const technicianDecides = (
+    kind: 'contact' | 'configuration',
+    sourceId: string,
+    decision: { state: 'match' | 'excluded'; target_id: string | null },
+  ) => {
+    const values = {
+      ...decision,
+      ...(decision.state === 'match' ? { rule: 'technician' } : {}),
+      decided_by: 'tech-1',
+      decided_by_technician: true,
+    };
+    return ctx.database.db
+      .insertInto('match_decisions')
+      .values({ kind, tenant_id: tenant.id, source_id: sourceId, ...values })
+      .onConflict((oc) => oc.columns(['kind', 'tenant_id', 'source_id']).doUpdateSet(values))
+      .execute();
+  };
+
   it('never overwrites a technician decision', async () => {
     await sync();
     const db = ctx.database.db;
-    await db
-      .updateTable('match_decisions')
-      .set({ state: 'excluded', target_id: null, decided_by: 'tech-1', decided_by_technician: true })
-      .where('tenant_id', '=', tenant.id)
-      .where('source_id', '=', data.users[1]!.id)
-      .execute();
+    await technicianDecides('contact', data.users[1]!.id, { state: 'excluded', target_id: null });
     data.users[1]!.jobTitle = 'Changed';
     await sync();
     const decision = await db
@@ -217,12 +234,7 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
       .values({ organization_id: organizationId, first_name: 'Adele', last_name: 'Vance-Smith' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await db
-      .updateTable('match_decisions')
-      .set({ state: 'match', target_id: chosen.id, rule: 'technician', decided_by: 'tech-1', decided_by_technician: true })
-      .where('tenant_id', '=', tenant.id)
-      .where('source_id', '=', adele.id)
-      .execute();
+    await technicianDecides('contact', adele.id, { state: 'match', target_id: chosen.id });
 
     const { result } = await sync();
     expect(result.status).not.toBe('failed');
@@ -255,13 +267,7 @@ describe.each(DATABASE_KINDS)('tenant sync on %s', (kind) => {
       .values({ organization_id: organizationId, name: 'SPARE-LAPTOP' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await db
-      .updateTable('match_decisions')
-      .set({ state: 'match', target_id: chosen.id, rule: 'technician', decided_by: 'tech-1', decided_by_technician: true })
-      .where('tenant_id', '=', tenant.id)
-      .where('kind', '=', 'configuration')
-      .where('source_id', '=', device.id)
-      .execute();
+    await technicianDecides('configuration', device.id, { state: 'match', target_id: chosen.id });
 
     const { result } = await sync();
     expect(result.status).not.toBe('failed');
