@@ -7,7 +7,7 @@ import { tenantMfaReport, type UserMfaRow } from '../../reports/mfa.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv, type CsvColumn } from '../../docs/export.ts';
 import { getTenant } from '../../stores/tenants.ts';
 import { IdParams, Nullable } from '../schemas.ts';
-import { GroupDepartmentQuery } from '../pages/group-department-filters.ts';
+import { GroupDepartmentQuery } from '../group-department-query.ts';
 
 export const MFA_USER_COLUMNS: Array<CsvColumn<UserMfaRow>> = [
   { header: 'User', value: (u) => u.displayName },

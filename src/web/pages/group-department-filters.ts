@@ -1,16 +1,11 @@
 // The "Group" and "Department" selects of a user or contact list's filter bar (issue 17: every
-// user list and report filters by group and department), placed inside searchFilters' `extra`,
-// and the query schema for the two parameters. A group's users include nested groups' users.
-import { Type } from '@sinclair/typebox';
+// user list and report filters by group and department), placed inside searchFilters' `extra`;
+// their query parameters are in src/web/group-department-query.ts. A group's users include nested
+// groups' users.
 import { html, type SafeHtml } from '../html.ts';
 
-export const GroupDepartmentQuery = {
-  group: Type.Optional(Type.String({ maxLength: 64, description: "A group's id: its users, nested groups' users included" })),
-  department: Type.Optional(Type.String({ maxLength: 200, description: 'Users whose department is exactly this' })),
-};
-
 export interface GroupOption {
-  /** The value sent (a group id, or a tenant-qualified id where a list spans tenants). */
+  /** The value sent: the group's id. */
   value: string;
   label: string;
 }

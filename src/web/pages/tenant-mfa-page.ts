@@ -13,7 +13,8 @@ import { getTenant } from '../../stores/tenants.ts';
 import { tenantStatus } from '../services/tenant-status.ts';
 import { tenantTabs } from './tenant-tabs.ts';
 import { searchFilters } from './list-views.ts';
-import { GroupDepartmentQuery, groupDepartmentFilters } from './group-department-filters.ts';
+import { groupDepartmentFilters } from './group-department-filters.ts';
+import { GroupDepartmentQuery } from '../group-department-query.ts';
 import { tenantDepartments, tenantGroups } from '../../stores/groups.ts';
 
 /** Microsoft's method names (userRegistrationDetails) in words. */
