@@ -248,6 +248,8 @@ export interface SyncRunsTable {
   /** What the run is doing now, for the live view: "users", "mailboxes", "writing"… */
   phase: string | null;
   error_code: string | null;
+  /** A sync, or an on-demand licence refresh (migration 2026-12-05T0200): only syncs are a tenant's last sync. */
+  kind: Generated<'sync' | 'license_refresh'>;
 }
 
 export interface SyncScheduleSlotsTable {

@@ -344,6 +344,7 @@ export async function attentionItems(
             .distinct()
             .where('tenant_id', 'in', watchedIds)
             .where('status', 'in', ['succeeded', 'partial', 'failed'])
+            .where('kind', '=', 'sync')
             .execute()
         ).map((r) => r.tenant_id)
       : [],

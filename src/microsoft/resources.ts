@@ -236,6 +236,24 @@ export const usersResource: GraphResource<GraphUser> = {
   family: 'identity',
   parse: parseUser,
 };
+/** A user's licences only: what an on-demand licence refresh reads (issue 17). */
+export interface GraphUserLicenses {
+  id: string;
+  assignedLicenses: GraphUser['assignedLicenses'];
+}
+export const parseUserLicenses = parser<GraphUserLicenses>('user licences', (o) => ({
+  id: reqStr(o, 'id'),
+  assignedLicenses: list(o, 'assignedLicenses').map((l) => ({ skuId: reqStr(l, 'skuId'), disabledPlans: strings(l, 'disabledPlans') })),
+}));
+/** Users with nothing but their licences, in pages of 999: a small read for "refresh licences now". */
+export const userLicensesResource: GraphResource<GraphUserLicenses> = {
+  name: 'users (licences)',
+  path: '/users',
+  select: ['id', 'assignedLicenses'],
+  pageSize: 999,
+  family: 'identity',
+  parse: parseUserLicenses,
+};
 /** With signInActivity Graph caps pages at 500 and needs AuditLog.Read.All + Entra ID P1. */
 export const usersWithSignInResource: GraphResource<GraphUser> = {
   name: 'users (with sign-in activity)',

@@ -23,6 +23,7 @@ import {
   usersDeltaResource,
   usersResource,
   usersWithSignInResource,
+  userLicensesResource,
   USER_SELECT,
   type GraphDomain,
   type GraphManagedDevice,
@@ -31,6 +32,7 @@ import {
   type GraphSubscribedSku,
   type GraphUser,
   type GraphUserChange,
+  type GraphUserLicenses,
   type MailboxUsageRow,
 } from './resources.ts';
 import { isMicrosoftError } from './errors.ts';
@@ -39,7 +41,15 @@ import { userRegistrationDetailsResource, type GraphUserRegistration } from './a
 import { groupsDeltaResource, type GraphGroupChange } from './groups-delta.ts';
 
 export type { GraphCounters } from './graph-client.ts';
-export type { GraphDomain, GraphManagedDevice, GraphSubscribedSku, GraphUser, GraphUserChange, MailboxUsageRow } from './resources.ts';
+export type {
+  GraphDomain,
+  GraphManagedDevice,
+  GraphSubscribedSku,
+  GraphUser,
+  GraphUserChange,
+  GraphUserLicenses,
+  MailboxUsageRow,
+} from './resources.ts';
 
 export interface FullUserListing {
   users: GraphUser[];
@@ -102,6 +112,8 @@ export interface TenantSource {
   emailActivity?(): Promise<EmailActivityRow[]>;
   managedDevices(): Promise<GraphManagedDevice[]>;
   subscribedSkus(): Promise<GraphSubscribedSku[]>;
+  /** Every user's id and assignedLicenses (paged to the end): the on-demand licence refresh's read. */
+  userLicenses?(): Promise<GraphUserLicenses[]>;
   /** Object ids of a group's members (transitive), for exclusions. */
   groupMemberIds(groupId: string): Promise<string[]>;
   /** Every user's MFA registration (userRegistrationDetails); optional: sources without it skip MFA. */
@@ -337,6 +349,7 @@ export function createTenantReader(
       if (answer) return answer;
       return collect(graph.listAll(subscribedSkusResource));
     },
+    userLicenses: () => collect(graph.listAll(userLicensesResource)),
     async groupMemberIds(groupId) {
       return (await collect(graph.listAll(groupMembersResource(groupId)))).map((m) => m.id);
     },

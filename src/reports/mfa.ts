@@ -4,9 +4,12 @@
 // tenant, or docsync lacks AuditLog.Read.All / a reports role there; never a made-up 0 %.
 import type { Kysely } from 'kysely';
 import type { Database, TenantMfaState } from '../db/schema.ts';
-import { mfaCounts, mfaStatusOf, userMfaRows, type UserMfaRow } from '../stores/mfa.ts';
+import { mfaCounts, mfaStatusOf, userMfaRows, type UserMfaFilter, type UserMfaRow } from '../stores/mfa.ts';
 
 export type { UserMfaRow } from '../stores/mfa.ts';
+
+/** Narrows a tenant's MFA report to a group (nested groups too), a department or a name. */
+export type MfaReportFilter = Pick<UserMfaFilter, 'group' | 'department' | 'search'>;
 
 /** Coverage 0..1 from counts; null when the report is not readable or nobody counts. */
 function coverageOf(state: TenantMfaState | null, enabledMembers: number, registered: number): number | null {
@@ -40,10 +43,20 @@ export interface TenantMfaReport {
 
 const NOT_READ_YET = 'docsync has not read MFA registration for this tenant yet; it does at the next sync.';
 
-export async function tenantMfaReport(db: Kysely<Database>, tenantId: string): Promise<TenantMfaReport> {
-  const [status, [counts], users] = await Promise.all([mfaStatusOf(db, tenantId), mfaCounts(db, [tenantId]), userMfaRows(db, tenantId)]);
-  const enabledMembers = counts?.enabledMembers ?? 0;
-  const registered = counts?.registered ?? 0;
+/** Counted as mfaCounts counts (src/stores/mfa.ts): enabled users whose userType is Member or unset. */
+const isEnabledMember = (u: UserMfaRow) => u.accountEnabled !== false && (u.userType ?? 'Member') === 'Member';
+
+export async function tenantMfaReport(db: Kysely<Database>, tenantId: string, filter: MfaReportFilter = {}): Promise<TenantMfaReport> {
+  const [status, [counts], users] = await Promise.all([
+    mfaStatusOf(db, tenantId),
+    mfaCounts(db, [tenantId]),
+    userMfaRows(db, tenantId, filter),
+  ]);
+  // Narrowed to a group, department or name, the coverage is that of the users shown.
+  const narrowed = Boolean(filter.group || filter.department || filter.search?.trim());
+  const members = users.filter(isEnabledMember);
+  const enabledMembers = narrowed ? members.length : (counts?.enabledMembers ?? 0);
+  const registered = narrowed ? members.filter((u) => u.registered === true).length : (counts?.registered ?? 0);
   const availability: MfaAvailability =
     status?.state === 'available'
       ? { available: true }

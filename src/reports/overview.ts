@@ -61,7 +61,12 @@ const int = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0
 export async function overviewReport(db: Kysely<Database>, options: { sort?: string } = {}): Promise<Overview> {
   const source = await overviewSource(db);
   const prices = await allPrices(db);
-  const coverage = await mfaCoverageByTenant(db);
+  // Each sync keeps the tenant's MFA coverage with its figures (src/reports/snapshots.ts); only
+  // figures written before it did are counted from the users here.
+  const coverage = new Map<string, number | null>();
+  for (const row of source) if ('mfaCoverage' in row.figures) coverage.set(row.tenantId, row.figures.mfaCoverage as number | null);
+  const older = source.filter((row) => !coverage.has(row.tenantId)).map((row) => row.tenantId);
+  if (older.length > 0) for (const [tenantId, value] of await mfaCoverageByTenant(db, older)) coverage.set(tenantId, value);
   const priceMaps = new Map<string, ReturnType<typeof effectivePrices>>();
   const names = new Map<string, string>();
   const tenants = source.map((row): OverviewTenant => {

@@ -34,9 +34,13 @@ export async function recordTenantReport(
 ): Promise<{ figuresWritten: boolean; snapshotTaken: boolean }> {
   const { tenantId, now } = input;
   const figures = await computeTenantFigures(db, tenantId, now, input.inactiveDays);
-  const hash = contentHash({ ...figures, inactiveDays: input.inactiveDays });
+  // null when MFA registration cannot be read (src/reports/mfa.ts): "not known", not 0 %. Kept with
+  // the figures so the cross-customer overview reads one row per tenant, not every tenant's users.
+  const mfaCoverage = (await mfaCoverageByTenant(db, [tenantId])).get(tenantId) ?? null;
+  const stored = { ...figures, inactiveDays: input.inactiveDays, mfaCoverage };
+  const hash = contentHash(stored);
   const figuresWritten = (await storedFiguresHash(db, tenantId)) !== hash;
-  if (figuresWritten) await saveFigures(db, tenantId, { ...figures, inactiveDays: input.inactiveDays }, hash, now);
+  if (figuresWritten) await saveFigures(db, tenantId, stored, hash, now);
   const today = dayOf(now);
   if (await hasSnapshotOn(db, tenantId, today)) return { figuresWritten, snapshotTaken: false };
   const money = moneyOf(figures, effectivePrices(await allPrices(db), input.integrationId));
@@ -53,8 +57,7 @@ export async function recordTenantReport(
       wasteSeats: figures.wasteSeats,
       monthlyWasteMinor: money.monthlyWasteMinor,
       currency: money.currency,
-      // null when MFA registration cannot be read (src/reports/mfa.ts): "not known", not 0 %.
-      mfaCoverage: (await mfaCoverageByTenant(db, [tenantId])).get(tenantId) ?? null,
+      mfaCoverage,
       seats: figures.skus
         .filter((s) => !s.free)
         .map((s) => ({ skuId: s.skuId, name: s.name, enabled: s.prepaid.enabled, consumed: s.consumed })),

@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, TenantMfaState } from '../db/schema.ts';
 import type { GraphUserRegistration } from '../microsoft/authentication-methods.ts';
 import { contentHash } from './staging.ts';
+import { usersInGroupSql } from './groups.ts';
 
 type Db = Kysely<Database>;
 const CHUNK = 500;
@@ -140,11 +141,19 @@ export interface UserMfaRow {
   defaultMethod: string | null;
 }
 
+/** Which users an MFA list shows: one user, a group's (nested groups too), a department's, a name. */
+export interface UserMfaFilter {
+  userId?: string;
+  group?: string;
+  department?: string;
+  search?: string;
+}
+
 /**
- * Every present Microsoft user of the tenant with what the report says about their MFA.
- * Admins without MFA first, then users without MFA, then the rest; by name within each.
+ * Every present Microsoft user of the tenant (narrowed by `options`) with what the report says
+ * about their MFA. Admins without MFA first, then users without MFA, then the rest; by name.
  */
-export async function userMfaRows(db: Db, tenantId: string, options: { userId?: string } = {}): Promise<UserMfaRow[]> {
+export async function userMfaRows(db: Db, tenantId: string, options: UserMfaFilter = {}): Promise<UserMfaRow[]> {
   let query = db
     .selectFrom('ms_users as u')
     .leftJoin('ms_user_registration_details as r', (join) =>
@@ -166,6 +175,22 @@ export async function userMfaRows(db: Db, tenantId: string, options: { userId?: 
     .where('u.tenant_id', '=', tenantId)
     .where('u.removed_at', 'is', null);
   if (options.userId !== undefined) query = query.where('u.user_id', '=', options.userId);
+  // The same narrowing as the tenant's user list (src/web/services/tenant-contents.ts).
+  if (options.group) query = query.where('u.user_id', 'in', usersInGroupSql(tenantId, options.group));
+  if (options.department) query = query.where(sql`u.data->>'department'`, '=', options.department);
+  if (options.search?.trim()) {
+    const pattern = `%${options.search
+      .trim()
+      .toLowerCase()
+      .replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`lower(coalesce(u.data->>'displayName', ''))`, 'like', pattern),
+        eb(sql`lower(coalesce(u.data->>'userPrincipalName', ''))`, 'like', pattern),
+        eb(sql`lower(coalesce(u.data->>'mail', ''))`, 'like', pattern),
+      ]),
+    );
+  }
   const rows = await query.execute();
   const mapped: UserMfaRow[] = rows.map((r) => ({
     userId: r.user_id,

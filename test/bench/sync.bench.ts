@@ -50,7 +50,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { SyncTrigger } from '../../src/db/schema.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
-import { MINIMUM_IS, type ScaleInput, type ScaleResult } from './support/sync-bench-figures.ts';
+import { MINIMUM_IS, snapshotRows, type ScaleInput, type ScaleResult } from './support/sync-bench-figures.ts';
 
 const TARGETS = {
   peakRssMb: 512,
@@ -365,7 +365,8 @@ function printVerdicts(outcomes: ScaleOutcome[]): void {
       `between the runs) ` +
       `(${each(
         (r) =>
-          `${r.resync.documentationRowsWritten} rows; ${r.resync.tenantsRederived} tenant(s) re-derived, ` +
+          `${r.resync.documentationRowsWritten} rows (${snapshotRows(r.resync.writesByTable)} of them snapshots, ` +
+          `${snapshotRows(r.first.writesByTable)} taken by the first sync); ${r.resync.tenantsRederived} tenant(s) re-derived, ` +
           `${r.resync.tenantsExpiredByTime} expired by time, ${r.resync.tenantsRederivedWithoutExpiry} unexplained`,
       )})`,
   );

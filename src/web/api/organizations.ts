@@ -16,6 +16,7 @@ import {
   updateContact,
 } from '../../docs/organization-directory.ts';
 import { actionContext } from './tenant-matches.ts';
+import { GroupDepartmentQuery, groupDepartmentFilter as contactFilter } from '../group-department-query.ts';
 import { IdParams, Nullable, PageQuery, Paged, Timestamp } from '../schemas.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { CONFIGURATION_COLUMNS, CONTACT_COLUMNS, ORGANIZATION_COLUMNS } from '../csv-columns.ts';
@@ -129,6 +130,7 @@ export const OrganizationDetailSchema = Type.Object({
 });
 
 const ListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery });
+const ContactListQuery = Type.Object({ ...ListQuery.properties, ...GroupDepartmentQuery });
 const ContactInput = Type.Object({
   firstName: Type.Optional(Text(200)),
   lastName: Type.Optional(Text(200)),
@@ -230,9 +232,11 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
       config: { access: 'signedIn' },
       schema: {
         tags: ['contacts'],
-        summary: "An organization's contacts with the Microsoft overlay columns (paged; search by name, email, UPN or phone)",
+        summary:
+          "An organization's contacts with the Microsoft overlay columns (paged; search by name, email, UPN or phone; " +
+          "filter by a tenant's group or the users' department)",
         params: IdParams,
-        querystring: ListQuery,
+        querystring: ContactListQuery,
         response: { 200: Paged(ContactSchema) },
       },
     },
@@ -245,11 +249,11 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
           ctx.clock.now(),
           CONTACT_COLUMNS,
           async (page, pageSize) =>
-            (await listOrganizationContacts(db, request.params.id, { search: request.query.search, page, pageSize })).items,
+            (await listOrganizationContacts(db, request.params.id, { ...contactFilter(request.query), page, pageSize })).items,
         );
       }
       return {
-        ...(await listOrganizationContacts(db, request.params.id, request.query)),
+        ...(await listOrganizationContacts(db, request.params.id, { ...request.query, ...contactFilter(request.query) })),
         page: request.query.page,
         pageSize: request.query.pageSize,
       };

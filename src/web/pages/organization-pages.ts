@@ -20,6 +20,9 @@ import {
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
 import { searchFilters } from './list-views.ts';
+import { groupDepartmentFilters } from './group-department-filters.ts';
+import { GroupDepartmentQuery, groupDepartmentFilter } from '../group-department-query.ts';
+import { organizationGroupsAndDepartments } from '../../stores/organization-directory.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery } from '../schemas.ts';
@@ -27,6 +30,7 @@ import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts
 import { CONFIGURATION_COLUMNS, CONTACT_COLUMNS, ORGANIZATION_COLUMNS } from '../csv-columns.ts';
 
 const ListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery });
+const ContactListQuery = Type.Object({ ...ListQuery.properties, ...GroupDepartmentQuery });
 const SORT_COLUMNS: Array<{ key: string; label: string; numeric: boolean }> = [
   { key: 'name', label: 'Organization', numeric: false },
   { key: 'tenants', label: 'Tenants', numeric: true },
@@ -393,6 +397,49 @@ function configurationsTable(items: ConfigurationRow[], organizationId: string, 
   </table>`;
 }
 
+/**
+ * One organization's contacts or configurations: the tabs, the filter bar, the "add" form for
+ * technicians, then the table and pager, or an empty state that says whether the filters or the
+ * documentation are empty.
+ */
+function documentationList(o: {
+  detail: OrganizationDetail;
+  tab: 'contacts' | 'configurations';
+  principal: Principal;
+  /** The filters in force (the pager repeats them). */
+  filter: Record<string, string | undefined>;
+  filters: SafeHtml;
+  add: { label: string; form: SafeHtml };
+  noMatch: string;
+  showAll: string;
+  empty: { title: string; fromTenants: string };
+  total: number;
+  table: () => SafeHtml;
+  page: { page: number; pageSize: number };
+}): SafeHtml {
+  const path = `/organizations/${o.detail.id}/${o.tab}`;
+  const filtered = Object.values(o.filter).some(Boolean);
+  return html`${organizationTabs(o.detail, o.tab)} ${o.filters}
+  ${
+    can(o.principal, 'technician')
+      ? html`<details class="add">
+          <summary>${o.add.label}</summary>
+          ${o.add.form}
+        </details>`
+      : ''
+  }
+  ${
+    o.total === 0
+      ? filtered
+        ? emptyState(o.noMatch, html`<a href="${path}">${o.showAll}</a>.`)
+        : emptyState(
+            o.empty.title,
+            o.detail.tenants.length ? o.empty.fromTenants : 'Add one by hand, or match a tenant to this organization.',
+          )
+      : html`${o.table()}${pager(path, o.filter, o.page.page, o.page.pageSize, o.total)}`
+  }`;
+}
+
 export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const db = ctx.database.db;
 
@@ -523,54 +570,53 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
 
   app.get(
     '/organizations/:id/contacts',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ListQuery } },
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ContactListQuery } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const detail = await organizationDetail(db, ctx.clock, request.params.id);
       const q = request.query;
+      const filter = groupDepartmentFilter(q);
       if (wantsCsv(request))
         return sendCsv(
           reply,
           'contacts',
           ctx.clock.now(),
           CONTACT_COLUMNS,
-          async (page, pageSize) => (await listOrganizationContacts(db, detail.id, { search: q.search, page, pageSize })).items,
+          async (page, pageSize) => (await listOrganizationContacts(db, detail.id, { ...filter, page, pageSize })).items,
         );
-      const result = await listOrganizationContacts(db, detail.id, q);
-      const body = html`${organizationTabs(detail, 'contacts')}
-      ${searchFilters({
-        id: 'oc-search',
-        value: q.search,
-        placeholder: 'name, email, UPN or phone',
-        button: 'Search',
-        csv: { path: `/organizations/${detail.id}/contacts`, query: { search: q.search } },
-      })}
-      ${
-        can(principal, 'technician')
-          ? html`<details class="add">
-              <summary>Add a contact</summary>
-              ${contactForm(null, detail.id)}
-            </details>`
-          : ''
-      }
-      ${
-        result.total === 0
-          ? q.search
-            ? emptyState('No contact matches this search.', html`<a href="/organizations/${detail.id}/contacts">Show every contact</a>.`)
-            : emptyState(
-                'No contacts yet.',
-                detail.tenants.length
-                  ? 'The users of its tenants become contacts at the next sync.'
-                  : 'Add one by hand, or match a tenant to this organization.',
-              )
-          : html`${contactsTable(result.items, detail.id, principal)}${pager(
-              `/organizations/${detail.id}/contacts`,
-              { search: q.search },
-              q.page,
-              q.pageSize,
-              result.total,
-            )}`
-      }`;
+      const [result, choices] = await Promise.all([
+        listOrganizationContacts(db, detail.id, { ...filter, page: q.page, pageSize: q.pageSize }),
+        organizationGroupsAndDepartments(db, detail.id),
+      ]);
+      // Several tenants: a group's name alone may not say whose it is.
+      const tenantSuffix = (tenantName: string) => (detail.tenants.length > 1 ? ` (${tenantName.slice(0, 60)})` : '');
+      const body = documentationList({
+        detail,
+        tab: 'contacts',
+        principal,
+        filter,
+        filters: searchFilters({
+          id: 'oc-search',
+          value: filter.search,
+          placeholder: 'name, email, UPN or phone',
+          button: 'Search',
+          csv: { path: `/organizations/${detail.id}/contacts`, query: filter },
+          extra: groupDepartmentFilters({
+            id: 'oc',
+            groups: choices.groups.map((g) => ({ value: g.groupId, label: `${g.displayName}${tenantSuffix(g.tenantName)}` })),
+            departments: choices.departments,
+            group: filter.group,
+            department: filter.department,
+          }),
+        }),
+        add: { label: 'Add a contact', form: contactForm(null, detail.id) },
+        noMatch: 'No contact matches these filters.',
+        showAll: 'Show every contact',
+        empty: { title: 'No contacts yet.', fromTenants: 'The users of its tenants become contacts at the next sync.' },
+        total: result.total,
+        table: () => contactsTable(result.items, detail.id, principal),
+        page: q,
+      });
       return sendPage(reply, 200, layout({ title: `Contacts of ${detail.name.slice(0, 80)}`, principal, section: 'organizations', body }));
     },
   );
@@ -591,43 +637,29 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
           async (page, pageSize) => (await listOrganizationConfigurations(db, detail.id, { search: q.search, page, pageSize })).items,
         );
       const result = await listOrganizationConfigurations(db, detail.id, q);
-      const body = html`${organizationTabs(detail, 'configurations')}
-      ${searchFilters({
-        id: 'og-search',
-        value: q.search,
-        placeholder: 'name or serial number',
-        button: 'Search',
-        csv: { path: `/organizations/${detail.id}/configurations`, query: { search: q.search } },
-      })}
-      ${
-        can(principal, 'technician')
-          ? html`<details class="add">
-              <summary>Add a configuration</summary>
-              ${configurationForm(null, detail.id)}
-            </details>`
-          : ''
-      }
-      ${
-        result.total === 0
-          ? q.search
-            ? emptyState(
-                'No configuration matches this search.',
-                html`<a href="/organizations/${detail.id}/configurations">Show every configuration</a>.`,
-              )
-            : emptyState(
-                'No configurations yet.',
-                detail.tenants.length
-                  ? 'The Intune devices of its tenants become configurations at the next sync.'
-                  : 'Add one by hand, or match a tenant to this organization.',
-              )
-          : html`${configurationsTable(result.items, detail.id, principal)}${pager(
-              `/organizations/${detail.id}/configurations`,
-              { search: q.search },
-              q.page,
-              q.pageSize,
-              result.total,
-            )}`
-      }`;
+      const body = documentationList({
+        detail,
+        tab: 'configurations',
+        principal,
+        filter: { search: q.search },
+        filters: searchFilters({
+          id: 'og-search',
+          value: q.search,
+          placeholder: 'name or serial number',
+          button: 'Search',
+          csv: { path: `/organizations/${detail.id}/configurations`, query: { search: q.search } },
+        }),
+        add: { label: 'Add a configuration', form: configurationForm(null, detail.id) },
+        noMatch: 'No configuration matches this search.',
+        showAll: 'Show every configuration',
+        empty: {
+          title: 'No configurations yet.',
+          fromTenants: 'The Intune devices of its tenants become configurations at the next sync.',
+        },
+        total: result.total,
+        table: () => configurationsTable(result.items, detail.id, principal),
+        page: q,
+      });
       return sendPage(
         reply,
         200,

@@ -194,6 +194,20 @@ function licensedUserCell(tenantId: string, u: { userId: string; displayName: st
   </td>`;
 }
 
+/**
+ * "Refresh licenses now" (issue 17): re-reads the tenant's subscriptions and who holds them, then
+ * the page reloads with the new figures and says what changed. Technicians and up; active tenants.
+ */
+function licenseRefreshButton(tenant: { id: string; display_name: string }, principal: Principal, status: { active: boolean }) {
+  if (!can(principal, 'technician') || !status.active) return '';
+  return html`<p class="actions">
+    <button class="secondary" data-api="POST /api/tenants/${tenant.id}/licenses/refresh" data-summary data-done="Licenses refreshed.">
+      Refresh licenses now<span class="visually-hidden"> of ${tenant.display_name.slice(0, 200)}</span>
+    </button>
+    <span class="muted">Reads only subscriptions and assigned licenses from Microsoft; the rest waits for the next sync.</span>
+  </p>`;
+}
+
 export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const db = ctx.database.db;
   const inactiveDays = ctx.config.sync.inactiveDays;
@@ -760,7 +774,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     ]);
     const anyFree = l.skus.some((s) => s.free);
     const body = html`<h1>Licenses of ${name(tenant.display_name)}</h1>
-      ${tenantTabs(tenant.id, 'licenses', principal, status)}
+      ${tenantTabs(tenant.id, 'licenses', principal, status)} ${licenseRefreshButton(tenant, principal, status)}
       ${
         l.skus.length === 0
           ? tenantEmptyState(status, 'licenses', 'licenses', {

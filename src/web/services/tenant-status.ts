@@ -77,6 +77,7 @@ export async function tenantStatuses(db: Db, tenants: Tenant[], now: Date): Prom
     .distinctOn('tenant_id')
     .where('tenant_id', 'in', ids)
     .where('status', 'in', ['succeeded', 'partial', 'failed'])
+    .where('kind', '=', 'sync')
     .orderBy('tenant_id')
     .orderBy(sql`coalesce(finished_at, created_at)`, 'desc')
     .execute();

@@ -70,6 +70,8 @@
     let said = message;
     if (data && data.applied) said = `${message} ${appliedSentence(data.applied)}`;
     else if (data && typeof data.documented === 'number') said = `${message} ${data.documented} documented at once.`;
+    // A button marked data-summary says the server's sentence (e.g. what a licence refresh changed).
+    else if (data && typeof data.summary === 'string' && element.dataset.summary !== undefined) said = `${message} ${data.summary}.`;
     sessionStorage.setItem('docsync-flash', said);
     location.reload();
   }

@@ -25,7 +25,11 @@ export interface ScaleInput {
   throttle: boolean;
 }
 
-/** Staged Microsoft records and documentation: a no-change re-sync must write none of these. */
+/**
+ * Staged Microsoft records, documentation and the reports' data (issue 17: groups, MFA, activity,
+ * report figures and the daily snapshot, which a re-sync the same UTC day must not take again): a
+ * no-change re-sync must write none of these.
+ */
 export const DOCUMENTATION_TABLES = [
   'organizations',
   'contacts',
@@ -37,7 +41,20 @@ export const DOCUMENTATION_TABLES = [
   'ms_managed_devices',
   'ms_mailboxes',
   'ms_subscribed_skus',
+  'ms_groups',
+  'ms_group_members',
+  'ms_user_registration_details',
+  'ms_user_activity',
+  'tenant_mfa_status',
+  'tenant_report_figures',
+  'tenant_snapshots',
 ] as const;
+
+/** Rows a run wrote into the daily snapshots (inserted, updated or pruned). */
+export const snapshotRows = (writes: Record<string, { inserted: number; updated: number; deleted: number }>): number => {
+  const w = writes.tenant_snapshots;
+  return w ? w.inserted + w.updated + w.deleted : 0;
+};
 
 export interface SyncFigures {
   seconds: number;

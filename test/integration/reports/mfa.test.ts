@@ -208,4 +208,44 @@ describe.each(DATABASE_KINDS)('MFA coverage on %s', (kind) => {
     });
     expect(overlay.json().overlay.mfa).toMatchObject({ available: true, registered: false, isAdmin: true });
   });
+  it("narrows the MFA list, its coverage and its CSV to a group or a department, as the tenant's user list narrows", async () => {
+    cookie = (await signIn(app, 'tech', 'correct horse battery staple')).cookie;
+    const rowId = await rowIdOf(healthy.tenantId);
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: { cookie } });
+    const groups = (await get(`/api/tenants/${rowId}/groups`)).json().items as Array<{ groupId: string; userCount: number }>;
+    const group = groups.find((g) => g.userCount > 1 && g.userCount < 20)!;
+    expect(group).toBeTruthy();
+    const ids = (items: Array<{ userId: string }>) => items.map((u) => u.userId).sort();
+    const inGroup = (await get(`/api/tenants/${rowId}/users?group=${group.groupId}&pageSize=200`)).json().items;
+    const mfaInGroup = (await get(`/api/tenants/${rowId}/mfa?group=${group.groupId}`)).json();
+    expect(ids(mfaInGroup.items)).toEqual(ids(inGroup));
+    const all = (await get(`/api/tenants/${rowId}/mfa`)).json();
+    expect(mfaInGroup.items.length).toBeLessThan(all.items.length);
+    // The coverage is that of the users listed.
+    const members = (
+      mfaInGroup.items as Array<{ accountEnabled: boolean | null; userType: string | null; mfaRegistered: boolean | null }>
+    ).filter((u) => u.accountEnabled !== false && (u.userType ?? 'Member') === 'Member');
+    expect(mfaInGroup.enabledMembers).toBe(members.length);
+    expect(mfaInGroup.registered).toBe(members.filter((u) => u.mfaRegistered === true).length);
+
+    const departments = new Set((all.items as Array<{ department: string | null }>).map((u) => u.department).filter(Boolean));
+    const department = [...departments][0] as string;
+    const byDepartment = (await get(`/api/tenants/${rowId}/mfa?department=${encodeURIComponent(department)}`)).json();
+    expect(byDepartment.items.length).toBeGreaterThan(0);
+    expect(byDepartment.items.every((u: { department: string }) => u.department === department)).toBe(true);
+    const csv = await get(`/api/tenants/${rowId}/mfa?department=${encodeURIComponent(department)}&format=csv`);
+    expect(
+      csv.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n'),
+    ).toHaveLength(byDepartment.items.length + 1);
+
+    const page = await get(`/tenants/${rowId}/mfa?group=${group.groupId}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`value="${group.groupId}"  selected`);
+    expect(page.body).toContain(`/api/tenants/${rowId}/mfa?group=${group.groupId}&amp;format=csv`);
+    const none = await get(`/tenants/${rowId}/mfa?group=00000000-0000-4000-8000-000000000000`);
+    expect(none.body).toContain('No user fits these filters.');
+  });
 });
