@@ -1,7 +1,7 @@
 // Customer tenants (and the integration each belongs to) as the web pages, the JSON API and the
 // CLI read them. The sync's own writes to tenants (health, delta link, last sync) stay with the
 // sync (src/sync/); discovery's upsert stays with discovery (src/microsoft/discovery.ts).
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, TenantsTable } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import { GUID } from '../ids.ts';
@@ -44,6 +44,56 @@ export async function tenantsByReference(db: Db, reference: string, integrationI
 export async function tenantIdsByMicrosoftTenantId(db: Db, integrationId: string): Promise<Map<string, string>> {
   const rows = await db.selectFrom('tenants').select(['id', 'microsoft_tenant_id']).where('integration_id', '=', integrationId).execute();
   return new Map(rows.map((r) => [r.microsoft_tenant_id.toLowerCase(), r.id]));
+}
+
+/** An integration's active tenants, by display name. */
+export async function activeTenantsOfIntegration(db: Db, integrationId: string): Promise<TenantRow[]> {
+  return db
+    .selectFrom('tenants')
+    .selectAll()
+    .where('integration_id', '=', integrationId)
+    .where('active', '=', true)
+    .orderBy('display_name')
+    .orderBy('id')
+    .execute();
+}
+
+/** A page of an integration's tenants, the failing first, then those with warnings, unknown, healthy; and how many there are. */
+export async function tenantsOfIntegrationByHealth(
+  db: Db,
+  integrationId: string,
+  page: { limit: number; offset: number },
+): Promise<{ rows: TenantRow[]; total: number }> {
+  const rows = await db
+    .selectFrom('tenants')
+    .selectAll()
+    .where('integration_id', '=', integrationId)
+    .orderBy(sql`case health when 'failing' then 0 when 'warning' then 1 when 'unknown' then 2 else 3 end`)
+    .orderBy(sql`lower(display_name)`)
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  const { total } = await db
+    .selectFrom('tenants')
+    .select((eb) => eb.fn.countAll<string>().as('total'))
+    .where('integration_id', '=', integrationId)
+    .executeTakeFirstOrThrow();
+  return { rows, total: Number(total) };
+}
+
+/** A tenant the sync could not work on: failing, for this reason. */
+export async function markTenantFailing(db: Db, tenantId: string, reason: string): Promise<void> {
+  await db.updateTable('tenants').set({ health: 'failing', health_reason: reason }).where('id', '=', tenantId).execute();
+}
+
+/** When discovery last listed an integration's tenants, or null when it never did. */
+export async function lastDiscoveryOfIntegration(db: Db, integrationId: string): Promise<Date | null> {
+  const row = await db
+    .selectFrom('tenants')
+    .select((eb) => eb.fn.max('last_discovered_at').as('last'))
+    .where('integration_id', '=', integrationId)
+    .executeTakeFirst();
+  return row?.last ? new Date(row.last as Date | string) : null;
 }
 
 /** The licences (subscribed SKUs) Microsoft last listed for a tenant, without those gone since. */
