@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Action, ActionStep, Database, Integration, Tenant } from '../db/schema.ts';
-import { storeMicrosoftPassword } from '../docs/vault.ts';
+import { storeMicrosoftPassword } from '../stores/vault.ts';
 import { markPasswordRotated } from '../stores/password-rotations.ts';
 import {
   contactIdOfMicrosoftUser,

@@ -172,3 +172,9 @@ export async function integrationStats(
     lastRun: run ? { id: run.id, status: run.status, createdAt: new Date(run.created_at) } : null,
   };
 }
+
+/** The id of the integration of this name, or undefined. */
+export async function integrationIdByName(db: Db, name: string): Promise<string | undefined> {
+  const row = await db.selectFrom('integrations').select('id').where('name', '=', name).executeTakeFirst();
+  return row?.id;
+}

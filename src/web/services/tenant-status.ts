@@ -2,7 +2,8 @@
 // it, what did its last sync leave unread, and what to do about it. Built from the tenant row
 // (discovery writes relationship and access facts there) and the warning/error lines of the
 // tenant's last finished sync, so the words and actions are the sync log's own.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { lastFinishedRunOfTenants, problemLinesOfRuns } from '../../stores/runs.ts';
 import type { Database, Tenant } from '../../db/schema.ts';
 import { DAY_MS } from '../../time.ts';
 
@@ -71,25 +72,11 @@ export async function tenantStatuses(db: Db, tenants: Tenant[], now: Date): Prom
   const statuses = new Map<string, TenantStatus>();
   if (tenants.length === 0) return statuses;
   const ids = tenants.map((t) => t.id);
-  const lastRuns = await db
-    .selectFrom('sync_runs')
-    .select(['id', 'tenant_id', 'status', 'finished_at'])
-    .distinctOn('tenant_id')
-    .where('tenant_id', 'in', ids)
-    .where('status', 'in', ['succeeded', 'partial', 'failed'])
-    .orderBy('tenant_id')
-    .orderBy(sql`coalesce(finished_at, created_at)`, 'desc')
-    .execute();
-  const runIds = lastRuns.map((r) => r.id);
-  const lines = runIds.length
-    ? await db
-        .selectFrom('sync_log')
-        .select(['run_id', 'level', 'code', 'message', 'action'])
-        .where('run_id', 'in', runIds)
-        .where('level', 'in', ['warning', 'error'])
-        .orderBy('id')
-        .execute()
-    : [];
+  const lastRuns = await lastFinishedRunOfTenants(db, ids);
+  const lines = await problemLinesOfRuns(
+    db,
+    lastRuns.map((r) => r.id),
+  );
   for (const t of tenants) {
     const run = lastRuns.find((r) => r.tenant_id === t.id) ?? null;
     const problems: TenantProblem[] = [];
