@@ -17,9 +17,9 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database, Tenant } from '../db/schema.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import { adminConsentUrl } from '../microsoft/errors.ts';
-import { secretExpiryNotices } from '../web/services/integrations.ts';
+import { secretExpiryNotices } from '../microsoft/integrations.ts';
 import { isFreeLicense } from '../web/services/tenant-contents.ts';
-import { tenantStatuses, type TenantProblem } from '../web/services/tenant-status.ts';
+import { tenantStatuses, type TenantProblem } from './tenant-status.ts';
 
 export const ATTENTION_SEVERITIES = ['error', 'warning', 'info'] as const;
 export type AttentionSeverity = (typeof ATTENTION_SEVERITIES)[number];

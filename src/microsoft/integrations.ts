@@ -268,3 +268,35 @@ function parseDate(value: Date | string | null, field: string): Date | null {
   if (Number.isNaN(date.getTime())) throw new BadInput(`${field} must be a date (got ${JSON.stringify(value)})`);
   return date;
 }
+
+export interface SecretExpiryNotice {
+  integrationId: string;
+  integrationName: string;
+  expiresAt: string;
+  /** Whole days until expiry, rounded up; 0 once it has expired. */
+  daysLeft: number;
+  expired: boolean;
+}
+
+/**
+ * Integrations whose client secret expires within the first reminder window (30 days) or has
+ * expired. Unlike the store's dueSecretReminders(), which hands out each reminder once (for
+ * notifications), a banner stays for as long as the secret is not replaced.
+ */
+export async function secretExpiryNotices(deps: { db: Kysely<Database>; secrets: SecretBox; clock: Clock }): Promise<SecretExpiryNotice[]> {
+  const now = deps.clock.now().getTime();
+  const notices: SecretExpiryNotice[] = [];
+  for (const view of await createIntegrationStore(deps).list()) {
+    if (view.status === 'disabled' || !view.hasClientSecret || !view.clientSecretExpiresAt) continue;
+    const left = view.clientSecretExpiresAt.getTime() - now;
+    if (left > SECRET_REMINDER_DAYS[0] * DAY_MS) continue;
+    notices.push({
+      integrationId: view.id,
+      integrationName: view.name,
+      expiresAt: view.clientSecretExpiresAt.toISOString(),
+      daysLeft: Math.max(0, Math.ceil(left / DAY_MS)),
+      expired: left <= 0,
+    });
+  }
+  return notices.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
+}

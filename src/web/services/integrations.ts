@@ -7,12 +7,16 @@ import type { Database, IntegrationKind } from '../../db/schema.ts';
 import { recordAudit } from '../../stores/audit.ts';
 import { findIntegrationSettings, integrationStats, saveIntegrationSettings } from '../../stores/integrations.ts';
 import { tenantsOfIntegrationByHealth } from '../../stores/tenants.ts';
-import { createIntegrationStore, SECRET_REMINDER_DAYS, type IntegrationView } from '../../microsoft/integrations.ts';
+import {
+  createIntegrationStore,
+  secretExpiryNotices,
+  type IntegrationView,
+  type SecretExpiryNotice,
+} from '../../microsoft/integrations.ts';
 import { INACTIVE_DAYS_RANGE, syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
 import { scheduleProblem } from '../../sync/schedule.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import type { ActionContext } from './tenant-matches.ts';
-import { DAY_MS } from '../../time.ts';
 import { GUID } from '../../ids.ts';
 
 type Deps = { db: Kysely<Database>; secrets: SecretBox; clock: Clock };
@@ -75,37 +79,7 @@ export async function getIntegration(deps: Deps, id: string): Promise<Integratio
   return summarize(view, await statsFor(deps.db, id));
 }
 
-export interface SecretExpiryNotice {
-  integrationId: string;
-  integrationName: string;
-  expiresAt: string;
-  /** Whole days until expiry, rounded up; 0 once it has expired. */
-  daysLeft: number;
-  expired: boolean;
-}
-
-/**
- * Integrations whose client secret expires within the first reminder window (30 days) or has
- * expired. Unlike the store's dueSecretReminders(), which hands out each reminder once (for
- * notifications), a banner stays for as long as the secret is not replaced.
- */
-export async function secretExpiryNotices(deps: Deps): Promise<SecretExpiryNotice[]> {
-  const now = deps.clock.now().getTime();
-  const notices: SecretExpiryNotice[] = [];
-  for (const view of await createIntegrationStore(deps).list()) {
-    if (view.status === 'disabled' || !view.hasClientSecret || !view.clientSecretExpiresAt) continue;
-    const left = view.clientSecretExpiresAt.getTime() - now;
-    if (left > SECRET_REMINDER_DAYS[0] * DAY_MS) continue;
-    notices.push({
-      integrationId: view.id,
-      integrationName: view.name,
-      expiresAt: view.clientSecretExpiresAt.toISOString(),
-      daysLeft: Math.max(0, Math.ceil(left / DAY_MS)),
-      expired: left <= 0,
-    });
-  }
-  return notices.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
-}
+export { secretExpiryNotices, type SecretExpiryNotice };
 
 export interface IntegrationInput {
   kind: IntegrationKind;
