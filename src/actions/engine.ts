@@ -7,8 +7,27 @@
 // worker claims the action once the lease ran out and continues at the step that was running —
 // which re-reads Microsoft's state first, so nothing is done twice. A failed step stops the
 // action; the steps before it stay done (never rolled back) and `resume` continues from it.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { recordAudit } from '../stores/audit.ts';
+import {
+  actionsOfTenant,
+  claimDueAction,
+  findAction,
+  insertAction,
+  lockAction,
+  markActionFailed,
+  markActionSucceeded,
+  markStepFinished,
+  markStepRunning,
+  postponeAction,
+  recordedStepBefore,
+  renewActionLease,
+  requeueAction,
+  saveStepProgress,
+  stepsOfAction,
+} from '../stores/actions.ts';
+import { integrationOf } from '../stores/integrations.ts';
+import { getTenant } from '../stores/tenants.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Action, ActionStep, ActionStepStatus, Database, Integration, Tenant } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
@@ -74,9 +93,8 @@ export function actionsEnabled(settings: unknown): boolean {
 
 /** The tenant and integration an action acts in, refused when actions are off or the tenant is inactive. */
 export async function actionTarget(db: Db, tenantId: string): Promise<{ tenant: Tenant; integration: Integration }> {
-  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
-  if (!tenant) throw new NotFound('No such tenant.');
-  const integration = await db.selectFrom('integrations').selectAll().where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
+  const tenant = await getTenant(db, tenantId);
+  const integration = await integrationOf(db, tenant.integration_id);
   if (!actionsEnabled(integration.settings)) {
     throw new ActionRefused(
       'actions_disabled',
@@ -109,39 +127,27 @@ export async function requestAction(deps: ActionDeps, actor: Actor, request: Act
     if (plan.steps.length === 0) throw new BadInput(`nothing to do: ${plan.summary}`);
   }
   return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('actions')
-      .values({
+    const row = await insertAction(
+      trx,
+      {
         kind,
-        integration_id: integration.id,
-        tenant_id: tenant.id,
-        user_ids: JSON.stringify(userIds),
-        input: JSON.stringify(input),
+        integrationId: integration.id,
+        tenantId: tenant.id,
+        userIds,
+        input,
         status: request.preview ? 'preview' : 'queued',
         summary: plan.summary,
-        requested_by: actor.id,
-        requested_by_label: actor.label,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    if (plan.steps.length > 0) {
-      await trx
-        .insertInto('action_steps')
-        .values(
-          plan.steps.map((s, position) => ({
-            action_id: row.id,
-            position,
-            name: s.name,
-            user_id: s.userId,
-            params: JSON.stringify(s.params),
-            status: request.preview ? s.status : 'pending',
-            detail: s.detail,
-          })),
-        )
-        .execute();
-    }
+        requestedBy: { id: actor.id, label: actor.label },
+        at: now,
+      },
+      plan.steps.map((s) => ({
+        name: s.name,
+        userId: s.userId,
+        params: s.params,
+        status: request.preview ? s.status : 'pending',
+        detail: s.detail,
+      })),
+    );
     if (!request.preview) {
       await recordAudit(trx, {
         actor: { id: actor.id, label: actor.label },
@@ -162,30 +168,11 @@ export async function resumeAction(deps: ActionDeps, actor: Actor, actionId: str
   assertMayAct(actor);
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const action = await trx.selectFrom('actions').selectAll().where('id', '=', actionId).forUpdate().executeTakeFirst();
+    const action = await lockAction(trx, actionId);
     if (!action) throw new NotFound('No such action.');
     if (action.status !== 'failed' && action.status !== 'partial')
       throw new Conflict(`Only a failed or partial action can be resumed; this one is ${action.status}.`);
-    await trx
-      .updateTable('action_steps')
-      .set({ status: 'pending' })
-      .where('action_id', '=', actionId)
-      .where('status', 'in', ['failed', 'not_run'])
-      .execute();
-    const row = await trx
-      .updateTable('actions')
-      .set({
-        status: 'queued',
-        error_code: null,
-        error_message: null,
-        error_action: null,
-        not_before: null,
-        updated_at: now,
-        finished_at: null,
-      })
-      .where('id', '=', actionId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await requeueAction(trx, actionId, now);
     await recordAudit(trx, {
       actor: { id: actor.id, label: actor.label },
       action: `action.${action.kind}.resumed`,
@@ -200,7 +187,7 @@ export async function resumeAction(deps: ActionDeps, actor: Actor, actionId: str
 }
 
 export async function getAction(db: Db, id: string): Promise<ActionView> {
-  const row = await db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findAction(db, id);
   if (!row) throw new NotFound('No such action.');
   return viewOf(row, await stepsOf(db, id));
 }
@@ -210,20 +197,14 @@ export async function listTenantActions(
   tenantId: string,
   options: { userId?: string; limit?: number } = {},
 ): Promise<ActionView[]> {
-  let query = db.selectFrom('actions').selectAll().where('tenant_id', '=', tenantId).where('status', '!=', 'preview');
-  if (options.userId) query = query.where(sql<boolean>`user_ids @> ${JSON.stringify([options.userId])}::jsonb`);
-  const rows = await query
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .limit(options.limit ?? 100)
-    .execute();
+  const rows = await actionsOfTenant(db, tenantId, { userId: options.userId, limit: options.limit ?? 100 });
   const out: ActionView[] = [];
   for (const row of rows) out.push(viewOf(row, await stepsOf(db, row.id)));
   return out;
 }
 
 function stepsOf(db: Db, actionId: string): Promise<ActionStep[]> {
-  return db.selectFrom('action_steps').selectAll().where('action_id', '=', actionId).orderBy('position').execute();
+  return stepsOfAction(db, actionId);
 }
 
 function viewOf(row: Action, steps: ActionStep[]): ActionView {
@@ -246,30 +227,11 @@ function viewOf(row: Action, steps: ActionStep[]): ActionView {
 
 /** Claims the oldest queued action that is due, or one whose worker stopped renewing its lease. */
 export async function claimAction(db: Db, input: { workerId: string; now: Date; leaseSeconds?: number }): Promise<Action | undefined> {
-  const leaseEnd = new Date(input.now.getTime() + (input.leaseSeconds ?? LEASE_SECONDS) * 1000);
-  const result = await sql<Action>`
-    update actions set status = 'running', started_at = coalesce(started_at, ${input.now}), lease_owner = ${input.workerId},
-      lease_expires_at = ${leaseEnd}, attempts = attempts + 1, updated_at = ${input.now}
-    where id = (
-      select id from actions
-      where (status = 'queued' and (not_before is null or not_before <= ${input.now}))
-         or (status = 'running' and lease_expires_at < ${input.now})
-      order by created_at, id
-      for update skip locked
-      limit 1)
-    returning *`.execute(db);
-  return result.rows[0];
+  return claimDueAction(db, { ...input, leaseSeconds: input.leaseSeconds ?? LEASE_SECONDS });
 }
 
 async function renewLease(db: Db, action: Action, workerId: string, now: Date, leaseSeconds: number): Promise<boolean> {
-  const result = await db
-    .updateTable('actions')
-    .set({ lease_expires_at: new Date(now.getTime() + leaseSeconds * 1000) })
-    .where('id', '=', action.id)
-    .where('lease_owner', '=', workerId)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return renewActionLease(db, action.id, workerId, new Date(now.getTime() + leaseSeconds * 1000));
 }
 
 export interface RunHooks {
@@ -282,8 +244,8 @@ export type RunOutcome = 'succeeded' | 'failed' | 'partial' | 'waiting' | 'lost'
 export async function runAction(deps: ActionDeps, claimed: Action, workerId: string, hooks: RunHooks = {}): Promise<RunOutcome> {
   const { db } = deps;
   const leaseSeconds = deps.leaseSeconds ?? LEASE_SECONDS;
-  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', claimed.tenant_id).executeTakeFirstOrThrow();
-  const integration = await db.selectFrom('integrations').selectAll().where('id', '=', claimed.integration_id).executeTakeFirstOrThrow();
+  const tenant = await getTenant(db, claimed.tenant_id);
+  const integration = await integrationOf(db, claimed.integration_id);
   const graph = deps.graph.forTenant(integration.id, tenant.microsoft_tenant_id, { graphRequests: 0, throttled: 0 });
   const actor = { id: claimed.requested_by, label: claimed.requested_by_label };
   const steps = await stepsOf(db, claimed.id);
@@ -295,23 +257,12 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
     const notBefore = typeof planned.params.notBefore === 'string' ? new Date(planned.params.notBefore) : null;
     if (notBefore && notBefore > now) {
       // A delayed delete: the action waits in the queue until then.
-      await db
-        .updateTable('actions')
-        .set({ status: 'queued', not_before: notBefore, lease_owner: null, lease_expires_at: null, updated_at: now })
-        .where('id', '=', claimed.id)
-        .where('lease_owner', '=', workerId)
-        .execute();
+      await postponeAction(db, claimed.id, workerId, notBefore, now);
       return 'waiting';
     }
     if (!(await renewLease(db, claimed, workerId, now, leaseSeconds))) return 'lost';
     const resumed = planned.status === 'running';
-    if (!resumed)
-      await db
-        .updateTable('action_steps')
-        .set({ status: 'running', started_at: now })
-        .where('action_id', '=', claimed.id)
-        .where('position', '=', planned.position)
-        .execute();
+    if (!resumed) await markStepRunning(db, claimed.id, planned.position, now);
     const step = { ...planned, status: 'running' as const, started_at: resumed ? planned.started_at : now };
     const io: StepIO = {
       graph,
@@ -323,16 +274,7 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
       graphBaseUrl: deps.graphBaseUrl,
       now: () => deps.clock.now(),
       async persist(update) {
-        const set: { before?: string; secret_sealed?: string } = {};
-        if (update.before !== undefined) set.before = JSON.stringify(update.before);
-        if (update.secretSealed !== undefined) set.secret_sealed = update.secretSealed;
-        if (Object.keys(set).length > 0)
-          await db
-            .updateTable('action_steps')
-            .set(set)
-            .where('action_id', '=', claimed.id)
-            .where('position', '=', planned.position)
-            .execute();
+        await saveStepProgress(db, claimed.id, planned.position, update);
       },
     };
     let outcome;
@@ -351,33 +293,7 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
       const status = anyDone ? 'partial' : 'failed';
       const at = deps.clock.now();
       await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('action_steps')
-          .set({ status: 'failed', detail: `${failure.message} — ${failure.action}`, finished_at: at })
-          .where('action_id', '=', claimed.id)
-          .where('position', '=', planned.position)
-          .execute();
-        await trx
-          .updateTable('action_steps')
-          .set({ status: 'not_run' })
-          .where('action_id', '=', claimed.id)
-          .where('position', '>', planned.position)
-          .where('status', '=', 'pending')
-          .execute();
-        await trx
-          .updateTable('actions')
-          .set({
-            status,
-            error_code: failure.code,
-            error_message: failure.message,
-            error_action: failure.action,
-            finished_at: at,
-            updated_at: at,
-            lease_owner: null,
-            lease_expires_at: null,
-          })
-          .where('id', '=', claimed.id)
-          .execute();
+        await markActionFailed(trx, { actionId: claimed.id, position: planned.position, status, failure, at });
         await recordAudit(trx, {
           actor,
           action: `action.${claimed.kind}.${step.name}.failed`,
@@ -391,29 +307,21 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
       return status;
     }
     await hooks.afterMicrosoftCall?.(step);
-    const fresh = await db
-      .selectFrom('action_steps')
-      .select(['before'])
-      .where('action_id', '=', claimed.id)
-      .where('position', '=', planned.position)
-      .executeTakeFirstOrThrow();
+    const fresh = { before: await recordedStepBefore(db, claimed.id, planned.position) };
     // A resumed step that finds its goal reached after recording its before-state did it itself.
     const done = outcome.changed || (resumed && fresh.before !== null);
     const at = deps.clock.now();
     await db.transaction().execute(async (trx) => {
       const before = fresh.before ?? outcome.before ?? null;
-      await trx
-        .updateTable('action_steps')
-        .set({
-          status: done ? 'done' : 'unchanged',
-          detail: outcome.detail,
-          before: before === null ? null : JSON.stringify(before),
-          after: outcome.after == null ? null : JSON.stringify(outcome.after),
-          finished_at: at,
-        })
-        .where('action_id', '=', claimed.id)
-        .where('position', '=', planned.position)
-        .execute();
+      await markStepFinished(trx, {
+        actionId: claimed.id,
+        position: planned.position,
+        status: done ? 'done' : 'unchanged',
+        detail: outcome.detail,
+        before,
+        after: outcome.after,
+        at,
+      });
       await outcome.document?.(trx);
       await recordAudit(trx, {
         actor,
@@ -429,11 +337,7 @@ export async function runAction(deps: ActionDeps, claimed: Action, workerId: str
   }
   const at = deps.clock.now();
   await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('actions')
-      .set({ status: 'succeeded', finished_at: at, updated_at: at, lease_owner: null, lease_expires_at: null })
-      .where('id', '=', claimed.id)
-      .execute();
+    await markActionSucceeded(trx, claimed.id, at);
     await recordAudit(trx, {
       actor,
       action: `action.${claimed.kind}.succeeded`,

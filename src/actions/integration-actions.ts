@@ -4,6 +4,8 @@
 // (403, translated) in a tenant until that consent is given.
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../stores/audit.ts';
+import { findIntegration, lockIntegrationSettings, saveIntegrationSettings } from '../stores/integrations.ts';
+import { activeTenantsOfIntegration } from '../stores/tenants.ts';
 import type { Database } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import { actionsEnabled } from './engine.ts';
@@ -21,15 +23,9 @@ export async function integrationActions(
   integrationId: string,
   microsoft: { authorityHost: string; graphBaseUrl: string },
 ): Promise<IntegrationActionsView> {
-  const integration = await db.selectFrom('integrations').selectAll().where('id', '=', integrationId).executeTakeFirst();
+  const integration = await findIntegration(db, integrationId);
   if (!integration) throw new NotFound('No such integration.');
-  const tenants = await db
-    .selectFrom('tenants')
-    .select(['id', 'microsoft_tenant_id', 'display_name', 'roles', 'access_kind'])
-    .where('integration_id', '=', integrationId)
-    .where('active', '=', true)
-    .orderBy('display_name')
-    .execute();
+  const tenants = await activeTenantsOfIntegration(db, integrationId);
   const scope = ['offline_access', ...WRITE_SCOPES.map((s) => `${microsoft.graphBaseUrl}/${s}`)].join(' ');
   return {
     enabled: actionsEnabled(integration.settings),
@@ -56,20 +52,14 @@ export async function setActionsEnabled(
   microsoft: { authorityHost: string; graphBaseUrl: string },
 ): Promise<IntegrationActionsView> {
   await db.transaction().execute(async (trx) => {
-    const integration = await trx
-      .selectFrom('integrations')
-      .select(['settings'])
-      .where('id', '=', integrationId)
-      .forUpdate()
-      .executeTakeFirst();
+    const integration = await lockIntegrationSettings(trx, integrationId);
     if (!integration) throw new NotFound('No such integration.');
     const before = actionsEnabled(integration.settings);
-    const settings = { ...(integration.settings ?? {}), actions: { enabled, changedBy: actor.label, changedAt: now.toISOString() } };
-    await trx
-      .updateTable('integrations')
-      .set({ settings: JSON.stringify(settings), updated_at: now })
-      .where('id', '=', integrationId)
-      .execute();
+    const settings = {
+      ...((integration.settings ?? {}) as Record<string, unknown>),
+      actions: { enabled, changedBy: actor.label, changedAt: now.toISOString() },
+    };
+    await saveIntegrationSettings(trx, integrationId, { settings }, now);
     await recordAudit(trx, {
       actor: { id: actor.id, label: actor.label },
       action: 'integration.actions',

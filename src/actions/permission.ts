@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/roles.ts';
 import type { Database, TechnicianRole } from '../db/schema.ts';
 import { Forbidden } from '../errors.ts';
+import { findTechnician } from '../stores/auth-accounts.ts';
 
 export { requireFreshSecondFactor } from '../auth/step-up.ts';
 
@@ -33,6 +34,6 @@ export function assertMayAct(actor: Actor): void {
 
 /** The acting technician as the actions and the vault see them. */
 export async function actorOf(db: Kysely<Database>, principal: Principal): Promise<Actor> {
-  const row = await db.selectFrom('technicians').select(['can_act']).where('id', '=', principal.technicianId).executeTakeFirst();
+  const row = await findTechnician(db, principal.technicianId);
   return { id: principal.technicianId, label: principal.username, role: principal.role, canAct: row?.can_act ?? false };
 }

@@ -9,6 +9,9 @@
 // schedule shows why. Any successful reset of the user's password by docsync (scheduled, on demand,
 // offboarding) restarts the interval (steps.ts → markPasswordRotated).
 import { recordAudit } from '../stores/audit.ts';
+import { findTechnician } from '../stores/auth-accounts.ts';
+import { organizationExists } from '../stores/organizations.ts';
+import { getTenant } from '../stores/tenants.ts';
 import { BadInput, DocsyncError, NotFound } from '../errors.ts';
 import { DAY_MS } from '../time.ts';
 import {
@@ -68,8 +71,7 @@ export function viewOfSchedule(row: RotationScheduleRow): RotationScheduleView {
 }
 
 export async function listTenantRotationSchedules(deps: Pick<ActionDeps, 'db'>, tenantId: string): Promise<RotationScheduleView[]> {
-  const tenant = await deps.db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst();
-  if (!tenant) throw new NotFound('No such tenant.');
+  await getTenant(deps.db, tenantId);
   return (await schedulesOfTenant(deps.db, tenantId)).map(viewOfSchedule);
 }
 
@@ -77,8 +79,7 @@ export async function listOrganizationRotationSchedules(
   deps: Pick<ActionDeps, 'db'>,
   organizationId: string,
 ): Promise<RotationScheduleView[]> {
-  const organization = await deps.db.selectFrom('organizations').select('id').where('id', '=', organizationId).executeTakeFirst();
-  if (!organization) throw new NotFound('No such organization.');
+  if (!(await organizationExists(deps.db, organizationId))) throw new NotFound('No such organization.');
   return (await schedulesOfOrganization(deps.db, organizationId)).map(viewOfSchedule);
 }
 
@@ -170,13 +171,7 @@ export async function removeRotationSchedule(
 
 /** Who a scheduled rotation acts as: the technician who set the schedule, with the rights they have today. */
 async function scheduleActor(deps: Pick<ActionDeps, 'db'>, row: RotationScheduleRow): Promise<Actor | string> {
-  const who = row.created_by
-    ? await deps.db
-        .selectFrom('technicians')
-        .select(['id', 'username', 'role', 'can_act', 'disabled'])
-        .where('id', '=', row.created_by)
-        .executeTakeFirst()
-    : undefined;
+  const who = row.created_by ? await findTechnician(deps.db, row.created_by) : undefined;
   if (!who || who.disabled)
     return `${row.created_by_label}, who set this schedule, no longer has an active account: someone allowed to act sets it again`;
   const actor: Actor = { id: who.id, label: `${who.username} (schedule)`, role: who.role, canAct: who.can_act };

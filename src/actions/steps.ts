@@ -2,11 +2,19 @@
 // writes when the state differs from its goal, so running it again (a retry, a resumed action)
 // changes nothing more. A step also says how the documentation changes at once, without a sync.
 import { randomInt } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Action, ActionStep, Database, Integration, Tenant } from '../db/schema.ts';
-import { storeMicrosoftPassword } from '../docs/vault.ts';
+import { storeMicrosoftPassword } from '../stores/vault.ts';
 import { markPasswordRotated } from '../stores/password-rotations.ts';
+import {
+  contactIdOfMicrosoftUser,
+  insertCreatedUserContact,
+  linkCreatedUserToContact,
+  markMicrosoftUserDeleted,
+  matchedOrganizationOfTenant,
+  mergeIntoDocumentedUser,
+} from '../stores/action-documentation.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import type { TenantGraph } from '../microsoft/graph-client.ts';
 import { ActionRefused } from './errors.ts';
@@ -75,44 +83,10 @@ async function patchOverlay(trx: Db, tenantId: string, userId: string, patch: Re
   if (typeof patch.lastPasswordChangeAt === 'string') graphPatch.lastPasswordChangeDateTime = patch.lastPasswordChangeAt;
   if (Array.isArray(patch.licenses))
     graphPatch.assignedLicenses = (patch.licenses as Array<{ skuId: string }>).map((l) => ({ skuId: l.skuId, disabledPlans: [] }));
-  if (Object.keys(graphPatch).length > 0) {
-    await trx
-      .updateTable('ms_users')
-      .set({ data: sql`data || ${JSON.stringify(graphPatch)}::jsonb`, last_seen_at: now })
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .execute();
-  }
-  await trx
-    .updateTable('contacts')
-    .set({ microsoft_overlay: sql`coalesce(microsoft_overlay, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb`, updated_at: now })
-    .where('tenant_id', '=', tenantId)
-    .where('microsoft_user_id', '=', userId)
-    .execute();
+  await mergeIntoDocumentedUser(trx, { tenantId, userId, graphPatch, overlay: patch, now });
 }
 
 const licensesOf = (skuIds: string[]) => skuIds.map((skuId) => ({ skuId, name: licenseDisplayName(skuId) }));
-
-async function contactIdOf(trx: Db, tenantId: string, userId: string): Promise<string | null> {
-  const row = await trx
-    .selectFrom('contacts')
-    .select('id')
-    .where('tenant_id', '=', tenantId)
-    .where('microsoft_user_id', '=', userId)
-    .executeTakeFirst();
-  return row?.id ?? null;
-}
-
-async function organizationOf(trx: Db, tenantId: string): Promise<string | null> {
-  const row = await trx
-    .selectFrom('match_decisions')
-    .select('target_id')
-    .where('kind', '=', 'organization')
-    .where('tenant_id', '=', tenantId)
-    .where('state', '=', 'matched')
-    .executeTakeFirst();
-  return row?.target_id ?? null;
-}
 
 /** Sets the password sealed on the step (generated once, before the first attempt): a resumed step sets the same one. */
 async function setPassword(io: StepIO, step: ActionStep, user: MicrosoftUserState): Promise<StepOutcome> {
@@ -136,13 +110,13 @@ async function setPassword(io: StepIO, step: ActionStep, user: MicrosoftUserStat
     document: async (trx) => {
       await patchOverlay(trx, io.tenant.id, user.id, { lastPasswordChangeAt: io.now().toISOString() }, io.now());
       await markPasswordRotated(trx, { tenantId: io.tenant.id, userId: user.id, actionId: io.action.id, now: io.now() });
-      const organizationId = await organizationOf(trx, io.tenant.id);
+      const organizationId = await matchedOrganizationOfTenant(trx, io.tenant.id);
       if (organizationId) {
         await storeMicrosoftPassword(trx, {
           organizationId,
           tenantId: io.tenant.id,
           microsoftUserId: user.id,
-          contactId: await contactIdOf(trx, io.tenant.id, user.id),
+          contactId: await contactIdOfMicrosoftUser(trx, io.tenant.id, user.id),
           userPrincipalName: user.userPrincipalName,
           sealed,
           actionId: io.action.id,
@@ -283,18 +257,7 @@ const executors: Record<StepName, Executor> = {
       before: { deleted: false },
       after: { deleted: true },
       document: async (trx) => {
-        await trx
-          .updateTable('contacts')
-          .set({ in_microsoft: false, removed_from_microsoft_at: io.now(), updated_at: io.now() })
-          .where('tenant_id', '=', io.tenant.id)
-          .where('microsoft_user_id', '=', user.id)
-          .execute();
-        await trx
-          .updateTable('ms_users')
-          .set({ removed_at: io.now() })
-          .where('tenant_id', '=', io.tenant.id)
-          .where('user_id', '=', user.id)
-          .execute();
+        await markMicrosoftUserDeleted(trx, io.tenant.id, user.id, io.now());
       },
     };
   },
@@ -346,9 +309,9 @@ const executors: Record<StepName, Executor> = {
       before: null,
       after: { microsoftUserId: user.id },
       document: async (trx) => {
-        const organizationId = await organizationOf(trx, io.tenant.id);
+        const organizationId = await matchedOrganizationOfTenant(trx, io.tenant.id);
         if (!organizationId) return;
-        let contactId = await contactIdOf(trx, io.tenant.id, user.id);
+        let contactId = await contactIdOfMicrosoftUser(trx, io.tenant.id, user.id);
         const [first, ...rest] = p.displayName.split(' ');
         if (!contactId) {
           const overlay = {
@@ -358,22 +321,6 @@ const executors: Record<StepName, Executor> = {
             accountEnabled: true,
             licenses: licensesOf(user.skuIds),
           };
-          const row = await trx
-            .insertInto('contacts')
-            .values({
-              organization_id: organizationId,
-              first_name: p.givenName ?? first ?? null,
-              last_name: p.surname ?? (rest.join(' ') || null),
-              title: p.jobTitle ?? null,
-              microsoft_user_id: user.id,
-              tenant_id: io.tenant.id,
-              microsoft_overlay: JSON.stringify(overlay),
-              created_at: io.now(),
-              updated_at: io.now(),
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow();
-          contactId = row.id;
           // Staged as docsync knows it now: the contact pages list it before any sync.
           const staged = {
             id: user.id,
@@ -390,48 +337,27 @@ const executors: Record<StepName, Executor> = {
             proxyAddresses: [],
             otherMails: [],
           };
-          await trx
-            .insertInto('ms_users')
-            .values({
-              tenant_id: io.tenant.id,
-              user_id: user.id,
-              data: JSON.stringify(staged),
-              content_hash: '',
-              first_seen_at: io.now(),
-              last_seen_at: io.now(),
-            })
-            .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing())
-            .execute();
-          await trx
-            .insertInto('contact_emails')
-            .values({ contact_id: contactId, email: user.userPrincipalName, is_primary: true, created_at: io.now() })
-            .execute();
+          contactId = await insertCreatedUserContact(trx, {
+            tenantId: io.tenant.id,
+            organizationId,
+            microsoftUserId: user.id,
+            userPrincipalName: user.userPrincipalName,
+            firstName: p.givenName ?? first ?? null,
+            lastName: p.surname ?? (rest.join(' ') || null),
+            title: p.jobTitle ?? null,
+            overlay,
+            staged,
+            now: io.now(),
+          });
         }
-        // The next sync finds this decision and links, never creating a second contact; a
-        // technician's decision is never overwritten, so it is recorded as one.
-        await trx
-          .insertInto('match_decisions')
-          .values({
-            kind: 'contact',
-            tenant_id: io.tenant.id,
-            source_id: user.id,
-            state: 'match',
-            target_id: contactId,
-            rule: 'created_by_action',
-            reason: `created by action ${io.action.id}`,
-            decided_by: io.action.requested_by_label,
-            decided_by_technician: true,
-            decided_at: io.now(),
-            updated_at: io.now(),
-          })
-          .onConflict((oc) => oc.columns(['kind', 'tenant_id', 'source_id']).doNothing())
-          .execute();
-        await trx
-          .updateTable('vault_entries')
-          .set({ contact_id: contactId })
-          .where('tenant_id', '=', io.tenant.id)
-          .where('microsoft_user_id', '=', user.id)
-          .execute();
+        await linkCreatedUserToContact(trx, {
+          tenantId: io.tenant.id,
+          microsoftUserId: user.id,
+          contactId,
+          actionId: io.action.id,
+          decidedBy: io.action.requested_by_label,
+          now: io.now(),
+        });
       },
     };
   },
@@ -493,7 +419,7 @@ function createdOutcome(io: StepIO, step: ActionStep, user: MicrosoftUserState, 
     before: { exists: false },
     after: { id: user.id, userPrincipalName: user.userPrincipalName },
     document: async (trx) => {
-      const organizationId = await organizationOf(trx, io.tenant.id);
+      const organizationId = await matchedOrganizationOfTenant(trx, io.tenant.id);
       if (organizationId) {
         await storeMicrosoftPassword(trx, {
           organizationId,

@@ -1,7 +1,6 @@
 // Technician accounts: creation, sign-in with lockout, the first-run setup link, the demo
 // login, and administration (role, disable, password reset). Every change is audited.
 import { sql, type Kysely } from 'kysely';
-import type { AppContext } from '../context.ts';
 import type { Clock } from '../time.ts';
 import type { Database, Technician, TechnicianRole } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
@@ -13,6 +12,12 @@ import { checkPasswordPolicy, decoyPasswordHash, hashPassword, passwordNeedsReha
 import { destroySessionsOf } from './sessions.ts';
 import { randomSecret, sha256Hex } from './secrets.ts';
 import { DAY_MS } from '../time.ts';
+
+/** What first-run setup needs of the app context. */
+export interface SetupDeps {
+  database: { db: Kysely<Database> };
+  clock: Clock;
+}
 
 export { LOCKOUT_MS, MAX_FAILED_SIGN_INS } from './lockout.ts';
 const SETUP_LINK_LIFETIME_MS = DAY_MS;
@@ -234,7 +239,7 @@ export async function countTechnicians(db: Kysely<Database>): Promise<number> {
  * The one-time link that creates the first administrator, or null when an account exists.
  * `docsync serve` prints it at start; each call replaces the previous unused link.
  */
-export async function firstRunSetupLink(ctx: Pick<AppContext, 'database' | 'clock'>, baseUrl: string): Promise<string | null> {
+export async function firstRunSetupLink(ctx: SetupDeps, baseUrl: string): Promise<string | null> {
   const db = ctx.database.db;
   if ((await countTechnicians(db)) > 0) return null;
   const token = randomSecret();
@@ -293,7 +298,7 @@ export async function completeSetup(
  * The demo login: an administrator named "demo" with a fresh random password on every call
  * (the demo prints it; hashes cannot be read back, so the password is set anew).
  */
-export async function ensureDemoTechnician(ctx: Pick<AppContext, 'database' | 'clock'>): Promise<{ username: string; password: string }> {
+export async function ensureDemoTechnician(ctx: SetupDeps): Promise<{ username: string; password: string }> {
   const db = ctx.database.db;
   const password = randomSecret().slice(0, 20);
   const existing = await db

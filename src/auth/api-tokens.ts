@@ -6,6 +6,15 @@ import type { Database } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import type { Principal } from './roles.ts';
 import { randomSecret, sha256Hex } from './secrets.ts';
+import {
+  apiTokensOfTechnician,
+  findApiTokenOf,
+  findApiTokenWithTechnician,
+  insertApiToken,
+  revokeLiveApiToken,
+  revokeLiveApiTokensOf,
+  touchApiToken,
+} from '../stores/auth-api-tokens.ts';
 
 export const API_TOKEN_PREFIX = 'dsk_';
 
@@ -25,27 +34,18 @@ export async function createApiToken(
   name: string,
 ): Promise<{ token: string; summary: ApiTokenSummary }> {
   const token = randomSecret(API_TOKEN_PREFIX);
-  const row = await db
-    .insertInto('api_tokens')
-    .values({
-      technician_id: technicianId,
-      name,
-      token_hash: sha256Hex(token),
-      prefix: token.slice(0, API_TOKEN_PREFIX.length + 6),
-      created_at: clock.now(),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await insertApiToken(db, {
+    technicianId,
+    name,
+    tokenHash: sha256Hex(token),
+    prefix: token.slice(0, API_TOKEN_PREFIX.length + 6),
+    now: clock.now(),
+  });
   return { token, summary: summarize(row) };
 }
 
 export async function listApiTokens(db: Kysely<Database>, technicianId: string): Promise<ApiTokenSummary[]> {
-  const rows = await db
-    .selectFrom('api_tokens')
-    .selectAll()
-    .where('technician_id', '=', technicianId)
-    .orderBy('created_at', 'desc')
-    .execute();
+  const rows = await apiTokensOfTechnician(db, technicianId);
   return rows.map(summarize);
 }
 
@@ -59,57 +59,25 @@ export async function revokeApiToken(
   technicianId: string,
   tokenId: string,
 ): Promise<{ summary: ApiTokenSummary; alreadyRevoked: boolean }> {
-  const row = await db
-    .updateTable('api_tokens')
-    .set({ revoked_at: clock.now() })
-    .where('id', '=', tokenId)
-    .where('technician_id', '=', technicianId)
-    .where('revoked_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
+  const row = await revokeLiveApiToken(db, technicianId, tokenId, clock.now());
   if (row) return { summary: summarize(row), alreadyRevoked: false };
-  const existing = await db
-    .selectFrom('api_tokens')
-    .selectAll()
-    .where('id', '=', tokenId)
-    .where('technician_id', '=', technicianId)
-    .executeTakeFirst();
+  const existing = await findApiTokenOf(db, technicianId, tokenId);
   if (!existing) throw new NotFound('No such API token of yours.');
   return { summary: summarize(existing), alreadyRevoked: true };
 }
 
 /** Revokes every live token of a technician (disabled account, password reset); returns how many. */
 export async function revokeApiTokensOf(db: Kysely<Database>, technicianId: string, now: Date): Promise<number> {
-  const result = await db
-    .updateTable('api_tokens')
-    .set({ revoked_at: now })
-    .where('technician_id', '=', technicianId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return revokeLiveApiTokensOf(db, technicianId, now);
 }
 
 export async function resolveApiToken(db: Kysely<Database>, clock: Clock, token: string): Promise<Principal | null> {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-  const row = await db
-    .selectFrom('api_tokens')
-    .innerJoin('technicians', 'technicians.id', 'api_tokens.technician_id')
-    .select([
-      'api_tokens.id as tokenId',
-      'api_tokens.revoked_at',
-      'api_tokens.last_used_at',
-      'technicians.id',
-      'technicians.username',
-      'technicians.display_name',
-      'technicians.role',
-      'technicians.disabled',
-    ])
-    .where('api_tokens.token_hash', '=', sha256Hex(token))
-    .executeTakeFirst();
+  const row = await findApiTokenWithTechnician(db, sha256Hex(token));
   if (!row || row.revoked_at !== null || row.disabled) return null;
   const now = clock.now();
   if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
-    await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.tokenId).execute();
+    await touchApiToken(db, row.tokenId, now);
   }
   return { technicianId: row.id, username: row.username, displayName: row.display_name, role: row.role, via: 'api_token', csrfToken: null };
 }

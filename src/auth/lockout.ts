@@ -2,9 +2,10 @@
 // second factor that counts towards the same lockout) the account is locked for LOCKOUT_MS.
 // A failure is counted by one UPDATE … RETURNING, so N parallel wrong attempts count N: a
 // read-then-write count let 12 parallel guesses leave the account unlocked (issue 13).
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { recordAudit } from '../stores/audit.ts';
+import { countFailedSignIn, saveSuccessfulSignIn } from '../stores/auth-accounts.ts';
 
 export const MAX_FAILED_SIGN_INS = 5;
 export const LOCKOUT_MS = 15 * 60 * 1000;
@@ -23,17 +24,7 @@ export interface FailedAttemptOutcome {
  */
 export async function recordFailedSignIn(db: Kysely<Database>, technicianId: string, now: Date): Promise<FailedAttemptOutcome> {
   const lockUntil = new Date(now.getTime() + LOCKOUT_MS);
-  const reachesLimit = sql<boolean>`failed_logins + 1 >= ${MAX_FAILED_SIGN_INS}`;
-  const row = await db
-    .updateTable('technicians')
-    .set({
-      failed_logins: sql<number>`case when ${reachesLimit} then 0 else failed_logins + 1 end`,
-      locked_until: sql<Date>`case when ${reachesLimit} then ${lockUntil}::timestamptz else locked_until end`,
-      updated_at: now,
-    })
-    .where('id', '=', technicianId)
-    .returning(['failed_logins', 'locked_until'])
-    .executeTakeFirst();
+  const row = await countFailedSignIn(db, technicianId, { limit: MAX_FAILED_SIGN_INS, lockUntil, now });
   if (!row) return { lockedUntil: null, lockedNow: false };
   const lockedUntil = row.locked_until && new Date(row.locked_until).getTime() > now.getTime() ? new Date(row.locked_until) : null;
   // Only the locking update sets the count back to 0; every other one leaves it at 1 or more.
@@ -66,12 +57,5 @@ export async function recordSuccessfulSignIn(
   now: Date,
   passwordHash?: string,
 ): Promise<boolean> {
-  const row = await db
-    .updateTable('technicians')
-    .set({ failed_logins: 0, locked_until: null, last_login_at: now, ...(passwordHash ? { password_hash: passwordHash } : {}) })
-    .where('id', '=', technicianId)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-    .returning('id')
-    .executeTakeFirst();
-  return row !== undefined;
+  return saveSuccessfulSignIn(db, technicianId, now, passwordHash);
 }

@@ -6,6 +6,15 @@ import type { Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
 import type { Principal } from './roles.ts';
 import { randomSecret, sha256Hex } from './secrets.ts';
+import {
+  deleteEndedSessions,
+  deleteSession,
+  deleteSessionsOfTechnician,
+  findSessionWithTechnician,
+  insertSession,
+  saveSessionSecondFactor,
+  touchSession,
+} from '../stores/auth-sessions.ts';
 
 export const SESSION_COOKIE = 'docsync_session';
 export const IDLE_TIMEOUT_MS = 2 * 60 * 60 * 1000;
@@ -33,45 +42,31 @@ export async function createSession(
   const token = randomSecret();
   const csrfToken = randomSecret();
   const now = clock.now();
-  await db
-    .insertInto('sessions')
-    .values({
-      id_hash: sha256Hex(token),
-      technician_id: technicianId,
-      csrf_token: csrfToken,
-      created_at: now,
-      last_seen_at: now,
-      expires_at: new Date(now.getTime() + ABSOLUTE_LIFETIME_MS),
-      second_factor_at: options.secondFactorAt ?? null,
-      enrolment_only: options.enrolmentOnly ?? false,
-    })
-    .execute();
+  await insertSession(db, {
+    idHash: sha256Hex(token),
+    technicianId,
+    csrfToken,
+    now,
+    expiresAt: new Date(now.getTime() + ABSOLUTE_LIFETIME_MS),
+    secondFactorAt: options.secondFactorAt ?? null,
+    enrolmentOnly: options.enrolmentOnly ?? false,
+  });
   return { token, csrfToken };
 }
 
 /** The signed-in technician for a cookie value, or null (unknown, expired, idle, disabled). */
 export async function resolveSession({ db, clock }: SessionDeps, token: string): Promise<Principal | null> {
   const idHash = sha256Hex(token);
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('technicians', 'technicians.id', 'sessions.technician_id')
-    .select(['sessions.csrf_token', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.second_factor_at', 'sessions.enrolment_only'])
-    .select(['technicians.id', 'technicians.username', 'technicians.display_name', 'technicians.role', 'technicians.disabled'])
-    .where('sessions.id_hash', '=', idHash)
-    .executeTakeFirst();
+  const row = await findSessionWithTechnician(db, idHash);
   if (!row) return null;
   const now = clock.now().getTime();
   const idleSince = new Date(row.last_seen_at).getTime();
   if (row.disabled || now >= new Date(row.expires_at).getTime() || now - idleSince >= IDLE_TIMEOUT_MS) {
-    await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    await deleteSession(db, idHash);
     return null;
   }
   if (now - idleSince >= TOUCH_INTERVAL_MS) {
-    await db
-      .updateTable('sessions')
-      .set({ last_seen_at: new Date(now) })
-      .where('id_hash', '=', idHash)
-      .execute();
+    await touchSession(db, idHash, new Date(now));
   }
   return {
     technicianId: row.id,
@@ -87,32 +82,24 @@ export async function resolveSession({ db, clock }: SessionDeps, token: string):
 
 /** A second factor was just proved in this session (step-up, enrolment): it counts as fresh from now, and may do everything. */
 export async function markSecondFactor({ db, clock }: SessionDeps, token: string): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ second_factor_at: clock.now(), enrolment_only: false })
-    .where('id_hash', '=', sha256Hex(token))
-    .execute();
+  await saveSessionSecondFactor(db, sha256Hex(token), clock.now(), false);
 }
 
 /** After its second factor was removed while one is required, a session may only enrol again. */
 export async function restrictSessionToEnrolment({ db }: Pick<SessionDeps, 'db'>, token: string): Promise<void> {
-  await db.updateTable('sessions').set({ second_factor_at: null, enrolment_only: true }).where('id_hash', '=', sha256Hex(token)).execute();
+  await saveSessionSecondFactor(db, sha256Hex(token), null, true);
 }
 
 export async function destroySession({ db }: Pick<SessionDeps, 'db'>, token: string): Promise<void> {
-  await db.deleteFrom('sessions').where('id_hash', '=', sha256Hex(token)).execute();
+  await deleteSession(db, sha256Hex(token));
 }
 
 export async function destroySessionsOf(db: Kysely<Database>, technicianId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('technician_id', '=', technicianId).execute();
+  await deleteSessionsOfTechnician(db, technicianId);
 }
 
 /** Expired sessions are deleted when met; this sweeps the ones never met again. */
 export async function pruneSessions({ db, clock }: SessionDeps): Promise<number> {
   const now = clock.now();
-  const result = await db
-    .deleteFrom('sessions')
-    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', new Date(now.getTime() - IDLE_TIMEOUT_MS))]))
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteEndedSessions(db, now, new Date(now.getTime() - IDLE_TIMEOUT_MS));
 }

@@ -8,6 +8,7 @@ import type { Database } from '../db/schema.ts';
 import { FreshSecondFactorRequired, MfaVerifiedSessionRequired } from './mfa-errors.ts';
 import { mustUseSecondFactor, readSecuritySettings } from './mfa.ts';
 import type { Principal } from './roles.ts';
+import { findTechnician } from '../stores/auth-accounts.ts';
 
 export interface StepUpDeps {
   db: Kysely<Database>;
@@ -22,11 +23,7 @@ export interface StepUpDeps {
  */
 export async function requireFreshSecondFactor({ db, clock }: StepUpDeps, principal: Principal): Promise<void> {
   const settings = await readSecuritySettings(db);
-  const technician = await db
-    .selectFrom('technicians')
-    .select(['totp_confirmed_at', 'passkey_count'])
-    .where('id', '=', principal.technicianId)
-    .executeTakeFirst();
+  const technician = await findTechnician(db, principal.technicianId);
   if (!technician || !mustUseSecondFactor(technician, settings)) return;
   const windowMs = settings.stepUpMinutes * 60_000;
   const provedAt = principal.via === 'session' ? principal.secondFactorAt : null;
@@ -37,11 +34,7 @@ export async function requireFreshSecondFactor({ db, clock }: StepUpDeps, princi
 /** API tokens outlive sessions: for an account that must use MFA, only a session that proved it may create one. */
 export async function requireMfaVerifiedSessionForApiToken({ db }: Pick<StepUpDeps, 'db'>, principal: Principal): Promise<void> {
   const settings = await readSecuritySettings(db);
-  const technician = await db
-    .selectFrom('technicians')
-    .select(['totp_confirmed_at', 'passkey_count'])
-    .where('id', '=', principal.technicianId)
-    .executeTakeFirst();
+  const technician = await findTechnician(db, principal.technicianId);
   if (!technician || !mustUseSecondFactor(technician, settings)) return;
   if (principal.via === 'session' && principal.secondFactorAt) return;
   throw new MfaVerifiedSessionRequired();

@@ -29,6 +29,9 @@ import { onScheduleTick, startSchedule } from '../sync/schedule.ts';
 import { childRuns, enqueueIntegrationRun, getRun } from '../sync/runs.ts';
 import type { DecisionCounts } from '../sync/tenant-sync.ts';
 import { DAY_MS } from '../time.ts';
+import { currentRecordCount, seedContacts, seedOrganization } from '../stores/demo-seed.ts';
+import { integrationIdByName } from '../stores/integrations.ts';
+import { anyOrganization } from '../stores/organizations.ts';
 
 const DEFAULT_DATA_DIR = './.docsync/data';
 /** Inside the 30-day reminder window, outside the 7-day one: the demo shows the banner and a reminder. */
@@ -143,9 +146,9 @@ async function connectDemoIntegration(ctx: AppContext, microsoft: SyncMicrosoft,
   const name = `Demo partner (emulator, seed ${seed})`;
   // Counted from the demo's clock on every start, so the expiry banner always has something to say.
   const clientSecretExpiresAt = new Date(ctx.clock.now().getTime() + DEMO_SECRET_DAYS_LEFT * DAY_MS);
-  const existing = await ctx.database.db.selectFrom('integrations').select('id').where('name', '=', name).executeTakeFirst();
+  const existing = await integrationIdByName(ctx.database.db, name);
   const id = existing
-    ? existing.id
+    ? existing
     : (
         await microsoft.integrations.create({
           kind: 'gdap',
@@ -198,18 +201,7 @@ async function syncOnce(
   const run = (await getRun(db, runId))!;
   const children = await childRuns(db, runId);
   const synced = children.filter((c) => c.status === 'succeeded' || c.status === 'partial').length;
-  const count = async (table: 'ms_users' | 'ms_managed_devices' | 'ms_mailboxes' | 'ms_subscribed_skus') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .innerJoin('tenants', 'tenants.id', `${table}.tenant_id`)
-          .where('tenants.integration_id', '=', integrationId)
-          .where(`${table}.removed_at`, 'is', null)
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: Parameters<typeof currentRecordCount>[2]) => currentRecordCount(db, integrationId, table);
   return {
     tenants: { discovered, synced, failed: children.length - synced },
     users: await count('ms_users'),
@@ -297,17 +289,15 @@ async function serveDemo(
  * (nothing else), so the first sync creates the contacts of the file's users.
  */
 async function documentWorldCustomers(db: Kysely<Database>, emulator: RunningEmulator): Promise<void> {
-  const already = await db.selectFrom('organizations').select('id').limit(1).execute();
-  if (already.length > 0) return;
+  if (await anyOrganization(db)) return;
   for (const customer of emulator.world.customers()) {
     const domains = customer.domains.filter((d) => d.isVerified && !d.isInitial).map((d) => d.id.toLowerCase());
-    await db.insertInto('organizations').values({ name: customer.displayName, domains }).execute();
+    await seedOrganization(db, { name: customer.displayName, domains });
   }
 }
 
 async function seedDocumentation(db: Kysely<Database>, emulator: RunningEmulator): Promise<void> {
-  const already = await db.selectFrom('organizations').select('id').limit(1).execute();
-  if (already.length > 0) return;
+  if (await anyOrganization(db)) return;
   let duplicateSeeded = false;
   for (const customer of emulator.world.customers()) {
     const kind = customer.index % 4;
@@ -319,20 +309,17 @@ async function seedDocumentation(db: Kysely<Database>, emulator: RunningEmulator
           ? `${customer.displayName} Group`
           : `${customer.displayName.split(' ')[0]} (legacy name)`;
     const domains = kind === 3 ? [customer.defaultDomain.toLowerCase()] : [];
-    const org = await db.insertInto('organizations').values({ name, domains }).returning('id').executeTakeFirstOrThrow();
+    const organizationId = await seedOrganization(db, { name, domains });
     if (kind !== 1) continue;
     for (let slot = 0; slot < 3; slot++) {
       const user = emulator.world.userAt(customer.tenantId, slot)?.record;
       if (!user) continue;
-      const contact = await db
-        .insertInto('contacts')
-        .values({ organization_id: org.id, first_name: user.givenName ?? null, last_name: user.surname ?? null })
-        .returning('id')
-        .executeTakeFirstOrThrow();
       const email = user.mail ?? user.userPrincipalName;
-      if (slot < 2 && email) await db.insertInto('contact_emails').values({ contact_id: contact.id, email, is_primary: true }).execute();
+      await seedContacts(db, [
+        { organizationId, firstName: user.givenName ?? null, lastName: user.surname ?? null, email: slot < 2 ? email : null },
+      ]);
     }
-    if (!duplicateSeeded) duplicateSeeded = await seedDuplicateContact(db, emulator, customer.tenantId, org.id);
+    if (!duplicateSeeded) duplicateSeeded = await seedDuplicateContact(db, emulator, customer.tenantId, organizationId);
   }
 }
 
@@ -363,7 +350,7 @@ async function seedDuplicateContact(
       users.filter((other) => nameOf(other) === nameOf(u)).length === 1,
   );
   if (!chosen) return false;
-  const person = { organization_id: organizationId, first_name: chosen.record.givenName, last_name: chosen.record.surname };
-  await db.insertInto('contacts').values([person, person]).execute();
+  const person = { organizationId, firstName: chosen.record.givenName ?? null, lastName: chosen.record.surname ?? null };
+  await seedContacts(db, [person, person]);
   return true;
 }

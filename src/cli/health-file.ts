@@ -2,8 +2,7 @@
 // the database for `select 1` and, when it answers, writes the time to the file; when it does not,
 // the file is removed. compose.yaml's worker health check accepts a file younger than a minute.
 import { rm, writeFile } from 'node:fs/promises';
-import { sql } from 'kysely';
-import type { DatabaseHandle } from '../db/database.ts';
+import { pingDatabase, type DatabaseHandle } from '../db/database.ts';
 import type { Clock } from '../time.ts';
 
 export interface HealthFile {
@@ -19,7 +18,7 @@ export function healthFile(path: string, deps: { db: DatabaseHandle['db']; clock
     async beat() {
       if (stopped) return false;
       try {
-        await sql`select 1`.execute(deps.db);
+        await pingDatabase(deps.db);
       } catch {
         await rm(path, { force: true });
         return false;

@@ -100,3 +100,8 @@ function describeConnectionError(error: unknown): string {
       return (e.message ?? String(error)).split('\n')[0]!;
   }
 }
+
+/** Throws when the database does not answer (readiness, the worker's health file, waiting out an outage). */
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -2,15 +2,24 @@
 // Each item says what is wrong, what to do, and links to the page where it is fixed. Built from
 // what docsync already stores (tenant health and the last sync's log lines, decisions waiting for
 // review, GDAP end dates, secret expiry dates, staged users and licenses): no Microsoft call.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import {
+  currentSkusOfTenants,
+  disabledLicensedUserCounts,
+  integrationsForAttention,
+  organizationDecisionsOfTenants,
+  reviewCountsOfTenants,
+  tenantsByDisplayName,
+  tenantsWithFinishedRun,
+} from '../stores/attention.ts';
 import type { Clock } from '../time.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database, Tenant } from '../db/schema.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import { adminConsentUrl } from '../microsoft/errors.ts';
-import { secretExpiryNotices } from '../web/services/integrations.ts';
+import { secretExpiryNotices } from '../microsoft/integrations.ts';
 import { isFreeLicense } from '../web/services/tenant-contents.ts';
-import { tenantStatuses, type TenantProblem } from '../web/services/tenant-status.ts';
+import { tenantStatuses, type TenantProblem } from './tenant-status.ts';
 
 export const ATTENTION_SEVERITIES = ['error', 'warning', 'info'] as const;
 export type AttentionSeverity = (typeof ATTENTION_SEVERITIES)[number];
@@ -98,9 +107,7 @@ export async function attentionItems(
   const now = deps.clock.now();
   const items: AttentionItem[] = [];
 
-  let integrationQuery = db.selectFrom('integrations').select(['id', 'name', 'status', 'status_reason', 'client_id']);
-  if (filter.integrationId) integrationQuery = integrationQuery.where('id', '=', filter.integrationId);
-  const integrations = await integrationQuery.execute();
+  const integrations = await integrationsForAttention(db, filter.integrationId);
   const integrationById = new Map(integrations.map((i) => [i.id, i]));
 
   for (const i of integrations) {
@@ -133,22 +140,9 @@ export async function attentionItems(
     });
   }
 
-  let tenantQuery = db
-    .selectFrom('tenants')
-    .selectAll()
-    .orderBy(sql`lower(display_name)`)
-    .orderBy('id');
-  if (filter.integrationId) tenantQuery = tenantQuery.where('integration_id', '=', filter.integrationId);
-  const tenants = await tenantQuery.execute();
+  const tenants = await tenantsByDisplayName(db, filter.integrationId);
   const tenantIds = tenants.map((t) => t.id);
-  const organizationDecisions = tenantIds.length
-    ? await db
-        .selectFrom('match_decisions')
-        .select(['tenant_id', 'state', 'target_id'])
-        .where('kind', '=', 'organization')
-        .where('tenant_id', 'in', tenantIds)
-        .execute()
-    : [];
+  const organizationDecisions = await organizationDecisionsOfTenants(db, tenantIds);
   const decisionOf = new Map(organizationDecisions.map((d) => [d.tenant_id, d]));
   // Ignored tenants are never documented: nothing about them needs attention.
   const watched = tenants.filter((t) => decisionOf.get(t.id)?.state !== 'ignored');
@@ -247,18 +241,11 @@ export async function attentionItems(
   const watchedIds = watched.map((t) => t.id);
   const tenantById = new Map(watched.map((t) => [t.id, t]));
   if (watchedIds.length > 0) {
-    const reviews = await db
-      .selectFrom('match_decisions')
-      .select(['tenant_id', 'kind', (eb) => eb.fn.countAll<string>().as('n')])
-      .where('state', '=', 'review')
-      .where('kind', 'in', ['contact', 'configuration'])
-      .where('tenant_id', 'in', watchedIds)
-      .groupBy(['tenant_id', 'kind'])
-      .execute();
+    const reviews = await reviewCountsOfTenants(db, watchedIds);
     const reviewCounts = new Map<string, { contact: number; configuration: number }>();
     for (const r of reviews) {
       const entry = reviewCounts.get(r.tenant_id) ?? { contact: 0, configuration: 0 };
-      entry[r.kind as 'contact' | 'configuration'] += Number(r.n);
+      entry[r.kind as 'contact' | 'configuration'] += r.n;
       reviewCounts.set(r.tenant_id, entry);
     }
     for (const [tenantId, n] of reviewCounts) {
@@ -276,19 +263,10 @@ export async function attentionItems(
       });
     }
 
-    // Served by the partial index ms_users_disabled_licensed_index (migration T1500).
-    const disabledLicensed = await db
-      .selectFrom('ms_users')
-      .select(['tenant_id', (eb) => eb.fn.countAll<string>().as('n')])
-      .where('tenant_id', 'in', watchedIds)
-      .where('removed_at', 'is', null)
-      .where(sql`(data->>'accountEnabled')`, '=', 'false')
-      .where(sql<number>`jsonb_array_length(coalesce(data->'assignedLicenses', '[]'::jsonb))`, '>', 0)
-      .groupBy('tenant_id')
-      .execute();
+    const disabledLicensed = await disabledLicensedUserCounts(db, watchedIds);
     for (const row of disabledLicensed) {
       const t = tenantById.get(row.tenant_id)!;
-      const n = Number(row.n);
+      const n = row.n;
       items.push({
         kind: 'disabled_licensed_users',
         severity: 'warning',
@@ -301,12 +279,7 @@ export async function attentionItems(
       });
     }
 
-    const skus = await db
-      .selectFrom('ms_subscribed_skus')
-      .select(['tenant_id', 'sku_id', 'data'])
-      .where('tenant_id', 'in', watchedIds)
-      .where('removed_at', 'is', null)
-      .execute();
+    const skus = await currentSkusOfTenants(db, watchedIds);
     const unused = new Map<string, Array<{ name: string; available: number }>>();
     for (const s of skus) {
       const data = (s.data ?? {}) as Record<string, unknown>;
@@ -335,20 +308,7 @@ export async function attentionItems(
     }
   }
 
-  const lastRuns = new Set(
-    watchedIds.length
-      ? (
-          await db
-            .selectFrom('sync_runs')
-            .select('tenant_id')
-            .distinct()
-            .where('tenant_id', 'in', watchedIds)
-            .where('status', 'in', ['succeeded', 'partial', 'failed'])
-            .where('kind', '=', 'sync')
-            .execute()
-        ).map((r) => r.tenant_id)
-      : [],
-  );
+  const lastRuns = await tenantsWithFinishedRun(db, watchedIds);
   for (const t of watched) {
     if (!t.active || t.last_sync_at || lastRuns.has(t.id) || t.health === 'failing') continue;
     items.push({

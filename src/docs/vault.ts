@@ -5,6 +5,8 @@
 // to act, and every reveal writes an audit row (who, which entry) in the same transaction.
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../stores/audit.ts';
+import { organizationExists } from '../stores/organizations.ts';
+import { findVaultEntry, insertManualVaultEntry, vaultEntriesOfOrganization } from '../stores/vault.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database, VaultEntry } from '../db/schema.ts';
 import { BadInput, Forbidden, NotFound } from '../errors.ts';
@@ -44,13 +46,7 @@ export interface VaultDeps {
 }
 
 export async function listVaultEntries(db: Db, organizationId: string): Promise<VaultEntryView[]> {
-  const rows = await db
-    .selectFrom('vault_entries')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .orderBy('name')
-    .orderBy('id')
-    .execute();
+  const rows = await vaultEntriesOfOrganization(db, organizationId);
   return rows.map(viewOf);
 }
 
@@ -62,25 +58,18 @@ export async function addVaultEntry(
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw new BadInput('A vault entry needs a name (up to 200 characters).');
   if (input.password.length === 0 || input.password.length > 1000) throw new BadInput('The password must be 1 to 1000 characters.');
-  const organization = await deps.db.selectFrom('organizations').select('id').where('id', '=', input.organizationId).executeTakeFirst();
-  if (!organization) throw new NotFound('No such organization.');
+  if (!(await organizationExists(deps.db, input.organizationId))) throw new NotFound('No such organization.');
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('vault_entries')
-      .values({
-        organization_id: input.organizationId,
-        contact_id: input.contactId ?? null,
-        name,
-        username: input.username?.trim() || null,
-        secret_sealed: deps.secrets.seal(input.password),
-        source: 'manual',
-        created_by_label: actor.label,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await insertManualVaultEntry(trx, {
+      organizationId: input.organizationId,
+      contactId: input.contactId ?? null,
+      name,
+      username: input.username?.trim() || null,
+      sealed: deps.secrets.seal(input.password),
+      createdBy: actor.label,
+      now,
+    });
     await recordAudit(trx, {
       actor: { id: actor.id, label: actor.label },
       action: 'vault.add',
@@ -92,65 +81,6 @@ export async function addVaultEntry(
     });
     return viewOf(row);
   });
-}
-
-/**
- * Stores (or replaces) the password docsync set on a Microsoft user: one entry per user and
- * tenant. Runs in the caller's transaction so the step that set it and the vault agree.
- */
-export async function storeMicrosoftPassword(
-  trx: Db,
-  input: {
-    organizationId: string;
-    tenantId: string;
-    microsoftUserId: string;
-    contactId: string | null;
-    userPrincipalName: string;
-    sealed: string;
-    actionId: string;
-    actorLabel: string;
-    now: Date;
-  },
-): Promise<string> {
-  const existing = await trx
-    .selectFrom('vault_entries')
-    .select('id')
-    .where('tenant_id', '=', input.tenantId)
-    .where('microsoft_user_id', '=', input.microsoftUserId)
-    .executeTakeFirst();
-  if (existing) {
-    await trx
-      .updateTable('vault_entries')
-      .set({
-        secret_sealed: input.sealed,
-        action_id: input.actionId,
-        updated_at: input.now,
-        contact_id: input.contactId,
-        username: input.userPrincipalName,
-      })
-      .where('id', '=', existing.id)
-      .execute();
-    return existing.id;
-  }
-  const row = await trx
-    .insertInto('vault_entries')
-    .values({
-      organization_id: input.organizationId,
-      tenant_id: input.tenantId,
-      microsoft_user_id: input.microsoftUserId,
-      contact_id: input.contactId,
-      name: `Microsoft 365: ${input.userPrincipalName}`,
-      username: input.userPrincipalName,
-      secret_sealed: input.sealed,
-      source: 'action',
-      action_id: input.actionId,
-      created_by_label: input.actorLabel,
-      created_at: input.now,
-      updated_at: input.now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
 }
 
 /** The password itself, for a role allowed to see it; audited. */
@@ -167,7 +97,7 @@ export async function revealVaultEntry(
     );
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const entry = await trx.selectFrom('vault_entries').selectAll().where('id', '=', entryId).executeTakeFirst();
+    const entry = await findVaultEntry(trx, entryId);
     if (!entry) throw new NotFound('No such vault entry.');
     await recordAudit(trx, {
       actor: { id: actor.id, label: actor.label },

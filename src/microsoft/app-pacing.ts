@@ -10,6 +10,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { takeAppTokens, type BucketShape } from '../stores/graph-app-budgets.ts';
+import { integrationClientId } from '../stores/integrations.ts';
 import type { Sleep } from '../time.ts';
 
 export interface AppPacer {
@@ -26,13 +27,9 @@ export function createSharedAppPacer(deps: { db: Kysely<Database>; requestsPerSe
   const appIdOf = (integrationId: string): Promise<string> => {
     let known = appIds.get(integrationId);
     if (!known) {
-      known = deps.db
-        .selectFrom('integrations')
-        .select('client_id')
-        .where('id', '=', integrationId)
-        .executeTakeFirst()
+      known = integrationClientId(deps.db, integrationId)
         // An integration deleted meanwhile still paces under its own id.
-        .then((row) => row?.client_id.toLowerCase() ?? `integration:${integrationId}`);
+        .then((clientId) => clientId?.toLowerCase() ?? `integration:${integrationId}`);
       known.catch(() => appIds.delete(integrationId));
       appIds.set(integrationId, known);
     }

@@ -30,6 +30,7 @@ import {
 } from './resources.ts';
 import { GDAP_ROLE_NEEDS, roleName, type Capability } from './scopes.ts';
 import { DAY_MS } from '../time.ts';
+import { knownTenantsOfIntegration, markTenantsUnlisted, upsertDiscoveredTenant } from '../stores/tenants.ts';
 
 /** Warn this many days before a relationship without auto-extend ends. */
 export const RELATIONSHIP_END_WARNING_DAYS = 30;
@@ -157,11 +158,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
         },
       );
 
-      const known = await db
-        .selectFrom('tenants')
-        .select(['microsoft_tenant_id', 'active'])
-        .where('integration_id', '=', integrationId)
-        .execute();
+      const known = await knownTenantsOfIntegration(db, integrationId);
       const knownIds = new Set(known.map((t) => t.microsoft_tenant_id));
       for (const tenant of found) tenant.isNew = !knownIds.has(tenant.tenantId);
       await upsertTenants(integrationId, found, now, warnings);
@@ -170,19 +167,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       const listed = new Set(found.map((t) => t.tenantId));
       const vanished = known.filter((t) => !listed.has(t.microsoft_tenant_id) && t.active).map((t) => t.microsoft_tenant_id);
       if (vanished.length > 0) {
-        await db
-          .updateTable('tenants')
-          .set({
-            active: false,
-            inactive_reason: "no longer listed among the partner's customers (relationship removed)",
-            health: 'failing',
-            health_reason: "no longer listed among the partner's customers",
-            last_discovered_at: now,
-            updated_at: now,
-          })
-          .where('integration_id', '=', integrationId)
-          .where('microsoft_tenant_id', 'in', vanished)
-          .execute();
+        await markTenantsUnlisted(db, integrationId, vanished, now);
         for (const tenantId of vanished)
           warnings.push({
             tenantId,
@@ -444,29 +429,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
   async function upsertTenant(integrationId: string, tenant: DiscoveredTenant, now: Date) {
     // Names come cleaned from the Graph client; cleaned again here, the last line before Postgres.
     const t = cleanJson(tenant).value;
-    const values = {
-      display_name: t.displayName,
-      default_domain: t.defaultDomain,
-      domains: JSON.stringify(t.domains),
-      access_kind: t.accessKind,
-      relationship_id: t.relationshipId,
-      relationship_status: t.relationshipStatus,
-      relationship_end_at: t.relationshipEndAt,
-      auto_extend: t.autoExtend,
-      roles: JSON.stringify(t.roles),
-      active: t.active,
-      inactive_reason: t.inactiveReason,
-      health: t.health,
-      health_reason: t.healthReason,
-      last_discovered_at: now,
-      updated_at: now,
-      ...(t.permissions ? { permissions: JSON.stringify(t.permissions) } : {}),
-    } as const;
-    await db
-      .insertInto('tenants')
-      .values({ integration_id: integrationId, microsoft_tenant_id: t.tenantId, ...values } as never)
-      .onConflict((oc) => oc.columns(['integration_id', 'microsoft_tenant_id']).doUpdateSet(values as never))
-      .execute();
+    await upsertDiscoveredTenant(db, integrationId, { ...t, microsoftTenantId: t.tenantId }, now);
   }
 }
 

@@ -9,6 +9,18 @@ import type { Clock } from '../time.ts';
 import { BadInput, NotFound } from '../errors.ts';
 import { DAY_MS } from '../time.ts';
 import { GUID } from '../ids.ts';
+import {
+  allIntegrations,
+  findIntegration,
+  insertIntegration,
+  integrationsWithSecretExpiringBy,
+  markNeedsReconnect,
+  replaceSealedRefreshToken,
+  saveClientSecret,
+  saveConnection,
+  saveSecretReminderSent,
+  saveStatusReason,
+} from '../stores/integrations.ts';
 
 /** Secret-expiry reminders are given this many days ahead (issue 5). */
 export const SECRET_REMINDER_DAYS = [30, 7] as const;
@@ -74,7 +86,7 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
 
   async function row(id: string): Promise<Integration> {
     if (!GUID.test(id)) throw new NotFound(`no integration ${id}`);
-    const found = await db.selectFrom('integrations').selectAll().where('id', '=', id).executeTakeFirst();
+    const found = await findIntegration(db, id);
     if (!found) throw new NotFound(`no integration ${id}`);
     return found;
   }
@@ -82,23 +94,19 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
   return {
     async create(input: CreateIntegrationInput): Promise<IntegrationView> {
       const checked = validateCreate(input);
-      const inserted = await db
-        .insertInto('integrations')
-        .values({
-          kind: checked.kind,
-          name: checked.name,
-          partner_tenant_id: checked.tenantId,
-          client_id: checked.clientId,
-          client_secret_encrypted: secrets.seal(checked.clientSecret),
-          client_secret_expires_at: checked.clientSecretExpiresAt,
-          // App-only connections need no sign-in: the client credentials are the connection.
-          status: checked.kind === 'direct_app' ? 'connected' : 'not_connected',
-          connected_at: checked.kind === 'direct_app' ? clock.now() : null,
-          // `as never`: schema.ts nests Json<> inside Generated<>, which hides jsonb's insert type.
-          ...(input.settings ? { settings: JSON.stringify(input.settings) as never } : {}),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const inserted = await insertIntegration(db, {
+        kind: checked.kind,
+        name: checked.name,
+        partner_tenant_id: checked.tenantId,
+        client_id: checked.clientId,
+        client_secret_encrypted: secrets.seal(checked.clientSecret),
+        client_secret_expires_at: checked.clientSecretExpiresAt,
+        // App-only connections need no sign-in: the client credentials are the connection.
+        status: checked.kind === 'direct_app' ? 'connected' : 'not_connected',
+        connected_at: checked.kind === 'direct_app' ? clock.now() : null,
+        // `as never`: schema.ts nests Json<> inside Generated<>, which hides jsonb's insert type.
+        ...(input.settings ? { settings: JSON.stringify(input.settings) as never } : {}),
+      });
       return toView(inserted);
     },
 
@@ -107,7 +115,7 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
     },
 
     async list(): Promise<IntegrationView[]> {
-      const rows = await db.selectFrom('integrations').selectAll().orderBy('created_at').execute();
+      const rows = await allIntegrations(db);
       return rows.map(toView);
     },
 
@@ -126,19 +134,7 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
     async storeRefreshToken(id: string, refreshToken: string): Promise<void> {
       if (!refreshToken) throw new BadInput('an empty refresh token cannot be stored');
       const now = clock.now();
-      const result = await db
-        .updateTable('integrations')
-        .set((eb) => ({
-          refresh_token_encrypted: secrets.seal(refreshToken),
-          refresh_token_updated_at: now,
-          status: 'connected',
-          status_reason: null,
-          connected_at: eb.fn.coalesce('connected_at', eb.val(now)),
-          updated_at: now,
-        }))
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw new NotFound(`no integration ${id}`);
+      if (!(await saveConnection(db, id, secrets.seal(refreshToken), now))) throw new NotFound(`no integration ${id}`);
     },
 
     /**
@@ -147,17 +143,7 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
      * its token is as good as ours, so keep theirs.
      */
     async replaceRefreshToken(id: string, expectedSealed: string | null, refreshToken: string): Promise<boolean> {
-      const now = clock.now();
-      let query = db
-        .updateTable('integrations')
-        .set({ refresh_token_encrypted: secrets.seal(refreshToken), refresh_token_updated_at: now, updated_at: now })
-        .where('id', '=', id);
-      query =
-        expectedSealed === null
-          ? query.where('refresh_token_encrypted', 'is', null)
-          : query.where('refresh_token_encrypted', '=', expectedSealed);
-      const result = await query.executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return replaceSealedRefreshToken(db, id, expectedSealed, secrets.seal(refreshToken), clock.now());
     },
 
     /** The stored sealed refresh token now (to see whether another process rotated it). */
@@ -167,37 +153,20 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
 
     /** A partner-level failure: keep every stored secret (nothing is lost), ask for a reconnect. */
     async markNeedsReconnect(id: string, reason: string): Promise<void> {
-      await db
-        .updateTable('integrations')
-        .set({ status: 'needs_reconnect', status_reason: reason, updated_at: clock.now() })
-        .where('id', '=', id)
-        .execute();
+      await markNeedsReconnect(db, id, reason, clock.now());
     },
 
     /** The connect flow failed before a sign-in was stored (e.g. consent denied): say why. */
     async recordConnectFailure(id: string, reason: string): Promise<void> {
       // The status stays what it was: a failed attempt does not undo an earlier connection.
-      await db
-        .updateTable('integrations')
-        .set({ status_reason: reason, updated_at: clock.now() })
-        .where('id', '=', (await row(id)).id)
-        .execute();
+      await saveStatusReason(db, (await row(id)).id, reason, clock.now());
     },
 
     /** A new client secret (the old one expired or was rotated in Entra). */
     async updateClientSecret(id: string, clientSecret: string, expiresAt: Date | string | null): Promise<IntegrationView> {
       checkSecretShape(clientSecret);
-      const updated = await db
-        .updateTable('integrations')
-        .set({
-          client_secret_encrypted: secrets.seal(clientSecret),
-          client_secret_expires_at: parseDate(expiresAt, 'clientSecretExpiresAt'),
-          client_secret_reminded_days: null,
-          updated_at: clock.now(),
-        })
-        .where('id', '=', (await row(id)).id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const expires = parseDate(expiresAt, 'clientSecretExpiresAt');
+      const updated = await saveClientSecret(db, (await row(id)).id, secrets.seal(clientSecret), expires, clock.now());
       return toView(updated);
     },
 
@@ -205,13 +174,7 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
     async dueSecretReminders(): Promise<SecretReminder[]> {
       const now = clock.now();
       const horizon = new Date(now.getTime() + SECRET_REMINDER_DAYS[0] * DAY_MS);
-      const rows = await db
-        .selectFrom('integrations')
-        .selectAll()
-        .where('client_secret_expires_at', 'is not', null)
-        .where('client_secret_expires_at', '<=', horizon)
-        .where('status', '!=', 'disabled')
-        .execute();
+      const rows = await integrationsWithSecretExpiringBy(db, horizon);
       const reminders: SecretReminder[] = [];
       for (const found of rows) {
         const expiresAt = new Date(found.client_secret_expires_at!);
@@ -235,7 +198,7 @@ export function createIntegrationStore(deps: { db: Kysely<Database>; secrets: Se
     },
 
     async markSecretReminderSent(id: string, thresholdDays: number): Promise<void> {
-      await db.updateTable('integrations').set({ client_secret_reminded_days: thresholdDays }).where('id', '=', id).execute();
+      await saveSecretReminderSent(db, id, thresholdDays);
     },
   };
 }
@@ -304,4 +267,36 @@ function parseDate(value: Date | string | null, field: string): Date | null {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) throw new BadInput(`${field} must be a date (got ${JSON.stringify(value)})`);
   return date;
+}
+
+export interface SecretExpiryNotice {
+  integrationId: string;
+  integrationName: string;
+  expiresAt: string;
+  /** Whole days until expiry, rounded up; 0 once it has expired. */
+  daysLeft: number;
+  expired: boolean;
+}
+
+/**
+ * Integrations whose client secret expires within the first reminder window (30 days) or has
+ * expired. Unlike the store's dueSecretReminders(), which hands out each reminder once (for
+ * notifications), a banner stays for as long as the secret is not replaced.
+ */
+export async function secretExpiryNotices(deps: { db: Kysely<Database>; secrets: SecretBox; clock: Clock }): Promise<SecretExpiryNotice[]> {
+  const now = deps.clock.now().getTime();
+  const notices: SecretExpiryNotice[] = [];
+  for (const view of await createIntegrationStore(deps).list()) {
+    if (view.status === 'disabled' || !view.hasClientSecret || !view.clientSecretExpiresAt) continue;
+    const left = view.clientSecretExpiresAt.getTime() - now;
+    if (left > SECRET_REMINDER_DAYS[0] * DAY_MS) continue;
+    notices.push({
+      integrationId: view.id,
+      integrationName: view.name,
+      expiresAt: view.clientSecretExpiresAt.toISOString(),
+      daysLeft: Math.max(0, Math.ceil(left / DAY_MS)),
+      expired: left <= 0,
+    });
+  }
+  return notices.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }

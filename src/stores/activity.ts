@@ -3,10 +3,28 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { syncSettingsOf } from '../sync/settings.ts';
-import type { StagedUserActivity } from '../sync/app-activity.ts';
-import type { ReadableSources } from '../reports/inactivity.ts';
+import type { ActiveUserDetailRow, EmailActivityRow } from '../microsoft/usage-reports.ts';
 
 type Db = Kysely<Database>;
+
+/** What ms_user_activity.data holds (the sync stages it: src/sync/app-activity.ts). */
+export interface StagedUserActivity {
+  userPrincipalName: string;
+  reportRefreshDate: string | null;
+  lastActivity: ActiveUserDetailRow['lastActivity'] | null;
+  email: Omit<EmailActivityRow, 'userPrincipalName' | 'isDeleted' | 'reportRefreshDate'> | null;
+}
+
+/**
+ * What the tenant lets docsync read; false = not read, with the reason shown. The inactivity
+ * report (src/reports/inactivity.ts) takes the same shape: stores sit below reports, so it is
+ * defined here.
+ */
+export interface ReadableSources {
+  signIn: boolean;
+  appActivity: boolean;
+  deviceCheckIn: boolean;
+}
 
 export interface TenantUserFacts {
   userId: string;

@@ -126,3 +126,15 @@ export async function integrationOfTenant(db: Db, tenantId: string): Promise<str
   const row = await db.selectFrom('tenants').select('integration_id').where('id', '=', tenantId).executeTakeFirst();
   return row?.integration_id ?? null;
 }
+
+/** The SKU ids any tenant subscribes to now (Microsoft last listed them), sorted. */
+export async function subscribedSkuIdsOfAllTenants(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('ms_subscribed_skus')
+    .select('sku_id')
+    .distinct()
+    .where('removed_at', 'is', null)
+    .orderBy('sku_id')
+    .execute();
+  return rows.map((r) => r.sku_id);
+}

@@ -172,3 +172,37 @@ export async function requestSync(
   });
   return { runId, alreadyQueued: false };
 }
+
+/** The last finished run of each of these tenants (succeeded, partial or failed), newest by finish time. */
+export async function lastFinishedRunOfTenants(
+  db: Db,
+  tenantIds: string[],
+): Promise<Array<{ id: string; tenant_id: string | null; status: SyncRunStatus; finished_at: Date | null }>> {
+  if (tenantIds.length === 0) return [];
+  return db
+    .selectFrom('sync_runs')
+    .select(['id', 'tenant_id', 'status', 'finished_at'])
+    .distinctOn('tenant_id')
+    .where('tenant_id', 'in', tenantIds)
+    .where('status', 'in', ['succeeded', 'partial', 'failed'])
+    // A licence refresh is no sync: it says nothing about whether the tenant was synced.
+    .where('kind', '=', 'sync')
+    .orderBy('tenant_id')
+    .orderBy(sql`coalesce(finished_at, created_at)`, 'desc')
+    .execute();
+}
+
+/** The warning and error lines of these runs, oldest first. */
+export async function problemLinesOfRuns(
+  db: Db,
+  runIds: string[],
+): Promise<Array<{ run_id: string; level: string; code: string; message: string; action: string | null }>> {
+  if (runIds.length === 0) return [];
+  return db
+    .selectFrom('sync_log')
+    .select(['run_id', 'level', 'code', 'message', 'action'])
+    .where('run_id', 'in', runIds)
+    .where('level', 'in', ['warning', 'error'])
+    .orderBy('id')
+    .execute();
+}

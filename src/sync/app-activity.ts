@@ -8,15 +8,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ActiveUserDetailRow, EmailActivityRow } from '../microsoft/usage-reports.ts';
 import { stageRecords, type StagedInput } from '../stores/staging.ts';
+import type { StagedUserActivity } from '../stores/activity.ts';
 import type { TenantSource } from '../microsoft/tenant-reader.ts';
 
-/** What ms_user_activity.data holds. */
-export interface StagedUserActivity {
-  userPrincipalName: string;
-  reportRefreshDate: string | null;
-  lastActivity: ActiveUserDetailRow['lastActivity'] | null;
-  email: Omit<EmailActivityRow, 'userPrincipalName' | 'isDeleted' | 'reportRefreshDate'> | null;
-}
+export type { StagedUserActivity };
 
 export function mergeActivityReports(active: ActiveUserDetailRow[], email: EmailActivityRow[]): StagedInput[] {
   const byKey = new Map<string, StagedUserActivity>();

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.ts';
 import { isMicrosoftError, type MicrosoftError } from '../microsoft/errors.ts';
 import { renewLease } from './queue.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
-import { tenantIdsByMicrosoftTenantId } from '../stores/tenants.ts';
+import { lastDiscoveryOfIntegration, tenantIdsByMicrosoftTenantId } from '../stores/tenants.ts';
 
 export interface DiscoveryForRuns {
   (integrationId: string): Promise<{ warnings: Array<{ tenantId: string | null; code: string; message: string; action: string }> }>;
@@ -74,11 +74,6 @@ export async function discoverBeforeExpanding(deps: DiscoveryStepDeps, run: Sync
 }
 
 async function discoveryDue(db: Kysely<Database>, integrationId: string, now: Date, intervalHours: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('tenants')
-    .select((eb) => eb.fn.max('last_discovered_at').as('last'))
-    .where('integration_id', '=', integrationId)
-    .executeTakeFirst();
-  const last = row?.last ? new Date(row.last as Date | string) : null;
+  const last = await lastDiscoveryOfIntegration(db, integrationId);
   return last === null || now.getTime() - last.getTime() >= intervalHours * 3_600_000;
 }

@@ -12,10 +12,16 @@
 // before the run reads its inputs; a write by anybody else after that moves a counter, and the
 // next run looks changed. The sync's own writes are what it derived, so they are left out.
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { jsonb } from '../db/json.ts';
 import { stableStringify } from '../db/json.ts';
+import {
+  deleteDocumentationState,
+  documentationRevisions,
+  findDocumentationState,
+  saveDocumentationStateRow,
+  writeAs,
+} from '../stores/documentation-state.ts';
 
 /** Bump when what the sync derives from the same inputs changes (new overlay field, rule…). */
 export const DOCUMENTATION_VERSION = 3;
@@ -57,12 +63,7 @@ export async function documentationFingerprint(
 ): Promise<string> {
   const { tenantId, organizationId } = input;
   const scopes = organizationId ? [tenantId, organizationId] : [tenantId];
-  const revisions = await database
-    .selectFrom('documentation_revisions')
-    .select(['scope_id', 'writer', 'revision'])
-    .where('scope_id', 'in', scopes)
-    .where('writer', '<>', tenantId)
-    .execute();
+  const revisions = await documentationRevisions(database, scopes, tenantId);
   const counted = revisions
     .map((r) => `${r.scope_id === tenantId ? 'tenant' : 'organization'}/${r.writer}=${r.revision}`)
     .sort()
@@ -77,15 +78,15 @@ export async function documentationFingerprint(
  * Only for the transaction that writes what the tenant's run derived.
  */
 export async function writeAsTenantSync(trx: Kysely<Database>, tenantId: string): Promise<void> {
-  await sql`select set_config('docsync.writer', ${tenantId}, true)`.execute(trx);
+  await writeAs(trx, tenantId);
 }
 
 export async function loadDocumentationState(database: Kysely<Database>, tenantId: string): Promise<DocumentationState | null> {
-  const row = await database.selectFrom('tenant_documentation_state').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+  const row = await findDocumentationState(database, tenantId);
   if (!row) return null;
-  const summary = (typeof row.summary === 'string' ? JSON.parse(row.summary) : row.summary) as DocumentationSummary;
-  const inputs = (typeof row.inputs === 'string' ? JSON.parse(row.inputs) : row.inputs) as StoredDerivationInputs | null;
-  return { fingerprint: row.fingerprint, validUntil: row.valid_until === null ? null : new Date(row.valid_until), summary, inputs };
+  const summary = row.summary as DocumentationSummary;
+  const inputs = (row.inputs ?? null) as StoredDerivationInputs | null;
+  return { fingerprint: row.fingerprint, validUntil: row.validUntil, summary, inputs };
 }
 
 /** Writes the state only when it differs (a no-change run writes no row here either). */
@@ -105,29 +106,10 @@ export async function saveDocumentationState(
   ) {
     return;
   }
-  await database
-    .insertInto('tenant_documentation_state')
-    .values({
-      tenant_id: tenantId,
-      fingerprint: state.fingerprint,
-      valid_until: state.validUntil,
-      summary: jsonb(state.summary),
-      inputs: state.inputs === null ? null : jsonb(state.inputs),
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      oc.column('tenant_id').doUpdateSet((eb) => ({
-        fingerprint: eb.ref('excluded.fingerprint'),
-        valid_until: eb.ref('excluded.valid_until'),
-        summary: eb.ref('excluded.summary'),
-        inputs: eb.ref('excluded.inputs'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    .execute();
+  await saveDocumentationStateRow(database, tenantId, state, now);
 }
 
 /** Forget the state (a technician asked for a full sync): the next run derives everything again. */
 export async function forgetDocumentationState(database: Kysely<Database>, tenantId: string): Promise<void> {
-  await database.deleteFrom('tenant_documentation_state').where('tenant_id', '=', tenantId).execute();
+  await deleteDocumentationState(database, tenantId);
 }

@@ -12,10 +12,27 @@
 //  - leases:     a claimed row carries lease_owner + lease_expires_at, renewed by heartbeat; a
 //                worker killed with -9 stops renewing, and the row goes back to the queue;
 //  - retries:    a transient failure re-queues with not_before = now + backoff.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, SyncRun } from '../db/schema.ts';
 import { writeSyncLog } from './sync-log.ts';
 import { finishRun, rollUpParent } from './runs.ts';
+import {
+  cancelQueuedChildRuns,
+  cancelQueuedTenantRun,
+  claimQueuedIntegrationRun,
+  claimQueuedTenantRun,
+  countCancelledChildRuns,
+  countChildRuns,
+  expandIntoTenantRuns,
+  findRunState,
+  reclaimTenantRun,
+  releaseRunLease,
+  renewRunLease,
+  requeueRunAt,
+  requeueUnexpandedIntegrationRun,
+  runsWithExpiredLease,
+} from '../stores/sync-queue.ts';
+import { activeTenantsOfIntegration } from '../stores/tenants.ts';
 
 type Db = Kysely<Database>;
 
@@ -39,49 +56,23 @@ export function retryDelayMs(attempts: number): number {
  * MAX_ATTEMPTS), with a log line saying so. Safe to call from every worker.
  */
 export async function reclaimExpiredLeases(db: Db, now: Date): Promise<number> {
-  const expired = await db
-    .selectFrom('sync_runs')
-    .select(['id', 'tenant_id', 'attempts', 'lease_owner', 'parent_run_id'])
-    .where('status', '=', 'running')
-    .where('lease_expires_at', '<', now)
-    .execute();
+  const expired = await runsWithExpiredLease(db, now);
   let reclaimed = 0;
   for (const run of expired) {
     if (run.tenant_id === null) {
       // An integration run is finished by its children; one that died before expanding is
       // simply claimed again.
-      const children = await db
-        .selectFrom('sync_runs')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('parent_run_id', '=', run.id)
-        .executeTakeFirstOrThrow();
-      if (Number(children.n) === 0) {
-        await db
-          .updateTable('sync_runs')
-          .set({ status: 'queued', lease_owner: null, lease_expires_at: null })
-          .where('id', '=', run.id)
-          .where('status', '=', 'running')
-          .execute();
+      if ((await countChildRuns(db, run.id)) === 0) {
+        await requeueUnexpandedIntegrationRun(db, run.id);
       } else {
-        await db.updateTable('sync_runs').set({ lease_owner: null, lease_expires_at: null }).where('id', '=', run.id).execute();
+        await releaseRunLease(db, run.id);
         await rollUpParent(db, run.id, now);
       }
       reclaimed++;
       continue;
     }
     const retry = run.attempts < MAX_ATTEMPTS;
-    const updated = await db
-      .updateTable('sync_runs')
-      .set(
-        retry
-          ? { status: 'queued', lease_owner: null, lease_expires_at: null, phase: null, not_before: now }
-          : { lease_owner: null, lease_expires_at: null },
-      )
-      .where('id', '=', run.id)
-      .where('status', '=', 'running')
-      .where('lease_expires_at', '<', now)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) continue;
+    if (!(await reclaimTenantRun(db, run.id, now, retry))) continue;
     reclaimed++;
     await writeSyncLog(db, run.id, {
       tenantId: run.tenant_id,
@@ -102,17 +93,7 @@ export async function claimIntegrationRun(
   db: Db,
   input: { workerId: string; now: Date; leaseSeconds?: number },
 ): Promise<SyncRun | undefined> {
-  const result = await sql<SyncRun>`
-    update sync_runs set status = 'running', started_at = coalesce(started_at, ${input.now}), lease_owner = ${input.workerId},
-      lease_expires_at = ${leaseEnd(input)}, attempts = attempts + 1
-    where id = (
-      select id from sync_runs
-      where status = 'queued' and tenant_id is null and (not_before is null or not_before <= ${input.now})
-      order by created_at, id
-      for update skip locked
-      limit 1)
-    returning *`.execute(db);
-  return result.rows[0];
+  return claimQueuedIntegrationRun(db, { workerId: input.workerId, now: input.now, leaseEnd: leaseEnd(input) });
 }
 
 /**
@@ -122,18 +103,7 @@ export async function claimIntegrationRun(
 export async function claimTenantRun(db: Db, input: { workerId: string; now: Date; leaseSeconds?: number }): Promise<SyncRun | undefined> {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      const result = await sql<SyncRun>`
-        update sync_runs set status = 'running', started_at = coalesce(started_at, ${input.now}), lease_owner = ${input.workerId},
-          lease_expires_at = ${leaseEnd(input)}, attempts = attempts + 1, phase = 'starting'
-        where id = (
-          select r.id from sync_runs r
-          where r.status = 'queued' and r.tenant_id is not null and (r.not_before is null or r.not_before <= ${input.now})
-            and not exists (select 1 from sync_runs x where x.tenant_id = r.tenant_id and x.status = 'running')
-          order by r.created_at, r.id
-          for update skip locked
-          limit 1)
-        returning *`.execute(db);
-      return result.rows[0];
+      return await claimQueuedTenantRun(db, { workerId: input.workerId, now: input.now, leaseEnd: leaseEnd(input) });
     } catch (error) {
       // Another worker started the same tenant between our check and our update: the unique
       // index said no. Try the next candidate.
@@ -146,38 +116,19 @@ export async function claimTenantRun(db: Db, input: { workerId: string; now: Dat
 
 /** Renews a lease; false when the run is no longer ours (reclaimed, cancelled): stop working on it. */
 export async function renewLease(db: Db, input: { runId: string; workerId: string; now: Date; leaseSeconds?: number }): Promise<boolean> {
-  const result = await db
-    .updateTable('sync_runs')
-    .set({ lease_expires_at: leaseEnd(input) })
-    .where('id', '=', input.runId)
-    .where('lease_owner', '=', input.workerId)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return renewRunLease(db, { runId: input.runId, workerId: input.workerId, leaseEnd: leaseEnd(input) });
 }
 
 /** Puts a run back in the queue after a transient failure, to start no sooner than the backoff. */
 export async function requeueLater(db: Db, input: { runId: string; workerId: string; attempts: number; now: Date }): Promise<Date> {
   const notBefore = new Date(input.now.getTime() + retryDelayMs(input.attempts));
-  await db
-    .updateTable('sync_runs')
-    .set({ status: 'queued', lease_owner: null, lease_expires_at: null, phase: null, not_before: notBefore })
-    .where('id', '=', input.runId)
-    .where('lease_owner', '=', input.workerId)
-    .execute();
+  await requeueRunAt(db, { runId: input.runId, workerId: input.workerId, notBefore });
   return notBefore;
 }
 
 /** Expands a claimed integration run into one queued run per active tenant. */
 export async function expandIntegrationRun(db: Db, run: SyncRun, now: Date): Promise<number> {
-  const tenants = await db
-    .selectFrom('tenants')
-    .select(['id'])
-    .where('integration_id', '=', run.integration_id)
-    .where('active', '=', true)
-    .orderBy('display_name')
-    .orderBy('id')
-    .execute();
+  const tenants = await activeTenantsOfIntegration(db, run.integration_id);
   if (tenants.length === 0) {
     await writeSyncLog(db, run.id, {
       level: 'warning',
@@ -189,27 +140,12 @@ export async function expandIntegrationRun(db: Db, run: SyncRun, now: Date): Pro
     await finishRun(db, run.id, { status: 'succeeded', now, summary: 'no tenants to sync' });
     return 0;
   }
-  for (let i = 0; i < tenants.length; i += 500) {
-    await db
-      .insertInto('sync_runs')
-      .values(
-        tenants.slice(i, i + 500).map((t) => ({
-          integration_id: run.integration_id,
-          tenant_id: t.id,
-          parent_run_id: run.id,
-          trigger: run.trigger,
-          requested_by: run.requested_by,
-          created_at: now,
-        })),
-      )
-      .execute();
-  }
-  // The integration run's lease is not needed any more: its children carry their own.
-  await db
-    .updateTable('sync_runs')
-    .set({ progress_total: tenants.length, progress_done: 0, lease_owner: null, lease_expires_at: null, phase: 'tenants' })
-    .where('id', '=', run.id)
-    .execute();
+  await expandIntoTenantRuns(
+    db,
+    run,
+    tenants.map((t) => t.id),
+    now,
+  );
   return tenants.length;
 }
 
@@ -221,19 +157,9 @@ export async function cancelQueuedSiblings(
   db: Db,
   input: { parentRunId: string; now: Date; reason: string; errorCode?: string },
 ): Promise<number> {
-  const result = await db
-    .updateTable('sync_runs')
-    .set({
-      status: 'cancelled',
-      finished_at: input.now,
-      summary: input.reason,
-      ...(input.errorCode ? { error_code: input.errorCode } : {}),
-    })
-    .where('parent_run_id', '=', input.parentRunId)
-    .where('status', '=', 'queued')
-    .executeTakeFirst();
+  const cancelled = await cancelQueuedChildRuns(db, input);
   await rollUpParent(db, input.parentRunId, input.now);
-  return Number(result.numUpdatedRows);
+  return cancelled;
 }
 
 /**
@@ -244,24 +170,10 @@ export async function cancelQueuedSiblings(
  * (rollUpParent). Returns how many runs this cancelled.
  */
 export async function cancelRun(db: Db, input: { runId: string; now: Date; reason: string; action: string | null }): Promise<number> {
-  const run = await db.selectFrom('sync_runs').select(['id', 'tenant_id', 'status']).where('id', '=', input.runId).executeTakeFirst();
+  const run = await findRunState(db, input.runId);
   if (!run || (run.status !== 'queued' && run.status !== 'running')) return 0;
   if (run.tenant_id !== null) {
-    const updated = await db
-      .updateTable('sync_runs')
-      .set({
-        status: 'cancelled',
-        finished_at: input.now,
-        phase: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        summary: input.reason,
-        error_code: 'cancelled',
-      })
-      .where('id', '=', run.id)
-      .where('status', '=', 'queued')
-      .returning(['parent_run_id'])
-      .executeTakeFirst();
+    const updated = await cancelQueuedTenantRun(db, { runId: run.id, now: input.now, reason: input.reason });
     if (!updated) return 0;
     await writeSyncLog(db, run.id, {
       tenantId: run.tenant_id,
@@ -273,12 +185,8 @@ export async function cancelRun(db: Db, input: { runId: string; now: Date; reaso
     if (updated.parent_run_id) await rollUpParent(db, updated.parent_run_id, input.now);
     return 1;
   }
-  const children = await db
-    .selectFrom('sync_runs')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('parent_run_id', '=', run.id)
-    .executeTakeFirstOrThrow();
-  if (Number(children.n) === 0) {
+  const children = await countChildRuns(db, run.id);
+  if (children === 0) {
     // Not expanded into tenant runs yet: nothing was synced.
     await writeSyncLog(db, run.id, {
       level: 'warning',
@@ -290,17 +198,11 @@ export async function cancelRun(db: Db, input: { runId: string; now: Date; reaso
     return 1;
   }
   const cancelled = await cancelQueuedSiblings(db, { parentRunId: run.id, now: input.now, reason: input.reason, errorCode: 'cancelled' });
-  const stopped = await db
-    .selectFrom('sync_runs')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('parent_run_id', '=', run.id)
-    .where('status', '=', 'cancelled')
-    .where('error_code', '=', 'cancelled')
-    .executeTakeFirstOrThrow();
+  const stopped = await countCancelledChildRuns(db, run.id);
   await writeSyncLog(db, run.id, {
     level: 'warning',
     code: 'cancelled',
-    message: `${input.reason}; ${Number(stopped.n)} of ${Number(children.n)} tenant(s) not synced in this run`,
+    message: `${input.reason}; ${stopped} of ${children} tenant(s) not synced in this run`,
     action: input.action,
   });
   return cancelled;

@@ -10,7 +10,10 @@
 // "warning". Partner-scope failures mark the integration instead: the tenant itself is not at fault.
 // A run cancelled by a person (RunCancelled through the caller's signal) ends "cancelled" and
 // leaves the tenant's health alone.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { pingDatabase } from '../db/database.ts';
+import { findIntegration } from '../stores/integrations.ts';
+import { findTenant, markTenantFailing } from '../stores/tenants.ts';
 import type { Database, Integration, SyncRun, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../time.ts';
@@ -77,8 +80,8 @@ export async function runTenantRun(
   options: TenantRunOptions = {},
 ): Promise<TenantRunOutcome> {
   const { db, clock } = deps;
-  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', run.tenant_id!).executeTakeFirst();
-  const integration = await db.selectFrom('integrations').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
+  const tenant = await findTenant(db, run.tenant_id!);
+  const integration = await findIntegration(db, run.integration_id);
   if (!tenant || !integration) {
     await finishRun(db, run.id, {
       status: 'failed',
@@ -303,7 +306,7 @@ export async function waitForDatabase(db: Kysely<Database>, withinMs: number): P
   const deadline = Date.now() + withinMs;
   for (;;) {
     try {
-      await sql`select 1`.execute(db);
+      await pingDatabase(db);
       return true;
     } catch (error) {
       if (!isDatabaseUnavailable(error) || Date.now() >= deadline) return false;
@@ -313,9 +316,5 @@ export async function waitForDatabase(db: Kysely<Database>, withinMs: number): P
 }
 
 async function integrationState(db: Kysely<Database>, integrationId: string) {
-  return db.selectFrom('integrations').select(['status', 'status_reason']).where('id', '=', integrationId).executeTakeFirst();
-}
-
-async function markTenantFailing(db: Kysely<Database>, tenantId: string, reason: string): Promise<void> {
-  await db.updateTable('tenants').set({ health: 'failing', health_reason: reason }).where('id', '=', tenantId).execute();
+  return findIntegration(db, integrationId);
 }

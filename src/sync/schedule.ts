@@ -11,6 +11,12 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import { createIntegrationStore } from '../microsoft/integrations.ts';
 import { enqueueIntegrationRun, pruneRuns } from './runs.ts';
 import { writeSyncLog } from './sync-log.ts';
+import {
+  claimScheduleSlot,
+  connectedIntegrationSettings,
+  connectedIntegrationsWithoutActiveRun,
+  newestIntegrationRunId,
+} from '../stores/sync-queue.ts';
 
 type Db = Kysely<Database>;
 
@@ -20,15 +26,7 @@ export function slotOf(date: Date): Date {
 }
 
 /** True when this process won the slot and should enqueue the scheduled runs. */
-export async function claimScheduleSlot(db: Db, input: { slotAt: Date; owner: string }): Promise<boolean> {
-  const inserted = await db
-    .insertInto('sync_schedule_slots')
-    .values({ slot_at: input.slotAt, claimed_by: input.owner })
-    .onConflict((oc) => oc.column('slot_at').doNothing())
-    .returning('slot_at')
-    .execute();
-  return inserted.length === 1;
-}
+export { claimScheduleSlot };
 
 /** Schedules are checked once a minute, so they have minute precision: five cron fields. */
 const SCHEDULE_FIELDS = ['minute', 'hour', 'day of month', 'month', 'day of week'];
@@ -71,7 +69,7 @@ export function integrationSchedule(settings: unknown): string | null {
 
 /** Connected integrations whose schedule (their own, else the default) fires in this minute. */
 export async function integrationsDue(db: Db, now: Date, defaultExpression: string): Promise<string[]> {
-  const rows = await db.selectFrom('integrations').select(['id', 'settings']).where('status', '=', 'connected').execute();
+  const rows = await connectedIntegrationSettings(db);
   return rows.filter((row) => scheduleDueAt(integrationSchedule(row.settings) ?? defaultExpression, now)).map((row) => row.id);
 }
 
@@ -81,25 +79,9 @@ export async function integrationsDue(db: Db, now: Date, defaultExpression: stri
  */
 export async function enqueueScheduledRuns(db: Db, now: Date, onlyIds?: string[]): Promise<string[]> {
   if (onlyIds && onlyIds.length === 0) return [];
-  let query = db.selectFrom('integrations').select('id').where('status', '=', 'connected');
-  if (onlyIds) query = query.where('id', 'in', onlyIds);
-  const integrations = await query
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('sync_runs')
-            .select('sync_runs.id')
-            .whereRef('sync_runs.integration_id', '=', 'integrations.id')
-            .where('sync_runs.tenant_id', 'is', null)
-            .where('sync_runs.status', 'in', ['queued', 'running']),
-        ),
-      ),
-    )
-    .execute();
+  const integrationIds = await connectedIntegrationsWithoutActiveRun(db, onlyIds);
   const ids: string[] = [];
-  for (const integration of integrations)
-    ids.push(await enqueueIntegrationRun(db, { integrationId: integration.id, trigger: 'schedule', now }));
+  for (const integrationId of integrationIds) ids.push(await enqueueIntegrationRun(db, { integrationId, trigger: 'schedule', now }));
   return ids;
 }
 
@@ -141,16 +123,9 @@ async function remindExpiringSecrets(deps: TickDeps): Promise<void> {
   for (const reminder of await store.dueSecretReminders()) {
     const expired = reminder.thresholdDays === 0;
     deps.log.warn({ integrationId: reminder.integration.id, daysLeft: reminder.daysLeft }, reminder.message);
-    const run = await deps.db
-      .selectFrom('sync_runs')
-      .select('id')
-      .where('integration_id', '=', reminder.integration.id)
-      .where('tenant_id', 'is', null)
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (run) {
-      await writeSyncLog(deps.db, run.id, {
+    const runId = await newestIntegrationRunId(deps.db, reminder.integration.id);
+    if (runId) {
+      await writeSyncLog(deps.db, runId, {
         tenantId: null,
         level: expired ? 'error' : 'warning',
         code: expired ? 'client_secret_expired' : 'client_secret_expiring',

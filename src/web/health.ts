@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { pingDatabase } from '../db/database.ts';
 import type { AppContext } from '../context.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 
@@ -9,7 +9,7 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: Pick<Ap
 
   app.get('/readyz', async (request, reply) => {
     try {
-      await sql`select 1`.execute(ctx.database.db);
+      await pingDatabase(ctx.database.db);
     } catch (error) {
       request.log.warn({ err: error }, 'readiness: database unreachable');
       return reply.status(503).send({ status: 'unavailable', database: 'unreachable' });

@@ -6,6 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv, type CsvColumn } from '../../docs/export.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import { recordAudit } from '../../stores/audit.ts';
+import { findIntegration } from '../../stores/integrations.ts';
 import { OVERVIEW_SORT_FIELDS, overviewReport, type OverviewTenant } from '../../reports/overview.ts';
 import { skuHolders, tenantLicenseReport } from '../../reports/tenant-licenses.ts';
 import { deletePrice, findPrice, listPrices, savePrice, type LicensePrice } from '../../stores/licenses.ts';
@@ -234,7 +235,7 @@ export const reportApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     async (request) => {
       const integrationId = request.body.integrationId ?? null;
       if (integrationId) {
-        const exists = await db.selectFrom('integrations').select('id').where('id', '=', integrationId).executeTakeFirst();
+        const exists = await findIntegration(db, integrationId);
         if (!exists) throw new NotFound('No such integration.');
       }
       const minor = Math.round(request.body.monthlyPrice * 100);

@@ -205,11 +205,7 @@ function groupPicker(groups: GroupChoice[] | { error: string }): SafeHtml {
 }
 
 async function onboardGroups(deps: ActionDeps, tenantId: string): Promise<GroupChoice[] | { error: string }> {
-  const tenant = await deps.db
-    .selectFrom('tenants')
-    .select(['integration_id', 'microsoft_tenant_id'])
-    .where('id', '=', tenantId)
-    .executeTakeFirstOrThrow();
+  const tenant = await getTenant(deps.db, tenantId);
   try {
     return await listGroupChoices(
       deps.graph.forTenant(tenant.integration_id, tenant.microsoft_tenant_id, { graphRequests: 0, throttled: 0 }),

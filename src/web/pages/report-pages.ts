@@ -13,7 +13,9 @@ import { csvHref, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { OVERVIEW_SORT_FIELDS, overviewReport, type OverviewTenant } from '../../reports/overview.ts';
 import { skuHolders, tenantLicenseReport } from '../../reports/tenant-licenses.ts';
 import { snapshotSeries, type SnapshotRow } from '../../stores/snapshots.ts';
-import { listPrices } from '../../stores/licenses.ts';
+import { listPrices, subscribedSkuIdsOfAllTenants } from '../../stores/licenses.ts';
+import { findOrganizationName } from '../../stores/organizations.ts';
+import { tenantsMatchedToOrganization } from '../../stores/tenant-matches.ts';
 import { getTenant } from '../../stores/tenants.ts';
 import { NotFound } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
@@ -275,14 +277,8 @@ export const reportPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     const principal = requirePrincipal(request);
     const admin = can(principal, 'administrator');
     const prices = new Map((await listPrices(db, null)).map((p) => [p.skuId, p]));
-    const skus = await db
-      .selectFrom('ms_subscribed_skus')
-      .select('sku_id')
-      .distinct()
-      .where('removed_at', 'is', null)
-      .orderBy('sku_id')
-      .execute();
-    const ids = [...new Set([...skus.map((s) => s.sku_id.toLowerCase()), ...prices.keys()])];
+    const skuIds = await subscribedSkuIdsOfAllTenants(db);
+    const ids = [...new Set([...skuIds.map((id) => id.toLowerCase()), ...prices.keys()])];
     const rows = ids
       .map((id) => ({ id, name: licenseDisplayName(id), price: prices.get(id) }))
       .sort((a, b) => a.name.localeCompare(b.name));
@@ -352,24 +348,9 @@ export const reportPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     { config: { access: 'signedIn', page: true }, schema: { params: IdParams } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const organization = await db
-        .selectFrom('organizations')
-        .select(['id', 'name'])
-        .where('id', '=', request.params.id)
-        .executeTakeFirst();
+      const organization = await findOrganizationName(db, request.params.id);
       if (!organization) throw new NotFound('No such organization.');
-      const tenants = await db
-        .selectFrom('match_decisions')
-        .select('tenant_id')
-        .where('kind', '=', 'organization')
-        .where('state', '=', 'matched')
-        .where('target_id', '=', organization.id)
-        .execute();
-      const trends = await snapshotSeries(
-        db,
-        tenants.map((t) => t.tenant_id),
-        since(),
-      );
+      const trends = await snapshotSeries(db, await tenantsMatchedToOrganization(db, organization.id), since());
       const body = html`<p><a href="/organizations/${organization.id}">← ${name(organization.name)}</a></p>
         <h1>Trends: ${name(organization.name)}</h1>
         ${trendsChart('organization-trends', `${organization.name.slice(0, 80)}, the last ${TREND_DAYS} days`, trends)}`;

@@ -1,16 +1,22 @@
 // Integrations for administrators: list, create, edit name/settings/secret. Secrets go in
 // through the integration store (sealed) and never come back out: views carry hasClientSecret.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../../time.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Database, IntegrationKind } from '../../db/schema.ts';
 import { recordAudit } from '../../stores/audit.ts';
-import { createIntegrationStore, SECRET_REMINDER_DAYS, type IntegrationView } from '../../microsoft/integrations.ts';
+import { findIntegrationSettings, integrationStats, saveIntegrationSettings } from '../../stores/integrations.ts';
+import { tenantsOfIntegrationByHealth } from '../../stores/tenants.ts';
+import {
+  createIntegrationStore,
+  secretExpiryNotices,
+  type IntegrationView,
+  type SecretExpiryNotice,
+} from '../../microsoft/integrations.ts';
 import { INACTIVE_DAYS_RANGE, syncSettingsOf, type SyncSettings } from '../../sync/settings.ts';
 import { scheduleProblem } from '../../sync/schedule.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import type { ActionContext } from './tenant-matches.ts';
-import { DAY_MS } from '../../time.ts';
 import { GUID } from '../../ids.ts';
 
 type Deps = { db: Kysely<Database>; secrets: SecretBox; clock: Clock };
@@ -58,26 +64,9 @@ function summarize(
 }
 
 async function statsFor(db: Kysely<Database>, id: string) {
-  const t = await db
-    .selectFrom('tenants')
-    .select([(eb) => eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where health = 'failing')`.as('failing')])
-    .where('integration_id', '=', id)
-    .executeTakeFirstOrThrow();
-  const run = await db
-    .selectFrom('sync_runs')
-    .select(['id', 'status', 'created_at'])
-    .where('integration_id', '=', id)
-    .where('parent_run_id', 'is', null)
-    // The integration's own runs: one tenant's "sync now" (an ended relationship's, say) is that tenant's.
-    .where('tenant_id', 'is', null)
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return {
-    tenants: Number(t.n),
-    failing: Number(t.failing),
-    lastRun: run ? { id: run.id, status: run.status, createdAt: new Date(run.created_at).toISOString() } : null,
-  };
+  const stats = await integrationStats(db, id);
+  const lastRun = stats.lastRun ? { ...stats.lastRun, createdAt: stats.lastRun.createdAt.toISOString() } : null;
+  return { tenants: stats.tenants, failing: stats.failing, lastRun };
 }
 
 export async function listIntegrations(deps: Deps): Promise<IntegrationSummary[]> {
@@ -90,37 +79,7 @@ export async function getIntegration(deps: Deps, id: string): Promise<Integratio
   return summarize(view, await statsFor(deps.db, id));
 }
 
-export interface SecretExpiryNotice {
-  integrationId: string;
-  integrationName: string;
-  expiresAt: string;
-  /** Whole days until expiry, rounded up; 0 once it has expired. */
-  daysLeft: number;
-  expired: boolean;
-}
-
-/**
- * Integrations whose client secret expires within the first reminder window (30 days) or has
- * expired. Unlike the store's dueSecretReminders(), which hands out each reminder once (for
- * notifications), a banner stays for as long as the secret is not replaced.
- */
-export async function secretExpiryNotices(deps: Deps): Promise<SecretExpiryNotice[]> {
-  const now = deps.clock.now().getTime();
-  const notices: SecretExpiryNotice[] = [];
-  for (const view of await createIntegrationStore(deps).list()) {
-    if (view.status === 'disabled' || !view.hasClientSecret || !view.clientSecretExpiresAt) continue;
-    const left = view.clientSecretExpiresAt.getTime() - now;
-    if (left > SECRET_REMINDER_DAYS[0] * DAY_MS) continue;
-    notices.push({
-      integrationId: view.id,
-      integrationName: view.name,
-      expiresAt: view.clientSecretExpiresAt.toISOString(),
-      daysLeft: Math.max(0, Math.ceil(left / DAY_MS)),
-      expired: left <= 0,
-    });
-  }
-  return notices.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
-}
+export { secretExpiryNotices, type SecretExpiryNotice };
 
 export interface IntegrationInput {
   kind: IntegrationKind;
@@ -228,7 +187,7 @@ export async function updateIntegration(
   const before = await getIntegration(deps, id);
   if (changes.clientSecret !== undefined) await store.updateClientSecret(id, changes.clientSecret, changes.clientSecretExpiresAt ?? null);
   if (changes.name !== undefined || changes.settings !== undefined) {
-    const current = await deps.db.selectFrom('integrations').select('settings').where('id', '=', id).executeTakeFirst();
+    const current = await findIntegrationSettings(deps.db, id);
     if (!current) throw new NotFound('No such integration.');
     const merged: Record<string, unknown> = { ...((current.settings ?? {}) as Record<string, unknown>) };
     if (changes.settings) {
@@ -239,15 +198,7 @@ export async function updateIntegration(
         else merged.schedule = schedule.trim().split(/\s+/).join(' ');
       }
     }
-    await deps.db
-      .updateTable('integrations')
-      .set({
-        ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
-        settings: JSON.stringify(merged) as never,
-        updated_at: deps.clock.now(),
-      })
-      .where('id', '=', id)
-      .execute();
+    await saveIntegrationSettings(deps.db, id, { settings: merged, name: changes.name?.trim() }, deps.clock.now());
   }
   const after = await getIntegration(deps, id);
   await recordAudit(deps.db, {
@@ -284,22 +235,9 @@ export async function integrationTenants(
   page: number,
   pageSize: number,
 ): Promise<{ items: TenantHealthRow[]; total: number }> {
-  const rows = await db
-    .selectFrom('tenants')
-    .selectAll()
-    .where('integration_id', '=', integrationId)
-    .orderBy(sql`case health when 'failing' then 0 when 'warning' then 1 when 'unknown' then 2 else 3 end`)
-    .orderBy(sql`lower(display_name)`)
-    .limit(pageSize)
-    .offset((page - 1) * pageSize)
-    .execute();
-  const { total } = await db
-    .selectFrom('tenants')
-    .select((eb) => eb.fn.countAll<string>().as('total'))
-    .where('integration_id', '=', integrationId)
-    .executeTakeFirstOrThrow();
+  const { rows, total } = await tenantsOfIntegrationByHealth(db, integrationId, { limit: pageSize, offset: (page - 1) * pageSize });
   return {
-    total: Number(total),
+    total,
     items: rows.map((t) => ({
       id: t.id,
       tenantId: t.microsoft_tenant_id,

@@ -1,11 +1,19 @@
 // Organizations ↔ tenants: every customer tenant with its match state, rule and score, and
 // the technician's actions on it (accept, choose, create from tenant, ignore, undo, bulk accept).
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../../errors.ts';
 import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
 import { getTenant } from '../../stores/tenants.ts';
+import { likePattern } from '../../stores/like-pattern.ts';
+import { findOrganizationName, insertOrganization, organizationNames, organizationsByName } from '../../stores/organizations.ts';
+import {
+  lockOrganizationDecision,
+  suggestedTenantsScoringAtLeast,
+  tenantMatchPage,
+  type TenantMatchState,
+} from '../../stores/tenant-matches.ts';
 import type { ActionContext } from '../../stores/audit.ts';
 
 export interface Deps {
@@ -13,7 +21,7 @@ export interface Deps {
   clock: Clock;
 }
 
-export type TenantMatchState = 'matched' | 'suggested' | 'unmatched' | 'ignored';
+export type { TenantMatchState };
 
 export interface TenantMatchRow {
   id: string;
@@ -43,74 +51,17 @@ export interface TenantMatchFilter {
   pageSize: number;
 }
 
-export function likePattern(search: string): string {
-  return `%${search
-    .trim()
-    .toLowerCase()
-    .replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-}
-
-function baseQuery(db: Kysely<Database>, filter: Omit<TenantMatchFilter, 'page' | 'pageSize'>) {
-  let query = db
-    .selectFrom('tenants as t')
-    .innerJoin('integrations as i', 'i.id', 't.integration_id')
-    .leftJoin('match_decisions as d', (join) => join.onRef('d.tenant_id', '=', 't.id').on('d.kind', '=', 'organization'))
-    .leftJoin('organizations as o', 'o.id', 'd.target_id');
-  if (filter.state) {
-    query =
-      filter.state === 'unmatched'
-        ? query.where((eb) => eb.or([eb('d.state', '=', 'unmatched'), eb('d.state', 'is', null)]))
-        : query.where('d.state', '=', filter.state);
-  }
-  if (filter.integrationId) query = query.where('t.integration_id', '=', filter.integrationId);
-  if (filter.search?.trim()) {
-    const pattern = likePattern(filter.search);
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`lower(t.display_name)`, 'like', pattern),
-        eb(sql`lower(coalesce(t.default_domain, ''))`, 'like', pattern),
-        eb(sql`lower(coalesce(o.name, ''))`, 'like', pattern),
-      ]),
-    );
-  }
-  return query;
-}
+export { likePattern };
 
 export async function listTenantMatches(
   { db }: Pick<Deps, 'db'>,
   filter: TenantMatchFilter,
 ): Promise<{ items: TenantMatchRow[]; total: number; counts: Record<TenantMatchState, number> }> {
-  const rows = await baseQuery(db, filter)
-    .select([
-      't.id',
-      't.microsoft_tenant_id',
-      't.display_name',
-      't.default_domain',
-      't.integration_id',
-      'i.name as integration_name',
-      't.health',
-      't.health_reason',
-      't.last_sync_at',
-      'd.state',
-      'd.rule',
-      'd.target_id',
-      'd.suggestions',
-      'd.decided_by_technician',
-      'd.decided_at',
-      'o.name as organization_name',
-    ])
-    .orderBy(sql`lower(t.display_name)`)
-    .orderBy('t.id')
-    .limit(filter.pageSize)
-    .offset((filter.page - 1) * filter.pageSize)
-    .execute();
-  const { total } = await baseQuery(db, filter)
-    .select((eb) => eb.fn.countAll<string>().as('total'))
-    .executeTakeFirstOrThrow();
-  const countRows = await baseQuery(db, { integrationId: filter.integrationId, search: filter.search })
-    .select([sql<string>`coalesce(d.state, 'unmatched')`.as('state'), (eb) => eb.fn.countAll<string>().as('n')])
-    .groupBy(sql`coalesce(d.state, 'unmatched')`)
-    .execute();
+  const { rows, total, countRows } = await tenantMatchPage(db, {
+    ...filter,
+    limit: filter.pageSize,
+    offset: (filter.page - 1) * filter.pageSize,
+  });
   const counts: Record<TenantMatchState, number> = { matched: 0, suggested: 0, unmatched: 0, ignored: 0 };
   for (const r of countRows) if (r.state in counts) counts[r.state as TenantMatchState] += Number(r.n);
 
@@ -158,15 +109,8 @@ function asSuggestions(value: unknown): Array<{ organizationId: string; score: n
   );
 }
 
-async function organizationNames(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {
-  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-  if (valid.length === 0) return new Map();
-  const rows = await db.selectFrom('organizations').select(['id', 'name']).where('id', 'in', valid).execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
-}
-
 async function requireOrganization(db: Kysely<Database>, organizationId: string): Promise<{ id: string; name: string }> {
-  const org = await db.selectFrom('organizations').select(['id', 'name']).where('id', '=', organizationId).executeTakeFirst();
+  const org = await findOrganizationName(db, organizationId);
   if (!org) throw new NotFound('No such organization.');
   return org;
 }
@@ -182,13 +126,7 @@ export async function acceptSuggestion(
 ): Promise<DecisionSnapshot> {
   const tenant = await getTenant(deps.db, tenantId);
   return deps.db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('match_decisions')
-      .select(['state', 'suggestions'])
-      .where('kind', '=', 'organization')
-      .where('tenant_id', '=', tenant.id)
-      .forUpdate()
-      .executeTakeFirst();
+    const current = await lockOrganizationDecision(trx, tenant.id);
     // Suggestions stay on a decision after it is settled: accepting one then would quietly
     // override what a technician (or an exact rule) decided since.
     if (current && current.state !== 'suggested') {
@@ -250,11 +188,7 @@ export async function createOrganizationFromTenant(
   const tenant = await getTenant(deps.db, tenantId);
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const organization = await trx
-      .insertInto('organizations')
-      .values({ name: tenant.display_name, domains: verifiedDomains(tenant.domains), created_at: at, updated_at: at })
-      .returning(['id', 'name'])
-      .executeTakeFirstOrThrow();
+    const organization = await insertOrganization(trx, { name: tenant.display_name, domains: verifiedDomains(tenant.domains), now: at });
     const decision = await decide(
       trx,
       { kind: 'organization', tenantId: tenant.id, sourceId: tenant.microsoft_tenant_id },
@@ -301,20 +235,12 @@ export async function bulkAcceptSuggestions(
 ): Promise<{ accepted: number; tenantIds: string[] }> {
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom('match_decisions as d')
-      .innerJoin('tenants as t', 't.id', 'd.tenant_id')
-      .select(['t.id', 't.microsoft_tenant_id', 'd.suggestions'])
-      .where('d.kind', '=', 'organization')
-      .where('d.state', '=', 'suggested')
-      .where(sql<number>`(d.suggestions->0->>'score')::float8`, '>=', minScore);
-    if (integrationId) query = query.where('t.integration_id', '=', integrationId);
-    const rows = await query.execute();
+    const rows = await suggestedTenantsScoringAtLeast(trx, minScore, integrationId);
     const tenantIds: string[] = [];
     for (const row of rows) {
       const top = asSuggestions(row.suggestions)[0];
       if (!top) continue;
-      const org = await trx.selectFrom('organizations').select('id').where('id', '=', top.organizationId).executeTakeFirst();
+      const org = await findOrganizationName(trx, top.organizationId);
       if (!org) continue;
       await decide(
         trx,
@@ -333,13 +259,5 @@ export async function searchOrganizations(
   search: string,
   limit: number,
 ): Promise<Array<{ id: string; name: string; domains: string[] }>> {
-  let query = db
-    .selectFrom('organizations')
-    .select(['id', 'name', 'domains'])
-    .orderBy(sql`lower(name)`)
-    .orderBy('id')
-    .limit(limit);
-  if (search.trim()) query = query.where(sql`lower(name)`, 'like', likePattern(search));
-  const rows = await query.execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, domains: r.domains ?? [] }));
+  return organizationsByName(db, search, limit);
 }
