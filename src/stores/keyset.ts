@@ -28,15 +28,32 @@ export function encodeCursor(sort: string, order: SortOrder, keyset: Keyset): st
   return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
 }
 
-/** The keyset of a cursor from a request; a cursor that is not ours or was made for another sort is a 400. */
-export function decodeCursor(cursor: string, sort: string, order: SortOrder): Keyset {
+// A forged cursor must not reach SQL with what Postgres refuses: NUL or lone surrogates in text
+// (src/web/input-guard.ts checks the request, not what a cursor decodes to), or a non-uuid id.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The keyset of a cursor from a request; a cursor that is not ours or was made for another sort
+ * is a 400. `uuidIds`: the list's tiebreaker is a uuid column.
+ */
+export function decodeCursor(cursor: string, sort: string, order: SortOrder, options: { uuidIds?: boolean } = {}): Keyset {
   let payload: Partial<CursorPayload>;
   try {
     payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorPayload>;
   } catch {
     throw new BadInput('The cursor is not one this list gave out.', 'Start again from the first page (leave out cursor).');
   }
-  if (typeof payload !== 'object' || payload === null || typeof payload.k !== 'string' || typeof payload.i !== 'string')
+  if (
+    typeof payload !== 'object' ||
+    payload === null ||
+    typeof payload.k !== 'string' ||
+    typeof payload.i !== 'string' ||
+    UNSAFE_TEXT.test(payload.k) ||
+    UNSAFE_TEXT.test(payload.i) ||
+    (options.uuidIds && !UUID.test(payload.i))
+  )
     throw new BadInput('The cursor is not one this list gave out.', 'Start again from the first page (leave out cursor).');
   if (payload.s !== `${sort}:${order}`)
     throw new BadInput(

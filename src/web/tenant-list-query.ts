@@ -1,13 +1,16 @@
 // The query parameters of a tenant's user and device lists, one definition shared by the page
 // (/tenants/:id/contacts, /tenants/:id/configurations), the JSON API (/api/tenants/:id/users,
 // /api/tenants/:id/devices) and their CSV export, so a filtered link means the same thing in all
-// three. Filters come from GET forms too: an empty value means "any" (no filter).
+// three; an organization's configurations (/organizations/:id/configurations and its API) take the
+// device filters too. Filters come from GET forms as well: an empty value means "any" (no filter).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { PageQuery } from './schemas.ts';
 import { CsvFormatQuery } from '../docs/export.ts';
 import { COMPLIANCE_STATES, DEVICE_SORTS, USER_SORTS, type DeviceListFilter } from '../stores/tenant-lists.ts';
 import type { DeviceListQuery, UserListQuery } from './services/tenant-contents.ts';
 import type { Paging } from '../stores/tenant-lists.ts';
+import { CONFIGURATION_SORTS } from '../stores/organization-configurations.ts';
+import type { ConfigurationListQuery } from '../docs/organization-directory.ts';
 
 export const CONTACT_DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
 
@@ -45,17 +48,29 @@ export const UserListQuerySchema = Type.Object({
 });
 export type UserListQueryString = Static<typeof UserListQuerySchema>;
 
-export const DeviceListQuerySchema = Type.Object({
-  ...ListPaging,
-  sort: orEmpty(literals(DEVICE_SORTS), 'the column to sort by (default name); another value answers 400'),
-  search: Type.Optional(Type.String({ maxLength: 200 })),
+const DeviceFilters = {
   compliance: orEmpty(literals(COMPLIANCE_STATES), "Intune's complianceState"),
   os: Type.Optional(Type.String({ maxLength: 100, description: 'operating system as Intune names it (Windows, iOS, Android, macOS…)' })),
   checkIn: orEmpty(literals(['stale', 'recent']), 'stale: no check-in for staleDays days (or never); recent: a check-in within them'),
   staleDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'days without a check-in (default 30)' })),
   ...CsvFormatQuery,
+};
+
+export const DeviceListQuerySchema = Type.Object({
+  ...ListPaging,
+  sort: orEmpty(literals(DEVICE_SORTS), 'the column to sort by (default name); another value answers 400'),
+  search: Type.Optional(Type.String({ maxLength: 200 })),
+  ...DeviceFilters,
 });
 export type DeviceListQueryString = Static<typeof DeviceListQuerySchema>;
+
+export const ConfigurationListQuerySchema = Type.Object({
+  ...ListPaging,
+  sort: orEmpty(literals(CONFIGURATION_SORTS), 'the column to sort by (default name); another value answers 400'),
+  search: Type.Optional(Type.String({ maxLength: 200, description: 'name or serial number' })),
+  ...DeviceFilters,
+});
+export type ConfigurationListQueryString = Static<typeof ConfigurationListQuerySchema>;
 
 const given = <T extends string>(value: T | '' | undefined): T | undefined => (value ? value : undefined);
 
@@ -90,6 +105,10 @@ export function deviceListQuery(q: DeviceListQueryString): DeviceListQuery & Pag
     checkIn: given(q.checkIn) as DeviceListQuery['checkIn'],
     staleDays: q.staleDays,
   };
+}
+
+export function configurationListQuery(q: ConfigurationListQueryString): ConfigurationListQuery & Paging {
+  return { ...deviceListQuery({ ...q, sort: undefined }), sort: given(q.sort) as ConfigurationListQuery['sort'] };
 }
 
 /**

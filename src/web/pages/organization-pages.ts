@@ -20,6 +20,10 @@ import {
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
 import { searchFilters } from './list-views.ts';
+import { cursorPager } from './list-controls.ts';
+import { deviceListControls } from './tenant-list-controls.ts';
+import { ConfigurationListQuerySchema, configurationListQuery, exportPages } from '../tenant-list-query.ts';
+import { organizationOperatingSystems } from '../../stores/organization-configurations.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery } from '../schemas.ts';
@@ -338,7 +342,13 @@ function contactsTable(items: ContactRow[], organizationId: string, principal: P
   </table>`;
 }
 
-function configurationsTable(items: ConfigurationRow[], organizationId: string, principal: Principal): SafeHtml {
+/** `header`, when given, renders a sortable column's header cell (list-controls.ts). */
+function configurationsTable(
+  items: ConfigurationRow[],
+  organizationId: string,
+  principal: Principal,
+  header: (field: string, label: string, firstOrder?: 'asc' | 'desc') => SafeHtml = (_field, label) => html`<th scope="col">${label}</th>`,
+): SafeHtml {
   const technician = can(principal, 'technician');
   return html`<table>
     <caption class="visually-hidden">
@@ -346,12 +356,8 @@ function configurationsTable(items: ConfigurationRow[], organizationId: string, 
     </caption>
     <thead>
       <tr>
-        <th scope="col">Configuration</th>
-        <th scope="col">Serial</th>
-        <th scope="col">OS</th>
-        <th scope="col">Compliance</th>
-        <th scope="col">Last check-in</th>
-        <th scope="col">Contact</th>
+        ${header('name', 'Configuration')} ${header('serialNumber', 'Serial')} ${header('operatingSystem', 'OS')}
+        ${header('complianceState', 'Compliance')} ${header('lastCheckIn', 'Last check-in', 'desc')} ${header('contact', 'Contact')}
         <th scope="col">docsync notes</th>
       </tr>
     </thead>
@@ -577,28 +583,36 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
 
   app.get(
     '/organizations/:id/configurations',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ListQuery } },
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ConfigurationListQuerySchema } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const detail = await organizationDetail(db, ctx.clock, request.params.id);
-      const q = request.query;
+      const q = configurationListQuery(request.query);
+      const context = { now: ctx.clock.now() };
       if (wantsCsv(request))
         return sendCsv(
           reply,
           'configurations',
-          ctx.clock.now(),
+          context.now,
           CONFIGURATION_COLUMNS,
-          async (page, pageSize) => (await listOrganizationConfigurations(db, detail.id, { search: q.search, page, pageSize })).items,
+          exportPages(q, (query) => listOrganizationConfigurations(db, detail.id, query, context)),
         );
-      const result = await listOrganizationConfigurations(db, detail.id, q);
+      const path = `/organizations/${detail.id}/configurations`;
+      const [result, operatingSystems] = await Promise.all([
+        listOrganizationConfigurations(db, detail.id, q, context),
+        organizationOperatingSystems(db, detail.id),
+      ]);
+      const list = deviceListControls({ path, filter: q, operatingSystems });
       const body = html`${organizationTabs(detail, 'configurations')}
       ${searchFilters({
         id: 'og-search',
         value: q.search,
         placeholder: 'name or serial number',
-        button: 'Search',
-        csv: { path: `/organizations/${detail.id}/configurations`, query: { search: q.search } },
+        button: 'Filter',
+        csv: { path, query: list.csvQuery },
+        extra: list.formExtra,
       })}
+      ${list.active}
       ${
         can(principal, 'technician')
           ? html`<details class="add">
@@ -609,9 +623,9 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
       }
       ${
         result.total === 0
-          ? q.search
+          ? list.filtered
             ? emptyState(
-                'No configuration matches this search.',
+                'No configuration fits these filters.',
                 html`<a href="/organizations/${detail.id}/configurations">Show every configuration</a>.`,
               )
             : emptyState(
@@ -620,13 +634,8 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
                   ? 'The Intune devices of its tenants become configurations at the next sync.'
                   : 'Add one by hand, or match a tenant to this organization.',
               )
-          : html`${configurationsTable(result.items, detail.id, principal)}${pager(
-              `/organizations/${detail.id}/configurations`,
-              { search: q.search },
-              q.page,
-              q.pageSize,
-              result.total,
-            )}`
+          : html`${configurationsTable(result.items, detail.id, principal, list.header)}
+            ${cursorPager({ path, query: list.query, ...q, ...result })}`
       }`;
       return sendPage(
         reply,

@@ -655,7 +655,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         tenantStatus(db, tenant, ctx.clock.now()),
         tenantDeviceOperatingSystems(db, tenant.id),
       ]);
-      const list = deviceListControls({ tenantId: tenant.id, filter, operatingSystems });
+      const list = deviceListControls({ path: `/tenants/${tenant.id}/configurations`, filter, operatingSystems });
       const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>
         ${tenantTabs(tenant.id, 'configurations', principal, status)}
         ${searchFilters({

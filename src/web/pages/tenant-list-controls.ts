@@ -121,13 +121,14 @@ const COMPLIANCE_LABELS: Record<string, string> = {
   configManager: 'Configuration Manager',
 };
 
+/** The device filters, for a tenant's Intune devices and an organization's configurations alike. */
 export function deviceListControls(options: {
-  tenantId: string;
-  filter: DeviceListQuery & Paging;
+  path: string;
+  filter: Omit<DeviceListQuery, 'sort'> & { sort?: string } & Paging;
   operatingSystems: string[];
 }): ListControls {
   const f = options.filter;
-  const path = `/tenants/${options.tenantId}/configurations`;
+  const path = options.path;
   const staleDays = f.staleDays ?? DEFAULT_STALE_DAYS;
   const query: ListQuery = {
     search: f.search,
