@@ -14,6 +14,7 @@ describe.skipIf(!chromiumAvailable)('filtering and sorting tenant lists in Chrom
   let session: BrowserSession;
   let page: Page;
   let tenant: string;
+  let organization: string;
 
   beforeAll(async () => {
     world = await startWebWorld('pglite');
@@ -46,6 +47,22 @@ describe.skipIf(!chromiumAvailable)('filtering and sorting tenant lists in Chrom
             lastSyncDateTime: daysAgo(days),
           }) as never,
           content_hash: id,
+        })
+        .execute();
+    organization = seeded.organizations.contoso!;
+    for (const [name, os, compliance, days] of [
+      ['KIOSK-TABLET', 'Android', 'noncompliant', 60],
+      ['LOBBY-PC', 'Windows', 'compliant', 35],
+      ['FINANCE-PC', 'Windows', 'compliant', 2],
+    ] as const)
+      await db
+        .insertInto('configurations')
+        .values({
+          organization_id: organization,
+          name,
+          operating_system: os,
+          compliance_state: compliance,
+          last_check_in_at: new Date(daysAgo(days)),
         })
         .execute();
     base = await listenOnLoopback(world.app);
@@ -118,6 +135,25 @@ describe.skipIf(!chromiumAvailable)('filtering and sorting tenant lists in Chrom
     );
     // The device table's eight columns are wider than 800 px (the row markup is not this change's); axe still runs.
     await shotsChecked(session, '02-devices-stale', { wide: true });
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+  }, 90_000);
+
+  it("filters an organization's configurations to Windows and sorts them by check-in", async () => {
+    await page.goto(`${base}/organizations/${organization}/configurations`);
+    await page.getByLabel('OS').selectOption('Windows');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/os=Windows/);
+    await page
+      .getByRole('columnheader', { name: /^Last check-in/ })
+      .getByRole('link')
+      .click();
+    await page.waitForURL(/os=Windows.*sort=lastCheckIn&order=desc/);
+    await expect(page.getByRole('columnheader', { name: /^Last check-in/ }).getAttribute('aria-sort')).resolves.toBe('descending');
+    const names = (await page.locator('tbody tr td:first-child').allInnerTexts()).map((t) => t.split('\n')[0]!.trim());
+    // Newest check-in first; the Android tablet is filtered out.
+    expect(names).toEqual(['FINANCE-PC', 'LOBBY-PC']);
+    await shotsChecked(session, '03-organization-configurations', { wide: true });
     expect(session.cspViolations).toEqual([]);
     expect(session.pageErrors).toEqual([]);
   }, 90_000);
