@@ -153,7 +153,7 @@ describe.skipIf(!chromiumAvailable)('filtering and sorting tenant lists in Chrom
     const names = (await page.locator('tbody tr td:first-child').allInnerTexts()).map((t) => t.split('\n')[0]!.trim());
     // Newest check-in first; the Android tablet is filtered out.
     expect(names).toEqual(['FINANCE-PC', 'LOBBY-PC']);
-    await shotsChecked(session, '03-organization-configurations', { wide: true });
+    await shotsChecked(session, '03-organization-configurations');
     expect(session.cspViolations).toEqual([]);
     expect(session.pageErrors).toEqual([]);
   }, 90_000);
