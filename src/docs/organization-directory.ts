@@ -8,9 +8,12 @@
 // would be overwritten by the next sync); the fields docsync owns — notes, phone extension,
 // tags — stay editable, and no sync statement ever writes them (src/docs/contacts.ts,
 // configurations.ts). Unlinked records are documentation of their own: every field is editable.
-import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../time.ts';
+import type { Kysely } from 'kysely';
+import { DAY_MS, type Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
+import { selectOrganizationConfigurations, type ConfigurationSort } from '../stores/organization-configurations.ts';
+import type { ComplianceState, Paging } from '../stores/tenant-lists.ts';
+import type { SortOrder } from '../stores/keyset.ts';
 import { BadInput, Conflict } from '../errors.ts';
 import { recordAudit } from '../stores/audit.ts';
 import type { Actor } from '../auth/accounts.ts';
@@ -34,7 +37,6 @@ import {
   updateContactRow,
   type ConfigurationRow,
   type ContactRow,
-  type ListFilter,
 } from '../stores/organization-directory.ts';
 
 export {
@@ -161,28 +163,43 @@ export async function organizationDetail(db: Db, clock: Clock, id: string): Prom
   };
 }
 
+export interface ConfigurationListQuery {
+  search?: string;
+  compliance?: ComplianceState;
+  os?: string;
+  /** stale: no check-in for staleDays (default 30) days, or never; recent: a check-in within them. */
+  checkIn?: 'stale' | 'recent';
+  staleDays?: number;
+  sort?: ConfigurationSort;
+  order?: SortOrder;
+}
+
 export async function listOrganizationConfigurations(
   db: Db,
   organizationId: string,
-  filter: ListFilter,
-): Promise<{ items: ConfigurationRow[]; total: number }> {
+  filter: ConfigurationListQuery & Paging,
+  context?: { now: Date },
+): Promise<{ items: ConfigurationRow[]; total: number; nextCursor: string | null; prevCursor: string | null }> {
   await requireOrganization(db, organizationId);
-  let query = db
-    .selectFrom('configurations as g')
-    .leftJoin('contacts as k', 'k.id', 'g.contact_id')
-    .where('g.organization_id', '=', organizationId);
-  if (filter.search?.trim()) query = query.where(sql<string>`g.search_text`, 'like', foldedContains(filter.search));
-  const rows = await query
-    .selectAll('g')
-    .select(['k.id as contact_id_', 'k.first_name', 'k.last_name'])
-    .orderBy(sql`lower(g.name)`)
-    .orderBy('g.id')
-    .limit(filter.pageSize)
-    .offset((filter.page - 1) * filter.pageSize)
-    .execute();
-  const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+  const { search, checkIn, staleDays = 30, sort = 'name', order = 'asc', page, pageSize, cursor, ...rest } = filter;
+  if (checkIn && !context) throw new Error('listOrganizationConfigurations: the check-in filter needs the clock');
+  const threshold = checkIn && context ? new Date(context.now.getTime() - staleDays * DAY_MS) : undefined;
+  const { rows, total, nextCursor, prevCursor } = await selectOrganizationConfigurations(
+    db,
+    organizationId,
+    {
+      ...rest,
+      searchPattern: search?.trim() ? foldedContains(search) : undefined,
+      checkedInBefore: checkIn === 'stale' ? threshold : undefined,
+      checkedInSince: checkIn === 'recent' ? threshold : undefined,
+    },
+    { field: sort, order },
+    { page, pageSize, cursor },
+  );
   return {
-    total: Number(total),
+    total,
+    nextCursor,
+    prevCursor,
     items: rows.map((r) => ({
       id: r.id,
       name: r.name,

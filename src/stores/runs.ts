@@ -179,17 +179,19 @@ export async function lastFinishedRunOfTenants(
   tenantIds: string[],
 ): Promise<Array<{ id: string; tenant_id: string | null; status: SyncRunStatus; finished_at: Date | null }>> {
   if (tenantIds.length === 0) return [];
-  return db
-    .selectFrom('sync_runs')
-    .select(['id', 'tenant_id', 'status', 'finished_at'])
-    .distinctOn('tenant_id')
-    .where('tenant_id', 'in', tenantIds)
-    .where('status', 'in', ['succeeded', 'partial', 'failed'])
-    // A licence refresh is no sync: it says nothing about whether the tenant was synced.
-    .where('kind', '=', 'sync')
-    .orderBy('tenant_id')
-    .orderBy(sql`coalesce(finished_at, created_at)`, 'desc')
-    .execute();
+  return (
+    db
+      .selectFrom('sync_runs')
+      .select(['id', 'tenant_id', 'status', 'finished_at'])
+      .distinctOn('tenant_id')
+      .where('tenant_id', 'in', tenantIds)
+      .where('status', 'in', ['succeeded', 'partial', 'failed'])
+      // A licence refresh is no sync: it says nothing about whether the tenant was synced.
+      .where('kind', '=', 'sync')
+      .orderBy('tenant_id')
+      .orderBy(sql`coalesce(finished_at, created_at)`, 'desc')
+      .execute()
+  );
 }
 
 /** The warning and error lines of these runs, oldest first. */

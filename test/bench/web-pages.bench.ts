@@ -19,6 +19,7 @@ import type { Database } from '../../src/db/schema.ts';
 import { buildApp } from '../../src/app.ts';
 import { createTechnician } from '../../src/auth/accounts.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
+import { encodeCursor } from '../../src/stores/keyset.ts';
 
 const env = process.env;
 const TENANTS = Number(env.WEB_BENCH_TENANTS ?? 1000);
@@ -350,11 +351,18 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
       const cookie = `docsync_session=${session.value}`;
 
       const deepPage = Math.max(1, Math.floor((USERS * 0.75) / 50));
+      // The same deep page by cursor (issue 18: keyset paging): the cursor the page before it hands out.
+      const deepCursor = await cursorBeforePage(ctx.database.db, ids.bigTenantId, deepPage, 50);
+      const bigUsers = `/tenants/${ids.bigTenantId}/contacts`;
       const pages: Array<[string, string, string]> = [
         ['Tenants ↔ organizations, page 1 (50 a page)', '/tenants', 'Customer'],
         ['API tenants, 200 per page', '/api/tenants?pageSize=200', '"items"'],
         ['Contacts, page 1 (50 a page)', `/tenants/${ids.bigTenantId}/contacts`, '@customer1.example'],
-        [`Contacts, page ${deepPage}`, `/tenants/${ids.bigTenantId}/contacts?page=${deepPage}`, '@customer1.example'],
+        [`Contacts, page ${deepPage} (offset)`, `${bigUsers}?page=${deepPage}`, '@customer1.example'],
+        [`Contacts, page ${deepPage} (cursor)`, `${bigUsers}?page=${deepPage}&cursor=${deepCursor}`, '@customer1.example'],
+        ['API users, page 1', `/api/tenants/${ids.bigTenantId}/users?sort=name`, '"nextCursor"'],
+        [`API users, page ${deepPage} (offset)`, `/api/tenants/${ids.bigTenantId}/users?sort=name&page=${deepPage}`, '"nextCursor"'],
+        [`API users, page ${deepPage} (cursor)`, `/api/tenants/${ids.bigTenantId}/users?sort=name&cursor=${deepCursor}`, '"nextCursor"'],
         ['Contact overlay', `/tenants/${ids.bigTenantId}/users/${ids.userId}`, 'user3@customer1.example'],
         ['Sync runs', '/sync-runs', 'tenants synced'],
         ['Home: needs attention', '/', 'Needs attention'],
@@ -401,6 +409,35 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
   }
 }
 
+/** The cursor nextCursor would give on the page before `page` (default sort: name, ascending). */
+async function cursorBeforePage(db: Db, tenantId: string, page: number, pageSize: number): Promise<string> {
+  const row = (
+    await sql<{ key: string; user_id: string }>`
+      select lower(coalesce(data->>'displayName', data->>'userPrincipalName', '')) as key, user_id from ms_users
+      where tenant_id = ${tenantId}::uuid
+      order by lower(coalesce(data->>'displayName', data->>'userPrincipalName', '')), user_id
+      offset ${Math.max(0, (page - 1) * pageSize - 1)} limit 1`.execute(db)
+  ).rows[0];
+  if (!row) throw new Error(`the big tenant has no page ${page}`);
+  return encodeCursor('name', 'asc', { key: row.key, id: row.user_id, direction: 'after' });
+}
+
+/** Keyset paging's promise (issue 18): the deep page by cursor costs what page 1 costs; offset's cost grows with the page. */
+function printDeepPageRatios(results: DatabaseResult[]): void {
+  for (const r of results) {
+    const median = (prefix: string) => r.timings.find((t) => t.page.startsWith(prefix))?.medianMs;
+    const first = median('API users, page 1');
+    const byOffset = r.timings.find((t) => t.page.startsWith('API users, page') && t.page.endsWith('(offset)'));
+    const byCursor = r.timings.find((t) => t.page.startsWith('API users, page') && t.page.endsWith('(cursor)'));
+    if (!first || !byOffset || !byCursor) continue;
+    console.log(
+      `  ${r.kind}: ${byCursor.page.replace(/^API users, /, '')} ${byCursor.medianMs.toFixed(1)} ms = ` +
+        `${(byCursor.medianMs / first).toFixed(2)} × page 1 (${first.toFixed(1)} ms); by offset ${byOffset.medianMs.toFixed(1)} ms = ` +
+        `${(byOffset.medianMs / first).toFixed(2)} × page 1`,
+    );
+  }
+}
+
 function printResults(results: DatabaseResult[]): void {
   const first = results[0];
   if (!first) return;
@@ -437,6 +474,8 @@ try {
     results.push(await benchDatabase(kind));
   }
   printResults(results);
+  console.log("\ndeep pages of the big tenant's users (median):");
+  printDeepPageRatios(results);
 } finally {
   server?.stop();
   clearTimeout(deadline);

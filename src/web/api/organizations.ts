@@ -18,6 +18,7 @@ import {
 import { actionContext } from './tenant-matches.ts';
 import { GroupDepartmentQuery, groupDepartmentFilter as contactFilter } from '../group-department-query.ts';
 import { IdParams, Nullable, PageQuery, Paged, Timestamp } from '../schemas.ts';
+import { ConfigurationListQuerySchema, configurationListQuery, exportPages } from '../tenant-list-query.ts';
 import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { CONFIGURATION_COLUMNS, CONTACT_COLUMNS, ORGANIZATION_COLUMNS } from '../csv-columns.ts';
 
@@ -267,27 +268,39 @@ export const organizationApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext 
       schema: {
         tags: ['configurations'],
         summary: "An organization's configurations (paged; search by name or serial number)",
+        description:
+          'Filters, sort and order apply to the JSON and the CSV export (format=csv) alike. page=N reads by offset; for deep pages ' +
+          'follow nextCursor / prevCursor (keyset paging). An unknown sort field or filter value answers 400 validation_failed.',
         params: IdParams,
-        querystring: ListQuery,
-        response: { 200: Paged(ConfigurationSchema) },
+        querystring: ConfigurationListQuerySchema,
+        response: {
+          200: Type.Intersect([
+            Paged(ConfigurationSchema),
+            Type.Object({
+              nextCursor: Nullable(Type.String({ description: 'pass as cursor for the next page; null on the last page' })),
+              prevCursor: Nullable(Type.String({ description: 'pass as cursor for the page before; null on the first page' })),
+            }),
+          ]),
+        },
       },
     },
     async (request, reply) => {
+      const query = configurationListQuery(request.query);
+      const context = { now: ctx.clock.now() };
       if (wantsCsv(request)) {
         await organizationDetail(db, ctx.clock, request.params.id); // 404 before the download starts
         return sendCsv(
           reply,
           'configurations',
-          ctx.clock.now(),
+          context.now,
           CONFIGURATION_COLUMNS,
-          async (page, pageSize) =>
-            (await listOrganizationConfigurations(db, request.params.id, { search: request.query.search, page, pageSize })).items,
+          exportPages(query, (q) => listOrganizationConfigurations(db, request.params.id, q, context)),
         );
       }
       return {
-        ...(await listOrganizationConfigurations(db, request.params.id, request.query)),
-        page: request.query.page,
-        pageSize: request.query.pageSize,
+        ...(await listOrganizationConfigurations(db, request.params.id, query, context)),
+        page: query.page,
+        pageSize: query.pageSize,
       };
     },
   );

@@ -11,14 +11,21 @@ import {
   tenantUserDetail,
 } from '../services/tenant-contents.ts';
 import { actionContext } from './tenant-matches.ts';
-import { DecisionAppliedSchema, DecisionSnapshotSchema, IdParams, Nullable, PageQuery, Paged, Timestamp, Uuid } from '../schemas.ts';
-import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
+import { DecisionAppliedSchema, DecisionSnapshotSchema, IdParams, Nullable, Paged, Timestamp, Uuid } from '../schemas.ts';
+import { sendCsv, wantsCsv } from '../../docs/export.ts';
+import { DeviceListQuerySchema, deviceListQuery, exportPages, UserListQuerySchema, userListQuery } from '../tenant-list-query.ts';
 import { DEVICE_COLUMNS, USER_COLUMNS } from '../csv-columns.ts';
 import { getTenant } from '../../stores/tenants.ts';
 import { applyDecisionsNow } from '../../sync/apply-decisions.ts';
 import { userMfa } from '../../reports/mfa.ts';
 
-const Decision = Type.Union(['match', 'create', 'review', 'skip', 'pending', 'excluded'].map((d) => Type.Literal(d)));
+const ListCursors = Type.Object({
+  nextCursor: Nullable(Type.String({ description: 'pass as cursor for the next page; null on the last page' })),
+  prevCursor: Nullable(Type.String({ description: 'pass as cursor for the page before; null on the first page' })),
+});
+const LIST_DESCRIPTION =
+  'Filters, sort and order apply to the JSON, the counts and the CSV export (format=csv) alike. page=N reads by offset; ' +
+  'for deep pages follow nextCursor / prevCursor (keyset paging). An unknown sort field or filter value answers 400 validation_failed.';
 const Candidate = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -139,35 +146,31 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         tags,
         summary: "A tenant's users with their contact decision (paged)",
         params: IdParams,
-        querystring: Type.Object({
-          ...PageQuery,
-          decision: Type.Optional(Decision),
-          search: Type.Optional(Type.String({ maxLength: 200 })),
-          group: Type.Optional(Type.String({ maxLength: 64, description: "a group's object id: its users, nested groups included" })),
-          department: Type.Optional(Type.String({ maxLength: 200 })),
-          ...CsvFormatQuery,
-        }),
-        response: { 200: Type.Intersect([Paged(UserSchema), Type.Object({ counts: Type.Record(Type.String(), Type.Integer()) })]) },
+        description: LIST_DESCRIPTION,
+        querystring: UserListQuerySchema,
+        response: {
+          200: Type.Intersect([
+            Paged(UserSchema),
+            ListCursors,
+            Type.Object({ counts: Type.Record(Type.String(), Type.Integer({ description: 'users per decision, other filters applied' })) }),
+          ]),
+        },
       },
     },
     async (request, reply) => {
+      const query = userListQuery(request.query);
+      const context = { now: ctx.clock.now(), inactiveDays };
       if (wantsCsv(request)) {
         await getTenant(db, request.params.id); // 404 before the download starts
         return sendCsv(
           reply,
           'users',
-          ctx.clock.now(),
+          context.now,
           USER_COLUMNS,
-          async (page, pageSize) =>
-            (await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never, page, pageSize }))
-              .items,
+          exportPages(query, (q) => listTenantUsers(db, request.params.id, q, context)),
         );
       }
-      return {
-        ...(await listTenantUsers(db, request.params.id, { ...request.query, decision: request.query.decision as never })),
-        page: request.query.page,
-        pageSize: request.query.pageSize,
-      };
+      return { ...(await listTenantUsers(db, request.params.id, query, context)), page: query.page, pageSize: query.pageSize };
     },
   );
 
@@ -253,43 +256,44 @@ export const tenantContentApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         tags: ['configurations'],
         summary: "A tenant's Intune devices with their configuration and related contact (paged)",
         params: IdParams,
-        querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }),
+        description: LIST_DESCRIPTION,
+        querystring: DeviceListQuerySchema,
         response: {
-          200: Paged(
-            Type.Object({
-              deviceId: Type.String(),
-              name: Type.String(),
-              serialNumber: Nullable(Type.String()),
-              operatingSystem: Nullable(Type.String()),
-              complianceState: Nullable(Type.String()),
-              lastCheckInAt: Nullable(Type.String()),
-              decision: Type.String(),
-              rule: Nullable(Type.String()),
-              configuration: Nullable(Type.Object({ id: Type.String(), name: Type.String() })),
-              relatedContact: Nullable(Type.Object({ id: Type.String(), name: Type.String() })),
-              primaryUser: Nullable(Type.String()),
-            }),
-          ),
+          200: Type.Intersect([
+            ListCursors,
+            Paged(
+              Type.Object({
+                deviceId: Type.String(),
+                name: Type.String(),
+                serialNumber: Nullable(Type.String()),
+                operatingSystem: Nullable(Type.String()),
+                complianceState: Nullable(Type.String()),
+                lastCheckInAt: Nullable(Type.String()),
+                decision: Type.String(),
+                rule: Nullable(Type.String()),
+                configuration: Nullable(Type.Object({ id: Type.String(), name: Type.String() })),
+                relatedContact: Nullable(Type.Object({ id: Type.String(), name: Type.String() })),
+                primaryUser: Nullable(Type.String()),
+              }),
+            ),
+          ]),
         },
       },
     },
     async (request, reply) => {
+      const query = deviceListQuery(request.query);
+      const context = { now: ctx.clock.now() };
       if (wantsCsv(request)) {
         await getTenant(db, request.params.id); // 404 before the download starts
         return sendCsv(
           reply,
           'devices',
-          ctx.clock.now(),
+          context.now,
           DEVICE_COLUMNS,
-          async (page, pageSize) =>
-            (await listTenantDevices(db, request.params.id, { search: request.query.search, page, pageSize })).items,
+          exportPages(query, (q) => listTenantDevices(db, request.params.id, q, context)),
         );
       }
-      return {
-        ...(await listTenantDevices(db, request.params.id, request.query)),
-        page: request.query.page,
-        pageSize: request.query.pageSize,
-      };
+      return { ...(await listTenantDevices(db, request.params.id, query, context)), page: query.page, pageSize: query.pageSize };
     },
   );
 

@@ -23,6 +23,10 @@ import { searchFilters } from './list-views.ts';
 import { groupDepartmentFilters } from './group-department-filters.ts';
 import { GroupDepartmentQuery, groupDepartmentFilter } from '../group-department-query.ts';
 import { organizationGroupsAndDepartments } from '../../stores/organization-directory.ts';
+import { cursorPager } from './list-controls.ts';
+import { deviceListControls } from './tenant-list-controls.ts';
+import { ConfigurationListQuerySchema, configurationListQuery, exportPages } from '../tenant-list-query.ts';
+import { organizationOperatingSystems } from '../../stores/organization-configurations.ts';
 import { badge, can, emptyState, layout, pager } from './layout.ts';
 import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery } from '../schemas.ts';
@@ -342,7 +346,13 @@ function contactsTable(items: ContactRow[], organizationId: string, principal: P
   </table>`;
 }
 
-function configurationsTable(items: ConfigurationRow[], organizationId: string, principal: Principal): SafeHtml {
+/** `header`, when given, renders a sortable column's header cell (list-controls.ts). */
+function configurationsTable(
+  items: ConfigurationRow[],
+  organizationId: string,
+  principal: Principal,
+  header: (field: string, label: string, firstOrder?: 'asc' | 'desc') => SafeHtml = (_field, label) => html`<th scope="col">${label}</th>`,
+): SafeHtml {
   const technician = can(principal, 'technician');
   return html`<table>
     <caption class="visually-hidden">
@@ -350,12 +360,8 @@ function configurationsTable(items: ConfigurationRow[], organizationId: string, 
     </caption>
     <thead>
       <tr>
-        <th scope="col">Configuration</th>
-        <th scope="col">Serial</th>
-        <th scope="col">OS</th>
-        <th scope="col">Compliance</th>
-        <th scope="col">Last check-in</th>
-        <th scope="col">Contact</th>
+        ${header('name', 'Configuration')} ${header('serialNumber', 'Serial')} ${header('operatingSystem', 'OS')}
+        ${header('complianceState', 'Compliance')} ${header('lastCheckIn', 'Last check-in', 'desc')} ${header('contact', 'Contact')}
         <th scope="col">docsync notes</th>
       </tr>
     </thead>
@@ -406,8 +412,8 @@ function documentationList(o: {
   detail: OrganizationDetail;
   tab: 'contacts' | 'configurations';
   principal: Principal;
-  /** The filters in force (the pager repeats them). */
-  filter: Record<string, string | undefined>;
+  /** Whether filters are in force (an empty list then offers to show everything). */
+  filtered: boolean;
   filters: SafeHtml;
   add: { label: string; form: SafeHtml };
   noMatch: string;
@@ -415,10 +421,10 @@ function documentationList(o: {
   empty: { title: string; fromTenants: string };
   total: number;
   table: () => SafeHtml;
-  page: { page: number; pageSize: number };
+  /** Paging links under the table (they repeat the filters). */
+  pager: SafeHtml;
 }): SafeHtml {
   const path = `/organizations/${o.detail.id}/${o.tab}`;
-  const filtered = Object.values(o.filter).some(Boolean);
   return html`${organizationTabs(o.detail, o.tab)} ${o.filters}
   ${
     can(o.principal, 'technician')
@@ -430,13 +436,13 @@ function documentationList(o: {
   }
   ${
     o.total === 0
-      ? filtered
+      ? o.filtered
         ? emptyState(o.noMatch, html`<a href="${path}">${o.showAll}</a>.`)
         : emptyState(
             o.empty.title,
             o.detail.tenants.length ? o.empty.fromTenants : 'Add one by hand, or match a tenant to this organization.',
           )
-      : html`${o.table()}${pager(path, o.filter, o.page.page, o.page.pageSize, o.total)}`
+      : html`${o.table()}${o.pager}`
   }`;
 }
 
@@ -594,7 +600,7 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         detail,
         tab: 'contacts',
         principal,
-        filter,
+        filtered: Object.values(filter).some(Boolean),
         filters: searchFilters({
           id: 'oc-search',
           value: filter.search,
@@ -615,7 +621,7 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
         empty: { title: 'No contacts yet.', fromTenants: 'The users of its tenants become contacts at the next sync.' },
         total: result.total,
         table: () => contactsTable(result.items, detail.id, principal),
-        page: q,
+        pager: pager(`/organizations/${detail.id}/contacts`, filter, q.page, q.pageSize, result.total),
       });
       return sendPage(reply, 200, layout({ title: `Contacts of ${detail.name.slice(0, 80)}`, principal, section: 'organizations', body }));
     },
@@ -623,42 +629,50 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
 
   app.get(
     '/organizations/:id/configurations',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ListQuery } },
+    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: ConfigurationListQuerySchema } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const detail = await organizationDetail(db, ctx.clock, request.params.id);
-      const q = request.query;
+      const q = configurationListQuery(request.query);
+      const context = { now: ctx.clock.now() };
       if (wantsCsv(request))
         return sendCsv(
           reply,
           'configurations',
-          ctx.clock.now(),
+          context.now,
           CONFIGURATION_COLUMNS,
-          async (page, pageSize) => (await listOrganizationConfigurations(db, detail.id, { search: q.search, page, pageSize })).items,
+          exportPages(q, (query) => listOrganizationConfigurations(db, detail.id, query, context)),
         );
-      const result = await listOrganizationConfigurations(db, detail.id, q);
+      const path = `/organizations/${detail.id}/configurations`;
+      const [result, operatingSystems] = await Promise.all([
+        listOrganizationConfigurations(db, detail.id, q, context),
+        organizationOperatingSystems(db, detail.id),
+      ]);
+      const list = deviceListControls({ path, filter: q, operatingSystems });
       const body = documentationList({
         detail,
         tab: 'configurations',
         principal,
-        filter: { search: q.search },
-        filters: searchFilters({
+        filtered: list.filtered,
+        filters: html`${searchFilters({
           id: 'og-search',
           value: q.search,
           placeholder: 'name or serial number',
-          button: 'Search',
-          csv: { path: `/organizations/${detail.id}/configurations`, query: { search: q.search } },
-        }),
+          button: 'Filter',
+          csv: { path, query: list.csvQuery },
+          extra: list.formExtra,
+        })}
+        ${list.active}`,
         add: { label: 'Add a configuration', form: configurationForm(null, detail.id) },
-        noMatch: 'No configuration matches this search.',
+        noMatch: 'No configuration fits these filters.',
         showAll: 'Show every configuration',
         empty: {
           title: 'No configurations yet.',
           fromTenants: 'The Intune devices of its tenants become configurations at the next sync.',
         },
         total: result.total,
-        table: () => configurationsTable(result.items, detail.id, principal),
-        page: q,
+        table: () => configurationsTable(result.items, detail.id, principal, list.header),
+        pager: cursorPager({ path, query: list.query, ...q, ...result }),
       });
       return sendPage(
         reply,

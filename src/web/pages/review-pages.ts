@@ -12,6 +12,10 @@ import { listIntegrations, secretExpiryNotices } from '../services/integrations.
 import { requirePrincipal } from '../guards.ts';
 import { bytes, html, name, when, type SafeHtml } from '../html.ts';
 import { searchFilters } from './list-views.ts';
+import { cursorPager, listHref } from './list-controls.ts';
+import { deviceListControls, userListControls } from './tenant-list-controls.ts';
+import { DeviceListQuerySchema, deviceListQuery, exportPages, UserListQuerySchema, userListQuery } from '../tenant-list-query.ts';
+import { tenantDeviceOperatingSystems } from '../../stores/tenant-lists.ts';
 import { tenantTabs } from './tenant-tabs.ts';
 import { badge, can, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
@@ -392,43 +396,38 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       config: { access: 'signedIn', page: true },
       schema: {
         params: IdParams,
-        querystring: Type.Object({
-          ...PageQuery,
-          decision: Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))),
-          search: Type.Optional(Type.String({ maxLength: 200 })),
-          group: Type.Optional(Type.String({ maxLength: 64 })),
-          department: Type.Optional(Type.String({ maxLength: 200 })),
-          ...CsvFormatQuery,
-        }),
+        querystring: UserListQuerySchema,
       },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
-      const q = request.query;
-      const filter = {
-        decision: (q.decision || undefined) as (typeof DECISIONS)[number] | undefined,
-        search: q.search || undefined,
-        group: q.group || undefined,
-        department: q.department || undefined,
-        page: q.page,
-        pageSize: q.pageSize,
-      };
+      const filter = userListQuery(request.query);
+      const context = { now: ctx.clock.now(), inactiveDays };
       const [groups, departments] = await Promise.all([tenantGroups(db, tenant.id), tenantDepartments(db, tenant.id)]);
       if (wantsCsv(request))
         return sendCsv(
           reply,
           'users',
-          ctx.clock.now(),
+          context.now,
           USER_COLUMNS,
-          async (page, pageSize) => (await listTenantUsers(db, tenant.id, { ...filter, page, pageSize })).items,
+          exportPages(filter, (q) => listTenantUsers(db, tenant.id, q, context)),
         );
-      const [result, status] = await Promise.all([listTenantUsers(db, tenant.id, filter), tenantStatus(db, tenant, ctx.clock.now())]);
+      const list = userListControls({ tenantId: tenant.id, filter, groups, departments, inactiveDays });
+      const [result, status] = await Promise.all([
+        listTenantUsers(db, tenant.id, filter, context),
+        tenantStatus(db, tenant, ctx.clock.now()),
+      ]);
       const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>
         ${tenantTabs(tenant.id, 'contacts', principal, status)}
         <ul class="counts" aria-label="Users by decision">
           ${DECISIONS.filter((d) => result.counts[d]).map(
-            (d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`,
+            (d) =>
+              html`<li>
+                <a href="${listHref(`/tenants/${tenant.id}/contacts`, list.query, { decision: d })}"
+                  >${badge('state', d)} ${result.counts[d] ?? 0}</a
+                >
+              </li>`,
           )}
         </ul>
         ${searchFilters({
@@ -436,37 +435,13 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           value: filter.search,
           placeholder: 'name, UPN or mail',
           button: 'Filter',
-          csv: {
-            path: `/tenants/${tenant.id}/contacts`,
-            query: { decision: filter.decision, search: filter.search, group: filter.group, department: filter.department },
-          },
-          extra: html`<div>
-              <label for="c-group">Group</label
-              ><select id="c-group" name="group">
-                <option value="">any</option>
-                ${groups.map(
-                  (g) => html`<option value="${g.groupId}" ${filter.group === g.groupId ? html` selected` : ''}>${g.displayName}</option>`,
-                )}
-              </select>
-            </div>
-            <div>
-              <label for="c-department">Department</label
-              ><select id="c-department" name="department">
-                <option value="">any</option>
-                ${departments.map((d) => html`<option value="${d}" ${filter.department === d ? html` selected` : ''}>${d}</option>`)}
-              </select>
-            </div>
-            <div>
-              <label for="c-decision">Decision</label
-              ><select id="c-decision" name="decision">
-                <option value="">any</option>
-                ${DECISIONS.map((d) => html`<option value="${d}" ${filter.decision === d ? html` selected` : ''}>${d}</option>`)}
-              </select>
-            </div>`,
+          csv: { path: `/tenants/${tenant.id}/contacts`, query: list.csvQuery },
+          extra: list.formExtra,
         })}
+        ${list.active}
         ${
           result.total === 0
-            ? filter.decision || filter.search || filter.group || filter.department
+            ? list.filtered
               ? emptyState('No user fits these filters.', html`<a href="/tenants/${tenant.id}/contacts">Clear the filters</a>.`)
               : tenantEmptyState(status, 'users', 'users', {
                   title: 'The last sync found no users to document.',
@@ -480,10 +455,8 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                     </caption>
                     <thead>
                       <tr>
-                        <th scope="col">User</th>
-                        <th scope="col">Account</th>
-                        <th scope="col">Decision</th>
-                        <th scope="col">Rule</th>
+                        ${list.header('name', 'User')} ${list.header('account', 'Account')} ${list.header('decision', 'Decision')}
+                        ${list.header('rule', 'Rule')}
                         <th scope="col">Contact / candidates</th>
                         <th scope="col">Actions</th>
                       </tr>
@@ -523,7 +496,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                     </tbody>
                   </table>
                 </div>
-                ${pager(`/tenants/${tenant.id}/contacts`, { ...filter }, filter.page, filter.pageSize, result.total)}`
+                ${cursorPager({ path: `/tenants/${tenant.id}/contacts`, query: list.query, ...filter, ...result })}`
         }`;
       return sendPage(
         reply,
@@ -675,42 +648,43 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       config: { access: 'signedIn', page: true },
       schema: {
         params: IdParams,
-        querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery }),
+        querystring: DeviceListQuerySchema,
       },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const tenant = await getTenant(db, request.params.id);
+      const filter = deviceListQuery(request.query);
+      const context = { now: ctx.clock.now() };
       if (wantsCsv(request))
         return sendCsv(
           reply,
           'devices',
-          ctx.clock.now(),
+          context.now,
           DEVICE_COLUMNS,
-          async (page, pageSize) =>
-            (await listTenantDevices(db, tenant.id, { search: request.query.search || undefined, page, pageSize })).items,
+          exportPages(filter, (q) => listTenantDevices(db, tenant.id, q, context)),
         );
-      const [result, status] = await Promise.all([
-        listTenantDevices(db, tenant.id, {
-          search: request.query.search || undefined,
-          page: request.query.page,
-          pageSize: request.query.pageSize,
-        }),
+      const [result, status, operatingSystems] = await Promise.all([
+        listTenantDevices(db, tenant.id, filter, context),
         tenantStatus(db, tenant, ctx.clock.now()),
+        tenantDeviceOperatingSystems(db, tenant.id),
       ]);
+      const list = deviceListControls({ path: `/tenants/${tenant.id}/configurations`, filter, operatingSystems });
       const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>
         ${tenantTabs(tenant.id, 'configurations', principal, status)}
         ${searchFilters({
           id: 'd-search',
-          value: request.query.search,
+          value: filter.search,
           placeholder: 'device name or serial',
           button: 'Filter',
-          csv: { path: `/tenants/${tenant.id}/configurations`, query: { search: request.query.search } },
+          csv: { path: `/tenants/${tenant.id}/configurations`, query: list.csvQuery },
+          extra: list.formExtra,
         })}
+        ${list.active}
         ${
           result.total === 0
-            ? request.query.search
-              ? emptyState('No device fits this search.', html`<a href="/tenants/${tenant.id}/configurations">Clear the search</a>.`)
+            ? list.filtered
+              ? emptyState('No device fits these filters.', html`<a href="/tenants/${tenant.id}/configurations">Clear the filters</a>.`)
               : tenantEmptyState(status, 'devices', 'Intune devices', {
                   title: 'This tenant has no Intune-managed devices.',
                   next:
@@ -723,12 +697,9 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                   </caption>
                   <thead>
                     <tr>
-                      <th scope="col">Device</th>
-                      <th scope="col">Serial</th>
-                      <th scope="col">OS</th>
-                      <th scope="col">Compliance</th>
-                      <th scope="col">Last check-in</th>
-                      <th scope="col">Decision</th>
+                      ${list.header('name', 'Device')} ${list.header('serialNumber', 'Serial')} ${list.header('operatingSystem', 'OS')}
+                      ${list.header('complianceState', 'Compliance')} ${list.header('lastCheckIn', 'Last check-in', 'desc')}
+                      ${list.header('decision', 'Decision')}
                       <th scope="col">Configuration</th>
                       <th scope="col">Related contact</th>
                     </tr>
@@ -749,13 +720,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                     )}
                   </tbody>
                 </table>
-                ${pager(
-                  `/tenants/${tenant.id}/configurations`,
-                  { search: request.query.search },
-                  request.query.page,
-                  request.query.pageSize,
-                  result.total,
-                )}`
+                ${cursorPager({ path: `/tenants/${tenant.id}/configurations`, query: list.query, ...filter, ...result })}`
         }`;
       return sendPage(
         reply,

@@ -2,14 +2,23 @@
 // overlay, Intune devices with their configuration, and licenses. Reads the staged Microsoft
 // records (ms_*), the decisions and the documentation; writes only technician decisions.
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../../time.ts';
+import { DAY_MS, type Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import { licenseDisplayName } from '../../licensing/skus.ts';
 import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
 import { likePattern, type ActionContext } from './tenant-matches.ts';
+import {
+  selectTenantDevices,
+  selectTenantUsers,
+  type ComplianceState,
+  type DeviceSort,
+  type Paging,
+  type UserListFilter,
+  type UserSort,
+} from '../../stores/tenant-lists.ts';
+import type { SortOrder } from '../../stores/keyset.ts';
 import { getTenant } from '../../stores/tenants.ts';
-import { usersInGroupSql } from '../../stores/groups.ts';
 import { inactivityOfTenantUsers, type Inactivity } from '../../reports/inactivity.ts';
 import { inactiveDaysOfTenant, loadTenantActivityData } from '../../stores/activity.ts';
 import type { StagedUserActivity } from '../../sync/app-activity.ts';
@@ -82,61 +91,48 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
 
+export interface UserListQuery extends UserListFilter {
+  /** Users whose inactivity (src/reports/inactivity.ts, the one definition) is this state. */
+  activity?: 'active' | 'inactive';
+  sort?: UserSort;
+  order?: SortOrder;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  total: number;
+  nextCursor: string | null;
+  prevCursor: string | null;
+}
+
+/** What the activity filter is judged against: the clock and the installation's inactive days. */
+export interface ListContext {
+  now: Date;
+  inactiveDays: number;
+}
+
 export async function listTenantUsers(
   db: Db,
   tenantId: string,
-  filter: { decision?: ContactDecisionState; search?: string; group?: string; department?: string; page: number; pageSize: number },
-): Promise<{ items: UserRow[]; total: number; counts: Record<string, number> }> {
+  filter: UserListQuery & Paging,
+  context?: ListContext,
+): Promise<ListPage<UserRow> & { counts: Record<string, number> }> {
   await getTenant(db, tenantId);
-  const base = () => {
-    const q = db
-      .selectFrom('ms_users as u')
-      .leftJoin('effective_match_decisions as d', (j) =>
-        j.onRef('d.tenant_id', '=', 'u.tenant_id').onRef('d.source_id', '=', 'u.user_id').on('d.kind', '=', 'contact'),
-      )
-      .where('u.tenant_id', '=', tenantId);
-    // Group (its users through nested groups too) and department narrow every count as well.
-    const inGroup = filter.group ? q.where('u.user_id', 'in', usersInGroupSql(tenantId, filter.group)) : q;
-    return filter.department ? inGroup.where(sql`u.data->>'department'`, '=', filter.department) : inGroup;
-  };
-  let query = base();
-  if (filter.decision)
-    query =
-      filter.decision === 'pending'
-        ? query.where((eb) => eb.or([eb('d.state', '=', 'pending'), eb('d.state', 'is', null)]))
-        : query.where('d.state', '=', filter.decision);
-  if (filter.search?.trim()) {
-    const pattern = likePattern(filter.search);
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`lower(coalesce(u.data->>'displayName', ''))`, 'like', pattern),
-        eb(sql`lower(coalesce(u.data->>'userPrincipalName', ''))`, 'like', pattern),
-        eb(sql`lower(coalesce(u.data->>'mail', ''))`, 'like', pattern),
-      ]),
-    );
+  const { activity, sort = 'name', order = 'asc', page, pageSize, cursor, ...rest } = filter;
+  let userIds: string[] | undefined;
+  if (activity) {
+    if (!context) throw new Error('listTenantUsers: the activity filter needs the clock and inactive days');
+    const days = await inactiveDaysOfTenant(db, tenantId, context.inactiveDays);
+    const inactivity = inactivityOfTenantUsers(await loadTenantActivityData(db, tenantId), context.now, days);
+    userIds = [...inactivity].filter(([, i]) => i.state === activity).map(([id]) => id);
   }
-  const rows = await query
-    .select([
-      'u.user_id',
-      'u.data',
-      'u.removed_at',
-      'd.state',
-      'd.rule',
-      'd.reason',
-      'd.target_id',
-      'd.candidates',
-      'd.decided_by_technician',
-    ])
-    .orderBy(sql`lower(coalesce(u.data->>'displayName', u.data->>'userPrincipalName', ''))`)
-    .orderBy('u.user_id')
-    .limit(filter.pageSize)
-    .offset((filter.page - 1) * filter.pageSize)
-    .execute();
-  const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
-  const countRows = await base()
-    .select([sql<string>`coalesce(d.state, 'pending')`.as('state'), (eb) => eb.fn.countAll<string>().as('n')])
-    .groupBy(sql`coalesce(d.state, 'pending')`)
-    .execute();
+  const { rows, total, counts, nextCursor, prevCursor } = await selectTenantUsers(
+    db,
+    tenantId,
+    { ...rest, userIds },
+    { field: sort, order },
+    { page, pageSize, cursor },
+  );
   const contactIds = new Set<string>();
   for (const r of rows) {
     if (r.target_id) contactIds.add(r.target_id);
@@ -170,7 +166,7 @@ export async function listTenantUsers(
       removedFromMicrosoft: r.removed_at !== null,
     };
   });
-  return { items, total: Number(total), counts: Object.fromEntries(countRows.map((c) => [c.state, Number(c.n)])) };
+  return { items, total, counts, nextCursor, prevCursor };
 }
 
 async function contactsById(db: Db, ids: string[]): Promise<Map<string, CandidateContact>> {
@@ -446,50 +442,43 @@ export interface DeviceRow {
   primaryUser: string | null;
 }
 
+export interface DeviceListQuery {
+  search?: string;
+  compliance?: ComplianceState;
+  os?: string;
+  /** stale: no check-in for staleDays (default 30) days, or never; recent: a check-in within them. */
+  checkIn?: 'stale' | 'recent';
+  staleDays?: number;
+  sort?: DeviceSort;
+  order?: SortOrder;
+}
+
+export const DEFAULT_STALE_DAYS = 30;
+
 export async function listTenantDevices(
   db: Db,
   tenantId: string,
-  filter: { search?: string; page: number; pageSize: number },
-): Promise<{ items: DeviceRow[]; total: number }> {
+  filter: DeviceListQuery & Paging,
+  context?: Pick<ListContext, 'now'>,
+): Promise<ListPage<DeviceRow>> {
   await getTenant(db, tenantId);
-  let query = db
-    .selectFrom('ms_managed_devices as m')
-    .leftJoin('effective_match_decisions as d', (j) =>
-      j.onRef('d.tenant_id', '=', 'm.tenant_id').onRef('d.source_id', '=', 'm.device_id').on('d.kind', '=', 'configuration'),
-    )
-    .leftJoin('configurations as c', 'c.id', 'd.target_id')
-    .leftJoin('contacts as k', 'k.id', 'c.contact_id')
-    .where('m.tenant_id', '=', tenantId)
-    .where('m.removed_at', 'is', null);
-  if (filter.search?.trim()) {
-    const pattern = likePattern(filter.search);
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`lower(coalesce(m.data->>'deviceName', ''))`, 'like', pattern),
-        eb(sql`lower(coalesce(m.data->>'serialNumber', ''))`, 'like', pattern),
-      ]),
-    );
+  const { checkIn, staleDays = DEFAULT_STALE_DAYS, sort = 'name', order = 'asc', page, pageSize, cursor, ...rest } = filter;
+  let threshold: string | undefined;
+  if (checkIn) {
+    if (!context) throw new Error('listTenantDevices: the check-in filter needs the clock');
+    threshold = new Date(context.now.getTime() - staleDays * DAY_MS).toISOString();
   }
-  const rows = await query
-    .select([
-      'm.device_id',
-      'm.data',
-      'd.state',
-      'd.rule',
-      'c.id as configuration_id',
-      'c.name as configuration_name',
-      'k.id as contact_id',
-      'k.first_name',
-      'k.last_name',
-    ])
-    .orderBy(sql`lower(coalesce(m.data->>'deviceName', ''))`)
-    .orderBy('m.device_id')
-    .limit(filter.pageSize)
-    .offset((filter.page - 1) * filter.pageSize)
-    .execute();
-  const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+  const { rows, total, nextCursor, prevCursor } = await selectTenantDevices(
+    db,
+    tenantId,
+    { ...rest, checkedInBefore: checkIn === 'stale' ? threshold : undefined, checkedInSince: checkIn === 'recent' ? threshold : undefined },
+    { field: sort, order },
+    { page, pageSize, cursor },
+  );
   return {
-    total: Number(total),
+    total,
+    nextCursor,
+    prevCursor,
     items: rows.map((r) => {
       const data = (r.data ?? {}) as Record<string, unknown>;
       return {

@@ -224,8 +224,14 @@ describe.each(DATABASE_KINDS)('hostile parameters on %s', (kind) => {
       { path: '/organizations', query: ['page', 'pageSize', 'state', 'integrationId', 'search'] },
       { path: `/integrations/${realIds['/api/integrations/']}`, query: ['page', 'pageSize'] },
       { path: '/sync-runs', query: ['page', 'pageSize'] },
-      { path: `/tenants/${tenant}/contacts`, query: ['page', 'pageSize', 'decision', 'search'] },
-      { path: `/tenants/${tenant}/configurations`, query: ['page', 'pageSize', 'search'] },
+      {
+        path: `/tenants/${tenant}/contacts`,
+        query: ['page', 'pageSize', 'decision', 'search', 'account', 'license', 'activity', 'sort', 'order', 'cursor'],
+      },
+      {
+        path: `/tenants/${tenant}/configurations`,
+        query: ['page', 'pageSize', 'search', 'compliance', 'os', 'checkIn', 'staleDays', 'sort', 'order', 'cursor'],
+      },
       { path: `/tenants/${tenant}/users/{userId}`, query: [], pathParams: ['userId'] },
     ];
     const failures: string[] = [];
