@@ -17,10 +17,10 @@ export interface ClaimInput {
 export async function runsWithExpiredLease(
   db: Db,
   now: Date,
-): Promise<Array<{ id: string; tenant_id: string | null; attempts: number; lease_owner: string | null; parent_run_id: string | null }>> {
+): Promise<Array<Pick<SyncRun, 'id' | 'tenant_id' | 'attempts' | 'lease_owner' | 'parent_run_id' | 'kind'>>> {
   return db
     .selectFrom('sync_runs')
-    .select(['id', 'tenant_id', 'attempts', 'lease_owner', 'parent_run_id'])
+    .select(['id', 'tenant_id', 'attempts', 'lease_owner', 'parent_run_id', 'kind'])
     .where('status', '=', 'running')
     .where('lease_expires_at', '<', now)
     .execute();

@@ -71,17 +71,26 @@ export async function reclaimExpiredLeases(db: Db, now: Date): Promise<number> {
       reclaimed++;
       continue;
     }
-    const retry = run.attempts < MAX_ATTEMPTS;
+    // A licence refresh runs in the web request that asked for it (src/sync/license-refresh.ts):
+    // nothing can resume it, so it ends failed instead of going back to the queue.
+    const retry = run.attempts < MAX_ATTEMPTS && run.kind === 'sync';
     if (!(await reclaimTenantRun(db, run.id, now, retry))) continue;
     reclaimed++;
+    const refresh = run.kind === 'license_refresh';
     await writeSyncLog(db, run.id, {
       tenantId: run.tenant_id,
       level: 'warning',
       code: 'worker_lost',
-      message: retry
-        ? `the worker syncing this tenant (${run.lease_owner ?? 'unknown'}) stopped responding; the tenant was queued again`
-        : `the worker syncing this tenant stopped responding ${run.attempts} times; the tenant was given up for this run`,
-      action: retry ? null : 'check the worker processes (memory, crashes), then press "sync now"',
+      message: refresh
+        ? 'the licence refresh of this tenant did not finish: the process serving it stopped; nothing was deleted'
+        : retry
+          ? `the worker syncing this tenant (${run.lease_owner ?? 'unknown'}) stopped responding; the tenant was queued again`
+          : `the worker syncing this tenant stopped responding ${run.attempts} times; the tenant was given up for this run`,
+      action: refresh
+        ? 'press "Refresh licenses now" again'
+        : retry
+          ? null
+          : 'check the worker processes (memory, crashes), then press "sync now"',
     });
     if (!retry) await finishRun(db, run.id, { status: 'failed', now, errorCode: 'worker_lost', summary: 'worker stopped responding' });
   }

@@ -14,6 +14,7 @@ import { createTechnician } from '../../../src/auth/accounts.ts';
 import { connectIntegrationToEmulator, emulatorAsMicrosoft } from '../sync/fixtures.ts';
 import { signIn, PASSWORD } from '../web/support.ts';
 import { tenantStatus } from '../../../src/web/services/tenant-status.ts';
+import { reclaimExpiredLeases } from '../../../src/sync/queue.ts';
 
 interface SkuFigures {
   skuId: string;
@@ -222,5 +223,27 @@ describe.each(DATABASE_KINDS)('refresh licenses now on %s', (kind) => {
         .where('id', '=', running.id)
         .execute();
     }
+  });
+  it('ends a refresh whose web process died as failed, never as a queued sync', async () => {
+    const lost = await ctx.database.db
+      .insertInto('sync_runs')
+      .values({
+        integration_id: integrationId,
+        tenant_id: tenant.id,
+        trigger: 'manual',
+        kind: 'license_refresh',
+        status: 'running',
+        started_at: clock.now(),
+        lease_owner: 'web:gone',
+        lease_expires_at: new Date(now - 1000),
+        attempts: 1,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(await reclaimExpiredLeases(ctx.database.db, clock.now())).toBe(1);
+    const run = await ctx.database.db.selectFrom('sync_runs').select('status').where('id', '=', lost.id).executeTakeFirstOrThrow();
+    expect(run.status).toBe('failed');
+    const log = (await get(`/api/sync-runs/${lost.id}`)).json().log;
+    expect(log[0].message).toContain('the licence refresh of this tenant did not finish');
   });
 });
