@@ -25,6 +25,10 @@ import { mfaOverlay } from './tenant-mfa-page.ts';
 import { tenantDepartments, tenantGroups } from '../../stores/groups.ts';
 import { appActivityView, inactivityView } from './inactivity-view.ts';
 import { RESOURCE_MAILBOX_LABELS } from '../../microsoft/mailbox-kinds.ts';
+import { devicePortalLinks, portalCloud, tenantPortalLinks, userPortalLinks } from '../../microsoft/portal-links.ts';
+import { fixLinks, fixLinksView } from './fix-links.ts';
+import { createIntegrationStore } from '../../microsoft/integrations.ts';
+import { manageInMicrosoftMenu, rowActionsCell, userLifecycleActions } from './row-actions.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -197,6 +201,32 @@ function licensedUserCell(tenantId: string, u: { userId: string; displayName: st
 export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const db = ctx.database.db;
   const inactiveDays = ctx.config.sync.inactiveDays;
+  const cloud = portalCloud(ctx.config.microsoft);
+  type TenantRow = Awaited<ReturnType<typeof getTenant>>;
+  // The header of a tenant's pages: its "Manage in Microsoft" menu, and beside each problem where it is fixed.
+  const tenantExtras = async (tenant: TenantRow) => {
+    const ref = { microsoftTenantId: tenant.microsoft_tenant_id, accessKind: tenant.access_kind };
+    const integration = await createIntegrationStore({ db, secrets: ctx.secrets, clock: ctx.clock }).get(tenant.integration_id);
+    const context = {
+      authorityHost: ctx.config.microsoft.authorityHost,
+      cloud,
+      integrationId: tenant.integration_id,
+      clientId: integration.clientId,
+      tenant: ref,
+    };
+    return {
+      manageMenu: manageInMicrosoftMenu(tenant.display_name, tenantPortalLinks(cloud, ref)),
+      fixFor: (code: string) => fixLinksView(fixLinks(code, context)),
+    };
+  };
+  // A user row's menu: the user in Microsoft's portals, then docsync's lifecycle actions for technicians
+  // (not for a user Microsoft no longer has).
+  const userRowActions = (tenant: { id: string; microsoft_tenant_id: string }, u: UserRow, principal: Principal) =>
+    rowActionsCell(
+      u.displayName,
+      userPortalLinks(cloud, tenant.microsoft_tenant_id, u.userId),
+      can(principal, 'technician') && !u.removedFromMicrosoft ? userLifecycleActions(tenant.id, u.userId) : [],
+    );
 
   app.get(
     '/tenants',
@@ -411,7 +441,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         );
       const [result, status] = await Promise.all([listTenantUsers(db, tenant.id, filter), tenantStatus(db, tenant, ctx.clock.now())]);
       const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>
-        ${tenantTabs(tenant.id, 'contacts', principal, status)}
+        ${tenantTabs(tenant.id, 'contacts', principal, status, await tenantExtras(tenant))}
         <ul class="counts" aria-label="Users by decision">
           ${DECISIONS.filter((d) => result.counts[d]).map(
             (d) => html`<li><a href="/tenants/${tenant.id}/contacts?decision=${d}">${badge('state', d)} ${result.counts[d] ?? 0}</a></li>`,
@@ -472,6 +502,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                         <th scope="col">Rule</th>
                         <th scope="col">Contact / candidates</th>
                         <th scope="col">Actions</th>
+                        <th scope="col">Manage</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -504,6 +535,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                               }
                             </td>
                             <td>${decisionCell(u, tenant.id, principal)}</td>
+                            ${userRowActions(tenant, u, principal)}
                           </tr>`,
                       )}
                     </tbody>
@@ -543,6 +575,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const o = u.overlay;
       const body = html`<p><a href="/tenants/${tenant.id}/contacts">← Contacts of ${name(tenant.display_name)}</a></p>
         <h1>${name(u.displayName)}${mailboxMark(u)}</h1>
+        ${manageInMicrosoftMenu(u.displayName, userPortalLinks(cloud, tenant.microsoft_tenant_id, request.params.userId))}
         <div class="grid2">
           <section aria-labelledby="overlay-title">
             <h2 id="overlay-title">Microsoft overlay</h2>
@@ -685,7 +718,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         tenantStatus(db, tenant, ctx.clock.now()),
       ]);
       const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>
-        ${tenantTabs(tenant.id, 'configurations', principal, status)}
+        ${tenantTabs(tenant.id, 'configurations', principal, status, await tenantExtras(tenant))}
         ${searchFilters({
           id: 'd-search',
           value: request.query.search,
@@ -703,38 +736,42 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                     'Devices enrolled in Intune appear here after the next sync, each with its configuration and the contact of its ' +
                     'primary user.',
                 })
-            : html`<table>
-                  <caption class="visually-hidden">
-                    Intune devices
-                  </caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Device</th>
-                      <th scope="col">Serial</th>
-                      <th scope="col">OS</th>
-                      <th scope="col">Compliance</th>
-                      <th scope="col">Last check-in</th>
-                      <th scope="col">Decision</th>
-                      <th scope="col">Configuration</th>
-                      <th scope="col">Related contact</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${result.items.map(
-                      (d) =>
-                        html`<tr>
-                          <td>${name(d.name)}<br /><span class="muted">${d.primaryUser ?? ''}</span></td>
-                          <td>${d.serialNumber ?? '—'}</td>
-                          <td>${d.operatingSystem ?? '—'}</td>
-                          <td>${d.complianceState ?? '—'}</td>
-                          <td>${when(d.lastCheckInAt)}</td>
-                          <td>${badge('state', d.decision)} ${d.rule ?? ''}</td>
-                          <td>${d.configuration ? name(d.configuration.name) : '—'}</td>
-                          <td>${d.relatedContact ? name(d.relatedContact.name) : '—'}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
+            : html`<div class="table-scroll" role="region" aria-label="Intune devices" tabindex="0">
+                  <table>
+                    <caption class="visually-hidden">
+                      Intune devices
+                    </caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Device</th>
+                        <th scope="col">Serial</th>
+                        <th scope="col">OS</th>
+                        <th scope="col">Compliance</th>
+                        <th scope="col">Last check-in</th>
+                        <th scope="col">Decision</th>
+                        <th scope="col">Configuration</th>
+                        <th scope="col">Related contact</th>
+                        <th scope="col">Manage</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${result.items.map(
+                        (d) =>
+                          html`<tr>
+                            <td>${name(d.name)}<br /><span class="muted">${d.primaryUser ?? ''}</span></td>
+                            <td>${d.serialNumber ?? '—'}</td>
+                            <td>${d.operatingSystem ?? '—'}</td>
+                            <td>${d.complianceState ?? '—'}</td>
+                            <td>${when(d.lastCheckInAt)}</td>
+                            <td>${badge('state', d.decision)} ${d.rule ?? ''}</td>
+                            <td>${d.configuration ? name(d.configuration.name) : '—'}</td>
+                            <td>${d.relatedContact ? name(d.relatedContact.name) : '—'}</td>
+                            ${rowActionsCell(d.name, devicePortalLinks(cloud, tenant.microsoft_tenant_id, d.deviceId), [])}
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>
+                </div>
                 ${pager(
                   `/tenants/${tenant.id}/configurations`,
                   { search: request.query.search },
@@ -760,7 +797,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     ]);
     const anyFree = l.skus.some((s) => s.free);
     const body = html`<h1>Licenses of ${name(tenant.display_name)}</h1>
-      ${tenantTabs(tenant.id, 'licenses', principal, status)}
+      ${tenantTabs(tenant.id, 'licenses', principal, status, await tenantExtras(tenant))}
       ${
         l.skus.length === 0
           ? tenantEmptyState(status, 'licenses', 'licenses', {

@@ -259,6 +259,24 @@
     setTimeout(tick, 1000);
   }
 
+  // Action menus (<details class="menu">): one open at a time; Escape closes it and gives focus back to its summary.
+  document.addEventListener(
+    'toggle',
+    (event) => {
+      const menu = event.target;
+      if (menu.tagName !== 'DETAILS' || !menu.classList.contains('menu') || !menu.open) return;
+      for (const other of document.querySelectorAll('details.menu[open]')) if (other !== menu) other.open = false;
+    },
+    true,
+  );
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape') return;
+    const menu = event.target.closest && event.target.closest('details.menu[open]');
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector('summary')?.focus();
+  });
+
   // A filter box over a list of choices (the onboarding group picker): hides the entries whose
   // text does not contain what is typed, case and accents ignored. Checked entries stay visible.
   for (const input of document.querySelectorAll('input[data-filter-list]')) {
