@@ -302,11 +302,27 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         tenants.items.map((t) => t.id),
       );
       const statuses = await tenantStatuses(deps.db, rows, ctx.clock.now());
+      const rowById = new Map(rows.map((r) => [r.id, r]));
+      // Beside each problem, where it is fixed: the admin consent link when consent is missing, Partner Center…
+      const fixFor = (t: TenantHealthRow, code: string) => {
+        const row = rowById.get(t.id);
+        return fixLinksView(
+          fixLinks(code, {
+            authorityHost: ctx.config.microsoft.authorityHost,
+            cloud,
+            integrationId: i.id,
+            clientId: i.clientId,
+            tenant: row ? { microsoftTenantId: row.microsoft_tenant_id, accessKind: row.access_kind } : null,
+          }),
+        );
+      };
       const whatToDo = (t: TenantHealthRow) => {
         const problems = statuses.get(t.id)?.problems ?? [];
         if (problems.length === 0) return t.health === 'unknown' ? html`<span class="muted">Not synced yet: use "Sync now".</span>` : '';
         return html`<ul class="todo">
-            ${problems.slice(0, 3).map((p) => html`<li>${p.message}${p.action ? html`<br /><strong>→ ${p.action}</strong>` : ''}</li>`)}
+            ${problems
+              .slice(0, 3)
+              .map((p) => html`<li>${p.message}${p.action ? html`<br /><strong>→ ${p.action}</strong>` : ''}${fixFor(t, p.code)}</li>`)}
           </ul>
           ${problems.length > 3 ? html`<a href="/tenants/${t.id}/contacts">${problems.length - 3} more</a>` : ''}`;
       };
