@@ -6,9 +6,9 @@
 // (DOCSYNC_MICROSOFT_PORTAL_CLOUD): without it docsync links no portal for the emulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { chromiumAvailable, launchBrowser, shotsChecked, signIn, startDemo, type BrowserSession, type RunningDemo } from './harness.ts';
+import { chromiumAvailable, launchBrowser, signIn, startDemo, type BrowserSession, type RunningDemo } from './harness.ts';
 
-const START_DEADLINE_MS = 60_000;
+const START_DEADLINE_MS = 120_000;
 const SYNC_DEADLINE_MS = 45_000;
 const STOP_DEADLINE_MS = 20_000;
 const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -95,7 +95,7 @@ describe.skipIf(!chromiumAvailable)('manage links, in-place decisions and narrow
       'Reclaim licences',
     ]);
     await expect(menu.locator('a[data-portal]').first().getAttribute('target')).resolves.toBe('_blank');
-    await shotsChecked(session, '01-user-menu-open', { wide: true });
+    await shotsFitting('01-user-menu-open');
     await page.keyboard.press('Escape');
     await expect(menu.getAttribute('open')).resolves.toBeNull();
     await expect(page.evaluate('document.activeElement?.tagName')).resolves.toBe('SUMMARY');
@@ -138,7 +138,7 @@ describe.skipIf(!chromiumAvailable)('manage links, in-place decisions and narrow
       ),
     );
     expect(deviceId).toMatch(new RegExp(`^${GUID}$`));
-    await shotsChecked(session, '02-device-menu-open', { wide: true });
+    await shotsFitting('02-device-menu-open');
 
     const matched = (
       await api<{ items: Array<TenantRow & { organizationId: string | null }> }>('/api/tenants?state=matched&pageSize=200')
@@ -149,8 +149,58 @@ describe.skipIf(!chromiumAvailable)('manage links, in-place decisions and narrow
     await tenantMenu.locator('summary').press('Enter');
     await expect(tenantMenu.locator('a[data-portal]').count()).resolves.toBe(4);
     await expect(tenantMenu.getByRole('link', { name: 'Contacts' }).getAttribute('href')).resolves.toMatch(/^\/tenants\/.+\/contacts$/);
-    await shotsChecked(session, '03-organization-tenant-menu');
+    await shotsFitting('03-organization-tenant-menu');
     expect(session.cspViolations).toEqual([]);
     expect(session.pageErrors).toEqual([]);
   }, 90_000);
+
+  it('accepts a suggestion from the keyboard and updates the row in place: no reload, focus stays in the row', async () => {
+    await page.goto(`${login.url}/tenants`);
+    const suggested = page.locator('tr[data-tenant]', { has: page.getByRole('button', { name: /^Accept/ }) }).first();
+    const tenantId = (await suggested.getAttribute('data-tenant'))!;
+    const matchedBefore = await page.locator('ul.counts li', { hasText: 'matched' }).first().innerText();
+    // A marker a reload would wipe out, and a scroll position a reload to the top would lose.
+    await page.evaluate('window.__sameDocument = true');
+    await suggested.scrollIntoViewIfNeeded();
+    const scrolledTo = (await page.evaluate('window.scrollY')) as number;
+    await suggested.getByRole('button', { name: /^Accept/ }).focus();
+    await page.keyboard.press('Enter');
+    const row = page.locator(`tr[data-tenant="${tenantId}"].updated`);
+    await row.waitFor();
+    await expect(page.evaluate('window.__sameDocument')).resolves.toBe(true);
+    await expect(row.locator('.badge.state-matched').count()).resolves.toBe(1);
+    await expect(page.evaluate('document.activeElement?.closest("tr")?.dataset.tenant')).resolves.toBe(tenantId);
+    expect(Math.abs(((await page.evaluate('window.scrollY')) as number) - scrolledTo)).toBeLessThan(200);
+    await expect(page.locator('#flash').innerText()).resolves.toMatch(/^Suggestion accepted\./);
+    await expect(page.locator('ul.counts li', { hasText: 'matched' }).first().innerText()).resolves.not.toBe(matchedBefore);
+    // Undo from the same row, by keyboard again: the row goes back to a suggestion, still in place.
+    await row.getByRole('button', { name: 'Undo' }).press('Enter');
+    await page.locator(`tr[data-tenant="${tenantId}"] .badge.state-suggested`).waitFor();
+    await expect(page.evaluate('window.__sameDocument')).resolves.toBe(true);
+    expect(session.cspViolations).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+  }, 60_000);
+
+  /** Screenshots at 1280 and 800 px, axe-checked, and no element past the window's right edge (outside a scroll box). */
+  async function shotsFitting(name: string) {
+    await session.shots(name, async (width) => {
+      const wide = await page.evaluate(`(() => {
+        const past = [...document.body.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1
+          && !e.closest('.table-scroll') && !e.closest('.visually-hidden'));
+        return past.slice(-4).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+      })()`);
+      expect(wide, `${name} at ${width} px: elements wider than the window`).toEqual([]);
+      expect(await session.axe(), `${name} at ${width} px`).toEqual([]);
+    });
+  }
+
+  it('keeps the tenants review table and the integration page readable at 800 px', async () => {
+    await page.goto(`${login.url}/tenants`);
+    await shotsFitting('04-tenants-review');
+    await page.goto(`${login.url}/integrations`);
+    await page.locator('table tbody tr a').first().click();
+    await page.waitForURL(/\/integrations\/[0-9a-f-]{36}$/);
+    await shotsFitting('05-integration');
+    expect(session.cspViolations).toEqual([]);
+  }, 60_000);
 });

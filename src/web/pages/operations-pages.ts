@@ -453,7 +453,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                 'No tenants discovered yet.',
                 'Connect the integration and run a sync: docsync then lists every customer tenant it may read.',
               )
-            : html`<table>
+            : html`<table class="integration-tenants">
                   <caption class="visually-hidden">
                     Tenants of this integration
                   </caption>

@@ -114,4 +114,56 @@ describe.each(DATABASE_KINDS)('links into Microsoft on %s', (kind) => {
     expect(body).toContain(`href="https://intune.microsoft.com/${seeded.tenants.contoso!.microsoftTenantId}"`);
     expect(contents).toBeDefined();
   });
+
+  // A browser without script posts the decision form: same services as the API, back to the row (303).
+  const postForm = (role: 'technician' | 'read_only', url: string, fields: Record<string, string>, csrf = true) =>
+    world.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: world.as[role].cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ ...fields, ...(csrf ? { _csrf: world.as[role].csrf } : {}) }).toString(),
+    });
+
+  it('accepts a suggestion with a plain form post and goes back to the row', async () => {
+    const northwind = seeded.tenants.northwind!;
+    const page = (await call(world, 'technician', 'GET', '/tenants?state=suggested')).body;
+    expect(page).toContain(`<form class="actions" method="post" action="/tenants/${northwind.id}/decide">`);
+    expect(page).toContain(`id="tenant-${northwind.id}"`);
+    const refused = await postForm('technician', `/tenants/${northwind.id}/decide`, { decision: 'accept' }, false);
+    expect(refused.statusCode).toBe(403);
+    const readOnly = await postForm('read_only', `/tenants/${northwind.id}/decide`, { decision: 'accept' });
+    expect(readOnly.statusCode).toBe(403);
+    const response = await postForm('technician', `/tenants/${northwind.id}/decide`, {
+      decision: 'accept',
+      organizationId: seeded.organizations.northwind!,
+      back: '/tenants?state=suggested',
+    });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe(`/tenants?state=suggested#tenant-${northwind.id}`);
+    const tenants = (await call(world, 'technician', 'GET', '/api/tenants?pageSize=200')).json<{
+      items: Array<{ id: string; state: string; organizationId: string | null }>;
+    }>().items;
+    expect(tenants.find((t) => t.id === northwind.id)).toMatchObject({ state: 'matched', organizationId: seeded.organizations.northwind });
+    // Never back to another site.
+    const undo = await postForm('technician', `/tenants/${northwind.id}/decide`, { decision: 'undo', back: '//evil.example/x' });
+    expect(undo.headers.location).toBe(`/tenants#tenant-${northwind.id}`);
+  });
+
+  it('excludes a user with a plain form post; a match without a contact is refused with a 400 and changes nothing', async () => {
+    const contoso = seeded.tenants.contoso!;
+    const users = (await call(world, 'technician', 'GET', `/api/tenants/${contoso.id}/users?pageSize=200`)).json<{
+      items: Array<{ userId: string; decision: string }>;
+    }>().items;
+    const user = users.find((u) => u.decision !== 'excluded')!;
+    const url = `/tenants/${contoso.id}/users/${encodeURIComponent(user.userId)}/decide`;
+    const bad = await postForm('technician', url, { action: 'match', contactId: '' });
+    expect(bad.statusCode).toBe(400);
+    const after = await call(world, 'technician', 'GET', `/api/tenants/${contoso.id}/users/${encodeURIComponent(user.userId)}`);
+    expect(after.json<{ decision: string }>().decision).toBe(user.decision);
+    const response = await postForm('technician', url, { action: 'exclude', back: `/tenants/${contoso.id}/contacts` });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toMatch(new RegExp(`^/tenants/${contoso.id}/contacts#user-`));
+    const excluded = await call(world, 'technician', 'GET', `/api/tenants/${contoso.id}/users/${encodeURIComponent(user.userId)}`);
+    expect(excluded.json<{ decision: string }>().decision).toBe('excluded');
+  });
 });
