@@ -114,7 +114,7 @@
         const cell = document.createElement('td');
         cell.colSpan = cells;
         cell.tabIndex = -1;
-        cell.textContent = `${said} It no longer fits this list's filters.`;
+        cell.textContent = "Done: this row no longer fits the list's filters.";
         note.append(cell);
         row.replaceWith(note);
         cell.focus();
