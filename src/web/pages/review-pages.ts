@@ -120,8 +120,8 @@ function tenantActions(t: TenantMatchRow, principal: Principal, back: string): S
 
 /** One row of the tenants table: written once, for the page and for the row's in-place update. */
 function tenantRow(t: TenantMatchRow, principal: Principal, back: string): SafeHtml {
-  return html`<tr id="${tenantRowAnchor(t.id)}" data-tenant="${t.id}">
-    <td>
+  return html`<tr data-tenant="${t.id}">
+    <td id="${tenantRowAnchor(t.id)}">
       ${name(t.displayName)}<br /><span class="muted">${t.defaultDomain ?? ''}</span><br /><a href="/tenants/${t.id}/contacts">Contacts</a>
       · <a href="/tenants/${t.id}/configurations">Devices</a> · <a href="/tenants/${t.id}/licenses">Licenses</a>
     </td>

@@ -128,7 +128,7 @@ describe.each(DATABASE_KINDS)('links into Microsoft on %s', (kind) => {
     const northwind = seeded.tenants.northwind!;
     const page = (await call(world, 'technician', 'GET', '/tenants?state=suggested')).body;
     expect(page).toContain(`<form class="actions" method="post" action="/tenants/${northwind.id}/decide">`);
-    expect(page).toContain(`id="tenant-${northwind.id}"`);
+    expect(page).toContain(`<td id="tenant-${northwind.id}">`);
     const refused = await postForm('technician', `/tenants/${northwind.id}/decide`, { decision: 'accept' }, false);
     expect(refused.statusCode).toBe(403);
     const readOnly = await postForm('read_only', `/tenants/${northwind.id}/decide`, { decision: 'accept' });
