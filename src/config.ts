@@ -48,6 +48,14 @@ export const ConfigSchema = Type.Object(
       {
         authorityHost: HttpUrl,
         graphBaseUrl: HttpUrl,
+        // Whose admin portals the pages link to (src/microsoft/portal-links.ts); auto: the authority host's cloud.
+        portalCloud: Type.Union([
+          Type.Literal('auto'),
+          Type.Literal('global'),
+          Type.Literal('usGovernment'),
+          Type.Literal('china'),
+          Type.Literal('none'),
+        ]),
       },
       { additionalProperties: false },
     ),
@@ -119,6 +127,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: string; 
   { name: 'DOCSYNC_ENCRYPTION_KEY_ID', path: 'secrets.keyId', parse: 'string' },
   { name: 'DOCSYNC_PREVIOUS_ENCRYPTION_KEYS', path: 'secrets.previousKeys', parse: 'json' },
   { name: 'DOCSYNC_MICROSOFT_AUTHORITY_HOST', path: 'microsoft.authorityHost', parse: 'string' },
+  { name: 'DOCSYNC_MICROSOFT_PORTAL_CLOUD', path: 'microsoft.portalCloud', parse: 'string' },
   { name: 'DOCSYNC_MICROSOFT_GRAPH_BASE_URL', path: 'microsoft.graphBaseUrl', parse: 'string' },
   { name: 'DOCSYNC_SSO_TENANT_ID', path: 'sso.tenantId', parse: 'nullableString' },
   { name: 'DOCSYNC_SSO_CLIENT_ID', path: 'sso.clientId', parse: 'nullableString' },

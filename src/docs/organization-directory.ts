@@ -62,6 +62,7 @@ export interface OrganizationTenant {
   defaultDomain: string | null;
   integrationId: string;
   integrationName: string;
+  accessKind: 'gdap' | 'dap' | 'direct';
   health: string;
   active: boolean;
   lastSyncAt: string | null;
@@ -133,6 +134,7 @@ export async function organizationDetail(db: Db, clock: Clock, id: string): Prom
       defaultDomain: t.default_domain,
       integrationId: t.integration_id,
       integrationName: t.integration_name,
+      accessKind: t.access_kind,
       health: t.health,
       active: t.active,
       lastSyncAt: iso(t.last_sync_at),

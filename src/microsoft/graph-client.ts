@@ -775,8 +775,8 @@ export function translateGraphError(error: unknown, tenantId: string, what: stri
       'permission_missing',
       'tenant',
       `docsync may not read ${what} in tenant ${tenantId} (${error.code ?? 'Forbidden'})`,
-      "give the GDAP service account's security group the role this needs in that customer's relationship (see the README: Directory " +
-        'Readers + Global Reader), or consent the missing scope',
+      "give the GDAP service account's security group the role this needs in that customer's relationship " +
+        "(the integration's page lists them: Directory Readers + Global Reader), or consent the missing scope",
       details,
     );
   }

@@ -22,6 +22,7 @@ import { accountPageRoutes } from './pages/account-pages.ts';
 import { mfaPageRoutes } from './pages/mfa-pages.ts';
 import { ssoRoutes } from './pages/sso-pages.ts';
 import { reviewPageRoutes } from './pages/review-pages.ts';
+import { reviewFormRoutes } from './pages/review-forms.ts';
 import { operationsPageRoutes } from './pages/operations-pages.ts';
 import { attentionApiRoutes } from './api/attention.ts';
 import { homePageRoutes } from './pages/home-page.ts';
@@ -97,6 +98,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(mfaPageRoutes, { ctx });
     await typed.register(ssoRoutes, { ctx });
     await typed.register(reviewPageRoutes, { ctx });
+    await typed.register(reviewFormRoutes, { ctx });
     await typed.register(operationsPageRoutes, { ctx });
     await typed.register(attentionApiRoutes, { ctx });
     await typed.register(homePageRoutes, { ctx });

@@ -92,6 +92,9 @@ export const OrganizationDetailSchema = Type.Object({
       defaultDomain: Nullable(Type.String()),
       integrationId: Type.String(),
       integrationName: Type.String(),
+      accessKind: Type.Union([Type.Literal('gdap'), Type.Literal('dap'), Type.Literal('direct')], {
+        description: 'how docsync reaches the tenant: a partner relationship (gdap, dap) or its own sign-in (direct)',
+      }),
       health: Type.String(),
       active: Type.Boolean(),
       lastSyncAt: Nullable(Timestamp),

@@ -30,6 +30,9 @@ import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
 import { integrationSetupSection } from './integration-setup.ts';
 import { CALLBACK_PATH } from '../connect.ts';
 import { oauthRedirectBase } from '../../config.ts';
+import { portalCloud } from '../../microsoft/portal-links.ts';
+import { createIntegrationStore } from '../../microsoft/integrations.ts';
+import { fixLinks, fixLinksView } from './fix-links.ts';
 
 const KIND_LABEL: Record<string, string> = {
   gdap: 'GDAP (partner)',
@@ -106,6 +109,28 @@ const RUN_HEAD = html`<thead>
 
 export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const deps = { db: ctx.database.db, secrets: ctx.secrets, clock: ctx.clock };
+  const cloud = portalCloud(ctx.config.microsoft);
+
+  /** Beside a log line's "what to do": links to where it is fixed (fix-links.ts), for the run's tenants. */
+  async function logFixLinks(integrationId: string, tenantIds: string[]): Promise<LogFixFor> {
+    const [integration, tenants] = await Promise.all([
+      createIntegrationStore(deps)
+        .get(integrationId)
+        .catch(() => null),
+      tenantsByIds(deps.db, tenantIds),
+    ]);
+    const byId = new Map(tenants.map((t) => [t.id, { microsoftTenantId: t.microsoft_tenant_id, accessKind: t.access_kind }]));
+    return (code, tenantId) =>
+      fixLinksView(
+        fixLinks(code, {
+          authorityHost: ctx.config.microsoft.authorityHost,
+          cloud,
+          integrationId,
+          clientId: integration?.clientId ?? null,
+          tenant: tenantId ? (byId.get(tenantId) ?? null) : null,
+        }),
+      );
+  }
 
   app.get('/integrations', { config: { access: 'signedIn', page: true } }, async (request, reply) => {
     const principal = requirePrincipal(request);
@@ -277,11 +302,27 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         tenants.items.map((t) => t.id),
       );
       const statuses = await tenantStatuses(deps.db, rows, ctx.clock.now());
+      const rowById = new Map(rows.map((r) => [r.id, r]));
+      // Beside each problem, where it is fixed: the admin consent link when consent is missing, Partner Center…
+      const fixFor = (t: TenantHealthRow, code: string) => {
+        const row = rowById.get(t.id);
+        return fixLinksView(
+          fixLinks(code, {
+            authorityHost: ctx.config.microsoft.authorityHost,
+            cloud,
+            integrationId: i.id,
+            clientId: i.clientId,
+            tenant: row ? { microsoftTenantId: row.microsoft_tenant_id, accessKind: row.access_kind } : null,
+          }),
+        );
+      };
       const whatToDo = (t: TenantHealthRow) => {
         const problems = statuses.get(t.id)?.problems ?? [];
         if (problems.length === 0) return t.health === 'unknown' ? html`<span class="muted">Not synced yet: use "Sync now".</span>` : '';
         return html`<ul class="todo">
-            ${problems.slice(0, 3).map((p) => html`<li>${p.message}${p.action ? html`<br /><strong>→ ${p.action}</strong>` : ''}</li>`)}
+            ${problems
+              .slice(0, 3)
+              .map((p) => html`<li>${p.message}${p.action ? html`<br /><strong>→ ${p.action}</strong>` : ''}${fixFor(t, p.code)}</li>`)}
           </ul>
           ${problems.length > 3 ? html`<a href="/tenants/${t.id}/contacts">${problems.length - 3} more</a>` : ''}`;
       };
@@ -412,7 +453,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                 'No tenants discovered yet.',
                 'Connect the integration and run a sync: docsync then lists every customer tenant it may read.',
               )
-            : html`<table>
+            : html`<table class="integration-tenants">
                   <caption class="visually-hidden">
                     Tenants of this integration
                   </caption>
@@ -518,6 +559,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
       });
       const live = run.status === 'queued' || run.status === 'running';
+      const fixFor = await logFixLinks(run.integrationId, [...new Set(log.map((l) => l.tenantId).filter((id) => id !== null))]);
       const body = html`<p>
           <a href="/sync-runs">← Sync runs</a>${
             run.parentRunId
@@ -627,7 +669,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           </div>
           <div><button type="submit">Filter</button>${filtered ? html` <a href="/sync-runs/${run.id}#log">Show every line</a>` : ''}</div>
         </form>
-        ${groupLogLines(log).map((group, index) => logGroup(group, index))}
+        ${groupLogLines(log).map((group, index) => logGroup(group, index, fixFor))}
         ${
           live
             ? html`<h3>New lines</h3>
@@ -651,6 +693,8 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
 
 const LOG_PAGE_LINES = 1000;
 
+type LogFixFor = (code: string, tenantId: string | null) => SafeHtml | '';
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const LOG_HEAD = html`<thead>
@@ -664,7 +708,7 @@ const LOG_HEAD = html`<thead>
 </thead>`;
 
 /** One tenant's lines under its heading (the integration's own lines first); a repeated line shows "×N". */
-function logGroup(group: TenantLogGroup, index: number): SafeHtml {
+function logGroup(group: TenantLogGroup, index: number, fixFor: LogFixFor): SafeHtml {
   const title = group.tenantId === null ? 'The whole sync' : name(group.tenantName ?? group.tenantId);
   return html`<section class="log-group" aria-labelledby="log-group-${index}">
     <h3 id="log-group-${index}">
@@ -695,7 +739,7 @@ function logGroup(group: TenantLogGroup, index: number): SafeHtml {
                     : ''
                 }
               </td>
-              <td>${l.action ?? ''}</td>
+              <td>${l.action ?? ''}${fixFor(l.code, group.tenantId)}</td>
             </tr>`,
         )}
       </tbody>

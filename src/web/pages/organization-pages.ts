@@ -32,6 +32,8 @@ import { sendPage } from './account-pages.ts';
 import { IdParams, PageQuery } from '../schemas.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { CONFIGURATION_COLUMNS, CONTACT_COLUMNS, ORGANIZATION_COLUMNS } from '../csv-columns.ts';
+import { portalCloud, tenantPortalLinks, type PortalCloud } from '../../microsoft/portal-links.ts';
+import { rowActionsCell } from './row-actions.ts';
 
 const ListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })), ...CsvFormatQuery });
 const ContactListQuery = Type.Object({ ...ListQuery.properties, ...GroupDepartmentQuery });
@@ -156,7 +158,7 @@ const tagList = (tags: string[]) =>
       </ul>`
     : '';
 
-function overview(d: OrganizationDetail): SafeHtml {
+function overview(d: OrganizationDetail, cloud: PortalCloud): SafeHtml {
   const paid = d.licenses.filter((l) => !l.free);
   return html`<dl class="overlay summary">
       <dt>Domains</dt>
@@ -190,6 +192,7 @@ function overview(d: OrganizationDetail): SafeHtml {
                 <th scope="col">Health</th>
                 <th scope="col">Last sync</th>
                 <th scope="col">What to do</th>
+                <th scope="col">Manage</th>
               </tr>
             </thead>
             <tbody>
@@ -214,6 +217,12 @@ function overview(d: OrganizationDetail): SafeHtml {
                           : html`<span class="muted">nothing</span>`
                       }
                     </td>
+                    ${rowActionsCell(t.displayName, tenantPortalLinks(cloud, { microsoftTenantId: t.tenantId, accessKind: t.accessKind }), [
+                      { label: 'Contacts', href: `/tenants/${t.id}/contacts` },
+                      { label: 'Configurations', href: `/tenants/${t.id}/configurations` },
+                      { label: 'Licenses', href: `/tenants/${t.id}/licenses` },
+                      { label: 'Lifecycle actions', href: `/tenants/${t.id}/actions` },
+                    ])}
                   </tr>`,
               )}
             </tbody>
@@ -570,7 +579,7 @@ export const organizationPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext
   app.get('/organizations/:id', { config: { access: 'signedIn', page: true }, schema: { params: IdParams } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const detail = await organizationDetail(db, ctx.clock, request.params.id);
-    const body = html`${organizationTabs(detail, 'overview')}${overview(detail)}`;
+    const body = html`${organizationTabs(detail, 'overview')}${overview(detail, portalCloud(ctx.config.microsoft))}`;
     return sendPage(reply, 200, layout({ title: detail.name.slice(0, 80), principal, section: 'organizations', body }));
   });
 

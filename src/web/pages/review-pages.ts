@@ -29,6 +29,11 @@ import { mfaOverlay } from './tenant-mfa-page.ts';
 import { tenantDepartments, tenantGroups } from '../../stores/groups.ts';
 import { appActivityView, inactivityView } from './inactivity-view.ts';
 import { RESOURCE_MAILBOX_LABELS } from '../../microsoft/mailbox-kinds.ts';
+import { devicePortalLinks, portalCloud, tenantPortalLinks, userPortalLinks } from '../../microsoft/portal-links.ts';
+import { fixLinks, fixLinksView } from './fix-links.ts';
+import { createIntegrationStore } from '../../microsoft/integrations.ts';
+import { reviewFormFields, tenantRowAnchor, userRowAnchor } from './review-forms.ts';
+import { manageInMicrosoftMenu, rowActionsCell, userLifecycleActions } from './row-actions.ts';
 
 const TENANT_STATES = ['matched', 'suggested', 'unmatched', 'ignored'] as const;
 const DECISIONS = ['match', 'create', 'review', 'skip', 'pending', 'excluded'] as const;
@@ -37,52 +42,115 @@ const Optional = (schema: TSchema) => Type.Optional(Type.Union([schema, Type.Lit
 
 const score = (value: number | null) => (value === null ? '—' : value.toFixed(2));
 
-function tenantActions(t: TenantMatchRow, principal: Principal): SafeHtml {
+/**
+ * A tenant's decisions. Each button is a plain form post (review-forms.ts) and, with script, a call to the
+ * JSON API that updates the row in place (data-api). Choosing another organization needs the type-ahead
+ * (script); its input belongs to no form, so Enter in it never submits "Accept".
+ */
+function tenantActions(t: TenantMatchRow, principal: Principal, back: string): SafeHtml {
   if (!can(principal, 'technician')) return html`<span class="muted">read-only</span>`;
   const top = t.suggestions[0];
   const pickId = `pick-${t.id}`;
-  return html`<div class="actions">
+  const label = t.displayName.slice(0, 200);
+  return html`<form class="actions" method="post" action="/tenants/${t.id}/decide">
+    ${reviewFormFields(principal, back)}
     ${
       t.state === 'suggested' && top
-        ? html`<button
-            data-api="POST /api/tenants/${t.id}/accept"
-            data-body="${JSON.stringify({ organizationId: top.organizationId })}"
-            data-done="Suggestion accepted."
-          >
-            Accept<span class="visually-hidden"> ${top.name} for ${t.displayName.slice(0, 200)}</span>
-          </button>`
+        ? html`<input type="hidden" name="organizationId" value="${top.organizationId}" /><button
+              name="decision"
+              value="accept"
+              data-api="POST /api/tenants/${t.id}/accept"
+              data-body="${JSON.stringify({ organizationId: top.organizationId })}"
+              data-done="Suggestion accepted."
+            >
+              Accept<span class="visually-hidden"> ${top.name} for ${label}</span>
+            </button>`
         : ''
     }
-    <label class="visually-hidden" for="${pickId}">Choose an organization for ${t.displayName.slice(0, 200)}</label>
+    <label class="visually-hidden" for="${pickId}">Choose an organization for ${label}</label>
     <input
       id="${pickId}"
+      form="${pickId}-typeahead"
       list="${pickId}-list"
       data-typeahead="/api/organizations"
       placeholder="Choose organization…"
       size="18"
       autocomplete="off"
     /><datalist id="${pickId}-list"></datalist>
-    <button class="secondary" data-api="POST /api/tenants/${t.id}/choose" data-pick="${pickId}" data-done="Organization chosen.">
+    <button
+      type="button"
+      class="secondary"
+      data-api="POST /api/tenants/${t.id}/choose"
+      data-pick="${pickId}"
+      data-done="Organization chosen."
+    >
       ${t.state === 'matched' ? 'Change' : 'Choose'}<span class="visually-hidden"> organization</span>
     </button>
     ${
       t.state !== 'matched'
-        ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/create-organization" data-done="Organization created.">
+        ? html`<button
+            class="secondary"
+            name="decision"
+            value="create-organization"
+            data-api="POST /api/tenants/${t.id}/create-organization"
+            data-done="Organization created."
+          >
             Create organization
           </button>`
         : ''
     }
     ${
       t.state !== 'ignored'
-        ? html`<button class="danger" data-api="POST /api/tenants/${t.id}/ignore" data-done="Tenant ignored.">Ignore</button>`
+        ? html`<button
+            class="danger"
+            name="decision"
+            value="ignore"
+            data-api="POST /api/tenants/${t.id}/ignore"
+            data-done="Tenant ignored."
+          >
+            Ignore
+          </button>`
         : ''
     }
     ${
       t.decidedByTechnician
-        ? html`<button class="secondary" data-api="POST /api/tenants/${t.id}/undo" data-done="Undone.">Undo</button>`
+        ? html`<button class="secondary" name="decision" value="undo" data-api="POST /api/tenants/${t.id}/undo" data-done="Undone.">
+            Undo
+          </button>`
         : ''
     }
-  </div>`;
+  </form>`;
+}
+
+/** One row of the tenants table: written once, for the page and for the row's in-place update. */
+function tenantRow(t: TenantMatchRow, principal: Principal, back: string): SafeHtml {
+  return html`<tr data-tenant="${t.id}">
+    <td id="${tenantRowAnchor(t.id)}">
+      ${name(t.displayName)}<br /><span class="muted">${t.defaultDomain ?? ''}</span><br /><a href="/tenants/${t.id}/contacts">Contacts</a>
+      · <a href="/tenants/${t.id}/configurations">Devices</a> · <a href="/tenants/${t.id}/licenses">Licenses</a>
+    </td>
+    <td>
+      ${badge('state', t.state)}${t.decidedByTechnician ? html`<br /><span class="muted">by a technician</span>` : ''}${
+        t.health === 'failing' || t.health === 'warning'
+          ? html`<br />${badge('health', t.health)}${t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''}`
+          : ''
+      }
+    </td>
+    <td>${t.rule ?? '—'}</td>
+    <td class="num">${score(t.score)}</td>
+    <td>
+      ${
+        t.organizationName && t.organizationId
+          ? html`<a href="/organizations/${t.organizationId}">${name(t.organizationName)}</a>`
+          : t.suggestions.length
+            ? html`<ol>
+                ${t.suggestions.map((s) => html`<li>${name(s.name)} <span class="muted">${s.score.toFixed(2)}</span></li>`)}
+              </ol>`
+            : html`<span class="muted">no suggestion</span>`
+      }
+    </td>
+    <td>${tenantActions(t, principal, back)}</td>
+  </tr>`;
 }
 
 const decisionUrl = (tenantId: string, userId: string) => `/api/tenants/${tenantId}/users/${encodeURIComponent(userId)}/decision`;
@@ -97,8 +165,9 @@ function mailboxMark(u: Pick<UserRow, 'mailboxKind'>): SafeHtml | string {
  * devices, when the record was made and changed) and a link to its record; a technician
  * picks one with its own button.
  */
-function candidateList(u: UserRow, tenantId: string, principal: Principal): SafeHtml {
+function candidateList(u: UserRow, tenantId: string, principal: Principal, back: string): SafeHtml {
   const technician = can(principal, 'technician') && u.decision === 'review';
+  const formAction = `/tenants/${tenantId}/users/${encodeURIComponent(u.userId)}/decide`;
   return html`<ul class="candidates" aria-label="Candidates for ${u.displayName.slice(0, 200)}">
     ${u.candidates.map(
       (c) =>
@@ -118,15 +187,19 @@ function candidateList(u: UserRow, tenantId: string, principal: Principal): Safe
           </dl>
           ${
             technician
-              ? html`<button
-                  data-api="POST ${decisionUrl(tenantId, u.userId)}"
-                  data-body="${JSON.stringify({ action: 'match', contactId: c.id })}"
-                  data-done="Review resolved."
-                >
-                  Match ${c.name}<span class="visually-hidden"
-                    >${c.emails[0] ? ` (${c.emails[0]})` : ''} to ${u.displayName.slice(0, 200)}</span
+              ? html`<form method="post" action="${formAction}">
+                  ${reviewFormFields(principal, back)}<input type="hidden" name="contactId" value="${c.id}" /><button
+                    name="action"
+                    value="match"
+                    data-api="POST ${decisionUrl(tenantId, u.userId)}"
+                    data-body="${JSON.stringify({ action: 'match', contactId: c.id })}"
+                    data-done="Review resolved."
                   >
-                </button>`
+                    Match ${c.name}<span class="visually-hidden"
+                      >${c.emails[0] ? ` (${c.emails[0]})` : ''} to ${u.displayName.slice(0, 200)}</span
+                    >
+                  </button>
+                </form>`
               : ''
           }
         </li>`,
@@ -134,16 +207,20 @@ function candidateList(u: UserRow, tenantId: string, principal: Principal): Safe
   </ul>`;
 }
 
-function decisionCell(u: UserRow, tenantId: string, principal: Principal): SafeHtml {
+/** A user's decisions: plain form posts (review-forms.ts), or with script the JSON API and an in-place update. */
+function decisionCell(u: UserRow, tenantId: string, principal: Principal, back: string): SafeHtml {
   const technician = can(principal, 'technician');
   const url = decisionUrl(tenantId, u.userId);
   const pickId = `contact-${u.userId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  return html`<div class="actions">
+  if (!technician) return html`<div class="actions"></div>`;
+  return html`<form class="actions" method="post" action="/tenants/${tenantId}/users/${encodeURIComponent(u.userId)}/decide">
+    ${reviewFormFields(principal, back)}
     ${
       technician
         ? html`<label class="visually-hidden" for="${pickId}">Choose a contact for ${u.displayName.slice(0, 200)}</label
             ><input
               id="${pickId}"
+              form="${pickId}-typeahead"
               list="${pickId}-list"
               data-typeahead="/api/tenants/${tenantId}/contacts"
               placeholder="Other contact…"
@@ -151,6 +228,7 @@ function decisionCell(u: UserRow, tenantId: string, principal: Principal): SafeH
               autocomplete="off"
             /><datalist id="${pickId}-list"></datalist>
             <button
+              type="button"
               class="secondary"
               data-api="POST ${url}"
               data-body="${JSON.stringify({ action: 'match' })}"
@@ -164,6 +242,8 @@ function decisionCell(u: UserRow, tenantId: string, principal: Principal): SafeH
               u.decision !== 'create' && u.decision !== 'match'
                 ? html`<button
                     class="secondary"
+                    name="action"
+                    value="create"
                     data-api="POST ${url}"
                     data-body='{"action":"create"}'
                     data-done="A new contact will be created at the next sync."
@@ -174,19 +254,35 @@ function decisionCell(u: UserRow, tenantId: string, principal: Principal): SafeH
             }
             ${
               u.decision !== 'excluded'
-                ? html`<button class="danger" data-api="POST ${url}" data-body='{"action":"exclude"}' data-done="User excluded.">
+                ? html`<button
+                    class="danger"
+                    name="action"
+                    value="exclude"
+                    data-api="POST ${url}"
+                    data-body='{"action":"exclude"}'
+                    data-done="User excluded."
+                  >
                     Exclude
                   </button>`
                 : ''
             }
             ${
               u.decidedByTechnician
-                ? html`<button class="secondary" data-api="POST ${url}" data-body='{"action":"undo"}' data-done="Undone.">Undo</button>`
+                ? html`<button
+                    class="secondary"
+                    name="action"
+                    value="undo"
+                    data-api="POST ${url}"
+                    data-body='{"action":"undo"}'
+                    data-done="Undone."
+                  >
+                    Undo
+                  </button>`
                 : ''
             }`
         : ''
     }
-  </div>`;
+  </form>`;
 }
 
 /** A licensed user in the licence lists: a link to the user's page, the UPN under the name. */
@@ -215,6 +311,32 @@ function licenseRefreshButton(tenant: { id: string; display_name: string }, prin
 export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const db = ctx.database.db;
   const inactiveDays = ctx.config.sync.inactiveDays;
+  const cloud = portalCloud(ctx.config.microsoft);
+  type TenantRow = Awaited<ReturnType<typeof getTenant>>;
+  // The header of a tenant's pages: its "Manage in Microsoft" menu, and beside each problem where it is fixed.
+  const tenantExtras = async (tenant: TenantRow) => {
+    const ref = { microsoftTenantId: tenant.microsoft_tenant_id, accessKind: tenant.access_kind };
+    const integration = await createIntegrationStore({ db, secrets: ctx.secrets, clock: ctx.clock }).get(tenant.integration_id);
+    const context = {
+      authorityHost: ctx.config.microsoft.authorityHost,
+      cloud,
+      integrationId: tenant.integration_id,
+      clientId: integration.clientId,
+      tenant: ref,
+    };
+    return {
+      manageMenu: manageInMicrosoftMenu(tenant.display_name, tenantPortalLinks(cloud, ref)),
+      fixFor: (code: string) => fixLinksView(fixLinks(code, context)),
+    };
+  };
+  // A user row's menu: the user in Microsoft's portals, then docsync's lifecycle actions for technicians
+  // (not for a user Microsoft no longer has).
+  const userRowActions = (tenant: { id: string; microsoft_tenant_id: string }, u: UserRow, principal: Principal) =>
+    rowActionsCell(
+      u.displayName,
+      userPortalLinks(cloud, tenant.microsoft_tenant_id, u.userId),
+      can(principal, 'technician') && !u.removedFromMicrosoft ? userLifecycleActions(tenant.id, u.userId) : [],
+    );
 
   app.get(
     '/tenants',
@@ -327,7 +449,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
               )
             : result.items.length === 0
               ? emptyState('No tenant fits these filters.', html`<a href="/tenants">Clear the filters</a>.`)
-              : html`<table>
+              : html`<table class="tenants">
                     <caption class="visually-hidden">
                       Tenants and their organizations
                     </caption>
@@ -342,46 +464,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                       </tr>
                     </thead>
                     <tbody>
-                      ${result.items.map(
-                        (t) =>
-                          html`<tr data-tenant="${t.id}">
-                            <td>
-                              ${name(t.displayName)}<br /><span class="muted">${t.defaultDomain ?? ''}</span><br /><a
-                                href="/tenants/${t.id}/contacts"
-                                >Contacts</a
-                              >
-                              · <a href="/tenants/${t.id}/configurations">Devices</a> · <a href="/tenants/${t.id}/licenses">Licenses</a>
-                            </td>
-                            <td>
-                              ${badge(
-                                'state',
-                                t.state,
-                              )}${t.decidedByTechnician ? html`<br /><span class="muted">by a technician</span>` : ''}${
-                                t.health === 'failing' || t.health === 'warning'
-                                  ? html`<br />${badge('health', t.health)}${
-                                        t.healthReason ? html` <span class="muted small">${t.healthReason}</span>` : ''
-                                      }`
-                                  : ''
-                              }
-                            </td>
-                            <td>${t.rule ?? '—'}</td>
-                            <td class="num">${score(t.score)}</td>
-                            <td>
-                              ${
-                                t.organizationName && t.organizationId
-                                  ? html`<a href="/organizations/${t.organizationId}">${name(t.organizationName)}</a>`
-                                  : t.suggestions.length
-                                    ? html`<ol>
-                                        ${t.suggestions.map(
-                                          (s) => html`<li>${name(s.name)} <span class="muted">${s.score.toFixed(2)}</span></li>`,
-                                        )}
-                                      </ol>`
-                                    : html`<span class="muted">no suggestion</span>`
-                              }
-                            </td>
-                            <td>${tenantActions(t, principal)}</td>
-                          </tr>`,
-                      )}
+                      ${result.items.map((t) => tenantRow(t, principal, request.url))}
                     </tbody>
                   </table>
                   ${pager('/tenants', { ...filter }, filter.page, filter.pageSize, result.total)}`
@@ -419,7 +502,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         tenantStatus(db, tenant, ctx.clock.now()),
       ]);
       const body = html`<h1>Contacts of ${name(tenant.display_name)}</h1>
-        ${tenantTabs(tenant.id, 'contacts', principal, status)}
+        ${tenantTabs(tenant.id, 'contacts', principal, status, await tenantExtras(tenant))}
         <ul class="counts" aria-label="Users by decision">
           ${DECISIONS.filter((d) => result.counts[d]).map(
             (d) =>
@@ -459,12 +542,13 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                         ${list.header('rule', 'Rule')}
                         <th scope="col">Contact / candidates</th>
                         <th scope="col">Actions</th>
+                        <th scope="col">Manage</th>
                       </tr>
                     </thead>
                     <tbody>
                       ${result.items.map(
                         (u) =>
-                          html`<tr data-user="${u.userId}">
+                          html`<tr id="${userRowAnchor(u.userId)}" data-user="${u.userId}">
                             <td>
                               <a href="/tenants/${tenant.id}/users/${encodeURIComponent(u.userId)}">${name(u.displayName)}</a>${mailboxMark(
                                 u,
@@ -486,11 +570,12 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                                 u.contact
                                   ? html`${name(u.contact.name)} <span class="muted">${u.contact.emails[0] ?? ''}</span>`
                                   : u.candidates.length
-                                    ? candidateList(u, tenant.id, principal)
+                                    ? candidateList(u, tenant.id, principal, request.url)
                                     : '—'
                               }
                             </td>
-                            <td>${decisionCell(u, tenant.id, principal)}</td>
+                            <td>${decisionCell(u, tenant.id, principal, request.url)}</td>
+                            ${userRowActions(tenant, u, principal)}
                           </tr>`,
                       )}
                     </tbody>
@@ -530,6 +615,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       const o = u.overlay;
       const body = html`<p><a href="/tenants/${tenant.id}/contacts">← Contacts of ${name(tenant.display_name)}</a></p>
         <h1>${name(u.displayName)}${mailboxMark(u)}</h1>
+        ${manageInMicrosoftMenu(u.displayName, userPortalLinks(cloud, tenant.microsoft_tenant_id, request.params.userId))}
         <div class="grid2">
           <section aria-labelledby="overlay-title">
             <h2 id="overlay-title">Microsoft overlay</h2>
@@ -618,7 +704,8 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                     : 'No contact yet.'
               }
             </p>
-            ${u.candidates.length ? candidateList(u, tenant.id, principal) : ''} ${decisionCell(u, tenant.id, principal)}
+            ${u.candidates.length ? candidateList(u, tenant.id, principal, request.url) : ''}
+            ${decisionCell(u, tenant.id, principal, request.url)}
           </section>
         </div>
         ${
@@ -671,7 +758,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       ]);
       const list = deviceListControls({ path: `/tenants/${tenant.id}/configurations`, filter, operatingSystems });
       const body = html`<h1>Configurations of ${name(tenant.display_name)}</h1>
-        ${tenantTabs(tenant.id, 'configurations', principal, status)}
+        ${tenantTabs(tenant.id, 'configurations', principal, status, await tenantExtras(tenant))}
         ${searchFilters({
           id: 'd-search',
           value: filter.search,
@@ -691,35 +778,39 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
                     'Devices enrolled in Intune appear here after the next sync, each with its configuration and the contact of its ' +
                     'primary user.',
                 })
-            : html`<table>
-                  <caption class="visually-hidden">
-                    Intune devices
-                  </caption>
-                  <thead>
-                    <tr>
-                      ${list.header('name', 'Device')} ${list.header('serialNumber', 'Serial')} ${list.header('operatingSystem', 'OS')}
-                      ${list.header('complianceState', 'Compliance')} ${list.header('lastCheckIn', 'Last check-in', 'desc')}
-                      ${list.header('decision', 'Decision')}
-                      <th scope="col">Configuration</th>
-                      <th scope="col">Related contact</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${result.items.map(
-                      (d) =>
-                        html`<tr>
-                          <td>${name(d.name)}<br /><span class="muted">${d.primaryUser ?? ''}</span></td>
-                          <td>${d.serialNumber ?? '—'}</td>
-                          <td>${d.operatingSystem ?? '—'}</td>
-                          <td>${d.complianceState ?? '—'}</td>
-                          <td>${when(d.lastCheckInAt)}</td>
-                          <td>${badge('state', d.decision)} ${d.rule ?? ''}</td>
-                          <td>${d.configuration ? name(d.configuration.name) : '—'}</td>
-                          <td>${d.relatedContact ? name(d.relatedContact.name) : '—'}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
+            : html`<div class="table-scroll" role="region" aria-label="Intune devices" tabindex="0">
+                  <table>
+                    <caption class="visually-hidden">
+                      Intune devices
+                    </caption>
+                    <thead>
+                      <tr>
+                        ${list.header('name', 'Device')} ${list.header('serialNumber', 'Serial')} ${list.header('operatingSystem', 'OS')}
+                        ${list.header('complianceState', 'Compliance')} ${list.header('lastCheckIn', 'Last check-in', 'desc')}
+                        ${list.header('decision', 'Decision')}
+                        <th scope="col">Configuration</th>
+                        <th scope="col">Related contact</th>
+                        <th scope="col">Manage</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${result.items.map(
+                        (d) =>
+                          html`<tr>
+                            <td>${name(d.name)}<br /><span class="muted">${d.primaryUser ?? ''}</span></td>
+                            <td>${d.serialNumber ?? '—'}</td>
+                            <td>${d.operatingSystem ?? '—'}</td>
+                            <td>${d.complianceState ?? '—'}</td>
+                            <td>${when(d.lastCheckInAt)}</td>
+                            <td>${badge('state', d.decision)} ${d.rule ?? ''}</td>
+                            <td>${d.configuration ? name(d.configuration.name) : '—'}</td>
+                            <td>${d.relatedContact ? name(d.relatedContact.name) : '—'}</td>
+                            ${rowActionsCell(d.name, devicePortalLinks(cloud, tenant.microsoft_tenant_id, d.deviceId), [])}
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>
+                </div>
                 ${cursorPager({ path: `/tenants/${tenant.id}/configurations`, query: list.query, ...filter, ...result })}`
         }`;
       return sendPage(
@@ -739,7 +830,7 @@ export const reviewPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     ]);
     const anyFree = l.skus.some((s) => s.free);
     const body = html`<h1>Licenses of ${name(tenant.display_name)}</h1>
-      ${tenantTabs(tenant.id, 'licenses', principal, status)} ${licenseRefreshButton(tenant, principal, status)}
+      ${tenantTabs(tenant.id, 'licenses', principal, status, await tenantExtras(tenant))} ${licenseRefreshButton(tenant, principal, status)}
       ${
         l.skus.length === 0
           ? tenantEmptyState(status, 'licenses', 'licenses', {

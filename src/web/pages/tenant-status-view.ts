@@ -11,16 +11,21 @@ const sentence = (text: string) => {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 };
 
-function problemItem(p: TenantProblem): SafeHtml {
-  return html`<li>${sentence(p.message)}${p.action ? html` <strong>What to do:</strong> ${sentence(p.action)}` : ''}</li>`;
+type FixFor = (code: string) => SafeHtml | '';
+
+function problemItem(p: TenantProblem, fixFor?: FixFor): SafeHtml {
+  return html`<li>
+    ${sentence(p.message)}${p.action ? html` <strong>What to do:</strong> ${sentence(p.action)}` : ''}${fixFor?.(p.code) ?? ''}
+  </li>`;
 }
 
-export function tenantStatusBanner(status: TenantStatus): SafeHtml | string {
+/** `fixFor`, when given, adds the links to where each problem is fixed (fix-links.ts). */
+export function tenantStatusBanner(status: TenantStatus, fixFor?: FixFor): SafeHtml | string {
   if (!status.active) {
     return html`<section class="banner bad" aria-labelledby="tenant-status-title">
       <h2 id="tenant-status-title">docsync cannot read this tenant</h2>
       <ul>
-        ${status.problems.map(problemItem)}
+        ${status.problems.map((p) => problemItem(p, fixFor))}
       </ul>
       <p>What was synced before stays as it is.</p>
     </section>`;
@@ -31,7 +36,7 @@ export function tenantStatusBanner(status: TenantStatus): SafeHtml | string {
   return html`<section class="banner ${bad ? 'bad' : 'warn'}" aria-labelledby="tenant-status-title">
     <h2 id="tenant-status-title">The last sync could not read everything in this tenant</h2>
     <ul>
-      ${status.problems.map(problemItem)}
+      ${status.problems.map((p) => problemItem(p, fixFor))}
     </ul>
     <p>The data read before is kept.${log}</p>
   </section>`;

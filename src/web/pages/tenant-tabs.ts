@@ -11,6 +11,8 @@ export function tenantTabs(
   current: 'contacts' | 'configurations' | 'licenses' | 'groups' | 'mfa',
   principal: Principal,
   status: TenantStatus,
+  /** The tenant's "Manage in Microsoft" menu (row-actions.ts) and where each problem is fixed (fix-links.ts). */
+  extras: { manageMenu?: SafeHtml | ''; fixFor?: (code: string) => SafeHtml | '' } = {},
 ): SafeHtml {
   const tab = (key: typeof current, label: string) =>
     html`<li><a href="/tenants/${tenantId}/${key}" ${key === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
@@ -21,7 +23,7 @@ export function tenantTabs(
         <li><a href="/tenants/${tenantId}/license-report">Cost, waste and trends</a></li>
       </ul>
     </nav>
-    ${tenantStatusBanner(status)}
+    ${extras.manageMenu ?? ''} ${tenantStatusBanner(status, extras.fixFor)}
     ${
       can(principal, 'technician')
         ? html`<p>

@@ -13,12 +13,13 @@
       .replace(/['’`]/g, '')
       .toLowerCase();
 
-  function say(message, kind) {
+  // `focus` false: the flash is announced (it is a live region) but focus stays where the technician works.
+  function say(message, kind, focus = true) {
     if (!flash) return;
     flash.textContent = message;
     flash.className = `flash ${kind}`;
     flash.hidden = false;
-    flash.focus();
+    if (focus) flash.focus();
   }
 
   const remembered = sessionStorage.getItem('docsync-flash');
@@ -72,8 +73,59 @@
     else if (data && typeof data.documented === 'number') said = `${message} ${data.documented} documented at once.`;
     // A button marked data-summary says the server's sentence (e.g. what a licence refresh changed).
     else if (data && typeof data.summary === 'string' && element.dataset.summary !== undefined) said = `${message} ${data.summary}.`;
+    const row = element.closest && element.closest('tr[data-tenant], tr[data-user]');
+    if (row) {
+      void refreshRow(row, element, said);
+      return;
+    }
     sessionStorage.setItem('docsync-flash', said);
     location.reload();
+  }
+
+  // A decision on a review row updates that row in place: the page is read again from the server (the one
+  // place its markup is written) and only the row and the counts above the table are swapped, so the page
+  // keeps its scroll position and focus stays in the row. Anything unexpected falls back to a reload.
+  async function refreshRow(row, element, said) {
+    const key = row.dataset.tenant !== undefined ? 'tenant' : 'user';
+    const id = row.dataset[key];
+    try {
+      const response = await fetch(location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const fresh = new window.DOMParser().parseFromString(await response.text(), 'text/html');
+      const newRow = [...fresh.querySelectorAll(`tr[data-${key}]`)].find((r) => r.dataset[key] === id);
+      const counts = document.querySelector('ul.counts');
+      const newCounts = fresh.querySelector('ul.counts');
+      if (counts && newCounts) counts.replaceWith(document.importNode(newCounts, true));
+      if (newRow) {
+        const imported = document.importNode(newRow, true);
+        row.replaceWith(imported);
+        bindTypeahead(imported);
+        // Focus: the same control if the row still has it, else the row's first control.
+        const same = element.dataset.api
+          ? [...imported.querySelectorAll('[data-api]')].find((b) => b.dataset.api === element.dataset.api)
+          : null;
+        const target = same || imported.querySelector('button, a[href], input, summary');
+        if (target) target.focus();
+        imported.classList.add('updated');
+        say(said, 'ok', false);
+      } else {
+        // The row left this filtered view (e.g. "suggested" once accepted): say so where it was.
+        const cells = row.children.length;
+        const note = document.createElement('tr');
+        note.className = 'updated';
+        const cell = document.createElement('td');
+        cell.colSpan = cells;
+        cell.tabIndex = -1;
+        cell.textContent = "Done: this row no longer fits the list's filters.";
+        note.append(cell);
+        row.replaceWith(note);
+        cell.focus();
+        say(said, 'ok', false);
+      }
+    } catch {
+      sessionStorage.setItem('docsync-flash', said);
+      location.reload();
+    }
   }
 
   // A technician's decision is written at once (or says why it waits for a sync).
@@ -165,7 +217,10 @@
   });
 
   // Type-ahead: fills the input's datalist from the API as the technician types.
-  for (const input of document.querySelectorAll('input[data-typeahead]')) {
+  function bindTypeahead(root) {
+    for (const input of root.querySelectorAll('input[data-typeahead]')) typeahead(input);
+  }
+  function typeahead(input) {
     let timer = null;
     input.addEventListener('input', () => {
       clearTimeout(timer);
@@ -204,6 +259,7 @@
       }, 150);
     });
   }
+  bindTypeahead(document);
 
   // A running sync: poll its run until it finishes, updating progress, counts and log lines.
   const live = document.querySelector('[data-live-run]');
@@ -260,6 +316,24 @@
     };
     setTimeout(tick, 1000);
   }
+
+  // Action menus (<details class="menu">): one open at a time; Escape closes it and gives focus back to its summary.
+  document.addEventListener(
+    'toggle',
+    (event) => {
+      const menu = event.target;
+      if (menu.tagName !== 'DETAILS' || !menu.classList.contains('menu') || !menu.open) return;
+      for (const other of document.querySelectorAll('details.menu[open]')) if (other !== menu) other.open = false;
+    },
+    true,
+  );
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape') return;
+    const menu = event.target.closest && event.target.closest('details.menu[open]');
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector('summary')?.focus();
+  });
 
   // A filter box over a list of choices (the onboarding group picker): hides the entries whose
   // text does not contain what is typed, case and accents ignored. Checked entries stay visible.
