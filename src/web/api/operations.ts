@@ -12,6 +12,7 @@ import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { RUN_COLUMNS } from '../csv-columns.ts';
 import { INACTIVE_DAYS_RANGE } from '../../sync/settings.ts';
 import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
+import { runTenantStates } from '../../sync/run-tenant-states.ts';
 
 const Kind = Type.Union([Type.Literal('gdap'), Type.Literal('direct_delegated'), Type.Literal('direct_app')]);
 const Settings = Type.Object({
@@ -80,6 +81,14 @@ export const RunSchema = Type.Object({
   counts: Counts,
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
   summary: Nullable(Type.String()),
+});
+const RunningTenantSchema = Type.Object({
+  runId: Type.String(),
+  tenantId: Nullable(Type.String()),
+  tenantName: Nullable(Type.String()),
+  phase: Nullable(Type.String({ description: 'What the run is doing now: users, mailboxes, writing…' })),
+  startedAt: Nullable(Timestamp),
+  elapsedSeconds: Type.Integer({ description: "Seconds since the tenant's run started" }),
 });
 const RunStatus = Type.Union(['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled'].map((s) => Type.Literal(s)));
 const SyncRequested = Type.Object({ runId: Type.String(), alreadyQueued: Type.Boolean() });
@@ -266,6 +275,13 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
           200: Type.Object({
             run: RunSchema,
             tenants: Type.Array(RunSchema),
+            running: Type.Array(RunningTenantSchema, {
+              description: 'The tenants whose run is running now, the longest-running first (empty once the run is over)',
+            }),
+            tenantCounts: Type.Object(
+              { running: Type.Integer(), done: Type.Integer(), waiting: Type.Integer() },
+              { description: 'Per-tenant runs running now, finished (any outcome) and waiting for a worker' },
+            ),
             log: Type.Array(
               Type.Object({
                 id: Type.String(),
@@ -282,7 +298,16 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         },
       },
     },
-    async (request) =>
-      runDetail(deps.db, request.params.id, request.query.logAfter ?? null, request.query.logLimit, logFilter(request.query)),
+    async (request) => {
+      const detail = await runDetail(
+        deps.db,
+        request.params.id,
+        request.query.logAfter ?? null,
+        request.query.logLimit,
+        logFilter(request.query),
+      );
+      const states = runTenantStates(detail.tenants, ctx.clock.now());
+      return { ...detail, running: states.running, tenantCounts: states.counts };
+    },
   );
 };

@@ -30,6 +30,7 @@ import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
 import { integrationSetupSection } from './integration-setup.ts';
 import { CALLBACK_PATH } from '../connect.ts';
 import { oauthRedirectBase } from '../../config.ts';
+import { elapsedWords, runTenantStates, type RunTenantStates } from '../../sync/run-tenant-states.ts';
 
 const KIND_LABEL: Record<string, string> = {
   gdap: 'GDAP (partner)',
@@ -586,22 +587,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           </ul>
           ${run.summary ? html`<p>${run.summary}</p>` : ''}
         </section>
-        ${
-          tenants.length
-            ? html`<h2>Tenants</h2>
-                <div class="table-scroll" role="region" aria-label="Per-tenant runs" tabindex="0">
-                  <table>
-                    <caption class="visually-hidden">
-                      Per-tenant runs
-                    </caption>
-                    ${RUN_HEAD}
-                    <tbody>
-                      ${tenants.map(runRow)}
-                    </tbody>
-                  </table>
-                </div>`
-            : ''
-        }
+        ${tenants.length ? liveTenantsSection(runTenantStates(tenants, ctx.clock.now()), live) : ''}
         <h2 id="log">Log</h2>
         <form class="filters" method="get" action="/sync-runs/${run.id}#log" aria-label="Filter the log">
           <div>
@@ -644,12 +630,90 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         ${
           log.length === LOG_PAGE_LINES ? html`<p class="muted">Showing the first ${LOG_PAGE_LINES} lines; filter to see the rest.</p>` : ''
         }`;
-      return sendPage(reply, 200, layout({ title: 'Sync run', principal, section: 'sync-runs', body }));
+      // Without script the page reloads itself while the run is live; app.js polls the API instead.
+      const head = live ? html`<noscript><meta http-equiv="refresh" content="${NO_SCRIPT_REFRESH_SECONDS}" /></noscript>` : undefined;
+      return sendPage(reply, 200, layout({ title: 'Sync run', principal, section: 'sync-runs', body, ...(head ? { head } : {}) }));
     },
   );
 };
 
 const LOG_PAGE_LINES = 1000;
+const NO_SCRIPT_REFRESH_SECONDS = 10;
+/** Waiting tenants named on the page; the rest are counted ("and 940 more"). */
+const WAITING_NAMED = 100;
+
+/**
+ * The tenants of an integration run by where they stand: running now (name, started, phase,
+ * elapsed), done (the outcome and counts) and waiting. app.js re-renders this section from the
+ * page itself when the API says the set changed (data-live-tenants), so it has one renderer.
+ */
+function liveTenantsSection(states: RunTenantStates, live: boolean): SafeHtml {
+  const { running, done, waiting, counts } = states;
+  return html`<section data-live-tenants aria-labelledby="tenants-heading">
+    <h2 id="tenants-heading">Tenants</h2>
+    <p data-tenant-counts="${counts.running}/${counts.done}/${counts.waiting}">
+      ${counts.running} running · ${counts.done} done · ${counts.waiting} waiting
+    </p>
+    ${
+      running.length
+        ? html`<h3>Running now</h3>
+            <div class="table-scroll" role="region" aria-label="Tenants running now" tabindex="0">
+              <table>
+                <caption class="visually-hidden">
+                  Tenants running now, the longest-running first
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Tenant</th>
+                    <th scope="col">Started</th>
+                    <th scope="col">Phase</th>
+                    <th scope="col" class="num">Elapsed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${running.map(
+                    (t) =>
+                      html`<tr data-running-run="${t.runId}" data-phase="${t.phase ?? ''}">
+                        <td><a href="/sync-runs/${t.runId}">${name(t.tenantName ?? t.tenantId ?? t.runId)}</a></td>
+                        <td>${when(t.startedAt, 'starting')}</td>
+                        <td>${t.phase ?? html`<span class="muted">not known yet</span>`}</td>
+                        <td class="num" data-elapsed>${elapsedWords(t.elapsedSeconds)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+        : live
+          ? html`<p class="muted">No tenant is running at this moment.</p>`
+          : ''
+    }
+    ${
+      done.length
+        ? html`${live ? html`<h3>Done</h3>` : ''}
+            <div class="table-scroll" role="region" aria-label="Per-tenant runs" tabindex="0">
+              <table>
+                <caption class="visually-hidden">
+                  Per-tenant runs
+                </caption>
+                ${RUN_HEAD}
+                <tbody>
+                  ${done.map(runRow)}
+                </tbody>
+              </table>
+            </div>`
+        : ''
+    }
+    ${
+      waiting.length
+        ? html`<h3>Waiting</h3>
+            <ul class="waiting-tenants">
+              ${waiting.slice(0, WAITING_NAMED).map((t) => html`<li>${name(t.tenantName ?? t.tenantId ?? t.id)}</li>`)}
+            </ul>
+            ${waiting.length > WAITING_NAMED ? html`<p class="muted">and ${waiting.length - WAITING_NAMED} more</p>` : ''}`
+        : ''
+    }
+  </section>`;
+}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
