@@ -391,6 +391,7 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
         samples.sort((a, b) => a - b);
         timings.push({ page, url, medianMs: median(samples), p95Ms: p95(samples), bytes });
       }
+      timings.push(...(await runListDepthTimings(ctx.database.db, app, cookie)));
       return { kind, seedSeconds, rows, timings };
     } finally {
       await app.close();
@@ -399,6 +400,58 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
     await ctx.close();
     await drop();
   }
+}
+
+// Run list, page 1 vs a deep page (issue 18: "page 1,500 costs what page 1 costs"). Its own seed
+// of WEB_BENCH_LIST_RUNS single-tenant "sync now" runs (75,000: 1,500 pages of 50), added after
+// the timings above so they see the same data as before. The deep page is reached the way a
+// technician's "Older →" link reaches it (the cursor of the page before) and, for comparison, by
+// the old page number (offset).
+const LIST_RUNS = Number(env.WEB_BENCH_LIST_RUNS ?? 75_000);
+
+async function runListDepthTimings(db: Db, app: Awaited<ReturnType<typeof buildApp>>, cookie: string): Promise<Timing[]> {
+  await sql`
+    with t as (select id, integration_id, (row_number() over (order by id) - 1)::int as n from tenants)
+    insert into sync_runs (integration_id, tenant_id, trigger, requested_by, status, started_at, finished_at, unchanged, summary,
+      created_at)
+    select t.integration_id, t.id, 'manual', 'bench', 'succeeded', now() - make_interval(secs => 60 * i + 60),
+           now() - make_interval(secs => 60 * i), 100, '100 unchanged', now() - make_interval(secs => 60 * i + 60)
+    from generate_series(1, ${LIST_RUNS}::int) i join t on t.n = i % (select count(*) from tenants)::int`.execute(db);
+  await sql`analyze sync_runs`.execute(db);
+  const deepPage = Math.max(2, Math.floor(LIST_RUNS / 50));
+  const cursor = (
+    await sql<{ id: string }>`
+      select id from sync_runs where parent_run_id is null order by created_at desc, id desc
+      offset ${(deepPage - 1) * 50 - 1} limit 1`.execute(db)
+  ).rows[0]!.id;
+  const pages: Array<[string, string]> = [
+    ['Run list, page 1', '/sync-runs'],
+    [`Run list, page ${deepPage} (Older → cursor)`, `/sync-runs?after=${cursor}`],
+    [`Run list, page ${deepPage} (?page=, offset)`, `/sync-runs?page=${deepPage}`],
+    ['API run list, page 1', '/api/sync-runs'],
+    [`API run list, page ${deepPage} (nextLink)`, `/api/sync-runs?after=${cursor}`],
+  ];
+  const timings: Timing[] = [];
+  for (const [page, url] of pages) {
+    const once = async () => {
+      const start = performance.now();
+      const response = await app.inject({ method: 'GET', url, headers: { cookie } });
+      const ms = performance.now() - start;
+      if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body.slice(0, 300)}`);
+      return { ms, bytes: response.body.length };
+    };
+    await once();
+    const samples: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < REQUESTS; i++) {
+      const r = await once();
+      samples.push(r.ms);
+      bytes = r.bytes;
+    }
+    samples.sort((a, b) => a - b);
+    timings.push({ page, url, medianMs: median(samples), p95Ms: p95(samples), bytes });
+  }
+  return timings;
 }
 
 function printResults(results: DatabaseResult[]): void {

@@ -13,6 +13,8 @@ import { RUN_COLUMNS } from '../csv-columns.ts';
 import { INACTIVE_DAYS_RANGE } from '../../sync/settings.ts';
 import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
 import { runTenantStates } from '../../sync/run-tenant-states.ts';
+import { cursorQuery, keysetCsvPages, RunCursorQuery } from '../run-list-paging.ts';
+import type { SyncRunStatus } from '../../db/schema.ts';
 
 const Kind = Type.Union([Type.Literal('gdap'), Type.Literal('direct_delegated'), Type.Literal('direct_app')]);
 const Settings = Type.Object({
@@ -229,31 +231,40 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
       config: { access: 'signedIn' },
       schema: {
         tags: ['sync runs'],
-        summary: 'Sync runs, newest first (paged)',
+        summary: 'Sync runs, newest first (paged: follow nextLink / previousLink, or use page)',
         querystring: Type.Object({
           ...PageQuery,
+          ...RunCursorQuery,
           integrationId: Type.Optional(Uuid),
           tenantId: Type.Optional(Uuid),
           status: Type.Optional(RunStatus),
           ...CsvFormatQuery,
         }),
-        response: { 200: Paged(RunSchema) },
+        response: {
+          200: Type.Composite([
+            Paged(RunSchema),
+            Type.Object({
+              nextLink: Nullable(Type.String({ description: 'The next (older) page, with the same filters; null on the last page' })),
+              previousLink: Nullable(Type.String({ description: 'The previous (newer) page; null on the first page' })),
+            }),
+          ]),
+        },
       },
     },
     async (request, reply) => {
-      if (wantsCsv(request))
-        return sendCsv(
-          reply,
-          'sync-runs',
-          ctx.clock.now(),
-          RUN_COLUMNS,
-          async (page, pageSize) =>
-            (await listRuns(deps.db, { ...request.query, status: request.query.status as never, page, pageSize })).items,
-        );
+      const { page, pageSize, after, before, integrationId, tenantId } = request.query;
+      const status = request.query.status as SyncRunStatus | undefined;
+      const filter = { integrationId, tenantId, status };
+      if (wantsCsv(request)) return sendCsv(reply, 'sync-runs', ctx.clock.now(), RUN_COLUMNS, keysetCsvPages(deps.db, filter));
+      const list = await listRuns(deps.db, { ...filter, page, pageSize, after, before });
+      const link = (cursor: Record<string, string>) => `/api/sync-runs?${cursorQuery({ ...filter, pageSize }, cursor)}`;
       return {
-        ...(await listRuns(deps.db, { ...request.query, status: request.query.status as never })),
-        page: request.query.page,
-        pageSize: request.query.pageSize,
+        items: list.items,
+        total: list.total,
+        page: after || before ? 0 : page,
+        pageSize,
+        nextLink: list.nextAfter ? link({ after: list.nextAfter }) : null,
+        previousLink: list.previousBefore ? link({ before: list.previousBefore }) : null,
       };
     },
   );
@@ -268,6 +279,7 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         params: IdParams,
         querystring: Type.Object({
           logAfter: Type.Optional(AfterId),
+          logBefore: Type.Optional({ ...AfterId, description: 'Lines before this line id (the page before; ignored with logAfter)' }),
           logLimit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
           ...LogFilterQuery,
         }),
@@ -299,13 +311,8 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
       },
     },
     async (request) => {
-      const detail = await runDetail(
-        deps.db,
-        request.params.id,
-        request.query.logAfter ?? null,
-        request.query.logLimit,
-        logFilter(request.query),
-      );
+      const { logAfter, logBefore, logLimit } = request.query;
+      const detail = await runDetail(deps.db, request.params.id, logAfter ?? null, logLimit, logFilter(request.query), logBefore ?? null);
       const states = runTenantStates(detail.tenants, ctx.clock.now());
       return { ...detail, running: states.running, tenantCounts: states.counts };
     },

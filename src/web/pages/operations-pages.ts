@@ -13,12 +13,12 @@ import {
 } from '../services/integrations.ts';
 import { tenantStatuses } from '../services/tenant-status.ts';
 import { tenantsByIds } from '../../stores/tenants.ts';
-import { listRuns, runDetail, type RunView } from '../../stores/runs.ts';
+import { listRuns, runDetail, type RunListPage, type RunView } from '../../stores/runs.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, day, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
-import { IdParams, PageQuery } from '../schemas.ts';
+import { AfterId, IdParams, PageQuery } from '../schemas.ts';
 import { DAY_MS } from '../../time.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { RUN_COLUMNS } from '../csv-columns.ts';
@@ -30,6 +30,7 @@ import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
 import { integrationSetupSection } from './integration-setup.ts';
 import { CALLBACK_PATH } from '../connect.ts';
 import { oauthRedirectBase } from '../../config.ts';
+import { cursorQuery, keysetCsvPages, RunCursorQuery } from '../run-list-paging.ts';
 import { elapsedWords, runTenantStates, type RunTenantStates } from '../../sync/run-tenant-states.ts';
 
 const KIND_LABEL: Record<string, string> = {
@@ -466,18 +467,15 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
 
   app.get(
     '/sync-runs',
-    { config: { access: 'signedIn', page: true }, schema: { querystring: Type.Object({ ...PageQuery, ...CsvFormatQuery }) } },
+    {
+      config: { access: 'signedIn', page: true },
+      schema: { querystring: Type.Object({ ...PageQuery, ...RunCursorQuery, ...CsvFormatQuery }) },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      if (wantsCsv(request))
-        return sendCsv(
-          reply,
-          'sync-runs',
-          ctx.clock.now(),
-          RUN_COLUMNS,
-          async (page, pageSize) => (await listRuns(deps.db, { page, pageSize })).items,
-        );
-      const runs = await listRuns(deps.db, request.query);
+      if (wantsCsv(request)) return sendCsv(reply, 'sync-runs', ctx.clock.now(), RUN_COLUMNS, keysetCsvPages(deps.db, {}));
+      const { page, pageSize, after, before } = request.query;
+      const runs = await listRuns(deps.db, { page, pageSize, after, before });
       const body = html`<h1>Sync runs</h1>
         <p><a href="${csvHref('/sync-runs', {})}">Export as CSV</a></p>
         ${
@@ -495,7 +493,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                     ${runs.items.map(runRow)}
                   </tbody>
                 </table>
-                ${pager('/sync-runs', {}, request.query.page, request.query.pageSize, runs.total)}`
+                ${keysetPager('/sync-runs', pageSize, runs)}`
         }`;
       return sendPage(reply, 200, layout({ title: 'Sync runs', principal, section: 'sync-runs', body }));
     },
@@ -503,11 +501,22 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
 
   app.get(
     '/sync-runs/:id',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object(LogFilterQuery) } },
+    {
+      config: { access: 'signedIn', page: true },
+      schema: { params: IdParams, querystring: Type.Object({ ...LogFilterQuery, ...LogPageQuery }) },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const filter = logFilter(request.query);
-      const { run, tenants, log } = await runDetail(deps.db, request.params.id, null, LOG_PAGE_LINES, filter);
+      const { logAfter, logBefore } = request.query;
+      // One line more than a page says whether there is another page that way (keyset by line id).
+      const detail = await runDetail(deps.db, request.params.id, logAfter ?? null, LOG_PAGE_LINES + 1, filter, logBefore ?? null);
+      const { run, tenants } = detail;
+      const backwards = logAfter === undefined && logBefore !== undefined;
+      const more = detail.log.length > LOG_PAGE_LINES;
+      const log = backwards ? detail.log.slice(more ? 1 : 0) : detail.log.slice(0, LOG_PAGE_LINES);
+      const earlierLines = log.length > 0 && (backwards ? more : logAfter !== undefined);
+      const laterLines = log.length > 0 && (backwards ? true : more);
       // The filter offers every tenant of the run, also those with no line at the chosen level.
       const tenantChoices = new Map<string, string>();
       for (const t of tenants) if (t.tenantId) tenantChoices.set(t.tenantId, t.tenantName ?? t.tenantId);
@@ -518,6 +527,8 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         ...(filter.level ? { level: filter.level } : {}),
         ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
       });
+      const earlierHref = earlierLines ? logPageHref(run.id, filterParams, 'logBefore', log[0]!.id) : '';
+      const laterHref = laterLines ? logPageHref(run.id, filterParams, 'logAfter', log.at(-1)!.id) : '';
       const live = run.status === 'queued' || run.status === 'running';
       const body = html`<p>
           <a href="/sync-runs">← Sync runs</a>${
@@ -628,7 +639,13 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         }
         ${log.length === 0 && !live ? html`<p class="muted">${filtered ? 'No log lines match this filter.' : 'No log lines.'}</p>` : ''}
         ${
-          log.length === LOG_PAGE_LINES ? html`<p class="muted">Showing the first ${LOG_PAGE_LINES} lines; filter to see the rest.</p>` : ''
+          earlierLines || laterLines
+            ? html`<nav class="pager" aria-label="Log pages">
+                ${earlierLines ? html`<a href="${earlierHref}" rel="prev">← Earlier lines</a>` : ''}<span
+                  >${LOG_PAGE_LINES} lines a page</span
+                >${laterLines ? html`<a href="${laterHref}" rel="next">Later lines →</a>` : ''}
+              </nav>`
+            : ''
         }`;
       // Without script the page reloads itself while the run is live; app.js polls the API instead.
       const head = live ? html`<noscript><meta http-equiv="refresh" content="${NO_SCRIPT_REFRESH_SECONDS}" /></noscript>` : undefined;
@@ -637,7 +654,28 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
   );
 };
 
+/** Newer / older links of a keyset-paged list; the default page size stays out of the links. */
+function keysetPager(path: string, pageSize: number, list: Pick<RunListPage, 'total' | 'nextAfter' | 'previousBefore'>): SafeHtml {
+  const size = pageSize === 50 ? {} : { pageSize };
+  return html`<nav class="pager" aria-label="Pages">
+    ${list.previousBefore ? html`<a href="${path}?${cursorQuery(size, { before: list.previousBefore })}" rel="prev">← Newer</a>` : ''}<span
+      >${list.total} in all</span
+    >${list.nextAfter ? html`<a href="${path}?${cursorQuery(size, { after: list.nextAfter })}" rel="next">Older →</a>` : ''}
+  </nav>`;
+}
+
 const LOG_PAGE_LINES = 1000;
+
+const LogPageQuery = {
+  logAfter: Type.Optional({ ...AfterId, description: 'The log lines after this line id (the next page)' }),
+  logBefore: Type.Optional({ ...AfterId, description: 'The log lines before this line id (the page before)' }),
+};
+
+function logPageHref(runId: string, filter: URLSearchParams, key: 'logAfter' | 'logBefore', lineId: string): string {
+  const params = new URLSearchParams(filter);
+  params.set(key, lineId);
+  return `/sync-runs/${runId}?${params.toString()}#log`;
+}
 const NO_SCRIPT_REFRESH_SECONDS = 10;
 /** Waiting tenants named on the page; the rest are counted ("and 940 more"). */
 const WAITING_NAMED = 100;
