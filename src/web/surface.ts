@@ -36,6 +36,7 @@ import { tenantGroupApiRoutes } from './api/tenant-groups.ts';
 import { tenantGroupsPageRoutes } from './pages/tenant-groups-page.ts';
 import { reportApiRoutes } from './api/reports.ts';
 import { reportPageRoutes } from './pages/report-pages.ts';
+import { tenantConnectionRoutes } from './tenant-connection.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -110,6 +111,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(tenantGroupsPageRoutes, { ctx });
     await typed.register(reportApiRoutes, { ctx });
     await typed.register(reportPageRoutes, { ctx });
+    await typed.register(tenantConnectionRoutes, { ctx });
   });
 }
 

@@ -30,6 +30,7 @@ import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
 import { integrationSetupSection } from './integration-setup.ts';
 import { CALLBACK_PATH } from '../connect.ts';
 import { oauthRedirectBase } from '../../config.ts';
+import { testConnectionForm } from '../tenant-connection.ts';
 import { cursorQuery, keysetCsvPages, RunCursorQuery } from '../run-list-paging.ts';
 import { elapsedWords, runTenantStates, type RunTenantStates } from '../../sync/run-tenant-states.ts';
 
@@ -445,13 +446,14 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                             ${
                               can(principal, 'technician')
                                 ? html`<button
-                                    class="secondary"
-                                    data-api="POST /api/tenants/${t.id}/sync"
-                                    data-follow
-                                    data-done="Sync queued."
-                                  >
-                                    Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span>
-                                  </button>`
+                                      class="secondary"
+                                      data-api="POST /api/tenants/${t.id}/sync"
+                                      data-follow
+                                      data-done="Sync queued."
+                                    >
+                                      Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span>
+                                    </button>
+                                    ${testConnectionForm(t.id, t.displayName, principal.csrfToken ?? '')}`
                                 : ''
                             }
                           </td>
