@@ -99,7 +99,7 @@ function graphError(body: unknown): { code: string | null; message: string | nul
   const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   return {
     code: typeof error?.code === 'string' ? error.code : null,
-    message: typeof error?.message === 'string' ? error.message.slice(0, 300) : null,
+    message: typeof error?.message === 'string' ? error.message.slice(0, 300).replace(/\.$/, '') : null,
   };
 }
 
@@ -119,7 +119,17 @@ function checkOf(spec: CheckSpec, answer: BatchResponse): ConnectionCheck {
   // Intune answers 400 "Request not applicable to target tenant" without an Intune licence (src/emulator/graph/directory.ts).
   if (spec.capability === 'devices' && answer.status === 400)
     return { ...base, ok: false, status: 'license_missing', message: `The tenant has no Intune licence (${said}).` };
-  if (answer.status === 403 || isIntuneForbidden(answer.status, code, message))
+  // Intune nests its reason as JSON in the message; the status says it all.
+  if (isIntuneForbidden(answer.status, code, message))
+    return {
+      ...base,
+      ok: false,
+      status: 'permission_missing',
+      message:
+        `Intune refused (401 Forbidden). docsync needs ${spec.permission} consented in the tenant and, through GDAP, ` +
+        `${rolesFor(spec.capability)} for the service account's group.`,
+    };
+  if (answer.status === 403)
     return {
       ...base,
       ok: false,

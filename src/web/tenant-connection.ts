@@ -94,6 +94,11 @@ const STATUS_BADGE: Record<ConnectionCheck['status'], string> = {
   error: 'failed',
 };
 
+/** "DeviceManagementManagedDevices.Read.All" may wrap at its dots on a narrow screen, never inside a word. */
+function breakableScope(scope: string): SafeHtml {
+  return html`${scope.split('.').map((part, i) => (i === 0 ? html`${part}` : html`.<wbr />${part}`))}`;
+}
+
 function resultBody(tested: TestedTenant): SafeHtml {
   const failing = tested.checks.filter((c) => !c.ok).length;
   return html`<p>
@@ -112,8 +117,7 @@ function resultBody(tested: TestedTenant): SafeHtml {
         </caption>
         <thead>
           <tr>
-            <th scope="col">Permission</th>
-            <th scope="col">What docsync reads</th>
+            <th scope="col">Permission · what docsync reads</th>
             <th scope="col">Result</th>
             <th scope="col">What Microsoft said · what to do</th>
           </tr>
@@ -122,10 +126,9 @@ function resultBody(tested: TestedTenant): SafeHtml {
           ${tested.checks.map(
             (c) =>
               html`<tr data-status="${c.status}">
-                <td><code>${c.permission}</code></td>
-                <td>${c.feature}</td>
+                <td><code>${breakableScope(c.permission)}</code><br /><span class="muted">${c.feature}</span></td>
                 <td><span class="badge state-${STATUS_BADGE[c.status]}">${STATUS_WORDS[c.status]}</span></td>
-                <td>${c.message}</td>
+                <td class="said">${c.message}</td>
               </tr>`,
           )}
         </tbody>
