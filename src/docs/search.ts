@@ -5,7 +5,7 @@
 // is in src/stores/search.ts, this module ranks the matches and words them for a technician.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { contactSearchDetails, searchMatches, withTypoTolerance } from '../stores/search.ts';
+import { contactSearchDetails, searchMatches, SUBSTRING_MIN_LENGTH, withTypoTolerance } from '../stores/search.ts';
 
 type Db = Kysely<Database>;
 
@@ -35,7 +35,10 @@ export async function searchEverything(db: Db, query: string, limit: number): Pr
 }
 
 async function searchIn(db: Db, q: string, limit: number): Promise<SearchResult[]> {
-  const { organizations, tenants, contactsByText, contactsByEmail, configurations } = await searchMatches(db, q, limit);
+  // Substrings first (index-backed whatever the data); the typo-tolerant similarity only when nothing contains the query.
+  let matches = q.length >= SUBSTRING_MIN_LENGTH ? await searchMatches(db, q, limit, 'substring') : null;
+  if (!matches || Object.values(matches).every((rows) => rows.length === 0)) matches = await searchMatches(db, q, limit, 'similar');
+  const { organizations, tenants, contactsByText, contactsByEmail, configurations } = matches;
 
   const results: Scored[] = [];
   for (const o of organizations) {

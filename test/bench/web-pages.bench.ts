@@ -48,6 +48,7 @@ interface Timing {
 }
 
 interface DatabaseResult {
+  search?: Timing[];
   kind: string;
   seedSeconds: number;
   rows: Record<string, number>;
@@ -391,14 +392,68 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
         samples.sort((a, b) => a - b);
         timings.push({ page, url, medianMs: median(samples), p95Ms: p95(samples), bytes });
       }
+      const search = await searchVerdicts(app, cookie);
       timings.push(...(await runListDepthTimings(ctx.database.db, app, cookie)));
-      return { kind, seedSeconds, rows, timings };
+      return { kind, seedSeconds, rows, timings, search };
     } finally {
       await app.close();
     }
   } finally {
     await ctx.close();
     await drop();
+  }
+}
+
+// Search, per query kind, against issue 15's target ("< 100 ms at 1,000 tenants / 1M contacts on
+// Postgres"): WEB_BENCH_SEARCH_REQUESTS (20) requests each after one warm-up; median, p95 and a
+// verdict on the p95. The target's size is WEB_BENCH_USERS=1000000; say which size a figure is at.
+const SEARCH_TARGET_MS = 100;
+const SEARCH_REQUESTS = Number(env.WEB_BENCH_SEARCH_REQUESTS ?? 20);
+
+async function searchVerdicts(app: Awaited<ReturnType<typeof buildApp>>, cookie: string): Promise<Timing[]> {
+  const kinds: Array<[string, string]> = [
+    ['a full name', 'Henrietta Mueller'],
+    ['a first name shared by many', 'Adele'],
+    ['an email prefix', 'user4242@cust'],
+    ['a domain (tenant)', 'customer77.example'],
+    ["the big tenant's domain", 'customer1.example'],
+    ['a typo', 'Sicilani'],
+    ['an organization name', 'Customer 0042'],
+    ['no match', 'zzqxj'],
+  ];
+  const timings: Timing[] = [];
+  for (const [kind, q] of kinds) {
+    const url = `/api/search?q=${encodeURIComponent(q)}&limit=20`;
+    const samples: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i <= SEARCH_REQUESTS; i++) {
+      const start = performance.now();
+      const response = await app.inject({ method: 'GET', url, headers: { cookie } });
+      const ms = performance.now() - start;
+      if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body.slice(0, 300)}`);
+      bytes = response.body.length;
+      if (i > 0) samples.push(ms); // the first is the warm-up
+    }
+    samples.sort((a, b) => a - b);
+    timings.push({ page: `search: ${kind} (${q})`, url, medianMs: median(samples), p95Ms: p95(samples), bytes });
+  }
+  return timings;
+}
+
+function printSearchVerdicts(results: DatabaseResult[]): void {
+  console.log(
+    `\nsearch at ${TENANTS} tenants / ${USERS} contacts in the big tenant; ${SEARCH_REQUESTS} requests each; ` +
+      `target p95 < ${SEARCH_TARGET_MS} ms ` +
+      '(issue 15 names 1,000 tenants / 1M contacts on Postgres)',
+  );
+  for (const r of results) {
+    for (const t of r.search ?? []) {
+      const verdict = t.p95Ms < SEARCH_TARGET_MS ? 'PASS' : 'MISS';
+      console.log(
+        `  ${r.kind.padEnd(8)} ${t.page.padEnd(58)} median ${t.medianMs.toFixed(1).padStart(7)} ms  ` +
+          `p95 ${t.p95Ms.toFixed(1).padStart(7)} ms  ${verdict}`,
+      );
+    }
   }
 }
 
@@ -490,6 +545,7 @@ try {
     results.push(await benchDatabase(kind));
   }
   printResults(results);
+  printSearchVerdicts(results);
 } finally {
   server?.stop();
   clearTimeout(deadline);
