@@ -96,13 +96,17 @@ export async function searchMatches(db: Db, q: string, limit: number, mode: Sear
       .$if(mode === 'similar', (query) => query.orderBy(nearest(contactText)))
       .limit(limit)
       .execute(),
-    db
-      .selectFrom('contact_emails as e')
-      .select(['e.contact_id as id', score(emailText).as('score')])
-      .where(matches(emailText, folded))
-      .$if(mode === 'similar', (query) => query.orderBy(nearest(emailText)))
-      .limit(limit)
-      .execute(),
+    // An address or a domain that nothing contains is looked for by similarity among organizations and tenants
+    // only: every email of a big tenant is similar to a domain, and the GiST walk would read them all.
+    mode === 'similar' && /[@.]/.test(q)
+      ? Promise.resolve([] as Array<{ id: string; score: number }>)
+      : db
+          .selectFrom('contact_emails as e')
+          .select(['e.contact_id as id', score(emailText).as('score')])
+          .where(matches(emailText, folded))
+          .$if(mode === 'similar', (query) => query.orderBy(nearest(emailText)))
+          .limit(limit)
+          .execute(),
     db
       .selectFrom('configurations as g')
       .innerJoin('organizations as o', 'o.id', 'g.organization_id')
