@@ -3,7 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../time.ts';
 import type { Database, SyncRun, SyncRunStatus } from '../db/schema.ts';
-import { NotFound } from '../errors.ts';
+import { BadInput, NotFound } from '../errors.ts';
 import { recordAudit, type ActionContext } from './audit.ts';
 import { enqueueIntegrationRun, enqueueTenantRun } from '../sync/runs.ts';
 import { readRunLogLines, type LogLineView, type SyncLogFilter } from './sync-log-view.ts';
@@ -77,11 +77,36 @@ function runsQuery(db: Db) {
     .select(['i.name as integration_name', 't.display_name as tenant_name']);
 }
 
-/** Top-level runs (integration runs and single-tenant "sync now" runs), newest first. */
-export async function listRuns(
-  db: Db,
-  filter: { integrationId?: string; tenantId?: string; status?: SyncRunStatus; page: number; pageSize: number },
-): Promise<{ items: RunView[]; total: number }> {
+export interface RunListFilter {
+  integrationId?: string;
+  tenantId?: string;
+  status?: SyncRunStatus;
+  pageSize: number;
+  /** Offset paging (kept for links and scripts that use it); ignored when a cursor is given. */
+  page?: number;
+  /** Keyset paging: the runs older than this run (the last one of the page before). */
+  after?: string;
+  /** Keyset paging: the runs newer than this run (the first one of the page after). */
+  before?: string;
+  /** Count every matching run (the list's "N in all"); CSV export pages skip it. */
+  withTotal?: boolean;
+}
+
+export interface RunListPage {
+  items: RunView[];
+  total: number;
+  /** The `after` cursor of the next (older) page, null on the last page. */
+  nextAfter: string | null;
+  /** The `before` cursor of the previous (newer) page, null on the first page. */
+  previousBefore: string | null;
+}
+
+/**
+ * Top-level runs (integration runs and single-tenant "sync now" runs), newest first. With a cursor
+ * it pages by (created_at, id) from the cursor run's own values, read through the
+ * sync_runs_top_level_keyset index, so the 1,500th page costs what the first does.
+ */
+export async function listRuns(db: Db, filter: RunListFilter): Promise<RunListPage> {
   let query = runsQuery(db).where('r.parent_run_id', 'is', null);
   let count = db.selectFrom('sync_runs as r').where('r.parent_run_id', 'is', null);
   if (filter.integrationId) {
@@ -96,14 +121,49 @@ export async function listRuns(
     query = query.where('r.status', '=', filter.status);
     count = count.where('r.status', '=', filter.status);
   }
-  const rows = await query
-    .orderBy('r.created_at', 'desc')
-    .orderBy('r.id', 'desc')
-    .limit(filter.pageSize)
-    .offset((filter.page - 1) * filter.pageSize)
-    .execute();
-  const { total } = await count.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
-  return { items: rows.map(runView), total: Number(total) };
+  const cursorId = filter.after ?? filter.before;
+  if (cursorId !== undefined) {
+    const cursor = await db
+      .selectFrom('sync_runs')
+      .select('id')
+      .where('id', '=', cursorId)
+      .where('parent_run_id', 'is', null)
+      .executeTakeFirst();
+    if (!cursor) throw new BadInput('That page of the run list no longer exists (its run was removed); start again from the first page.');
+    // The cursor row's own created_at, compared in SQL: its microseconds never pass through a JavaScript Date.
+    const key = sql`(select c.created_at from sync_runs c where c.id = ${cursorId})`;
+    query =
+      filter.after !== undefined
+        ? query.where(sql<boolean>`(r.created_at, r.id) < (${key}, ${cursorId}::uuid)`)
+        : query.where(sql<boolean>`(r.created_at, r.id) > (${key}, ${cursorId}::uuid)`);
+  }
+  const forward = filter.before === undefined;
+  const direction = forward ? 'desc' : 'asc';
+  let paged = query
+    .orderBy('r.created_at', direction)
+    .orderBy('r.id', direction)
+    .limit(filter.pageSize + 1);
+  const offsetPaging = cursorId === undefined && (filter.page ?? 1) > 1;
+  if (offsetPaging) paged = paged.offset(((filter.page ?? 1) - 1) * filter.pageSize);
+  const rows = await paged.execute();
+  const more = rows.length > filter.pageSize;
+  const page = rows.slice(0, filter.pageSize);
+  if (!forward) page.reverse();
+  const items = page.map(runView);
+  const total =
+    filter.withTotal === false
+      ? 0
+      : Number((await count.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow()).total);
+  // Going forward, there is a newer page when a cursor or an offset brought us here; going back,
+  // there is an older one (the cursor's own page).
+  const hasNewer = forward ? cursorId !== undefined || offsetPaging : more;
+  const hasOlder = forward ? more : true;
+  return {
+    items,
+    total,
+    nextAfter: hasOlder && items.length ? items.at(-1)!.id : null,
+    previousBefore: hasNewer && items.length ? items[0]!.id : null,
+  };
 }
 
 export type { LogLineView };
@@ -114,6 +174,7 @@ export async function runDetail(
   logAfter: number | null,
   logLimit: number,
   filter: SyncLogFilter = {},
+  logBefore: number | null = null,
 ): Promise<{ run: RunView; tenants: RunView[]; log: LogLineView[] }> {
   const run = await runsQuery(db).where('r.id', '=', runId).executeTakeFirst();
   if (!run) throw new NotFound('No such sync run.');
@@ -123,7 +184,12 @@ export async function runDetail(
     .orderBy('r.id')
     .execute();
   const runIds = [runId, ...tenants.map((t) => t.id)];
-  const log = await readRunLogLines(db, runIds, { ...filter, afterId: logAfter === null ? null : String(logAfter), limit: logLimit });
+  const log = await readRunLogLines(db, runIds, {
+    ...filter,
+    afterId: logAfter === null ? null : String(logAfter),
+    beforeId: logBefore === null ? null : String(logBefore),
+    limit: logLimit,
+  });
   return { run: runView(run), tenants: tenants.map(runView), log };
 }
 

@@ -23,11 +23,14 @@ export interface LogLineView {
   at: string;
 }
 
-/** Log lines of the given runs (a run and its per-tenant runs), oldest first, filtered. */
+/**
+ * Log lines of the given runs (a run and its per-tenant runs), oldest first, filtered; paged by
+ * line id (keyset: after the last line shown, or before the first), never by offset.
+ */
 export async function readRunLogLines(
   db: Kysely<Database>,
   runIds: string[],
-  page: SyncLogFilter & { afterId: string | null; limit: number },
+  page: SyncLogFilter & { afterId: string | null; beforeId?: string | null; limit: number },
 ): Promise<LogLineView[]> {
   let query = db
     .selectFrom('sync_log as l')
@@ -37,7 +40,13 @@ export async function readRunLogLines(
   if (page.afterId !== null) query = query.where('l.id', '>', page.afterId);
   if (page.level) query = query.where('l.level', '=', page.level);
   if (page.tenantId) query = query.where('l.tenant_id', '=', page.tenantId);
-  const rows = await query.orderBy('l.id').limit(page.limit).execute();
+  const backwards = page.beforeId !== undefined && page.beforeId !== null && page.afterId === null;
+  if (backwards) query = query.where('l.id', '<', page.beforeId!);
+  const rows = await query
+    .orderBy('l.id', backwards ? 'desc' : 'asc')
+    .limit(page.limit)
+    .execute();
+  if (backwards) rows.reverse();
   return rows.map((l) => ({
     id: String(l.id),
     tenantId: l.tenant_id,

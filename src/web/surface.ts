@@ -38,6 +38,7 @@ import { tenantGroupsPageRoutes } from './pages/tenant-groups-page.ts';
 import { reportApiRoutes } from './api/reports.ts';
 import { reportPageRoutes } from './pages/report-pages.ts';
 import { licenseRefreshApiRoutes } from './api/license-refresh.ts';
+import { tenantConnectionRoutes } from './tenant-connection.ts';
 
 async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const https = publicBaseUrl(ctx.config).startsWith('https:');
@@ -114,6 +115,7 @@ async function surface(app: FastifyInstance, { ctx }: { ctx: AppContext }): Prom
     await typed.register(reportApiRoutes, { ctx });
     await typed.register(reportPageRoutes, { ctx });
     await typed.register(licenseRefreshApiRoutes, { ctx });
+    await typed.register(tenantConnectionRoutes, { ctx });
   });
 }
 

@@ -49,6 +49,7 @@ interface Timing {
 }
 
 interface DatabaseResult {
+  search?: Timing[];
   kind: string;
   seedSeconds: number;
   rows: Record<string, number>;
@@ -399,7 +400,9 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<DatabaseResul
         samples.sort((a, b) => a - b);
         timings.push({ page, url, medianMs: median(samples), p95Ms: p95(samples), bytes });
       }
-      return { kind, seedSeconds, rows, timings };
+      const search = await searchVerdicts(app, cookie);
+      timings.push(...(await runListDepthTimings(ctx.database.db, app, cookie)));
+      return { kind, seedSeconds, rows, timings, search };
     } finally {
       await app.close();
     }
@@ -436,6 +439,112 @@ function printDeepPageRatios(results: DatabaseResult[]): void {
         `${(byOffset.medianMs / first).toFixed(2)} × page 1`,
     );
   }
+}
+
+// Search, per query kind, against issue 15's target ("< 100 ms at 1,000 tenants / 1M contacts on
+// Postgres"): WEB_BENCH_SEARCH_REQUESTS (20) requests each after one warm-up; median, p95 and a
+// verdict on the p95. The target's size is WEB_BENCH_USERS=1000000; say which size a figure is at.
+const SEARCH_TARGET_MS = 100;
+const SEARCH_REQUESTS = Number(env.WEB_BENCH_SEARCH_REQUESTS ?? 20);
+
+async function searchVerdicts(app: Awaited<ReturnType<typeof buildApp>>, cookie: string): Promise<Timing[]> {
+  const kinds: Array<[string, string]> = [
+    ['a full name', 'Henrietta Mueller'],
+    ['a first name shared by many', 'Adele'],
+    ['an email prefix', 'user4242@cust'],
+    ['a domain (tenant)', `customer${Math.min(TENANTS, 77)}.example`],
+    ['a domain nothing has', 'customer99999.example'],
+    ["the big tenant's domain", 'customer1.example'],
+    ['a typo', 'Sicilani'],
+    ['an organization name', 'Customer 0042'],
+    ['no match', 'zzqxj'],
+  ];
+  const timings: Timing[] = [];
+  for (const [kind, q] of kinds) {
+    const url = `/api/search?q=${encodeURIComponent(q)}&limit=20`;
+    const samples: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i <= SEARCH_REQUESTS; i++) {
+      const start = performance.now();
+      const response = await app.inject({ method: 'GET', url, headers: { cookie } });
+      const ms = performance.now() - start;
+      if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body.slice(0, 300)}`);
+      bytes = response.body.length;
+      if (i > 0) samples.push(ms); // the first is the warm-up
+    }
+    samples.sort((a, b) => a - b);
+    timings.push({ page: `search: ${kind} (${q})`, url, medianMs: median(samples), p95Ms: p95(samples), bytes });
+  }
+  return timings;
+}
+
+function printSearchVerdicts(results: DatabaseResult[]): void {
+  console.log(
+    `\nsearch at ${TENANTS} tenants / ${USERS} contacts in the big tenant; ${SEARCH_REQUESTS} requests each; ` +
+      `target p95 < ${SEARCH_TARGET_MS} ms ` +
+      '(issue 15 names 1,000 tenants / 1M contacts on Postgres)',
+  );
+  for (const r of results) {
+    for (const t of r.search ?? []) {
+      const verdict = t.p95Ms < SEARCH_TARGET_MS ? 'PASS' : 'MISS';
+      console.log(
+        `  ${r.kind.padEnd(8)} ${t.page.padEnd(58)} median ${t.medianMs.toFixed(1).padStart(7)} ms  ` +
+          `p95 ${t.p95Ms.toFixed(1).padStart(7)} ms  ${verdict}`,
+      );
+    }
+  }
+}
+
+// Run list, page 1 vs a deep page (issue 18: "page 1,500 costs what page 1 costs"). Its own seed
+// of WEB_BENCH_LIST_RUNS single-tenant "sync now" runs (75,000: 1,500 pages of 50), added after
+// the timings above so they see the same data as before. The deep page is reached the way a
+// technician's "Older →" link reaches it (the cursor of the page before) and, for comparison, by
+// the old page number (offset).
+const LIST_RUNS = Number(env.WEB_BENCH_LIST_RUNS ?? 75_000);
+
+async function runListDepthTimings(db: Db, app: Awaited<ReturnType<typeof buildApp>>, cookie: string): Promise<Timing[]> {
+  await sql`
+    with t as (select id, integration_id, (row_number() over (order by id) - 1)::int as n from tenants)
+    insert into sync_runs (integration_id, tenant_id, trigger, requested_by, status, started_at, finished_at, unchanged, summary,
+      created_at)
+    select t.integration_id, t.id, 'manual', 'bench', 'succeeded', now() - make_interval(secs => 60 * i + 60),
+           now() - make_interval(secs => 60 * i), 100, '100 unchanged', now() - make_interval(secs => 60 * i + 60)
+    from generate_series(1, ${LIST_RUNS}::int) i join t on t.n = i % (select count(*) from tenants)::int`.execute(db);
+  await sql`analyze sync_runs`.execute(db);
+  const deepPage = Math.max(2, Math.floor(LIST_RUNS / 50));
+  const cursor = (
+    await sql<{ id: string }>`
+      select id from sync_runs where parent_run_id is null order by created_at desc, id desc
+      offset ${(deepPage - 1) * 50 - 1} limit 1`.execute(db)
+  ).rows[0]!.id;
+  const pages: Array<[string, string]> = [
+    ['Run list, page 1', '/sync-runs'],
+    [`Run list, page ${deepPage} (Older → cursor)`, `/sync-runs?after=${cursor}`],
+    [`Run list, page ${deepPage} (?page=, offset)`, `/sync-runs?page=${deepPage}`],
+    ['API run list, page 1', '/api/sync-runs'],
+    [`API run list, page ${deepPage} (nextLink)`, `/api/sync-runs?after=${cursor}`],
+  ];
+  const timings: Timing[] = [];
+  for (const [page, url] of pages) {
+    const once = async () => {
+      const start = performance.now();
+      const response = await app.inject({ method: 'GET', url, headers: { cookie } });
+      const ms = performance.now() - start;
+      if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body.slice(0, 300)}`);
+      return { ms, bytes: response.body.length };
+    };
+    await once();
+    const samples: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < REQUESTS; i++) {
+      const r = await once();
+      samples.push(r.ms);
+      bytes = r.bytes;
+    }
+    samples.sort((a, b) => a - b);
+    timings.push({ page, url, medianMs: median(samples), p95Ms: p95(samples), bytes });
+  }
+  return timings;
 }
 
 function printResults(results: DatabaseResult[]): void {
@@ -476,6 +585,7 @@ try {
   printResults(results);
   console.log("\ndeep pages of the big tenant's users (median):");
   printDeepPageRatios(results);
+  printSearchVerdicts(results);
 } finally {
   server?.stop();
   clearTimeout(deadline);

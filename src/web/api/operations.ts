@@ -12,6 +12,9 @@ import { CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { RUN_COLUMNS } from '../csv-columns.ts';
 import { INACTIVE_DAYS_RANGE } from '../../sync/settings.ts';
 import { LogFilterQuery, logFilter } from '../sync-log-query.ts';
+import { runTenantStates } from '../../sync/run-tenant-states.ts';
+import { cursorQuery, keysetCsvPages, RunCursorQuery } from '../run-list-paging.ts';
+import type { SyncRunStatus } from '../../db/schema.ts';
 
 const Kind = Type.Union([Type.Literal('gdap'), Type.Literal('direct_delegated'), Type.Literal('direct_app')]);
 const Settings = Type.Object({
@@ -80,6 +83,14 @@ export const RunSchema = Type.Object({
   counts: Counts,
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
   summary: Nullable(Type.String()),
+});
+const RunningTenantSchema = Type.Object({
+  runId: Type.String(),
+  tenantId: Nullable(Type.String()),
+  tenantName: Nullable(Type.String()),
+  phase: Nullable(Type.String({ description: 'What the run is doing now: users, mailboxes, writing…' })),
+  startedAt: Nullable(Timestamp),
+  elapsedSeconds: Type.Integer({ description: "Seconds since the tenant's run started" }),
 });
 const RunStatus = Type.Union(['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled'].map((s) => Type.Literal(s)));
 const SyncRequested = Type.Object({ runId: Type.String(), alreadyQueued: Type.Boolean() });
@@ -220,31 +231,40 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
       config: { access: 'signedIn' },
       schema: {
         tags: ['sync runs'],
-        summary: 'Sync runs, newest first (paged)',
+        summary: 'Sync runs, newest first (paged: follow nextLink / previousLink, or use page)',
         querystring: Type.Object({
           ...PageQuery,
+          ...RunCursorQuery,
           integrationId: Type.Optional(Uuid),
           tenantId: Type.Optional(Uuid),
           status: Type.Optional(RunStatus),
           ...CsvFormatQuery,
         }),
-        response: { 200: Paged(RunSchema) },
+        response: {
+          200: Type.Composite([
+            Paged(RunSchema),
+            Type.Object({
+              nextLink: Nullable(Type.String({ description: 'The next (older) page, with the same filters; null on the last page' })),
+              previousLink: Nullable(Type.String({ description: 'The previous (newer) page; null on the first page' })),
+            }),
+          ]),
+        },
       },
     },
     async (request, reply) => {
-      if (wantsCsv(request))
-        return sendCsv(
-          reply,
-          'sync-runs',
-          ctx.clock.now(),
-          RUN_COLUMNS,
-          async (page, pageSize) =>
-            (await listRuns(deps.db, { ...request.query, status: request.query.status as never, page, pageSize })).items,
-        );
+      const { page, pageSize, after, before, integrationId, tenantId } = request.query;
+      const status = request.query.status as SyncRunStatus | undefined;
+      const filter = { integrationId, tenantId, status };
+      if (wantsCsv(request)) return sendCsv(reply, 'sync-runs', ctx.clock.now(), RUN_COLUMNS, keysetCsvPages(deps.db, filter));
+      const list = await listRuns(deps.db, { ...filter, page, pageSize, after, before });
+      const link = (cursor: Record<string, string>) => `/api/sync-runs?${cursorQuery({ ...filter, pageSize }, cursor)}`;
       return {
-        ...(await listRuns(deps.db, { ...request.query, status: request.query.status as never })),
-        page: request.query.page,
-        pageSize: request.query.pageSize,
+        items: list.items,
+        total: list.total,
+        page: after || before ? 0 : page,
+        pageSize,
+        nextLink: list.nextAfter ? link({ after: list.nextAfter }) : null,
+        previousLink: list.previousBefore ? link({ before: list.previousBefore }) : null,
       };
     },
   );
@@ -259,6 +279,7 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         params: IdParams,
         querystring: Type.Object({
           logAfter: Type.Optional(AfterId),
+          logBefore: Type.Optional({ ...AfterId, description: 'Lines before this line id (the page before; ignored with logAfter)' }),
           logLimit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
           ...LogFilterQuery,
         }),
@@ -266,6 +287,13 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
           200: Type.Object({
             run: RunSchema,
             tenants: Type.Array(RunSchema),
+            running: Type.Array(RunningTenantSchema, {
+              description: 'The tenants whose run is running now, the longest-running first (empty once the run is over)',
+            }),
+            tenantCounts: Type.Object(
+              { running: Type.Integer(), done: Type.Integer(), waiting: Type.Integer() },
+              { description: 'Per-tenant runs running now, finished (any outcome) and waiting for a worker' },
+            ),
             log: Type.Array(
               Type.Object({
                 id: Type.String(),
@@ -282,7 +310,11 @@ export const operationsApiRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         },
       },
     },
-    async (request) =>
-      runDetail(deps.db, request.params.id, request.query.logAfter ?? null, request.query.logLimit, logFilter(request.query)),
+    async (request) => {
+      const { logAfter, logBefore, logLimit } = request.query;
+      const detail = await runDetail(deps.db, request.params.id, logAfter ?? null, logLimit, logFilter(request.query), logBefore ?? null);
+      const states = runTenantStates(detail.tenants, ctx.clock.now());
+      return { ...detail, running: states.running, tenantCounts: states.counts };
+    },
   );
 };

@@ -18,7 +18,15 @@ const NAV: Array<{ section: Section; href: string; label: string; access?: Acces
   { section: 'api-docs', href: '/api/docs', label: 'API' },
 ];
 
-export function layout(options: { title: string; principal: Principal | null; section: Section; body: SafeHtml; search?: string }): string {
+export function layout(options: {
+  title: string;
+  principal: Principal | null;
+  section: Section;
+  body: SafeHtml;
+  search?: string;
+  /** Extra head elements (a live page's no-script refresh). */
+  head?: SafeHtml;
+}): string {
   const { principal } = options;
   const nav = principal
     ? html`<form class="search" method="get" action="/search" role="search">
@@ -62,6 +70,7 @@ export function layout(options: { title: string; principal: Principal | null; se
       <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href="/static/app.css" />
       <script src="/static/app.js" defer></script>
+      ${options.head ?? ''}
     </head>
     <body>
       <a class="skip" href="#main">Skip to content</a>

@@ -13,12 +13,12 @@ import {
 } from '../services/integrations.ts';
 import { tenantStatuses } from '../services/tenant-status.ts';
 import { tenantsByIds } from '../../stores/tenants.ts';
-import { listRuns, runDetail, type RunView } from '../../stores/runs.ts';
+import { listRuns, runDetail, type RunListPage, type RunView } from '../../stores/runs.ts';
 import { requirePrincipal } from '../guards.ts';
 import { html, name, when, type SafeHtml } from '../html.ts';
 import { badge, can, day, emptyState, layout, pager, secretExpiryBanner } from './layout.ts';
 import { sendPage } from './account-pages.ts';
-import { IdParams, PageQuery } from '../schemas.ts';
+import { AfterId, IdParams, PageQuery } from '../schemas.ts';
 import { DAY_MS } from '../../time.ts';
 import { csvHref, CsvFormatQuery, sendCsv, wantsCsv } from '../../docs/export.ts';
 import { RUN_COLUMNS } from '../csv-columns.ts';
@@ -33,6 +33,9 @@ import { oauthRedirectBase } from '../../config.ts';
 import { portalCloud } from '../../microsoft/portal-links.ts';
 import { createIntegrationStore } from '../../microsoft/integrations.ts';
 import { fixLinks, fixLinksView } from './fix-links.ts';
+import { testConnectionForm } from '../tenant-connection.ts';
+import { cursorQuery, keysetCsvPages, RunCursorQuery } from '../run-list-paging.ts';
+import { elapsedWords, runTenantStates, type RunTenantStates } from '../../sync/run-tenant-states.ts';
 
 const KIND_LABEL: Record<string, string> = {
   gdap: 'GDAP (partner)',
@@ -484,13 +487,14 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                             ${
                               can(principal, 'technician')
                                 ? html`<button
-                                    class="secondary"
-                                    data-api="POST /api/tenants/${t.id}/sync"
-                                    data-follow
-                                    data-done="Sync queued."
-                                  >
-                                    Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span>
-                                  </button>`
+                                      class="secondary"
+                                      data-api="POST /api/tenants/${t.id}/sync"
+                                      data-follow
+                                      data-done="Sync queued."
+                                    >
+                                      Sync now<span class="visually-hidden"> ${t.displayName.slice(0, 200)}</span>
+                                    </button>
+                                    ${testConnectionForm(t.id, t.displayName, principal.csrfToken ?? '')}`
                                 : ''
                             }
                           </td>
@@ -506,18 +510,15 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
 
   app.get(
     '/sync-runs',
-    { config: { access: 'signedIn', page: true }, schema: { querystring: Type.Object({ ...PageQuery, ...CsvFormatQuery }) } },
+    {
+      config: { access: 'signedIn', page: true },
+      schema: { querystring: Type.Object({ ...PageQuery, ...RunCursorQuery, ...CsvFormatQuery }) },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      if (wantsCsv(request))
-        return sendCsv(
-          reply,
-          'sync-runs',
-          ctx.clock.now(),
-          RUN_COLUMNS,
-          async (page, pageSize) => (await listRuns(deps.db, { page, pageSize })).items,
-        );
-      const runs = await listRuns(deps.db, request.query);
+      if (wantsCsv(request)) return sendCsv(reply, 'sync-runs', ctx.clock.now(), RUN_COLUMNS, keysetCsvPages(deps.db, {}));
+      const { page, pageSize, after, before } = request.query;
+      const runs = await listRuns(deps.db, { page, pageSize, after, before });
       const body = html`<h1>Sync runs</h1>
         <p><a href="${csvHref('/sync-runs', {})}">Export as CSV</a></p>
         ${
@@ -535,7 +536,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
                     ${runs.items.map(runRow)}
                   </tbody>
                 </table>
-                ${pager('/sync-runs', {}, request.query.page, request.query.pageSize, runs.total)}`
+                ${keysetPager('/sync-runs', pageSize, runs)}`
         }`;
       return sendPage(reply, 200, layout({ title: 'Sync runs', principal, section: 'sync-runs', body }));
     },
@@ -543,11 +544,22 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
 
   app.get(
     '/sync-runs/:id',
-    { config: { access: 'signedIn', page: true }, schema: { params: IdParams, querystring: Type.Object(LogFilterQuery) } },
+    {
+      config: { access: 'signedIn', page: true },
+      schema: { params: IdParams, querystring: Type.Object({ ...LogFilterQuery, ...LogPageQuery }) },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const filter = logFilter(request.query);
-      const { run, tenants, log } = await runDetail(deps.db, request.params.id, null, LOG_PAGE_LINES, filter);
+      const { logAfter, logBefore } = request.query;
+      // One line more than a page says whether there is another page that way (keyset by line id).
+      const detail = await runDetail(deps.db, request.params.id, logAfter ?? null, LOG_PAGE_LINES + 1, filter, logBefore ?? null);
+      const { run, tenants } = detail;
+      const backwards = logAfter === undefined && logBefore !== undefined;
+      const more = detail.log.length > LOG_PAGE_LINES;
+      const log = backwards ? detail.log.slice(more ? 1 : 0) : detail.log.slice(0, LOG_PAGE_LINES);
+      const earlierLines = log.length > 0 && (backwards ? more : logAfter !== undefined);
+      const laterLines = log.length > 0 && (backwards ? true : more);
       // The filter offers every tenant of the run, also those with no line at the chosen level.
       const tenantChoices = new Map<string, string>();
       for (const t of tenants) if (t.tenantId) tenantChoices.set(t.tenantId, t.tenantName ?? t.tenantId);
@@ -558,6 +570,8 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         ...(filter.level ? { level: filter.level } : {}),
         ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
       });
+      const earlierHref = earlierLines ? logPageHref(run.id, filterParams, 'logBefore', log[0]!.id) : '';
+      const laterHref = laterLines ? logPageHref(run.id, filterParams, 'logAfter', log.at(-1)!.id) : '';
       const live = run.status === 'queued' || run.status === 'running';
       const fixFor = await logFixLinks(run.integrationId, [...new Set(log.map((l) => l.tenantId).filter((id) => id !== null))]);
       const body = html`<p>
@@ -628,22 +642,7 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
           </ul>
           ${run.summary ? html`<p>${run.summary}</p>` : ''}
         </section>
-        ${
-          tenants.length
-            ? html`<h2>Tenants</h2>
-                <div class="table-scroll" role="region" aria-label="Per-tenant runs" tabindex="0">
-                  <table>
-                    <caption class="visually-hidden">
-                      Per-tenant runs
-                    </caption>
-                    ${RUN_HEAD}
-                    <tbody>
-                      ${tenants.map(runRow)}
-                    </tbody>
-                  </table>
-                </div>`
-            : ''
-        }
+        ${tenants.length ? liveTenantsSection(runTenantStates(tenants, ctx.clock.now()), live) : ''}
         <h2 id="log">Log</h2>
         <form class="filters" method="get" action="/sync-runs/${run.id}#log" aria-label="Filter the log">
           <div>
@@ -684,16 +683,120 @@ export const operationsPageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }
         }
         ${log.length === 0 && !live ? html`<p class="muted">${filtered ? 'No log lines match this filter.' : 'No log lines.'}</p>` : ''}
         ${
-          log.length === LOG_PAGE_LINES ? html`<p class="muted">Showing the first ${LOG_PAGE_LINES} lines; filter to see the rest.</p>` : ''
+          earlierLines || laterLines
+            ? html`<nav class="pager" aria-label="Log pages">
+                ${earlierLines ? html`<a href="${earlierHref}" rel="prev">← Earlier lines</a>` : ''}<span
+                  >${LOG_PAGE_LINES} lines a page</span
+                >${laterLines ? html`<a href="${laterHref}" rel="next">Later lines →</a>` : ''}
+              </nav>`
+            : ''
         }`;
-      return sendPage(reply, 200, layout({ title: 'Sync run', principal, section: 'sync-runs', body }));
+      // Without script the page reloads itself while the run is live; app.js polls the API instead.
+      const head = live ? html`<noscript><meta http-equiv="refresh" content="${NO_SCRIPT_REFRESH_SECONDS}" /></noscript>` : undefined;
+      return sendPage(reply, 200, layout({ title: 'Sync run', principal, section: 'sync-runs', body, ...(head ? { head } : {}) }));
     },
   );
 };
 
+/** Newer / older links of a keyset-paged list; the default page size stays out of the links. */
+function keysetPager(path: string, pageSize: number, list: Pick<RunListPage, 'total' | 'nextAfter' | 'previousBefore'>): SafeHtml {
+  const size = pageSize === 50 ? {} : { pageSize };
+  return html`<nav class="pager" aria-label="Pages">
+    ${list.previousBefore ? html`<a href="${path}?${cursorQuery(size, { before: list.previousBefore })}" rel="prev">← Newer</a>` : ''}<span
+      >${list.total} in all</span
+    >${list.nextAfter ? html`<a href="${path}?${cursorQuery(size, { after: list.nextAfter })}" rel="next">Older →</a>` : ''}
+  </nav>`;
+}
+
 const LOG_PAGE_LINES = 1000;
 
 type LogFixFor = (code: string, tenantId: string | null) => SafeHtml | '';
+const LogPageQuery = {
+  logAfter: Type.Optional({ ...AfterId, description: 'The log lines after this line id (the next page)' }),
+  logBefore: Type.Optional({ ...AfterId, description: 'The log lines before this line id (the page before)' }),
+};
+
+function logPageHref(runId: string, filter: URLSearchParams, key: 'logAfter' | 'logBefore', lineId: string): string {
+  const params = new URLSearchParams(filter);
+  params.set(key, lineId);
+  return `/sync-runs/${runId}?${params.toString()}#log`;
+}
+const NO_SCRIPT_REFRESH_SECONDS = 10;
+/** Waiting tenants named on the page; the rest are counted ("and 940 more"). */
+const WAITING_NAMED = 100;
+
+/**
+ * The tenants of an integration run by where they stand: running now (name, started, phase,
+ * elapsed), done (the outcome and counts) and waiting. app.js re-renders this section from the
+ * page itself when the API says the set changed (data-live-tenants), so it has one renderer.
+ */
+function liveTenantsSection(states: RunTenantStates, live: boolean): SafeHtml {
+  const { running, done, waiting, counts } = states;
+  return html`<section data-live-tenants aria-labelledby="tenants-heading">
+    <h2 id="tenants-heading">Tenants</h2>
+    <p data-tenant-counts="${counts.running}/${counts.done}/${counts.waiting}">
+      ${counts.running} running · ${counts.done} done · ${counts.waiting} waiting
+    </p>
+    ${
+      running.length
+        ? html`<h3>Running now</h3>
+            <div class="table-scroll" role="region" aria-label="Tenants running now" tabindex="0">
+              <table>
+                <caption class="visually-hidden">
+                  Tenants running now, the longest-running first
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Tenant</th>
+                    <th scope="col">Started</th>
+                    <th scope="col">Phase</th>
+                    <th scope="col" class="num">Elapsed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${running.map(
+                    (t) =>
+                      html`<tr data-running-run="${t.runId}" data-phase="${t.phase ?? ''}">
+                        <td><a href="/sync-runs/${t.runId}">${name(t.tenantName ?? t.tenantId ?? t.runId)}</a></td>
+                        <td>${when(t.startedAt, 'starting')}</td>
+                        <td>${t.phase ?? html`<span class="muted">not known yet</span>`}</td>
+                        <td class="num" data-elapsed>${elapsedWords(t.elapsedSeconds)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+        : live
+          ? html`<p class="muted">No tenant is running at this moment.</p>`
+          : ''
+    }
+    ${
+      done.length
+        ? html`${live ? html`<h3>Done</h3>` : ''}
+            <div class="table-scroll" role="region" aria-label="Per-tenant runs" tabindex="0">
+              <table>
+                <caption class="visually-hidden">
+                  Per-tenant runs
+                </caption>
+                ${RUN_HEAD}
+                <tbody>
+                  ${done.map(runRow)}
+                </tbody>
+              </table>
+            </div>`
+        : ''
+    }
+    ${
+      waiting.length
+        ? html`<h3>Waiting</h3>
+            <ul class="waiting-tenants">
+              ${waiting.slice(0, WAITING_NAMED).map((t) => html`<li>${name(t.tenantName ?? t.tenantId ?? t.id)}</li>`)}
+            </ul>
+            ${waiting.length > WAITING_NAMED ? html`<p class="muted">and ${waiting.length - WAITING_NAMED} more</p>` : ''}`
+        : ''
+    }
+  </section>`;
+}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 

@@ -294,6 +294,7 @@
                     : String(run.counts[key] ?? '');
         }
         for (const el of live.querySelectorAll('[data-when-queued]')) el.hidden = run.status !== 'queued';
+        await refreshTenants(data);
         if (log) {
           for (const line of data.log) {
             const row = document.createElement('tr');
@@ -334,6 +335,41 @@
     menu.open = false;
     menu.querySelector('summary')?.focus();
   });
+
+  // The run's tenants (running now, done, waiting): the elapsed times follow the API on every poll;
+  // when a tenant starts, changes phase or finishes, the section is re-read from the page itself,
+  // so it is rendered by the server alone (src/web/pages/operations-pages.ts).
+  function elapsedWords(seconds) {
+    if (seconds < 60) return `${seconds} s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+    return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+  }
+  async function refreshTenants(data) {
+    const section = document.querySelector('[data-live-tenants]');
+    if (!section || !data.tenantCounts) return;
+    const shown = section.querySelector('[data-tenant-counts]');
+    const rows = [...section.querySelectorAll('[data-running-run]')];
+    const counts = data.tenantCounts;
+    const same =
+      shown &&
+      shown.dataset.tenantCounts === `${counts.running}/${counts.done}/${counts.waiting}` &&
+      rows.length === data.running.length &&
+      data.running.every((t) => rows.some((row) => row.dataset.runningRun === t.runId && row.dataset.phase === (t.phase || '')));
+    if (same) {
+      for (const row of rows) {
+        const t = data.running.find((r) => r.runId === row.dataset.runningRun);
+        const cell = row.querySelector('[data-elapsed]');
+        if (t && cell) cell.textContent = elapsedWords(t.elapsedSeconds);
+      }
+      return;
+    }
+    const response = await fetch(location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } });
+    if (!response.ok) return;
+    const page = new window.DOMParser().parseFromString(await response.text(), 'text/html');
+    const fresh = page.querySelector('[data-live-tenants]');
+    if (fresh) section.replaceChildren(...fresh.childNodes);
+  }
 
   // A filter box over a list of choices (the onboarding group picker): hides the entries whose
   // text does not contain what is typed, case and accents ignored. Checked entries stay visible.
