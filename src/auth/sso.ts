@@ -13,7 +13,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { sql } from 'kysely';
 import { publicBaseUrl, type Config } from '../config.ts';
 import type { Clock } from '../time.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
@@ -21,6 +20,14 @@ import type { Database, Technician, TechnicianRole } from '../db/schema.ts';
 import { DocsyncError } from '../errors.ts';
 import { updateTechnician } from './accounts.ts';
 import { recordAudit } from '../stores/audit.ts';
+import {
+  findTechnicianByEntraObjectId,
+  insertTechnician,
+  linkTechnicianToEntra,
+  unlinkedTechniciansByEmailOrUsername,
+  usernameTaken,
+} from '../stores/auth-accounts.ts';
+import { deleteExpiredSsoSignIns, insertSsoSignIn, takeSsoSignIn } from '../stores/auth-sso.ts';
 import { hashPassword } from './passwords.ts';
 import { ROLES } from './roles.ts';
 import { constantTimeEquals, randomSecret, sha256Hex } from './secrets.ts';
@@ -140,19 +147,16 @@ export async function beginSsoSignIn(deps: SsoDeps, next: string, requestOrigin:
   const codeVerifier = randomSecret();
   const now = clock.now();
   const redirectUri = ssoRedirectUri(config, requestOrigin);
-  await db.deleteFrom('sso_sign_ins').where('expires_at', '<=', now).execute();
-  await db
-    .insertInto('sso_sign_ins')
-    .values({
-      state_hash: sha256Hex(state),
-      nonce,
-      code_verifier_encrypted: secrets.seal(codeVerifier),
-      next,
-      redirect_uri: redirectUri,
-      created_at: now,
-      expires_at: new Date(now.getTime() + SSO_SIGN_IN_LIFETIME_MS),
-    })
-    .execute();
+  await deleteExpiredSsoSignIns(db, now);
+  await insertSsoSignIn(db, {
+    stateHash: sha256Hex(state),
+    nonce,
+    codeVerifierEncrypted: secrets.seal(codeVerifier),
+    next,
+    redirectUri,
+    now,
+    expiresAt: new Date(now.getTime() + SSO_SIGN_IN_LIFETIME_MS),
+  });
   const url = new URL(discovery.authorizationEndpoint);
   url.search = new URLSearchParams({
     client_id: config.sso.clientId!,
@@ -229,7 +233,7 @@ export async function completeSsoSignIn(
     );
   }
   // Single use: whatever happens next, this state cannot be redeemed again.
-  const started = await db.deleteFrom('sso_sign_ins').where('state_hash', '=', sha256Hex(input.state)).returningAll().executeTakeFirst();
+  const started = await takeSsoSignIn(db, sha256Hex(input.state));
   if (!started || new Date(started.expires_at).getTime() <= clock.now().getTime()) {
     return refuse(deps, 'state_expired', {}, new SsoFailed(400, 'This sign-in expired or was already used.'), requestId);
   }
@@ -356,17 +360,10 @@ const USERNAME_SAFE = /[^A-Za-z0-9._@-]/g;
 async function technicianFor(deps: SsoDeps, identity: SsoIdentity, requestId?: string): Promise<Technician> {
   const { db, clock, config } = deps;
   const email = (identity.email ?? identity.username).toLowerCase();
-  let row = await db.selectFrom('technicians').selectAll().where('entra_object_id', '=', identity.objectId).executeTakeFirst();
+  let row = await findTechnicianByEntraObjectId(db, identity.objectId);
   if (!row) {
     // First sign-in: an account an administrator created with this email (or username) is linked once.
-    const byEmail = await db
-      .selectFrom('technicians')
-      .selectAll()
-      .where('entra_object_id', 'is', null)
-      .where((eb) =>
-        eb.or([eb(sql<string>`lower(email)`, '=', email), eb(sql<string>`lower(username)`, '=', identity.username.toLowerCase())]),
-      )
-      .execute();
+    const byEmail = await unlinkedTechniciansByEmailOrUsername(db, email, identity.username);
     if (byEmail.length > 1) {
       return refuse(
         deps,
@@ -377,12 +374,7 @@ async function technicianFor(deps: SsoDeps, identity: SsoIdentity, requestId?: s
       );
     }
     if (byEmail[0]) {
-      row = await db
-        .updateTable('technicians')
-        .set({ entra_object_id: identity.objectId, updated_at: clock.now() })
-        .where('id', '=', byEmail[0].id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      row = await linkTechnicianToEntra(db, byEmail[0].id, identity.objectId, clock.now());
       await recordAudit(db, {
         actor: SSO_ACTOR,
         action: 'technician.sso_link',
@@ -439,31 +431,18 @@ async function createFromSso(deps: SsoDeps, identity: SsoIdentity, role: Technic
   const passwordHash = await hashPassword(randomSecret());
   return db.transaction().execute(async (trx) => {
     let username = base;
-    for (
-      let n = 2;
-      await trx
-        .selectFrom('technicians')
-        .select('id')
-        .where(sql<string>`lower(username)`, '=', username.toLowerCase())
-        .executeTakeFirst();
-      n++
-    )
-      username = `${base}-${n}`;
+    for (let n = 2; await usernameTaken(trx, username); n++) username = `${base}-${n}`;
     const now = clock.now();
-    const row = await trx
-      .insertInto('technicians')
-      .values({
-        username,
-        email: identity.email ?? identity.username,
-        display_name: identity.displayName,
-        password_hash: passwordHash,
-        role,
-        entra_object_id: identity.objectId,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await insertTechnician(trx, {
+      username,
+      email: identity.email ?? identity.username,
+      display_name: identity.displayName,
+      password_hash: passwordHash,
+      role,
+      entra_object_id: identity.objectId,
+      created_at: now,
+      updated_at: now,
+    });
     await recordAudit(trx, {
       actor: SSO_ACTOR,
       action: 'technician.create',

@@ -1,9 +1,10 @@
 // Technician accounts (technicians): who may still act, the second factors step-up asks about,
 // and the sign-in counters of the lockout (src/auth/lockout.ts says when an account locks).
-import { sql, type Kysely } from 'kysely';
-import type { Database, Technician } from '../db/schema.ts';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { Database, Technician, TechniciansTable } from '../db/schema.ts';
 
 type Db = Kysely<Database>;
+export type NewTechnician = Insertable<TechniciansTable>;
 
 /** One technician, or undefined. */
 export async function findTechnician(db: Db, technicianId: string): Promise<Technician | undefined> {
@@ -42,4 +43,45 @@ export async function saveSuccessfulSignIn(db: Db, technicianId: string, now: Da
     .returning('id')
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** The technician linked to this Entra object id, or undefined. */
+export async function findTechnicianByEntraObjectId(db: Db, objectId: string): Promise<Technician | undefined> {
+  return db.selectFrom('technicians').selectAll().where('entra_object_id', '=', objectId).executeTakeFirst();
+}
+
+/** Technicians not yet linked to Entra whose email or username is one of these (case-insensitive). */
+export async function unlinkedTechniciansByEmailOrUsername(db: Db, email: string, username: string): Promise<Technician[]> {
+  return db
+    .selectFrom('technicians')
+    .selectAll()
+    .where('entra_object_id', 'is', null)
+    .where((eb) =>
+      eb.or([eb(sql<string>`lower(email)`, '=', email.toLowerCase()), eb(sql<string>`lower(username)`, '=', username.toLowerCase())]),
+    )
+    .execute();
+}
+
+/** Links a technician to an Entra object id; returns the technician after it. */
+export async function linkTechnicianToEntra(db: Db, technicianId: string, objectId: string, now: Date): Promise<Technician> {
+  return db
+    .updateTable('technicians')
+    .set({ entra_object_id: objectId, updated_at: now })
+    .where('id', '=', technicianId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Whether a technician has this username (case-insensitive). */
+export async function usernameTaken(db: Db, username: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('technicians')
+    .select('id')
+    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function insertTechnician(db: Db, technician: NewTechnician): Promise<Technician> {
+  return db.insertInto('technicians').values(technician).returningAll().executeTakeFirstOrThrow();
 }
