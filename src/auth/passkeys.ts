@@ -27,6 +27,21 @@ import type { Database } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
 import type { Actor } from './accounts.ts';
 import { recordAudit } from '../stores/audit.ts';
+import { findTechnicianNames } from '../stores/auth-accounts.ts';
+import {
+  advancePasskeyCounter,
+  deleteAllPasskeysOf,
+  deletePasskey,
+  deletePasskeyChallengesExpiredBy,
+  findPasskeyByCredentialId,
+  insertPasskey,
+  insertPasskeyChallenge,
+  passkeyCredentialExists,
+  passkeyDescriptorsOf,
+  passkeysOf,
+  takePasskeyChallenge,
+  type PasskeyChallengePurpose,
+} from '../stores/auth-passkeys.ts';
 import { PasskeyRefused } from './mfa-errors.ts';
 
 export const WEBAUTHN_CHALLENGE_LIFETIME_MS = 5 * 60 * 1000;
@@ -64,7 +79,7 @@ export interface PasskeySummary {
   lastUsedAt: string | null;
 }
 
-type ChallengePurpose = 'register' | 'authenticate' | 'passwordless';
+type ChallengePurpose = PasskeyChallengePurpose;
 
 async function storeChallenge(
   { db, clock }: Pick<PasskeyDeps, 'db' | 'clock'>,
@@ -74,20 +89,14 @@ async function storeChallenge(
 ): Promise<void> {
   const now = clock.now();
   // Swept an hour after they expire, so until then a late answer hears "expired", not "unknown".
-  await db
-    .deleteFrom('webauthn_challenges')
-    .where('expires_at', '<=', new Date(now.getTime() - 60 * 60 * 1000))
-    .execute();
-  await db
-    .insertInto('webauthn_challenges')
-    .values({
-      challenge,
-      purpose,
-      technician_id: technicianId,
-      created_at: now,
-      expires_at: new Date(now.getTime() + WEBAUTHN_CHALLENGE_LIFETIME_MS),
-    })
-    .execute();
+  await deletePasskeyChallengesExpiredBy(db, new Date(now.getTime() - 60 * 60 * 1000));
+  await insertPasskeyChallenge(db, {
+    challenge,
+    purpose,
+    technicianId,
+    now,
+    expiresAt: new Date(now.getTime() + WEBAUTHN_CHALLENGE_LIFETIME_MS),
+  });
 }
 
 interface ClientData {
@@ -120,7 +129,7 @@ async function spendChallenge(
 ): Promise<void> {
   if (!relyingParty.allowsOrigin(clientData.origin))
     throw new PasskeyRefused('wrong_origin', `The passkey answered for ${clientData.origin.slice(0, 200)}, not for this docsync.`);
-  const row = await db.deleteFrom('webauthn_challenges').where('challenge', '=', clientData.challenge).returningAll().executeTakeFirst();
+  const row = await takePasskeyChallenge(db, clientData.challenge);
   if (!row || row.purpose !== purpose || (technicianId !== null && row.technician_id !== technicianId))
     throw new PasskeyRefused('unknown_challenge', 'This passkey request is unknown or was already used. Start again.');
   if (new Date(row.expires_at).getTime() <= clock.now().getTime())
@@ -130,17 +139,9 @@ async function spendChallenge(
 // ---- registration -----------------------------------------------------------------------
 
 export async function passkeyRegistrationOptions(deps: PasskeyDeps, technicianId: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const technician = await deps.db
-    .selectFrom('technicians')
-    .select(['username', 'display_name'])
-    .where('id', '=', technicianId)
-    .executeTakeFirst();
+  const technician = await findTechnicianNames(deps.db, technicianId);
   if (!technician) throw new NotFound('No such technician.');
-  const existing = await deps.db
-    .selectFrom('webauthn_credentials')
-    .select(['credential_id', 'transports'])
-    .where('technician_id', '=', technicianId)
-    .execute();
+  const existing = await passkeyDescriptorsOf(deps.db, technicianId);
   const options = await generateRegistrationOptions({
     rpName: RP_NAME,
     rpID: deps.relyingParty.id,
@@ -237,29 +238,19 @@ export async function registerPasskey(
   const { credential, credentialDeviceType } = verified.registrationInfo;
   const now = clock.now();
   return db.transaction().execute(async (trx) => {
-    const taken = await trx.selectFrom('webauthn_credentials').select('id').where('credential_id', '=', credential.id).executeTakeFirst();
-    if (taken) throw new Conflict('This passkey is registered already.');
-    const row = await trx
-      .insertInto('webauthn_credentials')
-      .values({
-        technician_id: technicianId,
-        credential_id: credential.id,
-        public_key: Buffer.from(credential.publicKey).toString('base64url'),
-        sign_count: credential.counter,
-        transports: JSON.stringify(credential.transports ?? []),
-        name: trimmed,
-        // Multi-device (synced) passkeys are discoverable; for others the credProps extension would tell,
-        // which browsers do not always send: the passwordless sign-in simply finds no such key then.
-        discoverable: credentialDeviceType === 'multiDevice' || attestation.clientExtensionResults?.credProps?.rk === true,
-        created_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .updateTable('technicians')
-      .set((eb) => ({ passkey_count: eb('passkey_count', '+', 1), updated_at: now }))
-      .where('id', '=', technicianId)
-      .execute();
+    if (await passkeyCredentialExists(trx, credential.id)) throw new Conflict('This passkey is registered already.');
+    const row = await insertPasskey(trx, {
+      technicianId,
+      credentialId: credential.id,
+      publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+      signCount: credential.counter,
+      transports: credential.transports ?? [],
+      name: trimmed,
+      // Multi-device (synced) passkeys are discoverable; for others the credProps extension would tell,
+      // which browsers do not always send: the passwordless sign-in simply finds no such key then.
+      discoverable: credentialDeviceType === 'multiDevice' || attestation.clientExtensionResults?.credProps?.rk === true,
+      now,
+    });
     await recordAudit(trx, {
       actor,
       action: 'technician.passkey_register',
@@ -275,13 +266,7 @@ export async function registerPasskey(
 }
 
 export async function listPasskeys(db: Kysely<Database>, technicianId: string): Promise<PasskeySummary[]> {
-  const rows = await db
-    .selectFrom('webauthn_credentials')
-    .select(['id', 'name', 'discoverable', 'created_at', 'last_used_at'])
-    .where('technician_id', '=', technicianId)
-    .orderBy('created_at')
-    .orderBy('name')
-    .execute();
+  const rows = await passkeysOf(db, technicianId);
   return rows.map(summarize);
 }
 
@@ -293,19 +278,9 @@ export async function removePasskey(
   requestId?: string,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const removed = await trx
-      .deleteFrom('webauthn_credentials')
-      .where('id', '=', passkeyId)
-      .where('technician_id', '=', technicianId)
-      .returning(['id', 'name'])
-      .executeTakeFirst();
-    if (!removed) throw new NotFound('No such passkey on your account.');
     const now = clock.now();
-    await trx
-      .updateTable('technicians')
-      .set((eb) => ({ passkey_count: eb('passkey_count', '-', 1), updated_at: now }))
-      .where('id', '=', technicianId)
-      .execute();
+    const removed = await deletePasskey(trx, technicianId, passkeyId, now);
+    if (!removed) throw new NotFound('No such passkey on your account.');
     await recordAudit(trx, {
       actor,
       action: 'technician.passkey_remove',
@@ -321,9 +296,7 @@ export async function removePasskey(
 
 /** Every passkey of a technician goes (an administrator's MFA reset); inside the caller's transaction. */
 export async function removeAllPasskeys(trx: Kysely<Database>, technicianId: string): Promise<number> {
-  const removed = await trx.deleteFrom('webauthn_credentials').where('technician_id', '=', technicianId).executeTakeFirst();
-  await trx.updateTable('technicians').set({ passkey_count: 0 }).where('id', '=', technicianId).execute();
-  return Number(removed.numDeletedRows);
+  return deleteAllPasskeysOf(trx, technicianId);
 }
 
 // ---- authentication ---------------------------------------------------------------------
@@ -333,13 +306,7 @@ export async function passkeyAuthenticationOptions(
   deps: PasskeyDeps,
   technicianId: string | null,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const credentials = technicianId
-    ? await deps.db
-        .selectFrom('webauthn_credentials')
-        .select(['credential_id', 'transports'])
-        .where('technician_id', '=', technicianId)
-        .execute()
-    : [];
+  const credentials = technicianId ? await passkeyDescriptorsOf(deps.db, technicianId) : [];
   if (technicianId && credentials.length === 0) throw new Conflict('This account has no passkey.');
   const options = await generateAuthenticationOptions({
     rpID: deps.relyingParty.id,
@@ -367,7 +334,7 @@ export async function verifyPasskeyAssertion(
   const clientData = readClientData(assertion?.response?.clientDataJSON);
   await spendChallenge(deps, clientData, technicianId ? 'authenticate' : 'passwordless', technicianId);
   if (typeof assertion.id !== 'string') throw new PasskeyRefused('malformed', 'The passkey response has no credential id.');
-  const stored = await db.selectFrom('webauthn_credentials').selectAll().where('credential_id', '=', assertion.id).executeTakeFirst();
+  const stored = await findPasskeyByCredentialId(db, assertion.id);
   if (!stored || (technicianId !== null && stored.technician_id !== technicianId))
     throw new PasskeyRefused('unknown_credential', 'This passkey is not registered for this account.');
   if (technicianId === null) {
@@ -399,14 +366,7 @@ export async function verifyPasskeyAssertion(
     throw new PasskeyRefused('invalid_assertion', `The passkey's answer could not be verified: ${(error as Error).message}`.slice(0, 300));
   }
   // Compare-and-set: two answers racing with the same counter cannot both pass.
-  const updated = await db
-    .updateTable('webauthn_credentials')
-    .set({ sign_count: newCounter, last_used_at: clock.now() })
-    .where('id', '=', stored.id)
-    .where('sign_count', '=', storedCounter)
-    .returning('id')
-    .executeTakeFirst();
-  if (!updated)
+  if (!(await advancePasskeyCounter(db, stored.id, storedCounter, newCounter, clock.now())))
     throw new PasskeyRefused('replayed_counter', "The passkey's signature counter did not increase: a replayed answer or a cloned key.");
   return stored.technician_id;
 }

@@ -85,3 +85,11 @@ export async function usernameTaken(db: Db, username: string): Promise<boolean> 
 export async function insertTechnician(db: Db, technician: NewTechnician): Promise<Technician> {
   return db.insertInto('technicians').values(technician).returningAll().executeTakeFirstOrThrow();
 }
+
+/** A technician's username and display name, or undefined. */
+export async function findTechnicianNames(
+  db: Db,
+  technicianId: string,
+): Promise<{ username: string; display_name: string | null } | undefined> {
+  return db.selectFrom('technicians').select(['username', 'display_name']).where('id', '=', technicianId).executeTakeFirst();
+}
