@@ -17,6 +17,26 @@ import { BadInput, Conflict, NotFound } from '../errors.ts';
 import { hasSecondFactor, type Actor } from './accounts.ts';
 import { LOCKOUT_MS, recordFailedSignIn, recordSuccessfulSignIn } from './lockout.ts';
 import { recordAudit } from '../stores/audit.ts';
+import { findTechnician } from '../stores/auth-accounts.ts';
+import {
+  advanceTotpStep,
+  clearTotp,
+  confirmPendingTotpSecret,
+  countUnusedRecoveryCodes,
+  deleteExpiredSignInChallenges,
+  deleteRecoveryCodesOf,
+  deleteSignInChallenge,
+  findSecondFactors,
+  findSecuritySettingsRow,
+  findSignInChallenge,
+  findTotpState,
+  insertSignInChallenge,
+  replaceRecoveryCodes,
+  saveSecuritySettings,
+  savePendingTotpSecret,
+  useRecoveryCode,
+  type SecondFactors,
+} from '../stores/auth-mfa.ts';
 import { LockedOut } from './errors.ts';
 import { InvalidSecondFactor, PasskeyRefused, SignInChallengeExpired } from './mfa-errors.ts';
 import { removeAllPasskeys, verifyPasskeyAssertion, type RelyingParty } from './passkeys.ts';
@@ -57,7 +77,7 @@ export interface SecuritySettings {
 }
 
 export async function readSecuritySettings(db: Kysely<Database>): Promise<SecuritySettings> {
-  const row = await db.selectFrom('security_settings').selectAll().where('id', '=', 1).executeTakeFirst();
+  const row = await findSecuritySettingsRow(db);
   return {
     mfaRequired: row?.mfa_required ?? false,
     stepUpMinutes: row?.step_up_minutes ?? 15,
@@ -80,16 +100,7 @@ export async function updateSecuritySettings(
   return db.transaction().execute(async (trx) => {
     const before = await readSecuritySettings(trx);
     const now = clock.now();
-    await trx
-      .updateTable('security_settings')
-      .set({
-        ...(changes.mfaRequired !== undefined ? { mfa_required: changes.mfaRequired } : {}),
-        ...(changes.stepUpMinutes !== undefined ? { step_up_minutes: changes.stepUpMinutes } : {}),
-        ...(changes.passwordlessPasskeys !== undefined ? { passwordless_passkeys: changes.passwordlessPasskeys } : {}),
-        updated_at: now,
-      })
-      .where('id', '=', 1)
-      .execute();
+    await saveSecuritySettings(trx, changes, now);
     const after = await readSecuritySettings(trx);
     await recordAudit(trx, {
       actor,
@@ -113,12 +124,7 @@ export function mustUseSecondFactor(
   return settings.mfaRequired || hasSecondFactor(technician);
 }
 
-type SecondFactors = Pick<Technician, 'totp_confirmed_at' | 'passkey_count'>;
-
-/** What second factors a technician has set up (undefined: no such technician). */
-export async function findSecondFactors(db: Kysely<Database>, technicianId: string): Promise<SecondFactors | undefined> {
-  return db.selectFrom('technicians').select(['totp_confirmed_at', 'passkey_count']).where('id', '=', technicianId).executeTakeFirst();
-}
+export { findSecondFactors };
 
 /** What second factors a technician has set up; NotFound when the account is gone. */
 export async function secondFactorsOf(db: Kysely<Database>, technicianId: string): Promise<SecondFactors> {
@@ -151,31 +157,19 @@ function totpFor(secret: Secret, label: string): TOTP {
 
 /** Starts (or restarts) enrolling an authenticator app: a new secret, not in force until confirmed by a code. */
 export async function beginTotpEnrolment({ db, secrets }: MfaDeps, technicianId: string): Promise<TotpEnrolment> {
-  const row = await db
-    .selectFrom('technicians')
-    .select(['username', 'totp_confirmed_at'])
-    .where('id', '=', technicianId)
-    .executeTakeFirst();
+  const row = await findTotpState(db, technicianId);
   if (!row) throw new NotFound('No such technician.');
   if (row.totp_confirmed_at)
     throw new Conflict('An authenticator app is already set up.', 'Remove it first (DELETE /api/me/mfa/totp) to set up another.');
   // 160 bits, the HMAC-SHA-1 key length RFC 4226 §4 recommends.
   const secret = new Secret({ size: 20 });
-  await db
-    .updateTable('technicians')
-    .set({ totp_pending_secret_encrypted: secrets.seal(secret.base32) })
-    .where('id', '=', technicianId)
-    .execute();
+  await savePendingTotpSecret(db, technicianId, secrets.seal(secret.base32));
   return describeEnrolment(secret, row.username);
 }
 
 /** The enrolment under way (to show its QR code again after a mistyped code), or null. */
 export async function pendingTotpEnrolment({ db, secrets }: MfaDeps, technicianId: string): Promise<TotpEnrolment | null> {
-  const row = await db
-    .selectFrom('technicians')
-    .select(['username', 'totp_pending_secret_encrypted', 'totp_confirmed_at'])
-    .where('id', '=', technicianId)
-    .executeTakeFirst();
+  const row = await findTotpState(db, technicianId);
   if (!row?.totp_pending_secret_encrypted || row.totp_confirmed_at) return null;
   return describeEnrolment(Secret.fromBase32(secrets.open(row.totp_pending_secret_encrypted)), row.username);
 }
@@ -203,11 +197,7 @@ export async function confirmTotpEnrolment(
   requestId?: string,
 ): Promise<string[]> {
   const { db, clock, secrets } = deps;
-  const row = await db
-    .selectFrom('technicians')
-    .select(['totp_pending_secret_encrypted', 'totp_confirmed_at'])
-    .where('id', '=', technicianId)
-    .executeTakeFirst();
+  const row = await findTotpState(db, technicianId);
   if (!row) throw new NotFound('No such technician.');
   if (row.totp_confirmed_at) throw new Conflict('An authenticator app is already set up.');
   if (!row.totp_pending_secret_encrypted) throw new Conflict('Start setting up an authenticator app first (POST /api/me/mfa/totp).');
@@ -218,21 +208,9 @@ export async function confirmTotpEnrolment(
       "That code does not match. Enter the 6-digit code your app shows now (check the phone's clock is set automatically).",
     );
   const { codes, hashes } = newRecoveryCodes();
+  const pendingSecret = row.totp_pending_secret_encrypted;
   await db.transaction().execute(async (trx) => {
-    const moved = await trx
-      .updateTable('technicians')
-      .set((eb) => ({
-        totp_secret_encrypted: eb.ref('totp_pending_secret_encrypted'),
-        totp_pending_secret_encrypted: null,
-        totp_confirmed_at: now,
-        totp_last_used_step: step,
-        updated_at: now,
-      }))
-      .where('id', '=', technicianId)
-      .where('totp_confirmed_at', 'is', null)
-      .where('totp_pending_secret_encrypted', '=', row.totp_pending_secret_encrypted)
-      .returning('id')
-      .executeTakeFirst();
+    const moved = await confirmPendingTotpSecret(trx, technicianId, pendingSecret, step, now);
     if (!moved) throw new Conflict('The set-up changed meanwhile (another tab?). Start again.');
     await replaceRecoveryCodes(trx, technicianId, hashes, now);
     await recordAudit(trx, {
@@ -258,24 +236,10 @@ export async function removeSecondFactors(
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const now = clock.now();
-    const before = await trx
-      .selectFrom('technicians')
-      .select(['id', 'totp_confirmed_at'])
-      .where('id', '=', technicianId)
-      .executeTakeFirst();
+    const before = await findTotpState(trx, technicianId);
     if (!before) throw new NotFound('No such technician.');
-    await trx
-      .updateTable('technicians')
-      .set({
-        totp_secret_encrypted: null,
-        totp_pending_secret_encrypted: null,
-        totp_confirmed_at: null,
-        totp_last_used_step: null,
-        updated_at: now,
-      })
-      .where('id', '=', technicianId)
-      .execute();
-    const removedCodes = await trx.deleteFrom('recovery_codes').where('technician_id', '=', technicianId).executeTakeFirst();
+    await clearTotp(trx, technicianId, now);
+    const removedCodes = await deleteRecoveryCodesOf(trx, technicianId);
     // An administrator's reset takes every factor, passkeys included; removing the app keeps them.
     const removedPasskeys = options.action === 'technician.mfa_reset' ? await removeAllPasskeys(trx, technicianId) : 0;
     if (options.endSessions) await destroySessionsOf(trx, technicianId);
@@ -286,7 +250,7 @@ export async function removeSecondFactors(
       subjectId: technicianId,
       before: {
         totp: before.totp_confirmed_at !== null,
-        recoveryCodes: Number(removedCodes.numDeletedRows),
+        recoveryCodes: removedCodes,
         ...(removedPasskeys ? { passkeys: removedPasskeys } : {}),
       },
       after: { totp: false, recoveryCodes: 0 },
@@ -320,14 +284,6 @@ function normalizeRecoveryCode(code: string): string {
   return code.toLowerCase().replace(/[\s-]+/g, '');
 }
 
-async function replaceRecoveryCodes(trx: Kysely<Database>, technicianId: string, hashes: string[], now: Date): Promise<void> {
-  await trx.deleteFrom('recovery_codes').where('technician_id', '=', technicianId).execute();
-  await trx
-    .insertInto('recovery_codes')
-    .values(hashes.map((code_hash) => ({ technician_id: technicianId, code_hash, created_at: now })))
-    .execute();
-}
-
 /** New recovery codes (shown once); the old ones stop working. */
 export async function regenerateRecoveryCodes(
   { db, clock }: Pick<MfaDeps, 'db' | 'clock'>,
@@ -337,7 +293,7 @@ export async function regenerateRecoveryCodes(
 ): Promise<string[]> {
   const { codes, hashes } = newRecoveryCodes();
   await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('technicians').select('totp_confirmed_at').where('id', '=', technicianId).executeTakeFirst();
+    const row = await findSecondFactors(trx, technicianId);
     if (!row?.totp_confirmed_at) throw new Conflict('Recovery codes come with an authenticator app: set one up first.');
     const now = clock.now();
     await replaceRecoveryCodes(trx, technicianId, hashes, now);
@@ -356,13 +312,7 @@ export async function regenerateRecoveryCodes(
 }
 
 export async function unusedRecoveryCodeCount(db: Kysely<Database>, technicianId: string): Promise<number> {
-  const { count } = await db
-    .selectFrom('recovery_codes')
-    .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('technician_id', '=', technicianId)
-    .where('used_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(count);
+  return countUnusedRecoveryCodes(db, technicianId);
 }
 
 // ---- checking a second factor -----------------------------------------------------------
@@ -374,28 +324,13 @@ async function acceptCode({ db, clock, secrets }: MfaDeps, row: Technician, meth
     const normalized = normalizeRecoveryCode(code);
     if (!RECOVERY_CODE_PATTERN.test(normalized)) return false;
     // One statement: two requests racing with the same code cannot both use it.
-    const used = await db
-      .updateTable('recovery_codes')
-      .set({ used_at: now })
-      .where('technician_id', '=', row.id)
-      .where('code_hash', '=', sha256Hex(normalized))
-      .where('used_at', 'is', null)
-      .returning('id')
-      .executeTakeFirst();
-    return !!used;
+    return useRecoveryCode(db, row.id, sha256Hex(normalized), now);
   }
   if (!row.totp_secret_encrypted || !row.totp_confirmed_at) return false;
   const step = matchingStep(secrets.open(row.totp_secret_encrypted), normalizeCode(code), now);
   if (step === null) return false;
   // Only a later step than the last one accepted: a code seen once (shoulder, proxy log) is spent.
-  const accepted = await db
-    .updateTable('technicians')
-    .set({ totp_last_used_step: step })
-    .where('id', '=', row.id)
-    .where((eb) => eb.or([eb('totp_last_used_step', 'is', null), eb('totp_last_used_step', '<', step)]))
-    .returning('id')
-    .executeTakeFirst();
-  return !!accepted;
+  return advanceTotpStep(db, row.id, step);
 }
 
 /**
@@ -410,7 +345,7 @@ export async function verifySecondFactor(
 ): Promise<Technician> {
   const { method } = proof;
   const { db, clock } = deps;
-  const row = await db.selectFrom('technicians').selectAll().where('id', '=', technicianId).executeTakeFirst();
+  const row = await findTechnician(db, technicianId);
   if (!row || row.disabled) throw new SignInChallengeExpired();
   const now = clock.now();
   if (row.locked_until && new Date(row.locked_until).getTime() > now.getTime())
@@ -467,27 +402,21 @@ export async function signInChallengeOf(
   db: Kysely<Database>,
   token: string,
 ): Promise<Pick<Selectable<SignInChallengesTable>, 'technician_id' | 'expires_at'> | undefined> {
-  return db
-    .selectFrom('sign_in_challenges')
-    .select(['technician_id', 'expires_at'])
-    .where('id_hash', '=', sha256Hex(token))
-    .executeTakeFirst();
+  const challenge = await findSignInChallenge(db, sha256Hex(token));
+  return challenge && { technician_id: challenge.technician_id, expires_at: challenge.expires_at };
 }
 
 /** After a right password: a short-lived challenge the second factor completes. Returns the cookie value. */
 export async function createSignInChallenge({ db, clock }: Pick<MfaDeps, 'db' | 'clock'>, technicianId: string): Promise<string> {
   const token = randomSecret();
   const now = clock.now();
-  await db.deleteFrom('sign_in_challenges').where('expires_at', '<=', now).execute();
-  await db
-    .insertInto('sign_in_challenges')
-    .values({
-      id_hash: sha256Hex(token),
-      technician_id: technicianId,
-      created_at: now,
-      expires_at: new Date(now.getTime() + SIGN_IN_CHALLENGE_LIFETIME_MS),
-    })
-    .execute();
+  await deleteExpiredSignInChallenges(db, now);
+  await insertSignInChallenge(db, {
+    idHash: sha256Hex(token),
+    technicianId,
+    now,
+    expiresAt: new Date(now.getTime() + SIGN_IN_CHALLENGE_LIFETIME_MS),
+  });
   return token;
 }
 
@@ -503,11 +432,10 @@ export async function completeSignInChallenge(
 ): Promise<Technician> {
   const { db, clock } = deps;
   if (!token || token.length > 200) throw new SignInChallengeExpired();
-  const challenge = await db.selectFrom('sign_in_challenges').selectAll().where('id_hash', '=', sha256Hex(token)).executeTakeFirst();
+  const challenge = await findSignInChallenge(db, sha256Hex(token));
   if (!challenge || new Date(challenge.expires_at).getTime() <= clock.now().getTime()) throw new SignInChallengeExpired();
   const technician = await verifySecondFactor(deps, challenge.technician_id, proof, requestId);
-  const spent = await db.deleteFrom('sign_in_challenges').where('id_hash', '=', challenge.id_hash).executeTakeFirst();
-  if (Number(spent.numDeletedRows) !== 1) throw new SignInChallengeExpired();
+  if (!(await deleteSignInChallenge(db, challenge.id_hash))) throw new SignInChallengeExpired();
   if (!(await recordSuccessfulSignIn(db, technician.id, clock.now()))) throw new LockedOut(LOCKOUT_MS / 1000);
   return technician;
 }
