@@ -1,10 +1,24 @@
 // Technician accounts: creation, sign-in with lockout, the first-run setup link, the demo
 // login, and administration (role, disable, password reset). Every change is audited.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../time.ts';
 import type { Database, Technician, TechnicianRole } from '../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../errors.ts';
 import { recordAudit } from '../stores/audit.ts';
+import {
+  countActiveAdministrators,
+  emailTaken,
+  findTechnician,
+  findTechnicianBySignInName,
+  findTechnicianIdByUsername,
+  insertTechnician as insertTechnicianRow,
+  savePasswordHash,
+  technicianCount,
+  techniciansByUsername,
+  updateTechnicianRow,
+  usernameTaken,
+} from '../stores/auth-accounts.ts';
+import { claimSetupLink, findSetupLink, replaceUnusedSetupLinks } from '../stores/auth-setup-links.ts';
 import { revokeApiTokensOf } from './api-tokens.ts';
 import { InvalidCredentials } from './errors.ts';
 import { isLockedOut, recordFailedSignIn, recordSuccessfulSignIn } from './lockout.ts';
@@ -85,12 +99,7 @@ export function normalizeEmail(email: string | null | undefined): string | null 
 
 async function assertEmailFree(db: Kysely<Database>, email: string | null, exceptId: string | null): Promise<void> {
   if (email === null) return;
-  let query = db
-    .selectFrom('technicians')
-    .select('id')
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase());
-  if (exceptId) query = query.where('id', '!=', exceptId);
-  if (await query.executeTakeFirst()) throw new Conflict('Another account already uses this email address.');
+  if (await emailTaken(db, email, exceptId)) throw new Conflict('Another account already uses this email address.');
 }
 
 /** Everything about a new account that can be checked without the database, before anything is claimed. */
@@ -111,27 +120,18 @@ async function insertTechnician(
   requestId?: string,
 ): Promise<TechnicianSummary> {
   const { username, email, passwordHash } = prepared;
-  const taken = await trx
-    .selectFrom('technicians')
-    .select('id')
-    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
-    .executeTakeFirst();
-  if (taken) throw new Conflict(`The username "${username}" is taken.`);
+  if (await usernameTaken(trx, username)) throw new Conflict(`The username "${username}" is taken.`);
   await assertEmailFree(trx, email, null);
   const now = clock.now();
-  const row = await trx
-    .insertInto('technicians')
-    .values({
-      username,
-      email,
-      display_name: input.displayName ?? null,
-      password_hash: passwordHash,
-      role: input.role,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await insertTechnicianRow(trx, {
+    username,
+    email,
+    display_name: input.displayName ?? null,
+    password_hash: passwordHash,
+    role: input.role,
+    created_at: now,
+    updated_at: now,
+  });
   const summary = summarizeTechnician(row);
   await recordAudit(trx, {
     actor,
@@ -162,13 +162,7 @@ export async function createTechnician(
  * work (one password hash verified), so the answer does not tell which accounts exist.
  */
 export async function authenticate({ db, clock }: AccountDeps, login: string, password: string): Promise<Technician> {
-  const wanted = login.trim().toLowerCase();
-  const row = await db
-    .selectFrom('technicians')
-    .selectAll()
-    .where((eb) => eb.or([eb(sql<string>`lower(username)`, '=', wanted), eb(sql<string>`lower(email)`, '=', wanted)]))
-    .orderBy(sql`lower(username) = ${wanted}`, 'desc')
-    .executeTakeFirst();
+  const row = await findTechnicianBySignInName(db, login.trim());
   const now = clock.now();
   if (!row || isLockedOut(row, now)) {
     await verifyPassword(await decoyPasswordHash(), password);
@@ -182,7 +176,7 @@ export async function authenticate({ db, clock }: AccountDeps, login: string, pa
   const rehash = passwordNeedsRehash(row.password_hash) ? await hashPassword(password) : row.password_hash;
   // With a second factor still to come, the failure count stands until that is right too (mfa.ts).
   if (hasSecondFactor(row)) {
-    if (rehash !== row.password_hash) await db.updateTable('technicians').set({ password_hash: rehash }).where('id', '=', row.id).execute();
+    if (rehash !== row.password_hash) await savePasswordHash(db, row.id, rehash);
     return row;
   }
   if (!(await recordSuccessfulSignIn(db, row.id, now, rehash))) throw new InvalidCredentials();
@@ -192,7 +186,7 @@ export async function authenticate({ db, clock }: AccountDeps, login: string, pa
 /** Whether an account has a confirmed second factor (a TOTP authenticator; passkeys later). */
 /** One technician by id; NotFound when there is none. */
 export async function getTechnician(db: Kysely<Database>, technicianId: string): Promise<Technician> {
-  const row = await db.selectFrom('technicians').selectAll().where('id', '=', technicianId).executeTakeFirst();
+  const row = await findTechnician(db, technicianId);
   if (!row) throw new NotFound('No such technician.');
   return row;
 }
@@ -203,13 +197,9 @@ export async function setCanAct(
   input: { technicianId: string; canAct: boolean; actor: Actor; requestId?: string; at: Date },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('technicians').select(['can_act']).where('id', '=', input.technicianId).executeTakeFirst();
+    const before = await findTechnician(trx, input.technicianId);
     if (!before) throw new NotFound('No such technician.');
-    await trx
-      .updateTable('technicians')
-      .set({ can_act: input.canAct, updated_at: input.at })
-      .where('id', '=', input.technicianId)
-      .execute();
+    await updateTechnicianRow(trx, input.technicianId, { can_act: input.canAct, updated_at: input.at });
     await recordAudit(trx, {
       actor: input.actor,
       action: 'technician.can_act',
@@ -228,11 +218,7 @@ export function hasSecondFactor(row: Pick<Technician, 'totp_confirmed_at' | 'pas
 }
 
 export async function countTechnicians(db: Kysely<Database>): Promise<number> {
-  const { count } = await db
-    .selectFrom('technicians')
-    .select((eb) => eb.fn.countAll<string>().as('count'))
-    .executeTakeFirstOrThrow();
-  return Number(count);
+  return technicianCount(db);
 }
 
 /**
@@ -245,18 +231,14 @@ export async function firstRunSetupLink(ctx: SetupDeps, baseUrl: string): Promis
   const token = randomSecret();
   const now = ctx.clock.now();
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('setup_links').where('used_at', 'is', null).execute();
-    await trx
-      .insertInto('setup_links')
-      .values({ token_hash: sha256Hex(token), created_at: now, expires_at: new Date(now.getTime() + SETUP_LINK_LIFETIME_MS) })
-      .execute();
+    await replaceUnusedSetupLinks(trx, { tokenHash: sha256Hex(token), now, expiresAt: new Date(now.getTime() + SETUP_LINK_LIFETIME_MS) });
   });
   return `${baseUrl.replace(/\/$/, '')}/setup?token=${encodeURIComponent(token)}`;
 }
 
 /** Whether a setup link token can still be used (shown before the form is filled in). */
 export async function setupLinkUsable({ db, clock }: AccountDeps, token: string): Promise<boolean> {
-  const row = await db.selectFrom('setup_links').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+  const row = await findSetupLink(db, sha256Hex(token));
   return !!row && row.used_at === null && new Date(row.expires_at).getTime() > clock.now().getTime() && (await countTechnicians(db)) === 0;
 }
 
@@ -276,14 +258,7 @@ export async function completeSetup(
   const prepared = await prepareTechnician(account);
   return db.transaction().execute(async (trx) => {
     const now = clock.now();
-    const claimed = await trx
-      .updateTable('setup_links')
-      .set({ used_at: now })
-      .where('token_hash', '=', sha256Hex(token))
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning('token_hash')
-      .executeTakeFirst();
+    const claimed = await claimSetupLink(trx, sha256Hex(token), now);
     if (!claimed || (await countTechnicians(trx)) > 0) {
       throw new NotFound(
         'This setup link was used already or has expired.',
@@ -301,24 +276,16 @@ export async function completeSetup(
 export async function ensureDemoTechnician(ctx: SetupDeps): Promise<{ username: string; password: string }> {
   const db = ctx.database.db;
   const password = randomSecret().slice(0, 20);
-  const existing = await db
-    .selectFrom('technicians')
-    .select('id')
-    .where(sql<string>`lower(username)`, '=', DEMO_USERNAME)
-    .executeTakeFirst();
-  if (existing) {
-    await db
-      .updateTable('technicians')
-      .set({
-        password_hash: await hashPassword(password),
-        role: 'administrator',
-        disabled: false,
-        failed_logins: 0,
-        locked_until: null,
-        updated_at: ctx.clock.now(),
-      })
-      .where('id', '=', existing.id)
-      .execute();
+  const existingId = await findTechnicianIdByUsername(db, DEMO_USERNAME);
+  if (existingId) {
+    await updateTechnicianRow(db, existingId, {
+      password_hash: await hashPassword(password),
+      role: 'administrator',
+      disabled: false,
+      failed_logins: 0,
+      locked_until: null,
+      updated_at: ctx.clock.now(),
+    });
   } else {
     await createTechnician(
       { db, clock: ctx.clock },
@@ -330,11 +297,7 @@ export async function ensureDemoTechnician(ctx: SetupDeps): Promise<{ username: 
 }
 
 export async function listTechnicians(db: Kysely<Database>): Promise<TechnicianSummary[]> {
-  const rows = await db
-    .selectFrom('technicians')
-    .selectAll()
-    .orderBy(sql`lower(username)`)
-    .execute();
+  const rows = await techniciansByUsername(db);
   return rows.map(summarizeTechnician);
 }
 
@@ -353,7 +316,7 @@ export async function updateTechnician(
   actor: Actor,
   requestId?: string,
 ): Promise<TechnicianSummary> {
-  const before = await db.selectFrom('technicians').selectAll().where('id', '=', id).executeTakeFirst();
+  const before = await findTechnician(db, id);
   if (!before) throw new NotFound('No such technician.');
   if (changes.password !== undefined) checkPasswordPolicy(changes.password, before.username);
   const email = changes.email !== undefined ? normalizeEmail(changes.email) : undefined;
@@ -361,30 +324,20 @@ export async function updateTechnician(
   return db.transaction().execute(async (trx) => {
     if ((changes.role !== undefined && changes.role !== 'administrator') || changes.disabled === true) {
       if (before.role === 'administrator' && !before.disabled) {
-        const admins = await trx
-          .selectFrom('technicians')
-          .select('id')
-          .where('role', '=', 'administrator')
-          .where('disabled', '=', false)
-          .execute();
-        if (admins.length <= 1) throw new Conflict('This is the last administrator: make someone else administrator first.');
+        if ((await countActiveAdministrators(trx)) <= 1)
+          throw new Conflict('This is the last administrator: make someone else administrator first.');
       }
     }
     if (email !== undefined) await assertEmailFree(trx, email, id);
     const now = clock.now();
-    const row = await trx
-      .updateTable('technicians')
-      .set({
-        ...(changes.role !== undefined ? { role: changes.role } : {}),
-        ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
-        ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
-        ...(email !== undefined ? { email } : {}),
-        ...(passwordHash !== undefined ? { password_hash: passwordHash, failed_logins: 0, locked_until: null } : {}),
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await updateTechnicianRow(trx, id, {
+      ...(changes.role !== undefined ? { role: changes.role } : {}),
+      ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+      ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
+      ...(email !== undefined ? { email } : {}),
+      ...(passwordHash !== undefined ? { password_hash: passwordHash, failed_logins: 0, locked_until: null } : {}),
+      updated_at: now,
+    });
     // A password reset or a disabled account ends every open session and revokes every API
     // token of that account, for good: enabling it again brings neither back.
     let apiTokensRevoked = 0;

@@ -1,10 +1,12 @@
-// Technician accounts (technicians): who may still act, the second factors step-up asks about,
-// and the sign-in counters of the lockout (src/auth/lockout.ts says when an account locks).
-import { sql, type Insertable, type Kysely } from 'kysely';
+// Technician accounts (technicians): lookups by id, sign-in name, username, email and Entra object
+// id, creation and changes, the administrator count, and the sign-in counters of the lockout.
+// The rules (the last administrator, lockout, audits) are src/auth/'s (accounts.ts, lockout.ts, sso.ts).
+import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
 import type { Database, Technician, TechniciansTable } from '../db/schema.ts';
 
 type Db = Kysely<Database>;
 export type NewTechnician = Insertable<TechniciansTable>;
+export type TechnicianUpdate = Updateable<TechniciansTable>;
 
 /** One technician, or undefined. */
 export async function findTechnician(db: Db, technicianId: string): Promise<Technician | undefined> {
@@ -72,14 +74,19 @@ export async function linkTechnicianToEntra(db: Db, technicianId: string, object
     .executeTakeFirstOrThrow();
 }
 
-/** Whether a technician has this username (case-insensitive). */
-export async function usernameTaken(db: Db, username: string): Promise<boolean> {
+/** The id of the technician with this username (case-insensitive), or undefined. */
+export async function findTechnicianIdByUsername(db: Db, username: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('technicians')
     .select('id')
     .where(sql<string>`lower(username)`, '=', username.toLowerCase())
     .executeTakeFirst();
-  return row !== undefined;
+  return row?.id;
+}
+
+/** Whether a technician has this username (case-insensitive). */
+export async function usernameTaken(db: Db, username: string): Promise<boolean> {
+  return (await findTechnicianIdByUsername(db, username)) !== undefined;
 }
 
 export async function insertTechnician(db: Db, technician: NewTechnician): Promise<Technician> {
@@ -92,4 +99,62 @@ export async function findTechnicianNames(
   technicianId: string,
 ): Promise<{ username: string; display_name: string | null } | undefined> {
   return db.selectFrom('technicians').select(['username', 'display_name']).where('id', '=', technicianId).executeTakeFirst();
+}
+
+/** Whether another technician than `exceptId` has this email (case-insensitive). */
+export async function emailTaken(db: Db, email: string, exceptId: string | null): Promise<boolean> {
+  let query = db
+    .selectFrom('technicians')
+    .select('id')
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase());
+  if (exceptId) query = query.where('id', '!=', exceptId);
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+/** The technician a sign-in names by username or email (case-insensitive; a username match first), or undefined. */
+export async function findTechnicianBySignInName(db: Db, login: string): Promise<Technician | undefined> {
+  const wanted = login.toLowerCase();
+  return db
+    .selectFrom('technicians')
+    .selectAll()
+    .where((eb) => eb.or([eb(sql<string>`lower(username)`, '=', wanted), eb(sql<string>`lower(email)`, '=', wanted)]))
+    .orderBy(sql`lower(username) = ${wanted}`, 'desc')
+    .executeTakeFirst();
+}
+
+export async function savePasswordHash(db: Db, technicianId: string, passwordHash: string): Promise<void> {
+  await db.updateTable('technicians').set({ password_hash: passwordHash }).where('id', '=', technicianId).execute();
+}
+
+/** Changes a technician's columns; returns the technician after it (throws when there is none). */
+export async function updateTechnicianRow(db: Db, technicianId: string, changes: TechnicianUpdate): Promise<Technician> {
+  return db.updateTable('technicians').set(changes).where('id', '=', technicianId).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function technicianCount(db: Db): Promise<number> {
+  const { count } = await db
+    .selectFrom('technicians')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+/** How many administrators are not disabled. */
+export async function countActiveAdministrators(db: Db): Promise<number> {
+  const admins = await db
+    .selectFrom('technicians')
+    .select('id')
+    .where('role', '=', 'administrator')
+    .where('disabled', '=', false)
+    .execute();
+  return admins.length;
+}
+
+/** Every technician, by username (case-insensitive). */
+export async function techniciansByUsername(db: Db): Promise<Technician[]> {
+  return db
+    .selectFrom('technicians')
+    .selectAll()
+    .orderBy(sql`lower(username)`)
+    .execute();
 }
