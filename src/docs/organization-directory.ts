@@ -17,10 +17,9 @@ import type { SortOrder } from '../stores/keyset.ts';
 import { BadInput, Conflict } from '../errors.ts';
 import { recordAudit } from '../stores/audit.ts';
 import type { Actor } from '../auth/accounts.ts';
-import { licenseDisplayName } from '../licensing/skus.ts';
-import { isFreeLicense } from '../web/services/tenant-contents.ts';
-import { tenantStatuses, type TenantProblem } from '../web/services/tenant-status.ts';
-import { verifiedDomains } from '../web/services/tenant-matches.ts';
+import { isFreeLicense, licenseDisplayName } from '../licensing/skus.ts';
+import { tenantStatuses, type TenantProblem } from './tenant-status.ts';
+import { verifiedDomains } from '../stores/tenants.ts';
 
 import {
   configurationById,

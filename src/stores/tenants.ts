@@ -191,3 +191,12 @@ export async function integrationsToSync(db: Db, integrationId: string | undefin
   query = integrationId ? query.where('id', '=', integrationId) : query.where('status', '=', 'connected');
   return query.execute();
 }
+
+/** Verified domain names of a tenant (Graph domain objects in tenants.domains). */
+export function verifiedDomains(domains: unknown): string[] {
+  if (!Array.isArray(domains)) return [];
+  return domains
+    .filter((d) => d && typeof d === 'object' && typeof d.id === 'string' && d.isVerified !== false)
+    .map((d) => String(d.id).toLowerCase())
+    .filter((d) => !d.endsWith('.onmicrosoft.com'));
+}

@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import { DAY_MS, type Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, NotFound } from '../../errors.ts';
-import { licenseDisplayName } from '../../licensing/skus.ts';
+import { isFreeLicense, licenseDisplayName } from '../../licensing/skus.ts';
 import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
 import { likePattern, type ActionContext } from './tenant-matches.ts';
 import {
@@ -535,10 +535,7 @@ export interface LicenseSummary {
  * Licenses per tenant: subscribedSku prepaidUnits.enabled = bought (total), consumedUnits =
  * assigned, the difference = unused (https://learn.microsoft.com/graph/api/resources/subscribedsku).
  */
-// Free and trial SKUs are no cost; the rule lives with the licence figures.
-export { isFreeLicense } from '../../reports/licenses.ts';
-import { isFreeLicense } from '../../reports/licenses.ts';
-
+// Free and trial SKUs are no cost; the rule lives with the licence catalogue (src/licensing/skus.ts).
 export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantId: string): Promise<LicenseSummary> {
   await getTenant(db, tenantId);
   const rows = await db
