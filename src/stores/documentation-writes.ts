@@ -8,8 +8,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { stableStringify } from '../db/json.ts';
-import { zeroWrites, type ContactFromMicrosoft, type OrganizationContact, type WriteCounts } from '../docs/contacts.ts';
-import { configurationColumns, type ConfigurationFromMicrosoft, type OrganizationConfiguration } from '../docs/configurations.ts';
+import { zeroWrites, type ContactFromMicrosoft, type OrganizationContact, type WriteCounts } from './contacts.ts';
+import { configurationColumns, type ConfigurationFromMicrosoft, type OrganizationConfiguration } from './configurations.ts';
 
 type Db = Kysely<Database>;
 

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { Clock } from '../time.ts';
 import type { OrganizationDecision } from '../matching/index.ts';
 import { organizationExists } from '../docs/organizations.ts';
-import type { WriteCounts } from '../docs/contacts.ts';
+import type { WriteCounts } from '../stores/contacts.ts';
 import { readDecision } from '../stores/decisions.ts';
 import { documentationFingerprint, loadDocumentationState, type DecisionCounts } from './fingerprint.ts';
 import { syncSettingsOf } from './settings.ts';

@@ -9,8 +9,8 @@ import {
   type ContactFromMicrosoft,
   type OrganizationContact,
   type WriteCounts,
-} from '../docs/contacts.ts';
-import { configurationsOfOrganization, type ConfigurationFromMicrosoft, type OrganizationConfiguration } from '../docs/configurations.ts';
+} from '../stores/contacts.ts';
+import { configurationsOfOrganization, type ConfigurationFromMicrosoft, type OrganizationConfiguration } from '../stores/configurations.ts';
 import {
   createConfigurations,
   createContacts,

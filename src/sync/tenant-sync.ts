@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Integration, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../time.ts';
-import type { WriteCounts } from '../docs/contacts.ts';
+import type { WriteCounts } from '../stores/contacts.ts';
 import type { DecisionCounts } from './fingerprint.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
