@@ -335,3 +335,11 @@ export async function markConfigurationsGone(db: Db, input: { tenantId: string; 
   }
   return marked;
 }
+
+/**
+ * Holds the organization's transaction-scoped lock until the transaction ends: two tenants of one
+ * organization match and write one after the other, each seeing the other's rows.
+ */
+export async function lockOrganizationDocumentation(trx: Db, organizationId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`docsync.organization:${organizationId}`}))`.execute(trx);
+}

@@ -200,3 +200,26 @@ export function verifiedDomains(domains: unknown): string[] {
     .map((d) => String(d.id).toLowerCase())
     .filter((d) => !d.endsWith('.onmicrosoft.com'));
 }
+
+/** A tenant the sync finished: synced now, healthy, or a warning naming the resources it could not read. */
+export async function markTenantSynced(db: Db, tenantId: string, input: { now: Date; failedResources: string[] }): Promise<void> {
+  await db
+    .updateTable('tenants')
+    .set({
+      last_sync_at: input.now,
+      health: input.failedResources.length > 0 ? 'warning' : 'ok',
+      health_reason: input.failedResources.length > 0 ? `not synced last time: ${input.failedResources.join(', ')}` : null,
+    })
+    .where('id', '=', tenantId)
+    .execute();
+}
+
+/** A tenant with its integration's name (what the connection test shows), or undefined. */
+export async function findTenantWithIntegrationName(db: Db, tenantId: string) {
+  return db
+    .selectFrom('tenants as t')
+    .innerJoin('integrations as i', 'i.id', 't.integration_id')
+    .select(['t.id', 't.display_name', 't.microsoft_tenant_id', 't.integration_id', 'i.name as integration_name'])
+    .where('t.id', '=', tenantId)
+    .executeTakeFirst();
+}

@@ -20,6 +20,7 @@ import type { TenantSource } from '../microsoft/tenant-reader.ts';
 import { fetchAndStage } from './fetch-and-stage.ts';
 import { deriveTenantDocumentation, type DeriveOutcome } from './derive-documentation.ts';
 import { recordTenantReport } from '../reports/snapshots.ts';
+import { markTenantSynced } from '../stores/tenants.ts';
 
 export { REPORT_INTERVAL_HOURS } from './fetch-and-stage.ts';
 export type { DecisionCounts } from './fingerprint.ts';
@@ -97,15 +98,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
   });
 
-  await db
-    .updateTable('tenants')
-    .set({
-      last_sync_at: deps.clock.now(),
-      health: failedResources.length > 0 ? 'warning' : 'ok',
-      health_reason: failedResources.length > 0 ? `not synced last time: ${failedResources.join(', ')}` : null,
-    })
-    .where('id', '=', tenant.id)
-    .execute();
+  await markTenantSynced(db, tenant.id, { now: deps.clock.now(), failedResources });
   await writeSyncLog(db, input.runId, logLines);
 
   const { summary } = derived;
