@@ -252,3 +252,20 @@ export async function pruneRuns(db: Db, input: { now: Date; retentionDays: numbe
   await db.deleteFrom('sync_schedule_slots').where('slot_at', '<', cutoff).execute();
   return Number(deleted.numDeletedRows);
 }
+
+/**
+ * A running manual run of one tenant, inserted inside a transaction as a guard: the unique index on
+ * a tenant's running run makes it fail when a sync of the tenant is already running.
+ */
+export async function insertRunningTenantRun(db: Db, input: { integrationId: string; tenantId: string; now: Date }): Promise<string> {
+  const row = await db
+    .insertInto('sync_runs')
+    .values({ integration_id: input.integrationId, tenant_id: input.tenantId, trigger: 'manual', status: 'running', started_at: input.now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function deleteRun(db: Db, runId: string): Promise<void> {
+  await db.deleteFrom('sync_runs').where('id', '=', runId).execute();
+}

@@ -223,3 +223,26 @@ export async function findTenantWithIntegrationName(db: Db, tenantId: string) {
     .where('t.id', '=', tenantId)
     .executeTakeFirst();
 }
+
+/** After a full user listing: the users delta link to follow next time, and when the listing ran. */
+export async function recordFullUserListing(db: Db, tenantId: string, input: { deltaLink: string | null; at: Date }): Promise<void> {
+  await db.updateTable('tenants').set({ delta_link: input.deltaLink, last_full_sync_at: input.at }).where('id', '=', tenantId).execute();
+}
+
+/** After reading the users change feed: its next delta link, and — when asked — a full listing next run. */
+export async function recordUserChanges(
+  db: Db,
+  tenantId: string,
+  input: { deltaLink: string | null; listInFullNext: boolean },
+): Promise<void> {
+  await db
+    .updateTable('tenants')
+    .set({ delta_link: input.deltaLink, ...(input.listInFullNext ? { last_full_sync_at: null } : {}) })
+    .where('id', '=', tenantId)
+    .execute();
+}
+
+/** When the usage reports (mailboxes) of a tenant were last fetched. */
+export async function recordReportsFetched(db: Db, tenantId: string, at: Date): Promise<void> {
+  await db.updateTable('tenants').set({ reports_fetched_at: at }).where('id', '=', tenantId).execute();
+}
