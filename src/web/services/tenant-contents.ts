@@ -7,7 +7,7 @@ import type { Database } from '../../db/schema.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import { isFreeLicense, licenseDisplayName } from '../../licensing/skus.ts';
 import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
-import { likePattern, type ActionContext } from './tenant-matches.ts';
+import type { ActionContext } from './tenant-matches.ts';
 import {
   selectTenantDevices,
   selectTenantUsers,
@@ -18,7 +18,8 @@ import {
   type UserSort,
 } from '../../stores/tenant-lists.ts';
 import type { SortOrder } from '../../stores/keyset.ts';
-import { getTenant } from '../../stores/tenants.ts';
+import { currentSubscribedSkus, getTenant } from '../../stores/tenants.ts';
+import { disabledLicensedUsersOfTenant, matchedOrganizationOfTenant, organizationContactIds } from '../../stores/tenant-contents.ts';
 import { inactivityOfTenantUsers, type Inactivity } from '../../reports/inactivity.ts';
 import { inactiveDaysOfTenant, loadTenantActivityData } from '../../stores/activity.ts';
 import type { StagedUserActivity } from '../../sync/app-activity.ts';
@@ -394,36 +395,9 @@ export async function decideContact(
 
 /** Contacts of the tenant's matched organization, for "change match" type-ahead. */
 export async function organizationContacts(db: Db, tenantId: string, search: string, limit: number): Promise<CandidateContact[]> {
-  const organization = await db
-    .selectFrom('match_decisions')
-    .select('target_id')
-    .where('kind', '=', 'organization')
-    .where('tenant_id', '=', tenantId)
-    .where('state', '=', 'matched')
-    .executeTakeFirst();
-  if (!organization?.target_id) return [];
-  let query = db
-    .selectFrom('contacts')
-    .select('id')
-    .where('organization_id', '=', organization.target_id)
-    .orderBy(sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`)
-    .limit(limit);
-  if (search.trim()) {
-    const pattern = likePattern(search);
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`, 'like', pattern),
-        eb.exists(
-          eb
-            .selectFrom('contact_emails')
-            .select('id')
-            .whereRef('contact_emails.contact_id', '=', 'contacts.id')
-            .where(sql`lower(email)`, 'like', pattern),
-        ),
-      ]),
-    );
-  }
-  const ids = (await query.execute()).map((r) => r.id);
+  const organizationId = await matchedOrganizationOfTenant(db, tenantId);
+  if (!organizationId) return [];
+  const ids = await organizationContactIds(db, organizationId, search, limit);
   const byId = await contactsById(db, ids);
   return ids.map((id) => byId.get(id)!).filter(Boolean);
 }
@@ -538,12 +512,7 @@ export interface LicenseSummary {
 // Free and trial SKUs are no cost; the rule lives with the licence catalogue (src/licensing/skus.ts).
 export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantId: string): Promise<LicenseSummary> {
   await getTenant(db, tenantId);
-  const rows = await db
-    .selectFrom('ms_subscribed_skus')
-    .select(['sku_id', 'data'])
-    .where('tenant_id', '=', tenantId)
-    .where('removed_at', 'is', null)
-    .execute();
+  const rows = await currentSubscribedSkus(db, tenantId);
   const skus = rows
     .map((r) => {
       const data = (r.data ?? {}) as Record<string, unknown>;
@@ -592,16 +561,7 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
       licenses: u.skuIds.map((id) => licenseDisplayName(id)),
     }))
     .sort((a, b) => a.displayName.localeCompare(b.displayName));
-  const disabled = await db
-    .selectFrom('ms_users')
-    .select(['user_id', 'data'])
-    .where('tenant_id', '=', tenantId)
-    .where('removed_at', 'is', null)
-    .where(sql`(data->>'accountEnabled')`, '=', 'false')
-    .where(sql<number>`jsonb_array_length(coalesce(data->'assignedLicenses', '[]'::jsonb))`, '>', 0)
-    .orderBy(sql`lower(coalesce(data->>'displayName', ''))`)
-    .limit(1000)
-    .execute();
+  const disabled = await disabledLicensedUsersOfTenant(db, tenantId);
   const disabledLicensedUsers = disabled.map((u) => {
     const data = (u.data ?? {}) as Record<string, unknown>;
     return {
