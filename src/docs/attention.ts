@@ -18,7 +18,7 @@ import type { Database, Tenant } from '../db/schema.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import { adminConsentUrl } from '../microsoft/errors.ts';
 import { secretExpiryNotices } from '../microsoft/integrations.ts';
-import { isFreeLicense } from '../web/services/tenant-contents.ts';
+import { isFreeLicense } from '../licensing/skus.ts';
 import { tenantStatuses, type TenantProblem } from './tenant-status.ts';
 
 export const ATTENTION_SEVERITIES = ['error', 'warning', 'info'] as const;

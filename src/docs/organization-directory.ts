@@ -6,8 +6,8 @@
 // Edits follow IT Glue's rule for synced records: while a contact is linked to a Microsoft user
 // (or a configuration to an Intune device), the fields Microsoft fills are read-only here (they
 // would be overwritten by the next sync); the fields docsync owns — notes, phone extension,
-// tags — stay editable, and no sync statement ever writes them (src/docs/contacts.ts,
-// configurations.ts). Unlinked records are documentation of their own: every field is editable.
+// tags — stay editable, and no sync statement ever writes them (src/stores/documentation-writes.ts).
+// Unlinked records are documentation of their own: every field is editable.
 import type { Kysely } from 'kysely';
 import { DAY_MS, type Clock } from '../time.ts';
 import type { Database } from '../db/schema.ts';
@@ -17,10 +17,9 @@ import type { SortOrder } from '../stores/keyset.ts';
 import { BadInput, Conflict } from '../errors.ts';
 import { recordAudit } from '../stores/audit.ts';
 import type { Actor } from '../auth/accounts.ts';
-import { licenseDisplayName } from '../licensing/skus.ts';
-import { isFreeLicense } from '../web/services/tenant-contents.ts';
-import { tenantStatuses, type TenantProblem } from '../web/services/tenant-status.ts';
-import { verifiedDomains } from '../web/services/tenant-matches.ts';
+import { isFreeLicense, licenseDisplayName } from '../licensing/skus.ts';
+import { tenantStatuses, type TenantProblem } from './tenant-status.ts';
+import { verifiedDomains } from '../stores/tenants.ts';
 
 import {
   configurationById,
@@ -233,7 +232,7 @@ export interface ContactChanges {
   tags?: string[];
 }
 
-/** Fields Microsoft fills on a linked contact (src/docs/contacts.ts updateLinkedContacts). */
+/** Fields Microsoft fills on a linked contact (src/stores/documentation-writes.ts updateLinkedContacts). */
 const MICROSOFT_CONTACT_FIELDS = ['firstName', 'lastName', 'title', 'phone', 'emails'] as const;
 
 interface EditContext {
@@ -368,7 +367,7 @@ export interface ConfigurationChanges {
   tags?: string[];
 }
 
-/** Fields Intune fills on a linked configuration (src/docs/configurations.ts updateLinkedConfigurations). */
+/** Fields Intune fills on a linked configuration (src/stores/documentation-writes.ts updateLinkedConfigurations). */
 const MICROSOFT_CONFIGURATION_FIELDS = ['name', 'serialNumber', 'manufacturer', 'model'] as const;
 
 export async function updateConfiguration(

@@ -70,3 +70,11 @@ export function knownSkuCount(): number {
   load();
   return byId!.size;
 }
+
+/**
+ * Free, trial and self-service SKUs, by Microsoft's own naming (e.g. FLOW_FREE "Microsoft Power Automate Free", POWERAPPS_VIRAL "…
+ * Trial"): thousands of "bought" units that cost nothing.
+ */
+export function isFreeLicense(name: string, partNumber: string | null): boolean {
+  return /\b(free|trial|exploratory|for developer)\b/i.test(name) || /(FREE|VIRAL|TRIAL|EXPLORATORY)/i.test(partNumber ?? '');
+}

@@ -2,10 +2,11 @@
 // included), and whether its integration excludes the group's members from the documentation.
 // Exclude / re-include change the integration's excludeGroupIds (audited like any settings edit),
 // picked from this list rather than typed as raw object ids.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { syncSettingsOf } from '../sync/settings.ts';
-import { tenantGroups, type GroupRow } from '../stores/groups.ts';
+import { groupsOfIntegrationByIds, tenantGroups, type GroupRow } from '../stores/groups.ts';
+import { integrationSettings } from '../stores/tenants.ts';
 
 export interface TenantGroupRow extends GroupRow {
   excluded: boolean;
@@ -15,8 +16,7 @@ export async function tenantGroupsReport(
   db: Kysely<Database>,
   tenant: { id: string; integration_id: string },
 ): Promise<{ items: TenantGroupRow[]; excludedGroupIds: string[] }> {
-  const integration = await db.selectFrom('integrations').select('settings').where('id', '=', tenant.integration_id).executeTakeFirst();
-  const excluded = syncSettingsOf(integration?.settings).excludeGroupIds;
+  const excluded = syncSettingsOf(await integrationSettings(db, tenant.integration_id)).excludeGroupIds;
   const wanted = new Set(excluded.map((id) => id.toLowerCase()));
   const items = (await tenantGroups(db, tenant.id)).map((g) => ({ ...g, excluded: wanted.has(g.groupId.toLowerCase()) }));
   return { items, excludedGroupIds: excluded };
@@ -43,17 +43,7 @@ export async function excludedGroupsOfIntegration(
   groupIds: string[],
 ): Promise<ExcludedGroup[]> {
   if (groupIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('ms_groups as g')
-    .innerJoin('tenants as t', 't.id', 'g.tenant_id')
-    .select(['g.group_id', 'g.display_name', 't.id as tenant_row_id', 't.display_name as tenant_name'])
-    .where('t.integration_id', '=', integrationId)
-    .where(
-      sql<string>`lower(g.group_id)`,
-      'in',
-      groupIds.map((id) => id.toLowerCase()),
-    )
-    .execute();
+  const rows = await groupsOfIntegrationByIds(db, integrationId, groupIds);
   const byId = new Map(rows.map((r) => [r.group_id.toLowerCase(), r]));
   return groupIds.map((groupId) => {
     const row = byId.get(groupId.toLowerCase());

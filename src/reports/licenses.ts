@@ -6,7 +6,7 @@
 // suspended units, not 0/0/0, and only enabled + warning units count as paid seats.
 // Waste, in seats per SKU: unused paid seats + seats held by disabled accounts + seats held by
 // inactive users (src/reports/inactivity.ts); in money when the MSP entered a price.
-import { licenseDisplayName } from '../licensing/skus.ts';
+import { isFreeLicense, licenseDisplayName } from '../licensing/skus.ts';
 import type { Inactivity } from './inactivity.ts';
 import type { LicensePrice } from '../stores/licenses.ts';
 
@@ -33,14 +33,6 @@ export interface TenantFigures {
   unusedPaidSeats: number;
   wasteSeats: number;
   skus: SkuFigures[];
-}
-
-/**
- * Free, trial and self-service SKUs, by Microsoft's own naming (e.g. FLOW_FREE "Microsoft Power Automate Free", POWERAPPS_VIRAL "…
- * Trial"): thousands of "bought" units that cost nothing.
- */
-export function isFreeLicense(name: string, partNumber: string | null): boolean {
-  return /\b(free|trial|exploratory|for developer)\b/i.test(name) || /(FREE|VIRAL|TRIAL|EXPLORATORY)/i.test(partNumber ?? '');
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);

@@ -8,8 +8,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { stableStringify } from '../db/json.ts';
-import { zeroWrites, type ContactFromMicrosoft, type OrganizationContact, type WriteCounts } from '../docs/contacts.ts';
-import { configurationColumns, type ConfigurationFromMicrosoft, type OrganizationConfiguration } from '../docs/configurations.ts';
+import { zeroWrites, type ContactFromMicrosoft, type OrganizationContact, type WriteCounts } from './contacts.ts';
+import { configurationColumns, type ConfigurationFromMicrosoft, type OrganizationConfiguration } from './configurations.ts';
 
 type Db = Kysely<Database>;
 
@@ -334,4 +334,12 @@ export async function markConfigurationsGone(db: Db, input: { tenantId: string; 
     marked += Number(result.numUpdatedRows);
   }
   return marked;
+}
+
+/**
+ * Holds the organization's transaction-scoped lock until the transaction ends: two tenants of one
+ * organization match and write one after the other, each seeing the other's rows.
+ */
+export async function lockOrganizationDocumentation(trx: Db, organizationId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`docsync.organization:${organizationId}`}))`.execute(trx);
 }

@@ -215,3 +215,18 @@ export async function tenantDepartments(db: Db, tenantId: string): Promise<strin
     .execute();
   return rows.map((r) => r.department);
 }
+
+/** The integration's groups with these ids (case-insensitive), each with its tenant's row id and name. */
+export async function groupsOfIntegrationByIds(db: Db, integrationId: string, groupIds: string[]) {
+  return db
+    .selectFrom('ms_groups as g')
+    .innerJoin('tenants as t', 't.id', 'g.tenant_id')
+    .select(['g.group_id', 'g.display_name', 't.id as tenant_row_id', 't.display_name as tenant_name'])
+    .where('t.integration_id', '=', integrationId)
+    .where(
+      sql<string>`lower(g.group_id)`,
+      'in',
+      groupIds.map((id) => id.toLowerCase()),
+    )
+    .execute();
+}

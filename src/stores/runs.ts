@@ -5,7 +5,7 @@ import type { Clock } from '../time.ts';
 import type { Database, SyncRun, SyncRunStatus } from '../db/schema.ts';
 import { BadInput, NotFound } from '../errors.ts';
 import { recordAudit, type ActionContext } from './audit.ts';
-import { enqueueIntegrationRun, enqueueTenantRun } from '../sync/runs.ts';
+import { enqueueIntegrationRun, enqueueTenantRun } from './run-lifecycle.ts';
 import { readRunLogLines, type LogLineView, type SyncLogFilter } from './sync-log-view.ts';
 
 type Db = Kysely<Database>;

@@ -191,3 +191,58 @@ export async function integrationsToSync(db: Db, integrationId: string | undefin
   query = integrationId ? query.where('id', '=', integrationId) : query.where('status', '=', 'connected');
   return query.execute();
 }
+
+/** Verified domain names of a tenant (Graph domain objects in tenants.domains). */
+export function verifiedDomains(domains: unknown): string[] {
+  if (!Array.isArray(domains)) return [];
+  return domains
+    .filter((d) => d && typeof d === 'object' && typeof d.id === 'string' && d.isVerified !== false)
+    .map((d) => String(d.id).toLowerCase())
+    .filter((d) => !d.endsWith('.onmicrosoft.com'));
+}
+
+/** A tenant the sync finished: synced now, healthy, or a warning naming the resources it could not read. */
+export async function markTenantSynced(db: Db, tenantId: string, input: { now: Date; failedResources: string[] }): Promise<void> {
+  await db
+    .updateTable('tenants')
+    .set({
+      last_sync_at: input.now,
+      health: input.failedResources.length > 0 ? 'warning' : 'ok',
+      health_reason: input.failedResources.length > 0 ? `not synced last time: ${input.failedResources.join(', ')}` : null,
+    })
+    .where('id', '=', tenantId)
+    .execute();
+}
+
+/** A tenant with its integration's name (what the connection test shows), or undefined. */
+export async function findTenantWithIntegrationName(db: Db, tenantId: string) {
+  return db
+    .selectFrom('tenants as t')
+    .innerJoin('integrations as i', 'i.id', 't.integration_id')
+    .select(['t.id', 't.display_name', 't.microsoft_tenant_id', 't.integration_id', 'i.name as integration_name'])
+    .where('t.id', '=', tenantId)
+    .executeTakeFirst();
+}
+
+/** After a full user listing: the users delta link to follow next time, and when the listing ran. */
+export async function recordFullUserListing(db: Db, tenantId: string, input: { deltaLink: string | null; at: Date }): Promise<void> {
+  await db.updateTable('tenants').set({ delta_link: input.deltaLink, last_full_sync_at: input.at }).where('id', '=', tenantId).execute();
+}
+
+/** After reading the users change feed: its next delta link, and — when asked — a full listing next run. */
+export async function recordUserChanges(
+  db: Db,
+  tenantId: string,
+  input: { deltaLink: string | null; listInFullNext: boolean },
+): Promise<void> {
+  await db
+    .updateTable('tenants')
+    .set({ delta_link: input.deltaLink, ...(input.listInFullNext ? { last_full_sync_at: null } : {}) })
+    .where('id', '=', tenantId)
+    .execute();
+}
+
+/** When the usage reports (mailboxes) of a tenant were last fetched. */
+export async function recordReportsFetched(db: Db, tenantId: string, at: Date): Promise<void> {
+  await db.updateTable('tenants').set({ reports_fetched_at: at }).where('id', '=', tenantId).execute();
+}

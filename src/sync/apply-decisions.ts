@@ -5,8 +5,10 @@ import type { Database } from '../db/schema.ts';
 import type { Clock } from '../time.ts';
 import type { OrganizationDecision } from '../matching/index.ts';
 import { organizationExists } from '../docs/organizations.ts';
-import type { WriteCounts } from '../docs/contacts.ts';
+import type { WriteCounts } from '../stores/contacts.ts';
 import { readDecision } from '../stores/decisions.ts';
+import { deleteRun, insertRunningTenantRun } from '../stores/run-lifecycle.ts';
+import { getTenant, integrationSettings } from '../stores/tenants.ts';
 import { documentationFingerprint, loadDocumentationState, type DecisionCounts } from './fingerprint.ts';
 import { syncSettingsOf } from './settings.ts';
 import type { GraphDomain } from '../microsoft/tenant-reader.ts';
@@ -33,9 +35,8 @@ export async function applyDecisionsNow(
 ): Promise<DecisionApplied> {
   const { db } = deps;
   const now = deps.clock.now();
-  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirstOrThrow();
-  const integration = await db.selectFrom('integrations').selectAll().where('id', '=', tenant.integration_id).executeTakeFirstOrThrow();
-  const settings = syncSettingsOf(integration.settings);
+  const tenant = await getTenant(db, tenantId);
+  const settings = syncSettingsOf(await integrationSettings(db, tenant.integration_id));
   const stored = await readDecision(db, { tenantId: tenant.id, kind: 'organization', sourceId: tenant.microsoft_tenant_id });
   if (stored?.state === 'ignored')
     return { applied: false, reason: 'ignored', message: 'This tenant is ignored: docsync writes nothing for it.' };
@@ -73,11 +74,7 @@ export async function applyDecisionsNow(
   };
   try {
     return await db.transaction().execute(async (trx) => {
-      const guard = await trx
-        .insertInto('sync_runs')
-        .values({ integration_id: tenant.integration_id, tenant_id: tenant.id, trigger: 'manual', status: 'running', started_at: now })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const guardRunId = await insertRunningTenantRun(trx, { integrationId: tenant.integration_id, tenantId: tenant.id, now });
       const fingerprint = await documentationFingerprint(trx, { tenantId: tenant.id, organizationId, computed });
       const staged = await loadStagedDerivation(trx, {
         tenant,
@@ -89,7 +86,7 @@ export async function applyDecisionsNow(
         now,
       });
       const derived = await deriveAndRemember(trx, staged, { fingerprint, previousState: remembered, inputs });
-      await trx.deleteFrom('sync_runs').where('id', '=', guard.id).execute();
+      await deleteRun(trx, guardRunId);
       return { applied: true as const, writes: derived.writes, decisions: derived.effective };
     });
   } catch (error) {

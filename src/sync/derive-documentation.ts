@@ -7,8 +7,8 @@ import type { Database, MatchDecision, Tenant } from '../db/schema.ts';
 import type { Clock } from '../time.ts';
 import { indexOrganizations, matchOrganization, type OrganizationDecision } from '../matching/index.ts';
 import { organizationsForMatching, createOrganization, organizationExists } from '../docs/organizations.ts';
-import { contactsOfOrganization, zeroWrites, type WriteCounts } from '../docs/contacts.ts';
-import { configurationsOfOrganization } from '../docs/configurations.ts';
+import { contactsOfOrganization, zeroWrites, type WriteCounts } from '../stores/contacts.ts';
+import { configurationsOfOrganization } from '../stores/configurations.ts';
 import { loadStaged } from '../stores/staging.ts';
 import { readDecision, type DecisionInput } from '../stores/decisions.ts';
 import {

@@ -6,8 +6,8 @@
 import type { Tenant } from '../db/schema.ts';
 import type { ContactDecision, ConfigurationDecision, OrganizationDecision } from '../matching/index.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
-import type { ContactFromMicrosoft } from '../docs/contacts.ts';
-import type { ConfigurationFromMicrosoft } from '../docs/configurations.ts';
+import type { ContactFromMicrosoft } from '../stores/contacts.ts';
+import type { ConfigurationFromMicrosoft } from '../stores/configurations.ts';
 import type { StagedInput } from '../stores/staging.ts';
 import type { DecisionInput } from '../stores/decisions.ts';
 import type { SyncSettings } from './settings.ts';

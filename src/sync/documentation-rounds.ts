@@ -1,6 +1,6 @@
 // Matching and writing one tenant's documentation, in rounds (see deriveDocumentation): the pure
 // engine decides, the docs/ writers write, and the decisions that explain it are stored.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, MatchDecision, Tenant } from '../db/schema.ts';
 import { matchContacts, matchConfigurations, type ContactDecision } from '../matching/index.ts';
 import {
@@ -9,11 +9,12 @@ import {
   type ContactFromMicrosoft,
   type OrganizationContact,
   type WriteCounts,
-} from '../docs/contacts.ts';
-import { configurationsOfOrganization, type ConfigurationFromMicrosoft, type OrganizationConfiguration } from '../docs/configurations.ts';
+} from '../stores/contacts.ts';
+import { configurationsOfOrganization, type ConfigurationFromMicrosoft, type OrganizationConfiguration } from '../stores/configurations.ts';
 import {
   createConfigurations,
   createContacts,
+  lockOrganizationDocumentation,
   markConfigurationsGone,
   markContactsGone,
   updateLinkedConfigurations,
@@ -107,7 +108,7 @@ export function decideOnce(input: DerivationInput, contacts: OrganizationContact
 export async function deriveDocumentation(trx: Kysely<Database>, input: DerivationInput): Promise<Derivation> {
   const { tenant, organizationId, settings, now } = input;
   const writes = zeroWrites();
-  if (organizationId) await sql`select pg_advisory_xact_lock(hashtext(${`docsync.organization:${organizationId}`}))`.execute(trx);
+  if (organizationId) await lockOrganizationDocumentation(trx, organizationId);
   await writeAsTenantSync(trx, tenant.id);
   const existing = await loadDecisions(trx, tenant.id);
   const usersById = new Map(input.included.map((u) => [u.id, u]));

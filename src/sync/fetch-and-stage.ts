@@ -8,6 +8,7 @@ import type { Database, Tenant } from '../db/schema.ts';
 import type { Clock } from '../time.ts';
 import { isMicrosoftError } from '../microsoft/errors.ts';
 import { loadStaged, stageRecords } from '../stores/staging.ts';
+import { recordFullUserListing, recordReportsFetched, recordUserChanges } from '../stores/tenants.ts';
 import type { SyncLogEntry } from './sync-log.ts';
 import type { SyncSettings } from './settings.ts';
 import type { GraphDomain, GraphUser, TenantSource } from '../microsoft/tenant-reader.ts';
@@ -122,7 +123,7 @@ export async function fetchAndStage(
     const listing = await resource('users', () => source.listUsers());
     if (!listing) return;
     const staged = await stageRecords(db, 'ms_users', tenant.id, listing.users.map(userRecord), { complete: true, now: now() });
-    await db.updateTable('tenants').set({ delta_link: listing.deltaLink, last_full_sync_at: now() }).where('id', '=', tenant.id).execute();
+    await recordFullUserListing(db, tenant.id, { deltaLink: listing.deltaLink, at: now() });
     usersListed = true;
     if (!listing.signInActivityAvailable) {
       logLines.push({
@@ -154,11 +155,7 @@ export async function fetchAndStage(
       await stageRecords(db, 'ms_users', tenant.id, merged.map(userRecord), staging);
       // A user the feed names without enough to document it (first seen, no user principal name):
       // the next run lists users in full, so its change is not lost when the deltaLink moves on.
-      await db
-        .updateTable('tenants')
-        .set({ delta_link: changes.deltaLink, ...(incomplete.length > 0 ? { last_full_sync_at: null } : {}) })
-        .where('id', '=', tenant.id)
-        .execute();
+      await recordUserChanges(db, tenant.id, { deltaLink: changes.deltaLink, listInFullNext: incomplete.length > 0 });
       if (incomplete.length > 0) {
         logLines.push({
           tenantId: tenant.id,
@@ -204,7 +201,7 @@ export async function fetchAndStage(
         complete: true,
         now: now(),
       });
-      await db.updateTable('tenants').set({ reports_fetched_at: now() }).where('id', '=', tenant.id).execute();
+      await recordReportsFetched(db, tenant.id, now());
     }
     await syncAppActivity(db, { tenantId: tenant.id, source, now: now(), resource });
   }

@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Integration, Tenant } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../time.ts';
-import type { WriteCounts } from '../docs/contacts.ts';
+import type { WriteCounts } from '../stores/contacts.ts';
 import type { DecisionCounts } from './fingerprint.ts';
 import { writeSyncLog, type SyncLogEntry } from './sync-log.ts';
 import { reportProgress } from './runs.ts';
@@ -20,6 +20,7 @@ import type { TenantSource } from '../microsoft/tenant-reader.ts';
 import { fetchAndStage } from './fetch-and-stage.ts';
 import { deriveTenantDocumentation, type DeriveOutcome } from './derive-documentation.ts';
 import { recordTenantReport } from '../reports/snapshots.ts';
+import { markTenantSynced } from '../stores/tenants.ts';
 
 export { REPORT_INTERVAL_HOURS } from './fetch-and-stage.ts';
 export type { DecisionCounts } from './fingerprint.ts';
@@ -97,15 +98,7 @@ export async function syncTenant(deps: TenantSyncDeps, input: TenantSyncInput): 
     inactiveDays: settings.inactiveDays ?? deps.config.sync.inactiveDays,
   });
 
-  await db
-    .updateTable('tenants')
-    .set({
-      last_sync_at: deps.clock.now(),
-      health: failedResources.length > 0 ? 'warning' : 'ok',
-      health_reason: failedResources.length > 0 ? `not synced last time: ${failedResources.join(', ')}` : null,
-    })
-    .where('id', '=', tenant.id)
-    .execute();
+  await markTenantSynced(db, tenant.id, { now: deps.clock.now(), failedResources });
   await writeSyncLog(db, input.runId, logLines);
 
   const { summary } = derived;

@@ -9,6 +9,7 @@ import type { AppContext } from '../context.ts';
 import type { Database } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import { recordAudit, type ActionContext } from '../stores/audit.ts';
+import { findTenantWithIntegrationName } from '../stores/tenants.ts';
 import type { Clock } from '../time.ts';
 import { testTenantConnection, type ConnectionCheck } from '../microsoft/connection-test.ts';
 import type { GraphClientFactory } from '../microsoft/graph-client.ts';
@@ -32,12 +33,7 @@ async function testConnection(
   tenantId: string,
   context: ActionContext,
 ): Promise<TestedTenant> {
-  const tenant = await deps.db
-    .selectFrom('tenants as t')
-    .innerJoin('integrations as i', 'i.id', 't.integration_id')
-    .select(['t.id', 't.display_name', 't.microsoft_tenant_id', 't.integration_id', 'i.name as integration_name'])
-    .where('t.id', '=', tenantId)
-    .executeTakeFirst();
+  const tenant = await findTenantWithIntegrationName(deps.db, tenantId);
   if (!tenant) throw new NotFound('No such tenant.');
   const checks = await testTenantConnection(deps.graph, {
     integrationId: tenant.integration_id,

@@ -1,13 +1,13 @@
 // What one tenant holds, for the technician: users with their contact decision and Microsoft
 // overlay, Intune devices with their configuration, and licenses. Reads the staged Microsoft
 // records (ms_*), the decisions and the documentation; writes only technician decisions.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { DAY_MS, type Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, NotFound } from '../../errors.ts';
-import { licenseDisplayName } from '../../licensing/skus.ts';
+import { isFreeLicense, licenseDisplayName } from '../../licensing/skus.ts';
 import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
-import { likePattern, type ActionContext } from './tenant-matches.ts';
+import type { ActionContext } from './tenant-matches.ts';
 import {
   selectTenantDevices,
   selectTenantUsers,
@@ -18,7 +18,19 @@ import {
   type UserSort,
 } from '../../stores/tenant-lists.ts';
 import type { SortOrder } from '../../stores/keyset.ts';
-import { getTenant } from '../../stores/tenants.ts';
+import { currentSubscribedSkus, getTenant } from '../../stores/tenants.ts';
+import {
+  contactDecisionOfUser,
+  contactWithOrganization,
+  devicesOfUser,
+  disabledLicensedUsersOfTenant,
+  mailboxOfUserPrincipalName,
+  matchedOrganizationOfTenant,
+  organizationContactIds,
+  overlayOfContactLinkedTo,
+  stagedUserOfTenant,
+  tenantHasUser,
+} from '../../stores/tenant-contents.ts';
 import { inactivityOfTenantUsers, type Inactivity } from '../../reports/inactivity.ts';
 import { inactiveDaysOfTenant, loadTenantActivityData } from '../../stores/activity.ts';
 import type { StagedUserActivity } from '../../sync/app-activity.ts';
@@ -182,20 +194,9 @@ export async function tenantUserDetail(
   userId: string,
 ): Promise<UserRow & { overlay: Overlay }> {
   await getTenant(db, tenantId);
-  const user = await db
-    .selectFrom('ms_users')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const user = await stagedUserOfTenant(db, tenantId, userId);
   if (!user) throw new NotFound('No such user in this tenant.');
-  const decision = await db
-    .selectFrom('effective_match_decisions')
-    .selectAll()
-    .where('kind', '=', 'contact')
-    .where('tenant_id', '=', tenantId)
-    .where('source_id', '=', userId)
-    .executeTakeFirst();
+  const decision = await contactDecisionOfUser(db, tenantId, userId);
   const data = (user.data ?? {}) as Record<string, unknown>;
   const ids = [decision?.target_id, ...(Array.isArray(decision?.candidates) ? decision!.candidates : [])].filter(
     (x): x is string => typeof x === 'string',
@@ -203,32 +204,10 @@ export async function tenantUserDetail(
   const contacts = await contactsById(db, ids);
   // The contact's stored overlay describes the user the sync last linked it to: after a technician
   // changes the match, that is another user until the next sync, so it is only used when it is this one's.
-  const contactRow = decision?.target_id
-    ? await db
-        .selectFrom('contacts')
-        .select(['microsoft_overlay'])
-        .where('id', '=', decision.target_id)
-        .where('microsoft_user_id', '=', userId)
-        .executeTakeFirst()
-    : undefined;
+  const contactRow = decision?.target_id ? await overlayOfContactLinkedTo(db, decision.target_id, userId) : undefined;
   const upn = str(data.userPrincipalName);
-  const mailbox = upn
-    ? await db
-        .selectFrom('ms_mailboxes')
-        .select('data')
-        .where('tenant_id', '=', tenantId)
-        .where(sql`lower(user_principal_name)`, '=', upn.toLowerCase())
-        .executeTakeFirst()
-    : undefined;
-  const devices = await db
-    .selectFrom('ms_managed_devices')
-    .select(['device_id', 'data'])
-    .where('tenant_id', '=', tenantId)
-    .where(sql`data->>'userId'`, '=', userId)
-    .where('removed_at', 'is', null)
-    .orderBy('device_id')
-    .limit(100)
-    .execute();
+  const mailbox = upn ? await mailboxOfUserPrincipalName(db, tenantId, upn) : undefined;
+  const devices = await devicesOfUser(db, tenantId, userId);
   const overlay = buildOverlay(
     data,
     (mailbox?.data ?? null) as Record<string, unknown> | null,
@@ -330,34 +309,17 @@ export async function decideContact(
   context: ActionContext,
 ): Promise<DecisionSnapshot | null> {
   const tenant = await getTenant(deps.db, tenantId);
-  const user = await deps.db
-    .selectFrom('ms_users')
-    .select('user_id')
-    .where('tenant_id', '=', tenant.id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  if (!user) throw new NotFound('No such user in this tenant.');
+  if (!(await tenantHasUser(deps.db, tenant.id, userId))) throw new NotFound('No such user in this tenant.');
   const key = { kind: 'contact' as const, tenantId: tenant.id, sourceId: userId };
   const at = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     if (change.action === 'undo') return undoLatest(trx, key, { ...context, at });
     if (change.action === 'match') {
-      const organization = await trx
-        .selectFrom('match_decisions')
-        .select('target_id')
-        .where('kind', '=', 'organization')
-        .where('tenant_id', '=', tenant.id)
-        .where('state', '=', 'matched')
-        .executeTakeFirst();
-      if (!organization?.target_id)
-        throw new BadInput('Match this tenant to an organization first: contacts are chosen inside the organization.');
-      const contact = await trx
-        .selectFrom('contacts')
-        .select(['id', 'organization_id'])
-        .where('id', '=', change.contactId)
-        .executeTakeFirst();
+      const organizationId = await matchedOrganizationOfTenant(trx, tenant.id);
+      if (!organizationId) throw new BadInput('Match this tenant to an organization first: contacts are chosen inside the organization.');
+      const contact = await contactWithOrganization(trx, change.contactId);
       if (!contact) throw new NotFound('No such contact.');
-      if (contact.organization_id !== organization.target_id)
+      if (contact.organization_id !== organizationId)
         throw new BadInput("That contact belongs to another organization; choose one of this tenant's organization.");
       if (!change.confirm) {
         const holders = await otherHoldersOfContact(trx, contact.id, { tenantId: tenant.id, userId });
@@ -394,36 +356,9 @@ export async function decideContact(
 
 /** Contacts of the tenant's matched organization, for "change match" type-ahead. */
 export async function organizationContacts(db: Db, tenantId: string, search: string, limit: number): Promise<CandidateContact[]> {
-  const organization = await db
-    .selectFrom('match_decisions')
-    .select('target_id')
-    .where('kind', '=', 'organization')
-    .where('tenant_id', '=', tenantId)
-    .where('state', '=', 'matched')
-    .executeTakeFirst();
-  if (!organization?.target_id) return [];
-  let query = db
-    .selectFrom('contacts')
-    .select('id')
-    .where('organization_id', '=', organization.target_id)
-    .orderBy(sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`)
-    .limit(limit);
-  if (search.trim()) {
-    const pattern = likePattern(search);
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`, 'like', pattern),
-        eb.exists(
-          eb
-            .selectFrom('contact_emails')
-            .select('id')
-            .whereRef('contact_emails.contact_id', '=', 'contacts.id')
-            .where(sql`lower(email)`, 'like', pattern),
-        ),
-      ]),
-    );
-  }
-  const ids = (await query.execute()).map((r) => r.id);
+  const organizationId = await matchedOrganizationOfTenant(db, tenantId);
+  if (!organizationId) return [];
+  const ids = await organizationContactIds(db, organizationId, search, limit);
   const byId = await contactsById(db, ids);
   return ids.map((id) => byId.get(id)!).filter(Boolean);
 }
@@ -535,18 +470,10 @@ export interface LicenseSummary {
  * Licenses per tenant: subscribedSku prepaidUnits.enabled = bought (total), consumedUnits =
  * assigned, the difference = unused (https://learn.microsoft.com/graph/api/resources/subscribedsku).
  */
-// Free and trial SKUs are no cost; the rule lives with the licence figures.
-export { isFreeLicense } from '../../reports/licenses.ts';
-import { isFreeLicense } from '../../reports/licenses.ts';
-
+// Free and trial SKUs are no cost; the rule lives with the licence catalogue (src/licensing/skus.ts).
 export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number, tenantId: string): Promise<LicenseSummary> {
   await getTenant(db, tenantId);
-  const rows = await db
-    .selectFrom('ms_subscribed_skus')
-    .select(['sku_id', 'data'])
-    .where('tenant_id', '=', tenantId)
-    .where('removed_at', 'is', null)
-    .execute();
+  const rows = await currentSubscribedSkus(db, tenantId);
   const skus = rows
     .map((r) => {
       const data = (r.data ?? {}) as Record<string, unknown>;
@@ -595,16 +522,7 @@ export async function tenantLicenses(db: Db, clock: Clock, inactiveDays: number,
       licenses: u.skuIds.map((id) => licenseDisplayName(id)),
     }))
     .sort((a, b) => a.displayName.localeCompare(b.displayName));
-  const disabled = await db
-    .selectFrom('ms_users')
-    .select(['user_id', 'data'])
-    .where('tenant_id', '=', tenantId)
-    .where('removed_at', 'is', null)
-    .where(sql`(data->>'accountEnabled')`, '=', 'false')
-    .where(sql<number>`jsonb_array_length(coalesce(data->'assignedLicenses', '[]'::jsonb))`, '>', 0)
-    .orderBy(sql`lower(coalesce(data->>'displayName', ''))`)
-    .limit(1000)
-    .execute();
+  const disabled = await disabledLicensedUsersOfTenant(db, tenantId);
   const disabledLicensedUsers = disabled.map((u) => {
     const data = (u.data ?? {}) as Record<string, unknown>;
     return {

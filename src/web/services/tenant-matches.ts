@@ -5,7 +5,7 @@ import type { Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, Conflict, NotFound } from '../../errors.ts';
 import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
-import { getTenant } from '../../stores/tenants.ts';
+import { getTenant, verifiedDomains } from '../../stores/tenants.ts';
 import { likePattern } from '../../stores/like-pattern.ts';
 import { findOrganizationName, insertOrganization, organizationNames, organizationsByName } from '../../stores/organizations.ts';
 import {
@@ -169,15 +169,6 @@ export async function chooseOrganization(
       { ...context, action: 'organization_match.choose', at: deps.clock.now() },
     );
   });
-}
-
-/** Verified domain names of a tenant (Graph domain objects in tenants.domains). */
-export function verifiedDomains(domains: unknown): string[] {
-  if (!Array.isArray(domains)) return [];
-  return domains
-    .filter((d) => d && typeof d === 'object' && typeof d.id === 'string' && d.isVerified !== false)
-    .map((d) => String(d.id).toLowerCase())
-    .filter((d) => !d.endsWith('.onmicrosoft.com'));
 }
 
 export async function createOrganizationFromTenant(

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFreeLicense } from '../../../src/web/services/tenant-contents.ts';
-import { licenseDisplayName } from '../../../src/licensing/skus.ts';
+import { isFreeLicense, licenseDisplayName } from '../../../src/licensing/skus.ts';
 
 describe('free and trial licenses (left out of the paid totals)', () => {
   it.each([
