@@ -22,7 +22,7 @@ import { DEFAULT_USER_FIELDS } from './users.ts';
 
 const DELTA_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 /** Members (and groups) per delta page: not documented; large enough for most tenants in one page. */
-const DELTA_PAGE_UNITS = 2000;
+export const DELTA_PAGE_UNITS = 2000;
 
 type MemberRef = { id: string; type: 'user' | 'group' };
 interface GroupState {

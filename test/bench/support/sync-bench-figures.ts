@@ -114,6 +114,9 @@ export interface ScaleResult {
 
 export const MINIMUM_IS =
   'per tenant: 1 $batch (organization, domains, subscribedSkus, reportSettings, the change feed start, a signInActivity probe, the first ' +
-  'Intune page) ' +
+  'pages of Intune, groups/delta and MFA registration) ' +
   '+ users ÷ 500 pages (Graph caps pages with signInActivity at 500; ÷ 999 without it) + Intune pages beyond the first (1,000 each) ' +
-  '+ 2 for the mailbox report when it was read (a 302, then the download); resources a tenant denied need none';
+  '+ groups/delta pages beyond the first (Graph chooses their size; groups and members) ' +
+  '+ MFA registration pages beyond the first (userRegistrationDetails, 999 each) ' +
+  '+ 2 for the mailbox report and 4 for the two app-activity reports when read (each a 302, then the download); ' +
+  'reads a tenant denied, lacks the licence for, or conceals (reports) need none';

@@ -223,7 +223,8 @@ async function main(): Promise<void> {
         .values({ name: `Customer ${i + 1}`, domains: t.domains as string[] })
         .execute();
     }
-    const factsOf = (tenantId: string) => facts.tenants[tenantId.toLowerCase()] ?? { users: 0, intune: false, devices: 0 };
+    const factsOf = (tenantId: string) =>
+      facts.tenants[tenantId.toLowerCase()] ?? { users: 0, intune: false, devices: 0, groupsDeltaPages: 1 };
     const users = active.reduce((n, t) => n + factsOf(t.microsoft_tenant_id).users, 0);
     const intuneTenants = active.filter((t) => factsOf(t.microsoft_tenant_id).intune).length;
     const devices = active.reduce((n, t) => n + factsOf(t.microsoft_tenant_id).devices, 0);
@@ -311,6 +312,9 @@ async function main(): Promise<void> {
         [runId],
       );
       for (const line of log) logCodes[line.code] = (logCodes[line.code] ?? 0) + 1;
+      // Tenants whose app activity was staged: read even where the mailbox report was refused.
+      const { rows: withActivity } = await stats!.query<{ tenant_id: string }>('select distinct tenant_id from ms_user_activity');
+      const activityRead = new Set(withActivity.map((r) => r.tenant_id));
       let total = 0;
       for (const t of active) {
         const said = (code: string) => log.some((l) => l.tenant_id === t.id && l.code === code);
@@ -319,8 +323,14 @@ async function main(): Promise<void> {
         const signIn = !said('sign_in_activity_unavailable');
         const userPages = Math.max(1, Math.ceil(f.users / (signIn ? 500 : 999)));
         const devicePages = f.intune && !said('devices_not_synced') ? Math.max(0, Math.ceil(f.devices / 1000) - 1) : 0;
-        const report = said('mailboxes_not_synced') || said('reports_concealed') ? 0 : 2;
-        total += 1 + userPages + devicePages + report;
+        // The first page of groups/delta and of MFA registration rides in the $batch.
+        const groupPages = said('groups_not_synced') ? 0 : f.groupsDeltaPages - 1;
+        const mfaPages = said('mfa_not_available') || said('mfa_not_synced') ? 0 : Math.max(0, Math.ceil(f.users / 999) - 1);
+        const concealed = said('reports_concealed');
+        const mailboxReport = concealed || said('mailboxes_not_synced') ? 0 : 2;
+        const activityRefused = said('activity_not_synced') || (said('mailboxes_not_synced') && !activityRead.has(t.id));
+        const activityReports = concealed || activityRefused ? 0 : 4;
+        total += 1 + userPages + devicePages + groupPages + mfaPages + mailboxReport + activityReports;
       }
       return total;
     }
