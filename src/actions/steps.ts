@@ -12,9 +12,9 @@ import {
   insertCreatedUserContact,
   linkCreatedUserToContact,
   markMicrosoftUserDeleted,
-  matchedOrganizationOfTenant,
   mergeIntoDocumentedUser,
 } from '../stores/action-documentation.ts';
+import { matchedOrganizationOfTenant } from '../stores/decisions.ts';
 import { licenseDisplayName } from '../licensing/skus.ts';
 import type { TenantGraph } from '../microsoft/graph-client.ts';
 import { ActionRefused } from './errors.ts';

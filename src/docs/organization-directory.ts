@@ -23,6 +23,7 @@ import { verifiedDomains } from '../stores/tenants.ts';
 
 import {
   configurationById,
+  configurationRow,
   contactById,
   foldedContains,
   insertConfiguration,
@@ -201,23 +202,7 @@ export async function listOrganizationConfigurations(
     total,
     nextCursor,
     prevCursor,
-    items: rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      serialNumber: r.serial_number,
-      manufacturer: r.manufacturer,
-      model: r.model,
-      operatingSystem: [r.operating_system, r.os_version].filter(Boolean).join(' ') || null,
-      complianceState: r.compliance_state,
-      lastCheckInAt: iso(r.last_check_in_at),
-      notes: r.notes,
-      tags: r.tags ?? [],
-      linkedToMicrosoft: r.intune_device_id !== null && r.in_microsoft,
-      inMicrosoft: r.in_microsoft,
-      tenantId: r.tenant_id,
-      intuneDeviceId: r.intune_device_id,
-      contact: r.contact_id_ ? { id: r.contact_id_, name: [r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)' } : null,
-    })),
+    items: rows.map(configurationRow),
   };
 }
 

@@ -43,18 +43,6 @@ export async function contactIdOfMicrosoftUser(db: Db, tenantId: string, userId:
   return row?.id ?? null;
 }
 
-/** The organization a tenant is matched to, or null. */
-export async function matchedOrganizationOfTenant(db: Db, tenantId: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('match_decisions')
-    .select('target_id')
-    .where('kind', '=', 'organization')
-    .where('tenant_id', '=', tenantId)
-    .where('state', '=', 'matched')
-    .executeTakeFirst();
-  return row?.target_id ?? null;
-}
-
 /** A Microsoft user the action deleted: its contact marked gone from Microsoft, its staged record removed. */
 export async function markMicrosoftUserDeleted(trx: Db, tenantId: string, userId: string, now: Date): Promise<void> {
   await trx

@@ -263,3 +263,15 @@ export async function undoLatest(
   });
   return previous;
 }
+
+/** The organization the tenant is matched to (its organization decision), or null. */
+export async function matchedOrganizationOfTenant(db: Db, tenantId: string): Promise<string | null> {
+  const organization = await db
+    .selectFrom('match_decisions')
+    .select('target_id')
+    .where('kind', '=', 'organization')
+    .where('tenant_id', '=', tenantId)
+    .where('state', '=', 'matched')
+    .executeTakeFirst();
+  return organization?.target_id ?? null;
+}

@@ -444,6 +444,47 @@ export async function contactById(db: Db, id: string): Promise<ContactRow & { or
   return { ...contactRow(row as Record<string, unknown>, emails.get(id) ?? []), organizationId: row.organization_id };
 }
 
+/** A configuration's columns with its related contact's id and name (selectAll('g') plus contact_id_, first_name, last_name). */
+export interface ConfigurationWithContact {
+  id: string;
+  name: string;
+  serial_number: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  operating_system: string | null;
+  os_version: string | null;
+  compliance_state: string | null;
+  last_check_in_at: Date | string | null;
+  notes: string | null;
+  tags: string[] | null;
+  intune_device_id: string | null;
+  in_microsoft: boolean;
+  tenant_id: string | null;
+  contact_id_: string | null;
+  first_name: string | null;
+  last_name: string | null;
+}
+
+export function configurationRow(r: ConfigurationWithContact): ConfigurationRow {
+  return {
+    id: r.id,
+    name: r.name,
+    serialNumber: r.serial_number,
+    manufacturer: r.manufacturer,
+    model: r.model,
+    operatingSystem: [r.operating_system, r.os_version].filter(Boolean).join(' ') || null,
+    complianceState: r.compliance_state,
+    lastCheckInAt: iso(r.last_check_in_at),
+    notes: r.notes,
+    tags: r.tags ?? [],
+    linkedToMicrosoft: r.intune_device_id !== null && r.in_microsoft,
+    inMicrosoft: r.in_microsoft,
+    tenantId: r.tenant_id,
+    intuneDeviceId: r.intune_device_id,
+    contact: r.contact_id_ ? { id: r.contact_id_, name: [r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)' } : null,
+  };
+}
+
 export async function configurationById(db: Db, id: string): Promise<ConfigurationRow & { organizationId: string }> {
   const row = await db.selectFrom('configurations').select('organization_id').where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFound('No such configuration.');
@@ -460,25 +501,7 @@ async function listConfigurationsById(db: Db, organizationId: string, id: string
     .selectAll('g')
     .select(['k.id as contact_id_', 'k.first_name', 'k.last_name'])
     .execute();
-  return {
-    items: rows.map((r): ConfigurationRow => ({
-      id: r.id,
-      name: r.name,
-      serialNumber: r.serial_number,
-      manufacturer: r.manufacturer,
-      model: r.model,
-      operatingSystem: [r.operating_system, r.os_version].filter(Boolean).join(' ') || null,
-      complianceState: r.compliance_state,
-      lastCheckInAt: iso(r.last_check_in_at),
-      notes: r.notes,
-      tags: r.tags ?? [],
-      linkedToMicrosoft: r.intune_device_id !== null && r.in_microsoft,
-      inMicrosoft: r.in_microsoft,
-      tenantId: r.tenant_id,
-      intuneDeviceId: r.intune_device_id,
-      contact: r.contact_id_ ? { id: r.contact_id_, name: [r.first_name, r.last_name].filter(Boolean).join(' ') || '(no name)' } : null,
-    })),
-  };
+  return { items: rows.map(configurationRow) };
 }
 
 /** A contact's own columns (snake_case, as the table names them); Microsoft-filled ones are the service's to refuse. */

@@ -5,7 +5,7 @@ import type { Clock } from '../time.ts';
 import type { Database, SyncRun, SyncRunStatus } from '../db/schema.ts';
 import { BadInput, NotFound } from '../errors.ts';
 import { recordAudit, type ActionContext } from './audit.ts';
-import { enqueueIntegrationRun, enqueueTenantRun } from './run-lifecycle.ts';
+import { enqueueIntegrationRun, enqueueTenantRun, type RunCounts } from './run-lifecycle.ts';
 import { readRunLogLines, type LogLineView, type SyncLogFilter } from './sync-log-view.ts';
 
 type Db = Kysely<Database>;
@@ -24,15 +24,7 @@ export interface RunView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  counts: {
-    created: number;
-    updated: number;
-    unchanged: number;
-    flagged: number;
-    failed: number;
-    graphRequests: number;
-    throttled: number;
-  };
+  counts: RunCounts;
   progress: { done: number; total: number };
   summary: string | null;
 }

@@ -7,18 +7,6 @@ import { likePattern } from './like-pattern.ts';
 
 type Db = Kysely<Database>;
 
-/** The organization the tenant is matched to (its organization decision), or null. */
-export async function matchedOrganizationOfTenant(db: Db, tenantId: string): Promise<string | null> {
-  const organization = await db
-    .selectFrom('match_decisions')
-    .select('target_id')
-    .where('kind', '=', 'organization')
-    .where('tenant_id', '=', tenantId)
-    .where('state', '=', 'matched')
-    .executeTakeFirst();
-  return organization?.target_id ?? null;
-}
-
 /** Ids of an organization's contacts by name, those whose name or an address contains `search` when given. */
 export async function organizationContactIds(db: Db, organizationId: string, search: string, limit: number): Promise<string[]> {
   let query = db

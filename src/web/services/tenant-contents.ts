@@ -6,7 +6,7 @@ import { DAY_MS, type Clock } from '../../time.ts';
 import type { Database } from '../../db/schema.ts';
 import { BadInput, NotFound } from '../../errors.ts';
 import { isFreeLicense, licenseDisplayName } from '../../licensing/skus.ts';
-import { decide, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
+import { decide, matchedOrganizationOfTenant, undoLatest, type DecisionSnapshot } from '../../stores/decisions.ts';
 import type { ActionContext } from './tenant-matches.ts';
 import {
   selectTenantDevices,
@@ -25,7 +25,6 @@ import {
   devicesOfUser,
   disabledLicensedUsersOfTenant,
   mailboxOfUserPrincipalName,
-  matchedOrganizationOfTenant,
   organizationContactIds,
   overlayOfContactLinkedTo,
   stagedUserOfTenant,
